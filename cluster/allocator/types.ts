@@ -1,0 +1,71 @@
+/**
+ * The allocator contract (pure: no timers, no I/O, time passed in as `now` in milliseconds).
+ * Mirrors Mesos's allocator interface (include/mesos/allocator/allocator.hpp): the master tells it
+ * what changed, calls `allocate(now)` (soon after every change, coalesced, and on a periodic tick),
+ * and turns each returned Allocation into an offer. Resources leave the allocator only through
+ * `allocate`; they come back through `recoverResources` (decline, offer timeout/rescind, task end).
+ */
+import type { Resources } from '../protocol/resources';
+
+export interface AllocatorAgent {
+  id: string;
+  hostname: string;
+  total: Resources;
+  /** Resources already in use when the agent is added (re-registration with running tasks), per framework. */
+  used?: Map<string, Resources>;
+  attributes?: Record<string, string | number>;
+}
+
+export interface AllocatorFramework {
+  id: string;
+  roles: string[];
+  /** Resources the framework already uses (tasks recovered after failover), per agent. */
+  used?: Map<string, Resources>;
+  /** Roles the framework subscribed with as suppressed. */
+  suppressedRoles?: string[];
+}
+
+export interface Allocation {
+  frameworkId: string;
+  agentId: string;
+  role: string;
+  resources: Resources;
+}
+
+export interface Allocator {
+  addAgent(agent: AllocatorAgent): void;
+  removeAgent(agentId: string): void;
+  /** New total (agent restarted with other resources). Used resources stay allocated. */
+  updateAgentTotal(agentId: string, total: Resources): void;
+  /** Deactivated agents (unreachable, draining) are not offered. */
+  activateAgent(agentId: string): void;
+  deactivateAgent(agentId: string): void;
+
+  addFramework(framework: AllocatorFramework): void;
+  removeFramework(frameworkId: string): void;
+  /** A disconnected framework keeps its allocations but receives no offers. */
+  activateFramework(frameworkId: string): void;
+  deactivateFramework(frameworkId: string): void;
+  suppress(frameworkId: string, roles?: string[]): void;
+  /** Clears suppression and all refuse filters of the framework (for `roles`, or all). */
+  revive(frameworkId: string, roles?: string[]): void;
+
+  /**
+   * Resources handed back: unused offer resources (decline, accept remainder, rescind, timeout)
+   * and resources of finished tasks. `refuseSeconds` > 0 installs a filter: the framework is not
+   * offered these resources on this agent again before `now + refuseSeconds*1000`.
+   */
+  recoverResources(frameworkId: string, agentId: string, resources: Resources, now: number, refuseSeconds?: number): void;
+  /** Marks resources as used by a framework on an agent without going through allocate() (recovered tasks). */
+  addUsed(frameworkId: string, agentId: string, resources: Resources): void;
+
+  setWeight(role: string, weight: number): void;
+
+  /** One allocation cycle: weighted DRF across roles, then across frameworks within a role. */
+  allocate(now: number): Allocation[];
+
+  /** Per-framework and per-role allocated totals, for /state and metrics. */
+  allocatedTo(frameworkId: string): Resources;
+  /** Unallocated resources on an agent. */
+  available(agentId: string): Resources;
+}

@@ -1,0 +1,201 @@
+/**
+ * A small HTTP layer on node:http shared by the master and the agent. The daemons serve a handful
+ * of routes, several of which are long-lived RecordIO streams, so direct access to the response
+ * matters more than a framework's conveniences.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { encodeRecord } from '../protocol/recordio';
+
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+    super(message);
+  }
+}
+
+export interface Request {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  /** Parsed JSON body for POSTs with a JSON content type (or any POST body that parses). */
+  body: unknown;
+  raw: http.IncomingMessage;
+  res: http.ServerResponse;
+}
+
+/** What a handler returns: a JSON value (200), a full response, or `undefined` when it took over `res`. */
+export type HandlerResult =
+  | undefined
+  | { status?: number; json?: unknown; text?: string; contentType?: string; headers?: Record<string, string> };
+
+export type Handler = (req: Request) => HandlerResult | Promise<HandlerResult>;
+
+const MAX_BODY = 16 * 1024 * 1024;
+
+export class Router {
+  private routes = new Map<string, Handler>();
+  private prefixes: { prefix: string; method: string; handler: Handler }[] = [];
+
+  on(method: string, path: string, handler: Handler): this {
+    this.routes.set(`${method} ${path}`, handler);
+    return this;
+  }
+
+  /** Routes every path under `prefix` (e.g. static files of the web UI). */
+  onPrefix(method: string, prefix: string, handler: Handler): this {
+    this.prefixes.push({ prefix, method, handler });
+    return this;
+  }
+
+  find(method: string, path: string): Handler | undefined {
+    const exact = this.routes.get(`${method} ${path}`);
+    if (exact) return exact;
+    for (const p of this.prefixes) if (p.method === method && path.startsWith(p.prefix)) return p.handler;
+    return undefined;
+  }
+
+  hasPath(path: string): boolean {
+    for (const key of this.routes.keys()) if (key.endsWith(` ${path}`)) return true;
+    return false;
+  }
+}
+
+export function createServer(router: Router, onError?: (err: unknown) => void): http.Server {
+  const server = http.createServer((raw, res) => {
+    handle(router, raw, res).catch((err) => {
+      onError?.(err);
+      if (!res.headersSent) send(res, { status: 500, text: `internal error: ${(err as Error).message}` });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  // Long-lived streams must not be cut by Node's default request timeout.
+  server.requestTimeout = 0;
+  server.headersTimeout = 30_000;
+  return server;
+}
+
+async function handle(router: Router, raw: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = new URL(raw.url ?? '/', 'http://localhost');
+  const method = raw.method ?? 'GET';
+  const handler = router.find(method, url.pathname);
+  if (!handler) {
+    drain(raw);
+    const status = router.hasPath(url.pathname) ? 405 : 404;
+    send(res, { status, text: status === 405 ? `method ${method} not allowed on ${url.pathname}` : `no such path: ${url.pathname}` });
+    return;
+  }
+  let body: unknown;
+  try {
+    body = method === 'POST' || method === 'PUT' ? await readJsonBody(raw) : undefined;
+  } catch (err) {
+    send(res, { status: err instanceof HttpError ? err.status : 400, text: (err as Error).message });
+    return;
+  }
+  try {
+    const result = await handler({ method, path: url.pathname, query: url.searchParams, headers: raw.headers, body, raw, res });
+    if (result !== undefined) send(res, result);
+  } catch (err) {
+    if (err instanceof HttpError) send(res, { status: err.status, text: err.message, headers: err.headers });
+    else throw err;
+  }
+}
+
+function drain(raw: http.IncomingMessage): void {
+  raw.resume();
+}
+
+async function readJsonBody(raw: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of raw) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new HttpError(413, `request body larger than ${MAX_BODY} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return undefined;
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new HttpError(400, `Failed to parse body into JSON: ${(err as Error).message}`);
+  }
+}
+
+export function send(res: http.ServerResponse, result: Exclude<HandlerResult, undefined>): void {
+  const status = result.status ?? 200;
+  let payload = '';
+  let contentType = result.contentType;
+  if (result.json !== undefined) {
+    payload = JSON.stringify(result.json);
+    contentType ??= 'application/json';
+  } else if (result.text !== undefined) {
+    payload = result.text;
+    contentType ??= 'text/plain; charset=utf-8';
+  }
+  const headers: Record<string, string | number> = { ...result.headers };
+  if (contentType) headers['Content-Type'] = contentType;
+  headers['Content-Length'] = Buffer.byteLength(payload);
+  res.writeHead(status, headers);
+  res.end(payload);
+}
+
+/**
+ * A long-lived RecordIO response (chunked transfer encoding). `write` returns false once the
+ * peer has gone; `onClose` fires exactly once when it does.
+ */
+export class RecordIOStream {
+  private closed = false;
+  private closeHandlers: (() => void)[] = [];
+
+  constructor(private readonly res: http.ServerResponse, headers: Record<string, string> = {}) {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache', ...headers });
+    res.flushHeaders();
+    const done = () => this.markClosed();
+    res.on('close', done);
+    res.on('error', done);
+  }
+
+  get isClosed(): boolean { return this.closed }
+
+  write(event: unknown): boolean {
+    if (this.closed) return false;
+    this.res.write(encodeRecord(event));
+    return true;
+  }
+
+  onClose(fn: () => void): void {
+    if (this.closed) fn();
+    else this.closeHandlers.push(fn);
+  }
+
+  end(): void {
+    if (!this.closed) this.res.end();
+    this.markClosed();
+  }
+
+  private markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const fn of this.closeHandlers.splice(0)) fn();
+  }
+}
+
+export async function listen(server: http.Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** Closes the server and every open connection, streams included. */
+export async function close(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}

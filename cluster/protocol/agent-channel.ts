@@ -1,0 +1,53 @@
+/**
+ * The internal agent <-> master channel. Mesos uses libprocess messages here; we use the same
+ * mechanism as the public APIs so there is one streaming codec in the project:
+ *
+ *   agent  --POST /api/v1/agent {type: REGISTER}-->  master
+ *   agent  <--200, RecordIO stream of AgentEvent---  master   (Mesos-Stream-Id header)
+ *   agent  --POST /api/v1/agent {type: UPDATE|PONG|...} with Mesos-Stream-Id --> master (202)
+ *
+ * The agent always dials the master, so agents behind NAT work. The master sends PING on the
+ * stream every `ping_interval_seconds`; the agent answers with a PONG call. The master marks an
+ * agent unreachable after `agent_ping_timeout` without a PONG; an agent that sees no PING for
+ * that long drops the stream and re-registers (with backoff) using its agent id.
+ */
+import type {
+  AgentID, AgentInfo, ExecutorID, FrameworkID, FrameworkInfo, KillPolicy, MasterInfo, Task, TaskID,
+  TaskInfo, TaskStatus, ExecutorInfo, TaskGroupInfo,
+} from './types';
+
+export const AGENT_CHANNEL_PATH = '/api/v1/agent';
+
+export type AgentCall =
+  | {
+      type: 'REGISTER';
+      register: {
+        agent_info: AgentInfo; // agent_info.id set when re-registering
+        /** Non-terminal tasks the agent still runs (re-registration after a master or agent restart). */
+        tasks?: Task[];
+        /** Framework infos for the frameworks of `tasks`. */
+        frameworks?: FrameworkInfo[];
+        version: string;
+        /** Where the agent serves /files and /state, as host:port (advertised address). */
+        pid: string;
+      };
+    }
+  | { type: 'UPDATE'; agent_id: AgentID; update: { framework_id: FrameworkID; status: TaskStatus } }
+  | { type: 'PONG'; agent_id: AgentID }
+  | { type: 'UNREGISTER'; agent_id: AgentID };
+
+export type AgentEvent =
+  | { type: 'REGISTERED'; registered: { agent_id: AgentID; master_info: MasterInfo; ping_interval_seconds: number } }
+  | {
+      type: 'RUN_TASK';
+      run_task: { framework_id: FrameworkID; framework_info: FrameworkInfo; task: TaskInfo };
+    }
+  | {
+      type: 'RUN_TASK_GROUP';
+      run_task_group: { framework_id: FrameworkID; framework_info: FrameworkInfo; executor: ExecutorInfo; task_group: TaskGroupInfo };
+    }
+  | { type: 'KILL_TASK'; kill_task: { framework_id: FrameworkID; task_id: TaskID; kill_policy?: KillPolicy } }
+  | { type: 'ACKNOWLEDGE'; acknowledge: { framework_id: FrameworkID; task_id: TaskID; uuid: string } }
+  | { type: 'SHUTDOWN_FRAMEWORK'; shutdown_framework: { framework_id: FrameworkID } }
+  | { type: 'FRAMEWORK_MESSAGE'; framework_message: { framework_id: FrameworkID; executor_id: ExecutorID; data: string } }
+  | { type: 'PING' };

@@ -1,0 +1,37 @@
+/**
+ * Named, structured logger: one JSON object per line, so daemon logs can be grepped and parsed.
+ * `logger.child('offers', { framework_id })` adds a name segment and fixed fields.
+ */
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(name: string, fields?: Record<string, unknown>): Logger;
+}
+
+export function createLogger(
+  name: string,
+  opts: { level?: Level; write?: (line: string) => void; fields?: Record<string, unknown> } = {},
+): Logger {
+  const min = ORDER[opts.level ?? (process.env.MESOSCLOUD_LOG_LEVEL as Level) ?? 'info'] ?? ORDER.info;
+  const write = opts.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const base = opts.fields ?? {};
+  const emit = (level: Level, msg: string, fields?: Record<string, unknown>) => {
+    if (ORDER[level] < min) return;
+    write(JSON.stringify({ time: new Date().toISOString(), level, name, msg, ...base, ...fields }));
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    child: (child, fields) => createLogger(`${name}.${child}`, { level: opts.level, write, fields: { ...base, ...fields } }),
+  };
+}
+
+/** A logger that drops everything; for tests and benchmarks that build daemons in process. */
+export const silentLogger: Logger = createLogger('silent', { write: () => undefined, level: 'error' });
