@@ -14,9 +14,16 @@
  * (rounded to 3 decimal places as Mesos does), ranges sorted and merged, sets de-duplicated.
  * Entries whose quantity is zero or empty are dropped.
  *
- * IMPLEMENTATION PENDING: the signatures below are the contract other modules code against.
+ * Representation: a sorted array of entries, so plus/minus/contains are one linear merge over two
+ * short arrays (an agent has ~5 entries) with no hashing, parsing or JSON on the allocator's hot path.
+ * Scalars are held as integer thousandths, which is Mesos's fixed-point and keeps (a+b)-b === a exact.
  */
 import type { Resource } from './types';
+import {
+  FlatRanges, ValueSyntaxError, describeValue, normaliseRanges, normaliseSet, parseRangesText,
+  parseScalarText, parseSetText, rangesContain, rangesDifference, rangesEqual, rangesToText,
+  rangesUnion, setContains, setDifference, setEqual, setToText, setUnion,
+} from './values';
 
 export class ResourceParseError extends Error {
   /** `input` is the whole text, `position` the 0-based offset of the offending token. */
@@ -25,37 +32,581 @@ export class ResourceParseError extends Error {
   }
 }
 
-export declare class Resources {
-  private constructor();
-  static empty(): Resources;
+/** A v1 resource list failed validation; `path` is relative to the list, e.g. [2, 'scalar', 'value']. */
+export class InvalidResourceError extends Error {
+  constructor(message: string, readonly path: (string | number)[], readonly reason: string) {
+    super(message);
+  }
+}
+
+export const UNRESERVED = '*';
+
+type ResourceType = 'SCALAR' | 'RANGES' | 'SET';
+
+interface Entry {
+  /** Sort and identity key: display rank, name, role, type. */
+  readonly key: string;
+  readonly name: string;
+  readonly role: string;
+  readonly type: ResourceType;
+  /** SCALAR: quantity in thousandths (always > 0). */
+  readonly milli: number;
+  /** RANGES: flat, normalised, non-empty. */
+  readonly ranges: FlatRanges;
+  /** SET: sorted, unique, non-empty. */
+  readonly items: readonly string[];
+}
+
+const NO_RANGES: FlatRanges = [];
+const NO_ITEMS: readonly string[] = [];
+// Largest scalar whose thousandths still fit a double exactly.
+const MAX_SCALAR = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
+
+// Well-known names first, in the order Mesos users are used to reading them.
+const DISPLAY_RANK: Record<string, string> = { cpus: '0', gpus: '1', mem: '2', disk: '3', ports: '4' };
+
+function entryKey(name: string, role: string, type: ResourceType): string {
+  return (DISPLAY_RANK[name] ?? '5') + name + '\u0000' + role + '\u0000' + type;
+}
+
+function makeEntry(name: string, role: string, type: ResourceType, milli: number, ranges: FlatRanges, items: readonly string[], key?: string): Entry {
+  return { key: key ?? entryKey(name, role, type), name, role, type, milli, ranges, items };
+}
+
+function withMilli(e: Entry, milli: number): Entry {
+  return makeEntry(e.name, e.role, e.type, milli, NO_RANGES, NO_ITEMS, e.key);
+}
+
+function withRanges(e: Entry, ranges: FlatRanges): Entry {
+  return makeEntry(e.name, e.role, e.type, 0, ranges, NO_ITEMS, e.key);
+}
+
+function withItems(e: Entry, items: readonly string[]): Entry {
+  return makeEntry(e.name, e.role, e.type, 0, NO_RANGES, items, e.key);
+}
+
+function isEmptyEntry(e: Entry): boolean {
+  switch (e.type) {
+    case 'SCALAR': return e.milli <= 0;
+    case 'RANGES': return e.ranges.length === 0;
+    default: return e.items.length === 0;
+  }
+}
+
+function entriesEqual(a: Entry, b: Entry): boolean {
+  return a.key === b.key && a.milli === b.milli && rangesEqual(a.ranges, b.ranges) && setEqual(a.items, b.items);
+}
+
+function entryContains(sup: Entry, sub: Entry): boolean {
+  switch (sup.type) {
+    case 'SCALAR': return sup.milli >= sub.milli;
+    case 'RANGES': return rangesContain(sup.ranges, sub.ranges);
+    default: return setContains(sup.items, sub.items);
+  }
+}
+
+function entryPlus(a: Entry, b: Entry): Entry {
+  switch (a.type) {
+    case 'SCALAR': return withMilli(a, a.milli + b.milli);
+    case 'RANGES': return withRanges(a, rangesUnion(a.ranges, b.ranges));
+    default: return withItems(a, setUnion(a.items, b.items));
+  }
+}
+
+/** a - b, clamped at nothing left; undefined when nothing is left. */
+function entryMinus(a: Entry, b: Entry): Entry | undefined {
+  let out: Entry;
+  switch (a.type) {
+    case 'SCALAR':
+      if (a.milli <= b.milli) return undefined;
+      out = withMilli(a, a.milli - b.milli);
+      break;
+    case 'RANGES':
+      out = withRanges(a, rangesDifference(a.ranges, b.ranges));
+      break;
+    default:
+      out = withItems(a, setDifference(a.items, b.items));
+  }
+  return isEmptyEntry(out) ? undefined : out;
+}
+
+function valueText(e: Entry, separator: string): string {
+  switch (e.type) {
+    case 'SCALAR': return String(e.milli / 1000);
+    case 'RANGES': return rangesToText(e.ranges, separator);
+    default: return setToText(e.items, separator);
+  }
+}
+
+function entryText(e: Entry): string {
+  return e.role === UNRESERVED ? `${e.name}:${valueText(e, ',')}` : `${e.name}(${e.role}):${valueText(e, ',')}`;
+}
+
+// Characters that would make the text form ambiguous, plus whitespace and control characters.
+const BAD_NAME_CHARS = /[\s()[\]{}:;,\u0000-\u001f\u007f]/;
+
+/** Why `name` is not a valid resource name, or undefined if it is. */
+function nameProblem(name: string): string | undefined {
+  if (name === '') return 'empty resource name';
+  if (BAD_NAME_CHARS.test(name)) return `resource name '${name}' contains whitespace or one of ()[]{}:;,`;
+  return undefined;
+}
+
+/** Why `role` is not a valid role (Mesos's rules for role names, applied to each '/' component). */
+export function roleProblem(role: string): string | undefined {
+  if (role === UNRESERVED) return undefined;
+  if (role === '') return 'empty role';
+  if (BAD_NAME_CHARS.test(role)) return `role '${role}' contains whitespace or one of ()[]{}:;,`;
+  for (const part of role.split('/')) {
+    if (part === '') return `role '${role}' has an empty path component`;
+    if (part === '.' || part === '..' || part === '*') return `role '${role}' has the invalid component '${part}'`;
+    if (part.startsWith('-')) return `role '${role}' has a component starting with '-'`;
+  }
+  return undefined;
+}
+
+/** True if resources reserved to `reservedRole` may be offered to `role` (Mesos: same role or an ancestor). */
+function allocatable(reservedRole: string, role: string): boolean {
+  return reservedRole === UNRESERVED || reservedRole === role || (role.length > reservedRole.length && role.startsWith(reservedRole) && role[reservedRole.length] === '/');
+}
+
+/**
+ * Collects entries from an input list: entries with the same key are combined, ranges of the same
+ * key must not overlap (a unit listed twice), a name must keep one type.
+ */
+class EntryCollector {
+  private byKey = new Map<string, Entry>();
+  private typeByName = new Map<string, ResourceType>();
+
+  /** Returns an error reason, or undefined when added. */
+  add(e: Entry): string | undefined {
+    const known = this.typeByName.get(e.name);
+    if (known !== undefined && known !== e.type) {
+      return `resource '${e.name}' is both ${known} and ${e.type}; one name must have one type`;
+    }
+    this.typeByName.set(e.name, e.type);
+    const prev = this.byKey.get(e.key);
+    if (prev === undefined) {
+      this.byKey.set(e.key, e);
+      return undefined;
+    }
+    if (e.type === 'RANGES') {
+      // normaliseRanges reports the overlap with both ranges named.
+      try {
+        this.byKey.set(e.key, withRanges(prev, normaliseRanges([...prev.ranges, ...e.ranges])));
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return undefined;
+    }
+    this.byKey.set(e.key, entryPlus(prev, e));
+    return undefined;
+  }
+
+  build(): Resources {
+    const entries: Entry[] = [];
+    for (const e of this.byKey.values()) if (!isEmptyEntry(e)) entries.push(e);
+    return fromSortedEntries(entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
+  }
+}
+
+/** Entries must be sorted by key, non-empty and unique per key. Assigned inside the class, which owns the constructor. */
+let fromSortedEntries: (entries: readonly Entry[]) => Resources;
+
+function toMilli(value: number): number {
+  return Math.round(value * 1000);
+}
+
+export class Resources {
+  private static readonly EMPTY = new Resources([]);
+
+  static {
+    fromSortedEntries = (entries) => (entries.length === 0 ? Resources.EMPTY : new Resources(entries));
+  }
+
+  private constructor(private readonly entries: readonly Entry[]) {}
+
+  static empty(): Resources {
+    return Resources.EMPTY;
+  }
+
   /** Parses the text syntax above (or a JSON array). Throws ResourceParseError naming the bad token and position. */
-  static parse(text: string, defaultRole?: string): Resources;
-  /** From v1 JSON resources; validates (throws Error with a message naming the bad entry). */
-  static fromV1(list: Resource[]): Resources;
+  static parse(text: string, defaultRole: string = UNRESERVED): Resources {
+    const defaultRoleProblem = roleProblem(defaultRole);
+    if (defaultRoleProblem) throw new ResourceParseError(`invalid default role: ${defaultRoleProblem}`, text, 0);
+    const lead = text.search(/\S/);
+    if (lead < 0) return Resources.EMPTY;
+    if (text[lead] === '[' || text[lead] === '{') return parseJson(text, lead);
+    const collector = new EntryCollector();
+    for (const token of splitTopLevel(text)) {
+      const fail = (reason: string): never => {
+        throw new ResourceParseError(`invalid resource '${token.text}' at position ${token.position}: ${reason}`, text, token.position);
+      };
+      if (token.problem) fail(token.problem);
+      const entry = parseToken(token.text, defaultRole, fail);
+      const problem = collector.add(entry);
+      if (problem) fail(problem);
+    }
+    return collector.build();
+  }
+
+  /** From v1 JSON resources; validates (throws InvalidResourceError with a message naming the bad entry). */
+  static fromV1(list: Resource[]): Resources {
+    return resourcesFromV1Checked(list, 'resources');
+  }
+
   /** v1 JSON, with `role` set only for reserved resources ('*' is omitted) and `reservations` mirrored. */
-  toV1(allocationRole?: string): Resource[];
-  plus(other: Resources): Resources;
+  toV1(allocationRole?: string): Resource[] {
+    const out: Resource[] = [];
+    for (const e of this.entries) {
+      const r: Resource = { name: e.name, type: e.type };
+      if (e.type === 'SCALAR') r.scalar = { value: e.milli / 1000 };
+      else if (e.type === 'RANGES') {
+        const range: { begin: number; end: number }[] = [];
+        for (let i = 0; i < e.ranges.length; i += 2) range.push({ begin: e.ranges[i], end: e.ranges[i + 1] });
+        r.ranges = { range };
+      } else r.set = { item: [...e.items] };
+      if (e.role !== UNRESERVED) {
+        r.role = e.role;
+        r.reservations = [{ type: 'STATIC', role: e.role }];
+      }
+      if (allocationRole !== undefined) r.allocation_info = { role: allocationRole };
+      out.push(r);
+    }
+    return out;
+  }
+
+  plus(other: Resources): Resources {
+    const a = this.entries;
+    const b = other.entries;
+    if (b.length === 0) return this;
+    if (a.length === 0) return other;
+    const out: Entry[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < a.length && j < b.length) {
+      const ka = a[i].key;
+      const kb = b[j].key;
+      if (ka === kb) out.push(entryPlus(a[i++], b[j++]));
+      else if (ka < kb) out.push(a[i++]);
+      else out.push(b[j++]);
+    }
+    while (i < a.length) out.push(a[i++]);
+    while (j < b.length) out.push(b[j++]);
+    return new Resources(out);
+  }
+
   /** Throws if `other` is not contained in this. */
-  minus(other: Resources): Resources;
+  minus(other: Resources): Resources {
+    if (!this.contains(other)) {
+      throw new Error(`cannot subtract '${other.toString()}' from '${this.toString()}': not contained`);
+    }
+    return this.subtractClamped(other);
+  }
+
   /** Like minus, but never throws: takes away what is there. */
-  subtractClamped(other: Resources): Resources;
-  contains(other: Resources): boolean;
-  isEmpty(): boolean;
+  subtractClamped(other: Resources): Resources {
+    const a = this.entries;
+    const b = other.entries;
+    if (a.length === 0 || b.length === 0) return this;
+    const out: Entry[] = [];
+    let j = 0;
+    for (let i = 0; i < a.length; i++) {
+      const ka = a[i].key;
+      while (j < b.length && b[j].key < ka) j++;
+      if (j < b.length && b[j].key === ka) {
+        const left = entryMinus(a[i], b[j]);
+        if (left) out.push(left);
+      } else {
+        out.push(a[i]);
+      }
+    }
+    return fromSortedEntries(out);
+  }
+
+  contains(other: Resources): boolean {
+    const a = this.entries;
+    const b = other.entries;
+    let i = 0;
+    for (let j = 0; j < b.length; j++) {
+      const kb = b[j].key;
+      while (i < a.length && a[i].key < kb) i++;
+      if (i >= a.length || a[i].key !== kb || !entryContains(a[i], b[j])) return false;
+    }
+    return true;
+  }
+
+  isEmpty(): boolean {
+    return this.entries.length === 0;
+  }
+
   /** Sum of a scalar resource across roles (0 if absent). */
-  scalar(name: string): number;
+  scalar(name: string): number {
+    let milli = 0;
+    for (const e of this.entries) if (e.name === name && e.type === 'SCALAR') milli += e.milli;
+    return milli / 1000;
+  }
+
   /** Names of all scalar resources present. */
-  scalarNames(): string[];
-  /** Only the unreserved ('*') resources and those reserved to `role`. */
-  allocatableTo(role: string): Resources;
+  scalarNames(): string[] {
+    const names: string[] = [];
+    for (const e of this.entries) if (e.type === 'SCALAR' && !names.includes(e.name)) names.push(e.name);
+    return names;
+  }
+
+  /**
+   * Only the unreserved ('*') resources and those reserved to `role` — or to an ancestor of it, as
+   * Mesos offers resources reserved to "eng" to a framework in role "eng/ci".
+   */
+  allocatableTo(role: string): Resources {
+    return this.filter((e) => allocatable(e.role, role));
+  }
+
   /** Resources reserved for `role` only. */
-  reservedTo(role: string): Resources;
+  reservedTo(role: string): Resources {
+    return this.filter((e) => e.role === role);
+  }
+
   /** Unreserved resources only. */
-  unreserved(): Resources;
+  unreserved(): Resources {
+    return this.filter((e) => e.role === UNRESERVED);
+  }
+
   /** Text syntax, e.g. "cpus:1;mem:128;ports:[31000-32000]". Round-trips through parse. */
-  toString(): string;
+  toString(): string {
+    return this.entries.map(entryText).join(';');
+  }
+
   /** The legacy /state JSON shape: { cpus: 1, mem: 128, disk: 0, gpus: 0, ports: "[31000-32000]" }. */
-  toLegacyJson(): Record<string, number | string>;
+  toLegacyJson(): Record<string, number | string> {
+    const scalars: Record<string, number> = { cpus: 0, disk: 0, gpus: 0, mem: 0 };
+    const ranges = new Map<string, FlatRanges>();
+    const sets = new Map<string, readonly string[]>();
+    for (const e of this.entries) {
+      if (e.type === 'SCALAR') scalars[e.name] = (scalars[e.name] ?? 0) + e.milli;
+      else if (e.type === 'RANGES') ranges.set(e.name, rangesUnion(ranges.get(e.name) ?? NO_RANGES, e.ranges));
+      else sets.set(e.name, setUnion(sets.get(e.name) ?? NO_ITEMS, e.items));
+    }
+    const out: Record<string, number | string> = {};
+    for (const [name, milli] of Object.entries(scalars)) out[name] = milli / 1000;
+    // Mesos's stringify puts ", " between ranges and set items in /state.
+    for (const [name, r] of ranges) out[name] = rangesToText(r, ', ');
+    for (const [name, s] of sets) out[name] = setToText(s, ', ');
+    return out;
+  }
+
   /** Picks `count` individual port numbers from the "ports" ranges (lowest first), or undefined if too few. */
-  pickPorts(count: number): number[] | undefined;
-  equals(other: Resources): boolean;
+  pickPorts(count: number): number[] | undefined {
+    let ports: FlatRanges = NO_RANGES;
+    for (const e of this.entries) if (e.name === 'ports' && e.type === 'RANGES') ports = rangesUnion(ports, e.ranges);
+    const picked: number[] = [];
+    for (let i = 0; i < ports.length && picked.length < count; i += 2) {
+      for (let p = ports[i]; p <= ports[i + 1] && picked.length < count; p++) picked.push(p);
+    }
+    return picked.length === count ? picked : undefined;
+  }
+
+  equals(other: Resources): boolean {
+    if (this === other) return true;
+    const a = this.entries;
+    const b = other.entries;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!entriesEqual(a[i], b[i])) return false;
+    return true;
+  }
+
+  private filter(keep: (e: Entry) => boolean): Resources {
+    const kept = this.entries.filter(keep);
+    return kept.length === this.entries.length ? this : fromSortedEntries(kept);
+  }
+}
+
+// ---- text parsing ----
+
+interface Token {
+  text: string;
+  position: number;
+  problem?: string;
+}
+
+/** Splits on ';' and ',' outside brackets, keeping each token's offset; reports unbalanced brackets. */
+function splitTopLevel(text: string): Token[] {
+  const tokens: Token[] = [];
+  let start = 0;
+  let open: string | undefined;
+  let problem: string | undefined;
+  const flush = (end: number) => {
+    const raw = text.slice(start, end);
+    const lead = raw.search(/\S/);
+    if (lead >= 0) tokens.push({ text: raw.trim(), position: start + lead, problem });
+    problem = undefined;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (open) {
+      if (c === (open === '[' ? ']' : '}')) open = undefined;
+      else if (c === '[' || c === '{' || c === ';') problem ??= `unclosed '${open}'`;
+      continue;
+    }
+    if (c === '[' || c === '{') open = c;
+    else if (c === ']' || c === '}') problem ??= `unexpected '${c}'`;
+    else if (c === ';' || c === ',') {
+      flush(i);
+      start = i + 1;
+    }
+  }
+  if (open) problem ??= `unclosed '${open}'`;
+  flush(text.length);
+  return tokens;
+}
+
+const NAME_ROLE = /^([^()]*?)\s*(?:\(([^()]*)\))?$/;
+
+function parseToken(token: string, defaultRole: string, fail: (reason: string) => never): Entry {
+  const colon = token.indexOf(':');
+  if (colon < 0) fail('expected name:value, e.g. cpus:2');
+  const head = token.slice(0, colon).trim();
+  const value = token.slice(colon + 1).trim();
+  const m = NAME_ROLE.exec(head);
+  if (!m) fail(`'${head}' is not name or name(role)`);
+  const name = m![1];
+  const role = m![2] === undefined ? defaultRole : m![2].trim();
+  const problem = nameProblem(name) ?? roleProblem(role);
+  if (problem) fail(problem);
+  if (value === '') fail("missing value after ':'");
+  try {
+    if (value[0] === '[') return makeEntry(name, role, 'RANGES', 0, parseRangesText(value), NO_ITEMS);
+    if (value[0] === '{') return makeEntry(name, role, 'SET', 0, NO_RANGES, parseSetText(value));
+    if (/^[(<]/.test(value)) fail(`unknown bracket '${value[0]}' (ranges use [a-b], sets use {a,b})`);
+    const scalar = parseScalarText(value);
+    if (scalar > MAX_SCALAR) fail(`'${value}' is too large`);
+    return makeEntry(name, role, 'SCALAR', toMilli(scalar), NO_RANGES, NO_ITEMS);
+  } catch (err) {
+    if (err instanceof ValueSyntaxError) fail(err.message);
+    throw err;
+  }
+}
+
+function parseJson(text: string, lead: number): Resources {
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch (err) {
+    throw new ResourceParseError(`invalid resources JSON at position ${lead}: ${(err as Error).message}`, text, lead);
+  }
+  try {
+    return resourcesFromV1Checked(list, 'resources');
+  } catch (err) {
+    if (err instanceof InvalidResourceError) throw new ResourceParseError(`invalid resources JSON: ${err.message}`, text, lead);
+    throw err;
+  }
+}
+
+// ---- v1 JSON validation ----
+
+function pathText(field: string, path: (string | number)[]): string {
+  let out = field;
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `.${p}`;
+  return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Validates and converts a list of v1 Resource objects. Errors are InvalidResourceError whose
+ * message starts with the field path, e.g. "task_infos[0].resources[1].scalar.value: must be ...".
+ */
+export function resourcesFromV1Checked(list: unknown, field: string): Resources {
+  const fail = (path: (string | number)[], reason: string): never => {
+    throw new InvalidResourceError(`${pathText(field, path)}: ${reason}`, path, reason);
+  };
+  if (!Array.isArray(list)) fail([], `must be an array of resources, got ${describeValue(list)}`);
+  const collector = new EntryCollector();
+  (list as unknown[]).forEach((item, i) => {
+    const problem = collector.add(entryFromV1(item, i, fail));
+    if (problem) fail([i], problem);
+  });
+  return collector.build();
+}
+
+function entryFromV1(item: unknown, i: number, fail: (path: (string | number)[], reason: string) => never): Entry {
+  if (!isObject(item)) return fail([i], `must be a resource object, got ${describeValue(item)}`);
+  const { name, type } = item;
+  if (typeof name !== 'string') fail([i, 'name'], `required string, got ${describeValue(name)}`);
+  const nameIssue = nameProblem(name as string);
+  if (nameIssue) fail([i, 'name'], nameIssue);
+  const role = roleFromV1(item, i, fail);
+  switch (type) {
+    case 'SCALAR': {
+      const scalar = item.scalar;
+      if (!isObject(scalar)) return fail([i, 'scalar'], `required for type SCALAR, got ${describeValue(scalar)}`);
+      const v = scalar.value;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+        return fail([i, 'scalar', 'value'], `must be a non-negative number, got ${describeValue(v)}`);
+      }
+      if (v > MAX_SCALAR) return fail([i, 'scalar', 'value'], `${v} is too large`);
+      return makeEntry(name as string, role, 'SCALAR', toMilli(v), NO_RANGES, NO_ITEMS);
+    }
+    case 'RANGES': {
+      const ranges = item.ranges;
+      if (!isObject(ranges)) return fail([i, 'ranges'], `required for type RANGES, got ${describeValue(ranges)}`);
+      const range = ranges.range ?? [];
+      if (!Array.isArray(range)) return fail([i, 'ranges', 'range'], `must be an array, got ${describeValue(range)}`);
+      const pairs: number[] = [];
+      range.forEach((r: unknown, k) => {
+        if (!isObject(r)) fail([i, 'ranges', 'range', k], `must be {begin, end}, got ${describeValue(r)}`);
+        const { begin, end } = r as Record<string, unknown>;
+        for (const [field, v] of [['begin', begin], ['end', end]] as const) {
+          if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+            fail([i, 'ranges', 'range', k, field], `must be a non-negative integer, got ${describeValue(v)}`);
+          }
+        }
+        if ((begin as number) > (end as number)) fail([i, 'ranges', 'range', k], `begin ${begin} > end ${end}`);
+        pairs.push(begin as number, end as number);
+      });
+      try {
+        return makeEntry(name as string, role, 'RANGES', 0, normaliseRanges(pairs), NO_ITEMS);
+      } catch (err) {
+        return fail([i, 'ranges'], (err as Error).message);
+      }
+    }
+    case 'SET': {
+      const set = item.set;
+      if (!isObject(set)) return fail([i, 'set'], `required for type SET, got ${describeValue(set)}`);
+      const items = set.item ?? [];
+      if (!Array.isArray(items)) return fail([i, 'set', 'item'], `must be an array of strings, got ${describeValue(items)}`);
+      items.forEach((s: unknown, k) => {
+        if (typeof s !== 'string' || s === '') fail([i, 'set', 'item', k], `must be a non-empty string, got ${describeValue(s)}`);
+      });
+      return makeEntry(name as string, role, 'SET', 0, NO_RANGES, normaliseSet(items as string[]));
+    }
+    default:
+      return fail([i, 'type'], `must be one of SCALAR, RANGES, SET, got ${describeValue(type)}`);
+  }
+}
+
+/** The reservation role: the last of `reservations` (Mesos's refined reservations), else `role`, else '*'. */
+function roleFromV1(item: Record<string, unknown>, i: number, fail: (path: (string | number)[], reason: string) => never): string {
+  const { role, reservations } = item;
+  if (role !== undefined && typeof role !== 'string') fail([i, 'role'], `must be a string, got ${describeValue(role)}`);
+  let resolved = (role as string | undefined) ?? UNRESERVED;
+  if (reservations !== undefined) {
+    if (!Array.isArray(reservations)) return fail([i, 'reservations'], `must be an array, got ${describeValue(reservations)}`);
+    if (reservations.length > 0) {
+      const k = reservations.length - 1;
+      const last: unknown = reservations[k];
+      if (!isObject(last) || typeof last.role !== 'string') {
+        return fail([i, 'reservations', k, 'role'], `required string, got ${describeValue(isObject(last) ? last.role : last)}`);
+      }
+      if (role !== undefined && role !== UNRESERVED && role !== last.role) {
+        fail([i, 'role'], `'${role}' differs from the reservation role '${last.role}'`);
+      }
+      resolved = last.role;
+    }
+  }
+  const problem = roleProblem(resolved);
+  if (problem) fail([i, 'role'], problem);
+  return resolved;
 }

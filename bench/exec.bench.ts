@@ -1,0 +1,129 @@
+/**
+ * How fast a user gets a task running, on a local cluster started through the local provider
+ * (a real master and agent as separate processes, on a free port, in a temporary data dir).
+ *
+ * 1. "exec wall": `node bin/run.js exec --name bench-<i> --command true --master ...` run N times one
+ *    after the other, timed from spawn to exit, as a user experiences it (Node start-up, oclif, subscribe,
+ *    offer, launch, the task, its updates, acknowledgements, TEARDOWN). `--version` is timed too, for
+ *    the share of plain CLI start-up.
+ * 2. "subscribe -> TASK_RUNNING": in this process, with the scheduler client, M tasks in a row, each
+ *    from a fresh framework: from sending SUBSCRIBE to receiving TASK_RUNNING, plus the legs
+ *    subscribe -> first offer and launch -> TASK_RUNNING.
+ *
+ * Targets: exec wall p50 < 500 ms; subscribe -> TASK_RUNNING p50 < 10 ms.
+ * Run: npm run build && node dist/bench/exec.bench.js [--quick]
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ExecSession } from '../cluster/client/exec-session';
+import { cliEntryPoint, destroyLocal, launchLocal } from '../infra/providers/local';
+import { ClusterRegistry } from '../infra/registry';
+import { printTable, writeResults, type Row } from './lib/report';
+
+const QUICK = process.argv.includes('--quick');
+const WALL_RUNS = QUICK ? 5 : 20;
+const LATENCY_RUNS = QUICK ? 10 : 50;
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function summary(metric: string, values: number[]): Row {
+  const r = (n: number) => Math.round(n * 100) / 100;
+  return { metric, n: values.length, 'p50 ms': r(percentile(values, 50)), 'p90 ms': r(percentile(values, 90)), 'min ms': r(Math.min(...values)), 'max ms': r(Math.max(...values)) };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function timeCli(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(process.execPath, [cliEntryPoint(), ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString() });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const ms = performance.now() - start;
+      if (code === 0) resolve(ms);
+      else reject(new Error(`mesoscloud ${args.join(' ')} exited ${code}: ${stderr}`));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-bench-'));
+  const registry = new ClusterRegistry(dataDir);
+  const name = 'bench';
+  const env = { ...process.env, XDG_DATA_HOME: dataDir, MESOSCLOUD_DATA_DIR: dataDir };
+  try {
+    const masterPort = await freePort();
+    const { record } = await launchLocal(registry, { name, agents: 1, masterPort, agentResources: 'cpus:4;mem:4096;disk:4096' });
+    const master = record.masterUrl;
+
+    const versionWall: number[] = [];
+    for (let i = 0; i < WALL_RUNS; i++) versionWall.push(await timeCli(['--version'], env));
+    const execWall: number[] = [];
+    for (let i = 0; i < WALL_RUNS; i++) {
+      execWall.push(await timeCli(['exec', '--name', `bench-${i}`, '--command', 'true', '--master', master], env));
+    }
+
+    const toRunning: number[] = [];
+    const toOffer: number[] = [];
+    const launchToRunning: number[] = [];
+    for (let i = 0; i < LATENCY_RUNS; i++) {
+      const taskId = `latency-${i}`;
+      const session = new ExecSession({
+        master, name: taskId, command: 'true', shell: true, resources: 'cpus:0.1;mem:32', role: '*',
+        checkpoint: false, user: os.userInfo().username, print: () => undefined, note: () => undefined,
+      });
+      const result = await session.run();
+      if (result.state !== 'TASK_FINISHED') throw new Error(`task ${taskId} ended ${result.state}`);
+      const t = session.timings;
+      const running = t.runningAt.get(taskId)!;
+      toRunning.push(running - t.subscribeStartedAt!);
+      toOffer.push(t.firstOfferAt! - t.subscribeStartedAt!);
+      launchToRunning.push(running - t.launchedAt.get(taskId)!);
+    }
+
+    const rows = [
+      summary('exec --command true (wall)', execWall),
+      summary('mesoscloud --version (wall)', versionWall),
+      summary('subscribe -> TASK_RUNNING', toRunning),
+      summary('subscribe -> first offer', toOffer),
+      summary('launch -> TASK_RUNNING', launchToRunning),
+    ];
+    printTable(`exec latency (local cluster, 1 agent, ${os.cpus().length} cpus, node ${process.version})`, rows);
+    const file = writeResults('exec', {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      quick: QUICK,
+      targets: { 'exec wall p50 ms': 500, 'subscribe -> TASK_RUNNING p50 ms': 10 },
+      rows,
+      samples: { execWall, versionWall, toRunning, toOffer, launchToRunning },
+    });
+    process.stdout.write(`results: ${file}\n`);
+  } finally {
+    await destroyLocal(registry, name);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack ?? err}\n`);
+  process.exitCode = 1;
+});

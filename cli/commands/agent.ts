@@ -1,0 +1,53 @@
+import { Flags } from '@oclif/core';
+import { DaemonCommand } from '../base-command';
+import { ISOLATIONS, isolationToCgroups, resourcesValue } from '../flag-values';
+
+export default class Agent extends DaemonCommand<typeof Agent> {
+  static summary = 'Run an agent daemon in the foreground.';
+
+  static description = `The agent registers with the master, offers this machine's resources and runs tasks in
+sandboxes under --work_dir (in cgroups when it can). Tasks outlive the agent and are recovered when it
+restarts. SIGUSR1 kills all tasks, unregisters and exits; SIGTERM exits and leaves tasks running.
+Flags keep Mesos's names. \`mesoscloud launch\` runs this for you.`;
+
+  static examples = [
+    '<%= config.bin %> <%= command.id %> --master 127.0.0.1:5050 --work_dir /var/lib/mesoscloud/agent',
+    '<%= config.bin %> <%= command.id %> --master 10.0.0.5:5050 --port 5051 --work_dir /data/agent --resources "cpus:4;mem:8192" --attributes "rack:a"',
+  ];
+
+
+  static flags = {
+    ip: Flags.string({ description: 'address to listen on for /files, /state and /health', default: '127.0.0.1' }),
+    port: Flags.integer({ description: 'port to listen on (0 picks a free one)', default: 5051, min: 0, max: 65535 }),
+    hostname: Flags.string({ description: 'hostname reported to the master (default: the advertised address)' }),
+    advertise_ip: Flags.string({ description: 'address the master and operators use to reach this agent' }),
+    work_dir: Flags.string({ description: 'sandboxes and checkpoints live here', required: true }),
+    master: Flags.string({ description: 'master to register with, host:port or http://host:port', required: true }),
+    resources: Flags.custom<string>({
+      description: 'resources to offer, e.g. "cpus:2;mem:2048;ports:[31000-32000]" (unset ones are detected)',
+      parse: async (input) => resourcesValue('resources', input),
+    })(),
+    attributes: Flags.string({ description: 'attributes, e.g. "rack:a;zone:2"' }),
+    isolation: Flags.string({ description: 'how tasks are isolated; auto uses cgroups when they are writable', options: [...ISOLATIONS], default: 'auto' }),
+  };
+
+  async run(): Promise<void> {
+    const f = this.flags;
+    const [{ runAgentDaemon }, { AGENT_DEFAULTS }] = await Promise.all([
+      import('../../cluster/agent/index'),
+      import('../../cluster/agent/options'),
+    ]);
+    await runAgentDaemon({
+      ...AGENT_DEFAULTS,
+      ip: f.ip,
+      port: f.port,
+      hostname: f.hostname,
+      advertiseIp: f.advertise_ip,
+      master: f.master,
+      workDir: f.work_dir,
+      resources: f.resources,
+      attributes: f.attributes,
+      cgroups: isolationToCgroups(f.isolation as (typeof ISOLATIONS)[number]),
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { BaseCommand, masterFlag } from '../base-command';
+import type { StatusJson } from '../status-view';
+
+export default class Status extends BaseCommand<typeof Status> {
+  static summary = 'Show the master, the agents with their resources, and the tasks.';
+
+  static description = `Reads the master's operator API (GET_STATE): every agent with its total and used resources,
+the running tasks and the most recently completed ones. --json prints the same as one object.`;
+
+  static examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --cluster dev --json',
+    '<%= config.bin %> <%= command.id %> --master 10.0.0.5:5050',
+  ];
+
+  static flags = {
+    master: masterFlag(),
+  };
+
+  async run(): Promise<StatusJson> {
+    const master = await this.resolveMaster(this.flags.master);
+    const [{ OperatorClient }, { buildStatus, renderStatus }] = await Promise.all([
+      import('../../cluster/client/operator'),
+      import('../status-view'),
+    ]);
+    const operator = new OperatorClient(master);
+    try {
+      const [healthy, version, state] = await Promise.all([
+        operator.getHealth(),
+        operator.getVersion().then((v) => v.version, () => undefined),
+        operator.getState(),
+      ]);
+      const status = buildStatus({ cluster: this.clusterName, masterUrl: operator.baseUrl, healthy, version, state });
+      const record = this.flags.master ? undefined : this.registry.read(this.clusterName);
+      const extra = record ? [`Logs: ${record.master.logPath} and ${record.agents.length} agent log(s) beside it`] : [];
+      for (const line of renderStatus(status, extra)) this.log(line);
+      return status;
+    } finally {
+      operator.close();
+    }
+  }
+}

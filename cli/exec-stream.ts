@@ -1,0 +1,61 @@
+/**
+ * `exec --stream`: finds the agent running the task through the operator API and copies the task's
+ * stdout/stderr to ours by polling the agent's /files/read until told to stop.
+ */
+import { agentBaseUrl } from '../cluster/client/address';
+import { AgentFilesClient, SandboxFollower } from '../cluster/client/agent-files';
+import { OperatorClient } from '../cluster/client/operator';
+
+const POLL_MS = 200;
+
+export function followSandbox(master: string, task: { frameworkId: string; taskId: string; agentId: string }): { stop(): Promise<void> } {
+  let stopped = false;
+  let files: AgentFilesClient | undefined;
+  let follower: SandboxFollower | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
+
+  const locate = async (): Promise<void> => {
+    const operator = new OperatorClient(master, { timeoutMs: 5000 });
+    try {
+      const { agents } = await operator.getAgents();
+      const agent = agents.find((a) => a.agent_info.id?.value === task.agentId);
+      const url = agent && agentBaseUrl(agent.pid, agent.agent_info.hostname, agent.agent_info.port);
+      if (!url) return;
+      files = new AgentFilesClient(url);
+      follower = new SandboxFollower(files, task.frameworkId, task.taskId, {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+      });
+    } catch {
+      // Retried on the next tick.
+    } finally {
+      operator.close();
+    }
+  };
+
+  const tick = async (): Promise<void> => {
+    if (!follower) await locate();
+    await follower?.poll();
+  };
+
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      inFlight = tick().finally(schedule);
+    }, POLL_MS);
+  };
+  inFlight = tick().finally(schedule);
+
+  return {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await inFlight;
+      // One last read: the task may have written its final lines just before it ended.
+      await tick();
+      files?.close();
+    },
+  };
+}

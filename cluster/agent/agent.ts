@@ -1,0 +1,583 @@
+/**
+ * The agent daemon: serves /health, /state and /files, registers with the master and keeps doing so,
+ * runs the tasks the master sends, and delivers every state change through the status update
+ * manager until the master acknowledges it.
+ */
+import * as fs from 'node:fs';
+import type * as http from 'node:http';
+import * as os from 'node:os';
+import type { AgentCall, AgentEvent } from '../protocol/agent-channel';
+import { parseAttributes } from '../protocol/attributes';
+import { newContainerId, newStatusUuid } from '../protocol/ids';
+import { Resources } from '../protocol/resources';
+import type { Attribute, FrameworkInfo, Task, TaskInfo, TaskState, TaskStatus, TaskStatusReason } from '../protocol/types';
+import { isTerminalState } from '../protocol/types';
+import { close as closeServer, createServer, listen, Router } from '../http/server';
+import type { Logger } from '../util/log';
+import { createLogger } from '../util/log';
+import type { Isolator } from './cgroups';
+import { createIsolator } from './cgroups';
+import { readAgentId, writeAgentId } from './checkpoint';
+import { registerFilesRoutes } from './files-routes';
+import { MasterConnection, parseMasterUrl } from './master-connection';
+import type { AgentOptions } from './options';
+import { AGENT_DEFAULTS } from './options';
+import { agentResources, probeHost } from './resources-probe';
+import { runMetaDir, sandboxDir, sandboxesRoot, taskUpdatesFile } from './sandbox-paths';
+import type { FrameworkSnapshot, TaskSnapshot } from './state-json';
+import { agentStateJson } from './state-json';
+import { appendUpdateLog } from './status-update-log';
+import type { StatusUpdate } from './status-updates';
+import { realClock, StatusUpdateManager } from './status-updates';
+import { commandArgv } from './task-command';
+import type { TaskTransition } from './task-runner';
+import { TaskRunner } from './task-runner';
+
+export const AGENT_VERSION = '1.11.0-mesoscloud';
+
+/** Completed tasks kept per framework for /state, and completed frameworks (Mesos's defaults). */
+const MAX_COMPLETED_TASKS_PER_FRAMEWORK = 150;
+const MAX_COMPLETED_FRAMEWORKS = 50;
+
+export interface Agent {
+  /** Listens and begins registering; resolves once listening. */
+  start(): Promise<void>;
+  /** Stops the agent. Tasks keep running unless `killTasks` (then they are killed and the agent unregisters). */
+  close(opts?: { killTasks?: boolean }): Promise<void>;
+  readonly port: number;
+  readonly url: string;
+  readonly agentId: string | undefined;
+  /** Resolves with the agent id once the master has accepted the registration. */
+  whenRegistered(): Promise<string>;
+}
+
+interface TaskEntry {
+  frameworkId: string;
+  task: TaskInfo;
+  executorId: string;
+  containerId: string;
+  sandbox: string;
+  updatesFile: string;
+  runner: TaskRunner;
+  statuses: TaskStatus[];
+}
+
+interface FrameworkEntry {
+  id: string;
+  info: FrameworkInfo;
+  tasks: Map<string, TaskEntry>;
+  completed: TaskEntry[];
+  shuttingDown: boolean;
+}
+
+/** The first non-loopback IPv4 address, for agents listening on 0.0.0.0 without --advertise_ip. */
+function guessAdvertiseIp(): string {
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+function checkPositive(flag: string, value: number, allowZero = false): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new Error(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${value}`);
+  }
+}
+
+export class AgentDaemon implements Agent {
+  private readonly opts: AgentOptions;
+  private readonly log: Logger;
+  private readonly masterUrl: URL;
+  private readonly givenResources: string | undefined;
+  private readonly attributes: Attribute[];
+  private readonly router = new Router();
+  private server?: http.Server;
+  private listeningPort = 0;
+  private resources: Resources = Resources.empty();
+  private isolator?: Isolator;
+  private connection?: MasterConnection;
+  private readonly updates: StatusUpdateManager;
+  private id?: string;
+  private masterHostname?: string;
+  private readonly frameworks = new Map<string, FrameworkEntry>();
+  /** Frameworks with nothing running any more, most recent last. */
+  private readonly completedFrameworks = new Map<string, FrameworkEntry>();
+  private registeredWaiters: ((id: string) => void)[] = [];
+  private registeredOnce = false;
+  private closed = false;
+  private readonly startTime = Date.now() / 1000;
+
+  constructor(options: AgentOptions) {
+    this.opts = { ...AGENT_DEFAULTS, ...options };
+    this.log = (this.opts.logger ?? createLogger('agent')).child('agent');
+    if (!this.opts.workDir) throw new Error('--work_dir is required');
+    this.masterUrl = parseMasterUrl(this.opts.master ?? '');
+    checkPositive('--port', this.opts.port, true);
+    checkPositive('--executor_shutdown_grace_period', this.opts.killGracePeriodSeconds, true);
+    checkPositive('--status_update_retry_interval', this.opts.statusUpdateRetrySeconds);
+    checkPositive('--master_ping_timeout', this.opts.masterPingTimeoutSeconds);
+    if (!['auto', 'v1', 'v2', 'none'].includes(this.opts.cgroups)) throw new Error(`--isolation must be auto, v1, v2 or none, got '${this.opts.cgroups}'`);
+    // Parse early so a typo fails at start-up with the flag named, not at the first registration.
+    this.givenResources = this.opts.resources;
+    agentResources(this.givenResources, { cpus: 1, memTotalMb: 1024, diskFreeMb: 1024 });
+    try {
+      this.attributes = this.opts.attributes ? parseAttributes(this.opts.attributes) : [];
+    } catch (err) {
+      throw new Error(`--attributes: ${(err as Error).message}`);
+    }
+    this.updates = new StatusUpdateManager({
+      clock: realClock,
+      initialRetryMs: this.opts.statusUpdateRetrySeconds * 1000,
+      send: (update) => this.sendUpdate(update),
+      onStreamClosed: (update) => this.forgetTask(update.framework_id.value, update.status.task_id.value),
+    });
+    this.routes();
+  }
+
+  get port(): number { return this.listeningPort }
+  get agentId(): string | undefined { return this.id }
+  get url(): string { return `http://${this.advertiseIp()}:${this.listeningPort}` }
+
+  whenRegistered(): Promise<string> {
+    if (this.registeredOnce && this.id) return Promise.resolve(this.id);
+    return new Promise((resolve) => this.registeredWaiters.push(resolve));
+  }
+
+  async start(): Promise<void> {
+    const workDir = this.opts.workDir;
+    fs.mkdirSync(sandboxesRoot(workDir), { recursive: true });
+    this.resources = agentResources(this.givenResources, probeHost(workDir));
+    this.isolator = await createIsolator(this.opts.cgroups, { logger: this.log, rootName: this.opts.cgroupsRoot });
+    this.id = readAgentId(workDir);
+    this.server = createServer(this.router, (err) => this.log.error('request failed', { error: (err as Error).message }));
+    this.listeningPort = await listen(this.server, this.opts.port, this.opts.ip);
+    this.log.info('agent listening', { url: this.url, resources: this.resources.toString(), isolation: this.isolator.kind, work_dir: workDir });
+    this.connection = new MasterConnection({
+      master: this.masterUrl,
+      logger: this.log.child('master'),
+      pingTimeoutMs: this.opts.masterPingTimeoutSeconds * 1000,
+      registerCall: () => this.registerCall(),
+      agentId: () => this.id,
+      onRegistered: (event) => this.onRegistered(event.registered),
+      onEvent: (event) => this.onEvent(event),
+    });
+    this.connection.start();
+  }
+
+  async close(opts: { killTasks?: boolean } = {}): Promise<void> {
+    if (this.closed) return;
+    if (opts.killTasks) await this.killEverything();
+    this.closed = true;
+    this.updates.close();
+    this.connection?.stop();
+    if (this.server) await closeServer(this.server);
+  }
+
+  // ---- registration ----
+
+  private advertiseIp(): string {
+    if (this.opts.advertiseIp) return this.opts.advertiseIp;
+    return this.opts.ip === '0.0.0.0' ? guessAdvertiseIp() : this.opts.ip;
+  }
+
+  private hostname(): string {
+    return this.opts.hostname ?? this.advertiseIp();
+  }
+
+  private registerCall(): AgentCall {
+    const tasks: Task[] = [];
+    const frameworks: FrameworkInfo[] = [];
+    for (const framework of this.frameworks.values()) {
+      let any = false;
+      for (const entry of framework.tasks.values()) {
+        if (isTerminalState(entry.runner.state)) continue;
+        tasks.push(this.taskJson(entry));
+        any = true;
+      }
+      if (any) frameworks.push({ ...framework.info, id: { value: framework.id } });
+    }
+    return {
+      type: 'REGISTER',
+      register: {
+        agent_info: {
+          hostname: this.hostname(),
+          port: this.listeningPort,
+          resources: this.resources.toV1(),
+          attributes: this.attributes,
+          ...(this.id ? { id: { value: this.id } } : {}),
+        },
+        tasks,
+        frameworks,
+        version: AGENT_VERSION,
+        pid: `${this.advertiseIp()}:${this.listeningPort}`,
+      },
+    };
+  }
+
+  private taskJson(entry: TaskEntry): Task {
+    const pending = this.updates.pending(entry.frameworkId, entry.task.task_id.value)[0];
+    const latest = entry.statuses[entry.statuses.length - 1];
+    return {
+      name: entry.task.name,
+      task_id: entry.task.task_id,
+      framework_id: { value: entry.frameworkId },
+      executor_id: { value: entry.executorId },
+      agent_id: { value: this.id ?? '' },
+      state: entry.runner.state,
+      resources: entry.task.resources,
+      statuses: latest ? [latest] : [],
+      ...(pending ? { status_update_state: pending.status.state, status_update_uuid: pending.status.uuid } : {}),
+      ...(entry.task.labels ? { labels: entry.task.labels } : {}),
+      ...(entry.task.command ? { command: entry.task.command } : {}),
+      ...(entry.task.kill_policy ? { kill_policy: entry.task.kill_policy } : {}),
+    };
+  }
+
+  private onRegistered(registered: Extract<AgentEvent, { type: 'REGISTERED' }>['registered']): void {
+    const id = registered?.agent_id?.value;
+    if (typeof id !== 'string' || id === '') {
+      this.log.error('REGISTERED without an agent id; registering again');
+      this.connection?.reconnect('REGISTERED without an agent id');
+      return;
+    }
+    if (this.id && this.id !== id) this.log.warn('the master gave this agent a new id', { previous: this.id, agent_id: id });
+    if (this.id !== id) {
+      this.id = id;
+      try {
+        writeAgentId(this.opts.workDir, id);
+      } catch (err) {
+        this.log.error('could not persist the agent id', { error: (err as Error).message });
+      }
+    }
+    this.masterHostname = registered.master_info?.hostname;
+    this.log.info(this.registeredOnce ? 're-registered with the master' : 'registered with the master', { agent_id: id, master: this.connection?.masterUrl });
+    this.registeredOnce = true;
+    for (const resolve of this.registeredWaiters.splice(0)) resolve(id);
+    // Whatever was waiting for an acknowledgement goes out now rather than at its next retry.
+    this.updates.flush();
+  }
+
+  // ---- events from the master ----
+
+  private onEvent(event: AgentEvent): void {
+    if (this.closed) return;
+    try {
+      switch (event.type) {
+        case 'RUN_TASK':
+          return this.runTask(event.run_task);
+        case 'RUN_TASK_GROUP':
+          return this.refuseTaskGroup(event.run_task_group);
+        case 'KILL_TASK':
+          return this.killTask(event.kill_task);
+        case 'ACKNOWLEDGE':
+          return this.acknowledge(event.acknowledge);
+        case 'SHUTDOWN_FRAMEWORK':
+          return this.shutdownFramework(event.shutdown_framework?.framework_id?.value);
+        case 'FRAMEWORK_MESSAGE':
+          // Command tasks have no executor to hand messages to, as with Mesos's command executor.
+          this.log.debug('dropping a framework message: command tasks take no messages');
+          return;
+        default:
+          this.log.warn('ignoring an unknown event from the master', { type: (event as { type: string }).type });
+      }
+    } catch (err) {
+      this.log.error('failed to handle an event from the master', { type: event.type, error: (err as Error).message });
+    }
+  }
+
+  private runTask(run: Extract<AgentEvent, { type: 'RUN_TASK' }>['run_task']): void {
+    const frameworkId = run?.framework_id?.value;
+    const task = run?.task;
+    const taskId = task?.task_id?.value;
+    if (typeof frameworkId !== 'string' || !frameworkId || typeof taskId !== 'string' || !taskId) {
+      this.log.warn('ignoring RUN_TASK without framework_id or task.task_id');
+      return;
+    }
+    const existing = this.frameworks.get(frameworkId)?.tasks.get(taskId);
+    if (existing) {
+      // The master re-sent a launch it already gave us (a retry across reconnection): launching is idempotent.
+      this.log.warn('ignoring RUN_TASK for a task that is already here', { framework_id: frameworkId, task_id: taskId, state: existing.runner.state });
+      return;
+    }
+    if (this.frameworks.get(frameworkId)?.shuttingDown) {
+      // The master has removed this framework: an update about the task would have nobody to go to.
+      this.log.warn('ignoring RUN_TASK for a framework being shut down', { framework_id: frameworkId, task_id: taskId });
+      return;
+    }
+    const problem = this.taskProblem(task);
+    if (problem) {
+      this.sendAgentStatus(frameworkId, taskId, 'TASK_ERROR', problem, 'REASON_TASK_INVALID');
+      return;
+    }
+    const framework = this.framework(frameworkId, run.framework_info);
+    const containerId = newContainerId();
+    // Command tasks run under an executor named after the task, as with Mesos's command executor.
+    const executorId = taskId;
+    const key = { agentId: this.id as string, frameworkId, executorId, containerId };
+    const sandbox = sandboxDir(this.opts.workDir, key);
+    const entry: TaskEntry = {
+      frameworkId,
+      task,
+      executorId,
+      containerId,
+      sandbox,
+      updatesFile: taskUpdatesFile(this.opts.workDir, key, taskId),
+      statuses: [],
+      runner: undefined as unknown as TaskRunner,
+    };
+    entry.runner = new TaskRunner(
+      {
+        task,
+        frameworkId,
+        frameworkInfo: framework.info,
+        agentId: this.id as string,
+        executorId,
+        containerId,
+        sandbox,
+        metaDir: runMetaDir(this.opts.workDir, key),
+        defaultGracePeriodMs: this.opts.killGracePeriodSeconds * 1000,
+      },
+      { isolator: this.isolator!, logger: this.log.child('task', { task_id: taskId }), onTransition: (t) => this.onTransition(entry, t) },
+    );
+    framework.tasks.set(taskId, entry);
+    this.log.info('launching task', { framework_id: frameworkId, task_id: taskId, container_id: containerId, sandbox });
+    void entry.runner.start();
+    void entry.runner.done.then(() => {
+      if (framework.shuttingDown) this.forgetTask(frameworkId, taskId, true);
+    });
+  }
+
+  /** Why a task cannot run here, or undefined. */
+  private taskProblem(task: TaskInfo): string | undefined {
+    if (!task.command && task.executor) return 'Custom executors are not supported by this agent; launch a command task (TaskInfo.command)';
+    try {
+      commandArgv(task.command);
+    } catch (err) {
+      return `Invalid task: ${(err as Error).message}`;
+    }
+    if (!Array.isArray(task.resources)) return "Invalid task: 'resources' must be a list";
+    return undefined;
+  }
+
+  private refuseTaskGroup(group: Extract<AgentEvent, { type: 'RUN_TASK_GROUP' }>['run_task_group']): void {
+    const frameworkId = group?.framework_id?.value;
+    if (!frameworkId) return;
+    for (const task of group.task_group?.tasks ?? []) {
+      const taskId = task?.task_id?.value;
+      if (taskId) this.sendAgentStatus(frameworkId, taskId, 'TASK_ERROR', 'Task groups are not supported by this agent', 'REASON_TASK_INVALID');
+    }
+  }
+
+  private framework(id: string, info: FrameworkInfo | undefined): FrameworkEntry {
+    let framework = this.frameworks.get(id);
+    if (!framework) {
+      framework = this.completedFrameworks.get(id) ?? { id, info: info ?? { user: '', name: '' }, tasks: new Map(), completed: [], shuttingDown: false };
+      this.completedFrameworks.delete(id);
+      this.frameworks.set(id, framework);
+    }
+    if (info) framework.info = { ...info, id: { value: id } };
+    return framework;
+  }
+
+  private killTask(kill: Extract<AgentEvent, { type: 'KILL_TASK' }>['kill_task']): void {
+    const frameworkId = kill?.framework_id?.value;
+    const taskId = kill?.task_id?.value;
+    if (!frameworkId || !taskId) {
+      this.log.warn('ignoring KILL_TASK without framework_id or task_id');
+      return;
+    }
+    const entry = this.frameworks.get(frameworkId)?.tasks.get(taskId);
+    if (entry) {
+      this.log.info('killing task', { framework_id: frameworkId, task_id: taskId });
+      void entry.runner.kill(kill.kill_policy?.grace_period?.nanoseconds);
+      return;
+    }
+    const completed = (this.frameworks.get(frameworkId) ?? this.completedFrameworks.get(frameworkId))?.completed.some((t) => t.task.task_id.value === taskId);
+    if (completed || this.updates.hasStream(frameworkId, taskId)) {
+      this.log.info('kill of a task that already ended', { framework_id: frameworkId, task_id: taskId });
+      return;
+    }
+    this.sendAgentStatus(frameworkId, taskId, 'TASK_DROPPED', 'Attempted to kill a task unknown to the agent', 'REASON_TASK_UNKNOWN');
+  }
+
+  private acknowledge(ack: Extract<AgentEvent, { type: 'ACKNOWLEDGE' }>['acknowledge']): void {
+    const frameworkId = ack?.framework_id?.value;
+    const taskId = ack?.task_id?.value;
+    const uuid = ack?.uuid;
+    if (!frameworkId || !taskId || typeof uuid !== 'string') {
+      this.log.warn('ignoring ACKNOWLEDGE without framework_id, task_id or uuid');
+      return;
+    }
+    const entry = this.frameworks.get(frameworkId)?.tasks.get(taskId);
+    const result = this.updates.acknowledge(frameworkId, taskId, uuid);
+    if (result !== 'acknowledged') {
+      this.log.debug('ignoring an acknowledgement', { framework_id: frameworkId, task_id: taskId, uuid, result });
+      return;
+    }
+    if (entry) this.appendLog(entry.updatesFile, { type: 'ACK', uuid });
+  }
+
+  private shutdownFramework(frameworkId: string | undefined): void {
+    const framework = frameworkId ? this.frameworks.get(frameworkId) : undefined;
+    if (!framework) {
+      this.log.info('ignoring SHUTDOWN_FRAMEWORK for a framework with nothing here', { framework_id: frameworkId });
+      return;
+    }
+    this.log.info('shutting down framework', { framework_id: framework.id, tasks: framework.tasks.size });
+    framework.shuttingDown = true;
+    for (const entry of [...framework.tasks.values()]) {
+      if (entry.runner.isTerminal) this.forgetTask(framework.id, entry.task.task_id.value, true);
+      else void entry.runner.kill();
+    }
+  }
+
+  // ---- status updates ----
+
+  private onTransition(entry: TaskEntry, t: TaskTransition): void {
+    const taskId = entry.task.task_id.value;
+    this.log.info('task state', { framework_id: entry.frameworkId, task_id: taskId, state: t.state, message: t.message });
+    const status = this.status(taskId, t.state, t.message, t.reason, t.source);
+    status.executor_id = { value: entry.executorId };
+    status.container_status = { container_id: { value: entry.containerId }, ...(entry.runner.pid ? { executor_pid: entry.runner.pid } : {}) };
+    entry.statuses.push(status);
+    // A framework being shut down is gone from the master: nobody would acknowledge its updates.
+    if (this.closed || this.frameworks.get(entry.frameworkId)?.shuttingDown) return;
+    const update: StatusUpdate = { framework_id: { value: entry.frameworkId }, status };
+    this.appendLog(entry.updatesFile, { type: 'UPDATE', update });
+    this.updates.enqueue(update);
+  }
+
+  private status(taskId: string, state: TaskState, message?: string, reason?: TaskStatusReason, source: TaskStatus['source'] = 'SOURCE_AGENT') {
+    const status: TaskStatus & { uuid: string } = {
+      task_id: { value: taskId },
+      state,
+      source,
+      agent_id: { value: this.id ?? '' },
+      timestamp: Date.now() / 1000,
+      uuid: newStatusUuid(),
+    };
+    if (message !== undefined) status.message = message;
+    if (reason !== undefined) status.reason = reason;
+    return status;
+  }
+
+  /** An update about a task that never ran here (refused launch, unknown task). */
+  private sendAgentStatus(frameworkId: string, taskId: string, state: TaskState, message: string, reason: TaskStatusReason): void {
+    this.log.warn('task refused', { framework_id: frameworkId, task_id: taskId, state, message });
+    const status = this.status(taskId, state, message, reason);
+    status.executor_id = { value: taskId };
+    if (!this.updates.enqueue({ framework_id: { value: frameworkId }, status })) {
+      this.log.warn('not sending an update after the terminal one', { framework_id: frameworkId, task_id: taskId, state });
+    }
+  }
+
+  private sendUpdate(update: StatusUpdate): void {
+    const agentId = this.id;
+    if (!agentId || !this.connection) return;
+    // Statuses queued before a change of agent id must carry the id the master knows now.
+    const status = update.status.agent_id?.value === agentId ? update.status : { ...update.status, agent_id: { value: agentId } };
+    void this.connection.call({ type: 'UPDATE', agent_id: { value: agentId }, update: { framework_id: update.framework_id, status } });
+  }
+
+  private appendLog(file: string, record: Parameters<typeof appendUpdateLog>[1]): void {
+    try {
+      appendUpdateLog(file, record);
+    } catch (err) {
+      this.log.error('could not write the status update log', { file, error: (err as Error).message });
+    }
+  }
+
+  /** The terminal update was acknowledged (or the framework is gone): the task's resources are free. */
+  private forgetTask(frameworkId: string, taskId: string, dropStream = false): void {
+    if (dropStream) this.updates.drop(frameworkId, taskId);
+    const framework = this.frameworks.get(frameworkId);
+    const entry = framework?.tasks.get(taskId);
+    if (!framework || !entry) return;
+    framework.tasks.delete(taskId);
+    framework.completed.push(entry);
+    if (framework.completed.length > MAX_COMPLETED_TASKS_PER_FRAMEWORK) framework.completed.shift();
+    if (framework.tasks.size === 0) {
+      this.frameworks.delete(frameworkId);
+      framework.shuttingDown = false;
+      this.completedFrameworks.set(frameworkId, framework);
+      if (this.completedFrameworks.size > MAX_COMPLETED_FRAMEWORKS) {
+        this.completedFrameworks.delete(this.completedFrameworks.keys().next().value as string);
+      }
+    }
+  }
+
+  /** SIGUSR1 / close({killTasks}): kill every task, give their terminal updates a moment to be acknowledged, unregister. */
+  private async killEverything(): Promise<void> {
+    const runners = [...this.frameworks.values()].flatMap((f) => [...f.tasks.values()].map((e) => e.runner));
+    this.log.info('killing every task', { tasks: runners.length });
+    await Promise.all(runners.map((r) => r.kill()));
+    const deadline = Date.now() + 2000;
+    while (this.connection?.registered && Date.now() < deadline && [...this.frameworks.values()].some((f) => f.tasks.size > 0)) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (this.id && this.connection?.registered) await this.connection.call({ type: 'UNREGISTER', agent_id: { value: this.id } });
+  }
+
+  // ---- HTTP ----
+
+  private routes(): void {
+    const r = this.router;
+    r.on('GET', '/health', () => ({ status: 200, text: '' }));
+    const state = () => ({ json: this.stateJson() });
+    for (const p of ['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json']) r.on('GET', p, state);
+    const flags = () => ({ json: { flags: this.flags() } });
+    for (const p of ['/flags', '/slave(1)/flags']) r.on('GET', p, flags);
+    registerFilesRoutes(r, sandboxesRoot(this.opts.workDir));
+  }
+
+  private flags(): Record<string, string> {
+    const o = this.opts;
+    const flags: Record<string, string> = {
+      ip: o.ip,
+      port: String(o.port),
+      master: o.master,
+      work_dir: o.workDir,
+      hostname: this.hostname(),
+      isolation: o.cgroups,
+      cgroups_root: o.cgroupsRoot ?? 'mesoscloud',
+      executor_shutdown_grace_period: `${o.killGracePeriodSeconds}secs`,
+      status_update_retry_interval: `${o.statusUpdateRetrySeconds}secs`,
+      master_ping_timeout: `${o.masterPingTimeoutSeconds}secs`,
+    };
+    if (o.advertiseIp) flags.advertise_ip = o.advertiseIp;
+    if (o.resources) flags.resources = o.resources;
+    if (o.attributes) flags.attributes = o.attributes;
+    return flags;
+  }
+
+  private stateJson(): Record<string, unknown> {
+    const snapshotTask = (e: TaskEntry): TaskSnapshot => ({
+      task: e.task,
+      frameworkId: e.frameworkId,
+      executorId: e.executorId,
+      containerId: e.containerId,
+      directory: e.sandbox,
+      state: e.runner.state,
+      statuses: e.statuses,
+    });
+    const snapshotFramework = (f: FrameworkEntry): FrameworkSnapshot => ({
+      id: f.id,
+      info: f.info,
+      tasks: [...f.tasks.values()].map(snapshotTask),
+      completedTasks: f.completed.map(snapshotTask),
+    });
+    return agentStateJson({
+      version: AGENT_VERSION,
+      startTime: this.startTime,
+      agentId: this.id,
+      hostname: this.hostname(),
+      pid: `slave(1)@${this.advertiseIp()}:${this.listeningPort}`,
+      resources: this.resources,
+      attributes: this.attributes,
+      masterHostname: this.masterHostname,
+      flags: this.flags(),
+      frameworks: [...this.frameworks.values()].map(snapshotFramework),
+      completedFrameworks: [...this.completedFrameworks.values()].map(snapshotFramework),
+    });
+  }
+}

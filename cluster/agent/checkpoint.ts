@@ -1,0 +1,71 @@
+/**
+ * What the agent writes down so a restarted agent can pick up where it left off: its own id, and
+ * for every run the task, its framework, the container, the pid and the last known state. Files are
+ * replaced atomically (write, fsync, rename) so a crash never leaves half a checkpoint.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FrameworkID, FrameworkInfo, TaskInfo, TaskState } from '../protocol/types';
+import { agentIdFile } from './sandbox-paths';
+
+export const RUN_CHECKPOINT_FILE = 'run.json';
+
+export interface RunCheckpoint {
+  framework_id: FrameworkID;
+  framework_info: FrameworkInfo;
+  task: TaskInfo;
+  executor_id: string;
+  container_id: string;
+  sandbox: string;
+  /** Wrapper pid, also the process group of the task; absent until the process started. */
+  pid?: number;
+  state: TaskState;
+  /** Seconds since the epoch. */
+  launched_at: number;
+}
+
+export function writeFileAtomic(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+export function writeRunCheckpoint(runMetaDir: string, checkpoint: RunCheckpoint): void {
+  writeFileAtomic(path.join(runMetaDir, RUN_CHECKPOINT_FILE), JSON.stringify(checkpoint, null, 2) + '\n');
+}
+
+export function readRunCheckpoint(runMetaDir: string): RunCheckpoint | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(runMetaDir, RUN_CHECKPOINT_FILE), 'utf8')) as RunCheckpoint;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The id the master gave this agent last time, if any. */
+export function readAgentId(workDir: string): string | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(agentIdFile(workDir), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(text) as { agent_id?: { value?: unknown } };
+    const value = parsed.agent_id?.value;
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeAgentId(workDir: string, agentId: string): void {
+  writeFileAtomic(agentIdFile(workDir), JSON.stringify({ agent_id: { value: agentId } }) + '\n');
+}

@@ -1,0 +1,258 @@
+/**
+ * The agent's side of the agent channel (protocol/agent-channel.ts): one long-lived REGISTER
+ * request whose response streams AgentEvents, plus short POSTs for calls carrying the stream id.
+ *
+ * The connection never gives up. Whenever the stream fails, ends, or stays silent longer than the
+ * ping timeout, it registers again after an exponential, jittered backoff; the register call is
+ * rebuilt on every attempt so it carries the agent id and the tasks running at that moment.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AgentCall, AgentEvent } from '../protocol/agent-channel';
+import { AGENT_CHANNEL_PATH } from '../protocol/agent-channel';
+import { RecordIODecoder } from '../protocol/recordio';
+import type { Logger } from '../util/log';
+import { Backoff } from './backoff';
+
+/** "host:port", "http://host:port" or "https://host:port" -> base URL. Throws naming --master. */
+export function parseMasterUrl(text: string): URL {
+  const trimmed = text.trim();
+  if (trimmed === '') throw new Error('--master is required (host:port or http://host:port)');
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new Error(`--master: '${text}' is not host:port or an http(s) URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`--master: scheme '${url.protocol.slice(0, -1)}' is not supported here (use host:port or http://host:port)`);
+  }
+  if (url.hostname === '') throw new Error(`--master: '${text}' has no host`);
+  return new URL(`${url.protocol}//${url.host}`);
+}
+
+export interface MasterConnectionOptions {
+  master: URL;
+  logger: Logger;
+  /** Silence on the stream for this long means the master is gone. */
+  pingTimeoutMs: number;
+  /** Built anew for each attempt. */
+  registerCall: () => AgentCall;
+  /** The id PONG calls carry. */
+  agentId: () => string | undefined;
+  onRegistered: (event: Extract<AgentEvent, { type: 'REGISTERED' }>) => void;
+  onEvent: (event: AgentEvent) => void;
+  onDisconnected?: () => void;
+  backoff?: Backoff;
+  callTimeoutMs?: number;
+}
+
+interface ActiveStream {
+  request: http.ClientRequest;
+  streamId?: string;
+  registered: boolean;
+}
+
+export class MasterConnection {
+  private base: URL;
+  private stream?: ActiveStream;
+  private stopped = true;
+  private retryTimer?: NodeJS.Timeout;
+  private watchdog?: NodeJS.Timeout;
+  private readonly backoff: Backoff;
+  private readonly callAgent: http.Agent;
+  private failures = 0;
+
+  constructor(private readonly opts: MasterConnectionOptions) {
+    this.base = opts.master;
+    this.backoff = opts.backoff ?? new Backoff({ initialMs: 100, maxMs: 5000 });
+    this.callAgent = new (this.base.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 8 });
+  }
+
+  get registered(): boolean { return this.stream?.registered === true }
+  get masterUrl(): string { return this.base.toString().replace(/\/$/, '') }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.watchdog);
+    this.stream?.request.destroy();
+    this.stream = undefined;
+    this.callAgent.destroy();
+  }
+
+  /** Drops the current stream and registers again (after the usual backoff). */
+  reconnect(reason: string): void {
+    if (!this.stream) return;
+    this.opts.logger.warn('dropping the master stream', { reason });
+    this.stream.request.destroy();
+  }
+
+  /** Sends a call on the registered stream; false when not registered or the master did not accept it. */
+  async call(call: AgentCall): Promise<boolean> {
+    const streamId = this.stream?.registered ? this.stream.streamId : undefined;
+    if (!this.stream?.registered) return false;
+    const body = JSON.stringify(call);
+    const headers: http.OutgoingHttpHeaders = {
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+    };
+    if (streamId) headers['Mesos-Stream-Id'] = streamId;
+    return new Promise<boolean>((resolve) => {
+      const req = this.request({ method: 'POST', headers, agent: this.callAgent, timeout: this.opts.callTimeoutMs ?? 10_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300;
+          if (!ok) {
+            this.opts.logger.warn('master refused a call', { call: call.type, status: res.statusCode, body: Buffer.concat(chunks).toString('utf8').slice(0, 500) });
+          }
+          resolve(ok);
+        });
+        res.on('error', () => resolve(false));
+      });
+      req.on('timeout', () => req.destroy(new Error('call timed out')));
+      req.on('error', (err) => {
+        this.opts.logger.debug('call failed', { call: call.type, error: err.message });
+        resolve(false);
+      });
+      req.end(body);
+    });
+  }
+
+  private request(options: http.RequestOptions, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+    const url = new URL(AGENT_CHANNEL_PATH, this.base);
+    return (url.protocol === 'https:' ? https : http).request(url, options, onResponse);
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    let call: AgentCall;
+    try {
+      call = this.opts.registerCall();
+    } catch (err) {
+      this.opts.logger.error('could not build the register call', { error: (err as Error).message });
+      this.scheduleReconnect();
+      return;
+    }
+    const body = JSON.stringify(call);
+    const decoder = new RecordIODecoder();
+    let ended = false;
+    const request = this.request(
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'Content-Type': 'application/json', Accept: 'application/recordio', 'Content-Length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        if (res.statusCode === 307 && typeof res.headers.location === 'string') {
+          this.followRedirect(res.headers.location);
+          res.resume();
+          return;
+        }
+        if (res.statusCode !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            this.opts.logger.warn('master refused registration', { status: res.statusCode, body: Buffer.concat(chunks).toString('utf8').slice(0, 500) });
+          });
+          return;
+        }
+        stream.streamId = typeof res.headers['mesos-stream-id'] === 'string' ? res.headers['mesos-stream-id'] : undefined;
+        this.armWatchdog(stream);
+        res.on('data', (chunk: Buffer) => {
+          if (this.stream !== stream) return;
+          let events: unknown[];
+          try {
+            events = decoder.push(chunk);
+          } catch (err) {
+            this.opts.logger.error('bad record on the master stream', { error: (err as Error).message });
+            request.destroy();
+            return;
+          }
+          for (const event of events) this.dispatch(stream, event as AgentEvent);
+        });
+        res.on('error', () => undefined);
+      },
+    );
+    const stream: ActiveStream = { request, registered: false };
+    this.stream = stream;
+    const onGone = (err?: Error) => {
+      if (ended) return;
+      ended = true;
+      if (this.stream !== stream) return;
+      const wasRegistered = stream.registered;
+      this.stream = undefined;
+      clearTimeout(this.watchdog);
+      if (this.stopped) return;
+      this.failures++;
+      const fields = { master: this.masterUrl, error: err?.message };
+      // Log the first failure loudly and then only now and then, so a long outage does not flood the log.
+      if (wasRegistered) this.opts.logger.warn('lost the master; registering again', fields);
+      else if (this.failures === 1 || this.failures % 50 === 0) this.opts.logger.warn('cannot reach the master; retrying', { ...fields, attempts: this.failures });
+      if (wasRegistered) this.opts.onDisconnected?.();
+      this.scheduleReconnect();
+    };
+    request.on('error', (err) => onGone(err));
+    request.on('close', () => onGone());
+    request.on('response', (res) => res.on('close', () => request.destroy()));
+    request.end(body);
+  }
+
+  private dispatch(stream: ActiveStream, event: AgentEvent): void {
+    this.armWatchdog(stream);
+    if (!event || typeof event !== 'object' || typeof (event as { type?: unknown }).type !== 'string') {
+      this.opts.logger.warn('ignoring a malformed event from the master');
+      return;
+    }
+    if (event.type === 'REGISTERED') {
+      stream.registered = true;
+      this.failures = 0;
+      this.backoff.reset();
+      this.opts.onRegistered(event);
+      return;
+    }
+    if (!stream.registered) {
+      this.opts.logger.warn('ignoring an event that came before REGISTERED', { type: event.type });
+      return;
+    }
+    if (event.type === 'PING') {
+      const agentId = this.opts.agentId();
+      if (agentId) void this.call({ type: 'PONG', agent_id: { value: agentId } });
+      return;
+    }
+    this.opts.onEvent(event);
+  }
+
+  private armWatchdog(stream: ActiveStream): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => {
+      if (this.stream === stream) this.reconnect(`no PING from the master for ${this.opts.pingTimeoutMs / 1000}s`);
+    }, this.opts.pingTimeoutMs);
+    this.watchdog.unref();
+  }
+
+  private followRedirect(location: string): void {
+    try {
+      const next = new URL(location, this.base);
+      this.base = new URL(`${next.protocol}//${next.host}`);
+      this.opts.logger.info('following the master redirect', { master: this.masterUrl });
+    } catch {
+      this.opts.logger.warn('ignoring a bad redirect from the master', { location });
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.connect(), this.backoff.next());
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Where things live under --work_dir, in Mesos's layout so operators find sandboxes where they expect:
+ *
+ *   <work_dir>/slaves/<agent>/frameworks/<framework>/executors/<executor>/runs/<container>/   sandbox
+ *   <work_dir>/meta/agent.json                                                                agent id
+ *   <work_dir>/meta/slaves/<agent>/frameworks/<framework>/executors/<executor>/runs/<container>/
+ *                                                                        checkpoint and status update log
+ *
+ * Checkpoints sit apart from the sandbox so a task cannot overwrite them and users do not see them.
+ */
+import * as path from 'node:path';
+
+export interface RunKey {
+  agentId: string;
+  frameworkId: string;
+  executorId: string;
+  containerId: string;
+}
+
+/**
+ * Ids become path segments. Ordinary ids (letters, digits, `-_.`) map to themselves, as in Mesos;
+ * anything that could climb out of its directory or confuse a shell is percent-encoded.
+ */
+export function pathSegment(id: string): string {
+  if (id === '') throw new Error('an empty id cannot be used as a directory name');
+  if (id === '.') return '%2E';
+  if (id === '..') return '%2E%2E';
+  return encodeURIComponent(id);
+}
+
+function runSegments(key: RunKey): string[] {
+  return ['slaves', key.agentId, 'frameworks', key.frameworkId, 'executors', key.executorId, 'runs', key.containerId].map(
+    (s, i) => (i % 2 === 0 ? s : pathSegment(s)),
+  );
+}
+
+/** Root of every sandbox; /files serves nothing outside it. */
+export function sandboxesRoot(workDir: string): string {
+  return path.join(path.resolve(workDir), 'slaves');
+}
+
+export function sandboxDir(workDir: string, key: RunKey): string {
+  return path.join(path.resolve(workDir), ...runSegments(key));
+}
+
+export function metaDir(workDir: string): string {
+  return path.join(path.resolve(workDir), 'meta');
+}
+
+export function agentIdFile(workDir: string): string {
+  return path.join(metaDir(workDir), 'agent.json');
+}
+
+export function runMetaDir(workDir: string, key: RunKey): string {
+  return path.join(metaDir(workDir), ...runSegments(key));
+}
+
+/** The directory holding every checkpointed run of an agent id (what recovery walks). */
+export function agentMetaDir(workDir: string, agentId: string): string {
+  return path.join(metaDir(workDir), 'slaves', pathSegment(agentId));
+}
+
+/** Status update log of one task inside its run's meta directory (Mesos: tasks/<task>/task.updates). */
+export function taskUpdatesFile(workDir: string, key: RunKey, taskId: string): string {
+  return path.join(runMetaDir(workDir, key), 'tasks', pathSegment(taskId), 'task.updates');
+}

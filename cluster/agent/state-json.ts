@@ -1,0 +1,125 @@
+/**
+ * The agent's /state document in Mesos's shape (src/slave/http.cpp): legacy resource objects,
+ * attributes as a name -> value map, frameworks with their executors and tasks, ids as plain
+ * strings. Pure: it renders a snapshot the agent hands it.
+ */
+import { attributesToLegacy } from '../protocol/attributes';
+import { Resources } from '../protocol/resources';
+import type { Attribute, FrameworkInfo, Resource, TaskInfo, TaskState, TaskStatus } from '../protocol/types';
+
+export interface TaskSnapshot {
+  task: TaskInfo;
+  frameworkId: string;
+  executorId: string;
+  containerId: string;
+  directory: string;
+  state: TaskState;
+  statuses: TaskStatus[];
+}
+
+export interface FrameworkSnapshot {
+  id: string;
+  info: FrameworkInfo;
+  tasks: TaskSnapshot[];
+  completedTasks: TaskSnapshot[];
+}
+
+export interface AgentSnapshot {
+  version: string;
+  startTime: number;
+  agentId?: string;
+  hostname: string;
+  pid: string;
+  resources: Resources;
+  attributes: Attribute[];
+  masterHostname?: string;
+  flags: Record<string, string>;
+  frameworks: FrameworkSnapshot[];
+  completedFrameworks: FrameworkSnapshot[];
+}
+
+function legacyResources(list: Resource[]): Record<string, number | string> {
+  try {
+    return Resources.fromV1(list).toLegacyJson();
+  } catch {
+    return {};
+  }
+}
+
+function statusJson(status: TaskStatus): Record<string, unknown> {
+  const out: Record<string, unknown> = { state: status.state, timestamp: status.timestamp };
+  if (status.container_status) out.container_status = status.container_status;
+  if (status.healthy !== undefined) out.healthy = status.healthy;
+  return out;
+}
+
+function taskJson(t: TaskSnapshot, agentId: string | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: t.task.task_id.value,
+    name: t.task.name,
+    framework_id: t.frameworkId,
+    executor_id: t.executorId,
+    slave_id: agentId ?? '',
+    state: t.state,
+    resources: legacyResources(t.task.resources),
+    statuses: t.statuses.map(statusJson),
+  };
+  if (t.task.labels) out.labels = t.task.labels.labels;
+  return out;
+}
+
+/** Command tasks each get their own executor, named after the task as Mesos's command executor is. */
+function executorJson(t: TaskSnapshot, agentId: string | undefined, active: boolean): Record<string, unknown> {
+  return {
+    id: t.executorId,
+    name: `Command Executor (Task: ${t.task.task_id.value}) (Command: sh -c '${(t.task.command?.value ?? '').slice(0, 30)}')`,
+    source: t.task.task_id.value,
+    container: t.containerId,
+    directory: t.directory,
+    resources: legacyResources(t.task.resources),
+    tasks: active ? [taskJson(t, agentId)] : [],
+    queued_tasks: [],
+    completed_tasks: active ? [] : [taskJson(t, agentId)],
+  };
+}
+
+function frameworkJson(f: FrameworkSnapshot, agentId: string | undefined): Record<string, unknown> {
+  return {
+    id: f.id,
+    name: f.info.name,
+    user: f.info.user,
+    failover_timeout: f.info.failover_timeout ?? 0,
+    checkpoint: f.info.checkpoint ?? false,
+    role: f.info.role ?? f.info.roles?.[0] ?? '*',
+    hostname: f.info.hostname ?? '',
+    executors: f.tasks.map((t) => executorJson(t, agentId, true)),
+    completed_executors: f.completedTasks.map((t) => executorJson(t, agentId, false)),
+  };
+}
+
+function reservedByRole(resources: Resources): Record<string, Record<string, number | string>> {
+  const out: Record<string, Record<string, number | string>> = {};
+  for (const r of resources.toV1()) {
+    if (r.role && !(r.role in out)) out[r.role] = resources.reservedTo(r.role).toLegacyJson();
+  }
+  return out;
+}
+
+export function agentStateJson(s: AgentSnapshot): Record<string, unknown> {
+  const resources = s.resources.toLegacyJson();
+  return {
+    version: s.version,
+    start_time: s.startTime,
+    id: s.agentId ?? '',
+    pid: s.pid,
+    hostname: s.hostname,
+    resources,
+    unreserved_resources: s.resources.unreserved().toLegacyJson(),
+    reserved_resources: reservedByRole(s.resources),
+    attributes: attributesToLegacy(s.attributes),
+    master_hostname: s.masterHostname,
+    flags: s.flags,
+    frameworks: s.frameworks.map((f) => frameworkJson(f, s.agentId)),
+    completed_frameworks: s.completedFrameworks.map((f) => frameworkJson(f, s.agentId)),
+  };
+}

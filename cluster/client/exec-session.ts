@@ -1,0 +1,251 @@
+/**
+ * Runs one command as a task, the way mesos-execute does: subscribe a fresh framework, take the
+ * first offer that fits, follow the task's updates (acknowledging each), tear the framework down.
+ * Output goes through callbacks so the CLI decides where lines land (or turns them into JSON).
+ */
+import { buildCommandInfo } from './command-line';
+import { ExecError } from './exec-error';
+import { askVariants, chooseOffer, describeUnsatisfiable, judgeCapacity } from './offer-fit';
+import { OperatorClient } from './operator';
+import { SchedulerClient, type SchedulerTimings } from './scheduler';
+import { exitCodeFor, killRequestedLine, statusUpdateLines, submittedLine, subscribedLine } from './status-lines';
+import { isTerminalState, type Offer, type TaskInfo, type TaskState, type TaskStatus } from '../protocol/types';
+import type { Resources } from '../protocol/resources';
+
+export interface ExecOptions {
+  master: string;
+  name: string;
+  command: string;
+  shell: boolean;
+  /** Resource text, e.g. "cpus:1;mem:128". */
+  resources: string;
+  role: string;
+  env?: Record<string, string>;
+  /** Kill the task this long after TASK_RUNNING. */
+  killAfterMs?: number;
+  checkpoint: boolean;
+  user: string;
+  frameworkName?: string;
+  /** mesos-execute's lines (stdout). */
+  print: (line: string) => void;
+  /** Side remarks such as "waiting for resources" (stderr). */
+  note: (line: string) => void;
+  /** Called once the task was sent to an agent. */
+  onLaunched?: (info: { frameworkId: string; taskId: string; agentId: string }) => void;
+  /** How long to wait for a fitting offer before asking the master whether any agent could ever fit. */
+  capacityCheckAfterMs?: number;
+}
+
+export interface ExecResult {
+  frameworkId?: string;
+  taskId: string;
+  agentId?: string;
+  state?: TaskState;
+  statuses: TaskStatus[];
+  exitCode: number;
+  interrupted: boolean;
+}
+
+const REFUSE_WHILE_WAITING_SECONDS = 1;
+const REFUSE_AFTER_LAUNCH_SECONDS = 3600;
+const TEARDOWN_TIMEOUT_MS = 2000;
+
+export class ExecSession {
+  private readonly client: SchedulerClient;
+  private readonly ask: Resources[];
+  private readonly result: ExecResult;
+  private launched = false;
+  private finished = false;
+  private capacityChecked = false;
+  private capacityTimer?: NodeJS.Timeout;
+  private killTimer?: NodeJS.Timeout;
+  private pendingAcks = new Set<Promise<void>>();
+  private settle!: (err?: Error) => void;
+  private readonly done: Promise<void>;
+
+  constructor(private readonly opts: ExecOptions) {
+    this.ask = askVariants(opts.resources, opts.role);
+    this.result = { taskId: opts.name, statuses: [], exitCode: 1, interrupted: false };
+    this.client = new SchedulerClient({
+      master: opts.master,
+      frameworkInfo: {
+        user: opts.user,
+        name: opts.frameworkName ?? 'mesoscloud-exec',
+        role: opts.role,
+        checkpoint: opts.checkpoint,
+        capabilities: [{ type: 'TASK_KILLING_STATE' }],
+      },
+    });
+    this.done = new Promise<void>((resolve, reject) => {
+      this.settle = (err) => (err ? reject(err) : resolve());
+    });
+  }
+
+  get timings(): SchedulerTimings { return this.client.timings }
+
+  async run(): Promise<ExecResult> {
+    this.client.on('offers', (offers) => this.onOffers(offers));
+    this.client.on('update', (status) => this.onUpdate(status));
+    this.client.on('error', (message) => this.fail(new ExecError('FRAMEWORK_ERROR', `master removed the framework: ${message}`)));
+    this.client.on('disconnected', (reason) => this.fail(reason));
+    try {
+      const subscribed = await this.client.subscribe();
+      this.result.frameworkId = subscribed.frameworkId;
+      this.opts.print(subscribedLine(subscribed.frameworkId));
+      if (!this.launched && !this.finished) {
+        this.capacityTimer = setTimeout(() => void this.checkCapacity(), this.opts.capacityCheckAfterMs ?? 1000);
+      }
+      await this.done;
+      return this.result;
+    } finally {
+      this.clearTimers();
+      await this.shutdown();
+    }
+  }
+
+  /** First Ctrl-C: kill the task and keep waiting for its terminal update. */
+  interrupt(): void {
+    this.result.interrupted = true;
+    if (this.finished) return;
+    if (!this.launched || !this.result.agentId) {
+      this.result.exitCode = 130;
+      this.finish();
+      return;
+    }
+    this.killTask();
+  }
+
+  /** Second Ctrl-C: stop waiting now. */
+  abort(): void {
+    this.result.interrupted = true;
+    this.result.exitCode = 130;
+    this.finish();
+  }
+
+  private onOffers(offers: Offer[]): void {
+    if (this.launched || this.finished) {
+      this.decline(offers, REFUSE_AFTER_LAUNCH_SECONDS);
+      return;
+    }
+    const { chosen, rest } = chooseOffer(offers, this.ask, this.opts.role);
+    if (chosen) this.launch(chosen.offer, chosen.taskResources);
+    this.decline(rest, this.launched ? REFUSE_AFTER_LAUNCH_SECONDS : REFUSE_WHILE_WAITING_SECONDS);
+    if (!chosen) void this.checkCapacity();
+  }
+
+  private launch(offer: Offer, resources: TaskInfo['resources']): void {
+    this.launched = true;
+    this.clearCapacityTimer();
+    const task: TaskInfo = {
+      name: this.opts.name,
+      task_id: { value: this.opts.name },
+      agent_id: offer.agent_id,
+      resources,
+      command: buildCommandInfo(this.opts.command, this.opts.shell, this.opts.env),
+    };
+    this.result.agentId = offer.agent_id.value;
+    // Printed before the call returns: the first update can arrive on the stream before the 202 does.
+    this.opts.print(submittedLine(this.opts.name, offer.agent_id.value));
+    this.client.launch([offer.id], [task], { refuse_seconds: REFUSE_AFTER_LAUNCH_SECONDS })
+      .then(() => {
+        this.opts.onLaunched?.({ frameworkId: this.client.frameworkId ?? '', taskId: this.opts.name, agentId: offer.agent_id.value });
+        return this.client.suppress();
+      })
+      .catch((err: Error) => this.fail(err));
+  }
+
+  private decline(offers: Offer[], refuseSeconds: number): void {
+    if (offers.length === 0) return;
+    this.client.decline(offers.map((o) => o.id), { refuse_seconds: refuseSeconds }).catch(() => {
+      // A lost decline only means the offer times out or is rescinded later.
+    });
+  }
+
+  private onUpdate(status: TaskStatus): void {
+    if (status.uuid) {
+      const ack = this.client.acknowledge(status).catch((err: Error) => this.opts.note(`failed to acknowledge ${status.state}: ${err.message}`));
+      this.pendingAcks.add(ack);
+      void ack.finally(() => this.pendingAcks.delete(ack));
+    }
+    if (status.task_id.value !== this.opts.name || this.finished) return;
+    for (const line of statusUpdateLines(status)) this.opts.print(line);
+    this.result.statuses.push(status);
+    this.result.state = status.state;
+    if (status.agent_id) this.result.agentId = status.agent_id.value;
+    if (status.state === 'TASK_RUNNING' && this.opts.killAfterMs !== undefined && !this.killTimer) {
+      this.killTimer = setTimeout(() => this.killTask(), this.opts.killAfterMs);
+    }
+    if (isTerminalState(status.state)) {
+      this.result.exitCode = this.result.interrupted && status.state !== 'TASK_FINISHED' ? 130 : exitCodeFor(status.state);
+      this.finish();
+    }
+  }
+
+  private killTask(): void {
+    const agentId = this.result.agentId;
+    if (this.finished || !agentId) return;
+    this.opts.print(killRequestedLine(this.opts.name, agentId));
+    this.client.kill({ value: this.opts.name }, { value: agentId }).catch((err: Error) => this.fail(err));
+  }
+
+  private async checkCapacity(): Promise<void> {
+    if (this.capacityChecked || this.launched || this.finished) return;
+    this.capacityChecked = true;
+    this.clearCapacityTimer();
+    const operator = new OperatorClient(this.client.masterUrl, { timeoutMs: 5000 });
+    try {
+      const { agents } = await operator.getAgents();
+      if (this.launched || this.finished) return;
+      const verdict = judgeCapacity(agents, this.ask, this.opts.role);
+      if (verdict.agentCount === 0) {
+        this.opts.note(`Waiting for an agent to register with ${this.client.masterUrl}`);
+      } else if (!verdict.canEverFit) {
+        this.fail(new ExecError('RESOURCES_UNSATISFIABLE', describeUnsatisfiable(this.opts.resources, this.ask[0], verdict), [
+          'ask for less with --resources',
+          'or launch agents with more, e.g. `mesoscloud launch --agent-resources "cpus:4;mem:8192"`',
+        ]));
+      } else {
+        this.opts.note(`Waiting for resources: no agent has ${this.ask[0].toString()} free right now`);
+      }
+    } catch (err) {
+      this.opts.note(`Waiting for resources (could not list agents: ${(err as Error).message})`);
+    } finally {
+      operator.close();
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.settle(err);
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.settle();
+  }
+
+  private clearCapacityTimer(): void {
+    if (this.capacityTimer) clearTimeout(this.capacityTimer);
+    this.capacityTimer = undefined;
+  }
+
+  private clearTimers(): void {
+    this.clearCapacityTimer();
+    if (this.killTimer) clearTimeout(this.killTimer);
+    this.killTimer = undefined;
+  }
+
+  /** Acknowledgements first, then TEARDOWN, bounded so a dead master cannot hold the CLI. */
+  private async shutdown(): Promise<void> {
+    if (this.client.frameworkId) {
+      await Promise.allSettled([...this.pendingAcks]);
+      await Promise.race([
+        this.client.teardown().catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, TEARDOWN_TIMEOUT_MS).unref()),
+      ]);
+    }
+    this.client.close();
+  }
+}

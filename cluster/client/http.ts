@@ -1,0 +1,138 @@
+/**
+ * The HTTP transport under the typed clients: node:http with a keep-alive agent, because a
+ * scheduler makes many small calls (accept, acknowledge, ...) and a new TCP connection for each
+ * one costs more than the call itself on loopback.
+ */
+import * as http from 'node:http';
+
+/** The server answered with a non-success status; `message` is its body, verbatim. */
+export class ClientHttpError extends Error {
+  readonly code = 'MASTER_REJECTED';
+  constructor(readonly status: number, readonly body: string, readonly url: string) {
+    super(body.trim() !== '' ? body.trim() : `HTTP ${status} from ${url}`);
+  }
+}
+
+/** The server could not be reached at all (refused, reset, timed out). */
+export class ClientConnectionError extends Error {
+  readonly code = 'UNREACHABLE';
+  constructor(readonly url: string, readonly cause: Error & { code?: string }) {
+    super(`cannot reach ${url}: ${describeSocketError(cause)}`);
+  }
+}
+
+function describeSocketError(err: Error & { code?: string }): string {
+  switch (err.code) {
+    case 'ECONNREFUSED': return 'connection refused (is it running?)';
+    case 'ECONNRESET': return 'connection reset by peer';
+    case 'ETIMEDOUT': return 'timed out';
+    case 'ENOTFOUND': return 'host not found';
+    default: return err.message;
+  }
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Whole-request timeout; no timeout when unset. */
+  timeoutMs?: number;
+}
+
+const MAX_REDIRECTS = 3;
+
+export class HttpClient {
+  readonly agent: http.Agent;
+  private base: URL;
+
+  constructor(baseUrl: string) {
+    this.base = new URL(baseUrl);
+    this.agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 10_000, noDelay: true } as http.AgentOptions);
+  }
+
+  get baseUrl(): string {
+    return `${this.base.protocol}//${this.base.host}`;
+  }
+
+  /** Follows a 307 to another master (Mesos redirects to the leader) by moving the base URL there. */
+  rebase(location: string): void {
+    this.base = new URL(location.startsWith('//') ? `${this.base.protocol}${location}` : location, this.base);
+  }
+
+  async request(method: string, path: string, opts: RequestOptions = {}): Promise<HttpResponse> {
+    for (let hop = 0; ; hop++) {
+      const res = await this.once(method, path, opts);
+      if (res.status === 307 && typeof res.headers.location === 'string' && hop < MAX_REDIRECTS) {
+        this.rebase(res.headers.location);
+        continue;
+      }
+      return res;
+    }
+  }
+
+  /** Sends a request and hands back the response stream itself (long-lived RecordIO responses). */
+  open(method: string, path: string, opts: RequestOptions = {}): { req: http.ClientRequest; response: Promise<http.IncomingMessage> } {
+    const url = new URL(path, this.base);
+    const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body), 'utf8');
+    const headers: Record<string, string | number> = { Accept: 'application/json', ...opts.headers };
+    if (payload) {
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = payload.length;
+    }
+    const req = http.request(url, { method, headers, agent: this.agent });
+    const response = new Promise<http.IncomingMessage>((resolve, reject) => {
+      req.once('response', resolve);
+      req.once('error', (err) => reject(new ClientConnectionError(url.origin, err)));
+      if (opts.timeoutMs !== undefined) {
+        req.setTimeout(opts.timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      }
+    });
+    req.end(payload);
+    return { req, response };
+  }
+
+  private async once(method: string, path: string, opts: RequestOptions): Promise<HttpResponse> {
+    const { req, response } = this.open(method, path, opts);
+    const res = await response;
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+    } catch (err) {
+      throw new ClientConnectionError(new URL(path, this.base).origin, err as Error);
+    } finally {
+      req.setTimeout(0);
+    }
+    return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') };
+  }
+
+  /** POSTs JSON; throws ClientHttpError unless the status is one of `ok`. */
+  async postJson(path: string, body: unknown, opts: Omit<RequestOptions, 'body'> & { ok?: number[] } = {}): Promise<HttpResponse> {
+    const res = await this.request('POST', path, { ...opts, body });
+    if (!(opts.ok ?? [200, 202]).includes(res.status)) throw new ClientHttpError(res.status, res.body, new URL(path, this.base).href);
+    return res;
+  }
+
+  async getJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.request('GET', path, opts);
+    if (res.status !== 200) throw new ClientHttpError(res.status, res.body, new URL(path, this.base).href);
+    return parseJson<T>(res.body, new URL(path, this.base).href);
+  }
+
+  /** Closes idle keep-alive sockets so the process can exit. */
+  destroy(): void {
+    this.agent.destroy();
+  }
+}
+
+export function parseJson<T>(text: string, from: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new Error(`invalid JSON from ${from}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * POST /api/v1/agent, the internal agent channel (protocol/agent-channel.ts). REGISTER answers with a
+ * RecordIO stream and a Mesos-Stream-Id; the other calls must carry that stream id and are answered 202.
+ */
+import { randomUUID } from 'node:crypto';
+import { RecordIOStream, type Handler } from '../http/server';
+import { AGENT_CHANNEL_PATH } from '../protocol/agent-channel';
+import { apiError } from '../protocol/errors';
+import { validateAgentCall } from '../protocol/validate';
+import { parseRegistration } from './agents';
+import type { MasterCore } from './core';
+import { checkAccept, checkContentType, headerValue } from './negotiation';
+
+export { AGENT_CHANNEL_PATH };
+
+export function agentApiHandler(core: MasterCore): Handler {
+  return (req) => {
+    checkContentType(req.headers);
+    checkAccept(req.headers);
+    const validated = validateAgentCall(req.body);
+    if (!validated.ok) throw apiError('INVALID_AGENT_CALL', validated.message);
+    const call = validated.call;
+    const streamId = headerValue(req.headers, 'mesos-stream-id');
+
+    if (call.type === 'REGISTER') {
+      const parsed = parseRegistration(call.register);
+      if (!parsed.ok) throw apiError('INVALID_AGENT_CALL', parsed.message);
+      const newStreamId = randomUUID();
+      const stream = new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId });
+      core.agents.register(parsed.value, stream, newStreamId);
+      return undefined;
+    }
+
+    const agentId = call.agent_id.value;
+    if (streamId === undefined) throw apiError('MISSING_STREAM_ID', `${call.type} call of agent '${agentId}' has none`);
+    const agent = core.registry.agents.get(agentId);
+    if (!agent || agent.connection !== 'connected') throw apiError('AGENT_NOT_FOUND', `agent '${agentId}' must register first`);
+    if (agent.streamId !== streamId) {
+      throw apiError('FORBIDDEN_STREAM', `stream ID '${streamId}' is not the stream ID currently associated with agent '${agentId}'`);
+    }
+    switch (call.type) {
+      case 'PONG':
+        core.agents.onPong(agent);
+        break;
+      case 'UPDATE':
+        core.tasks.onAgentUpdate(agent, call.update.framework_id.value, call.update.status);
+        break;
+      case 'UNREGISTER':
+        core.agents.unregister(agent);
+        break;
+    }
+    return { status: 202 };
+  };
+}

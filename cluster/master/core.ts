@@ -1,0 +1,78 @@
+/**
+ * The master's brain without its HTTP server: the registry, the allocator and the managers that change
+ * them. HTTP handlers and timers call into it; it writes events on the streams it holds.
+ */
+import type { Allocator } from '../allocator/types';
+import { IdGenerator } from '../protocol/ids';
+import type { MasterInfo } from '../protocol/types';
+import type { Logger } from '../util/log';
+import { AgentManager } from './agents';
+import { AllocationLoop } from './allocation-loop';
+import { FrameworkManager } from './frameworks';
+import { OfferManager } from './offers';
+import type { MasterOptions } from './options';
+import { Registry } from './registry';
+import { TaskManager } from './tasks';
+
+export class MasterCore {
+  readonly registry: Registry;
+  readonly ids: IdGenerator;
+  readonly offers: OfferManager;
+  readonly tasks: TaskManager;
+  readonly frameworks: FrameworkManager;
+  readonly agents: AgentManager;
+  readonly startTime = Date.now();
+  electedTime?: number;
+  /** Known once the server listens (the port may be chosen by the OS). */
+  masterInfo: MasterInfo;
+  private readonly loop: AllocationLoop;
+
+  constructor(readonly opts: MasterOptions, readonly allocator: Allocator, readonly log: Logger, masterId: string) {
+    this.registry = new Registry(opts.maxCompletedTasksPerFramework, opts.maxCompletedFrameworks);
+    this.ids = new IdGenerator(masterId);
+    this.offers = new OfferManager(this);
+    this.tasks = new TaskManager(this);
+    this.frameworks = new FrameworkManager(this);
+    this.agents = new AgentManager(this);
+    this.masterInfo = { id: masterId, ip: 0, port: opts.port };
+    this.loop = new AllocationLoop(() => this.allocate(), opts.allocationIntervalMs, (err) => {
+      log.error('allocation failed', { error: (err as Error).message, stack: (err as Error).stack });
+    });
+  }
+
+  get id(): string { return this.ids.masterId }
+
+  now(): number { return Date.now() }
+
+  /** Allocation runs soon (coalesced with everything else that changes in this turn of the event loop). */
+  requestAllocation(): void { this.loop.request() }
+
+  start(masterInfo: MasterInfo): void {
+    this.masterInfo = masterInfo;
+    this.electedTime = this.now();
+    this.loop.start();
+  }
+
+  /** Stops every timer and ends every stream; the registry is left as it was. */
+  stop(): void {
+    this.loop.stop();
+    this.offers.clearTimers();
+    for (const framework of this.registry.frameworks.values()) {
+      this.frameworks.stopTimers(framework);
+      const stream = framework.stream;
+      framework.stream = undefined;
+      stream?.end();
+    }
+    for (const agent of this.registry.agents.values()) {
+      this.agents.stopPinging(agent);
+      const stream = agent.stream;
+      agent.stream = undefined;
+      stream?.end();
+    }
+  }
+
+  private allocate(): void {
+    const allocations = this.allocator.allocate(this.now());
+    if (allocations.length > 0) this.offers.publish(allocations);
+  }
+}

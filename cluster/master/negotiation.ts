@@ -1,0 +1,39 @@
+/**
+ * Content negotiation of the v1 APIs. We speak JSON only: a Content-Type other than JSON is 415, an
+ * Accept header that rules JSON out is 406. Streaming calls may also ask for application/recordio
+ * (the framing is RecordIO, the records JSON), as Mesos clients do.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { apiError } from '../protocol/errors';
+
+const JSON_TYPE = 'application/json';
+const RECORDIO_TYPE = 'application/recordio';
+
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function checkContentType(headers: IncomingHttpHeaders): void {
+  const contentType = headerValue(headers, 'content-type');
+  if (contentType === undefined || contentType.trim() === '') return;
+  const mediaType = contentType.split(';')[0].trim().toLowerCase();
+  if (mediaType !== JSON_TYPE) throw apiError('UNSUPPORTED_MEDIA', `got '${contentType}'`);
+}
+
+export function checkAccept(headers: IncomingHttpHeaders): void {
+  const accept = headerValue(headers, 'accept');
+  if (accept === undefined || accept.trim() === '') return;
+  if (!acceptsJson(accept)) throw apiError('NOT_ACCEPTABLE', `got '${accept}'`);
+}
+
+/** True if some media range with q > 0 covers JSON (or RecordIO-framed JSON). */
+export function acceptsJson(accept: string): boolean {
+  for (const part of accept.split(',')) {
+    const [range, ...params] = part.split(';').map((s) => s.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    if (q !== undefined && !(Number(q.slice(2)) > 0)) continue;
+    if (range === JSON_TYPE || range === RECORDIO_TYPE || range === 'application/*' || range === '*/*') return true;
+  }
+  return false;
+}

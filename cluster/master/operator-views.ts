@@ -1,0 +1,138 @@
+/** v1 operator API shapes (include/mesos/v1/master/master.proto Response.*) built from the registry. */
+import type { ExecutorInfo, FrameworkInfo, Offer, Task, TimeInfo } from '../protocol/types';
+import type { MasterCore } from './core';
+import type { AgentRecord, FrameworkRecord, TaskRecord } from './registry';
+import { amount, computeUsage, type Usage } from './usage';
+import { MASTER_VERSION } from './version';
+
+export function timeInfo(ms: number): TimeInfo {
+  return { nanoseconds: Math.round(ms * 1e6) };
+}
+
+export function taskToV1(task: TaskRecord): Task {
+  const out: Task = {
+    name: task.name,
+    task_id: { value: task.taskId },
+    framework_id: { value: task.frameworkId },
+    agent_id: { value: task.agentId },
+    state: task.state,
+    resources: task.resourcesV1,
+    statuses: task.statuses,
+    role: task.role,
+  };
+  if (task.executorId) out.executor_id = { value: task.executorId };
+  const pending = task.pendingAcks.entries().next();
+  if (!pending.done) {
+    out.status_update_uuid = pending.value[0];
+    out.status_update_state = pending.value[1];
+  }
+  if (task.info.labels) out.labels = task.info.labels;
+  if (task.info.command) out.command = task.info.command;
+  if (task.info.kill_policy) out.kill_policy = task.info.kill_policy;
+  return out;
+}
+
+export interface AgentV1 {
+  agent_info: AgentRecord['info'];
+  active: boolean;
+  deactivated: boolean;
+  version: string;
+  pid: string;
+  registered_time: TimeInfo;
+  reregistered_time?: TimeInfo;
+  total_resources: ReturnType<AgentRecord['total']['toV1']>;
+  allocated_resources: ReturnType<AgentRecord['total']['toV1']>;
+  offered_resources: ReturnType<AgentRecord['total']['toV1']>;
+  capabilities: { type: string }[];
+}
+
+export function agentToV1(agent: AgentRecord, usage: Usage): AgentV1 {
+  const out: AgentV1 = {
+    agent_info: agent.info,
+    active: agent.connection === 'connected',
+    deactivated: agent.connection !== 'connected',
+    version: agent.version,
+    pid: agentPid(agent),
+    registered_time: timeInfo(agent.registeredTime),
+    total_resources: agent.total.toV1(),
+    allocated_resources: amount(usage.usedByAgent, agent.id).toV1(),
+    offered_resources: amount(usage.offeredByAgent, agent.id).toV1(),
+    capabilities: [],
+  };
+  if (agent.reregisteredTime !== undefined) out.reregistered_time = timeInfo(agent.reregisteredTime);
+  return out;
+}
+
+/** Mesos's libprocess pid of an agent: "slave(1)@host:port". */
+export function agentPid(agent: AgentRecord): string {
+  return `slave(1)@${agent.pid}`;
+}
+
+export interface FrameworkV1 {
+  framework_info: FrameworkInfo;
+  active: boolean;
+  connected: boolean;
+  recovered: boolean;
+  registered_time: TimeInfo;
+  reregistered_time?: TimeInfo;
+  unregistered_time?: TimeInfo;
+  offers: Offer[];
+  inverse_offers: never[];
+  allocated_resources: ReturnType<AgentRecord['total']['toV1']>;
+  offered_resources: ReturnType<AgentRecord['total']['toV1']>;
+}
+
+export function frameworkToV1(core: MasterCore, framework: FrameworkRecord, usage: Usage): FrameworkV1 {
+  const out: FrameworkV1 = {
+    framework_info: framework.info,
+    active: framework.active,
+    connected: framework.connected,
+    recovered: framework.recovered,
+    registered_time: timeInfo(framework.registeredTime),
+    offers: core.offers.forFramework(framework).map((o) => o.offer),
+    inverse_offers: [],
+    allocated_resources: amount(usage.usedByFramework, framework.id).toV1(),
+    offered_resources: amount(usage.offeredByFramework, framework.id).toV1(),
+  };
+  if (framework.reregisteredTime !== undefined) out.reregistered_time = timeInfo(framework.reregisteredTime);
+  if (framework.unregisteredTime !== undefined) out.unregistered_time = timeInfo(framework.unregisteredTime);
+  return out;
+}
+
+export function getAgents(core: MasterCore, usage = computeUsage(core)) {
+  const agents: AgentV1[] = [];
+  for (const agent of core.registry.reachableAgents()) agents.push(agentToV1(agent, usage));
+  return { agents, recovered_agents: [] as AgentRecord['info'][] };
+}
+
+export function getFrameworks(core: MasterCore, usage = computeUsage(core)) {
+  return {
+    frameworks: [...core.registry.frameworks.values()].map((f) => frameworkToV1(core, f, usage)),
+    completed_frameworks: core.registry.completedFrameworks.toArray().map((f) => frameworkToV1(core, f, usage)),
+    recovered_frameworks: [] as FrameworkInfo[],
+  };
+}
+
+export function getTasks(core: MasterCore) {
+  const tasks: Task[] = [];
+  const unreachable: Task[] = [];
+  const completed: Task[] = [];
+  const all = [...core.registry.frameworks.values(), ...core.registry.completedFrameworks.toArray()];
+  for (const framework of all) {
+    for (const task of framework.tasks.values()) (task.state === 'TASK_UNREACHABLE' ? unreachable : tasks).push(taskToV1(task));
+    for (const task of framework.completedTasks.toArray()) completed.push(taskToV1(task));
+  }
+  return { pending_tasks: [] as Task[], tasks, unreachable_tasks: unreachable, completed_tasks: completed, orphan_tasks: [] as Task[] };
+}
+
+export function getExecutors(core: MasterCore) {
+  const executors: { executor_info: ExecutorInfo; agent_id: { value: string } }[] = [];
+  for (const agent of core.registry.agents.values()) {
+    for (const executor of agent.executors.values()) executors.push({ executor_info: executor.info, agent_id: { value: agent.id } });
+  }
+  return { executors, orphan_executors: [] as never[] };
+}
+
+export function getVersion() {
+  return { version_info: { version: MASTER_VERSION } };
+}

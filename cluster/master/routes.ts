@@ -1,0 +1,28 @@
+/** Every HTTP route of the master. */
+import { Router } from '../http/server';
+import { AGENT_CHANNEL_PATH, agentApiHandler } from './agent-api';
+import type { MasterCore } from './core';
+import { OPERATOR_API_PATH, operatorApiHandler } from './operator-api';
+import { SCHEDULER_API_PATH, schedulerApiHandler } from './scheduler-api';
+import { StateJsonCache } from './state-json';
+import { MASTER_VERSION } from './version';
+
+export function createMasterRouter(core: MasterCore): Router {
+  const router = new Router();
+  const state = new StateJsonCache(core);
+  router.on('POST', SCHEDULER_API_PATH, schedulerApiHandler(core));
+  router.on('POST', AGENT_CHANNEL_PATH, agentApiHandler(core));
+  router.on('POST', OPERATOR_API_PATH, operatorApiHandler(core));
+  for (const prefix of ['', '/master']) {
+    router.on('GET', `${prefix}/health`, () => ({ status: 200 }));
+    router.on('GET', `${prefix}/version`, () => ({ json: { version: MASTER_VERSION } }));
+    router.on('GET', `${prefix}/state`, () => ({ text: state.text(), contentType: 'application/json' }));
+    router.on('GET', `${prefix}/state.json`, () => ({ text: state.text(), contentType: 'application/json' }));
+    // A standalone master always leads; clients that follow /redirect land here.
+    router.on('GET', `${prefix}/redirect`, () => ({
+      status: 307,
+      headers: { Location: `//${core.masterInfo.address?.ip}:${core.masterInfo.port}` },
+    }));
+  }
+  return router;
+}

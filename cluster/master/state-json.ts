@@ -1,0 +1,194 @@
+/**
+ * GET /state (and /master/state): Mesos's legacy JSON, which UIs and tools parse. Built in one pass over
+ * the registry and cached per registry version, so polling it on a 10,000-agent cluster costs a string
+ * copy until something changes.
+ */
+import { attributesToLegacy } from '../protocol/attributes';
+import type { Resources } from '../protocol/resources';
+import type { TaskStatus } from '../protocol/types';
+import type { MasterCore } from './core';
+import { masterFlags } from './flags';
+import type { OfferRecord } from './offers';
+import { agentPid } from './operator-views';
+import type { AgentRecord, ExecutorRecord, FrameworkRecord, TaskRecord } from './registry';
+import { amount, computeUsage, type Usage } from './usage';
+import { MASTER_VERSION } from './version';
+
+type Json = Record<string, unknown>;
+
+export class StateJsonCache {
+  private cached?: { version: number; text: string };
+
+  constructor(private readonly core: MasterCore) {}
+
+  text(): string {
+    const version = this.core.registry.version;
+    if (this.cached?.version === version) return this.cached.text;
+    const text = JSON.stringify(buildState(this.core));
+    this.cached = { version, text };
+    return text;
+  }
+}
+
+export function buildState(core: MasterCore): Json {
+  const usage = computeUsage(core);
+  const executorsByFramework = new Map<string, Json[]>();
+  const slaves: Json[] = [];
+  let activated = 0;
+  let deactivated = 0;
+  let unreachable = 0;
+  for (const agent of core.registry.agents.values()) {
+    if (agent.connection === 'unreachable') {
+      unreachable++;
+      continue;
+    }
+    if (agent.connection === 'connected') activated++;
+    else deactivated++;
+    slaves.push(legacyAgent(agent, usage));
+    for (const executor of agent.executors.values()) {
+      const list = executorsByFramework.get(executor.frameworkId);
+      const json = legacyExecutor(executor);
+      if (list) list.push(json);
+      else executorsByFramework.set(executor.frameworkId, [json]);
+    }
+  }
+  const { masterInfo } = core;
+  const pid = `master@${masterInfo.address?.ip ?? core.opts.ip}:${masterInfo.port}`;
+  const state: Json = {
+    version: MASTER_VERSION,
+    id: core.id,
+    pid,
+    hostname: masterInfo.hostname,
+    start_time: core.startTime / 1000,
+    elected_time: (core.electedTime ?? core.startTime) / 1000,
+    leader: pid,
+    leader_info: masterInfo,
+    activated_slaves: activated,
+    deactivated_slaves: deactivated,
+    unreachable_slaves: unreachable,
+    flags: masterFlags(core.opts, masterInfo.port),
+    slaves,
+    frameworks: [...core.registry.frameworks.values()].map((f) => legacyFramework(core, f, usage, executorsByFramework.get(f.id) ?? [])),
+    completed_frameworks: core.registry.completedFrameworks.toArray().map((f) => legacyFramework(core, f, usage, [])),
+    orphan_tasks: [],
+    unregistered_frameworks: [],
+  };
+  if (core.opts.cluster !== undefined) state.cluster = core.opts.cluster;
+  return state;
+}
+
+function legacyAgent(agent: AgentRecord, usage: Usage): Json {
+  const json: Json = {
+    id: agent.id,
+    pid: agentPid(agent),
+    hostname: agent.hostname,
+    port: agent.port,
+    registered_time: agent.registeredTime / 1000,
+    resources: agent.total.toLegacyJson(),
+    used_resources: amount(usage.usedByAgent, agent.id).toLegacyJson(),
+    offered_resources: amount(usage.offeredByAgent, agent.id).toLegacyJson(),
+    reserved_resources: reservedByRole(agent.total),
+    unreserved_resources: agent.total.unreserved().toLegacyJson(),
+    attributes: attributesToLegacy(agent.info.attributes ?? []),
+    active: agent.connection === 'connected',
+    deactivated: agent.connection !== 'connected',
+    version: agent.version,
+    capabilities: [],
+  };
+  if (agent.reregisteredTime !== undefined) json.reregistered_time = agent.reregisteredTime / 1000;
+  return json;
+}
+
+/** { role: legacy resources } for every role the agent has resources reserved to. */
+function reservedByRole(total: Resources): Record<string, Record<string, number | string>> {
+  const roles = new Set<string>();
+  for (const resource of total.toV1()) {
+    const role = resource.reservations?.[resource.reservations.length - 1]?.role ?? resource.role;
+    if (role !== undefined && role !== '*') roles.add(role);
+  }
+  const out: Record<string, Record<string, number | string>> = {};
+  for (const role of roles) out[role] = total.reservedTo(role).toLegacyJson();
+  return out;
+}
+
+function legacyFramework(core: MasterCore, framework: FrameworkRecord, usage: Usage, executors: Json[]): Json {
+  const { info } = framework;
+  const used = amount(usage.usedByFramework, framework.id);
+  const offered = amount(usage.offeredByFramework, framework.id);
+  const tasks: Json[] = [];
+  const unreachableTasks: Json[] = [];
+  for (const task of framework.tasks.values()) (task.state === 'TASK_UNREACHABLE' ? unreachableTasks : tasks).push(legacyTask(task));
+  const json: Json = {
+    id: framework.id,
+    name: info.name,
+    user: info.user,
+    hostname: info.hostname ?? '',
+    webui_url: info.webui_url ?? '',
+    role: info.role ?? framework.roles[0],
+    roles: framework.roles,
+    capabilities: (info.capabilities ?? []).map((c) => c.type),
+    active: framework.active,
+    connected: framework.connected,
+    recovered: framework.recovered,
+    failover_timeout: info.failover_timeout ?? 0,
+    checkpoint: info.checkpoint ?? false,
+    registered_time: framework.registeredTime / 1000,
+    reregistered_time: (framework.reregisteredTime ?? framework.registeredTime) / 1000,
+    unregistered_time: (framework.unregisteredTime ?? 0) / 1000,
+    resources: used.plus(offered).toLegacyJson(),
+    used_resources: used.toLegacyJson(),
+    offered_resources: offered.toLegacyJson(),
+    tasks,
+    unreachable_tasks: unreachableTasks,
+    completed_tasks: framework.completedTasks.toArray().map(legacyTask),
+    offers: core.offers.forFramework(framework).map(legacyOffer),
+    executors,
+  };
+  if (info.principal !== undefined) json.principal = info.principal;
+  if (info.labels) json.labels = info.labels.labels;
+  return json;
+}
+
+function legacyTask(task: TaskRecord): Json {
+  const json: Json = {
+    id: task.taskId,
+    name: task.name,
+    framework_id: task.frameworkId,
+    executor_id: task.executorId ?? '',
+    slave_id: task.agentId,
+    state: task.state,
+    resources: task.resources.toLegacyJson(),
+    role: task.role,
+    statuses: task.statuses.map(legacyStatus),
+  };
+  if (task.info.labels) json.labels = task.info.labels.labels;
+  return json;
+}
+
+function legacyStatus(status: TaskStatus): Json {
+  const json: Json = { state: status.state, timestamp: status.timestamp ?? 0 };
+  if (status.healthy !== undefined) json.healthy = status.healthy;
+  if (status.container_status) json.container_status = status.container_status;
+  return json;
+}
+
+function legacyOffer(offer: OfferRecord): Json {
+  return {
+    id: offer.id,
+    framework_id: offer.frameworkId,
+    slave_id: offer.agentId,
+    resources: offer.resources.toLegacyJson(),
+    allocation_info: { role: offer.role },
+  };
+}
+
+function legacyExecutor(executor: ExecutorRecord): Json {
+  return {
+    executor_id: executor.executorId,
+    name: executor.info.name ?? '',
+    framework_id: executor.frameworkId,
+    slave_id: executor.agentId,
+    resources: executor.resources.toLegacyJson(),
+    type: executor.info.type ?? 'DEFAULT',
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * Validation of the calls the master accepts: scheduler calls (POST /api/v1/scheduler), the
+ * internal agent channel (POST /api/v1/agent) and operator calls (POST /api/v1). One zod schema per
+ * call is the single source; the validators run it and turn the first issues into a message that
+ * names the field path, as Mesos's 400 answers do:
+ *   Expecting 'accept' to be present
+ *   'subscribe.framework_info.name': required string, got undefined
+ */
+import { z } from 'zod';
+import type { AgentCall } from './agent-channel';
+import type { ExecutorInfo, SchedulerCall, SchedulerCallType, TaskInfo } from './types';
+import { SCHEDULER_CALL_TYPES } from './types';
+import {
+  MISSING, addMissing, agentInfo, bytes, executorInfo, filters, frameworkInfo, id, killPolicy, nonEmptyString,
+  statusUuid, task, taskInfo, taskStatus,
+} from './schemas';
+import { describeValue } from './values';
+
+export type Validated<T> = { ok: true; call: T } | { ok: false; message: string };
+
+// ---- scheduler calls ----
+
+const SUPPORTED_OPERATIONS = ['LAUNCH', 'LAUNCH_GROUP'] as const;
+
+export const offerOperationSchema = z.looseObject({
+  type: z.string(),
+  launch: z.looseObject({ task_infos: z.array(taskInfo).default([]) }).optional(),
+  launch_group: z.looseObject({
+    executor: executorInfo,
+    task_group: z.looseObject({ tasks: z.array(taskInfo).default([]) }),
+  }).optional(),
+}).superRefine((op, ctx) => {
+  if (op.type === 'LAUNCH') {
+    if (op.launch === undefined) addMissing(ctx, ['launch']);
+  } else if (op.type === 'LAUNCH_GROUP') {
+    if (op.launch_group === undefined) addMissing(ctx, ['launch_group']);
+  } else {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['type'],
+      message: `operation ${describeValue(op.type)} is not supported; supported operations: ${SUPPORTED_OPERATIONS.join(', ')}`,
+    });
+  }
+});
+
+const offerIds = z.array(id).default([]);
+const rolesList = z.array(z.string()).optional();
+
+/** The sub-message each call type carries (Mesos rejects the call if it is missing). */
+const SUB_MESSAGE: Record<SchedulerCallType, keyof SchedulerCall | undefined> = {
+  SUBSCRIBE: 'subscribe',
+  TEARDOWN: undefined,
+  ACCEPT: 'accept',
+  DECLINE: 'decline',
+  REVIVE: undefined,
+  SUPPRESS: undefined,
+  KILL: 'kill',
+  SHUTDOWN: 'shutdown',
+  ACKNOWLEDGE: 'acknowledge',
+  RECONCILE: 'reconcile',
+  MESSAGE: 'message',
+  REQUEST: 'request',
+};
+
+export const schedulerCallSchema = z.looseObject({
+  type: z.enum(SCHEDULER_CALL_TYPES),
+  framework_id: id.optional(),
+  subscribe: z.looseObject({ framework_info: frameworkInfo, suppressed_roles: rolesList }).optional(),
+  accept: z.looseObject({ offer_ids: offerIds, operations: z.array(offerOperationSchema).optional(), filters: filters.optional() }).optional(),
+  decline: z.looseObject({ offer_ids: offerIds, filters: filters.optional() }).optional(),
+  revive: z.looseObject({ roles: rolesList }).optional(),
+  suppress: z.looseObject({ roles: rolesList }).optional(),
+  kill: z.looseObject({ task_id: id, agent_id: id.optional(), kill_policy: killPolicy.optional() }).optional(),
+  shutdown: z.looseObject({ executor_id: id, agent_id: id }).optional(),
+  acknowledge: z.looseObject({ agent_id: id, task_id: id, uuid: statusUuid }).optional(),
+  reconcile: z.looseObject({ tasks: z.array(z.looseObject({ task_id: id, agent_id: id.optional() })).optional() }).optional(),
+  message: z.looseObject({ agent_id: id, executor_id: id, data: bytes }).optional(),
+  request: z.looseObject({ requests: z.array(z.unknown()).default([]) }).optional(),
+}).superRefine((call, ctx) => {
+  if (call.type === 'SUBSCRIBE') {
+    if (call.subscribe === undefined) return addMissing(ctx, ['subscribe']);
+    const infoId = call.subscribe.framework_info.id;
+    if (call.framework_id && infoId && call.framework_id.value !== infoId.value) {
+      ctx.addIssue({ code: 'custom', path: [], message: "'framework_id' differs from 'subscribe.framework_info.id'" });
+    }
+    return;
+  }
+  if (call.framework_id === undefined) return addMissing(ctx, ['framework_id']);
+  const field = SUB_MESSAGE[call.type];
+  if (field !== undefined && call[field] === undefined) addMissing(ctx, [field]);
+});
+
+// ---- internal agent channel ----
+
+const AGENT_CALL_TYPES = ['REGISTER', 'UPDATE', 'PONG', 'UNREGISTER'] as const satisfies readonly AgentCall['type'][];
+
+export const agentCallSchema = z.looseObject({
+  type: z.enum(AGENT_CALL_TYPES),
+  agent_id: id.optional(),
+  register: z.looseObject({
+    agent_info: agentInfo,
+    tasks: z.array(task).optional(),
+    frameworks: z.array(frameworkInfo).optional(),
+    version: z.string(),
+    pid: nonEmptyString,
+  }).optional(),
+  update: z.looseObject({ framework_id: id, status: taskStatus }).optional(),
+}).superRefine((call, ctx) => {
+  if (call.type === 'REGISTER') {
+    if (call.register === undefined) addMissing(ctx, ['register']);
+    return;
+  }
+  if (call.agent_id === undefined) return addMissing(ctx, ['agent_id']);
+  if (call.type === 'UPDATE' && call.update === undefined) addMissing(ctx, ['update']);
+});
+
+// ---- operator API ----
+
+/** Any call type passes here; the master answers 400 for the types it does not implement. */
+export const operatorCallSchema = z.looseObject({ type: nonEmptyString });
+export type OperatorCall = z.infer<typeof operatorCallSchema>;
+
+// ---- validators ----
+
+// Typed as a conversion so that the build breaks if the schema and SchedulerCall drift apart.
+const asSchedulerCall = (call: z.output<typeof schedulerCallSchema>): SchedulerCall => call;
+
+export function validateSchedulerCall(body: unknown): Validated<SchedulerCall> {
+  const result = run(schedulerCallSchema, body);
+  return result.ok ? { ok: true, call: asSchedulerCall(result.call) } : result;
+}
+
+/** The schema is one flat object with presence rules rather than a union, so the narrowing is a cast. */
+export function validateAgentCall(body: unknown): Validated<AgentCall> {
+  return run(agentCallSchema, body) as Validated<AgentCall>;
+}
+
+export function validateOperatorCall(body: unknown): Validated<OperatorCall> {
+  return run(operatorCallSchema, body);
+}
+
+const MAX_REPORTED_ISSUES = 3;
+
+function run<T>(schema: z.ZodType<T>, body: unknown): Validated<T> {
+  const result = schema.safeParse(body, { error: issueMessage, reportInput: true });
+  if (result.success) return { ok: true, call: result.data };
+  const issues = result.error.issues;
+  const shown = issues.slice(0, MAX_REPORTED_ISSUES).map(formatIssue);
+  const more = issues.length > MAX_REPORTED_ISSUES ? ` (and ${issues.length - MAX_REPORTED_ISSUES} more)` : '';
+  return { ok: false, message: shown.join('; ') + more };
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  int: 'an integer', number: 'a number', string: 'a string', boolean: 'a boolean', object: 'an object', array: 'an array',
+};
+
+/** Wording for zod's built-in issues; schema-level messages take precedence over this. */
+function issueMessage(iss: z.core.$ZodRawIssue): string | undefined {
+  switch (iss.code) {
+    case 'invalid_type': {
+      const expected = iss.expected === 'int' ? 'integer' : iss.expected;
+      if (iss.input === undefined) return `required ${expected}, got undefined`;
+      return `must be ${TYPE_NAMES[iss.expected] ?? iss.expected}, got ${describeValue(iss.input)}`;
+    }
+    case 'invalid_value':
+      return `${iss.input === undefined ? 'required, ' : ''}must be one of ${iss.values.map(String).join(', ')}, got ${describeValue(iss.input)}`;
+    case 'too_small':
+      return iss.origin === 'number' || iss.origin === 'int' ? `must be at least ${iss.minimum}, got ${describeValue(iss.input)}` : undefined;
+    case 'too_big':
+      return iss.origin === 'number' || iss.origin === 'int' ? `must be at most ${iss.maximum}, got ${describeValue(iss.input)}` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  return out;
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const path = pathText(issue.path);
+  if (issue.message === MISSING) return `Expecting '${path}' to be present`;
+  if (path === '') return issue.code === 'invalid_type' ? `Expecting a JSON object, got ${describeValue(issue.input)}` : issue.message;
+  return `'${path}': ${issue.message}`;
+}
+
+// ---- task checks the master turns into TASK_ERROR ----
+
+const MAX_ID_LENGTH = 255;
+
+/** Mesos's rules for ids that become sandbox path components (common/validation.cpp validateID). */
+export function idProblem(value: string): string | undefined {
+  if (value === '') return 'ID must not be empty';
+  if (value.length > MAX_ID_LENGTH) return `ID must not be longer than ${MAX_ID_LENGTH} characters`;
+  if (value === '.' || value === '..') return `'${value}' is disallowed`;
+  if (/[/\\\u0000-\u001f\u007f]/.test(value)) return `'${value}' contains invalid characters ('/', '\\' or control characters)`;
+  return undefined;
+}
+
+/**
+ * Checks of a structurally valid task that Mesos reports as TASK_ERROR rather than 400.
+ * `groupExecutor` is set for tasks of a LAUNCH_GROUP. Returns the reason, or undefined if fine.
+ */
+export function checkTaskInfo(taskInfo: TaskInfo, groupExecutor?: ExecutorInfo): string | undefined {
+  const taskIdProblem = idProblem(taskInfo.task_id.value);
+  if (taskIdProblem) return `Task ID is invalid: ${taskIdProblem}`;
+  const executor = groupExecutor ?? taskInfo.executor;
+  if (executor) {
+    const executorIdProblem = idProblem(executor.executor_id.value);
+    if (executorIdProblem) return `Executor ID is invalid: ${executorIdProblem}`;
+  }
+  if (groupExecutor) {
+    if (taskInfo.executor) return `Task '${taskInfo.task_id.value}' should not have 'ExecutorInfo' set`;
+    if (!taskInfo.command) return `Task '${taskInfo.task_id.value}' of a task group must have 'CommandInfo' set`;
+  } else if (!taskInfo.command === !taskInfo.executor) {
+    return 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present';
+  }
+  if (taskInfo.command && taskInfo.command.value === undefined) return "'CommandInfo.value' must be set";
+  if (taskInfo.resources.length === 0) return 'Task uses no resources';
+  return undefined;
+}

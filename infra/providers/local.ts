@@ -1,0 +1,265 @@
+/**
+ * The local provider: a master and N agents as background processes on this machine, started from
+ * this package's own `bin/run.js`. They are detached and log to files, so they outlive the CLI that
+ * launched them; the registry remembers their PIDs for `destroy`.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { OperatorClient } from '../../cluster/client/operator';
+import type { OperatorAgent } from '../../cluster/client/operator-types';
+import { ClusterRegistry, type AgentRecord, type ClusterRecord } from '../registry';
+import { agentArgs, agentResources, localLayout, LOCAL_HOST, masterArgs, type LocalLayout } from './local-layout';
+import { chooseFreePorts, isPortFree } from './ports';
+import { findTaskProcesses, isOurProcess, killGroupOrProcess, signal, tail, waitForExit } from './processes';
+
+export class LocalProviderError extends Error {
+  constructor(readonly code: string, message: string, readonly suggestions: string[] = []) {
+    super(message);
+  }
+}
+
+export interface LaunchOptions {
+  name: string;
+  agents: number;
+  masterPort: number;
+  /** Resource text for every agent; unset ones are detected by the agent. */
+  agentResources?: string;
+  /** Progress lines for the operator. */
+  progress?: (line: string) => void;
+  /** How long to wait for the master and for all agents (default 30 s each). */
+  timeoutMs?: number;
+}
+
+export interface LaunchResult {
+  alreadyRunning: boolean;
+  record: ClusterRecord;
+}
+
+/** Where `bin/run.js` lives: the package root is the nearest directory above with our package.json. */
+export function cliEntryPoint(from = __dirname): string {
+  let dir = from;
+  for (;;) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'mesoscloud') return path.join(dir, 'bin', 'run.js');
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the mesoscloud package above ${from}`);
+    dir = parent;
+  }
+}
+
+/** Master process alive (and still ours) and answering. */
+export async function isClusterRunning(record: ClusterRecord): Promise<boolean> {
+  if (!isOurProcess(record.master.pid, record.master.workDir)) return false;
+  const operator = new OperatorClient(record.masterUrl, { timeoutMs: 3000 });
+  try {
+    return await operator.getHealth();
+  } catch {
+    return false;
+  } finally {
+    operator.close();
+  }
+}
+
+export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions): Promise<LaunchResult> {
+  const progress = opts.progress ?? (() => undefined);
+  const existing = registry.read(opts.name);
+  if (existing) {
+    if (await isClusterRunning(existing)) return { alreadyRunning: true, record: existing };
+    progress(`Cluster '${opts.name}' is recorded but not running; cleaning up what is left of it`);
+    await destroyLocal(registry, opts.name);
+  }
+
+  if (!(await isPortFree(opts.masterPort, LOCAL_HOST))) {
+    throw new LocalProviderError('PORT_IN_USE', `port ${opts.masterPort} on ${LOCAL_HOST} is already in use, so the master cannot listen there`, [
+      `choose another port with --master-port, e.g. --master-port ${opts.masterPort + 100}`,
+      `or stop what listens on it (\`ss -ltnp 'sport = :${opts.masterPort}'\` shows it)`,
+    ]);
+  }
+  const preferred = Array.from({ length: opts.agents }, (_, i) => opts.masterPort + 1 + i);
+  const agentPorts = await chooseFreePorts(preferred, new Set([opts.masterPort]), LOCAL_HOST);
+  const moved = agentPorts.filter((p, i) => p !== preferred[i]);
+  if (moved.length > 0) progress(`Ports ${preferred.filter((p) => !agentPorts.includes(p)).join(', ')} are in use; agents will listen on ${agentPorts.join(', ')}`);
+
+  const layout = localLayout(registry.clusterDir(opts.name));
+  fs.mkdirSync(path.dirname(layout.masterLog), { recursive: true });
+  const entry = cliEntryPoint();
+  const record: ClusterRecord = {
+    name: opts.name,
+    provider: 'local',
+    masterUrl: `http://${LOCAL_HOST}:${opts.masterPort}`,
+    master: { pid: 0, port: opts.masterPort, workDir: layout.masterWorkDir, logPath: layout.masterLog },
+    agents: [],
+    createdAt: new Date().toISOString(),
+  };
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+
+  try {
+    fs.mkdirSync(layout.masterWorkDir, { recursive: true });
+    progress(`Starting master on ${LOCAL_HOST}:${opts.masterPort} (log: ${layout.masterLog})`);
+    record.master.pid = startDetached(entry, masterArgs({ port: opts.masterPort, workDir: layout.masterWorkDir, cluster: opts.name }), layout.masterLog, layout.clusterDir);
+    registry.write(record);
+    await waitForMaster(record, timeoutMs);
+
+    for (let i = 0; i < opts.agents; i++) {
+      const agent: AgentRecord = {
+        index: i,
+        pid: 0,
+        port: agentPorts[i],
+        workDir: layout.agentWorkDir(i),
+        logPath: layout.agentLog(i),
+        resources: agentResources(opts.agentResources, i, opts.agents),
+      };
+      fs.mkdirSync(agent.workDir, { recursive: true });
+      progress(`Starting agent ${i + 1}/${opts.agents} on ${LOCAL_HOST}:${agent.port} (log: ${agent.logPath})`);
+      agent.pid = startDetached(entry, agentArgs({ masterPort: opts.masterPort, port: agent.port, workDir: agent.workDir, resources: agent.resources! }), agent.logPath, layout.clusterDir);
+      record.agents.push(agent);
+      registry.write(record);
+    }
+    await waitForAgents(record, timeoutMs, progress);
+    registry.write(record);
+    return { alreadyRunning: false, record };
+  } catch (err) {
+    // A half-started cluster is worse than none: stop what was started before reporting.
+    await destroyLocal(registry, opts.name).catch(() => undefined);
+    throw err;
+  }
+}
+
+function startDetached(entry: string, args: string[], logPath: string, cwd: string): number {
+  const fd = fs.openSync(logPath, 'a');
+  try {
+    const child = spawn(process.execPath, [entry, ...args], { detached: true, stdio: ['ignore', fd, fd], cwd, env: process.env });
+    if (child.pid === undefined) throw new LocalProviderError('SPAWN_FAILED', `could not start ${args[0]}: ${process.execPath} ${entry} ${args.join(' ')}`);
+    child.unref();
+    return child.pid;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function waitForMaster(record: ClusterRecord, timeoutMs: number): Promise<void> {
+  const operator = new OperatorClient(record.masterUrl, { timeoutMs: 2000 });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      if (!isOurProcess(record.master.pid, record.master.workDir)) {
+        throw new LocalProviderError('MASTER_EXITED', `the master exited during start-up; last lines of ${record.master.logPath}:\n${tail(record.master.logPath)}`);
+      }
+      if (await operator.getHealth().catch(() => false)) return;
+      if (Date.now() > deadline) {
+        throw new LocalProviderError('MASTER_TIMEOUT', `the master did not answer at ${record.masterUrl} within ${timeoutMs / 1000} s; see ${record.master.logPath}`);
+      }
+      await sleep(50);
+    }
+  } finally {
+    operator.close();
+  }
+}
+
+async function waitForAgents(record: ClusterRecord, timeoutMs: number, progress: (line: string) => void): Promise<void> {
+  const operator = new OperatorClient(record.masterUrl, { timeoutMs: 2000 });
+  const deadline = Date.now() + timeoutMs;
+  let reported = -1;
+  try {
+    for (;;) {
+      const registered = await operator.getAgents().then((r) => r.agents, () => [] as OperatorAgent[]);
+      const byPort = new Map(registered.map((a) => [a.agent_info.port, a]));
+      let count = 0;
+      for (const agent of record.agents) {
+        const found = byPort.get(agent.port);
+        if (found) {
+          agent.id = found.agent_info.id?.value;
+          count++;
+        }
+      }
+      if (count !== reported) {
+        progress(`Agents registered: ${count}/${record.agents.length}`);
+        reported = count;
+      }
+      if (count === record.agents.length) return;
+      const dead = record.agents.find((a) => !isOurProcess(a.pid, a.workDir));
+      if (dead) {
+        throw new LocalProviderError('AGENT_EXITED', `agent ${dead.index + 1} exited during start-up; last lines of ${dead.logPath}:\n${tail(dead.logPath)}`);
+      }
+      if (Date.now() > deadline) {
+        const missing = record.agents.filter((a) => !byPort.has(a.port)).map((a) => `agent ${a.index + 1} (port ${a.port}, log ${a.logPath})`);
+        throw new LocalProviderError('AGENTS_TIMEOUT', `not every agent registered within ${timeoutMs / 1000} s: ${missing.join(', ')}`);
+      }
+      await sleep(100);
+    }
+  } finally {
+    operator.close();
+  }
+}
+
+export interface StoppedProcess {
+  role: 'master' | 'agent' | 'task';
+  pid: number;
+  /** How it ended: on the polite signal, or killed after the grace period. */
+  how: 'exited' | 'killed';
+}
+
+export interface DestroyResult {
+  name: string;
+  found: boolean;
+  stopped: StoppedProcess[];
+  removedDir?: string;
+}
+
+const AGENT_STOP_MS = 10_000;
+const MASTER_STOP_MS = 5_000;
+
+/**
+ * Agents get SIGUSR1 (kill their tasks, unregister, exit), then the master SIGTERM; whatever is
+ * still alive is SIGKILLed by PID, task process groups included. Harmless when nothing is there.
+ */
+export async function destroyLocal(registry: ClusterRegistry, name: string, progress: (line: string) => void = () => undefined): Promise<DestroyResult> {
+  const dir = registry.clusterDir(name);
+  const layout: LocalLayout = localLayout(dir);
+  let record: ClusterRecord | undefined;
+  try {
+    record = registry.read(name);
+  } catch (err) {
+    progress(`Ignoring an unreadable registry entry: ${(err as Error).message}`);
+  }
+  const result: DestroyResult = { name, found: record !== undefined || fs.existsSync(dir), stopped: [] };
+  if (!result.found) return result;
+
+  if (record) {
+    const agents = record.agents.filter((a) => isOurProcess(a.pid, a.workDir));
+    if (agents.length > 0) {
+      progress(`Stopping ${agents.length} agent(s) and their tasks`);
+      for (const a of agents) signal(a.pid, 'SIGUSR1');
+      const left = await waitForExit(agents.map((a) => a.pid), AGENT_STOP_MS);
+      for (const a of agents) result.stopped.push({ role: 'agent', pid: a.pid, how: left.includes(a.pid) ? 'killed' : 'exited' });
+      for (const pid of left) killGroupOrProcess(pid);
+    }
+    if (isOurProcess(record.master.pid, record.master.workDir)) {
+      progress(`Stopping the master (pid ${record.master.pid})`);
+      signal(record.master.pid, 'SIGTERM');
+      const left = await waitForExit([record.master.pid], MASTER_STOP_MS);
+      result.stopped.push({ role: 'master', pid: record.master.pid, how: left.length ? 'killed' : 'exited' });
+      for (const pid of left) killGroupOrProcess(pid);
+    }
+    await waitForExit([record.master.pid, ...record.agents.map((a) => a.pid)], 2000);
+  }
+
+  const tasks = findTaskProcesses(layout.agentsDir);
+  if (tasks.length > 0) {
+    progress(`Killing ${tasks.length} task process(es) left behind: ${tasks.join(', ')}`);
+    for (const pid of tasks) {
+      killGroupOrProcess(pid);
+      result.stopped.push({ role: 'task', pid, how: 'killed' });
+    }
+    await waitForExit(tasks, 2000);
+  }
+
+  registry.remove(name);
+  result.removedDir = dir;
+  return result;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,136 @@
+/**
+ * The operator's registry of clusters: `<dataDir>/clusters/<name>/cluster.json`. It is a cache of
+ * endpoints and process ids for finding and tearing down what `launch` started, not a source of
+ * truth (a cloud provider's own state is). The data dir is oclif's (`config.dataDir`, which honours
+ * XDG_DATA_HOME); code outside the CLI gets the same one from defaultDataDir().
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const CLI_DIRNAME = 'mesoscloud';
+
+export interface DaemonRecord {
+  pid: number;
+  port: number;
+  workDir: string;
+  logPath: string;
+}
+
+export interface AgentRecord extends DaemonRecord {
+  index: number;
+  /** Filled in once the agent registered. */
+  id?: string;
+  resources?: string;
+}
+
+export interface ClusterRecord {
+  name: string;
+  provider: 'local';
+  /** "http://127.0.0.1:5050" */
+  masterUrl: string;
+  master: DaemonRecord;
+  agents: AgentRecord[];
+  /** ISO 8601. */
+  createdAt: string;
+}
+
+export class RegistryError extends Error {
+  readonly code = 'BAD_REGISTRY';
+}
+
+/** What oclif computes for `config.dataDir` on Linux and macOS (MESOSCLOUD_DATA_DIR wins, then XDG_DATA_HOME). */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MESOSCLOUD_DATA_DIR) return env.MESOSCLOUD_DATA_DIR;
+  if (env.XDG_DATA_HOME) return path.join(env.XDG_DATA_HOME, CLI_DIRNAME);
+  return path.join(os.homedir(), '.local', 'share', CLI_DIRNAME);
+}
+
+const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Cluster names become directory names and, later, cloud resource names. */
+export function validateClusterName(name: string): string | undefined {
+  if (NAME.test(name)) return undefined;
+  return `cluster name must be 1-63 lowercase letters, digits or '-', not starting or ending with '-'; got '${name}'`;
+}
+
+export class ClusterRegistry {
+  constructor(readonly dataDir: string) {}
+
+  get root(): string { return path.join(this.dataDir, 'clusters') }
+
+  clusterDir(name: string): string {
+    const problem = validateClusterName(name);
+    if (problem) throw new RegistryError(problem);
+    return path.join(this.root, name);
+  }
+
+  recordPath(name: string): string { return path.join(this.clusterDir(name), 'cluster.json') }
+
+  read(name: string): ClusterRecord | undefined {
+    const file = this.recordPath(name);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new RegistryError(`${file} is not valid JSON (${(err as Error).message}); remove it or run \`mesoscloud destroy --cluster ${name}\``);
+    }
+    const problem = checkRecord(parsed);
+    if (problem) throw new RegistryError(`${file}: ${problem}`);
+    return parsed as ClusterRecord;
+  }
+
+  /** Atomic: written to a temporary file, then renamed over the record. */
+  write(record: ClusterRecord): void {
+    const file = this.recordPath(record.name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(record, null, 2) + '\n');
+    fs.renameSync(tmp, file);
+  }
+
+  remove(name: string): void {
+    fs.rmSync(this.clusterDir(name), { recursive: true, force: true });
+  }
+
+  list(): string[] {
+    try {
+      return fs.readdirSync(this.root, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && fs.existsSync(path.join(this.root, d.name, 'cluster.json')))
+        .map((d) => d.name)
+        .sort();
+    } catch {
+      return [];
+    }
+  }
+}
+
+function checkRecord(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'expected a JSON object';
+  const r = value as Record<string, unknown>;
+  if (typeof r.name !== 'string') return "field 'name' must be a string";
+  if (r.provider !== 'local') return `field 'provider' must be 'local', got ${JSON.stringify(r.provider)}`;
+  if (typeof r.masterUrl !== 'string') return "field 'masterUrl' must be a string";
+  const daemonProblem = (d: unknown, where: string) => {
+    if (typeof d !== 'object' || d === null) return `field '${where}' must be an object`;
+    const o = d as Record<string, unknown>;
+    for (const key of ['pid', 'port'] as const) if (typeof o[key] !== 'number') return `field '${where}.${key}' must be a number`;
+    for (const key of ['workDir', 'logPath'] as const) if (typeof o[key] !== 'string') return `field '${where}.${key}' must be a string`;
+    return undefined;
+  };
+  const masterProblem = daemonProblem(r.master, 'master');
+  if (masterProblem) return masterProblem;
+  if (!Array.isArray(r.agents)) return "field 'agents' must be an array";
+  for (let i = 0; i < r.agents.length; i++) {
+    const problem = daemonProblem(r.agents[i], `agents[${i}]`);
+    if (problem) return problem;
+  }
+  return undefined;
+}

@@ -1,0 +1,311 @@
+/**
+ * Property tests of the allocator's invariants over arbitrary sequences of operations, checked
+ * against a ledger of what the test (playing the master) holds: every offer made and not yet
+ * recovered, and every resource marked used.
+ */
+import fc from 'fast-check';
+import { createAllocator } from '../../cluster/allocator';
+import type { Allocator } from '../../cluster/allocator';
+import { Resources } from '../../cluster/protocol/resources';
+
+const r = (text: string) => Resources.parse(text);
+
+const AGENT_TOTALS: Record<string, string> = {
+  a0: 'cpus:4;mem:1024;ports:[31000-31009]',
+  a1: 'cpus(r1):2;mem(r1):256;cpus:2;mem:768;ports:[31000-31009]',
+  a2: 'cpus:2;mem:512;disk:100;gpus:1',
+};
+const FRAMEWORK_ROLES: Record<string, string[]> = { f0: ['r1'], f1: ['r1'], f2: ['r2'], f3: ['r1', 'r2'] };
+const AGENTS = Object.keys(AGENT_TOTALS);
+const FRAMEWORKS = Object.keys(FRAMEWORK_ROLES);
+const PIECES = ['cpus:1', 'mem:128', 'ports:[31000-31004]', 'cpus(r1):1', 'cpus:1;mem:64'];
+
+type Op =
+  | { kind: 'allocate'; advance: number }
+  | { kind: 'recover'; item: number; piece: number | 'all'; refuse: number }
+  | { kind: 'declineAll'; refuse: number }
+  | { kind: 'addUsed'; agent: string; framework: string; piece: number }
+  | { kind: 'toggleAgent' | 'removeAgent' | 'growAgent'; agent: string }
+  | { kind: 'toggleFramework' | 'removeFramework' | 'suppress' | 'revive'; framework: string };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('allocate' as const), advance: fc.integer({ min: 0, max: 3000 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('recover' as const),
+      item: fc.nat(20),
+      piece: fc.oneof(fc.constant('all' as const), fc.nat(PIECES.length - 1)),
+      refuse: fc.constantFrom(0, 1, 5, 60),
+    }),
+  },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('declineAll' as const), refuse: fc.constantFrom(0, 1, 5, 60) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('addUsed' as const),
+      agent: fc.constantFrom(...AGENTS),
+      framework: fc.constantFrom(...FRAMEWORKS),
+      piece: fc.nat(PIECES.length - 1),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('toggleAgent' as const, 'removeAgent' as const, 'growAgent' as const), agent: fc.constantFrom(...AGENTS) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('toggleFramework' as const, 'removeFramework' as const, 'suppress' as const, 'revive' as const),
+      framework: fc.constantFrom(...FRAMEWORKS),
+    }),
+  },
+);
+
+interface Held { framework: string; agent: string; role: string; resources: Resources; offered: boolean }
+interface Filter { framework: string; agent: string; roles: string[]; resources: Resources; until: number }
+
+class Master {
+  readonly allocator: Allocator;
+  now = 0;
+  held: Held[] = [];
+  filters: Filter[] = [];
+  totals = new Map<string, Resources>();
+  agentActive = new Map<string, boolean>();
+  frameworkActive = new Map<string, boolean>();
+  suppressed = new Map<string, Set<string>>();
+
+  constructor(seed: number) {
+    this.allocator = createAllocator({ seed });
+    AGENTS.forEach((a) => this.addAgent(a));
+    FRAMEWORKS.forEach((f) => this.addFramework(f));
+  }
+
+  addAgent(id: string): void {
+    this.totals.set(id, r(AGENT_TOTALS[id]));
+    this.agentActive.set(id, true);
+    this.allocator.addAgent({ id, hostname: id, total: this.totals.get(id)! });
+  }
+
+  addFramework(id: string): void {
+    this.frameworkActive.set(id, true);
+    this.suppressed.set(id, new Set());
+    this.allocator.addFramework({ id, roles: FRAMEWORK_ROLES[id] });
+  }
+
+  apply(op: Op): void {
+    const a = this.allocator;
+    switch (op.kind) {
+      case 'allocate': {
+        this.now += op.advance;
+        this.checkOffers(a.allocate(this.now));
+        this.checkNothingLeftForTheWilling();
+        break;
+      }
+      case 'recover': {
+        const item = this.held[op.item % Math.max(1, this.held.length)];
+        if (!item) break;
+        const part = op.piece === 'all' ? item.resources : r(PIECES[op.piece]);
+        if (!item.resources.contains(part)) break;
+        this.recover(item, part, op.refuse);
+        break;
+      }
+      case 'declineAll': {
+        // Every framework declines every outstanding offer, as in Mesos's DeclineOffers benchmark.
+        for (const item of this.held.filter((h) => h.offered)) this.recover(item, item.resources, op.refuse);
+        break;
+      }
+      case 'addUsed': {
+        const piece = r(PIECES[op.piece]);
+        if (!this.totals.has(op.agent) || !a.available(op.agent).contains(piece)) break;
+        a.addUsed(op.framework, op.agent, piece);
+        const roles = FRAMEWORK_ROLES[op.framework];
+        const role = roles.find((x) => !piece.reservedTo(x).isEmpty()) ?? roles[0];
+        this.held.push({ framework: op.framework, agent: op.agent, role, resources: piece, offered: false });
+        break;
+      }
+      case 'toggleAgent': {
+        if (!this.totals.has(op.agent)) break;
+        const active = !this.agentActive.get(op.agent);
+        this.agentActive.set(op.agent, active);
+        if (active) a.activateAgent(op.agent);
+        else a.deactivateAgent(op.agent);
+        break;
+      }
+      case 'removeAgent': {
+        if (this.totals.has(op.agent)) {
+          a.removeAgent(op.agent);
+          this.totals.delete(op.agent);
+          this.held = this.held.filter((h) => h.agent !== op.agent);
+          this.filters = this.filters.filter((f) => f.agent !== op.agent);
+        } else {
+          this.addAgent(op.agent);
+        }
+        break;
+      }
+      case 'growAgent': {
+        const total = this.totals.get(op.agent);
+        if (!total) break;
+        this.totals.set(op.agent, total.plus(r('cpus:1')));
+        a.updateAgentTotal(op.agent, this.totals.get(op.agent)!);
+        break;
+      }
+      case 'toggleFramework': {
+        if (!this.frameworkActive.has(op.framework)) break;
+        const active = !this.frameworkActive.get(op.framework);
+        this.frameworkActive.set(op.framework, active);
+        if (active) a.activateFramework(op.framework);
+        else a.deactivateFramework(op.framework);
+        break;
+      }
+      case 'removeFramework': {
+        if (this.frameworkActive.has(op.framework)) {
+          a.removeFramework(op.framework);
+          this.frameworkActive.delete(op.framework);
+          this.held = this.held.filter((h) => h.framework !== op.framework);
+          this.filters = this.filters.filter((f) => f.framework !== op.framework);
+        } else {
+          this.addFramework(op.framework);
+        }
+        break;
+      }
+      case 'suppress':
+      case 'revive': {
+        if (!this.frameworkActive.has(op.framework)) break;
+        const roles = FRAMEWORK_ROLES[op.framework];
+        if (op.kind === 'suppress') {
+          a.suppress(op.framework);
+          roles.forEach((x) => this.suppressed.get(op.framework)!.add(x));
+        } else {
+          a.revive(op.framework);
+          this.suppressed.get(op.framework)!.clear();
+          this.filters = this.filters.filter((f) => f.framework !== op.framework);
+        }
+        break;
+      }
+    }
+    this.checkLedger();
+  }
+
+  private recover(item: Held, part: Resources, refuse: number): void {
+    this.allocator.recoverResources(item.framework, item.agent, part, this.now, refuse);
+    item.resources = item.resources.minus(part);
+    this.held = this.held.filter((h) => !h.resources.isEmpty());
+    if (refuse > 0) {
+      // Which of a multi-role framework's roles unreserved resources return to (and so which
+      // role the filter is for) is the allocator's choice: the model allows either.
+      const roles = FRAMEWORK_ROLES[item.framework].length === 1 ? [item.role] : FRAMEWORK_ROLES[item.framework];
+      this.filters.push({ framework: item.framework, agent: item.agent, roles, resources: part, until: this.now + refuse * 1000 });
+    }
+  }
+
+  /** Offers come from what was available, never overlap, and go only where they may go. */
+  private checkOffers(offers: ReturnType<Allocator['allocate']>): void {
+    const offeredOn = new Map<string, Resources>();
+    for (const o of offers) offeredOn.set(o.agentId, (offeredOn.get(o.agentId) ?? Resources.empty()).plus(o.resources));
+    for (const [agent, offered] of offeredOn) {
+      const before = this.allocator.available(agent).plus(offered);
+      const heldThere = this.sumHeld((h) => h.agent === agent);
+      expect(heldThere.plus(before).equals(this.totals.get(agent)!)).toBe(true);
+    }
+    for (const o of offers) {
+      expect(o.resources.isEmpty()).toBe(false);
+      expect(this.agentActive.get(o.agentId)).toBe(true);
+      expect(this.frameworkActive.get(o.frameworkId)).toBe(true);
+      expect(FRAMEWORK_ROLES[o.frameworkId]).toContain(o.role);
+      expect(this.suppressed.get(o.frameworkId)!.has(o.role)).toBe(false);
+      expect(o.resources.allocatableTo(o.role).equals(o.resources)).toBe(true);
+      const filtered = this.filters.some(
+        (f) => f.framework === o.frameworkId && f.agent === o.agentId && f.roles.length === 1 && f.roles[0] === o.role && f.until > this.now && f.resources.contains(o.resources),
+      );
+      expect(filtered).toBe(false);
+      this.held.push({ framework: o.frameworkId, agent: o.agentId, role: o.role, resources: o.resources, offered: true });
+    }
+  }
+
+  /** After a cycle, what is left on an agent is wanted by no one: every willing framework filtered it. */
+  private checkNothingLeftForTheWilling(): void {
+    for (const agent of this.totals.keys()) {
+      if (!this.agentActive.get(agent)) continue;
+      const available = this.allocator.available(agent);
+      for (const [framework, active] of this.frameworkActive) {
+        if (!active) continue;
+        for (const role of FRAMEWORK_ROLES[framework]) {
+          const offerable = available.allocatableTo(role);
+          if (this.suppressed.get(framework)!.has(role) || offerable.isEmpty()) continue;
+          const filtered = this.filters.some(
+            (f) => f.framework === framework && f.agent === agent && f.roles.includes(role) && f.until > this.now && f.resources.contains(offerable),
+          );
+          expect(filtered).toBe(true);
+        }
+      }
+    }
+  }
+
+  /** Held + available = total on every agent: nothing offered twice, nothing beyond capacity. */
+  private checkLedger(): void {
+    for (const [agent, total] of this.totals) {
+      const available = this.allocator.available(agent);
+      expect(total.contains(available)).toBe(true);
+      const held = this.sumHeld((h) => h.agent === agent);
+      expect(held.plus(available).equals(total)).toBe(true);
+    }
+    for (const framework of this.frameworkActive.keys()) {
+      expect(this.allocator.allocatedTo(framework).equals(this.sumHeld((h) => h.framework === framework))).toBe(true);
+    }
+  }
+
+  private sumHeld(which: (h: Held) => boolean): Resources {
+    return this.held.filter(which).reduce((sum, h) => sum.plus(h.resources), Resources.empty());
+  }
+}
+
+describe('allocator invariants', () => {
+  test('under any sequence of operations nothing is offered twice or beyond capacity, and offers respect state and filters', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.array(opArb, { minLength: 30, maxLength: 120 }), (seed, ops) => {
+        const master = new Master(seed);
+        for (const op of ops) master.apply(op);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('frameworks with equal weights and identical demands end within one agent of each other', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 5 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer(),
+        fc.array(fc.array(fc.nat(1000), { maxLength: 6 }), { minLength: 1, maxLength: 8 }),
+        (frameworkCount, agentCount, seed, releases) => {
+          const allocator = createAllocator({ seed });
+          const agent = r('cpus:8;mem:4096;ports:[31000-32000]');
+          for (let i = 0; i < agentCount; i++) allocator.addAgent({ id: `a${i}`, hostname: `h${i}`, total: agent });
+          const frameworks = Array.from({ length: frameworkCount }, (_, i) => `f${i}`);
+          frameworks.forEach((id) => allocator.addFramework({ id, roles: ['web'] }));
+          const holding = new Map<string, string>(); // agent -> framework; every framework takes whole agents
+          let now = 0;
+          const cycle = () => {
+            for (const o of allocator.allocate(now++)) holding.set(o.agentId, o.frameworkId);
+            const agentsOf = (f: string) => [...holding.values()].filter((x) => x === f).length;
+            const counts = frameworks.map(agentsOf);
+            // Shares are in whole agents here: a difference of one agent is one agent's worth.
+            expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+            expect(holding.size).toBe(agentCount);
+          };
+          cycle();
+          for (const release of releases) {
+            // Tasks end on some agents; their frameworks give them back.
+            for (const pick of release) {
+              const agentId = `a${pick % agentCount}`;
+              const framework = holding.get(agentId);
+              if (!framework) continue;
+              allocator.recoverResources(framework, agentId, agent, now);
+              holding.delete(agentId);
+            }
+            cycle();
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

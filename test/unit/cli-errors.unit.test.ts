@@ -1,0 +1,39 @@
+import { Errors } from '@oclif/core';
+import { EXIT, FlagError, toCliError } from '../../cli/errors';
+import { ClientConnectionError, ClientHttpError } from '../../cluster/client/http';
+import { ExecError } from '../../cluster/client/exec-error';
+import { ResourceParseError } from '../../cluster/protocol/resources';
+
+describe('toCliError', () => {
+  it('keeps the master\'s 400 text verbatim', () => {
+    const err = toCliError(new ClientHttpError(400, "Failed to validate scheduler::Call: Expecting 'framework_id' to be present\n", 'http://m/api/v1/scheduler'));
+    expect(err.message).toBe("Failed to validate scheduler::Call: Expecting 'framework_id' to be present");
+    expect(err.code).toBe('MASTER_REJECTED');
+    expect(err.oclif.exit).toBe(EXIT.failure);
+  });
+
+  it('turns an unreachable master into hints naming the cluster', () => {
+    const cause = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const err = toCliError(new ClientConnectionError('http://127.0.0.1:5050', cause), { cluster: 'dev' });
+    expect(err.message).toBe('cannot reach http://127.0.0.1:5050: connection refused (is it running?)');
+    expect(err.code).toBe('MASTER_UNREACHABLE');
+    expect(err.suggestions?.join('\n')).toContain('mesoscloud status --cluster dev');
+  });
+
+  it('carries codes and suggestions of library errors', () => {
+    const err = toCliError(new ExecError('RESOURCES_UNSATISFIABLE', 'no agent can ever run this task', ['ask for less']));
+    expect(err).toMatchObject({ code: 'RESOURCES_UNSATISFIABLE', suggestions: ['ask for less'], message: 'no agent can ever run this task' });
+  });
+
+  it('treats bad input as a usage error (exit 2)', () => {
+    expect(toCliError(new ResourceParseError('bad token', 'x', 0)).oclif.exit).toBe(EXIT.usage);
+    expect(toCliError(new FlagError('--agents must be at least 1, got 0')).oclif.exit).toBe(EXIT.usage);
+    expect(toCliError(Object.assign(new Error('port busy'), { code: 'PORT_IN_USE' })).oclif.exit).toBe(EXIT.usage);
+  });
+
+  it('passes oclif errors through and labels unknown ones', () => {
+    const own = new Errors.CLIError('x', { code: 'X' });
+    expect(toCliError(own)).toBe(own);
+    expect(toCliError(new TypeError('boom'))).toMatchObject({ code: 'UNEXPECTED', message: 'unexpected error: boom' });
+  });
+});

@@ -1,0 +1,38 @@
+import { agentArgs, agentPortRange, agentResources, localLayout, masterArgs } from '../../infra/providers/local-layout';
+import { Resources } from '../../cluster/protocol/resources';
+
+describe('local cluster layout', () => {
+  it('gives each agent a disjoint share of ports 31000-32000 that together cover it', () => {
+    for (const n of [1, 2, 3, 7, 64]) {
+      const bounds = Array.from({ length: n }, (_, i) => /^ports:\[(\d+)-(\d+)\]$/.exec(agentPortRange(i, n))!.slice(1).map(Number));
+      expect(bounds[0][0]).toBe(31000);
+      expect(bounds[n - 1][1]).toBe(32000);
+      for (let i = 0; i < n; i++) {
+        expect(bounds[i][0]).toBeLessThanOrEqual(bounds[i][1]);
+        if (i > 0) expect(bounds[i][0]).toBe(bounds[i - 1][1] + 1);
+      }
+      const total = bounds.reduce((acc, [b, e]) => acc.plus(Resources.parse(`ports:[${b}-${e}]`)), Resources.empty());
+      expect(total.equals(Resources.parse('ports:[31000-32000]'))).toBe(true);
+    }
+  });
+
+  it('adds the port share to the operator\'s resources unless ports were given', () => {
+    expect(agentResources('cpus:2;mem:2048', 1, 2)).toBe('cpus:2;mem:2048;ports:[31500-32000]');
+    expect(agentResources(undefined, 0, 1)).toBe('ports:[31000-32000]');
+    expect(agentResources('cpus:1;ports:[5000-5010]', 0, 2)).toBe('cpus:1;ports:[5000-5010]');
+  });
+
+  it('puts every file of the cluster under its directory', () => {
+    const l = localLayout('/data/clusters/dev');
+    expect([l.masterWorkDir, l.masterLog, l.agentWorkDir(1), l.agentLog(1)]).toEqual([
+      '/data/clusters/dev/master', '/data/clusters/dev/logs/master.log', '/data/clusters/dev/agents/1', '/data/clusters/dev/logs/agent-1.log',
+    ]);
+  });
+
+  it('builds daemon arguments with Mesos flag names', () => {
+    expect(masterArgs({ port: 6050, workDir: '/w/m', cluster: 'dev' })).toEqual(['master', '--ip', '127.0.0.1', '--port', '6050', '--work_dir', '/w/m', '--cluster', 'dev']);
+    expect(agentArgs({ masterPort: 6050, port: 6051, workDir: '/w/a', resources: 'cpus:1' })).toEqual([
+      'agent', '--master', '127.0.0.1:6050', '--ip', '127.0.0.1', '--port', '6051', '--work_dir', '/w/a', '--resources', 'cpus:1',
+    ]);
+  });
+});
