@@ -84,6 +84,8 @@ async function main(): Promise<void> {
     const toRunning: number[] = [];
     const toOffer: number[] = [];
     const launchToRunning: number[] = [];
+    const launchToStarting: number[] = [];
+    const startingToRunning: number[] = [];
     for (let i = 0; i < LATENCY_RUNS; i++) {
       const taskId = `latency-${i}`;
       const session = new ExecSession({
@@ -97,6 +99,11 @@ async function main(): Promise<void> {
       toRunning.push(running - t.subscribeStartedAt!);
       toOffer.push(t.firstOfferAt! - t.subscribeStartedAt!);
       launchToRunning.push(running - t.launchedAt.get(taskId)!);
+      const starting = t.stateAt.get(taskId)?.TASK_STARTING;
+      if (starting !== undefined) {
+        launchToStarting.push(starting - t.launchedAt.get(taskId)!);
+        startingToRunning.push(running - starting);
+      }
     }
 
     const rows = [
@@ -105,6 +112,7 @@ async function main(): Promise<void> {
       summary('subscribe -> TASK_RUNNING', toRunning),
       summary('subscribe -> first offer', toOffer),
       summary('launch -> TASK_RUNNING', launchToRunning),
+      ...(launchToStarting.length ? [summary('  launch -> TASK_STARTING', launchToStarting), summary('  TASK_STARTING -> TASK_RUNNING', startingToRunning)] : []),
     ];
     printTable(`exec latency (local cluster, 1 agent, ${os.cpus().length} cpus, node ${process.version})`, rows);
     const file = writeResults('exec', {
@@ -114,7 +122,7 @@ async function main(): Promise<void> {
       quick: QUICK,
       targets: { 'exec wall p50 ms': 500, 'subscribe -> TASK_RUNNING p50 ms': 10 },
       rows,
-      samples: { execWall, versionWall, toRunning, toOffer, launchToRunning },
+      samples: { execWall, versionWall, toRunning, toOffer, launchToRunning, launchToStarting, startingToRunning },
     });
     process.stdout.write(`results: ${file}\n`);
   } finally {

@@ -107,9 +107,12 @@ export function registerFilesRoutes(router: Router, sandboxesRoot: string): void
     const stat = await fs.promises.stat(real);
     if (!stat.isDirectory()) return { json: [fileInfoJson(requested, stat, names)] };
     const listing = [];
-    for (const entry of (await fs.promises.readdir(real)).sort()) {
+    for (const entry of (await fs.promises.readdir(real, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(real, entry.name);
+      // A link that leads out of the sandboxes is not listed: its size and mode would leak what is there.
+      if (entry.isSymbolicLink() && !(await confinePath(sandboxesRoot, full)).ok) continue;
       try {
-        listing.push(fileInfoJson(path.join(requested, entry), await fs.promises.stat(path.join(real, entry)), names));
+        listing.push(fileInfoJson(path.join(requested, entry.name), await fs.promises.stat(full), names));
       } catch {
         // vanished or a dangling link: leave it out, as Mesos does
       }

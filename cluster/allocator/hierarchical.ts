@@ -449,7 +449,7 @@ export class HierarchicalAllocator implements Allocator {
     if (willing === role.frameworks.isActive(framework.id)) return;
     if (willing) {
       role.frameworks.activate(framework.id);
-void 0;
+      role.epoch = ++this.epochs;
     } else {
       role.frameworks.deactivate(framework.id);
     }

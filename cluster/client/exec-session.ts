@@ -84,17 +84,14 @@ export class ExecSession {
   get timings(): SchedulerTimings { return this.client.timings }
 
   async run(): Promise<ExecResult> {
+    // Synchronous with the event: OFFERS can follow SUBSCRIBED in the same chunk, before any await resumes.
+    this.client.on('subscribed', (subscribed) => this.onSubscribed(subscribed.frameworkId));
     this.client.on('offers', (offers) => this.onOffers(offers));
     this.client.on('update', (status) => this.onUpdate(status));
     this.client.on('error', (message) => this.fail(new ExecError('FRAMEWORK_ERROR', `master removed the framework: ${message}`)));
     this.client.on('disconnected', (reason) => this.fail(reason));
     try {
-      const subscribed = await this.client.subscribe();
-      this.result.frameworkId = subscribed.frameworkId;
-      this.opts.print(subscribedLine(subscribed.frameworkId));
-      if (!this.launched && !this.finished) {
-        this.capacityTimer = setTimeout(() => void this.checkCapacity(), this.opts.capacityCheckAfterMs ?? 1000);
-      }
+      await this.client.subscribe();
       await this.done;
       return this.result;
     } finally {
@@ -120,6 +117,13 @@ export class ExecSession {
     this.result.interrupted = true;
     this.result.exitCode = 130;
     this.finish();
+  }
+
+  private onSubscribed(frameworkId: string): void {
+    if (this.result.frameworkId) return;
+    this.result.frameworkId = frameworkId;
+    this.opts.print(subscribedLine(frameworkId));
+    this.capacityTimer = setTimeout(() => void this.checkCapacity(), this.opts.capacityCheckAfterMs ?? 1000);
   }
 
   private onOffers(offers: Offer[]): void {

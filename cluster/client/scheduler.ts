@@ -12,7 +12,7 @@ import { ClientConnectionError, ClientHttpError, HttpClient } from './http';
 import { RecordIODecoder } from '../protocol/recordio';
 import type {
   AgentID, ExecutorID, Filters, FrameworkInfo, KillPolicy, MasterInfo, Offer, OfferID, OfferOperation,
-  SchedulerCall, SchedulerEvent, TaskID, TaskInfo, TaskStatus,
+  SchedulerCall, SchedulerEvent, TaskID, TaskInfo, TaskState, TaskStatus,
 } from '../protocol/types';
 
 export const SCHEDULER_PATH = '/api/v1/scheduler';
@@ -54,10 +54,12 @@ export interface SchedulerTimings {
   /** Per task id: when the launch was sent, and when TASK_RUNNING arrived. */
   launchedAt: Map<string, number>;
   runningAt: Map<string, number>;
+  /** Per task id, when each state was first reported. */
+  stateAt: Map<string, Partial<Record<TaskState, number>>>;
 }
 
 export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
-  readonly timings: SchedulerTimings = { launchedAt: new Map(), runningAt: new Map() };
+  readonly timings: SchedulerTimings = { launchedAt: new Map(), runningAt: new Map(), stateAt: new Map() };
   private readonly http: HttpClient;
   private readonly frameworkInfo: FrameworkInfo;
   private readonly missedHeartbeats: number;
@@ -168,8 +170,12 @@ export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
         break;
       case 'UPDATE': {
         const status = event.update.status;
+        const now = performance.now();
+        const states = this.timings.stateAt.get(status.task_id.value) ?? {};
+        states[status.state] ??= now;
+        this.timings.stateAt.set(status.task_id.value, states);
         if (status.state === 'TASK_RUNNING' && !this.timings.runningAt.has(status.task_id.value)) {
-          this.timings.runningAt.set(status.task_id.value, performance.now());
+          this.timings.runningAt.set(status.task_id.value, now);
         }
         this.emit('update', status);
         break;

@@ -91,6 +91,34 @@ describe('hierarchical allocator', () => {
     expect(second.frameworkId).toBe(other);
   });
 
+  test('GIVEN every framework filtered an agent WHEN one filter expires THEN that framework is offered it again', () => {
+    const allocator = cluster(1);
+    allocator.addFramework({ id: 'f1', roles: ['web'] });
+    allocator.addFramework({ id: 'f2', roles: ['web'] });
+    const [first] = allocator.allocate(0);
+    allocator.recoverResources(first.frameworkId, 'a0', first.resources, 0, 5);
+    const [second] = allocator.allocate(1);
+    allocator.recoverResources(second.frameworkId, 'a0', second.resources, 1, 60);
+    expect(allocator.allocate(2)).toEqual([]);
+    expect(allocator.allocate(3)).toEqual([]);
+
+    const offers = allocator.allocate(5000);
+
+    expect(offers.map((o) => o.frameworkId)).toEqual([first.frameworkId]);
+  });
+
+  test('GIVEN every framework filtered an agent WHEN a new framework subscribes THEN it is offered the agent', () => {
+    const allocator = cluster(1);
+    allocator.addFramework({ id: 'f1', roles: ['web'] });
+    const [offer] = allocator.allocate(0);
+    allocator.recoverResources('f1', 'a0', offer.resources, 0, 60);
+    expect(allocator.allocate(1)).toEqual([]);
+
+    allocator.addFramework({ id: 'f2', roles: ['web'] });
+
+    expect(allocator.allocate(2).map((o) => o.frameworkId)).toEqual(['f2']);
+  });
+
   test('GIVEN a filter on part of an agent WHEN more becomes available there THEN the larger offer is not filtered', () => {
     const allocator = cluster(1);
     allocator.addFramework({ id: 'f1', roles: ['web'] });

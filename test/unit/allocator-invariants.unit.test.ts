@@ -59,7 +59,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
 );
 
-interface Held { framework: string; agent: string; role: string; resources: Resources; offered: boolean }
+interface Held {
+  framework: string;
+  agent: string;
+  role: string;
+  resources: Resources;
+  offered: boolean;
+  /** Marked used while its framework was not added (a task found on an agent before its framework came back). */
+  parked?: boolean;
+}
 interface Filter { framework: string; agent: string; roles: string[]; resources: Resources; until: number }
 
 class Master {
@@ -87,7 +95,13 @@ class Master {
   addFramework(id: string): void {
     this.frameworkActive.set(id, true);
     this.suppressed.set(id, new Set());
-    this.allocator.addFramework({ id, roles: FRAMEWORK_ROLES[id] });
+    // Like a master after failover: the framework comes back with the tasks it already runs.
+    const used = new Map<string, Resources>();
+    for (const h of this.held.filter((x) => x.framework === id && x.parked)) {
+      used.set(h.agent, (used.get(h.agent) ?? Resources.empty()).plus(h.resources));
+      h.parked = false;
+    }
+    this.allocator.addFramework({ id, roles: FRAMEWORK_ROLES[id], used });
   }
 
   apply(op: Op): void {
@@ -118,7 +132,8 @@ class Master {
         a.addUsed(op.framework, op.agent, piece);
         const roles = FRAMEWORK_ROLES[op.framework];
         const role = roles.find((x) => !piece.reservedTo(x).isEmpty()) ?? roles[0];
-        this.held.push({ framework: op.framework, agent: op.agent, role, resources: piece, offered: false });
+        const parked = !this.frameworkActive.has(op.framework);
+        this.held.push({ framework: op.framework, agent: op.agent, role, resources: piece, offered: false, parked });
         break;
       }
       case 'toggleAgent': {
@@ -248,7 +263,7 @@ class Master {
       expect(held.plus(available).equals(total)).toBe(true);
     }
     for (const framework of this.frameworkActive.keys()) {
-      expect(this.allocator.allocatedTo(framework).equals(this.sumHeld((h) => h.framework === framework))).toBe(true);
+      expect(this.allocator.allocatedTo(framework).equals(this.sumHeld((h) => h.framework === framework && !h.parked))).toBe(true);
     }
   }
 
@@ -260,11 +275,11 @@ class Master {
 describe('allocator invariants', () => {
   test('under any sequence of operations nothing is offered twice or beyond capacity, and offers respect state and filters', () => {
     fc.assert(
-      fc.property(fc.integer(), fc.array(opArb, { minLength: 30, maxLength: 120 }), (seed, ops) => {
+      fc.property(fc.integer(), fc.array(opArb, { minLength: 20, maxLength: 80 }), (seed, ops) => {
         const master = new Master(seed);
         for (const op of ops) master.apply(op);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 

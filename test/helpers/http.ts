@@ -1,0 +1,137 @@
+/**
+ * Raw HTTP for tests: plain requests, and long-lived RecordIO streams decoded as they arrive, so tests
+ * speak the wire format exactly as an outside client would.
+ */
+import * as http from 'node:http';
+import { RecordIODecoder } from '../../cluster/protocol/recordio';
+
+export interface HttpResult {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+export async function request(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
+): Promise<HttpResult> {
+  const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  const headers: Record<string, string> = { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...opts.headers };
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: opts.method ?? (body === undefined ? 'GET' : 'POST'), headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export async function getJson<T = any>(url: string): Promise<T> {
+  const res = await request(url);
+  if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${res.text}`);
+  return JSON.parse(res.text) as T;
+}
+
+/** Resolves when `check` returns something truthy; polls, failing with `what` after `timeoutMs`. */
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * A POST whose response is a RecordIO stream. Records are collected in `records`; `waitFor` resolves
+ * with the first record (from `from` on) that matches.
+ */
+export class RecordStream<T = any> {
+  readonly records: T[] = [];
+  status = 0;
+  headers: http.IncomingHttpHeaders = {};
+  /** Body of a non-200 answer. */
+  errorText = '';
+  ended = false;
+  private readonly req: http.ClientRequest;
+  private waiters: (() => void)[] = [];
+  private readonly responded: Promise<void>;
+
+  constructor(url: string, body: unknown, headers: Record<string, string> = {}) {
+    const payload = JSON.stringify(body);
+    const decoder = new RecordIODecoder();
+    let onResponse!: () => void;
+    let onError!: (err: Error) => void;
+    this.responded = new Promise<void>((resolve, reject) => {
+      onResponse = resolve;
+      onError = reject;
+    });
+    this.req = http.request(url, {
+      method: 'POST',
+      agent: false,
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
+    }, (res) => {
+      this.status = res.statusCode ?? 0;
+      this.headers = res.headers;
+      onResponse();
+      res.on('data', (chunk: Buffer) => {
+        if (this.status !== 200) {
+          this.errorText += chunk.toString('utf8');
+          return;
+        }
+        for (const record of decoder.push(chunk)) this.records.push(record as T);
+        this.wake();
+      });
+      res.on('end', () => this.finish());
+      res.on('close', () => this.finish());
+      res.on('error', () => this.finish());
+    });
+    this.req.on('error', (err) => {
+      onError(err);
+      this.finish();
+    });
+    this.req.end(payload);
+  }
+
+  /** Resolves once the status line and headers are in. */
+  async response(): Promise<this> {
+    await this.responded;
+    return this;
+  }
+
+  async waitFor(match: (record: T) => boolean, what: string, opts: { from?: number; timeoutMs?: number } = {}): Promise<T> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
+    for (;;) {
+      for (let i = opts.from ?? 0; i < this.records.length; i++) if (match(this.records[i])) return this.records[i];
+      if (this.ended) throw new Error(`stream ended before ${what}; got ${JSON.stringify(this.records.map((r: any) => r?.type ?? r))}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.records.map((r: any) => r?.type ?? r))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 250));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Ends the stream from the client side. */
+  close(): void {
+    this.req.destroy();
+    this.finish();
+  }
+
+  private finish(): void {
+    this.ended = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+}
