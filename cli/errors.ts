@@ -33,8 +33,7 @@ export function toCliError(err: unknown, context: { cluster?: string } = {}): Er
       return cli(e.message, 'MASTER_REJECTED', [], EXIT.failure);
     case 'UNREACHABLE':
       return cli(e.message, 'MASTER_UNREACHABLE', [
-        `check that the cluster is up: mesoscloud status --cluster ${cluster}`,
-        'start one with: mesoscloud launch',
+        `if the cluster stopped, start it again with: mesoscloud launch --cluster ${cluster}`,
         'or point at another master with --master host:port',
       ], EXIT.failure);
     case undefined:

@@ -21,7 +21,10 @@ export interface AgentRecord extends DaemonRecord {
   index: number;
   /** Filled in once the agent registered. */
   id?: string;
+  /** The --resources it was started with. */
   resources?: string;
+  /** What it registered with (detected resources included), as resource text. */
+  total?: string;
 }
 
 export interface ClusterRecord {

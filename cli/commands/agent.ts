@@ -5,10 +5,11 @@ import { ISOLATIONS, isolationToCgroups, resourcesValue } from '../flag-values';
 export default class Agent extends DaemonCommand<typeof Agent> {
   static summary = 'Run an agent daemon in the foreground.';
 
-  static description = `The agent registers with the master, offers this machine's resources and runs tasks in
-sandboxes under --work_dir (in cgroups when it can). Tasks outlive the agent and are recovered when it
-restarts. SIGUSR1 kills all tasks, unregisters and exits; SIGTERM exits and leaves tasks running.
-Flags keep Mesos's names. \`mesoscloud launch\` runs this for you.`;
+  static description =
+    'The agent registers with the master, offers this machine\'s resources and runs tasks in sandboxes ' +
+    'under --work_dir (in cgroups when it can). Tasks outlive the agent and are recovered when it ' +
+    'restarts. SIGUSR1 kills all tasks, unregisters and exits; SIGTERM exits and leaves tasks running. ' +
+    'Flags keep Mesos\'s names. \\`mesoscloud launch\\` runs this for you.';
 
   static examples = [
     '<%= config.bin %> <%= command.id %> --master 127.0.0.1:5050 --work_dir /var/lib/mesoscloud/agent',

@@ -10,9 +10,10 @@ export interface DestroyJson {
 export default class Destroy extends BaseCommand<typeof Destroy> {
   static summary = 'Stop a cluster and remove its files.';
 
-  static description = `Agents are asked to kill their tasks and leave (SIGUSR1), then the master stops (SIGTERM);
-anything still alive a few seconds later is killed by PID, task processes included. The cluster's
-directory (work dirs, sandboxes, logs) is removed. Destroying a cluster that does not exist is harmless.`;
+  static description =
+    'Agents are asked to kill their tasks and leave (SIGUSR1), then the master stops (SIGTERM); anything ' +
+    'still alive a few seconds later is killed by PID, task processes included. The cluster\'s directory ' +
+    '(work dirs, sandboxes, logs) is removed. Destroying a cluster that does not exist is harmless.';
 
   static examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -16,10 +16,11 @@ export interface ExecJson {
 export default class Exec extends BaseCommand<typeof Exec> {
   static summary = 'Run a command as a task on the cluster, like mesos-execute.';
 
-  static description = `Subscribes a short-lived framework, launches the command on the first agent whose offer holds the
-requested resources, prints every status update as mesos-execute does, acknowledges it, and tears the
-framework down when the task ends. Exits 0 when the task finished, 1 when it failed, was killed or lost.
-Ctrl-C kills the task and waits for its last update; a second Ctrl-C exits at once.`;
+  static description =
+    'Subscribes a short-lived framework, launches the command on the first agent whose offer holds the ' +
+    'requested resources, prints every status update as mesos-execute does, acknowledges it, and tears ' +
+    'the framework down when the task ends. Exits 0 when the task finished, 1 when it failed, was killed ' +
+    'or lost. Ctrl-C kills the task and waits for its last update; a second Ctrl-C exits at once.';
 
   static examples = [
     '<%= config.bin %> <%= command.id %> --name hello --command "echo hello world"',

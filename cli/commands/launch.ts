@@ -19,9 +19,10 @@ export interface LaunchJson {
 export default class Launch extends BaseCommand<typeof Launch> {
   static summary = 'Start a cluster: a master and agents.';
 
-  static description = `With --provider local (the default, and for now the only provider), starts one master and
---agents agents as background processes on this machine. They keep running after this command returns;
-stop them with \`mesoscloud destroy\`. Launching a cluster that is already running changes nothing.`;
+  static description =
+    'With --provider local (the default, and for now the only provider), starts one master and --agents ' +
+    'agents as background processes on this machine. They keep running after this command returns; stop ' +
+    'them with \\`mesoscloud destroy\\`. Launching a cluster that is already running changes nothing.';
 
   static examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -67,7 +68,7 @@ stop them with \`mesoscloud destroy\`. Launching a cluster that is already runni
     this.log(`  master:  ${record.masterUrl}  (pid ${record.master.pid})`);
     this.log(`  agents:  ${record.agents.length}`);
     for (const a of record.agents) {
-      this.log(`    ${a.index + 1}. 127.0.0.1:${a.port}  pid ${a.pid}  ${a.id ?? '(not registered)'}  ${a.resources ?? ''}`.trimEnd());
+      this.log(`    ${a.index + 1}. 127.0.0.1:${a.port}  pid ${a.pid}  ${a.id ?? '(not registered)'}  ${a.total ?? a.resources ?? ''}`.trimEnd());
     }
     this.log(`  logs:    ${logsDir}`);
     if (!result.alreadyRunning) this.log(`Try: mesoscloud exec --name hello --command "echo hello world"`);
@@ -77,7 +78,7 @@ stop them with \`mesoscloud destroy\`. Launching a cluster that is already runni
       already_running: result.alreadyRunning,
       master_url: record.masterUrl,
       master_pid: record.master.pid,
-      agents: record.agents.map((a) => ({ index: a.index, id: a.id, address: `127.0.0.1:${a.port}`, pid: a.pid, resources: a.resources, log: a.logPath })),
+      agents: record.agents.map((a) => ({ index: a.index, id: a.id, address: `127.0.0.1:${a.port}`, pid: a.pid, resources: a.total ?? a.resources, log: a.logPath })),
       logs_dir: logsDir,
       cluster_dir: clusterDir,
     };

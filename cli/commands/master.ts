@@ -8,9 +8,10 @@ const duration = (name: string, description: string) =>
 export default class Master extends DaemonCommand<typeof Master> {
   static summary = 'Run a master daemon in the foreground.';
 
-  static description = `The master keeps the registry of agents, frameworks and tasks, offers agents' resources to
-frameworks (weighted DRF) and serves the v1 scheduler and operator APIs and the web UI. Flags keep
-Mesos's names. SIGTERM stops it. \`mesoscloud launch\` runs this for you.`;
+  static description =
+    'The master keeps the registry of agents, frameworks and tasks, offers agents\' resources to ' +
+    'frameworks (weighted DRF) and serves the v1 scheduler and operator APIs and the web UI. Flags keep ' +
+    'Mesos\'s names. SIGTERM stops it. \\`mesoscloud launch\\` runs this for you.';
 
   static examples = [
     '<%= config.bin %> <%= command.id %> --ip 127.0.0.1 --port 5050 --work_dir /var/lib/mesoscloud/master',

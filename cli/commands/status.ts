@@ -4,8 +4,9 @@ import type { StatusJson } from '../status-view';
 export default class Status extends BaseCommand<typeof Status> {
   static summary = 'Show the master, the agents with their resources, and the tasks.';
 
-  static description = `Reads the master's operator API (GET_STATE): every agent with its total and used resources,
-the running tasks and the most recently completed ones. --json prints the same as one object.`;
+  static description =
+    'Reads the master\'s operator API (GET_STATE): every agent with its total and used resources, the ' +
+    'running tasks and the most recently completed ones. --json prints the same as one object.';
 
   static examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -24,20 +24,17 @@ import type { AgentOptions } from './options';
 import { AGENT_DEFAULTS } from './options';
 import { agentResources, probeHost } from './resources-probe';
 import { runMetaDir, sandboxDir, sandboxesRoot, taskUpdatesFile } from './sandbox-paths';
-import type { FrameworkSnapshot, TaskSnapshot } from './state-json';
 import { agentStateJson } from './state-json';
 import { appendUpdateLog } from './status-update-log';
 import type { StatusUpdate } from './status-updates';
 import { realClock, StatusUpdateManager } from './status-updates';
 import { commandArgv } from './task-command';
+import type { TaskEntry } from './task-registry';
+import { TaskRegistry } from './task-registry';
 import type { TaskTransition } from './task-runner';
 import { TaskRunner } from './task-runner';
 
 export const AGENT_VERSION = '1.11.0-mesoscloud';
-
-/** Completed tasks kept per framework for /state, and completed frameworks (Mesos's defaults). */
-const MAX_COMPLETED_TASKS_PER_FRAMEWORK = 150;
-const MAX_COMPLETED_FRAMEWORKS = 50;
 
 export interface Agent {
   /** Listens and begins registering; resolves once listening. */
@@ -49,25 +46,6 @@ export interface Agent {
   readonly agentId: string | undefined;
   /** Resolves with the agent id once the master has accepted the registration. */
   whenRegistered(): Promise<string>;
-}
-
-interface TaskEntry {
-  frameworkId: string;
-  task: TaskInfo;
-  executorId: string;
-  containerId: string;
-  sandbox: string;
-  updatesFile: string;
-  runner: TaskRunner;
-  statuses: TaskStatus[];
-}
-
-interface FrameworkEntry {
-  id: string;
-  info: FrameworkInfo;
-  tasks: Map<string, TaskEntry>;
-  completed: TaskEntry[];
-  shuttingDown: boolean;
 }
 
 /** The first non-loopback IPv4 address, for agents listening on 0.0.0.0 without --advertise_ip. */
@@ -99,9 +77,7 @@ export class AgentDaemon implements Agent {
   private readonly updates: StatusUpdateManager;
   private id?: string;
   private masterHostname?: string;
-  private readonly frameworks = new Map<string, FrameworkEntry>();
-  /** Frameworks with nothing running any more, most recent last. */
-  private readonly completedFrameworks = new Map<string, FrameworkEntry>();
+  private readonly tasks = new TaskRegistry();
   private registeredWaiters: ((id: string) => void)[] = [];
   private registeredOnce = false;
   private closed = false;
@@ -116,7 +92,7 @@ export class AgentDaemon implements Agent {
     checkPositive('--executor_shutdown_grace_period', this.opts.killGracePeriodSeconds, true);
     checkPositive('--status_update_retry_interval', this.opts.statusUpdateRetrySeconds);
     checkPositive('--master_ping_timeout', this.opts.masterPingTimeoutSeconds);
-    if (!['auto', 'v1', 'v2', 'none'].includes(this.opts.cgroups)) throw new Error(`--isolation must be auto, v1, v2 or none, got '${this.opts.cgroups}'`);
+    if (!['auto', 'v1', 'v2', 'none'].includes(this.opts.cgroups)) throw new Error(`--isolation must be auto, cgroups/v1, cgroups/v2 or none, got '${this.opts.cgroups}'`);
     // Parse early so a typo fails at start-up with the flag named, not at the first registration.
     this.givenResources = this.opts.resources;
     agentResources(this.givenResources, { cpus: 1, memTotalMb: 1024, diskFreeMb: 1024 });
@@ -187,7 +163,7 @@ export class AgentDaemon implements Agent {
   private registerCall(): AgentCall {
     const tasks: Task[] = [];
     const frameworks: FrameworkInfo[] = [];
-    for (const framework of this.frameworks.values()) {
+    for (const framework of this.tasks.activeFrameworks()) {
       let any = false;
       for (const entry of framework.tasks.values()) {
         if (isTerminalState(entry.runner.state)) continue;
@@ -293,13 +269,13 @@ export class AgentDaemon implements Agent {
       this.log.warn('ignoring RUN_TASK without framework_id or task.task_id');
       return;
     }
-    const existing = this.frameworks.get(frameworkId)?.tasks.get(taskId);
+    const existing = this.tasks.task(frameworkId, taskId);
     if (existing) {
       // The master re-sent a launch it already gave us (a retry across reconnection): launching is idempotent.
       this.log.warn('ignoring RUN_TASK for a task that is already here', { framework_id: frameworkId, task_id: taskId, state: existing.runner.state });
       return;
     }
-    if (this.frameworks.get(frameworkId)?.shuttingDown) {
+    if (this.tasks.activeFramework(frameworkId)?.shuttingDown) {
       // The master has removed this framework: an update about the task would have nobody to go to.
       this.log.warn('ignoring RUN_TASK for a framework being shut down', { framework_id: frameworkId, task_id: taskId });
       return;
@@ -309,7 +285,7 @@ export class AgentDaemon implements Agent {
       this.sendAgentStatus(frameworkId, taskId, 'TASK_ERROR', problem, 'REASON_TASK_INVALID');
       return;
     }
-    const framework = this.framework(frameworkId, run.framework_info);
+    const framework = this.tasks.framework(frameworkId, run.framework_info);
     const containerId = newContainerId();
     // Command tasks run under an executor named after the task, as with Mesos's command executor.
     const executorId = taskId;
@@ -339,9 +315,9 @@ export class AgentDaemon implements Agent {
       },
       { isolator: this.isolator!, logger: this.log.child('task', { task_id: taskId }), onTransition: (t) => this.onTransition(entry, t) },
     );
-    framework.tasks.set(taskId, entry);
+    this.tasks.add(entry);
     this.log.info('launching task', { framework_id: frameworkId, task_id: taskId, container_id: containerId, sandbox });
-    void entry.runner.start();
+    entry.runner.start().catch((err) => this.log.error('task launch crashed', { task_id: taskId, error: (err as Error).message }));
     void entry.runner.done.then(() => {
       if (framework.shuttingDown) this.forgetTask(frameworkId, taskId, true);
     });
@@ -368,17 +344,6 @@ export class AgentDaemon implements Agent {
     }
   }
 
-  private framework(id: string, info: FrameworkInfo | undefined): FrameworkEntry {
-    let framework = this.frameworks.get(id);
-    if (!framework) {
-      framework = this.completedFrameworks.get(id) ?? { id, info: info ?? { user: '', name: '' }, tasks: new Map(), completed: [], shuttingDown: false };
-      this.completedFrameworks.delete(id);
-      this.frameworks.set(id, framework);
-    }
-    if (info) framework.info = { ...info, id: { value: id } };
-    return framework;
-  }
-
   private killTask(kill: Extract<AgentEvent, { type: 'KILL_TASK' }>['kill_task']): void {
     const frameworkId = kill?.framework_id?.value;
     const taskId = kill?.task_id?.value;
@@ -386,14 +351,13 @@ export class AgentDaemon implements Agent {
       this.log.warn('ignoring KILL_TASK without framework_id or task_id');
       return;
     }
-    const entry = this.frameworks.get(frameworkId)?.tasks.get(taskId);
+    const entry = this.tasks.task(frameworkId, taskId);
     if (entry) {
       this.log.info('killing task', { framework_id: frameworkId, task_id: taskId });
       void entry.runner.kill(kill.kill_policy?.grace_period?.nanoseconds);
       return;
     }
-    const completed = (this.frameworks.get(frameworkId) ?? this.completedFrameworks.get(frameworkId))?.completed.some((t) => t.task.task_id.value === taskId);
-    if (completed || this.updates.hasStream(frameworkId, taskId)) {
+    if (this.tasks.hasCompleted(frameworkId, taskId) || this.updates.hasStream(frameworkId, taskId)) {
       this.log.info('kill of a task that already ended', { framework_id: frameworkId, task_id: taskId });
       return;
     }
@@ -408,7 +372,7 @@ export class AgentDaemon implements Agent {
       this.log.warn('ignoring ACKNOWLEDGE without framework_id, task_id or uuid');
       return;
     }
-    const entry = this.frameworks.get(frameworkId)?.tasks.get(taskId);
+    const entry = this.tasks.task(frameworkId, taskId);
     const result = this.updates.acknowledge(frameworkId, taskId, uuid);
     if (result !== 'acknowledged') {
       this.log.debug('ignoring an acknowledgement', { framework_id: frameworkId, task_id: taskId, uuid, result });
@@ -418,7 +382,7 @@ export class AgentDaemon implements Agent {
   }
 
   private shutdownFramework(frameworkId: string | undefined): void {
-    const framework = frameworkId ? this.frameworks.get(frameworkId) : undefined;
+    const framework = frameworkId ? this.tasks.activeFramework(frameworkId) : undefined;
     if (!framework) {
       this.log.info('ignoring SHUTDOWN_FRAMEWORK for a framework with nothing here', { framework_id: frameworkId });
       return;
@@ -441,7 +405,7 @@ export class AgentDaemon implements Agent {
     status.container_status = { container_id: { value: entry.containerId }, ...(entry.runner.pid ? { executor_pid: entry.runner.pid } : {}) };
     entry.statuses.push(status);
     // A framework being shut down is gone from the master: nobody would acknowledge its updates.
-    if (this.closed || this.frameworks.get(entry.frameworkId)?.shuttingDown) return;
+    if (this.closed || this.tasks.activeFramework(entry.frameworkId)?.shuttingDown) return;
     const update: StatusUpdate = { framework_id: { value: entry.frameworkId }, status };
     this.appendLog(entry.updatesFile, { type: 'UPDATE', update });
     this.updates.enqueue(update);
@@ -490,29 +454,16 @@ export class AgentDaemon implements Agent {
   /** The terminal update was acknowledged (or the framework is gone): the task's resources are free. */
   private forgetTask(frameworkId: string, taskId: string, dropStream = false): void {
     if (dropStream) this.updates.drop(frameworkId, taskId);
-    const framework = this.frameworks.get(frameworkId);
-    const entry = framework?.tasks.get(taskId);
-    if (!framework || !entry) return;
-    framework.tasks.delete(taskId);
-    framework.completed.push(entry);
-    if (framework.completed.length > MAX_COMPLETED_TASKS_PER_FRAMEWORK) framework.completed.shift();
-    if (framework.tasks.size === 0) {
-      this.frameworks.delete(frameworkId);
-      framework.shuttingDown = false;
-      this.completedFrameworks.set(frameworkId, framework);
-      if (this.completedFrameworks.size > MAX_COMPLETED_FRAMEWORKS) {
-        this.completedFrameworks.delete(this.completedFrameworks.keys().next().value as string);
-      }
-    }
+    this.tasks.complete(frameworkId, taskId);
   }
 
   /** SIGUSR1 / close({killTasks}): kill every task, give their terminal updates a moment to be acknowledged, unregister. */
   private async killEverything(): Promise<void> {
-    const runners = [...this.frameworks.values()].flatMap((f) => [...f.tasks.values()].map((e) => e.runner));
+    const runners = this.tasks.activeTasks().map((e) => e.runner);
     this.log.info('killing every task', { tasks: runners.length });
     await Promise.all(runners.map((r) => r.kill()));
     const deadline = Date.now() + 2000;
-    while (this.connection?.registered && Date.now() < deadline && [...this.frameworks.values()].some((f) => f.tasks.size > 0)) {
+    while (this.connection?.registered && Date.now() < deadline && !this.tasks.isEmpty) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     if (this.id && this.connection?.registered) await this.connection.call({ type: 'UNREGISTER', agent_id: { value: this.id } });
@@ -551,21 +502,6 @@ export class AgentDaemon implements Agent {
   }
 
   private stateJson(): Record<string, unknown> {
-    const snapshotTask = (e: TaskEntry): TaskSnapshot => ({
-      task: e.task,
-      frameworkId: e.frameworkId,
-      executorId: e.executorId,
-      containerId: e.containerId,
-      directory: e.sandbox,
-      state: e.runner.state,
-      statuses: e.statuses,
-    });
-    const snapshotFramework = (f: FrameworkEntry): FrameworkSnapshot => ({
-      id: f.id,
-      info: f.info,
-      tasks: [...f.tasks.values()].map(snapshotTask),
-      completedTasks: f.completed.map(snapshotTask),
-    });
     return agentStateJson({
       version: AGENT_VERSION,
       startTime: this.startTime,
@@ -576,8 +512,7 @@ export class AgentDaemon implements Agent {
       attributes: this.attributes,
       masterHostname: this.masterHostname,
       flags: this.flags(),
-      frameworks: [...this.frameworks.values()].map(snapshotFramework),
-      completedFrameworks: [...this.completedFrameworks.values()].map(snapshotFramework),
+      ...this.tasks.snapshot(),
     });
   }
 }

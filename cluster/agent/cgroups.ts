@@ -320,7 +320,7 @@ export async function createIsolator(mode: 'auto' | 'v1' | 'v2' | 'none', opts: 
     try {
       return await (mode === 'v1' ? probeV1 : probeV2)(mount, rootName, opts.logger);
     } catch (err) {
-      throw new Error(`--isolation ${mode}: cgroups ${mode} is not usable here: ${(err as Error).message}`);
+      throw new Error(`--isolation cgroups/${mode}: cgroups ${mode} is not usable here: ${(err as Error).message}`);
     }
   }
   const reasons: string[] = [];

@@ -185,6 +185,8 @@ export class MasterConnection {
     );
     const stream: ActiveStream = { request, registered: false };
     this.stream = stream;
+    // A master that accepts the connection but never answers counts as silent too.
+    this.armWatchdog(stream);
     const onGone = (err?: Error) => {
       if (ended) return;
       ended = true;

@@ -5,6 +5,7 @@
  * callback, in order, exactly once.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import type { FrameworkInfo, Resource, TaskInfo, TaskState, TaskStatusReason, TaskStatusSource } from '../protocol/types';
 import { isTerminalState } from '../protocol/types';
 import type { Logger } from '../util/log';
@@ -54,9 +55,16 @@ export function limitsOf(resources: Resource[]): ContainerLimits {
   return { cpus: scalarOf(resources, 'cpus'), memMb: scalarOf(resources, 'mem') };
 }
 
-/** "Command exited with status 3" / "Command terminated with signal SIGKILL", as Mesos words it. */
+const SIGNAL_NAMES = new Map<number, string>(Object.entries(os.constants.signals).map(([name, n]) => [n, name]));
+
+/**
+ * "Command exited with status 3" / "Command terminated with signal SIGKILL", as Mesos words it. The
+ * wrapper shell reports a command killed by signal N as status 128+N, the shell convention.
+ */
 export function describeExit(exit: ProcessExit): string {
-  return exit.signal ? `Command terminated with signal ${exit.signal}` : `Command exited with status ${exit.code}`;
+  if (exit.signal) return `Command terminated with signal ${exit.signal}`;
+  const signal = exit.code !== null && exit.code > 128 ? SIGNAL_NAMES.get(exit.code - 128) : undefined;
+  return signal ? `Command terminated with signal ${signal}` : `Command exited with status ${exit.code}`;
 }
 
 const NANOS_PER_MS = 1e6;

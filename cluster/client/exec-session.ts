@@ -89,7 +89,9 @@ export class ExecSession {
     this.client.on('offers', (offers) => this.onOffers(offers));
     this.client.on('update', (status) => this.onUpdate(status));
     this.client.on('error', (message) => this.fail(new ExecError('FRAMEWORK_ERROR', `master removed the framework: ${message}`)));
-    this.client.on('disconnected', (reason) => this.fail(reason));
+    this.client.on('disconnected', (reason) => this.fail(new ExecError('MASTER_DISCONNECTED', `lost the master's event stream before the task ended: ${reason.message}`, [
+      `the task may still be running; look with: mesoscloud status --master ${this.client.masterUrl}`,
+    ])));
     try {
       await this.client.subscribe();
       await this.done;

@@ -87,7 +87,9 @@ export class HttpClient {
     const req = http.request(url, { method, headers, agent: this.agent });
     const response = new Promise<http.IncomingMessage>((resolve, reject) => {
       req.once('response', resolve);
-      req.once('error', (err) => reject(new ClientConnectionError(url.origin, err)));
+      // `on`, not `once`: a long-lived request can fail again after its first error, and an
+      // 'error' without a listener would crash the process. Later rejections are no-ops.
+      req.on('error', (err) => reject(new ClientConnectionError(url.origin, err)));
       if (opts.timeoutMs !== undefined) {
         req.setTimeout(opts.timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
       }

@@ -33,7 +33,7 @@ export class FrameworkManager {
       const id = requestedId ?? this.core.ids.nextFrameworkId();
       framework = registry.newFramework({ ...info, id: { value: id } }, now, false);
       allocator.addFramework({ id, roles: framework.roles, suppressedRoles });
-      log.info('framework subscribed', { framework_id: id, name: info.name, roles: framework.roles });
+      log.info('framework subscribed', { framework_id: id, framework_name: info.name, roles: framework.roles });
     } else {
       this.resubscribe(framework, info, suppressedRoles, now);
     }
@@ -65,7 +65,7 @@ export class FrameworkManager {
     allocator.revive(framework.id);
     if (suppressedRoles.length > 0) allocator.suppress(framework.id, suppressedRoles);
     framework.suppressedRoles = new Set(suppressedRoles);
-    log.info('framework re-subscribed', { framework_id: framework.id, name: info.name });
+    log.info('framework re-subscribed', { framework_id: framework.id, framework_name: info.name });
   }
 
   private attach(framework: FrameworkRecord, stream: RecordIOStream, streamId: string): void {

@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OperatorClient } from '../../cluster/client/operator';
 import type { OperatorAgent } from '../../cluster/client/operator-types';
+import { Resources } from '../../cluster/protocol/resources';
+import type { Resource } from '../../cluster/protocol/types';
 import { ClusterRegistry, type AgentRecord, type ClusterRecord } from '../registry';
 import { agentArgs, agentResources, localLayout, LOCAL_HOST, masterArgs, type LocalLayout } from './local-layout';
 import { chooseFreePorts, isPortFree } from './ports';
@@ -79,7 +81,7 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
   const preferred = Array.from({ length: opts.agents }, (_, i) => opts.masterPort + 1 + i);
   const agentPorts = await chooseFreePorts(preferred, new Set([opts.masterPort]), LOCAL_HOST);
   const moved = agentPorts.filter((p, i) => p !== preferred[i]);
-  if (moved.length > 0) progress(`Ports ${preferred.filter((p) => !agentPorts.includes(p)).join(', ')} are in use; agents will listen on ${agentPorts.join(', ')}`);
+  if (moved.length > 0) progress(`Port(s) ${preferred.filter((p) => !agentPorts.includes(p)).join(', ')} in use; agents will listen on ${agentPorts.join(', ')}`);
 
   const layout = localLayout(registry.clusterDir(opts.name));
   fs.mkdirSync(path.dirname(layout.masterLog), { recursive: true });
@@ -120,8 +122,9 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
     registry.write(record);
     return { alreadyRunning: false, record };
   } catch (err) {
-    // A half-started cluster is worse than none: stop what was started before reporting.
-    await destroyLocal(registry, opts.name).catch(() => undefined);
+    // A half-started cluster is worse than none: stop what was started before reporting, but keep
+    // the logs the error message points at.
+    await destroyLocal(registry, opts.name, undefined, { keepLogs: true }).catch(() => undefined);
     throw err;
   }
 }
@@ -170,6 +173,7 @@ async function waitForAgents(record: ClusterRecord, timeoutMs: number, progress:
         const found = byPort.get(agent.port);
         if (found) {
           agent.id = found.agent_info.id?.value;
+          agent.total = resourceText(found.total_resources ?? found.agent_info.resources);
           count++;
         }
       }
@@ -214,7 +218,12 @@ const MASTER_STOP_MS = 5_000;
  * Agents get SIGUSR1 (kill their tasks, unregister, exit), then the master SIGTERM; whatever is
  * still alive is SIGKILLed by PID, task process groups included. Harmless when nothing is there.
  */
-export async function destroyLocal(registry: ClusterRegistry, name: string, progress: (line: string) => void = () => undefined): Promise<DestroyResult> {
+export async function destroyLocal(
+  registry: ClusterRegistry,
+  name: string,
+  progress: (line: string) => void = () => undefined,
+  opts: { keepLogs?: boolean } = {},
+): Promise<DestroyResult> {
   const dir = registry.clusterDir(name);
   const layout: LocalLayout = localLayout(dir);
   let record: ClusterRecord | undefined;
@@ -255,9 +264,23 @@ export async function destroyLocal(registry: ClusterRegistry, name: string, prog
     await waitForExit(tasks, 2000);
   }
 
-  registry.remove(name);
-  result.removedDir = dir;
+  if (opts.keepLogs) {
+    for (const entry of fs.readdirSync(dir)) {
+      if (path.join(dir, entry) !== path.dirname(layout.masterLog)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+    }
+  } else {
+    registry.remove(name);
+    result.removedDir = dir;
+  }
   return result;
+}
+
+function resourceText(list: Resource[] | undefined): string | undefined {
+  try {
+    return Resources.fromV1(list ?? []).toString();
+  } catch {
+    return undefined;
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -6,7 +6,7 @@
  * Needs `npm run build` first (done here once when dist/ is missing) and, for the memory-limit case,
  * an agent that can use cgroups (root on Linux).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -21,7 +21,7 @@ interface CliResult { code: number | null; stdout: string; stderr: string }
 let dataHome: string;
 let masterPort: number;
 
-function cli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
+function cli(args: string[], timeoutMs = 60_000, onStdout?: (soFar: string, child: ChildProcess) => void): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
@@ -30,7 +30,10 @@ function cli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString() });
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      onStdout?.(stdout, child);
+    });
     child.stderr.on('data', (c: Buffer) => { stderr += c.toString() });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -120,7 +123,13 @@ afterAll(async () => {
 
 describe('a local cluster, through the built CLI', () => {
   it('launch --agents 2 starts a master and two agents and says where they are', async () => {
-    const r = await cli(['launch', '--agents', '2', '--master-port', String(masterPort), '--agent-resources', 'cpus:2;mem:1024;disk:1024']);
+    // The first agent's usual port (master port + 1) is taken: launch must pick another and say so.
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.once('error', () => resolve()).listen(masterPort + 1, '127.0.0.1', resolve));
+    const r = await cli(['launch', '--agents', '2', '--master-port', String(masterPort), '--agent-resources', 'cpus:2;mem:1024;disk:1024'])
+      .finally(() => squatter.close());
+    expect(r.stderr).toContain(`Port(s) ${masterPort + 1} in use`);
+    expect(r.stderr).toMatch(/agents will listen on \d+, \d+/);
     expect(r.stderr).toContain('Agents registered: 2/2');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`master:  http://127.0.0.1:${masterPort}`);
@@ -167,6 +176,25 @@ describe('a local cluster, through the built CLI', () => {
     expect(r.code).toBe(1);
   });
 
+  it('--stream prints what the task writes while it runs', async () => {
+    const r = await cli(['exec', '--name', 'talker', '--command', 'echo streamed-out; echo streamed-err >&2; sleep 0.5', '--stream']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('streamed-out');
+    expect(r.stderr).toContain('streamed-err');
+  });
+
+  it('Ctrl-C kills the task, waits for its end and exits 130', async () => {
+    let interrupted = false;
+    const r = await cli(['exec', '--name', 'ctrl-c', '--command', 'sleep 60'], 30_000, (soFar, child) => {
+      if (!interrupted && soFar.includes("Received status update TASK_RUNNING for task 'ctrl-c'")) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(r.stdout).toContain("Received status update TASK_KILLED for task 'ctrl-c'");
+    expect(r.code).toBe(130);
+  });
+
   it('an ask no agent could ever hold fails at once, naming the largest agent and the ask', async () => {
     const r = await cli(['exec', '--name', 'greedy', '--command', 'true', '--resources', 'cpus:1000;mem:128'], 20_000);
     expect(r.code).not.toBe(0);
@@ -198,6 +226,14 @@ describe('a local cluster, through the built CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('already running');
     expect(fs.readFileSync(path.join(clusterDir(), 'cluster.json'), 'utf8')).toBe(before);
+  });
+
+  it('launching another cluster on a taken master port fails, naming the port and --master-port', async () => {
+    const r = await cli(['launch', '--cluster', 'other', '--master-port', String(masterPort)]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`port ${masterPort}`);
+    expect(r.stderr).toContain('--master-port');
+    expect(fs.existsSync(path.join(dataHome, 'mesoscloud', 'clusters', 'other'))).toBe(false);
   });
 
   it('destroy stops every recorded process and removes the cluster directory', async () => {

@@ -17,6 +17,7 @@ type UpdateEvent = Extract<SchedulerEvent, { type: 'UPDATE' }>;
 export class RawScheduler {
   frameworkId = '';
   streamId = '';
+  private autoAcking = false;
 
   private constructor(readonly masterUrl: string, readonly stream: RecordStream<SchedulerEvent>) {}
 
@@ -93,6 +94,27 @@ export class RawScheduler {
         ...(filters ? { filters } : {}),
       },
     });
+  }
+
+  /** From now on, acknowledges every update that needs it as it arrives (as a real driver does). */
+  autoAcknowledge(): this {
+    if (this.autoAcking) return this;
+    this.autoAcking = true;
+    void (async () => {
+      let next = 0;
+      while (!this.stream.ended) {
+        try {
+          await this.stream.waitFor(() => true, 'any event', { from: next, timeoutMs: 60_000 });
+        } catch {
+          return;
+        }
+        for (; next < this.events.length; next++) {
+          const event = this.events[next];
+          if (event.type === 'UPDATE' && event.update.status.uuid) await this.acknowledge(event.update.status).catch(() => undefined);
+        }
+      }
+    })();
+    return this;
   }
 
   close(): void {

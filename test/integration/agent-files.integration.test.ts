@@ -37,7 +37,7 @@ beforeAll(async () => {
     },
   });
   await master.waitFor(() => master.states('writer').includes('TASK_FINISHED'), 'the task to finish');
-  const state = await (await fetch(`${agent.url}/state`)).json();
+  const state = (await (await fetch(`${agent.url}/state`)).json()) as any;
   const executors = [...state.frameworks, ...state.completed_frameworks].flatMap((f: any) => [...f.executors, ...f.completed_executors]);
   sandbox = executors.find((e: any) => e.id === 'writer').directory;
 });

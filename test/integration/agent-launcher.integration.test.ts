@@ -208,11 +208,15 @@ describe('cgroups isolation with real processes', () => {
 
   it('puts the task in its cgroups before its command runs and removes them afterwards', async () => {
     if (isolator.kind === 'none') return;
-    const r = await run({ command: { value: 'cat /proc/self/cgroup' }, resources: mem(64) }, isolator);
+    const limitFile = isolator.kind === 'cgroups-v1'
+      ? `/sys/fs/cgroup/memory/${rootName}/$MESOS_CONTAINER_ID/memory.limit_in_bytes`
+      : `/sys/fs/cgroup/${rootName}/$MESOS_CONTAINER_ID/memory.max`;
+    const r = await run({ command: { value: `cat /proc/self/cgroup; echo limit=$(cat ${limitFile})` }, resources: mem(64) }, isolator);
     await r.runner.done;
     expect(states(r).slice(-1)).toEqual(['TASK_FINISHED']);
-    const cgroups = fs.readFileSync(path.join(r.sandbox, 'stdout'), 'utf8');
-    expect(cgroups).toContain(`/${rootName}/${r.containerId}`);
+    const output = fs.readFileSync(path.join(r.sandbox, 'stdout'), 'utf8');
+    expect(output).toContain(`/${rootName}/${r.containerId}`);
+    expect(output).toContain(`limit=${64 * 1024 * 1024}`);
     const dirs = isolator.kind === 'cgroups-v1'
       ? [`/sys/fs/cgroup/memory/${rootName}/${r.containerId}`, `/sys/fs/cgroup/cpu/${rootName}/${r.containerId}`]
       : [`/sys/fs/cgroup/${rootName}/${r.containerId}`];

@@ -117,7 +117,7 @@ describe('master agent channel', () => {
   });
 
   test('a dropped stream rescinds the agent\'s offers at once; re-registering in time keeps it reachable', async () => {
-    await startMaster(0.2);
+    await startMaster(1);
     const agent = await registerAgent();
     const scheduler = await subscribe();
     const [offer] = await scheduler.nextOffers();

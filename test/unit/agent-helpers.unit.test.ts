@@ -65,6 +65,8 @@ describe('task runner helpers', () => {
   it('describes exits', () => {
     expect(describeExit({ code: 3, signal: null })).toBe('Command exited with status 3');
     expect(describeExit({ code: null, signal: 'SIGKILL' })).toBe('Command terminated with signal SIGKILL');
+    expect(describeExit({ code: 143, signal: null })).toBe('Command terminated with signal SIGTERM');
+    expect(describeExit({ code: 255, signal: null })).toBe('Command exited with status 255');
   });
 });
 

@@ -17,7 +17,7 @@ describe('toCliError', () => {
     const err = toCliError(new ClientConnectionError('http://127.0.0.1:5050', cause), { cluster: 'dev' });
     expect(err.message).toBe('cannot reach http://127.0.0.1:5050: connection refused (is it running?)');
     expect(err.code).toBe('MASTER_UNREACHABLE');
-    expect(err.suggestions?.join('\n')).toContain('mesoscloud status --cluster dev');
+    expect(err.suggestions?.join('\n')).toContain('mesoscloud launch --cluster dev');
   });
 
   it('carries codes and suggestions of library errors', () => {

@@ -1,0 +1,65 @@
+import { AllocationLoop } from '../../cluster/master/allocation-loop';
+import { BoundedList } from '../../cluster/master/bounded-list';
+import { acceptsJson } from '../../cluster/master/negotiation';
+import { frameworkRoles } from '../../cluster/master/registry';
+import { stateForFramework } from '../../cluster/master/task-status';
+
+describe('BoundedList', () => {
+  test('keeps the newest items, oldest first, and returns what it pushes out', () => {
+    const list = new BoundedList<number>(3);
+    expect([1, 2, 3].map((n) => list.push(n))).toEqual([undefined, undefined, undefined]);
+    expect(list.push(4)).toBe(1);
+    expect(list.push(5)).toBe(2);
+    expect(list.toArray()).toEqual([3, 4, 5]);
+    expect(list.size).toBe(3);
+  });
+});
+
+describe('acceptsJson', () => {
+  test.each([
+    ['application/json', true],
+    ['application/recordio', true],
+    ['*/*', true],
+    ['text/html, application/*;q=0.5', true],
+    ['application/x-protobuf', false],
+    ['application/json;q=0', false],
+  ])('%s -> %s', (accept, expected) => {
+    expect(acceptsJson(accept)).toBe(expected);
+  });
+});
+
+describe('frameworkRoles', () => {
+  test('roles with MULTI_ROLE, else role, else *', () => {
+    expect(frameworkRoles({ user: 'u', name: 'n' })).toEqual(['*']);
+    expect(frameworkRoles({ user: 'u', name: 'n', role: 'web', roles: ['x'] })).toEqual(['web']);
+    expect(frameworkRoles({ user: 'u', name: 'n', roles: ['a', 'b'], capabilities: [{ type: 'MULTI_ROLE' }] })).toEqual(['a', 'b']);
+  });
+});
+
+describe('stateForFramework', () => {
+  test('frameworks that are not partition-aware hear TASK_LOST for the newer states', () => {
+    expect(stateForFramework('TASK_UNREACHABLE', false)).toBe('TASK_LOST');
+    expect(stateForFramework('TASK_GONE', false)).toBe('TASK_LOST');
+    expect(stateForFramework('TASK_UNREACHABLE', true)).toBe('TASK_UNREACHABLE');
+    expect(stateForFramework('TASK_RUNNING', false)).toBe('TASK_RUNNING');
+  });
+});
+
+describe('AllocationLoop', () => {
+  test('coalesces requests made in one turn into one run', async () => {
+    let runs = 0;
+    const loop = new AllocationLoop(() => runs++, 60_000, () => undefined);
+    loop.start();
+    await new Promise((r) => setImmediate(r));
+    const before = runs;
+    loop.request();
+    loop.request();
+    loop.request();
+    await new Promise((r) => setImmediate(r));
+    expect(runs - before).toBe(1);
+    loop.stop();
+    loop.request();
+    await new Promise((r) => setImmediate(r));
+    expect(runs - before).toBe(1);
+  });
+});
