@@ -45,9 +45,12 @@ describe('master offers', () => {
   test('each agent\'s resources are offered once, to one framework at a time', async () => {
     await start({}, ['cpus:2;mem:1024', 'cpus:2;mem:1024', 'cpus:2;mem:1024']);
     const a = await subscribe(frameworkInfo({ name: 'a' }));
+    const aOffers = await a.nextOffers();
     const b = await subscribe(frameworkInfo({ name: 'b' }));
-    await a.nextOffers();
-    await b.nextOffers();
+    // What a declines (for a long while) goes to b.
+    await a.expectAccepted({ type: 'DECLINE', decline: { offer_ids: [aOffers[0].id], filters: { refuse_seconds: 600 } } });
+    const [bOffer] = await b.nextOffers();
+    expect(bOffer.agent_id.value).toBe(aOffers[0].agent_id.value);
     const state = await getJson(`${master.url}/state`);
     const offered = state.frameworks.flatMap((f: { offers: { slave_id: string }[] }) => f.offers.map((o) => o.slave_id));
     // No agent is in two outstanding offers.
