@@ -7,8 +7,8 @@ export default class Agent extends DaemonCommand<typeof Agent> {
 
   static description =
     'The agent registers with the master, offers this machine\'s resources and runs tasks in sandboxes ' +
-    'under --work_dir (in cgroups when it can). Tasks outlive the agent and are recovered when it ' +
-    'restarts. SIGUSR1 kills all tasks, unregisters and exits; SIGTERM exits and leaves tasks running. ' +
+    'under --work_dir (in cgroups when it can). Tasks run in their own process groups and outlive ' +
+    'the agent process. SIGUSR1 kills all tasks, unregisters and exits; SIGTERM exits and leaves tasks running. ' +
     'Flags keep Mesos\'s names. \\`mesoscloud launch\\` runs this for you.';
 
   static examples = [

@@ -32,6 +32,7 @@ export class FrameworkManager {
     if (!framework) {
       const id = requestedId ?? this.core.ids.nextFrameworkId();
       framework = registry.newFramework({ ...info, id: { value: id } }, now, false);
+      framework.suppressedRoles = new Set(suppressedRoles);
       allocator.addFramework({ id, roles: framework.roles, suppressedRoles });
       log.info('framework subscribed', { framework_id: id, framework_name: info.name, roles: framework.roles });
     } else {

@@ -27,7 +27,7 @@ export interface Master {
 
 export function createMaster(opts: Partial<MasterOptions> = {}): Master {
   const options = resolveOptions(opts);
-  const log = options.logger ?? createLogger('master');
+  const log = options.logger ? options.logger.child('master') : createLogger('master');
   const core = new MasterCore(options, options.allocator ?? createAllocator(), log, newMasterId());
   return new MasterDaemon(core, createServer(createMasterRouter(core), (err) => {
     log.error('request failed', { error: (err as Error).message, stack: (err as Error).stack });
@@ -122,8 +122,9 @@ function advertisedAddress(opts: MasterOptions): string {
 
 /** Process entry point: listen, log where, and close cleanly on SIGTERM/SIGINT. */
 export async function runMasterDaemon(opts: Partial<MasterOptions> = {}): Promise<Master> {
-  const log: Logger = opts.logger ?? createLogger('master');
-  const master = createMaster({ ...opts, logger: log });
+  const root: Logger = opts.logger ?? createLogger('mesoscloud');
+  const log = root.child('master');
+  const master = createMaster({ ...opts, logger: root });
   await master.listen();
   log.info('master started', { id: master.id, url: master.url, version: MASTER_VERSION });
   let stopping = false;

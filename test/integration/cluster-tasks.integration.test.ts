@@ -8,6 +8,19 @@ import { startCluster, type TestCluster } from '../helpers/cluster';
 import { eventually, getJson } from '../helpers/http';
 import { commandTask, frameworkInfo, RawScheduler, scalarOf } from '../helpers/scheduler';
 
+async function killGroup(pgid: number): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (alive()) process.kill(-pgid, 'SIGKILL');
+  await eventually(() => !alive(), `process group ${pgid} to exit`);
+}
+
 describe('cluster: tasks end to end', () => {
   let cluster: TestCluster | undefined;
   const schedulers: RawScheduler[] = [];
@@ -16,15 +29,10 @@ describe('cluster: tasks end to end', () => {
 
   afterEach(async () => {
     for (const s of schedulers.splice(0)) s.close();
+    // Orphans first, so nothing writes into the work dirs once the cluster has removed them.
+    for (const pgid of orphanGroups.splice(0)) await killGroup(pgid);
     await cluster?.close();
     cluster = undefined;
-    for (const pgid of orphanGroups.splice(0)) {
-      try {
-        process.kill(-pgid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
   });
 
   const subscribe = async (info = frameworkInfo()) => {
