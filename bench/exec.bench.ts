@@ -15,12 +15,12 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ExecSession } from '../cluster/client/exec-session';
 import { cliEntryPoint, destroyLocal, launchLocal } from '../infra/providers/local';
+import { freePort } from '../infra/providers/ports';
 import { ClusterRegistry } from '../infra/registry';
 import { printTable, writeResults, type Row } from './lib/report';
 
@@ -36,17 +36,6 @@ function percentile(values: number[], p: number): number {
 function summary(metric: string, values: number[]): Row {
   const r = (n: number) => Math.round(n * 100) / 100;
   return { metric, n: values.length, 'p50 ms': r(percentile(values, 50)), 'p90 ms': r(percentile(values, 90)), 'min ms': r(Math.min(...values)), 'max ms': r(Math.max(...values)) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function timeCli(args: string[], env: NodeJS.ProcessEnv): Promise<number> {

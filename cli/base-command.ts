@@ -2,53 +2,109 @@
  * What every command shares: `--cluster` (flag, then MESOSCLOUD_CLUSTER, then 'local'), `--json`,
  * the cluster registry under oclif's data dir, finding the master, and the one place where errors
  * become output. Commands import their libraries inside run() so `--help` and quick commands start fast.
+ *
+ * Exit codes are the same for every command; see EXIT in ./errors.
  */
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { ClusterRegistry } from '../infra/registry';
-import { toCliError } from './errors';
-import { clusterNameValue } from './flag-values';
+import { normalizeSwitches, type SwitchSpec } from './argv';
+import { errorJson, toCliError, type ErrorContext } from './errors';
+import { clusterNameValue, integerValue, masterValue } from './flag-values';
 
 export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>;
 export type ArgsOf<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
+export const CLUSTER_ENV = 'MESOSCLOUD_CLUSTER';
+export const MASTER_ENV = 'MESOSCLOUD_MASTER';
+export const DEFAULT_CLUSTER = 'local';
+
+// oclif hands a flag's parse function the command-line token; a value taken from the environment has none.
+type ParseContext = { token?: unknown };
+
 export const clusterFlag = Flags.custom<string>({
   description: 'name of the cluster in the local registry',
-  env: 'MESOSCLOUD_CLUSTER',
-  default: 'local',
+  env: CLUSTER_ENV,
+  default: DEFAULT_CLUSTER,
   helpGroup: 'GLOBAL',
-  parse: async (input) => clusterNameValue('cluster', input),
+  parse: async (input, ctx: ParseContext) => clusterNameValue('cluster', input, ctx.token ? undefined : CLUSTER_ENV),
 });
 
 export const masterFlag = Flags.custom<string>({
   description: "master to talk to, as host:port or http://host:port (default: the cluster's master from the registry)",
-  env: 'MESOSCLOUD_MASTER',
+  env: MASTER_ENV,
+  parse: async (input, ctx: ParseContext) => masterValue('master', input, ctx.token ? undefined : MASTER_ENV),
 });
+
+/** A whole-number flag whose errors name the flag, the value and the allowed range. */
+export function integerFlag(opts: { description: string; min: number; max: number; default?: number }) {
+  return Flags.custom<number>({
+    description: opts.description,
+    default: opts.default,
+    parse: async (input, _ctx, flag) => integerValue(flag.name, input, opts.min, opts.max),
+  })();
+}
+
+type FlagDefinitions = Record<string, { type: string; allowNo?: boolean; aliases?: string[] }>;
 
 /** Parses flags in init() (so run() finds them in this.flags) and turns every failure into output. */
 export abstract class ParsedCommand<T extends typeof Command> extends Command {
   protected flags!: FlagsOf<T>;
   protected args!: ArgsOf<T>;
+  /** Flags the operator gave (on the command line or through the environment), not defaulted. */
+  protected given = new Set<string>();
+  /** Filled in once the master's address is known, for hints when it does not answer. */
+  protected masterSource?: ErrorContext['master'];
 
   async init(): Promise<void> {
     await super.init();
     const ctor = this.ctor;
-    const { args, flags } = await this.parse({
+    const argv = normalizeSwitches(this.argv, switchSpellings(this.flagDefinitions()));
+    const { args, flags, metadata } = await this.parse({
       flags: ctor.flags,
       baseFlags: ctor.baseFlags,
       enableJsonFlag: ctor.enableJsonFlag,
       args: ctor.args,
       strict: ctor.strict,
-    });
+    }, argv);
     this.flags = flags as FlagsOf<T>;
     this.args = args as ArgsOf<T>;
+    for (const [name, meta] of Object.entries(metadata.flags)) if (!meta.setFromDefault) this.given.add(name);
+  }
+
+  private flagDefinitions(): FlagDefinitions {
+    const ctor = this.ctor;
+    return { ...(ctor.enableJsonFlag ? { json: { type: 'boolean' } } : {}), ...ctor.baseFlags, ...ctor.flags } as FlagDefinitions;
   }
 
   protected async catch(err: Error & { exitCode?: number }): Promise<unknown> {
-    const cliError = toCliError(err, { cluster: (this.flags as { cluster?: string } | undefined)?.cluster });
+    const defs = this.flagDefinitions();
+    const cliError = toCliError(err, {
+      cluster: (this.flags as { cluster?: string } | undefined)?.cluster,
+      master: this.masterSource,
+      parse: {
+        command: `${this.config.bin} ${this.id ?? ''}`.trim(),
+        flags: Object.keys(defs),
+        aliases: Object.values(defs).flatMap((d) => d.aliases ?? []),
+      },
+    });
     // oclif's JSON path reads the exit code from process.exitCode, not from the error.
     if (typeof cliError.oclif?.exit === 'number') process.exitCode = cliError.oclif.exit;
     return super.catch(cliError);
   }
+
+  protected toErrorJson(err: unknown): unknown {
+    return errorJson(toCliError(err));
+  }
+}
+
+function switchSpellings(defs: FlagDefinitions): Map<string, SwitchSpec> {
+  const map = new Map<string, SwitchSpec>();
+  for (const [name, def] of Object.entries(defs)) {
+    if (def.type !== 'boolean') continue;
+    const spec = { name, allowNo: def.allowNo === true };
+    for (const spelling of [name, ...(def.aliases ?? [])]) map.set(spelling, spec);
+  }
+  return map;
 }
 
 /** Daemons: Mesos's flag names only, no --cluster or --json. */
@@ -67,18 +123,34 @@ export abstract class BaseCommand<T extends typeof Command> extends ParsedComman
   }
 
   protected get clusterName(): string {
-    return (this.flags as { cluster?: string }).cluster ?? 'local';
+    return (this.flags as { cluster?: string }).cluster ?? DEFAULT_CLUSTER;
+  }
+
+  /** `--cluster <name>` when the cluster is not the default one, for commands shown to the operator. */
+  protected get clusterArg(): string {
+    return this.clusterName === DEFAULT_CLUSTER ? '' : ` --cluster ${this.clusterName}`;
   }
 
   /** --master when given, else the registered cluster's master. */
   protected async resolveMaster(flag: string | undefined): Promise<string> {
     const { parseMasterAddress } = await import('../cluster/client/address');
-    if (flag) return parseMasterAddress(flag).baseUrl;
+    if (flag) {
+      this.masterSource = { source: 'flag' };
+      return parseMasterAddress(flag).baseUrl;
+    }
     const record = this.registry.read(this.clusterName);
-    if (record) return record.masterUrl;
+    if (record) {
+      this.masterSource = { source: 'registry', logPath: record.master.logPath };
+      return record.masterUrl;
+    }
+    const known = this.registry.list();
     throw Object.assign(new Error(`no cluster named '${this.clusterName}' is recorded in ${this.registry.root}, and no --master was given`), {
       code: 'NO_CLUSTER',
-      suggestions: ['start one with: mesoscloud launch', 'or point at a running master with --master host:port'],
+      suggestions: [
+        ...(known.length > 0 ? [`known clusters: ${known.join(', ')}; pick one with --cluster <name> (or ${CLUSTER_ENV})`] : []),
+        `start one with: mesoscloud launch${this.clusterArg}`,
+        'or point at a running master with --master host:port',
+      ],
     });
   }
 }

@@ -2,10 +2,27 @@
  * Validation of flag values, apart from oclif so it can be tested alone. Every message says what
  * was wrong, what was received and what is allowed.
  */
+import { buildCommandInfo } from '../cluster/client/command-line';
+import { parseMasterAddress } from '../cluster/client/address';
 import { parseDuration } from '../cluster/protocol/duration';
 import { Resources } from '../cluster/protocol/resources';
 import { validateClusterName } from '../infra/registry';
 import { FlagError } from './errors';
+
+/** How a flag is named in messages: "--cluster", or the environment variable it came from. */
+export function flagSource(flag: string, fromEnv?: string): string {
+  return fromEnv ? `${fromEnv} (the default of --${flag})` : `--${flag}`;
+}
+
+/** A whole number within [min, max]; oclif's own integer flag words its errors differently. */
+export function integerValue(flag: string, input: string, min: number, max: number): number {
+  const text = input.trim();
+  const n = Number(text);
+  if (!/^[+-]?\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new FlagError(`--${flag} must be a whole number from ${min} to ${max}, got '${input}'`);
+  }
+  return n;
+}
 
 export function resourcesValue(flag: string, input: string): string {
   try {
@@ -60,8 +77,69 @@ export function isolationToCgroups(isolation: Isolation): 'auto' | 'v1' | 'v2' |
   }
 }
 
-export function clusterNameValue(flag: string, input: string): string {
+export function clusterNameValue(flag: string, input: string, fromEnv?: string): string {
   const problem = validateClusterName(input);
-  if (problem) throw new FlagError(`--${flag}: ${problem}`);
+  if (problem) throw new FlagError(`${flagSource(flag, fromEnv)}: ${problem}`);
   return input;
+}
+
+/** Checked now so a typo fails before anything is sent; the value stays as typed. */
+export function masterValue(flag: string, input: string, fromEnv?: string): string {
+  try {
+    parseMasterAddress(input);
+  } catch (err) {
+    throw new FlagError(`${flagSource(flag, fromEnv)}: ${(err as Error).message}`);
+  }
+  return input;
+}
+
+/**
+ * `exec --name` is also the task id, which becomes a path component on the agent: Mesos's rules
+ * for ids (common/validation.cpp), checked here so the CLI need not load the master's validators.
+ */
+export function taskNameValue(flag: string, input: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (input === '' || input.length > 255 || input === '.' || input === '..' || /[/\\\u0000-\u001f\u007f]/.test(input)) {
+    throw new FlagError(`--${flag} is also the task id: 1-255 characters, no '/', '\\' or control characters, not '.' or '..'; got '${input}'`);
+  }
+  return input;
+}
+
+/** The command as the agent will get it: refused here when it is empty or, without a shell, cannot be split into words. */
+export function commandValue(flag: string, input: string, shell: boolean): string {
+  if (input.trim() === '') throw new FlagError(`--${flag} must not be empty, got '${input}'`);
+  try {
+    buildCommandInfo(input, shell);
+  } catch (err) {
+    throw new FlagError(`--${flag}: ${(err as Error).message}`, shell ? [] : ['without --no-shell the command goes to /bin/sh -c as it is']);
+  }
+  return input;
+}
+
+/**
+ * FrameworkInfo capabilities the operator may add, as mesos-execute's --framework_capabilities:
+ * it allows GPU_RESOURCES only, since the others change what the scheduler must understand.
+ */
+export const EXTRA_CAPABILITIES = ['GPU_RESOURCES'] as const;
+
+export function capabilitiesValue(flag: string, input: string, alwaysOn: readonly string[]): string[] {
+  const names = input.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new FlagError(`--${flag} must be a comma-separated list of capabilities, got '${input}'`);
+  for (const name of names) {
+    if (!(EXTRA_CAPABILITIES as readonly string[]).includes(name) && !alwaysOn.includes(name)) {
+      throw new FlagError(`--${flag}: '${name}' is not a capability that can be added; allowed: ${EXTRA_CAPABILITIES.join(', ')} (always on: ${alwaysOn.join(', ')})`);
+    }
+  }
+  return [...new Set(names)];
+}
+
+/** Mesos flags take a value or `file:///path` to read it from; the file's text is returned. */
+export function readFileFlag(flag: string, input: string, read: (file: string) => string): string {
+  if (!input.startsWith('file://')) return input;
+  const file = input.slice('file://'.length);
+  try {
+    return read(file);
+  } catch (err) {
+    throw new FlagError(`--${flag}: cannot read '${file}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give the value itself or file:///absolute/path`);
+  }
 }

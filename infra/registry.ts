@@ -34,6 +34,8 @@ export interface ClusterRecord {
   masterUrl: string;
   master: DaemonRecord;
   agents: AgentRecord[];
+  /** The task port range its agents share, so that another cluster on this machine picks a different one. */
+  taskPorts?: { begin: number; end: number };
   /** ISO 8601. */
   createdAt: string;
 }
@@ -130,6 +132,10 @@ function checkRecord(value: unknown): string | undefined {
   };
   const masterProblem = daemonProblem(r.master, 'master');
   if (masterProblem) return masterProblem;
+  if (r.taskPorts !== undefined) {
+    const t = r.taskPorts as Record<string, unknown> | null;
+    if (typeof t !== 'object' || t === null || typeof t.begin !== 'number' || typeof t.end !== 'number') return "field 'taskPorts' must be {begin, end} numbers";
+  }
   if (!Array.isArray(r.agents)) return "field 'agents' must be an array";
   for (let i = 0; i < r.agents.length; i++) {
     const problem = daemonProblem(r.agents[i], `agents[${i}]`);

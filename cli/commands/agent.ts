@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { DaemonCommand } from '../base-command';
+import { DaemonCommand, integerFlag } from '../base-command';
 import { ISOLATIONS, isolationToCgroups, resourcesValue } from '../flag-values';
 
 export default class Agent extends DaemonCommand<typeof Agent> {
@@ -9,17 +9,16 @@ export default class Agent extends DaemonCommand<typeof Agent> {
     'The agent registers with the master, offers this machine\'s resources and runs tasks in sandboxes ' +
     'under --work_dir (in cgroups when it can). Tasks run in their own process groups and outlive ' +
     'the agent process. SIGUSR1 kills all tasks, unregisters and exits; SIGTERM exits and leaves tasks running. ' +
-    'Flags keep Mesos\'s names. \\`mesoscloud launch\\` runs this for you.';
+    'Flags keep Mesos\'s names. `mesoscloud launch` runs this for you.';
 
   static examples = [
     '<%= config.bin %> <%= command.id %> --master 127.0.0.1:5050 --work_dir /var/lib/mesoscloud/agent',
     '<%= config.bin %> <%= command.id %> --master 10.0.0.5:5050 --port 5051 --work_dir /data/agent --resources "cpus:4;mem:8192" --attributes "rack:a"',
   ];
 
-
   static flags = {
     ip: Flags.string({ description: 'address to listen on for /files, /state and /health', default: '127.0.0.1' }),
-    port: Flags.integer({ description: 'port to listen on (0 picks a free one)', default: 5051, min: 0, max: 65535 }),
+    port: integerFlag({ description: 'port to listen on (0 picks a free one)', default: 5051, min: 0, max: 65535 }),
     hostname: Flags.string({ description: 'hostname reported to the master (default: the advertised address)' }),
     advertise_ip: Flags.string({ description: 'address the master and operators use to reach this agent' }),
     work_dir: Flags.string({ description: 'sandboxes and checkpoints live here', required: true }),

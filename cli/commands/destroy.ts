@@ -1,4 +1,5 @@
 import { BaseCommand } from '../base-command';
+import { EXIT_CODES_HELP } from '../errors';
 
 export interface DestroyJson {
   cluster: string;
@@ -13,7 +14,8 @@ export default class Destroy extends BaseCommand<typeof Destroy> {
   static description =
     'Agents are asked to kill their tasks and leave (SIGUSR1), then the master stops (SIGTERM); anything ' +
     'still alive a few seconds later is killed by PID, task processes included. The cluster\'s directory ' +
-    '(work dirs, sandboxes, logs) is removed. Destroying a cluster that does not exist is harmless.';
+    '(work dirs, sandboxes, logs) is removed. Destroying a cluster that does not exist is harmless.\n\n' +
+    EXIT_CODES_HELP;
 
   static examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -1,8 +1,9 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Flags } from '@oclif/core';
 import { BaseCommand, masterFlag } from '../base-command';
-import { FlagError } from '../errors';
-import { durationValue, envValue, resourcesValue } from '../flag-values';
+import { EXIT, EXIT_CODES_HELP, FlagError } from '../errors';
+import { capabilitiesValue, commandValue, durationValue, envValue, readFileFlag, resourcesValue, taskNameValue } from '../flag-values';
 
 export interface ExecJson {
   framework_id?: string;
@@ -13,14 +14,21 @@ export interface ExecJson {
   statuses: { state: string; message?: string; source?: string; reason?: string; timestamp?: number }[];
 }
 
+/** Capabilities every exec framework subscribes with, as mesos-execute does (PARTITION_AWARE unless turned off). */
+export const BASE_CAPABILITIES = ['TASK_KILLING_STATE'] as const;
+
 export default class Exec extends BaseCommand<typeof Exec> {
   static summary = 'Run a command as a task on the cluster, like mesos-execute.';
 
   static description =
     'Subscribes a short-lived framework, launches the command on the first agent whose offer holds the ' +
     'requested resources, prints every status update as mesos-execute does, acknowledges it, and tears ' +
-    'the framework down when the task ends. Exits 0 when the task finished, 1 when it failed, was killed ' +
-    'or lost. Ctrl-C kills the task and waits for its last update; a second Ctrl-C exits at once.';
+    'the framework down when the task ends. Ctrl-C kills the task and waits for its last update; a second ' +
+    'Ctrl-C exits at once.\n\n' +
+    'mesos-execute\'s spellings work too: --kill_after, --framework_name, --framework_capabilities, ' +
+    '--partition_aware, and switches as --checkpoint=true or --shell=false. Unlike mesos-execute, which ' +
+    'exits 0 whatever became of the task, exec exits 1 unless the task reached TASK_FINISHED.\n\n' +
+    EXIT_CODES_HELP;
 
   static examples = [
     '<%= config.bin %> <%= command.id %> --name hello --command "echo hello world"',
@@ -32,7 +40,11 @@ export default class Exec extends BaseCommand<typeof Exec> {
 
   static flags = {
     master: masterFlag(),
-    name: Flags.string({ description: 'task name, also its task id', required: true }),
+    name: Flags.custom<string>({
+      description: 'task name, also its task id',
+      required: true,
+      parse: async (input) => taskNameValue('name', input),
+    })(),
     command: Flags.string({ description: 'command to run (through /bin/sh -c unless --no-shell)', required: true }),
     resources: Flags.custom<string>({
       description: 'resources the task needs',
@@ -40,17 +52,31 @@ export default class Exec extends BaseCommand<typeof Exec> {
       parse: async (input) => resourcesValue('resources', input),
     })(),
     env: Flags.custom<Record<string, string>>({
-      description: 'environment variables, as a JSON object of strings',
-      parse: async (input) => envValue('env', input),
+      description: 'environment variables, as a JSON object of strings, or file:///path to a file holding one',
+      parse: async (input) => envValue('env', readFileFlag('env', input, (file) => fs.readFileSync(file, 'utf8'))),
     })(),
     role: Flags.string({ description: 'role the framework subscribes with', default: '*' }),
     'kill-after': Flags.custom<number>({
       description: 'kill the task this long after it started running (e.g. 10secs, 2mins)',
+      aliases: ['kill_after'],
       parse: async (input) => durationValue('kill-after', input),
     })(),
     shell: Flags.boolean({ description: 'run the command through a shell', default: true, allowNo: true }),
     checkpoint: Flags.boolean({ description: 'ask the agent to checkpoint the task, so it survives an agent restart', default: false }),
     stream: Flags.boolean({ description: "print the task's stdout and stderr while it runs", default: false }),
+    'framework-name': Flags.string({ description: 'name the framework subscribes with', default: 'mesoscloud-exec', aliases: ['framework_name'] }),
+    'framework-capabilities': Flags.custom<string[]>({
+      description: `capabilities to add, comma-separated (allowed: GPU_RESOURCES; always on: ${BASE_CAPABILITIES.join(', ')}; PARTITION_AWARE unless --no-partition-aware)`,
+      aliases: ['framework_capabilities'],
+      parse: async (input) => capabilitiesValue('framework-capabilities', input, [...BASE_CAPABILITIES, 'PARTITION_AWARE']),
+    })(),
+    'partition-aware': Flags.boolean({
+      description: 'subscribe PARTITION_AWARE: a task on an unreachable agent is TASK_UNREACHABLE, not TASK_LOST',
+      default: true,
+      allowNo: true,
+      aliases: ['partition_aware'],
+    }),
+    principal: Flags.string({ description: 'principal the framework subscribes with' }),
   };
 
   async run(): Promise<ExecJson> {
@@ -58,12 +84,13 @@ export default class Exec extends BaseCommand<typeof Exec> {
     if (flags.stream && this.jsonEnabled()) {
       throw new FlagError('--stream prints the task\'s output and --json prints one JSON document; use one of them, got both');
     }
-    if (flags.name.trim() === '') throw new FlagError("--name must not be empty, got ''");
+    commandValue('command', flags.command, flags.shell);
     const master = await this.resolveMaster(flags.master);
     const { ExecSession } = await import('../../cluster/client/exec-session');
     const streams = flags.stream ? await import('../exec-stream') : undefined;
     let follower: { stop(): Promise<void> } | undefined;
 
+    const capabilities = [...BASE_CAPABILITIES, ...(flags['partition-aware'] ? ['PARTITION_AWARE'] : []), ...(flags['framework-capabilities'] ?? [])];
     const session = new ExecSession({
       master,
       name: flags.name,
@@ -75,6 +102,9 @@ export default class Exec extends BaseCommand<typeof Exec> {
       killAfterMs: flags['kill-after'],
       checkpoint: flags.checkpoint,
       user: os.userInfo().username,
+      frameworkName: flags['framework-name'],
+      capabilities: [...new Set(capabilities)],
+      principal: flags.principal,
       print: (line) => this.log(line),
       note: (line) => this.logToStderr(line),
       onLaunched: streams ? (info) => { follower = streams.followSandbox(master, info) } : undefined,
@@ -87,7 +117,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
         this.logToStderr('Interrupted: killing the task (press Ctrl-C again to exit at once)');
         session.interrupt();
       } else {
-        process.exit(130);
+        process.exit(EXIT.interrupted);
       }
     };
     process.on('SIGINT', onSigint);

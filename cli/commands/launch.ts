@@ -1,9 +1,11 @@
 import * as path from 'node:path';
 import { Flags } from '@oclif/core';
-import { BaseCommand } from '../base-command';
+import { BaseCommand, integerFlag } from '../base-command';
+import { EXIT_CODES_HELP } from '../errors';
 import { resourcesValue } from '../flag-values';
 
 export const PROVIDERS = ['local', 'ssh', 'aws'] as const;
+export const MAX_LOCAL_AGENTS = 64;
 
 export interface LaunchJson {
   cluster: string;
@@ -22,7 +24,10 @@ export default class Launch extends BaseCommand<typeof Launch> {
   static description =
     'With --provider local (the default, and for now the only provider), starts one master and --agents ' +
     'agents as background processes on this machine. They keep running after this command returns; stop ' +
-    'them with \\`mesoscloud destroy\\`. Launching a cluster that is already running changes nothing.';
+    'them with `mesoscloud destroy`. Launching a cluster that is already running changes nothing. Progress ' +
+    'goes to stderr as plain lines, the summary to stdout. If a daemon fails to start, everything started ' +
+    'so far is stopped and the logs are kept.\n\n' +
+    EXIT_CODES_HELP;
 
   static examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -32,8 +37,8 @@ export default class Launch extends BaseCommand<typeof Launch> {
 
   static flags = {
     provider: Flags.string({ description: 'where the cluster runs', options: [...PROVIDERS], default: 'local' }),
-    agents: Flags.integer({ description: 'number of agents', default: 1, min: 1, max: 64 }),
-    'master-port': Flags.integer({ description: "master's port on 127.0.0.1", default: 5050, min: 1, max: 65535 }),
+    agents: integerFlag({ description: `number of agents (1-${MAX_LOCAL_AGENTS})`, default: 1, min: 1, max: MAX_LOCAL_AGENTS }),
+    'master-port': integerFlag({ description: "master's port on 127.0.0.1", default: 5050, min: 1, max: 65535 }),
     'agent-resources': Flags.custom<string>({
       description: "each agent's resources (default: detected from this machine)",
       parse: async (input) => resourcesValue('agent-resources', input),
@@ -45,7 +50,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
     if (flags.provider !== 'local') {
       throw Object.assign(new Error(`provider '${flags.provider}' is not available yet; the only provider so far is 'local'`), {
         code: 'PROVIDER_UNAVAILABLE',
-        suggestions: ['run the cluster on this machine: mesoscloud launch --provider local'],
+        suggestions: [`run the cluster on this machine: mesoscloud launch --provider local${this.clusterArg}`],
       });
     }
     const { launchLocal } = await import('../../infra/providers/local');
@@ -61,7 +66,8 @@ export default class Launch extends BaseCommand<typeof Launch> {
     const logsDir = path.dirname(record.master.logPath);
     if (result.alreadyRunning) {
       this.log(`Cluster '${record.name}' is already running at ${record.masterUrl}; nothing changed.`);
-      this.log(`(Stop it with: mesoscloud destroy --cluster ${record.name})`);
+      for (const line of this.ignoredFlags(record.agents.length, record.master.port)) this.logToStderr(line);
+      this.log(`(Stop it with: mesoscloud destroy${this.clusterArg})`);
     } else {
       this.log(`Cluster '${record.name}' is up.`);
     }
@@ -71,7 +77,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
       this.log(`    ${a.index + 1}. 127.0.0.1:${a.port}  pid ${a.pid}  ${a.id ?? '(not registered)'}  ${a.total ?? a.resources ?? ''}`.trimEnd());
     }
     this.log(`  logs:    ${logsDir}`);
-    if (!result.alreadyRunning) this.log(`Try: mesoscloud exec --name hello --command "echo hello world"`);
+    if (!result.alreadyRunning) this.log(`Try: mesoscloud exec${this.clusterArg} --name hello --command "echo hello world"`);
     return {
       cluster: record.name,
       provider: record.provider,
@@ -82,5 +88,15 @@ export default class Launch extends BaseCommand<typeof Launch> {
       logs_dir: logsDir,
       cluster_dir: clusterDir,
     };
+  }
+
+  /** Flags the operator gave that a running cluster does not match: they were not applied. */
+  private ignoredFlags(agents: number, masterPort: number): string[] {
+    const lines: string[] = [];
+    const hint = `destroy it first to change it: mesoscloud destroy${this.clusterArg}`;
+    if (this.given.has('agents') && this.flags.agents !== agents) lines.push(`Note: it has ${agents} agent(s); --agents ${this.flags.agents} was not applied (${hint})`);
+    if (this.given.has('master-port') && this.flags['master-port'] !== masterPort) lines.push(`Note: its master listens on port ${masterPort}; --master-port ${this.flags['master-port']} was not applied (${hint})`);
+    if (this.given.has('agent-resources')) lines.push(`Note: --agent-resources is only used when agents start; it was not applied (${hint})`);
+    return lines;
   }
 }

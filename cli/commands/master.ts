@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { DaemonCommand } from '../base-command';
+import { DaemonCommand, integerFlag } from '../base-command';
 import { durationValue } from '../flag-values';
 
 const duration = (name: string, description: string) =>
@@ -11,24 +11,23 @@ export default class Master extends DaemonCommand<typeof Master> {
   static description =
     'The master keeps the registry of agents, frameworks and tasks, offers agents\' resources to ' +
     'frameworks (weighted DRF) and serves the v1 scheduler and operator APIs and the web UI. Flags keep ' +
-    'Mesos\'s names. SIGTERM stops it. \\`mesoscloud launch\\` runs this for you.';
+    'Mesos\'s names. SIGTERM stops it. `mesoscloud launch` runs this for you.';
 
   static examples = [
     '<%= config.bin %> <%= command.id %> --ip 127.0.0.1 --port 5050 --work_dir /var/lib/mesoscloud/master',
     '<%= config.bin %> <%= command.id %> --port 5050 --offer_timeout 30secs --allocation_interval 1secs',
   ];
 
-
   static flags = {
     ip: Flags.string({ description: 'address to listen on', default: '127.0.0.1' }),
-    port: Flags.integer({ description: 'port to listen on (0 picks a free one)', default: 5050, min: 0, max: 65535 }),
+    port: integerFlag({ description: 'port to listen on (0 picks a free one)', default: 5050, min: 0, max: 65535 }),
     hostname: Flags.string({ description: 'hostname advertised in MasterInfo' }),
     advertise_ip: Flags.string({ description: 'address advertised to agents and frameworks, when it differs from --ip' }),
     work_dir: Flags.string({ description: 'where the master keeps its files' }),
     cluster: Flags.string({ description: 'cluster name shown in /state and the web UI' }),
     offer_timeout: duration('offer_timeout', 'rescind offers not answered within this long (e.g. 30secs); default: never'),
     agent_ping_timeout: duration('agent_ping_timeout', "how long to wait for an agent's PONG (e.g. 15secs)"),
-    max_agent_ping_timeouts: Flags.integer({ description: 'missed pings before an agent is marked unreachable', min: 1 }),
+    max_agent_ping_timeouts: integerFlag({ description: 'missed pings before an agent is marked unreachable', min: 1, max: 1000 }),
     allocation_interval: duration('allocation_interval', 'periodic allocation tick (e.g. 1secs); allocation also runs after every change'),
   };
 

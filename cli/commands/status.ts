@@ -1,4 +1,5 @@
 import { BaseCommand, masterFlag } from '../base-command';
+import { EXIT_CODES_HELP } from '../errors';
 import type { StatusJson } from '../status-view';
 
 export default class Status extends BaseCommand<typeof Status> {
@@ -6,7 +7,8 @@ export default class Status extends BaseCommand<typeof Status> {
 
   static description =
     'Reads the master\'s operator API (GET_STATE): every agent with its total and used resources, the ' +
-    'running tasks and the most recently completed ones. --json prints the same as one object.';
+    'running tasks and the most recently completed ones. --json prints the same as one object.\n\n' +
+    EXIT_CODES_HELP;
 
   static examples = [
     '<%= config.bin %> <%= command.id %>',

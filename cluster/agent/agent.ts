@@ -10,7 +10,7 @@ import type { AgentCall, AgentEvent } from '../protocol/agent-channel';
 import { parseAttributes } from '../protocol/attributes';
 import { newContainerId, newStatusUuid } from '../protocol/ids';
 import { Resources } from '../protocol/resources';
-import type { Attribute, FrameworkInfo, Task, TaskInfo, TaskState, TaskStatus, TaskStatusReason } from '../protocol/types';
+import type { Attribute, ExecutorInfo, FrameworkInfo, Task, TaskInfo, TaskState, TaskStatus, TaskStatusReason } from '../protocol/types';
 import { isTerminalState } from '../protocol/types';
 import { close as closeServer, createServer, listen, Router } from '../http/server';
 import type { Logger } from '../util/log';
@@ -23,13 +23,15 @@ import { MasterConnection, parseMasterUrl } from './master-connection';
 import type { AgentOptions } from './options';
 import { AGENT_DEFAULTS } from './options';
 import { agentResources, probeHost } from './resources-probe';
-import { runMetaDir, sandboxDir, sandboxesRoot, taskUpdatesFile } from './sandbox-paths';
+import type { RunKey } from './sandbox-paths';
+import { nestedTaskSandbox, runMetaDir, sandboxDir, sandboxesRoot, taskMetaDir, taskUpdatesFile } from './sandbox-paths';
 import { agentStateJson } from './state-json';
 import { appendUpdateLog } from './status-update-log';
 import type { StatusUpdate } from './status-updates';
 import { realClock, StatusUpdateManager } from './status-updates';
 import { commandArgv } from './task-command';
-import type { TaskEntry } from './task-registry';
+import { TaskGroup } from './task-group';
+import type { FrameworkEntry, TaskEntry } from './task-registry';
 import { TaskRegistry } from './task-registry';
 import type { TaskTransition } from './task-runner';
 import { TaskRunner } from './task-runner';
@@ -242,7 +244,7 @@ export class AgentDaemon implements Agent {
         case 'RUN_TASK':
           return this.runTask(event.run_task);
         case 'RUN_TASK_GROUP':
-          return this.refuseTaskGroup(event.run_task_group);
+          return this.runTaskGroup(event.run_task_group);
         case 'KILL_TASK':
           return this.killTask(event.kill_task);
         case 'ACKNOWLEDGE':
@@ -269,34 +271,100 @@ export class AgentDaemon implements Agent {
       this.log.warn('ignoring RUN_TASK without framework_id or task.task_id');
       return;
     }
-    const existing = this.tasks.task(frameworkId, taskId);
-    if (existing) {
-      // The master re-sent a launch it already gave us (a retry across reconnection): launching is idempotent.
-      this.log.warn('ignoring RUN_TASK for a task that is already here', { framework_id: frameworkId, task_id: taskId, state: existing.runner.state });
-      return;
-    }
-    if (this.tasks.activeFramework(frameworkId)?.shuttingDown) {
-      // The master has removed this framework: an update about the task would have nobody to go to.
-      this.log.warn('ignoring RUN_TASK for a framework being shut down', { framework_id: frameworkId, task_id: taskId });
-      return;
-    }
+    if (!this.acceptsLaunch(frameworkId, [taskId])) return;
+    // Command tasks run under an executor named after the task, as with Mesos's command executor.
+    const executorId = taskId;
     const problem = this.taskProblem(task);
     if (problem) {
-      this.sendAgentStatus(frameworkId, taskId, 'TASK_ERROR', problem, 'REASON_TASK_INVALID');
+      this.sendAgentStatus(frameworkId, taskId, executorId, 'TASK_ERROR', problem, 'REASON_TASK_INVALID');
       return;
     }
     const framework = this.tasks.framework(frameworkId, run.framework_info);
-    const containerId = newContainerId();
-    // Command tasks run under an executor named after the task, as with Mesos's command executor.
-    const executorId = taskId;
-    const key = { agentId: this.id as string, frameworkId, executorId, containerId };
+    const key = this.newRunKey(frameworkId, executorId);
     const sandbox = sandboxDir(this.opts.workDir, key);
+    const entry = this.addTask(framework, task, key, { sandbox, taskSandbox: sandbox, metaDir: runMetaDir(this.opts.workDir, key), isolator: this.isolator! });
+    this.startTask(entry);
+  }
+
+  /**
+   * LAUNCH_GROUP, with Mesos's default executor semantics: one executor sandbox, a nested sandbox
+   * and a process group per task, one container for the lot, and a failed or killed task taking
+   * the others with it (task-group.ts).
+   */
+  private runTaskGroup(run: Extract<AgentEvent, { type: 'RUN_TASK_GROUP' }>['run_task_group']): void {
+    const frameworkId = run?.framework_id?.value;
+    const executor = run?.executor;
+    const executorId = executor?.executor_id?.value;
+    const tasks = run?.task_group?.tasks;
+    const taskIds = Array.isArray(tasks) ? tasks.map((t) => t?.task_id?.value) : [];
+    if (typeof frameworkId !== 'string' || !frameworkId || taskIds.length === 0 || !taskIds.every((id): id is string => typeof id === 'string' && id !== '')) {
+      this.log.warn('ignoring RUN_TASK_GROUP without framework_id or task ids');
+      return;
+    }
+    if (!this.acceptsLaunch(frameworkId, taskIds)) return;
+    const problem = typeof executorId === 'string' && executorId ? this.taskGroupProblem(run) : "Invalid task group: 'executor.executor_id' is required";
+    if (problem) {
+      // A group is launched whole or not at all.
+      for (const taskId of taskIds) this.sendAgentStatus(frameworkId, taskId, executorId || taskId, 'TASK_ERROR', problem, 'REASON_TASK_INVALID');
+      return;
+    }
+    const framework = this.tasks.framework(frameworkId, run.framework_info);
+    const key = this.newRunKey(frameworkId, executorId!);
+    const sandbox = sandboxDir(this.opts.workDir, key);
+    const group = new TaskGroup(
+      key.containerId,
+      [...(executor.resources ?? []), ...tasks.flatMap((t) => t.resources)],
+      this.isolator!,
+      this.log.child('task_group', { executor_id: executorId, container_id: key.containerId }),
+    );
+    const entries = tasks.map((task) =>
+      this.addTask(framework, task, key, {
+        sandbox,
+        taskSandbox: nestedTaskSandbox(sandbox, task.task_id.value),
+        metaDir: taskMetaDir(this.opts.workDir, key, task.task_id.value),
+        isolator: group.isolator,
+        executor,
+      }),
+    );
+    for (const entry of entries) group.add(entry.runner);
+    for (const entry of entries) this.startTask(entry);
+  }
+
+  /** False, after saying why, for a launch to ignore: one the master re-sent, or one for a framework being shut down. */
+  private acceptsLaunch(frameworkId: string, taskIds: string[]): boolean {
+    const existing = taskIds.find((id) => this.tasks.task(frameworkId, id));
+    if (existing) {
+      // The master re-sent a launch it already gave us (a retry across reconnection): launching is idempotent.
+      this.log.warn('ignoring a launch of a task that is already here', { framework_id: frameworkId, task_id: existing, state: this.tasks.task(frameworkId, existing)!.runner.state });
+      return false;
+    }
+    if (this.tasks.activeFramework(frameworkId)?.shuttingDown) {
+      // The master has removed this framework: an update about the task would have nobody to go to.
+      this.log.warn('ignoring a launch for a framework being shut down', { framework_id: frameworkId, task_ids: taskIds });
+      return false;
+    }
+    return true;
+  }
+
+  private newRunKey(frameworkId: string, executorId: string): RunKey {
+    return { agentId: this.id as string, frameworkId, executorId, containerId: newContainerId() };
+  }
+
+  /** Registers a task and its runner; nothing starts yet. */
+  private addTask(
+    framework: FrameworkEntry,
+    task: TaskInfo,
+    key: RunKey,
+    run: { sandbox: string; taskSandbox: string; metaDir: string; isolator: Isolator; executor?: ExecutorInfo },
+  ): TaskEntry {
+    const taskId = task.task_id.value;
     const entry: TaskEntry = {
-      frameworkId,
+      frameworkId: framework.id,
       task,
-      executorId,
-      containerId,
-      sandbox,
+      executorId: key.executorId,
+      ...(run.executor ? { executor: run.executor } : {}),
+      containerId: key.containerId,
+      sandbox: run.sandbox,
       updatesFile: taskUpdatesFile(this.opts.workDir, key, taskId),
       statuses: [],
       runner: undefined as unknown as TaskRunner,
@@ -304,22 +372,29 @@ export class AgentDaemon implements Agent {
     entry.runner = new TaskRunner(
       {
         task,
-        frameworkId,
+        frameworkId: framework.id,
         frameworkInfo: framework.info,
-        agentId: this.id as string,
-        executorId,
-        containerId,
-        sandbox,
-        metaDir: runMetaDir(this.opts.workDir, key),
+        agentId: key.agentId,
+        executorId: key.executorId,
+        ...(run.executor ? { executor: run.executor } : {}),
+        containerId: key.containerId,
+        sandbox: run.taskSandbox,
+        metaDir: run.metaDir,
         defaultGracePeriodMs: this.opts.killGracePeriodSeconds * 1000,
       },
-      { isolator: this.isolator!, logger: this.log.child('task', { task_id: taskId }), onTransition: (t) => this.onTransition(entry, t) },
+      { isolator: run.isolator, logger: this.log.child('task', { task_id: taskId }), onTransition: (t) => this.onTransition(entry, t) },
     );
     this.tasks.add(entry);
-    this.log.info('launching task', { framework_id: frameworkId, task_id: taskId, container_id: containerId, sandbox });
+    return entry;
+  }
+
+  private startTask(entry: TaskEntry): void {
+    const { frameworkId, containerId } = entry;
+    const taskId = entry.task.task_id.value;
+    this.log.info('launching task', { framework_id: frameworkId, task_id: taskId, executor_id: entry.executorId, container_id: containerId, sandbox: entry.runner.spec.sandbox });
     entry.runner.start().catch((err) => this.log.error('task launch crashed', { task_id: taskId, error: (err as Error).message }));
     void entry.runner.done.then(() => {
-      if (framework.shuttingDown) this.forgetTask(frameworkId, taskId, true);
+      if (this.tasks.activeFramework(frameworkId)?.shuttingDown) this.forgetTask(frameworkId, taskId, true);
     });
   }
 
@@ -335,13 +410,21 @@ export class AgentDaemon implements Agent {
     return undefined;
   }
 
-  private refuseTaskGroup(group: Extract<AgentEvent, { type: 'RUN_TASK_GROUP' }>['run_task_group']): void {
-    const frameworkId = group?.framework_id?.value;
-    if (!frameworkId) return;
-    for (const task of group.task_group?.tasks ?? []) {
-      const taskId = task?.task_id?.value;
-      if (taskId) this.sendAgentStatus(frameworkId, taskId, 'TASK_ERROR', 'Task groups are not supported by this agent', 'REASON_TASK_INVALID');
+  /** Why a task group cannot run here, or undefined; one bad task spoils the group. */
+  private taskGroupProblem(run: Extract<AgentEvent, { type: 'RUN_TASK_GROUP' }>['run_task_group']): string | undefined {
+    const { executor, task_group: group } = run;
+    if (executor.type === 'CUSTOM') return 'Invalid task group: task groups run under the default executor; custom executors are not supported by this agent';
+    if (executor.resources !== undefined && !Array.isArray(executor.resources)) return "Invalid task group: 'executor.resources' must be a list";
+    const seen = new Set<string>();
+    for (const task of group.tasks) {
+      const taskId = task.task_id.value;
+      if (seen.has(taskId)) return `Invalid task group: task id '${taskId}' appears twice`;
+      seen.add(taskId);
+      if (task.executor) return `Invalid task group: task '${taskId}' sets 'executor'; tasks of a group run under the group's executor`;
+      const problem = this.taskProblem(task);
+      if (problem) return `Invalid task group: task '${taskId}': ${problem}`;
     }
+    return undefined;
   }
 
   private killTask(kill: Extract<AgentEvent, { type: 'KILL_TASK' }>['kill_task']): void {
@@ -361,7 +444,7 @@ export class AgentDaemon implements Agent {
       this.log.info('kill of a task that already ended', { framework_id: frameworkId, task_id: taskId });
       return;
     }
-    this.sendAgentStatus(frameworkId, taskId, 'TASK_DROPPED', 'Attempted to kill a task unknown to the agent', 'REASON_TASK_UNKNOWN');
+    this.sendAgentStatus(frameworkId, taskId, taskId, 'TASK_DROPPED', 'Attempted to kill a task unknown to the agent', 'REASON_TASK_UNKNOWN');
   }
 
   private acknowledge(ack: Extract<AgentEvent, { type: 'ACKNOWLEDGE' }>['acknowledge']): void {
@@ -426,10 +509,10 @@ export class AgentDaemon implements Agent {
   }
 
   /** An update about a task that never ran here (refused launch, unknown task). */
-  private sendAgentStatus(frameworkId: string, taskId: string, state: TaskState, message: string, reason: TaskStatusReason): void {
+  private sendAgentStatus(frameworkId: string, taskId: string, executorId: string, state: TaskState, message: string, reason: TaskStatusReason): void {
     this.log.warn('task refused', { framework_id: frameworkId, task_id: taskId, state, message });
     const status = this.status(taskId, state, message, reason);
-    status.executor_id = { value: taskId };
+    status.executor_id = { value: executorId };
     if (!this.updates.enqueue({ framework_id: { value: frameworkId }, status })) {
       this.log.warn('not sending an update after the terminal one', { framework_id: frameworkId, task_id: taskId, state });
     }

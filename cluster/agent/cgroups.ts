@@ -6,7 +6,7 @@
  * The launcher puts the task's first process into the cgroups itself, before it runs the task's
  * command (see launcher.ts), so nothing the task starts escapes the limits.
  */
-import { promises as fs } from 'node:fs';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../util/log';
 
@@ -69,9 +69,14 @@ export function cpuWeight(cpus: number): number {
   return Math.max(1, Math.min(10000, 1 + Math.floor(((shares - 2) * 9999) / 262142)));
 }
 
-/** cpu.max of v2: a hard cap of `cpus` cores. */
+/** CFS quota per period for a hard cap of `cpus` cores; the kernel's minimum quota is 1 ms. */
+export function cfsQuotaUs(cpus: number): number {
+  return Math.max(1000, Math.round(cpus * CFS_PERIOD_US));
+}
+
+/** cpu.max of v2: "$MAX $PERIOD", the same hard cap. */
 export function cpuMax(cpus: number): string {
-  return `${Math.max(1000, Math.round(cpus * CFS_PERIOD_US))} ${CFS_PERIOD_US}`;
+  return `${cfsQuotaUs(cpus)} ${CFS_PERIOD_US}`;
 }
 
 /** Reads a "key value" line out of a flat-keyed cgroup file such as memory.events or memory.oom_control. */
@@ -89,9 +94,11 @@ export function memoryLimitMessage(limit: MemoryLimitation): string {
 
 // ---- I/O helpers ----
 
+const fsp = fs.promises;
+
 async function exists(file: string): Promise<boolean> {
   try {
-    await fs.access(file);
+    await fsp.access(file);
     return true;
   } catch {
     return false;
@@ -100,7 +107,7 @@ async function exists(file: string): Promise<boolean> {
 
 async function readText(file: string): Promise<string | undefined> {
   try {
-    return await fs.readFile(file, 'utf8');
+    return await fsp.readFile(file, 'utf8');
   } catch {
     return undefined;
   }
@@ -133,7 +140,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function removeCgroupDir(dir: string, logger?: Logger): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await fs.rmdir(dir);
+      await fsp.rmdir(dir);
       return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -152,6 +159,15 @@ function assertName(kind: string, name: string): void {
   if (!/^[A-Za-z0-9._-]+$/.test(name) || name === '.' || name === '..') throw new Error(`${kind} '${name}' is not a valid cgroup name`);
 }
 
+/*
+ * Setting a container up uses synchronous calls on purpose: cgroup files live in kernel memory and
+ * never wait on a disk, so each call takes microseconds, while an asynchronous one costs a trip
+ * through the thread pool and the event loop and sat on every task's launch path.
+ */
+function writeSetting(dir: string, file: string, value: string): void {
+  fs.writeFileSync(path.join(dir, file), value);
+}
+
 // ---- none ----
 
 class NoIsolation implements Isolator {
@@ -168,19 +184,26 @@ class NoIsolation implements Isolator {
 
 // ---- v1 ----
 
+/** What the v1 hierarchies of this kernel offer, probed once at start-up. */
+interface V1Features {
+  memoryRoot: string;
+  /** memory.memsw.* (swap accounting) exists. */
+  memsw: boolean;
+  cpuRoot?: string;
+  /** cpu.cfs_quota_us (CFS bandwidth control) exists. */
+  cfs: boolean;
+}
+
 class CgroupsV1 implements Isolator {
   readonly kind = 'cgroups-v1' as const;
 
-  constructor(
-    private readonly memoryRoot: string,
-    private readonly cpuRoot: string | undefined,
-    private readonly logger?: Logger,
-  ) {}
+  constructor(private readonly features: V1Features, private readonly logger?: Logger) {}
 
   async prepare(containerId: string, limits: ContainerLimits): Promise<ContainerCgroups> {
     assertName('container id', containerId);
-    const memDir = path.join(this.memoryRoot, containerId);
-    const cpuDir = this.cpuRoot ? path.join(this.cpuRoot, containerId) : undefined;
+    const { memsw, cfs } = this.features;
+    const memDir = path.join(this.features.memoryRoot, containerId);
+    const cpuDir = this.features.cpuRoot ? path.join(this.features.cpuRoot, containerId) : undefined;
     const dirs = cpuDir ? [memDir, cpuDir] : [memDir];
     const logger = this.logger;
     const destroy = async () => {
@@ -188,17 +211,24 @@ class CgroupsV1 implements Isolator {
       await Promise.all(dirs.map((d) => removeCgroupDir(d, logger)));
     };
     try {
-      await fs.mkdir(memDir);
+      fs.mkdirSync(memDir);
       if (limits.memMb !== undefined && limits.memMb > 0) {
         const bytes = String(Math.floor(limits.memMb * MB));
-        await fs.writeFile(path.join(memDir, 'memory.limit_in_bytes'), bytes);
-        // Without this the task could spill into swap instead of meeting its limit.
-        const memsw = path.join(memDir, 'memory.memsw.limit_in_bytes');
-        if (await exists(memsw)) await fs.writeFile(memsw, bytes);
+        writeSetting(memDir, 'memory.limit_in_bytes', bytes);
+        // Without this the task could spill into swap instead of meeting its limit. It must come
+        // second: the kernel refuses a memsw limit below the memory limit.
+        if (memsw) writeSetting(memDir, 'memory.memsw.limit_in_bytes', bytes);
       }
       if (cpuDir) {
-        await fs.mkdir(cpuDir);
-        if (limits.cpus !== undefined && limits.cpus > 0) await fs.writeFile(path.join(cpuDir, 'cpu.shares'), String(cpuShares(limits.cpus)));
+        fs.mkdirSync(cpuDir);
+        if (limits.cpus !== undefined && limits.cpus > 0) {
+          // Shares divide the cpu under contention; the CFS quota caps the task at what it was given.
+          writeSetting(cpuDir, 'cpu.shares', String(cpuShares(limits.cpus)));
+          if (cfs) {
+            writeSetting(cpuDir, 'cpu.cfs_period_us', String(CFS_PERIOD_US));
+            writeSetting(cpuDir, 'cpu.cfs_quota_us', String(cfsQuotaUs(limits.cpus)));
+          }
+        }
       }
     } catch (err) {
       await destroy();
@@ -226,36 +256,46 @@ class CgroupsV1 implements Isolator {
 
 // ---- v2 ----
 
+/** What the unified hierarchy offers below the agent's root cgroup, probed once at start-up. */
+interface V2Features {
+  root: string;
+  controllers: ReadonlySet<string>;
+  /** memory.swap.max (swap accounting) exists. */
+  swapMax: boolean;
+  /** memory.oom.group (Linux 4.19+) exists. */
+  oomGroup: boolean;
+}
+
 class CgroupsV2 implements Isolator {
   readonly kind = 'cgroups-v2' as const;
 
-  constructor(
-    private readonly root: string,
-    private readonly controllers: ReadonlySet<string>,
-    private readonly logger?: Logger,
-  ) {}
+  constructor(private readonly features: V2Features, private readonly logger?: Logger) {}
 
   async prepare(containerId: string, limits: ContainerLimits): Promise<ContainerCgroups> {
     assertName('container id', containerId);
-    const dir = path.join(this.root, containerId);
+    const { controllers, swapMax, oomGroup } = this.features;
+    const dir = path.join(this.features.root, containerId);
     const procs = path.join(dir, 'cgroup.procs');
     const logger = this.logger;
     const destroy = async () => {
       // cgroup.kill (Linux 5.14+) takes everything down at once, forks in flight included.
-      if (await exists(path.join(dir, 'cgroup.kill'))) await fs.writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => undefined);
+      if (await exists(path.join(dir, 'cgroup.kill'))) await fsp.writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => undefined);
       for (const pid of await listPids(procs)) killQuietly(pid);
       await removeCgroupDir(dir, logger);
     };
+    const memoryLimited = limits.memMb !== undefined && limits.memMb > 0 && controllers.has('memory');
     try {
-      await fs.mkdir(dir);
-      if (limits.memMb !== undefined && limits.memMb > 0 && this.controllers.has('memory')) {
-        await fs.writeFile(path.join(dir, 'memory.max'), String(Math.floor(limits.memMb * MB)));
-        const swap = path.join(dir, 'memory.swap.max');
-        if (await exists(swap)) await fs.writeFile(swap, '0');
+      fs.mkdirSync(dir);
+      if (memoryLimited) {
+        writeSetting(dir, 'memory.max', String(Math.floor(limits.memMb! * MB)));
+        if (swapMax) writeSetting(dir, 'memory.swap.max', '0');
+        // An OOM kill takes the whole container down, as Mesos destroys a container that hit its
+        // limit, instead of leaving it running without the process the kernel picked.
+        if (oomGroup) writeSetting(dir, 'memory.oom.group', '1');
       }
-      if (limits.cpus !== undefined && limits.cpus > 0 && this.controllers.has('cpu')) {
-        await fs.writeFile(path.join(dir, 'cpu.weight'), String(cpuWeight(limits.cpus)));
-        await fs.writeFile(path.join(dir, 'cpu.max'), cpuMax(limits.cpus));
+      if (limits.cpus !== undefined && limits.cpus > 0 && controllers.has('cpu')) {
+        writeSetting(dir, 'cpu.weight', String(cpuWeight(limits.cpus)));
+        writeSetting(dir, 'cpu.max', cpuMax(limits.cpus));
       }
     } catch (err) {
       await destroy();
@@ -264,12 +304,16 @@ class CgroupsV2 implements Isolator {
     return {
       procsFiles: [procs],
       pids: () => listPids(procs),
-      memoryLimitation: async () => {
-        if (limits.memMb === undefined || !this.controllers.has('memory')) return undefined;
+      memoryLimitation: async (killedBySigkill) => {
+        if (!memoryLimited) return undefined;
         const events = (await readText(path.join(dir, 'memory.events'))) ?? '';
-        if (!((keyedValue(events, 'oom_kill') ?? 0) > 0)) return undefined;
-        const peak = (await readNumber(path.join(dir, 'memory.peak'))) ?? limits.memMb * MB;
-        return { requestedMb: limits.memMb, maxUsedMb: Math.round(peak / MB) };
+        // `oom` counts the times this cgroup hit memory.max with nothing left to reclaim; `oom_kill`
+        // counts kills by any OOM killer, the system-wide one included, so it alone proves nothing.
+        const limitReached = (keyedValue(events, 'oom') ?? 0) > 0;
+        const oomKills = keyedValue(events, 'oom_kill');
+        if (!limitReached || !(oomKills !== undefined ? oomKills > 0 : killedBySigkill)) return undefined;
+        const peak = (await readNumber(path.join(dir, 'memory.peak'))) ?? limits.memMb! * MB;
+        return { requestedMb: limits.memMb!, maxUsedMb: Math.round(peak / MB) };
       },
       destroy,
     };
@@ -283,28 +327,48 @@ async function probeV2(mount: string, rootName: string, logger?: Logger): Promis
   if (!available.includes('memory')) throw new Error(`no unified cgroup hierarchy with the memory controller at ${mount}`);
   const wanted = ['memory', 'cpu'].filter((c) => available.includes(c));
   const root = path.join(mount, rootName);
-  await fs.mkdir(root, { recursive: true });
-  // Controllers must be enabled on every level above the cgroups that use them.
+  await fsp.mkdir(root, { recursive: true });
+  // A controller must be enabled in the parent's cgroup.subtree_control for its files to appear in
+  // the children (the top-down constraint), so on both levels above the containers. All tokens of
+  // one write succeed or fail together.
   for (const dir of [mount, root]) {
     const enabled = ((await readText(path.join(dir, 'cgroup.subtree_control'))) ?? '').trim().split(/\s+/);
     const missing = wanted.filter((c) => !enabled.includes(c));
-    if (missing.length > 0) await fs.writeFile(path.join(dir, 'cgroup.subtree_control'), missing.map((c) => `+${c}`).join(' '));
+    if (missing.length > 0) await fsp.writeFile(path.join(dir, 'cgroup.subtree_control'), missing.map((c) => `+${c}`).join(' '));
   }
-  return new CgroupsV2(root, new Set(wanted), logger);
+  // Files the kernel may lack depending on its version and configuration; the root cgroup is a
+  // non-root cgroup with the memory controller on, so it has them exactly when containers will.
+  return new CgroupsV2(
+    {
+      root,
+      controllers: new Set(wanted),
+      swapMax: await exists(path.join(root, 'memory.swap.max')),
+      oomGroup: await exists(path.join(root, 'memory.oom.group')),
+    },
+    logger,
+  );
 }
 
 async function probeV1(mount: string, rootName: string, logger?: Logger): Promise<Isolator> {
   const memoryMount = path.join(mount, 'memory');
   if (!(await exists(path.join(memoryMount, 'memory.limit_in_bytes')))) throw new Error(`no cgroups v1 memory hierarchy at ${memoryMount}`);
   const memoryRoot = path.join(memoryMount, rootName);
-  await fs.mkdir(memoryRoot, { recursive: true });
+  await fsp.mkdir(memoryRoot, { recursive: true });
   let cpuRoot: string | undefined;
   const cpuMount = path.join(mount, 'cpu');
   if (await exists(path.join(cpuMount, 'cpu.shares'))) {
     cpuRoot = path.join(cpuMount, rootName);
-    await fs.mkdir(cpuRoot, { recursive: true });
+    await fsp.mkdir(cpuRoot, { recursive: true });
   }
-  return new CgroupsV1(memoryRoot, cpuRoot, logger);
+  return new CgroupsV1(
+    {
+      memoryRoot,
+      memsw: await exists(path.join(memoryMount, 'memory.memsw.limit_in_bytes')),
+      cpuRoot,
+      cfs: cpuRoot !== undefined && (await exists(path.join(cpuMount, 'cpu.cfs_quota_us'))),
+    },
+    logger,
+  );
 }
 
 /**

@@ -1,11 +1,16 @@
 /**
  * What the agent writes down so a restarted agent can pick up where it left off: its own id, and
  * for every run the task, its framework, the container, the pid and the last known state. Files are
- * replaced atomically (write, fsync, rename) so a crash never leaves half a checkpoint.
+ * replaced atomically (write to a temporary file, rename) so a crash never leaves half a checkpoint.
+ *
+ * Run checkpoints are not fsync'd. They serve an agent restarted while the kernel, and so the task
+ * processes and the page cache, lived on; after a reboot the processes they describe are gone. The
+ * fsync would only cost every launch a disk flush (about a millisecond) for nothing. The agent id,
+ * written once, and the status update logs (status-update-log.ts) are flushed.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FrameworkID, FrameworkInfo, TaskInfo, TaskState } from '../protocol/types';
+import type { ExecutorInfo, FrameworkID, FrameworkInfo, TaskInfo, TaskState } from '../protocol/types';
 import { agentIdFile } from './sandbox-paths';
 
 export const RUN_CHECKPOINT_FILE = 'run.json';
@@ -14,6 +19,8 @@ export interface RunCheckpoint {
   framework_id: FrameworkID;
   framework_info: FrameworkInfo;
   task: TaskInfo;
+  /** The default executor the task runs under, for tasks of a task group. */
+  executor?: ExecutorInfo;
   executor_id: string;
   container_id: string;
   sandbox: string;
@@ -24,13 +31,13 @@ export interface RunCheckpoint {
   launched_at: number;
 }
 
-export function writeFileAtomic(file: string, text: string): void {
+export function writeFileAtomic(file: string, text: string, opts: { durable: boolean }): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
+    if (opts.durable) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
@@ -38,7 +45,7 @@ export function writeFileAtomic(file: string, text: string): void {
 }
 
 export function writeRunCheckpoint(runMetaDir: string, checkpoint: RunCheckpoint): void {
-  writeFileAtomic(path.join(runMetaDir, RUN_CHECKPOINT_FILE), JSON.stringify(checkpoint, null, 2) + '\n');
+  writeFileAtomic(path.join(runMetaDir, RUN_CHECKPOINT_FILE), JSON.stringify(checkpoint, null, 2) + '\n', { durable: false });
 }
 
 export function readRunCheckpoint(runMetaDir: string): RunCheckpoint | undefined {
@@ -67,5 +74,5 @@ export function readAgentId(workDir: string): string | undefined {
 }
 
 export function writeAgentId(workDir: string, agentId: string): void {
-  writeFileAtomic(agentIdFile(workDir), JSON.stringify({ agent_id: { value: agentId } }) + '\n');
+  writeFileAtomic(agentIdFile(workDir), JSON.stringify({ agent_id: { value: agentId } }) + '\n', { durable: true });
 }

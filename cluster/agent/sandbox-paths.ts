@@ -2,9 +2,12 @@
  * Where things live under --work_dir, in Mesos's layout so operators find sandboxes where they expect:
  *
  *   <work_dir>/slaves/<agent>/frameworks/<framework>/executors/<executor>/runs/<container>/   sandbox
+ *       .../runs/<container>/tasks/<task>/              sandbox of each task of a task group
  *   <work_dir>/meta/agent.json                                                                agent id
  *   <work_dir>/meta/slaves/<agent>/frameworks/<framework>/executors/<executor>/runs/<container>/
- *                                                                        checkpoint and status update log
+ *       run.json, exit_status                           checkpoint of a command task
+ *       tasks/<task>/task.updates                       status update log of each task
+ *       tasks/<task>/run.json, exit_status              checkpoint of each task of a task group
  *
  * Checkpoints sit apart from the sandbox so a task cannot overwrite them and users do not see them.
  */
@@ -60,7 +63,17 @@ export function agentMetaDir(workDir: string, agentId: string): string {
   return path.join(metaDir(workDir), 'slaves', pathSegment(agentId));
 }
 
-/** Status update log of one task inside its run's meta directory (Mesos: tasks/<task>/task.updates). */
+/** Sandbox of one task of a task group, inside its executor's. */
+export function nestedTaskSandbox(executorSandbox: string, taskId: string): string {
+  return path.join(executorSandbox, 'tasks', pathSegment(taskId));
+}
+
+/** Private directory of one task inside its run's meta directory. */
+export function taskMetaDir(workDir: string, key: RunKey, taskId: string): string {
+  return path.join(runMetaDir(workDir, key), 'tasks', pathSegment(taskId));
+}
+
+/** Status update log of one task (Mesos: tasks/<task>/task.updates). */
 export function taskUpdatesFile(workDir: string, key: RunKey, taskId: string): string {
-  return path.join(runMetaDir(workDir, key), 'tasks', pathSegment(taskId), 'task.updates');
+  return path.join(taskMetaDir(workDir, key, taskId), 'task.updates');
 }

@@ -5,13 +5,16 @@
  */
 import { attributesToLegacy } from '../protocol/attributes';
 import { Resources } from '../protocol/resources';
-import type { Attribute, FrameworkInfo, Resource, TaskInfo, TaskState, TaskStatus } from '../protocol/types';
+import type { Attribute, ExecutorInfo, FrameworkInfo, Resource, TaskInfo, TaskState, TaskStatus } from '../protocol/types';
 
 export interface TaskSnapshot {
   task: TaskInfo;
   frameworkId: string;
   executorId: string;
+  /** The default executor of a task group; absent for a command task. */
+  executor?: ExecutorInfo;
   containerId: string;
+  /** The executor's sandbox. */
   directory: string;
   state: TaskState;
   statuses: TaskStatus[];
@@ -68,22 +71,47 @@ function taskJson(t: TaskSnapshot, agentId: string | undefined): Record<string, 
   return out;
 }
 
-/** Command tasks each get their own executor, named after the task as Mesos's command executor is. */
-function executorJson(t: TaskSnapshot, agentId: string | undefined, active: boolean): Record<string, unknown> {
+/**
+ * One executor run: a command task (its own executor, named after the task as Mesos's command
+ * executor is) or a task group under its default executor. `active` are the tasks still running or
+ * with an unacknowledged terminal update; `completed` are over.
+ */
+function executorJson(active: TaskSnapshot[], completed: TaskSnapshot[], agentId: string | undefined): Record<string, unknown> {
+  const first = active[0] ?? completed[0];
+  const all = [...active, ...completed];
+  const executor = first.executor;
   return {
-    id: t.executorId,
-    name: `Command Executor (Task: ${t.task.task_id.value}) (Command: sh -c '${(t.task.command?.value ?? '').slice(0, 30)}')`,
-    source: t.task.task_id.value,
-    container: t.containerId,
-    directory: t.directory,
-    resources: legacyResources(t.task.resources),
-    tasks: active ? [taskJson(t, agentId)] : [],
+    id: first.executorId,
+    name: executor ? (executor.name ?? '') : `Command Executor (Task: ${first.task.task_id.value}) (Command: sh -c '${(first.task.command?.value ?? '').slice(0, 30)}')`,
+    source: executor ? '' : first.task.task_id.value,
+    ...(executor ? { type: 'DEFAULT' } : {}),
+    container: first.containerId,
+    directory: first.directory,
+    resources: legacyResources([...(executor?.resources ?? []), ...all.flatMap((t) => t.task.resources)]),
+    tasks: active.map((t) => taskJson(t, agentId)),
     queued_tasks: [],
-    completed_tasks: active ? [] : [taskJson(t, agentId)],
+    completed_tasks: completed.map((t) => taskJson(t, agentId)),
   };
 }
 
+/** The framework's tasks as executors: runs with an active task, and runs that are over. */
+function executorsJson(f: FrameworkSnapshot, agentId: string | undefined): { executors: unknown[]; completed: unknown[] } {
+  const runs = new Map<string, { active: TaskSnapshot[]; completed: TaskSnapshot[] }>();
+  const run = (t: TaskSnapshot) => {
+    let r = runs.get(t.containerId);
+    if (!r) runs.set(t.containerId, (r = { active: [], completed: [] }));
+    return r;
+  };
+  for (const t of f.tasks) run(t).active.push(t);
+  for (const t of f.completedTasks) run(t).completed.push(t);
+  const executors: unknown[] = [];
+  const completed: unknown[] = [];
+  for (const r of runs.values()) (r.active.length > 0 ? executors : completed).push(executorJson(r.active, r.completed, agentId));
+  return { executors, completed };
+}
+
 function frameworkJson(f: FrameworkSnapshot, agentId: string | undefined): Record<string, unknown> {
+  const { executors, completed } = executorsJson(f, agentId);
   return {
     id: f.id,
     name: f.info.name,
@@ -92,8 +120,8 @@ function frameworkJson(f: FrameworkSnapshot, agentId: string | undefined): Recor
     checkpoint: f.info.checkpoint ?? false,
     role: f.info.role ?? f.info.roles?.[0] ?? '*',
     hostname: f.info.hostname ?? '',
-    executors: f.tasks.map((t) => executorJson(t, agentId, true)),
-    completed_executors: f.completedTasks.map((t) => executorJson(t, agentId, false)),
+    executors,
+    completed_executors: completed,
   };
 }
 

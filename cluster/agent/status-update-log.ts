@@ -1,7 +1,11 @@
 /**
  * The on-disk half of the status update manager: one append-only JSON-lines file per task. An
- * update is written and fsync'd before it is sent, so an agent that dies right after sending can
- * still resend it on recovery; acknowledgements are appended too, so recovery knows where to resume.
+ * update is written and flushed to disk (fdatasync) before it is sent, so an agent that dies right
+ * after sending can still resend it on recovery; acknowledgements are appended too, so recovery
+ * knows where to resume.
+ *
+ * Acknowledgements are not flushed: losing one in a crash only means its update is sent again,
+ * which the protocol tolerates (updates are delivered at least once and carry their uuid).
  *
  * Writes are synchronous on purpose: they keep the log in exactly the order updates were queued, and
  * a task produces a handful of updates in its life.
@@ -11,13 +15,24 @@ import * as path from 'node:path';
 import type { UpdateLogRecord } from './status-updates';
 
 export function appendUpdateLog(file: string, record: UpdateLogRecord): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const fd = fs.openSync(file, 'a');
+  const fd = openLog(file);
   try {
-    fs.writeSync(fd, JSON.stringify(record) + '\n');
-    fs.fsyncSync(fd);
+    const line = Buffer.from(JSON.stringify(record) + '\n');
+    for (let written = 0; written < line.length; ) written += fs.writeSync(fd, line, written);
+    // fdatasync skips the inode times fsync would also flush; the file's new length still goes.
+    if (record.type === 'UPDATE') fs.fdatasyncSync(fd);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+function openLog(file: string): number {
+  try {
+    return fs.openSync(file, 'a');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    return fs.openSync(file, 'a');
   }
 }
 

@@ -3,7 +3,7 @@
  * yet acknowledged) and a bounded history of completed ones for /state. Everything is keyed by id so
  * lookups stay constant-time however many tasks an agent holds.
  */
-import type { FrameworkInfo, TaskInfo, TaskStatus } from '../protocol/types';
+import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../protocol/types';
 import type { FrameworkSnapshot, TaskSnapshot } from './state-json';
 import type { TaskRunner } from './task-runner';
 
@@ -15,7 +15,10 @@ export interface TaskEntry {
   frameworkId: string;
   task: TaskInfo;
   executorId: string;
+  /** The default executor of a task group; absent for a command task. */
+  executor?: ExecutorInfo;
   containerId: string;
+  /** The run's directory, i.e. the executor's sandbox; a task of a group works in tasks/<task> inside it. */
   sandbox: string;
   /** The task's status update log. */
   updatesFile: string;
@@ -101,6 +104,7 @@ export class TaskRegistry {
       task: e.task,
       frameworkId: e.frameworkId,
       executorId: e.executorId,
+      ...(e.executor ? { executor: e.executor } : {}),
       containerId: e.containerId,
       directory: e.sandbox,
       state: e.runner.state,

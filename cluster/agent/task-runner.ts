@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import type { FrameworkInfo, Resource, TaskInfo, TaskState, TaskStatusReason, TaskStatusSource } from '../protocol/types';
+import type { ExecutorInfo, FrameworkInfo, Resource, TaskInfo, TaskState, TaskStatusReason, TaskStatusSource } from '../protocol/types';
 import { isTerminalState } from '../protocol/types';
 import type { Logger } from '../util/log';
 import type { ContainerCgroups, ContainerLimits, Isolator } from './cgroups';
@@ -22,7 +22,10 @@ export interface TaskRunSpec {
   frameworkInfo: FrameworkInfo;
   agentId: string;
   executorId: string;
+  /** The default executor of a task group; absent for a command task, which is its own executor. */
+  executor?: ExecutorInfo;
   containerId: string;
+  /** The task's working directory, with its stdout and stderr. */
   sandbox: string;
   /** Private run directory: checkpoint, exit status. */
   metaDir: string;
@@ -79,6 +82,8 @@ export class TaskRunner {
   private pendingKillGraceMs?: number;
   private exited = false;
   private escalation?: NodeJS.Timeout;
+  /** When SIGKILL follows the SIGTERM already sent (ms since the epoch). */
+  private killDeadline?: number;
   private completionTimer?: NodeJS.Timeout;
   private settle!: () => void;
   /** Resolves after the terminal transition was reported. */
@@ -98,7 +103,6 @@ export class TaskRunner {
     try {
       const argv = commandArgv(spec.task.command);
       fs.mkdirSync(spec.sandbox, { recursive: true });
-      this.checkpoint();
       this.cgroups = await deps.isolator.prepare(spec.containerId, limitsOf(spec.task.resources));
       if (this.killCause) {
         await this.cgroups.destroy();
@@ -129,6 +133,8 @@ export class TaskRunner {
       this.finish({ state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${(err as Error).message}` });
       return;
     }
+    // Written once there is a pid to record: a restarted agent needs it to find the process, and a
+    // run that died before this point has nothing to recover.
     this.checkpoint();
     void this.proc.exited.then((exit) => this.onExit(exit)).catch((err) => {
       deps.logger.error('task exit handling failed', { task_id: this.taskId, error: (err as Error).message });
@@ -168,15 +174,17 @@ export class TaskRunner {
   private beginKill(cause: KillCause, graceMs: number): void {
     const proc = this.proc;
     if (!proc || this.exited || this.isTerminal) return;
-    const first = this.escalation === undefined;
     this.killCause ??= cause;
-    if (first) {
+    const deadline = Date.now() + graceMs;
+    if (this.killDeadline === undefined) {
       if (cause === 'request') this.transition({ state: 'TASK_KILLING', source: 'SOURCE_EXECUTOR' });
       this.signalAll(proc.pid, 'SIGTERM');
-    } else {
-      clearTimeout(this.escalation);
+    } else if (deadline >= this.killDeadline) {
+      // A second kill may shorten the grace period, never lengthen it past the first one's deadline.
+      return;
     }
-    // A second kill may shorten the grace period, never lengthen it past the first one's deadline.
+    clearTimeout(this.escalation);
+    this.killDeadline = deadline;
     this.escalation = setTimeout(() => this.signalAll(proc.pid, 'SIGKILL'), graceMs);
     this.escalation.unref();
   }
@@ -235,6 +243,7 @@ export class TaskRunner {
         framework_id: { value: spec.frameworkId },
         framework_info: spec.frameworkInfo,
         task: spec.task,
+        ...(spec.executor ? { executor: spec.executor } : {}),
         executor_id: spec.executorId,
         container_id: spec.containerId,
         sandbox: spec.sandbox,

@@ -9,7 +9,7 @@ import { askVariants, chooseOffer, describeUnsatisfiable, judgeCapacity } from '
 import { OperatorClient } from './operator';
 import { SchedulerClient, type SchedulerTimings } from './scheduler';
 import { exitCodeFor, killRequestedLine, statusUpdateLines, submittedLine, subscribedLine } from './status-lines';
-import { isTerminalState, type Offer, type TaskInfo, type TaskState, type TaskStatus } from '../protocol/types';
+import { isTerminalState, type CommandInfo, type Offer, type TaskInfo, type TaskState, type TaskStatus } from '../protocol/types';
 import type { Resources } from '../protocol/resources';
 
 export interface ExecOptions {
@@ -26,6 +26,9 @@ export interface ExecOptions {
   checkpoint: boolean;
   user: string;
   frameworkName?: string;
+  /** FrameworkInfo capability types (default: TASK_KILLING_STATE). */
+  capabilities?: string[];
+  principal?: string;
   /** mesos-execute's lines (stdout). */
   print: (line: string) => void;
   /** Side remarks such as "waiting for resources" (stderr). */
@@ -53,6 +56,7 @@ const TEARDOWN_TIMEOUT_MS = 2000;
 export class ExecSession {
   private readonly client: SchedulerClient;
   private readonly ask: Resources[];
+  private readonly command: CommandInfo;
   private readonly result: ExecResult;
   private launched = false;
   private finished = false;
@@ -65,6 +69,12 @@ export class ExecSession {
 
   constructor(private readonly opts: ExecOptions) {
     this.ask = askVariants(opts.resources, opts.role);
+    // Built now, not when the offer arrives: a command that cannot be split must fail before subscribing.
+    try {
+      this.command = buildCommandInfo(opts.command, opts.shell, opts.env);
+    } catch (err) {
+      throw new ExecError('BAD_COMMAND', `cannot run command '${opts.command}': ${(err as Error).message}`);
+    }
     this.result = { taskId: opts.name, statuses: [], exitCode: 1, interrupted: false };
     this.client = new SchedulerClient({
       master: opts.master,
@@ -73,7 +83,8 @@ export class ExecSession {
         name: opts.frameworkName ?? 'mesoscloud-exec',
         role: opts.role,
         checkpoint: opts.checkpoint,
-        capabilities: [{ type: 'TASK_KILLING_STATE' }],
+        capabilities: (opts.capabilities ?? ['TASK_KILLING_STATE']).map((type) => ({ type })),
+        ...(opts.principal ? { principal: opts.principal } : {}),
       },
     });
     this.done = new Promise<void>((resolve, reject) => {
@@ -85,9 +96,9 @@ export class ExecSession {
 
   async run(): Promise<ExecResult> {
     // Synchronous with the event: OFFERS can follow SUBSCRIBED in the same chunk, before any await resumes.
-    this.client.on('subscribed', (subscribed) => this.onSubscribed(subscribed.frameworkId));
-    this.client.on('offers', (offers) => this.onOffers(offers));
-    this.client.on('update', (status) => this.onUpdate(status));
+    this.client.on('subscribed', (subscribed) => this.guard(() => this.onSubscribed(subscribed.frameworkId)));
+    this.client.on('offers', (offers) => this.guard(() => this.onOffers(offers)));
+    this.client.on('update', (status) => this.guard(() => this.onUpdate(status)));
     this.client.on('error', (message) => this.fail(new ExecError('FRAMEWORK_ERROR', `master removed the framework: ${message}`)));
     this.client.on('disconnected', (reason) => this.fail(new ExecError('MASTER_DISCONNECTED', `lost the master's event stream before the task ended: ${reason.message}`, [
       `the task may still be running; look with: mesoscloud status --master ${this.client.masterUrl}`,
@@ -147,7 +158,7 @@ export class ExecSession {
       task_id: { value: this.opts.name },
       agent_id: offer.agent_id,
       resources,
-      command: buildCommandInfo(this.opts.command, this.opts.shell, this.opts.env),
+      command: this.command,
     };
     this.result.agentId = offer.agent_id.value;
     // Printed before the call returns: the first update can arrive on the stream before the 202 does.
@@ -217,6 +228,15 @@ export class ExecSession {
       this.opts.note(`Waiting for resources (could not list agents: ${(err as Error).message})`);
     } finally {
       operator.close();
+    }
+  }
+
+  /** A handler runs inside the stream's data callback, where a throw would end the process: end the session instead. */
+  private guard(handler: () => void): void {
+    try {
+      handler();
+    } catch (err) {
+      this.fail(err as Error);
     }
   }
 

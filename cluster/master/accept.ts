@@ -122,7 +122,7 @@ class Launcher {
     this.remaining = this.remaining.minus(needed);
     this.launched.add(task.task_id.value);
     this.core.tasks.add({ framework: this.framework, agent: this.agent, role: this.role, task, resources: checked.value });
-    if (executor) this.core.tasks.addExecutor(this.framework, this.agent, executor, executorResources, [task.task_id.value]);
+    if (executor) this.core.tasks.addExecutor(this.framework, this.agent, this.role, executor, executorResources, [task.task_id.value]);
     sendToAgent(this.agent, {
       type: 'RUN_TASK',
       run_task: { framework_id: { value: this.framework.id }, framework_info: this.framework.info, task },
@@ -154,7 +154,7 @@ class Launcher {
       this.launched.add(task.task_id.value);
       this.core.tasks.add({ framework: this.framework, agent: this.agent, role: this.role, task, resources: perTask[i], executorId });
     });
-    this.core.tasks.addExecutor(this.framework, this.agent, group!.executor, executorResources, [...inGroup]);
+    this.core.tasks.addExecutor(this.framework, this.agent, this.role, group!.executor, executorResources, [...inGroup]);
     sendToAgent(this.agent, {
       type: 'RUN_TASK_GROUP',
       run_task_group: {

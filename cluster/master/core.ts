@@ -2,6 +2,7 @@
  * The master's brain without its HTTP server: the registry, the allocator and the managers that change
  * them. HTTP handlers and timers call into it; it writes events on the streams it holds.
  */
+import { performance } from 'node:perf_hooks';
 import type { Allocator } from '../allocator/types';
 import { IdGenerator } from '../protocol/ids';
 import type { MasterInfo } from '../protocol/types';
@@ -9,6 +10,7 @@ import type { Logger } from '../util/log';
 import { AgentManager } from './agents';
 import { AllocationLoop } from './allocation-loop';
 import { FrameworkManager } from './frameworks';
+import { Timer } from './metrics';
 import { OfferManager } from './offers';
 import type { MasterOptions } from './options';
 import { Registry } from './registry';
@@ -25,6 +27,9 @@ export class MasterCore {
   electedTime?: number;
   /** Known once the server listens (the port may be chosen by the OS). */
   masterInfo: MasterInfo;
+  /** Each allocation run (the allocator alone), and turning its result into offers on the streams. */
+  readonly allocationTimer = new Timer();
+  readonly offerTimer = new Timer();
   private readonly loop: AllocationLoop;
 
   constructor(readonly opts: MasterOptions, readonly allocator: Allocator, readonly log: Logger, masterId: string) {
@@ -72,7 +77,12 @@ export class MasterCore {
   }
 
   private allocate(): void {
+    const start = performance.now();
     const allocations = this.allocator.allocate(this.now());
-    if (allocations.length > 0) this.offers.publish(allocations);
+    const allocated = performance.now();
+    this.allocationTimer.record(allocated - start);
+    if (allocations.length === 0) return;
+    this.offers.publish(allocations);
+    this.offerTimer.record(performance.now() - allocated);
   }
 }

@@ -60,6 +60,7 @@ export class FrameworkManager {
     }
     framework.info = { ...info, id: { value: framework.id } };
     framework.partitionAware = hasCapability(info, 'PARTITION_AWARE');
+    framework.killingAware = hasCapability(info, 'TASK_KILLING_STATE');
     framework.recovered = false;
     framework.reregisteredTime = now;
     framework.unregisteredTime = undefined;

@@ -10,7 +10,8 @@ import { ipToUint32LE, newMasterId } from '../protocol/ids';
 import { createLogger, type Logger } from '../util/log';
 import { MasterCore } from './core';
 import { MASTER_DEFAULTS, type MasterOptions } from './options';
-import { createMasterRouter } from './routes';
+import { gateRequestMedia } from './media-gate';
+import { createMasterRouter, V1_API_PATHS } from './routes';
 import { MASTER_VERSION } from './version';
 
 export { MASTER_DEFAULTS, type MasterOptions } from './options';
@@ -29,9 +30,11 @@ export function createMaster(opts: Partial<MasterOptions> = {}): Master {
   const options = resolveOptions(opts);
   const log = options.logger ? options.logger.child('master') : createLogger('master');
   const core = new MasterCore(options, options.allocator ?? createAllocator(), log, newMasterId());
-  return new MasterDaemon(core, createServer(createMasterRouter(core), (err) => {
+  const server = createServer(createMasterRouter(core), (err) => {
     log.error('request failed', { error: (err as Error).message, stack: (err as Error).stack });
-  }));
+  });
+  gateRequestMedia(server, V1_API_PATHS);
+  return new MasterDaemon(core, server);
 }
 
 class MasterDaemon implements Master {

@@ -4,27 +4,35 @@
  * (the framing is RecordIO, the records JSON), as Mesos clients do.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { apiError } from '../protocol/errors';
+import { apiError, type ApiError } from '../protocol/errors';
 
 const JSON_TYPE = 'application/json';
 const RECORDIO_TYPE = 'application/recordio';
+/** Appended to 406 and 415 answers: Mesos also speaks protobuf, this master does not. */
+const JSON_ONLY = 'this master speaks JSON only; application/x-protobuf is not supported';
 
 export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
 }
 
-export function checkContentType(headers: IncomingHttpHeaders): void {
+/** The 415 for a request body that is not JSON, or undefined when the body may be JSON (or has no type). */
+export function contentTypeProblem(headers: IncomingHttpHeaders): ApiError | undefined {
   const contentType = headerValue(headers, 'content-type');
-  if (contentType === undefined || contentType.trim() === '') return;
+  if (contentType === undefined || contentType.trim() === '') return undefined;
   const mediaType = contentType.split(';')[0].trim().toLowerCase();
-  if (mediaType !== JSON_TYPE) throw apiError('UNSUPPORTED_MEDIA', `got '${contentType}'`);
+  return mediaType === JSON_TYPE ? undefined : apiError('UNSUPPORTED_MEDIA', `got '${contentType}'; ${JSON_ONLY}`);
+}
+
+export function checkContentType(headers: IncomingHttpHeaders): void {
+  const problem = contentTypeProblem(headers);
+  if (problem) throw problem;
 }
 
 export function checkAccept(headers: IncomingHttpHeaders): void {
   const accept = headerValue(headers, 'accept');
   if (accept === undefined || accept.trim() === '') return;
-  if (!acceptsJson(accept)) throw apiError('NOT_ACCEPTABLE', `got '${accept}'`);
+  if (!acceptsJson(accept)) throw apiError('NOT_ACCEPTABLE', `got '${accept}'; ${JSON_ONLY}`);
 }
 
 /** True if some media range with q > 0 covers JSON (or RecordIO-framed JSON). */

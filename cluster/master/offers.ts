@@ -8,7 +8,8 @@ import { Resources } from '../protocol/resources';
 import type { Offer } from '../protocol/types';
 import { sendToFramework } from './channels';
 import type { MasterCore } from './core';
-import type { AgentRecord, FrameworkRecord } from './registry';
+import { hasCapability, type AgentRecord, type FrameworkRecord } from './registry';
+import { v1Resources } from './v1-resources';
 
 export interface OfferRecord {
   id: string;
@@ -61,7 +62,7 @@ export class OfferManager {
       agentId: agent.id,
       role: allocation.role,
       resources: allocation.resources,
-      offer: buildOffer(id, framework.id, agent, allocation),
+      offer: buildOffer(id, framework, agent, allocation),
     };
     const timeout = this.core.opts.offerTimeoutSeconds;
     if (timeout !== undefined && timeout > 0) {
@@ -147,19 +148,31 @@ export class OfferManager {
   }
 }
 
-function buildOffer(id: string, frameworkId: string, agent: AgentRecord, allocation: Allocation): Offer {
+function buildOffer(id: string, framework: FrameworkRecord, agent: AgentRecord, allocation: Allocation): Offer {
   const { host, port } = splitPid(agent.pid, agent.hostname, agent.port);
   return {
     id: { value: id },
-    framework_id: { value: frameworkId },
+    framework_id: { value: framework.id },
     agent_id: { value: agent.id },
     hostname: agent.hostname,
     url: { scheme: 'http', address: { hostname: agent.hostname, ip: host, port }, path: '/slave(1)' },
-    resources: allocation.resources.toV1(allocation.role),
+    resources: v1Resources(allocation.resources, {
+      allocationRole: allocation.role,
+      refinement: hasCapability(framework.info, 'RESERVATION_REFINEMENT'),
+    }),
     attributes: agent.info.attributes ?? [],
-    executor_ids: [],
+    executor_ids: executorsOf(agent, framework.id),
     allocation_info: { role: allocation.role },
   };
+}
+
+/** The framework's executors running on the agent, which an offer lists so tasks can join them. */
+function executorsOf(agent: AgentRecord, frameworkId: string): Offer['executor_ids'] {
+  const ids: NonNullable<Offer['executor_ids']> = [];
+  for (const executor of agent.executors.values()) {
+    if (executor.frameworkId === frameworkId) ids.push({ value: executor.executorId });
+  }
+  return ids;
 }
 
 /** The agent's advertised "host:port", falling back to what AgentInfo says. */

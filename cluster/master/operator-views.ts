@@ -1,9 +1,10 @@
 /** v1 operator API shapes (include/mesos/v1/master/master.proto Response.*) built from the registry. */
-import type { ExecutorInfo, FrameworkInfo, Offer, Task, TimeInfo } from '../protocol/types';
+import type { CommandInfo, ExecutorInfo, FrameworkInfo, Offer, Resource, Task, TimeInfo } from '../protocol/types';
 import type { MasterCore } from './core';
 import type { AgentRecord, FrameworkRecord, TaskRecord } from './registry';
 import { amount, computeUsage, type Usage } from './usage';
-import { MASTER_VERSION } from './version';
+import { v1Resources, withUnreservedRole } from './v1-resources';
+import { buildInfo, MASTER_VERSION } from './version';
 
 export function timeInfo(ms: number): TimeInfo {
   return { nanoseconds: Math.round(ms * 1e6) };
@@ -16,15 +17,14 @@ export function taskToV1(task: TaskRecord): Task {
     framework_id: { value: task.frameworkId },
     agent_id: { value: task.agentId },
     state: task.state,
-    resources: task.resourcesV1,
+    resources: v1Resources(task.resources, { allocationRole: task.role }),
     statuses: task.statuses,
     role: task.role,
   };
   if (task.executorId) out.executor_id = { value: task.executorId };
-  const pending = task.pendingAcks.entries().next();
-  if (!pending.done) {
-    out.status_update_uuid = pending.value[0];
-    out.status_update_state = pending.value[1];
+  if (task.latestUpdate) {
+    out.status_update_state = task.latestUpdate.state;
+    out.status_update_uuid = task.latestUpdate.uuid;
   }
   if (task.info.labels) out.labels = task.info.labels;
   if (task.info.command) out.command = task.info.command;
@@ -40,23 +40,31 @@ export interface AgentV1 {
   pid: string;
   registered_time: TimeInfo;
   reregistered_time?: TimeInfo;
-  total_resources: ReturnType<AgentRecord['total']['toV1']>;
-  allocated_resources: ReturnType<AgentRecord['total']['toV1']>;
-  offered_resources: ReturnType<AgentRecord['total']['toV1']>;
+  total_resources: Resource[];
+  allocated_resources: Resource[];
+  offered_resources: Resource[];
   capabilities: { type: string }[];
 }
 
+/**
+ * `active` is false while the agent is disconnected; `deactivated` is Mesos's operator-initiated
+ * deactivation (DEACTIVATE_AGENT, draining), which this master does not offer, so it is always false.
+ */
 export function agentToV1(agent: AgentRecord, usage: Usage): AgentV1 {
   const out: AgentV1 = {
-    agent_info: agent.info,
+    agent_info: {
+      ...agent.info,
+      port: agent.info.port ?? agent.port,
+      resources: withUnreservedRole(agent.info.resources ?? []),
+    },
     active: agent.connection === 'connected',
-    deactivated: agent.connection !== 'connected',
+    deactivated: false,
     version: agent.version,
     pid: agentPid(agent),
     registered_time: timeInfo(agent.registeredTime),
-    total_resources: agent.total.toV1(),
-    allocated_resources: amount(usage.usedByAgent, agent.id).toV1(),
-    offered_resources: amount(usage.offeredByAgent, agent.id).toV1(),
+    total_resources: v1Resources(agent.total),
+    allocated_resources: v1Resources(amount(usage.usedByAgent, agent.id)),
+    offered_resources: v1Resources(amount(usage.offeredByAgent, agent.id)),
     capabilities: [],
   };
   if (agent.reregisteredTime !== undefined) out.reregistered_time = timeInfo(agent.reregisteredTime);
@@ -78,23 +86,32 @@ export interface FrameworkV1 {
   unregistered_time?: TimeInfo;
   offers: Offer[];
   inverse_offers: never[];
-  allocated_resources: ReturnType<AgentRecord['total']['toV1']>;
-  offered_resources: ReturnType<AgentRecord['total']['toV1']>;
+  allocated_resources: Resource[];
+  offered_resources: Resource[];
+}
+
+/**
+ * FrameworkInfo as Mesos serializes it: fields with a declared default (failover_timeout,
+ * checkpoint) are written even when the scheduler left them out.
+ */
+export function frameworkInfoToV1(info: FrameworkInfo): FrameworkInfo {
+  return { ...info, failover_timeout: info.failover_timeout ?? 0, checkpoint: info.checkpoint ?? false };
 }
 
 export function frameworkToV1(core: MasterCore, framework: FrameworkRecord, usage: Usage): FrameworkV1 {
   const out: FrameworkV1 = {
-    framework_info: framework.info,
+    framework_info: frameworkInfoToV1(framework.info),
     active: framework.active,
     connected: framework.connected,
     recovered: framework.recovered,
     registered_time: timeInfo(framework.registeredTime),
+    // Mesos starts a framework's re-registration time at its registration time.
+    reregistered_time: timeInfo(framework.reregisteredTime ?? framework.registeredTime),
     offers: core.offers.forFramework(framework).map((o) => o.offer),
     inverse_offers: [],
-    allocated_resources: amount(usage.usedByFramework, framework.id).toV1(),
-    offered_resources: amount(usage.offeredByFramework, framework.id).toV1(),
+    allocated_resources: v1Resources(amount(usage.usedByFramework, framework.id)),
+    offered_resources: v1Resources(amount(usage.offeredByFramework, framework.id)),
   };
-  if (framework.reregisteredTime !== undefined) out.reregistered_time = timeInfo(framework.reregisteredTime);
   if (framework.unregisteredTime !== undefined) out.unregistered_time = timeInfo(framework.unregisteredTime);
   return out;
 }
@@ -128,11 +145,19 @@ export function getTasks(core: MasterCore) {
 export function getExecutors(core: MasterCore) {
   const executors: { executor_info: ExecutorInfo; agent_id: { value: string } }[] = [];
   for (const agent of core.registry.agents.values()) {
-    for (const executor of agent.executors.values()) executors.push({ executor_info: executor.info, agent_id: { value: agent.id } });
+    for (const executor of agent.executors.values()) executors.push({ executor_info: executorInfoToV1(executor.info), agent_id: { value: agent.id } });
   }
   return { executors, orphan_executors: [] as never[] };
 }
 
+/** CommandInfo.shell defaults to true in mesos.proto, and Mesos writes defaults out. */
+function executorInfoToV1(info: ExecutorInfo): ExecutorInfo {
+  const out: ExecutorInfo = { ...info };
+  if (info.command) out.command = { ...info.command, shell: info.command.shell ?? true } satisfies CommandInfo;
+  if (info.resources) out.resources = withUnreservedRole(info.resources);
+  return out;
+}
+
 export function getVersion() {
-  return { version_info: { version: MASTER_VERSION } };
+  return { version_info: { version: MASTER_VERSION, ...buildInfo() } };
 }

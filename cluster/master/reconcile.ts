@@ -29,7 +29,7 @@ export function reconcileTasks(
     out.push(masterStatus({
       taskId: request.taskId,
       agentId: request.agentId,
-      state: stateForFramework(state, framework.partitionAware),
+      state: stateForFramework(state, framework),
       reason: 'REASON_RECONCILIATION',
       message: 'Reconciliation: Task is unknown',
       now,
@@ -53,7 +53,7 @@ function latestState(framework: FrameworkRecord, task: TaskRecord, now: number):
       taskId: task.taskId,
       agentId: task.agentId,
       executorId: task.executorId,
-      state: stateForFramework(task.state, framework.partitionAware),
+      state: stateForFramework(task.state, framework),
       reason: 'REASON_RECONCILIATION',
       message: 'Reconciliation: Latest task state',
       now,

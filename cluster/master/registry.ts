@@ -30,6 +30,13 @@ export interface TaskRecord {
   statuses: TaskStatus[];
   /** Forwarded updates waiting for the scheduler's ACKNOWLEDGE: uuid -> state, oldest first. */
   pendingAcks: Map<string, TaskState>;
+  /**
+   * Uuids of updates acknowledged (by the scheduler, or by the master on its behalf). An agent that
+   * missed the acknowledgement retries the update; the master answers it instead of forwarding it again.
+   */
+  acknowledged: Set<string>;
+  /** The latest update with a uuid the agent sent (Task.status_update_state/uuid in Mesos). */
+  latestUpdate?: { uuid: string; state: TaskState };
   /** The task's resources went back to the allocator (it reached a terminal state). */
   resourcesRecovered: boolean;
   /** A KILL arrived while the agent was away; sent again when it re-registers. */
@@ -40,6 +47,8 @@ export interface ExecutorRecord {
   frameworkId: string;
   executorId: string;
   agentId: string;
+  /** The role whose offer the executor's resources came from. */
+  role: string;
   info: ExecutorInfo;
   resources: Resources;
   /** Tasks of this executor that still hold resources; the executor's own resources go back with the last. */
@@ -80,6 +89,8 @@ export interface FrameworkRecord {
   info: FrameworkInfo;
   roles: string[];
   partitionAware: boolean;
+  /** Declared TASK_KILLING_STATE: only such frameworks are told TASK_KILLING. */
+  killingAware: boolean;
   /** Known only from tasks that agents reported; the scheduler has not subscribed to this master. */
   recovered: boolean;
   connected: boolean;
@@ -94,12 +105,27 @@ export interface FrameworkRecord {
   /** Live tasks, and terminal ones whose last update is not yet acknowledged. Keyed by task id. */
   tasks: Map<string, TaskRecord>;
   completedTasks: BoundedList<TaskRecord>;
+  /** The tasks of `completedTasks` by id, so a late update for one finds it. */
+  completedById: Map<string, TaskRecord>;
   offerIds: Set<string>;
   suppressedRoles: Set<string>;
 }
 
 export function taskKey(frameworkId: string, taskId: string): string {
   return `${frameworkId}\u0000${taskId}`;
+}
+
+/** Moves a task to its framework's completed tasks (bounded: the oldest one is forgotten). */
+export function retireTask(framework: FrameworkRecord, task: TaskRecord): void {
+  framework.tasks.delete(task.taskId);
+  framework.completedById.set(task.taskId, task);
+  const evicted = framework.completedTasks.push(task);
+  if (evicted && framework.completedById.get(evicted.taskId) === evicted) framework.completedById.delete(evicted.taskId);
+}
+
+/** A live task, or a completed one still remembered. */
+export function findTask(framework: FrameworkRecord, taskId: string): TaskRecord | undefined {
+  return framework.tasks.get(taskId) ?? framework.completedById.get(taskId);
 }
 
 export function hasCapability(info: FrameworkInfo, type: string): boolean {
@@ -134,12 +160,14 @@ export class Registry {
       info,
       roles: frameworkRoles(info),
       partitionAware: hasCapability(info, 'PARTITION_AWARE'),
+      killingAware: hasCapability(info, 'TASK_KILLING_STATE'),
       recovered,
       connected: false,
       active: false,
       registeredTime: now,
       tasks: new Map(),
       completedTasks: new BoundedList(this.maxCompletedTasks),
+      completedById: new Map(),
       offerIds: new Set(),
       suppressedRoles: new Set(),
     };

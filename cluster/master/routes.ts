@@ -5,7 +5,11 @@ import type { MasterCore } from './core';
 import { OPERATOR_API_PATH, operatorApiHandler } from './operator-api';
 import { SCHEDULER_API_PATH, schedulerApiHandler } from './scheduler-api';
 import { StateJsonCache } from './state-json';
+import { metricsSnapshot } from './metrics';
 import { MASTER_VERSION } from './version';
+
+/** The POST endpoints whose bodies are v1 calls in JSON. */
+export const V1_API_PATHS = [SCHEDULER_API_PATH, AGENT_CHANNEL_PATH, OPERATOR_API_PATH];
 
 export function createMasterRouter(core: MasterCore): Router {
   const router = new Router();
@@ -13,6 +17,7 @@ export function createMasterRouter(core: MasterCore): Router {
   router.on('POST', SCHEDULER_API_PATH, schedulerApiHandler(core));
   router.on('POST', AGENT_CHANNEL_PATH, agentApiHandler(core));
   router.on('POST', OPERATOR_API_PATH, operatorApiHandler(core));
+  router.on('GET', '/metrics/snapshot', () => ({ json: metricsSnapshot(core) }));
   for (const prefix of ['', '/master']) {
     router.on('GET', `${prefix}/health`, () => ({ status: 200 }));
     router.on('GET', `${prefix}/version`, () => ({ json: { version: MASTER_VERSION } }));

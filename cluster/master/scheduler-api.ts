@@ -17,7 +17,7 @@ export function schedulerApiHandler(core: MasterCore): Handler {
   return (req) => {
     checkContentType(req.headers);
     checkAccept(req.headers);
-    const validated = validateSchedulerCall(req.body);
+    const validated = validateSchedulerCall(documentedRequestForm(req.body));
     if (!validated.ok) throw apiError('INVALID_SCHEDULER_CALL', validated.message);
     const call = validated.call;
     const streamId = headerValue(req.headers, 'mesos-stream-id');
@@ -41,4 +41,17 @@ export function schedulerApiHandler(core: MasterCore): Handler {
     dispatchSchedulerCall(core, framework, call);
     return { status: 202 };
   };
+}
+
+/**
+ * Mesos's scheduler API document shows REQUEST with `requests` at the top level of the call, while
+ * scheduler.proto nests it as `request.requests` (Mesos itself answers the documented form with a 400).
+ * Both are taken: the allocator ignores requests anyway, and a client written from the document works.
+ */
+function documentedRequestForm(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null) return body;
+  const call = body as Record<string, unknown>;
+  if (call.type !== 'REQUEST' || call.request !== undefined || !Array.isArray(call.requests)) return body;
+  const { requests, ...rest } = call;
+  return { ...rest, request: { requests } };
 }

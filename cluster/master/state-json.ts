@@ -5,14 +5,14 @@
  */
 import { attributesToLegacy } from '../protocol/attributes';
 import type { Resources } from '../protocol/resources';
-import type { TaskStatus } from '../protocol/types';
+import type { CommandInfo, TaskStatus } from '../protocol/types';
 import type { MasterCore } from './core';
 import { masterFlags } from './flags';
 import type { OfferRecord } from './offers';
 import { agentPid } from './operator-views';
-import type { AgentRecord, ExecutorRecord, FrameworkRecord, TaskRecord } from './registry';
+import { hasCapability, type AgentRecord, type ExecutorRecord, type FrameworkRecord, type TaskRecord } from './registry';
 import { amount, computeUsage, type Usage } from './usage';
-import { MASTER_VERSION } from './version';
+import { buildInfo, MASTER_VERSION } from './version';
 
 type Json = Record<string, unknown>;
 
@@ -56,18 +56,21 @@ export function buildState(core: MasterCore): Json {
   const pid = `master@${masterInfo.address?.ip ?? core.opts.ip}:${masterInfo.port}`;
   const state: Json = {
     version: MASTER_VERSION,
+    ...buildInfo(),
+    start_time: core.startTime / 1000,
+    elected_time: (core.electedTime ?? core.startTime) / 1000,
     id: core.id,
     pid,
     hostname: masterInfo.hostname,
-    start_time: core.startTime / 1000,
-    elected_time: (core.electedTime ?? core.startTime) / 1000,
-    leader: pid,
-    leader_info: masterInfo,
+    capabilities: [],
     activated_slaves: activated,
     deactivated_slaves: deactivated,
     unreachable_slaves: unreachable,
+    leader: pid,
+    leader_info: masterInfo,
     flags: masterFlags(core.opts, masterInfo.port),
     slaves,
+    recovered_slaves: [],
     frameworks: [...core.registry.frameworks.values()].map((f) => legacyFramework(core, f, usage, executorsByFramework.get(f.id) ?? [])),
     completed_frameworks: core.registry.completedFrameworks.toArray().map((f) => legacyFramework(core, f, usage, [])),
     orphan_tasks: [],
@@ -91,7 +94,8 @@ function legacyAgent(agent: AgentRecord, usage: Usage): Json {
     unreserved_resources: agent.total.unreserved().toLegacyJson(),
     attributes: attributesToLegacy(agent.info.attributes ?? []),
     active: agent.connection === 'connected',
-    deactivated: agent.connection !== 'connected',
+    // Operator deactivation (DEACTIVATE_AGENT, draining) is not offered; a disconnected agent is only inactive.
+    deactivated: false,
     version: agent.version,
     capabilities: [],
   };
@@ -124,8 +128,6 @@ function legacyFramework(core: MasterCore, framework: FrameworkRecord, usage: Us
     user: info.user,
     hostname: info.hostname ?? '',
     webui_url: info.webui_url ?? '',
-    role: info.role ?? framework.roles[0],
-    roles: framework.roles,
     capabilities: (info.capabilities ?? []).map((c) => c.type),
     active: framework.active,
     connected: framework.connected,
@@ -133,7 +135,6 @@ function legacyFramework(core: MasterCore, framework: FrameworkRecord, usage: Us
     failover_timeout: info.failover_timeout ?? 0,
     checkpoint: info.checkpoint ?? false,
     registered_time: framework.registeredTime / 1000,
-    reregistered_time: (framework.reregisteredTime ?? framework.registeredTime) / 1000,
     unregistered_time: (framework.unregisteredTime ?? 0) / 1000,
     resources: used.plus(offered).toLegacyJson(),
     used_resources: used.toLegacyJson(),
@@ -143,8 +144,13 @@ function legacyFramework(core: MasterCore, framework: FrameworkRecord, usage: Us
     completed_tasks: framework.completedTasks.toArray().map(legacyTask),
     offers: core.offers.forFramework(framework).map(legacyOffer),
     executors,
+    offer_constraints: {},
   };
   if (info.principal !== undefined) json.principal = info.principal;
+  if (framework.reregisteredTime !== undefined) json.reregistered_time = framework.reregisteredTime / 1000;
+  // As Mesos mirrors FrameworkInfo: multi-role frameworks have `roles` and no `role`, the others the reverse.
+  if (hasCapability(info, 'MULTI_ROLE')) json.roles = framework.roles;
+  else json.role = framework.roles[0];
   if (info.labels) json.labels = info.labels.labels;
   return json;
 }
@@ -183,12 +189,28 @@ function legacyOffer(offer: OfferRecord): Json {
 }
 
 function legacyExecutor(executor: ExecutorRecord): Json {
-  return {
+  const { info } = executor;
+  const json: Json = {
     executor_id: executor.executorId,
-    name: executor.info.name ?? '',
+    name: info.name ?? '',
     framework_id: executor.frameworkId,
-    slave_id: executor.agentId,
+    command: legacyCommand(info.command ?? {}),
     resources: executor.resources.toLegacyJson(),
-    type: executor.info.type ?? 'DEFAULT',
   };
+  if (!executor.resources.isEmpty()) json.role = executor.role;
+  const labels = (info as { labels?: { labels?: unknown[] } }).labels;
+  if (labels?.labels) json.labels = labels.labels;
+  if (info.type !== undefined) json.type = info.type;
+  json.slave_id = executor.agentId;
+  return json;
+}
+
+function legacyCommand(command: CommandInfo): Json {
+  const json: Json = {};
+  if (command.shell !== undefined) json.shell = command.shell;
+  if (command.value !== undefined) json.value = command.value;
+  json.argv = command.arguments ?? [];
+  if (command.environment) json.environment = command.environment;
+  json.uris = (command.uris ?? []).map((uri) => ({ value: uri.value, executable: uri.executable ?? false }));
+  return json;
 }

@@ -29,13 +29,24 @@ const NEWER_THAN_LOST: ReadonlySet<TaskState> = new Set<TaskState>([
   'TASK_UNREACHABLE', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN', 'TASK_DROPPED',
 ]);
 
-/** Frameworks without PARTITION_AWARE predate the finer "lost" states and are told TASK_LOST, as Mesos does. */
-export function stateForFramework(state: TaskState, partitionAware: boolean): TaskState {
-  return !partitionAware && NEWER_THAN_LOST.has(state) ? 'TASK_LOST' : state;
+/** The capabilities that decide which states a framework may be told. */
+export interface StateAudience {
+  partitionAware: boolean;
+  killingAware: boolean;
 }
 
-export function statusForFramework(status: TaskStatus, partitionAware: boolean): TaskStatus {
-  const state = stateForFramework(status.state, partitionAware);
+/**
+ * Frameworks without PARTITION_AWARE predate the finer "lost" states and are told TASK_LOST; those
+ * without TASK_KILLING_STATE see a task being killed as still running. Both as Mesos does.
+ */
+export function stateForFramework(state: TaskState, audience: StateAudience): TaskState {
+  if (!audience.partitionAware && NEWER_THAN_LOST.has(state)) return 'TASK_LOST';
+  if (!audience.killingAware && state === 'TASK_KILLING') return 'TASK_RUNNING';
+  return state;
+}
+
+export function statusForFramework(status: TaskStatus, audience: StateAudience): TaskStatus {
+  const state = stateForFramework(status.state, audience);
   return state === status.state ? status : { ...status, state };
 }
 

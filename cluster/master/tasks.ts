@@ -12,7 +12,7 @@ import { isTerminalState } from '../protocol/types';
 import { sendToAgent, sendToFramework } from './channels';
 import type { MasterCore } from './core';
 import {
-  MAX_STATUSES_PER_TASK, taskKey, type AgentRecord, type FrameworkRecord, type TaskRecord,
+  MAX_STATUSES_PER_TASK, findTask, retireTask, taskKey, type AgentRecord, type FrameworkRecord, type TaskRecord,
 } from './registry';
 import { masterStatus, statusForFramework, statusToKeep } from './task-status';
 
@@ -44,6 +44,7 @@ export class TaskManager {
       state: 'TASK_STAGING',
       statuses: [],
       pendingAcks: new Map(),
+      acknowledged: new Set(),
       resourcesRecovered: false,
       killRequested: false,
     };
@@ -54,7 +55,7 @@ export class TaskManager {
   }
 
   /** Registers the executor of a task group so its resources go back with its last task. */
-  addExecutor(framework: FrameworkRecord, agent: AgentRecord, info: ExecutorInfo, resources: Resources, taskIds: string[]): void {
+  addExecutor(framework: FrameworkRecord, agent: AgentRecord, role: string, info: ExecutorInfo, resources: Resources, taskIds: string[]): void {
     const executorId = info.executor_id.value;
     const key = taskKey(framework.id, executorId);
     const existing = agent.executors.get(key);
@@ -66,51 +67,75 @@ export class TaskManager {
       frameworkId: framework.id,
       executorId,
       agentId: agent.id,
+      role,
       info: { ...info, framework_id: { value: framework.id } },
       resources,
       liveTasks: new Set(taskIds),
     });
   }
 
-  /** A status update an agent sent (it retries until acknowledged, so duplicates are normal). */
+  /**
+   * A status update an agent sent. Agents retry an update until its acknowledgement reaches them, so
+   * the same uuid can come again, after a reconnection or late behind a newer update:
+   *  - already acknowledged: the agent missed the acknowledgement and gets it again; the framework
+   *    hears nothing twice;
+   *  - still waiting for the scheduler: forwarded again only while it is the task's latest update
+   *    (the scheduler may have missed it), so a retry never lands after a newer state.
+   * TASK_KILLING goes only to frameworks that declared TASK_KILLING_STATE, as in Mesos; for the others
+   * the master acknowledges it itself so the agent's ordered queue moves on to the terminal update.
+   */
   onAgentUpdate(agent: AgentRecord, frameworkId: string, status: TaskStatus): void {
     const framework = this.core.registry.frameworks.get(frameworkId);
     const withAgent: TaskStatus = status.agent_id ? status : { ...status, agent_id: { value: agent.id } };
+    const uuid = status.uuid;
     if (!framework) {
-      if (this.core.registry.isCompletedFramework(frameworkId) && status.uuid) {
+      if (this.core.registry.isCompletedFramework(frameworkId) && uuid) {
         // Nobody will acknowledge this: the framework is gone. Acknowledge for it so the agent stops retrying.
-        sendToAgent(agent, {
-          type: 'ACKNOWLEDGE',
-          acknowledge: { framework_id: { value: frameworkId }, task_id: status.task_id, uuid: status.uuid },
-        });
+        acknowledgeToAgent(agent, frameworkId, status.task_id.value, uuid);
       } else {
         this.core.log.warn('status update for unknown framework dropped', { framework_id: frameworkId, task_id: status.task_id.value });
       }
       return;
     }
-    const task = framework.tasks.get(status.task_id.value);
-    if (task) {
-      this.record(task, withAgent);
-      if (status.uuid) task.pendingAcks.set(status.uuid, status.state);
-      else if (isTerminalState(task.state)) this.complete(task);
+    const task = findTask(framework, status.task_id.value);
+    if (uuid && task?.acknowledged.has(uuid)) {
+      acknowledgeToAgent(agent, frameworkId, task.taskId, uuid);
+      return;
     }
-    sendToFramework(framework, { type: 'UPDATE', update: { status: statusForFramework(withAgent, framework.partitionAware) } });
+    if (uuid && task?.pendingAcks.has(uuid)) {
+      if (task.latestUpdate?.uuid === uuid) this.forward(framework, withAgent);
+      return;
+    }
+    const live = task !== undefined && framework.tasks.get(task.taskId) === task;
+    if (live) {
+      this.record(task, withAgent);
+      if (uuid) task.latestUpdate = { uuid, state: status.state };
+    }
+    if (status.state === 'TASK_KILLING' && !framework.killingAware) {
+      if (uuid) {
+        task?.acknowledged.add(uuid);
+        acknowledgeToAgent(agent, frameworkId, status.task_id.value, uuid);
+      }
+      return;
+    }
+    if (uuid) task?.pendingAcks.set(uuid, status.state);
+    else if (live && isTerminalState(task.state)) this.complete(task);
+    this.forward(framework, withAgent);
   }
 
   /** The scheduler acknowledged an update: tell the agent, and retire the task once its terminal update is acknowledged. */
   acknowledge(framework: FrameworkRecord, agentId: string, taskId: string, uuid: string): void {
-    const task = framework.tasks.get(taskId);
+    const task = findTask(framework, taskId);
     const acked = task?.pendingAcks.get(uuid);
     if (task && acked !== undefined) {
       task.pendingAcks.delete(uuid);
-      if (isTerminalState(acked) && isTerminalState(task.state)) this.complete(task);
+      task.acknowledged.add(uuid);
+      const live = framework.tasks.get(taskId) === task;
+      if (live && isTerminalState(acked) && isTerminalState(task.state)) this.complete(task);
       this.core.registry.touch();
     }
     const agent = this.core.registry.agents.get(agentId);
-    if (!agent || !sendToAgent(agent, {
-      type: 'ACKNOWLEDGE',
-      acknowledge: { framework_id: { value: framework.id }, task_id: { value: taskId }, uuid },
-    })) {
+    if (!agent || !acknowledgeToAgent(agent, framework.id, taskId, uuid)) {
       this.core.log.warn('acknowledgement not delivered: agent not connected', { agent_id: agentId, task_id: taskId });
     }
   }
@@ -145,7 +170,7 @@ export class TaskManager {
     });
     this.record(task, status);
     const framework = this.core.registry.frameworks.get(task.frameworkId);
-    if (framework) sendToFramework(framework, { type: 'UPDATE', update: { status: statusForFramework(status, framework.partitionAware) } });
+    if (framework) this.forward(framework, status);
     if (isTerminalState(state)) this.complete(task);
   }
 
@@ -154,7 +179,7 @@ export class TaskManager {
     const status = masterStatus({
       taskId: task.task_id?.value ?? '', agentId: task.agent_id?.value, state, reason, message, now: this.core.now(),
     });
-    sendToFramework(framework, { type: 'UPDATE', update: { status: statusForFramework(status, framework.partitionAware) } });
+    this.forward(framework, status);
   }
 
   /** The framework is being removed: every task ends as TASK_KILLED and leaves the agent's books. */
@@ -212,7 +237,7 @@ export class TaskManager {
       } else if (known.agentId !== agent.id) {
         this.core.log.warn('agent reports a task the master knows on another agent', { task_id: taskId, agent_id: agent.id, known_agent_id: known.agentId });
       } else if (known.state === 'TASK_UNREACHABLE' && !isTerminalState(reportedTask.state)) {
-        this.transitionByMaster(known, reportedTask.state, 'REASON_RECONCILIATION', `Agent ${agent.id} re-registered`);
+        this.transitionByMaster(known, reportedTask.state, 'REASON_AGENT_REREGISTERED', `Agent ${agent.id} re-registered`);
       } else if (!isTerminalState(known.state) && !isTerminalState(reportedTask.state)) {
         known.state = reportedTask.state;
       }
@@ -287,16 +312,25 @@ export class TaskManager {
     if (inAllocator) this.core.allocator.recoverResources(task.frameworkId, task.agentId, executor.resources, now);
   }
 
+  private forward(framework: FrameworkRecord, status: TaskStatus): void {
+    sendToFramework(framework, { type: 'UPDATE', update: { status: statusForFramework(status, framework) } });
+  }
+
   /** Moves a task to its framework's completed list. */
   private complete(task: TaskRecord): void {
     this.releaseResources(task);
     const framework = this.core.registry.frameworks.get(task.frameworkId);
-    if (framework && framework.tasks.get(task.taskId) === task) {
-      framework.tasks.delete(task.taskId);
-      framework.completedTasks.push(task);
-    }
+    if (framework && framework.tasks.get(task.taskId) === task) retireTask(framework, task);
     this.core.registry.agents.get(task.agentId)?.tasks.delete(taskKey(task.frameworkId, task.taskId));
     this.core.requestAllocation();
     this.core.registry.touch();
   }
+}
+
+/** Relays an acknowledgement to the agent; false when the agent has no stream to hear it. */
+function acknowledgeToAgent(agent: AgentRecord, frameworkId: string, taskId: string, uuid: string): boolean {
+  return sendToAgent(agent, {
+    type: 'ACKNOWLEDGE',
+    acknowledge: { framework_id: { value: frameworkId }, task_id: { value: taskId }, uuid },
+  });
 }

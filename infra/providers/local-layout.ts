@@ -1,12 +1,32 @@
 /**
  * Pure layout of a local cluster: where each daemon keeps its files and which arguments it gets.
  * Every agent on one machine would otherwise offer the same ports:[31000-32000], and two tasks on
- * different agents could then be handed the same port, so the range is split between agents.
+ * different agents could then be handed the same port, so the range is split between agents; a
+ * second cluster on the same machine gets another range for the same reason.
  */
 import * as path from 'node:path';
 
 export const LOCAL_HOST = '127.0.0.1';
-export const TASK_PORTS = { begin: 31000, end: 32000 };
+
+export interface PortRange { begin: number; end: number }
+
+/** Mesos's default task ports, for the first cluster on a machine. */
+export const TASK_PORTS: PortRange = { begin: 31000, end: 32000 };
+
+/** Further clusters step down in blocks of 1000: below Linux's ephemeral ports (32768 and up). */
+const BLOCK = 1000;
+const LOWEST_BLOCK_START = 20000;
+
+/** The first task port range that overlaps none of `taken` (other clusters' ranges); undefined when all are taken. */
+export function chooseTaskPorts(taken: PortRange[]): PortRange | undefined {
+  const overlaps = (r: PortRange) => taken.some((t) => r.begin <= t.end && t.begin <= r.end);
+  if (!overlaps(TASK_PORTS)) return TASK_PORTS;
+  for (let begin = TASK_PORTS.begin - BLOCK; begin >= LOWEST_BLOCK_START; begin -= BLOCK) {
+    const range = { begin, end: begin + BLOCK - 1 };
+    if (!overlaps(range)) return range;
+  }
+  return undefined;
+}
 
 export interface LocalLayout {
   clusterDir: string;
@@ -28,20 +48,25 @@ export function localLayout(clusterDir: string): LocalLayout {
   };
 }
 
-/** Agent i's share of the task port range, as resource text. */
-export function agentPortRange(index: number, agentCount: number): string {
-  const size = TASK_PORTS.end - TASK_PORTS.begin + 1;
+/** Agent i's share of the cluster's task port range, as resource text. */
+export function agentPortRange(index: number, agentCount: number, range: PortRange = TASK_PORTS): string {
+  const size = range.end - range.begin + 1;
   const span = Math.max(1, Math.floor(size / agentCount));
-  const begin = TASK_PORTS.begin + index * span;
-  const end = index === agentCount - 1 ? TASK_PORTS.end : begin + span - 1;
+  const begin = range.begin + index * span;
+  const end = index === agentCount - 1 ? range.end : begin + span - 1;
   return `ports:[${begin}-${end}]`;
 }
 
+/** Whether resource text names ports itself, in which case it is left alone. */
+export function namesPorts(text: string): boolean {
+  return /(^|;)\s*ports\s*[(:]/.test(text.trim());
+}
+
 /** The agent's --resources: what the operator asked for, plus a port share unless ports were given. */
-export function agentResources(requested: string | undefined, index: number, agentCount: number): string {
+export function agentResources(requested: string | undefined, index: number, agentCount: number, range: PortRange = TASK_PORTS): string {
   const text = requested?.trim() ?? '';
-  if (/(^|;)\s*ports\s*[(:]/.test(text) || text.startsWith('[')) return text;
-  const ports = agentPortRange(index, agentCount);
+  if (namesPorts(text) || text.startsWith('[')) return text;
+  const ports = agentPortRange(index, agentCount, range);
   return text === '' ? ports : `${text.replace(/;\s*$/, '')};${ports}`;
 }
 

@@ -11,7 +11,7 @@ import type { OperatorAgent } from '../../cluster/client/operator-types';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Resource } from '../../cluster/protocol/types';
 import { ClusterRegistry, type AgentRecord, type ClusterRecord } from '../registry';
-import { agentArgs, agentResources, localLayout, LOCAL_HOST, masterArgs, type LocalLayout } from './local-layout';
+import { agentArgs, agentResources, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, TASK_PORTS, type LocalLayout, type PortRange } from './local-layout';
 import { chooseFreePorts, isPortFree } from './ports';
 import { findTaskProcesses, isOurProcess, killGroupOrProcess, signal, tail, waitForExit } from './processes';
 
@@ -72,6 +72,15 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
     await destroyLocal(registry, opts.name);
   }
 
+  if (opts.agentResources !== undefined) {
+    try {
+      Resources.parse(opts.agentResources);
+    } catch (err) {
+      throw new LocalProviderError('BAD_RESOURCES', `agent resources '${opts.agentResources}' are not valid: ${(err as Error).message}`, [
+        'resources look like "cpus:2;mem:2048;disk:4096"',
+      ]);
+    }
+  }
   if (!(await isPortFree(opts.masterPort, LOCAL_HOST))) {
     throw new LocalProviderError('PORT_IN_USE', `port ${opts.masterPort} on ${LOCAL_HOST} is already in use, so the master cannot listen there`, [
       `choose another port with --master-port, e.g. --master-port ${opts.masterPort + 100}`,
@@ -83,6 +92,7 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
   const moved = agentPorts.filter((p, i) => p !== preferred[i]);
   if (moved.length > 0) progress(`Port(s) ${preferred.filter((p) => !agentPorts.includes(p)).join(', ')} in use; agents will listen on ${agentPorts.join(', ')}`);
 
+  const taskPorts = opts.agentResources !== undefined && namesPorts(opts.agentResources) ? undefined : pickTaskPorts(registry, opts.name, progress);
   const layout = localLayout(registry.clusterDir(opts.name));
   fs.mkdirSync(path.dirname(layout.masterLog), { recursive: true });
   const entry = cliEntryPoint();
@@ -92,6 +102,7 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
     masterUrl: `http://${LOCAL_HOST}:${opts.masterPort}`,
     master: { pid: 0, port: opts.masterPort, workDir: layout.masterWorkDir, logPath: layout.masterLog },
     agents: [],
+    ...(taskPorts ? { taskPorts } : {}),
     createdAt: new Date().toISOString(),
   };
   const timeoutMs = opts.timeoutMs ?? 30_000;
@@ -101,7 +112,7 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
     progress(`Starting master on ${LOCAL_HOST}:${opts.masterPort} (log: ${layout.masterLog})`);
     record.master.pid = startDetached(entry, masterArgs({ port: opts.masterPort, workDir: layout.masterWorkDir, cluster: opts.name }), layout.masterLog, layout.clusterDir);
     registry.write(record);
-    await waitForMaster(record, timeoutMs);
+    await waitForMaster(record, timeoutMs, progress);
 
     for (let i = 0; i < opts.agents; i++) {
       const agent: AgentRecord = {
@@ -110,7 +121,7 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
         port: agentPorts[i],
         workDir: layout.agentWorkDir(i),
         logPath: layout.agentLog(i),
-        resources: agentResources(opts.agentResources, i, opts.agents),
+        resources: agentResources(opts.agentResources, i, opts.agents, taskPorts),
       };
       fs.mkdirSync(agent.workDir, { recursive: true });
       progress(`Starting agent ${i + 1}/${opts.agents} on ${LOCAL_HOST}:${agent.port} (log: ${agent.logPath})`);
@@ -124,9 +135,61 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
   } catch (err) {
     // A half-started cluster is worse than none: stop what was started before reporting, but keep
     // the logs the error message points at.
-    await destroyLocal(registry, opts.name, undefined, { keepLogs: true }).catch(() => undefined);
-    throw err;
+    progress(`Launch failed; stopping what was started`);
+    const undone = await destroyLocal(registry, opts.name, progress, { keepLogs: true }).catch(() => undefined);
+    throw launchFailure(err, opts.name, path.dirname(layout.masterLog), undone);
   }
+}
+
+/** The error as it was, plus what was undone and where the logs are. */
+function launchFailure(err: unknown, name: string, logsDir: string, undone: DestroyResult | undefined): LocalProviderError {
+  const cause = err as Error & { code?: string; suggestions?: string[] };
+  const code = err instanceof LocalProviderError ? err.code : 'LAUNCH_FAILED';
+  const stopped = undone?.stopped.filter((p) => p.role !== 'task').length ?? 0;
+  const undoneText = !undone
+    ? `could not stop everything it had started; see the logs in ${logsDir}`
+    : `${stopped === 0 ? 'nothing it had started is left running' : `stopped the ${stopped} process(es) it had started`}; logs kept in ${logsDir}`;
+  return new LocalProviderError(code, `launch of cluster '${name}' failed: ${cause.message}\n(${undoneText})`, [
+    ...(cause.suggestions ?? []),
+    `read the logs in ${logsDir}`,
+    `remove them with: mesoscloud destroy --cluster ${name}`,
+  ]);
+}
+
+/** A task port range no other registered cluster on this machine uses. */
+function pickTaskPorts(registry: ClusterRegistry, name: string, progress: (line: string) => void): PortRange {
+  const taken: { cluster: string; range: PortRange }[] = [];
+  for (const other of registry.list()) {
+    if (other === name) continue;
+    try {
+      const record = registry.read(other);
+      if (record) taken.push({ cluster: other, range: record.taskPorts ?? TASK_PORTS });
+    } catch {
+      // An unreadable entry claims nothing.
+    }
+  }
+  const range = chooseTaskPorts(taken.map((t) => t.range));
+  if (!range) {
+    progress(`Every task port block is used by another cluster (${taken.map((t) => t.cluster).join(', ')}); tasks may collide on ports ${TASK_PORTS.begin}-${TASK_PORTS.end}`);
+    return TASK_PORTS;
+  }
+  if (range !== TASK_PORTS) {
+    const holders = taken.filter((t) => t.range.begin <= TASK_PORTS.end && TASK_PORTS.begin <= t.range.end).map((t) => `'${t.cluster}'`);
+    progress(`Tasks get ports ${range.begin}-${range.end} (${TASK_PORTS.begin}-${TASK_PORTS.end} belongs to cluster ${holders.join(', ')})`);
+  }
+  return range;
+}
+
+/** Says "still waiting" every few seconds, so a slow start never looks like a hang. */
+function reminder(progress: (line: string) => void, everyMs = 5000): (what: () => string) => void {
+  const started = Date.now();
+  let next = started + everyMs;
+  return (what) => {
+    const now = Date.now();
+    if (now < next) return;
+    next = now + everyMs;
+    progress(`Still waiting: ${what()} (${Math.round((now - started) / 1000)} s)`);
+  };
 }
 
 function startDetached(entry: string, args: string[], logPath: string, cwd: string): number {
@@ -141,11 +204,13 @@ function startDetached(entry: string, args: string[], logPath: string, cwd: stri
   }
 }
 
-async function waitForMaster(record: ClusterRecord, timeoutMs: number): Promise<void> {
+async function waitForMaster(record: ClusterRecord, timeoutMs: number, progress: (line: string) => void): Promise<void> {
   const operator = new OperatorClient(record.masterUrl, { timeoutMs: 2000 });
   const deadline = Date.now() + timeoutMs;
+  const remind = reminder(progress);
   try {
     for (;;) {
+      remind(() => `the master at ${record.masterUrl} does not answer yet`);
       if (!isOurProcess(record.master.pid, record.master.workDir)) {
         throw new LocalProviderError('MASTER_EXITED', `the master exited during start-up; last lines of ${record.master.logPath}:\n${tail(record.master.logPath)}`);
       }
@@ -163,6 +228,7 @@ async function waitForMaster(record: ClusterRecord, timeoutMs: number): Promise<
 async function waitForAgents(record: ClusterRecord, timeoutMs: number, progress: (line: string) => void): Promise<void> {
   const operator = new OperatorClient(record.masterUrl, { timeoutMs: 2000 });
   const deadline = Date.now() + timeoutMs;
+  const remind = reminder(progress);
   let reported = -1;
   try {
     for (;;) {
@@ -182,6 +248,7 @@ async function waitForAgents(record: ClusterRecord, timeoutMs: number, progress:
         reported = count;
       }
       if (count === record.agents.length) return;
+      remind(() => `${count}/${record.agents.length} agents registered`);
       const dead = record.agents.find((a) => !isOurProcess(a.pid, a.workDir));
       if (dead) {
         throw new LocalProviderError('AGENT_EXITED', `agent ${dead.index + 1} exited during start-up; last lines of ${dead.logPath}:\n${tail(dead.logPath)}`);

@@ -10,6 +10,21 @@ export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
 }
 
 /**
+ * A port the kernel just handed out as free (listen on port 0, note it, close). Another process may
+ * take it before the caller binds it, so use it where a rare collision only costs a retry.
+ */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
  * `count` free ports, preferring `preferred[i]` for slot i and otherwise the next free port above
  * the highest preferred one. `taken` ports are never chosen (e.g. the master's).
  */

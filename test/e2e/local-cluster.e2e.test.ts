@@ -6,71 +6,22 @@
  * Needs `npm run build` first (done here once when dist/ is missing) and, for the memory-limit case,
  * an agent that can use cgroups (root on Linux).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort, isPortFree } from '../../infra/providers/ports';
+import { isAlive } from '../../infra/providers/processes';
+import { ensureBuilt, runCli, type CliResult } from './run-cli';
+import type { ChildProcess } from 'node:child_process';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'run.js');
 const CLUSTER = 'e2e';
-
-interface CliResult { code: number | null; stdout: string; stderr: string }
 
 let dataHome: string;
 let masterPort: number;
 
 function cli(args: string[], timeoutMs = 60_000, onStdout?: (soFar: string, child: ChildProcess) => void): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, XDG_DATA_HOME: dataHome, MESOSCLOUD_CLUSTER: CLUSTER, MESOSCLOUD_DATA_DIR: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      onStdout?.(stdout, child);
-    });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString() });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`mesoscloud ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Gone, or a zombie nobody reaped yet (it holds no resources and runs nothing). */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
+  return runCli(args, { dataHome, env: { MESOSCLOUD_CLUSTER: CLUSTER }, timeoutMs, onStdout });
 }
 
 function clusterDir(): string {
@@ -103,21 +54,14 @@ function expectInOrder(lines: string[], expected: (string | RegExp)[]): void {
 let recordedPids: number[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'commands', 'exec.js'))) {
-    try {
-      execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
-    } catch {
-      // tsc reports errors in files still being written but emits anyway; what matters is below.
-    }
-    if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'commands', 'exec.js'))) throw new Error('the CLI is not built: run `npm run build`');
-  }
+  ensureBuilt();
   dataHome = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-e2e-'));
   masterPort = await freePort();
 }, 180_000);
 
 afterAll(async () => {
   if (dataHome && fs.existsSync(clusterDir())) await cli(['destroy']).catch(() => undefined);
-  for (const pid of recordedPids) if (!isGone(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of recordedPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   if (dataHome) fs.rmSync(dataHome, { recursive: true, force: true });
 }, 60_000);
 
@@ -135,6 +79,11 @@ describe('a local cluster, through the built CLI', () => {
     expect(r.stdout).toContain(`master:  http://127.0.0.1:${masterPort}`);
     expect(r.stdout).toContain('agents:  2');
     expect(r.stdout).toContain(path.join(clusterDir(), 'logs'));
+    // Not a terminal here: plain lines, no cursor tricks or colours, and a summary that ends its last line.
+    expect(r.stderr).not.toMatch(/[\r\u001b]/);
+    expect(r.stdout).not.toMatch(/[\r\u001b]/);
+    expect(r.stdout.endsWith('\n')).toBe(true);
+    expect(r.stdout.trimEnd().split('\n').pop()).toBe(`Try: mesoscloud exec --cluster ${CLUSTER} --name hello --command "echo hello world"`);
     const record = readRecord();
     recordedPids = [record.master.pid, ...record.agents.map((a) => a.pid)];
     expect(record.agents).toHaveLength(2);
@@ -172,6 +121,16 @@ describe('a local cluster, through the built CLI', () => {
       "Received status update TASK_RUNNING for task 'sleeper'",
       /^Asked to kill task 'sleeper' on agent '\S+'$/,
       "Received status update TASK_KILLED for task 'sleeper'",
+    ]);
+    expect(r.code).toBe(1);
+  });
+
+  it("accepts mesos-execute's spellings: --kill_after, --partition_aware=false, --checkpoint=true", async () => {
+    const r = await cli(['exec', '--name', 'mesos-style', '--command', 'sleep 60', '--kill_after=1secs', '--partition_aware=false', '--checkpoint=true']);
+    expectInOrder(r.stdout.split('\n'), [
+      "Received status update TASK_RUNNING for task 'mesos-style'",
+      /^Asked to kill task 'mesos-style' on agent '\S+'$/,
+      "Received status update TASK_KILLED for task 'mesos-style'",
     ]);
     expect(r.code).toBe(1);
   });
@@ -220,11 +179,56 @@ describe('a local cluster, through the built CLI', () => {
     expect(completed).toEqual(expect.arrayContaining(['hello:TASK_FINISHED', 'sleeper:TASK_KILLED']));
   });
 
+  it('a second cluster runs beside the first on its own port, with its own task ports, and is reached by --cluster', async () => {
+    const otherPort = await freePort();
+    const launched = await cli(['launch', '--cluster', 'e2e-b', '--master-port', String(otherPort), '--agent-resources', 'cpus:1;mem:256;disk:256']);
+    try {
+      expect(launched.code).toBe(0);
+      expect(launched.stderr).toContain(`Tasks get ports 30000-30999 (31000-32000 belongs to cluster '${CLUSTER}')`);
+      expect(launched.stdout).toContain('Try: mesoscloud exec --cluster e2e-b --name hello');
+
+      const ran = await cli(['exec', '--cluster', 'e2e-b', '--name', 'beside', '--command', 'true']);
+      expect(ran.code).toBe(0);
+      const b = JSON.parse((await cli(['status', '--cluster', 'e2e-b', '--json'])).stdout);
+      expect(b.master.url).toBe(`http://127.0.0.1:${otherPort}`);
+      expect(b.agents).toHaveLength(1);
+      expect(b.agents[0].total.ports).toBe('[30000-30999]');
+      expect(b.tasks.completed.map((t: { name: string }) => t.name)).toEqual(['beside']);
+      const a = JSON.parse((await cli(['status', '--json'])).stdout);
+      expect(a.agents).toHaveLength(2);
+      expect(a.tasks.completed.map((t: { name: string }) => t.name)).not.toContain('beside');
+    } finally {
+      const destroyed = await cli(['destroy', '--cluster', 'e2e-b']);
+      expect(destroyed.code).toBe(0);
+    }
+  }, 90_000);
+
+  it('a launch that fails half-way stops what it started, keeps the logs and says where they are', async () => {
+    // The first agent's work dir holds a file where the agent keeps its sandboxes, so the agent dies at start.
+    const brokenDir = path.join(dataHome, 'mesoscloud', 'clusters', 'broken');
+    fs.mkdirSync(path.join(brokenDir, 'agents', '0'), { recursive: true });
+    fs.writeFileSync(path.join(brokenDir, 'agents', '0', 'slaves'), 'not a directory');
+    const port = await freePort();
+    const r = await cli(['launch', '--cluster', 'broken', '--master-port', String(port)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('agent 1 exited during start-up');
+    expect(r.stderr).toContain(`logs kept in ${path.join(brokenDir, 'logs')}`);
+    expect(r.stderr).toContain('mesoscloud destroy --cluster broken');
+    expect(r.stderr).toContain('AGENT_EXITED');
+    expect(fs.existsSync(path.join(brokenDir, 'logs', 'master.log'))).toBe(true);
+    expect(fs.existsSync(path.join(brokenDir, 'cluster.json'))).toBe(false);
+    expect(await isPortFree(port)).toBe(true);
+    const destroyed = await cli(['destroy', '--cluster', 'broken']);
+    expect(destroyed.code).toBe(0);
+    expect(fs.existsSync(brokenDir)).toBe(false);
+  }, 90_000);
+
   it('launch again says it is already running and changes nothing', async () => {
     const before = fs.readFileSync(path.join(clusterDir(), 'cluster.json'), 'utf8');
-    const r = await cli(['launch', '--agents', '2', '--master-port', String(masterPort)]);
+    const r = await cli(['launch', '--agents', '3', '--master-port', String(masterPort)]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('already running');
+    expect(r.stderr).toContain('it has 2 agent(s); --agents 3 was not applied');
     expect(fs.readFileSync(path.join(clusterDir(), 'cluster.json'), 'utf8')).toBe(before);
   });
 
@@ -240,7 +244,7 @@ describe('a local cluster, through the built CLI', () => {
     const r = await cli(['destroy']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Cluster '${CLUSTER}' destroyed.`);
-    for (const pid of recordedPids) expect({ pid, gone: isGone(pid) }).toEqual({ pid, gone: true });
+    for (const pid of recordedPids) expect({ pid, alive: isAlive(pid) }).toEqual({ pid, alive: false });
     expect(fs.existsSync(clusterDir())).toBe(false);
   }, 60_000);
 

@@ -15,7 +15,8 @@ export async function request(
   url: string,
   opts: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
 ): Promise<HttpResult> {
-  const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  const body = opts.body === undefined ? undefined
+    : typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body);
   const headers: Record<string, string> = { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...opts.headers };
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: opts.method ?? (body === undefined ? 'GET' : 'POST'), headers, agent: false }, (res) => {
@@ -52,6 +53,8 @@ export async function eventually<T>(check: () => T | undefined | false | Promise
  */
 export class RecordStream<T = any> {
   readonly records: T[] = [];
+  /** The body bytes exactly as they arrived, for tests of the framing itself. */
+  readonly rawChunks: Buffer[] = [];
   status = 0;
   headers: http.IncomingHttpHeaders = {};
   /** Body of a non-200 answer. */
@@ -61,8 +64,9 @@ export class RecordStream<T = any> {
   private waiters: (() => void)[] = [];
   private readonly responded: Promise<void>;
 
+  /** `body` is sent as JSON, or as given when it is a string or bytes. */
   constructor(url: string, body: unknown, headers: Record<string, string> = {}) {
-    const payload = JSON.stringify(body);
+    const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
     const decoder = new RecordIODecoder();
     let onResponse!: () => void;
     let onError!: (err: Error) => void;
@@ -83,6 +87,7 @@ export class RecordStream<T = any> {
           this.errorText += chunk.toString('utf8');
           return;
         }
+        this.rawChunks.push(chunk);
         for (const record of decoder.push(chunk)) this.records.push(record as T);
         this.wake();
       });

@@ -92,11 +92,33 @@ describe('ExecSession', () => {
     expect(waiter.notes.filter((n) => n.startsWith('Waiting for resources'))).toHaveLength(1);
   });
 
+  it('subscribes with the framework info it was given: name, capabilities, principal, checkpoint', async () => {
+    const { session: s } = session({
+      name: 'introduced', command: 'sleep 0.3', frameworkName: 'mesos-execute instance', principal: 'ops', checkpoint: true,
+      capabilities: ['TASK_KILLING_STATE', 'PARTITION_AWARE'],
+    });
+    const done = s.run();
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => { if (s.timings.runningAt.has('introduced')) { clearInterval(poll); resolve() } }, 10);
+    });
+    const operator = new OperatorClient(cluster.url);
+    const { frameworks } = await operator.getFrameworks();
+    operator.close();
+    await done;
+    const info = (frameworks ?? []).map((f) => f.framework_info).find((f) => f.name === 'mesos-execute instance');
+    expect(info).toMatchObject({ principal: 'ops', checkpoint: true, capabilities: [{ type: 'TASK_KILLING_STATE' }, { type: 'PARTITION_AWARE' }] });
+  });
+
+  it('refuses a command it cannot split before subscribing anything', () => {
+    expect(() => session({ name: 'bad-quote', command: 'echo "open', shell: false })).toThrow(ExecError);
+    expect(() => session({ name: 'bad-quote', command: 'echo "open', shell: false })).toThrow(/cannot run command 'echo "open': unterminated double quote/);
+  });
+
   it('leaves no framework behind', async () => {
     const operator = new OperatorClient(cluster.url);
     const { frameworks } = await operator.getFrameworks();
     operator.close();
-    expect((frameworks ?? []).filter((f) => f.framework_info.name === 'mesoscloud-exec')).toEqual([]);
+    expect((frameworks ?? []).filter((f) => ['mesoscloud-exec', 'mesos-execute instance'].includes(f.framework_info.name))).toEqual([]);
   });
 });
 

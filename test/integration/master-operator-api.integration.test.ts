@@ -42,7 +42,10 @@ describe('master operator API', () => {
 
   test('GET_HEALTH and GET_VERSION', async () => {
     expect(JSON.parse((await operator({ type: 'GET_HEALTH' })).text)).toEqual({ type: 'GET_HEALTH', get_health: { healthy: true } });
-    expect(JSON.parse((await operator({ type: 'GET_VERSION' })).text)).toEqual({ type: 'GET_VERSION', get_version: { version_info: { version: MASTER_VERSION } } });
+    const version = JSON.parse((await operator({ type: 'GET_VERSION' })).text);
+    expect(version).toMatchObject({ type: 'GET_VERSION', get_version: { version_info: { version: MASTER_VERSION, build_user: '' } } });
+    expect(version.get_version.version_info.build_date).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    expect(typeof version.get_version.version_info.build_time).toBe('number');
   });
 
   test('GET_AGENTS', async () => {
@@ -138,7 +141,6 @@ describe('master operator API', () => {
         name: 'ops-view',
         user: 'tester',
         role: '*',
-        roles: ['*'],
         active: true,
         connected: true,
         failover_timeout: 30,
@@ -146,6 +148,9 @@ describe('master operator API', () => {
         capabilities: [],
         used_resources: { cpus: 1, mem: 256 },
       });
+      // Like Mesos, `roles` only for MULTI_ROLE frameworks, and no re-registration time before one.
+      expect(framework.roles).toBeUndefined();
+      expect(framework.reregistered_time).toBeUndefined();
       expect(framework.tasks).toHaveLength(1);
       expect(framework.tasks[0]).toMatchObject({
         id: 'long', name: 'long', framework_id: scheduler.frameworkId, slave_id: agent.agentId, state: 'TASK_RUNNING',

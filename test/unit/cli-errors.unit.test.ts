@@ -1,5 +1,5 @@
 import { Errors } from '@oclif/core';
-import { EXIT, FlagError, toCliError } from '../../cli/errors';
+import { errorJson, EXIT, FlagError, toCliError } from '../../cli/errors';
 import { ClientConnectionError, ClientHttpError } from '../../cluster/client/http';
 import { ExecError } from '../../cluster/client/exec-error';
 import { ResourceParseError } from '../../cluster/protocol/resources';
@@ -35,5 +35,37 @@ describe('toCliError', () => {
     const own = new Errors.CLIError('x', { code: 'X' });
     expect(toCliError(own)).toBe(own);
     expect(toCliError(new TypeError('boom'))).toMatchObject({ code: 'UNEXPECTED', message: 'unexpected error: boom' });
+  });
+
+  it('hints by where the master address came from', () => {
+    const refused = new ClientConnectionError('http://127.0.0.1:6050', Object.assign(new Error('x'), { code: 'ECONNREFUSED' }));
+    const fromRegistry = toCliError(refused, { cluster: 'dev', master: { source: 'registry', logPath: '/d/logs/master.log' } });
+    expect(fromRegistry.suggestions).toEqual([
+      "cluster 'dev' is in the registry but its master does not answer; start it again with: mesoscloud launch --cluster dev",
+      'see why it stopped in /d/logs/master.log',
+      'or forget it with: mesoscloud destroy --cluster dev',
+    ]);
+    const fromFlag = toCliError(refused, { cluster: 'dev', master: { source: 'flag' } });
+    expect(fromFlag.suggestions?.[0]).toContain('--master');
+    expect(fromFlag.suggestions?.join('\n')).not.toContain('launch');
+  });
+
+  it("rewords oclif's parse errors when it knows the command's flags", () => {
+    const err = toCliError(new Error('Parsing --agents \n\tExpected an integer but received: x\nSee more help with --help'), {
+      parse: { command: 'mesoscloud launch', flags: ['agents'] },
+    });
+    expect(err).toMatchObject({ code: 'BAD_FLAG', message: '--agents: Expected an integer but received: x' });
+    expect(err.oclif.exit).toBe(EXIT.usage);
+  });
+
+  it('gives --json one object: code, message, suggestions and exit code', () => {
+    expect(errorJson(toCliError(new ExecError('RESOURCES_UNSATISFIABLE', 'too big', ['ask for less'])))).toEqual({
+      error: { code: 'RESOURCES_UNSATISFIABLE', message: 'too big', suggestions: ['ask for less'], exit_code: EXIT.failure },
+    });
+    expect(errorJson(new FlagError('--x is wrong'))).toEqual({ error: { code: 'BAD_FLAG', message: '--x is wrong', exit_code: EXIT.usage } });
+  });
+
+  it('treats a command that cannot be split as a usage error', () => {
+    expect(toCliError(new ExecError('BAD_COMMAND', 'cannot run')).oclif.exit).toBe(EXIT.usage);
   });
 });

@@ -1,5 +1,8 @@
 import { FlagError } from '../../cli/errors';
-import { clusterNameValue, durationValue, envValue, isolationToCgroups, resourcesValue } from '../../cli/flag-values';
+import {
+  capabilitiesValue, clusterNameValue, commandValue, durationValue, envValue, integerValue, isolationToCgroups, masterValue, readFileFlag,
+  resourcesValue, taskNameValue,
+} from '../../cli/flag-values';
 
 describe('flag values', () => {
   it('accepts resource text and refuses nonsense, quoting the input', () => {
@@ -35,5 +38,53 @@ describe('flag values', () => {
     expect(clusterNameValue('cluster', 'dev-1')).toBe('dev-1');
     expect(() => clusterNameValue('cluster', 'Prod')).toThrow(/--cluster: cluster name must be.*got 'Prod'/);
     expect(() => clusterNameValue('cluster', '../x')).toThrow(FlagError);
+  });
+});
+
+describe('more flag values', () => {
+  it('reads whole numbers within a range, quoting what was refused', () => {
+    expect(integerValue('agents', '3', 1, 64)).toBe(3);
+    for (const bad of ['0', '65', 'abc', '1.5', '', '2x']) {
+      expect(() => integerValue('agents', bad, 1, 64)).toThrow(`--agents must be a whole number from 1 to 64, got '${bad}'`);
+    }
+  });
+
+  it('checks --name by the rules of Mesos task ids', () => {
+    expect(taskNameValue('name', 'build-1.2_x')).toBe('build-1.2_x');
+    for (const bad of ['', '.', '..', 'a/b', 'a\\b', 'tab\there', 'x'.repeat(256)]) {
+      expect(() => taskNameValue('name', bad)).toThrow(/^--name is also the task id: 1-255 characters, no '\/', '\\' or control characters, not '\.' or '\.\.'; got '/);
+    }
+  });
+
+  it('refuses an empty command, or one that cannot be split without a shell', () => {
+    expect(commandValue('command', 'echo "a b"', false)).toBe('echo "a b"');
+    expect(commandValue('command', 'echo "a', true)).toBe('echo "a');
+    expect(() => commandValue('command', '  ', true)).toThrow("--command must not be empty, got '  '");
+    expect(() => commandValue('command', 'echo "a', false)).toThrow(/--command: unterminated double quote/);
+  });
+
+  it('allows GPU_RESOURCES and the always-on capabilities, and nothing else', () => {
+    expect(capabilitiesValue('framework-capabilities', 'GPU_RESOURCES, TASK_KILLING_STATE,GPU_RESOURCES', ['TASK_KILLING_STATE']))
+      .toEqual(['GPU_RESOURCES', 'TASK_KILLING_STATE']);
+    expect(() => capabilitiesValue('framework-capabilities', 'MULTI_ROLE', ['TASK_KILLING_STATE']))
+      .toThrow("--framework-capabilities: 'MULTI_ROLE' is not a capability that can be added; allowed: GPU_RESOURCES (always on: TASK_KILLING_STATE)");
+    expect(() => capabilitiesValue('framework-capabilities', ',', [])).toThrow(/comma-separated list.*got ','/);
+  });
+
+  it('reads file:// values from the file, and says which file could not be read', () => {
+    const read = (file: string) => {
+      if (file === '/etc/env.json') return '{"A":"1"}';
+      throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+    };
+    expect(readFileFlag('env', '{"A":"2"}', read)).toBe('{"A":"2"}');
+    expect(readFileFlag('env', 'file:///etc/env.json', read)).toBe('{"A":"1"}');
+    expect(() => readFileFlag('env', 'file:///missing', read)).toThrow("--env: cannot read '/missing' (ENOENT)");
+  });
+
+  it('checks master addresses and names the variable a value came from', () => {
+    expect(masterValue('master', '10.0.0.5:5050')).toBe('10.0.0.5:5050');
+    expect(() => masterValue('master', 'zk://h:2181/mesos')).toThrow(/^--master: ZooKeeper master detection is not supported/);
+    expect(() => masterValue('master', 'ftp://h', 'MESOSCLOUD_MASTER')).toThrow(/^MESOSCLOUD_MASTER \(the default of --master\): unsupported scheme/);
+    expect(() => clusterNameValue('cluster', 'Bad', 'MESOSCLOUD_CLUSTER')).toThrow(/^MESOSCLOUD_CLUSTER \(the default of --cluster\): cluster name must be/);
   });
 });

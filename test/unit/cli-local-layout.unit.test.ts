@@ -1,4 +1,4 @@
-import { agentArgs, agentPortRange, agentResources, localLayout, masterArgs } from '../../infra/providers/local-layout';
+import { agentArgs, agentPortRange, agentResources, chooseTaskPorts, localLayout, masterArgs, namesPorts, TASK_PORTS } from '../../infra/providers/local-layout';
 import { Resources } from '../../cluster/protocol/resources';
 
 describe('local cluster layout', () => {
@@ -34,5 +34,25 @@ describe('local cluster layout', () => {
     expect(agentArgs({ masterPort: 6050, port: 6051, workDir: '/w/a', resources: 'cpus:1' })).toEqual([
       'agent', '--master', '127.0.0.1:6050', '--ip', '127.0.0.1', '--port', '6051', '--work_dir', '/w/a', '--resources', 'cpus:1',
     ]);
+  });
+
+  it("gives a second cluster on the machine task ports of its own, below Linux's ephemeral range", () => {
+    expect(chooseTaskPorts([])).toEqual(TASK_PORTS);
+    expect(chooseTaskPorts([TASK_PORTS])).toEqual({ begin: 30000, end: 30999 });
+    expect(chooseTaskPorts([TASK_PORTS, { begin: 30000, end: 30999 }])).toEqual({ begin: 29000, end: 29999 });
+    expect(chooseTaskPorts([{ begin: 30500, end: 30600 }])).toEqual(TASK_PORTS);
+    expect(chooseTaskPorts([{ begin: 20000, end: 32000 }])).toBeUndefined();
+  });
+
+  it("splits a cluster's own range between its agents", () => {
+    const range = { begin: 30000, end: 30999 };
+    expect([agentPortRange(0, 2, range), agentPortRange(1, 2, range)]).toEqual(['ports:[30000-30499]', 'ports:[30500-30999]']);
+    expect(agentResources('cpus:1', 0, 1, range)).toBe('cpus:1;ports:[30000-30999]');
+  });
+
+  it('tells whether resource text names ports itself', () => {
+    expect(namesPorts('cpus:1;ports:[1-2]')).toBe(true);
+    expect(namesPorts('ports(dev):[1-2]')).toBe(true);
+    expect(namesPorts('cpus:1;mem:64')).toBe(false);
   });
 });

@@ -36,6 +36,14 @@ describe('ClusterRegistry', () => {
     expect(() => registry.read('dev')).toThrow(/master\.pid' must be a number/);
     fs.writeFileSync(registry.recordPath('dev'), '{');
     expect(() => registry.read('dev')).toThrow(/not valid JSON/);
+    fs.writeFileSync(registry.recordPath('dev'), JSON.stringify({ ...record, taskPorts: { begin: '1' } }));
+    expect(() => registry.read('dev')).toThrow(/taskPorts' must be \{begin, end\} numbers/);
+  });
+
+  it("keeps a cluster's task port range", () => {
+    const registry = new ClusterRegistry(dir);
+    registry.write({ ...record, taskPorts: { begin: 30000, end: 30999 } });
+    expect(registry.read('dev')?.taskPorts).toEqual({ begin: 30000, end: 30999 });
   });
 
   it('follows oclif: MESOSCLOUD_DATA_DIR, then XDG_DATA_HOME, then ~/.local/share', () => {

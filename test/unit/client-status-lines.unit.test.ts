@@ -24,4 +24,18 @@ describe('mesos-execute lines', () => {
     for (const s of ['TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_ERROR', 'TASK_DROPPED'] as const) expect(exitCodeFor(s)).toBe(1);
     expect(exitCodeFor(undefined)).toBe(1);
   });
+
+  it("prints a Mesos master's check status and resource limitation as mesos-execute does", () => {
+    const status = {
+      task_id: { value: 't' }, state: 'TASK_FAILED' as const, healthy: false,
+      check_status: { type: 'COMMAND', command: { exit_code: 1 } },
+      limitation: { resources: [{ name: 'mem', type: 'SCALAR' as const, scalar: { value: 32 } }] },
+    };
+    expect(statusUpdateLines(status)).toEqual([
+      "Received status update TASK_FAILED for task 't'",
+      '  healthy?: 0',
+      '  check status: {"type":"COMMAND","command":{"exit_code":1}}',
+      '  resource limit violation: mem:32',
+    ]);
+  });
 });

@@ -37,11 +37,19 @@ describe('frameworkRoles', () => {
 });
 
 describe('stateForFramework', () => {
+  const plain = { partitionAware: false, killingAware: false };
+  const aware = { partitionAware: true, killingAware: true };
+
   test('frameworks that are not partition-aware hear TASK_LOST for the newer states', () => {
-    expect(stateForFramework('TASK_UNREACHABLE', false)).toBe('TASK_LOST');
-    expect(stateForFramework('TASK_GONE', false)).toBe('TASK_LOST');
-    expect(stateForFramework('TASK_UNREACHABLE', true)).toBe('TASK_UNREACHABLE');
-    expect(stateForFramework('TASK_RUNNING', false)).toBe('TASK_RUNNING');
+    expect(stateForFramework('TASK_UNREACHABLE', plain)).toBe('TASK_LOST');
+    expect(stateForFramework('TASK_GONE', plain)).toBe('TASK_LOST');
+    expect(stateForFramework('TASK_UNREACHABLE', aware)).toBe('TASK_UNREACHABLE');
+    expect(stateForFramework('TASK_RUNNING', plain)).toBe('TASK_RUNNING');
+  });
+
+  test('frameworks without TASK_KILLING_STATE see a task being killed as running', () => {
+    expect(stateForFramework('TASK_KILLING', plain)).toBe('TASK_RUNNING');
+    expect(stateForFramework('TASK_KILLING', aware)).toBe('TASK_KILLING');
   });
 });
 

@@ -1,0 +1,115 @@
+/**
+ * oclif's own parse failures, reworded so they say what was wrong, what was received and what is
+ * allowed, in the same voice as every other error. oclif does not export its parser error classes,
+ * so they are told apart by their shape (fields and message patterns of @oclif/core 4.13.3).
+ */
+
+export interface ParseErrorContext {
+  /** "mesoscloud exec" */
+  command: string;
+  /** Long names of the command's flags, without dashes. */
+  flags: string[];
+  /** Their other spellings (e.g. Mesos's kill_after for kill-after). */
+  aliases?: string[];
+}
+
+export interface ReworkedError {
+  code: 'BAD_FLAG' | 'UNKNOWN_FLAG' | 'MISSING_FLAG' | 'UNEXPECTED_ARGUMENT';
+  message: string;
+  suggestions: string[];
+}
+
+const SEE_HELP = /\s*See more help with --help\s*$/;
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+export function reworkParseError(err: Error & { flags?: unknown; args?: unknown }, ctx: ParseErrorContext): ReworkedError | undefined {
+  const text = err.message.replace(ANSI, '');
+  const help = `see every flag with: ${ctx.command} --help`;
+
+  // A flag's own parse function failed; oclif wraps the message as "Parsing --x \n\t<message>".
+  const wrapped = /^Parsing --(\S+) \n\t([\s\S]*?)(?:\nSee more help with --help)?$/.exec(text);
+  if (wrapped) {
+    const [, flag, inner] = wrapped;
+    // Our own flag errors already name the flag (or the variable the value came from).
+    const named = (err as { code?: string }).code === 'BAD_FLAG' || inner.startsWith(`--${flag}`);
+    return { code: 'BAD_FLAG', message: named ? inner : `--${flag}: ${inner}`, suggestions: [help] };
+  }
+
+  if (Array.isArray(err.flags) && /^Nonexistent flags?:/.test(text)) {
+    const unknown = (err.flags as string[]).map(String);
+    const suggestions = unknown.flatMap((f) => {
+      const near = closestFlag(f.replace(/^-+/, '').split('=')[0], [...ctx.flags, ...(ctx.aliases ?? [])]);
+      return near ? [`did you mean --${near}?`] : [];
+    });
+    const list = unknown.join(', ');
+    return {
+      code: 'UNKNOWN_FLAG',
+      message: `${ctx.command} has no flag ${list}; its flags are ${ctx.flags.map((f) => `--${f}`).join(', ')}`,
+      suggestions: [...suggestions, help],
+    };
+  }
+
+  if (Array.isArray(err.args) && /^Unexpected arguments?:/.test(text)) {
+    const args = (err.args as unknown[]).map((a) => `'${String(a)}'`).join(', ');
+    return {
+      code: 'UNEXPECTED_ARGUMENT',
+      message: `${ctx.command} takes flags only, got the extra argument(s) ${args}`,
+      suggestions: ['quote a value that holds spaces, e.g. --command "echo hello world"', help],
+    };
+  }
+
+  const missing = [...text.matchAll(/Missing required flag (\S+)/g)].map((m) => `--${m[1]}`);
+  if (missing.length > 0) {
+    return {
+      code: 'MISSING_FLAG',
+      message: `${ctx.command} needs ${missing.join(' and ')}, and ${missing.length === 1 ? 'it was' : 'they were'} not given`,
+      suggestions: [help],
+    };
+  }
+
+  const option = /^Expected --(\S+?)=([\s\S]*) to be one of: (.*?)(?:\n|$)/.exec(text);
+  if (option) {
+    const [, flag, got, allowed] = option;
+    return { code: 'BAD_FLAG', message: `--${flag} must be one of ${allowed}, got '${got}'`, suggestions: [help] };
+  }
+
+  const expects = /^Flag --(\S+) expects (a value|one of these values: .*)$/.exec(text.replace(SEE_HELP, ''));
+  if (expects) {
+    return { code: 'BAD_FLAG', message: `--${expects[1]} needs a value after it (${expects[2].replace(/^a value$/, 'none was given')})`, suggestions: [help] };
+  }
+
+  const twice = /^Flag --(\S+) can only be specified once/.exec(text);
+  if (twice) return { code: 'BAD_FLAG', message: `--${twice[1]} was given more than once; give it once`, suggestions: [help] };
+
+  return undefined;
+}
+
+/**
+ * The known flag nearest to `name` (dashes and underscores alike), if it is close enough to be a
+ * typo. On a tie the earlier one wins, so list primary names before aliases.
+ */
+export function closestFlag(name: string, known: string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/_/g, '-');
+  const target = norm(name);
+  let best: { flag: string; distance: number } | undefined;
+  for (const flag of known) {
+    const distance = editDistance(target, norm(flag));
+    if (!best || distance < best.distance) best = { flag, distance };
+  }
+  if (!best) return undefined;
+  const limit = Math.max(1, Math.floor(target.length / 3));
+  return best.distance <= limit ? best.flag : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}

@@ -1,0 +1,136 @@
+/**
+ * The built CLI's help and errors, as an operator meets them: every mistake says what was wrong,
+ * what was received and what is allowed, exits with the documented code, and never shows a stack
+ * trace. No daemon is started here; "master down" is a free port nobody listens on.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { freePort } from '../../infra/providers/ports';
+import { ensureBuilt, hasStackTrace, runCli, type CliResult } from './run-cli';
+
+let dataHome: string;
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(args, { dataHome, env, timeoutMs: 30_000 });
+}
+
+beforeAll(() => {
+  ensureBuilt();
+  dataHome = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-usage-'));
+}, 180_000);
+
+afterAll(() => {
+  if (dataHome) fs.rmSync(dataHome, { recursive: true, force: true });
+});
+
+/** Asserts a usage error: exit 2, the code, every expected fragment on stderr, no stack trace. */
+function expectUsageError(r: CliResult, code: string, ...fragments: (string | RegExp)[]): void {
+  expect({ exit: r.code, stdout: r.stdout }).toEqual({ exit: 2, stdout: '' });
+  expect(hasStackTrace(r.stderr)).toBe(false);
+  const text = r.stderr.replace(/\n\s*›\s*/g, ' ').replace(/\s+/g, ' ');
+  expect(text).toContain(`Code: ${code}`);
+  for (const f of fragments) expect(text).toMatch(typeof f === 'string' ? new RegExp(f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : f);
+}
+
+describe('help', () => {
+  it.each(['launch', 'exec', 'status', 'destroy', 'master', 'agent'])('%s --help describes the command and exits 0', async (command) => {
+    const r = await cli([command, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`$ mesoscloud ${command}`);
+    expect(r.stdout).not.toContain('\\`');
+    if (['launch', 'exec', 'status', 'destroy'].includes(command)) expect(r.stdout).toMatch(/Exit codes: 0 done; 1 failed/);
+  });
+});
+
+describe('flag errors', () => {
+  it.each<[string[], string, (string | RegExp)[]]>([
+    [['exec', '--name', 'x', '--command', 'true', '--resources', 'cpus=1'], 'BAD_FLAG', ['--resources must be resources like', "got 'cpus=1'"]],
+    [['exec', '--name', 'x', '--command', 'true', '--env', '{bad'], 'BAD_FLAG', ['--env must be a JSON object', "got '{bad'"]],
+    [['exec', '--name', 'x', '--command', 'true', '--env', 'file:///no/such/file'], 'BAD_FLAG', ["--env: cannot read '/no/such/file' (ENOENT)"]],
+    [['exec', '--name', 'x', '--command', 'true', '--kill-after', 'soon'], 'BAD_FLAG', ["invalid duration 'soon'", 'e.g. 5secs']],
+    [['exec', '--name', 'x', '--command', 'true', '--kill_after', 'soon'], 'BAD_FLAG', ['--kill-after', "invalid duration 'soon'"]],
+    [['exec', '--name', 'a/b', '--command', 'true'], 'BAD_FLAG', ['--name is also the task id', "got 'a/b'"]],
+    [['exec', '--name', 'x', '--command', 'echo "open', '--no-shell'], 'BAD_FLAG', ['--command: unterminated double quote']],
+    [['exec', '--name', 'x', '--command', ' '], 'BAD_FLAG', ['--command must not be empty']],
+    [['exec', '--name', 'x', '--command', 'true', '--checkpoint=maybe'], 'BAD_FLAG', ["--checkpoint is a switch", "got 'maybe'"]],
+    [['exec', '--name', 'x', '--command', 'true', '--framework_capabilities', 'MAGIC'], 'BAD_FLAG', ["'MAGIC' is not a capability", 'allowed: GPU_RESOURCES']],
+    [['launch', '--agents', '0'], 'BAD_FLAG', ["--agents must be a whole number from 1 to 64, got '0'"]],
+    [['launch', '--agents', 'abc'], 'BAD_FLAG', ["--agents must be a whole number from 1 to 64, got 'abc'"]],
+    [['launch', '--master-port', '99999'], 'BAD_FLAG', ["--master-port must be a whole number from 1 to 65535, got '99999'"]],
+    [['launch', '--provider', 'gcp'], 'BAD_FLAG', ["--provider must be one of local, ssh, aws, got 'gcp'"]],
+    [['launch', '--cluster', 'Prod'], 'BAD_FLAG', ["--cluster: cluster name must be", "got 'Prod'"]],
+    [['exec', '--name', 'x', '--command', 'true', '--kil-after', '1s'], 'UNKNOWN_FLAG', ['mesoscloud exec has no flag --kil-after', 'did you mean --kill-after?']],
+    [['exec', '--command', 'true'], 'MISSING_FLAG', ['mesoscloud exec needs --name']],
+    [['exec'], 'MISSING_FLAG', [/needs --(command|name) and --(name|command)/]],
+    [['exec', '--name', 'x', '--command', 'echo', 'hello'], 'UNEXPECTED_ARGUMENT', ["got the extra argument(s) 'hello'", 'quote a value that holds spaces']],
+    [['status', '--master', 'zk://10.0.0.5:2181/mesos'], 'BAD_FLAG', ['--master: ZooKeeper master detection is not supported yet']],
+  ])('mesoscloud %j fails with exit 2 and says what was wrong', async (args, code, fragments) => {
+    expectUsageError(await cli(args), code, ...fragments);
+  });
+
+  it('names the environment variable when a bad value came from it', async () => {
+    expectUsageError(await cli(['status'], { MESOSCLOUD_CLUSTER: 'Bad_Name' }), 'BAD_FLAG', 'MESOSCLOUD_CLUSTER (the default of --cluster)', "got 'Bad_Name'");
+  });
+
+  it('--json turns an error into one JSON object with the code, the message and the exit code', async () => {
+    const r = await cli(['launch', '--agents', '0', '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: {
+        code: 'BAD_FLAG',
+        message: "--agents must be a whole number from 1 to 64, got '0'",
+        suggestions: ['see every flag with: mesoscloud launch --help'],
+        exit_code: 2,
+      },
+    });
+  });
+});
+
+describe('without a cluster', () => {
+  it.each([['status'], ['exec', '--name', 'x', '--command', 'true']])('mesoscloud %j says no cluster is recorded and how to start one', async (...args) => {
+    expectUsageError(await cli(args), 'NO_CLUSTER', "no cluster named 'local' is recorded", 'mesoscloud launch', '--master host:port');
+  });
+
+  it('MESOSCLOUD_CLUSTER picks the cluster, and the hint keeps the name', async () => {
+    expectUsageError(await cli(['status'], { MESOSCLOUD_CLUSTER: 'dev' }), 'NO_CLUSTER', "no cluster named 'dev'", 'mesoscloud launch --cluster dev');
+  });
+
+  it('destroy is harmless and says there was nothing to destroy', async () => {
+    const r = await cli(['destroy']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("No cluster named 'local'");
+    const j = await cli(['destroy', '--json']);
+    expect(JSON.parse(j.stdout)).toEqual({ cluster: 'local', found: false, stopped: [] });
+  });
+
+  it('a master nobody runs is unreachable (exit 1), with hints about --master', async () => {
+    const port = await freePort();
+    const r = await cli(['status', '--master', `127.0.0.1:${port}`]);
+    expect(r.code).toBe(1);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+    expect(r.stderr).toContain(`cannot reach http://127.0.0.1:${port}: connection refused`);
+    expect(r.stderr).toContain('MASTER_UNREACHABLE');
+    expect(r.stderr).toContain('--master');
+  });
+
+  it('a recorded cluster whose master stopped: exec fails (exit 1) pointing at launch, the master log and destroy', async () => {
+    const port = await freePort();
+    const dir = path.join(dataHome, 'mesoscloud', 'clusters', 'ghost');
+    fs.mkdirSync(dir, { recursive: true });
+    const logPath = path.join(dir, 'logs', 'master.log');
+    fs.writeFileSync(path.join(dir, 'cluster.json'), JSON.stringify({
+      name: 'ghost', provider: 'local', masterUrl: `http://127.0.0.1:${port}`, createdAt: new Date().toISOString(),
+      master: { pid: 0, port, workDir: path.join(dir, 'master'), logPath }, agents: [],
+    }));
+    const r = await cli(['exec', '--cluster', 'ghost', '--name', 'x', '--command', 'true', '--json']);
+    expect(r.code).toBe(1);
+    const { error } = JSON.parse(r.stdout);
+    expect(error).toMatchObject({ code: 'MASTER_UNREACHABLE', exit_code: 1 });
+    expect(error.message).toContain(`cannot reach http://127.0.0.1:${port}`);
+    expect(error.suggestions.join('\n')).toContain('mesoscloud launch --cluster ghost');
+    expect(error.suggestions.join('\n')).toContain(logPath);
+    expect(error.suggestions.join('\n')).toContain('mesoscloud destroy --cluster ghost');
+    expect((await cli(['destroy', '--cluster', 'ghost'])).code).toBe(0);
+  });
+});

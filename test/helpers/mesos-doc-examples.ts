@@ -1,0 +1,213 @@
+/**
+ * The answers Mesos documents, as shapes for json-shape.ts: the same field names and nesting, with
+ * placeholder values of the documented JSON types. Sources, in apache/mesos:
+ *  - docs/scheduler-http-api.md, events (SUBSCRIBED, OFFERS, RESCIND, UPDATE, FAILURE, HEARTBEAT);
+ *    where that document and include/mesos/v1/scheduler/scheduler.proto disagree (OFFERS without the
+ *    inner `offers`, ERROR without `error`, `bytes` for `data`), the proto wins, as the master follows it;
+ *  - docs/operator-http-api.md, the GET_* response examples;
+ *  - docs/endpoints/master/state.md for the top of /state, and the writers of /state in
+ *    src/master/readonly_handler.cpp and src/common/http.cpp for its agents, frameworks and tasks.
+ */
+
+const id = { value: '' };
+const time = { nanoseconds: 0 };
+const scalarResource = { name: '', role: '', scalar: { value: 0 }, type: '' };
+const rangesResource = { name: '', ranges: { range: [{ begin: 0, end: 0 }] }, role: '', type: '' };
+const resources = [scalarResource, rangesResource];
+
+// ---- scheduler events ----
+
+export const SUBSCRIBED_EVENT = { type: '', subscribed: { framework_id: id, heartbeat_interval_seconds: 0 } };
+
+export const OFFERS_EVENT = {
+  type: '',
+  offers: {
+    offers: [{
+      allocation_info: { role: '' },
+      id,
+      framework_id: id,
+      agent_id: id,
+      hostname: '',
+      resources: [{ allocation_info: { role: '' }, name: '', type: '', scalar: { value: 0 }, role: '' }],
+      attributes: [{ name: '', type: '', text: { value: '' } }],
+      executor_ids: [],
+    }],
+  },
+};
+
+export const RESCIND_EVENT = { type: '', rescind: { offer_id: id } };
+
+export const UPDATE_EVENT = { type: '', update: { status: { task_id: id, state: '', source: '', uuid: '' } } };
+
+export const MESSAGE_EVENT = { type: '', message: { agent_id: id, executor_id: id, data: '' } };
+
+export const FAILURE_EVENT = { type: '', failure: { agent_id: id } };
+
+export const ERROR_EVENT = { type: '', error: { message: '' } };
+
+export const HEARTBEAT_EVENT = { type: '' };
+
+// ---- operator API (POST /api/v1) ----
+
+const agent = {
+  active: true,
+  agent_info: { hostname: '', id, port: 0, resources },
+  pid: '',
+  registered_time: time,
+  total_resources: resources,
+  version: '',
+};
+
+const framework = {
+  active: true,
+  connected: true,
+  framework_info: { checkpoint: false, failover_timeout: 0, hostname: '', id, name: '', principal: '', role: '', user: '' },
+  registered_time: time,
+  reregistered_time: time,
+};
+
+const executor = {
+  agent_id: id,
+  executor_info: { command: { shell: true, value: '' }, executor_id: id, framework_id: id },
+};
+
+const status = {
+  agent_id: id,
+  container_status: { network_infos: [{ ip_addresses: [{ ip_address: '' }] }] },
+  executor_id: id,
+  source: '',
+  state: '',
+  task_id: id,
+  timestamp: 0,
+  uuid: '',
+};
+
+const task = {
+  agent_id: id,
+  executor_id: id,
+  framework_id: id,
+  name: '',
+  resources,
+  state: '',
+  status_update_state: '',
+  status_update_uuid: '',
+  statuses: [status],
+  task_id: id,
+};
+
+export const OPERATOR_RESPONSES: Record<string, unknown> = {
+  GET_HEALTH: { type: '', get_health: { healthy: true } },
+  GET_FLAGS: { type: '', get_flags: { flags: [{ name: '', value: '' }] } },
+  GET_VERSION: { type: '', get_version: { version_info: { version: '', build_date: '', build_time: 0, build_user: '' } } },
+  GET_STATE: {
+    type: '',
+    get_state: {
+      get_agents: { agents: [agent] },
+      get_executors: { executors: [executor] },
+      get_frameworks: { frameworks: [framework] },
+      get_tasks: { completed_tasks: [task] },
+    },
+  },
+  GET_AGENTS: { type: '', get_agents: { agents: [agent] } },
+  GET_FRAMEWORKS: { type: '', get_frameworks: { frameworks: [framework] } },
+  GET_EXECUTORS: { type: '', get_executors: { executors: [executor] } },
+  GET_TASKS: { type: '', get_tasks: { tasks: [task] } },
+  GET_MASTER: {
+    type: '',
+    get_master: {
+      master_info: { address: { hostname: '', ip: '', port: 0 }, hostname: '', id: '', ip: 0, pid: '', port: 0, version: '' },
+    },
+  },
+};
+
+/** Values GET_FLAGS shows for the flags this master shares with Mesos, at Mesos's defaults. */
+export const DOCUMENTED_DEFAULT_FLAGS: Record<string, string> = {
+  agent_ping_timeout: '15secs',
+  allocation_interval: '1secs',
+  max_agent_ping_timeouts: '5',
+  max_completed_frameworks: '50',
+  max_completed_tasks_per_framework: '1000',
+};
+
+// ---- GET /state ----
+
+const legacyResources = { cpus: 0, gpus: 0, mem: 0, disk: 0 };
+
+export const STATE = {
+  version: '',
+  build_date: '',
+  build_time: 0,
+  build_user: '',
+  start_time: 0,
+  elected_time: 0,
+  id: '',
+  pid: '',
+  hostname: '',
+  activated_slaves: 0,
+  deactivated_slaves: 0,
+  cluster: '',
+  leader: '',
+  flags: { allocation_interval: '', port: '', max_completed_frameworks: '', max_completed_tasks_per_framework: '' },
+  slaves: [],
+  frameworks: [],
+  completed_frameworks: [],
+  orphan_tasks: [],
+  unregistered_frameworks: [],
+};
+
+export const STATE_SLAVE = {
+  id: '',
+  hostname: '',
+  port: 0,
+  attributes: {},
+  pid: '',
+  registered_time: 0,
+  resources: legacyResources,
+  used_resources: legacyResources,
+  offered_resources: legacyResources,
+  reserved_resources: {},
+  unreserved_resources: legacyResources,
+  active: true,
+  deactivated: false,
+  version: '',
+  capabilities: [],
+};
+
+export const STATE_TASK = {
+  id: '',
+  name: '',
+  framework_id: '',
+  executor_id: '',
+  slave_id: '',
+  state: '',
+  resources: legacyResources,
+  role: '',
+  statuses: [{ state: '', timestamp: 0 }],
+};
+
+export const STATE_FRAMEWORK = {
+  id: '',
+  name: '',
+  used_resources: legacyResources,
+  offered_resources: legacyResources,
+  capabilities: [],
+  hostname: '',
+  webui_url: '',
+  active: true,
+  connected: true,
+  recovered: false,
+  user: '',
+  failover_timeout: 0,
+  checkpoint: false,
+  registered_time: 0,
+  unregistered_time: 0,
+  principal: '',
+  resources: legacyResources,
+  role: '',
+  tasks: [STATE_TASK],
+  unreachable_tasks: [],
+  completed_tasks: [],
+  offers: [],
+  executors: [{ executor_id: '', name: '', framework_id: '', command: { argv: [], uris: [] }, resources: legacyResources, slave_id: '' }],
+  offer_constraints: {},
+};
