@@ -68,7 +68,8 @@ export abstract class ParsedCommand<T extends typeof Command> extends Command {
     }, argv);
     this.flags = flags as FlagsOf<T>;
     this.args = args as ArgsOf<T>;
-    for (const [name, meta] of Object.entries(metadata.flags)) if (!meta.setFromDefault) this.given.add(name);
+    // oclif's metadata lists only the flags that took their default.
+    for (const name of Object.keys(flags)) if (!metadata.flags[name]?.setFromDefault) this.given.add(name);
   }
 
   private flagDefinitions(): FlagDefinitions {

@@ -60,6 +60,8 @@ export function toCliError(err: unknown, context: ErrorContext = {}): Errors.CLI
     case 'MASTER_REJECTED':
       // The master's own words, verbatim: they name the field that was wrong.
       return cli(e.message, 'MASTER_REJECTED', [], EXIT.failure);
+    case 'INTERRUPTED':
+      return cli(e.message, 'INTERRUPTED', e.suggestions ?? [], EXIT.interrupted);
     case 'UNREACHABLE':
       return cli(e.message, 'MASTER_UNREACHABLE', unreachableHints(cluster, context.master), EXIT.failure);
     case undefined:

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand, integerFlag } from '../base-command';
-import { EXIT_CODES_HELP } from '../errors';
+import { EXIT, EXIT_CODES_HELP } from '../errors';
 import { resourcesValue } from '../flag-values';
 
 export const PROVIDERS = ['local', 'ssh', 'aws'] as const;
@@ -26,7 +26,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
     'agents as background processes on this machine. They keep running after this command returns; stop ' +
     'them with `mesoscloud destroy`. Launching a cluster that is already running changes nothing. Progress ' +
     'goes to stderr as plain lines, the summary to stdout. If a daemon fails to start, everything started ' +
-    'so far is stopped and the logs are kept.\n\n' +
+    'so far is stopped and the logs are kept; so is it on Ctrl-C.\n\n' +
     EXIT_CODES_HELP;
 
   static examples = [
@@ -54,13 +54,18 @@ export default class Launch extends BaseCommand<typeof Launch> {
       });
     }
     const { launchLocal } = await import('../../infra/providers/local');
+    // First Ctrl-C: stop what was started, then exit 130. A second one leaves at once.
+    const interrupt = new AbortController();
+    const onSigint = () => (interrupt.signal.aborted ? process.exit(EXIT.interrupted) : interrupt.abort());
+    process.on('SIGINT', onSigint);
     const result = await launchLocal(this.registry, {
       name: this.clusterName,
       agents: flags.agents,
       masterPort: flags['master-port'],
       agentResources: flags['agent-resources'],
       progress: (line) => this.logToStderr(line),
-    });
+      signal: interrupt.signal,
+    }).finally(() => process.off('SIGINT', onSigint));
     const { record } = result;
     const clusterDir = this.registry.clusterDir(record.name);
     const logsDir = path.dirname(record.master.logPath);

@@ -189,6 +189,10 @@ export class ExecSession {
     this.result.statuses.push(status);
     this.result.state = status.state;
     if (status.agent_id) this.result.agentId = status.agent_id.value;
+    if (status.state === 'TASK_UNREACHABLE') {
+      // Not an end under PARTITION_AWARE: the agent may come back, so mesos-execute keeps waiting too.
+      this.opts.note('The task\'s agent is unreachable; waiting for it to come back or be marked gone (Ctrl-C kills the task)');
+    }
     if (status.state === 'TASK_RUNNING' && this.opts.killAfterMs !== undefined && !this.killTimer) {
       this.killTimer = setTimeout(() => this.killTask(), this.opts.killAfterMs);
     }

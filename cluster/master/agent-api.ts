@@ -9,6 +9,7 @@ import { apiError } from '../protocol/errors';
 import { validateAgentCall } from '../protocol/validate';
 import { parseRegistration } from './agents';
 import type { MasterCore } from './core';
+import { openCorked } from './channels';
 import { checkAccept, checkContentType, headerValue } from './negotiation';
 
 export { AGENT_CHANNEL_PATH };
@@ -26,8 +27,7 @@ export function agentApiHandler(core: MasterCore): Handler {
       const parsed = parseRegistration(call.register);
       if (!parsed.ok) throw apiError('INVALID_AGENT_CALL', parsed.message);
       const newStreamId = randomUUID();
-      const stream = new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId });
-      core.agents.register(parsed.value, stream, newStreamId);
+      openCorked(req.res, () => core.agents.register(parsed.value, new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }), newStreamId));
       return undefined;
     }
 

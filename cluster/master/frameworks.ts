@@ -88,6 +88,8 @@ export class FrameworkManager {
         master_info: this.core.masterInfo,
       },
     });
+    // As Mesos's heartbeater does, the first HEARTBEAT goes out at once, then one per interval.
+    stream.write({ type: 'HEARTBEAT' });
     framework.heartbeatTimer = setInterval(() => sendToFramework(framework, { type: 'HEARTBEAT' }), opts.heartbeatIntervalSeconds * 1000);
     framework.heartbeatTimer.unref();
     this.core.registry.touch();

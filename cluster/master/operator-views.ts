@@ -1,7 +1,8 @@
 /** v1 operator API shapes (include/mesos/v1/master/master.proto Response.*) built from the registry. */
-import type { CommandInfo, ExecutorInfo, FrameworkInfo, Offer, Resource, Task, TimeInfo } from '../protocol/types';
+import type { ExecutorInfo, FrameworkInfo, Offer, Resource, Task, TimeInfo } from '../protocol/types';
 import type { MasterCore } from './core';
 import type { AgentRecord, FrameworkRecord, TaskRecord } from './registry';
+import { agentViews } from './agent-views';
 import { amount, computeUsage, type Usage } from './usage';
 import { v1Resources, withUnreservedRole } from './v1-resources';
 import { buildInfo, MASTER_VERSION } from './version';
@@ -51,18 +52,15 @@ export interface AgentV1 {
  * deactivation (DEACTIVATE_AGENT, draining), which this master does not offer, so it is always false.
  */
 export function agentToV1(agent: AgentRecord, usage: Usage): AgentV1 {
+  const views = agentViews(agent);
   const out: AgentV1 = {
-    agent_info: {
-      ...agent.info,
-      port: agent.info.port ?? agent.port,
-      resources: withUnreservedRole(agent.info.resources ?? []),
-    },
+    agent_info: views.agentInfoV1,
     active: agent.connection === 'connected',
     deactivated: false,
     version: agent.version,
     pid: agentPid(agent),
     registered_time: timeInfo(agent.registeredTime),
-    total_resources: v1Resources(agent.total),
+    total_resources: views.totalV1,
     allocated_resources: v1Resources(amount(usage.usedByAgent, agent.id)),
     offered_resources: v1Resources(amount(usage.offeredByAgent, agent.id)),
     capabilities: [],
@@ -153,7 +151,7 @@ export function getExecutors(core: MasterCore) {
 /** CommandInfo.shell defaults to true in mesos.proto, and Mesos writes defaults out. */
 function executorInfoToV1(info: ExecutorInfo): ExecutorInfo {
   const out: ExecutorInfo = { ...info };
-  if (info.command) out.command = { ...info.command, shell: info.command.shell ?? true } satisfies CommandInfo;
+  if (info.command) out.command = { ...info.command, shell: info.command.shell ?? true };
   if (info.resources) out.resources = withUnreservedRole(info.resources);
   return out;
 }

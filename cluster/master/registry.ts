@@ -6,7 +6,7 @@
 import type { RecordIOStream } from '../http/server';
 import type { Resources } from '../protocol/resources';
 import type {
-  AgentInfo, ExecutorInfo, FrameworkInfo, Resource, TaskInfo, TaskState, TaskStatus,
+  AgentInfo, ExecutorInfo, FrameworkInfo, TaskInfo, TaskState, TaskStatus,
 } from '../protocol/types';
 import { BoundedList } from './bounded-list';
 
@@ -23,7 +23,6 @@ export interface TaskRecord {
   role: string;
   /** What the task holds in the allocator, executor resources excluded. */
   resources: Resources;
-  resourcesV1: Resource[];
   info: TaskInfo;
   state: TaskState;
   /** Oldest first, bounded by MAX_STATUSES_PER_TASK; `data` is dropped to keep memory flat. */
@@ -37,6 +36,8 @@ export interface TaskRecord {
   acknowledged: Set<string>;
   /** The latest update with a uuid the agent sent (Task.status_update_state/uuid in Mesos). */
   latestUpdate?: { uuid: string; state: TaskState };
+  /** The master has told the framework something about the task since the agent's latest update. */
+  masterSpokeLast: boolean;
   /** The task's resources went back to the allocator (it reached a terminal state). */
   resourcesRecovered: boolean;
   /** A KILL arrived while the agent was away; sent again when it re-registers. */

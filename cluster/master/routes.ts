@@ -6,7 +6,7 @@ import { OPERATOR_API_PATH, operatorApiHandler } from './operator-api';
 import { SCHEDULER_API_PATH, schedulerApiHandler } from './scheduler-api';
 import { StateJsonCache } from './state-json';
 import { metricsSnapshot } from './metrics';
-import { MASTER_VERSION } from './version';
+import { buildInfo, MASTER_VERSION } from './version';
 
 /** The POST endpoints whose bodies are v1 calls in JSON. */
 export const V1_API_PATHS = [SCHEDULER_API_PATH, AGENT_CHANNEL_PATH, OPERATOR_API_PATH];
@@ -20,7 +20,7 @@ export function createMasterRouter(core: MasterCore): Router {
   router.on('GET', '/metrics/snapshot', () => ({ json: metricsSnapshot(core) }));
   for (const prefix of ['', '/master']) {
     router.on('GET', `${prefix}/health`, () => ({ status: 200 }));
-    router.on('GET', `${prefix}/version`, () => ({ json: { version: MASTER_VERSION } }));
+    router.on('GET', `${prefix}/version`, () => ({ json: { ...buildInfo(), version: MASTER_VERSION } }));
     router.on('GET', `${prefix}/state`, () => ({ text: state.text(), contentType: 'application/json' }));
     router.on('GET', `${prefix}/state.json`, () => ({ text: state.text(), contentType: 'application/json' }));
     // A standalone master always leads; clients that follow /redirect land here.

@@ -8,6 +8,7 @@ import { RecordIOStream, type Handler } from '../http/server';
 import { apiError } from '../protocol/errors';
 import { validateSchedulerCall } from '../protocol/validate';
 import type { MasterCore } from './core';
+import { openCorked } from './channels';
 import { checkAccept, checkContentType, headerValue } from './negotiation';
 import { dispatchSchedulerCall } from './scheduler-calls';
 
@@ -26,8 +27,9 @@ export function schedulerApiHandler(core: MasterCore): Handler {
       if (streamId !== undefined) throw apiError('SUBSCRIBE_WITH_STREAM_ID', `got '${streamId}'`);
       const subscribe = call.subscribe!;
       const newStreamId = randomUUID();
-      const stream = new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId });
-      core.frameworks.subscribe(subscribe.framework_info, subscribe.suppressed_roles ?? [], stream, newStreamId);
+      openCorked(req.res, () => core.frameworks.subscribe(
+        subscribe.framework_info, subscribe.suppressed_roles ?? [], new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }), newStreamId,
+      ));
       return undefined;
     }
 

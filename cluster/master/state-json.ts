@@ -3,10 +3,9 @@
  * the registry and cached per registry version, so polling it on a 10,000-agent cluster costs a string
  * copy until something changes.
  */
-import { attributesToLegacy } from '../protocol/attributes';
-import type { Resources } from '../protocol/resources';
 import type { CommandInfo, TaskStatus } from '../protocol/types';
 import type { MasterCore } from './core';
+import { agentViews } from './agent-views';
 import { masterFlags } from './flags';
 import type { OfferRecord } from './offers';
 import { agentPid } from './operator-views';
@@ -81,18 +80,19 @@ export function buildState(core: MasterCore): Json {
 }
 
 function legacyAgent(agent: AgentRecord, usage: Usage): Json {
+  const views = agentViews(agent);
   const json: Json = {
     id: agent.id,
     pid: agentPid(agent),
     hostname: agent.hostname,
     port: agent.port,
     registered_time: agent.registeredTime / 1000,
-    resources: agent.total.toLegacyJson(),
+    resources: views.legacyTotal,
     used_resources: amount(usage.usedByAgent, agent.id).toLegacyJson(),
     offered_resources: amount(usage.offeredByAgent, agent.id).toLegacyJson(),
-    reserved_resources: reservedByRole(agent.total),
-    unreserved_resources: agent.total.unreserved().toLegacyJson(),
-    attributes: attributesToLegacy(agent.info.attributes ?? []),
+    reserved_resources: views.legacyReserved,
+    unreserved_resources: views.legacyUnreserved,
+    attributes: views.legacyAttributes,
     active: agent.connection === 'connected',
     // Operator deactivation (DEACTIVATE_AGENT, draining) is not offered; a disconnected agent is only inactive.
     deactivated: false,
@@ -101,18 +101,6 @@ function legacyAgent(agent: AgentRecord, usage: Usage): Json {
   };
   if (agent.reregisteredTime !== undefined) json.reregistered_time = agent.reregisteredTime / 1000;
   return json;
-}
-
-/** { role: legacy resources } for every role the agent has resources reserved to. */
-function reservedByRole(total: Resources): Record<string, Record<string, number | string>> {
-  const roles = new Set<string>();
-  for (const resource of total.toV1()) {
-    const role = resource.reservations?.[resource.reservations.length - 1]?.role ?? resource.role;
-    if (role !== undefined && role !== '*') roles.add(role);
-  }
-  const out: Record<string, Record<string, number | string>> = {};
-  for (const role of roles) out[role] = total.reservedTo(role).toLegacyJson();
-  return out;
 }
 
 function legacyFramework(core: MasterCore, framework: FrameworkRecord, usage: Usage, executors: Json[]): Json {

@@ -39,12 +39,12 @@ export class TaskManager {
       executorId: spec.executorId ?? task.executor?.executor_id?.value,
       role: spec.role,
       resources: spec.resources,
-      resourcesV1: task.resources ?? [],
       info: task,
       state: 'TASK_STAGING',
       statuses: [],
       pendingAcks: new Map(),
       acknowledged: new Set(),
+      masterSpokeLast: false,
       resourcesRecovered: false,
       killRequested: false,
     };
@@ -79,8 +79,10 @@ export class TaskManager {
    * the same uuid can come again, after a reconnection or late behind a newer update:
    *  - already acknowledged: the agent missed the acknowledgement and gets it again; the framework
    *    hears nothing twice;
-   *  - still waiting for the scheduler: forwarded again only while it is the task's latest update
-   *    (the scheduler may have missed it), so a retry never lands after a newer state.
+   *  - still waiting for the scheduler: forwarded again while it is the task's latest update (the
+   *    scheduler may have missed it), unless the master has told the framework a newer state since
+   *    (say TASK_UNREACHABLE, then TASK_RUNNING when the agent came back): then a non-terminal retry
+   *    is stale, and the master acknowledges it rather than take the framework back in time.
    * TASK_KILLING goes only to frameworks that declared TASK_KILLING_STATE, as in Mesos; for the others
    * the master acknowledges it itself so the agent's ordered queue moves on to the terminal update.
    */
@@ -103,12 +105,20 @@ export class TaskManager {
       return;
     }
     if (uuid && task?.pendingAcks.has(uuid)) {
-      if (task.latestUpdate?.uuid === uuid) this.forward(framework, withAgent);
+      if (task.latestUpdate?.uuid !== uuid) return;
+      if (task.masterSpokeLast && !isTerminalState(status.state)) {
+        task.pendingAcks.delete(uuid);
+        task.acknowledged.add(uuid);
+        acknowledgeToAgent(agent, frameworkId, task.taskId, uuid);
+      } else {
+        this.forward(framework, withAgent);
+      }
       return;
     }
     const live = task !== undefined && framework.tasks.get(task.taskId) === task;
     if (live) {
       this.record(task, withAgent);
+      task.masterSpokeLast = false;
       if (uuid) task.latestUpdate = { uuid, state: status.state };
     }
     if (status.state === 'TASK_KILLING' && !framework.killingAware) {
@@ -169,6 +179,7 @@ export class TaskManager {
       taskId: task.taskId, agentId: task.agentId, executorId: task.executorId, state, reason, message, now: this.core.now(),
     });
     this.record(task, status);
+    task.masterSpokeLast = true;
     const framework = this.core.registry.frameworks.get(task.frameworkId);
     if (framework) this.forward(framework, status);
     if (isTerminalState(state)) this.complete(task);

@@ -16,5 +16,7 @@ export function withUnreservedRole(list: readonly Resource[]): Resource[] {
 /** `refinement`: the reader declared RESERVATION_REFINEMENT and gets the newer format, without `role: "*"`. */
 export function v1Resources(resources: Resources, opts: { allocationRole?: string; refinement?: boolean } = {}): Resource[] {
   const list = resources.toV1(opts.allocationRole);
-  return opts.refinement ? list : withUnreservedRole(list);
+  // toV1 builds fresh objects, so they can take the role in place (this runs for every offer).
+  if (!opts.refinement) for (const r of list) if (r.role === undefined && !(r.reservations?.length)) r.role = UNRESERVED;
+  return list;
 }

@@ -31,6 +31,19 @@ export interface LaunchOptions {
   progress?: (line: string) => void;
   /** How long to wait for the master and for all agents (default 30 s each). */
   timeoutMs?: number;
+  /** Aborting (e.g. on Ctrl-C) stops the launch and what it had started. */
+  signal?: AbortSignal;
+}
+
+/** What the waits share: their limit, where to report, and the operator's wish to stop. */
+interface WaitContext {
+  timeoutMs: number;
+  progress: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+function stopIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new LocalProviderError('INTERRUPTED', 'interrupted before it finished');
 }
 
 export interface LaunchResult {
@@ -105,14 +118,15 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
     ...(taskPorts ? { taskPorts } : {}),
     createdAt: new Date().toISOString(),
   };
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const wait: WaitContext = { timeoutMs: opts.timeoutMs ?? 30_000, progress, signal: opts.signal };
 
   try {
+    stopIfAborted(opts.signal);
     fs.mkdirSync(layout.masterWorkDir, { recursive: true });
     progress(`Starting master on ${LOCAL_HOST}:${opts.masterPort} (log: ${layout.masterLog})`);
     record.master.pid = startDetached(entry, masterArgs({ port: opts.masterPort, workDir: layout.masterWorkDir, cluster: opts.name }), layout.masterLog, layout.clusterDir);
     registry.write(record);
-    await waitForMaster(record, timeoutMs, progress);
+    await waitForMaster(record, wait);
 
     for (let i = 0; i < opts.agents; i++) {
       const agent: AgentRecord = {
@@ -128,14 +142,17 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
       agent.pid = startDetached(entry, agentArgs({ masterPort: opts.masterPort, port: agent.port, workDir: agent.workDir, resources: agent.resources! }), agent.logPath, layout.clusterDir);
       record.agents.push(agent);
       registry.write(record);
+      stopIfAborted(opts.signal);
     }
-    await waitForAgents(record, timeoutMs, progress);
+    await waitForAgents(record, wait);
+    // A Ctrl-C that came while the last agent registered still means "stop".
+    stopIfAborted(opts.signal);
     registry.write(record);
     return { alreadyRunning: false, record };
   } catch (err) {
     // A half-started cluster is worse than none: stop what was started before reporting, but keep
     // the logs the error message points at.
-    progress(`Launch failed; stopping what was started`);
+    progress(opts.signal?.aborted ? 'Interrupted; stopping what was started' : 'Launch failed; stopping what was started');
     const undone = await destroyLocal(registry, opts.name, progress, { keepLogs: true }).catch(() => undefined);
     throw launchFailure(err, opts.name, path.dirname(layout.masterLog), undone);
   }
@@ -149,11 +166,17 @@ function launchFailure(err: unknown, name: string, logsDir: string, undone: Dest
   const undoneText = !undone
     ? `could not stop everything it had started; see the logs in ${logsDir}`
     : `${stopped === 0 ? 'nothing it had started is left running' : `stopped the ${stopped} process(es) it had started`}; logs kept in ${logsDir}`;
-  return new LocalProviderError(code, `launch of cluster '${name}' failed: ${cause.message}\n(${undoneText})`, [
+  const what = code === 'INTERRUPTED' ? `launch of cluster '${name}' was interrupted` : `launch of cluster '${name}' failed: ${cause.message}`;
+  return new LocalProviderError(code, `${what}\n(${undoneText})`, [
     ...(cause.suggestions ?? []),
     `read the logs in ${logsDir}`,
     `remove them with: mesoscloud destroy --cluster ${name}`,
   ]);
+}
+
+/** The end of a daemon's log for an error message, without the marks oclif put before the daemon's own error lines. */
+function logTail(file: string): string {
+  return tail(file).split('\n').map((line) => line.replace(/^\s*›\s{0,3}/, '')).join('\n');
 }
 
 /** A task port range no other registered cluster on this machine uses. */
@@ -174,8 +197,8 @@ function pickTaskPorts(registry: ClusterRegistry, name: string, progress: (line:
     return TASK_PORTS;
   }
   if (range !== TASK_PORTS) {
-    const holders = taken.filter((t) => t.range.begin <= TASK_PORTS.end && TASK_PORTS.begin <= t.range.end).map((t) => `'${t.cluster}'`);
-    progress(`Tasks get ports ${range.begin}-${range.end} (${TASK_PORTS.begin}-${TASK_PORTS.end} belongs to cluster ${holders.join(', ')})`);
+    const others = taken.map((t) => `'${t.cluster}' ${t.range.begin}-${t.range.end}`).join(', ');
+    progress(`Tasks get ports ${range.begin}-${range.end} (other clusters here: ${others})`);
   }
   return range;
 }
@@ -204,15 +227,16 @@ function startDetached(entry: string, args: string[], logPath: string, cwd: stri
   }
 }
 
-async function waitForMaster(record: ClusterRecord, timeoutMs: number, progress: (line: string) => void): Promise<void> {
+async function waitForMaster(record: ClusterRecord, { timeoutMs, progress, signal }: WaitContext): Promise<void> {
   const operator = new OperatorClient(record.masterUrl, { timeoutMs: 2000 });
   const deadline = Date.now() + timeoutMs;
   const remind = reminder(progress);
   try {
     for (;;) {
+      stopIfAborted(signal);
       remind(() => `the master at ${record.masterUrl} does not answer yet`);
       if (!isOurProcess(record.master.pid, record.master.workDir)) {
-        throw new LocalProviderError('MASTER_EXITED', `the master exited during start-up; last lines of ${record.master.logPath}:\n${tail(record.master.logPath)}`);
+        throw new LocalProviderError('MASTER_EXITED', `the master exited during start-up; last lines of ${record.master.logPath}:\n${logTail(record.master.logPath)}`);
       }
       if (await operator.getHealth().catch(() => false)) return;
       if (Date.now() > deadline) {
@@ -225,13 +249,14 @@ async function waitForMaster(record: ClusterRecord, timeoutMs: number, progress:
   }
 }
 
-async function waitForAgents(record: ClusterRecord, timeoutMs: number, progress: (line: string) => void): Promise<void> {
+async function waitForAgents(record: ClusterRecord, { timeoutMs, progress, signal }: WaitContext): Promise<void> {
   const operator = new OperatorClient(record.masterUrl, { timeoutMs: 2000 });
   const deadline = Date.now() + timeoutMs;
   const remind = reminder(progress);
   let reported = -1;
   try {
     for (;;) {
+      stopIfAborted(signal);
       const registered = await operator.getAgents().then((r) => r.agents, () => [] as OperatorAgent[]);
       const byPort = new Map(registered.map((a) => [a.agent_info.port, a]));
       let count = 0;
@@ -251,7 +276,7 @@ async function waitForAgents(record: ClusterRecord, timeoutMs: number, progress:
       remind(() => `${count}/${record.agents.length} agents registered`);
       const dead = record.agents.find((a) => !isOurProcess(a.pid, a.workDir));
       if (dead) {
-        throw new LocalProviderError('AGENT_EXITED', `agent ${dead.index + 1} exited during start-up; last lines of ${dead.logPath}:\n${tail(dead.logPath)}`);
+        throw new LocalProviderError('AGENT_EXITED', `agent ${dead.index + 1} exited during start-up; last lines of ${dead.logPath}:\n${logTail(dead.logPath)}`);
       }
       if (Date.now() > deadline) {
         const missing = record.agents.filter((a) => !byPort.has(a.port)).map((a) => `agent ${a.index + 1} (port ${a.port}, log ${a.logPath})`);
@@ -306,7 +331,9 @@ export async function destroyLocal(
     const agents = record.agents.filter((a) => isOurProcess(a.pid, a.workDir));
     if (agents.length > 0) {
       progress(`Stopping ${agents.length} agent(s) and their tasks`);
-      for (const a of agents) signal(a.pid, 'SIGUSR1');
+      // An agent that never registered runs no task; and one still starting may not handle SIGUSR1
+      // yet, which would open Node's inspector instead of stopping it. It gets SIGTERM.
+      for (const a of agents) signal(a.pid, a.id ? 'SIGUSR1' : 'SIGTERM');
       const left = await waitForExit(agents.map((a) => a.pid), AGENT_STOP_MS);
       for (const a of agents) result.stopped.push({ role: 'agent', pid: a.pid, how: left.includes(a.pid) ? 'killed' : 'exited' });
       for (const pid of left) killGroupOrProcess(pid);

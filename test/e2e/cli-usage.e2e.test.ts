@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../../infra/providers/ports';
-import { ensureBuilt, hasStackTrace, runCli, type CliResult } from './run-cli';
+import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from './run-cli';
 
 let dataHome: string;
 
@@ -28,7 +28,7 @@ afterAll(() => {
 function expectUsageError(r: CliResult, code: string, ...fragments: (string | RegExp)[]): void {
   expect({ exit: r.code, stdout: r.stdout }).toEqual({ exit: 2, stdout: '' });
   expect(hasStackTrace(r.stderr)).toBe(false);
-  const text = r.stderr.replace(/\n\s*›\s*/g, ' ').replace(/\s+/g, ' ');
+  const text = unwrap(r.stderr);
   expect(text).toContain(`Code: ${code}`);
   for (const f of fragments) expect(text).toMatch(typeof f === 'string' ? new RegExp(f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : f);
 }
@@ -40,6 +40,12 @@ describe('help', () => {
     expect(r.stdout).toContain(`$ mesoscloud ${command}`);
     expect(r.stdout).not.toContain('\\`');
     if (['launch', 'exec', 'status', 'destroy'].includes(command)) expect(r.stdout).toMatch(/Exit codes: 0 done; 1 failed/);
+  });
+
+  it('-h and `help <command>` show the same help as --help', async () => {
+    const help = (await cli(['exec', '--help'])).stdout;
+    expect((await cli(['exec', '-h'])).stdout).toBe(help);
+    expect((await cli(['help', 'exec'])).stdout).toBe(help);
   });
 });
 

@@ -10,9 +10,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { destroyLocal, launchLocal } from '../../infra/providers/local';
 import { freePort, isPortFree } from '../../infra/providers/ports';
+import { ClusterRegistry } from '../../infra/registry';
 import { isAlive } from '../../infra/providers/processes';
-import { ensureBuilt, runCli, type CliResult } from './run-cli';
+import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from './run-cli';
 import type { ChildProcess } from 'node:child_process';
 
 const CLUSTER = 'e2e';
@@ -115,22 +117,16 @@ describe('a local cluster, through the built CLI', () => {
     expect(lines[terminal + 1]).toMatch(/^ {2}message: '.*[Mm]emory limit.*'$/);
   });
 
-  it('--kill-after kills a long task once it has run that long', async () => {
-    const r = await cli(['exec', '--name', 'sleeper', '--command', 'sleep 60', '--kill-after', '1s']);
+  it.each<[string, string[]]>([
+    ['sleeper', ['--kill-after', '1s']],
+    // mesos-execute's spellings: underscores, and switches given as =true / =false.
+    ['mesos-style', ['--kill_after=1secs', '--partition_aware=false', '--checkpoint=true']],
+  ])('--kill-after kills a long task once it has run that long (task %s)', async (name, flags) => {
+    const r = await cli(['exec', '--name', name, '--command', 'sleep 60', ...flags]);
     expectInOrder(r.stdout.split('\n'), [
-      "Received status update TASK_RUNNING for task 'sleeper'",
-      /^Asked to kill task 'sleeper' on agent '\S+'$/,
-      "Received status update TASK_KILLED for task 'sleeper'",
-    ]);
-    expect(r.code).toBe(1);
-  });
-
-  it("accepts mesos-execute's spellings: --kill_after, --partition_aware=false, --checkpoint=true", async () => {
-    const r = await cli(['exec', '--name', 'mesos-style', '--command', 'sleep 60', '--kill_after=1secs', '--partition_aware=false', '--checkpoint=true']);
-    expectInOrder(r.stdout.split('\n'), [
-      "Received status update TASK_RUNNING for task 'mesos-style'",
-      /^Asked to kill task 'mesos-style' on agent '\S+'$/,
-      "Received status update TASK_KILLED for task 'mesos-style'",
+      `Received status update TASK_RUNNING for task '${name}'`,
+      new RegExp(`^Asked to kill task '${name}' on agent '\\S+'$`),
+      `Received status update TASK_KILLED for task '${name}'`,
     ]);
     expect(r.code).toBe(1);
   });
@@ -184,7 +180,7 @@ describe('a local cluster, through the built CLI', () => {
     const launched = await cli(['launch', '--cluster', 'e2e-b', '--master-port', String(otherPort), '--agent-resources', 'cpus:1;mem:256;disk:256']);
     try {
       expect(launched.code).toBe(0);
-      expect(launched.stderr).toContain(`Tasks get ports 30000-30999 (31000-32000 belongs to cluster '${CLUSTER}')`);
+      expect(launched.stderr).toContain(`Tasks get ports 30000-30999 (other clusters here: '${CLUSTER}' 31000-32000)`);
       expect(launched.stdout).toContain('Try: mesoscloud exec --cluster e2e-b --name hello');
 
       const ran = await cli(['exec', '--cluster', 'e2e-b', '--name', 'beside', '--command', 'true']);
@@ -211,10 +207,12 @@ describe('a local cluster, through the built CLI', () => {
     const port = await freePort();
     const r = await cli(['launch', '--cluster', 'broken', '--master-port', String(port)]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('agent 1 exited during start-up');
-    expect(r.stderr).toContain(`logs kept in ${path.join(brokenDir, 'logs')}`);
-    expect(r.stderr).toContain('mesoscloud destroy --cluster broken');
-    expect(r.stderr).toContain('AGENT_EXITED');
+    const text = unwrap(r.stderr);
+    expect(text).toContain('agent 1 exited during start-up');
+    expect(text).toContain(`logs kept in ${path.join(brokenDir, 'logs')}`);
+    expect(text).toContain('mesoscloud destroy --cluster broken');
+    expect(text).toContain('Code: AGENT_EXITED');
+    expect(hasStackTrace(r.stderr)).toBe(false);
     expect(fs.existsSync(path.join(brokenDir, 'logs', 'master.log'))).toBe(true);
     expect(fs.existsSync(path.join(brokenDir, 'cluster.json'))).toBe(false);
     expect(await isPortFree(port)).toBe(true);
@@ -222,6 +220,26 @@ describe('a local cluster, through the built CLI', () => {
     expect(destroyed.code).toBe(0);
     expect(fs.existsSync(brokenDir)).toBe(false);
   }, 90_000);
+
+  it('a launch stopped half-way (as Ctrl-C does) stops what it had started', async () => {
+    const registry = new ClusterRegistry(path.join(dataHome, 'mesoscloud'));
+    const interrupt = new AbortController();
+    const port = await freePort();
+    const lines: string[] = [];
+    const err = await launchLocal(registry, {
+      name: 'interrupted', agents: 1, masterPort: port, signal: interrupt.signal,
+      progress: (line) => {
+        lines.push(line);
+        if (line.startsWith('Starting agent 1/1')) interrupt.abort();
+      },
+    }).then(() => undefined, (e: unknown) => e as Error & { code?: string });
+    expect(err?.code).toBe('INTERRUPTED');
+    expect(err?.message).toContain("launch of cluster 'interrupted' was interrupted");
+    expect(lines).toContain('Interrupted; stopping what was started');
+    expect(await isPortFree(port)).toBe(true);
+    expect(registry.read('interrupted')).toBeUndefined();
+    await destroyLocal(registry, 'interrupted');
+  });
 
   it('launch again says it is already running and changes nothing', async () => {
     const before = fs.readFileSync(path.join(clusterDir(), 'cluster.json'), 'utf8');

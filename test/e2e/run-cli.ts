@@ -59,3 +59,8 @@ export function ensureBuilt(): void {
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+\(.+:\d+:\d+\)$/m.test(text) || /^\s+at .+:\d+:\d+$/m.test(text);
 }
+
+/** oclif wraps error output at 80 columns behind " ›   " marks: one line of plain words, for matching. */
+export function unwrap(text: string): string {
+  return text.replace(/\n\s*›\s*/g, ' ').replace(/\s+/g, ' ');
+}

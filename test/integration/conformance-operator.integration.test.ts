@@ -9,6 +9,7 @@
  * launched on a custom executor called "default", whose statuses carry container network info.
  */
 import { createMaster, MASTER_VERSION, type Master } from '../../cluster/master';
+import { Resources } from '../../cluster/protocol/resources';
 import type { TaskStatus } from '../../cluster/protocol/types';
 import { silentLogger } from '../../cluster/util/log';
 import { getJson, request } from '../helpers/http';
@@ -18,7 +19,6 @@ import {
 } from '../helpers/mesos-doc-examples';
 import { RawAgent } from '../helpers/raw-agent';
 import { RawScheduler } from '../helpers/scheduler';
-import { Resources } from '../../cluster/protocol/resources';
 
 describe('conformance with docs/operator-http-api.md and /state', () => {
   let master: Master;
@@ -56,7 +56,8 @@ describe('conformance with docs/operator-http-api.md and /state', () => {
     // Like the documented tasks, each holds some of every resource, ports included.
     await scheduler.launch([offer], [task('test', 'cpus:1;mem:512;disk:100;ports:[31000-31000]'), task('test-task', 'cpus:0.5;mem:256;disk:100;ports:[31001-31001]')]);
     await agent.waitFor((e) => e.type === 'RUN_TASK' && e.run_task.task.task_id.value === 'test-task', 'RUN_TASK');
-    const extra = { executor_id: { value: 'default' }, container_status: containerStatus };
+    // Network info is part of ContainerStatus in mesos.proto though this project's types leave it out.
+    const extra: Partial<TaskStatus> = { executor_id: { value: 'default' }, container_status: containerStatus as unknown as TaskStatus['container_status'] };
     await agent.sendUpdate(scheduler.frameworkId, 'test', 'TASK_RUNNING', extra);
     await scheduler.acknowledge(await scheduler.update('test', 'TASK_RUNNING'));
     await agent.sendUpdate(scheduler.frameworkId, 'test-task', 'TASK_RUNNING', extra);

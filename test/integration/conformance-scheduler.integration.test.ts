@@ -360,11 +360,13 @@ describe('conformance: the other documented events and content negotiation', () 
     return a;
   };
 
-  test('HEARTBEAT is {"type": "HEARTBEAT"}, every heartbeat_interval_seconds', async () => {
+  test('HEARTBEAT is {"type": "HEARTBEAT"}: one right after SUBSCRIBED (as Mesos\'s heartbeater does), then every interval', async () => {
     const scheduler = await subscribe();
     const heartbeat = await scheduler.waitFor((e) => e.type === 'HEARTBEAT', 'HEARTBEAT');
+    expect(scheduler.events.slice(0, 2).map((e) => e.type)).toEqual(['SUBSCRIBED', 'HEARTBEAT']);
     expect(heartbeat).toEqual({ type: 'HEARTBEAT' });
     expect(shapeMismatches(HEARTBEAT_EVENT, heartbeat)).toEqual([]);
+    await scheduler.waitFor((e) => e.type === 'HEARTBEAT', 'the next HEARTBEAT', { from: 2 });
   });
 
   test('RESCIND when the offer\'s agent goes away, FAILURE when the agent is removed', async () => {

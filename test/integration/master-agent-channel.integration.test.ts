@@ -109,8 +109,9 @@ describe('master agent channel', () => {
     const back = await registerAgent({ agentId: agent.agentId, tasks: [running, plainTask] });
     expect(back.agentId).toBe(agent.agentId);
     const again = await aware.update('aware-task', 'TASK_RUNNING', { from: awareMark });
-    expect(again.source).toBe('SOURCE_MASTER');
-    await plain.update('plain-task', 'TASK_RUNNING', { from: plainMark });
+    expect(again).toMatchObject({ source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REREGISTERED' });
+    expect(again.uuid).toBeUndefined();
+    expect((await plain.update('plain-task', 'TASK_RUNNING', { from: plainMark })).reason).toBe('REASON_AGENT_REREGISTERED');
     const after = await getJson(`${master.url}/state`);
     expect(after.unreachable_slaves).toBe(0);
     expect(after.slaves.map((s: { id: string; active: boolean }) => [s.id, s.active])).toEqual([[agent.agentId, true]]);

@@ -65,6 +65,10 @@ describe('toCliError', () => {
     expect(errorJson(new FlagError('--x is wrong'))).toEqual({ error: { code: 'BAD_FLAG', message: '--x is wrong', exit_code: EXIT.usage } });
   });
 
+  it('exits 130 when the operator interrupted', () => {
+    expect(toCliError(Object.assign(new Error('launch was interrupted'), { code: 'INTERRUPTED' })).oclif.exit).toBe(EXIT.interrupted);
+  });
+
   it('treats a command that cannot be split as a usage error', () => {
     expect(toCliError(new ExecError('BAD_COMMAND', 'cannot run')).oclif.exit).toBe(EXIT.usage);
   });

@@ -1,4 +1,4 @@
-import { AllocationLoop } from '../../cluster/master/allocation-loop';
+import { AllocationLoop, PACING } from '../../cluster/master/allocation-loop';
 import { BoundedList } from '../../cluster/master/bounded-list';
 import { acceptsJson } from '../../cluster/master/negotiation';
 import { frameworkRoles } from '../../cluster/master/registry';
@@ -56,7 +56,8 @@ describe('stateForFramework', () => {
 describe('AllocationLoop', () => {
   test('coalesces requests made in one turn into one run', async () => {
     let runs = 0;
-    const loop = new AllocationLoop(() => runs++, 60_000, () => undefined);
+    // A clock that does not move: runs take no time, so nothing is paced.
+    const loop = new AllocationLoop(() => runs++, 60_000, () => undefined, () => 0);
     loop.start();
     await new Promise((r) => setImmediate(r));
     const before = runs;
@@ -69,5 +70,24 @@ describe('AllocationLoop', () => {
     loop.request();
     await new Promise((r) => setImmediate(r));
     expect(runs - before).toBe(1);
+  });
+
+  test('paces runs asked for by events: after a run of d ms the next waits PACING x d ms', async () => {
+    let clock = 1000;
+    let runs = 0;
+    // Each run "takes" 10 ms on the injected clock.
+    const loop = new AllocationLoop(() => { runs++; clock += 10; }, 60_000, () => undefined, () => clock);
+    loop.start();
+    await new Promise((r) => setImmediate(r));
+    expect(runs).toBe(1);
+    expect(loop.delayBeforeNextRun()).toBe(PACING * 10);
+    clock += PACING * 10 - 5;
+    expect(loop.delayBeforeNextRun()).toBe(5);
+    clock += 5;
+    expect(loop.delayBeforeNextRun()).toBe(0);
+    loop.request();
+    await new Promise((r) => setImmediate(r));
+    expect(runs).toBe(2);
+    loop.stop();
   });
 });

@@ -1,0 +1,352 @@
+/**
+ * The master at cluster scale: an in-process master, N emulated agents speaking the real agent
+ * channel over loopback (a REGISTER stream each, PONGs for PINGs), and 10 schedulers on the v1
+ * scheduler API that decline every offer with a one-hour filter, as in Mesos's DeclineOffers
+ * benchmark.
+ *
+ * For N = 1,000 and 10,000 (only 1,000 with --quick):
+ *  - register: wall time from the first REGISTER to the last REGISTERED, the agents coming all at
+ *    once (64 REGISTERs in flight per emulator process), and the registration rate;
+ *  - offer cycles: allocation runs that produced offers (each offers every agent to one framework),
+ *    timed inside the master: the allocator's run, then master/offer_publish_ms (turning the
+ *    allocations into offers and writing the OFFERS events);
+ *  - idle cycles: the periodic runs (every 1 s, Mesos's default) once every framework has filtered
+ *    every agent;
+ *  - GET /state with all agents, the 10 frameworks and their filters: time and size, the first
+ *    time (every agent's views built), rebuilt after a change (one more agent), and from the cache;
+ *    the same for the operator API's GET_STATE.
+ *
+ * The emulated agents and the schedulers run in child processes: 10,000 agent connections on both
+ * ends would not fit in one process's file-descriptor limit (20,000 on the machines this was written
+ * on; each emulator process holds 2,500), and their JSON work must not be counted as the master's.
+ *
+ * Run: tsc -p tsconfig.build.json && node dist/bench/master-scale.bench.js [--quick]
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import * as http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { createAllocator, type Allocator } from '../cluster/allocator';
+import { createMaster } from '../cluster/master';
+import { AGENT_CHANNEL_PATH } from '../cluster/protocol/agent-channel';
+import { RecordIODecoder } from '../cluster/protocol/recordio';
+import { Resources } from '../cluster/protocol/resources';
+import { silentLogger } from '../cluster/util/log';
+import { printTable, writeResults, type Row } from './lib/report';
+
+const AGENT_RESOURCES = 'cpus:24;mem:4096;disk:4096;ports:[31000-32000]';
+const FRAMEWORKS = 10;
+const REFUSE_SECONDS = 3600;
+const AGENTS_PER_PROCESS = 2500;
+const REGISTRATIONS_IN_FLIGHT = 64;
+const IDLE_CYCLES = 5;
+const ALLOCATION_INTERVAL_MS = 1000;
+const SCHEDULER_PATH = '/api/v1/scheduler';
+
+type ChildMessage =
+  | { type: 'ready' }
+  | { type: 'registered'; count: number }
+  | { type: 'declined'; count: number }
+  | { type: 'failed'; message: string };
+
+// ---------------------------------------------------------------- emulated agents (child process)
+
+async function runAgents(masterUrl: string, count: number, offset: number): Promise<void> {
+  const calls = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  const resources = Resources.parse(AGENT_RESOURCES).toV1();
+  const url = `${masterUrl}${AGENT_CHANNEL_PATH}`;
+
+  const pong = (agentId: string, streamId: string) => {
+    const req = http.request(url, {
+      method: 'POST', agent: calls, headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': streamId },
+    }, (res) => res.resume());
+    req.on('error', () => undefined);
+    req.end(JSON.stringify({ type: 'PONG', agent_id: { value: agentId } }));
+  };
+
+  const register = (index: number) => new Promise<void>((resolve, reject) => {
+    const body = JSON.stringify({
+      type: 'REGISTER',
+      register: {
+        agent_info: { hostname: `agent-${index}`, port: 5051, resources },
+        version: 'bench',
+        pid: `127.0.0.1:${20000 + (index % 40000)}`,
+      },
+    });
+    const req = http.request(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json' } }, (res) => {
+      if (res.statusCode !== 200) {
+        reject(new Error(`REGISTER answered ${res.statusCode}`));
+        res.resume();
+        return;
+      }
+      const streamId = String(res.headers['mesos-stream-id']);
+      const decoder = new RecordIODecoder();
+      let agentId = '';
+      res.on('data', (chunk: Buffer) => {
+        for (const event of decoder.push(chunk) as { type: string; registered?: { agent_id: { value: string } } }[]) {
+          if (event.type === 'REGISTERED') {
+            agentId = event.registered!.agent_id.value;
+            resolve();
+          } else if (event.type === 'PING') {
+            pong(agentId, streamId);
+          }
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+
+  await untilParentSays('go');
+  let next = 0;
+  await Promise.all(Array.from({ length: REGISTRATIONS_IN_FLIGHT }, async () => {
+    while (next < count) await register(offset + next++);
+  }));
+  send({ type: 'registered', count });
+}
+
+// ---------------------------------------------------------------- schedulers (child process)
+
+async function runSchedulers(masterUrl: string, count: number): Promise<void> {
+  const calls = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const url = `${masterUrl}${SCHEDULER_PATH}`;
+  let declined = 0;
+
+  const decline = (frameworkId: string, streamId: string, offerIds: { value: string }[]) => {
+    const req = http.request(url, {
+      method: 'POST', agent: calls, headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': streamId },
+    }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        declined += offerIds.length;
+        send({ type: 'declined', count: declined });
+      });
+    });
+    req.end(JSON.stringify({
+      framework_id: { value: frameworkId },
+      type: 'DECLINE',
+      decline: { offer_ids: offerIds, filters: { refuse_seconds: REFUSE_SECONDS } },
+    }));
+  };
+
+  const subscribe = (index: number) => {
+    const req = http.request(url, {
+      method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    }, (res) => {
+      const streamId = String(res.headers['mesos-stream-id']);
+      const decoder = new RecordIODecoder();
+      let frameworkId = '';
+      res.on('data', (chunk: Buffer) => {
+        for (const event of decoder.push(chunk) as { type: string; subscribed?: { framework_id: { value: string } }; offers?: { offers: { id: { value: string } }[] } }[]) {
+          if (event.type === 'SUBSCRIBED') frameworkId = event.subscribed!.framework_id.value;
+          else if (event.type === 'OFFERS') decline(frameworkId, streamId, event.offers!.offers.map((o) => o.id));
+        }
+      });
+    });
+    req.end(JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'bench', name: `bench-${index}` } } }));
+  };
+
+  await untilParentSays('go');
+  for (let i = 0; i < count; i++) subscribe(i);
+}
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+function untilParentSays(word: string): Promise<void> {
+  send({ type: 'ready' });
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      if (message !== word) return;
+      process.off('message', onMessage);
+      resolve();
+    };
+    process.on('message', onMessage);
+  });
+}
+
+// ---------------------------------------------------------------- the run (parent process)
+
+interface Cycle { ms: number; offers: number }
+
+/** The allocator the master runs, with each run timed; nothing else about it changes. */
+function timedAllocator(inner: Allocator, cycles: Cycle[]): Allocator {
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'allocate') {
+        return (now: number) => {
+          const start = performance.now();
+          const out = target.allocate(now);
+          cycles.push({ ms: performance.now() - start, offers: out.length });
+          return out;
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+class Child {
+  private readonly process: ChildProcess;
+  private listeners: ((message: ChildMessage) => void)[] = [];
+  readonly ready: Promise<void>;
+
+  constructor(args: string[]) {
+    // No inherited flags: a profiler attached to the master must not profile the emulators too.
+    this.process = fork(__filename, args, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.process.on('message', (message: ChildMessage) => {
+      if (message.type === 'failed') throw new Error(`child failed: ${message.message}`);
+      for (const listener of this.listeners) listener(message);
+    });
+    this.ready = this.next((m) => m.type === 'ready');
+  }
+
+  go(): void { this.process.send('go') }
+
+  onMessage(listener: (message: ChildMessage) => void): void { this.listeners.push(listener) }
+
+  next(match: (message: ChildMessage) => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const listener = (message: ChildMessage) => {
+        if (!match(message)) return;
+        this.listeners = this.listeners.filter((l) => l !== listener);
+        resolve();
+      };
+      this.listeners.push(listener);
+    });
+  }
+
+  stop(): void { this.process.kill('SIGKILL') }
+}
+
+/** A plain HTTP request; the time is until the last byte is in (no decoding counted). */
+function getText(url: string, init: { method?: string; body?: string } = {}): Promise<{ ms: number; bytes: number; text: string }> {
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: init.method ?? 'GET', agent: false, headers: init.body ? { 'Content-Type': 'application/json' } : {},
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const ms = performance.now() - start;
+        const body = Buffer.concat(chunks);
+        if (res.statusCode !== 200) reject(new Error(`${url}: ${res.statusCode} ${body.subarray(0, 200).toString()}`));
+        else resolve({ ms, bytes: body.length, text: body.toString('utf8') });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+function percentile(values: number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function run(agentCount: number): Promise<Row> {
+  const cycles: Cycle[] = [];
+  const master = createMaster({
+    ip: '127.0.0.1', port: 0, logger: silentLogger, allocationIntervalMs: ALLOCATION_INTERVAL_MS,
+    allocator: timedAllocator(createAllocator({ seed: 1 }), cycles),
+  });
+  await master.listen();
+  const children: Child[] = [];
+  try {
+    // Register every agent at once.
+    for (let offset = 0; offset < agentCount; offset += AGENTS_PER_PROCESS) {
+      children.push(new Child(['agents', master.url, String(Math.min(AGENTS_PER_PROCESS, agentCount - offset)), String(offset)]));
+    }
+    await Promise.all(children.map((c) => c.ready));
+    const registered = Promise.all(children.map((c) => c.next((m) => m.type === 'registered')));
+    const registerStart = performance.now();
+    for (const child of children) child.go();
+    await registered;
+    const registerMs = performance.now() - registerStart;
+    const afterRegister = JSON.parse((await getText(`${master.url}/metrics/snapshot`)).text);
+    if (afterRegister['master/slaves_connected'] !== agentCount) throw new Error(`only ${afterRegister['master/slaves_connected']} agents connected`);
+
+    // Ten frameworks decline everything with a long filter until each has seen every agent once.
+    const schedulers = new Child(['schedulers', master.url, String(FRAMEWORKS)]);
+    children.push(schedulers);
+    await schedulers.ready;
+    const firstOfferCycle = cycles.length;
+    const allDeclined = schedulers.next((m) => m.type === 'declined' && m.count >= agentCount * FRAMEWORKS);
+    const offersStart = performance.now();
+    schedulers.go();
+    await allDeclined;
+    const offersMs = performance.now() - offersStart;
+    const offerCycles = cycles.slice(firstOfferCycle).filter((c) => c.offers > 0);
+    const metrics = JSON.parse((await getText(`${master.url}/metrics/snapshot`)).text);
+
+    // Every agent is filtered for every framework: what the periodic cycle costs then.
+    const firstIdleCycle = cycles.length;
+    await sleep(ALLOCATION_INTERVAL_MS * IDLE_CYCLES + ALLOCATION_INTERVAL_MS / 2);
+    const idleCycles = cycles.slice(firstIdleCycle);
+
+    // The first /state builds every agent's per-registration views; after a change it is rebuilt
+    // around them; with no change in between it is served from the cache.
+    const cold = await getText(`${master.url}/state`);
+    const state = JSON.parse(cold.text);
+    if (state.slaves.length !== agentCount || state.frameworks.length !== FRAMEWORKS) throw new Error('/state is missing agents or frameworks');
+    const oneMore = new Child(['agents', master.url, '1', String(agentCount)]);
+    children.push(oneMore);
+    await oneMore.ready;
+    const oneMoreRegistered = oneMore.next((m) => m.type === 'registered');
+    oneMore.go();
+    await oneMoreRegistered;
+    const rebuilt = await getText(`${master.url}/state`);
+    const cached = await getText(`${master.url}/state`);
+    const operatorState = await getText(`${master.url}/api/v1`, { method: 'POST', body: JSON.stringify({ type: 'GET_STATE' }) });
+
+    return {
+      agents: agentCount,
+      'register s': round(registerMs / 1000, 2),
+      'agents/s': Math.round(agentCount / (registerMs / 1000)),
+      'offer cycles': offerCycles.length,
+      'offers s (all)': round(offersMs / 1000, 2),
+      'alloc ms p50': round(percentile(offerCycles.map((c) => c.ms), 0.5)),
+      'alloc ms max': round(Math.max(...offerCycles.map((c) => c.ms))),
+      'publish ms p50': round(metrics['master/offer_publish_ms/p50']),
+      'publish ms max': round(metrics['master/offer_publish_ms/max']),
+      'idle ms p50': round(percentile(idleCycles.map((c) => c.ms), 0.5), 2),
+      'idle ms max': round(Math.max(...idleCycles.map((c) => c.ms)), 2),
+      '/state ms cold': round(cold.ms),
+      '/state ms': round(rebuilt.ms),
+      '/state cached ms': round(cached.ms),
+      '/state MB': round(rebuilt.bytes / 1e6, 2),
+      'GET_STATE ms': round(operatorState.ms),
+      'GET_STATE MB': round(operatorState.bytes / 1e6, 2),
+      'master heap MB': Math.round(process.memoryUsage().heapUsed / 1e6),
+    };
+  } finally {
+    for (const child of children) child.stop();
+    await master.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const rows: Row[] = [];
+  for (const agents of quick ? [1000] : [1000, 10_000]) rows.push(await run(agents));
+  printTable(`master at scale: ${FRAMEWORKS} frameworks declining with a ${REFUSE_SECONDS} s filter, ${ALLOCATION_INTERVAL_MS} ms allocation interval`, rows);
+  const file = writeResults('master-scale', { frameworks: FRAMEWORKS, refuseSeconds: REFUSE_SECONDS, agentResources: AGENT_RESOURCES, rows });
+  process.stdout.write(`results: ${file}\n`);
+}
+
+const [role, masterUrl, count, offset] = process.argv.slice(2);
+const work = role === 'agents' ? runAgents(masterUrl, Number(count), Number(offset))
+  : role === 'schedulers' ? runSchedulers(masterUrl, Number(count))
+    : main().then(() => process.exit(0));
+work.catch((err: Error) => {
+  if (role === 'agents' || role === 'schedulers') send({ type: 'failed', message: err.message });
+  process.stderr.write(`${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
