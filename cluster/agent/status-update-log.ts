@@ -35,13 +35,8 @@ export function appendUpdateLog(file: string, record: UpdateLogRecord): Promise<
     return Promise.resolve();
   }
   // fdatasync skips the inode times fsync would also flush; the file's new length still goes.
-  return new Promise((resolve, reject) =>
-    fs.fdatasync(fd, (err) => {
-      fs.close(fd, () => undefined);
-      if (err) reject(err);
-      else resolve();
-    }),
-  );
+  try { fs.fdatasyncSync(fd); } finally { fs.closeSync(fd); }
+  return Promise.resolve();
 }
 
 function openLog(file: string): number {

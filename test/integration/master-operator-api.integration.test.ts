@@ -40,6 +40,21 @@ describe('master operator API', () => {
     expect(MASTER_VERSION).toMatch(/^1\.11\.0-mesoscloud/);
   });
 
+  test('GET /metrics/snapshot has Mesos\'s metric names', async () => {
+    const metrics = await getJson(`${master.url}/metrics/snapshot`);
+    expect(metrics).toMatchObject({
+      'master/elected': 1,
+      'master/slaves_connected': 1,
+      'master/slaves_active': 1,
+      'master/frameworks_connected': 1,
+      'master/frameworks_active': 1,
+      'master/tasks_running': 1,
+    });
+    expect(metrics['allocator/mesos/allocation_runs']).toBeGreaterThan(0);
+    expect(metrics['allocator/mesos/allocation_run_ms/count']).toBe(metrics['allocator/mesos/allocation_runs']);
+    expect(typeof metrics['allocator/mesos/allocation_run_ms/p50']).toBe('number');
+  });
+
   test('GET_HEALTH and GET_VERSION', async () => {
     expect(JSON.parse((await operator({ type: 'GET_HEALTH' })).text)).toEqual({ type: 'GET_HEALTH', get_health: { healthy: true } });
     const version = JSON.parse((await operator({ type: 'GET_VERSION' })).text);
