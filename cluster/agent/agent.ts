@@ -366,7 +366,6 @@ export class AgentDaemon implements Agent {
       containerId: key.containerId,
       sandbox: run.sandbox,
       updatesFile: taskUpdatesFile(this.opts.workDir, key, taskId),
-      persisted: Promise.resolve(),
       statuses: [],
       runner: undefined as unknown as TaskRunner,
     };
@@ -462,7 +461,7 @@ export class AgentDaemon implements Agent {
       this.log.debug('ignoring an acknowledgement', { framework_id: frameworkId, task_id: taskId, uuid, result });
       return;
     }
-    if (entry) void this.appendLog(entry.updatesFile, { type: 'ACK', uuid });
+    if (entry) this.appendLog(entry.updatesFile, { type: 'ACK', uuid });
   }
 
   private shutdownFramework(frameworkId: string | undefined): void {
@@ -481,8 +480,7 @@ export class AgentDaemon implements Agent {
 
   // ---- status updates ----
 
-  /** Resolves once the transition's update is on disk (or will never be sent). */
-  private onTransition(entry: TaskEntry, t: TaskTransition): Promise<void> {
+  private onTransition(entry: TaskEntry, t: TaskTransition): void {
     const taskId = entry.task.task_id.value;
     this.log.info('task state', { framework_id: entry.frameworkId, task_id: taskId, state: t.state, message: t.message });
     const status = this.status(taskId, t.state, t.message, t.reason, t.source);
@@ -490,16 +488,10 @@ export class AgentDaemon implements Agent {
     status.container_status = { container_id: { value: entry.containerId }, ...(entry.runner.pid ? { executor_pid: entry.runner.pid } : {}) };
     entry.statuses.push(status);
     // A framework being shut down is gone from the master: nobody would acknowledge its updates.
-    if (this.closed || this.tasks.activeFramework(entry.frameworkId)?.shuttingDown) return Promise.resolve();
+    if (this.closed || this.tasks.activeFramework(entry.frameworkId)?.shuttingDown) return;
     const update: StatusUpdate = { framework_id: { value: entry.frameworkId }, status };
-    const persisted = this.appendLog(entry.updatesFile, { type: 'UPDATE', update });
-    // Sent once on disk, and in the order made: each update also waits for the one before it.
-    entry.persisted = entry.persisted.then(() => persisted).then(() => {
-      // The task may have been dropped meanwhile (its framework shut down) or the agent closed.
-      if (this.closed || this.tasks.task(entry.frameworkId, taskId) !== entry || this.tasks.activeFramework(entry.frameworkId)?.shuttingDown) return;
-      this.updates.enqueue(update);
-    });
-    return entry.persisted;
+    this.appendLog(entry.updatesFile, { type: 'UPDATE', update });
+    this.updates.enqueue(update);
   }
 
   private status(taskId: string, state: TaskState, message?: string, reason?: TaskStatusReason, source: TaskStatus['source'] = 'SOURCE_AGENT') {
@@ -534,12 +526,13 @@ export class AgentDaemon implements Agent {
     void this.connection.call({ type: 'UPDATE', agent_id: { value: agentId }, update: { framework_id: update.framework_id, status } });
   }
 
-  /** Resolves once the record is on disk, or after logging why it could not be; never rejects. */
-  private appendLog(file: string, record: Parameters<typeof appendUpdateLog>[1]): Promise<void> {
-    // A disk error must not hold updates back: delivering one unpersisted beats never delivering it.
-    return appendUpdateLog(file, record).catch((err: Error) => {
-      this.log.error('could not write the status update log', { file, error: err.message });
-    });
+  private appendLog(file: string, record: Parameters<typeof appendUpdateLog>[1]): void {
+    try {
+      appendUpdateLog(file, record);
+    } catch (err) {
+      // A disk error must not hold updates back: delivering one unpersisted beats never delivering it.
+      this.log.error('could not write the status update log', { file, error: (err as Error).message });
+    }
   }
 
   /** The terminal update was acknowledged (or the framework is gone): the task's resources are free. */

@@ -22,8 +22,6 @@ export interface TaskEntry {
   sandbox: string;
   /** The task's status update log. */
   updatesFile: string;
-  /** Settles once every update made so far is on disk and queued for sending. */
-  persisted: Promise<void>;
   runner: TaskRunner;
   /** Every status the task went through, oldest first. */
   statuses: TaskStatus[];

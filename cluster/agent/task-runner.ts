@@ -43,11 +43,8 @@ export interface TaskTransition {
 export interface TaskRunnerDeps {
   isolator: Isolator;
   logger: Logger;
-  /**
-   * Every state change, in order; the last one is terminal. May return when the change is safely
-   * recorded: the process is started only after TASK_STARTING is.
-   */
-  onTransition(transition: TaskTransition, runner: TaskRunner): void | Promise<void>;
+  /** Every state change, in order; the last one is terminal. */
+  onTransition(transition: TaskTransition, runner: TaskRunner): void;
 }
 
 /** Sum of a scalar resource over every role. */
@@ -112,9 +109,7 @@ export class TaskRunner {
         this.finish({ state: 'TASK_KILLED', source: 'SOURCE_AGENT', reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'Task killed before it started' });
         return;
       }
-      // Waiting for the update's disk flush costs nothing here: a flush that runs alongside the
-      // fork of the task's process was measured to take several times longer than alone.
-      await this.transition({ state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' });
+      this.transition({ state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' });
       this.proc = await launchProcess({
         argv,
         env: taskEnvironment({
@@ -229,9 +224,9 @@ export class TaskRunner {
     return { state: 'TASK_FAILED', source: 'SOURCE_EXECUTOR', reason: 'REASON_COMMAND_EXECUTOR_FAILED', message };
   }
 
-  private transition(t: TaskTransition): void | Promise<void> {
+  private transition(t: TaskTransition): void {
     this.currentState = t.state;
-    return this.deps.onTransition(t, this);
+    this.deps.onTransition(t, this);
   }
 
   private finish(t: TaskTransition): void {

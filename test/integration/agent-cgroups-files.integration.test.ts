@@ -1,7 +1,13 @@
 /**
  * What the cgroup isolators write and read, checked on a scratch directory laid out like the cgroup
  * file systems (v1 hierarchies and the v2 unified hierarchy), so both versions are covered on any
- * host. The real kernel path is covered by agent-launcher.integration.test.ts.
+ * host. The real kernel path is covered by agent-launcher.integration.test.ts; on the machines this
+ * suite was written on, that means v1 only: they mount writable v1 hierarchies plus a hybrid
+ * /sys/fs/cgroup/unified v2 mount with no controllers, so cgroups v2 can only be exercised here.
+ *
+ * A scratch directory does not create interface files the way the kernel does, so a test writes
+ * the files whose presence the isolator probes (swap accounting, CFS bandwidth, memory.oom.group)
+ * into the parent cgroups before creating the isolator.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -37,6 +43,24 @@ describe('cgroups v1 isolator', () => {
     expect(read('memory', 'mc', 'c1', 'memory.limit_in_bytes')).toBe(String(64 * 1024 * 1024));
     expect(read('cpu', 'mc', 'c1', 'cpu.shares')).toBe('512');
     expect(container.procsFiles).toEqual([path.join(mount, 'memory', 'mc', 'c1', 'cgroup.procs'), path.join(mount, 'cpu', 'mc', 'c1', 'cgroup.procs')]);
+    // Neither swap accounting nor CFS bandwidth control in this "kernel": nothing written for them.
+    expect(fs.existsSync(path.join(mount, 'memory', 'mc', 'c1', 'memory.memsw.limit_in_bytes'))).toBe(false);
+    expect(fs.existsSync(path.join(mount, 'cpu', 'mc', 'c1', 'cpu.cfs_quota_us'))).toBe(false);
+  });
+
+  it('caps the cpu with a CFS quota and keeps the task out of swap where the kernel offers both', async () => {
+    write('-1', 'cpu', 'cpu.cfs_quota_us');
+    write('9223372036854771712', 'memory', 'memory.memsw.limit_in_bytes');
+    const isolator = await createIsolator('v1', { mountPoint: mount, rootName: 'mc' });
+    await isolator.prepare('c1', { cpus: 1.5, memMb: 64 });
+    expect(read('cpu', 'mc', 'c1', 'cpu.shares')).toBe('1536');
+    expect(read('cpu', 'mc', 'c1', 'cpu.cfs_period_us')).toBe('100000');
+    expect(read('cpu', 'mc', 'c1', 'cpu.cfs_quota_us')).toBe('150000');
+    expect(read('memory', 'mc', 'c1', 'memory.memsw.limit_in_bytes')).toBe(String(64 * 1024 * 1024));
+
+    // The kernel refuses a quota under 1 ms.
+    await isolator.prepare('c2', { cpus: 0.001 });
+    expect(read('cpu', 'mc', 'c2', 'cpu.cfs_quota_us')).toBe('1000');
   });
 
   it('detects an OOM kill from memory.oom_control and reports the maximum usage', async () => {
@@ -84,21 +108,32 @@ describe('cgroups v2 isolator', () => {
     expect(container.procsFiles).toEqual([path.join(mount, 'mc', 'c1', 'cgroup.procs')]);
   });
 
-  it('turns swap off for the container when the kernel offers memory.swap.max', async () => {
+  it('turns swap off and makes an OOM kill take the whole container where the kernel offers it', async () => {
+    fs.mkdirSync(path.join(mount, 'mc'));
+    write('max', 'mc', 'memory.swap.max');
+    write('0', 'mc', 'memory.oom.group');
     const isolator = await createIsolator('v2', { mountPoint: mount, rootName: 'mc' });
-    // The kernel creates the interface files with the directory; the scratch tree needs a hand.
-    const realMkdir = fs.promises.mkdir;
-    const spy = jest.spyOn(fs.promises, 'mkdir').mockImplementation(async (dir, opts) => {
-      const out = await realMkdir(dir, opts);
-      fs.writeFileSync(path.join(String(dir), 'memory.swap.max'), 'max');
-      return out;
-    });
-    try {
-      await isolator.prepare('c2', { memMb: 64 });
-    } finally {
-      spy.mockRestore();
-    }
+    await isolator.prepare('c2', { memMb: 64 });
+    expect(read('mc', 'c2', 'memory.max')).toBe(String(64 * 1024 * 1024));
     expect(read('mc', 'c2', 'memory.swap.max')).toBe('0');
+    expect(read('mc', 'c2', 'memory.oom.group')).toBe('1');
+  });
+
+  it('converts cpus to a weight and a hard cap, and writes no limit the task did not ask for', async () => {
+    const isolator = await createIsolator('v2', { mountPoint: mount, rootName: 'mc' });
+    await isolator.prepare('c4', { cpus: 0.25 });
+    expect(read('mc', 'c4', 'cpu.weight')).toBe('10');
+    expect(read('mc', 'c4', 'cpu.max')).toBe('25000 100000');
+    expect(fs.existsSync(path.join(mount, 'mc', 'c4', 'memory.max'))).toBe(false);
+  });
+
+  it('leaves out the cpu limits where the hierarchy has no cpu controller', async () => {
+    write('io memory pids\n', 'cgroup.controllers');
+    const isolator = await createIsolator('v2', { mountPoint: mount, rootName: 'mc' });
+    expect(read('mc', 'cgroup.subtree_control')).toBe('+memory');
+    await isolator.prepare('c6', { cpus: 1, memMb: 16 });
+    expect(read('mc', 'c6', 'memory.max')).toBe(String(16 * 1024 * 1024));
+    expect(fs.existsSync(path.join(mount, 'mc', 'c6', 'cpu.max'))).toBe(false);
   });
 
   it('detects an OOM kill from memory.events', async () => {
@@ -109,6 +144,14 @@ describe('cgroups v2 isolator', () => {
     write('low 0\nhigh 0\nmax 5\noom 1\noom_kill 1\n', 'mc', 'c3', 'memory.events');
     write(String(31 * 1024 * 1024), 'mc', 'c3', 'memory.peak');
     expect(await container.memoryLimitation(true)).toEqual({ requestedMb: 32, maxUsedMb: 31 });
+  });
+
+  it('does not blame the limit for a kill by the system-wide OOM killer', async () => {
+    const isolator = await createIsolator('v2', { mountPoint: mount, rootName: 'mc' });
+    const container = await isolator.prepare('c5', { memMb: 32 });
+    // oom_kill counts kills by any OOM killer; only `oom` says this cgroup reached memory.max.
+    write('low 0\nhigh 0\nmax 0\noom 0\noom_kill 1\n', 'mc', 'c5', 'memory.events');
+    expect(await container.memoryLimitation(true)).toBeUndefined();
   });
 
   it('is refused without the memory controller', async () => {
