@@ -5,6 +5,7 @@
 import { buildCommandInfo } from '../cluster/client/command-line';
 import { parseMasterAddress } from '../cluster/client/address';
 import { parseDuration } from '../cluster/protocol/duration';
+import { idProblem } from '../cluster/protocol/ids';
 import { Resources } from '../cluster/protocol/resources';
 import { validateClusterName } from '../infra/registry';
 import { FlagError } from './errors';
@@ -93,14 +94,11 @@ export function masterValue(flag: string, input: string, fromEnv?: string): stri
   return input;
 }
 
-/**
- * `exec --name` is also the task id, which becomes a path component on the agent: Mesos's rules
- * for ids (common/validation.cpp), checked here so the CLI need not load the master's validators.
- */
+/** `exec --name` is also the task id, which becomes a path component on the agent: Mesos's id rules. */
 export function taskNameValue(flag: string, input: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (input === '' || input.length > 255 || input === '.' || input === '..' || /[/\\\u0000-\u001f\u007f]/.test(input)) {
-    throw new FlagError(`--${flag} is also the task id: 1-255 characters, no '/', '\\' or control characters, not '.' or '..'; got '${input}'`);
+  const problem = idProblem(input);
+  if (problem) {
+    throw new FlagError(`--${flag} is also the task id: 1-255 characters, no '/', '\\' or control characters, not '.' or '..'; got '${input}' (${problem})`);
   }
   return input;
 }

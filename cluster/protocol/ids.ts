@@ -67,3 +67,14 @@ export function ipToUint32LE(ip: string): number {
 export function uint32LEToIp(value: number): string {
   return [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff].join('.');
 }
+
+const MAX_ID_LENGTH = 255;
+
+/** Mesos's rules for ids that become sandbox path components (common/validation.cpp validateID). */
+export function idProblem(value: string): string | undefined {
+  if (value === '') return 'ID must not be empty';
+  if (value.length > MAX_ID_LENGTH) return `ID must not be longer than ${MAX_ID_LENGTH} characters`;
+  if (value === '.' || value === '..') return `'${value}' is disallowed`;
+  if (/[/\\\u0000-\u001f\u007f]/.test(value)) return `'${value}' contains invalid characters ('/', '\\' or control characters)`;
+  return undefined;
+}

@@ -8,12 +8,12 @@ export {
 export { AttributeParseError, parseAttributes, attributesToLegacy, attributesToString } from './attributes';
 export { DurationParseError, parseDuration, formatDuration } from './duration';
 export {
-  IdGenerator, newMasterId, newContainerId, newStatusUuid, isStatusUuid, ipToUint32LE, uint32LEToIp,
+  IdGenerator, newMasterId, newContainerId, newStatusUuid, isStatusUuid, ipToUint32LE, uint32LEToIp, idProblem,
 } from './ids';
 export { API_ERRORS, ApiError, apiError, apiErrorMessage, notLeaderError } from './errors';
 export type { ApiErrorCode } from './errors';
 export {
-  validateSchedulerCall, validateAgentCall, validateOperatorCall, checkTaskInfo, idProblem,
+  validateSchedulerCall, validateAgentCall, validateOperatorCall, checkTaskInfo,
   schedulerCallSchema, agentCallSchema, operatorCallSchema, offerOperationSchema,
 } from './validate';
 export type { Validated, OperatorCall } from './validate';

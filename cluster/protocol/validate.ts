@@ -15,6 +15,7 @@ import {
   statusUuid, task, taskInfo, taskStatus,
 } from './schemas';
 import { describeValue } from './values';
+import { idProblem } from './ids';
 
 export type Validated<T> = { ok: true; call: T } | { ok: false; message: string };
 
@@ -187,17 +188,6 @@ function formatIssue(issue: z.core.$ZodIssue): string {
 }
 
 // ---- task checks the master turns into TASK_ERROR ----
-
-const MAX_ID_LENGTH = 255;
-
-/** Mesos's rules for ids that become sandbox path components (common/validation.cpp validateID). */
-export function idProblem(value: string): string | undefined {
-  if (value === '') return 'ID must not be empty';
-  if (value.length > MAX_ID_LENGTH) return `ID must not be longer than ${MAX_ID_LENGTH} characters`;
-  if (value === '.' || value === '..') return `'${value}' is disallowed`;
-  if (/[/\\\u0000-\u001f\u007f]/.test(value)) return `'${value}' contains invalid characters ('/', '\\' or control characters)`;
-  return undefined;
-}
 
 /**
  * Checks of a structurally valid task that Mesos reports as TASK_ERROR rather than 400.
