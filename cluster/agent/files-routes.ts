@@ -42,9 +42,18 @@ export function readRange(size: number, window: ReadWindow): { start: number; le
   return length > 0 ? { start, length } : undefined;
 }
 
+const TYPE_LETTERS = new Map<number, string>([
+  [fs.constants.S_IFDIR, 'd'],
+  [fs.constants.S_IFLNK, 'l'],
+  [fs.constants.S_IFIFO, 'p'],
+  [fs.constants.S_IFSOCK, 's'],
+  [fs.constants.S_IFCHR, 'c'],
+  [fs.constants.S_IFBLK, 'b'],
+]);
+
 /** "drwxr-xr-x", as `ls -l` and Mesos's browse show it. */
 export function modeString(mode: number): string {
-  const type = (mode & fs.constants.S_IFMT) === fs.constants.S_IFDIR ? 'd' : (mode & fs.constants.S_IFMT) === fs.constants.S_IFLNK ? 'l' : '-';
+  const type = TYPE_LETTERS.get(mode & fs.constants.S_IFMT) ?? '-';
   const bits = 'rwxrwxrwx';
   let out = type;
   for (let i = 0; i < 9; i++) out += mode & (1 << (8 - i)) ? bits[i] : '-';
@@ -120,13 +129,29 @@ export function registerFilesRoutes(router: Router, sandboxesRoot: string): void
     return { json: listing };
   };
 
+  /**
+   * Opens a regular file for reading. Anything else a task can leave in its sandbox is refused: a
+   * named pipe, for one, would block the open (and a thread of the file system pool) until someone
+   * writes to it, hence O_NONBLOCK, which regular files ignore.
+   */
+  const openRegularFile = async (real: string, verb: string): Promise<{ handle: fs.promises.FileHandle; stat: fs.Stats }> => {
+    const handle = await fs.promises.open(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      const stat = await handle.stat();
+      if (stat.isDirectory()) throw new HttpError(400, `Cannot ${verb} a directory`);
+      if (!stat.isFile()) throw new HttpError(400, `Cannot ${verb} '${real}': not a regular file`);
+      return { handle, stat };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  };
+
   const read: Handler = async (req) => {
     const window = parseReadWindow(req.query.get('offset'), req.query.get('length'));
     const { real } = await resolve(req);
-    const handle = await fs.promises.open(real, 'r');
+    const { handle, stat } = await openRegularFile(real, 'read');
     try {
-      const stat = await handle.stat();
-      if (stat.isDirectory()) throw new HttpError(400, 'Cannot read a directory');
       const range = readRange(stat.size, window);
       if (!range) return { json: { data: '', offset: window.offset === -1 || window.offset >= stat.size ? stat.size : window.offset } };
       const buffer = Buffer.alloc(range.length);
@@ -139,27 +164,31 @@ export function registerFilesRoutes(router: Router, sandboxesRoot: string): void
 
   const download: Handler = async (req) => {
     const { real } = await resolve(req);
-    const stat = await fs.promises.stat(real);
-    if (stat.isDirectory()) throw new HttpError(400, 'Cannot download a directory');
+    const { handle, stat } = await openRegularFile(real, 'download');
     const res = req.res;
     res.writeHead(200, {
       'Content-Type': 'application/octet-stream',
       'Content-Length': stat.size,
       'Content-Disposition': `attachment; filename=${JSON.stringify(path.basename(real))}`,
     });
+    if (stat.size === 0) {
+      await handle.close();
+      res.end();
+      return undefined;
+    }
     await new Promise<void>((resolve) => {
-      const stream = fs.createReadStream(real, { start: 0, end: Math.max(0, stat.size - 1) });
-      if (stat.size === 0) {
-        stream.destroy();
-        res.end();
-        resolve();
-        return;
-      }
+      // The stream owns the handle from here and closes it when it ends or fails.
+      const stream = handle.createReadStream({ start: 0, end: stat.size - 1 });
       stream.on('error', () => {
         res.destroy();
         resolve();
       });
       stream.on('end', () => resolve());
+      // A client that goes away mid-file must not leave the handle open.
+      res.on('close', () => {
+        stream.destroy();
+        resolve();
+      });
       stream.pipe(res);
     });
     return undefined;

@@ -19,9 +19,6 @@ export class TaskGroup {
   private cgroups?: Promise<ContainerCgroups>;
   private killing = false;
   private removing = false;
-  private settle!: () => void;
-  /** Resolves once every task is over and the container is gone. */
-  readonly done: Promise<void> = new Promise((resolve) => (this.settle = resolve));
 
   /**
    * What the group's tasks launch with instead of the agent's isolator: every task gets the group's
@@ -75,8 +72,6 @@ export class TaskGroup {
       if (this.cgroups) await (await this.cgroups).destroy();
     } catch (err) {
       this.logger.warn('cgroup cleanup failed', { container_id: this.containerId, error: (err as Error).message });
-    } finally {
-      this.settle();
     }
   }
 }

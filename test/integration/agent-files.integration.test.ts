@@ -32,7 +32,7 @@ beforeAll(async () => {
       framework_info: { user: 'root', name: 'files-test' },
       task: {
         name: 'writer', task_id: { value: 'writer' }, agent_id: { value: 'fake-master-S0' }, resources: [],
-        command: { value: "printf 0123456789 > data.txt; mkdir sub; ln -s /etc/passwd leak; ln -s /etc etcdir; ln -s sub inside; echo hello" },
+        command: { value: "printf 0123456789 > data.txt; mkdir sub; ln -s /etc/passwd leak; ln -s /etc etcdir; ln -s sub inside; mkfifo pipe; echo hello" },
       },
     },
   });
@@ -103,6 +103,18 @@ describe('/files', () => {
       expect(text.length).toBeGreaterThan(0);
       expect(text).not.toContain('root:x:0:0');
     }
+  });
+
+  it('refuses a named pipe a task left in its sandbox instead of waiting on it forever', async () => {
+    // Opening a FIFO for reading blocks until someone writes: enough such requests would hold every
+    // thread of the agent's file system pool.
+    const fifo = path.join(sandbox, 'pipe');
+    for (const endpoint of ['read', 'download']) {
+      const res = await fetch(`${agent.url}/files/${endpoint}?${new URLSearchParams({ path: fifo, offset: '0' })}`, { signal: AbortSignal.timeout(5000) });
+      expect([endpoint, res.status, await res.text()]).toEqual([endpoint, 400, expect.stringContaining('not a regular file')]);
+    }
+    const listing = JSON.parse((await get('browse', { path: sandbox })).text) as { path: string; mode: string }[];
+    expect(listing.find((f) => f.path === fifo)?.mode).toMatch(/^p/);
   });
 
   it('answers 404 for a missing file inside a sandbox', async () => {

@@ -156,6 +156,21 @@ describe('task runner with real processes', () => {
     expect(isAlive(shell)).toBe(false);
   });
 
+  it('does not let a second kill push SIGKILL past the first one\'s deadline', async () => {
+    const r = await run({ command: { value: "trap '' TERM; echo $$ > shell.pid; sleep 100" } });
+    await waitFor(() => fs.existsSync(path.join(r.sandbox, 'shell.pid')), 'the task to start');
+
+    void r.runner.kill(300e6);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A kill with a long grace period (say, the rest of a task group going down) must not extend the first.
+    void r.runner.kill(60e9);
+
+    const ended = await Promise.race([r.runner.done.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 15_000))]);
+    if (!ended) await r.runner.kill(0);
+    expect(ended).toBe(true);
+    expect(states(r)).toEqual(['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_KILLED']);
+  });
+
   it('kills a task asked to stop while it is still being launched', async () => {
     const containerId = newContainerId();
     const transitions: TaskTransition[] = [];
@@ -221,6 +236,20 @@ describe('cgroups isolation with real processes', () => {
       ? [`/sys/fs/cgroup/memory/${rootName}/${r.containerId}`, `/sys/fs/cgroup/cpu/${rootName}/${r.containerId}`]
       : [`/sys/fs/cgroup/${rootName}/${r.containerId}`];
     expect(dirs.filter((d) => fs.existsSync(d))).toEqual([]);
+  });
+
+  it('limits the cpu with shares and a CFS quota that the kernel enforces', async () => {
+    if (isolator.kind === 'none') return;
+    const dir = isolator.kind === 'cgroups-v1' ? `/sys/fs/cgroup/cpu/${rootName}/$MESOS_CONTAINER_ID` : `/sys/fs/cgroup/${rootName}/$MESOS_CONTAINER_ID`;
+    const limits = isolator.kind === 'cgroups-v1' ? `echo shares=$(cat ${dir}/cpu.shares) quota=$(cat ${dir}/cpu.cfs_quota_us)` : `echo weight=$(cat ${dir}/cpu.weight) max=$(cat ${dir}/cpu.max)`;
+    // 0.1 cpu: 10 ms of every 100 ms. A busy loop of a few tens of milliseconds must get throttled.
+    const busy = 'i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done';
+    const r = await run({ command: { value: `${limits}; ${busy}; cat ${dir}/cpu.stat` }, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }] }, isolator);
+    await r.runner.done;
+    expect(states(r).slice(-1)).toEqual(['TASK_FINISHED']);
+    const output = fs.readFileSync(path.join(r.sandbox, 'stdout'), 'utf8');
+    expect(output).toContain(isolator.kind === 'cgroups-v1' ? 'shares=102 quota=10000' : 'max=10000 100000');
+    expect(Number(/nr_throttled (\d+)/.exec(output)?.[1])).toBeGreaterThan(0);
   });
 
   it('ends a task that exceeds its memory as TASK_FAILED with REASON_CONTAINER_LIMITATION_MEMORY', async () => {

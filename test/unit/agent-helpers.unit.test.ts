@@ -1,5 +1,5 @@
 import { Backoff } from '../../cluster/agent/backoff';
-import { cpuMax, cpuShares, cpuWeight, keyedValue, memoryLimitMessage } from '../../cluster/agent/cgroups';
+import { cfsQuotaUs, cpuMax, cpuShares, cpuWeight, keyedValue, memoryLimitMessage } from '../../cluster/agent/cgroups';
 import { MAX_READ_BYTES, modeString, parseReadWindow, readRange } from '../../cluster/agent/files-routes';
 import { parseMasterUrl } from '../../cluster/agent/master-connection';
 import { describeExit, limitsOf } from '../../cluster/agent/task-runner';
@@ -37,6 +37,11 @@ describe('cgroup values', () => {
     expect(cpuShares(0.001)).toBe(2);
     expect(cpuWeight(1)).toBe(39);
     expect(cpuMax(1.5)).toBe('150000 100000');
+    // The same hard cap on v1 (cpu.cfs_quota_us per 100 ms period), never below the kernel's 1 ms.
+    expect(cfsQuotaUs(0.1)).toBe(10000);
+    expect(cfsQuotaUs(4)).toBe(400000);
+    expect(cfsQuotaUs(0.001)).toBe(1000);
+    expect(cpuMax(0.001)).toBe('1000 100000');
   });
 
   it('reads flat-keyed files', () => {
@@ -94,5 +99,7 @@ describe('/files/read paging', () => {
   it('renders modes like ls', () => {
     expect(modeString(0o40755)).toBe('drwxr-xr-x');
     expect(modeString(0o100644)).toBe('-rw-r--r--');
+    expect(modeString(0o10644)).toBe('prw-r--r--');
+    expect(modeString(0o140755)).toBe('srwxr-xr-x');
   });
 });

@@ -1,5 +1,5 @@
 import { confineLexically, isWithin } from '../../cluster/agent/path-confinement';
-import { agentIdFile, pathSegment, runMetaDir, sandboxDir, sandboxesRoot, taskUpdatesFile } from '../../cluster/agent/sandbox-paths';
+import { agentIdFile, nestedTaskSandbox, pathSegment, runMetaDir, sandboxDir, sandboxesRoot, taskMetaDir, taskUpdatesFile } from '../../cluster/agent/sandbox-paths';
 
 const key = { agentId: 'M1-S0', frameworkId: 'M1-0000', executorId: 'web.1', containerId: 'c0ffee' };
 
@@ -12,6 +12,14 @@ describe('sandbox paths', () => {
     expect(runMetaDir('/w', key)).toBe('/w/meta/slaves/M1-S0/frameworks/M1-0000/executors/web.1/runs/c0ffee');
     expect(taskUpdatesFile('/w', key, 'web.1')).toBe(`${runMetaDir('/w', key)}/tasks/web.1/task.updates`);
     expect(agentIdFile('/w')).toBe('/w/meta/agent.json');
+  });
+
+  it('nest the sandbox and private files of each task of a task group inside its executor run', () => {
+    const executorSandbox = sandboxDir('/w', key);
+    expect(nestedTaskSandbox(executorSandbox, 'db')).toBe(`${executorSandbox}/tasks/db`);
+    expect(nestedTaskSandbox(executorSandbox, '..')).toBe(`${executorSandbox}/tasks/%2E%2E`);
+    expect(taskMetaDir('/w', key, 'db')).toBe(`${runMetaDir('/w', key)}/tasks/db`);
+    expect(taskUpdatesFile('/w', key, 'db')).toBe(`${taskMetaDir('/w', key, 'db')}/task.updates`);
   });
 
   it('resolve a relative work dir to an absolute one', () => {

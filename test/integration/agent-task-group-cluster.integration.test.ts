@@ -1,0 +1,68 @@
+/**
+ * LAUNCH_GROUP through a real master to a real agent, as a scheduler sees it on the wire: every task
+ * of the group reports its states, a failing task takes its sibling down, and the resources of the
+ * executor and of the tasks are free again once the group is over.
+ */
+import { Resources } from '../../cluster/protocol/resources';
+import type { Offer } from '../../cluster/protocol/types';
+import { startCluster, type TestCluster } from '../helpers/cluster';
+import { eventually, getJson } from '../helpers/http';
+import { commandTask, frameworkInfo, RawScheduler } from '../helpers/scheduler';
+
+describe('cluster: task groups', () => {
+  let cluster: TestCluster | undefined;
+  let scheduler: RawScheduler | undefined;
+
+  afterEach(async () => {
+    scheduler?.close();
+    scheduler = undefined;
+    await cluster?.close();
+    cluster = undefined;
+  });
+
+  const launchGroup = (offer: Offer, executorId: string, tasks: [string, string][]) =>
+    scheduler!.expectAccepted({
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [offer.id],
+        operations: [{
+          type: 'LAUNCH_GROUP',
+          launch_group: {
+            executor: { type: 'DEFAULT', executor_id: { value: executorId }, resources: Resources.parse('cpus:0.1;mem:32').toV1() },
+            task_group: { tasks: tasks.map(([id, command]) => commandTask(offer, id, command, 'cpus:0.2;mem:32')) },
+          },
+        }],
+        filters: { refuse_seconds: 0 },
+      },
+    });
+
+  test('a group runs to the end, and a failing task takes its sibling down; the resources come back', async () => {
+    cluster = await startCluster({ agents: 1 });
+    scheduler = (await RawScheduler.subscribe(cluster.url, frameworkInfo({ name: 'pods' }))).autoAcknowledge();
+    let [offer] = await scheduler.nextOffers();
+
+    let mark = scheduler.events.length;
+    await launchGroup(offer, 'pod-ok', [['ok-a', 'echo a'], ['ok-b', 'echo b']]);
+    for (const id of ['ok-a', 'ok-b']) {
+      for (const state of ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED'] as const) {
+        const status = await scheduler.update(id, state, { from: mark, timeoutMs: 30_000 });
+        expect(status.executor_id).toEqual({ value: 'pod-ok' });
+      }
+    }
+
+    // What the first group did not take is offered again.
+    [offer] = await scheduler.nextOffers({ from: mark, timeoutMs: 30_000 });
+    mark = scheduler.events.length;
+    await launchGroup(offer, 'pod-bad', [['bad', 'sleep 0.5; exit 1'], ['victim', 'sleep 60']]);
+    const failed = await scheduler.update('bad', 'TASK_FAILED', { from: mark, timeoutMs: 30_000 });
+    expect(failed.message).toBe('Command exited with status 1');
+    const killed = await scheduler.update('victim', 'TASK_KILLED', { from: mark, timeoutMs: 30_000 });
+    expect(killed.executor_id).toEqual({ value: 'pod-bad' });
+
+    const state = await eventually(async () => {
+      const s = await getJson(`${cluster!.url}/state`);
+      return s.frameworks[0]?.completed_tasks?.length === 4 && s.slaves[0].used_resources.cpus === 0 ? s : undefined;
+    }, 'every task completed and nothing in use');
+    expect(state.slaves[0].used_resources.mem).toBe(0);
+  });
+});
