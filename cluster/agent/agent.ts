@@ -11,7 +11,6 @@ import { parseAttributes } from '../protocol/attributes';
 import { newContainerId, newStatusUuid } from '../protocol/ids';
 import { Resources } from '../protocol/resources';
 import type { Attribute, ExecutorInfo, FrameworkInfo, Task, TaskInfo, TaskState, TaskStatus, TaskStatusReason } from '../protocol/types';
-import { isTerminalState } from '../protocol/types';
 import { close as closeServer, createServer, listen, Router } from '../http/server';
 import type { Logger } from '../util/log';
 import { createLogger } from '../util/log';
@@ -165,14 +164,12 @@ export class AgentDaemon implements Agent {
   private registerCall(): AgentCall {
     const tasks: Task[] = [];
     const frameworks: FrameworkInfo[] = [];
+    // Tasks that ended but whose terminal update is not acknowledged yet are still ours to report: a
+    // master that did not hear of them would otherwise declare them gone before their real end arrives.
     for (const framework of this.tasks.activeFrameworks()) {
-      let any = false;
-      for (const entry of framework.tasks.values()) {
-        if (isTerminalState(entry.runner.state)) continue;
-        tasks.push(this.taskJson(entry));
-        any = true;
-      }
-      if (any) frameworks.push({ ...framework.info, id: { value: framework.id } });
+      if (framework.tasks.size === 0) continue;
+      for (const entry of framework.tasks.values()) tasks.push(this.taskJson(entry));
+      frameworks.push({ ...framework.info, id: { value: framework.id } });
     }
     return {
       type: 'REGISTER',
@@ -305,7 +302,7 @@ export class AgentDaemon implements Agent {
     const problem = typeof executorId === 'string' && executorId ? this.taskGroupProblem(run) : "Invalid task group: 'executor.executor_id' is required";
     if (problem) {
       // A group is launched whole or not at all.
-      for (const taskId of taskIds) this.sendAgentStatus(frameworkId, taskId, executorId || taskId, 'TASK_ERROR', problem, 'REASON_TASK_INVALID');
+      for (const taskId of taskIds) this.sendAgentStatus(frameworkId, taskId, executorId || taskId, 'TASK_ERROR', problem, 'REASON_TASK_GROUP_INVALID');
       return;
     }
     const framework = this.tasks.framework(frameworkId, run.framework_info);

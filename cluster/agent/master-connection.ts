@@ -4,7 +4,7 @@
  *
  * The connection never gives up. Whenever the stream fails, ends, or stays silent longer than the
  * ping timeout, it registers again after an exponential, jittered backoff; the register call is
- * rebuilt on every attempt so it carries the agent id and the tasks running at that moment.
+ * rebuilt on every attempt so it carries the agent id and the tasks the agent holds at that moment.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';

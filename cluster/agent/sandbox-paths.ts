@@ -12,6 +12,7 @@
  * Checkpoints sit apart from the sandbox so a task cannot overwrite them and users do not see them.
  */
 import * as path from 'node:path';
+import { pathSegment } from '../protocol/ids';
 
 export interface RunKey {
   agentId: string;
@@ -20,16 +21,7 @@ export interface RunKey {
   containerId: string;
 }
 
-/**
- * Ids become path segments. Ordinary ids (letters, digits, `-_.`) map to themselves, as in Mesos;
- * anything that could climb out of its directory or confuse a shell is percent-encoded.
- */
-export function pathSegment(id: string): string {
-  if (id === '') throw new Error('an empty id cannot be used as a directory name');
-  if (id === '.') return '%2E';
-  if (id === '..') return '%2E%2E';
-  return encodeURIComponent(id);
-}
+export { pathSegment };
 
 function runSegments(key: RunKey): string[] {
   return ['slaves', key.agentId, 'frameworks', key.frameworkId, 'executors', key.executorId, 'runs', key.containerId].map(

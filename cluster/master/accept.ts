@@ -1,11 +1,11 @@
 /**
  * ACCEPT: launch tasks and task groups on offered resources. Invalid offers drop every task of the call
  * (REASON_INVALID_OFFERS); an invalid task fails alone (TASK_ERROR, REASON_TASK_INVALID), an invalid task
- * group fails as a whole. What the launches leave unused goes back to the allocator under the call's
+ * group fails as a whole (TASK_ERROR, REASON_TASK_GROUP_INVALID, as in Mesos). What the launches leave unused goes back to the allocator under the call's
  * refuse filter (5 s by default, as in Mesos).
  */
 import { Resources } from '../protocol/resources';
-import type { Filters, OfferOperation, SchedulerCall, TaskInfo } from '../protocol/types';
+import type { Filters, OfferOperation, SchedulerCall, TaskInfo, TaskStatusReason } from '../protocol/types';
 import { sendToAgent } from './channels';
 import type { MasterCore } from './core';
 import { checkGroupExecutor, checkTask, resourcesExceeded, validateOffers, type TaskCheckContext } from './launch-validation';
@@ -133,7 +133,7 @@ class Launcher {
     const group = operation.launch_group;
     const tasks = group?.task_group?.tasks ?? [];
     const executorCheck = checkGroupExecutor(group?.executor, group?.task_group);
-    if (!executorCheck.ok) return this.invalid(tasks, executorCheck.message);
+    if (!executorCheck.ok) return this.invalidGroup(tasks, executorCheck.message);
     const executorId = group!.executor.executor_id.value;
     const executorKnown = this.agent.executors.has(taskKey(this.framework.id, executorId));
     const executorResources = executorKnown ? Resources.empty() : executorCheck.value;
@@ -142,13 +142,13 @@ class Launcher {
     const seen = new Set(this.launched);
     for (const task of tasks) {
       const checked = checkTask(task, { ...this.check, launchedInThisCall: seen }, group!.executor);
-      if (!checked.ok) return this.invalid(tasks, checked.message);
+      if (!checked.ok) return this.invalidGroup(tasks, checked.message);
       inGroup.add(task.task_id.value);
       seen.add(task.task_id.value);
       perTask.push(checked.value);
     }
     const needed = perTask.reduce((sum, r) => sum.plus(r), executorResources);
-    if (!this.remaining.contains(needed)) return this.invalid(tasks, resourcesExceeded(needed, this.remaining));
+    if (!this.remaining.contains(needed)) return this.invalidGroup(tasks, resourcesExceeded(needed, this.remaining));
     this.remaining = this.remaining.minus(needed);
     tasks.forEach((task, i) => {
       this.launched.add(task.task_id.value);
@@ -166,7 +166,11 @@ class Launcher {
     });
   }
 
-  private invalid(tasks: TaskInfo[], message: string): void {
-    for (const task of tasks) this.core.tasks.rejectLaunch(this.framework, task, 'TASK_ERROR', 'REASON_TASK_INVALID', message);
+  private invalid(tasks: TaskInfo[], message: string, reason: TaskStatusReason = 'REASON_TASK_INVALID'): void {
+    for (const task of tasks) this.core.tasks.rejectLaunch(this.framework, task, 'TASK_ERROR', reason, message);
+  }
+
+  private invalidGroup(tasks: TaskInfo[], message: string): void {
+    this.invalid(tasks, message, 'REASON_TASK_GROUP_INVALID');
   }
 }

@@ -223,9 +223,12 @@ export class TaskManager {
   }
 
   /**
-   * An agent re-registered reporting the tasks it runs. Tasks the master had written off as
-   * unreachable are running again (the framework hears so); tasks the master never knew (it restarted)
-   * are adopted; tasks the master expected there but the agent does not report are gone.
+   * An agent re-registered reporting the tasks it holds: those it runs, and those that ended but whose
+   * terminal update is not acknowledged yet. Tasks the master had written off as unreachable are
+   * running again (the framework hears so); a task reported ended takes that end at once, so its
+   * resources are free, but the framework hears of it from the agent's terminal update, which follows
+   * the registration and is the one to acknowledge; tasks the master never knew (it restarted) are
+   * adopted; tasks the master expected there but the agent does not report are gone.
    * Returns the framework ids the agent must shut down because they were torn down meanwhile.
    */
   reconcileReregisteredAgent(agent: AgentRecord, reported: Task[], frameworkFor: (id: FrameworkID) => FrameworkRecord | undefined): string[] {
@@ -243,13 +246,21 @@ export class TaskManager {
       if (!framework) continue;
       seen.add(taskKey(frameworkId, taskId));
       const known = framework.tasks.get(taskId);
+      const ended = isTerminalState(reportedTask.state);
       if (!known) {
-        this.adopt(framework, agent, reportedTask);
+        // An ended task the master already retired lost only its acknowledgement on the way to the
+        // agent; the agent's retry of the update is acknowledged again (onAgentUpdate).
+        if (!(ended && findTask(framework, taskId))) this.adopt(framework, agent, reportedTask);
       } else if (known.agentId !== agent.id) {
         this.core.log.warn('agent reports a task the master knows on another agent', { task_id: taskId, agent_id: agent.id, known_agent_id: known.agentId });
-      } else if (known.state === 'TASK_UNREACHABLE' && !isTerminalState(reportedTask.state)) {
+      } else if (ended) {
+        if (!isTerminalState(known.state)) {
+          known.state = reportedTask.state;
+          this.releaseResources(known);
+        }
+      } else if (known.state === 'TASK_UNREACHABLE') {
         this.transitionByMaster(known, reportedTask.state, 'REASON_AGENT_REREGISTERED', `Agent ${agent.id} re-registered`);
-      } else if (!isTerminalState(known.state) && !isTerminalState(reportedTask.state)) {
+      } else if (!isTerminalState(known.state)) {
         known.state = reportedTask.state;
       }
     }
@@ -290,6 +301,8 @@ export class TaskManager {
     };
     const record = this.add({ framework, agent, role: reported.role ?? framework.roles[0], task: info, resources, executorId: reported.executor_id?.value });
     record.state = reported.state;
+    // An ended task is kept only until its terminal update is acknowledged; it holds nothing meanwhile.
+    record.resourcesRecovered = isTerminalState(reported.state);
     record.statuses = (reported.statuses ?? []).slice(-MAX_STATUSES_PER_TASK).map(statusToKeep);
   }
 

@@ -23,7 +23,13 @@ export type AgentCall =
       type: 'REGISTER';
       register: {
         agent_info: AgentInfo; // agent_info.id set when re-registering
-        /** Non-terminal tasks the agent still runs (re-registration after a master or agent restart). */
+        /**
+         * Every task the agent still holds (re-registration after a stream drop, a master or an agent
+         * restart): those it runs, and those that ended but whose terminal update is not acknowledged
+         * yet, with their latest (terminal) state, as Mesos's agent reports them. The master keeps the
+         * latter without using their resources until the update is acknowledged, rather than calling
+         * them gone.
+         */
         tasks?: Task[];
         /** Framework infos for the frameworks of `tasks`. */
         frameworks?: FrameworkInfo[];

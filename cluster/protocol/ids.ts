@@ -18,6 +18,18 @@ export function newStatusUuid(): string {
   return randomBytes(16).toString('base64');
 }
 
+/**
+ * Ids become path segments of the agent's sandboxes (clients use it to find a group task's sandbox).
+ * Ordinary ids (letters, digits, `-_.`) map to themselves, as in Mesos; anything that could climb out
+ * of its directory or confuse a shell is percent-encoded.
+ */
+export function pathSegment(id: string): string {
+  if (id === '') throw new Error('an empty id cannot be used as a directory name');
+  if (id === '.') return '%2E';
+  if (id === '..') return '%2E%2E';
+  return encodeURIComponent(id);
+}
+
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** True if `value` is base64 of exactly 16 bytes, the form of TaskStatus.uuid. */

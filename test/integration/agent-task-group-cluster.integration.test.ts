@@ -1,8 +1,9 @@
 /**
  * LAUNCH_GROUP through a real master to a real agent, as a scheduler sees it on the wire: every task
- * of the group reports its states, a failing task takes its sibling down, and the resources of the
- * executor and of the tasks are free again once the group is over.
+ * of the group reports its states and writes its output in its own sandbox, a failing task takes its
+ * sibling down, and the resources of the executor and of the tasks are free again once the group is over.
  */
+import { AgentFilesClient } from '../../cluster/client/agent-files';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Offer } from '../../cluster/protocol/types';
 import { startCluster, type TestCluster } from '../helpers/cluster';
@@ -48,6 +49,18 @@ describe('cluster: task groups', () => {
         const status = await scheduler.update(id, state, { from: mark, timeoutMs: 30_000 });
         expect(status.executor_id).toEqual({ value: 'pod-ok' });
       }
+    }
+
+    // Each task's output is where a client following it looks (exec --stream): its own sandbox in the executor's.
+    const files = new AgentFilesClient(cluster.agents[0].url);
+    try {
+      for (const [id, text] of [['ok-a', 'a\n'], ['ok-b', 'b\n']]) {
+        const sandbox = await files.findSandbox(scheduler.frameworkId, id);
+        expect(sandbox).toMatch(new RegExp(`/tasks/${id}$`));
+        expect((await files.read(`${sandbox}/stdout`, 0))?.data).toBe(text);
+      }
+    } finally {
+      files.close();
     }
 
     // What the first group did not take is offered again.

@@ -195,7 +195,7 @@ describe('task groups', () => {
     await waitForTerminal('fine', 'broken');
     for (const id of ['fine', 'broken']) {
       expect(master.updates(id)).toEqual([
-        expect.objectContaining({ state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', executor_id: { value: 'pod-4' }, message: expect.stringMatching(/task 'broken'.*command.value/) }),
+        expect.objectContaining({ state: 'TASK_ERROR', reason: 'REASON_TASK_GROUP_INVALID', executor_id: { value: 'pod-4' }, message: expect.stringMatching(/task 'broken'.*command.value/) }),
       ]);
     }
   });

@@ -89,6 +89,7 @@ describe('master offers', () => {
     for (const id of ['h1', 'h2']) {
       const status = await scheduler.update(id, 'TASK_ERROR');
       expect(status.message).toContain('more resources');
+      expect(status.reason).toBe('REASON_TASK_GROUP_INVALID');
     }
     const state = await getJson(`${master.url}/state`);
     expect(state.frameworks[0].tasks.map((t: { id: string; executor_id: string }) => [t.id, t.executor_id])).toEqual([['g1', 'group-exec'], ['g2', 'group-exec']]);

@@ -1,12 +1,14 @@
 /**
  * How the master relays status updates between a wire-level agent and a scheduler: TASK_KILLING only
  * for frameworks that declared TASK_KILLING_STATE, and retries of the same update (same uuid) after
- * the agent re-registers or arriving late, which must never reach the scheduler twice out of order.
+ * the agent re-registers or arriving late, which must never reach the scheduler twice out of order;
+ * and tasks an agent reports ended when it re-registers, their terminal update not yet acknowledged.
  */
 import { createMaster, type Master } from '../../cluster/master';
-import type { Task, TaskState } from '../../cluster/protocol/types';
+import { newStatusUuid } from '../../cluster/protocol/ids';
+import type { Task, TaskState, TaskStatus } from '../../cluster/protocol/types';
 import { silentLogger } from '../../cluster/util/log';
-import { request } from '../helpers/http';
+import { getJson, request } from '../helpers/http';
 import { RawAgent } from '../helpers/raw-agent';
 import { commandTask, frameworkInfo, RawScheduler } from '../helpers/scheduler';
 
@@ -47,10 +49,20 @@ describe('master: relaying status updates', () => {
   const ackFromMaster = (agent: RawAgent, uuid: string, from: number) =>
     agent.waitFor((e) => e.type === 'ACKNOWLEDGE' && e.acknowledge.uuid === uuid, `ACKNOWLEDGE ${uuid}`, { from });
   const tasksView = async () => JSON.parse((await request(`${master.url}/api/v1`, { body: { type: 'GET_TASKS' } })).text).get_tasks;
-  const runningTask = (agent: RawAgent, frameworkId: string, taskId: string, state: TaskState = 'TASK_RUNNING'): Task => ({
+  const runningTask = (agent: { agentId: string }, frameworkId: string, taskId: string, state: TaskState = 'TASK_RUNNING'): Task => ({
     name: taskId, task_id: { value: taskId }, framework_id: { value: frameworkId }, agent_id: { value: agent.agentId },
     state, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }], statuses: [],
   });
+  /** A task that ended on the agent, as the agent reports it while its terminal update `status` is unacknowledged. */
+  const endedTask = (agentId: string, frameworkId: string, status: TaskStatus): Task => ({
+    name: status.task_id.value, task_id: status.task_id, framework_id: { value: frameworkId }, agent_id: { value: agentId },
+    state: status.state, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }], statuses: [status],
+    status_update_state: status.state, status_update_uuid: status.uuid,
+  });
+  const agentStatus = (agentId: string, taskId: string, state: TaskState): TaskStatus => ({
+    task_id: { value: taskId }, state, source: 'SOURCE_EXECUTOR', agent_id: { value: agentId }, timestamp: Date.now() / 1000, uuid: newStatusUuid(),
+  });
+  const frameworkState = async (frameworkId: string) => (await getJson(`${master.url}/state`)).frameworks.find((f: { id: string }) => f.id === frameworkId);
 
   test('TASK_KILLING reaches only frameworks with TASK_KILLING_STATE; for the others the master acknowledges it', async () => {
     await startMaster();
@@ -176,5 +188,79 @@ describe('master: relaying status updates', () => {
     const running = await back.sendUpdate(scheduler.frameworkId, 'task', 'TASK_RUNNING');
     expect((await scheduler.update('task', 'TASK_RUNNING', { from: afterRereg })).uuid).toBe(running.uuid);
     expect(statesOf(scheduler, 'task')).toEqual(['TASK_STARTING', 'TASK_UNREACHABLE', 'TASK_RUNNING', 'TASK_RUNNING']);
+  });
+  test('a task the agent reports ended when it re-registers is kept, free of resources, until its terminal update is acknowledged', async () => {
+    await startMaster();
+    const agent = await registerAgent();
+    const scheduler = await subscribe();
+    await launch(scheduler, agent, 'task');
+    await agent.sendUpdate(scheduler.frameworkId, 'task', 'TASK_RUNNING');
+    await scheduler.acknowledge(await scheduler.update('task', 'TASK_RUNNING'));
+    expect((await frameworkState(scheduler.frameworkId)).used_resources.cpus).toBe(1);
+
+    // GIVEN the task finished while its agent was away, so the master never heard
+    agent.disconnect();
+    const finished = agentStatus(agent.agentId, 'task', 'TASK_FINISHED');
+    // WHEN the agent re-registers reporting it with its terminal update unacknowledged
+    const back = await registerAgent({ agentId: agent.agentId, tasks: [endedTask(agent.agentId, scheduler.frameworkId, finished)] });
+
+    // THEN the master keeps the task, ended, and its resources are free at once
+    const kept = await frameworkState(scheduler.frameworkId);
+    expect(kept.tasks).toEqual([expect.objectContaining({ id: 'task', state: 'TASK_FINISHED' })]);
+    expect(kept.used_resources.cpus).toBe(0);
+    // AND the framework hears of the end from the agent's update, and of nothing else
+    await back.sendUpdate(scheduler.frameworkId, 'task', 'TASK_FINISHED', { uuid: finished.uuid, timestamp: finished.timestamp });
+    await scheduler.acknowledge(await scheduler.update('task', 'TASK_FINISHED'));
+    await ackFromMaster(back, finished.uuid!, 0);
+    expect(statesOf(scheduler, 'task')).toEqual(['TASK_RUNNING', 'TASK_FINISHED']);
+    const done = await frameworkState(scheduler.frameworkId);
+    expect(done.tasks).toEqual([]);
+    expect(done.completed_tasks).toEqual([expect.objectContaining({ id: 'task', state: 'TASK_FINISHED' })]);
+  });
+
+  test('a task completed here whose acknowledgement the agent missed is not brought back when the agent reports it', async () => {
+    await startMaster();
+    const agent = await registerAgent();
+    const scheduler = await subscribe();
+    await launch(scheduler, agent, 'task');
+    const finished = await agent.sendUpdate(scheduler.frameworkId, 'task', 'TASK_FINISHED');
+    const forwarded = await scheduler.update('task', 'TASK_FINISHED');
+
+    // GIVEN the scheduler acknowledged TASK_FINISHED while the agent was away
+    agent.disconnect();
+    await scheduler.acknowledge(forwarded);
+    // WHEN the agent re-registers still reporting the task, then retries the update
+    const back = await registerAgent({ agentId: agent.agentId, tasks: [endedTask(agent.agentId, scheduler.frameworkId, finished)] });
+    await back.sendUpdate(scheduler.frameworkId, 'task', 'TASK_FINISHED', { uuid: finished.uuid, timestamp: finished.timestamp });
+
+    // THEN the master acknowledges the retry itself; the task stays completed, once
+    await ackFromMaster(back, finished.uuid!, 0);
+    const framework = await frameworkState(scheduler.frameworkId);
+    expect(framework.tasks).toEqual([]);
+    expect(framework.completed_tasks.map((t: { id: string }) => t.id)).toEqual(['task']);
+    expect(statesOf(scheduler, 'task')).toEqual(['TASK_FINISHED']);
+  });
+
+  test('a master that never knew a task the agent reports ended adopts it without counting its resources', async () => {
+    await startMaster();
+    const frameworkId = 'fw-from-before';
+    const finished = agentStatus('agent-from-before', 'ended', 'TASK_FINISHED');
+    // GIVEN an agent of an earlier master with one running task and one ended, not yet acknowledged
+    const agent = await registerAgent({
+      agentId: 'agent-from-before',
+      tasks: [runningTask({ agentId: 'agent-from-before' }, frameworkId, 'running'), endedTask('agent-from-before', frameworkId, finished)],
+      frameworks: [{ id: { value: frameworkId }, name: 'veteran', user: 'ops', failover_timeout: 600 }],
+    });
+
+    // THEN both are known, but only the running one holds resources
+    const recovered = await frameworkState(frameworkId);
+    expect(recovered.tasks.map((t: { id: string; state: string }) => [t.id, t.state]).sort()).toEqual([['ended', 'TASK_FINISHED'], ['running', 'TASK_RUNNING']]);
+    expect(recovered.used_resources.cpus).toBe(1);
+    // AND once the framework is back, the ended task's update reaches it and its acknowledgement completes the task
+    const scheduler = await subscribe(frameworkInfo({ id: { value: frameworkId }, failover_timeout: 600 }));
+    await agent.sendUpdate(frameworkId, 'ended', 'TASK_FINISHED', { uuid: finished.uuid, timestamp: finished.timestamp });
+    await scheduler.acknowledge(await scheduler.update('ended', 'TASK_FINISHED'));
+    await ackFromMaster(agent, finished.uuid!, 0);
+    expect((await frameworkState(frameworkId)).completed_tasks).toEqual([expect.objectContaining({ id: 'ended', state: 'TASK_FINISHED' })]);
   });
 });
