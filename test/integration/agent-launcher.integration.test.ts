@@ -165,7 +165,12 @@ describe('task runner with real processes', () => {
     // A kill with a long grace period (say, the rest of a task group going down) must not extend the first.
     void r.runner.kill(60e9);
 
-    const ended = await Promise.race([r.runner.done.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 15_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      r.runner.done.then(() => true),
+      new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), 15_000) }),
+    ]);
+    clearTimeout(timer);
     if (!ended) await r.runner.kill(0);
     expect(ended).toBe(true);
     expect(states(r)).toEqual(['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_KILLED']);
