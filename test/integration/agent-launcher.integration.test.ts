@@ -14,6 +14,7 @@ import { TaskRunner } from '../../cluster/agent/task-runner';
 import { newContainerId } from '../../cluster/protocol/ids';
 import type { TaskInfo } from '../../cluster/protocol/types';
 import { silentLogger } from '../../cluster/util/log';
+import { isAlive } from '../../infra/providers/processes';
 
 let scratch: string;
 const noIsolation = createIsolator('none');
@@ -25,16 +26,6 @@ beforeAll(() => {
 afterAll(() => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
-
-/** Alive means: exists and is not a zombie (orphans are not reaped by every init). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

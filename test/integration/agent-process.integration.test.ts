@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FakeMaster } from './agent-fake-master';
+import { isAlive } from '../../infra/providers/processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -48,15 +49,6 @@ afterEach(async () => {
   await master.close();
   fs.rmSync(scratch, { recursive: true, force: true });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 function startAgentProcess(): { exited: Promise<number | null>; stderr: () => string } {
   const opts = {

@@ -15,6 +15,7 @@ import { AGENT_DEFAULTS } from '../../cluster/agent/options';
 import type { ExecutorInfo, Resource, TaskInfo } from '../../cluster/protocol/types';
 import { silentLogger } from '../../cluster/util/log';
 import { FakeMaster } from './agent-fake-master';
+import { isAlive } from '../../infra/providers/processes';
 
 const FRAMEWORK = { value: 'fw-group' };
 const FRAMEWORK_INFO = { user: 'root', name: 'group-test', id: FRAMEWORK };
@@ -91,16 +92,6 @@ async function waitForTerminal(...taskIds: string[]): Promise<void> {
 async function runningPid(taskId: string): Promise<number> {
   const running = await master.waitFor(() => master.updates(taskId).find((s) => s.state === 'TASK_RUNNING'), `${taskId} TASK_RUNNING`);
   return running.container_status!.executor_pid!;
-}
-
-/** Alive means: exists and is not a zombie. */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 function processGroupOf(pid: number): number {
