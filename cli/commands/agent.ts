@@ -29,6 +29,7 @@ export default class Agent extends DaemonCommand<typeof Agent> {
     })(),
     attributes: Flags.string({ description: 'attributes, e.g. "rack:a;zone:2"' }),
     isolation: Flags.string({ description: 'how tasks are isolated; auto uses cgroups when they are writable', options: [...ISOLATIONS], default: 'auto' }),
+    cgroups_root: Flags.string({ description: 'name of the cgroup under which task cgroups are made (letters, digits, ".", "_", "-")', default: 'mesoscloud' }),
   };
 
   async run(): Promise<void> {
@@ -48,6 +49,7 @@ export default class Agent extends DaemonCommand<typeof Agent> {
       resources: f.resources,
       attributes: f.attributes,
       cgroups: isolationToCgroups(f.isolation as (typeof ISOLATIONS)[number]),
+      cgroupsRoot: f.cgroups_root,
     });
   }
 }

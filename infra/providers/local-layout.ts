@@ -74,9 +74,14 @@ export function masterArgs(opts: { port: number; workDir: string; cluster: strin
   return ['master', '--ip', LOCAL_HOST, '--port', String(opts.port), '--work_dir', opts.workDir, '--cluster', opts.cluster];
 }
 
-export function agentArgs(opts: { masterPort: number; port: number; workDir: string; resources: string }): string[] {
+/** Each local cluster's tasks live under their own cgroup root, so destroy can remove it by name. */
+export function cgroupsRoot(cluster: string): string {
+  return `mesoscloud-${cluster}`;
+}
+
+export function agentArgs(opts: { masterPort: number; port: number; workDir: string; resources: string; cluster: string }): string[] {
   return [
     'agent', '--master', `${LOCAL_HOST}:${opts.masterPort}`, '--ip', LOCAL_HOST, '--port', String(opts.port),
-    '--work_dir', opts.workDir, '--resources', opts.resources,
+    '--work_dir', opts.workDir, '--resources', opts.resources, '--cgroups_root', cgroupsRoot(opts.cluster),
   ];
 }

@@ -11,7 +11,8 @@ import type { OperatorAgent } from '../../cluster/client/operator-types';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Resource } from '../../cluster/protocol/types';
 import { ClusterRegistry, type AgentRecord, type ClusterRecord } from '../registry';
-import { agentArgs, agentResources, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, TASK_PORTS, type LocalLayout, type PortRange } from './local-layout';
+import { removeCgroupRoot } from './cgroup-roots';
+import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, TASK_PORTS, type LocalLayout, type PortRange } from './local-layout';
 import { chooseFreePorts, isPortFree } from './ports';
 import { findTaskProcesses, isOurProcess, killGroupOrProcess, signal, tail, waitForExit } from './processes';
 
@@ -139,7 +140,7 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
       };
       fs.mkdirSync(agent.workDir, { recursive: true });
       progress(`Starting agent ${i + 1}/${opts.agents} on ${LOCAL_HOST}:${agent.port} (log: ${agent.logPath})`);
-      agent.pid = startDetached(entry, agentArgs({ masterPort: opts.masterPort, port: agent.port, workDir: agent.workDir, resources: agent.resources! }), agent.logPath, layout.clusterDir);
+      agent.pid = startDetached(entry, agentArgs({ masterPort: opts.masterPort, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name }), agent.logPath, layout.clusterDir);
       record.agents.push(agent);
       registry.write(record);
       stopIfAborted(opts.signal);
@@ -357,6 +358,8 @@ export async function destroyLocal(
     }
     await waitForExit(tasks, 2000);
   }
+
+  for (const cgroup of removeCgroupRoot(cgroupsRoot(name))) progress(`Removed cgroup ${cgroup}`);
 
   if (opts.keepLogs) {
     for (const entry of fs.readdirSync(dir)) {

@@ -26,6 +26,11 @@ function cli(args: string[], timeoutMs = 60_000, onStdout?: (soFar: string, chil
   return runCli(args, { dataHome, env: { MESOSCLOUD_CLUSTER: CLUSTER }, timeoutMs, onStdout });
 }
 
+/** The cluster's cgroup root in the v1 memory hierarchy or the v2 unified one, where it exists. */
+function clusterCgroupRoots(): string[] {
+  return [`/sys/fs/cgroup/memory/mesoscloud-${CLUSTER}`, `/sys/fs/cgroup/mesoscloud-${CLUSTER}`].filter((dir) => fs.existsSync(dir));
+}
+
 function clusterDir(): string {
   return path.join(dataHome, 'mesoscloud', 'clusters', CLUSTER);
 }
@@ -115,6 +120,8 @@ describe('a local cluster, through the built CLI', () => {
     const terminal = lines.findIndex((l) => /^Received status update TASK_(FAILED|KILLED) for task 'hog'$/.test(l));
     expect(terminal).toBeGreaterThanOrEqual(0);
     expect(lines[terminal + 1]).toMatch(/^ {2}message: '.*[Mm]emory limit.*'$/);
+    // The limit came from the cluster's own cgroup root, which destroy removes by name.
+    expect(clusterCgroupRoots()).not.toEqual([]);
   });
 
   it.each<[string, string[]]>([
@@ -264,6 +271,7 @@ describe('a local cluster, through the built CLI', () => {
     expect(r.stdout).toContain(`Cluster '${CLUSTER}' destroyed.`);
     for (const pid of recordedPids) expect({ pid, alive: isAlive(pid) }).toEqual({ pid, alive: false });
     expect(fs.existsSync(clusterDir())).toBe(false);
+    expect(clusterCgroupRoots()).toEqual([]);
   }, 60_000);
 
   it('destroy again is harmless', async () => {

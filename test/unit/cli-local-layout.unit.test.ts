@@ -31,8 +31,9 @@ describe('local cluster layout', () => {
 
   it('builds daemon arguments with Mesos flag names', () => {
     expect(masterArgs({ port: 6050, workDir: '/w/m', cluster: 'dev' })).toEqual(['master', '--ip', '127.0.0.1', '--port', '6050', '--work_dir', '/w/m', '--cluster', 'dev']);
-    expect(agentArgs({ masterPort: 6050, port: 6051, workDir: '/w/a', resources: 'cpus:1' })).toEqual([
+    expect(agentArgs({ masterPort: 6050, port: 6051, workDir: '/w/a', resources: 'cpus:1', cluster: 'dev' })).toEqual([
       'agent', '--master', '127.0.0.1:6050', '--ip', '127.0.0.1', '--port', '6051', '--work_dir', '/w/a', '--resources', 'cpus:1',
+      '--cgroups_root', 'mesoscloud-dev',
     ]);
   });
 
