@@ -34,10 +34,7 @@ export default class Agent extends DaemonCommand<typeof Agent> {
 
   async run(): Promise<void> {
     const f = this.flags;
-    const [{ runAgentDaemon }, { AGENT_DEFAULTS }] = await Promise.all([
-      import('../../cluster/agent/index'),
-      import('../../cluster/agent/options'),
-    ]);
+    const { runAgentDaemon, AGENT_DEFAULTS } = await import('../../cluster/agent/index');
     await runAgentDaemon({
       ...AGENT_DEFAULTS,
       ip: f.ip,

@@ -23,7 +23,7 @@ export default class Master extends DaemonCommand<typeof Master> {
     port: integerFlag({ description: 'port to listen on (0 picks a free one)', default: 5050, min: 0, max: 65535 }),
     hostname: Flags.string({ description: 'hostname advertised in MasterInfo' }),
     advertise_ip: Flags.string({ description: 'address advertised to agents and frameworks, when it differs from --ip' }),
-    work_dir: Flags.string({ description: 'where the master keeps its files' }),
+    work_dir: Flags.string({ description: 'work directory, reported in /state flags (the master writes nothing there yet)' }),
     cluster: Flags.string({ description: 'cluster name shown in /state and the web UI' }),
     offer_timeout: duration('offer_timeout', 'rescind offers not answered within this long (e.g. 30secs); default: never'),
     agent_ping_timeout: duration('agent_ping_timeout', "how long to wait for an agent's PONG (e.g. 15secs)"),

@@ -1,10 +1,12 @@
 /**
- * What the agent writes down so a restarted agent can pick up where it left off: its own id, and
- * for every run the task, its framework, the container, the pid and the last known state. Files are
+ * What the agent writes down about itself and its runs: its own id (read back on restart, to
+ * re-register as the same agent), and for every run the task, its framework, the container, the pid
+ * and the last known state (written for recovery of running tasks, which a restarted agent does
+ * not do yet; `mesoscloud destroy` reads the pids to find tasks left behind). Files are
  * replaced atomically (write to a temporary file, rename) so a crash never leaves half a checkpoint.
  *
- * Run checkpoints are not fsync'd. They serve an agent restarted while the kernel, and so the task
- * processes and the page cache, lived on; after a reboot the processes they describe are gone. The
+ * Run checkpoints are not fsync'd. They can only serve an agent restarted while the kernel, and so
+ * the task processes and the page cache, lived on; after a reboot the processes they describe are gone. The
  * fsync would only cost every launch a disk flush (about a millisecond) for nothing. The agent id,
  * written once, and the status update logs (status-update-log.ts) are flushed.
  */

@@ -4,8 +4,8 @@
  *
  * The process we start is a small POSIX shell that plays the part of Mesos's command executor:
  * it joins the container's cgroups (so the command is limited from its first instruction), runs
- * the command, and records its exit status in the run's meta directory, where a restarted agent
- * can find it although it is no longer the parent.
+ * the command, and records its exit status in the run's meta directory, where it stays readable
+ * by anyone although the agent may no longer be the parent (nothing reads it back on restart yet).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -50,11 +50,6 @@ export function runMetaDir(workDir: string, key: RunKey): string {
   return path.join(metaDir(workDir), ...runSegments(key));
 }
 
-/** The directory holding every checkpointed run of an agent id (what recovery walks). */
-export function agentMetaDir(workDir: string, agentId: string): string {
-  return path.join(metaDir(workDir), 'slaves', pathSegment(agentId));
-}
-
 /** Sandbox of one task of a task group, inside its executor's. */
 export function nestedTaskSandbox(executorSandbox: string, taskId: string): string {
   return path.join(executorSandbox, 'tasks', pathSegment(taskId));

@@ -1,8 +1,8 @@
 /**
  * The on-disk half of the status update manager: one append-only JSON-lines file per task. An
- * update is written and flushed to disk (fdatasync) before it is sent, so an agent that dies right
- * after sending can still resend it on recovery; acknowledgements are appended too, so recovery
- * knows where to resume.
+ * update is written and flushed to disk (fdatasync) before it is sent, and acknowledgements are
+ * appended too, so that recovery could resend what was never acknowledged. A restarted agent does
+ * not read the log back yet.
  *
  * Acknowledgements are not flushed: losing one in a crash only means its update is sent again,
  * which the protocol tolerates (updates are delivered at least once and carry their uuid).
@@ -36,25 +36,4 @@ function openLog(file: string): number {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     return fs.openSync(file, 'a');
   }
-}
-
-/** Reads a log back; a torn last line (the agent died mid-write) is ignored. */
-export function readUpdateLog(file: string): UpdateLogRecord[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const records: UpdateLogRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      records.push(JSON.parse(line) as UpdateLogRecord);
-    } catch {
-      break;
-    }
-  }
-  return records;
 }

@@ -133,8 +133,8 @@ export class TaskRunner {
       this.finish({ state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${(err as Error).message}` });
       return;
     }
-    // Written once there is a pid to record: a restarted agent needs it to find the process, and a
-    // run that died before this point has nothing to recover.
+    // Written once there is a pid to record: the pid is what finds the process once the agent is no
+    // longer its parent, and a run that died before this point left no process behind.
     this.checkpoint();
     void this.proc.exited.then((exit) => this.onExit(exit)).catch((err) => {
       deps.logger.error('task exit handling failed', { task_id: this.taskId, error: (err as Error).message });

@@ -13,7 +13,7 @@ export interface MasterOptions {
   advertiseIp?: string;
   /** Cluster name shown in /state and the UI (--cluster). */
   cluster?: string;
-  /** Where the master keeps its files (--work_dir). */
+  /** --work_dir, reported in the flags; the master writes nothing there yet (its registry lives in memory). */
   workDir?: string;
   /** Offers not answered within this many seconds are rescinded (--offer_timeout); undefined = never. */
   offerTimeoutSeconds?: number;

@@ -24,8 +24,6 @@ export interface TestCluster {
   master: Master;
   agents: Agent[];
   url: string;
-  /** The work_dir each agent was started with (start another agent on it to recover its tasks). */
-  workDirOf(agent: Agent): string;
   addAgent(overrides?: Partial<AgentOptions>): Promise<Agent>;
   /** Stops one agent; with killTasks false its tasks keep running and it does not unregister. */
   stopAgent(agent: Agent, killTasks: boolean): Promise<void>;
@@ -37,7 +35,6 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
   await master.listen();
   const agents: Agent[] = [];
   const workDirs: string[] = [];
-  const workDirByAgent = new Map<Agent, string>();
   const stopped = new Set<Agent>();
 
   const addAgent = async (overrides: Partial<AgentOptions> = {}): Promise<Agent> => {
@@ -60,7 +57,6 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
       ...overrides,
     });
     agents.push(agent);
-    workDirByAgent.set(agent, workDir);
     await agent.start();
     await agent.whenRegistered();
     return agent;
@@ -84,7 +80,6 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     master,
     agents,
     url: master.url,
-    workDirOf: (agent) => workDirByAgent.get(agent)!,
     addAgent,
     stopAgent,
     async close() {

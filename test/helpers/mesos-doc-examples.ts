@@ -39,8 +39,6 @@ export const RESCIND_EVENT = { type: '', rescind: { offer_id: id } };
 
 export const UPDATE_EVENT = { type: '', update: { status: { task_id: id, state: '', source: '', uuid: '' } } };
 
-export const MESSAGE_EVENT = { type: '', message: { agent_id: id, executor_id: id, data: '' } };
-
 export const FAILURE_EVENT = { type: '', failure: { agent_id: id } };
 
 export const ERROR_EVENT = { type: '', error: { message: '' } };

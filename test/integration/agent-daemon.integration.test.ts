@@ -3,7 +3,6 @@
  * status update protocol, kills, reconnection, and start-up errors.
  */
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Agent } from '../../cluster/agent';
@@ -14,6 +13,8 @@ import type { UpdateLogRecord } from '../../cluster/agent/status-updates';
 import { unacknowledgedUpdates } from '../../cluster/agent/status-updates';
 import type { TaskInfo } from '../../cluster/protocol/types';
 import { silentLogger } from '../../cluster/util/log';
+import { freePort } from '../../infra/providers/ports';
+import { eventually } from '../helpers/http';
 import { FakeMaster } from './agent-fake-master';
 
 const FRAMEWORK = { value: 'fw-1' };
@@ -79,14 +80,6 @@ async function getJson(url: string): Promise<{ status: number; body: any }> {
   const res = await fetch(url);
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('registration', () => {
@@ -375,12 +368,8 @@ describe('HTTP endpoints', () => {
 });
 
 async function waitForState(agent: Agent, pick: (state: any) => any, timeoutMs = 20_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { body } = await getJson(`${agent.url}/state`);
-    const value = pick(body);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last /state: ${JSON.stringify(body)}`);
-    await new Promise((r) => setTimeout(r, 30));
-  }
+  let last: unknown;
+  return eventually(async () => pick((last = (await getJson(`${agent.url}/state`)).body)), 'agent /state', timeoutMs).catch((err: Error) => {
+    throw new Error(`${err.message}; last /state: ${JSON.stringify(last)}`);
+  });
 }

@@ -7,6 +7,7 @@ import type { AgentCall, AgentEvent } from '../../cluster/protocol/agent-channel
 import { AGENT_CHANNEL_PATH } from '../../cluster/protocol/agent-channel';
 import type { TaskStatus } from '../../cluster/protocol/types';
 import { close, createServer, listen, RecordIOStream, Router } from '../../cluster/http/server';
+import { eventually } from '../helpers/http';
 
 export type RegisterCall = Extract<AgentCall, { type: 'REGISTER' }>['register'];
 
@@ -83,14 +84,10 @@ export class FakeMaster {
     return seen;
   }
 
-  async waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = check();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; calls so far: ${JSON.stringify(this.calls.map((c) => c.type))}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+    return eventually(check, what, timeoutMs).catch((err: Error) => {
+      throw new Error(`${err.message}; calls so far: ${JSON.stringify(this.calls.map((c) => c.type))}`);
+    });
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,7 @@ import { newContainerId } from '../../cluster/protocol/ids';
 import type { TaskInfo } from '../../cluster/protocol/types';
 import { silentLogger } from '../../cluster/util/log';
 import { isAlive } from '../../infra/providers/processes';
+import { eventually } from '../helpers/http';
 
 let scratch: string;
 const noIsolation = createIsolator('none');
@@ -26,14 +27,6 @@ beforeAll(() => {
 afterAll(() => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface Run {
   runner: TaskRunner;
@@ -123,7 +116,7 @@ describe('task runner with real processes', () => {
 
   it('kills the whole process group, children included, and ends as TASK_KILLED', async () => {
     const r = await run({ command: { value: 'sleep 100 & echo $! > child.pid; echo $$ > shell.pid; sleep 100' } });
-    await waitFor(() => fs.existsSync(path.join(r.sandbox, 'shell.pid')), 'the task to write its pids');
+    await eventually(() => fs.existsSync(path.join(r.sandbox, 'shell.pid')), 'the task to write its pids');
     const pids = [r.runner.pid!, ...['child.pid', 'shell.pid'].map((f) => Number(fs.readFileSync(path.join(r.sandbox, f), 'utf8')))];
     expect(pids.every(isAlive)).toBe(true);
 
@@ -138,7 +131,7 @@ describe('task runner with real processes', () => {
       command: { value: "trap '' TERM; echo $$ > shell.pid; sleep 100" },
       kill_policy: { grace_period: { nanoseconds: 200e6 } },
     });
-    await waitFor(() => fs.existsSync(path.join(r.sandbox, 'shell.pid')), 'the task to start');
+    await eventually(() => fs.existsSync(path.join(r.sandbox, 'shell.pid')), 'the task to start');
     const shell = Number(fs.readFileSync(path.join(r.sandbox, 'shell.pid'), 'utf8'));
 
     await r.runner.kill();
@@ -149,7 +142,7 @@ describe('task runner with real processes', () => {
 
   it('does not let a second kill push SIGKILL past the first one\'s deadline', async () => {
     const r = await run({ command: { value: "trap '' TERM; echo $$ > shell.pid; sleep 100" } });
-    await waitFor(() => fs.existsSync(path.join(r.sandbox, 'shell.pid')), 'the task to start');
+    await eventually(() => fs.existsSync(path.join(r.sandbox, 'shell.pid')), 'the task to start');
 
     void r.runner.kill(300e6);
     await new Promise((resolve) => setTimeout(resolve, 100));

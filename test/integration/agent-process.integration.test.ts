@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FakeMaster } from './agent-fake-master';
-import { isAlive } from '../../infra/providers/processes';
+import { isAlive, signal } from '../../infra/providers/processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -39,13 +39,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   if (agentProcess && agentProcess.exitCode === null && agentProcess.signalCode === null) agentProcess.kill('SIGKILL');
-  for (const pgid of taskGroups.splice(0)) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  for (const pgid of taskGroups.splice(0)) signal(-pgid, 'SIGKILL');
   await master.close();
   fs.rmSync(scratch, { recursive: true, force: true });
 });

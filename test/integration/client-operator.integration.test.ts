@@ -31,8 +31,9 @@ describe('OperatorClient', () => {
 
   it('reads frameworks, tasks and the whole state', async () => {
     const [frameworks, tasks, state] = await Promise.all([operator.getFrameworks(), operator.getTasks(), operator.getState()]);
-    expect(frameworks).toBeDefined();
-    expect(tasks).toBeDefined();
+    // Nothing has subscribed to this cluster.
+    expect(frameworks.frameworks ?? []).toEqual([]);
+    expect(tasks.tasks ?? []).toEqual([]);
     expect(state.get_agents?.agents).toHaveLength(2);
   });
 

@@ -17,7 +17,8 @@ import {
   ERROR_EVENT, FAILURE_EVENT, HEARTBEAT_EVENT, OFFERS_EVENT, RESCIND_EVENT, SUBSCRIBED_EVENT, UPDATE_EVENT,
 } from '../helpers/mesos-doc-examples';
 import { RawAgent } from '../helpers/raw-agent';
-import { frameworkInfo, RawScheduler, SCHEDULER_PATH } from '../helpers/scheduler';
+import { frameworkInfo, SCHEDULER_PATH } from '../helpers/scheduler';
+import { wirePeers } from '../helpers/wire-peers';
 
 /** The documented SUBSCRIBE body, as written (offer constraints included; this master ignores them). */
 const DOCUMENTED_SUBSCRIBE = `{
@@ -335,8 +336,9 @@ describe('conformance with docs/scheduler-http-api.md', () => {
 
 describe('conformance: the other documented events and content negotiation', () => {
   let master: Master;
-  const schedulers: RawScheduler[] = [];
-  const agents: RawAgent[] = [];
+  const peers = wirePeers(() => master.url);
+  const { subscribe } = peers;
+  const register = () => peers.registerAgent();
 
   beforeEach(async () => {
     master = createMaster({ ip: '127.0.0.1', port: 0, logger: silentLogger, heartbeatIntervalSeconds: 0.1, allocationIntervalMs: 50 });
@@ -344,21 +346,10 @@ describe('conformance: the other documented events and content negotiation', () 
   });
 
   afterEach(async () => {
-    for (const s of schedulers.splice(0)) s.close();
-    for (const a of agents.splice(0)) a.disconnect();
+    peers.closeAll();
     await master.close();
   });
 
-  const subscribe = async (info = frameworkInfo()) => {
-    const s = await RawScheduler.subscribe(master.url, info);
-    schedulers.push(s);
-    return s;
-  };
-  const register = async () => {
-    const a = await RawAgent.register(master.url);
-    agents.push(a);
-    return a;
-  };
 
   test('HEARTBEAT is {"type": "HEARTBEAT"}: one right after SUBSCRIBED (as Mesos\'s heartbeater does), then every interval', async () => {
     const scheduler = await subscribe();

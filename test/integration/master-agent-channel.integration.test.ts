@@ -9,25 +9,16 @@ import { silentLogger } from '../../cluster/util/log';
 import { eventually, getJson, request } from '../helpers/http';
 import { RawAgent } from '../helpers/raw-agent';
 import { commandTask, frameworkInfo, RawScheduler } from '../helpers/scheduler';
+import { wirePeers } from '../helpers/wire-peers';
 
 describe('master agent channel', () => {
   let master: Master;
-  const agents: RawAgent[] = [];
-  const schedulers: RawScheduler[] = [];
+  const peers = wirePeers(() => master.url);
+  const { registerAgent, subscribe } = peers;
 
   const startMaster = async (pingSeconds = 0.1) => {
     master = createMaster({ ip: '127.0.0.1', port: 0, logger: silentLogger, agentPingTimeoutSeconds: pingSeconds, maxAgentPingTimeouts: 3 });
     await master.listen();
-  };
-  const registerAgent = async (opts: Parameters<typeof RawAgent.register>[1] = {}) => {
-    const agent = await RawAgent.register(master.url, opts);
-    agents.push(agent);
-    return agent;
-  };
-  const subscribe = async (info = frameworkInfo()) => {
-    const scheduler = await RawScheduler.subscribe(master.url, info);
-    schedulers.push(scheduler);
-    return scheduler;
   };
   /** Launches a task through the scheduler and has the agent report it running (acknowledged). */
   const runTask = async (scheduler: RawScheduler, agent: RawAgent, taskId: string) => {
@@ -41,8 +32,7 @@ describe('master agent channel', () => {
   };
 
   afterEach(async () => {
-    for (const s of schedulers.splice(0)) s.close();
-    for (const a of agents.splice(0)) a.disconnect();
+    peers.closeAll();
     await master.close();
   });
 

@@ -3,28 +3,24 @@ import { createMaster, type Master, type MasterOptions } from '../../cluster/mas
 import { Resources } from '../../cluster/protocol/resources';
 import { silentLogger } from '../../cluster/util/log';
 import { getJson } from '../helpers/http';
-import { RawAgent } from '../helpers/raw-agent';
-import { commandTask, frameworkInfo, RawScheduler, scalarOf } from '../helpers/scheduler';
+import { commandTask, frameworkInfo, scalarOf } from '../helpers/scheduler';
+import { wirePeers } from '../helpers/wire-peers';
 
 describe('master offers', () => {
   let master: Master;
-  const agents: RawAgent[] = [];
-  const schedulers: RawScheduler[] = [];
+  const peers = wirePeers(() => master.url);
+  const { subscribe } = peers;
 
   const start = async (opts: Partial<MasterOptions> = {}, agentResources: string[] = ['cpus:4;mem:4096']) => {
     master = createMaster({ ip: '127.0.0.1', port: 0, logger: silentLogger, ...opts });
     await master.listen();
-    for (const resources of agentResources) agents.push(await RawAgent.register(master.url, { resources }));
-  };
-  const subscribe = async (info = frameworkInfo()) => {
-    const scheduler = await RawScheduler.subscribe(master.url, info);
-    schedulers.push(scheduler);
-    return scheduler;
+    const agents = [];
+    for (const resources of agentResources) agents.push(await peers.registerAgent({ resources }));
+    return agents;
   };
 
   afterEach(async () => {
-    for (const s of schedulers.splice(0)) s.close();
-    for (const a of agents.splice(0)) a.disconnect();
+    peers.closeAll();
     await master.close();
   });
 
@@ -69,8 +65,7 @@ describe('master offers', () => {
   });
 
   test('LAUNCH_GROUP sends one RUN_TASK_GROUP; an invalid group fails as a whole', async () => {
-    await start();
-    const [agent] = agents;
+    const [agent] = await start();
     const scheduler = await subscribe();
     const [offer] = await scheduler.nextOffers();
     const executor = { type: 'DEFAULT', executor_id: { value: 'group-exec' }, resources: Resources.parse('cpus:0.1;mem:32').toV1() };
@@ -99,8 +94,7 @@ describe('master offers', () => {
   });
 
   test('MESSAGE reaches the agent as FRAMEWORK_MESSAGE; SHUTDOWN kills the executor\'s tasks', async () => {
-    await start();
-    const [agent] = agents;
+    const [agent] = await start();
     const scheduler = await subscribe();
     const [offer] = await scheduler.nextOffers();
     await scheduler.launch([offer], [commandTask(offer, 'listener', 'sleep 100')]);

@@ -11,11 +11,12 @@ import { silentLogger } from '../../cluster/util/log';
 import { getJson, request } from '../helpers/http';
 import { RawAgent } from '../helpers/raw-agent';
 import { commandTask, frameworkInfo, RawScheduler } from '../helpers/scheduler';
+import { wirePeers } from '../helpers/wire-peers';
 
 describe('master: relaying status updates', () => {
   let master: Master;
-  const agents: RawAgent[] = [];
-  const schedulers: RawScheduler[] = [];
+  const peers = wirePeers(() => master.url);
+  const { registerAgent, subscribe } = peers;
 
   const startMaster = async (opts: Parameters<typeof createMaster>[0] = {}) => {
     master = createMaster({ ip: '127.0.0.1', port: 0, logger: silentLogger, allocationIntervalMs: 50, ...opts });
@@ -23,21 +24,10 @@ describe('master: relaying status updates', () => {
   };
 
   afterEach(async () => {
-    for (const s of schedulers.splice(0)) s.close();
-    for (const a of agents.splice(0)) a.disconnect();
+    peers.closeAll();
     await master.close();
   });
 
-  const registerAgent = async (opts: Parameters<typeof RawAgent.register>[1] = {}) => {
-    const agent = await RawAgent.register(master.url, opts);
-    agents.push(agent);
-    return agent;
-  };
-  const subscribe = async (info = frameworkInfo()) => {
-    const scheduler = await RawScheduler.subscribe(master.url, info);
-    schedulers.push(scheduler);
-    return scheduler;
-  };
   /** Launches `taskId` on the agent (the rest of the offer goes to other frameworks); returns once the agent has been told to run it. */
   const launch = async (scheduler: RawScheduler, agent: RawAgent, taskId: string) => {
     const offers = await scheduler.nextOffers({ from: 0 });
