@@ -13,23 +13,15 @@ import { AGENT_CHANNEL_PATH } from '../protocol/agent-channel';
 import { RecordIODecoder } from '../protocol/recordio';
 import type { Logger } from '../util/log';
 import { Backoff } from './backoff';
+import { parseMasterAddress } from '../protocol/master-address';
 
 /** "host:port", "http://host:port" or "https://host:port" -> base URL. Throws naming --master. */
 export function parseMasterUrl(text: string): URL {
-  const trimmed = text.trim();
-  if (trimmed === '') throw new Error('--master is required (host:port or http://host:port)');
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
-  let url: URL;
   try {
-    url = new URL(withScheme);
-  } catch {
-    throw new Error(`--master: '${text}' is not host:port or an http(s) URL`);
+    return new URL(parseMasterAddress(text).baseUrl);
+  } catch (err) {
+    throw new Error(`--master: ${(err as Error).message}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`--master: scheme '${url.protocol.slice(0, -1)}' is not supported here (use host:port or http://host:port)`);
-  }
-  if (url.hostname === '') throw new Error(`--master: '${text}' has no host`);
-  return new URL(`${url.protocol}//${url.host}`);
 }
 
 export interface MasterConnectionOptions {
