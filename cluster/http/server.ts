@@ -5,13 +5,10 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HttpError } from '../protocol/errors';
 import { encodeRecord } from '../protocol/recordio';
 
-export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
-    super(message);
-  }
-}
+export { HttpError };
 
 export interface Request {
   method: string;

@@ -3,7 +3,6 @@
  * code, an HTTP status and a message template. Templates follow Mesos's wording where Mesos has one,
  * so clients that match on it keep working. `{detail}` is replaced by the specific cause.
  */
-import { HttpError } from '../http/server';
 
 interface ApiErrorSpec {
   status: number;
@@ -33,6 +32,13 @@ export const API_ERRORS = {
 } as const satisfies Record<string, ApiErrorSpec>;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
+
+/** An error with an HTTP status; the daemons' router answers it with that status and its message. */
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+    super(message);
+  }
+}
 
 export class ApiError extends HttpError {
   constructor(readonly code: ApiErrorCode, status: number, message: string, headers: Record<string, string> = {}) {
