@@ -39,7 +39,7 @@ export function reworkParseError(err: Error & { flags?: unknown; args?: unknown 
   if (Array.isArray(err.flags) && /^Nonexistent flags?:/.test(text)) {
     const unknown = (err.flags as string[]).map(String);
     const suggestions = unknown.flatMap((f) => {
-      const near = closestFlag(f.replace(/^-+/, '').split('=')[0], [...ctx.flags, ...(ctx.aliases ?? [])]);
+      const near = closestName(f.replace(/^-+/, '').split('=')[0], [...ctx.flags, ...(ctx.aliases ?? [])]);
       return near ? [`did you mean --${near}?`] : [];
     });
     const list = unknown.join(', ');
@@ -86,10 +86,10 @@ export function reworkParseError(err: Error & { flags?: unknown; args?: unknown 
 }
 
 /**
- * The known flag nearest to `name` (dashes and underscores alike), if it is close enough to be a
+ * The known name (flag or command) nearest to `name` (dashes and underscores alike), if close enough to be a
  * typo. On a tie the earlier one wins, so list primary names before aliases.
  */
-export function closestFlag(name: string, known: string[]): string | undefined {
+export function closestName(name: string, known: string[], maxDistance?: number): string | undefined {
   const norm = (s: string) => s.toLowerCase().replace(/_/g, '-');
   const target = norm(name);
   let best: { flag: string; distance: number } | undefined;
@@ -98,7 +98,7 @@ export function closestFlag(name: string, known: string[]): string | undefined {
     if (!best || distance < best.distance) best = { flag, distance };
   }
   if (!best) return undefined;
-  const limit = Math.max(1, Math.floor(target.length / 3));
+  const limit = maxDistance ?? Math.max(1, Math.floor(target.length / 3));
   return best.distance <= limit ? best.flag : undefined;
 }
 

@@ -33,6 +33,20 @@ function expectUsageError(r: CliResult, code: string, ...fragments: (string | Re
   for (const f of fragments) expect(text).toMatch(typeof f === 'string' ? new RegExp(f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : f);
 }
 
+describe('unknown command', () => {
+  it('lists the commands and suggests the nearest one for a typo', async () => {
+    expectUsageError(await cli(['exce', '--name', 'x']), 'UNKNOWN_COMMAND',
+      "'exce' is not a mesoscloud command; the commands are: agent, destroy, exec, launch, master, status",
+      'did you mean `mesoscloud exec`?');
+  });
+
+  it('suggests nothing when no command is close', async () => {
+    const r = await cli(['frobnicate']);
+    expectUsageError(r, 'UNKNOWN_COMMAND', "'frobnicate' is not a mesoscloud command");
+    expect(r.stderr).not.toContain('did you mean');
+  });
+});
+
 describe('help', () => {
   it.each(['launch', 'exec', 'status', 'destroy', 'master', 'agent'])('%s --help describes the command and exits 0', async (command) => {
     const r = await cli([command, '--help']);

@@ -1,5 +1,5 @@
 import { Errors } from '@oclif/core';
-import { closestFlag, reworkParseError } from '../../cli/parse-errors';
+import { closestName, reworkParseError } from '../../cli/parse-errors';
 
 const ctx = { command: 'mesoscloud exec', flags: ['name', 'command', 'kill-after', 'json'], aliases: ['kill_after'] };
 
@@ -54,11 +54,11 @@ describe('reworkParseError', () => {
   });
 });
 
-describe('closestFlag', () => {
+describe('closestName', () => {
   it('finds typos and Mesos spellings, and nothing for unrelated words', () => {
-    expect(closestFlag('kil-after', ctx.flags)).toBe('kill-after');
-    expect(closestFlag('kill_afte', [...ctx.flags, ...ctx.aliases])).toBe('kill-after');
-    expect(closestFlag('work-dir', ['work_dir', 'port'])).toBe('work_dir');
-    expect(closestFlag('banana', ctx.flags)).toBeUndefined();
+    expect(closestName('kil-after', ctx.flags)).toBe('kill-after');
+    expect(closestName('kill_afte', [...ctx.flags, ...ctx.aliases])).toBe('kill-after');
+    expect(closestName('work-dir', ['work_dir', 'port'])).toBe('work_dir');
+    expect(closestName('banana', ctx.flags)).toBeUndefined();
   });
 });
