@@ -72,12 +72,18 @@ async function runSleepTask(taskId: string): Promise<number> {
   return pid;
 }
 
+/** Starts the agent daemon and waits for it to register; a failure shows the agent's stderr. */
+async function startRegisteredAgent(): Promise<ReturnType<typeof startAgentProcess>> {
+  const agent = startAgentProcess();
+  await master.waitFor(() => master.connected, 'the agent to register', 30_000).catch((err) => {
+    throw new Error(`${err.message}\nagent stderr:\n${agent.stderr()}`);
+  });
+  return agent;
+}
+
 describe('agent daemon process', () => {
   it('exits 0 on SIGTERM and leaves its tasks running', async () => {
-    const agent = startAgentProcess();
-    await master.waitFor(() => master.connected, 'the agent to register', 30_000).catch((err) => {
-      throw new Error(`${err.message}\nagent stderr:\n${agent.stderr()}`);
-    });
+    const agent = await startRegisteredAgent();
     const pid = await runSleepTask('survivor');
 
     agentProcess!.kill('SIGTERM');
@@ -88,10 +94,7 @@ describe('agent daemon process', () => {
   });
 
   it('on SIGUSR1 kills its tasks, reports them, unregisters and exits 0', async () => {
-    const agent = startAgentProcess();
-    await master.waitFor(() => master.connected, 'the agent to register', 30_000).catch((err) => {
-      throw new Error(`${err.message}\nagent stderr:\n${agent.stderr()}`);
-    });
+    const agent = await startRegisteredAgent();
     const pid = await runSleepTask('doomed');
 
     agentProcess!.kill('SIGUSR1');
