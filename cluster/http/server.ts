@@ -28,27 +28,37 @@ export type HandlerResult =
 
 export type Handler = (req: Request) => HandlerResult | Promise<HandlerResult>;
 
+export interface RouteOptions {
+  /**
+   * Runs on the headers before the body is read; throws an HttpError to answer at once (e.g. 415
+   * for a protobuf body, which must not be parsed as JSON and turned into a 400 about syntax).
+   */
+  checkHeaders?: (headers: http.IncomingHttpHeaders) => void;
+}
+
+interface Route extends RouteOptions { handler: Handler }
+
 const MAX_BODY = 16 * 1024 * 1024;
 
 export class Router {
-  private routes = new Map<string, Handler>();
-  private prefixes: { prefix: string; method: string; handler: Handler }[] = [];
+  private routes = new Map<string, Route>();
+  private prefixes: { prefix: string; method: string; route: Route }[] = [];
 
-  on(method: string, path: string, handler: Handler): this {
-    this.routes.set(`${method} ${path}`, handler);
+  on(method: string, path: string, handler: Handler, opts: RouteOptions = {}): this {
+    this.routes.set(`${method} ${path}`, { ...opts, handler });
     return this;
   }
 
   /** Routes every path under `prefix` (e.g. static files of the web UI). */
   onPrefix(method: string, prefix: string, handler: Handler): this {
-    this.prefixes.push({ prefix, method, handler });
+    this.prefixes.push({ prefix, method, route: { handler } });
     return this;
   }
 
-  find(method: string, path: string): Handler | undefined {
+  find(method: string, path: string): Route | undefined {
     const exact = this.routes.get(`${method} ${path}`);
     if (exact) return exact;
-    for (const p of this.prefixes) if (p.method === method && path.startsWith(p.prefix)) return p.handler;
+    for (const p of this.prefixes) if (p.method === method && path.startsWith(p.prefix)) return p.route;
     return undefined;
   }
 
@@ -76,8 +86,8 @@ export function createServer(router: Router, onError?: (err: unknown) => void): 
 async function handle(router: Router, raw: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(raw.url ?? '/', 'http://localhost');
   const method = raw.method ?? 'GET';
-  const handler = router.find(method, url.pathname);
-  if (!handler) {
+  const route = router.find(method, url.pathname);
+  if (!route) {
     drain(raw);
     const status = router.hasPath(url.pathname) ? 405 : 404;
     send(res, { status, text: status === 405 ? `method ${method} not allowed on ${url.pathname}` : `no such path: ${url.pathname}` });
@@ -85,13 +95,15 @@ async function handle(router: Router, raw: http.IncomingMessage, res: http.Serve
   }
   let body: unknown;
   try {
+    route.checkHeaders?.(raw.headers);
     body = method === 'POST' || method === 'PUT' ? await readJsonBody(raw) : undefined;
   } catch (err) {
-    send(res, { status: err instanceof HttpError ? err.status : 400, text: (err as Error).message });
+    drain(raw);
+    send(res, { status: err instanceof HttpError ? err.status : 400, text: (err as Error).message, headers: err instanceof HttpError ? err.headers : undefined });
     return;
   }
   try {
-    const result = await handler({ method, path: url.pathname, query: url.searchParams, headers: raw.headers, body, raw, res });
+    const result = await route.handler({ method, path: url.pathname, query: url.searchParams, headers: raw.headers, body, raw, res });
     if (result !== undefined) send(res, result);
   } catch (err) {
     if (err instanceof HttpError) send(res, { status: err.status, text: err.message, headers: err.headers });

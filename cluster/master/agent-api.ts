@@ -10,14 +10,12 @@ import { validateAgentCall } from '../protocol/validate';
 import { parseRegistration } from './agents';
 import type { MasterCore } from './core';
 import { openCorked } from './channels';
-import { checkAccept, checkContentType, headerValue } from './negotiation';
+import { headerValue } from './negotiation';
 
 export { AGENT_CHANNEL_PATH };
 
 export function agentApiHandler(core: MasterCore): Handler {
   return (req) => {
-    checkContentType(req.headers);
-    checkAccept(req.headers);
     const validated = validateAgentCall(req.body);
     if (!validated.ok) throw apiError('INVALID_AGENT_CALL', validated.message);
     const call = validated.call;

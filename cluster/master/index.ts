@@ -10,8 +10,7 @@ import { ipToUint32LE, newMasterId } from '../protocol/ids';
 import { createLogger, type Logger } from '../util/log';
 import { MasterCore } from './core';
 import { MASTER_DEFAULTS, type MasterOptions } from './options';
-import { gateRequestMedia } from './media-gate';
-import { createMasterRouter, V1_API_PATHS } from './routes';
+import { createMasterRouter } from './routes';
 import { MASTER_VERSION } from './version';
 
 export { MASTER_DEFAULTS, type MasterOptions } from './options';
@@ -33,7 +32,6 @@ export function createMaster(opts: Partial<MasterOptions> = {}): Master {
   const server = createServer(createMasterRouter(core), (err) => {
     log.error('request failed', { error: (err as Error).message, stack: (err as Error).stack });
   });
-  gateRequestMedia(server, V1_API_PATHS);
   return new MasterDaemon(core, server);
 }
 

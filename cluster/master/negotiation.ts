@@ -17,19 +17,21 @@ export function headerValue(headers: IncomingHttpHeaders, name: string): string 
 }
 
 /** The 415 for a request body that is not JSON, or undefined when the body may be JSON (or has no type). */
-export function contentTypeProblem(headers: IncomingHttpHeaders): ApiError | undefined {
+function contentTypeProblem(headers: IncomingHttpHeaders): ApiError | undefined {
   const contentType = headerValue(headers, 'content-type');
   if (contentType === undefined || contentType.trim() === '') return undefined;
   const mediaType = contentType.split(';')[0].trim().toLowerCase();
   return mediaType === JSON_TYPE ? undefined : apiError('UNSUPPORTED_MEDIA', `got '${contentType}'; ${JSON_ONLY}`);
 }
 
-export function checkContentType(headers: IncomingHttpHeaders): void {
+/** 415 for a body that is not JSON, then 406 for an Accept header that rules JSON out. */
+export function checkV1Media(headers: IncomingHttpHeaders): void {
   const problem = contentTypeProblem(headers);
   if (problem) throw problem;
+  checkAccept(headers);
 }
 
-export function checkAccept(headers: IncomingHttpHeaders): void {
+function checkAccept(headers: IncomingHttpHeaders): void {
   const accept = headerValue(headers, 'accept');
   if (accept === undefined || accept.trim() === '') return;
   if (!acceptsJson(accept)) throw apiError('NOT_ACCEPTABLE', `got '${accept}'; ${JSON_ONLY}`);

@@ -7,7 +7,6 @@ import { apiError } from '../protocol/errors';
 import { validateOperatorCall } from '../protocol/validate';
 import type { MasterCore } from './core';
 import { masterFlags } from './flags';
-import { checkAccept, checkContentType } from './negotiation';
 import { getAgents, getExecutors, getFrameworks, getTasks, getVersion } from './operator-views';
 import { computeUsage } from './usage';
 
@@ -52,8 +51,6 @@ export const SUPPORTED_OPERATOR_CALLS = Object.keys(CALLS);
 
 export function operatorApiHandler(core: MasterCore): Handler {
   return (req) => {
-    checkContentType(req.headers);
-    checkAccept(req.headers);
     const validated = validateOperatorCall(req.body);
     if (!validated.ok) throw apiError('INVALID_OPERATOR_CALL', validated.message);
     const call = CALLS[validated.call.type];

@@ -1,5 +1,6 @@
 /** Every HTTP route of the master. */
 import { Router } from '../http/server';
+import { checkV1Media } from './negotiation';
 import { AGENT_CHANNEL_PATH, agentApiHandler } from './agent-api';
 import type { MasterCore } from './core';
 import { OPERATOR_API_PATH, operatorApiHandler } from './operator-api';
@@ -9,14 +10,14 @@ import { metricsSnapshot } from './metrics';
 import { buildInfo, MASTER_VERSION } from './version';
 
 /** The POST endpoints whose bodies are v1 calls in JSON. */
-export const V1_API_PATHS = [SCHEDULER_API_PATH, AGENT_CHANNEL_PATH, OPERATOR_API_PATH];
-
 export function createMasterRouter(core: MasterCore): Router {
   const router = new Router();
   const state = new StateJsonCache(core);
-  router.on('POST', SCHEDULER_API_PATH, schedulerApiHandler(core));
-  router.on('POST', AGENT_CHANNEL_PATH, agentApiHandler(core));
-  router.on('POST', OPERATOR_API_PATH, operatorApiHandler(core));
+  // The v1 APIs speak JSON only: 415 and 406 are decided from the headers, before the body is read.
+  const v1 = { checkHeaders: checkV1Media };
+  router.on('POST', SCHEDULER_API_PATH, schedulerApiHandler(core), v1);
+  router.on('POST', AGENT_CHANNEL_PATH, agentApiHandler(core), v1);
+  router.on('POST', OPERATOR_API_PATH, operatorApiHandler(core), v1);
   router.on('GET', '/metrics/snapshot', () => ({ json: metricsSnapshot(core) }));
   for (const prefix of ['', '/master']) {
     router.on('GET', `${prefix}/health`, () => ({ status: 200 }));

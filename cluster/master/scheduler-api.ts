@@ -9,15 +9,13 @@ import { apiError } from '../protocol/errors';
 import { validateSchedulerCall } from '../protocol/validate';
 import type { MasterCore } from './core';
 import { openCorked } from './channels';
-import { checkAccept, checkContentType, headerValue } from './negotiation';
+import { headerValue } from './negotiation';
 import { dispatchSchedulerCall } from './scheduler-calls';
 
 export const SCHEDULER_API_PATH = '/api/v1/scheduler';
 
 export function schedulerApiHandler(core: MasterCore): Handler {
   return (req) => {
-    checkContentType(req.headers);
-    checkAccept(req.headers);
     const validated = validateSchedulerCall(documentedRequestForm(req.body));
     if (!validated.ok) throw apiError('INVALID_SCHEDULER_CALL', validated.message);
     const call = validated.call;
