@@ -2,7 +2,7 @@
  * `status` as data: the operator API's GET_STATE reduced to what an operator looks at, and its
  * rendering as tables. Pure, so it is tested without a master.
  */
-import type { GetState, OperatorAgent } from '../cluster/client/operator-types';
+import type { GetState, OperatorAgent } from '../cluster/protocol/operator';
 import { Resources } from '../cluster/protocol/resources';
 import { isTerminalState, type Resource, type Task } from '../cluster/protocol/types';
 import { renderTable } from './render/table';

@@ -4,7 +4,7 @@
  */
 import { Resources } from '../protocol/resources';
 import type { Offer, Resource } from '../protocol/types';
-import type { OperatorAgent } from './operator-types';
+import type { OperatorAgent } from '../protocol/operator';
 
 export interface OfferChoice {
   chosen?: { offer: Offer; taskResources: Resource[] };

@@ -5,7 +5,7 @@ import { parseMasterAddress } from './address';
 import { HttpClient, parseJson } from './http';
 import type {
   GetAgents, GetFrameworks, GetState, GetTasks, OperatorCallType, OperatorResponse, VersionInfo,
-} from './operator-types';
+} from '../protocol/operator';
 
 export const OPERATOR_PATH = '/api/v1';
 

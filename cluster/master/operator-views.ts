@@ -1,11 +1,12 @@
 /** v1 operator API shapes (include/mesos/v1/master/master.proto Response.*) built from the registry. */
-import type { ExecutorInfo, FrameworkInfo, Offer, Resource, Task, TimeInfo } from '../protocol/types';
+import type { ExecutorInfo, FrameworkInfo, Task, TimeInfo } from '../protocol/types';
 import type { MasterCore } from './core';
 import type { AgentRecord, FrameworkRecord, TaskRecord } from './registry';
 import { agentViews } from './agent-views';
 import { amount, computeUsage, type Usage } from './usage';
 import { v1Resources, withUnreservedRole } from './v1-resources';
 import { buildInfo, MASTER_VERSION } from './version';
+import type { OperatorAgent, OperatorFramework } from '../protocol/operator';
 
 export function timeInfo(ms: number): TimeInfo {
   return { nanoseconds: Math.round(ms * 1e6) };
@@ -33,27 +34,13 @@ export function taskToV1(task: TaskRecord): Task {
   return out;
 }
 
-export interface AgentV1 {
-  agent_info: AgentRecord['info'];
-  active: boolean;
-  deactivated: boolean;
-  version: string;
-  pid: string;
-  registered_time: TimeInfo;
-  reregistered_time?: TimeInfo;
-  total_resources: Resource[];
-  allocated_resources: Resource[];
-  offered_resources: Resource[];
-  capabilities: { type: string }[];
-}
-
 /**
  * `active` is false while the agent is disconnected; `deactivated` is Mesos's operator-initiated
  * deactivation (DEACTIVATE_AGENT, draining), which this master does not offer, so it is always false.
  */
-export function agentToV1(agent: AgentRecord, usage: Usage): AgentV1 {
+export function agentToV1(agent: AgentRecord, usage: Usage): OperatorAgent {
   const views = agentViews(agent);
-  const out: AgentV1 = {
+  const out: OperatorAgent = {
     agent_info: views.agentInfoV1,
     active: agent.connection === 'connected',
     deactivated: false,
@@ -74,20 +61,6 @@ export function agentPid(agent: AgentRecord): string {
   return `slave(1)@${agent.pid}`;
 }
 
-export interface FrameworkV1 {
-  framework_info: FrameworkInfo;
-  active: boolean;
-  connected: boolean;
-  recovered: boolean;
-  registered_time: TimeInfo;
-  reregistered_time?: TimeInfo;
-  unregistered_time?: TimeInfo;
-  offers: Offer[];
-  inverse_offers: never[];
-  allocated_resources: Resource[];
-  offered_resources: Resource[];
-}
-
 /**
  * FrameworkInfo as Mesos serializes it: fields with a declared default (failover_timeout,
  * checkpoint) are written even when the scheduler left them out.
@@ -96,8 +69,8 @@ export function frameworkInfoToV1(info: FrameworkInfo): FrameworkInfo {
   return { ...info, failover_timeout: info.failover_timeout ?? 0, checkpoint: info.checkpoint ?? false };
 }
 
-export function frameworkToV1(core: MasterCore, framework: FrameworkRecord, usage: Usage): FrameworkV1 {
-  const out: FrameworkV1 = {
+export function frameworkToV1(core: MasterCore, framework: FrameworkRecord, usage: Usage): OperatorFramework {
+  const out: OperatorFramework = {
     framework_info: frameworkInfoToV1(framework.info),
     active: framework.active,
     connected: framework.connected,
@@ -115,7 +88,7 @@ export function frameworkToV1(core: MasterCore, framework: FrameworkRecord, usag
 }
 
 export function getAgents(core: MasterCore, usage = computeUsage(core)) {
-  const agents: AgentV1[] = [];
+  const agents: OperatorAgent[] = [];
   for (const agent of core.registry.reachableAgents()) agents.push(agentToV1(agent, usage));
   return { agents, recovered_agents: [] as AgentRecord['info'][] };
 }

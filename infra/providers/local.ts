@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OperatorClient } from '../../cluster/client/operator';
-import type { OperatorAgent } from '../../cluster/client/operator-types';
+import type { OperatorAgent } from '../../cluster/protocol/operator';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Resource } from '../../cluster/protocol/types';
 import { ClusterRegistry, type AgentRecord, type ClusterRecord } from '../registry';

@@ -1,5 +1,5 @@
 import { buildStatus, renderStatus, RECENT_COMPLETED } from '../../cli/status-view';
-import type { GetState } from '../../cluster/client/operator-types';
+import type { GetState } from '../../cluster/protocol/operator';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Task, TaskState } from '../../cluster/protocol/types';
 

@@ -1,5 +1,5 @@
 import { askVariants, chooseOffer, describeUnsatisfiable, judgeCapacity } from '../../cluster/client/offer-fit';
-import type { OperatorAgent } from '../../cluster/client/operator-types';
+import type { OperatorAgent } from '../../cluster/protocol/operator';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Offer } from '../../cluster/protocol/types';
 

@@ -1,8 +1,9 @@
 /**
- * Responses of the v1 operator API (include/mesos/v1/master/master.proto, Response.*), as JSON.
- * Only the fields the clients read are typed; the master may send more.
+ * Responses of the v1 operator API (include/mesos/v1/master/master.proto, Response.*), as JSON:
+ * the one definition the master writes and the clients read. Fields this master always sends are
+ * required; optional ones are those Mesos may leave out.
  */
-import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Resource, Task, TimeInfo } from '../protocol/types';
+import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Resource, Task, TimeInfo } from './types';
 
 export type OperatorCallType =
   | 'GET_HEALTH' | 'GET_FLAGS' | 'GET_VERSION' | 'GET_METRICS' | 'GET_STATE' | 'GET_AGENTS'
@@ -11,6 +12,8 @@ export type OperatorCallType =
 export interface OperatorAgent {
   agent_info: AgentInfo;
   active: boolean;
+  /** Operator-initiated deactivation (DEACTIVATE_AGENT, draining), not disconnection. */
+  deactivated?: boolean;
   version?: string;
   pid?: string;
   registered_time?: TimeInfo;
@@ -18,6 +21,7 @@ export interface OperatorAgent {
   total_resources?: Resource[];
   allocated_resources?: Resource[];
   offered_resources?: Resource[];
+  capabilities?: { type: string }[];
 }
 
 export interface GetAgents { agents: OperatorAgent[]; recovered_agents?: AgentInfo[] }
@@ -31,6 +35,7 @@ export interface OperatorFramework {
   reregistered_time?: TimeInfo;
   unregistered_time?: TimeInfo;
   offers?: Offer[];
+  inverse_offers?: never[];
   allocated_resources?: Resource[];
   offered_resources?: Resource[];
 }
