@@ -2,11 +2,13 @@
  * POST /api/v1, the v1 operator API (master.proto): the read-only calls a UI or CLI needs. A call type
  * this master does not implement is a 400 that names it.
  */
-import type { Handler } from '../http/server';
+import type { Handler, HandlerResult, Request } from '../http/server';
 import { apiError } from '../protocol/errors';
-import { validateOperatorCall } from '../protocol/validate';
+import { validateOperatorCall, type OperatorCall } from '../protocol/validate';
 import type { MasterCore } from './core';
 import { masterFlags } from './flags';
+import { ADMIN_CALLS } from './operator-admin';
+import { EVENT_CALLS } from './operator-events';
 import { getAgents, getExecutors, getFrameworks, getTasks, getVersion } from './operator-views';
 import { computeUsage } from './usage';
 
@@ -14,7 +16,10 @@ export const OPERATOR_API_PATH = '/api/v1';
 
 type OperatorResponse = Record<string, unknown>;
 
-const CALLS: Record<string, (core: MasterCore) => OperatorResponse> = {
+/** One operator call: answers with a result, or takes over `req.res` (SUBSCRIBE) and returns undefined. */
+export type OperatorCallHandler = (core: MasterCore, call: OperatorCall, req: Request) => HandlerResult | Promise<HandlerResult>;
+
+const READ_CALLS: Record<string, (core: MasterCore) => OperatorResponse> = {
   GET_HEALTH: () => ({ type: 'GET_HEALTH', get_health: { healthy: true } }),
   GET_VERSION: () => ({ type: 'GET_VERSION', get_version: getVersion() }),
   GET_FLAGS: (core) => ({
@@ -47,6 +52,12 @@ const CALLS: Record<string, (core: MasterCore) => OperatorResponse> = {
   },
 };
 
+const CALLS: Record<string, OperatorCallHandler> = {
+  ...Object.fromEntries(Object.entries(READ_CALLS).map(([type, read]) => [type, (core: MasterCore) => ({ json: read(core) })])),
+  ...ADMIN_CALLS,
+  ...EVENT_CALLS,
+};
+
 export const SUPPORTED_OPERATOR_CALLS = Object.keys(CALLS);
 
 export function operatorApiHandler(core: MasterCore): Handler {
@@ -57,6 +68,6 @@ export function operatorApiHandler(core: MasterCore): Handler {
     if (!call) {
       throw apiError('UNSUPPORTED_CALL', `'${validated.call.type}' is not supported by this master; supported: ${SUPPORTED_OPERATOR_CALLS.join(', ')}`);
     }
-    return { json: call(core) };
+    return call(core, validated.call, req);
   };
 }

@@ -8,6 +8,9 @@ import { SCHEDULER_API_PATH, schedulerApiHandler } from './scheduler-api';
 import { StateJsonCache } from './state-json';
 import { metricsSnapshot } from './metrics';
 import { buildInfo, MASTER_VERSION } from './version';
+import { addLegacyRoutes } from './legacy-routes';
+import { addFileProxyRoutes } from './files-proxy';
+import { addWebUiRoutes } from './webui-routes';
 
 /** The POST endpoints whose bodies are v1 calls in JSON. */
 export function createMasterRouter(core: MasterCore): Router {
@@ -30,5 +33,8 @@ export function createMasterRouter(core: MasterCore): Router {
       headers: { Location: `//${core.masterInfo.address?.ip}:${core.masterInfo.port}` },
     }));
   }
+  addLegacyRoutes(router, core);
+  addFileProxyRoutes(router, core);
+  addWebUiRoutes(router);
   return router;
 }
