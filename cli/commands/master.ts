@@ -16,6 +16,7 @@ export default class Master extends DaemonCommand<typeof Master> {
   static examples = [
     '<%= config.bin %> <%= command.id %> --ip 127.0.0.1 --port 5050 --work_dir /var/lib/mesoscloud/master',
     '<%= config.bin %> <%= command.id %> --port 5050 --offer_timeout 30secs --allocation_interval 1secs',
+    '<%= config.bin %> <%= command.id %> --ip 10.0.0.5 --zk zk://10.0.0.2:2181,10.0.0.3:2181,10.0.0.4:2181/mesos --quorum 2',
   ];
 
   static flags = {
@@ -29,6 +30,10 @@ export default class Master extends DaemonCommand<typeof Master> {
     agent_ping_timeout: duration('agent_ping_timeout', "how long to wait for an agent's PONG (e.g. 15secs)"),
     max_agent_ping_timeouts: integerFlag({ description: 'missed pings before an agent is marked unreachable', min: 1, max: 1000 }),
     allocation_interval: duration('allocation_interval', 'periodic allocation tick (e.g. 1secs); allocation also runs after every change'),
+    zk: Flags.string({ description: 'ZooKeeper URL (zk://host1:2181,host2:2181/mesos): elect the leader there and keep the registry there; without it the master runs standalone' }),
+    quorum: integerFlag({ description: 'masters that make a quorum (Mesos requires it with --zk; ZooKeeper\'s own quorum guards the registry here)', min: 1, max: 99 }),
+    zk_session_timeout: duration('zk_session_timeout', 'ZooKeeper session timeout (e.g. 10secs); a leader that loses its session this long stops leading'),
+    agent_reregister_timeout: duration('agent_reregister_timeout', 'after a failover, agents that have not re-registered within this are marked unreachable (e.g. 10mins)'),
   };
 
   async run(): Promise<void> {
@@ -46,6 +51,10 @@ export default class Master extends DaemonCommand<typeof Master> {
       agentPingTimeoutSeconds: seconds(f.agent_ping_timeout),
       maxAgentPingTimeouts: f.max_agent_ping_timeouts,
       allocationIntervalMs: f.allocation_interval,
+      zk: f.zk,
+      quorum: f.quorum,
+      zkSessionTimeoutSeconds: seconds(f.zk_session_timeout),
+      agentReregisterTimeoutSeconds: seconds(f.agent_reregister_timeout),
     }).filter(([, v]) => v !== undefined));
     await runMasterDaemon(opts);
   }

@@ -38,11 +38,15 @@ export interface RouteOptions {
 
 interface Route extends RouteOptions { handler: Handler }
 
+/** Runs before any route (and before its header checks): a result answers the request at once. */
+export type Guard = (method: string, path: string, query: URLSearchParams) => HandlerResult;
+
 const MAX_BODY = 16 * 1024 * 1024;
 
 export class Router {
   private routes = new Map<string, Route>();
   private prefixes: { prefix: string; method: string; route: Route }[] = [];
+  guard?: Guard;
 
   on(method: string, path: string, handler: Handler, opts: RouteOptions = {}): this {
     this.routes.set(`${method} ${path}`, { ...opts, handler });
@@ -86,6 +90,12 @@ export function createServer(router: Router, onError?: (err: unknown) => void): 
 async function handle(router: Router, raw: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(raw.url ?? '/', 'http://localhost');
   const method = raw.method ?? 'GET';
+  const guarded = router.guard?.(method, url.pathname, url.searchParams);
+  if (guarded !== undefined) {
+    drain(raw);
+    send(res, guarded);
+    return;
+  }
   const route = router.find(method, url.pathname);
   if (!route) {
     drain(raw);

@@ -17,6 +17,12 @@ export function masterFlags(opts: MasterOptions, port: number): Record<string, s
   if (opts.advertiseIp !== undefined) flags.advertise_ip = opts.advertiseIp;
   if (opts.cluster !== undefined) flags.cluster = opts.cluster;
   if (opts.workDir !== undefined) flags.work_dir = opts.workDir;
+  if (opts.zk !== undefined) {
+    flags.zk = opts.zk;
+    flags.zk_session_timeout = formatDuration(opts.zkSessionTimeoutSeconds * 1000);
+    flags.agent_reregister_timeout = formatDuration(opts.agentReregisterTimeoutSeconds * 1000);
+  }
+  if (opts.quorum !== undefined) flags.quorum = String(opts.quorum);
   if (opts.offerTimeoutSeconds !== undefined) flags.offer_timeout = formatDuration(opts.offerTimeoutSeconds * 1000);
   return flags;
 }

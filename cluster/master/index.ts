@@ -8,8 +8,12 @@ import { createAllocator } from '../allocator';
 import { close as closeServer, createServer, listen as listenServer } from '../http/server';
 import { ipToUint32LE, newMasterId } from '../protocol/ids';
 import { createLogger, type Logger } from '../util/log';
+import type { MasterInfo } from '../protocol/types';
+import { createCoordination, type Coordination } from './coordination';
 import { MasterCore } from './core';
+import { standbyAnswer } from './leadership';
 import { MASTER_DEFAULTS, type MasterOptions } from './options';
+import { ReplicatedRegistry } from './replicated-registry';
 import { createMasterRouter } from './routes';
 import { MASTER_VERSION } from './version';
 
@@ -23,25 +27,54 @@ export interface Master {
   /** http://ip:port, with the advertised address. */
   readonly url: string;
   readonly id: string;
+  /** True while this master leads (always, for a standalone master once it listens). */
+  readonly leading: boolean;
+  /** Resolves when this master leads; rejects if it is closed first. */
+  whenLeading(): Promise<void>;
 }
 
 export function createMaster(opts: Partial<MasterOptions> = {}): Master {
   const options = resolveOptions(opts);
   const log = options.logger ? options.logger.child('master') : createLogger('master');
   const core = new MasterCore(options, options.allocator ?? createAllocator(), log, newMasterId());
-  const server = createServer(createMasterRouter(core), (err) => {
+  const router = createMasterRouter(core);
+  const server = createServer(router, (err) => {
     log.error('request failed', { error: (err as Error).message, stack: (err as Error).stack });
   });
-  return new MasterDaemon(core, server);
+  const coordination = options.zk ? createCoordination(options.zk, options.zkSessionTimeoutSeconds, log) : undefined;
+  const daemon = new MasterDaemon(core, server, coordination);
+  router.guard = (_method, path, query) => daemon.standbyAnswer(path, query);
+  return daemon;
 }
 
 class MasterDaemon implements Master {
   private boundPort?: number;
   private advertisedIp: string;
   private state: 'new' | 'listening' | 'closed' = 'new';
+  private isLeading = false;
+  /** Lost leadership: stopped for good (a new leader has or will have the cluster). */
+  private deposed = false;
+  private replicated?: ReplicatedRegistry;
+  private readonly leadership: Promise<void>;
+  private settleLeadership!: { resolve: () => void; reject: (err: Error) => void };
 
-  constructor(private readonly core: MasterCore, private readonly server: http.Server) {
+  constructor(private readonly core: MasterCore, private readonly server: http.Server, private readonly coordination?: Coordination) {
     this.advertisedIp = advertisedAddress(core.opts);
+    this.leadership = new Promise<void>((resolve, reject) => { this.settleLeadership = { resolve, reject } });
+    this.leadership.catch(() => undefined);
+  }
+
+  get leading(): boolean { return this.isLeading }
+
+  whenLeading(): Promise<void> { return this.leadership }
+
+  /** The guard in front of every route: undefined while leading; a 307 or 503 otherwise. */
+  standbyAnswer(path: string, query: URLSearchParams) {
+    if (this.isLeading || this.state === 'new') return undefined;
+    let leader = this.coordination?.detector.leader;
+    // Our own znode may still look like the leader for a moment after we lost it: never point at ourselves.
+    if (leader?.id === this.core.id) leader = undefined;
+    return standbyAnswer(path, query, leader);
   }
 
   get id(): string { return this.core.id }
@@ -60,7 +93,7 @@ class MasterDaemon implements Master {
     this.boundPort = port;
     this.state = 'listening';
     const hostname = opts.hostname ?? this.advertisedIp;
-    this.core.start({
+    const info: MasterInfo = {
       id: this.core.id,
       ip: ipToUint32LE(this.advertisedIp),
       port,
@@ -68,14 +101,73 @@ class MasterDaemon implements Master {
       hostname,
       version: MASTER_VERSION,
       address: { hostname, ip: this.advertisedIp, port },
-    });
+    };
+    this.core.masterInfo = info;
+    if (!this.coordination) {
+      this.lead(info);
+      return;
+    }
+    const { contender } = this.coordination;
+    contender.onLost((reason) => this.loseLeadership(reason));
+    this.core.log.info('contending for leadership', { zk: opts.zk });
+    contender.elect(info).then(
+      () => this.takeOver(info),
+      (err: Error) => {
+        if (this.state !== 'closed') this.core.log.error('left the election', { error: err.message });
+        this.settleLeadership.reject(err);
+      },
+    );
+  }
+
+  /** Elected: recover what earlier leaders stored, then act. */
+  private async takeOver(info: MasterInfo): Promise<void> {
+    if (this.state !== 'listening' || this.deposed || !this.coordination) return;
+    const started = Date.now();
+    const replicated = new ReplicatedRegistry(this.core, this.coordination.store);
+    try {
+      const recovered = await replicated.recover();
+      if (this.state !== 'listening' || this.deposed) return;
+      this.replicated = replicated;
+      this.lead(info);
+      replicated.attach();
+      this.core.log.info('elected leader', { ...recovered, recovery_ms: Date.now() - started });
+    } catch (err) {
+      this.loseLeadership(`could not read the registry from ZooKeeper: ${(err as Error).message}`);
+    }
+  }
+
+  private lead(info: MasterInfo): void {
+    this.core.start(info);
+    this.isLeading = true;
+    this.settleLeadership.resolve();
+  }
+
+  /**
+   * Never two leaders acting: the moment leadership is in doubt this master stops every stream and
+   * timer. The daemon exits (a supervisor restarts it as a fresh standby, as Mesos does); an
+   * in-process master stays up answering like a standby.
+   */
+  private loseLeadership(reason: string): void {
+    if (this.deposed || this.state === 'closed') return;
+    this.deposed = true;
+    const wasLeading = this.isLeading;
+    this.isLeading = false;
+    this.replicated?.close();
+    this.core.stop();
+    this.core.log.error(wasLeading ? 'lost leadership; stopped acting as leader' : 'lost candidacy', { reason });
+    this.settleLeadership.reject(new Error(`leadership lost: ${reason}`));
+    if (this.core.opts.onLeadershipLost === 'exit') process.exit(1);
   }
 
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     const wasListening = this.state === 'listening';
     this.state = 'closed';
+    this.isLeading = false;
+    this.replicated?.close();
     this.core.stop();
+    this.settleLeadership.reject(new Error('the master was closed'));
+    await this.coordination?.close();
     if (wasListening) await closeServer(this.server);
   }
 }
@@ -105,6 +197,12 @@ function resolveOptions(opts: Partial<MasterOptions>): MasterOptions {
     }
   }
   if (options.port > 65535) throw new Error(`--port must be at most 65535, got ${options.port}`);
+  for (const [key, flag] of [['zkSessionTimeoutSeconds', '--zk_session_timeout'], ['agentReregisterTimeoutSeconds', '--agent_reregister_timeout']] as const) {
+    if (!(options[key] > 0)) throw new Error(`${flag} must be a positive duration, got ${String(options[key])}`);
+  }
+  if (options.quorum !== undefined && (!Number.isInteger(options.quorum) || options.quorum < 1)) {
+    throw new Error(`--quorum must be a positive integer, got ${String(options.quorum)}`);
+  }
   if (options.offerTimeoutSeconds !== undefined && !(options.offerTimeoutSeconds > 0)) {
     throw new Error(`--offer_timeout must be a positive duration, got ${options.offerTimeoutSeconds}`);
   }
@@ -125,9 +223,9 @@ function advertisedAddress(opts: MasterOptions): string {
 export async function runMasterDaemon(opts: Partial<MasterOptions> = {}): Promise<Master> {
   const root: Logger = opts.logger ?? createLogger('mesoscloud');
   const log = root.child('master');
-  const master = createMaster({ ...opts, logger: root });
+  const master = createMaster({ onLeadershipLost: 'exit', ...opts, logger: root });
   await master.listen();
-  log.info('master started', { id: master.id, url: master.url, version: MASTER_VERSION });
+  log.info(master.leading ? 'master started' : 'master started as a standby', { id: master.id, url: master.url, version: MASTER_VERSION });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;

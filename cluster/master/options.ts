@@ -29,6 +29,19 @@ export interface MasterOptions {
   maxCompletedTasksPerFramework: number;
   /** Torn-down frameworks kept for /state (--max_completed_frameworks). */
   maxCompletedFrameworks: number;
+  /** zk://host:2181,.../path: contend for leadership there and keep the registry there (--zk). */
+  zk?: string;
+  /** Masters needed for a quorum (--quorum); reported, and checked against nothing else: ZooKeeper's own quorum guards the registry. */
+  quorum?: number;
+  /** ZooKeeper session timeout (--zk_session_timeout); a leader that loses its session this long steps down. */
+  zkSessionTimeoutSeconds: number;
+  /** After a failover, admitted agents that have not re-registered within this are marked unreachable (--agent_reregister_timeout). */
+  agentReregisterTimeoutSeconds: number;
+  /**
+   * What a leader does when it loses leadership: 'exit' (the daemon: exit so a supervisor restarts it as
+   * a standby, as Mesos does) or 'standby' (in-process masters: stop acting and answer like a standby).
+   */
+  onLeadershipLost: 'exit' | 'standby';
   logger?: Logger;
   /** Injected allocator (tests, benchmarks); the weighted DRF allocator by default. */
   allocator?: Allocator;
@@ -43,4 +56,7 @@ export const MASTER_DEFAULTS: MasterOptions = {
   allocationIntervalMs: 1000,
   maxCompletedTasksPerFramework: 1000,
   maxCompletedFrameworks: 50,
+  zkSessionTimeoutSeconds: 10,
+  agentReregisterTimeoutSeconds: 600,
+  onLeadershipLost: 'standby',
 };
