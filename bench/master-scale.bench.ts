@@ -22,87 +22,22 @@
  *
  * Run: tsc -p tsconfig.build.json && node dist/bench/master-scale.bench.js [--quick]
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createAllocator, type Allocator } from '../cluster/allocator';
 import { createMaster } from '../cluster/master';
-import { AGENT_CHANNEL_PATH } from '../cluster/protocol/agent-channel';
 import { RecordIODecoder } from '../cluster/protocol/recordio';
-import { Resources } from '../cluster/protocol/resources';
 import { silentLogger } from '../cluster/util/log';
+import { Child, runChild, sendToParent, untilParentSays } from './lib/child';
+import { AGENT_RESOURCES, registerEmulatedAgents } from './lib/emulated-agents';
+import { getText, percentile, round, sleep } from './lib/http';
 import { printTable, writeResults, type Row } from './lib/report';
 
-const AGENT_RESOURCES = 'cpus:24;mem:4096;disk:4096;ports:[31000-32000]';
 const FRAMEWORKS = 10;
 const REFUSE_SECONDS = 3600;
-const AGENTS_PER_PROCESS = 2500;
-const REGISTRATIONS_IN_FLIGHT = 64;
 const IDLE_CYCLES = 5;
 const ALLOCATION_INTERVAL_MS = 1000;
 const SCHEDULER_PATH = '/api/v1/scheduler';
-
-type ChildMessage =
-  | { type: 'ready' }
-  | { type: 'registered'; count: number }
-  | { type: 'declined'; count: number }
-  | { type: 'failed'; message: string };
-
-// ---------------------------------------------------------------- emulated agents (child process)
-
-async function runAgents(masterUrl: string, count: number, offset: number): Promise<void> {
-  const calls = new http.Agent({ keepAlive: true, maxSockets: 32 });
-  const resources = Resources.parse(AGENT_RESOURCES).toV1();
-  const url = `${masterUrl}${AGENT_CHANNEL_PATH}`;
-
-  const pong = (agentId: string, streamId: string) => {
-    const req = http.request(url, {
-      method: 'POST', agent: calls, headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': streamId },
-    }, (res) => res.resume());
-    req.on('error', () => undefined);
-    req.end(JSON.stringify({ type: 'PONG', agent_id: { value: agentId } }));
-  };
-
-  const register = (index: number) => new Promise<void>((resolve, reject) => {
-    const body = JSON.stringify({
-      type: 'REGISTER',
-      register: {
-        agent_info: { hostname: `agent-${index}`, port: 5051, resources },
-        version: 'bench',
-        pid: `127.0.0.1:${20000 + (index % 40000)}`,
-      },
-    });
-    const req = http.request(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json' } }, (res) => {
-      if (res.statusCode !== 200) {
-        reject(new Error(`REGISTER answered ${res.statusCode}`));
-        res.resume();
-        return;
-      }
-      const streamId = String(res.headers['mesos-stream-id']);
-      const decoder = new RecordIODecoder();
-      let agentId = '';
-      res.on('data', (chunk: Buffer) => {
-        for (const event of decoder.push(chunk) as { type: string; registered?: { agent_id: { value: string } } }[]) {
-          if (event.type === 'REGISTERED') {
-            agentId = event.registered!.agent_id.value;
-            resolve();
-          } else if (event.type === 'PING') {
-            pong(agentId, streamId);
-          }
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-
-  await untilParentSays('go');
-  let next = 0;
-  await Promise.all(Array.from({ length: REGISTRATIONS_IN_FLIGHT }, async () => {
-    while (next < count) await register(offset + next++);
-  }));
-  send({ type: 'registered', count });
-}
 
 // ---------------------------------------------------------------- schedulers (child process)
 
@@ -118,7 +53,7 @@ async function runSchedulers(masterUrl: string, count: number): Promise<void> {
       res.resume();
       res.on('end', () => {
         declined += offerIds.length;
-        send({ type: 'declined', count: declined });
+        sendToParent({ type: 'declined', count: declined });
       });
     });
     req.end(JSON.stringify({
@@ -149,22 +84,6 @@ async function runSchedulers(masterUrl: string, count: number): Promise<void> {
   for (let i = 0; i < count; i++) subscribe(i);
 }
 
-function send(message: ChildMessage): void {
-  process.send?.(message);
-}
-
-function untilParentSays(word: string): Promise<void> {
-  send({ type: 'ready' });
-  return new Promise((resolve) => {
-    const onMessage = (message: unknown) => {
-      if (message !== word) return;
-      process.off('message', onMessage);
-      resolve();
-    };
-    process.on('message', onMessage);
-  });
-}
-
 // ---------------------------------------------------------------- the run (parent process)
 
 interface Cycle { ms: number; offers: number }
@@ -187,70 +106,6 @@ function timedAllocator(inner: Allocator, cycles: Cycle[]): Allocator {
   });
 }
 
-class Child {
-  private readonly process: ChildProcess;
-  private listeners: ((message: ChildMessage) => void)[] = [];
-  readonly ready: Promise<void>;
-
-  constructor(args: string[]) {
-    // No inherited flags: a profiler attached to the master must not profile the emulators too.
-    this.process = fork(__filename, args, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.process.on('message', (message: ChildMessage) => {
-      if (message.type === 'failed') throw new Error(`child failed: ${message.message}`);
-      for (const listener of this.listeners) listener(message);
-    });
-    this.ready = this.next((m) => m.type === 'ready');
-  }
-
-  go(): void { this.process.send('go') }
-
-  onMessage(listener: (message: ChildMessage) => void): void { this.listeners.push(listener) }
-
-  next(match: (message: ChildMessage) => boolean): Promise<void> {
-    return new Promise((resolve) => {
-      const listener = (message: ChildMessage) => {
-        if (!match(message)) return;
-        this.listeners = this.listeners.filter((l) => l !== listener);
-        resolve();
-      };
-      this.listeners.push(listener);
-    });
-  }
-
-  stop(): void { this.process.kill('SIGKILL') }
-}
-
-/** A plain HTTP request; the time is until the last byte is in (no decoding counted). */
-function getText(url: string, init: { method?: string; body?: string } = {}): Promise<{ ms: number; bytes: number; text: string }> {
-  const start = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, {
-      method: init.method ?? 'GET', agent: false, headers: init.body ? { 'Content-Type': 'application/json' } : {},
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const ms = performance.now() - start;
-        const body = Buffer.concat(chunks);
-        if (res.statusCode !== 200) reject(new Error(`${url}: ${res.statusCode} ${body.subarray(0, 200).toString()}`));
-        else resolve({ ms, bytes: body.length, text: body.toString('utf8') });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(init.body);
-  });
-}
-
-function percentile(values: number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function run(agentCount: number): Promise<Row> {
   const cycles: Cycle[] = [];
   const master = createMaster({
@@ -261,24 +116,18 @@ async function run(agentCount: number): Promise<Row> {
   const children: Child[] = [];
   try {
     // Register every agent at once.
-    for (let offset = 0; offset < agentCount; offset += AGENTS_PER_PROCESS) {
-      children.push(new Child(['agents', master.url, String(Math.min(AGENTS_PER_PROCESS, agentCount - offset)), String(offset)]));
-    }
-    await Promise.all(children.map((c) => c.ready));
-    const registered = Promise.all(children.map((c) => c.next((m) => m.type === 'registered')));
-    const registerStart = performance.now();
-    for (const child of children) child.go();
-    await registered;
-    const registerMs = performance.now() - registerStart;
+    const agents = await registerEmulatedAgents(master.url, agentCount);
+    children.push(...agents.children);
+    const registerMs = agents.registerMs;
     const afterRegister = JSON.parse((await getText(`${master.url}/metrics/snapshot`)).text);
     if (afterRegister['master/slaves_connected'] !== agentCount) throw new Error(`only ${afterRegister['master/slaves_connected']} agents connected`);
 
     // Ten frameworks decline everything with a long filter until each has seen every agent once.
-    const schedulers = new Child(['schedulers', master.url, String(FRAMEWORKS)]);
+    const schedulers = new Child(__filename, ['schedulers', master.url, String(FRAMEWORKS)]);
     children.push(schedulers);
     await schedulers.ready;
     const firstOfferCycle = cycles.length;
-    const allDeclined = schedulers.next((m) => m.type === 'declined' && m.count >= agentCount * FRAMEWORKS);
+    const allDeclined = schedulers.next((m) => m.type === 'declined' && (m.count ?? 0) >= agentCount * FRAMEWORKS);
     const offersStart = performance.now();
     schedulers.go();
     await allDeclined;
@@ -296,12 +145,7 @@ async function run(agentCount: number): Promise<Row> {
     const cold = await getText(`${master.url}/state`);
     const state = JSON.parse(cold.text);
     if (state.slaves.length !== agentCount || state.frameworks.length !== FRAMEWORKS) throw new Error('/state is missing agents or frameworks');
-    const oneMore = new Child(['agents', master.url, '1', String(agentCount)]);
-    children.push(oneMore);
-    await oneMore.ready;
-    const oneMoreRegistered = oneMore.next((m) => m.type === 'registered');
-    oneMore.go();
-    await oneMoreRegistered;
+    children.push(...(await registerEmulatedAgents(master.url, 1, agentCount)).children);
     const rebuilt = await getText(`${master.url}/state`);
     const cached = await getText(`${master.url}/state`);
     const operatorState = await getText(`${master.url}/api/v1`, { method: 'POST', body: JSON.stringify({ type: 'GET_STATE' }) });
@@ -341,12 +185,11 @@ async function main(): Promise<void> {
   process.stdout.write(`results: ${file}\n`);
 }
 
-const [role, masterUrl, count, offset] = process.argv.slice(2);
-const work = role === 'agents' ? runAgents(masterUrl, Number(count), Number(offset))
-  : role === 'schedulers' ? runSchedulers(masterUrl, Number(count))
-    : main().then(() => process.exit(0));
-work.catch((err: Error) => {
-  if (role === 'agents' || role === 'schedulers') send({ type: 'failed', message: err.message });
-  process.stderr.write(`${err.stack ?? err.message}\n`);
-  process.exit(1);
-});
+const [role, masterUrl, count] = process.argv.slice(2);
+if (role === 'schedulers') runChild(runSchedulers(masterUrl, Number(count)));
+else {
+  main().then(() => process.exit(0), (err: Error) => {
+    process.stderr.write(`${err.stack ?? err.message}\n`);
+    process.exit(1);
+  });
+}

@@ -30,7 +30,7 @@ export const clusterFlag = Flags.custom<string>({
 });
 
 export const masterFlag = Flags.custom<string>({
-  description: "master to talk to, as host:port or http://host:port (default: the cluster's master from the registry)",
+  description: "master to talk to, as host:port, http://host:port or zk://host:2181,.../mesos (default: the cluster's master from the registry)",
   env: MASTER_ENV,
   parse: async (input, ctx: ParseContext) => masterValue('master', input, ctx.token ? undefined : MASTER_ENV),
 });
@@ -52,6 +52,8 @@ export abstract class ParsedCommand<T extends typeof Command> extends Command {
   protected args!: ArgsOf<T>;
   /** Flags the operator gave (on the command line or through the environment), not defaulted. */
   protected given = new Set<string>();
+  /** Every positional argument, also those beyond `args` when the command is not strict. */
+  protected positionals: string[] = [];
   /** Filled in once the master's address is known, for hints when it does not answer. */
   protected masterSource?: ErrorContext['master'];
 
@@ -59,7 +61,7 @@ export abstract class ParsedCommand<T extends typeof Command> extends Command {
     await super.init();
     const ctor = this.ctor;
     const argv = normalizeSwitches(this.argv, switchSpellings(this.flagDefinitions()));
-    const { args, flags, metadata } = await this.parse({
+    const { args, argv: positionals, flags, metadata } = await this.parse({
       flags: ctor.flags,
       baseFlags: ctor.baseFlags,
       enableJsonFlag: ctor.enableJsonFlag,
@@ -68,6 +70,7 @@ export abstract class ParsedCommand<T extends typeof Command> extends Command {
     }, argv);
     this.flags = flags as FlagsOf<T>;
     this.args = args as ArgsOf<T>;
+    this.positionals = (positionals as unknown[]).map(String);
     // oclif's metadata lists only the flags that took their default.
     for (const name of Object.keys(flags)) if (!metadata.flags[name]?.setFromDefault) this.given.add(name);
   }
@@ -132,17 +135,33 @@ export abstract class BaseCommand<T extends typeof Command> extends ParsedComman
     return this.clusterName === DEFAULT_CLUSTER ? '' : ` --cluster ${this.clusterName}`;
   }
 
-  /** --master when given, else the registered cluster's master. */
+  /**
+   * The leading master's base URL: --master when given, else the registered cluster's. A zk://
+   * address (flag or registry) is looked up in ZooKeeper now.
+   */
   protected async resolveMaster(flag: string | undefined): Promise<string> {
+    const address = await this.resolveMasterAddress(flag);
+    const { locateMaster } = await import('../cluster/client/leader');
+    const locator = locateMaster(address);
+    try {
+      return await locator.leaderUrl();
+    } finally {
+      await locator.close();
+    }
+  }
+
+  /** --master when given, else the registered cluster's master; zk:// addresses stay as they are (to be followed). */
+  protected async resolveMasterAddress(flag: string | undefined): Promise<string> {
     const { parseMasterAddress } = await import('../cluster/client/address');
+    const { isZooKeeperUrl } = await import('../cluster/election/zookeeper-url');
     if (flag) {
       this.masterSource = { source: 'flag' };
-      return parseMasterAddress(flag).baseUrl;
+      return isZooKeeperUrl(flag) ? flag : parseMasterAddress(flag).baseUrl;
     }
     const record = this.registry.read(this.clusterName);
     if (record) {
       this.masterSource = { source: 'registry', logPath: record.master.logPath };
-      return record.masterUrl;
+      return record.zk ?? record.masterUrl;
     }
     const known = this.registry.list();
     throw Object.assign(new Error(`no cluster named '${this.clusterName}' is recorded in ${this.registry.root}, and no --master was given`), {

@@ -11,7 +11,8 @@ import { reworkParseError, type ParseErrorContext } from './parse-errors';
  *   0    done (for `exec`: the task reached TASK_FINISHED)
  *   1    it failed: the task ended in another state, the master refused or could not be reached,
  *        a daemon did not start
- *   2    the command line was wrong: a bad or missing flag, an unknown cluster; nothing was done
+ *   2    the command line was wrong: a bad or missing flag, an unknown cluster, an unknown or ambiguous
+ *        task/agent/framework id, a confirmation that could not be asked; nothing was done
  *   130  interrupted (Ctrl-C)
  */
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
@@ -19,7 +20,8 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 /** The same table, for `--help`. */
 export const EXIT_CODES_HELP =
   'Exit codes: 0 done; 1 failed (for exec: the task did not finish, or the master refused or could not be ' +
-  'reached); 2 wrong command line (bad or missing flag, unknown cluster), nothing was done; 130 interrupted.';
+  'reached); 2 wrong command line (bad or missing flag, unknown cluster, unknown or ambiguous id), nothing was done; ' +
+  '130 interrupted.';
 
 /** A flag value was refused: says what was wrong, what was received and what is allowed. */
 export class FlagError extends Errors.CLIError {
@@ -45,7 +47,8 @@ export interface ErrorContext {
 
 const USAGE_CODES = new Set([
   'BAD_FLAG', 'UNKNOWN_FLAG', 'MISSING_FLAG', 'UNEXPECTED_ARGUMENT', 'BAD_MASTER_ADDRESS', 'BAD_RESOURCES',
-  'BAD_COMMAND', 'NO_CLUSTER', 'PROVIDER_UNAVAILABLE', 'PORT_IN_USE',
+  'BAD_COMMAND', 'NO_CLUSTER', 'PROVIDER_UNAVAILABLE', 'PORT_IN_USE', 'UNKNOWN_ID', 'AMBIGUOUS_ID',
+  'CONFIRMATION_REQUIRED',
 ]);
 
 export function toCliError(err: unknown, context: ErrorContext = {}): Errors.CLIError {

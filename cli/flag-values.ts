@@ -4,6 +4,7 @@
  */
 import { buildCommandInfo } from '../cluster/client/command-line';
 import { parseMasterAddress } from '../cluster/client/address';
+import { isZooKeeperUrl, parseZooKeeperUrl } from '../cluster/election/zookeeper-url';
 import { parseDuration } from '../cluster/protocol/duration';
 import { idProblem } from '../cluster/protocol/ids';
 import { Resources } from '../cluster/protocol/resources';
@@ -87,7 +88,8 @@ export function clusterNameValue(flag: string, input: string, fromEnv?: string):
 /** Checked now so a typo fails before anything is sent; the value stays as typed. */
 export function masterValue(flag: string, input: string, fromEnv?: string): string {
   try {
-    parseMasterAddress(input);
+    if (isZooKeeperUrl(input)) parseZooKeeperUrl(input);
+    else parseMasterAddress(input);
   } catch (err) {
     throw new FlagError(`${flagSource(flag, fromEnv)}: ${(err as Error).message}`);
   }

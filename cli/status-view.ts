@@ -64,7 +64,7 @@ export function buildStatus(input: { cluster: string; masterUrl: string; healthy
   };
 }
 
-function agentView(agent: OperatorAgent): AgentView {
+export function agentView(agent: OperatorAgent): AgentView {
   const info = agent.agent_info;
   const pidAddress = agent.pid?.includes('@') ? agent.pid.slice(agent.pid.lastIndexOf('@') + 1) : agent.pid;
   return {
@@ -78,7 +78,7 @@ function agentView(agent: OperatorAgent): AgentView {
   };
 }
 
-function legacy(list: Resource[] | undefined): ResourceJson {
+export function legacy(list: Resource[] | undefined): ResourceJson {
   try {
     return Resources.fromV1(list ?? []).toLegacyJson();
   } catch {
@@ -86,7 +86,7 @@ function legacy(list: Resource[] | undefined): ResourceJson {
   }
 }
 
-function taskView(task: Task): TaskView {
+export function taskView(task: Task): TaskView {
   const latest = (task.statuses ?? []).reduce<number | undefined>((t, s) => (s.timestamp !== undefined && (t === undefined || s.timestamp > t) ? s.timestamp : t), undefined);
   let resources = '';
   try {
@@ -105,7 +105,7 @@ function taskView(task: Task): TaskView {
   };
 }
 
-function amount(r: ResourceJson, name: string): string {
+export function amount(r: ResourceJson, name: string): string {
   const v = r[name];
   if (typeof v !== 'number') return '0';
   return Number.isInteger(v) ? String(v) : v.toFixed(2);

@@ -33,6 +33,12 @@ export interface ClusterRecord {
   /** "http://127.0.0.1:5050" */
   masterUrl: string;
   master: DaemonRecord;
+  /** With --masters N > 1: the other masters (standbys at launch). */
+  standbyMasters?: DaemonRecord[];
+  /** With --zk N: the ZooKeeper servers started for the cluster. */
+  zookeepers?: DaemonRecord[];
+  /** zk://.../mesos when the masters elect their leader through ZooKeeper; clients follow it. */
+  zk?: string;
   agents: AgentRecord[];
   /** The task port range its agents share, so that another cluster on this machine picks a different one. */
   taskPorts?: { begin: number; end: number };

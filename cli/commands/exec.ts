@@ -85,7 +85,8 @@ export default class Exec extends BaseCommand<typeof Exec> {
       throw new FlagError('--stream prints the task\'s output and --json prints one JSON document; use one of them, got both');
     }
     commandValue('command', flags.command, flags.shell);
-    const master = await this.resolveMaster(flags.master);
+    // A zk:// master stays as it is: the session follows the leader through ZooKeeper.
+    const master = await this.resolveMasterAddress(flags.master);
     const { ExecSession } = await import('../../cluster/client/exec-session');
     const streams = flags.stream ? await import('../exec-stream') : undefined;
     let follower: { stop(): Promise<void> } | undefined;
@@ -107,7 +108,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
       principal: flags.principal,
       print: (line) => this.log(line),
       note: (line) => this.logToStderr(line),
-      onLaunched: streams ? (info) => { follower = streams.followSandbox(master, info) } : undefined,
+      onLaunched: streams ? (info) => { follower = streams.followSandbox(session.masterUrl, info) } : undefined,
     });
 
     let interrupts = 0;

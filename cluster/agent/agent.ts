@@ -1,26 +1,32 @@
 /**
- * The agent daemon: serves /health, /state and /files, registers with the master and keeps doing so,
- * runs the tasks the master sends, and delivers every state change through the status update
- * manager until the master acknowledges it.
+ * The agent daemon: serves /health, /state and /files, registers with the leading master and keeps
+ * doing so, runs the tasks the master sends, and delivers every state change through the status
+ * update manager until the master acknowledges it. Started again on the same work dir, it first
+ * recovers what the previous agent process left running (recovery.ts) and re-registers as the same
+ * agent, with its current resources and attributes even if they changed.
  */
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as os from 'node:os';
+import type { MasterDetector } from '../election';
+import { createDetector, isZooKeeperUrl, leaderBaseUrl, parseZooKeeperUrl, StandaloneMasterDetector } from '../election';
 import type { AgentCall, AgentEvent } from '../protocol/agent-channel';
 import { parseAttributes } from '../protocol/attributes';
 import { newContainerId, newStatusUuid } from '../protocol/ids';
 import { Resources } from '../protocol/resources';
-import type { Attribute, ExecutorInfo, FrameworkInfo, Task, TaskInfo, TaskState, TaskStatus, TaskStatusReason } from '../protocol/types';
+import type { AgentInfo, Attribute, ExecutorInfo, FrameworkInfo, Task, TaskInfo, TaskState, TaskStatus, TaskStatusReason } from '../protocol/types';
 import { close as closeServer, createServer, listen, Router } from '../http/server';
 import type { Logger } from '../util/log';
 import { createLogger } from '../util/log';
 import type { Isolator } from './cgroups';
 import { createIsolator } from './cgroups';
-import { readAgentId, writeAgentId } from './checkpoint';
+import { checkpointedIdentity, writeAgentCheckpoint } from './checkpoint';
 import { registerFilesRoutes } from './files-routes';
 import { MasterConnection, parseMasterUrl } from './master-connection';
 import type { AgentOptions } from './options';
 import { AGENT_DEFAULTS } from './options';
+import type { RecoveredRun } from './recovery';
+import { lastKnownState, readRecoveredState, RECOVER_MODES, runFate } from './recovery';
 import { agentResources, probeHost } from './resources-probe';
 import type { RunKey } from './sandbox-paths';
 import { nestedTaskSandbox, runMetaDir, sandboxDir, sandboxesRoot, taskMetaDir, taskUpdatesFile } from './sandbox-paths';
@@ -66,7 +72,11 @@ function checkPositive(flag: string, value: number, allowZero = false): void {
 export class AgentDaemon implements Agent {
   private readonly opts: AgentOptions;
   private readonly log: Logger;
-  private readonly masterUrl: URL;
+  /** The fixed --master URL; undefined for zk://, where the detector says who leads. */
+  private readonly masterUrl?: URL;
+  private detector?: MasterDetector;
+  /** What the agent last registered with, as checkpointed. */
+  private checkpointedInfo?: AgentInfo;
   private readonly givenResources: string | undefined;
   private readonly attributes: Attribute[];
   private readonly router = new Router();
@@ -88,7 +98,18 @@ export class AgentDaemon implements Agent {
     this.opts = { ...AGENT_DEFAULTS, ...options };
     this.log = (this.opts.logger ?? createLogger('agent')).child('agent');
     if (!this.opts.workDir) throw new Error('--work_dir is required');
-    this.masterUrl = parseMasterUrl(this.opts.master ?? '');
+    if (isZooKeeperUrl(this.opts.master ?? '')) {
+      // Parsed now so that a malformed zk:// URL fails at start-up, naming the flag.
+      try {
+        parseZooKeeperUrl(this.opts.master);
+      } catch (err) {
+        throw new Error(`--master: ${(err as Error).message}`);
+      }
+    } else {
+      this.masterUrl = parseMasterUrl(this.opts.master ?? '');
+    }
+    this.opts.recover ??= 'reconnect';
+    if (!RECOVER_MODES.includes(this.opts.recover)) throw new Error(`--recover must be ${RECOVER_MODES.join(' or ')}, got '${this.opts.recover}'`);
     checkPositive('--port', this.opts.port, true);
     checkPositive('--executor_shutdown_grace_period', this.opts.killGracePeriodSeconds, true);
     checkPositive('--status_update_retry_interval', this.opts.statusUpdateRetrySeconds);
@@ -125,12 +146,15 @@ export class AgentDaemon implements Agent {
     fs.mkdirSync(sandboxesRoot(workDir), { recursive: true });
     this.resources = agentResources(this.givenResources, probeHost(workDir));
     this.isolator = await createIsolator(this.opts.cgroups, { logger: this.log, rootName: this.opts.cgroupsRoot });
-    this.id = readAgentId(workDir);
+    await this.recover();
     this.server = createServer(this.router, (err) => this.log.error('request failed', { error: (err as Error).message }));
     this.listeningPort = await listen(this.server, this.opts.port, this.opts.ip);
     this.log.info('agent listening', { url: this.url, resources: this.resources.toString(), isolation: this.isolator.kind, work_dir: workDir });
+    const fixed = this.masterUrl;
+    this.detector = fixed ? new StandaloneMasterDetector(this.opts.master) : createDetector(this.opts.master, { logger: this.log.child('detector') });
     this.connection = new MasterConnection({
-      master: this.masterUrl,
+      detector: this.detector,
+      leaderUrl: (leader) => fixed ?? new URL(leaderBaseUrl(leader)),
       logger: this.log.child('master'),
       pingTimeoutMs: this.opts.masterPingTimeoutSeconds * 1000,
       registerCall: () => this.registerCall(),
@@ -147,7 +171,108 @@ export class AgentDaemon implements Agent {
     this.closed = true;
     this.updates.close();
     this.connection?.stop();
+    await this.detector?.close().catch(() => undefined);
     if (this.server) await closeServer(this.server);
+  }
+
+  // ---- recovery ----
+
+  /**
+   * Takes back what the previous agent process left in the work dir: its id, its tasks (adopted,
+   * or reported as they ended while it was away) and the updates it had not had acknowledged, which
+   * are queued again before anything new can be. Problems with the files are logged, naming each
+   * file, and the rest is recovered.
+   */
+  private async recover(): Promise<void> {
+    const state = readRecoveredState(this.opts.workDir);
+    for (const problem of state.problems) this.log.error('recovery: part of the checkpoint cannot be used', { problem });
+    this.id = state.agentId;
+    this.checkpointedInfo = state.agent?.agent_info;
+    if (!state.agentId) return;
+    this.logInfoChanges();
+    // Launch order, so that the history of completed tasks is in order too.
+    const runs = [...state.runs].sort((a, b) => a.checkpoint.launched_at - b.checkpoint.launched_at);
+    const groups = this.recoveredGroups(runs);
+    const recovering: Promise<void>[] = [];
+    const counts = { adopted: 0, ended: 0, discarded: 0, killed: 0 };
+    for (const run of runs) {
+      const cp = run.checkpoint;
+      const fate = runFate(run, this.opts.recover ?? 'reconnect');
+      const framework = this.tasks.framework(cp.framework_id.value, cp.framework_info);
+      const key: RunKey = { agentId: state.agentId, frameworkId: framework.id, executorId: cp.executor_id, containerId: cp.container_id };
+      const group = run.inGroup ? groups.get(cp.container_id) : undefined;
+      const entry = this.addTask(framework, cp.task, key, {
+        sandbox: sandboxDir(this.opts.workDir, key),
+        taskSandbox: cp.sandbox,
+        metaDir: run.metaDir,
+        isolator: group?.isolator ?? this.isolator!,
+        ...(cp.executor ? { executor: cp.executor } : {}),
+        launchedAt: cp.launched_at,
+      });
+      entry.statuses = run.updates.map((u) => u.status);
+      group?.add(entry.runner);
+      const taskId = cp.task.task_id.value;
+      if (fate.kind === 'completed') {
+        entry.runner.restoreEnded(lastKnownState(run));
+        this.tasks.complete(framework.id, taskId);
+        continue;
+      }
+      // Queued before the runner can add anything, so the framework sees the updates in order.
+      for (const update of run.unacknowledged) this.updates.enqueue(update);
+      if (fate.kind === 'ended') {
+        entry.runner.restoreEnded(lastKnownState(run));
+        counts.ended++;
+        continue;
+      }
+      const spec = { state: lastKnownState(run), identity: checkpointedIdentity(cp), killDeadline: cp.kill_deadline };
+      if (fate.kind === 'discard') counts.discarded++;
+      else if (fate.killOnRecovery) counts.killed++;
+      else counts.adopted++;
+      recovering.push(
+        entry.runner
+          .recover(fate.kind === 'discard' ? { ...spec, discard: fate.transition } : { ...spec, killOnRecovery: fate.killOnRecovery })
+          .catch((err) => this.log.error('task recovery failed', { task_id: taskId, error: (err as Error).message })),
+      );
+      this.watchDone(entry);
+    }
+    await Promise.all(recovering);
+    this.log.info('recovered from the work dir', { agent_id: state.agentId, recover: this.opts.recover, runs: runs.length, ...counts });
+  }
+
+  /** The task groups of the recovered runs, by container, each limited to all its tasks' resources. */
+  private recoveredGroups(runs: RecoveredRun[]): Map<string, TaskGroup> {
+    const groups = new Map<string, TaskGroup>();
+    const byContainer = new Map<string, RecoveredRun[]>();
+    for (const run of runs) {
+      if (!run.inGroup) continue;
+      const list = byContainer.get(run.checkpoint.container_id) ?? [];
+      list.push(run);
+      byContainer.set(run.checkpoint.container_id, list);
+    }
+    for (const [containerId, members] of byContainer) {
+      const executor = members[0].checkpoint.executor;
+      const resources = [...(executor?.resources ?? []), ...members.flatMap((m) => m.checkpoint.task.resources)];
+      groups.set(containerId, new TaskGroup(containerId, resources, this.isolator!, this.log.child('task_group', { executor_id: members[0].checkpoint.executor_id, container_id: containerId })));
+    }
+    return groups;
+  }
+
+  /** Mesos refuses to start when these changed ("Incompatible agent info"); we re-register with the new ones. */
+  private logInfoChanges(): void {
+    const before = this.checkpointedInfo;
+    if (!before) return;
+    const oldResources = (() => {
+      try {
+        return Resources.fromV1(before.resources ?? []).toString();
+      } catch {
+        return '(unreadable)';
+      }
+    })();
+    const newResources = this.resources.toString();
+    if (oldResources !== newResources) this.log.warn('resources changed since the last run; re-registering with the new ones', { before: oldResources, now: newResources });
+    if (JSON.stringify(before.attributes ?? []) !== JSON.stringify(this.attributes)) {
+      this.log.warn('attributes changed since the last run; re-registering with the new ones', { before: before.attributes ?? [], now: this.attributes });
+    }
   }
 
   // ---- registration ----
@@ -174,18 +299,22 @@ export class AgentDaemon implements Agent {
     return {
       type: 'REGISTER',
       register: {
-        agent_info: {
-          hostname: this.hostname(),
-          port: this.listeningPort,
-          resources: this.resources.toV1(),
-          attributes: this.attributes,
-          ...(this.id ? { id: { value: this.id } } : {}),
-        },
+        agent_info: this.agentInfo(),
         tasks,
         frameworks,
         version: AGENT_VERSION,
         pid: `${this.advertiseIp()}:${this.listeningPort}`,
       },
+    };
+  }
+
+  private agentInfo(): AgentInfo {
+    return {
+      hostname: this.hostname(),
+      port: this.listeningPort,
+      resources: this.resources.toV1(),
+      attributes: this.attributes,
+      ...(this.id ? { id: { value: this.id } } : {}),
     };
   }
 
@@ -216,10 +345,13 @@ export class AgentDaemon implements Agent {
       return;
     }
     if (this.id && this.id !== id) this.log.warn('the master gave this agent a new id', { previous: this.id, agent_id: id });
-    if (this.id !== id) {
-      this.id = id;
+    this.id = id;
+    const info = this.agentInfo();
+    // Flushed to disk, so written only when something changed.
+    if (this.checkpointedInfo === undefined || JSON.stringify(info) !== JSON.stringify(this.checkpointedInfo)) {
       try {
-        writeAgentId(this.opts.workDir, id);
+        writeAgentCheckpoint(this.opts.workDir, { agent_id: { value: id }, agent_info: info });
+        this.checkpointedInfo = info;
       } catch (err) {
         this.log.error('could not persist the agent id', { error: (err as Error).message });
       }
@@ -352,7 +484,7 @@ export class AgentDaemon implements Agent {
     framework: FrameworkEntry,
     task: TaskInfo,
     key: RunKey,
-    run: { sandbox: string; taskSandbox: string; metaDir: string; isolator: Isolator; executor?: ExecutorInfo },
+    run: { sandbox: string; taskSandbox: string; metaDir: string; isolator: Isolator; executor?: ExecutorInfo; launchedAt?: number },
   ): TaskEntry {
     const taskId = task.task_id.value;
     const entry: TaskEntry = {
@@ -378,6 +510,7 @@ export class AgentDaemon implements Agent {
         sandbox: run.taskSandbox,
         metaDir: run.metaDir,
         defaultGracePeriodMs: this.opts.killGracePeriodSeconds * 1000,
+        ...(run.launchedAt !== undefined ? { launchedAt: run.launchedAt } : {}),
       },
       { isolator: run.isolator, logger: this.log.child('task', { task_id: taskId }), onTransition: (t) => this.onTransition(entry, t) },
     );
@@ -390,6 +523,12 @@ export class AgentDaemon implements Agent {
     const taskId = entry.task.task_id.value;
     this.log.info('launching task', { framework_id: frameworkId, task_id: taskId, executor_id: entry.executorId, container_id: containerId, sandbox: entry.runner.spec.sandbox });
     entry.runner.start().catch((err) => this.log.error('task launch crashed', { task_id: taskId, error: (err as Error).message }));
+    this.watchDone(entry);
+  }
+
+  private watchDone(entry: TaskEntry): void {
+    const { frameworkId } = entry;
+    const taskId = entry.task.task_id.value;
     void entry.runner.done.then(() => {
       if (this.tasks.activeFramework(frameworkId)?.shuttingDown) this.forgetTask(frameworkId, taskId, true);
     });
@@ -575,6 +714,7 @@ export class AgentDaemon implements Agent {
       executor_shutdown_grace_period: `${o.killGracePeriodSeconds}secs`,
       status_update_retry_interval: `${o.statusUpdateRetrySeconds}secs`,
       master_ping_timeout: `${o.masterPingTimeoutSeconds}secs`,
+      recover: o.recover ?? 'reconnect',
     };
     if (o.advertiseIp) flags.advertise_ip = o.advertiseIp;
     if (o.resources) flags.resources = o.resources;

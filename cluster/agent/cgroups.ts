@@ -40,6 +40,12 @@ export type IsolationKind = 'cgroups-v1' | 'cgroups-v2' | 'none';
 export interface Isolator {
   readonly kind: IsolationKind;
   prepare(containerId: string, limits: ContainerLimits): Promise<ContainerCgroups>;
+  /**
+   * The cgroups a previous agent process prepared for a container, after a restart: the limits are
+   * still in force (the kernel kept them) and the counters still tell whether the limit was hit. A
+   * container whose cgroups are gone gets an object that finds nothing and removes nothing.
+   */
+  recover(containerId: string, limits: ContainerLimits): Promise<ContainerCgroups>;
 }
 
 export interface IsolatorOptions {
@@ -172,6 +178,9 @@ function writeSetting(dir: string, file: string, value: string): void {
 
 class NoIsolation implements Isolator {
   readonly kind = 'none' as const;
+  recover(): Promise<ContainerCgroups> {
+    return this.prepare();
+  }
   async prepare(): Promise<ContainerCgroups> {
     return {
       procsFiles: [],
@@ -199,17 +208,17 @@ class CgroupsV1 implements Isolator {
 
   constructor(private readonly features: V1Features, private readonly logger?: Logger) {}
 
-  async prepare(containerId: string, limits: ContainerLimits): Promise<ContainerCgroups> {
+  private dirs(containerId: string): { memDir: string; cpuDir?: string; dirs: string[] } {
     assertName('container id', containerId);
-    const { memsw, cfs } = this.features;
     const memDir = path.join(this.features.memoryRoot, containerId);
     const cpuDir = this.features.cpuRoot ? path.join(this.features.cpuRoot, containerId) : undefined;
-    const dirs = cpuDir ? [memDir, cpuDir] : [memDir];
-    const logger = this.logger;
-    const destroy = async () => {
-      for (const dir of dirs) for (const pid of await listPids(path.join(dir, 'cgroup.procs'))) killQuietly(pid);
-      await Promise.all(dirs.map((d) => removeCgroupDir(d, logger)));
-    };
+    return { memDir, cpuDir, dirs: cpuDir ? [memDir, cpuDir] : [memDir] };
+  }
+
+  async prepare(containerId: string, limits: ContainerLimits): Promise<ContainerCgroups> {
+    const { memsw, cfs } = this.features;
+    const { memDir, cpuDir } = this.dirs(containerId);
+    const cgroups = this.attach(containerId, limits);
     try {
       fs.mkdirSync(memDir);
       if (limits.memMb !== undefined && limits.memMb > 0) {
@@ -231,9 +240,19 @@ class CgroupsV1 implements Isolator {
         }
       }
     } catch (err) {
-      await destroy();
+      await cgroups.destroy();
       throw new Error(`failed to set up cgroups for container ${containerId}: ${(err as Error).message}`);
     }
+    return cgroups;
+  }
+
+  async recover(containerId: string, limits: ContainerLimits): Promise<ContainerCgroups> {
+    return this.attach(containerId, limits);
+  }
+
+  private attach(containerId: string, limits: ContainerLimits): ContainerCgroups {
+    const { memDir, dirs } = this.dirs(containerId);
+    const logger = this.logger;
     return {
       procsFiles: dirs.map((d) => path.join(d, 'cgroup.procs')),
       pids: async () => [...new Set((await Promise.all(dirs.map((d) => listPids(path.join(d, 'cgroup.procs'))))).flat())],
@@ -249,7 +268,10 @@ class CgroupsV1 implements Isolator {
         const maxUsed = (await readNumber(path.join(memDir, 'memory.max_usage_in_bytes'))) ?? limits.memMb * MB;
         return { requestedMb: limits.memMb, maxUsedMb: Math.round(maxUsed / MB) };
       },
-      destroy,
+      destroy: async () => {
+        for (const dir of dirs) for (const pid of await listPids(path.join(dir, 'cgroup.procs'))) killQuietly(pid);
+        await Promise.all(dirs.map((d) => removeCgroupDir(d, logger)));
+      },
     };
   }
 }
@@ -272,18 +294,9 @@ class CgroupsV2 implements Isolator {
   constructor(private readonly features: V2Features, private readonly logger?: Logger) {}
 
   async prepare(containerId: string, limits: ContainerLimits): Promise<ContainerCgroups> {
-    assertName('container id', containerId);
     const { controllers, swapMax, oomGroup } = this.features;
-    const dir = path.join(this.features.root, containerId);
-    const procs = path.join(dir, 'cgroup.procs');
-    const logger = this.logger;
-    const destroy = async () => {
-      // cgroup.kill (Linux 5.14+) takes everything down at once, forks in flight included.
-      if (await exists(path.join(dir, 'cgroup.kill'))) await fsp.writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => undefined);
-      for (const pid of await listPids(procs)) killQuietly(pid);
-      await removeCgroupDir(dir, logger);
-    };
-    const memoryLimited = limits.memMb !== undefined && limits.memMb > 0 && controllers.has('memory');
+    const { dir, memoryLimited } = this.place(containerId, limits);
+    const cgroups = this.attach(containerId, limits);
     try {
       fs.mkdirSync(dir);
       if (memoryLimited) {
@@ -298,9 +311,26 @@ class CgroupsV2 implements Isolator {
         writeSetting(dir, 'cpu.max', cpuMax(limits.cpus));
       }
     } catch (err) {
-      await destroy();
+      await cgroups.destroy();
       throw new Error(`failed to set up cgroup for container ${containerId}: ${(err as Error).message}`);
     }
+    return cgroups;
+  }
+
+  async recover(containerId: string, limits: ContainerLimits): Promise<ContainerCgroups> {
+    return this.attach(containerId, limits);
+  }
+
+  private place(containerId: string, limits: ContainerLimits): { dir: string; memoryLimited: boolean } {
+    assertName('container id', containerId);
+    const memoryLimited = limits.memMb !== undefined && limits.memMb > 0 && this.features.controllers.has('memory');
+    return { dir: path.join(this.features.root, containerId), memoryLimited };
+  }
+
+  private attach(containerId: string, limits: ContainerLimits): ContainerCgroups {
+    const { dir, memoryLimited } = this.place(containerId, limits);
+    const procs = path.join(dir, 'cgroup.procs');
+    const logger = this.logger;
     return {
       procsFiles: [procs],
       pids: () => listPids(procs),
@@ -315,7 +345,12 @@ class CgroupsV2 implements Isolator {
         const peak = (await readNumber(path.join(dir, 'memory.peak'))) ?? limits.memMb! * MB;
         return { requestedMb: limits.memMb!, maxUsedMb: Math.round(peak / MB) };
       },
-      destroy,
+      destroy: async () => {
+        // cgroup.kill (Linux 5.14+) takes everything down at once, forks in flight included.
+        if (await exists(path.join(dir, 'cgroup.kill'))) await fsp.writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => undefined);
+        for (const pid of await listPids(procs)) killQuietly(pid);
+        await removeCgroupDir(dir, logger);
+      },
     };
   }
 }

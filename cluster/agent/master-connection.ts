@@ -5,12 +5,20 @@
  * The connection never gives up. Whenever the stream fails, ends, or stays silent longer than the
  * ping timeout, it registers again after an exponential, jittered backoff; the register call is
  * rebuilt on every attempt so it carries the agent id and the tasks the agent holds at that moment.
+ *
+ * Which master to dial comes from a MasterDetector (cluster/election): a fixed host:port, or the
+ * leader elected in ZooKeeper. When the leader changes the stream to the old one is dropped and the
+ * agent re-registers with the new one, after a short jittered delay so that a thousand agents do not
+ * arrive at once. While there is no leader it waits. Status updates are not this module's concern:
+ * they stay queued in the status update manager and go out again once registered (onRegistered).
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { MasterDetector } from '../election/types';
 import type { AgentCall, AgentEvent } from '../protocol/agent-channel';
 import { AGENT_CHANNEL_PATH } from '../protocol/agent-channel';
 import { RecordIODecoder } from '../protocol/recordio';
+import type { MasterInfo } from '../protocol/types';
 import type { Logger } from '../util/log';
 import { Backoff } from './backoff';
 import { parseMasterAddress } from '../protocol/master-address';
@@ -24,10 +32,20 @@ export function parseMasterUrl(text: string): URL {
   }
 }
 
+/** Mesos's --max_agent_ping_timeouts default: how many ping intervals of silence mean the master is gone. */
+export const PING_INTERVALS_BEFORE_GIVING_UP = 5;
+
 export interface MasterConnectionOptions {
-  master: URL;
+  /** Who leads; the connection subscribes to its changes but does not close it. */
+  detector: MasterDetector;
+  /** The base URL of a leader (cluster/election's leaderBaseUrl, or the fixed --master URL). */
+  leaderUrl: (leader: MasterInfo) => URL;
   logger: Logger;
-  /** Silence on the stream for this long means the master is gone. */
+  /**
+   * Silence on the stream for this long means the master is gone. Once registered, the master's
+   * ping interval times PING_INTERVALS_BEFORE_GIVING_UP is used when that is shorter, as a Mesos
+   * agent takes its ping timeout from the master.
+   */
   pingTimeoutMs: number;
   /** Built anew for each attempt. */
   registerCall: () => AgentCall;
@@ -47,37 +65,61 @@ interface ActiveStream {
 }
 
 export class MasterConnection {
-  private base: URL;
+  /** The master to dial; undefined while no master leads. */
+  private base?: URL;
   private stream?: ActiveStream;
   private stopped = true;
   private retryTimer?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
   private readonly backoff: Backoff;
-  private readonly callAgent: http.Agent;
+  private readonly callAgents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 8 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 8 }) };
   private failures = 0;
+  private pingTimeoutMs: number;
+  private unsubscribe?: () => void;
 
   constructor(private readonly opts: MasterConnectionOptions) {
-    this.base = opts.master;
     this.backoff = opts.backoff ?? new Backoff({ initialMs: 100, maxMs: 5000 });
-    this.callAgent = new (this.base.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 8 });
+    this.pingTimeoutMs = opts.pingTimeoutMs;
   }
 
   get registered(): boolean { return this.stream?.registered === true }
-  get masterUrl(): string { return this.base.toString().replace(/\/$/, '') }
+  get masterUrl(): string { return this.base ? this.base.toString().replace(/\/$/, '') : '(no leading master)' }
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.unsubscribe = this.opts.detector.onChange((leader) => this.onLeader(leader));
+    const leader = this.opts.detector.leader;
+    if (leader) this.base = this.opts.leaderUrl(leader);
+    else this.opts.logger.info('waiting for a leading master');
     this.connect();
   }
 
   stop(): void {
     this.stopped = true;
+    this.unsubscribe?.();
     clearTimeout(this.retryTimer);
     clearTimeout(this.watchdog);
     this.stream?.request.destroy();
     this.stream = undefined;
-    this.callAgent.destroy();
+    for (const agent of Object.values(this.callAgents)) agent.destroy();
+  }
+
+  /** A new leader (or none): leave the old one and register with the new one. */
+  private onLeader(leader: MasterInfo | undefined): void {
+    if (this.stopped) return;
+    const next = leader ? this.opts.leaderUrl(leader) : undefined;
+    if (next?.href === this.base?.href && (!next || this.stream || this.retryTimer)) return;
+    this.opts.logger.info(next ? 'a new master leads; registering with it' : 'no master leads; waiting for one', { previous: this.masterUrl, master: next?.href.replace(/\/$/, '') });
+    this.base = next;
+    this.backoff.reset();
+    this.failures = 0;
+    if (this.stream) {
+      // onGone schedules the registration with the new leader.
+      this.stream.request.destroy();
+      return;
+    }
+    this.scheduleReconnect();
   }
 
   /** Drops the current stream and registers again (after the usual backoff). */
@@ -99,7 +141,7 @@ export class MasterConnection {
     };
     if (streamId) headers['Mesos-Stream-Id'] = streamId;
     return new Promise<boolean>((resolve) => {
-      const req = this.request({ method: 'POST', headers, agent: this.callAgent, timeout: this.opts.callTimeoutMs ?? 10_000 }, (res) => {
+      const req = this.request({ method: 'POST', headers, agent: this.callAgents[this.base?.protocol === 'https:' ? 'https:' : 'http:'], timeout: this.opts.callTimeoutMs ?? 10_000 }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -121,12 +163,14 @@ export class MasterConnection {
   }
 
   private request(options: http.RequestOptions, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
-    const url = new URL(AGENT_CHANNEL_PATH, this.base);
+    const url = new URL(AGENT_CHANNEL_PATH, this.base!);
     return (url.protocol === 'https:' ? https : http).request(url, options, onResponse);
   }
 
   private connect(): void {
-    if (this.stopped) return;
+    this.retryTimer = undefined;
+    // Without a leader there is nobody to dial; onLeader calls again when one appears.
+    if (this.stopped || !this.base) return;
     let call: AgentCall;
     try {
       call = this.opts.registerCall();
@@ -211,6 +255,11 @@ export class MasterConnection {
       stream.registered = true;
       this.failures = 0;
       this.backoff.reset();
+      const interval = event.registered?.ping_interval_seconds;
+      this.pingTimeoutMs = typeof interval === 'number' && interval > 0
+        ? Math.min(this.opts.pingTimeoutMs, interval * 1000 * PING_INTERVALS_BEFORE_GIVING_UP)
+        : this.opts.pingTimeoutMs;
+      this.armWatchdog(stream);
       this.opts.onRegistered(event);
       return;
     }
@@ -228,12 +277,14 @@ export class MasterConnection {
 
   private armWatchdog(stream: ActiveStream): void {
     clearTimeout(this.watchdog);
+    const timeoutMs = this.pingTimeoutMs;
     this.watchdog = setTimeout(() => {
-      if (this.stream === stream) this.reconnect(`no PING from the master for ${this.opts.pingTimeoutMs / 1000}s`);
-    }, this.opts.pingTimeoutMs);
+      if (this.stream === stream) this.reconnect(`no PING from the master for ${timeoutMs / 1000}s`);
+    }, timeoutMs);
     this.watchdog.unref();
   }
 
+  /** A standby master names the leader; the detector will say so too, but this is sooner. */
   private followRedirect(location: string): void {
     try {
       const next = new URL(location, this.base);

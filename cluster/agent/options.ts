@@ -1,5 +1,6 @@
 /** Agent flags, with Mesos's names where Mesos has them (the CLI maps --flag_name to these fields). */
 import type { Logger } from '../util/log';
+import type { RecoverMode } from './recovery';
 
 export interface AgentOptions {
   /** Address to listen on for /files, /state, /health (--ip). */
@@ -10,7 +11,7 @@ export interface AgentOptions {
   hostname?: string;
   /** Address the master and operators should use to reach this agent (--advertise_ip). */
   advertiseIp?: string;
-  /** Master to register with, "host:port" or "http://host:port" (--master). */
+  /** Master to register with: "host:port", "http://host:port", or the leader at "zk://host:2181/mesos" (--master). */
   master: string;
   /** Sandboxes and checkpoints live here (--work_dir). Required: no /tmp default that loses data. */
   workDir: string;
@@ -26,8 +27,10 @@ export interface AgentOptions {
   killGracePeriodSeconds: number;
   /** First retry interval for unacknowledged status updates; doubles up to 10 minutes. */
   statusUpdateRetrySeconds: number;
-  /** Give up on a silent master after this long and re-register (seconds). */
+  /** Give up on a silent master after this long and re-register (seconds); shortened to what the master's ping interval implies. */
   masterPingTimeoutSeconds: number;
+  /** What a restarted agent does with the tasks it finds in its work dir (--recover; see recovery.ts). */
+  recover?: RecoverMode;
   logger?: Logger;
 }
 
@@ -38,4 +41,5 @@ export const AGENT_DEFAULTS: Omit<AgentOptions, 'master' | 'workDir'> = {
   killGracePeriodSeconds: 3,
   statusUpdateRetrySeconds: 2,
   masterPingTimeoutSeconds: 75,
+  recover: 'reconnect',
 };

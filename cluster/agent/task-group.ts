@@ -34,7 +34,7 @@ export class TaskGroup {
     private readonly agentIsolator: Isolator,
     private readonly logger: Logger,
   ) {
-    this.isolator = { kind: agentIsolator.kind, prepare: () => this.sharedCgroups() };
+    this.isolator = { kind: agentIsolator.kind, prepare: () => this.sharedCgroups(false), recover: () => this.sharedCgroups(true) };
   }
 
   /** Adds a task before any task of the group starts. */
@@ -43,8 +43,9 @@ export class TaskGroup {
     void runner.done.then(() => this.onTaskEnded(runner));
   }
 
-  private async sharedCgroups(): Promise<ContainerCgroups> {
-    this.cgroups ??= this.agentIsolator.prepare(this.containerId, limitsOf(this.resources));
+  /** `recovered`: the group was started by a previous agent process, its cgroups exist already. */
+  private async sharedCgroups(recovered: boolean): Promise<ContainerCgroups> {
+    this.cgroups ??= (recovered ? this.agentIsolator.recover : this.agentIsolator.prepare).call(this.agentIsolator, this.containerId, limitsOf(this.resources));
     const shared = await this.cgroups;
     return {
       procsFiles: shared.procsFiles,

@@ -3,6 +3,10 @@
  * and the cgroups, start the process, watch it, kill it on request, and turn what happened into
  * task states. It knows nothing about masters or acknowledgements; it reports each transition to a
  * callback, in order, exactly once.
+ *
+ * A runner either starts its task (start) or, after an agent restart, takes over one a previous
+ * agent process started (recover): the process is then not the agent's child, so its end is learnt
+ * by watching its pid and reading the exit status the launcher's wrapper recorded.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,7 +17,9 @@ import type { ContainerCgroups, ContainerLimits, Isolator } from './cgroups';
 import { memoryLimitMessage } from './cgroups';
 import { writeRunCheckpoint } from './checkpoint';
 import type { LaunchedProcess, ProcessExit } from './launcher';
-import { JOIN_FAILED_EXIT, launchProcess, readLaunchError, signalGroup, signalPids } from './launcher';
+import { adoptProcess, findWrapper, JOIN_FAILED_EXIT, launchProcess, readExitStatus, readLaunchError, signalGroup, signalPids } from './launcher';
+import type { ProcessIdentity } from './process-identity';
+import { isRunning } from './process-identity';
 import { commandArgv, taskEnvironment } from './task-command';
 
 export interface TaskRunSpec {
@@ -31,6 +37,22 @@ export interface TaskRunSpec {
   metaDir: string;
   /** Used when neither the kill request nor the task carries a kill policy. */
   defaultGracePeriodMs: number;
+  /** When the task was launched (seconds since the epoch), for a recovered task; else now. */
+  launchedAt?: number;
+}
+
+/** What a restarted agent knows of a task it takes over (recovery.ts). */
+export interface RecoverSpec {
+  /** The last state reported, never terminal. */
+  state: TaskState;
+  /** The task's process as checkpointed; undefined when no pid was recorded with its start time. */
+  identity?: ProcessIdentity;
+  /** While killing: when SIGKILL was due. */
+  killDeadline?: number;
+  /** --recover=cleanup: kill it once adopted. */
+  killOnRecovery?: boolean;
+  /** Not to be recovered (its framework does not checkpoint): killed and ended with this. */
+  discard?: TaskTransition;
 }
 
 export interface TaskTransition {
@@ -65,6 +87,7 @@ const SIGNAL_NAMES = new Map<number, string>(Object.entries(os.constants.signals
  * wrapper shell reports a command killed by signal N as status 128+N, the shell convention.
  */
 export function describeExit(exit: ProcessExit): string {
+  if (exit.code === null && exit.signal === null) return 'Command ended while the agent was restarting and recorded no exit status';
   if (exit.signal) return `Command terminated with signal ${exit.signal}`;
   const signal = exit.code !== null && exit.code > 128 ? SIGNAL_NAMES.get(exit.code - 128) : undefined;
   return signal ? `Command terminated with signal ${signal}` : `Command exited with status ${exit.code}`;
@@ -72,7 +95,8 @@ export function describeExit(exit: ProcessExit): string {
 
 const NANOS_PER_MS = 1e6;
 
-type KillCause = 'request' | 'max-completion-time';
+/** A kill the framework asked for, the task's max_completion_time, or --recover=cleanup. */
+type KillCause = 'request' | 'max-completion-time' | 'agent-restart';
 
 export class TaskRunner {
   private currentState: TaskState = 'TASK_STAGING';
@@ -81,6 +105,8 @@ export class TaskRunner {
   private killCause?: KillCause;
   private pendingKillGraceMs?: number;
   private exited = false;
+  /** The process was started by a previous agent process (recover). */
+  private adopted = false;
   private escalation?: NodeJS.Timeout;
   /** When SIGKILL follows the SIGTERM already sent (ms since the epoch). */
   private killDeadline?: number;
@@ -88,9 +114,11 @@ export class TaskRunner {
   private settle!: () => void;
   /** Resolves after the terminal transition was reported. */
   readonly done: Promise<void> = new Promise((resolve) => (this.settle = resolve));
-  readonly launchedAt = Date.now() / 1000;
+  readonly launchedAt: number;
 
-  constructor(readonly spec: TaskRunSpec, private readonly deps: TaskRunnerDeps) {}
+  constructor(readonly spec: TaskRunSpec, private readonly deps: TaskRunnerDeps) {
+    this.launchedAt = spec.launchedAt ?? Date.now() / 1000;
+  }
 
   get state(): TaskState { return this.currentState }
   get pid(): number | undefined { return this.proc?.pid }
@@ -110,6 +138,9 @@ export class TaskRunner {
         return;
       }
       this.transition({ state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' });
+      // Before the process exists, so that a restarted agent knows of the task whatever happens
+      // next; its wrapper writes its own pid file in case the next checkpoint is not reached.
+      this.checkpoint();
       this.proc = await launchProcess({
         argv,
         env: taskEnvironment({
@@ -133,20 +164,76 @@ export class TaskRunner {
       this.finish({ state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${(err as Error).message}` });
       return;
     }
-    // Written once there is a pid to record: the pid is what finds the process once the agent is no
-    // longer its parent, and a run that died before this point left no process behind.
-    this.checkpoint();
-    void this.proc.exited.then((exit) => this.onExit(exit)).catch((err) => {
-      deps.logger.error('task exit handling failed', { task_id: this.taskId, error: (err as Error).message });
-    });
+    this.watchExit();
     this.transition({ state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR' });
-    const maxNanos = spec.task.max_completion_time?.nanoseconds;
-    if (typeof maxNanos === 'number' && maxNanos > 0) {
-      this.completionTimer = setTimeout(() => this.beginKill('max-completion-time', 0), maxNanos / NANOS_PER_MS);
-      this.completionTimer.unref();
-    }
+    // The pid, with its start time, is what finds the process once the agent is no longer its parent.
+    this.checkpoint();
+    this.armCompletionTimer();
     // A kill that arrived while the process was being started.
     if (this.killCause) this.beginKill(this.killCause, this.pendingKillGraceMs ?? this.gracePeriodMs());
+  }
+
+  /**
+   * Takes over a task a previous agent process started. Its state is the last one reported (no
+   * transition is repeated); what happens from now on is reported as for a task started here.
+   */
+  async recover(r: RecoverSpec): Promise<void> {
+    const { spec, deps } = this;
+    this.currentState = r.state;
+    try {
+      this.cgroups = await deps.isolator.recover(spec.containerId, limitsOf(spec.task.resources));
+    } catch (err) {
+      deps.logger.warn('cannot recover the cgroups of a task', { task_id: this.taskId, error: (err as Error).message });
+      this.cgroups = { procsFiles: [], pids: async () => [], memoryLimitation: async () => undefined, destroy: async () => undefined };
+    }
+    const identity = r.identity ?? findWrapper(spec.metaDir);
+    const proc = adoptProcess(identity, spec.metaDir);
+    this.proc = proc;
+    this.adopted = true;
+    if (r.discard) {
+      proc.stopWatching();
+      this.signalAll(proc.pid, 'SIGKILL');
+      await this.cgroups.destroy().catch(() => undefined);
+      this.finish(r.discard);
+      return;
+    }
+    if (!identity && readExitStatus(spec.metaDir) === undefined && (r.state === 'TASK_STAGING' || r.state === 'TASK_STARTING')) {
+      await this.cgroups.destroy().catch(() => undefined);
+      this.finish({ state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_AGENT_RESTARTED', message: 'The agent restarted while launching the task, before its command started' });
+      return;
+    }
+    this.checkpoint();
+    this.watchExit();
+    this.armCompletionTimer();
+    if (r.state === 'TASK_KILLING') {
+      // The kill goes on where the previous agent process left it.
+      this.killCause = 'request';
+      this.killDeadline = r.killDeadline ?? Date.now();
+      this.scheduleEscalation(proc.pid, Math.max(0, this.killDeadline - Date.now()));
+    }
+    if (r.killOnRecovery) this.beginKill('agent-restart', this.gracePeriodMs());
+  }
+
+  /** A recovered task that had ended before the restart: nothing to watch, nothing to report again. */
+  restoreEnded(state: TaskState): void {
+    this.currentState = state;
+    this.exited = true;
+    this.settle();
+  }
+
+  private watchExit(): void {
+    void this.proc!.exited.then((exit) => this.onExit(exit)).catch((err) => {
+      this.deps.logger.error('task exit handling failed', { task_id: this.taskId, error: (err as Error).message });
+    });
+  }
+
+  /** max_completion_time counts from the launch, across agent restarts. */
+  private armCompletionTimer(): void {
+    const maxNanos = this.spec.task.max_completion_time?.nanoseconds;
+    if (typeof maxNanos !== 'number' || maxNanos <= 0) return;
+    const remainingMs = Math.max(0, this.launchedAt * 1000 + maxNanos / NANOS_PER_MS - Date.now());
+    this.completionTimer = setTimeout(() => this.beginKill('max-completion-time', 0), remainingMs);
+    this.completionTimer.unref();
   }
 
   /**
@@ -176,22 +263,49 @@ export class TaskRunner {
     if (!proc || this.exited || this.isTerminal) return;
     this.killCause ??= cause;
     const deadline = Date.now() + graceMs;
-    if (this.killDeadline === undefined) {
-      if (cause === 'request') this.transition({ state: 'TASK_KILLING', source: 'SOURCE_EXECUTOR' });
-      this.signalAll(proc.pid, 'SIGTERM');
-    } else if (deadline >= this.killDeadline) {
+    if (this.killDeadline !== undefined && deadline >= this.killDeadline) {
       // A second kill may shorten the grace period, never lengthen it past the first one's deadline.
       return;
     }
-    clearTimeout(this.escalation);
+    const first = this.killDeadline === undefined;
     this.killDeadline = deadline;
-    this.escalation = setTimeout(() => this.signalAll(proc.pid, 'SIGKILL'), graceMs);
+    if (first) {
+      if (cause !== 'max-completion-time') this.transition({ state: 'TASK_KILLING', source: 'SOURCE_EXECUTOR' });
+      this.signalAll(proc.pid, 'SIGTERM');
+    }
+    // The deadline outlives an agent restart: the next agent process finishes the kill on time.
+    this.checkpoint();
+    this.scheduleEscalation(proc.pid, graceMs);
+  }
+
+  private scheduleEscalation(pgid: number, delayMs: number): void {
+    clearTimeout(this.escalation);
+    this.escalation = setTimeout(() => this.signalAll(pgid, 'SIGKILL'), delayMs);
     this.escalation.unref();
   }
 
   private signalAll(pgid: number, signal: NodeJS.Signals): void {
-    signalGroup(pgid, signal);
+    if (this.groupIsOurs()) signalGroup(pgid, signal);
     void this.cgroups?.pids().then((pids) => signalPids(pids, signal)).catch(() => undefined);
+  }
+
+  /**
+   * Whether the process group named after the wrapper's pid is still the task's. Always for a child
+   * (its pid is ours until reaped). For an adopted process, while it runs; once it is gone, only if
+   * no other process took its pid: the kernel hands out no pid still in use as a group id, so while
+   * the task's stragglers live the number stays theirs.
+   */
+  private groupIsOurs(): boolean {
+    if (!this.adopted) return true;
+    const identity = this.proc?.identity;
+    if (!identity) return false;
+    if (isRunning(identity)) return true;
+    try {
+      process.kill(identity.pid, 0);
+      return false;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'ESRCH';
+    }
   }
 
   private async onExit(exit: ProcessExit): Promise<void> {
@@ -200,10 +314,12 @@ export class TaskRunner {
     clearTimeout(this.completionTimer);
     const pid = this.proc!.pid;
     const cgroups = this.cgroups!;
-    const killedBySigkill = exit.signal === 'SIGKILL' || exit.code === 128 + 9;
+    // A wrapper that recorded nothing was killed outright, possibly by the OOM killer.
+    const unknownExit = exit.code === null && exit.signal === null;
+    const killedBySigkill = exit.signal === 'SIGKILL' || exit.code === 128 + 9 || unknownExit;
     const memory = await cgroups.memoryLimitation(killedBySigkill).catch(() => undefined);
     // The container ends with its first process: whatever the task left behind goes too.
-    signalGroup(pid, 'SIGKILL');
+    if (this.groupIsOurs()) signalGroup(pid, 'SIGKILL');
     signalPids(await cgroups.pids().catch(() => []), 'SIGKILL');
     await cgroups.destroy().catch((err) => this.deps.logger.warn('cgroup cleanup failed', { task_id: this.taskId, error: (err as Error).message }));
     this.finish(this.terminalFor(exit, memory ? memoryLimitMessage(memory) : undefined));
@@ -212,6 +328,9 @@ export class TaskRunner {
   private terminalFor(exit: ProcessExit, memoryMessage: string | undefined): TaskTransition {
     const message = describeExit(exit);
     if (this.killCause === 'request') return { state: 'TASK_KILLED', source: 'SOURCE_EXECUTOR', message };
+    if (this.killCause === 'agent-restart') {
+      return { state: 'TASK_KILLED', source: 'SOURCE_AGENT', reason: 'REASON_AGENT_RESTARTED', message: `Killed by an agent restarted with --recover=cleanup: ${message}` };
+    }
     if (memoryMessage) return { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LIMITATION_MEMORY', message: memoryMessage };
     if (this.killCause === 'max-completion-time') {
       return { state: 'TASK_FAILED', source: 'SOURCE_EXECUTOR', reason: 'REASON_MAX_COMPLETION_TIME_REACHED', message: 'Task max completion time reached' };
@@ -221,6 +340,7 @@ export class TaskRunner {
       if (launchError) return { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${launchError}` };
     }
     if (exit.code === 0) return { state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', message };
+    if (exit.code === null && exit.signal === null) return { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_EXECUTOR_TERMINATED', message };
     return { state: 'TASK_FAILED', source: 'SOURCE_EXECUTOR', reason: 'REASON_COMMAND_EXECUTOR_FAILED', message };
   }
 
@@ -247,9 +367,11 @@ export class TaskRunner {
         executor_id: spec.executorId,
         container_id: spec.containerId,
         sandbox: spec.sandbox,
-        pid: this.proc?.pid,
+        ...(this.proc?.pid ? { pid: this.proc.pid } : {}),
+        ...(this.proc?.identity ? { pid_start_time: this.proc.identity.startTime, ...(this.proc.identity.bootId ? { boot_id: this.proc.identity.bootId } : {}) } : {}),
         state: this.currentState,
         launched_at: this.launchedAt,
+        ...(this.killDeadline !== undefined && !this.isTerminal ? { kill_deadline: this.killDeadline } : {}),
       });
     } catch (err) {
       this.deps.logger.warn('could not write checkpoint', { task_id: this.taskId, error: (err as Error).message });

@@ -13,10 +13,16 @@
  * the sorters at all, and an (agent, role) pair found fully filtered is remembered until the agent's
  * resources, its filters or the role's set of willing frameworks change, so a cluster where most
  * frameworks decline for long does not cost agents x frameworks per cycle.
+ *
+ * Quota (setQuota): a role's limits cap what it holds, offered plus used; an offer to a role near its
+ * limit is cut down to fit (resources without a limit stay whole) and a role at its limit is passed
+ * over. Roles below a guarantee are served first on every agent, lowest share first; nothing is held
+ * back for them on agents they do not want (Mesos's quota headroom is not modelled).
  */
 import { Resources } from '../protocol/resources';
 import { DRFSorter } from './drf-sorter';
 import { ScalarPool, quantitiesOf } from './quantities';
+import { belowGuarantee, quotaProblem, shrinkToLimits, type RoleQuota } from './quota';
 import { RefuseFilters } from './refuse-filters';
 import { seededRandom } from './seeded-random';
 import type { Allocation, Allocator, AllocatorAgent, AllocatorFramework } from './types';
@@ -78,6 +84,9 @@ export class HierarchicalAllocator implements Allocator {
   private readonly frameworks = new Map<string, FrameworkState>();
   private readonly roles = new Map<string, RoleState>();
   private readonly weights = new Map<string, number>();
+  private readonly quotas = new Map<string, RoleQuota>();
+  /** Roles with a quota whose allocation is below a guarantee: served first. Usually tiny. */
+  private readonly underGuarantee = new Set<string>();
   private readonly pool = new ScalarPool();
   private readonly roleSorter = new DRFSorter(this.pool);
   private readonly filters = new RefuseFilters();
@@ -247,7 +256,7 @@ export class HierarchicalAllocator implements Allocator {
 
   // ---- resources ----
 
-  recoverResources(frameworkId: string, agentId: string, resources: Resources, now: number, refuseSeconds?: number): void {
+  recoverResources(frameworkId: string, agentId: string, resources: Resources, now: number, refuseSeconds?: number, roleHint?: string): void {
     const agent = this.agents.get(agentId);
     if (!agent || resources.isEmpty()) return;
     const byRole = agent.allocations.get(frameworkId);
@@ -257,7 +266,9 @@ export class HierarchicalAllocator implements Allocator {
     }
     const filterUntil = refuseSeconds !== undefined && refuseSeconds > 0 ? now + refuseSeconds * 1000 : undefined;
     let remaining = resources;
-    for (const [role, held] of byRole) {
+    const hinted = roleHint !== undefined ? byRole.get(roleHint) : undefined;
+    const order = hinted && byRole.size > 1 ? [[roleHint!, hinted] as const, ...[...byRole].filter(([r]) => r !== roleHint)] : byRole;
+    for (const [role, held] of order) {
       // Only what was allocated comes back, so a bogus or repeated recover cannot inflate the agent.
       const taken = held.contains(remaining) ? remaining : intersect(held, remaining);
       if (taken.isEmpty()) continue;
@@ -301,6 +312,18 @@ export class HierarchicalAllocator implements Allocator {
     if (this.roleSorter.contains(role)) this.roleSorter.setWeight(role, weight);
   }
 
+  setQuota(role: string, quota: RoleQuota | undefined): void {
+    if (quota === undefined) {
+      this.quotas.delete(role);
+      this.underGuarantee.delete(role);
+      return;
+    }
+    const problem = quotaProblem(quota);
+    if (problem) throw new RangeError(`quota of role ${role}: ${problem}`);
+    this.quotas.set(role, { guarantees: { ...quota.guarantees }, limits: { ...quota.limits } });
+    this.refreshGuarantee(role);
+  }
+
   // ---- allocation ----
 
   allocate(now: number): Allocation[] {
@@ -337,10 +360,18 @@ export class HierarchicalAllocator implements Allocator {
   private allocateOn(agent: AgentState, now: number, out: Allocation[]): void {
     let chosen: { frameworkId: string; offered: Resources } | undefined;
     const wants = (role: string) => (chosen = this.pickFramework(agent, role, now)) !== undefined;
+    if (this.underGuarantee.size > 0) this.serveGuarantees(agent, now, out);
+    if (!agent.hasAvailable) return;
     if (agent.reservedRoles.length === 0) {
-      const role = this.roleSorter.firstMatching(wants);
-      if (role !== undefined) this.offer(agent, chosen!.frameworkId, role, chosen!.offered, out);
-      return;
+      // One role takes the whole agent, unless its quota limit cut the offer: then the next one takes the rest.
+      let served: Set<string> | undefined;
+      for (;;) {
+        const role = this.roleSorter.firstMatching((r) => !served?.has(r) && wants(r));
+        if (role === undefined) return;
+        this.offer(agent, chosen!.frameworkId, role, chosen!.offered, out);
+        if (!agent.hasAvailable) return;
+        (served ??= new Set()).add(role);
+      }
     }
     // With reservations, the lowest-share willing role takes the unreserved part (and its own
     // reservation); then each role a reservation can go to (the role or one below it) takes its part.
@@ -357,11 +388,25 @@ export class HierarchicalAllocator implements Allocator {
     }
   }
 
+  /** Roles below a guarantee, lowest share first, each take what they want of the agent. */
+  private serveGuarantees(agent: AgentState, now: number, out: Allocation[]): void {
+    const waiting = [...this.underGuarantee].filter((r) => this.roleSorter.isActive(r));
+    waiting.sort((a, b) => this.roleSorter.share(a) - this.roleSorter.share(b) || (a < b ? -1 : 1));
+    for (const role of waiting) {
+      if (!agent.hasAvailable) return;
+      if (!this.underGuarantee.has(role)) continue;
+      const chosen = this.pickFramework(agent, role, now);
+      if (chosen) this.offer(agent, chosen.frameworkId, role, chosen.offered, out);
+    }
+  }
+
   /** The lowest-share framework of `role` that would take what the agent offers it, if any. */
   private pickFramework(agent: AgentState, roleName: string, now: number): { frameworkId: string; offered: Resources } | undefined {
     const role = this.roles.get(roleName);
     if (!role || role.frameworks.activeCount === 0) return undefined;
-    const offered = agent.reservedRoles.length === 0 ? agent.available : agent.available.allocatableTo(roleName);
+    let offered = agent.reservedRoles.length === 0 ? agent.available : agent.available.allocatableTo(roleName);
+    const quota = this.quotas.get(roleName);
+    if (quota && !offered.isEmpty()) offered = shrinkToLimits(offered, quota.limits, this.roleSorter.allocation(roleName));
     if (offered.isEmpty()) return undefined;
     const remembered = agent.fullyFiltered.get(roleName);
     if (remembered && remembered.agentEpoch === agent.epoch && remembered.roleEpoch === role.epoch) return undefined;
@@ -391,6 +436,7 @@ export class HierarchicalAllocator implements Allocator {
     const quantities = quantitiesOf(resources);
     this.roles.get(role)!.frameworks.allocated(framework.id, quantities);
     this.roleSorter.allocated(role, quantities);
+    if (this.quotas.has(role)) this.refreshGuarantee(role);
   }
 
   /** Gives `taken` (part of `held`, the framework's allocation in `role` on the agent) back to the agent. */
@@ -424,6 +470,14 @@ export class HierarchicalAllocator implements Allocator {
     const quantities = quantitiesOf(resources);
     this.roles.get(role)?.frameworks.unallocated(frameworkId, quantities);
     if (this.roleSorter.contains(role)) this.roleSorter.unallocated(role, quantities);
+    if (this.quotas.has(role)) this.refreshGuarantee(role);
+  }
+
+  private refreshGuarantee(role: string): void {
+    const quota = this.quotas.get(role)!;
+    const consumed = this.roleSorter.contains(role) ? this.roleSorter.allocation(role) : {};
+    if (belowGuarantee(quota.guarantees, consumed)) this.underGuarantee.add(role);
+    else this.underGuarantee.delete(role);
   }
 
   private setAvailable(agent: AgentState, available: Resources): void {
@@ -438,6 +492,7 @@ export class HierarchicalAllocator implements Allocator {
       role = { name, frameworks: new DRFSorter(this.pool), epoch: ++this.epochs };
       this.roles.set(name, role);
       this.roleSorter.add(name, { weight: this.weights.get(name) ?? 1, active: false });
+      if (this.quotas.has(name)) this.refreshGuarantee(name);
     }
     return role;
   }

@@ -5,7 +5,8 @@
 import { HierarchicalAllocator } from './hierarchical';
 import type { Allocator } from './types';
 
-export type { Allocation, Allocator, AllocatorAgent, AllocatorFramework } from './types';
+export type { Allocation, Allocator, AllocatorAgent, AllocatorFramework, RoleQuota } from './types';
+export { headroom, quotaProblem, shrinkToLimits } from './quota';
 export { DRFSorter } from './drf-sorter';
 export { HierarchicalAllocator } from './hierarchical';
 export { ScalarPool, quantitiesOf, type Quantities } from './quantities';

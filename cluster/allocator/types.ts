@@ -6,6 +6,9 @@
  * `allocate`; they come back through `recoverResources` (decline, offer timeout/rescind, task end).
  */
 import type { Resources } from '../protocol/resources';
+import type { RoleQuota } from './quota';
+
+export type { RoleQuota } from './quota';
 
 export interface AllocatorAgent {
   id: string;
@@ -53,13 +56,21 @@ export interface Allocator {
   /**
    * Resources handed back: unused offer resources (decline, accept remainder, rescind, timeout)
    * and resources of finished tasks. `refuseSeconds` > 0 installs a filter: the framework is not
-   * offered these resources on this agent again before `now + refuseSeconds*1000`.
+   * offered these resources on this agent again before `now + refuseSeconds*1000`. `role`, when
+   * known (the offer's or the task's), is where they come back from first: a multi-role framework
+   * may hold the same resources in two roles on one agent, and quota limits count per role.
    */
-  recoverResources(frameworkId: string, agentId: string, resources: Resources, now: number, refuseSeconds?: number): void;
+  recoverResources(frameworkId: string, agentId: string, resources: Resources, now: number, refuseSeconds?: number, role?: string): void;
   /** Marks resources as used by a framework on an agent without going through allocate() (recovered tasks). */
   addUsed(frameworkId: string, agentId: string, resources: Resources): void;
 
   setWeight(role: string, weight: number): void;
+  /**
+   * Quota of a role (undefined removes it). Limits cap what the role holds, offered plus used: it is
+   * never offered beyond them. Roles below a guarantee are offered first. Throws RangeError on
+   * negative amounts or a guarantee above its limit.
+   */
+  setQuota(role: string, quota: RoleQuota | undefined): void;
 
   /** One allocation cycle: weighted DRF across roles, then across frameworks within a role. */
   allocate(now: number): Allocation[];

@@ -3,6 +3,7 @@
  * first offer that fits, follow the task's updates (acknowledging each), tear the framework down.
  * Output goes through callbacks so the CLI decides where lines land (or turns them into JSON).
  */
+import { isZooKeeperUrl } from '../election/zookeeper-url';
 import { buildCommandInfo } from './command-line';
 import { ExecError } from './exec-error';
 import { askVariants, chooseOffer, describeUnsatisfiable, judgeCapacity } from './offer-fit';
@@ -53,6 +54,9 @@ const REFUSE_WHILE_WAITING_SECONDS = 1;
 const REFUSE_AFTER_LAUNCH_SECONDS = 3600;
 const TEARDOWN_TIMEOUT_MS = 2000;
 
+/** Long enough for a standby to take over and for us to find it; short enough not to strand a task. */
+const LEADER_FAILOVER_TIMEOUT_SECONDS = 120;
+
 export class ExecSession {
   private readonly client: SchedulerClient;
   private readonly ask: Resources[];
@@ -65,6 +69,7 @@ export class ExecSession {
   private killTimer?: NodeJS.Timeout;
   private pendingAcks = new Set<Promise<void>>();
   private settle!: (err?: Error) => void;
+  private readonly followsLeader: boolean;
   private readonly done: Promise<void>;
 
   constructor(private readonly opts: ExecOptions) {
@@ -76,9 +81,14 @@ export class ExecSession {
       throw new ExecError('BAD_COMMAND', `cannot run command '${opts.command}': ${(err as Error).message}`);
     }
     this.result = { taskId: opts.name, statuses: [], exitCode: 1, interrupted: false };
+    // Through ZooKeeper the leader may change under us: follow it instead of failing, and give the
+    // framework a failover timeout so the new leader keeps the task while we re-subscribe.
+    this.followsLeader = isZooKeeperUrl(opts.master);
     this.client = new SchedulerClient({
       master: opts.master,
+      reconnect: this.followsLeader,
       frameworkInfo: {
+        ...(this.followsLeader ? { failover_timeout: LEADER_FAILOVER_TIMEOUT_SECONDS } : {}),
         user: opts.user,
         name: opts.frameworkName ?? 'mesoscloud-exec',
         role: opts.role,
@@ -94,15 +104,25 @@ export class ExecSession {
 
   get timings(): SchedulerTimings { return this.client.timings }
 
+  /** The master the session talks to now (the current leader when following ZooKeeper). */
+  get masterUrl(): string { return this.client.masterUrl }
+
   async run(): Promise<ExecResult> {
     // Synchronous with the event: OFFERS can follow SUBSCRIBED in the same chunk, before any await resumes.
     this.client.on('subscribed', (subscribed) => this.guard(() => this.onSubscribed(subscribed.frameworkId)));
     this.client.on('offers', (offers) => this.guard(() => this.onOffers(offers)));
     this.client.on('update', (status) => this.guard(() => this.onUpdate(status)));
     this.client.on('error', (message) => this.fail(new ExecError('FRAMEWORK_ERROR', `master removed the framework: ${message}`)));
-    this.client.on('disconnected', (reason) => this.fail(new ExecError('MASTER_DISCONNECTED', `lost the master's event stream before the task ended: ${reason.message}`, [
-      `the task may still be running; look with: mesoscloud status --master ${this.client.masterUrl}`,
-    ])));
+    this.client.on('disconnected', (reason) => {
+      if (this.followsLeader) {
+        this.opts.print(`Lost the leading master (${reason.message}); following the next leader`);
+        return;
+      }
+      this.fail(new ExecError('MASTER_DISCONNECTED', `lost the master's event stream before the task ended: ${reason.message}`, [
+        `the task may still be running; look with: mesoscloud status --master ${this.client.masterUrl}`,
+      ]));
+    });
+    this.client.on('reconnected', () => this.guard(() => this.onReconnected()));
     try {
       await this.client.subscribe();
       await this.done;
@@ -130,6 +150,11 @@ export class ExecSession {
     this.result.interrupted = true;
     this.result.exitCode = 130;
     this.finish();
+  }
+
+  /** The agent re-sends whatever update the new leader's framework has not acknowledged: nothing to ask. */
+  private onReconnected(): void {
+    this.opts.print(`Re-subscribed to the leading master at ${this.client.masterUrl}`);
   }
 
   private onSubscribed(frameworkId: string): void {

@@ -4,8 +4,25 @@
 import { parseMasterAddress } from './address';
 import { HttpClient, parseJson } from './http';
 import type {
-  GetAgents, GetFrameworks, GetState, GetTasks, OperatorCallType, OperatorResponse, VersionInfo,
+  GetAgents, GetFrameworks, GetState, GetTasks, OperatorCallType, OperatorResponse, OperatorRole, QuotaConfig,
+  VersionInfo, WeightInfo,
 } from '../protocol/operator';
+
+/** Calls that change the cluster or reach into sandboxes; most answer with an empty 200 (KILL_TASK: 202). */
+export type OperatorActionType =
+  | 'UPDATE_WEIGHTS' | 'UPDATE_QUOTA' | 'TEARDOWN' | 'MARK_AGENT_GONE' | 'DEACTIVATE_AGENT'
+  | 'REACTIVATE_AGENT' | 'DRAIN_AGENT' | 'KILL_TASK';
+
+type ReadCallType = OperatorCallType | 'GET_WEIGHTS' | 'GET_QUOTA' | 'LIST_FILES' | 'READ_FILE';
+
+export interface GetRoles { roles: OperatorRole[] }
+
+type AdminResponse = OperatorResponse & {
+  get_roles?: { roles?: OperatorRole[] };
+  get_weights?: { weight_infos?: WeightInfo[] };
+  get_quota?: { status?: { configs?: QuotaConfig[] } };
+  read_file?: { size?: number; data?: string };
+};
 
 export const OPERATOR_PATH = '/api/v1';
 
@@ -26,11 +43,16 @@ export class OperatorClient {
   get baseUrl(): string { return this.http.baseUrl }
 
   /** One operator call; the response's `type` must match the call's. */
-  async call(type: OperatorCallType, payload: Record<string, unknown> = {}): Promise<OperatorResponse> {
+  async call(type: ReadCallType, payload: Record<string, unknown> = {}): Promise<AdminResponse> {
     const res = await this.http.postJson(OPERATOR_PATH, { type, ...payload }, { ok: [200], timeoutMs: this.timeoutMs });
-    const body = parseJson<OperatorResponse>(res.body, `${this.baseUrl}${OPERATOR_PATH}`);
+    const body = parseJson<AdminResponse>(res.body, `${this.baseUrl}${OPERATOR_PATH}`);
     if (body.type !== type) throw new Error(`master answered ${type} with a ${String(body.type)} response`);
     return body;
+  }
+
+  /** A call that answers with no body; a 4xx throws ClientHttpError with the master's message. */
+  async act(type: OperatorActionType, payload: Record<string, unknown> = {}): Promise<void> {
+    await this.http.postJson(OPERATOR_PATH, { type, ...payload }, { ok: [200, 202], timeoutMs: this.timeoutMs });
   }
 
   async getHealth(): Promise<boolean> {
@@ -56,6 +78,66 @@ export class OperatorClient {
 
   async getTasks(): Promise<GetTasks> {
     return required((await this.call('GET_TASKS')).get_tasks, 'get_tasks');
+  }
+
+  async getRoles(): Promise<GetRoles> {
+    const roles = required((await this.call('GET_ROLES')).get_roles, 'get_roles');
+    return { ...roles, roles: roles.roles ?? [] };
+  }
+
+  async getWeights(): Promise<WeightInfo[]> {
+    return required((await this.call('GET_WEIGHTS')).get_weights, 'get_weights').weight_infos ?? [];
+  }
+
+  async updateWeights(weightInfos: WeightInfo[]): Promise<void> {
+    await this.act('UPDATE_WEIGHTS', { update_weights: { weight_infos: weightInfos } });
+  }
+
+  async getQuota(): Promise<QuotaConfig[]> {
+    return required((await this.call('GET_QUOTA')).get_quota, 'get_quota').status?.configs ?? [];
+  }
+
+  /** Replaces each named role's quota; a config without guarantees or limits removes the role's quota. */
+  async updateQuota(configs: QuotaConfig[], force = false): Promise<void> {
+    await this.act('UPDATE_QUOTA', { update_quota: { force, quota_configs: configs } });
+  }
+
+  /** Reads part of a file by its master path (`/frameworks/<fid>/tasks/<tid>/stdout`); data is decoded from base64. */
+  async readFile(path: string, offset: number, length: number): Promise<{ size: number; data: Buffer }> {
+    const res = required((await this.call('READ_FILE', { read_file: { path, offset, length } })).read_file, 'read_file');
+    return { size: Number(res.size ?? 0), data: Buffer.from(res.data ?? '', 'base64') };
+  }
+
+  async teardown(frameworkId: string): Promise<void> {
+    await this.act('TEARDOWN', { teardown: { framework_id: { value: frameworkId } } });
+  }
+
+  async markAgentGone(agentId: string): Promise<void> {
+    await this.act('MARK_AGENT_GONE', { mark_agent_gone: { agent_id: { value: agentId } } });
+  }
+
+  async deactivateAgent(agentId: string): Promise<void> {
+    await this.act('DEACTIVATE_AGENT', { deactivate_agent: { agent_id: { value: agentId } } });
+  }
+
+  async reactivateAgent(agentId: string): Promise<void> {
+    await this.act('REACTIVATE_AGENT', { reactivate_agent: { agent_id: { value: agentId } } });
+  }
+
+  /** Without a grace period each task's own kill policy applies, as in Mesos. */
+  async drainAgent(agentId: string, opts: { maxGracePeriodMs?: number; markGone?: boolean } = {}): Promise<void> {
+    await this.act('DRAIN_AGENT', {
+      drain_agent: {
+        agent_id: { value: agentId },
+        ...(opts.maxGracePeriodMs !== undefined ? { max_grace_period: { nanoseconds: Math.round(opts.maxGracePeriodMs * 1e6) } } : {}),
+        ...(opts.markGone ? { mark_gone: true } : {}),
+      },
+    });
+  }
+
+  /** mesoscloud's KILL_TASK: the master kills the task as if its framework asked. */
+  async killTask(taskId: string, frameworkId?: string): Promise<void> {
+    await this.act('KILL_TASK', { kill_task: { task_id: { value: taskId }, ...(frameworkId ? { framework_id: { value: frameworkId } } : {}) } });
   }
 
   /** The legacy GET /state JSON (what the web UI reads). */

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { parseMasterAddress } from './address';
 import { TypedEmitter } from './emitter';
 import { ClientConnectionError, ClientHttpError, HttpClient } from './http';
+import { locateMaster, type MasterLocator } from './leader';
 import { RecordIODecoder } from '../protocol/recordio';
 import type {
   AgentID, ExecutorID, Filters, FrameworkInfo, KillPolicy, MasterInfo, Offer, OfferID, OfferOperation,
@@ -35,12 +36,20 @@ export interface SchedulerClientEvents {
   heartbeat: () => void;
   /** The event stream ended: closed by the master, cut, or silent past the heartbeat watchdog. */
   disconnected: (reason: Error) => void;
+  /** With `reconnect`: subscribed again (to the same or a new leading master) after a disconnection. */
+  reconnected: (info: Subscribed) => void;
   /** Every event, raw, after the typed one. */
   event: (event: SchedulerEvent) => void;
 }
 
 export interface SchedulerClientOptions {
+  /** host:port, http://host:port, or zk://host:2181,.../mesos to follow the leading master. */
   master: string;
+  /**
+   * After a disconnection, subscribe again with the same framework id (to whichever master leads)
+   * until it works or close() is called; `disconnected` is still emitted first. Default false.
+   */
+  reconnect?: boolean;
   frameworkInfo: FrameworkInfo;
   /** Declare the stream dead after this many heartbeat intervals without any event (default 3). */
   missedHeartbeats?: number;
@@ -69,10 +78,21 @@ export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
   private watchdog?: NodeJS.Timeout;
   private heartbeatMs = 0;
   private closed = false;
+  private readonly locator: MasterLocator;
+  private readonly reconnect: boolean;
+  private reconnecting = false;
+  /**
+   * Updates already acknowledged, by "task id / uuid": after a master failover an agent re-sends what
+   * it has not seen acknowledged, and the scheduler must see each update once. Bounded, oldest out.
+   */
+  private readonly acked = new Set<string>();
 
   constructor(opts: SchedulerClientOptions) {
     super();
-    this.http = new HttpClient(parseMasterAddress(opts.master).baseUrl);
+    this.locator = locateMaster(opts.master);
+    // A followed leader is looked up on subscribe; until then the base URL is a placeholder.
+    this.http = new HttpClient(this.locator.follows ? 'http://127.0.0.1:5050' : parseMasterAddress(opts.master).baseUrl);
+    this.reconnect = opts.reconnect ?? false;
     this.frameworkInfo = opts.frameworkInfo;
     this.frameworkIdValue = opts.frameworkInfo.id?.value;
     this.missedHeartbeats = opts.missedHeartbeats ?? 3;
@@ -90,6 +110,7 @@ export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
     const frameworkInfo = this.frameworkIdValue ? { ...this.frameworkInfo, id: { value: this.frameworkIdValue } } : this.frameworkInfo;
     const call: SchedulerCall = { type: 'SUBSCRIBE', subscribe: { framework_info: frameworkInfo } };
     if (this.frameworkIdValue) call.framework_id = { value: this.frameworkIdValue };
+    if (this.locator.follows) this.http.rebase(await this.locator.leaderUrl());
 
     for (let hop = 0; ; hop++) {
       const { req, response } = this.http.open('POST', SCHEDULER_PATH, { body: call });
@@ -129,7 +150,10 @@ export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
           this.off('subscribed', onSubscribed);
           reject(reason);
         }
-        if (!this.closed) this.emit('disconnected', reason);
+        if (!this.closed) {
+          this.emit('disconnected', reason);
+          if (subscribed && this.reconnect) void this.resubscribe();
+        }
       };
       res.on('data', (chunk: Buffer) => {
         let records: unknown[];
@@ -170,6 +194,11 @@ export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
         break;
       case 'UPDATE': {
         const status = event.update.status;
+        if (status.uuid && this.acked.has(ackKey(status))) {
+          // A re-sent update we acknowledged already (the ack was lost in a failover): ack again, tell nobody.
+          void this.acknowledge(status).catch(() => undefined);
+          break;
+        }
         const now = performance.now();
         const states = this.timings.stateAt.get(status.task_id.value) ?? {};
         states[status.state] ??= now;
@@ -253,6 +282,7 @@ export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
   /** Acknowledges an update; updates without a uuid need none, and this resolves at once for them. */
   async acknowledge(status: TaskStatus): Promise<void> {
     if (!status.uuid || !status.agent_id) return;
+    this.rememberAck(ackKey(status));
     await this.send({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
   }
 
@@ -270,9 +300,42 @@ export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
     return this.send({ type: 'TEARDOWN' });
   }
 
+  private rememberAck(key: string): void {
+    this.acked.add(key);
+    if (this.acked.size > MAX_REMEMBERED_ACKS) this.acked.delete(this.acked.values().next().value as string);
+  }
+
+  /** Subscribes again, with backoff, until it works, the framework is refused, or the client is closed. */
+  private async resubscribe(): Promise<void> {
+    if (this.reconnecting) return;
+    this.reconnecting = true;
+    let delayMs = 100;
+    try {
+      while (!this.closed) {
+        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+        if (this.closed) return;
+        try {
+          const info = await this.subscribe();
+          this.emit('reconnected', info);
+          return;
+        } catch (err) {
+          // The master removed the framework, or will never take it: retrying cannot help.
+          if (err instanceof ClientHttpError && err.status >= 400 && err.status < 500) {
+            this.emit('error', err.message);
+            return;
+          }
+          delayMs = Math.min(delayMs * 2, 2000);
+        }
+      }
+    } finally {
+      this.reconnecting = false;
+    }
+  }
+
   /** Drops the stream and every pooled connection. The framework stays registered (failover) unless torn down first. */
   close(): void {
     this.closed = true;
+    void this.locator.close();
     this.stopWatchdog();
     const stream = this.stream;
     this.stream = undefined;
@@ -280,6 +343,12 @@ export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
     stream?.req.destroy();
     this.http.destroy();
   }
+}
+
+const MAX_REMEMBERED_ACKS = 100_000;
+
+function ackKey(status: TaskStatus): string {
+  return `${status.task_id.value}\u0000${status.uuid}`;
 }
 
 function readAll(res: http.IncomingMessage): Promise<string> {

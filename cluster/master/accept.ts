@@ -32,7 +32,7 @@ export function handleAccept(core: MasterCore, framework: FrameworkRecord, accep
     for (const task of tasksOf(operations)) {
       core.tasks.rejectLaunch(framework, task, state, 'REASON_INVALID_OFFERS', `Task launched with invalid offers: ${error}`);
     }
-    for (const offer of taken) core.allocator.recoverResources(framework.id, offer.agentId, offer.resources, now);
+    for (const offer of taken) core.allocator.recoverResources(framework.id, offer.agentId, offer.resources, now, undefined, offer.role);
     core.requestAllocation();
     return;
   }
@@ -50,7 +50,7 @@ export function handleAccept(core: MasterCore, framework: FrameworkRecord, accep
     }
   }
   if (!remaining.isEmpty()) {
-    core.allocator.recoverResources(framework.id, taken[0].agentId, remaining, now, refuseSeconds(accept.filters));
+    core.allocator.recoverResources(framework.id, taken[0].agentId, remaining, now, refuseSeconds(accept.filters), taken[0].role);
   }
   core.requestAllocation();
 }

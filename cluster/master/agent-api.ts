@@ -24,6 +24,9 @@ export function agentApiHandler(core: MasterCore): Handler {
     if (call.type === 'REGISTER') {
       const parsed = parseRegistration(call.register);
       if (!parsed.ok) throw apiError('INVALID_AGENT_CALL', parsed.message);
+      // As Mesos, an agent the operator marked gone may never come back under its id.
+      const requestedId = call.register.agent_info.id?.value;
+      if (requestedId !== undefined && core.settings.isGone(requestedId)) throw apiError('AGENT_GONE', `agent '${requestedId}' may not re-register`);
       const newStreamId = randomUUID();
       openCorked(req.res, () => core.agents.register(parsed.value, new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }), newStreamId));
       return undefined;

@@ -67,6 +67,7 @@ export class AgentManager {
     }
     const record = agent;
     record.connection = 'connected';
+    record.recovered = false;
     record.stream = stream;
     record.streamId = streamId;
     record.missedPings = 0;
@@ -102,7 +103,46 @@ export class AgentManager {
     });
     registry.touch();
     this.core.requestAllocation();
+    // On every (re-)registration, not only the first: operators see it active again, with its new resources.
+    this.core.events.emit({ type: 'AGENT_ADDED', agent: record });
     return record;
+  }
+
+  /**
+   * An agent a previous leader admitted (from the replicated registry): known but disconnected until
+   * it re-registers, with no tasks until it reports them. Not offered; reconciliation waits for it.
+   */
+  addRecovered(id: string, info: AgentInfo, pid: string): AgentRecord | undefined {
+    const { registry } = this.core;
+    if (registry.agents.has(id)) return undefined;
+    let total: Resources;
+    try {
+      total = Resources.fromV1(info.resources ?? []);
+    } catch {
+      total = Resources.empty();
+    }
+    const port = info.port ?? portOf(pid) ?? 5051;
+    const agent: AgentRecord = {
+      id,
+      info: { ...info, id: { value: id } },
+      hostname: info.hostname,
+      port,
+      pid: pid || `${info.hostname}:${port}`,
+      version: '',
+      total,
+      registeredTime: this.core.now(),
+      connection: 'disconnected',
+      recovered: true,
+      inAllocator: false,
+      missedPings: 0,
+      awaitingPong: false,
+      tasks: new Map(),
+      executors: new Map(),
+      offerIds: new Set(),
+    };
+    registry.agents.set(id, agent);
+    registry.touch();
+    return agent;
   }
 
   private reconcileTasks(agent: AgentRecord, call: RegisterCall): string[] {
@@ -131,12 +171,26 @@ export class AgentManager {
     this.remove(agent, `Agent ${agent.id} unregistered`);
   }
 
-  private remove(agent: AgentRecord, message: string): void {
+  /**
+   * MARK_AGENT_GONE (or a drain with mark_gone): the agent is told to shut its frameworks down, its
+   * tasks are TASK_GONE_BY_OPERATOR, and it is forgotten; the caller refuses it if it comes back.
+   */
+  markGone(agent: AgentRecord): void {
+    this.core.log.info('agent marked gone', { agent_id: agent.id });
+    const frameworkIds = new Set<string>();
+    for (const task of agent.tasks.values()) frameworkIds.add(task.frameworkId);
+    for (const executor of agent.executors.values()) frameworkIds.add(executor.frameworkId);
+    for (const id of frameworkIds) sendToAgent(agent, { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: { value: id } } });
+    this.remove(agent, `Agent ${agent.id} was marked gone by the operator`, true);
+  }
+
+  private remove(agent: AgentRecord, message: string, byOperator = false): void {
     this.stopPinging(agent);
     this.detachStream(agent);
     this.leaveAllocator(agent);
-    this.core.tasks.removeAllOnAgent(agent, message);
+    this.core.tasks.removeAllOnAgent(agent, message, byOperator);
     this.core.registry.agents.delete(agent.id);
+    this.core.events.emit({ type: 'AGENT_REMOVED', agentId: agent.id });
     this.notifyAgentLost(agent);
     this.core.registry.touch();
     this.core.requestAllocation();
@@ -151,6 +205,8 @@ export class AgentManager {
     agent.connection = 'unreachable';
     agent.unreachableTime = this.core.now();
     this.core.tasks.markAgentUnreachable(agent);
+    // As Mesos: an unreachable agent leaves the operators' view; it is added again if it comes back.
+    this.core.events.emit({ type: 'AGENT_REMOVED', agentId: agent.id });
     this.notifyAgentLost(agent);
     this.core.registry.touch();
     this.core.requestAllocation();

@@ -9,8 +9,11 @@ import type { MasterInfo } from '../protocol/types';
 import type { Logger } from '../util/log';
 import { AgentManager } from './agents';
 import { AllocationLoop } from './allocation-loop';
+import { ClusterSettings, type SettingsListener } from './cluster-settings';
+import { MasterEventBus } from './events';
 import { FrameworkManager } from './frameworks';
-import { Timer } from './metrics';
+import { TerminalTaskCounters, Timer } from './metrics';
+import { AgentMaintenance } from './maintenance';
 import { OfferManager } from './offers';
 import type { MasterOptions } from './options';
 import { Registry } from './registry';
@@ -23,6 +26,12 @@ export class MasterCore {
   readonly tasks: TaskManager;
   readonly frameworks: FrameworkManager;
   readonly agents: AgentManager;
+  /** Weights, quotas and agent maintenance: what operators set, persisted by a replicated registry. */
+  readonly settings: ClusterSettings;
+  readonly maintenance: AgentMaintenance;
+  /** Changes to tasks, agents and frameworks, for the operator event stream. */
+  readonly events = new MasterEventBus();
+  readonly terminalTasks = new TerminalTaskCounters(this.events);
   readonly startTime = Date.now();
   electedTime?: number;
   /** Known once the server listens (the port may be chosen by the OS). */
@@ -39,6 +48,8 @@ export class MasterCore {
     this.tasks = new TaskManager(this);
     this.frameworks = new FrameworkManager(this);
     this.agents = new AgentManager(this);
+    this.settings = new ClusterSettings(allocator);
+    this.maintenance = new AgentMaintenance(this);
     this.masterInfo = { id: masterId, ip: 0, port: opts.port };
     this.loop = new AllocationLoop(() => this.allocate(), opts.allocationIntervalMs, (err) => {
       log.error('allocation failed', { error: (err as Error).message, stack: (err as Error).stack });
@@ -46,6 +57,12 @@ export class MasterCore {
   }
 
   get id(): string { return this.ids.masterId }
+
+  /** Puts back the settings a previous leader stored (before this master starts leading). */
+  restoreSettings(json: unknown): void { this.settings.restore(json) }
+
+  /** Every change of the settings, as the full JSON to store. */
+  onSettingsChange(listener: SettingsListener): () => void { return this.settings.onChange(listener) }
 
   now(): number { return Date.now() }
 
@@ -62,6 +79,7 @@ export class MasterCore {
   stop(): void {
     this.loop.stop();
     this.offers.clearTimers();
+    this.events.close();
     for (const framework of this.registry.frameworks.values()) {
       this.frameworks.stopTimers(framework);
       const stream = framework.stream;

@@ -35,10 +35,13 @@ export class FrameworkManager {
       framework.suppressedRoles = new Set(suppressedRoles);
       allocator.addFramework({ id, roles: framework.roles, suppressedRoles });
       log.info('framework subscribed', { framework_id: id, framework_name: info.name, roles: framework.roles });
+      this.attach(framework, stream, streamId);
+      this.core.events.emit({ type: 'FRAMEWORK_ADDED', framework });
     } else {
       this.resubscribe(framework, info, suppressedRoles, now);
+      this.attach(framework, stream, streamId);
+      this.core.events.emit({ type: 'FRAMEWORK_UPDATED', framework });
     }
-    this.attach(framework, stream, streamId);
   }
 
   private resubscribe(framework: FrameworkRecord, info: FrameworkInfo, suppressedRoles: string[], now: number): void {
@@ -116,13 +119,22 @@ export class FrameworkManager {
     }
     this.core.registry.touch();
     this.core.requestAllocation();
+    if (this.core.registry.frameworks.get(framework.id) === framework) this.core.events.emit({ type: 'FRAMEWORK_UPDATED', framework });
   }
 
-  /** Framework known only from an agent's report (the master restarted): kept, inactive, until it subscribes. */
-  recover(info: FrameworkInfo): FrameworkRecord {
+  /**
+   * Framework known only from an agent's report or from the replicated registry (a new leader): kept,
+   * inactive, until it subscribes; with `graceSeconds`, removed if it has not subscribed by then.
+   */
+  recover(info: FrameworkInfo, graceSeconds?: number): FrameworkRecord {
     const framework = this.core.registry.newFramework(info, this.core.now(), true);
     this.core.allocator.addFramework({ id: framework.id, roles: framework.roles });
     this.core.allocator.deactivateFramework(framework.id);
+    if (graceSeconds !== undefined) {
+      framework.failoverTimer = setTimeout(() => this.remove(framework, 'did not re-subscribe after master failover'), Math.min(graceSeconds * 1000, MAX_TIMER_MS));
+      framework.failoverTimer.unref();
+    }
+    this.core.events.emit({ type: 'FRAMEWORK_ADDED', framework });
     return framework;
   }
 
@@ -151,6 +163,7 @@ export class FrameworkManager {
     framework.streamId = undefined;
     framework.unregisteredTime = this.core.now();
     registry.completeFramework(framework);
+    this.core.events.emit({ type: 'FRAMEWORK_REMOVED', framework });
     log.info('framework removed', { framework_id: framework.id, reason });
     this.core.requestAllocation();
   }

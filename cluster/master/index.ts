@@ -123,7 +123,13 @@ class MasterDaemon implements Master {
   private async takeOver(info: MasterInfo): Promise<void> {
     if (this.state !== 'listening' || this.deposed || !this.coordination) return;
     const started = Date.now();
-    const replicated = new ReplicatedRegistry(this.core, this.coordination.store);
+    let replicated: ReplicatedRegistry;
+    try {
+      replicated = new ReplicatedRegistry(this.core, this.coordination.registryStore());
+    } catch (err) {
+      this.loseLeadership((err as Error).message);
+      return;
+    }
     try {
       const recovered = await replicated.recover();
       if (this.state !== 'listening' || this.deposed) return;

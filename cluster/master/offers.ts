@@ -40,7 +40,7 @@ export class OfferManager {
       const agent = registry.agents.get(allocation.agentId);
       if (!framework?.connected || !agent || agent.connection !== 'connected') {
         // The allocator ran before it heard about a disconnect: hand the resources straight back.
-        allocator.recoverResources(allocation.frameworkId, allocation.agentId, allocation.resources, now);
+        allocator.recoverResources(allocation.frameworkId, allocation.agentId, allocation.resources, now, undefined, allocation.role);
         continue;
       }
       const record = this.add(framework, agent, allocation);
@@ -96,7 +96,7 @@ export class OfferManager {
     const record = this.take(id);
     if (!record) return;
     if (opts.recover) {
-      this.core.allocator.recoverResources(record.frameworkId, record.agentId, record.resources, this.core.now());
+      this.core.allocator.recoverResources(record.frameworkId, record.agentId, record.resources, this.core.now(), undefined, record.role);
     }
     if (opts.notify) {
       const framework = this.core.registry.frameworks.get(record.frameworkId);

@@ -9,8 +9,7 @@ import type { MasterCore } from './core';
 import { masterFlags } from './flags';
 import { ADMIN_CALLS } from './operator-admin';
 import { EVENT_CALLS } from './operator-events';
-import { getAgents, getExecutors, getFrameworks, getTasks, getVersion } from './operator-views';
-import { computeUsage } from './usage';
+import { getAgents, getExecutors, getFrameworks, getState, getTasks, getVersion } from './operator-views';
 
 export const OPERATOR_API_PATH = '/api/v1';
 
@@ -38,18 +37,7 @@ const READ_CALLS: Record<string, (core: MasterCore) => OperatorResponse> = {
   GET_FRAMEWORKS: (core) => ({ type: 'GET_FRAMEWORKS', get_frameworks: getFrameworks(core) }),
   GET_TASKS: (core) => ({ type: 'GET_TASKS', get_tasks: getTasks(core) }),
   GET_EXECUTORS: (core) => ({ type: 'GET_EXECUTORS', get_executors: getExecutors(core) }),
-  GET_STATE: (core) => {
-    const usage = computeUsage(core);
-    return {
-      type: 'GET_STATE',
-      get_state: {
-        get_tasks: getTasks(core),
-        get_executors: getExecutors(core),
-        get_frameworks: getFrameworks(core, usage),
-        get_agents: getAgents(core, usage),
-      },
-    };
-  },
+  GET_STATE: (core) => ({ type: 'GET_STATE', get_state: getState(core) }),
 };
 
 const CALLS: Record<string, OperatorCallHandler> = {

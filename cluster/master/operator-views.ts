@@ -36,7 +36,7 @@ export function taskToV1(task: TaskRecord): Task {
 
 /**
  * `active` is false while the agent is disconnected; `deactivated` is Mesos's operator-initiated
- * deactivation (DEACTIVATE_AGENT, draining), which this master does not offer, so it is always false.
+ * deactivation (DEACTIVATE_AGENT, DRAIN_AGENT), with `drain_info` while draining or drained.
  */
 export function agentToV1(agent: AgentRecord, usage: Usage): OperatorAgent {
   const views = agentViews(agent);
@@ -53,6 +53,9 @@ export function agentToV1(agent: AgentRecord, usage: Usage): OperatorAgent {
     capabilities: [],
   };
   if (agent.reregisteredTime !== undefined) out.reregistered_time = timeInfo(agent.reregisteredTime);
+  const maintenance = usage.maintenance?.(agent.id);
+  if (maintenance?.deactivated) out.deactivated = true;
+  if (maintenance?.drain) out.drain_info = { state: maintenance.drain.state, config: maintenance.drain.config };
   return out;
 }
 
@@ -89,8 +92,12 @@ export function frameworkToV1(core: MasterCore, framework: FrameworkRecord, usag
 
 export function getAgents(core: MasterCore, usage = computeUsage(core)) {
   const agents: OperatorAgent[] = [];
-  for (const agent of core.registry.reachableAgents()) agents.push(agentToV1(agent, usage));
-  return { agents, recovered_agents: [] as AgentRecord['info'][] };
+  const recovered: AgentRecord['info'][] = [];
+  for (const agent of core.registry.reachableAgents()) {
+    if (agent.recovered) recovered.push(agent.info);
+    else agents.push(agentToV1(agent, usage));
+  }
+  return { agents, recovered_agents: recovered };
 }
 
 export function getFrameworks(core: MasterCore, usage = computeUsage(core)) {
@@ -111,6 +118,17 @@ export function getTasks(core: MasterCore) {
     for (const task of framework.completedTasks.toArray()) completed.push(taskToV1(task));
   }
   return { pending_tasks: [] as Task[], tasks, unreachable_tasks: unreachable, completed_tasks: completed, orphan_tasks: [] as Task[] };
+}
+
+/** Response.GetState: every view from one usage pass (GET_STATE, and the SUBSCRIBED event's snapshot). */
+export function getState(core: MasterCore) {
+  const usage = computeUsage(core);
+  return {
+    get_tasks: getTasks(core),
+    get_executors: getExecutors(core),
+    get_frameworks: getFrameworks(core, usage),
+    get_agents: getAgents(core, usage),
+  };
 }
 
 export function getExecutors(core: MasterCore) {

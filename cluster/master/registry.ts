@@ -71,6 +71,8 @@ export interface AgentRecord {
   reregisteredTime?: number;
   unreachableTime?: number;
   connection: AgentConnection;
+  /** Admitted by an earlier leader (replicated registry) and not re-registered with this one yet. */
+  recovered?: boolean;
   /** The allocator knows this agent (false once unreachable or removed, until it re-registers). */
   inAllocator: boolean;
   stream?: RecordIOStream;

@@ -99,6 +99,7 @@ export class ReplicatedRegistry {
     const agent = this.core.registry.agents.get(agentId);
     if (agent && agent.connection === 'disconnected' && !agent.stream) {
       this.core.log.warn('admitted agent did not re-register after failover', { agent_id: agentId });
+      agent.recovered = false;
       this.core.agents.markUnreachable(agent);
     }
   }

@@ -66,7 +66,7 @@ function decline(core: MasterCore, framework: FrameworkRecord, decline: NonNulla
   for (const { value } of decline.offer_ids ?? []) {
     if (core.offers.get(value)?.frameworkId !== framework.id) continue;
     const offer = core.offers.take(value);
-    if (offer) core.allocator.recoverResources(framework.id, offer.agentId, offer.resources, now, seconds);
+    if (offer) core.allocator.recoverResources(framework.id, offer.agentId, offer.resources, now, seconds, offer.role);
   }
   core.requestAllocation();
 }

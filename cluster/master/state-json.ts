@@ -79,7 +79,7 @@ export function buildState(core: MasterCore): Json {
   return state;
 }
 
-function legacyAgent(agent: AgentRecord, usage: Usage): Json {
+export function legacyAgent(agent: AgentRecord, usage: Usage): Json {
   const views = agentViews(agent);
   const json: Json = {
     id: agent.id,
@@ -94,16 +94,18 @@ function legacyAgent(agent: AgentRecord, usage: Usage): Json {
     unreserved_resources: views.legacyUnreserved,
     attributes: views.legacyAttributes,
     active: agent.connection === 'connected',
-    // Operator deactivation (DEACTIVATE_AGENT, draining) is not offered; a disconnected agent is only inactive.
-    deactivated: false,
+    // Operator deactivation (DEACTIVATE_AGENT, DRAIN_AGENT); a disconnected agent is only inactive.
+    deactivated: usage.maintenance?.(agent.id)?.deactivated === true,
     version: agent.version,
     capabilities: [],
   };
   if (agent.reregisteredTime !== undefined) json.reregistered_time = agent.reregisteredTime / 1000;
+  const drain = usage.maintenance?.(agent.id)?.drain;
+  if (drain) json.drain_info = { state: drain.state, config: drain.config };
   return json;
 }
 
-function legacyFramework(core: MasterCore, framework: FrameworkRecord, usage: Usage, executors: Json[]): Json {
+export function legacyFramework(core: MasterCore, framework: FrameworkRecord, usage: Usage, executors: Json[]): Json {
   const { info } = framework;
   const used = amount(usage.usedByFramework, framework.id);
   const offered = amount(usage.offeredByFramework, framework.id);
@@ -143,7 +145,7 @@ function legacyFramework(core: MasterCore, framework: FrameworkRecord, usage: Us
   return json;
 }
 
-function legacyTask(task: TaskRecord): Json {
+export function legacyTask(task: TaskRecord): Json {
   const json: Json = {
     id: task.taskId,
     name: task.name,
@@ -176,7 +178,7 @@ function legacyOffer(offer: OfferRecord): Json {
   };
 }
 
-function legacyExecutor(executor: ExecutorRecord): Json {
+export function legacyExecutor(executor: ExecutorRecord): Json {
   const { info } = executor;
   const json: Json = {
     executor_id: executor.executorId,

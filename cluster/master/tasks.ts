@@ -28,8 +28,8 @@ export interface LaunchSpec {
 export class TaskManager {
   constructor(private readonly core: MasterCore) {}
 
-  /** Records a task the master is about to send to its agent (state TASK_STAGING). */
-  add(spec: LaunchSpec): TaskRecord {
+  /** Records a task the master is about to send to its agent (state TASK_STAGING), or one an agent reported (`adopted`). */
+  add(spec: LaunchSpec, adopted?: Pick<TaskRecord, 'state' | 'resourcesRecovered' | 'statuses'>): TaskRecord {
     const { framework, agent, task } = spec;
     const record: TaskRecord = {
       frameworkId: framework.id,
@@ -47,10 +47,12 @@ export class TaskManager {
       masterSpokeLast: false,
       resourcesRecovered: false,
       killRequested: false,
+      ...adopted,
     };
     framework.tasks.set(record.taskId, record);
     agent.tasks.set(taskKey(framework.id, record.taskId), record);
     this.core.registry.touch();
+    this.core.events.emit({ type: 'TASK_ADDED', task: record });
     return record;
   }
 
@@ -214,11 +216,13 @@ export class TaskManager {
     }
   }
 
-  /** The agent left for good (it unregistered): its tasks are gone. */
-  removeAllOnAgent(agent: AgentRecord, message: string): void {
+  /** The agent left for good (it unregistered, or the operator marked it gone): its tasks are gone. */
+  removeAllOnAgent(agent: AgentRecord, message: string, byOperator = false): void {
+    const state: TaskState = byOperator ? 'TASK_GONE_BY_OPERATOR' : 'TASK_GONE';
+    const reason: TaskStatusReason = byOperator ? 'REASON_AGENT_REMOVED_BY_OPERATOR' : 'REASON_AGENT_REMOVED';
     for (const task of [...agent.tasks.values()]) {
       if (isTerminalState(task.state)) this.complete(task);
-      else this.transitionByMaster(task, 'TASK_GONE', 'REASON_AGENT_REMOVED', message);
+      else this.transitionByMaster(task, state, reason, message);
     }
   }
 
@@ -255,13 +259,13 @@ export class TaskManager {
         this.core.log.warn('agent reports a task the master knows on another agent', { task_id: taskId, agent_id: agent.id, known_agent_id: known.agentId });
       } else if (ended) {
         if (!isTerminalState(known.state)) {
-          known.state = reportedTask.state;
+          this.takeReportedState(known, reportedTask);
           this.releaseResources(known);
         }
       } else if (known.state === 'TASK_UNREACHABLE') {
         this.transitionByMaster(known, reportedTask.state, 'REASON_AGENT_REREGISTERED', `Agent ${agent.id} re-registered`);
       } else if (!isTerminalState(known.state)) {
-        known.state = reportedTask.state;
+        this.takeReportedState(known, reportedTask);
       }
     }
     for (const [key, task] of [...agent.tasks]) {
@@ -299,11 +303,21 @@ export class TaskManager {
       ...(reported.labels ? { labels: reported.labels } : {}),
       ...(reported.kill_policy ? { kill_policy: reported.kill_policy } : {}),
     };
-    const record = this.add({ framework, agent, role: reported.role ?? framework.roles[0], task: info, resources, executorId: reported.executor_id?.value });
-    record.state = reported.state;
-    // An ended task is kept only until its terminal update is acknowledged; it holds nothing meanwhile.
-    record.resourcesRecovered = isTerminalState(reported.state);
-    record.statuses = (reported.statuses ?? []).slice(-MAX_STATUSES_PER_TASK).map(statusToKeep);
+    this.add({ framework, agent, role: reported.role ?? framework.roles[0], task: info, resources, executorId: reported.executor_id?.value }, {
+      state: reported.state,
+      // An ended task is kept only until its terminal update is acknowledged; it holds nothing meanwhile.
+      resourcesRecovered: isTerminalState(reported.state),
+      statuses: (reported.statuses ?? []).slice(-MAX_STATUSES_PER_TASK).map(statusToKeep),
+    });
+  }
+
+  /** A re-registering agent's word on a known task's state; its update, if any, follows the registration. */
+  private takeReportedState(task: TaskRecord, reported: Task): void {
+    if (task.state === reported.state) return;
+    task.state = reported.state;
+    const status = reported.statuses?.[reported.statuses.length - 1]
+      ?? { task_id: reported.task_id, state: reported.state, agent_id: { value: task.agentId }, source: 'SOURCE_MASTER' as const };
+    this.core.events.emit({ type: 'TASK_UPDATED', task, status });
   }
 
   private record(task: TaskRecord, status: TaskStatus): void {
@@ -313,9 +327,12 @@ export class TaskManager {
       if (task.statuses.length > MAX_STATUSES_PER_TASK) task.statuses.splice(0, task.statuses.length - MAX_STATUSES_PER_TASK);
     }
     // A task the master already ended keeps that end; late agent updates are still forwarded.
+    const previous = task.state;
     if (!isTerminalState(task.state) || task.state === status.state) task.state = status.state;
     if (isTerminalState(task.state)) this.releaseResources(task);
     this.core.registry.touch();
+    // As Mesos, operators hear of state changes only, not of every retry or health report.
+    if (task.state !== previous) this.core.events.emit({ type: 'TASK_UPDATED', task, status });
   }
 
   private releaseResources(task: TaskRecord): void {
@@ -325,7 +342,7 @@ export class TaskManager {
     // An unreachable or departed agent's resources already left the allocator with it.
     const inAllocator = agent?.inAllocator === true;
     const now = this.core.now();
-    if (inAllocator) this.core.allocator.recoverResources(task.frameworkId, task.agentId, task.resources, now);
+    if (inAllocator) this.core.allocator.recoverResources(task.frameworkId, task.agentId, task.resources, now, undefined, task.role);
     if (!agent || !task.executorId) return;
     const key = taskKey(task.frameworkId, task.executorId);
     const executor = agent.executors.get(key);
@@ -333,7 +350,7 @@ export class TaskManager {
     executor.liveTasks.delete(task.taskId);
     if (executor.liveTasks.size > 0) return;
     agent.executors.delete(key);
-    if (inAllocator) this.core.allocator.recoverResources(task.frameworkId, task.agentId, executor.resources, now);
+    if (inAllocator) this.core.allocator.recoverResources(task.frameworkId, task.agentId, executor.resources, now, undefined, executor.role);
   }
 
   private forward(framework: FrameworkRecord, status: TaskStatus): void {

@@ -1,5 +1,6 @@
 /** Who uses and who is offered what, in one pass over agents and their tasks (for /state and GET_* calls). */
 import { Resources } from '../protocol/resources';
+import type { AgentSettings } from './cluster-settings';
 import type { MasterCore } from './core';
 
 export interface Usage {
@@ -7,18 +8,24 @@ export interface Usage {
   usedByFramework: Map<string, Resources>;
   offeredByAgent: Map<string, Resources>;
   offeredByFramework: Map<string, Resources>;
+  /** Operator deactivation and draining of an agent (absent: none). */
+  maintenance?: (agentId: string) => AgentSettings | undefined;
 }
 
-export function computeUsage(core: MasterCore): Usage {
-  const usage: Usage = { usedByAgent: new Map(), usedByFramework: new Map(), offeredByAgent: new Map(), offeredByFramework: new Map() };
+/** With `tasks: false`, only offers are summed (a caller that keeps per-agent task sums adds its own). */
+export function computeUsage(core: MasterCore, opts: { tasks: boolean } = { tasks: true }): Usage {
+  const usage: Usage = {
+    usedByAgent: new Map(), usedByFramework: new Map(), offeredByAgent: new Map(), offeredByFramework: new Map(),
+    maintenance: (agentId) => core.settings.agent(agentId),
+  };
   for (const agent of core.registry.agents.values()) {
     if (!agent.inAllocator) continue;
-    for (const task of agent.tasks.values()) {
+    for (const task of opts.tasks ? agent.tasks.values() : []) {
       if (task.resourcesRecovered) continue;
       add(usage.usedByAgent, agent.id, task.resources);
       add(usage.usedByFramework, task.frameworkId, task.resources);
     }
-    for (const executor of agent.executors.values()) {
+    for (const executor of opts.tasks ? agent.executors.values() : []) {
       add(usage.usedByAgent, agent.id, executor.resources);
       add(usage.usedByFramework, executor.frameworkId, executor.resources);
     }

@@ -140,6 +140,11 @@ export function validateOperatorCall(body: unknown): Validated<OperatorCall> {
   return run(operatorCallSchema, body);
 }
 
+/** Runs any call schema with the same wording as the calls above (for the operator calls' sub-messages). */
+export function validateWith<T>(schema: z.ZodType<T>, body: unknown): Validated<T> {
+  return run(schema, body);
+}
+
 const MAX_REPORTED_ISSUES = 3;
 
 function run<T>(schema: z.ZodType<T>, body: unknown): Validated<T> {

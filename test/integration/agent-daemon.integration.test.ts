@@ -104,7 +104,7 @@ describe('registration', () => {
       { name: 'zone', type: 'SCALAR', scalar: { value: 2 } },
     ]);
     const persisted = JSON.parse(fs.readFileSync(path.join(scratch, 'work', 'meta', 'agent.json'), 'utf8'));
-    expect(persisted).toEqual({ agent_id: { value: 'fake-master-S0' } });
+    expect(persisted).toEqual({ agent_id: { value: 'fake-master-S0' }, agent_info: { ...register.agent_info, id: { value: 'fake-master-S0' } } });
   });
 
   it('re-registers with its persisted id after a restart', async () => {
@@ -163,7 +163,9 @@ describe('registration', () => {
   it.each([
     [{ resources: 'cpus:lots' }, /--resources/],
     [{ attributes: 'rack' }, /--attributes/],
-    [{ master: 'zk://127.0.0.1:2181/mesos' }, /--master/],
+    [{ master: 'zk://127.0.0.1:2181' }, /--master/],
+    [{ master: 'ftp://127.0.0.1:5050' }, /--master/],
+    [{ recover: 'later' as never }, /--recover/],
     [{ cgroups: 'v3' as never }, /--isolation/],
     [{ statusUpdateRetrySeconds: 0 }, /--status_update_retry_interval/],
   ])('refuses bad options %p naming the flag', (extra, message) => {

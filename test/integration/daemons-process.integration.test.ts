@@ -4,7 +4,6 @@
  * clients. What is checked is what an operator would see: Mesos's flags take effect, signals do what
  * the help says, and bad flags fail at once with exit code 2 and the flag named.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,111 +12,31 @@ import { SchedulerClient } from '../../cluster/client/scheduler';
 import { Resources } from '../../cluster/protocol/resources';
 import type { FrameworkInfo, Offer, Resource, SchedulerEvent, TaskInfo, TaskState, TaskStatus } from '../../cluster/protocol/types';
 import { freePort, isPortFree } from '../../infra/providers/ports';
-import { findTaskProcesses, isAlive, killGroupOrProcess } from '../../infra/providers/processes';
-import { ensureBuilt, ROOT, unwrap } from '../e2e/run-cli';
-import { eventually, getJson, request } from '../helpers/http';
+import { isAlive } from '../../infra/providers/processes';
+import { ensureBuilt, unwrap } from '../e2e/run-cli';
+import { answers, Daemon, DaemonPool, START_MS } from '../helpers/daemons';
+import { eventually, getJson } from '../helpers/http';
 
-const BIN = path.join(ROOT, 'bin', 'run.js');
-/** Generous bounds for things that happen in well under a second, so a loaded CI machine does not flake. */
-const START_MS = 30_000;
-const EXIT_MS = 30_000;
 
 let scratch: string;
-const daemons: Daemon[] = [];
+let pool: DaemonPool;
 const frameworks: Framework[] = [];
 
 beforeAll(() => {
   ensureBuilt();
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'daemons-process-'));
+  pool = new DaemonPool(scratch);
 });
 
 afterEach(async () => {
   for (const framework of frameworks.splice(0)) framework.close();
-  // Agents first, with SIGUSR1 so they kill their tasks; then the masters. A straggler is killed.
-  const running = daemons.filter((d) => d.running);
-  const stop = async (list: Daemon[], signal: NodeJS.Signals) => {
-    await Promise.all(list.map(async (d) => {
-      d.child.kill('SIGCONT');
-      d.child.kill(signal);
-      await d.exited().catch(() => undefined);
-    }));
-  };
-  await stop(running.filter((d) => d.args[0] === 'agent'), 'SIGUSR1');
-  await stop(running.filter((d) => d.args[0] === 'master'), 'SIGTERM');
-  killLeftoverTasks();
+  await pool.stopAll();
 });
 
 afterAll(() => {
-  // Safety net: whatever a failed test left behind goes, by PID.
-  for (const daemon of daemons) if (daemon.running) daemon.child.kill('SIGKILL');
-  killLeftoverTasks();
+  pool?.killAll();
   if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
 });
-
-/** Task processes still running in a sandbox of this suite (found by their cwd or MESOS_SANDBOX, so never a reused pid). */
-function killLeftoverTasks(): void {
-  if (scratch) for (const pid of findTaskProcesses(scratch)) killGroupOrProcess(pid, 'SIGKILL');
-}
-
-// ---- processes ----
-
-class Daemon {
-  readonly child: ChildProcess;
-  private output = '';
-  private readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  constructor(readonly args: string[]) {
-    const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: path.join(scratch, 'data'), MESOSCLOUD_MASTER: '', MESOSCLOUD_CLUSTER: '' };
-    this.child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    daemons.push(this);
-    const collect = (c: Buffer) => { this.output += c.toString() };
-    this.child.stdout!.on('data', collect);
-    this.child.stderr!.on('data', collect);
-    this.exit = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
-  }
-
-  get pid(): number { return this.child.pid! }
-  get running(): boolean { return this.child.exitCode === null && this.child.signalCode === null }
-  get log(): string { return this.output }
-
-  /** Resolves with the exit code; fails (after SIGKILL) if the process is still there after EXIT_MS. */
-  async exited(): Promise<number | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        this.child.kill('SIGKILL');
-        reject(new Error(`mesoscloud ${this.args.join(' ')} did not exit\n${this.output}`));
-      }, EXIT_MS);
-    });
-    try {
-      const { code, signal } = await Promise.race([this.exit, timeout]);
-      if (signal) throw new Error(`mesoscloud ${this.args.join(' ')} died of ${signal}\n${this.output}`);
-      return code;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Polls `check` while the process lives; a process that dies first fails with its output. */
-  async until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = START_MS): Promise<T> {
-    try {
-      return await eventually(async () => {
-        if (!this.running) throw new Error(`mesoscloud ${this.args[0]} exited (${this.child.exitCode}) before ${what}`);
-        return check();
-      }, what, timeoutMs);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- output of mesoscloud ${this.args.join(' ')} ---\n${this.output}`);
-    }
-  }
-}
-
-async function answers(url: string): Promise<boolean> {
-  try {
-    return (await request(url)).status === 200;
-  } catch {
-    return false;
-  }
-}
 
 interface MasterProcess { daemon: Daemon; url: string; port: number; operator: OperatorClient }
 
@@ -129,7 +48,7 @@ async function startMaster(flags: string[] = [], port?: number): Promise<MasterP
   for (let attempt = 1; ; attempt++) {
     const p = port ?? (await freePort());
     const workDir = fs.mkdtempSync(path.join(scratch, 'master-'));
-    const daemon = new Daemon(['master', '--ip', '127.0.0.1', '--port', String(p), '--work_dir', workDir, ...flags]);
+    const daemon = pool.start(['master', '--ip', '127.0.0.1', '--port', String(p), '--work_dir', workDir, ...flags]);
     const url = `http://127.0.0.1:${p}`;
     try {
       await daemon.until(() => answers(`${url}/health`), 'the master answering /health');
@@ -148,7 +67,7 @@ async function startAgent(master: MasterProcess, flags: string[] = []): Promise<
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const workDir = fs.mkdtempSync(path.join(scratch, 'agent-'));
-    const daemon = new Daemon([
+    const daemon = pool.start([
       'agent', '--master', `127.0.0.1:${master.port}`, '--ip', '127.0.0.1', '--port', String(port),
       '--work_dir', workDir, '--isolation', 'none', ...flags,
     ]);
@@ -458,7 +377,7 @@ describe('mesoscloud master and agent as processes', () => {
 
   describe('bad flags: exit code 2, the flag named, nothing left running', () => {
     async function runToExit(args: string[]): Promise<{ code: number | null; output: string }> {
-      const daemon = new Daemon(args);
+      const daemon = pool.start(args);
       const code = await daemon.exited();
       return { code, output: unwrap(daemon.log) };
     }

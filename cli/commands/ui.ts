@@ -1,0 +1,40 @@
+import { Flags } from '@oclif/core';
+import { OperatorCommand } from '../operator-command';
+import { EXIT_CODES_HELP } from '../errors';
+
+export interface UiJson { url: string; opened: boolean; reason?: string }
+
+export default class Ui extends OperatorCommand<typeof Ui> {
+  static summary = "Print the web UI's address and open it in a browser.";
+
+  static description =
+    'The master serves the web UI on its own port. The address is printed always; a browser is opened ' +
+    'with xdg-open (open on macOS) when that program exists and a display is set (DISPLAY or ' +
+    'WAYLAND_DISPLAY), unless --no-open. Over SSH without a display, copy the address instead.\n\n' +
+    EXIT_CODES_HELP;
+
+  static examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --no-open --cluster dev',
+  ];
+
+  static flags = {
+    open: Flags.boolean({ description: 'open a browser when one is available', default: true, allowNo: true }),
+  };
+
+  async run(): Promise<UiJson> {
+    const master = await this.resolveMaster(this.flags.master);
+    const url = `${master.replace(/\/+$/, '')}/`;
+    this.log(url);
+    if (!this.flags.open) return { url, opened: false, reason: '--no-open' };
+    const { planOpen, onPath, openUrl } = await import('../browser');
+    const plan = planOpen(process.platform, process.env, (p) => onPath(p));
+    if (!plan.opener) {
+      this.logToStderr(`Not opening a browser: ${plan.reason}.`);
+      return { url, opened: false, reason: plan.reason };
+    }
+    openUrl(plan.opener, url);
+    this.logToStderr(`Opened ${url} with ${plan.opener}.`);
+    return { url, opened: true };
+  }
+}

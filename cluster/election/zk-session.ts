@@ -1,0 +1,300 @@
+/**
+ * One ZooKeeper session with promises, on top of node-zookeeper-client.
+ *
+ * Two things the client library does not do, and that leader election needs:
+ * - It never notices a connection that stays open but goes silent (a frozen server, a partition
+ *   without a reset). A heartbeat request every third of the session timeout measures liveness;
+ *   one unanswered for two thirds of it drops the socket, so the library rotates to the next
+ *   server of the ensemble (as the Java client's read timeout does).
+ * - It cannot say whether the session still exists while disconnected. The server keeps a session
+ *   at least `timeout` after it last heard from us, and a reply to a request sent at time t proves
+ *   it heard us at or after t. So `lost` fires once nothing sent in the last session timeout has
+ *   been answered: from then on the session may be gone and its ephemeral znodes with it.
+ *
+ * Events: 'connected' (also after a reconnect), 'disconnected', 'expired' (the server said so; the
+ * session is dead for good), 'lost' (once: expired, or unconfirmed for a whole session timeout).
+ */
+import { EventEmitter } from 'node:events';
+import * as zk from 'node-zookeeper-client';
+
+export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+
+export interface ZkSessionOptions {
+  /** Requested session timeout (the server may clamp it to its min/max); default 10 s as Mesos. */
+  sessionTimeoutMs?: number;
+  /** How long connect() waits for a first session; default the session timeout. */
+  connectTimeoutMs?: number;
+}
+
+export type ZkErrorCode =
+  | 'NO_NODE' | 'NODE_EXISTS' | 'NOT_EMPTY' | 'BAD_VERSION' | 'CONNECTION_LOSS' | 'SESSION_EXPIRED'
+  | 'OPERATION_TIMEOUT' | 'NO_CHILDREN_FOR_EPHEMERALS' | 'CLOSED' | 'CONNECT_TIMEOUT' | string;
+
+export class ZkError extends Error {
+  constructor(readonly code: ZkErrorCode, message: string, readonly path?: string) {
+    super(message);
+  }
+}
+
+export function isZkError(err: unknown, code: ZkErrorCode): boolean {
+  return err instanceof ZkError && err.code === code;
+}
+
+export type ZkWatcher = (event: zk.Event) => void;
+
+export type ZkOp =
+  | { op: 'create'; path: string; data?: Buffer; mode?: number }
+  | { op: 'setData'; path: string; data: Buffer }
+  | { op: 'check'; path: string }
+  | { op: 'delete'; path: string };
+
+export const CreateMode = zk.CreateMode;
+
+/** What the library keeps private but a liveness watchdog needs: the socket and its state. */
+interface ConnectionInternals { socket?: { destroy(): void }; state?: number }
+const CONNECTION_CLOSED = -2;
+
+export class ZkSession extends EventEmitter {
+  private readonly client: zk.Client;
+  private state: 'connecting' | 'connected' | 'disconnected' | 'expired' | 'closed' = 'connecting';
+  private confirmedAt = Date.now();
+  private heartbeatSentAt: number | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private lostFired = false;
+
+  private constructor(readonly connectString: string, private readonly requestedTimeoutMs: number) {
+    super();
+    this.client = zk.createClient(connectString, { sessionTimeout: requestedTimeoutMs, spinDelay: 100, retries: 0 });
+    this.client.on('state', (state: zk.State) => this.onState(state));
+  }
+
+  /** Opens a session; rejects (and cleans up) if none is established within connectTimeoutMs. */
+  static async connect(connectString: string, opts: ZkSessionOptions = {}): Promise<ZkSession> {
+    const timeoutMs = opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+    const session = new ZkSession(connectString, timeoutMs);
+    const connectTimeoutMs = opts.connectTimeoutMs ?? timeoutMs;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        session.off('connected', onConnected);
+        void session.close();
+        reject(new ZkError('CONNECT_TIMEOUT', `could not connect to ZooKeeper at ${connectString} within ${connectTimeoutMs} ms`));
+      }, connectTimeoutMs);
+      const onConnected = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      session.once('connected', onConnected);
+      session.client.connect();
+    });
+    return session;
+  }
+
+  /** The timeout the server granted (the requested one until connected). */
+  get sessionTimeoutMs(): number {
+    return this.client.getSessionTimeout() || this.requestedTimeoutMs;
+  }
+
+  get sessionId(): string {
+    return this.client.getSessionId().toString('hex');
+  }
+
+  /** "host:port" of the server this session talks to right now, if connected. */
+  get server(): string | undefined {
+    const socket = this.internals()?.socket as { remoteAddress?: string; remotePort?: number } | undefined;
+    return this.state === 'connected' && socket?.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
+  }
+
+  get connected(): boolean {
+    return this.state === 'connected';
+  }
+
+  /** True once the session is known or presumed dead; nothing it created can be relied upon. */
+  get isLost(): boolean {
+    return this.lostFired;
+  }
+
+  /** Resolves at once if connected, else at the next (re)connect; rejects once the session is lost or closed. */
+  whenConnected(): Promise<void> {
+    if (this.state === 'connected') return Promise.resolve();
+    if (this.lostFired || this.state === 'closed' || this.state === 'expired') {
+      return Promise.reject(new ZkError('SESSION_EXPIRED', 'ZooKeeper session is gone'));
+    }
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        this.off('connected', onConnected);
+        this.off('lost', onLost);
+        this.off('closing', onLost);
+      };
+      const onConnected = () => { done(); resolve() };
+      const onLost = () => { done(); reject(new ZkError('SESSION_EXPIRED', 'ZooKeeper session is gone')) };
+      this.on('connected', onConnected);
+      this.on('lost', onLost);
+      this.on('closing', onLost);
+    });
+  }
+
+  create(path: string, data?: Buffer, mode: number = zk.CreateMode.PERSISTENT): Promise<string> {
+    return this.call(path, (cb) => this.client.create(path, data ?? Buffer.alloc(0), mode, cb));
+  }
+
+  /** Creates the node and any missing parents; existing ones are fine. */
+  async mkdirp(path: string): Promise<void> {
+    await this.call(path, (cb) => this.client.mkdirp(path, cb));
+  }
+
+  async getData(path: string, watcher?: ZkWatcher): Promise<{ data: Buffer; stat: zk.Stat }> {
+    const [data, stat] = await this.call<[Buffer, zk.Stat]>(path, (cb) =>
+      watcher
+        ? this.client.getData(path, watcher, (err, d, s) => cb(err, [d ?? Buffer.alloc(0), s]))
+        : this.client.getData(path, (err, d, s) => cb(err, [d ?? Buffer.alloc(0), s])),
+    );
+    return { data, stat };
+  }
+
+  getChildren(path: string, watcher?: ZkWatcher): Promise<string[]> {
+    return this.call(path, (cb) => (watcher ? this.client.getChildren(path, watcher, cb) : this.client.getChildren(path, cb)));
+  }
+
+  /** The node's stat, or undefined if it does not exist (the watcher then fires on its creation). */
+  async exists(path: string, watcher?: ZkWatcher): Promise<zk.Stat | undefined> {
+    const stat = await this.call<zk.Stat>(path, (cb) => (watcher ? this.client.exists(path, watcher, cb) : this.client.exists(path, cb)));
+    return stat ?? undefined;
+  }
+
+  async setData(path: string, data: Buffer, version = -1): Promise<zk.Stat> {
+    return this.call(path, (cb) => this.client.setData(path, data, version, cb));
+  }
+
+  async delete(path: string, version = -1): Promise<void> {
+    await this.call(path, (cb) => this.client.remove(path, version, (err) => cb(err, undefined)));
+  }
+
+  /** All ops or none, in one round trip. Rejects with the first failing op's error. */
+  async multi(ops: ZkOp[]): Promise<void> {
+    const tx = this.client.transaction();
+    for (const op of ops) {
+      if (op.op === 'create') tx.create(op.path, op.data ?? Buffer.alloc(0), op.mode ?? zk.CreateMode.PERSISTENT);
+      else if (op.op === 'setData') tx.setData(op.path, op.data);
+      else if (op.op === 'check') tx.check(op.path);
+      else tx.remove(op.path);
+    }
+    await this.call(undefined, (cb) => tx.commit((err) => cb(err, undefined)));
+  }
+
+  /** Ends the session (its ephemeral znodes go at once) and stops every timer. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    const wasLive = this.state !== 'expired';
+    this.state = 'closed';
+    this.stopHeartbeat();
+    this.emit('closing');
+    if (wasLive) this.client.close();
+    // A silent server never answers the close request; give it a moment, then drop the socket.
+    const internals = this.internals();
+    const deadline = Date.now() + 1000;
+    while (internals && internals.state !== CONNECTION_CLOSED && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    internals?.socket?.destroy();
+    this.removeAllListeners();
+  }
+
+  private internals(): ConnectionInternals | undefined {
+    return (this.client as unknown as { connectionManager?: ConnectionInternals }).connectionManager;
+  }
+
+  private onState(state: zk.State): void {
+    if (this.state === 'closed') return;
+    if (state === zk.State.SYNC_CONNECTED || state === zk.State.CONNECTED_READ_ONLY) {
+      const first = this.state === 'connecting';
+      this.state = 'connected';
+      if (first) this.confirmedAt = Date.now();
+      this.startHeartbeat();
+      this.emit('connected');
+    } else if (state === zk.State.DISCONNECTED) {
+      if (this.state !== 'connected') return;
+      this.state = 'disconnected';
+      this.emit('disconnected');
+    } else if (state === zk.State.EXPIRED) {
+      this.state = 'expired';
+      this.stopHeartbeat();
+      this.emit('expired');
+      this.fireLost('ZooKeeper session expired');
+    }
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeatTimer) return;
+    const tick = Math.max(20, Math.floor(this.sessionTimeoutMs / 10));
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), tick);
+    this.heartbeatTimer.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+  }
+
+  private heartbeat(): void {
+    const now = Date.now();
+    const timeout = this.sessionTimeoutMs;
+    // Fire a little early rather than late: the check itself runs only every tenth of the timeout.
+    if (now - this.confirmedAt >= timeout - timeout / 10) {
+      this.fireLost(`no answer from ZooKeeper for ${now - this.confirmedAt} ms (session timeout ${timeout} ms); the session may have expired`);
+    }
+    if (this.heartbeatSentAt !== undefined) {
+      if (now - this.heartbeatSentAt > (timeout * 2) / 3) {
+        // The server went silent (or a connect attempt hangs): drop the socket so the library
+        // tries again, with the next server of the ensemble; give that attempt its own time.
+        this.internals()?.socket?.destroy();
+        this.heartbeatSentAt = now;
+      }
+      return;
+    }
+    if (now - this.confirmedAt < timeout / 3) return;
+    const sentAt = now;
+    this.heartbeatSentAt = sentAt;
+    this.client.exists('/', (err) => {
+      if (this.heartbeatSentAt !== undefined) this.heartbeatSentAt = undefined;
+      if (!err) this.confirm(sentAt);
+    });
+  }
+
+  private confirm(sentAt: number): void {
+    if (sentAt > this.confirmedAt) this.confirmedAt = sentAt;
+  }
+
+  private fireLost(reason: string): void {
+    if (this.lostFired) return;
+    this.lostFired = true;
+    this.emit('lost', reason);
+  }
+
+  private call<T>(path: string | undefined, start: (cb: (err: Error | zk.Exception | null, value: T) => void) => void): Promise<T> {
+    if (this.state === 'closed') return Promise.reject(new ZkError('CLOSED', 'ZooKeeper session is closed', path));
+    const sentAt = Date.now();
+    return new Promise<T>((resolve, reject) => {
+      start((err, value) => {
+        if (err) {
+          const error = toZkError(err, path);
+          // A server's refusal (NO_NODE, NODE_EXISTS, ...) still proves it heard us.
+          if (!NOT_ANSWERED.has(error.code)) this.confirm(sentAt);
+          reject(error);
+          return;
+        }
+        this.confirm(sentAt);
+        resolve(value);
+      });
+    });
+  }
+}
+
+const NOT_ANSWERED = new Set(['CONNECTION_LOSS', 'SESSION_EXPIRED', 'OPERATION_TIMEOUT', 'SYSTEM_ERROR', 'CLOSED']);
+
+function toZkError(err: Error | zk.Exception, path: string | undefined): ZkError {
+  if (err instanceof ZkError) return err;
+  const named = err as { name?: string; code?: number; message?: string };
+  const code = typeof named.code === 'number' && named.name ? named.name : 'SYSTEM_ERROR';
+  const detail = typeof named.code === 'number' ? '' : `: ${named.message ?? String(err)}`;
+  return new ZkError(code, `ZooKeeper ${code}${path ? ` at ${path}` : ''}${detail}`, path);
+}

@@ -1,0 +1,260 @@
+/**
+ * The leading master's replicated registry, kept in ZooKeeper so that a new leader finds what the
+ * old one admitted (agents, frameworks, weights, quota, ...).
+ *
+ * Format (UTF-8 JSON everywhere; `<path>` is the election path, e.g. /mesos):
+ *
+ *   <path>/registry                               no data
+ *   <path>/registry/<collection>                  {"format":1,"shards":N}
+ *   <path>/registry/<collection>/shard-0000 ...   {"<id>": <value>, ...}   one per shard, N of them
+ *
+ * An entry with id `id` lives in shard fnv1a32(id) % N (registry-shards.ts). N is fixed when a
+ * collection is first written and read back from its metadata afterwards, so every master agrees
+ * on it; a collection is never resharded in place. A znode holds at most ~1 MB, so a collection
+ * that grows large (10,000+ agents) needs enough shards to keep each under MAX_SHARD_BYTES:
+ * with 256 shards, 10,000 entries of 2 KB make ~80 KB per shard.
+ *
+ * Writes: save() calls in the same tick are coalesced: each dirty shard is rewritten once, and the
+ * shards go out in multi() requests of at most ~512 KB, pipelined. A save's promise resolves only
+ * after ZooKeeper acknowledged the multi holding its shard, and rejects if that multi failed (the
+ * entry then keeps its previous value). Every multi starts with a check that the `fence` znode
+ * exists: pass the leader's own election znode, and once that master is deposed (its session
+ * ended, so the znode is gone) each of its late writes fails as a whole with code FENCED.
+ *
+ * The store trusts that it is the only writer (the leader); it keeps a copy of every shard in
+ * memory and rewrites shards from that copy. Share the contender's session so that the store reads
+ * through the same server that told this master it leads, and so sees every earlier write.
+ */
+import { silentLogger, type Logger } from '../util/log';
+import {
+  DEFAULT_BATCH_BYTES, MAX_SHARD_BYTES, RegistryError, decodeMeta, decodeShard, encodeMeta, encodeShard,
+  packBySize, shardIndex, shardName, shardOf, validateCollectionName,
+} from './registry-shards';
+import { isZkError, type ZkOp, type ZkSession } from './zk-session';
+
+export const DEFAULT_SHARDS = 64;
+
+export interface ZkRegistryStoreOptions {
+  /** Path that must exist for any write to succeed: the leader's election znode. */
+  fence?: string;
+  /** Shard count for collections this store creates, by name (default DEFAULT_SHARDS). */
+  shards?: Record<string, number>;
+  /** Byte budget of one multi() request. */
+  batchBytes?: number;
+  logger?: Logger;
+}
+
+/** collection -> id -> value, as load() returns it. */
+export type RegistrySnapshot = Map<string, Map<string, unknown>>;
+
+interface Collection {
+  shards: number;
+  /** Whether the collection znode exists in ZooKeeper. */
+  exists: boolean;
+  /** Shard contents as last acknowledged; undefined = the shard znode does not exist. */
+  data: (Map<string, unknown> | undefined)[];
+}
+
+interface DirtyShard {
+  collection: string;
+  index: number;
+  changes: Map<string, unknown>;
+  waiters: { resolve: () => void; reject: (err: Error) => void }[];
+}
+
+interface ShardWrite { shard: DirtyShard; next: Map<string, unknown>; bytes: Buffer; create: boolean }
+
+export class ZkRegistryStore {
+  readonly root: string;
+  private readonly collections = new Map<string, Collection>();
+  private loading: Promise<RegistrySnapshot> | undefined;
+  private pending = new Map<string, DirtyShard>();
+  private flushScheduled = false;
+  private flushing: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  /** `path` is the election path (e.g. "/mesos"); the registry lives under `<path>/registry`. */
+  constructor(private readonly session: ZkSession, path: string, private readonly opts: ZkRegistryStoreOptions = {}) {
+    this.root = `${path}/registry`;
+    this.log = (opts.logger ?? silentLogger).child('registry-store', { root: this.root });
+  }
+
+  /** Everything stored, in three pipelined round trips. Also (re)fills the write cache. */
+  load(): Promise<RegistrySnapshot> {
+    const loading = this.readAll();
+    this.loading = loading;
+    return loading;
+  }
+
+  /**
+   * Sets (or, with `undefined`, deletes) one entry. Resolves once ZooKeeper acknowledged it.
+   * Values must be JSON-serializable.
+   */
+  async save(collection: string, id: string, value: unknown): Promise<void> {
+    validateCollectionName(collection);
+    if (typeof id !== 'string' || id === '') throw new RegistryError('BAD_ID', `registry id in '${collection}' must be a non-empty string`);
+    if (value !== undefined && JSON.stringify(value) === undefined) {
+      throw new RegistryError('BAD_VALUE', `registry value for '${collection}/${id}' is not JSON-serializable`);
+    }
+    await (this.loading ?? this.load());
+    const meta = this.collection(collection);
+    const index = shardOf(id, meta.shards);
+    const key = `${collection}/${index}`;
+    let shard = this.pending.get(key);
+    if (!shard) {
+      shard = { collection, index, changes: new Map(), waiters: [] };
+      this.pending.set(key, shard);
+    }
+    shard.changes.set(id, value);
+    const done = new Promise<void>((resolve, reject) => shard.waiters.push({ resolve, reject }));
+    this.scheduleFlush();
+    return done;
+  }
+
+  /** Waits until every save() made so far has been written (or failed). */
+  async flush(): Promise<void> {
+    while (this.flushScheduled || this.flushing || this.pending.size > 0) {
+      if (this.flushing) await this.flushing;
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private collection(name: string): Collection {
+    let meta = this.collections.get(name);
+    if (!meta) {
+      const shards = this.opts.shards?.[name] ?? DEFAULT_SHARDS;
+      if (!Number.isInteger(shards) || shards < 1 || shards > 9999) {
+        throw new RegistryError('BAD_COLLECTION', `shard count for registry collection '${name}' must be 1-9999, got ${shards}`);
+      }
+      meta = { shards, exists: false, data: new Array(shards).fill(undefined) };
+      this.collections.set(name, meta);
+    }
+    return meta;
+  }
+
+  private async readAll(): Promise<RegistrySnapshot> {
+    await this.session.mkdirp(this.root);
+    const names = (await this.session.getChildren(this.root)).filter((name) => !name.startsWith('.'));
+    const listed = await Promise.all(
+      names.map(async (name) => {
+        const dir = `${this.root}/${name}`;
+        const [{ data }, children] = await Promise.all([this.session.getData(dir), this.session.getChildren(dir)]);
+        return { name, dir, meta: decodeMeta(data, dir), children };
+      }),
+    );
+    const shards = await Promise.all(
+      listed.flatMap(({ name, dir, children }) =>
+        children
+          .map((child) => ({ child, index: shardIndex(child) }))
+          .filter((c): c is { child: string; index: number } => c.index !== undefined)
+          .map(async ({ child, index }) => {
+            const where = `${dir}/${child}`;
+            return { name, index, entries: decodeShard((await this.session.getData(where)).data, where) };
+          }),
+      ),
+    );
+    this.collections.clear();
+    const snapshot: RegistrySnapshot = new Map();
+    for (const { name, meta } of listed) {
+      this.collections.set(name, { shards: meta.shards, exists: true, data: new Array(meta.shards).fill(undefined) });
+      snapshot.set(name, new Map());
+    }
+    for (const { name, index, entries } of shards) {
+      const meta = this.collections.get(name)!;
+      // A shard beyond the recorded count would be a foreign writer's; keep its entries readable.
+      if (index < meta.shards) meta.data[index] = entries;
+      const all = snapshot.get(name)!;
+      for (const [id, value] of entries) all.set(id, value);
+    }
+    return snapshot;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.flushing) return; // the running flush picks the pending shards up when it ends
+      this.flushing = this.flushPending().finally(() => {
+        this.flushing = undefined;
+        if (this.pending.size > 0) this.scheduleFlush();
+      });
+    });
+  }
+
+  /** One flush at a time, so every rewrite starts from acknowledged shard contents. */
+  private async flushPending(): Promise<void> {
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    const fence: ZkOp[] = this.opts.fence ? [{ op: 'check', path: this.opts.fence }] : [];
+
+    const newCollections = [...new Set(batch.map((s) => s.collection))].filter((name) => !this.collection(name).exists);
+    if (newCollections.length > 0) {
+      try {
+        await this.session.multi([
+          ...fence,
+          ...newCollections.map((name): ZkOp => ({ op: 'create', path: `${this.root}/${name}`, data: encodeMeta(this.collection(name).shards) })),
+        ]);
+        for (const name of newCollections) this.collection(name).exists = true;
+      } catch (err) {
+        const error = await this.explain(err);
+        for (const shard of batch.filter((s) => newCollections.includes(s.collection))) shard.waiters.forEach((w) => w.reject(error));
+        batch.splice(0, batch.length, ...batch.filter((s) => !newCollections.includes(s.collection)));
+      }
+    }
+
+    const writes: ShardWrite[] = [];
+    for (const shard of batch) {
+      const meta = this.collection(shard.collection);
+      const current = meta.data[shard.index];
+      const next = new Map(current ?? []);
+      for (const [id, value] of shard.changes) {
+        if (value === undefined) next.delete(id);
+        else next.set(id, value);
+      }
+      const bytes = encodeShard(next);
+      if (bytes.length > MAX_SHARD_BYTES) {
+        const error = new RegistryError(
+          'SHARD_TOO_LARGE',
+          `registry shard ${shard.collection}/${shardName(shard.index)} would hold ${bytes.length} bytes (limit ${MAX_SHARD_BYTES}); create the collection with more shards`,
+        );
+        shard.waiters.forEach((w) => w.reject(error));
+        continue;
+      }
+      writes.push({ shard, next, bytes, create: current === undefined });
+    }
+
+    const groups = packBySize(writes, (w) => w.bytes.length + 200, this.opts.batchBytes ?? DEFAULT_BATCH_BYTES);
+    await Promise.all(groups.map((group) => this.writeGroup(group, fence)));
+  }
+
+  private async writeGroup(group: ShardWrite[], fence: ZkOp[]): Promise<void> {
+    const ops: ZkOp[] = [...fence];
+    for (const { shard, bytes, create } of group) {
+      const path = `${this.root}/${shard.collection}/${shardName(shard.index)}`;
+      ops.push(create ? { op: 'create', path, data: bytes } : { op: 'setData', path, data: bytes });
+    }
+    try {
+      await this.session.multi(ops);
+    } catch (err) {
+      const error = await this.explain(err);
+      this.log.warn('registry write failed', { shards: group.length, error: error.message });
+      for (const { shard } of group) shard.waiters.forEach((w) => w.reject(error));
+      return;
+    }
+    for (const { shard, next } of group) {
+      this.collection(shard.collection).data[shard.index] = next;
+      shard.waiters.forEach((w) => w.resolve());
+    }
+  }
+
+  /** A multi reports only an error code; tell a deposed leader's refusal apart from other failures. */
+  private async explain(err: unknown): Promise<Error> {
+    const fence = this.opts.fence;
+    if (fence && (isZkError(err, 'NO_NODE') || isZkError(err, 'SESSION_EXPIRED'))) {
+      const present = await this.session.exists(fence).catch(() => undefined);
+      if (!present) return new RegistryError('FENCED', `registry write refused: ${fence} no longer exists, so this master no longer leads`);
+    }
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}

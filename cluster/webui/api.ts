@@ -1,0 +1,32 @@
+/** The master's public HTTP API as the browser uses it: POST /api/v1 calls and the SUBSCRIBE stream. */
+import { readRecords } from './recordio';
+
+const HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json' };
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** One operator call; `type` names it and `body` holds its message (e.g. {list_files: {...}}). */
+export async function operatorCall<T = Record<string, unknown>>(type: string, body: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
+  const res = await fetch('/api/v1', { method: 'POST', headers: HEADERS, body: JSON.stringify({ type, ...body }), signal });
+  const text = await res.text();
+  if (!res.ok) throw new ApiError(res.status, text || `${type} failed with HTTP ${res.status}`);
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+/** Opens the operator event stream and yields its events until it ends or `signal` aborts. */
+export async function* subscribe(signal: AbortSignal): AsyncGenerator<unknown> {
+  const res = await fetch('/api/v1', { method: 'POST', headers: HEADERS, body: JSON.stringify({ type: 'SUBSCRIBE' }), signal, cache: 'no-store' });
+  if (!res.ok || !res.body) throw new ApiError(res.status, (await res.text()) || `SUBSCRIBE failed with HTTP ${res.status}`);
+  yield* readRecords(res.body);
+}
+
+/** GET /metrics/snapshot: Mesos metric names to numbers. */
+export async function metricsSnapshot(signal?: AbortSignal): Promise<Record<string, number>> {
+  const res = await fetch('/metrics/snapshot', { signal, headers: { Accept: 'application/json' } });
+  if (!res.ok) throw new ApiError(res.status, await res.text());
+  return res.json();
+}

@@ -1,0 +1,61 @@
+/** Roles with their weights, quota (guarantees and limits) and what they hold now. */
+import { operatorCall } from '../api';
+import { DataTable, errorBox, pageHeader, section } from '../components';
+import { h, replace } from '../dom';
+import { cpus, megabytes, scalars } from '../format';
+import type { Resource } from '../model';
+import { refreshEvery } from '../poll';
+import type { AppContext, View } from '../view';
+
+type ScalarMap = Record<string, { value: number }>;
+
+interface Role {
+  name: string;
+  weight?: number;
+  frameworks?: { value: string }[];
+  resources?: Resource[];
+  allocated?: Resource[];
+  quota?: { guarantees?: ScalarMap; limits?: ScalarMap };
+}
+
+interface QuotaConfig { role: string; guarantees?: ScalarMap; limits?: ScalarMap }
+
+const REFRESH_MS = 10_000;
+
+export function rolesView(_ctx: AppContext): View {
+  let roles: Role[] = [];
+  let quotas = new Map<string, QuotaConfig>();
+  const quotaOf = (r: Role): QuotaConfig => quotas.get(r.name) ?? { role: r.name, ...r.quota };
+  const table = new DataTable<Role>([
+    { title: 'Role', cell: (r) => h('b', null, r.name), sort: (r) => r.name },
+    { title: 'Weight', cell: (r) => String(r.weight ?? 1), sort: (r) => r.weight ?? 1, className: 'num' },
+    { title: 'Frameworks', cell: (r) => String(r.frameworks?.length ?? 0), sort: (r) => r.frameworks?.length ?? 0, className: 'num' },
+    { title: 'CPUs allocated', cell: (r) => cpus(scalars(r.allocated ?? r.resources).cpus), sort: (r) => scalars(r.allocated ?? r.resources).cpus, className: 'num' },
+    { title: 'Mem allocated', cell: (r) => megabytes(scalars(r.allocated ?? r.resources).mem), sort: (r) => scalars(r.allocated ?? r.resources).mem, className: 'num' },
+    { title: 'Guarantees', cell: (r) => quotaText(quotaOf(r).guarantees) },
+    { title: 'Limits', cell: (r) => quotaText(quotaOf(r).limits) },
+  ], { empty: 'No roles yet: a role appears once a framework uses it or it has a weight or quota.', testId: 'roles', sortBy: 0 });
+  const status = h('div');
+  const el = h('div', { class: 'page' }, pageHeader('Roles', 'Weights steer the fair share; quota guarantees and limits bound it.'), status, section('Roles', table.el));
+  const stop = refreshEvery(REFRESH_MS, async (signal) => {
+    const [rolesRes, quotaRes] = await Promise.allSettled([
+      operatorCall<{ get_roles?: { roles?: Role[] } }>('GET_ROLES', {}, signal),
+      operatorCall<{ get_quota?: { status?: { configs?: QuotaConfig[] } } }>('GET_QUOTA', {}, signal),
+    ]);
+    if (signal.aborted) return;
+    if (rolesRes.status === 'fulfilled') roles = rolesRes.value.get_roles?.roles ?? [];
+    if (quotaRes.status === 'fulfilled') quotas = new Map((quotaRes.value.get_quota?.status?.configs ?? []).map((c) => [c.role, c]));
+    // Roles with quota but nothing else still belong in the list.
+    const named = new Set(roles.map((r) => r.name));
+    const rows = [...roles, ...[...quotas.keys()].filter((name) => !named.has(name)).map((name) => ({ name }))];
+    replace(status, rolesRes.status === 'rejected' ? errorBox(`Could not read roles: ${(rolesRes.reason as Error).message}`) : '');
+    table.update(rows);
+  });
+  return { el, update: () => undefined, dispose: stop };
+}
+
+function quotaText(map: ScalarMap | undefined): HTMLElement | string {
+  const entries = Object.entries(map ?? {});
+  if (entries.length === 0) return h('span', { class: 'dim' }, '—');
+  return entries.map(([name, v]) => `${name} ${name === 'mem' || name === 'disk' ? megabytes(v.value) : cpus(v.value)}`).join(' · ');
+}
