@@ -16,7 +16,8 @@ export interface IdCandidate<T> {
 
 export interface ResolveContext {
   kind: IdKind;
-  cluster: string;
+  /** Where it was looked for: "cluster 'local'", or "master 10.0.0.5:5050" when --master was given. */
+  where: string;
   /** The command that lists what can be named, e.g. "mesoscloud tasks --all". */
   listCommand: string;
   /** How to narrow an ambiguous choice beyond a longer id, e.g. "add --framework <id>". */
@@ -54,9 +55,7 @@ export function resolveId<T>(input: string, candidates: readonly IdCandidate<T>[
     if (preferred.length === 1) return preferred[0].item;
   }
   if (matches.length === 0) {
-    throw new IdError('UNKNOWN_ID', `no ${ctx.kind} '${input}' on cluster '${ctx.cluster}'; see \`${ctx.listCommand}\``, [
-      `list them with: ${ctx.listCommand}`,
-    ]);
+    throw new IdError('UNKNOWN_ID', `no ${ctx.kind} '${input}' on ${ctx.where}; see \`${ctx.listCommand}\``, []);
   }
   const listed = matches.slice(0, MAX_LISTED).map((m) => m.describe);
   const more = matches.length > MAX_LISTED ? [`and ${matches.length - MAX_LISTED} more`] : [];
@@ -66,5 +65,5 @@ export function resolveId<T>(input: string, candidates: readonly IdCandidate<T>[
 
 function fail(ctx: ResolveContext, input: string, count: number, listed: string[], sameId: boolean): never {
   const how = sameId ? (ctx.narrow ?? `see \`${ctx.listCommand}\``) : `give more of the id${ctx.narrow ? `, or ${ctx.narrow}` : ''}`;
-  throw new IdError('AMBIGUOUS_ID', `'${input}' matches ${count} ${ctx.kind}s on cluster '${ctx.cluster}': ${listed.join('; ')}`, [how]);
+  throw new IdError('AMBIGUOUS_ID', `'${input}' matches ${count} ${ctx.kind}s on ${ctx.where}: ${listed.join('; ')}`, [how]);
 }

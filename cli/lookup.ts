@@ -9,7 +9,8 @@ import { resolveId, type IdCandidate } from './id-match';
 import { allTasks } from './views/tasks';
 
 export interface LookupContext {
-  cluster: string;
+  /** "cluster 'local'", or "master 10.0.0.5:5050" when --master was given. */
+  where: string;
   /** "mesoscloud" */
   bin: string;
   /** " --cluster dev" or "", appended to suggested commands. */
@@ -36,20 +37,20 @@ export function resolveTask(input: string, tasks: readonly Task[], ctx: LookupCo
   const pool = frameworkId ? tasks.filter((t) => t.framework_id.value === frameworkId) : tasks;
   return resolveId(input, taskCandidates(pool), {
     kind: 'task',
-    cluster: ctx.cluster,
+    where: ctx.where,
     listCommand: `${ctx.bin} tasks --all${frameworkId ? ` --framework ${frameworkId}` : ''}${ctx.clusterArg}`,
     narrow: 'pick one with --framework <framework id>',
   }, (t) => !isTerminalState(t.state));
 }
 
 export function resolveAgent(input: string, agents: readonly OperatorAgent[], ctx: LookupContext): OperatorAgent {
-  return resolveId(input, agentCandidates(agents), { kind: 'agent', cluster: ctx.cluster, listCommand: `${ctx.bin} agents${ctx.clusterArg}` });
+  return resolveId(input, agentCandidates(agents), { kind: 'agent', where: ctx.where, listCommand: `${ctx.bin} agents${ctx.clusterArg}` });
 }
 
 export function resolveFramework(input: string, frameworks: readonly OperatorFramework[], ctx: LookupContext, withCompleted: boolean): OperatorFramework {
   return resolveId(input, frameworkCandidates(frameworks), {
     kind: 'framework',
-    cluster: ctx.cluster,
+    where: ctx.where,
     listCommand: `${ctx.bin} frameworks${withCompleted ? ' --all' : ''}${ctx.clusterArg}`,
   }, (f) => f.active);
 }

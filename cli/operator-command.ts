@@ -11,7 +11,8 @@ export abstract class OperatorCommand<T extends typeof Command> extends BaseComm
   static baseFlags = { cluster: clusterFlag(), master: masterFlag() };
 
   protected get lookup(): LookupContext {
-    return { cluster: this.clusterName, bin: this.config.bin, clusterArg: this.clusterArg };
+    const master = (this.flags as { master?: string }).master;
+    return { where: master ? `master ${master}` : `cluster '${this.clusterName}'`, bin: this.config.bin, clusterArg: master ? ` --master ${master}` : this.clusterArg };
   }
 
   /** Runs `fn` with a client of the cluster's master and closes it afterwards. */

@@ -2,27 +2,10 @@
  * Reading a task's sandbox from its agent: the agent's /state names the executor's directory,
  * and GET /files/read?path=&offset=&length= returns {data, offset} as in Mesos.
  */
-import { pathSegment } from '../protocol/ids';
-import { HttpClient, ClientHttpError, parseJson } from './http';
+import { findSandboxInState, type AgentState } from '../protocol/sandbox';
 
-interface AgentStateExecutor {
-  id?: string;
-  /** 'DEFAULT' for the default executor, which runs task groups. */
-  type?: string;
-  directory?: string;
-  tasks?: { id?: string }[];
-  queued_tasks?: { id?: string }[];
-  completed_tasks?: { id?: string }[];
-}
-interface AgentStateFramework {
-  id?: string;
-  executors?: AgentStateExecutor[];
-  completed_executors?: AgentStateExecutor[];
-}
-interface AgentState {
-  frameworks?: AgentStateFramework[];
-  completed_frameworks?: AgentStateFramework[];
-}
+export { findSandboxInState };
+import { HttpClient, ClientHttpError, parseJson } from './http';
 
 export interface FileChunk { data: string; offset: number }
 
@@ -55,27 +38,6 @@ export class AgentFilesClient {
   }
 }
 
-/**
- * Where a task's stdout and stderr are. A command task's executor sandbox is the task's own; the
- * default executor of a task group gives each of its tasks a sandbox of its own in
- * `<executor directory>/tasks/<task id>`, as Mesos's does.
- */
-export function findSandboxInState(state: AgentState, frameworkId: string, taskId: string): string | undefined {
-  const frameworks = [...(state.frameworks ?? []), ...(state.completed_frameworks ?? [])];
-  for (const framework of frameworks) {
-    if (framework.id !== frameworkId) continue;
-    for (const executor of [...(framework.executors ?? []), ...(framework.completed_executors ?? [])]) {
-      if (!executor.directory) continue;
-      const listsTask = [executor.tasks, executor.queued_tasks, executor.completed_tasks].some((list) => list?.some((t) => t.id === taskId));
-      if (executor.type === 'DEFAULT') {
-        if (listsTask) return `${executor.directory.replace(/\/+$/, '')}/tasks/${pathSegment(taskId)}`;
-      } else if (listsTask || executor.id === taskId) {
-        return executor.directory;
-      }
-    }
-  }
-  return undefined;
-}
 
 /**
  * Follows a task's stdout and stderr: each poll() forwards what was appended since the last one.

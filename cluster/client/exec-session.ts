@@ -114,6 +114,7 @@ export class ExecSession {
     this.client.on('update', (status) => this.guard(() => this.onUpdate(status)));
     this.client.on('error', (message) => this.fail(new ExecError('FRAMEWORK_ERROR', `master removed the framework: ${message}`)));
     this.client.on('disconnected', (reason) => {
+      if (this.finished) return;
       if (this.followsLeader) {
         this.opts.print(`Lost the leading master (${reason.message}); following the next leader`);
         return;

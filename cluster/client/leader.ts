@@ -2,6 +2,7 @@
  * Where the leading master is, for every client: a plain address names it once and for all; a
  * zk://.../mesos address is followed through ZooKeeper, so clients move with leader changes.
  */
+import * as http from 'node:http';
 import { isZooKeeperUrl, parseZooKeeperUrl } from '../election/zookeeper-url';
 import { leaderBaseUrl, type MasterDetector } from '../election/types';
 import { parseMasterAddress } from './address';
@@ -18,6 +19,30 @@ export interface MasterLocator {
 
 export const LEADER_WAIT_MS = 15_000;
 
+/** Whether something answers HTTP there at all (any status): a dead leader refuses the connection. */
+function answers(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(`${url}/health`, { timeout: 1000, agent: false }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+function nextChange(detector: MasterDetector, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    const off = detector.onChange(done);
+    function done() {
+      clearTimeout(timer);
+      off();
+      resolve();
+    }
+  });
+}
+
 export function locateMaster(address: string): MasterLocator {
   if (isZooKeeperUrl(address)) return new ZooKeeperLocator(address);
   const { baseUrl } = parseMasterAddress(address);
@@ -33,11 +58,21 @@ class ZooKeeperLocator implements MasterLocator {
     parseZooKeeperUrl(address);
   }
 
+  /**
+   * Right after a leader dies its znode lives on until its ZooKeeper session expires: a leader that
+   * refuses connections is skipped, and we wait for the next one instead of failing.
+   */
   async leaderUrl(timeoutMs = LEADER_WAIT_MS): Promise<string> {
     const { ZooKeeperMasterDetector } = await import('../election/detector');
     const detector = this.detector ?? new ZooKeeperMasterDetector(parseZooKeeperUrl(this.address));
     this.detector = detector;
-    return leaderBaseUrl(await detector.awaitLeader(timeoutMs));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const url = leaderBaseUrl(await detector.awaitLeader(Math.max(1, deadline - Date.now())));
+      if (await answers(url)) return url;
+      if (Date.now() >= deadline) throw new Error(`the leading master named in ZooKeeper (${url}) does not answer, and no other took over within ${timeoutMs / 1000} s`);
+      await nextChange(detector, Math.min(200, Math.max(1, deadline - Date.now())));
+    }
   }
 
   async close(): Promise<void> {

@@ -43,8 +43,9 @@ export class ZooKeeperMasterContender implements MasterContender {
     return this.member === undefined ? undefined : `${this.url.path}/${this.member}`;
   }
 
+  /** Leading, and the session confirmed alive just now: check before acting as leader. */
   get isLeading(): boolean {
-    return this.leading && this.lostReason === undefined && !this.closed;
+    return this.leading && this.lostReason === undefined && !this.closed && this.session?.confirmedAlive === true;
   }
 
   async elect(info: MasterInfo): Promise<void> {

@@ -61,6 +61,7 @@ export class ZkSession extends EventEmitter {
   private heartbeatSentAt: number | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private lostFired = false;
+  private closing: Promise<void> | undefined;
 
   private constructor(readonly connectString: string, private readonly requestedTimeoutMs: number) {
     super();
@@ -106,6 +107,15 @@ export class ZkSession extends EventEmitter {
 
   get connected(): boolean {
     return this.state === 'connected';
+  }
+
+  /**
+   * Whether the session is confirmed alive within the safety margin right now. Checked on demand
+   * (not on a timer) so it stays accurate even when the event loop was stalled.
+   */
+  get confirmedAlive(): boolean {
+    const timeout = this.sessionTimeoutMs;
+    return !this.lostFired && this.state !== 'closed' && this.state !== 'expired' && Date.now() - this.confirmedAt < timeout - timeout / 10;
   }
 
   /** True once the session is known or presumed dead; nothing it created can be relied upon. */
@@ -181,9 +191,21 @@ export class ZkSession extends EventEmitter {
     await this.call(undefined, (cb) => tx.commit((err) => cb(err, undefined)));
   }
 
-  /** Ends the session (its ephemeral znodes go at once) and stops every timer. */
-  async close(): Promise<void> {
-    if (this.state === 'closed') return;
+  /**
+   * Ends the session (its ephemeral znodes go at once) and stops every timer. While disconnected,
+   * it first waits a little for a reconnect: a session ended at the server frees its znodes now,
+   * one merely abandoned only after the session timeout (delaying the next leader by as much).
+   */
+  close(): Promise<void> {
+    this.closing ??= this.end();
+    return this.closing;
+  }
+
+  private async end(): Promise<void> {
+    if (this.state === 'disconnected' && !this.lostFired) {
+      const wait = Math.min(this.sessionTimeoutMs, 3000);
+      await Promise.race([this.whenConnected().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, wait))]);
+    }
     const wasLive = this.state !== 'expired';
     this.state = 'closed';
     this.stopHeartbeat();
@@ -271,7 +293,7 @@ export class ZkSession extends EventEmitter {
   }
 
   private call<T>(path: string | undefined, start: (cb: (err: Error | zk.Exception | null, value: T) => void) => void): Promise<T> {
-    if (this.state === 'closed') return Promise.reject(new ZkError('CLOSED', 'ZooKeeper session is closed', path));
+    if (this.state === 'closed' || this.closing) return Promise.reject(new ZkError('CLOSED', 'ZooKeeper session is closed', path));
     const sentAt = Date.now();
     return new Promise<T>((resolve, reject) => {
       start((err, value) => {

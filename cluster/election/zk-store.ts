@@ -53,6 +53,8 @@ interface Collection {
   exists: boolean;
   /** Shard contents as last acknowledged; undefined = the shard znode does not exist. */
   data: (Map<string, unknown> | undefined)[];
+  /** Shards whose last write had an unknown outcome (connection lost): re-read before rewriting. */
+  stale: Set<number>;
 }
 
 interface DirtyShard {
@@ -81,7 +83,10 @@ export class ZkRegistryStore {
 
   /** Everything stored, in three pipelined round trips. Also (re)fills the write cache. */
   load(): Promise<RegistrySnapshot> {
-    const loading = this.readAll();
+    const loading = this.readAll().catch((err: unknown) => {
+      if (this.loading === loading) this.loading = undefined; // let the next call try again
+      throw err;
+    });
     this.loading = loading;
     return loading;
   }
@@ -126,7 +131,7 @@ export class ZkRegistryStore {
       if (!Number.isInteger(shards) || shards < 1 || shards > 9999) {
         throw new RegistryError('BAD_COLLECTION', `shard count for registry collection '${name}' must be 1-9999, got ${shards}`);
       }
-      meta = { shards, exists: false, data: new Array(shards).fill(undefined) };
+      meta = { shards, exists: false, data: new Array(shards).fill(undefined), stale: new Set() };
       this.collections.set(name, meta);
     }
     return meta;
@@ -156,7 +161,7 @@ export class ZkRegistryStore {
     this.collections.clear();
     const snapshot: RegistrySnapshot = new Map();
     for (const { name, meta } of listed) {
-      this.collections.set(name, { shards: meta.shards, exists: true, data: new Array(meta.shards).fill(undefined) });
+      this.collections.set(name, { shards: meta.shards, exists: true, data: new Array(meta.shards).fill(undefined), stale: new Set() });
       snapshot.set(name, new Map());
     }
     for (const { name, index, entries } of shards) {
@@ -188,7 +193,11 @@ export class ZkRegistryStore {
     this.pending = new Map();
     const fence: ZkOp[] = this.opts.fence ? [{ op: 'check', path: this.opts.fence }] : [];
 
-    const newCollections = [...new Set(batch.map((s) => s.collection))].filter((name) => !this.collection(name).exists);
+    let newCollections = [...new Set(batch.map((s) => s.collection))].filter((name) => !this.collection(name).exists);
+    // An earlier create whose reply was lost may have happened: look before creating.
+    const found = await Promise.all(newCollections.map((name) => this.session.exists(`${this.root}/${name}`).catch(() => undefined)));
+    newCollections.forEach((name, i) => { if (found[i]) this.collection(name).exists = true });
+    newCollections = newCollections.filter((name) => !this.collection(name).exists);
     if (newCollections.length > 0) {
       try {
         await this.session.multi([
@@ -203,6 +212,7 @@ export class ZkRegistryStore {
       }
     }
 
+    await this.refreshStale(batch);
     const writes: ShardWrite[] = [];
     for (const shard of batch) {
       const meta = this.collection(shard.collection);
@@ -239,13 +249,35 @@ export class ZkRegistryStore {
     } catch (err) {
       const error = await this.explain(err);
       this.log.warn('registry write failed', { shards: group.length, error: error.message });
-      for (const { shard } of group) shard.waiters.forEach((w) => w.reject(error));
+      for (const { shard } of group) {
+        this.collection(shard.collection).stale.add(shard.index);
+        shard.waiters.forEach((w) => w.reject(error));
+      }
       return;
     }
     for (const { shard, next } of group) {
       this.collection(shard.collection).data[shard.index] = next;
       shard.waiters.forEach((w) => w.resolve());
     }
+  }
+
+  /** Reads back shards whose previous write may or may not have happened. */
+  private async refreshStale(batch: DirtyShard[]): Promise<void> {
+    await Promise.all(
+      batch.map(async (shard) => {
+        const meta = this.collection(shard.collection);
+        if (!meta.stale.has(shard.index)) return;
+        const path = `${this.root}/${shard.collection}/${shardName(shard.index)}`;
+        try {
+          meta.data[shard.index] = decodeShard((await this.session.getData(path)).data, path);
+          meta.stale.delete(shard.index);
+        } catch (err) {
+          if (!isZkError(err, 'NO_NODE')) return; // still unknown; the write below fails or fixes it
+          meta.data[shard.index] = undefined;
+          meta.stale.delete(shard.index);
+        }
+      }),
+    );
   }
 
   /** A multi reports only an error code; tell a deposed leader's refusal apart from other failures. */

@@ -24,7 +24,7 @@ export interface Request {
 /** What a handler returns: a JSON value (200), a full response, or `undefined` when it took over `res`. */
 export type HandlerResult =
   | undefined
-  | { status?: number; json?: unknown; text?: string; contentType?: string; headers?: Record<string, string> };
+  | { status?: number; json?: unknown; text?: string; body?: Buffer; contentType?: string; headers?: Record<string, string> };
 
 export type Handler = (req: Request) => HandlerResult | Promise<HandlerResult>;
 
@@ -144,9 +144,12 @@ async function readJsonBody(raw: http.IncomingMessage): Promise<unknown> {
 
 export function send(res: http.ServerResponse, result: Exclude<HandlerResult, undefined>): void {
   const status = result.status ?? 200;
-  let payload = '';
+  let payload: string | Buffer = '';
   let contentType = result.contentType;
-  if (result.json !== undefined) {
+  // A prepared body (a cached /state) goes out as it is: no encoding pass over megabytes per request.
+  if (result.body !== undefined) {
+    payload = result.body;
+  } else if (result.json !== undefined) {
     payload = JSON.stringify(result.json);
     contentType ??= 'application/json';
   } else if (result.text !== undefined) {

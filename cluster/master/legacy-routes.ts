@@ -9,10 +9,11 @@ import { apiError } from '../protocol/errors';
 import type { MasterCore } from './core';
 import { masterFlags } from './flags';
 import {
-  DEFAULT_TASKS_LIMIT, legacyFrameworks, legacyRolesFromRegistry, legacySlaves, legacyTasks, stateSummary, type TasksQuery,
+  DEFAULT_TASKS_LIMIT, legacyFrameworks, legacySlaves, legacyTasks, stateSummary, type TasksQuery,
 } from './legacy-views';
 import { metricKind, metricsSnapshot } from './metrics';
 import { formatPrometheus, PROMETHEUS_CONTENT_TYPE } from './prometheus-text';
+import { roleViews } from './roles';
 
 export function addLegacyRoutes(router: Router, core: MasterCore): void {
   for (const prefix of ['', '/master']) {
@@ -20,7 +21,7 @@ export function addLegacyRoutes(router: Router, core: MasterCore): void {
     router.on('GET', `${prefix}/slaves`, (req) => ({ json: legacySlaves(core, idParam(req.query, 'slave_id')) }));
     router.on('GET', `${prefix}/frameworks`, (req) => ({ json: legacyFrameworks(core, idParam(req.query, 'framework_id')) }));
     router.on('GET', `${prefix}/tasks`, (req) => ({ json: legacyTasks(core, parseTasksQuery(req.query)) }));
-    router.on('GET', `${prefix}/roles`, () => ({ json: legacyRolesFromRegistry(core) }));
+    router.on('GET', `${prefix}/roles`, () => ({ json: roleViews(core) }));
     router.on('GET', `${prefix}/flags`, () => ({ json: { flags: masterFlags(core.opts, core.masterInfo.port) } }));
   }
   router.on('GET', '/metrics', () => ({ text: formatPrometheus(metricsSnapshot(core), metricKind), contentType: PROMETHEUS_CONTENT_TYPE }));

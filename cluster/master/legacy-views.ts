@@ -3,7 +3,6 @@
  * per-record views /state uses (state-json.ts). Each builds only what it answers: /state-summary
  * counts tasks instead of listing them, /tasks sorts task references and renders one page.
  */
-import { Resources } from '../protocol/resources';
 import type { TaskState } from '../protocol/types';
 import type { MasterCore } from './core';
 import { legacyAgent, legacyExecutor, legacyFramework, legacyTask } from './state-json';
@@ -157,40 +156,3 @@ export function legacyTasks(core: MasterCore, query: TasksQuery): Json {
   return { tasks: tasks.slice(query.offset, query.offset + query.limit).map(legacyTask) };
 }
 
-/**
- * /roles from what the master itself knows: every role a framework is subscribed to or a task runs
- * under, with what it holds and is offered. Weights are the default (1) here.
- */
-export function legacyRolesFromRegistry(core: MasterCore): Json {
-  interface Role { frameworks: Set<string>; allocated: Resources; offered: Resources }
-  const roles = new Map<string, Role>();
-  const role = (name: string): Role => {
-    let found = roles.get(name);
-    if (!found) roles.set(name, found = { frameworks: new Set(), allocated: Resources.empty(), offered: Resources.empty() });
-    return found;
-  };
-  for (const framework of core.registry.frameworks.values()) {
-    for (const name of framework.roles) role(name).frameworks.add(framework.id);
-    for (const task of framework.tasks.values()) {
-      if (task.resourcesRecovered || !core.registry.agents.get(task.agentId)?.inAllocator) continue;
-      const entry = role(task.role);
-      entry.allocated = entry.allocated.plus(task.resources);
-    }
-    for (const offerId of framework.offerIds) {
-      const offer = core.offers.get(offerId);
-      if (!offer) continue;
-      const entry = role(offer.role);
-      entry.offered = entry.offered.plus(offer.resources);
-    }
-  }
-  return {
-    roles: [...roles.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, r]) => ({
-      name,
-      weight: 1,
-      frameworks: [...r.frameworks],
-      resources: r.allocated.toLegacyJson(),
-      allocated: r.allocated.toLegacyJson(),
-      offered: r.offered.toLegacyJson(),
-    })),
-  };
-}

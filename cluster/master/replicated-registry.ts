@@ -39,17 +39,13 @@ export class ReplicatedRegistry {
 
   constructor(private readonly core: MasterCore, private readonly store: RegistryStore) {}
 
-  private get settings(): { restore(json: unknown): void; onChange(fn: (json: unknown) => void): void } | undefined {
-    return (this.core as unknown as { settings?: { restore(json: unknown): void; onChange(fn: (json: unknown) => void): void } }).settings;
-  }
-
   /** Loads what the previous leaders stored and puts it in place before this master starts leading. */
   async recover(): Promise<RecoveredCounts> {
     const collections = await this.store.load();
     const agents = collections.get(AGENTS) ?? new Map();
     const frameworks = collections.get(FRAMEWORKS) ?? new Map();
     const settings = collections.get(SETTINGS)?.get('cluster');
-    if (settings !== undefined) this.settings?.restore(settings);
+    if (settings !== undefined) this.core.restoreSettings(settings);
     for (const [id, value] of frameworks) {
       const known = value as KnownFramework;
       if (!known?.info) continue;
@@ -72,8 +68,12 @@ export class ReplicatedRegistry {
 
   /** From now on every change of what is stored is written. */
   attach(): void {
-    this.detach = this.core.events.listen({ onEvent: (event) => this.onEvent(event) });
-    this.settings?.onChange((json: unknown) => this.write(SETTINGS, 'cluster', json));
+    const stopEvents = this.core.events.listen({ onEvent: (event) => this.onEvent(event) });
+    const stopSettings = this.core.onSettingsChange((json) => this.write(SETTINGS, 'cluster', json));
+    this.detach = () => {
+      stopEvents();
+      stopSettings();
+    };
   }
 
   close(): void {

@@ -25,8 +25,8 @@ export function createMasterRouter(core: MasterCore): Router {
   for (const prefix of ['', '/master']) {
     router.on('GET', `${prefix}/health`, () => ({ status: 200 }));
     router.on('GET', `${prefix}/version`, () => ({ json: { ...buildInfo(), version: MASTER_VERSION } }));
-    router.on('GET', `${prefix}/state`, () => ({ text: state.text(), contentType: 'application/json' }));
-    router.on('GET', `${prefix}/state.json`, () => ({ text: state.text(), contentType: 'application/json' }));
+    router.on('GET', `${prefix}/state`, () => ({ body: state.body(), contentType: 'application/json' }));
+    router.on('GET', `${prefix}/state.json`, () => ({ body: state.body(), contentType: 'application/json' }));
     // A standalone master always leads; clients that follow /redirect land here.
     router.on('GET', `${prefix}/redirect`, () => ({
       status: 307,

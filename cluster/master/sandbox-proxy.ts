@@ -6,7 +6,7 @@
  */
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { findSandboxInState } from '../client/agent-files';
+import { findSandboxInState } from '../protocol/sandbox';
 import { apiError, HttpError } from '../protocol/errors';
 import type { OperatorFileInfo } from '../protocol/operator';
 import type { MasterCore } from './core';

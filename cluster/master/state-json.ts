@@ -1,7 +1,7 @@
 /**
  * GET /state (and /master/state): Mesos's legacy JSON, which UIs and tools parse. Built in one pass over
- * the registry and cached per registry version, so polling it on a 10,000-agent cluster costs a string
- * copy until something changes.
+ * the registry and cached per registry version, so polling it on a 10,000-agent cluster costs a write
+ * of the same bytes until something changes.
  */
 import type { CommandInfo, TaskStatus } from '../protocol/types';
 import type { MasterCore } from './core';
@@ -11,26 +11,85 @@ import type { OfferRecord } from './offers';
 import { agentPid } from './operator-views';
 import { hasCapability, type AgentRecord, type ExecutorRecord, type FrameworkRecord, type TaskRecord } from './registry';
 import { amount, computeUsage, type Usage } from './usage';
+import { UsageCache } from './usage-cache';
 import { buildInfo, MASTER_VERSION } from './version';
 
 type Json = Record<string, unknown>;
 
+/** How a list of tasks appears in /state: as JSON values, or as anything that stands for them. */
+type RenderTasks = (tasks: TaskRecord[]) => unknown;
+
+const renderTasksAsJson: RenderTasks = (tasks) => tasks.map(legacyTask);
+
+interface TaskText { state: string; statuses: number; last: TaskStatus | undefined; bytes: Buffer }
+
+/**
+ * The /state body, rebuilt only when the registry changed and then mostly from parts kept between
+ * builds: each task's JSON (until its state or statuses change) and each agent's resource sums
+ * (usage-cache.ts). At 100,000 tasks, rendering and stringifying every task again is most of the
+ * cost of a build; here a build after a change renders only the tasks that changed and splices the
+ * kept bytes into the skeleton. The body is kept as bytes, sent as they are.
+ */
 export class StateJsonCache {
-  private cached?: { version: number; text: string };
+  private cached?: { version: number; body: Buffer };
+  private readonly usage = new UsageCache();
+  private readonly taskTexts = new WeakMap<TaskRecord, TaskText>();
 
   constructor(private readonly core: MasterCore) {}
 
-  text(): string {
+  body(): Buffer {
     const version = this.core.registry.version;
-    if (this.cached?.version === version) return this.cached.text;
-    const text = JSON.stringify(buildState(this.core));
-    this.cached = { version, text };
-    return text;
+    if (this.cached?.version === version) return this.cached.body;
+    const body = this.build();
+    this.cached = { version, body };
+    return body;
+  }
+
+  text(): string { return this.body().toString('utf8') }
+
+  /** The skeleton (everything but task lists) is stringified; the kept task texts are spliced in as bytes. */
+  private build(): Buffer {
+    const lists: TaskRecord[][] = [];
+    // Stands in for a task list in the skeleton; a nonce per build so no string in the state can pose as one.
+    const nonce = Math.random().toString(36).slice(2);
+    const skeleton = JSON.stringify(buildState(this.core, this.usage.compute(this.core), (tasks) => {
+      lists.push(tasks);
+      return `\u0001${nonce}#${lists.length - 1}`;
+    }));
+    // JSON.stringify writes the control character as the six characters \u0001.
+    const pieces = skeleton.split(new RegExp(`"\\\\u0001${nonce}#(\\d+)"`));
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < pieces.length; i++) {
+      if (i % 2 === 0) {
+        chunks.push(Buffer.from(pieces[i], 'utf8'));
+        continue;
+      }
+      const tasks = lists[Number(pieces[i])];
+      chunks.push(OPEN);
+      for (let k = 0; k < tasks.length; k++) {
+        if (k > 0) chunks.push(COMMA);
+        chunks.push(this.taskBytes(tasks[k]));
+      }
+      chunks.push(CLOSE);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  private taskBytes(task: TaskRecord): Buffer {
+    const last = task.statuses[task.statuses.length - 1];
+    const kept = this.taskTexts.get(task);
+    if (kept && kept.state === task.state && kept.statuses === task.statuses.length && kept.last === last) return kept.bytes;
+    const bytes = Buffer.from(JSON.stringify(legacyTask(task)), 'utf8');
+    this.taskTexts.set(task, { state: task.state, statuses: task.statuses.length, last, bytes });
+    return bytes;
   }
 }
 
-export function buildState(core: MasterCore): Json {
-  const usage = computeUsage(core);
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+
+export function buildState(core: MasterCore, usage: Usage = computeUsage(core), renderTasks: RenderTasks = renderTasksAsJson): Json {
   const executorsByFramework = new Map<string, Json[]>();
   const slaves: Json[] = [];
   let activated = 0;
@@ -70,8 +129,8 @@ export function buildState(core: MasterCore): Json {
     flags: masterFlags(core.opts, masterInfo.port),
     slaves,
     recovered_slaves: [],
-    frameworks: [...core.registry.frameworks.values()].map((f) => legacyFramework(core, f, usage, executorsByFramework.get(f.id) ?? [])),
-    completed_frameworks: core.registry.completedFrameworks.toArray().map((f) => legacyFramework(core, f, usage, [])),
+    frameworks: [...core.registry.frameworks.values()].map((f) => legacyFramework(core, f, usage, executorsByFramework.get(f.id) ?? [], renderTasks)),
+    completed_frameworks: core.registry.completedFrameworks.toArray().map((f) => legacyFramework(core, f, usage, [], renderTasks)),
     orphan_tasks: [],
     unregistered_frameworks: [],
   };
@@ -105,13 +164,15 @@ export function legacyAgent(agent: AgentRecord, usage: Usage): Json {
   return json;
 }
 
-export function legacyFramework(core: MasterCore, framework: FrameworkRecord, usage: Usage, executors: Json[]): Json {
+export function legacyFramework(
+  core: MasterCore, framework: FrameworkRecord, usage: Usage, executors: Json[], renderTasks: RenderTasks = renderTasksAsJson,
+): Json {
   const { info } = framework;
   const used = amount(usage.usedByFramework, framework.id);
   const offered = amount(usage.offeredByFramework, framework.id);
-  const tasks: Json[] = [];
-  const unreachableTasks: Json[] = [];
-  for (const task of framework.tasks.values()) (task.state === 'TASK_UNREACHABLE' ? unreachableTasks : tasks).push(legacyTask(task));
+  const tasks: TaskRecord[] = [];
+  const unreachableTasks: TaskRecord[] = [];
+  for (const task of framework.tasks.values()) (task.state === 'TASK_UNREACHABLE' ? unreachableTasks : tasks).push(task);
   const json: Json = {
     id: framework.id,
     name: info.name,
@@ -129,9 +190,9 @@ export function legacyFramework(core: MasterCore, framework: FrameworkRecord, us
     resources: used.plus(offered).toLegacyJson(),
     used_resources: used.toLegacyJson(),
     offered_resources: offered.toLegacyJson(),
-    tasks,
-    unreachable_tasks: unreachableTasks,
-    completed_tasks: framework.completedTasks.toArray().map(legacyTask),
+    tasks: renderTasks(tasks),
+    unreachable_tasks: renderTasks(unreachableTasks),
+    completed_tasks: renderTasks(framework.completedTasks.toArray()),
     offers: core.offers.forFramework(framework).map(legacyOffer),
     executors,
     offer_constraints: {},

@@ -19,7 +19,7 @@ export async function operatorCall<T = Record<string, unknown>>(type: string, bo
 
 /** Opens the operator event stream and yields its events until it ends or `signal` aborts. */
 export async function* subscribe(signal: AbortSignal): AsyncGenerator<unknown> {
-  const res = await fetch('/api/v1', { method: 'POST', headers: HEADERS, body: JSON.stringify({ type: 'SUBSCRIBE' }), signal, cache: 'no-store' });
+  const res = await fetch('/api/v1', { method: 'POST', headers: HEADERS, body: JSON.stringify({ type: 'SUBSCRIBE' }), signal });
   if (!res.ok || !res.body) throw new ApiError(res.status, (await res.text()) || `SUBSCRIBE failed with HTTP ${res.status}`);
   yield* readRecords(res.body);
 }
@@ -28,5 +28,5 @@ export async function* subscribe(signal: AbortSignal): AsyncGenerator<unknown> {
 export async function metricsSnapshot(signal?: AbortSignal): Promise<Record<string, number>> {
   const res = await fetch('/metrics/snapshot', { signal, headers: { Accept: 'application/json' } });
   if (!res.ok) throw new ApiError(res.status, await res.text());
-  return res.json();
+  return (await res.json()) as Record<string, number>;
 }

@@ -2,7 +2,7 @@
  * The web UI's entry point (bundled by scripts/build-webui.js into dist/webui/app.js): the shell
  * (navigation, connection state), hash routing to one view at a time, and the live store.
  */
-import { operatorCall } from './api';
+import { metricsSnapshot, operatorCall } from './api';
 import { History } from './chart';
 import { h, replace } from './dom';
 import type { Agent } from './model';
@@ -89,8 +89,12 @@ function start(): void {
     if (refreshAgents) {
       stopAgentRefresh = refreshEvery(AGENT_REFRESH_MS, async (signal) => {
         if (!store.loaded) return;
-        const res = await operatorCall<{ get_agents?: { agents?: Agent[] } }>('GET_AGENTS', {}, signal);
-        store.refreshAgents(res.get_agents?.agents ?? []);
+        const [agents, metrics] = await Promise.all([
+          operatorCall<{ get_agents?: { agents?: Agent[] } }>('GET_AGENTS', {}, signal),
+          metricsSnapshot(signal).catch(() => undefined),
+        ]);
+        store.refreshAgents(agents.get_agents?.agents ?? []);
+        store.setUnreachableAgents(metrics?.['master/slaves_unreachable']);
       });
     }
   };

@@ -1,27 +1,12 @@
-/** The wire types the UI reads (shared with the master), and the few event shapes of SUBSCRIBE. */
-import type { GetState, OperatorAgent, OperatorFramework } from '../protocol/operator';
-import type { FrameworkInfo, Id, MasterInfo, Offer, Resource, Task, TaskState, TaskStatus } from '../protocol/types';
-import { isTerminalState, TASK_STATES } from '../protocol/types';
+/** The wire types the UI reads: the master's own definitions in protocol/, imported as types only. */
+import type { OperatorAgent } from '../protocol/operator';
+import { isTerminalState, TASK_STATES, type TaskState } from '../protocol/types';
 
+export type { GetState, OperatorEvent, OperatorFileInfo, OperatorFramework, OperatorRole, QuotaConfig, ScalarMap } from '../protocol/operator';
+export type { FrameworkInfo, MasterInfo, Offer, Resource, Task, TaskState, TaskStatus } from '../protocol/types';
 export { TASK_STATES };
 
-export type { GetState, OperatorAgent, OperatorFramework, FrameworkInfo, MasterInfo, Offer, Resource, Task, TaskState, TaskStatus };
-
-/** Agent as GET_AGENTS reports it, with the maintenance fields of master.proto. */
-export type Agent = OperatorAgent & { drain_info?: { state: 'DRAINING' | 'DRAINED' } };
-
-/** master.proto Event, the operator stream's records. */
-export interface OperatorEvent {
-  type: string;
-  subscribed?: { get_state?: GetState; heartbeat_interval_seconds?: number };
-  task_added?: { task: Task };
-  task_updated?: { framework_id: Id; status: TaskStatus; state: TaskState };
-  agent_added?: { agent: Agent };
-  agent_removed?: { agent_id: Id };
-  framework_added?: { framework: OperatorFramework };
-  framework_updated?: { framework: OperatorFramework };
-  framework_removed?: { framework_info: FrameworkInfo };
-}
+export type Agent = OperatorAgent;
 
 export function isTerminal(state: string): boolean {
   return isTerminalState(state as TaskState);

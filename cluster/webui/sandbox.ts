@@ -4,17 +4,9 @@
  * /frameworks/<framework id>/tasks/<task id>/<path inside the sandbox>.
  */
 import { operatorCall } from './api';
+import type { OperatorFileInfo } from './model';
 
-export interface FileInfo {
-  path: string;
-  nlink?: number;
-  size?: number;
-  mtime?: { nanoseconds: number };
-  /** st_mode as a number in v1 JSON; Mesos's older /files/browse writes "drwxr-xr-x". */
-  mode?: number | string;
-  uid?: string;
-  gid?: string;
-}
+export type FileInfo = OperatorFileInfo;
 
 export function sandboxPath(frameworkId: string, taskId: string, relative = ''): string {
   const base = `/frameworks/${encodeURIComponent(frameworkId)}/tasks/${encodeURIComponent(taskId)}`;
@@ -26,10 +18,9 @@ export function downloadUrl(path: string): string {
   return `/files/download?path=${encodeURIComponent(path)}`;
 }
 
+/** S_IFMT and S_IFDIR of st_mode. */
 export function isDirectory(file: FileInfo): boolean {
-  if (typeof file.mode === 'string') return file.mode.startsWith('d');
-  // S_IFMT / S_IFDIR
-  return file.mode !== undefined && (file.mode & 0o170000) === 0o040000;
+  return (file.mode & 0o170000) === 0o040000;
 }
 
 export function baseName(path: string): string {
@@ -43,8 +34,7 @@ export function baseName(path: string): string {
 }
 
 /** "-rw-r--r--" from a numeric st_mode. */
-export function modeText(mode: FileInfo['mode']): string {
-  if (typeof mode === 'string' || mode === undefined) return mode ?? '';
+export function modeText(mode: number): string {
   const kind = (mode & 0o170000) === 0o040000 ? 'd' : (mode & 0o170000) === 0o120000 ? 'l' : '-';
   const bits = 'rwxrwxrwx';
   let out = kind;

@@ -7,7 +7,8 @@ export interface ClusterTotals {
   total: Scalars;
   allocated: Scalars;
   offered: Scalars;
-  agents: { active: number; disconnected: number; deactivated: number; draining: number };
+  /** `unreachable` comes from the metrics: unreachable agents leave the agent list. */
+  agents: { active: number; disconnected: number; deactivated: number; draining: number; unreachable?: number };
   tasksByState: Map<string, number>;
 }
 
@@ -15,7 +16,7 @@ export interface ClusterTotals {
 export function clusterTotals(store: Store): ClusterTotals {
   const total = { ...NO_SCALARS };
   const offered = { ...NO_SCALARS };
-  const agents = { active: 0, disconnected: 0, deactivated: 0, draining: 0 };
+  const agents = { active: 0, disconnected: 0, deactivated: 0, draining: 0, unreachable: store.unreachableAgents };
   for (const agent of store.agents.values()) {
     addScalars(total, scalars(agent.total_resources));
     addScalars(offered, scalars(agent.offered_resources));

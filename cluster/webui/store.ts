@@ -29,6 +29,8 @@ export class Store {
   /** Terminal tasks in the order they ended, by taskKey. */
   readonly completedTasks = new Map<string, Task>();
   master: MasterSummary = {};
+  /** From master/slaves_unreachable: unreachable agents are not in the event stream's agent list. */
+  unreachableAgents?: number;
   connection: Connection = 'connecting';
   connectionError?: string;
   /** Whether a SUBSCRIBED snapshot has arrived since the page loaded. */
@@ -74,29 +76,29 @@ export class Store {
   apply(event: OperatorEvent): void {
     switch (event.type) {
       case 'SUBSCRIBED':
-        this.reset(event.subscribed?.get_state ?? {});
-        if (event.subscribed?.heartbeat_interval_seconds) this.master.heartbeatSeconds = event.subscribed.heartbeat_interval_seconds;
+        this.reset(event.subscribed.get_state ?? {});
+        if (event.subscribed.heartbeat_interval_seconds) this.master.heartbeatSeconds = event.subscribed.heartbeat_interval_seconds;
         break;
       case 'TASK_ADDED':
-        if (event.task_added) this.putTask(event.task_added.task);
+        this.putTask(event.task_added.task);
         break;
       case 'TASK_UPDATED':
-        if (event.task_updated) this.updateTask(event.task_updated);
+        this.updateTask(event.task_updated);
         break;
       case 'AGENT_ADDED':
-        if (event.agent_added) this.agents.set(event.agent_added.agent.agent_info.id!.value, event.agent_added.agent);
+        this.agents.set(event.agent_added.agent.agent_info.id!.value, event.agent_added.agent);
         break;
       case 'AGENT_REMOVED':
-        if (event.agent_removed) this.agents.delete(event.agent_removed.agent_id.value);
+        this.agents.delete(event.agent_removed.agent_id.value);
         break;
       case 'FRAMEWORK_ADDED':
-      case 'FRAMEWORK_UPDATED': {
-        const framework = (event.framework_added ?? event.framework_updated)?.framework;
-        if (framework) this.putFramework(framework);
+        this.putFramework(event.framework_added.framework);
         break;
-      }
+      case 'FRAMEWORK_UPDATED':
+        this.putFramework(event.framework_updated.framework);
+        break;
       case 'FRAMEWORK_REMOVED': {
-        const id = event.framework_removed?.framework_info.id?.value;
+        const id = event.framework_removed.framework_info.id?.value;
         const framework = id === undefined ? undefined : this.frameworks.get(id);
         if (id !== undefined && framework) {
           this.frameworks.delete(id);
@@ -118,6 +120,12 @@ export class Store {
       const id = agent.agent_info.id?.value;
       if (id !== undefined && this.agents.has(id)) this.agents.set(id, agent);
     }
+    this.changed();
+  }
+
+  setUnreachableAgents(count: number | undefined): void {
+    if (count === this.unreachableAgents) return;
+    this.unreachableAgents = count;
     this.changed();
   }
 
@@ -156,7 +164,7 @@ export class Store {
     }
   }
 
-  private updateTask(update: NonNullable<OperatorEvent['task_updated']>): void {
+  private updateTask(update: Extract<OperatorEvent, { type: 'TASK_UPDATED' }>['task_updated']): void {
     const key = taskKey(update.framework_id.value, update.status.task_id.value);
     const task = this.tasks.get(key) ?? this.completedTasks.get(key);
     if (!task) return;

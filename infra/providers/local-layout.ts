@@ -32,6 +32,10 @@ export interface LocalLayout {
   clusterDir: string;
   masterWorkDir: string;
   masterLog: string;
+  /** Master i (0 is the first); with one master these are masterWorkDir and masterLog. */
+  masterWorkDirOf(index: number): string;
+  masterLogOf(index: number): string;
+  zookeeperDir: string;
   agentsDir: string;
   agentWorkDir(index: number): string;
   agentLog(index: number): string;
@@ -42,6 +46,9 @@ export function localLayout(clusterDir: string): LocalLayout {
     clusterDir,
     masterWorkDir: path.join(clusterDir, 'master'),
     masterLog: path.join(clusterDir, 'logs', 'master.log'),
+    masterWorkDirOf: (i) => path.join(clusterDir, i === 0 ? 'master' : `master-${i}`),
+    masterLogOf: (i) => path.join(clusterDir, 'logs', i === 0 ? 'master.log' : `master-${i}.log`),
+    zookeeperDir: path.join(clusterDir, 'zookeeper'),
     agentsDir: path.join(clusterDir, 'agents'),
     agentWorkDir: (i) => path.join(clusterDir, 'agents', String(i)),
     agentLog: (i) => path.join(clusterDir, 'logs', `agent-${i}.log`),
@@ -70,8 +77,26 @@ export function agentResources(requested: string | undefined, index: number, age
   return text === '' ? ports : `${text.replace(/;\s*$/, '')};${ports}`;
 }
 
-export function masterArgs(opts: { port: number; workDir: string; cluster: string }): string[] {
-  return ['master', '--ip', LOCAL_HOST, '--port', String(opts.port), '--work_dir', opts.workDir, '--cluster', opts.cluster];
+/**
+ * On one machine there is no network to ride out: a short session makes a dead leader's znode go
+ * (and a standby take over) within about two seconds, instead of Mesos's default ten.
+ */
+export const LOCAL_ZK_SESSION_TIMEOUT = '2secs';
+
+/** A majority of the masters, as Mesos's --quorum wants it. */
+export function quorumOf(masters: number): number {
+  return Math.floor(masters / 2) + 1;
+}
+
+export function masterArgs(opts: { port: number; workDir: string; cluster: string; zk?: string; masters?: number }): string[] {
+  const args = ['master', '--ip', LOCAL_HOST, '--port', String(opts.port), '--work_dir', opts.workDir, '--cluster', opts.cluster];
+  if (opts.zk) args.push('--zk', opts.zk, '--quorum', String(quorumOf(opts.masters ?? 1)), '--zk_session_timeout', LOCAL_ZK_SESSION_TIMEOUT);
+  return args;
+}
+
+/** The election path of a local cluster's masters in its own ensemble. */
+export function zkUrlOf(connectString: string): string {
+  return `zk://${connectString}/mesos`;
 }
 
 /** Each local cluster's tasks live under their own cgroup root, so destroy can remove it by name. */
@@ -79,9 +104,10 @@ export function cgroupsRoot(cluster: string): string {
   return `mesoscloud-${cluster}`;
 }
 
-export function agentArgs(opts: { masterPort: number; port: number; workDir: string; resources: string; cluster: string }): string[] {
+/** `master` is host:port of the one master, or the zk:// URL the agent follows the leader through. */
+export function agentArgs(opts: { master: string; port: number; workDir: string; resources: string; cluster: string }): string[] {
   return [
-    'agent', '--master', `${LOCAL_HOST}:${opts.masterPort}`, '--ip', LOCAL_HOST, '--port', String(opts.port),
+    'agent', '--master', opts.master, '--ip', LOCAL_HOST, '--port', String(opts.port),
     '--work_dir', opts.workDir, '--resources', opts.resources, '--cgroups_root', cgroupsRoot(opts.cluster),
   ];
 }

@@ -10,9 +10,10 @@ import { OperatorClient } from '../../cluster/client/operator';
 import type { OperatorAgent } from '../../cluster/protocol/operator';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Resource } from '../../cluster/protocol/types';
-import { ClusterRegistry, type AgentRecord, type ClusterRecord } from '../registry';
+import { ClusterRegistry, type AgentRecord, type ClusterRecord, type DaemonRecord } from '../registry';
 import { removeCgroupRoot } from './cgroup-roots';
-import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, TASK_PORTS, type LocalLayout, type PortRange } from './local-layout';
+import { findZooKeeper, readLocalEnsemble, serverPid, startLocalEnsemble, stopLocalEnsemble, ZooKeeperNotInstalledError } from '../zookeeper';
+import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, TASK_PORTS, zkUrlOf, type LocalLayout, type PortRange } from './local-layout';
 import { chooseFreePorts, isPortFree } from './ports';
 import { findTaskProcesses, isOurProcess, killGroupOrProcess, signal, tail, waitForExit } from './processes';
 
@@ -25,6 +26,10 @@ export class LocalProviderError extends Error {
 export interface LaunchOptions {
   name: string;
   agents: number;
+  /** Masters (default 1); more than one needs ZooKeeper to elect the leader. */
+  masters?: number;
+  /** ZooKeeper servers to start for the cluster (default 0: a standalone master). */
+  zk?: number;
   masterPort: number;
   /** Resource text for every agent; unset ones are detected by the agent. */
   agentResources?: string;
@@ -64,17 +69,25 @@ export function cliEntryPoint(from = __dirname): string {
   }
 }
 
-/** Master process alive (and still ours) and answering. */
+/** Every master of the cluster, the first one included. */
+export function allMasters(record: ClusterRecord): DaemonRecord[] {
+  return [record.master, ...(record.standbyMasters ?? [])];
+}
+
+/** A master process alive (and still ours) and answering (a standby's /health answers too). */
 export async function isClusterRunning(record: ClusterRecord): Promise<boolean> {
-  if (!isOurProcess(record.master.pid, record.master.workDir)) return false;
-  const operator = new OperatorClient(record.masterUrl, { timeoutMs: 3000 });
-  try {
-    return await operator.getHealth();
-  } catch {
-    return false;
-  } finally {
-    operator.close();
+  for (const master of allMasters(record)) {
+    if (!isOurProcess(master.pid, master.workDir)) continue;
+    const operator = new OperatorClient(`http://${LOCAL_HOST}:${master.port}`, { timeoutMs: 3000 });
+    try {
+      if (await operator.getHealth()) return true;
+    } catch {
+      // Try the next one.
+    } finally {
+      operator.close();
+    }
   }
+  return false;
 }
 
 export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions): Promise<LaunchResult> {
@@ -95,16 +108,37 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
       ]);
     }
   }
+  const masterCount = opts.masters ?? 1;
+  const zkCount = opts.zk ?? 0;
+  if (masterCount > 1 && zkCount === 0) {
+    throw new LocalProviderError('NEEDS_ZOOKEEPER', `${masterCount} masters need ZooKeeper to elect their leader, but --zk is 0`, [
+      `add ZooKeeper servers: mesoscloud launch --masters ${masterCount} --zk 3`,
+      'or run one master: --masters 1',
+    ]);
+  }
+  if (zkCount > 0) {
+    try {
+      findZooKeeper();
+    } catch (err) {
+      if (err instanceof ZooKeeperNotInstalledError) {
+        throw new LocalProviderError('ZOOKEEPER_MISSING', err.message, ['apt-get install -y zookeeper   (Debian/Ubuntu; brings OpenJDK)', 'or launch without ZooKeeper: --masters 1 --zk 0']);
+      }
+      throw err;
+    }
+  }
   if (!(await isPortFree(opts.masterPort, LOCAL_HOST))) {
     throw new LocalProviderError('PORT_IN_USE', `port ${opts.masterPort} on ${LOCAL_HOST} is already in use, so the master cannot listen there`, [
       `choose another port with --master-port, e.g. --master-port ${opts.masterPort + 100}`,
       `or stop what listens on it (\`ss -ltnp 'sport = :${opts.masterPort}'\` shows it)`,
     ]);
   }
-  const preferred = Array.from({ length: opts.agents }, (_, i) => opts.masterPort + 1 + i);
-  const agentPorts = await chooseFreePorts(preferred, new Set([opts.masterPort]), LOCAL_HOST);
-  const moved = agentPorts.filter((p, i) => p !== preferred[i]);
-  if (moved.length > 0) progress(`Port(s) ${preferred.filter((p) => !agentPorts.includes(p)).join(', ')} in use; agents will listen on ${agentPorts.join(', ')}`);
+  // Masters take --master-port and the ports after it; agents the ports after those.
+  const preferred = Array.from({ length: masterCount - 1 + opts.agents }, (_, i) => opts.masterPort + 1 + i);
+  const ports = await chooseFreePorts(preferred, new Set([opts.masterPort]), LOCAL_HOST);
+  const moved = ports.filter((p, i) => p !== preferred[i]);
+  if (moved.length > 0) progress(`Port(s) ${preferred.filter((p) => !ports.includes(p)).join(', ')} in use; using ${ports.join(', ')} instead`);
+  const standbyPorts = ports.slice(0, masterCount - 1);
+  const agentPorts = ports.slice(masterCount - 1);
 
   const taskPorts = opts.agentResources !== undefined && namesPorts(opts.agentResources) ? undefined : pickTaskPorts(registry, opts.name, progress);
   const layout = localLayout(registry.clusterDir(opts.name));
@@ -123,12 +157,30 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
 
   try {
     stopIfAborted(opts.signal);
-    fs.mkdirSync(layout.masterWorkDir, { recursive: true });
-    progress(`Starting master on ${LOCAL_HOST}:${opts.masterPort} (log: ${layout.masterLog})`);
-    record.master.pid = startDetached(entry, masterArgs({ port: opts.masterPort, workDir: layout.masterWorkDir, cluster: opts.name }), layout.masterLog, layout.clusterDir);
-    registry.write(record);
-    await waitForMaster(record, wait);
+    if (zkCount > 0) {
+      progress(`Starting a ${zkCount}-server ZooKeeper ensemble (logs: ${layout.zookeeperDir})`);
+      const ensemble = await startLocalEnsemble({ dir: layout.zookeeperDir, size: zkCount, host: LOCAL_HOST });
+      record.zookeepers = ensemble.servers.map((server) => ({ pid: serverPid(server) ?? 0, port: server.clientPort, workDir: server.dir, logPath: server.logFile }));
+      record.zk = zkUrlOf(ensemble.connectString);
+      registry.write(record);
+      progress(`ZooKeeper ensemble serving at ${ensemble.connectString}`);
+    }
+    const masters: DaemonRecord[] = [record.master];
+    for (let i = 1; i < masterCount; i++) {
+      masters.push({ pid: 0, port: standbyPorts[i - 1], workDir: layout.masterWorkDirOf(i), logPath: layout.masterLogOf(i) });
+    }
+    record.standbyMasters = masters.slice(1);
+    if (record.standbyMasters.length === 0) delete record.standbyMasters;
+    for (const [i, master] of masters.entries()) {
+      fs.mkdirSync(master.workDir, { recursive: true });
+      progress(`Starting master ${masterCount > 1 ? `${i + 1}/${masterCount} ` : ''}on ${LOCAL_HOST}:${master.port} (log: ${master.logPath})`);
+      master.pid = startDetached(entry, masterArgs({ port: master.port, workDir: master.workDir, cluster: opts.name, zk: record.zk, masters: masterCount }), master.logPath, layout.clusterDir);
+      registry.write(record);
+    }
+    for (const master of masters) await waitForMaster(record, master, wait);
+    if (record.zk) record.masterUrl = await waitForLeader(record, wait);
 
+    const agentMaster = record.zk ?? `${LOCAL_HOST}:${opts.masterPort}`;
     for (let i = 0; i < opts.agents; i++) {
       const agent: AgentRecord = {
         index: i,
@@ -140,7 +192,7 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
       };
       fs.mkdirSync(agent.workDir, { recursive: true });
       progress(`Starting agent ${i + 1}/${opts.agents} on ${LOCAL_HOST}:${agent.port} (log: ${agent.logPath})`);
-      agent.pid = startDetached(entry, agentArgs({ masterPort: opts.masterPort, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name }), agent.logPath, layout.clusterDir);
+      agent.pid = startDetached(entry, agentArgs({ master: agentMaster, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name }), agent.logPath, layout.clusterDir);
       record.agents.push(agent);
       registry.write(record);
       stopIfAborted(opts.signal);
@@ -228,25 +280,42 @@ function startDetached(entry: string, args: string[], logPath: string, cwd: stri
   }
 }
 
-async function waitForMaster(record: ClusterRecord, { timeoutMs, progress, signal }: WaitContext): Promise<void> {
-  const operator = new OperatorClient(record.masterUrl, { timeoutMs: 2000 });
+async function waitForMaster(record: ClusterRecord, master: DaemonRecord, { timeoutMs, progress, signal }: WaitContext): Promise<void> {
+  const url = `http://${LOCAL_HOST}:${master.port}`;
+  const operator = new OperatorClient(url, { timeoutMs: 2000 });
   const deadline = Date.now() + timeoutMs;
   const remind = reminder(progress);
   try {
     for (;;) {
       stopIfAborted(signal);
-      remind(() => `the master at ${record.masterUrl} does not answer yet`);
-      if (!isOurProcess(record.master.pid, record.master.workDir)) {
-        throw new LocalProviderError('MASTER_EXITED', `the master exited during start-up; last lines of ${record.master.logPath}:\n${logTail(record.master.logPath)}`);
+      remind(() => `the master at ${url} does not answer yet`);
+      if (!isOurProcess(master.pid, master.workDir)) {
+        throw new LocalProviderError('MASTER_EXITED', `the master exited during start-up; last lines of ${master.logPath}:\n${logTail(master.logPath)}`);
       }
       if (await operator.getHealth().catch(() => false)) return;
       if (Date.now() > deadline) {
-        throw new LocalProviderError('MASTER_TIMEOUT', `the master did not answer at ${record.masterUrl} within ${timeoutMs / 1000} s; see ${record.master.logPath}`);
+        throw new LocalProviderError('MASTER_TIMEOUT', `the master did not answer at ${url} within ${timeoutMs / 1000} s; see ${master.logPath}`);
       }
       await sleep(50);
     }
   } finally {
     operator.close();
+  }
+}
+
+/** The elected leader's URL, as ZooKeeper names it. */
+async function waitForLeader(record: ClusterRecord, { timeoutMs, progress }: WaitContext): Promise<string> {
+  const { locateMaster } = await import('../../cluster/client/leader');
+  const locator = locateMaster(record.zk!);
+  try {
+    const url = await locator.leaderUrl(timeoutMs);
+    progress(`Leading master: ${url}`);
+    return url;
+  } catch (err) {
+    const logs = allMasters(record).map((m) => m.logPath).join(', ');
+    throw new LocalProviderError('NO_LEADER', `no master was elected within ${timeoutMs / 1000} s (${(err as Error).message}); see ${logs}`);
+  } finally {
+    await locator.close();
   }
 }
 
@@ -291,7 +360,7 @@ async function waitForAgents(record: ClusterRecord, { timeoutMs, progress, signa
 }
 
 export interface StoppedProcess {
-  role: 'master' | 'agent' | 'task';
+  role: 'master' | 'agent' | 'task' | 'zookeeper';
   pid: number;
   /** How it ended: on the polite signal, or killed after the grace period. */
   how: 'exited' | 'killed';
@@ -339,14 +408,23 @@ export async function destroyLocal(
       for (const a of agents) result.stopped.push({ role: 'agent', pid: a.pid, how: left.includes(a.pid) ? 'killed' : 'exited' });
       for (const pid of left) killGroupOrProcess(pid);
     }
-    if (isOurProcess(record.master.pid, record.master.workDir)) {
-      progress(`Stopping the master (pid ${record.master.pid})`);
-      signal(record.master.pid, 'SIGTERM');
-      const left = await waitForExit([record.master.pid], MASTER_STOP_MS);
-      result.stopped.push({ role: 'master', pid: record.master.pid, how: left.length ? 'killed' : 'exited' });
+    const masters = allMasters(record).filter((m) => isOurProcess(m.pid, m.workDir));
+    if (masters.length > 0) {
+      progress(masters.length === 1 ? `Stopping the master (pid ${masters[0].pid})` : `Stopping ${masters.length} masters`);
+      for (const m of masters) signal(m.pid, 'SIGTERM');
+      const left = await waitForExit(masters.map((m) => m.pid), MASTER_STOP_MS);
+      for (const m of masters) result.stopped.push({ role: 'master', pid: m.pid, how: left.includes(m.pid) ? 'killed' : 'exited' });
       for (const pid of left) killGroupOrProcess(pid);
     }
-    await waitForExit([record.master.pid, ...record.agents.map((a) => a.pid)], 2000);
+    await waitForExit([...allMasters(record).map((m) => m.pid), ...record.agents.map((a) => a.pid)], 2000);
+  }
+
+  if (fs.existsSync(path.join(layout.zookeeperDir, 'ensemble.json'))) {
+    const ensemble = readLocalEnsemble(layout.zookeeperDir);
+    const running = ensemble.servers.map((s) => serverPid(s)).filter((pid): pid is number => pid !== undefined);
+    if (running.length > 0) progress(`Stopping ${running.length} ZooKeeper server(s)`);
+    await stopLocalEnsemble(ensemble);
+    for (const pid of running) result.stopped.push({ role: 'zookeeper', pid, how: 'exited' });
   }
 
   const tasks = findTaskProcesses(layout.agentsDir);

@@ -36,8 +36,12 @@ function expectUsageError(r: CliResult, code: string, ...fragments: (string | Re
 describe('unknown command', () => {
   it('lists the commands and suggests the nearest one for a typo', async () => {
     expectUsageError(await cli(['exce', '--name', 'x']), 'UNKNOWN_COMMAND',
-      "'exce' is not a mesoscloud command; the commands are: agent, destroy, exec, launch, master, status",
+      "'exce' is not a mesoscloud command; the commands are: agent, agent deactivate, agent drain, agent gone, agent reactivate, agents, destroy, exec,",
       'did you mean `mesoscloud exec`?');
+  });
+
+  it('spells subcommands as they are typed', async () => {
+    expectUsageError(await cli(['agent', 'drian', 'S1']), 'UNKNOWN_COMMAND', "'agent drian' is not a mesoscloud command", 'did you mean `mesoscloud agent drain`?');
   });
 
   it('suggests nothing when no command is close', async () => {
@@ -48,12 +52,19 @@ describe('unknown command', () => {
 });
 
 describe('help', () => {
-  it.each(['launch', 'exec', 'status', 'destroy', 'master', 'agent'])('%s --help describes the command and exits 0', async (command) => {
-    const r = await cli([command, '--help']);
+  it.each([
+    'launch', 'exec', 'status', 'destroy', 'master', 'agent', 'agents', 'tasks', 'frameworks', 'roles', 'offers', 'logs', 'kill',
+    'agent drain', 'agent deactivate', 'agent reactivate', 'agent gone', 'teardown', 'ui', 'weights', 'quota',
+  ])('%s --help describes the command and exits 0', async (command) => {
+    const r = await cli([...command.split(' '), '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`$ mesoscloud ${command}`);
     expect(r.stdout).not.toContain('\\`');
-    if (['launch', 'exec', 'status', 'destroy'].includes(command)) expect(r.stdout).toMatch(/Exit codes: 0 done; 1 failed/);
+    if (!['master', 'agent'].includes(command)) {
+      expect(r.stdout).toMatch(/Exit codes: 0 done; 1 failed/);
+      expect(r.stdout).toContain('EXAMPLES');
+      expect(r.stdout).toContain('--json');
+    }
   });
 
   it('-h and `help <command>` show the same help as --help', async () => {

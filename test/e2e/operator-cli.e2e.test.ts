@@ -136,6 +136,26 @@ describe('acting on tasks', () => {
     expect((await exec).code).toBe(0);
   });
 
+  it('logs --follow stops at Ctrl-C with exit 130, leaving the task running', async () => {
+    const { exec } = await startTask('chatter', 'while true; do echo chat; sleep 0.2; done');
+    let interrupted = false;
+    const followed = await runCli(['logs', 'chatter', '--follow'], {
+      dataHome,
+      env: { MESOSCLOUD_CLUSTER: CLUSTER },
+      onStdout: (soFar, child) => {
+        if (!interrupted && soFar.includes('chat\n')) {
+          interrupted = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(followed.code).toBe(130);
+    expect(followed.stdout).toContain('chat\n');
+    expect((await task('chatter'))!.state).toBe('TASK_RUNNING');
+    expect((await cli(['kill', 'chatter'])).code).toBe(0);
+    await exec;
+  });
+
   it('kill kills a running task, waits for it and prints its final state', async () => {
     const { exec } = await startTask('victim', 'sleep 120');
     const r = await cli(['kill', 'vict']);
@@ -273,5 +293,22 @@ describe('unknown ids and the web UI', () => {
     expect(r.stdout.trim()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect(r.stderr).toContain('Not opening a browser');
     expect(await json<{ url: string; opened: boolean }>(['ui', '--no-open'])).toMatchObject({ opened: false, url: r.stdout.trim() });
+  });
+});
+
+// Last: an agent marked gone never comes back, so nothing after this may need two agents.
+describe('marking an agent gone', () => {
+  it('agent gone --yes removes the agent for good', async () => {
+    const { agents } = await json<{ agents: AgentJson[] }>(['agents']);
+    const gone = agents[1].id;
+    const r = await json<{ agent_id: string; state: string }>(['agent', 'gone', gone, '--yes']);
+    expect(r).toEqual(expect.objectContaining({ agent_id: gone, state: 'gone' }));
+    await eventually('the agent to leave the list', async () => {
+      const now = (await json<{ agents: AgentJson[] }>(['agents'])).agents;
+      return now.some((a) => a.id === gone) ? undefined : now;
+    });
+    const again = await cli(['agent', 'deactivate', gone]);
+    expect(again.code).toBe(2);
+    expect(unwrap(again.stderr)).toContain(`no agent '${gone}' on cluster 'opcli'`);
   });
 });

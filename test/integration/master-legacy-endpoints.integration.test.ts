@@ -123,7 +123,7 @@ describe('master legacy endpoints and metrics', () => {
     const { roles } = await getJson(`${cluster.url}/roles`);
     const ops = roles.find((r: { name: string }) => r.name === 'ops');
     expect(ops).toMatchObject({ name: 'ops', weight: 1, frameworks: [scheduler.frameworkId] });
-    expect(ops.resources).toMatchObject({ cpus: 0.5, mem: 128 });
+    expect(ops.allocated).toMatchObject({ cpus: 0.5, mem: 128 });
   });
 
   test('/flags', async () => {

@@ -135,7 +135,7 @@ describe('property: no role is ever offered beyond its limit', () => {
         } else if (op.kind === 'recoverOne') {
           if (held.length === 0) continue;
           const [gone] = held.splice(op.index % held.length, 1);
-          allocator.recoverResources(gone.frameworkId, gone.agentId, gone.resources, now);
+          allocator.recoverResources(gone.frameworkId, gone.agentId, gone.resources, now, undefined, gone.role);
         } else if (op.kind === 'setLimit') {
           const limit = { cpus: op.cpus, mem: op.mem };
           limits.set(op.role, limit);
@@ -147,6 +147,6 @@ describe('property: no role is ever offered beyond its limit', () => {
         }
       }
       return true;
-    }), { numRuns: 300 });
+    }), { numRuns: 1000 });
   });
 });

@@ -1,10 +1,11 @@
+import { EXIT, toCliError } from '../../cli/errors';
 import { IdError, matchIds, resolveId, type IdCandidate } from '../../cli/id-match';
 import { resolveAgent, resolveFramework, resolveTask, type LookupContext } from '../../cli/lookup';
 import type { OperatorAgent, OperatorFramework } from '../../cluster/protocol/operator';
 import type { Task, TaskState } from '../../cluster/protocol/types';
 
 const MASTER = '5f1c3a9e-0d2b-4c55-9a0e-1b2c3d4e5f60';
-const ctx: LookupContext = { cluster: 'local', bin: 'mesoscloud', clusterArg: '' };
+const ctx: LookupContext = { where: "cluster 'local'", bin: 'mesoscloud', clusterArg: '' };
 
 function candidates(...ids: string[]): IdCandidate<string>[] {
   return ids.map((id) => ({ id, item: id, describe: id }));
@@ -37,7 +38,7 @@ describe('matching ids', () => {
   });
 
   it('takes a unique prefix, as git does', () => {
-    expect(resolveId('sl', candidates('sleeper', 'hello'), { kind: 'task', cluster: 'local', listCommand: 'x' })).toBe('sleeper');
+    expect(resolveId('sl', candidates('sleeper', 'hello'), { kind: 'task', where: "cluster 'local'", listCommand: 'x' })).toBe('sleeper');
   });
 
   it('takes the part after the last dash when no id starts with the input', () => {
@@ -51,9 +52,14 @@ describe('matching ids', () => {
 
 describe('unknown and ambiguous ids', () => {
   it('names the id, the cluster and the list command', () => {
-    const err = thrown(() => resolveTask('nope', [task('hello', 'f1', 'TASK_RUNNING')], { ...ctx, cluster: 'dev', clusterArg: ' --cluster dev' }));
+    const err = thrown(() => resolveTask('nope', [task('hello', 'f1', 'TASK_RUNNING')], { ...ctx, where: "cluster 'dev'", clusterArg: ' --cluster dev' }));
     expect(err.code).toBe('UNKNOWN_ID');
     expect(err.message).toBe("no task 'nope' on cluster 'dev'; see `mesoscloud tasks --all --cluster dev`");
+  });
+
+  it('is a usage error (exit 2), as a bad flag is', () => {
+    const err = thrown(() => resolveAgent('nope', [agent('S0')], ctx));
+    expect(toCliError(err)).toMatchObject({ code: 'UNKNOWN_ID', message: "no agent 'nope' on cluster 'local'; see `mesoscloud agents`", oclif: { exit: EXIT.usage } });
   });
 
   it('says which ids an ambiguous prefix matches and how to narrow it', () => {
@@ -65,7 +71,7 @@ describe('unknown and ambiguous ids', () => {
   });
 
   it('counts, rather than lists, a long run of matches', () => {
-    const err = thrown(() => resolveId('t', candidates(...Array.from({ length: 25 }, (_, i) => `t${i}`)), { kind: 'task', cluster: 'local', listCommand: 'x' }));
+    const err = thrown(() => resolveId('t', candidates(...Array.from({ length: 25 }, (_, i) => `t${i}`)), { kind: 'task', where: "cluster 'local'", listCommand: 'x' }));
     expect(err.message).toContain('matches 25 tasks');
     expect(err.message).toContain('and 15 more');
   });

@@ -1,4 +1,4 @@
-import { agentArgs, agentPortRange, agentResources, chooseTaskPorts, localLayout, masterArgs, namesPorts, TASK_PORTS } from '../../infra/providers/local-layout';
+import { agentArgs, agentPortRange, agentResources, chooseTaskPorts, localLayout, masterArgs, namesPorts, quorumOf, TASK_PORTS } from '../../infra/providers/local-layout';
 import { Resources } from '../../cluster/protocol/resources';
 
 describe('local cluster layout', () => {
@@ -31,10 +31,18 @@ describe('local cluster layout', () => {
 
   it('builds daemon arguments with Mesos flag names', () => {
     expect(masterArgs({ port: 6050, workDir: '/w/m', cluster: 'dev' })).toEqual(['master', '--ip', '127.0.0.1', '--port', '6050', '--work_dir', '/w/m', '--cluster', 'dev']);
-    expect(agentArgs({ masterPort: 6050, port: 6051, workDir: '/w/a', resources: 'cpus:1', cluster: 'dev' })).toEqual([
+    expect(masterArgs({ port: 6050, workDir: '/w/m', cluster: 'dev', zk: 'zk://127.0.0.1:2181/mesos', masters: 3 })).toEqual([
+      'master', '--ip', '127.0.0.1', '--port', '6050', '--work_dir', '/w/m', '--cluster', 'dev', '--zk', 'zk://127.0.0.1:2181/mesos', '--quorum', '2', '--zk_session_timeout', '2secs',
+    ]);
+    expect(agentArgs({ master: 'zk://127.0.0.1:2181/mesos', port: 6051, workDir: '/w/a', resources: 'cpus:1', cluster: 'dev' })[2]).toBe('zk://127.0.0.1:2181/mesos');
+    expect(agentArgs({ master: '127.0.0.1:6050', port: 6051, workDir: '/w/a', resources: 'cpus:1', cluster: 'dev' })).toEqual([
       'agent', '--master', '127.0.0.1:6050', '--ip', '127.0.0.1', '--port', '6051', '--work_dir', '/w/a', '--resources', 'cpus:1',
       '--cgroups_root', 'mesoscloud-dev',
     ]);
+  });
+
+  it('asks for a majority of the masters as quorum', () => {
+    expect([1, 2, 3, 4, 5].map(quorumOf)).toEqual([1, 2, 2, 3, 3]);
   });
 
   it("gives a second cluster on the machine task ports of its own, below Linux's ephemeral range", () => {

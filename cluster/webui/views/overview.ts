@@ -45,7 +45,7 @@ export function overviewView(ctx: AppContext): View {
     const a = totals.agents;
     const running = totals.tasksByState.get('TASK_RUNNING') ?? 0;
     replace(tiles,
-      stat('Agents', a.active, h('span', null, `${a.disconnected} disconnected · ${a.draining} draining · ${a.deactivated} deactivated`), a.disconnected ? 'warn' : undefined),
+      stat('Agents', a.active, agentDetail(a, totals.agents.unreachable), a.disconnected || totals.agents.unreachable ? 'warn' : undefined),
       stat('Frameworks', store.frameworks.size, `${store.completedFrameworks.size} completed`),
       stat('Running tasks', running, `${store.tasks.size} active · ${store.completedTasks.size} completed`),
       stat('CPUs allocated', `${cpus(totals.allocated.cpus)} / ${cpus(totals.total.cpus)}`, percent(totals.allocated.cpus, totals.total.cpus)),
@@ -61,6 +61,13 @@ export function overviewView(ctx: AppContext): View {
   };
   update();
   return { el, update };
+}
+
+function agentDetail(a: { active: number; disconnected: number; draining: number; deactivated: number }, unreachable: number | undefined): string {
+  const parts = [['disconnected', a.disconnected], ['unreachable', unreachable ?? 0], ['draining', a.draining], ['deactivated', a.deactivated]]
+    .filter(([, n]) => n)
+    .map(([what, n]) => `${n} ${what}`);
+  return parts.length ? parts.join(' · ') : 'all active';
 }
 
 function resourceTable(total: Scalars, allocated: Scalars, offered: Scalars): HTMLElement {

@@ -3,35 +3,25 @@ import { operatorCall } from '../api';
 import { DataTable, errorBox, pageHeader, section } from '../components';
 import { h, replace } from '../dom';
 import { cpus, megabytes, scalars } from '../format';
-import type { Resource } from '../model';
+import type { OperatorRole, QuotaConfig, ScalarMap } from '../model';
 import { refreshEvery } from '../poll';
 import type { AppContext, View } from '../view';
 
-type ScalarMap = Record<string, { value: number }>;
-
-interface Role {
-  name: string;
-  weight?: number;
-  frameworks?: { value: string }[];
-  resources?: Resource[];
-  allocated?: Resource[];
-  quota?: { guarantees?: ScalarMap; limits?: ScalarMap };
-}
-
-interface QuotaConfig { role: string; guarantees?: ScalarMap; limits?: ScalarMap }
+type Role = Pick<OperatorRole, 'name'> & Partial<OperatorRole>;
 
 const REFRESH_MS = 10_000;
 
 export function rolesView(_ctx: AppContext): View {
   let roles: Role[] = [];
   let quotas = new Map<string, QuotaConfig>();
-  const quotaOf = (r: Role): QuotaConfig => quotas.get(r.name) ?? { role: r.name, ...r.quota };
+  const quotaOf = (r: Role): QuotaConfig => quotas.get(r.name) ?? { role: r.name, guarantees: r.quota?.guarantee, limits: r.quota?.limit };
   const table = new DataTable<Role>([
     { title: 'Role', cell: (r) => h('b', null, r.name), sort: (r) => r.name },
     { title: 'Weight', cell: (r) => String(r.weight ?? 1), sort: (r) => r.weight ?? 1, className: 'num' },
     { title: 'Frameworks', cell: (r) => String(r.frameworks?.length ?? 0), sort: (r) => r.frameworks?.length ?? 0, className: 'num' },
-    { title: 'CPUs allocated', cell: (r) => cpus(scalars(r.allocated ?? r.resources).cpus), sort: (r) => scalars(r.allocated ?? r.resources).cpus, className: 'num' },
-    { title: 'Mem allocated', cell: (r) => megabytes(scalars(r.allocated ?? r.resources).mem), sort: (r) => scalars(r.allocated ?? r.resources).mem, className: 'num' },
+    { title: 'CPUs allocated', cell: (r) => cpus(scalars(r.allocated).cpus), sort: (r) => scalars(r.allocated).cpus, className: 'num' },
+    { title: 'Mem allocated', cell: (r) => megabytes(scalars(r.allocated).mem), sort: (r) => scalars(r.allocated).mem, className: 'num' },
+    { title: 'CPUs offered', cell: (r) => cpus(scalars(r.offered).cpus), sort: (r) => scalars(r.offered).cpus, className: 'num' },
     { title: 'Guarantees', cell: (r) => quotaText(quotaOf(r).guarantees) },
     { title: 'Limits', cell: (r) => quotaText(quotaOf(r).limits) },
   ], { empty: 'No roles yet: a role appears once a framework uses it or it has a weight or quota.', testId: 'roles', sortBy: 0 });

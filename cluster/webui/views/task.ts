@@ -27,7 +27,7 @@ export function taskView(ctx: AppContext, route: Route): View {
   const killButton = h('button', { class: 'button danger', type: 'button' }, 'Kill task');
   const sandbox = file ? fileViewer(frameworkId, taskId, file) : directoryListing(frameworkId, taskId, dir);
   const el = h('div', { class: 'page' }, header,
-    h('div', { class: 'grid-2' }, section('Task', summary), section('Status updates', statuses.el)),
+    h('div', { class: 'grid-2 wide-right' }, section('Task', summary), section('Status updates', statuses.el)),
     sandbox.el);
 
   killButton.addEventListener('click', async () => {
@@ -116,7 +116,7 @@ function directoryListing(frameworkId: string, taskId: string, dir: string): San
   refresh.addEventListener('click', load);
   load();
   const el = h('section', { class: 'card', 'data-testid': 'sandbox' },
-    h('div', { class: 'card-head' }, h('h2', null, 'Sandbox'), crumbs(frameworkId, taskId, dir), h('span', { class: 'spacer' }), refresh),
+    h('div', { class: 'card-head' }, h('h2', null, 'Files'), crumbs(frameworkId, taskId, dir), h('span', { class: 'spacer' }), refresh),
     status, table.el);
   return { el, taskState: () => undefined, dispose: () => abort.abort() };
 }
@@ -146,7 +146,7 @@ function fileViewer(frameworkId: string, taskId: string, file: string): SandboxP
   void tail.start(true);
   const others = ['stdout', 'stderr'].filter((name) => name !== file).map((name) => link(routes.task(frameworkId, taskId, { file: name }), name));
   const el = h('section', { class: 'card', 'data-testid': 'sandbox' },
-    h('div', { class: 'card-head' }, h('h2', null, 'Sandbox'), crumbs(frameworkId, taskId, dir, file), info, h('span', { class: 'spacer' }),
+    h('div', { class: 'card-head' }, h('h2', null, 'Files'), crumbs(frameworkId, taskId, dir, file), info, h('span', { class: 'spacer' }),
       dir === '' ? h('span', { class: 'switch-files' }, others) : null,
       h('label', { class: 'toggle' }, follow, ' Follow'),
       h('a', { class: 'button', href: downloadUrl(path), download: baseName(file) }, 'Download')),

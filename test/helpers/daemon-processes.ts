@@ -1,0 +1,148 @@
+/**
+ * The master and agent daemons as real processes started through the built CLI (`npm run build`
+ * first; ensureBuilt checks), for tests that kill, restart and cut them off: `kill -9` of an agent,
+ * its restart on the same work dir, an agent inside a network namespace. Every process is tracked
+ * and stopped by pid in stopAll().
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { OperatorClient } from '../../cluster/client/operator';
+import { freePort } from '../../infra/providers/ports';
+import { ROOT } from '../e2e/run-cli';
+import { eventually, getJson, request } from './http';
+
+export const BIN = path.join(ROOT, 'bin', 'run.js');
+/** Generous bounds for things that take well under a second, so a loaded CI machine does not flake. */
+export const START_MS = 30_000;
+const EXIT_MS = 30_000;
+
+export interface Exit { code: number | null; signal: NodeJS.Signals | null }
+
+export class Daemon {
+  readonly child: ChildProcess;
+  private output = '';
+  readonly exit: Promise<Exit>;
+
+  /** `prefix` runs the CLI through another program, e.g. ['ip', 'netns', 'exec', name] (which execs it, keeping the pid). */
+  constructor(readonly args: string[], env: NodeJS.ProcessEnv, prefix: string[] = []) {
+    const argv = [...prefix, process.execPath, BIN, ...args];
+    this.child = spawn(argv[0], argv.slice(1), { cwd: ROOT, env: { ...process.env, MESOSCLOUD_MASTER: '', MESOSCLOUD_CLUSTER: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const collect = (c: Buffer) => { this.output += c.toString() };
+    this.child.stdout!.on('data', collect);
+    this.child.stderr!.on('data', collect);
+    this.exit = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  get pid(): number { return this.child.pid! }
+  get running(): boolean { return this.child.exitCode === null && this.child.signalCode === null }
+  get log(): string { return this.output }
+
+  /** Sends `signal` and waits for the exit; SIGKILL after EXIT_MS. */
+  async stop(signal: NodeJS.Signals): Promise<Exit> {
+    if (!this.running) return this.exit;
+    this.child.kill('SIGCONT');
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), EXIT_MS);
+    try {
+      return await this.exit;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Polls `check` while the process lives; a process that dies first fails with its output. */
+  async until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = START_MS): Promise<T> {
+    try {
+      return await eventually(async () => {
+        if (!this.running) throw new Error(`mesoscloud ${this.args[0]} exited (${this.child.exitCode ?? this.child.signalCode}) before ${what}`);
+        return check();
+      }, what, timeoutMs);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- output of mesoscloud ${this.args.join(' ')} ---\n${this.output}`);
+    }
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await request(url)).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+export interface MasterProcess { daemon: Daemon; url: string; port: number; operator: OperatorClient }
+export interface AgentProcess { daemon: Daemon; id: string; port: number; url: string; workDir: string }
+
+export interface AgentStart {
+  /** Reuse a work dir (a restart); default: a new one under the scratch dir. */
+  workDir?: string;
+  /** Default: a free port on 127.0.0.1. */
+  port?: number;
+  ip?: string;
+  /** Address of the master as the agent reaches it; default the master's URL. */
+  master?: string;
+  /** Runs the agent through this, e.g. inside a network namespace. */
+  prefix?: string[];
+}
+
+/** Starts and tracks daemons for one suite; stopAll() in afterEach/afterAll. */
+export class DaemonSet {
+  readonly daemons: Daemon[] = [];
+
+  constructor(readonly scratch: string) {}
+
+  private spawn(args: string[], prefix?: string[]): Daemon {
+    const daemon = new Daemon(args, { XDG_DATA_HOME: path.join(this.scratch, 'data') }, prefix);
+    this.daemons.push(daemon);
+    return daemon;
+  }
+
+  /** `mesoscloud master` once /health answers; a port someone took meanwhile is retried. */
+  async startMaster(flags: string[] = [], opts: { ip?: string } = {}): Promise<MasterProcess> {
+    const ip = opts.ip ?? '127.0.0.1';
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort(ip);
+      const workDir = fs.mkdtempSync(path.join(this.scratch, 'master-'));
+      const daemon = this.spawn(['master', '--ip', ip, '--port', String(port), '--work_dir', workDir, ...flags]);
+      const url = `http://${ip}:${port}`;
+      try {
+        await daemon.until(() => answers(`${url}/health`), 'the master answering /health');
+        return { daemon, url, port, operator: new OperatorClient(url) };
+      } catch (err) {
+        if (attempt >= 3 || daemon.running || !/EADDRINUSE|in use/i.test(daemon.log)) throw err;
+      }
+    }
+  }
+
+  /** `mesoscloud agent` (unisolated unless flags say otherwise) once the master lists it as active. */
+  async startAgent(master: MasterProcess, flags: string[] = [], opts: AgentStart = {}): Promise<AgentProcess> {
+    const ip = opts.ip ?? '127.0.0.1';
+    const port = opts.port ?? (await freePort(ip));
+    const workDir = opts.workDir ?? fs.mkdtempSync(path.join(this.scratch, 'agent-'));
+    const daemon = this.spawn(
+      ['agent', '--master', opts.master ?? master.url, '--ip', ip, '--port', String(port), '--work_dir', workDir, ...(flags.includes('--isolation') ? [] : ['--isolation', 'none']), ...flags],
+      opts.prefix,
+    );
+    const url = `http://${ip}:${port}`;
+    const id = await daemon.until(async () => {
+      const state = await getJson<{ id: string }>(`${url}/state`).catch(() => undefined);
+      return state?.id ? state.id : undefined;
+    }, 'the agent registering');
+    await daemon.until(async () => (await activeAgentIds(master)).has(id), `agent ${id} active on the master`);
+    return { daemon, id, port, url, workDir };
+  }
+
+  /** Agents first (SIGTERM leaves their tasks, which the suite kills by pid), then masters. */
+  async stopAll(): Promise<void> {
+    const running = this.daemons.splice(0).filter((d) => d.running);
+    await Promise.all(running.filter((d) => d.args[0] === 'agent').map((d) => d.stop('SIGKILL')));
+    await Promise.all(running.filter((d) => d.args[0] !== 'agent').map((d) => d.stop('SIGTERM')));
+  }
+}
+
+export async function activeAgentIds(master: MasterProcess): Promise<Set<string>> {
+  const { agents } = await master.operator.getAgents();
+  return new Set(agents.filter((a) => a.active).map((a) => a.agent_info.id!.value));
+}
