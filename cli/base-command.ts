@@ -89,6 +89,7 @@ export abstract class ParsedCommand<T extends typeof Command> extends Command {
         command: `${this.config.bin} ${this.id ?? ''}`.trim(),
         flags: Object.keys(defs),
         aliases: Object.values(defs).flatMap((d) => d.aliases ?? []),
+        args: Object.keys(this.ctor.args ?? {}),
       },
     });
     // oclif's JSON path reads the exit code from process.exitCode, not from the error.

@@ -11,10 +11,12 @@ export interface ParseErrorContext {
   flags: string[];
   /** Their other spellings (e.g. Mesos's kill_after for kill-after). */
   aliases?: string[];
+  /** Names of the command's positional arguments, in order (e.g. ["task"]). */
+  args?: string[];
 }
 
 export interface ReworkedError {
-  code: 'BAD_FLAG' | 'UNKNOWN_FLAG' | 'MISSING_FLAG' | 'UNEXPECTED_ARGUMENT';
+  code: 'BAD_FLAG' | 'UNKNOWN_FLAG' | 'MISSING_FLAG' | 'MISSING_ARGUMENT' | 'UNEXPECTED_ARGUMENT';
   message: string;
   suggestions: string[];
 }
@@ -52,10 +54,21 @@ export function reworkParseError(err: Error & { flags?: unknown; args?: unknown 
 
   if (Array.isArray(err.args) && /^Unexpected arguments?:/.test(text)) {
     const args = (err.args as unknown[]).map((a) => `'${String(a)}'`).join(', ');
+    const takes = ctx.args?.length ? `${ctx.args.map((a) => a.toUpperCase()).join(' ')} and flags` : 'flags only';
     return {
       code: 'UNEXPECTED_ARGUMENT',
-      message: `${ctx.command} takes flags only, got the extra argument(s) ${args}`,
+      message: `${ctx.command} takes ${takes}, got the extra argument(s) ${args}`,
       suggestions: ['quote a value that holds spaces, e.g. --command "echo hello world"', help],
+    };
+  }
+
+  const missingArgs = /^Missing \d+ required args?:\n([\s\S]*?)(?:\nSee more help with --help)?\s*$/.exec(text);
+  if (missingArgs) {
+    const names = missingArgs[1].split('\n').map((line) => line.trim().split(/\s+/)[0]).filter(Boolean).map((n) => n.toUpperCase());
+    return {
+      code: 'MISSING_ARGUMENT',
+      message: `${ctx.command} needs ${names.join(' and ')}, and ${names.length === 1 ? 'it was' : 'they were'} not given`,
+      suggestions: [help],
     };
   }
 

@@ -19,15 +19,23 @@ export interface MasterLocator {
 
 export const LEADER_WAIT_MS = 15_000;
 
-/** Whether something answers HTTP there at all (any status): a dead leader refuses the connection. */
-function answers(url: string): Promise<boolean> {
+/**
+ * Whether the master there acts as leader: its operator API answers GET_HEALTH itself (a dead one
+ * refuses the connection; one still taking over answers 503, a standby 307).
+ */
+function leads(url: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get(`${url}/health`, { timeout: 1000, agent: false }, (res) => {
+    const body = '{"type":"GET_HEALTH"}';
+    const req = http.request(`${url}/api/v1`, {
+      method: 'POST', timeout: 2000, agent: false,
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Content-Length': body.length },
+    }, (res) => {
       res.resume();
-      resolve(true);
+      resolve(res.statusCode === 200);
     });
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));
+    req.end(body);
   });
 }
 
@@ -59,8 +67,9 @@ class ZooKeeperLocator implements MasterLocator {
   }
 
   /**
-   * Right after a leader dies its znode lives on until its ZooKeeper session expires: a leader that
-   * refuses connections is skipped, and we wait for the next one instead of failing.
+   * Right after a leader dies its znode lives on until its ZooKeeper session expires, and a new
+   * leader first reads the registry: until the named leader answers as leader, we wait for it (or
+   * the next one) instead of failing.
    */
   async leaderUrl(timeoutMs = LEADER_WAIT_MS): Promise<string> {
     const { ZooKeeperMasterDetector } = await import('../election/detector');
@@ -69,7 +78,7 @@ class ZooKeeperLocator implements MasterLocator {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const url = leaderBaseUrl(await detector.awaitLeader(Math.max(1, deadline - Date.now())));
-      if (await answers(url)) return url;
+      if (await leads(url)) return url;
       if (Date.now() >= deadline) throw new Error(`the leading master named in ZooKeeper (${url}) does not answer, and no other took over within ${timeoutMs / 1000} s`);
       await nextChange(detector, Math.min(200, Math.max(1, deadline - Date.now())));
     }

@@ -3,16 +3,17 @@
  *
  * Two things the client library does not do, and that leader election needs:
  * - It never notices a connection that stays open but goes silent (a frozen server, a partition
- *   without a reset). A heartbeat request every third of the session timeout measures liveness;
- *   one unanswered for two thirds of it drops the socket, so the library rotates to the next
- *   server of the ensemble (as the Java client's read timeout does).
+ *   without a reset). A heartbeat request once a quarter of the session timeout passed without an
+ *   answer measures liveness; one unanswered for a third of the timeout drops the socket, so the
+ *   library rotates to the next server of the ensemble while the session can still be saved (as
+ *   the Java client's read timeout does).
  * - It cannot say whether the session still exists while disconnected. The server keeps a session
  *   at least `timeout` after it last heard from us, and a reply to a request sent at time t proves
- *   it heard us at or after t. So `lost` fires once nothing sent in the last session timeout has
+ *   it heard us at or after t. So `lost` fires once nothing sent in the last 0.8 x timeout has
  *   been answered: from then on the session may be gone and its ephemeral znodes with it.
  *
  * Events: 'connected' (also after a reconnect), 'disconnected', 'expired' (the server said so; the
- * session is dead for good), 'lost' (once: expired, or unconfirmed for a whole session timeout).
+ * session is dead for good), 'lost' (once: expired, or unconfirmed for most of a session timeout).
  */
 import { EventEmitter } from 'node:events';
 import * as zk from 'node-zookeeper-client';
@@ -49,6 +50,13 @@ export type ZkOp =
   | { op: 'delete'; path: string };
 
 export const CreateMode = zk.CreateMode;
+
+/**
+ * Fraction of the session timeout without a confirmed answer after which the session counts as
+ * lost. Early rather than late: the check runs every tenth of the timeout and a busy event loop
+ * delays it further, while the server may expire the session at exactly one timeout.
+ */
+const LOST_AFTER = 0.8;
 
 /** What the library keeps private but a liveness watchdog needs: the socket and its state. */
 interface ConnectionInternals { socket?: { destroy(): void }; state?: number }
@@ -115,7 +123,7 @@ export class ZkSession extends EventEmitter {
    */
   get confirmedAlive(): boolean {
     const timeout = this.sessionTimeoutMs;
-    return !this.lostFired && this.state !== 'closed' && this.state !== 'expired' && Date.now() - this.confirmedAt < timeout - timeout / 10;
+    return !this.lostFired && this.state !== 'closed' && this.state !== 'expired' && Date.now() - this.confirmedAt < timeout * LOST_AFTER;
   }
 
   /** True once the session is known or presumed dead; nothing it created can be relied upon. */
@@ -260,12 +268,11 @@ export class ZkSession extends EventEmitter {
   private heartbeat(): void {
     const now = Date.now();
     const timeout = this.sessionTimeoutMs;
-    // Fire a little early rather than late: the check itself runs only every tenth of the timeout.
-    if (now - this.confirmedAt >= timeout - timeout / 10) {
+    if (now - this.confirmedAt >= timeout * LOST_AFTER) {
       this.fireLost(`no answer from ZooKeeper for ${now - this.confirmedAt} ms (session timeout ${timeout} ms); the session may have expired`);
     }
     if (this.heartbeatSentAt !== undefined) {
-      if (now - this.heartbeatSentAt > (timeout * 2) / 3) {
+      if (now - this.heartbeatSentAt > timeout / 3) {
         // The server went silent (or a connect attempt hangs): drop the socket so the library
         // tries again, with the next server of the ensemble; give that attempt its own time.
         this.internals()?.socket?.destroy();
@@ -273,7 +280,7 @@ export class ZkSession extends EventEmitter {
       }
       return;
     }
-    if (now - this.confirmedAt < timeout / 3) return;
+    if (now - this.confirmedAt < timeout / 4) return;
     const sentAt = now;
     this.heartbeatSentAt = sentAt;
     this.client.exists('/', (err) => {

@@ -48,6 +48,8 @@ export function utilisationChart(history: History, series: Series[]): HTMLElemen
       // The last value holds until now.
       points.push(`${x(now).toFixed(1)},${y(visible[visible.length - 1].values[s.key] ?? 0).toFixed(1)}`);
       root.append(svg('polyline', { points: points.join(' '), fill: 'none', stroke: s.colour, 'stroke-width': 1.75, 'stroke-linejoin': 'round' }));
+      const [cx, cy] = points[points.length - 1].split(',');
+      root.append(svg('circle', { cx, cy, r: 2.5, fill: s.colour }));
     }
   }
   root.append(svg('text', { x: PAD.left, y: HEIGHT - 4, class: 'axis' }, `${WINDOW_MS / 60_000} min ago`));

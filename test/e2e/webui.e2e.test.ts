@@ -114,6 +114,22 @@ describe('the web UI, in Chromium, against a local cluster', () => {
     expect(fetched.text).toContain('hello-ui');
   });
 
+  it("follows a running task's stdout as it grows, without a reload", async () => {
+    await page.goto(`${url}/#/`);
+    const exec = cli(['exec', '--name', 'ui-tail', '--command', 'for i in $(seq 1 40); do echo tick-$i; sleep 0.25; done']);
+    const row = page.locator('[data-testid=active-tasks] tr', { hasText: 'ui-tail' });
+    await row.locator('[data-state=TASK_RUNNING]').waitFor({ timeout: 30_000 });
+    await row.getByRole('link', { name: 'ui-tail' }).first().click();
+    await page.locator('[data-testid=sandbox-files]').getByRole('link', { name: 'stdout', exact: true }).click();
+    const output = page.locator('[data-testid=file-output]');
+    await expectText(output, 'tick-1');
+    // Later lines arrive while the page stays as it is.
+    await expectText(output, 'tick-30');
+    await screenshot('task-tail');
+    expect((await exec).code).toBe(0);
+    await expectText(page.locator('h1'), 'TASK_FINISHED');
+  });
+
   it('lists both agents and opens one with its resources', async () => {
     await page.locator('.nav a[data-page=agents]').click();
     const rows = page.locator('[data-testid=agents] tbody tr');

@@ -10,7 +10,9 @@ import * as path from 'node:path';
 import { OperatorClient } from '../../cluster/client/operator';
 import { freePort } from '../../infra/providers/ports';
 import { ROOT } from '../e2e/run-cli';
+import type { Offer } from '../../cluster/protocol/types';
 import { eventually, getJson, request } from './http';
+import { commandTask, type RawScheduler } from './scheduler';
 
 export const BIN = path.join(ROOT, 'bin', 'run.js');
 /** Generous bounds for things that take well under a second, so a loaded CI machine does not flake. */
@@ -145,4 +147,26 @@ export class DaemonSet {
 export async function activeAgentIds(master: MasterProcess): Promise<Set<string>> {
   const { agents } = await master.operator.getAgents();
   return new Set(agents.filter((a) => a.active).map((a) => a.agent_info.id!.value));
+}
+
+/**
+ * Launches `tasks` (task id -> shell command) on the first offer of `agentId`, refusing the rest of
+ * the agent for an hour; returns each task's pid (its process group) once it runs.
+ */
+export async function launchTasks(scheduler: RawScheduler, agentId: string, tasks: Record<string, string>, resources = 'cpus:0.1;mem:32'): Promise<Record<string, number>> {
+  let offer: Offer | undefined;
+  for (let from = 0; !offer; ) {
+    const offers = await scheduler.nextOffers({ from, timeoutMs: START_MS });
+    offer = offers.find((o) => o.agent_id.value === agentId);
+    from = scheduler.events.length;
+  }
+  await scheduler.launch([offer], Object.entries(tasks).map(([id, command]) => commandTask(offer!, id, command, resources)), { refuse_seconds: 3600 });
+  const pids: Record<string, number> = {};
+  for (const id of Object.keys(tasks)) {
+    const running = await scheduler.update(id, 'TASK_RUNNING', { timeoutMs: START_MS });
+    const pid = running.container_status?.executor_pid;
+    if (!pid || pid <= 1) throw new Error(`TASK_RUNNING of ${id} carries no container_status.executor_pid: ${JSON.stringify(running)}`);
+    pids[id] = pid;
+  }
+  return pids;
 }

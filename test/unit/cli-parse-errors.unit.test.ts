@@ -42,6 +42,14 @@ describe('reworkParseError', () => {
     expect(r).toMatchObject({ code: 'UNEXPECTED_ARGUMENT', message: "mesoscloud exec takes flags only, got the extra argument(s) 'hello'" });
   });
 
+  it('names the arguments a command takes when given too many, and the ones missing', () => {
+    const logs = { command: 'mesoscloud logs', flags: ['follow'], args: ['task'] };
+    expect(reworkParseError(oclifError('Unexpected argument: b\nSee more help with --help', { args: ['b'] }), logs))
+      .toMatchObject({ code: 'UNEXPECTED_ARGUMENT', message: "mesoscloud logs takes TASK and flags, got the extra argument(s) 'b'" });
+    expect(reworkParseError(oclifError('Missing 1 required arg:\ntask  task id, or a unique prefix of one\nSee more help with --help'), logs))
+      .toMatchObject({ code: 'MISSING_ARGUMENT', message: 'mesoscloud logs needs TASK, and it was not given' });
+  });
+
   it('rewords option, missing value and repeated flag errors', () => {
     expect(reworkParseError(oclifError('Expected --provider=gcp to be one of: local, ssh, aws\nSee more help with --help'), ctx)?.message)
       .toBe("--provider must be one of local, ssh, aws, got 'gcp'");

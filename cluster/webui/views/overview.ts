@@ -48,8 +48,8 @@ export function overviewView(ctx: AppContext): View {
       stat('Agents', a.active, agentDetail(a, totals.agents.unreachable), a.disconnected || totals.agents.unreachable ? 'warn' : undefined),
       stat('Frameworks', store.frameworks.size, `${store.completedFrameworks.size} completed`),
       stat('Running tasks', running, `${store.tasks.size} active · ${store.completedTasks.size} completed`),
-      stat('CPUs allocated', `${cpus(totals.allocated.cpus)} / ${cpus(totals.total.cpus)}`, percent(totals.allocated.cpus, totals.total.cpus)),
-      stat('Memory allocated', `${megabytes(totals.allocated.mem)} / ${megabytes(totals.total.mem)}`, percent(totals.allocated.mem, totals.total.mem)));
+      stat('CPUs allocated', percent(totals.allocated.cpus, totals.total.cpus), `${cpus(totals.allocated.cpus)} of ${cpus(totals.total.cpus)} CPUs`),
+      stat('Memory allocated', percent(totals.allocated.mem, totals.total.mem), `${megabytes(totals.allocated.mem)} of ${megabytes(totals.total.mem)}`));
     replace(resources, resourceTable(totals.total, totals.allocated, totals.offered));
     replace(chart, utilisationChart(ctx.history, USAGE_SERIES));
     const counts = TASK_STATES.map((s) => [s, totals.tasksByState.get(s) ?? 0] as const).filter(([, n]) => n > 0);
