@@ -67,7 +67,7 @@ export default class Kill extends OperatorCommand<typeof Kill> {
         const now = await taskState(operator, ids.framework_id, ids.task_id);
         if (!now) return 'TASK_GONE';
         return isTerminalState(now.state) ? now.state : undefined;
-      }, { intervalMs: 250, signal }));
+      }, { intervalMs: 500, signal }));
       if (!ended) {
         this.logToStderr('Stopped waiting; the master goes on killing the task.');
         process.exitCode = EXIT.interrupted;

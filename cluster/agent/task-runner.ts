@@ -212,6 +212,8 @@ export class TaskRunner {
       this.scheduleEscalation(proc.pid, Math.max(0, this.killDeadline - Date.now()));
     }
     if (r.killOnRecovery) this.beginKill('agent-restart', this.gracePeriodMs());
+    // A kill that arrived while the process was being recovered (e.g. from its task group).
+    else if (this.killCause) this.beginKill(this.killCause, this.pendingKillGraceMs ?? this.gracePeriodMs());
   }
 
   /** A recovered task that had ended before the restart: nothing to watch, nothing to report again. */

@@ -84,7 +84,7 @@ export function metricsSnapshot(core: MasterCore): Record<string, number> {
   for (const agent of registry.agents.values()) {
     agents[agent.connection]++;
     if (agent.connection === 'unreachable') continue;
-    if (agent.connection === 'connected' && !isDeactivated(agent)) agents.active++;
+    if (agent.connection === 'connected' && !core.settings.isDeactivated(agent.id)) agents.active++;
     for (const name of RESOURCES) total[name] += agent.total.scalar(name);
   }
   const registered = registry.agents.size - agents.unreachable;
@@ -137,11 +137,6 @@ export function metricsSnapshot(core: MasterCore): Record<string, number> {
     core.allocationTimer.snapshot('allocator/mesos/allocation_run_ms'),
     core.offerTimer.snapshot('master/offer_publish_ms'));
   return out;
-}
-
-/** Operator deactivation (DEACTIVATE_AGENT, draining), where the registry records it. */
-function isDeactivated(agent: object): boolean {
-  return (agent as { deactivated?: unknown }).deactivated === true;
 }
 
 /** Counters only grow (terminal task counts, run counts); everything else is a gauge. */

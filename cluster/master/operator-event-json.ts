@@ -34,13 +34,16 @@ export function operatorEventJson(core: MasterCore, event: MasterEvent): Operato
   }
 }
 
-function emptyUsage(): Usage {
-  return { usedByAgent: new Map(), usedByFramework: new Map(), offeredByAgent: new Map(), offeredByFramework: new Map() };
+function emptyUsage(core: MasterCore): Usage {
+  return {
+    usedByAgent: new Map(), usedByFramework: new Map(), offeredByAgent: new Map(), offeredByFramework: new Map(),
+    maintenance: (agentId) => core.settings.agent(agentId),
+  };
 }
 
 /** What computeUsage would say about this agent alone. */
 export function agentUsage(core: MasterCore, agent: AgentRecord): Usage {
-  const usage = emptyUsage();
+  const usage = emptyUsage(core);
   if (!agent.inAllocator) return usage;
   let used = Resources.empty();
   for (const task of agent.tasks.values()) if (!task.resourcesRecovered) used = used.plus(task.resources);
@@ -57,7 +60,7 @@ export function agentUsage(core: MasterCore, agent: AgentRecord): Usage {
 
 /** What computeUsage would say about this framework alone; its executors are found through its tasks' agents. */
 export function frameworkUsage(core: MasterCore, framework: FrameworkRecord): Usage {
-  const usage = emptyUsage();
+  const usage = emptyUsage(core);
   let used = Resources.empty();
   const executors = new Set<ExecutorRecord>();
   for (const task of framework.tasks.values()) {

@@ -35,8 +35,8 @@ export default class AgentDrain extends OperatorCommand<typeof AgentDrain> {
   };
 
   async run(): Promise<DrainJson> {
-    const [{ findAgent }, { agentState, liveTasksByAgent }, { pollUntil, withInterrupt }] = await Promise.all([
-      import('../../lookup'), import('../../views/agents'), import('../../wait'),
+    const [{ findAgent }, { agentState, liveTasksByAgent }, { pollUntil, withInterrupt }, { formatDuration }] = await Promise.all([
+      import('../../lookup'), import('../../views/agents'), import('../../wait'), import('../../../cluster/protocol/duration'),
     ]);
     const { flags } = this;
     return this.withOperator(async (operator) => {
@@ -49,7 +49,7 @@ export default class AgentDrain extends OperatorCommand<typeof AgentDrain> {
         this.log(`Draining agent ${id} (${hostname}).`);
         return result('draining', false);
       }
-      this.logToStderr(`Draining agent ${id} (${hostname})${flags['grace-period'] !== undefined ? `, grace period ${flags['grace-period'] / 1000}s` : ''}`);
+      this.logToStderr(`Draining agent ${id} (${hostname})${flags['grace-period'] !== undefined ? `, grace period ${formatDuration(flags['grace-period'])}` : ''}`);
       let lastLeft: number | undefined;
       const final = await withInterrupt((signal) => pollUntil(async () => {
         const [agents, tasks] = await Promise.all([operator.getAgents(), operator.getTasks()]);

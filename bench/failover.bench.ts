@@ -1,0 +1,176 @@
+/**
+ * Master failover, end to end: a 3-server ZooKeeper ensemble, two `mesoscloud master --zk` processes,
+ * and agents that follow the leader through zk://. The leader is killed with SIGKILL, as a crash
+ * would; timed from that moment:
+ *  - elected: a standby answers the operator API as leader (ZooKeeper first has to expire the dead
+ *    leader's session, so this is about one --zk_session_timeout, plus reading the registry);
+ *  - agents back: every agent has re-registered with the new leader (with its running tasks).
+ *
+ * Cases: 10 real agent processes; 1,000 and 10,000 emulated agents (real agent channel, each
+ * reporting 10 running tasks, in child processes; see lib/following-agents.ts). Mesos needs about
+ * 4.5 s to re-register 10,000 agents after a failover.
+ *
+ * Run: npm run bench -- failover [--quick]  (--quick: 10 real and 1,000 emulated agents only)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { locateMaster } from '../cluster/client/leader';
+import { cliEntryPoint } from '../infra/providers/local';
+import { freePort } from '../infra/providers/ports';
+import { startLocalEnsemble, stopLocalEnsemble } from '../infra/zookeeper';
+import { startFollowingAgents } from './lib/following-agents';
+import { getText, round, sleep } from './lib/http';
+import { printTable, writeResults, type Row } from './lib/report';
+
+const TASKS_PER_AGENT = 10;
+const SESSION_TIMEOUTS = ['1secs', '2secs'];
+
+interface Masters { processes: ChildProcess[]; urls: string[]; zk: string }
+
+const children: ChildProcess[] = [];
+
+async function startMasters(dir: string, connectString: string, run: string, sessionTimeout: string): Promise<Masters> {
+  const zk = `zk://${connectString}/bench-${run}`;
+  const entry = cliEntryPoint();
+  const processes: ChildProcess[] = [];
+  const urls: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const port = await freePort();
+    const workDir = fs.mkdtempSync(path.join(dir, 'master-'));
+    const log = fs.openSync(path.join(workDir, 'master.log'), 'a');
+    const child = spawn(process.execPath, [
+      entry, 'master', '--ip', '127.0.0.1', '--port', String(port), '--work_dir', workDir, '--zk', zk, '--quorum', '1',
+      '--zk_session_timeout', sessionTimeout, '--agent_reregister_timeout', '10mins',
+      // Pings are not what is measured; keep them out of the way at 10k agents.
+      '--agent_ping_timeout', '30secs',
+    ], { stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    children.push(child);
+    processes.push(child);
+    urls.push(`http://127.0.0.1:${port}`);
+  }
+  return { processes, urls, zk };
+}
+
+async function leaderOf(zk: string): Promise<string> {
+  const locator = locateMaster(zk);
+  try {
+    return await locator.leaderUrl(60_000);
+  } finally {
+    await locator.close();
+  }
+}
+
+async function activeAgents(url: string): Promise<number> {
+  try {
+    const { text } = await getText(`${url}/metrics/snapshot`, { keepText: true });
+    return Number(JSON.parse(text)['master/slaves_active'] ?? 0);
+  } catch {
+    return -1;
+  }
+}
+
+/** Polls `check` every few ms; resolves with the elapsed time since `from`. */
+async function until(check: () => Promise<boolean>, from: number, what: string, timeoutMs = 120_000): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return performance.now() - from;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+async function startRealAgents(dir: string, zk: string, count: number): Promise<ChildProcess[]> {
+  const entry = cliEntryPoint();
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = await freePort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  return ports.map((port, i) => {
+    const workDir = fs.mkdtempSync(path.join(dir, `agent-${i}-`));
+    const log = fs.openSync(path.join(workDir, 'agent.log'), 'a');
+    const child = spawn(process.execPath, [
+      entry, 'agent', '--master', zk, '--ip', '127.0.0.1', '--port', String(port), '--work_dir', workDir, '--isolation', 'none',
+      '--resources', 'cpus:2;mem:1024;disk:1024;ports:[31000-31100]',
+    ], { stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    children.push(child);
+    return child;
+  });
+}
+
+interface Case { name: string; agents: number; real: boolean; sessionTimeout: string }
+
+async function runCase(dir: string, connectString: string, c: Case, run: number): Promise<Row> {
+  const masters = await startMasters(dir, connectString, `${run}`, c.sessionTimeout);
+  const leader = await leaderOf(masters.zk);
+  let agents: { stop(): void; reregistered?: () => Promise<void> };
+  if (c.real) {
+    const processes = await startRealAgents(dir, masters.zk, c.agents);
+    agents = { stop: () => processes.forEach((p) => p.kill('SIGUSR1')) };
+  } else {
+    agents = await startFollowingAgents(masters.zk, c.agents, TASKS_PER_AGENT);
+  }
+  await until(async () => (await activeAgents(leader)) === c.agents, performance.now(), `${c.agents} agents on the first leader`);
+
+  const victim = masters.processes[masters.urls.indexOf(leader)];
+  const standby = masters.urls.find((u) => u !== leader)!;
+  const reregistered = agents.reregistered?.();
+  const killedAt = performance.now();
+  victim.kill('SIGKILL');
+  const electedMs = await until(
+    () => getText(`${standby}/api/v1`, { method: 'POST', body: '{"type":"GET_HEALTH"}' }).then(() => true, () => false),
+    killedAt, 'the standby leading',
+  );
+  const backMs = reregistered
+    ? (await reregistered, performance.now() - killedAt)
+    : await until(async () => (await activeAgents(standby)) === c.agents, killedAt, 'agents back');
+  // The emulated agents' own view may be ahead of the master's: take the later of the two.
+  const masterSeesMs = await until(async () => (await activeAgents(standby)) === c.agents, killedAt, 'agents active on the new leader');
+  agents.stop();
+  for (const p of masters.processes) p.kill('SIGKILL');
+  return {
+    case: c.name,
+    'zk session': c.sessionTimeout,
+    agents: c.agents,
+    tasks: c.real ? 0 : c.agents * TASKS_PER_AGENT,
+    'kill -> elected (ms)': round(electedMs, 0),
+    'kill -> all agents back (ms)': round(Math.max(backMs, masterSeesMs), 0),
+    'target (ms)': c.agents >= 10_000 ? 3000 : 2000,
+  };
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-bench-failover-'));
+  const ensemble = await startLocalEnsemble({ dir: path.join(dir, 'zk'), size: 3 });
+  const cases: Case[] = [];
+  for (const sessionTimeout of SESSION_TIMEOUTS) {
+    cases.push({ name: '10 real agents', agents: 10, real: true, sessionTimeout });
+    cases.push({ name: '1k emulated agents', agents: 1000, real: false, sessionTimeout });
+  }
+  if (!quick) cases.push({ name: '10k emulated agents', agents: 10_000, real: false, sessionTimeout: '2secs' });
+  const rows: Row[] = [];
+  try {
+    for (const [i, c] of cases.entries()) {
+      rows.push(await runCase(dir, ensemble.connectString, c, i));
+      for (const child of children.splice(0)) child.kill('SIGKILL');
+    }
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    await stopLocalEnsemble(ensemble, 0);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  printTable('Master failover (SIGKILL of the leader; 2 masters, 3 ZooKeeper servers)', rows);
+  writeResults('failover', { rows, note: 'elected = standby answers GET_HEALTH as leader; back = every agent re-registered with it' });
+}
+
+main().then(() => process.exit(0), (err: Error) => {
+  for (const child of children) child.kill('SIGKILL');
+  process.stderr.write(`${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
