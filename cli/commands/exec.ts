@@ -62,7 +62,11 @@ export default class Exec extends BaseCommand<typeof Exec> {
       parse: async (input) => durationValue('kill-after', input),
     })(),
     shell: Flags.boolean({ description: 'run the command through a shell', default: true, allowNo: true }),
-    checkpoint: Flags.boolean({ description: 'subscribe with checkpoint: true in the framework info, as mesos-execute --checkpoint does', default: false }),
+    checkpoint: Flags.boolean({
+      description: 'checkpoint the task so it survives an agent restart (the default here, unlike mesos-execute; --no-checkpoint sends checkpoint: false)',
+      default: true,
+      allowNo: true,
+    }),
     stream: Flags.boolean({ description: "print the task's stdout and stderr while it runs", default: false }),
     'framework-name': Flags.string({ description: 'name the framework subscribes with', default: 'mesoscloud-exec', aliases: ['framework_name'] }),
     'framework-capabilities': Flags.custom<string[]>({

@@ -95,7 +95,8 @@ describe('flag errors', () => {
     [['exec', '--command', 'true'], 'MISSING_FLAG', ['mesoscloud exec needs --name']],
     [['exec'], 'MISSING_FLAG', [/needs --(command|name) and --(name|command)/]],
     [['exec', '--name', 'x', '--command', 'echo', 'hello'], 'UNEXPECTED_ARGUMENT', ["got the extra argument(s) 'hello'", 'quote a value that holds spaces']],
-    [['status', '--master', 'zk://10.0.0.5:2181/mesos'], 'BAD_FLAG', ['--master: ZooKeeper master detection is not supported yet']],
+    [['status', '--master', 'zk://10.0.0.5:2181'], 'BAD_FLAG', ["--master: ZooKeeper URL 'zk://10.0.0.5:2181' has no path; add one, e.g. zk://host:2181/mesos"]],
+    [['status', '--master', 'zk://u:secret@10.0.0.5:2181/mesos'], 'BAD_FLAG', ['--master: ZooKeeper authentication', 'zk://***@10.0.0.5:2181/mesos', 'is not supported']],
   ])('mesoscloud %j fails with exit 2 and says what was wrong', async (args, code, fragments) => {
     expectUsageError(await cli(args), code, ...fragments);
   });

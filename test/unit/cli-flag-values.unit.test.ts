@@ -83,7 +83,8 @@ describe('more flag values', () => {
 
   it('checks master addresses and names the variable a value came from', () => {
     expect(masterValue('master', '10.0.0.5:5050')).toBe('10.0.0.5:5050');
-    expect(() => masterValue('master', 'zk://h:2181/mesos')).toThrow(/^--master: ZooKeeper master detection is not supported/);
+    expect(masterValue('master', 'zk://h1:2181,h2:2181/mesos')).toBe('zk://h1:2181,h2:2181/mesos');
+    expect(() => masterValue('master', 'zk://h:2181')).toThrow(/^--master: ZooKeeper URL 'zk:\/\/h:2181' has no path/);
     expect(() => masterValue('master', 'ftp://h', 'MESOSCLOUD_MASTER')).toThrow(/^MESOSCLOUD_MASTER \(the default of --master\): unsupported scheme/);
     expect(() => clusterNameValue('cluster', 'Bad', 'MESOSCLOUD_CLUSTER')).toThrow(/^MESOSCLOUD_CLUSTER \(the default of --cluster\): cluster name must be/);
   });
