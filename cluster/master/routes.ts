@@ -5,7 +5,7 @@ import { AGENT_CHANNEL_PATH, agentApiHandler } from './agent-api';
 import type { MasterCore } from './core';
 import { OPERATOR_API_PATH, operatorApiHandler } from './operator-api';
 import { SCHEDULER_API_PATH, schedulerApiHandler } from './scheduler-api';
-import { StateJsonCache } from './state-json';
+import { StateJsonCache } from './state-cache';
 import { metricsSnapshot } from './metrics';
 import { buildInfo, MASTER_VERSION } from './version';
 import { addLegacyRoutes } from './legacy-routes';
@@ -25,8 +25,8 @@ export function createMasterRouter(core: MasterCore): Router {
   for (const prefix of ['', '/master']) {
     router.on('GET', `${prefix}/health`, () => ({ status: 200 }));
     router.on('GET', `${prefix}/version`, () => ({ json: { ...buildInfo(), version: MASTER_VERSION } }));
-    router.on('GET', `${prefix}/state`, () => ({ body: state.body(), contentType: 'application/json' }));
-    router.on('GET', `${prefix}/state.json`, () => ({ body: state.body(), contentType: 'application/json' }));
+    router.on('GET', `${prefix}/state`, (req) => state.serve(req.res));
+    router.on('GET', `${prefix}/state.json`, (req) => state.serve(req.res));
     // A standalone master always leads; clients that follow /redirect land here.
     router.on('GET', `${prefix}/redirect`, () => ({
       status: 307,

@@ -1,9 +1,11 @@
 /**
- * GET /state (and /master/state): Mesos's legacy JSON, which UIs and tools parse. Built in one pass over
- * the registry and cached per registry version, so polling it on a 10,000-agent cluster costs a write
- * of the same bytes until something changes.
+ * Mesos's legacy /state JSON (and the per-record views /slaves, /frameworks and /tasks share with it),
+ * rendered from the registry. buildState renders the whole document in one go; state-cache.ts keeps
+ * the same parts as bytes between builds, which is what GET /state serves.
  */
 import type { CommandInfo, TaskStatus } from '../protocol/types';
+import type { Resources } from '../protocol/resources';
+import type { AgentSettings } from './cluster-settings';
 import type { MasterCore } from './core';
 import { agentViews } from './agent-views';
 import { masterFlags } from './flags';
@@ -11,7 +13,6 @@ import type { OfferRecord } from './offers';
 import { agentPid } from './operator-views';
 import { hasCapability, type AgentRecord, type ExecutorRecord, type FrameworkRecord, type TaskRecord } from './registry';
 import { amount, computeUsage, type Usage } from './usage';
-import { UsageCache } from './usage-cache';
 import { buildInfo, MASTER_VERSION } from './version';
 
 type Json = Record<string, unknown>;
@@ -21,98 +22,16 @@ type RenderTasks = (tasks: TaskRecord[]) => unknown;
 
 const renderTasksAsJson: RenderTasks = (tasks) => tasks.map(legacyTask);
 
-interface TaskText { state: string; statuses: number; last: TaskStatus | undefined; bytes: Buffer }
+export interface AgentCounts { activated: number; deactivated: number; unreachable: number }
 
 /**
- * The /state body, rebuilt only when the registry changed and then mostly from parts kept between
- * builds: each task's JSON (until its state or statuses change) and each agent's resource sums
- * (usage-cache.ts). At 100,000 tasks, rendering and stringifying every task again is most of the
- * cost of a build; here a build after a change renders only the tasks that changed and splices the
- * kept bytes into the skeleton. The body is kept as bytes, sent as they are.
+ * The document's fields before `slaves` (head) and after `completed_frameworks` (tail). Between them
+ * come slaves, recovered_slaves, frameworks and completed_frameworks, in that order.
  */
-export class StateJsonCache {
-  private cached?: { version: number; body: Buffer };
-  private readonly usage = new UsageCache();
-  private readonly taskTexts = new WeakMap<TaskRecord, TaskText>();
-
-  constructor(private readonly core: MasterCore) {}
-
-  body(): Buffer {
-    const version = this.core.registry.version;
-    if (this.cached?.version === version) return this.cached.body;
-    const body = this.build();
-    this.cached = { version, body };
-    return body;
-  }
-
-  text(): string { return this.body().toString('utf8') }
-
-  /** The skeleton (everything but task lists) is stringified; the kept task texts are spliced in as bytes. */
-  private build(): Buffer {
-    const lists: TaskRecord[][] = [];
-    // Stands in for a task list in the skeleton; a nonce per build so no string in the state can pose as one.
-    const nonce = Math.random().toString(36).slice(2);
-    const skeleton = JSON.stringify(buildState(this.core, this.usage.compute(this.core), (tasks) => {
-      lists.push(tasks);
-      return `\u0001${nonce}#${lists.length - 1}`;
-    }));
-    // JSON.stringify writes the control character as the six characters \u0001.
-    const pieces = skeleton.split(new RegExp(`"\\\\u0001${nonce}#(\\d+)"`));
-    const chunks: Buffer[] = [];
-    for (let i = 0; i < pieces.length; i++) {
-      if (i % 2 === 0) {
-        chunks.push(Buffer.from(pieces[i], 'utf8'));
-        continue;
-      }
-      const tasks = lists[Number(pieces[i])];
-      chunks.push(OPEN);
-      for (let k = 0; k < tasks.length; k++) {
-        if (k > 0) chunks.push(COMMA);
-        chunks.push(this.taskBytes(tasks[k]));
-      }
-      chunks.push(CLOSE);
-    }
-    return Buffer.concat(chunks);
-  }
-
-  private taskBytes(task: TaskRecord): Buffer {
-    const last = task.statuses[task.statuses.length - 1];
-    const kept = this.taskTexts.get(task);
-    if (kept && kept.state === task.state && kept.statuses === task.statuses.length && kept.last === last) return kept.bytes;
-    const bytes = Buffer.from(JSON.stringify(legacyTask(task)), 'utf8');
-    this.taskTexts.set(task, { state: task.state, statuses: task.statuses.length, last, bytes });
-    return bytes;
-  }
-}
-
-const OPEN = Buffer.from('[');
-const COMMA = Buffer.from(',');
-const CLOSE = Buffer.from(']');
-
-export function buildState(core: MasterCore, usage: Usage = computeUsage(core), renderTasks: RenderTasks = renderTasksAsJson): Json {
-  const executorsByFramework = new Map<string, Json[]>();
-  const slaves: Json[] = [];
-  let activated = 0;
-  let deactivated = 0;
-  let unreachable = 0;
-  for (const agent of core.registry.agents.values()) {
-    if (agent.connection === 'unreachable') {
-      unreachable++;
-      continue;
-    }
-    if (agent.connection === 'connected') activated++;
-    else deactivated++;
-    slaves.push(legacyAgent(agent, usage));
-    for (const executor of agent.executors.values()) {
-      const list = executorsByFramework.get(executor.frameworkId);
-      const json = legacyExecutor(executor);
-      if (list) list.push(json);
-      else executorsByFramework.set(executor.frameworkId, [json]);
-    }
-  }
+export function legacyStateParts(core: MasterCore, counts: AgentCounts): { head: Json; tail: Json } {
   const { masterInfo } = core;
   const pid = `master@${masterInfo.address?.ip ?? core.opts.ip}:${masterInfo.port}`;
-  const state: Json = {
+  const head: Json = {
     version: MASTER_VERSION,
     ...buildInfo(),
     start_time: core.startTime / 1000,
@@ -121,24 +40,54 @@ export function buildState(core: MasterCore, usage: Usage = computeUsage(core), 
     pid,
     hostname: masterInfo.hostname,
     capabilities: [],
-    activated_slaves: activated,
-    deactivated_slaves: deactivated,
-    unreachable_slaves: unreachable,
+    activated_slaves: counts.activated,
+    deactivated_slaves: counts.deactivated,
+    unreachable_slaves: counts.unreachable,
     leader: pid,
     leader_info: masterInfo,
     flags: masterFlags(core.opts, masterInfo.port),
+  };
+  const tail: Json = { orphan_tasks: [], unregistered_frameworks: [] };
+  if (core.opts.cluster !== undefined) tail.cluster = core.opts.cluster;
+  return { head, tail };
+}
+
+/** The whole document as one JSON value. */
+export function buildState(core: MasterCore, usage: Usage = computeUsage(core), renderTasks: RenderTasks = renderTasksAsJson): Json {
+  const executorsByFramework = new Map<string, Json[]>();
+  const slaves: Json[] = [];
+  const counts: AgentCounts = { activated: 0, deactivated: 0, unreachable: 0 };
+  for (const agent of core.registry.agents.values()) {
+    if (agent.connection === 'unreachable') {
+      counts.unreachable++;
+      continue;
+    }
+    if (agent.connection === 'connected') counts.activated++;
+    else counts.deactivated++;
+    slaves.push(legacyAgent(agent, usage));
+    for (const executor of agent.executors.values()) {
+      const list = executorsByFramework.get(executor.frameworkId);
+      const json = legacyExecutor(executor);
+      if (list) list.push(json);
+      else executorsByFramework.set(executor.frameworkId, [json]);
+    }
+  }
+  const { head, tail } = legacyStateParts(core, counts);
+  return {
+    ...head,
     slaves,
     recovered_slaves: [],
     frameworks: [...core.registry.frameworks.values()].map((f) => legacyFramework(core, f, usage, executorsByFramework.get(f.id) ?? [], renderTasks)),
     completed_frameworks: core.registry.completedFrameworks.toArray().map((f) => legacyFramework(core, f, usage, [], renderTasks)),
-    orphan_tasks: [],
-    unregistered_frameworks: [],
+    ...tail,
   };
-  if (core.opts.cluster !== undefined) state.cluster = core.opts.cluster;
-  return state;
 }
 
 export function legacyAgent(agent: AgentRecord, usage: Usage): Json {
+  return legacyAgentWith(agent, amount(usage.usedByAgent, agent.id), amount(usage.offeredByAgent, agent.id), usage.maintenance?.(agent.id));
+}
+
+export function legacyAgentWith(agent: AgentRecord, used: Resources, offered: Resources, settings: AgentSettings | undefined): Json {
   const views = agentViews(agent);
   const json: Json = {
     id: agent.id,
@@ -147,19 +96,19 @@ export function legacyAgent(agent: AgentRecord, usage: Usage): Json {
     port: agent.port,
     registered_time: agent.registeredTime / 1000,
     resources: views.legacyTotal,
-    used_resources: amount(usage.usedByAgent, agent.id).toLegacyJson(),
-    offered_resources: amount(usage.offeredByAgent, agent.id).toLegacyJson(),
+    used_resources: used.toLegacyJson(),
+    offered_resources: offered.toLegacyJson(),
     reserved_resources: views.legacyReserved,
     unreserved_resources: views.legacyUnreserved,
     attributes: views.legacyAttributes,
     active: agent.connection === 'connected',
     // Operator deactivation (DEACTIVATE_AGENT, DRAIN_AGENT); a disconnected agent is only inactive.
-    deactivated: usage.maintenance?.(agent.id)?.deactivated === true,
+    deactivated: settings?.deactivated === true,
     version: agent.version,
     capabilities: [],
   };
   if (agent.reregisteredTime !== undefined) json.reregistered_time = agent.reregisteredTime / 1000;
-  const drain = usage.maintenance?.(agent.id)?.drain;
+  const drain = settings?.drain;
   if (drain) json.drain_info = { state: drain.state, config: drain.config };
   return json;
 }
@@ -167,13 +116,28 @@ export function legacyAgent(agent: AgentRecord, usage: Usage): Json {
 export function legacyFramework(
   core: MasterCore, framework: FrameworkRecord, usage: Usage, executors: Json[], renderTasks: RenderTasks = renderTasksAsJson,
 ): Json {
-  const { info } = framework;
-  const used = amount(usage.usedByFramework, framework.id);
-  const offered = amount(usage.offeredByFramework, framework.id);
+  const { head, tail } = legacyFrameworkParts(framework, amount(usage.usedByFramework, framework.id), amount(usage.offeredByFramework, framework.id));
   const tasks: TaskRecord[] = [];
   const unreachableTasks: TaskRecord[] = [];
   for (const task of framework.tasks.values()) (task.state === 'TASK_UNREACHABLE' ? unreachableTasks : tasks).push(task);
-  const json: Json = {
+  return {
+    ...head,
+    tasks: renderTasks(tasks),
+    unreachable_tasks: renderTasks(unreachableTasks),
+    completed_tasks: renderTasks(framework.completedTasks.toArray()),
+    offers: core.offers.forFramework(framework).map(legacyOffer),
+    executors,
+    ...tail,
+  };
+}
+
+/**
+ * A framework's fields before its lists (head) and after them (tail). Between them come tasks,
+ * unreachable_tasks (live tasks split by state), completed_tasks, offers and executors, in that order.
+ */
+export function legacyFrameworkParts(framework: FrameworkRecord, used: Resources, offered: Resources): { head: Json; tail: Json } {
+  const { info } = framework;
+  const head: Json = {
     id: framework.id,
     name: info.name,
     user: info.user,
@@ -190,20 +154,15 @@ export function legacyFramework(
     resources: used.plus(offered).toLegacyJson(),
     used_resources: used.toLegacyJson(),
     offered_resources: offered.toLegacyJson(),
-    tasks: renderTasks(tasks),
-    unreachable_tasks: renderTasks(unreachableTasks),
-    completed_tasks: renderTasks(framework.completedTasks.toArray()),
-    offers: core.offers.forFramework(framework).map(legacyOffer),
-    executors,
-    offer_constraints: {},
   };
-  if (info.principal !== undefined) json.principal = info.principal;
-  if (framework.reregisteredTime !== undefined) json.reregistered_time = framework.reregisteredTime / 1000;
+  const tail: Json = { offer_constraints: {} };
+  if (info.principal !== undefined) tail.principal = info.principal;
+  if (framework.reregisteredTime !== undefined) tail.reregistered_time = framework.reregisteredTime / 1000;
   // As Mesos mirrors FrameworkInfo: multi-role frameworks have `roles` and no `role`, the others the reverse.
-  if (hasCapability(info, 'MULTI_ROLE')) json.roles = framework.roles;
-  else json.role = framework.roles[0];
-  if (info.labels) json.labels = info.labels.labels;
-  return json;
+  if (hasCapability(info, 'MULTI_ROLE')) tail.roles = framework.roles;
+  else tail.role = framework.roles[0];
+  if (info.labels) tail.labels = info.labels.labels;
+  return { head, tail };
 }
 
 export function legacyTask(task: TaskRecord): Json {
@@ -229,7 +188,7 @@ function legacyStatus(status: TaskStatus): Json {
   return json;
 }
 
-function legacyOffer(offer: OfferRecord): Json {
+export function legacyOffer(offer: OfferRecord): Json {
   return {
     id: offer.id,
     framework_id: offer.frameworkId,

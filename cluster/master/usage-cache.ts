@@ -9,7 +9,7 @@ import type { MasterCore } from './core';
 import type { AgentRecord, ExecutorRecord, TaskRecord } from './registry';
 import { computeUsage, type Usage } from './usage';
 
-interface AgentSums {
+export interface AgentSums {
   /** The records summed, and each task's resourcesRecovered at the time, in iteration order. */
   tasks: TaskRecord[];
   recovered: boolean[];
@@ -37,7 +37,8 @@ export class UsageCache {
     return usage;
   }
 
-  private sumsOf(agent: AgentRecord): AgentSums {
+  /** The agent's sums; the same object as last time while its tasks and executors are unchanged. */
+  sumsOf(agent: AgentRecord): AgentSums {
     const cached = this.sums.get(agent);
     if (cached && unchanged(agent, cached)) return cached;
     const sums: AgentSums = { tasks: [], recovered: [], executors: [], used: Resources.empty(), usedByFramework: new Map() };

@@ -136,7 +136,10 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
   const preferred = Array.from({ length: masterCount - 1 + opts.agents }, (_, i) => opts.masterPort + 1 + i);
   const ports = await chooseFreePorts(preferred, new Set([opts.masterPort]), LOCAL_HOST);
   const moved = ports.filter((p, i) => p !== preferred[i]);
-  if (moved.length > 0) progress(`Port(s) ${preferred.filter((p) => !ports.includes(p)).join(', ')} in use; using ${ports.join(', ')} instead`);
+  if (moved.length > 0) {
+    const who = masterCount > 1 ? 'standby masters and agents' : 'agents';
+    progress(`Port(s) ${preferred.filter((p) => !ports.includes(p)).join(', ')} in use; ${who} will listen on ${ports.join(', ')}`);
+  }
   const standbyPorts = ports.slice(0, masterCount - 1);
   const agentPorts = ports.slice(masterCount - 1);
 

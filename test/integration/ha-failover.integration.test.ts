@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SchedulerClient } from '../../cluster/client/scheduler';
-import { createDetector, leaderBaseUrl, type MasterDetector } from '../../cluster/election';
+import { createDetector, leaderBaseUrl, parseZooKeeperUrl, ZkRegistryStore, ZkSession, type MasterDetector } from '../../cluster/election';
 import { Resources } from '../../cluster/protocol/resources';
 import type { MasterInfo, Offer, TaskInfo, TaskState, TaskStatus } from '../../cluster/protocol/types';
 import { isTerminalState } from '../../cluster/protocol/types';
@@ -79,6 +79,17 @@ async function startAgent(zkUrl: string, resources = 'cpus:4;mem:2048;disk:1024'
     return state?.id;
   }, 'the agent registering');
   return { daemon, id };
+}
+
+/** What the leader has stored in ZooKeeper, read as a new leader would. */
+async function readRegistry(zkUrl: string): Promise<Map<string, Map<string, unknown>>> {
+  const url = parseZooKeeperUrl(zkUrl);
+  const session = await ZkSession.connect(url.connectString, { sessionTimeoutMs: 4000 });
+  try {
+    return await new ZkRegistryStore(session, url.path).load();
+  } finally {
+    await session.close();
+  }
 }
 
 function detectorFor(zkUrl: string): MasterDetector {
@@ -273,12 +284,14 @@ test('a leader frozen past its ZooKeeper session stops leading, and exits when i
 }, 120_000);
 
 test('the new leader knows the frameworks and agents of the old one; an agent that never returns is marked unreachable', async () => {
-  const { masters, detector, leader, agents } = await startCluster(2);
+  const { zkUrl, masters, detector, leader, agents } = await startCluster(2);
   const framework = new SchedulerClient({ master: leader.url, frameworkInfo: { user: 'u', name: 'remembered', failover_timeout: 3600 } });
   closers.push(() => framework.close());
   framework.on('disconnected', () => undefined);
   const { frameworkId } = await framework.subscribe();
   framework.close();
+  // The leader writes its registry just behind each change: wait until ZooKeeper has the framework.
+  await eventually(async () => (await readRegistry(zkUrl)).get('frameworks')?.has(frameworkId), 'the framework in the replicated registry', 30_000);
 
   const gone = agents[1];
   gone.daemon.child.kill('SIGKILL');

@@ -1,0 +1,165 @@
+/**
+ * A JSON array kept as bytes between builds, for lists of up to 100,000 items (/state's agents and
+ * tasks). Each item is rendered once into an entry; the array is cut into blocks of entries and each
+ * block's bytes are joined once. The next build reuses every block whose entries are the same objects
+ * in the same order, so it copies only the blocks around what changed.
+ *
+ * Blocks end after entries whose `cut` is set, which the caller derives from the item's id (cutAfter):
+ * boundaries move with the content, so an item added or removed in the middle disturbs only its own
+ * block, not every block after it, as fixed-size blocks would.
+ *
+ * The builder also says which entry it expects next (`expected`): the one that followed the previous
+ * entry last time. A caller that finds it still current for its record takes it as it is, so walking an
+ * unchanged list of 100,000 items is a few field comparisons per item, without a lookup.
+ */
+
+/** One rendered item. Its bytes and place are the list's to manage; the rest must not change. */
+export interface JsonEntry {
+  /** The item's JSON; empty for an item that is walked but not listed. */
+  bytes: Buffer;
+  /** A block ends after this entry. */
+  cut: boolean;
+  /** Where the entry was last listed. */
+  block?: JsonBlock<JsonEntry, unknown>;
+  index?: number;
+}
+
+export interface JsonBlock<E extends JsonEntry, S> {
+  entries: E[];
+  /** The entries' bytes joined with commas (empty entries skipped). */
+  bytes: Buffer;
+  /** What the list's `summarize` made of the entries, kept with the block. */
+  summary: S;
+  /** The list and build that last emitted the block, and the block that followed it then. */
+  list: object;
+  build: number;
+  next?: JsonBlock<E, S>;
+}
+
+/** A block ends after about one item in 2^bits (by id), and after MAX_BLOCK entries in any case. */
+export function cutAfter(id: string, bits: number): boolean {
+  // FNV-1a: cheap, and spreads sequential ids ("task-1-0", "task-1-1", ...) well.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % (1 << bits) === 0;
+}
+
+const MAX_BLOCK = 1024;
+export const OPEN = Buffer.from('[');
+export const CLOSE = Buffer.from(']');
+export const COMMA = Buffer.from(',');
+
+export class JsonBlockList<E extends JsonEntry, S = undefined> {
+  /** The build whose blocks the next build may reuse. */
+  private builds = 0;
+
+  constructor(private readonly summarize: (entries: E[]) => S = () => undefined as S) {}
+
+  /** Starts a build of the list; only one at a time per list. */
+  begin(): JsonBlockBuilder<E, S> {
+    return new JsonBlockBuilder(this, this.builds, this.summarize, () => ++this.builds);
+  }
+}
+
+export class JsonBlockBuilder<E extends JsonEntry, S> {
+  /** The blocks of this build, in order. */
+  readonly blocks: JsonBlock<E, S>[] = [];
+  private pending: E[] = [];
+  /** The previous build's block that `pending` still matches, entry by entry. */
+  private candidate?: JsonBlock<E, S>;
+  /** Where the previous build went on after the entry added last. */
+  private cursor?: JsonBlock<E, S>;
+  private cursorIndex = 0;
+
+  constructor(
+    private readonly list: object,
+    private readonly previousBuild: number,
+    private readonly summarize: (entries: E[]) => S,
+    private readonly nextBuild: () => number,
+  ) {}
+
+  /** The entry that came next in the previous build, if the entries so far were listed in it. */
+  expected(): E | undefined {
+    let block = this.cursor;
+    if (!block) return undefined;
+    if (this.cursorIndex < block.entries.length) return block.entries[this.cursorIndex];
+    block = block.next;
+    return block?.entries[0];
+  }
+
+  add(entry: E): void {
+    const at = this.pending.length;
+    const block = this.previous(entry.block);
+    if (at === 0) this.candidate = block && entry.index === 0 ? block : undefined;
+    else if (this.candidate && this.candidate.entries[at] !== entry) this.candidate = undefined;
+    this.cursor = block;
+    this.cursorIndex = (entry.index ?? 0) + 1;
+    this.pending.push(entry);
+    if (entry.cut || at + 1 >= MAX_BLOCK) this.close();
+  }
+
+  /** Pushes the array's bytes ('[' blocks ']') onto `out`; this build's blocks become the ones to reuse. */
+  finish(out: Buffer[]): void {
+    if (this.pending.length > 0) this.close();
+    const build = this.nextBuild();
+    out.push(OPEN);
+    let previous: JsonBlock<E, S> | undefined;
+    for (const block of this.blocks) {
+      block.build = build;
+      block.next = undefined;
+      if (previous) previous.next = block;
+      previous = block;
+      if (block.bytes.length === 0) continue;
+      if (out[out.length - 1] !== OPEN) out.push(COMMA);
+      out.push(block.bytes);
+    }
+    out.push(CLOSE);
+  }
+
+  private previous(block: JsonBlock<JsonEntry, unknown> | undefined): JsonBlock<E, S> | undefined {
+    return block && block.list === this.list && block.build === this.previousBuild ? block as JsonBlock<E, S> : undefined;
+  }
+
+  private close(): void {
+    const entries = this.pending;
+    let block = this.candidate;
+    if (block && block.entries.length === entries.length) {
+      entries.length = 0;
+    } else {
+      block = { entries, bytes: join(entries), summary: this.summarize(entries), list: this.list, build: -1 };
+      for (let i = 0; i < entries.length; i++) {
+        entries[i].block = block as JsonBlock<JsonEntry, unknown>;
+        entries[i].index = i;
+      }
+      this.pending = [];
+    }
+    this.candidate = undefined;
+    this.blocks.push(block);
+  }
+}
+
+/**
+ * The entries' bytes, comma-separated, in one buffer. Each entry's bytes then become a view into it,
+ * so an item's rendering lives once in memory, not once on its own and once in its block.
+ */
+function join(entries: JsonEntry[]): Buffer {
+  let length = 0;
+  let listed = 0;
+  for (const entry of entries) {
+    if (entry.bytes.length === 0) continue;
+    length += entry.bytes.length;
+    listed++;
+  }
+  if (listed === 0) return Buffer.alloc(0);
+  const out = Buffer.allocUnsafe(length + listed - 1);
+  let at = 0;
+  for (const entry of entries) {
+    const { bytes } = entry;
+    if (bytes.length === 0) continue;
+    if (at > 0) out[at++] = 0x2c; // ','
+    bytes.copy(out, at);
+    entry.bytes = out.subarray(at, at + bytes.length);
+    at += bytes.length;
+  }
+  return out;
+}
