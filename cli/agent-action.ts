@@ -12,3 +12,4 @@ export interface AgentActionJson {
   /** The agent's state afterwards, as `mesoscloud agents` shows it ('gone' once removed). */
   state: string;
 }
+

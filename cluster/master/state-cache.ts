@@ -21,7 +21,7 @@
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Resources } from '../protocol/resources';
-import type { TaskStatus } from '../protocol/types';
+import type { AgentInfo, TaskStatus } from '../protocol/types';
 import type { AgentSettings } from './cluster-settings';
 import type { MasterCore } from './core';
 import { COMMA, cutAfter, JsonBlockList, type JsonBlockBuilder, type JsonEntry } from './json-blocks';
@@ -30,7 +30,6 @@ import type { AgentConnection, AgentRecord, FrameworkRecord, TaskRecord } from '
 import {
   legacyAgentWith, legacyExecutor, legacyFrameworkParts, legacyOffer, legacyStateParts, legacyTask, type AgentCounts,
 } from './state-json';
-import type { AgentInfo } from '../protocol/types';
 import { type AgentSums, UsageCache } from './usage-cache';
 
 /** A document ready to send. */
@@ -89,6 +88,8 @@ const AGENT_CUT_BITS = 6;
 const TASK_CUT_BITS = 7;
 /** How long a slice of a build may hold the event loop. */
 const SLICE_MS = 4;
+/** Sliced walks tried before one that does not yield. */
+const SLICED_ATTEMPTS = 3;
 /** Records walked between looks at the clock. */
 const AGENTS_PER_CHECK = 32;
 const TASKS_PER_CHECK = 256;
@@ -105,7 +106,8 @@ export class StateJsonCache {
   private readonly slaves = new JsonBlockList<AgentEntry, AgentBlockSums>(sumBlock);
   private readonly frameworkLists = new WeakMap<FrameworkRecord, FrameworkLists>();
 
-  constructor(private readonly core: MasterCore) {}
+  /** `sliceMs`: how long a slice of a build may hold the event loop (tests make it 0 to interleave). */
+  constructor(private readonly core: MasterCore, private readonly sliceMs = SLICE_MS) {}
 
   /** The current document: from the cache if nothing changed, else from a build (shared by concurrent callers). */
   body(): Promise<StateDocument> {
@@ -127,11 +129,14 @@ export class StateJsonCache {
 
   private async build(): Promise<StateDocument> {
     try {
-      // Renders what changed, a slice at a time. If nothing changed meanwhile, its document is a
-      // snapshot of one instant; else one more walk, without yielding, makes one (it finds almost
-      // everything rendered, so it is short).
-      let document = await runSliced(this.walk());
-      if (document.version !== this.core.registry.version) document = runToEnd(this.walk());
+      let document: StateDocument | undefined;
+      for (let attempt = 1; !document; attempt++) {
+        const walked = await runSliced(this.walk(), this.sliceMs);
+        // Unchanged since the walk began: a snapshot of one instant. Else walk again; the registry
+        // changing all the time must not starve /state, so the last attempt does not yield.
+        if (walked.version === this.core.registry.version) document = walked;
+        else if (attempt === SLICED_ATTEMPTS) document = runToEnd(this.walk());
+      }
       this.document = document;
       return document;
     } finally {
@@ -399,13 +404,13 @@ function runToEnd<T>(walk: Generator<void, T>): T {
   }
 }
 
-/** Runs a walk, letting the event loop in whenever a slice has taken SLICE_MS. */
-async function runSliced<T>(walk: Generator<void, T>): Promise<T> {
+/** Runs a walk, letting the event loop in whenever a slice has taken `sliceMs`. */
+async function runSliced<T>(walk: Generator<void, T>, sliceMs: number): Promise<T> {
   let sliceStart = performance.now();
   for (;;) {
     const step = walk.next();
     if (step.done) return step.value;
-    if (performance.now() - sliceStart >= SLICE_MS) {
+    if (performance.now() - sliceStart >= sliceMs) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       sliceStart = performance.now();
     }

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OperatorClient } from '../../cluster/client/operator';
 import { freePort } from '../../infra/providers/ports';
+import { findTaskProcesses, killGroupOrProcess } from '../../infra/providers/processes';
 import { ROOT } from '../e2e/run-cli';
 import type { Offer } from '../../cluster/protocol/types';
 import { eventually, getJson, request } from './http';
@@ -53,6 +54,23 @@ export class Daemon {
     }
   }
 
+  /** Resolves with how it ended (signal deaths included); SIGKILLs it after timeoutMs. */
+  async ended(timeoutMs = EXIT_MS): Promise<Exit> {
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exit;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Resolves with the exit code; fails if it died of a signal. */
+  async exited(): Promise<number | null> {
+    const { code, signal } = await this.ended();
+    if (signal) throw new Error(`mesoscloud ${this.args.join(' ')} died of ${signal}\n${this.output}`);
+    return code;
+  }
+
   /** Polls `check` while the process lives; a process that dies first fails with its output. */
   async until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = START_MS): Promise<T> {
     try {
@@ -66,7 +84,7 @@ export class Daemon {
   }
 }
 
-async function answers(url: string): Promise<boolean> {
+export async function answers(url: string): Promise<boolean> {
   try {
     return (await request(url)).status === 200;
   } catch {
@@ -95,25 +113,26 @@ export class DaemonSet {
 
   constructor(readonly scratch: string) {}
 
-  private spawn(args: string[], prefix?: string[]): Daemon {
+  /** Any `mesoscloud` daemon command line, tracked for stopAll(). */
+  start(args: string[], prefix?: string[]): Daemon {
     const daemon = new Daemon(args, { XDG_DATA_HOME: path.join(this.scratch, 'data') }, prefix);
     this.daemons.push(daemon);
     return daemon;
   }
 
-  /** `mesoscloud master` once /health answers; a port someone took meanwhile is retried. */
-  async startMaster(flags: string[] = [], opts: { ip?: string } = {}): Promise<MasterProcess> {
+  /** `mesoscloud master` once /health answers; a port someone took meanwhile is retried (unless `port` was given). */
+  async startMaster(flags: string[] = [], opts: { ip?: string; port?: number } = {}): Promise<MasterProcess> {
     const ip = opts.ip ?? '127.0.0.1';
     for (let attempt = 1; ; attempt++) {
-      const port = await freePort(ip);
+      const port = opts.port ?? (await freePort(ip));
       const workDir = fs.mkdtempSync(path.join(this.scratch, 'master-'));
-      const daemon = this.spawn(['master', '--ip', ip, '--port', String(port), '--work_dir', workDir, ...flags]);
+      const daemon = this.start(['master', '--ip', ip, '--port', String(port), '--work_dir', workDir, ...flags]);
       const url = `http://${ip}:${port}`;
       try {
         await daemon.until(() => answers(`${url}/health`), 'the master answering /health');
         return { daemon, url, port, operator: new OperatorClient(url) };
       } catch (err) {
-        if (attempt >= 3 || daemon.running || !/EADDRINUSE|in use/i.test(daemon.log)) throw err;
+        if (opts.port !== undefined || attempt >= 3 || daemon.running || !/EADDRINUSE|in use/i.test(daemon.log)) throw err;
       }
     }
   }
@@ -121,26 +140,44 @@ export class DaemonSet {
   /** `mesoscloud agent` (unisolated unless flags say otherwise) once the master lists it as active. */
   async startAgent(master: MasterProcess, flags: string[] = [], opts: AgentStart = {}): Promise<AgentProcess> {
     const ip = opts.ip ?? '127.0.0.1';
-    const port = opts.port ?? (await freePort(ip));
-    const workDir = opts.workDir ?? fs.mkdtempSync(path.join(this.scratch, 'agent-'));
-    const daemon = this.spawn(
-      ['agent', '--master', opts.master ?? master.url, '--ip', ip, '--port', String(port), '--work_dir', workDir, ...(flags.includes('--isolation') ? [] : ['--isolation', 'none']), ...flags],
-      opts.prefix,
-    );
-    const url = `http://${ip}:${port}`;
-    const id = await daemon.until(async () => {
-      const state = await getJson<{ id: string }>(`${url}/state`).catch(() => undefined);
-      return state?.id ? state.id : undefined;
-    }, 'the agent registering');
-    await daemon.until(async () => (await activeAgentIds(master)).has(id), `agent ${id} active on the master`);
-    return { daemon, id, port, url, workDir };
+    for (let attempt = 1; ; attempt++) {
+      const port = opts.port ?? (await freePort(ip));
+      const workDir = opts.workDir ?? fs.mkdtempSync(path.join(this.scratch, 'agent-'));
+      const daemon = this.start(
+        ['agent', '--master', opts.master ?? master.url, '--ip', ip, '--port', String(port), '--work_dir', workDir, ...(flags.includes('--isolation') ? [] : ['--isolation', 'none']), ...flags],
+        opts.prefix,
+      );
+      const url = `http://${ip}:${port}`;
+      try {
+        const id = await daemon.until(async () => {
+          const state = await getJson<{ id: string }>(`${url}/state`).catch(() => undefined);
+          return state?.id ? state.id : undefined;
+        }, 'the agent registering');
+        await daemon.until(async () => (await activeAgentIds(master)).has(id), `agent ${id} active on the master`);
+        return { daemon, id, port, url, workDir };
+      } catch (err) {
+        if (opts.port !== undefined || attempt >= 3 || daemon.running || !/EADDRINUSE|in use/i.test(daemon.log)) throw err;
+      }
+    }
   }
 
-  /** Agents first (SIGTERM leaves their tasks, which the suite kills by pid), then masters. */
+  /** Agents first (SIGKILL leaves their tasks), then masters; then the tasks left in the scratch dir, by pid. */
   async stopAll(): Promise<void> {
     const running = this.daemons.splice(0).filter((d) => d.running);
     await Promise.all(running.filter((d) => d.args[0] === 'agent').map((d) => d.stop('SIGKILL')));
     await Promise.all(running.filter((d) => d.args[0] !== 'agent').map((d) => d.stop('SIGTERM')));
+    this.killLeftoverTasks();
+  }
+
+  /** Safety net for afterAll: whatever a failed test left behind goes, by pid. */
+  killAll(): void {
+    for (const daemon of this.daemons) if (daemon.running) daemon.child.kill('SIGKILL');
+    this.killLeftoverTasks();
+  }
+
+  /** Task processes still running in a sandbox under the scratch dir (found by cwd or MESOS_SANDBOX, so never a reused pid). */
+  killLeftoverTasks(): void {
+    for (const pid of findTaskProcesses(this.scratch)) killGroupOrProcess(pid, 'SIGKILL');
   }
 }
 

@@ -7,25 +7,24 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { OperatorClient } from '../../cluster/client/operator';
 import { SchedulerClient } from '../../cluster/client/scheduler';
 import { Resources } from '../../cluster/protocol/resources';
 import type { FrameworkInfo, Offer, Resource, SchedulerEvent, TaskInfo, TaskState, TaskStatus } from '../../cluster/protocol/types';
 import { freePort, isPortFree } from '../../infra/providers/ports';
 import { isAlive } from '../../infra/providers/processes';
 import { ensureBuilt, unwrap } from '../e2e/run-cli';
-import { answers, Daemon, DaemonPool, START_MS } from '../helpers/daemons';
+import { activeAgentIds, DaemonSet, START_MS, type AgentProcess, type MasterProcess } from '../helpers/daemon-processes';
 import { eventually, getJson } from '../helpers/http';
 
 
 let scratch: string;
-let pool: DaemonPool;
+let pool: DaemonSet;
 const frameworks: Framework[] = [];
 
 beforeAll(() => {
   ensureBuilt();
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'daemons-process-'));
-  pool = new DaemonPool(scratch);
+  pool = new DaemonSet(scratch);
 });
 
 afterEach(async () => {
@@ -37,58 +36,6 @@ afterAll(() => {
   pool?.killAll();
   if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
 });
-
-interface MasterProcess { daemon: Daemon; url: string; port: number; operator: OperatorClient }
-
-/**
- * `mesoscloud master` on a free port (or on `port`), once /health answers. freePort's port may be
- * taken by someone else before the master binds it: then another one is tried.
- */
-async function startMaster(flags: string[] = [], port?: number): Promise<MasterProcess> {
-  for (let attempt = 1; ; attempt++) {
-    const p = port ?? (await freePort());
-    const workDir = fs.mkdtempSync(path.join(scratch, 'master-'));
-    const daemon = pool.start(['master', '--ip', '127.0.0.1', '--port', String(p), '--work_dir', workDir, ...flags]);
-    const url = `http://127.0.0.1:${p}`;
-    try {
-      await daemon.until(() => answers(`${url}/health`), 'the master answering /health');
-      const operator = new OperatorClient(url);
-      return { daemon, url, port: p, operator };
-    } catch (err) {
-      if (port !== undefined || attempt >= 3 || daemon.running || !/EADDRINUSE|in use/i.test(daemon.log)) throw err;
-    }
-  }
-}
-
-interface AgentProcess { daemon: Daemon; id: string; port: number; url: string; workDir: string }
-
-/** `mesoscloud agent` with its own work dir, unisolated, once the master lists it as active. */
-async function startAgent(master: MasterProcess, flags: string[] = []): Promise<AgentProcess> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const workDir = fs.mkdtempSync(path.join(scratch, 'agent-'));
-    const daemon = pool.start([
-      'agent', '--master', `127.0.0.1:${master.port}`, '--ip', '127.0.0.1', '--port', String(port),
-      '--work_dir', workDir, '--isolation', 'none', ...flags,
-    ]);
-    const url = `http://127.0.0.1:${port}`;
-    try {
-      const id = await daemon.until(async () => {
-        const state = await getJson<{ id: string }>(`${url}/state`).catch(() => undefined);
-        return state?.id ? state.id : undefined;
-      }, 'the agent registering');
-      await daemon.until(async () => (await activeAgentIds(master)).has(id), `agent ${id} active on the master`);
-      return { daemon, id, port, url, workDir };
-    } catch (err) {
-      if (attempt >= 3 || daemon.running || !/EADDRINUSE|in use/i.test(daemon.log)) throw err;
-    }
-  }
-}
-
-async function activeAgentIds(master: MasterProcess): Promise<Set<string>> {
-  const { agents } = await master.operator.getAgents();
-  return new Set(agents.filter((a) => a.active).map((a) => a.agent_info.id!.value));
-}
 
 // ---- frameworks ----
 
@@ -225,8 +172,8 @@ function liveGroupMembers(pgid: number): number[] {
 
 describe('mesoscloud master and agent as processes', () => {
   it('--offer_timeout rescinds an unanswered offer and offers its resources again', async () => {
-    const master = await startMaster(['--offer_timeout', '1secs']);
-    const agent = await startAgent(master, ['--resources', 'cpus:1;mem:256;ports:[31000-31009]']);
+    const master = await pool.startMaster(['--offer_timeout', '1secs']);
+    const agent = await pool.startAgent(master, ['--resources', 'cpus:1;mem:256;ports:[31000-31009]']);
     const framework = await Framework.subscribe(master);
 
     const first = await framework.offer('a first offer');
@@ -239,8 +186,8 @@ describe('mesoscloud master and agent as processes', () => {
   });
 
   it('--agent_ping_timeout and --max_agent_ping_timeouts: a stopped agent is unreachable, and running again after SIGCONT', async () => {
-    const master = await startMaster(['--agent_ping_timeout', '1secs', '--max_agent_ping_timeouts', '2']);
-    const agent = await startAgent(master, ['--resources', 'cpus:2;mem:512']);
+    const master = await pool.startMaster(['--agent_ping_timeout', '1secs', '--max_agent_ping_timeouts', '2']);
+    const agent = await pool.startAgent(master, ['--resources', 'cpus:2;mem:512']);
     const aware = await Framework.subscribe(master, { name: 'partition-aware', capabilities: [{ type: 'PARTITION_AWARE' }] });
     const awarePid = await aware.launchSleep(await aware.offer('an offer'), 'aware-task');
     const legacy = await Framework.subscribe(master, { name: 'not-partition-aware' });
@@ -271,8 +218,8 @@ describe('mesoscloud master and agent as processes', () => {
   });
 
   it('--resources with a role reservation and --attributes reach offers and /state', async () => {
-    const master = await startMaster();
-    const agent = await startAgent(master, ['--resources', 'cpus(ops):1;cpus:1;mem:256;ports:[31000-31009]', '--attributes', 'rack:a;zone:2']);
+    const master = await pool.startMaster();
+    const agent = await pool.startAgent(master, ['--resources', 'cpus(ops):1;cpus:1;mem:256;ports:[31000-31009]', '--attributes', 'rack:a;zone:2']);
 
     // A framework in the default role '*' is offered the unreserved cpus only.
     const everyone = await Framework.subscribe(master, { name: 'default-role' });
@@ -307,9 +254,9 @@ describe('mesoscloud master and agent as processes', () => {
   });
 
   it('--hostname and --advertise_ip are what the agent registers with', async () => {
-    const master = await startMaster();
+    const master = await pool.startMaster();
     const hostname = 'agent-under-test.example';
-    const agent = await startAgent(master, ['--hostname', hostname, '--advertise_ip', '127.0.0.2', '--resources', 'cpus:1;mem:128']);
+    const agent = await pool.startAgent(master, ['--hostname', hostname, '--advertise_ip', '127.0.0.2', '--resources', 'cpus:1;mem:128']);
     const framework = await Framework.subscribe(master);
 
     const offer = await framework.offer('an offer');
@@ -322,8 +269,8 @@ describe('mesoscloud master and agent as processes', () => {
   });
 
   it('SIGUSR1 kills the agent\'s tasks, reports them, and the agent leaves the master and exits 0', async () => {
-    const master = await startMaster();
-    const agent = await startAgent(master, ['--resources', 'cpus:1;mem:256']);
+    const master = await pool.startMaster();
+    const agent = await pool.startAgent(master, ['--resources', 'cpus:1;mem:256']);
     const framework = await Framework.subscribe(master);
     const pid = await framework.launchSleep(await framework.offer('an offer'), 'doomed');
     expect(await agentTaskPid(agent, 'doomed')).toBe(pid);
@@ -341,8 +288,8 @@ describe('mesoscloud master and agent as processes', () => {
   });
 
   it('SIGTERM stops the master with exit 0; the agent keeps retrying and registers with a new master on the same port', async () => {
-    const first = await startMaster();
-    const agent = await startAgent(first, ['--resources', 'cpus:1;mem:256']);
+    const first = await pool.startMaster();
+    const agent = await pool.startAgent(first, ['--resources', 'cpus:1;mem:256']);
     const framework = await Framework.subscribe(first, { failover_timeout: 3600 });
     const pid = await framework.launchSleep(await framework.offer('an offer'), 'survivor');
     const firstId = (await getJson<LegacyState>(`${first.url}/state`)).id;
@@ -355,7 +302,7 @@ describe('mesoscloud master and agent as processes', () => {
     expect(agent.daemon.running).toBe(true);
     expect(isAlive(pid)).toBe(true);
 
-    const second = await startMaster([], first.port);
+    const second = await pool.startMaster([], { port: first.port });
     const secondId = (await getJson<LegacyState>(`${second.url}/state`)).id;
     expect(secondId).not.toBe(firstId);
 

@@ -14,7 +14,7 @@ import type { MasterInfo, Offer, TaskInfo, TaskState, TaskStatus } from '../../c
 import { isTerminalState } from '../../cluster/protocol/types';
 import { freePort } from '../../infra/providers/ports';
 import { ensureBuilt } from '../e2e/run-cli';
-import { answers, type Daemon, DaemonPool } from '../helpers/daemons';
+import { answers, type Daemon, DaemonSet } from '../helpers/daemon-processes';
 import { eventually, getJson, request } from '../helpers/http';
 import { startZooKeeper, type TestZooKeeper } from '../helpers/zookeeper';
 
@@ -22,14 +22,14 @@ const SESSION_TIMEOUT = '2secs';
 const REREGISTER_TIMEOUT_S = 4;
 
 let scratch: string;
-let pool: DaemonPool;
+let pool: DaemonSet;
 let zk: TestZooKeeper;
 const closers: (() => unknown)[] = [];
 
 beforeAll(async () => {
   ensureBuilt();
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ha-failover-'));
-  pool = new DaemonPool(scratch);
+  pool = new DaemonSet(scratch);
   zk = await startZooKeeper();
 }, 120_000);
 

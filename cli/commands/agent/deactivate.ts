@@ -17,16 +17,6 @@ export default class AgentDeactivate extends OperatorCommand<typeof AgentDeactiv
   static args = agentArg;
 
   async run(): Promise<AgentActionJson> {
-    const { findAgent } = await import('../../lookup');
-    const { agentState } = await import('../../views/agents');
-    return this.withOperator(async (operator) => {
-      const agent = await findAgent(operator, this.args.agent, this.lookup);
-      const id = agent.agent_info.id?.value ?? '';
-      await operator.deactivateAgent(id);
-      const after = (await operator.getAgents()).agents.find((a) => a.agent_info.id?.value === id);
-      const state = after ? agentState(after) : 'gone';
-      this.log(`Agent ${id} (${agent.agent_info.hostname}) deactivated: it gets no offers until \`${this.config.bin} agent reactivate ${id}${this.clusterArg}\` (now ${state}).`);
-      return { agent_id: id, hostname: agent.agent_info.hostname, action: 'deactivate', state };
-    });
+    return this.toggleAgent(this.args.agent, 'deactivate', (id) => `deactivated: it gets no offers until \`${this.config.bin} agent reactivate ${id}${this.clusterArg}\``);
   }
 }

@@ -17,16 +17,6 @@ export default class AgentReactivate extends OperatorCommand<typeof AgentReactiv
   static args = agentArg;
 
   async run(): Promise<AgentActionJson> {
-    const { findAgent } = await import('../../lookup');
-    const { agentState } = await import('../../views/agents');
-    return this.withOperator(async (operator) => {
-      const agent = await findAgent(operator, this.args.agent, this.lookup);
-      const id = agent.agent_info.id?.value ?? '';
-      await operator.reactivateAgent(id);
-      const after = (await operator.getAgents()).agents.find((a) => a.agent_info.id?.value === id);
-      const state = after ? agentState(after) : 'gone';
-      this.log(`Agent ${id} (${agent.agent_info.hostname}) reactivated (now ${state}).`);
-      return { agent_id: id, hostname: agent.agent_info.hostname, action: 'reactivate', state };
-    });
+    return this.toggleAgent(this.args.agent, 'reactivate', () => 'reactivated');
   }
 }
