@@ -48,13 +48,8 @@ export function agentUsage(core: MasterCore, agent: AgentRecord): Usage {
   let used = Resources.empty();
   for (const task of agent.tasks.values()) if (!task.resourcesRecovered) used = used.plus(task.resources);
   for (const executor of agent.executors.values()) used = used.plus(executor.resources);
-  let offered = Resources.empty();
-  for (const offerId of agent.offerIds) {
-    const offer = core.offers.get(offerId);
-    if (offer) offered = offered.plus(offer.resources);
-  }
   usage.usedByAgent.set(agent.id, used);
-  usage.offeredByAgent.set(agent.id, offered);
+  usage.offeredByAgent.set(agent.id, offeredIn(core, agent.offerIds));
   return usage;
 }
 
@@ -73,12 +68,17 @@ export function frameworkUsage(core: MasterCore, framework: FrameworkRecord): Us
       used = used.plus(executor.resources);
     }
   }
+  usage.usedByFramework.set(framework.id, used);
+  usage.offeredByFramework.set(framework.id, offeredIn(core, framework.offerIds));
+  return usage;
+}
+
+/** The resources of the outstanding offers among `offerIds`. */
+function offeredIn(core: MasterCore, offerIds: Iterable<string>): Resources {
   let offered = Resources.empty();
-  for (const offerId of framework.offerIds) {
+  for (const offerId of offerIds) {
     const offer = core.offers.get(offerId);
     if (offer) offered = offered.plus(offer.resources);
   }
-  usage.usedByFramework.set(framework.id, used);
-  usage.offeredByFramework.set(framework.id, offered);
-  return usage;
+  return offered;
 }

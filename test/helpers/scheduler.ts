@@ -133,6 +133,24 @@ export function commandTask(offer: Offer, id: string, command: string, resources
   };
 }
 
+/** ACCEPT with one LAUNCH_GROUP on the default executor: `tasks` are [task id, shell command] pairs. */
+export function launchGroup(scheduler: RawScheduler, offer: Offer, executorId: string, tasks: [string, string][]): Promise<void> {
+  return scheduler.expectAccepted({
+    type: 'ACCEPT',
+    accept: {
+      offer_ids: [offer.id],
+      operations: [{
+        type: 'LAUNCH_GROUP',
+        launch_group: {
+          executor: { type: 'DEFAULT', executor_id: { value: executorId }, resources: Resources.parse('cpus:0.1;mem:32').toV1() },
+          task_group: { tasks: tasks.map(([id, command]) => commandTask(offer, id, command, 'cpus:0.2;mem:32')) },
+        },
+      }],
+      filters: { refuse_seconds: 0 },
+    },
+  });
+}
+
 export function scalarOf(offer: Offer, name: string): number {
   return offer.resources.filter((r) => r.name === name).reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0);
 }

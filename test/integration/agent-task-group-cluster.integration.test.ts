@@ -4,11 +4,10 @@
  * sibling down, and the resources of the executor and of the tasks are free again once the group is over.
  */
 import { AgentFilesClient } from '../../cluster/client/agent-files';
-import { Resources } from '../../cluster/protocol/resources';
 import type { Offer } from '../../cluster/protocol/types';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { eventually, getJson } from '../helpers/http';
-import { commandTask, frameworkInfo, RawScheduler } from '../helpers/scheduler';
+import { frameworkInfo, RawScheduler, launchGroup as launchTaskGroup } from '../helpers/scheduler';
 
 describe('cluster: task groups', () => {
   let cluster: TestCluster | undefined;
@@ -21,21 +20,7 @@ describe('cluster: task groups', () => {
     cluster = undefined;
   });
 
-  const launchGroup = (offer: Offer, executorId: string, tasks: [string, string][]) =>
-    scheduler!.expectAccepted({
-      type: 'ACCEPT',
-      accept: {
-        offer_ids: [offer.id],
-        operations: [{
-          type: 'LAUNCH_GROUP',
-          launch_group: {
-            executor: { type: 'DEFAULT', executor_id: { value: executorId }, resources: Resources.parse('cpus:0.1;mem:32').toV1() },
-            task_group: { tasks: tasks.map(([id, command]) => commandTask(offer, id, command, 'cpus:0.2;mem:32')) },
-          },
-        }],
-        filters: { refuse_seconds: 0 },
-      },
-    });
+  const launchGroup = (offer: Offer, executorId: string, tasks: [string, string][]) => launchTaskGroup(scheduler!, offer, executorId, tasks);
 
   test('a group runs to the end, and a failing task takes its sibling down; the resources come back', async () => {
     cluster = await startCluster({ agents: 1 });

@@ -2,11 +2,10 @@
  * Task sandboxes read through the master (LIST_FILES, READ_FILE, GET /files/download), against a
  * real master and a real agent: the client never talks to the agent.
  */
-import { Resources } from '../../cluster/protocol/resources';
 import type { Offer } from '../../cluster/protocol/types';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { eventually, request } from '../helpers/http';
-import { commandTask, frameworkInfo, RawScheduler } from '../helpers/scheduler';
+import { commandTask, frameworkInfo, RawScheduler, launchGroup as launchTaskGroup } from '../helpers/scheduler';
 
 describe('master: sandboxes through the master', () => {
   let cluster: TestCluster;
@@ -42,20 +41,7 @@ describe('master: sandboxes through the master', () => {
   });
 
   const launchGroup = (offer: Offer, executorId: string, taskId: string, command: string) =>
-    scheduler.expectAccepted({
-      type: 'ACCEPT',
-      accept: {
-        offer_ids: [offer.id],
-        operations: [{
-          type: 'LAUNCH_GROUP',
-          launch_group: {
-            executor: { type: 'DEFAULT', executor_id: { value: executorId }, resources: Resources.parse('cpus:0.1;mem:32').toV1() },
-            task_group: { tasks: [commandTask(offer, taskId, command, 'cpus:0.2;mem:32')] },
-          },
-        }],
-        filters: { refuse_seconds: 0 },
-      },
-    });
+    launchTaskGroup(scheduler, offer, executorId, [[taskId, command]]);
 
   test('LIST_FILES lists the task sandbox with virtual paths and Mesos FileInfo fields', async () => {
     const res = await operator({ type: 'LIST_FILES', list_files: { path: sandbox } });
