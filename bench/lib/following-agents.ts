@@ -4,10 +4,17 @@
  * re-register under the same id with the same running tasks. Used to time failovers at 1k and 10k
  * agents. They run in child processes (see emulated-agents.ts for why); each child shares one
  * ZooKeeper detector among its agents.
+ *
+ * Reconnection follows the real agent's MasterConnection (cluster/agent/master-connection.ts): a
+ * dropped stream is retried after a jittered exponential backoff (100 ms doubling up to 5 s); a
+ * change of leader resets the backoff and registers after one jittered delay; a refusal (503 from
+ * a master still taking over) backs off further. What is emulated away is only the agent's own
+ * work: each agent's REGISTER body is encoded once, since its tasks do not change.
  */
 import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { locateMaster } from '../../cluster/client/leader';
+import { Backoff } from '../../cluster/agent/backoff';
+import { createDetector, leaderBaseUrl, type MasterDetector } from '../../cluster/election';
 import { AGENT_CHANNEL_PATH } from '../../cluster/protocol/agent-channel';
 import { RecordIODecoder } from '../../cluster/protocol/recordio';
 import { Child, runChild, sendToParent, untilParentSays } from './child';
@@ -19,10 +26,11 @@ const REGISTRATIONS_IN_FLIGHT = 64;
 type ChannelEvent = { type: string; registered?: { agent_id: { value: string } } };
 
 /**
- * Opens an agent's REGISTER stream; `onEnd` fires once when it ends for any reason. Resolves at
- * REGISTERED, rejects if the master refuses or the connection fails first.
+ * Opens an agent's REGISTER stream with a JSON `body`; `onEnd` fires once when the attempt is over
+ * for any reason (refused, failed, or a registered stream that closed). Resolves at REGISTERED,
+ * rejects if the master refuses or the connection fails first.
  */
-export function openAgentStream(masterUrl: string, body: unknown, calls: http.Agent, onEnd: () => void): Promise<void> {
+export function openAgentStream(masterUrl: string, body: string, calls: http.Agent, onEnd: () => void): Promise<void> {
   const url = `${masterUrl}${AGENT_CHANNEL_PATH}`;
   return new Promise<void>((resolve, reject) => {
     let ended = false;
@@ -31,10 +39,12 @@ export function openAgentStream(masterUrl: string, body: unknown, calls: http.Ag
       ended = true;
       onEnd();
     };
-    const req = http.request(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json' } }, (res) => {
+    const req = http.request(url, {
+      method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+    }, (res) => {
       if (res.statusCode !== 200) {
-        res.resume();
         reject(new Error(`REGISTER answered ${res.statusCode}`));
+        res.resume();
         return;
       }
       const streamId = String(res.headers['mesos-stream-id']);
@@ -52,72 +62,98 @@ export function openAgentStream(masterUrl: string, body: unknown, calls: http.Ag
           }
         }
       });
-      res.on('close', end);
       res.on('error', end);
     });
     req.on('error', (err) => {
       reject(err);
       end();
     });
-    req.end(JSON.stringify(body));
+    req.on('close', end);
+    req.end(body);
   });
 }
 
-/** Child side: registers its agents with the leader, then re-registers each one whenever its stream drops. */
-async function runFollowingAgents(zk: string, count: number, offset: number, tasksPerAgent: number): Promise<void> {
-  const locator = locateMaster(zk);
-  const calls = new http.Agent({ keepAlive: true, maxSockets: 32 });
-  // One lookup per dead leader, shared by every agent of this process.
-  const nextLeader = new Map<string, Promise<string>>();
-  const leaderAfter = (dead: string | undefined): Promise<string> => {
-    const key = dead ?? '';
-    let found = nextLeader.get(key);
-    if (!found) {
-      found = (async () => {
-        for (;;) {
-          const url = await locator.leaderUrl(60_000);
-          if (url !== dead) return url;
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      })();
-      nextLeader.set(key, found);
-    }
-    return found;
-  };
+/** One emulated agent's connection to whoever leads, reconnecting as MasterConnection does. */
+class FollowingAgent {
+  private base?: string;
+  private streaming = false;
+  private retryTimer?: NodeJS.Timeout;
+  private readonly backoff = new Backoff({ initialMs: 100, maxMs: 5000 });
+  private readonly body: string;
+  registrations = 0;
 
-  let registered = 0;
-  let dropped = 0;
+  constructor(index: number, tasksPerAgent: number, private readonly calls: http.Agent, private readonly onRegistered: (agent: FollowingAgent) => void) {
+    this.body = JSON.stringify(registerCall(index, { tasksPerAgent }));
+  }
+
+  /** A new leader (or none): leave the old one and register with the new one. */
+  follow(base: string | undefined): void {
+    if (base === this.base && (!base || this.streaming || this.retryTimer)) return;
+    this.base = base;
+    this.backoff.reset();
+    // A stream to the old leader is gone or about to be: its end schedules the next attempt.
+    if (!this.streaming) this.scheduleReconnect();
+  }
+
+  private connect(): void {
+    this.retryTimer = undefined;
+    if (!this.base) return;
+    this.streaming = true;
+    openAgentStream(this.base, this.body, this.calls, () => {
+      this.streaming = false;
+      this.scheduleReconnect();
+    }).then(() => {
+      this.backoff.reset();
+      this.registrations++;
+      this.onRegistered(this);
+    }, () => undefined);
+  }
+
+  private scheduleReconnect(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.connect(), this.backoff.next());
+  }
+
+  /** First registration: at once, without the reconnection delay. */
+  start(base: string): void {
+    this.base = base;
+    this.connect();
+  }
+}
+
+/** Child side: registers its agents with the leader, then each one follows leader changes. */
+async function runFollowingAgents(zk: string, count: number, offset: number, tasksPerAgent: number): Promise<void> {
+  const detector: MasterDetector = createDetector(zk);
+  const calls = new http.Agent({ keepAlive: true, maxSockets: 32 });
   let reregistered = 0;
   let failoverStart = 0;
-  const connect = async (index: number, dead?: string): Promise<void> => {
-    for (let attempt = 0; ; attempt++) {
-      const leader = await leaderAfter(dead);
-      try {
-        await openAgentStream(leader, registerCall(index, { tasksPerAgent }), calls, () => {
-          dropped++;
-          if (dropped === 1) failoverStart = performance.now();
-          void connect(index, leader).then(() => {
-            reregistered++;
-            if (reregistered === count) sendToParent({ type: 'reregistered', count, data: { ms: performance.now() - failoverStart } });
-          });
-        });
-        return;
-      } catch {
-        // A master still taking over answers 503: try again shortly.
-        await new Promise((r) => setTimeout(r, Math.min(50 * (attempt + 1), 500)));
-      }
-    }
+  const waiting = new Map<FollowingAgent, () => void>();
+  const onRegistered = (agent: FollowingAgent) => {
+    waiting.get(agent)?.();
+    if (agent.registrations !== 2) return;
+    if (reregistered++ === 0) failoverStart = performance.now();
+    if (reregistered === count) sendToParent({ type: 'reregistered', count, data: { ms: performance.now() - failoverStart } });
   };
+  const agents = Array.from({ length: count }, (_, i) => new FollowingAgent(offset + i, tasksPerAgent, calls, onRegistered));
+  const leader = leaderBaseUrl(await detector.awaitLeader(60_000));
+  detector.onChange((info) => {
+    const base = info ? leaderBaseUrl(info) : undefined;
+    for (const agent of agents) agent.follow(base);
+  });
 
   await untilParentSays('go');
   let next = 0;
   await Promise.all(Array.from({ length: REGISTRATIONS_IN_FLIGHT }, async () => {
     while (next < count) {
-      await connect(offset + next++);
-      registered++;
+      const agent = agents[next++];
+      await new Promise<void>((resolve) => {
+        waiting.set(agent, resolve);
+        agent.start(detector.leader ? leaderBaseUrl(detector.leader) : leader);
+      });
+      waiting.delete(agent);
     }
   }));
-  sendToParent({ type: 'registered', count: registered });
+  sendToParent({ type: 'registered', count });
 }
 
 export interface FollowingAgents {

@@ -7,7 +7,8 @@ import type { TaskState } from '../protocol/types';
 import type { MasterCore } from './core';
 import { legacyAgent, legacyExecutor, legacyFramework, legacyTask } from './state-json';
 import type { FrameworkRecord, TaskRecord } from './registry';
-import { amount, computeUsage } from './usage';
+import { amount } from './usage';
+import { cachedUsage } from './usage-cache';
 
 type Json = Record<string, unknown>;
 
@@ -38,7 +39,7 @@ function link(map: Map<string, Set<string>>, from: string, to: string): void {
 }
 
 export function stateSummary(core: MasterCore): Json {
-  const usage = computeUsage(core);
+  const usage = cachedUsage(core);
   const byAgent = new Map<string, Counts>();
   const byFramework = new Map<string, Counts>();
   const frameworksOfAgent = new Map<string, Set<string>>();
@@ -92,7 +93,7 @@ export function stateSummary(core: MasterCore): Json {
 
 /** /slaves: the registered agents (unreachable ones are not), optionally one of them. */
 export function legacySlaves(core: MasterCore, agentId?: string): Json {
-  const usage = computeUsage(core);
+  const usage = cachedUsage(core);
   const slaves: Json[] = [];
   for (const agent of core.registry.reachableAgents()) {
     if (agentId === undefined || agent.id === agentId) slaves.push(legacyAgent(agent, usage));
@@ -102,7 +103,7 @@ export function legacySlaves(core: MasterCore, agentId?: string): Json {
 
 /** /frameworks: active and completed frameworks, optionally one of them. */
 export function legacyFrameworks(core: MasterCore, frameworkId?: string): Json {
-  const usage = computeUsage(core);
+  const usage = cachedUsage(core);
   const wanted = (f: FrameworkRecord) => frameworkId === undefined || f.id === frameworkId;
   const executors = new Map<string, Json[]>();
   for (const agent of core.registry.reachableAgents()) {

@@ -30,7 +30,7 @@ import type { AgentConnection, AgentRecord, FrameworkRecord, TaskRecord } from '
 import {
   legacyAgentWith, legacyExecutor, legacyFrameworkParts, legacyOffer, legacyStateParts, legacyTask, type AgentCounts,
 } from './state-json';
-import { type AgentSums, UsageCache } from './usage-cache';
+import { type AgentSums, type UsageCache, usageCacheOf } from './usage-cache';
 
 /** A document ready to send. */
 export interface StateDocument {
@@ -99,7 +99,7 @@ const EMPTY = Buffer.alloc(0);
 export class StateJsonCache {
   private document?: StateDocument;
   private building?: Promise<StateDocument>;
-  private readonly usage = new UsageCache();
+  private readonly usage: UsageCache;
   private readonly agentEntries = new WeakMap<AgentRecord, AgentEntry>();
   private readonly taskEntries = new WeakMap<TaskRecord, TaskEntry>();
   private readonly offerEntries = new WeakMap<OfferRecord, JsonEntry>();
@@ -107,7 +107,9 @@ export class StateJsonCache {
   private readonly frameworkLists = new WeakMap<FrameworkRecord, FrameworkLists>();
 
   /** `sliceMs`: how long a slice of a build may hold the event loop (tests make it 0 to interleave). */
-  constructor(private readonly core: MasterCore, private readonly sliceMs = SLICE_MS) {}
+  constructor(private readonly core: MasterCore, private readonly sliceMs = SLICE_MS) {
+    this.usage = usageCacheOf(core);
+  }
 
   /** The current document: from the cache if nothing changed, else from a build (shared by concurrent callers). */
   body(): Promise<StateDocument> {
@@ -119,6 +121,7 @@ export class StateJsonCache {
   /** Answers a GET with the document's buffers as they are (the handler's result: it took over `res`). */
   async serve(res: ServerResponse): Promise<undefined> {
     const { chunks, length } = await this.body();
+    if (res.destroyed) return undefined;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': length });
     res.cork();
     for (const chunk of chunks) if (chunk.length > 0) res.write(chunk);

@@ -308,3 +308,37 @@ test('the new leader knows the frameworks and agents of the old one; an agent th
   }, 'the missing agent marked unreachable', (REREGISTER_TIMEOUT_S + 20) * 1000);
   expect(unreachable.activated_slaves).toBe(1);
 }, 120_000);
+
+test('weights, quota, a deactivated and a gone agent survive the failover; the gone agent may not come back', async () => {
+  const { zkUrl, masters, detector, leader } = await startCluster(3);
+  const call = async (master: MasterProcess, body: unknown, status = 200) => {
+    const res = await request(`${master.url}/api/v1`, { body });
+    expect({ status: res.status, text: res.text }).toEqual({ status, text: expect.any(String) });
+    return res.text ? JSON.parse(res.text) : undefined;
+  };
+  const ids = await activeAgents(leader);
+  const [deactivated, gone] = ids;
+  await call(leader, { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'analytics', weight: 2.5 }] } });
+  await call(leader, { type: 'UPDATE_QUOTA', update_quota: { quota_configs: [{ role: 'analytics', limits: { cpus: { value: 1.5 } } }] } });
+  await call(leader, { type: 'DEACTIVATE_AGENT', deactivate_agent: { agent_id: { value: deactivated } } });
+  await call(leader, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: gone } } });
+  await eventually(async () => {
+    const settings = (await readRegistry(zkUrl)).get('settings')?.get('cluster');
+    return settings !== undefined && JSON.stringify(settings).includes(gone) && JSON.stringify(settings).includes('analytics');
+  }, 'the settings in the replicated registry', 30_000);
+
+  leader.daemon.child.kill('SIGKILL');
+  const next = await leaderAmong(detector, masters, leader);
+
+  const weights = await call(next, { type: 'GET_WEIGHTS' });
+  expect(weights.get_weights.weight_infos).toEqual(expect.arrayContaining([{ role: 'analytics', weight: 2.5 }]));
+  const quota = await call(next, { type: 'GET_QUOTA' });
+  expect(JSON.stringify(quota.get_quota)).toContain('"analytics"');
+  // Two agents come back (one of them still deactivated); the gone one is refused.
+  await eventually(async () => {
+    const res = JSON.parse((await request(`${next.url}/api/v1`, { body: { type: 'GET_AGENTS' } })).text);
+    const agents = res.get_agents.agents as { agent_info: { id: { value: string } }; deactivated?: boolean; active: boolean }[];
+    const byId = new Map(agents.map((a) => [a.agent_info.id.value, a]));
+    return byId.size === 2 && byId.get(deactivated)?.deactivated === true && !byId.has(gone);
+  }, 'the deactivated agent back, still deactivated, and no gone agent', 30_000);
+}, 120_000);
