@@ -35,11 +35,12 @@ function jarsIn(dir: string): string[] {
   }
 }
 
-export function findJava(env: NodeJS.ProcessEnv = process.env): string {
+/** `root` is where the system's fixed paths (/usr/...) are looked up: '/' but in tests. */
+export function findJava(env: NodeJS.ProcessEnv = process.env, root = '/'): string {
   const candidates = [
     env.JAVA_HOME ? path.join(env.JAVA_HOME, 'bin', 'java') : undefined,
     ...(env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'java')),
-    '/usr/bin/java',
+    path.join(root, 'usr/bin/java'),
   ];
   const java = candidates.find((c): c is string => c !== undefined && isFile(c));
   if (!java) {
@@ -52,25 +53,25 @@ export function findJava(env: NodeJS.ProcessEnv = process.env): string {
  * The classpath for the server. An slf4j binding is added when present so the server's log goes
  * to its stderr (which the starter writes to a file); without one it would log nothing.
  */
-export function findZooKeeperClasspath(env: NodeJS.ProcessEnv = process.env): string {
+export function findZooKeeperClasspath(env: NodeJS.ProcessEnv = process.env, root = '/'): string {
   const home = env.ZOOKEEPER_HOME;
   if (home) {
     const jars = [...jarsIn(home), ...jarsIn(path.join(home, 'lib'))].filter((j) => !/-(sources|javadoc|tests)\.jar$/.test(j));
     if (jars.some((j) => /zookeeper-\d[\d.]*\.jar$/.test(path.basename(j)))) return jars.join(path.delimiter);
   }
-  const debianJar = ['/usr/share/java/zookeeper.jar', '/usr/share/zookeeper/zookeeper.jar'].find(isFile);
+  const debianJar = ['usr/share/java/zookeeper.jar', 'usr/share/zookeeper/zookeeper.jar'].map((p) => path.join(root, p)).find(isFile);
   if (debianJar) {
-    const binding = ['/usr/share/java/slf4j-simple.jar'].filter(isFile);
+    const binding = [path.join(root, 'usr/share/java/slf4j-simple.jar')].filter(isFile);
     return [debianJar, ...binding].join(path.delimiter);
   }
-  const libJars = jarsIn('/usr/share/zookeeper/lib');
+  const libJars = jarsIn(path.join(root, 'usr/share/zookeeper/lib'));
   if (libJars.length > 0) return libJars.join(path.delimiter);
   throw new ZooKeeperNotInstalledError(
     `ZooKeeper is not installed (no zookeeper.jar in /usr/share/java, /usr/share/zookeeper or $ZOOKEEPER_HOME); ${INSTALL_HINT}`,
   );
 }
 
-export function findZooKeeper(env: NodeJS.ProcessEnv = process.env): ZooKeeperInstall {
-  const classpath = findZooKeeperClasspath(env);
-  return { java: findJava(env), classpath, mainClass: ZOOKEEPER_MAIN };
+export function findZooKeeper(env: NodeJS.ProcessEnv = process.env, root = '/'): ZooKeeperInstall {
+  const classpath = findZooKeeperClasspath(env, root);
+  return { java: findJava(env, root), classpath, mainClass: ZOOKEEPER_MAIN };
 }

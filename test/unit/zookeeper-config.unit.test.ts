@@ -1,5 +1,9 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import {
-  connectString, localEnsembleSpec, myidFile, parseServerMode, validateEnsemble, zooConfig, type ZkServerSpec,
+  connectString, findJava, findZooKeeper, findZooKeeperClasspath, localEnsembleSpec, myidFile, parseServerMode, validateEnsemble,
+  zooConfig, ZooKeeperNotInstalledError, type ZkServerSpec,
 } from '../../infra/zookeeper';
 
 const three: ZkServerSpec[] = localEnsembleSpec(3, '127.0.0.1', [
@@ -66,4 +70,39 @@ test('srvr answers give the server mode', () => {
   expect(parseServerMode('Mode: standalone\n')).toBe('standalone');
   expect(parseServerMode('This ZooKeeper instance is not currently serving requests\n')).toBe('not serving');
   expect(parseServerMode('')).toBe('not serving');
+});
+
+describe('finding ZooKeeper and Java', () => {
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'no-zookeeper-'));
+  afterAll(() => fs.rmSync(empty, { recursive: true, force: true }));
+
+  it('says exactly what to install when ZooKeeper is missing', () => {
+    expect(() => findZooKeeper({ PATH: '' }, empty)).toThrow(ZooKeeperNotInstalledError);
+    expect(() => findZooKeeper({ PATH: '' }, empty)).toThrow(/ZooKeeper is not installed .*apt-get install zookeeper/);
+  });
+
+  it('says what to install when Java is missing', () => {
+    expect(() => findJava({ PATH: '' }, empty)).toThrow(/Java is not installed.*apt-get install zookeeper.*default-jre-headless/);
+  });
+
+  it("finds Debian's package with an slf4j binding, and an upstream tarball through ZOOKEEPER_HOME", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-root-'));
+    try {
+      fs.mkdirSync(path.join(root, 'usr/share/java'), { recursive: true });
+      fs.mkdirSync(path.join(root, 'usr/bin'), { recursive: true });
+      for (const f of ['usr/share/java/zookeeper.jar', 'usr/share/java/slf4j-simple.jar', 'usr/bin/java']) fs.writeFileSync(path.join(root, f), '');
+      expect(findZooKeeper({ PATH: '' }, root)).toEqual({
+        java: path.join(root, 'usr/bin/java'),
+        classpath: [path.join(root, 'usr/share/java/zookeeper.jar'), path.join(root, 'usr/share/java/slf4j-simple.jar')].join(':'),
+        mainClass: 'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+      });
+      const home = path.join(root, 'zk-3.8.4');
+      fs.mkdirSync(path.join(home, 'lib'), { recursive: true });
+      fs.writeFileSync(path.join(home, 'lib', 'zookeeper-3.8.4.jar'), '');
+      fs.writeFileSync(path.join(home, 'lib', 'netty.jar'), '');
+      expect(findZooKeeperClasspath({ ZOOKEEPER_HOME: home }, empty)).toBe([path.join(home, 'lib', 'netty.jar'), path.join(home, 'lib', 'zookeeper-3.8.4.jar')].join(':'));
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
