@@ -183,5 +183,7 @@ export async function startFollowingAgents(zk: string, count: number, tasksPerAg
 
 if (require.main === module && process.argv[2] === 'following-agents') {
   const [, , , zk, count, offset, tasksPerAgent] = process.argv;
+  // Its ZooKeeper session and reconnect timers would keep it alive after the parent died.
+  process.on('disconnect', () => process.exit(0));
   runChild(runFollowingAgents(zk, Number(count), Number(offset), Number(tasksPerAgent)));
 }

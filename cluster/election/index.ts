@@ -15,7 +15,7 @@ export { ZooKeeperMasterDetector, type ZooKeeperDetectorOptions } from './detect
 export { StandaloneMasterContender, StandaloneMasterDetector, masterInfoFromAddress } from './standalone';
 export { ZkRegistryStore, DEFAULT_SHARDS, type RegistrySnapshot, type ZkRegistryStoreOptions } from './zk-store';
 export { RegistryError } from './registry-shards';
-export { ZkSession, ZkError, DEFAULT_SESSION_TIMEOUT_MS, type ZkSessionOptions } from './zk-session';
+export { ZkSession, ZkError, isZkError, DEFAULT_SESSION_TIMEOUT_MS, type ZkSessionOptions } from './zk-session';
 export { isZooKeeperUrl, parseZooKeeperUrl, formatZooKeeperUrl, ZooKeeperUrlError } from './zookeeper-url';
 
 /**
