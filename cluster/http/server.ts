@@ -38,8 +38,11 @@ export interface RouteOptions {
 
 interface Route extends RouteOptions { handler: Handler }
 
-/** Runs before any route (and before its header checks): a result answers the request at once. */
-export type Guard = (method: string, path: string, query: URLSearchParams) => HandlerResult;
+/**
+ * Runs before any route (and before its header checks, with the body still unread): a result
+ * answers the request at once; a promise holds the request until it settles.
+ */
+export type Guard = (method: string, path: string, query: URLSearchParams) => HandlerResult | Promise<HandlerResult>;
 
 const MAX_BODY = 16 * 1024 * 1024;
 
@@ -90,7 +93,7 @@ export function createServer(router: Router, onError?: (err: unknown) => void): 
 async function handle(router: Router, raw: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(raw.url ?? '/', 'http://localhost');
   const method = raw.method ?? 'GET';
-  const guarded = router.guard?.(method, url.pathname, url.searchParams);
+  const guarded = await router.guard?.(method, url.pathname, url.searchParams);
   if (guarded !== undefined) {
     drain(raw);
     send(res, guarded);
@@ -204,11 +207,16 @@ export class RecordIOStream {
   }
 }
 
+/** The kernel caps it at net.core.somaxconn (4096 on current Linux). */
+const LISTEN_BACKLOG = 8192;
+
 export async function listen(server: http.Server, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);
-    server.listen(port, host, () => {
+    // Node's default backlog (511) overflows when thousands of agents reconnect at once after a
+    // failover: the kernel drops their SYNs and each retries a full second later.
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', onError);
       resolve();
     });

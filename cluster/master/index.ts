@@ -5,7 +5,7 @@
 import type * as http from 'node:http';
 import * as os from 'node:os';
 import { createAllocator } from '../allocator';
-import { close as closeServer, createServer, listen as listenServer } from '../http/server';
+import { close as closeServer, createServer, listen as listenServer, type HandlerResult } from '../http/server';
 import { ipToUint32LE, newMasterId } from '../protocol/ids';
 import { createLogger, type Logger } from '../util/log';
 import type { MasterInfo } from '../protocol/types';
@@ -14,6 +14,7 @@ import { MasterCore } from './core';
 import { standbyAnswer } from './leadership';
 import { MASTER_DEFAULTS, type MasterOptions } from './options';
 import { ReplicatedRegistry } from './replicated-registry';
+import { rehearseRegistrations } from './warm-up';
 import { createMasterRouter } from './routes';
 import { MASTER_VERSION } from './version';
 
@@ -55,6 +56,8 @@ class MasterDaemon implements Master {
   /** Lost leadership: stopped for good (a new leader has or will have the cluster). */
   private deposed = false;
   private replicated?: ReplicatedRegistry;
+  private rehearsal?: Promise<void>;
+  private takingOver = false;
   private readonly leadership: Promise<void>;
   private settleLeadership!: { resolve: () => void; reject: (err: Error) => void };
 
@@ -68,8 +71,13 @@ class MasterDaemon implements Master {
 
   whenLeading(): Promise<void> { return this.leadership }
 
-  /** The guard in front of every route: undefined while leading; a 307 or 503 otherwise. */
-  standbyAnswer(path: string, query: URLSearchParams) {
+  /**
+   * The guard in front of every route: undefined while leading; a 307 or 503 otherwise. While an
+   * elected master reads the registry (a few hundred ms), requests wait for it instead of being
+   * turned away: agents and schedulers that found it in ZooKeeper would otherwise back off.
+   */
+  standbyAnswer(path: string, query: URLSearchParams): HandlerResult | Promise<HandlerResult> {
+    if (this.takingOver) return this.leadership.then(() => undefined, () => this.standbyAnswer(path, query));
     if (this.isLeading || this.state === 'new') return undefined;
     let leader = this.coordination?.detector.leader;
     // Our own znode may still look like the leader for a moment after we lost it: never point at ourselves.
@@ -110,6 +118,10 @@ class MasterDaemon implements Master {
     const { contender } = this.coordination;
     contender.onLost((reason) => this.loseLeadership(reason));
     this.core.log.info('contending for leadership', { zk: opts.zk });
+    // While standing by, make the code a takeover runs hot (see warm-up.ts).
+    this.rehearsal = rehearseRegistrations(opts).catch((err: Error) => {
+      this.core.log.warn('registration rehearsal failed', { error: err.message });
+    });
     contender.elect(info).then(
       () => this.takeOver(info),
       (err: Error) => {
@@ -123,6 +135,18 @@ class MasterDaemon implements Master {
   private async takeOver(info: MasterInfo): Promise<void> {
     if (this.state !== 'listening' || this.deposed || !this.coordination) return;
     const started = Date.now();
+    this.takingOver = true;
+    try {
+      await this.recoverAndLead(info, started);
+    } finally {
+      this.takingOver = false;
+    }
+  }
+
+  private async recoverAndLead(info: MasterInfo, started: number): Promise<void> {
+    if (!this.coordination) return;
+    // A master elected at once (the first one up) finishes its rehearsal first: it costs well under a second.
+    await this.rehearsal;
     let replicated: ReplicatedRegistry;
     try {
       replicated = new ReplicatedRegistry(this.core, this.coordination.registryStore());

@@ -1,0 +1,51 @@
+/**
+ * Work done in time-boxed slices of the event loop. After a failover thousands of agents register
+ * at once; handled as they arrive, one turn of the event loop could run for a second, starving the
+ * ZooKeeper session's heartbeats (a leader that cannot confirm its session must step down) and every
+ * other request. Queued here, each slice runs for at most `sliceMs` and then lets timers and I/O in.
+ */
+import { performance } from 'node:perf_hooks';
+
+export class SlicedQueue {
+  private items: (() => void)[] = [];
+  private head = 0;
+  private scheduled = false;
+
+  constructor(private readonly sliceMs = 10) {}
+
+  get length(): number { return this.items.length - this.head }
+
+  /** Runs `fn` in a later slice, in arrival order; resolves or rejects with its outcome. */
+  run<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.items.push(() => {
+        try {
+          resolve(fn());
+        } catch (err) {
+          reject(err);
+        }
+      });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.drain());
+  }
+
+  private drain(): void {
+    this.scheduled = false;
+    const end = performance.now() + this.sliceMs;
+    do {
+      this.items[this.head++]();
+    } while (this.head < this.items.length && performance.now() < end);
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else {
+      this.schedule();
+    }
+  }
+}
