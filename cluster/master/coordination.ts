@@ -8,7 +8,12 @@ import type { Logger } from '../util/log';
 import type { RegistryStore } from './replicated-registry';
 
 export interface Coordination {
-  contender: MasterContender;
+  readonly contender: MasterContender;
+  /**
+   * A standby whose session was lost (it never acted) joins the election again with a new session:
+   * the old contender is closed and a new one takes its place.
+   */
+  renewContender(): MasterContender;
   detector: MasterDetector;
   /**
    * The registry, once elected: it shares the contender's session (so it reads what earlier leaders
@@ -22,10 +27,15 @@ export interface Coordination {
 export function createCoordination(zk: string, sessionTimeoutSeconds: number, log: Logger): Coordination {
   const url = parseZooKeeperUrl(zk);
   const sessionTimeoutMs = sessionTimeoutSeconds * 1000;
-  const contender = new ZooKeeperMasterContender(url, { sessionTimeoutMs, logger: log });
+  let contender = new ZooKeeperMasterContender(url, { sessionTimeoutMs, logger: log });
   const detector = new ZooKeeperMasterDetector(url, { sessionTimeoutMs, logger: log });
   return {
-    contender,
+    get contender() { return contender },
+    renewContender() {
+      void contender.close();
+      contender = new ZooKeeperMasterContender(url, { sessionTimeoutMs, logger: log });
+      return contender;
+    },
     detector,
     registryStore() {
       const session = contender.zkSession;

@@ -9,6 +9,7 @@ import { close as closeServer, createServer, listen as listenServer, type Handle
 import { ipToUint32LE, newMasterId } from '../protocol/ids';
 import { createLogger, type Logger } from '../util/log';
 import type { MasterInfo } from '../protocol/types';
+import type { MasterContender } from '../election/types';
 import { createCoordination, type Coordination } from './coordination';
 import { MasterCore } from './core';
 import { standbyAnswer } from './leadership';
@@ -115,16 +116,22 @@ class MasterDaemon implements Master {
       this.lead(info);
       return;
     }
-    const { contender } = this.coordination;
-    contender.onLost((reason) => this.loseLeadership(reason));
     this.core.log.info('contending for leadership', { zk: opts.zk });
     // While standing by, make the code a takeover runs hot (see warm-up.ts).
     this.rehearsal = rehearseRegistrations(opts).catch((err: Error) => {
       this.core.log.warn('registration rehearsal failed', { error: err.message });
     });
+    this.contend(this.coordination.contender, info);
+  }
+
+  private contend(contender: MasterContender, info: MasterInfo): void {
+    contender.onLost((reason) => {
+      if (contender === this.coordination?.contender) this.loseLeadership(reason);
+    });
     contender.elect(info).then(
       () => this.takeOver(info),
       (err: Error) => {
+        if (contender !== this.coordination?.contender) return; // replaced after a lost candidacy
         if (this.state !== 'closed') this.core.log.error('left the election', { error: err.message });
         this.settleLeadership.reject(err);
       },
@@ -179,12 +186,18 @@ class MasterDaemon implements Master {
    */
   private loseLeadership(reason: string): void {
     if (this.deposed || this.state === 'closed') return;
+    if (!this.isLeading && !this.takingOver && this.coordination) {
+      // A standby never acted: losing its session costs nothing but its place in line.
+      this.core.log.warn('lost candidacy; joining the election again', { reason });
+      this.contend(this.coordination.renewContender(), this.core.masterInfo);
+      return;
+    }
     this.deposed = true;
     const wasLeading = this.isLeading;
     this.isLeading = false;
     this.replicated?.close();
     this.core.stop();
-    this.core.log.error(wasLeading ? 'lost leadership; stopped acting as leader' : 'lost candidacy', { reason });
+    this.core.log.error(wasLeading ? 'lost leadership; stopped acting as leader' : 'lost leadership while taking over; stopped', { reason });
     this.settleLeadership.reject(new Error(`leadership lost: ${reason}`));
     if (this.core.opts.onLeadershipLost === 'exit') process.exit(1);
   }

@@ -342,3 +342,19 @@ test('weights, quota, a deactivated and a gone agent survive the failover; the g
     return byId.size === 2 && byId.get(deactivated)?.deactivated === true && !byId.has(gone);
   }, 'the deactivated agent back, still deactivated, and no gone agent', 30_000);
 }, 120_000);
+
+test('a standby frozen past its session rejoins the election instead of exiting, and can still take over', async () => {
+  const { masters, detector, leader } = await startCluster(1);
+  const [frozen, other] = masters.filter((m) => m !== leader);
+  frozen.daemon.child.kill('SIGSTOP');
+  await new Promise((resolve) => setTimeout(resolve, 3500));
+  frozen.daemon.child.kill('SIGCONT');
+  await frozen.daemon.until(async () => /joining the election again/.test(frozen.daemon.log), 'the standby rejoining the election');
+  expect(frozen.daemon.running).toBe(true);
+
+  other.daemon.child.kill('SIGKILL');
+  leader.daemon.child.kill('SIGKILL');
+  const next = await leaderAmong(detector, masters, leader);
+  expect(next).toBe(frozen);
+  await eventually(async () => (await activeAgents(next)).length === 1, 'the agent active on the rejoined standby', 30_000);
+}, 120_000);
