@@ -33,6 +33,7 @@ import {
 import { isZkError, type ZkOp, type ZkSession } from './zk-session';
 
 export const DEFAULT_SHARDS = 64;
+const READS_IN_FLIGHT = 16;
 
 export interface ZkRegistryStoreOptions {
   /** Path that must exist for any write to succeed: the leader's election znode. */
@@ -137,6 +138,18 @@ export class ZkRegistryStore {
     return meta;
   }
 
+  /** A read lost with its connection is asked again once the session has moved (a few times). */
+  private async readRetrying(path: string): Promise<Buffer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.session.getData(path)).data;
+      } catch (err) {
+        if (!isZkError(err, 'CONNECTION_LOSS') || attempt >= 5) throw err;
+        await this.session.whenConnected();
+      }
+    }
+  }
+
   private async readAll(): Promise<RegistrySnapshot> {
     await this.session.mkdirp(this.root);
     const names = (await this.session.getChildren(this.root)).filter((name) => !name.startsWith('.'));
@@ -147,17 +160,21 @@ export class ZkRegistryStore {
         return { name, dir, meta: decodeMeta(data, dir), children };
       }),
     );
-    const shards = await Promise.all(
-      listed.flatMap(({ name, dir, children }) =>
-        children
-          .map((child) => ({ child, index: shardIndex(child) }))
-          .filter((c): c is { child: string; index: number } => c.index !== undefined)
-          .map(async ({ child, index }) => {
-            const where = `${dir}/${child}`;
-            return { name, index, entries: decodeShard((await this.session.getData(where)).data, where) };
-          }),
-      ),
-    );
+    const wanted = listed.flatMap(({ name, dir, children }) =>
+      children
+        .map((child) => ({ name, where: `${dir}/${child}`, index: shardIndex(child) }))
+        .filter((c): c is { name: string; where: string; index: number } => c.index !== undefined));
+    // Pipelined, but a bounded number at a time: 256 shards of 100 KB asked for at once queue up
+    // behind each other for longer than the session allows a request to go unanswered on a busy
+    // machine, and the session then drops the connection.
+    const shards: { name: string; index: number; entries: Map<string, unknown> }[] = [];
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, wanted.length) }, async () => {
+      while (next < wanted.length) {
+        const { name, where, index } = wanted[next++];
+        shards.push({ name, index, entries: decodeShard(await this.readRetrying(where), where) });
+      }
+    }));
     this.collections.clear();
     const snapshot: RegistrySnapshot = new Map();
     for (const { name, meta } of listed) {
