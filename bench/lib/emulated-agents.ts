@@ -61,18 +61,25 @@ export function registerCall(index: number, opts: EmulatedAgentsOptions = {}): R
   };
 }
 
-/** Registers one agent and keeps it alive (PONGs) until the process ends; resolves at REGISTERED. */
-export function registerAgent(masterUrl: string, index: number, opts: EmulatedAgentsOptions, calls: http.Agent): Promise<void> {
+type ChannelEvent = { type: string; registered?: { agent_id: { value: string } } };
+
+/**
+ * Opens an agent's REGISTER stream with a JSON `body`; `onEnd` fires once when the attempt is over
+ * for any reason (refused, failed, or a registered stream that closed). Resolves at REGISTERED,
+ * rejects if the master refuses or the connection fails first.
+ */
+export function openAgentStream(masterUrl: string, body: string, calls: http.Agent, onEnd: () => void): Promise<void> {
   const url = `${masterUrl}${AGENT_CHANNEL_PATH}`;
-  const pong = (agentId: string, streamId: string) => {
-    const req = http.request(url, {
-      method: 'POST', agent: calls, headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': streamId },
-    }, (res) => res.resume());
-    req.on('error', () => undefined);
-    req.end(JSON.stringify({ type: 'PONG', agent_id: { value: agentId } }));
-  };
   return new Promise<void>((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json' } }, (res) => {
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      onEnd();
+    };
+    const req = http.request(url, {
+      method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+    }, (res) => {
       if (res.statusCode !== 200) {
         reject(new Error(`REGISTER answered ${res.statusCode}`));
         res.resume();
@@ -82,19 +89,31 @@ export function registerAgent(masterUrl: string, index: number, opts: EmulatedAg
       const decoder = new RecordIODecoder();
       let agentId = '';
       res.on('data', (chunk: Buffer) => {
-        for (const event of decoder.push(chunk) as { type: string; registered?: { agent_id: { value: string } } }[]) {
+        for (const event of decoder.push(chunk) as ChannelEvent[]) {
           if (event.type === 'REGISTERED') {
             agentId = event.registered!.agent_id.value;
             resolve();
           } else if (event.type === 'PING') {
-            pong(agentId, streamId);
+            const pong = http.request(url, { method: 'POST', agent: calls, headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': streamId } }, (r) => r.resume());
+            pong.on('error', () => undefined);
+            pong.end(JSON.stringify({ type: 'PONG', agent_id: { value: agentId } }));
           }
         }
       });
+      res.on('error', end);
     });
-    req.on('error', reject);
-    req.end(JSON.stringify(registerCall(index, opts)));
+    req.on('error', (err) => {
+      reject(err);
+      end();
+    });
+    req.on('close', end);
+    req.end(body);
   });
+}
+
+/** Registers one agent and keeps it alive (PONGs) until the process ends; resolves at REGISTERED. */
+export function registerAgent(masterUrl: string, index: number, opts: EmulatedAgentsOptions, calls: http.Agent): Promise<void> {
+  return openAgentStream(masterUrl, JSON.stringify(registerCall(index, opts)), calls, () => undefined);
 }
 
 /** Child side: registers agents offset..offset+count-1 once told to go, 64 REGISTERs in flight. */

@@ -14,63 +14,13 @@
 import * as http from 'node:http';
 import { Backoff } from '../../cluster/agent/backoff';
 import { createDetector, leaderBaseUrl, type MasterDetector } from '../../cluster/election';
-import { AGENT_CHANNEL_PATH } from '../../cluster/protocol/agent-channel';
-import { RecordIODecoder } from '../../cluster/protocol/recordio';
 import { Child, runChild, sendToParent, untilParentSays } from './child';
-import { registerCall } from './emulated-agents';
+import { openAgentStream, registerCall } from './emulated-agents';
 
 const AGENTS_PER_PROCESS = 2500;
 const REGISTRATIONS_IN_FLIGHT = 64;
 
-type ChannelEvent = { type: string; registered?: { agent_id: { value: string } } };
 
-/**
- * Opens an agent's REGISTER stream with a JSON `body`; `onEnd` fires once when the attempt is over
- * for any reason (refused, failed, or a registered stream that closed). Resolves at REGISTERED,
- * rejects if the master refuses or the connection fails first.
- */
-export function openAgentStream(masterUrl: string, body: string, calls: http.Agent, onEnd: () => void): Promise<void> {
-  const url = `${masterUrl}${AGENT_CHANNEL_PATH}`;
-  return new Promise<void>((resolve, reject) => {
-    let ended = false;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      onEnd();
-    };
-    const req = http.request(url, {
-      method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-    }, (res) => {
-      if (res.statusCode !== 200) {
-        reject(new Error(`REGISTER answered ${res.statusCode}`));
-        res.resume();
-        return;
-      }
-      const streamId = String(res.headers['mesos-stream-id']);
-      const decoder = new RecordIODecoder();
-      let agentId = '';
-      res.on('data', (chunk: Buffer) => {
-        for (const event of decoder.push(chunk) as ChannelEvent[]) {
-          if (event.type === 'REGISTERED') {
-            agentId = event.registered!.agent_id.value;
-            resolve();
-          } else if (event.type === 'PING') {
-            const pong = http.request(url, { method: 'POST', agent: calls, headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': streamId } }, (r) => r.resume());
-            pong.on('error', () => undefined);
-            pong.end(JSON.stringify({ type: 'PONG', agent_id: { value: agentId } }));
-          }
-        }
-      });
-      res.on('error', end);
-    });
-    req.on('error', (err) => {
-      reject(err);
-      end();
-    });
-    req.on('close', end);
-    req.end(body);
-  });
-}
 
 /** One emulated agent's connection to whoever leads, reconnecting as MasterConnection does. */
 class FollowingAgent {

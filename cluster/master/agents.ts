@@ -49,20 +49,7 @@ export class AgentManager {
       Object.assign(agent, describe(info, call), { total, reregisteredTime: now, unreachableTime: undefined });
       if (agent.inAllocator && totalChanged) allocator.updateAgentTotal(id, total);
     } else {
-      agent = {
-        id,
-        ...describe(info, call),
-        total,
-        registeredTime: now,
-        reregisteredTime: requestedId ? now : undefined,
-        connection: 'disconnected',
-        inAllocator: false,
-        missedPings: 0,
-        awaitingPong: false,
-        tasks: new Map(),
-        executors: new Map(),
-        offerIds: new Set(),
-      };
+      agent = newAgentRecord({ id, ...describe(info, call), total, registeredTime: now, reregisteredTime: requestedId ? now : undefined });
       registry.agents.set(id, agent);
     }
     const record = agent;
@@ -122,24 +109,10 @@ export class AgentManager {
       total = Resources.empty();
     }
     const port = info.port ?? portOf(pid) ?? 5051;
-    const agent: AgentRecord = {
-      id,
-      info: { ...info, id: { value: id } },
-      hostname: info.hostname,
-      port,
-      pid: pid || `${info.hostname}:${port}`,
-      version: '',
-      total,
-      registeredTime: this.core.now(),
-      connection: 'disconnected',
-      recovered: true,
-      inAllocator: false,
-      missedPings: 0,
-      awaitingPong: false,
-      tasks: new Map(),
-      executors: new Map(),
-      offerIds: new Set(),
-    };
+    const agent = newAgentRecord({
+      id, info: { ...info, id: { value: id } }, hostname: info.hostname, port, pid: pid || `${info.hostname}:${port}`,
+      version: '', total, registeredTime: this.core.now(), recovered: true,
+    });
     registry.agents.set(id, agent);
     registry.touch();
     return agent;
@@ -266,6 +239,20 @@ export class AgentManager {
     }
     if (sendToAgent(agent, { type: 'PING' })) agent.awaitingPong = true;
   }
+}
+
+/** A disconnected agent, out of the allocator, with no tasks yet: where every agent record starts. */
+function newAgentRecord(fields: Pick<AgentRecord, 'id' | 'info' | 'hostname' | 'port' | 'pid' | 'version' | 'total' | 'registeredTime'> & Partial<AgentRecord>): AgentRecord {
+  return {
+    connection: 'disconnected',
+    inAllocator: false,
+    missedPings: 0,
+    awaitingPong: false,
+    tasks: new Map(),
+    executors: new Map(),
+    offerIds: new Set(),
+    ...fields,
+  };
 }
 
 function describe(info: AgentInfo, call: RegisterCall): Pick<AgentRecord, 'info' | 'hostname' | 'port' | 'pid' | 'version'> {
