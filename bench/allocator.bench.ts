@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { createAllocator } from '../cluster/allocator';
 import type { Allocation, Allocator } from '../cluster/allocator';
 import { Resources } from '../cluster/protocol/resources';
+import { round } from './lib/http';
 import { printTable, writeResults, type Row } from './lib/report';
 
 const AGENT = Resources.parse('cpus:24;mem:4096;disk:4096;ports:[31000-32000]');
@@ -41,8 +42,6 @@ function timed<T>(work: () => T): [T, number] {
   const result = work();
   return [result, performance.now() - start];
 }
-
-const ms = (value: number) => Math.round(value * 10) / 10;
 
 /** The framework side: launch a task if the offer fits one, decline the rest with a filter. */
 function respond(allocator: Allocator, offers: Allocation[], now: number): number {
@@ -87,13 +86,13 @@ function run(agentCount: number, frameworkCount: number): Row {
   return {
     agents: agentCount,
     frameworks: frameworkCount,
-    'add agents (ms)': ms(addMs),
-    'first cycle (ms)': ms(firstMs),
+    'add agents (ms)': round(addMs),
+    'first cycle (ms)': round(firstMs),
     tasks: launched,
     'offers/cycle': Math.round(offers / STEADY_CYCLES),
-    'median cycle (ms)': ms(median(cycles)),
-    'max cycle (ms)': ms(Math.max(...cycles)),
-    'median decline (ms)': ms(median(declines)),
+    'median cycle (ms)': round(median(cycles)),
+    'max cycle (ms)': round(Math.max(...cycles)),
+    'median decline (ms)': round(median(declines)),
   };
 }
 

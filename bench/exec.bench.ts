@@ -22,20 +22,17 @@ import { ExecSession } from '../cluster/client/exec-session';
 import { cliEntryPoint, destroyLocal, launchLocal } from '../infra/providers/local';
 import { freePort } from '../infra/providers/ports';
 import { ClusterRegistry } from '../infra/registry';
+import { percentile } from './lib/http';
+import { runMain } from './lib/main';
 import { printTable, writeResults, type Row } from './lib/report';
 
 const QUICK = process.argv.includes('--quick');
 const WALL_RUNS = QUICK ? 5 : 20;
 const LATENCY_RUNS = QUICK ? 10 : 50;
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
 function summary(metric: string, values: number[]): Row {
   const r = (n: number) => Math.round(n * 100) / 100;
-  return { metric, n: values.length, 'p50 ms': r(percentile(values, 50)), 'p90 ms': r(percentile(values, 90)), 'min ms': r(Math.min(...values)), 'max ms': r(Math.max(...values)) };
+  return { metric, n: values.length, 'p50 ms': r(percentile(values, 0.5)), 'p90 ms': r(percentile(values, 0.9)), 'min ms': r(Math.min(...values)), 'max ms': r(Math.max(...values)) };
 }
 
 function timeCli(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -120,7 +117,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`${(err as Error).stack ?? err}\n`);
-  process.exitCode = 1;
-});
+runMain(main);

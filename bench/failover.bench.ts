@@ -24,6 +24,7 @@ import { freePort } from '../infra/providers/ports';
 import { startLocalEnsemble, stopLocalEnsemble } from '../infra/zookeeper';
 import { startFollowingAgents } from './lib/following-agents';
 import { getText, round, sleep } from './lib/http';
+import { runMain } from './lib/main';
 import { printTable, writeResults, type Row } from './lib/report';
 
 const TASKS_PER_AGENT = 10;
@@ -176,8 +177,6 @@ async function main(): Promise<void> {
   writeResults(largeOnly ? 'failover-large' : 'failover', { rows, note: 'elected = standby answers GET_HEALTH as leader; back = every agent re-registered with it' });
 }
 
-main().then(() => process.exit(0), (err: Error) => {
+runMain(main, () => {
   for (const child of children) child.kill('SIGKILL');
-  process.stderr.write(`${err.stack ?? err.message}\n`);
-  process.exit(1);
 });

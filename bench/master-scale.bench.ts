@@ -26,24 +26,25 @@ import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createAllocator, type Allocator } from '../cluster/allocator';
 import { createMaster } from '../cluster/master';
+import { SCHEDULER_API_PATH } from '../cluster/master/scheduler-api';
 import { RecordIODecoder } from '../cluster/protocol/recordio';
 import { silentLogger } from '../cluster/util/log';
 import { Child, runChild, sendToParent, untilParentSays } from './lib/child';
 import { AGENT_RESOURCES, registerEmulatedAgents } from './lib/emulated-agents';
 import { getText, percentile, round, sleep } from './lib/http';
+import { runMain, scaleAgentCounts } from './lib/main';
 import { printTable, writeResults, type Row } from './lib/report';
 
 const FRAMEWORKS = 10;
 const REFUSE_SECONDS = 3600;
 const IDLE_CYCLES = 5;
 const ALLOCATION_INTERVAL_MS = 1000;
-const SCHEDULER_PATH = '/api/v1/scheduler';
 
 // ---------------------------------------------------------------- schedulers (child process)
 
 async function runSchedulers(masterUrl: string, count: number): Promise<void> {
   const calls = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  const url = `${masterUrl}${SCHEDULER_PATH}`;
+  const url = `${masterUrl}${SCHEDULER_API_PATH}`;
   let declined = 0;
 
   const decline = (frameworkId: string, streamId: string, offerIds: { value: string }[]) => {
@@ -177,9 +178,8 @@ async function run(agentCount: number): Promise<Row> {
 }
 
 async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
   const rows: Row[] = [];
-  for (const agents of quick ? [1000] : [1000, 10_000]) rows.push(await run(agents));
+  for (const agents of scaleAgentCounts()) rows.push(await run(agents));
   printTable(`master at scale: ${FRAMEWORKS} frameworks declining with a ${REFUSE_SECONDS} s filter, ${ALLOCATION_INTERVAL_MS} ms allocation interval`, rows);
   const file = writeResults('master-scale', { frameworks: FRAMEWORKS, refuseSeconds: REFUSE_SECONDS, agentResources: AGENT_RESOURCES, rows });
   process.stdout.write(`results: ${file}\n`);
@@ -187,9 +187,4 @@ async function main(): Promise<void> {
 
 const [role, masterUrl, count] = process.argv.slice(2);
 if (role === 'schedulers') runChild(runSchedulers(masterUrl, Number(count)));
-else {
-  main().then(() => process.exit(0), (err: Error) => {
-    process.stderr.write(`${err.stack ?? err.message}\n`);
-    process.exit(1);
-  });
-}
+else runMain(main);

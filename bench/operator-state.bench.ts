@@ -22,6 +22,7 @@ import { silentLogger } from '../cluster/util/log';
 import { Child, runChild, sendToParent, untilParentSays } from './lib/child';
 import { registerAgent, registerEmulatedAgents } from './lib/emulated-agents';
 import { getText, percentile, round, sleep } from './lib/http';
+import { runMain, scaleAgentCounts } from './lib/main';
 import { printTable, writeResults, type Row } from './lib/report';
 
 const TASKS_PER_AGENT = 10;
@@ -144,9 +145,8 @@ async function run(agentCount: number): Promise<Row[]> {
 }
 
 async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
   const rows: Row[] = [];
-  for (const agents of quick ? [1000] : [1000, 10_000]) rows.push(...await run(agents));
+  for (const agents of scaleAgentCounts()) rows.push(...await run(agents));
   const keys = (row: Row, names: string[]) => Object.fromEntries(names.map((n) => [n, row[n]]));
   printTable(`GET /state with ${TASKS_PER_AGENT} running tasks per agent`, rows.filter((_, i) => i % 2 === 0).map((row) => keys(row, [
     'agents', 'tasks', 'register s', '/state MB', '/state ms cold', '/state ms', '/state cached ms', 'GET_STATE ms', 'GET_STATE MB', '/state-summary ms',
@@ -160,9 +160,4 @@ async function main(): Promise<void> {
 
 const [role, masterUrl, seconds, churnFrom] = process.argv.slice(2);
 if (role === 'load') runChild(runLoad(masterUrl, Number(seconds), Number(churnFrom)));
-else {
-  main().then(() => process.exit(0), (err: Error) => {
-    process.stderr.write(`${err.stack ?? err.message}\n`);
-    process.exit(1);
-  });
-}
+else runMain(main);

@@ -56,8 +56,6 @@ export class Child {
 
   go(word = 'go'): void { this.process.send(word) }
 
-  onMessage(listener: (message: ChildMessage) => void): void { this.listeners.push(listener) }
-
   next(match: (message: ChildMessage) => boolean): Promise<ChildMessage> {
     return new Promise((resolve) => {
       const listener = (message: ChildMessage) => {

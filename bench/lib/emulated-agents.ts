@@ -16,10 +16,11 @@ import { Resources } from '../../cluster/protocol/resources';
 import { Child, runChild, sendToParent, untilParentSays } from './child';
 
 export const AGENT_RESOURCES = 'cpus:24;mem:4096;disk:4096;ports:[31000-32000]';
-export const TASK_RESOURCES = 'cpus:0.1;mem:32';
-export const BENCH_FRAMEWORK_ID = 'bench-framework-0000';
+const AGENT_RESOURCES_V1 = Resources.parse(AGENT_RESOURCES).toV1();
+const TASK_RESOURCES_V1 = Resources.parse('cpus:0.1;mem:32').toV1();
+const BENCH_FRAMEWORK_ID = 'bench-framework-0000';
 const AGENTS_PER_PROCESS = 2500;
-const REGISTRATIONS_IN_FLIGHT = 64;
+export const REGISTRATIONS_IN_FLIGHT = 64;
 
 export interface EmulatedAgentsOptions {
   /** RUNNING tasks each agent reports in its REGISTER (default 0). */
@@ -31,7 +32,6 @@ export function registerCall(index: number, opts: EmulatedAgentsOptions = {}): R
   const tasksPerAgent = opts.tasksPerAgent ?? 0;
   const agentId = `bench-agent-${index}`;
   const now = Date.now() / 1000;
-  const taskResources = Resources.parse(TASK_RESOURCES).toV1();
   const tasks = Array.from({ length: tasksPerAgent }, (_, t) => {
     const taskId = { value: `task-${index}-${t}` };
     return {
@@ -40,7 +40,7 @@ export function registerCall(index: number, opts: EmulatedAgentsOptions = {}): R
       framework_id: { value: BENCH_FRAMEWORK_ID },
       agent_id: { value: agentId },
       state: 'TASK_RUNNING',
-      resources: taskResources,
+      resources: TASK_RESOURCES_V1,
       statuses: [{ task_id: taskId, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', agent_id: { value: agentId }, timestamp: now }],
       command: { shell: true, value: 'sleep 3600' },
     };
@@ -51,7 +51,7 @@ export function registerCall(index: number, opts: EmulatedAgentsOptions = {}): R
       agent_info: {
         hostname: `agent-${index}`,
         port: 5051,
-        resources: Resources.parse(AGENT_RESOURCES).toV1(),
+        resources: AGENT_RESOURCES_V1,
         ...(tasksPerAgent > 0 ? { id: { value: agentId } } : {}),
       },
       version: 'bench',
@@ -134,12 +134,21 @@ export interface EmulatedAgents {
 }
 
 /** Parent side: forks emulator processes, registers `count` agents from `offset` on, and waits for all. */
-export async function registerEmulatedAgents(masterUrl: string, count: number, offset = 0, opts: EmulatedAgentsOptions = {}): Promise<EmulatedAgents> {
+export function registerEmulatedAgents(masterUrl: string, count: number, offset = 0, opts: EmulatedAgentsOptions = {}): Promise<EmulatedAgents> {
+  return forkEmulators(__filename, 'emulated-agents', masterUrl, count, offset, opts.tasksPerAgent ?? 0);
+}
+
+/**
+ * Forks the `role` children of `modulePath` for agents offset..offset+count-1, AGENTS_PER_PROCESS
+ * each, with argv [role, target, count, offset, tasksPerAgent]; tells them to go and waits until
+ * each says 'registered'.
+ */
+export async function forkEmulators(modulePath: string, role: string, target: string, count: number, offset: number, tasksPerAgent: number): Promise<EmulatedAgents> {
   const children: Child[] = [];
   try {
     for (let start = 0; start < count; start += AGENTS_PER_PROCESS) {
       const n = Math.min(AGENTS_PER_PROCESS, count - start);
-      children.push(new Child(__filename, ['emulated-agents', masterUrl, String(n), String(offset + start), String(opts.tasksPerAgent ?? 0)]));
+      children.push(new Child(modulePath, [role, target, String(n), String(offset + start), String(tasksPerAgent)]));
     }
     await Promise.all(children.map((c) => c.ready));
     const registered = Promise.all(children.map((c) => c.next((m) => m.type === 'registered')));

@@ -15,12 +15,7 @@ import * as http from 'node:http';
 import { Backoff } from '../../cluster/agent/backoff';
 import { createDetector, leaderBaseUrl, type MasterDetector } from '../../cluster/election';
 import { Child, runChild, sendToParent, untilParentSays } from './child';
-import { openAgentStream, registerCall } from './emulated-agents';
-
-const AGENTS_PER_PROCESS = 2500;
-const REGISTRATIONS_IN_FLIGHT = 64;
-
-
+import { forkEmulators, openAgentStream, registerCall, REGISTRATIONS_IN_FLIGHT } from './emulated-agents';
 
 /** One emulated agent's connection to whoever leads, reconnecting as MasterConnection does. */
 class FollowingAgent {
@@ -113,22 +108,9 @@ export interface FollowingAgents {
 
 /** Parent side: forks the children, registers `count` agents with `tasksPerAgent` tasks each, waits for all. */
 export async function startFollowingAgents(zk: string, count: number, tasksPerAgent: number): Promise<FollowingAgents> {
-  const children: Child[] = [];
-  const stop = () => { for (const child of children) child.stop() };
-  try {
-    for (let start = 0; start < count; start += AGENTS_PER_PROCESS) {
-      children.push(new Child(__filename, ['following-agents', zk, String(Math.min(AGENTS_PER_PROCESS, count - start)), String(start), String(tasksPerAgent)]));
-    }
-    await Promise.all(children.map((c) => c.ready));
-    const registered = Promise.all(children.map((c) => c.next((m) => m.type === 'registered')));
-    for (const child of children) child.go();
-    await registered;
-    const reregistered = Promise.all(children.map((c) => c.next((m) => m.type === 'reregistered')));
-    return { children, reregistered: () => reregistered.then(() => undefined), stop };
-  } catch (err) {
-    stop();
-    throw err;
-  }
+  const { children } = await forkEmulators(__filename, 'following-agents', zk, count, 0, tasksPerAgent);
+  const reregistered = Promise.all(children.map((c) => c.next((m) => m.type === 'reregistered')));
+  return { children, reregistered: () => reregistered.then(() => undefined), stop: () => { for (const child of children) child.stop() } };
 }
 
 if (require.main === module && process.argv[2] === 'following-agents') {

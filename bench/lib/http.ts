@@ -31,10 +31,11 @@ export function getText(url: string, init: { method?: string; body?: string; kee
   });
 }
 
+/** The nearest-rank percentile: the smallest value with at least a `q` share of them at or below it. */
 export function percentile(values: number[], q: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
 export const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;

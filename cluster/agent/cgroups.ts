@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../util/log';
+import { signalPids } from './launcher';
 
 export interface ContainerLimits {
   cpus?: number;
@@ -132,14 +133,6 @@ async function listPids(procsFile: string): Promise<number[]> {
   return text.split('\n').filter((l) => /^\d+$/.test(l.trim())).map(Number);
 }
 
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** rmdir that waits out processes still leaving the cgroup; a cgroup that is gone already is fine. */
@@ -155,7 +148,7 @@ async function removeCgroupDir(dir: string, logger?: Logger): Promise<void> {
         logger?.warn('could not remove cgroup', { cgroup: dir, error: (err as Error).message });
         return;
       }
-      for (const pid of await listPids(path.join(dir, 'cgroup.procs'))) killQuietly(pid);
+      signalPids(await listPids(path.join(dir, 'cgroup.procs')), 'SIGKILL');
       await sleep(Math.min(25 * (attempt + 1), 250));
     }
   }
@@ -269,7 +262,7 @@ class CgroupsV1 implements Isolator {
         return { requestedMb: limits.memMb, maxUsedMb: Math.round(maxUsed / MB) };
       },
       destroy: async () => {
-        for (const dir of dirs) for (const pid of await listPids(path.join(dir, 'cgroup.procs'))) killQuietly(pid);
+        for (const dir of dirs) signalPids(await listPids(path.join(dir, 'cgroup.procs')), 'SIGKILL');
         await Promise.all(dirs.map((d) => removeCgroupDir(d, logger)));
       },
     };
@@ -348,7 +341,7 @@ class CgroupsV2 implements Isolator {
       destroy: async () => {
         // cgroup.kill (Linux 5.14+) takes everything down at once, forks in flight included.
         if (await exists(path.join(dir, 'cgroup.kill'))) await fsp.writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => undefined);
-        for (const pid of await listPids(procs)) killQuietly(pid);
+        signalPids(await listPids(procs), 'SIGKILL');
         await removeCgroupDir(dir, logger);
       },
     };

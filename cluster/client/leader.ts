@@ -2,10 +2,11 @@
  * Where the leading master is, for every client: a plain address names it once and for all; a
  * zk://.../mesos address is followed through ZooKeeper, so clients move with leader changes.
  */
-import * as http from 'node:http';
 import { isZooKeeperUrl, parseZooKeeperUrl } from '../election/zookeeper-url';
 import { leaderBaseUrl, type MasterDetector } from '../election/types';
 import { parseMasterAddress } from './address';
+import { HttpClient } from './http';
+import { OPERATOR_PATH } from './operator';
 
 export interface MasterLocator {
   /** The leading master's base URL ("http://ip:port"), waiting up to timeoutMs for one to exist. */
@@ -23,20 +24,18 @@ export const LEADER_WAIT_MS = 15_000;
  * Whether the master there acts as leader: its operator API answers GET_HEALTH itself (a dead one
  * refuses the connection; one still taking over answers 503, a standby 307).
  */
-function leads(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const body = '{"type":"GET_HEALTH"}';
-    const req = http.request(`${url}/api/v1`, {
-      method: 'POST', timeout: 2000, agent: false,
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Content-Length': body.length },
-    }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-    req.end(body);
-  });
+async function leads(url: string): Promise<boolean> {
+  const client = new HttpClient(url);
+  try {
+    // open(), not request(): a standby's 307 is the answer here, not a hop to follow.
+    const res = await client.open('POST', OPERATOR_PATH, { body: { type: 'GET_HEALTH' }, timeoutMs: 2000 }).response;
+    res.resume();
+    return res.statusCode === 200;
+  } catch {
+    return false;
+  } finally {
+    client.destroy();
+  }
 }
 
 function nextChange(detector: MasterDetector, timeoutMs: number): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import type { MasterInfo } from '../protocol/types';
 import { silentLogger, type Logger } from '../util/log';
-import { decodeMasterInfo, electionOrder } from './election-znodes';
+import { decodeMasterInfo, electionOrder, MasterInfoFormatError } from './election-znodes';
 import type { MasterDetector, ZooKeeperUrl } from './types';
 import { formatZooKeeperUrl } from './zookeeper-url';
 import { isZkError, ZkSession, type ZkSessionOptions } from './zk-session';
@@ -144,7 +144,7 @@ export class ZooKeeperMasterDetector implements MasterDetector {
           this.reread = true;
           return;
         }
-        if (err instanceof Error && (err as { code?: string }).code === 'BAD_MASTER_INFO') {
+        if (err instanceof MasterInfoFormatError) {
           this.log.error('leading election znode holds no valid MasterInfo', { member: lowest, error: err.message });
           this.publish(undefined, undefined);
           return;

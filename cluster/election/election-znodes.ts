@@ -35,9 +35,7 @@ export function encodeMasterInfo(info: MasterInfo): Buffer {
   return Buffer.from(JSON.stringify(info), 'utf8');
 }
 
-export class MasterInfoFormatError extends Error {
-  readonly code = 'BAD_MASTER_INFO';
-}
+export class MasterInfoFormatError extends Error {}
 
 /** Parses a member's data; throws MasterInfoFormatError naming what is missing. */
 export function decodeMasterInfo(data: Buffer): MasterInfo {

@@ -11,6 +11,7 @@ import type { MasterEvent } from './events';
 import { agentToV1, frameworkInfoToV1, frameworkToV1, taskToV1 } from './operator-views';
 import { taskKey, type AgentRecord, type ExecutorRecord, type FrameworkRecord } from './registry';
 import type { Usage } from './usage';
+import { usageCacheOf } from './usage-cache';
 
 export function operatorEventJson(core: MasterCore, event: MasterEvent): OperatorEvent {
   switch (event.type) {
@@ -41,20 +42,17 @@ function emptyUsage(core: MasterCore): Usage {
   };
 }
 
-/** What computeUsage would say about this agent alone. */
-export function agentUsage(core: MasterCore, agent: AgentRecord): Usage {
+/** What computeUsage would say about this agent alone (its sums are the ones /state keeps). */
+function agentUsage(core: MasterCore, agent: AgentRecord): Usage {
   const usage = emptyUsage(core);
   if (!agent.inAllocator) return usage;
-  let used = Resources.empty();
-  for (const task of agent.tasks.values()) if (!task.resourcesRecovered) used = used.plus(task.resources);
-  for (const executor of agent.executors.values()) used = used.plus(executor.resources);
-  usage.usedByAgent.set(agent.id, used);
+  usage.usedByAgent.set(agent.id, usageCacheOf(core).sumsOf(agent).used);
   usage.offeredByAgent.set(agent.id, offeredIn(core, agent.offerIds));
   return usage;
 }
 
 /** What computeUsage would say about this framework alone; its executors are found through its tasks' agents. */
-export function frameworkUsage(core: MasterCore, framework: FrameworkRecord): Usage {
+function frameworkUsage(core: MasterCore, framework: FrameworkRecord): Usage {
   const usage = emptyUsage(core);
   let used = Resources.empty();
   const executors = new Set<ExecutorRecord>();

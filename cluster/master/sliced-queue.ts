@@ -13,8 +13,6 @@ export class SlicedQueue {
 
   constructor(private readonly sliceMs = 10) {}
 
-  get length(): number { return this.items.length - this.head }
-
   /** Runs `fn` in a later slice, in arrival order; resolves or rejects with its outcome. */
   run<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {

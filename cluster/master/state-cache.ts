@@ -31,6 +31,7 @@ import type { AgentConnection, AgentRecord, FrameworkRecord, TaskRecord } from '
 import {
   legacyAgentWith, legacyExecutor, legacyFrameworkParts, legacyOffer, legacyStateParts, legacyTask, type AgentCounts,
 } from './state-json';
+import { addTo, amount } from './usage';
 import { type AgentSums, type UsageCache, usageCacheOf } from './usage-cache';
 
 /** A document ready to send. */
@@ -379,15 +380,6 @@ function frameworkSums(slaves: JsonBlockBuilder<AgentEntry, AgentBlockSums>): Ag
     }
   }
   return total;
-}
-
-function addTo(map: Map<string, Resources>, id: string, resources: Resources): void {
-  const current = map.get(id);
-  map.set(id, current ? current.plus(resources) : resources);
-}
-
-function amount(map: Map<string, Resources>, id: string): Resources {
-  return map.get(id) ?? Resources.empty();
 }
 
 /** An object's JSON without its closing brace, to append more fields to. */

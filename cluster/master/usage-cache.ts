@@ -7,7 +7,7 @@
 import { Resources } from '../protocol/resources';
 import type { MasterCore } from './core';
 import type { AgentRecord, ExecutorRecord, TaskRecord } from './registry';
-import { computeUsage, type Usage } from './usage';
+import { addTo, computeUsage, type Usage } from './usage';
 
 export interface AgentSums {
   /** The records summed, and each task's resourcesRecovered at the time, in iteration order. */
@@ -29,10 +29,7 @@ export class UsageCache {
       const sums = this.sumsOf(agent);
       if (sums.tasks.length === 0 && sums.executors.length === 0) continue;
       usage.usedByAgent.set(agent.id, sums.used);
-      for (const [frameworkId, resources] of sums.usedByFramework) {
-        const current = usage.usedByFramework.get(frameworkId);
-        usage.usedByFramework.set(frameworkId, current ? current.plus(resources) : resources);
-      }
+      for (const [frameworkId, resources] of sums.usedByFramework) addTo(usage.usedByFramework, frameworkId, resources);
     }
     return usage;
   }
@@ -44,8 +41,7 @@ export class UsageCache {
     const sums: AgentSums = { tasks: [], recovered: [], executors: [], used: Resources.empty(), usedByFramework: new Map() };
     const add = (frameworkId: string, resources: Resources) => {
       sums.used = sums.used.plus(resources);
-      const current = sums.usedByFramework.get(frameworkId);
-      sums.usedByFramework.set(frameworkId, current ? current.plus(resources) : resources);
+      addTo(sums.usedByFramework, frameworkId, resources);
     };
     for (const task of agent.tasks.values()) {
       sums.tasks.push(task);

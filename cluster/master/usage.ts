@@ -22,18 +22,18 @@ export function computeUsage(core: MasterCore, opts: { tasks: boolean } = { task
     if (!agent.inAllocator) continue;
     for (const task of opts.tasks ? agent.tasks.values() : []) {
       if (task.resourcesRecovered) continue;
-      add(usage.usedByAgent, agent.id, task.resources);
-      add(usage.usedByFramework, task.frameworkId, task.resources);
+      addTo(usage.usedByAgent, agent.id, task.resources);
+      addTo(usage.usedByFramework, task.frameworkId, task.resources);
     }
     for (const executor of opts.tasks ? agent.executors.values() : []) {
-      add(usage.usedByAgent, agent.id, executor.resources);
-      add(usage.usedByFramework, executor.frameworkId, executor.resources);
+      addTo(usage.usedByAgent, agent.id, executor.resources);
+      addTo(usage.usedByFramework, executor.frameworkId, executor.resources);
     }
     for (const offerId of agent.offerIds) {
       const offer = core.offers.get(offerId);
       if (!offer) continue;
-      add(usage.offeredByAgent, agent.id, offer.resources);
-      add(usage.offeredByFramework, offer.frameworkId, offer.resources);
+      addTo(usage.offeredByAgent, agent.id, offer.resources);
+      addTo(usage.offeredByFramework, offer.frameworkId, offer.resources);
     }
   }
   return usage;
@@ -43,7 +43,8 @@ export function amount(map: Map<string, Resources>, id: string): Resources {
   return map.get(id) ?? Resources.empty();
 }
 
-function add(map: Map<string, Resources>, id: string, resources: Resources): void {
+/** Adds `resources` to the sum kept under `id`. */
+export function addTo(map: Map<string, Resources>, id: string, resources: Resources): void {
   const current = map.get(id);
   map.set(id, current ? current.plus(resources) : resources);
 }

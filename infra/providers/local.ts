@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { OperatorClient } from '../../cluster/client/operator';
 import type { OperatorAgent } from '../../cluster/protocol/operator';
 import { Resources } from '../../cluster/protocol/resources';
@@ -379,6 +380,14 @@ export interface DestroyResult {
 const AGENT_STOP_MS = 10_000;
 const MASTER_STOP_MS = 5_000;
 
+/** Signals each daemon, waits up to `graceMs`, then SIGKILLs (process group included) what is left. */
+async function stopDaemons<D extends { pid: number }>(role: StoppedProcess['role'], daemons: D[], how: (d: D) => NodeJS.Signals, graceMs: number): Promise<StoppedProcess[]> {
+  for (const d of daemons) signal(d.pid, how(d));
+  const left = new Set(await waitForExit(daemons.map((d) => d.pid), graceMs));
+  for (const pid of left) killGroupOrProcess(pid);
+  return daemons.map((d) => ({ role, pid: d.pid, how: left.has(d.pid) ? 'killed' : 'exited' }));
+}
+
 /**
  * Agents get SIGUSR1 (kill their tasks, unregister, exit), then the master SIGTERM; whatever is
  * still alive is SIGKILLed by PID, task process groups included. Harmless when nothing is there.
@@ -406,18 +415,12 @@ export async function destroyLocal(
       progress(`Stopping ${agents.length} agent(s) and their tasks`);
       // An agent that never registered runs no task; and one still starting may not handle SIGUSR1
       // yet, which would open Node's inspector instead of stopping it. It gets SIGTERM.
-      for (const a of agents) signal(a.pid, a.id ? 'SIGUSR1' : 'SIGTERM');
-      const left = await waitForExit(agents.map((a) => a.pid), AGENT_STOP_MS);
-      for (const a of agents) result.stopped.push({ role: 'agent', pid: a.pid, how: left.includes(a.pid) ? 'killed' : 'exited' });
-      for (const pid of left) killGroupOrProcess(pid);
+      result.stopped.push(...(await stopDaemons('agent', agents, (a) => (a.id ? 'SIGUSR1' : 'SIGTERM'), AGENT_STOP_MS)));
     }
     const masters = allMasters(record).filter((m) => isOurProcess(m.pid, m.workDir));
     if (masters.length > 0) {
       progress(masters.length === 1 ? `Stopping the master (pid ${masters[0].pid})` : `Stopping ${masters.length} masters`);
-      for (const m of masters) signal(m.pid, 'SIGTERM');
-      const left = await waitForExit(masters.map((m) => m.pid), MASTER_STOP_MS);
-      for (const m of masters) result.stopped.push({ role: 'master', pid: m.pid, how: left.includes(m.pid) ? 'killed' : 'exited' });
-      for (const pid of left) killGroupOrProcess(pid);
+      result.stopped.push(...(await stopDaemons('master', masters, () => 'SIGTERM', MASTER_STOP_MS)));
     }
     await waitForExit([...allMasters(record).map((m) => m.pid), ...record.agents.map((a) => a.pid)], 2000);
   }
@@ -461,6 +464,3 @@ function resourceText(list: Resource[] | undefined): string | undefined {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -12,8 +12,9 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chooseFreePorts } from '../providers/ports';
-import { isOurProcess, signal, waitForExit } from '../providers/processes';
+import { isOurProcess, signal, tail, waitForExit } from '../providers/processes';
 import { connectString as toConnectString, localEnsembleSpec, myidFile, zooConfig, type ZkConfigOptions, type ZkServerSpec } from './config';
 import { fourLetterWord, parseServerMode, type ServerMode } from './four-letter';
 import { findZooKeeper } from './install';
@@ -209,14 +210,6 @@ function findServer(ensemble: LocalEnsemble, id: number): LocalZkServer {
   return server;
 }
 
-function logTail(file: string, lines = 20): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function logTail(file: string): string {
+  return tail(file, 20) || '(no log)';
 }

@@ -69,8 +69,7 @@ test('three masters and a ZooKeeper ensemble: the leader dies, commands follow t
 
   const agents = await cli(['agents', '--json']);
   expect(agents.code).toBe(0);
-  const list = JSON.parse(agents.stdout) as unknown[];
-  expect(Array.isArray(list) ? list.length : (list as { agents: unknown[] }).agents.length).toBe(2);
+  expect((JSON.parse(agents.stdout) as { agents: unknown[] }).agents).toHaveLength(2);
 
   const destroy = await cli(['destroy']);
   expect(destroy.code).toBe(0);

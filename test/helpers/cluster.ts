@@ -10,7 +10,7 @@ import { createAgent, type Agent, type AgentOptions } from '../../cluster/agent'
 import { createMaster, type Master, type MasterOptions } from '../../cluster/master';
 import { silentLogger } from '../../cluster/util/log';
 
-export const DEFAULT_AGENT_RESOURCES = 'cpus:2;mem:1024;disk:1024;ports:[31000-31099]';
+const DEFAULT_AGENT_RESOURCES = 'cpus:2;mem:1024;disk:1024;ports:[31000-31099]';
 
 export interface ClusterOptions {
   agents?: number;

@@ -4,22 +4,10 @@
  * that goes silent.
  */
 import type { TaskState, TaskStatus } from '../../cluster/protocol/types';
+import { killGroupOrProcess, waitForExit } from '../../infra/providers/processes';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { eventually, getJson } from '../helpers/http';
 import { commandTask, frameworkInfo, RawScheduler, scalarOf } from '../helpers/scheduler';
-
-async function killGroup(pgid: number): Promise<void> {
-  const alive = () => {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (alive()) process.kill(-pgid, 'SIGKILL');
-  await eventually(() => !alive(), `process group ${pgid} to exit`);
-}
 
 describe('cluster: tasks end to end', () => {
   let cluster: TestCluster | undefined;
@@ -30,7 +18,10 @@ describe('cluster: tasks end to end', () => {
   afterEach(async () => {
     for (const s of schedulers.splice(0)) s.close();
     // Orphans first, so nothing writes into the work dirs once the cluster has removed them.
-    for (const pgid of orphanGroups.splice(0)) await killGroup(pgid);
+    const orphans = orphanGroups.splice(0);
+    for (const pgid of orphans) killGroupOrProcess(pgid, 'SIGKILL');
+    const left = await waitForExit(orphans, 15_000);
+    if (left.length > 0) throw new Error(`task processes ${left.join(', ')} outlived SIGKILL`);
     await cluster?.close();
     cluster = undefined;
   });

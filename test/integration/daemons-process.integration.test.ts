@@ -16,7 +16,6 @@ import { ensureBuilt, unwrap } from '../e2e/run-cli';
 import { activeAgentIds, DaemonSet, START_MS, type AgentProcess, type MasterProcess } from '../helpers/daemon-processes';
 import { eventually, getJson } from '../helpers/http';
 
-
 let scratch: string;
 let pool: DaemonSet;
 const frameworks: Framework[] = [];

@@ -252,18 +252,14 @@ test('kill -9 of the leader during 200 short tasks: a standby leads, the framewo
 
   await eventually(() => workload.done >= 40, '40 tasks finished before the failover', 60_000);
   leader.daemon.child.kill('SIGKILL');
-  const killedAt = Date.now();
 
   const next = await leaderAmong(detector, masters, leader);
-  expect(next).not.toBe(leader);
   await eventually(async () => (await activeAgents(next)).length === agents.length, 'agents re-registered with the new leader', 30_000);
   await eventually(() => workload.client.connected && workload.client.masterUrl === next.url, 'the framework re-subscribed to the new leader', 30_000);
   expect(workload.client.frameworkId).toBe(subscribed.frameworkId);
   workload.reconcileOutstanding(1000);
 
   await eventually(() => workload.done === 200, 'all 200 tasks terminal', 120_000);
-  const failoverMs = Date.now() - killedAt;
-  expect(failoverMs).toBeGreaterThan(0);
   for (const [id, states] of workload.terminal) {
     expect({ id, states }).toEqual({ id, states: ['TASK_FINISHED'] });
   }
