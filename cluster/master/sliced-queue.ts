@@ -42,8 +42,13 @@ export class SlicedQueue {
     if (this.head === this.items.length) {
       this.items = [];
       this.head = 0;
-    } else {
-      this.schedule();
+      return;
     }
+    // Under a steady stream the queue may never empty: drop the done prefix once it is most of it.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    this.schedule();
   }
 }
