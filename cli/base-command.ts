@@ -161,7 +161,7 @@ export abstract class BaseCommand<T extends typeof Command> extends ParsedComman
     }
     const record = this.registry.read(this.clusterName);
     if (record) {
-      this.masterSource = { source: 'registry', logPath: record.master.logPath };
+      this.masterSource = { source: 'registry', logPath: record.provider === 'local' ? record.master.logPath : undefined };
       return record.zk ?? record.masterUrl;
     }
     const known = this.registry.list();

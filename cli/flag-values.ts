@@ -5,9 +5,8 @@
 import { buildCommandInfo } from '../cluster/client/command-line';
 import { parseMasterAddress } from '../cluster/client/address';
 import { isZooKeeperUrl, parseZooKeeperUrl } from '../cluster/election/zookeeper-url';
-import { parseDuration } from '../cluster/protocol/duration';
 import { idProblem } from '../cluster/protocol/ids';
-import { Resources } from '../cluster/protocol/resources';
+import * as daemonValues from '../daemon/flag-values';
 import { validateClusterName } from '../infra/registry';
 import { FlagError } from './errors';
 
@@ -16,34 +15,22 @@ export function flagSource(flag: string, fromEnv?: string): string {
   return fromEnv ? `${fromEnv} (the default of --${flag})` : `--${flag}`;
 }
 
+/** The checks the daemon bundle shares (daemon/flag-values.ts, free of oclif), failing with the CLI's FlagError. */
+function asFlagError<A extends unknown[], R>(check: (...args: A) => R): (...args: A) => R {
+  return (...args) => {
+    try {
+      return check(...args);
+    } catch (err) {
+      throw new FlagError((err as Error).message);
+    }
+  };
+}
+
 /** A whole number within [min, max]; oclif's own integer flag words its errors differently. */
-export function integerValue(flag: string, input: string, min: number, max: number): number {
-  const text = input.trim();
-  const n = Number(text);
-  if (!/^[+-]?\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new FlagError(`--${flag} must be a whole number from ${min} to ${max}, got '${input}'`);
-  }
-  return n;
-}
-
-export function resourcesValue(flag: string, input: string): string {
-  try {
-    const parsed = Resources.parse(input);
-    if (parsed.isEmpty()) throw new Error('no resource with a positive quantity');
-  } catch (err) {
-    throw new FlagError(`--${flag} must be resources like "cpus:1;mem:128" (name:value pairs separated by ';'), got '${input}': ${(err as Error).message}`);
-  }
-  return input;
-}
-
+export const integerValue = asFlagError(daemonValues.integerValue);
+export const resourcesValue = asFlagError(daemonValues.resourcesValue);
 /** Milliseconds. */
-export function durationValue(flag: string, input: string): number {
-  try {
-    return parseDuration(input);
-  } catch (err) {
-    throw new FlagError(`--${flag}: ${(err as Error).message}`);
-  }
-}
+export const durationValue = asFlagError(daemonValues.durationValue);
 
 /** A JSON object whose values are strings (numbers and booleans are turned into strings). */
 export function envValue(flag: string, input: string): Record<string, string> {
@@ -68,16 +55,7 @@ export function envValue(flag: string, input: string): Record<string, string> {
   return env;
 }
 
-export const ISOLATIONS = ['auto', 'cgroups/v1', 'cgroups/v2', 'none'] as const;
-export type Isolation = typeof ISOLATIONS[number];
-
-export function isolationToCgroups(isolation: Isolation): 'auto' | 'v1' | 'v2' | 'none' {
-  switch (isolation) {
-    case 'cgroups/v1': return 'v1';
-    case 'cgroups/v2': return 'v2';
-    default: return isolation;
-  }
-}
+export { ISOLATIONS, isolationToCgroups, type Isolation } from '../daemon/flag-values';
 
 export function clusterNameValue(flag: string, input: string, fromEnv?: string): string {
   const problem = validateClusterName(input);

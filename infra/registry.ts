@@ -27,6 +27,7 @@ export interface AgentRecord extends DaemonRecord {
   total?: string;
 }
 
+/** A cluster of processes on this machine (`launch --provider local`). */
 export interface ClusterRecord {
   name: string;
   provider: 'local';
@@ -45,6 +46,42 @@ export interface ClusterRecord {
   /** ISO 8601. */
   createdAt: string;
 }
+
+/** One host of an SSH cluster as the last launch, scale or upgrade left it. */
+export interface SshHostRecord {
+  host: string;
+  sshPort: number;
+  user: string;
+  /** What its daemons advertise. */
+  address: string;
+  roles: ('zookeeper' | 'master' | 'agent')[];
+  zkId?: number;
+}
+
+/**
+ * A cluster on SSH hosts (`launch --provider ssh`). The hosts' own step records are the truth about
+ * what is installed; this remembers how to reach them: the spec, the SSH settings inside it and the
+ * host keys pinned in `knownHostsFile`.
+ */
+export interface SshClusterRecord {
+  name: string;
+  provider: 'ssh';
+  /** The first master's URL; clients follow `zk` when there is one. */
+  masterUrl: string;
+  zk?: string;
+  /** The validated cluster spec (infra/plan ClusterSpec), as JSON. */
+  spec: Record<string, unknown>;
+  hosts: SshHostRecord[];
+  knownHostsFile: string;
+  /** 'launching' until every agent registered; a later launch resumes from here. */
+  phase: 'launching' | 'up';
+  bundle?: { version: string; sha256: string };
+  /** ISO 8601. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type AnyClusterRecord = ClusterRecord | SshClusterRecord;
 
 export class RegistryError extends Error {
   readonly code = 'BAD_REGISTRY';
@@ -78,7 +115,16 @@ export class ClusterRegistry {
 
   recordPath(name: string): string { return path.join(this.clusterDir(name), 'cluster.json') }
 
-  read(name: string): ClusterRecord | undefined {
+  /** The local cluster of that name; an SSH cluster of that name is an error naming its provider. */
+  readLocal(name: string): ClusterRecord | undefined {
+    const record = this.read(name);
+    if (record && record.provider !== 'local') {
+      throw new RegistryError(`cluster '${name}' runs on ${record.provider} hosts, not on this machine`);
+    }
+    return record;
+  }
+
+  read(name: string): AnyClusterRecord | undefined {
     const file = this.recordPath(name);
     let text: string;
     try {
@@ -95,11 +141,11 @@ export class ClusterRegistry {
     }
     const problem = checkRecord(parsed);
     if (problem) throw new RegistryError(`${file}: ${problem}`);
-    return parsed as ClusterRecord;
+    return parsed as AnyClusterRecord;
   }
 
   /** Atomic: written to a temporary file, then renamed over the record. */
-  write(record: ClusterRecord): void {
+  write(record: AnyClusterRecord): void {
     const file = this.recordPath(record.name);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
@@ -127,8 +173,9 @@ function checkRecord(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return 'expected a JSON object';
   const r = value as Record<string, unknown>;
   if (typeof r.name !== 'string') return "field 'name' must be a string";
-  if (r.provider !== 'local') return `field 'provider' must be 'local', got ${JSON.stringify(r.provider)}`;
   if (typeof r.masterUrl !== 'string') return "field 'masterUrl' must be a string";
+  if (r.provider === 'ssh') return checkSshRecord(r);
+  if (r.provider !== 'local') return `field 'provider' must be 'local' or 'ssh', got ${JSON.stringify(r.provider)}`;
   const daemonProblem = (d: unknown, where: string) => {
     if (typeof d !== 'object' || d === null) return `field '${where}' must be an object`;
     const o = d as Record<string, unknown>;
@@ -146,6 +193,20 @@ function checkRecord(value: unknown): string | undefined {
   for (let i = 0; i < r.agents.length; i++) {
     const problem = daemonProblem(r.agents[i], `agents[${i}]`);
     if (problem) return problem;
+  }
+  return undefined;
+}
+
+function checkSshRecord(r: Record<string, unknown>): string | undefined {
+  if (typeof r.spec !== 'object' || r.spec === null) return "field 'spec' must be an object";
+  if (typeof r.knownHostsFile !== 'string') return "field 'knownHostsFile' must be a string";
+  if (!Array.isArray(r.hosts)) return "field 'hosts' must be an array";
+  for (let i = 0; i < r.hosts.length; i++) {
+    const h = r.hosts[i] as Record<string, unknown> | null;
+    if (typeof h !== 'object' || h === null) return `field 'hosts[${i}]' must be an object`;
+    for (const key of ['host', 'user', 'address'] as const) if (typeof h[key] !== 'string') return `field 'hosts[${i}].${key}' must be a string`;
+    if (typeof h.sshPort !== 'number') return `field 'hosts[${i}].sshPort' must be a number`;
+    if (!Array.isArray(h.roles)) return `field 'hosts[${i}].roles' must be an array`;
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
-import { Flags } from '@oclif/core';
-import { DaemonCommand, integerFlag } from '../base-command';
-import { ISOLATIONS, isolationToCgroups, resourcesValue } from '../flag-values';
+import { AGENT_FLAGS, agentOptions } from '../../daemon/agent-flags';
+import { DaemonCommand } from '../base-command';
+import { oclifFlags } from '../daemon-flags';
 
 export default class Agent extends DaemonCommand<typeof Agent> {
   static summary = 'Run an agent daemon in the foreground.';
@@ -22,43 +22,11 @@ export default class Agent extends DaemonCommand<typeof Agent> {
     '<%= config.bin %> <%= command.id %> --master 10.0.0.5:5050 --port 5051 --work_dir /data/agent --resources "cpus:4;mem:8192" --attributes "rack:a"',
   ];
 
-  static flags = {
-    ip: Flags.string({ description: 'address to listen on for /files, /state and /health', default: '127.0.0.1' }),
-    port: integerFlag({ description: 'port to listen on (0 picks a free one)', default: 5051, min: 0, max: 65535 }),
-    hostname: Flags.string({ description: 'hostname reported to the master (default: the advertised address)' }),
-    advertise_ip: Flags.string({ description: 'address the master and operators use to reach this agent' }),
-    work_dir: Flags.string({ description: 'sandboxes and checkpoints live here', required: true }),
-    master: Flags.string({ description: 'master to register with: host:port, http://host:port, or zk://host:2181[,host:2181...]/path to follow the leader', required: true }),
-    resources: Flags.custom<string>({
-      description: 'resources to offer, e.g. "cpus:2;mem:2048;ports:[31000-32000]" (unset ones are detected)',
-      parse: async (input) => resourcesValue('resources', input),
-    })(),
-    attributes: Flags.string({ description: 'attributes, e.g. "rack:a;zone:2"' }),
-    isolation: Flags.string({ description: 'how tasks are isolated; auto uses cgroups when they are writable', options: [...ISOLATIONS], default: 'auto' }),
-    recover: Flags.string({
-      description: 'on restart, reconnect: adopt the tasks still running and report those that ended; cleanup: kill them (TASK_KILLED) and go on without them',
-      options: ['reconnect', 'cleanup'],
-      default: 'reconnect',
-    }),
-    cgroups_root: Flags.string({ description: 'name of the cgroup under which task cgroups are made (letters, digits, ".", "_", "-")', default: 'mesoscloud' }),
-  };
+  /** The same table the daemon bundle parses (daemon/agent-flags.ts). */
+  static flags = oclifFlags(AGENT_FLAGS);
 
   async run(): Promise<void> {
-    const f = this.flags;
-    const { runAgentDaemon, AGENT_DEFAULTS } = await import('../../cluster/agent/index');
-    await runAgentDaemon({
-      ...AGENT_DEFAULTS,
-      ip: f.ip,
-      port: f.port,
-      hostname: f.hostname,
-      advertiseIp: f.advertise_ip,
-      master: f.master,
-      workDir: f.work_dir,
-      resources: f.resources,
-      attributes: f.attributes,
-      cgroups: isolationToCgroups(f.isolation as (typeof ISOLATIONS)[number]),
-      cgroupsRoot: f.cgroups_root,
-      recover: f.recover as 'reconnect' | 'cleanup',
-    });
+    const { runAgentDaemon } = await import('../../cluster/agent/index');
+    await runAgentDaemon(agentOptions(this.flags));
   }
 }

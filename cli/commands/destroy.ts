@@ -1,21 +1,29 @@
 import { BaseCommand } from '../base-command';
-import { EXIT_CODES_HELP } from '../errors';
+import { EXIT, EXIT_CODES_HELP } from '../errors';
 
 export interface DestroyJson {
   cluster: string;
   found: boolean;
+  provider?: string;
   stopped: { role: string; pid: number; how: string }[];
   removed_dir?: string;
+  /** SSH clusters: hosts cleaned, and those that could not be reached (the record keeps them). */
+  cleaned_hosts?: string[];
+  failed_hosts?: { host: string; error: string }[];
 }
 
 export default class Destroy extends BaseCommand<typeof Destroy> {
   static summary = 'Stop a cluster and remove its files.';
 
   static description =
-    'Agents are asked to kill their tasks and leave (SIGUSR1), then the master stops (SIGTERM); anything ' +
-    'still alive a few seconds later is killed by PID, task processes included. The cluster\'s directory ' +
-    '(work dirs, sandboxes, logs) is removed. Destroying a cluster that does not exist is harmless.\n\n' +
-    EXIT_CODES_HELP;
+    'Local clusters: agents are asked to kill their tasks and leave (SIGUSR1), then the master stops (SIGTERM); ' +
+    'anything still alive a few seconds later is killed by PID, task processes included. The cluster\'s directory ' +
+    '(work dirs, sandboxes, logs) is removed.\n\n' +
+    'SSH clusters: on every host, in parallel, the agents kill their tasks and leave, every service stops and is ' +
+    'removed (systemd units or our supervisor), and everything the launcher put there goes: the bundle, config, ' +
+    'work dirs, logs, cgroups, and Java/ZooKeeper packages the launcher installed. A host that cannot be reached ' +
+    'is named and kept in the record, so running destroy again finishes the job.\n\n' +
+    'Destroying a cluster that does not exist is harmless.\n\n' + EXIT_CODES_HELP;
 
   static examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -23,6 +31,8 @@ export default class Destroy extends BaseCommand<typeof Destroy> {
   ];
 
   async run(): Promise<DestroyJson> {
+    const record = this.registry.read(this.clusterName);
+    if (record?.provider === 'ssh') return this.destroySsh();
     const { destroyLocal } = await import('../../infra/providers/local');
     const result = await destroyLocal(this.registry, this.clusterName, (line) => this.logToStderr(line));
     if (!result.found) {
@@ -33,6 +43,20 @@ export default class Destroy extends BaseCommand<typeof Destroy> {
       this.log(`Removed ${result.removedDir}`);
       this.log(`Cluster '${this.clusterName}' destroyed.`);
     }
-    return { cluster: this.clusterName, found: result.found, stopped: result.stopped, removed_dir: result.removedDir };
+    return { cluster: this.clusterName, found: result.found, provider: 'local', stopped: result.stopped, removed_dir: result.removedDir };
+  }
+
+  private async destroySsh(): Promise<DestroyJson> {
+    const [{ destroySsh }, { createProgress }] = await Promise.all([import('../../infra/providers/ssh-day2'), import('../../infra/bootstrap/progress')]);
+    const progress = createProgress(process.stderr, { silent: this.jsonEnabled() });
+    const result = await destroySsh(this.registry, this.clusterName, { progress }).finally(() => progress.close());
+    if (result.failed.length > 0) {
+      process.exitCode = EXIT.failure;
+      this.logToStderr(`Could not clean ${result.failed.length} host(s): ${result.failed.map((f) => `${f.host} (${f.error})`).join('; ')}`);
+      this.log(`Cleaned ${result.cleaned.length} host(s); run \`mesoscloud destroy${this.clusterArg}\` again once the others are reachable.`);
+    } else {
+      this.log(`Cluster '${this.clusterName}' destroyed: ${result.cleaned.length} host(s) cleaned.`);
+    }
+    return { cluster: this.clusterName, found: true, provider: 'ssh', stopped: [], cleaned_hosts: result.cleaned, failed_hosts: result.failed };
   }
 }

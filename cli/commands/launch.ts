@@ -3,6 +3,8 @@ import { Flags } from '@oclif/core';
 import { BaseCommand, integerFlag } from '../base-command';
 import { EXIT, EXIT_CODES_HELP } from '../errors';
 import { resourcesValue } from '../flag-values';
+import type { SshLaunchJson } from '../launch-ssh';
+import type { SpecFlags } from '../../infra/plan/spec';
 
 export const PROVIDERS = ['local', 'ssh', 'aws'] as const;
 export const MAX_LOCAL_AGENTS = 64;
@@ -26,7 +28,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
   static summary = 'Start a cluster: masters (with ZooKeeper for more than one) and agents.';
 
   static description =
-    'With --provider local (the default, and for now the only provider), starts one master and --agents ' +
+    'With --provider local (the default), starts one master and --agents ' +
     'agents as background processes on this machine. They keep running after this command returns; stop ' +
     'them with `mesoscloud destroy`. Launching a cluster that is already running changes nothing. Progress ' +
     'goes to stderr as plain lines, the summary to stdout. If a daemon fails to start, everything started ' +
@@ -34,6 +36,12 @@ export default class Launch extends BaseCommand<typeof Launch> {
     'High availability: --masters 3 --zk 3 starts a 3-server ZooKeeper ensemble (Debian\'s zookeeper package, ' +
     'run as plain processes) and 3 masters that elect their leader through it; agents and every later ' +
     'command follow the leader through zk://, so killing the leading master loses no task.\n\n' +
+    'SSH hosts: --provider ssh --hosts (or -f cluster.yaml) pushes one daemon bundle and generated config to every ' +
+    'host over SSH, in parallel, and starts ZooKeeper, the masters and the agents under systemd (or a small ' +
+    'supervisor where systemd does not run); hosts need Node 20+, ZooKeeper hosts get Java and ZooKeeper from ' +
+    'the package manager when absent. Host keys are recorded on first use and a changed key is refused. Each ' +
+    'step is recorded on its host: running launch again after any failure finishes the cluster without redoing ' +
+    'finished hosts, and on a healthy cluster changes nothing. It returns once every agent is registered.\n\n' +
     EXIT_CODES_HELP;
 
   static examples = [
@@ -41,11 +49,25 @@ export default class Launch extends BaseCommand<typeof Launch> {
     '<%= config.bin %> <%= command.id %> --agents 3 --agent-resources "cpus:2;mem:2048"',
     '<%= config.bin %> <%= command.id %> --cluster dev --master-port 6050 --json',
     '<%= config.bin %> <%= command.id %> --masters 3 --zk 3 --agents 5',
+    '<%= config.bin %> <%= command.id %> --provider ssh --hosts 10.0.0.11,10.0.0.12,10.0.0.13,10.0.0.14 --masters 1 --zk 1 --user ubuntu --key ~/.ssh/id_ed25519',
+    '<%= config.bin %> <%= command.id %> -f cluster.yaml --dry-run',
+    '<%= config.bin %> <%= command.id %> --cluster prod          # resume a launch that broke off',
   ];
 
   static flags = {
-    provider: Flags.string({ description: 'where the cluster runs', options: [...PROVIDERS], default: 'local' }),
-    agents: integerFlag({ description: `number of agents (1-${MAX_LOCAL_AGENTS})`, default: 1, min: 1, max: MAX_LOCAL_AGENTS }),
+    provider: Flags.string({ description: 'where the cluster runs: this machine, SSH hosts you have, or EC2', options: [...PROVIDERS], default: 'local' }),
+    file: Flags.string({ char: 'f', description: 'cluster file (YAML) for SSH clusters; flags override it' }),
+    hosts: Flags.string({ description: 'SSH hosts, comma-separated: [user@]host[:port] (first ones take ZooKeeper and master roles)', helpGroup: 'SSH' }),
+    'master-hosts': Flags.string({ description: 'hosts (of --hosts) that run the masters', helpGroup: 'SSH' }),
+    'zk-hosts': Flags.string({ description: 'hosts (of --hosts) that run ZooKeeper', helpGroup: 'SSH' }),
+    colocate: Flags.boolean({ description: 'let one host hold several roles (masters on ZooKeeper hosts, agents on control hosts when short)', helpGroup: 'SSH' }),
+    user: Flags.string({ description: 'SSH user (default root); not root means sudo -n', helpGroup: 'SSH' }),
+    key: Flags.string({ description: 'SSH private key file (default: ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)', helpGroup: 'SSH' }),
+    'ssh-port': integerFlag({ description: 'SSH port (default 22)', min: 1, max: 65535 }),
+    bastion: Flags.string({ description: 'jump host every SSH connection goes through: [user@]host[:port]', helpGroup: 'SSH' }),
+    'dry-run': Flags.boolean({ description: 'print the plan (which host runs what) and change nothing', helpGroup: 'SSH' }),
+    concurrency: integerFlag({ description: 'hosts bootstrapped at once (default 32)', min: 1, max: 512 }),
+    agents: integerFlag({ description: `number of agents (local: 1-${MAX_LOCAL_AGENTS}, default 1; ssh: default every host left after the control roles)`, default: 1, min: 1, max: 10_000 }),
     masters: integerFlag({ description: 'number of masters (1-5); more than one needs --zk', default: 1, min: 1, max: 5 }),
     zk: integerFlag({ description: 'ZooKeeper servers to start (0-7; 0 = a standalone master; 3 is the usual ensemble)', default: 0, min: 0, max: 7 }),
     'master-port': integerFlag({ description: "master's port on 127.0.0.1", default: 5050, min: 1, max: 65535 }),
@@ -55,12 +77,16 @@ export default class Launch extends BaseCommand<typeof Launch> {
     })(),
   };
 
-  async run(): Promise<LaunchJson> {
+  async run(): Promise<LaunchJson | SshLaunchJson | Record<string, unknown>> {
     const { flags } = this;
+    if (flags.provider === 'ssh' || flags.file || flags.hosts || this.recordedProvider() === 'ssh') return this.launchSsh();
+    if (flags.agents > MAX_LOCAL_AGENTS) {
+      throw Object.assign(new Error(`--agents ${flags.agents} is too many for one machine; the local provider runs 1-${MAX_LOCAL_AGENTS} agents`), { code: 'BAD_FLAG' });
+    }
     if (flags.provider !== 'local') {
-      throw Object.assign(new Error(`provider '${flags.provider}' is not available yet; the only provider so far is 'local'`), {
+      throw Object.assign(new Error(`provider '${flags.provider}' is not available yet; the providers so far are 'local' and 'ssh'`), {
         code: 'PROVIDER_UNAVAILABLE',
-        suggestions: [`run the cluster on this machine: mesoscloud launch --provider local${this.clusterArg}`],
+        suggestions: [`run the cluster on this machine: mesoscloud launch --provider local${this.clusterArg}`, 'or on hosts you have: mesoscloud launch --provider ssh --hosts h1,h2,h3 --key ~/.ssh/id_ed25519'],
       });
     }
     const { launchLocal } = await import('../../infra/providers/local');
@@ -113,6 +139,54 @@ export default class Launch extends BaseCommand<typeof Launch> {
       logs_dir: logsDir,
       cluster_dir: clusterDir,
     };
+  }
+
+  private recordedProvider(): string | undefined {
+    try {
+      return this.registry.read(this.clusterName)?.provider;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async launchSsh(): Promise<SshLaunchJson | Record<string, unknown>> {
+    const { flags } = this;
+    const [{ sshSpec, sshLaunchSummary }, { createProgress }, { findDaemonBundle }] = await Promise.all([
+      import('../launch-ssh'), import('../../infra/bootstrap/progress'), import('../../infra/bootstrap/bundle'),
+    ]);
+    const given = (name: string) => this.given.has(name);
+    const specFlags: SpecFlags = Object.fromEntries(Object.entries({
+      provider: 'ssh',
+      hosts: flags.hosts,
+      masters: given('masters') ? flags.masters : undefined,
+      zk: given('zk') ? flags.zk : undefined,
+      agents: given('agents') ? flags.agents : undefined,
+      'master-hosts': flags['master-hosts'],
+      'zk-hosts': flags['zk-hosts'],
+      colocate: given('colocate') ? flags.colocate : undefined,
+      user: flags.user,
+      'ssh-port': flags['ssh-port'],
+      key: flags.key,
+      bastion: flags.bastion,
+      'master-port': given('master-port') ? flags['master-port'] : undefined,
+      'agent-resources': flags['agent-resources'],
+    }).filter(([, v]) => v !== undefined));
+    const spec = await sshSpec({ registry: this.registry, cluster: given('cluster') || !flags.file ? this.clusterName : undefined, file: flags.file, flags: specFlags });
+    const bundle = findDaemonBundle();
+    if (flags['dry-run']) {
+      const [{ planCluster, renderPlan, planJson }, { previousRoles }] = await Promise.all([import('../../infra/plan'), import('../../infra/providers/ssh')]);
+      const recorded = this.registry.read(spec.name);
+      const plan = planCluster(spec, { bundle, previous: previousRoles(recorded?.provider === 'ssh' ? recorded : undefined) });
+      this.log(renderPlan(plan));
+      return { dry_run: true, plan: planJson(plan) };
+    }
+    const { launchSsh } = await import('../../infra/providers/ssh');
+    const progress = createProgress(process.stderr, { silent: this.jsonEnabled() });
+    const result = await launchSsh(this.registry, spec, { progress, bundle, concurrency: flags.concurrency }).finally(() => progress.close());
+    const clusterArg = spec.name === 'local' ? '' : ` --cluster ${spec.name}`;
+    const { lines, json } = sshLaunchSummary(spec, result, clusterArg);
+    for (const line of lines) this.log(line);
+    return json;
   }
 
   /** Flags the operator gave that a running cluster does not match: they were not applied. */

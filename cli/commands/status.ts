@@ -35,7 +35,7 @@ export default class Status extends BaseCommand<typeof Status> {
       ]);
       const status = buildStatus({ cluster: this.clusterName, masterUrl: operator.baseUrl, healthy, version, state });
       const record = this.flags.master ? undefined : this.registry.read(this.clusterName);
-      const extra = record ? [`Logs: ${record.master.logPath} and ${record.agents.length} agent log(s) beside it`] : [];
+      const extra = record?.provider === 'local' ? [`Logs: ${record.master.logPath} and ${record.agents.length} agent log(s) beside it`] : [];
       for (const line of renderStatus(status, extra)) this.log(line);
       return status;
     } finally {

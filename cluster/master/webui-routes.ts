@@ -1,7 +1,8 @@
 /**
  * Serves the web UI's built files (dist/webui, written by scripts/build-webui.js) on the master's
  * port: GET / is the page, GET /static/<file> its assets. index.html is always revalidated; assets
- * requested with the content hash index.html puts in their query are cached for good.
+ * requested with the content hash index.html puts in their query are cached for good. The daemon
+ * bundle has no dist/webui beside it: it carries the files inside itself and serves them from there.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -31,21 +32,38 @@ export function webUiDirCandidates(dir = __dirname): string[] {
   return [path.resolve(dir, '..', '..', 'webui'), path.resolve(dir, '..', '..', 'dist', 'webui')];
 }
 
+/** File name -> text; scripts/build-daemon.js defines it in the bundle. */
+declare const MESOSCLOUD_EMBEDDED_WEBUI: Readonly<Record<string, string>> | undefined;
+const EMBEDDED_WEBUI = typeof MESOSCLOUD_EMBEDDED_WEBUI === 'object' ? MESOSCLOUD_EMBEDDED_WEBUI : undefined;
+
+/** Where embedded files say they are, for `root()`. */
+const EMBEDDED_ROOT = '(embedded in the daemon bundle)';
+
 interface CachedFile { mtimeMs: number; size: number; text: string; etag: string }
+
+function cachedFile(text: string, mtimeMs: number, size: number): CachedFile {
+  return { mtimeMs, size, text, etag: `"${createHash('sha256').update(text).digest('base64url').slice(0, 22)}"` };
+}
 
 export class WebUiFiles {
   private dir?: string;
   private readonly cache = new Map<string, CachedFile>();
+  private readonly embedded?: ReadonlyMap<string, CachedFile>;
 
-  constructor(private readonly candidates = webUiDirCandidates()) {}
+  /** `embedded`: the files themselves (name -> text), served instead of any folder. */
+  constructor(private readonly candidates = webUiDirCandidates(), embedded: Readonly<Record<string, string>> | undefined = EMBEDDED_WEBUI) {
+    if (embedded) this.embedded = new Map(Object.entries(embedded).map(([name, text]) => [name, cachedFile(text, 0, text.length)]));
+  }
 
   /** The first candidate holding index.html; looked up again until found, so a later build is picked up. */
   root(): string | undefined {
+    if (this.embedded) return this.embedded.has('index.html') ? EMBEDDED_ROOT : undefined;
     this.dir ??= this.candidates.find((dir) => fs.existsSync(path.join(dir, 'index.html')));
     return this.dir;
   }
 
   read(name: string): CachedFile | undefined {
+    if (this.embedded) return Object.hasOwn(CONTENT_TYPES, path.extname(name)) ? this.embedded.get(name) : undefined;
     const root = this.root();
     if (!root || !ASSET_NAME.test(name) || !(path.extname(name) in CONTENT_TYPES)) return undefined;
     const file = path.join(root, name);
@@ -58,8 +76,7 @@ export class WebUiFiles {
     if (!stat.isFile()) return undefined;
     const cached = this.cache.get(name);
     if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached;
-    const text = fs.readFileSync(file, 'utf8');
-    const fresh = { mtimeMs: stat.mtimeMs, size: stat.size, text, etag: `"${createHash('sha256').update(text).digest('base64url').slice(0, 22)}"` };
+    const fresh = cachedFile(fs.readFileSync(file, 'utf8'), stat.mtimeMs, stat.size);
     this.cache.set(name, fresh);
     return fresh;
   }

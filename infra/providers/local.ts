@@ -93,7 +93,7 @@ export async function isClusterRunning(record: ClusterRecord): Promise<boolean> 
 
 export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions): Promise<LaunchResult> {
   const progress = opts.progress ?? (() => undefined);
-  const existing = registry.read(opts.name);
+  const existing = registry.readLocal(opts.name);
   if (existing) {
     if (await isClusterRunning(existing)) return { alreadyRunning: true, record: existing };
     progress(`Cluster '${opts.name}' is recorded but not running; cleaning up what is left of it`);
@@ -243,7 +243,7 @@ function pickTaskPorts(registry: ClusterRegistry, name: string, progress: (line:
     if (other === name) continue;
     try {
       const record = registry.read(other);
-      if (record) taken.push({ cluster: other, range: record.taskPorts ?? TASK_PORTS });
+      if (record?.provider === 'local') taken.push({ cluster: other, range: record.taskPorts ?? TASK_PORTS });
     } catch {
       // An unreadable entry claims nothing.
     }
@@ -402,7 +402,7 @@ export async function destroyLocal(
   const layout: LocalLayout = localLayout(dir);
   let record: ClusterRecord | undefined;
   try {
-    record = registry.read(name);
+    record = registry.readLocal(name);
   } catch (err) {
     progress(`Ignoring an unreadable registry entry: ${(err as Error).message}`);
   }

@@ -55,6 +55,19 @@ export function validateEnsemble(servers: readonly ZkServerSpec[]): void {
  * off (it would take port 8080).
  */
 export function zooConfig(self: ZkServerSpec, servers: readonly ZkServerSpec[], dataDir: string, opts: ZkConfigOptions = {}): string {
+  return configText(self, servers, dataDir, opts, [`clientPortAddress=${self.host}`]);
+}
+
+/**
+ * zoo.cfg for a server that has a machine to itself: it listens on every interface (clients and
+ * peers alike, so a NAT or second interface does not matter) while `host` of each server is the
+ * address its peers and clients use to reach it.
+ */
+export function machineZooConfig(self: ZkServerSpec, servers: readonly ZkServerSpec[], dataDir: string, opts: ZkConfigOptions = {}): string {
+  return configText(self, servers, dataDir, opts, ['quorumListenOnAllIPs=true']);
+}
+
+function configText(self: ZkServerSpec, servers: readonly ZkServerSpec[], dataDir: string, opts: ZkConfigOptions, listen: string[]): string {
   validateEnsemble(servers);
   if (!servers.some((s) => s.id === self.id)) throw new ZkConfigError(`ZooKeeper server ${self.id} is not part of the ensemble`);
   const tickTime = opts.tickTimeMs ?? 2000;
@@ -66,7 +79,7 @@ export function zooConfig(self: ZkServerSpec, servers: readonly ZkServerSpec[], 
     `syncLimit=${opts.syncLimit ?? 5}`,
     `dataDir=${dataDir}`,
     `clientPort=${self.clientPort}`,
-    `clientPortAddress=${self.host}`,
+    ...listen,
     `maxSessionTimeout=${opts.maxSessionTimeoutMs ?? 60_000}`,
     `4lw.commands.whitelist=ruok,stat,srvr,mntr`,
     `admin.enableServer=false`,

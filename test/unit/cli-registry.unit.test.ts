@@ -43,7 +43,7 @@ describe('ClusterRegistry', () => {
   it("keeps a cluster's task port range", () => {
     const registry = new ClusterRegistry(dir);
     registry.write({ ...record, taskPorts: { begin: 30000, end: 30999 } });
-    expect(registry.read('dev')?.taskPorts).toEqual({ begin: 30000, end: 30999 });
+    expect(registry.readLocal('dev')?.taskPorts).toEqual({ begin: 30000, end: 30999 });
   });
 
   it('follows oclif: MESOSCLOUD_DATA_DIR, then XDG_DATA_HOME, then ~/.local/share', () => {

@@ -1,0 +1,101 @@
+/**
+ * The service definition file the launcher writes on each host (/etc/mesoscloud/C/<role>.json) and
+ * `service` / `supervise` read, and the pid files named after it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UsageError } from './argv';
+
+export const DAEMON_ROLES = ['zookeeper', 'master', 'agent'] as const;
+export type DaemonRole = typeof DAEMON_ROLES[number];
+
+export interface ServiceDefinition {
+  role: DaemonRole;
+  cluster: string;
+  /** The bundle file the supervisor runs `service` with. */
+  bundle: string;
+  /** The bundle's subcommand and its flags, e.g. ["agent", "--master", "zk://.../mesos", ...]. */
+  args: string[];
+  /** The daemon's own pid, written by `service`. */
+  pidFile: string;
+  /** Daemon output, appended. */
+  log: string;
+  env: Record<string, string>;
+}
+
+/** Reads and checks the file; every problem names the file and the field. */
+export function readServiceDefinition(file: string): ServiceDefinition {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read the service definition '${file}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`service definition '${file}' is not JSON: ${(err as Error).message}`);
+  }
+  return checkServiceDefinition(raw, file);
+}
+
+export function checkServiceDefinition(raw: unknown, file: string): ServiceDefinition {
+  const bad = (field: string, what: string, got: unknown) =>
+    new UsageError(`service definition '${file}': "${field}" must be ${what}, got ${JSON.stringify(got) ?? 'nothing'}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('(top level)', 'an object', raw);
+  const o = raw as Record<string, unknown>;
+  const text = (field: string, absolute = false): string => {
+    const v = o[field];
+    if (typeof v !== 'string' || v === '' || (absolute && !path.isAbsolute(v))) throw bad(field, absolute ? 'an absolute path' : 'a non-empty string', v);
+    return v;
+  };
+  if (!(DAEMON_ROLES as readonly unknown[]).includes(o.role)) throw bad('role', `one of ${DAEMON_ROLES.join(', ')}`, o.role);
+  const args = o.args;
+  if (!Array.isArray(args) || args.length === 0 || !args.every((a) => typeof a === 'string')) throw bad('args', 'a non-empty list of strings', args);
+  if (args[0] !== o.role) throw bad('args', `a list starting with the role's subcommand "${String(o.role)}"`, args);
+  const env = o.env ?? {};
+  if (typeof env !== 'object' || env === null || Array.isArray(env) || !Object.values(env).every((v) => typeof v === 'string')) {
+    throw bad('env', 'an object of strings', env);
+  }
+  return {
+    role: o.role as DaemonRole,
+    cluster: text('cluster'),
+    bundle: text('bundle', true),
+    args: args as string[],
+    pidFile: text('pidFile', true),
+    log: text('log', true),
+    env: env as Record<string, string>,
+  };
+}
+
+/** <run>/<role>.pid -> <run>/<role>.supervisor.pid */
+export function supervisorPidFile(pidFile: string): string {
+  return pidFile.replace(/\.pid$/, '') + '.supervisor.pid';
+}
+
+/** Written whole or not at all, so a reader never sees half a pid. */
+export function writePidFile(file: string, pid = process.pid): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${pid}.tmp`;
+  fs.writeFileSync(tmp, `${pid}\n`);
+  fs.renameSync(tmp, file);
+}
+
+/** Removes the file if it still holds `pid` (a successor may have written its own). */
+export function removePidFile(file: string, pid = process.pid): void {
+  try {
+    if (fs.readFileSync(file, 'utf8').trim() === String(pid)) fs.unlinkSync(file);
+  } catch {
+    // Already gone.
+  }
+}
+
+export function readPidFile(file: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * One SSH connection to a host, the way the bootstrap uses it: commands with exit codes, files written
+ * atomically, commands as root (through `sudo -n` when the login user is not root), TCP from the host,
+ * and an interactive shell. Host keys are pinned (known-hosts.ts); a jump host is reached first and the
+ * target through a channel of it, both keys checked.
+ */
+import * as path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client, ClientChannel } from 'ssh2';
+import type { KnownHosts } from './known-hosts';
+import { openShell, type ShellOptions } from './shell';
+import { resolveAuth, type SshAuth } from './ssh-auth';
+import { connectContext, openClient, type SshEndpoint } from './ssh-client';
+import { connectError, SshError } from './ssh-error';
+import { collectChannel, type ExecOptions, type ExecResult } from './ssh-exec';
+import { shellQuote } from './ssh-quote';
+
+export { KnownHosts } from './known-hosts';
+export { SshError, type SshErrorCode } from './ssh-error';
+export { shellQuote } from './ssh-quote';
+export type { SshAuth } from './ssh-auth';
+export type { SshEndpoint } from './ssh-client';
+export type { ExecOptions, ExecResult } from './ssh-exec';
+export type { ShellOptions } from './shell';
+
+export interface SshConnectOptions extends SshEndpoint {
+  auth: SshAuth;
+  knownHosts: KnownHosts;
+  bastion?: SshEndpoint;
+  readyTimeoutMs?: number;
+}
+
+export interface UploadOptions {
+  /** File mode (default 0o644). */
+  mode?: number;
+  asRoot?: boolean;
+}
+
+export const DEFAULT_READY_TIMEOUT_MS = 15_000;
+/** OpenSSH allows 10 sessions per connection (MaxSessions); more at once are refused, so we queue. */
+const MAX_SESSIONS = 8;
+const OPEN_RETRIES = 30;
+
+function forwardOutOf(client: Client, host: string, port: number): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    try {
+      client.forwardOut('127.0.0.1', 0, host, port, (err, channel) => (err ? reject(err) : resolve(channel)));
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
+
+function tail(text: string, max = 2000): string {
+  const trimmed = text.trimEnd();
+  return trimmed.length > max ? `...${trimmed.slice(-max)}` : trimmed;
+}
+
+export class SshConnection {
+  private uid = -1;
+  private lost: SshError | undefined;
+  private sessions = 0;
+  private readonly queued: (() => void)[] = [];
+
+  private constructor(
+    private readonly client: Client,
+    readonly endpoint: SshEndpoint,
+    private readonly jump: Client | undefined,
+  ) {
+    const where = `${endpoint.host}:${endpoint.port}`;
+    const lose = (reason: string) => {
+      this.lost ??= new SshError('SSH_UNREACHABLE', endpoint.host, `lost the SSH connection to ${where}: ${reason}`, [
+        `check that ${endpoint.host} is still up; commands that were running there may have been cut off`,
+      ]);
+    };
+    client.on('error', (err: Error) => lose(err.message));
+    client.on('close', () => {
+      lose('the connection closed');
+      jump?.end();
+    });
+  }
+
+  static async connect(opts: SshConnectOptions): Promise<SshConnection> {
+    const endpoint: SshEndpoint = { host: opts.host, port: opts.port, user: opts.user };
+    const readyTimeoutMs = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    const auth = resolveAuth(opts.auth, opts.host);
+    const base = { auth, knownHosts: opts.knownHosts, readyTimeoutMs };
+    let jump: Client | undefined;
+    let sock: Duplex | undefined;
+    let via: string | undefined;
+    if (opts.bastion) {
+      via = `${opts.bastion.host}:${opts.bastion.port}`;
+      jump = await openClient(opts.bastion, base);
+      try {
+        sock = await forwardOutOf(jump, opts.host, opts.port);
+      } catch (err) {
+        jump.end();
+        throw connectError(err, connectContext(endpoint, { ...base, via }));
+      }
+    }
+    let client: Client;
+    try {
+      client = await openClient(endpoint, { ...base, sock, via });
+    } catch (err) {
+      jump?.end();
+      throw err;
+    }
+    const connection = new SshConnection(client, endpoint, jump);
+    try {
+      await connection.detectUser();
+    } catch (err) {
+      connection.close();
+      throw err;
+    }
+    return connection;
+  }
+
+  /** Whether the login user is root (asked once per connection: `id -u`). */
+  get isRoot(): boolean {
+    return this.uid === 0;
+  }
+
+  private async detectUser(): Promise<void> {
+    const out = (await this.run('id -u')).trim();
+    if (!/^\d+$/.test(out)) {
+      throw new SshError('SSH_COMMAND_FAILED', this.endpoint.host, `cannot tell the user id on ${this.endpoint.host}: "id -u" printed "${out}"`, [
+        'check that the login shell of the user is a POSIX shell',
+      ]);
+    }
+    this.uid = Number(out);
+  }
+
+  private async session<T>(work: () => Promise<T>): Promise<T> {
+    if (this.sessions >= MAX_SESSIONS) await new Promise<void>((resolve) => this.queued.push(resolve));
+    this.sessions++;
+    try {
+      return await work();
+    } finally {
+      this.sessions--;
+      this.queued.shift()?.();
+    }
+  }
+
+  private openExecOnce(command: string): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      if (this.lost) return reject(this.lost);
+      try {
+        this.client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel)));
+      } catch (err) {
+        reject(err);
+      }
+    });
+  }
+
+  /**
+   * sshd frees a finished session a moment after its channel closes, so a new one can briefly be refused
+   * ("open failed") although we stay under MaxSessions; such refusals are retried for a few seconds.
+   */
+  private async openExec(command: string): Promise<ClientChannel> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.openExecOnce(command);
+      } catch (err) {
+        if (this.lost) throw this.lost;
+        const message = (err as Error).message;
+        if (/open failed/i.test(message) && attempt < OPEN_RETRIES) {
+          await sleep(Math.min(10 * 2 ** attempt, 200));
+          continue;
+        }
+        throw new SshError('SSH_COMMAND_FAILED', this.endpoint.host, `${this.endpoint.host} refused to start a command: ${message}`, [
+          'check MaxSessions and the sshd log on the host',
+        ], { command });
+      }
+    }
+  }
+
+  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    return this.session(async () => {
+      const channel = await this.openExec(command);
+      return collectChannel(channel, opts, { host: this.endpoint.host, command, connectionLost: () => this.lost });
+    });
+  }
+
+  /** stdout of a command that must succeed; SSH_COMMAND_FAILED (with the end of stderr) otherwise. */
+  async run(command: string, opts: ExecOptions = {}): Promise<string> {
+    const result = await this.exec(command, opts);
+    if (result.code === 0) return result.stdout;
+    const how = result.signal ? `killed by ${result.signal}` : `exit ${result.code ?? 'unknown'}`;
+    const stderr = tail(result.stderr);
+    throw new SshError(
+      'SSH_COMMAND_FAILED',
+      this.endpoint.host,
+      `command failed on ${this.endpoint.host} (${how}): ${command.length > 200 ? `${command.slice(0, 200)}...` : command}${stderr ? `\n${stderr}` : ''}`,
+      [`run it by hand to see more: mesoscloud ssh ${this.endpoint.host}`],
+      { command, exitCode: result.code, signal: result.signal, stderr },
+    );
+  }
+
+  /** The command run as root: itself when we log in as root, else through `sudo -n` (never prompts). */
+  asRoot(command: string): string {
+    return this.uid === 0 ? command : `sudo -n sh -c ${shellQuote(command)}`;
+  }
+
+  /** Write a file atomically: parent created, content in a temporary file beside it, mode set, then renamed. */
+  async upload(content: Buffer | string, remotePath: string, opts: UploadOptions = {}): Promise<void> {
+    if (!path.posix.isAbsolute(remotePath)) throw new Error(`upload needs an absolute remote path, got "${remotePath}"`);
+    const dir = path.posix.dirname(remotePath);
+    const tmp = path.posix.join(dir, `.${path.posix.basename(remotePath)}.${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}.tmp`);
+    const mode = (opts.mode ?? 0o644).toString(8);
+    // The umask is narrowed only after mkdir, so new directories get the host's usual modes.
+    const script =
+      `set -e; mkdir -p ${shellQuote(dir)}; t=${shellQuote(tmp)}; umask 077; trap 'rm -f -- "$t"' EXIT; ` +
+      `cat > "$t"; chmod ${mode} "$t"; mv -f -- "$t" ${shellQuote(remotePath)}`;
+    const command = opts.asRoot && !this.isRoot ? this.asRoot(script) : `sh -c ${shellQuote(script)}`;
+    await this.run(command, { stdin: content });
+  }
+
+  /** A TCP connection made by the host to host:port (e.g. a master's port that only listens inside). */
+  async forwardOut(host: string, port: number): Promise<Duplex> {
+    if (this.lost) throw this.lost;
+    try {
+      return await forwardOutOf(this.client, host, port);
+    } catch (err) {
+      throw this.lost ?? connectError(err, { host, port, user: this.endpoint.user, authDescription: '', via: `${this.endpoint.host}:${this.endpoint.port}`, readyTimeoutMs: 0 });
+    }
+  }
+
+  /** An interactive shell or command on the operator's terminal; resolves with its exit code. */
+  shell(opts: ShellOptions): Promise<number> {
+    if (this.lost) return Promise.reject(this.lost);
+    return this.session(() => openShell(this.client, opts));
+  }
+
+  close(): void {
+    this.client.end();
+    this.jump?.end();
+  }
+}
