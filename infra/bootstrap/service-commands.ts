@@ -62,7 +62,8 @@ export function restartCommand(s: ServiceRef, manager: ServiceManager, node: str
   const dirs = `mkdir -p ${q(dirOf(s.pidFile))} ${q(dirOf(s.log))}`;
   if (manager === 'systemd') return `${dirs} && systemctl daemon-reload && systemctl enable --quiet ${q(s.unit)} && systemctl restart ${q(s.unit)}`;
   return `${dirs} && { ${stopCommand(s, manager, 'TERM')}; } && ` +
-    `setsid nohup ${q(node)} ${q(s.bundle)} supervise ${q(s.definitionPath)} >/dev/null 2>&1 </dev/null &`;
+    // Only the supervisor goes to the background, with no descriptor of the SSH session: the session can end.
+    `{ setsid nohup ${q(node)} ${q(s.bundle)} supervise ${q(s.definitionPath)} >/dev/null 2>&1 </dev/null & }`;
 }
 
 /**

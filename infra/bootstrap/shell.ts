@@ -36,22 +36,9 @@ export function exitCodeOf(code: number | null | undefined, signal: string | und
   return number ? 128 + number : 255;
 }
 
-function openChannel(client: Client, opts: ShellOptions, pty: PseudoTtyOptions | undefined): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => {
-    const done = (err: Error | undefined, channel: ClientChannel) => (err ? reject(err) : resolve(channel));
-    if (opts.command !== undefined) {
-      if (pty) client.exec(opts.command, { pty }, done);
-      else client.exec(opts.command, done);
-    } else client.shell(pty ?? false, done);
-  });
-}
-
-export async function openShell(client: Client, opts: ShellOptions): Promise<number> {
+/** Wire the channel to the operator's streams; resolves with the exit code when it closes. */
+function attach(channel: ClientChannel, opts: ShellOptions, usePty: boolean, size: () => { rows: number; cols: number }): Promise<number> {
   const { stdin, stdout, stderr } = opts;
-  const usePty = opts.pty && stdin.isTTY === true;
-  const size = () => ({ rows: stdout.rows || 24, cols: stdout.columns || 80 });
-  const pty = usePty ? { term: process.env.TERM || 'xterm-256color', ...size(), width: 0, height: 0 } : undefined;
-  const channel = await openChannel(client, opts, pty);
   const onResize = () => {
     const { rows, cols } = size();
     channel.setWindow(rows, cols, 0, 0);
@@ -59,18 +46,11 @@ export async function openShell(client: Client, opts: ShellOptions): Promise<num
   return new Promise<number>((resolve) => {
     let code: number | null | undefined;
     let signal: string | undefined;
-    if (usePty) {
-      stdin.setRawMode?.(true);
-      stdout.on('resize', onResize);
-    }
-    stdin.pipe(channel);
-    channel.pipe(stdout, { end: false });
-    channel.stderr.pipe(stderr, { end: false });
-    channel.on('error', () => undefined);
     channel.on('exit', (exitCode: number | null, exitSignal?: string) => {
       code = exitCode;
       signal = exitSignal ?? undefined;
     });
+    channel.on('error', () => undefined);
     channel.on('close', () => {
       stdin.unpipe(channel);
       stdin.pause();
@@ -80,5 +60,30 @@ export async function openShell(client: Client, opts: ShellOptions): Promise<num
       }
       resolve(exitCodeOf(code, signal));
     });
+    if (usePty) {
+      stdin.setRawMode?.(true);
+      stdout.on('resize', onResize);
+    }
+    stdin.pipe(channel);
+    channel.pipe(stdout, { end: false });
+    channel.stderr.pipe(stderr, { end: false });
+  });
+}
+
+export function openShell(client: Client, opts: ShellOptions): Promise<number> {
+  const usePty = opts.pty && opts.stdin.isTTY === true;
+  const size = () => ({ rows: opts.stdout.rows || 24, cols: opts.stdout.columns || 80 });
+  const pty: PseudoTtyOptions | undefined = usePty ? { term: process.env.TERM || 'xterm-256color', ...size(), width: 0, height: 0 } : undefined;
+  return new Promise((resolve, reject) => {
+    // Attached inside the callback: a short command's exit status can arrive with the confirmation.
+    const done = (err: Error | undefined, channel: ClientChannel) => (err ? reject(err) : attach(channel, opts, usePty, size).then(resolve));
+    try {
+      if (opts.command !== undefined) {
+        if (pty) client.exec(opts.command, { pty }, done);
+        else client.exec(opts.command, done);
+      } else client.shell(pty ?? false, done);
+    } catch (err) {
+      reject(err);
+    }
   });
 }

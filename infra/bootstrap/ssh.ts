@@ -11,7 +11,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import type { KnownHosts } from './known-hosts';
 import { openShell, type ShellOptions } from './shell';
 import { resolveAuth, type SshAuth } from './ssh-auth';
-import { connectContext, openClient, type SshEndpoint } from './ssh-client';
+import { connectContext, KEEPALIVE_COUNT_MAX, KEEPALIVE_INTERVAL_MS, openClient, type SshEndpoint } from './ssh-client';
 import { connectError, SshError } from './ssh-error';
 import { collectChannel, type ExecOptions, type ExecResult } from './ssh-exec';
 import { shellQuote } from './ssh-quote';
@@ -57,6 +57,16 @@ function tail(text: string, max = 2000): string {
   return trimmed.length > max ? `...${trimmed.slice(-max)}` : trimmed;
 }
 
+function commandSuggestions(endpoint: SshEndpoint, stderr: string): string[] {
+  if (/sudo: (a )?password is required|sudo: a terminal is required/.test(stderr)) {
+    return [`give ${endpoint.user} passwordless sudo on ${endpoint.host} (NOPASSWD in /etc/sudoers.d), or log in as root`];
+  }
+  if (/sudo: (command )?not found/.test(stderr)) {
+    return [`install sudo on ${endpoint.host}, or log in as root (--user root)`];
+  }
+  return [`run it by hand to see more: ssh ${endpoint.user}@${endpoint.host}`];
+}
+
 export class SshConnection {
   private uid = -1;
   private lost: SshError | undefined;
@@ -74,7 +84,13 @@ export class SshConnection {
         `check that ${endpoint.host} is still up; commands that were running there may have been cut off`,
       ]);
     };
-    client.on('error', (err: Error) => lose(err.message));
+    client.on('error', (err: Error) =>
+      lose(
+        err.message === 'Keepalive timeout'
+          ? `it stopped answering (no reply to keepalives for ${((KEEPALIVE_COUNT_MAX + 1) * KEEPALIVE_INTERVAL_MS) / 1000} s)`
+          : err.message,
+      ),
+    );
     client.on('close', () => {
       lose('the connection closed');
       jump?.end();
@@ -91,7 +107,10 @@ export class SshConnection {
     let via: string | undefined;
     if (opts.bastion) {
       via = `${opts.bastion.host}:${opts.bastion.port}`;
-      jump = await openClient(opts.bastion, base);
+      jump = await openClient(opts.bastion, base).catch((err: unknown) => {
+        if (!(err instanceof SshError)) throw err;
+        throw new SshError(err.code, err.host, `jump host for ${opts.host}: ${err.message}`, err.suggestions);
+      });
       try {
         sock = await forwardOutOf(jump, opts.host, opts.port);
       } catch (err) {
@@ -142,11 +161,18 @@ export class SshConnection {
     }
   }
 
-  private openExecOnce(command: string): Promise<ClientChannel> {
+  /**
+   * The collectors are attached inside ssh2's callback: the exit status may arrive in the same packet
+   * batch as the channel's confirmation, before any promise continuation would run.
+   */
+  private execOnce(command: string, opts: ExecOptions): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       if (this.lost) return reject(this.lost);
       try {
-        this.client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel)));
+        this.client.exec(command, (err, channel) => {
+          if (err) return reject(err);
+          collectChannel(channel, opts, { host: this.endpoint.host, command, connectionLost: () => this.lost }).then(resolve, reject);
+        });
       } catch (err) {
         reject(err);
       }
@@ -157,28 +183,24 @@ export class SshConnection {
    * sshd frees a finished session a moment after its channel closes, so a new one can briefly be refused
    * ("open failed") although we stay under MaxSessions; such refusals are retried for a few seconds.
    */
-  private async openExec(command: string): Promise<ClientChannel> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.openExecOnce(command);
-      } catch (err) {
-        if (this.lost) throw this.lost;
-        const message = (err as Error).message;
-        if (/open failed/i.test(message) && attempt < OPEN_RETRIES) {
-          await sleep(Math.min(10 * 2 ** attempt, 200));
-          continue;
-        }
-        throw new SshError('SSH_COMMAND_FAILED', this.endpoint.host, `${this.endpoint.host} refused to start a command: ${message}`, [
-          'check MaxSessions and the sshd log on the host',
-        ], { command });
-      }
-    }
-  }
-
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     return this.session(async () => {
-      const channel = await this.openExec(command);
-      return collectChannel(channel, opts, { host: this.endpoint.host, command, connectionLost: () => this.lost });
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.execOnce(command, opts);
+        } catch (err) {
+          if (err instanceof SshError) throw err;
+          if (this.lost) throw this.lost;
+          const message = (err as Error).message;
+          if (/open failed/i.test(message) && attempt < OPEN_RETRIES) {
+            await sleep(Math.min(10 * 2 ** attempt, 200));
+            continue;
+          }
+          throw new SshError('SSH_COMMAND_FAILED', this.endpoint.host, `${this.endpoint.host} refused to start a command: ${message}`, [
+            'check MaxSessions and the sshd log on the host',
+          ], { command });
+        }
+      }
     });
   }
 
@@ -192,7 +214,7 @@ export class SshConnection {
       'SSH_COMMAND_FAILED',
       this.endpoint.host,
       `command failed on ${this.endpoint.host} (${how}): ${command.length > 200 ? `${command.slice(0, 200)}...` : command}${stderr ? `\n${stderr}` : ''}`,
-      [`run it by hand to see more: mesoscloud ssh ${this.endpoint.host}`],
+      commandSuggestions(this.endpoint, stderr),
       { command, exitCode: result.code, signal: result.signal, stderr },
     );
   }
@@ -222,7 +244,10 @@ export class SshConnection {
     try {
       return await forwardOutOf(this.client, host, port);
     } catch (err) {
-      throw this.lost ?? connectError(err, { host, port, user: this.endpoint.user, authDescription: '', via: `${this.endpoint.host}:${this.endpoint.port}`, readyTimeoutMs: 0 });
+      if (this.lost) throw this.lost;
+      const e = connectError(err, { host, port, user: this.endpoint.user, authDescription: '', via: `${this.endpoint.host}:${this.endpoint.port}`, readyTimeoutMs: 0 });
+      // Filed under the SSH host: that is the machine the operator would look at.
+      throw new SshError(e.code, this.endpoint.host, e.message, e.suggestions);
     }
   }
 

@@ -17,6 +17,7 @@ export interface CliOptions {
   env?: Record<string, string>;
   timeoutMs?: number;
   onStdout?: (soFar: string, child: ChildProcess) => void;
+  onStderr?: (soFar: string, child: ChildProcess) => void;
 }
 
 export function runCli(args: string[], opts: CliOptions): Promise<CliResult> {
@@ -30,7 +31,10 @@ export function runCli(args: string[], opts: CliOptions): Promise<CliResult> {
       stdout += c.toString();
       opts.onStdout?.(stdout, child);
     });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString() });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      opts.onStderr?.(stderr, child);
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`mesoscloud ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));

@@ -129,6 +129,20 @@ describe('connection failures', () => {
     expect((await conn.run('hostname')).trim()).toBe('h2');
   });
 
+  it('notices a host that dies under an open connection (keepalive) and names it', async () => {
+    const conn = await connect(1);
+    const running = conn.exec('sleep 120');
+    fleet.stopHost(1);
+    try {
+      const err = await rejection(running);
+      expect(err.code).toBe('SSH_UNREACHABLE');
+      expect(err.message).toContain(`lost the SSH connection to ${fleet.hosts[1].ip}:22`);
+      expect((await rejection(conn.run('true'))).code).toBe('SSH_UNREACHABLE');
+    } finally {
+      fleet.startHost(1);
+    }
+  });
+
   it('names a port where nothing listens', async () => {
     const err = await rejection(connect(0, { port: 2222 }));
     expect(err.code).toBe('SSH_UNREACHABLE');
@@ -271,6 +285,13 @@ describe('asRoot', () => {
     const tricky = `printf '%s|' "it's" '$HOME' "$(echo sub)"`;
     expect(await conn.run(conn.asRoot(tricky))).toBe(await conn.run(tricky));
     expect(await conn.run(conn.asRoot(tricky))).toBe("it's|$HOME|sub|");
+    // Without sudo on the host the failure says what to do.
+    const conn3User = await fleet.hosts[2].exec(['sh', '-c', "useradd -m -s /bin/sh deploy && usermod -p '*' deploy"]);
+    expect(conn3User.code).toBe(0);
+    const conn3 = await connect(2, { user: 'deploy' });
+    const err = await rejection(conn3.run(conn3.asRoot('true')));
+    expect(err.code).toBe('SSH_COMMAND_FAILED');
+    expect(err.suggestions.join('\n')).toContain('install sudo');
     // The user and the stand-in exist on h2 alone.
     expect((await fleet.hosts[0].exec(['sh', '-c', 'id deploy || test -e /usr/local/bin/sudo'])).code).not.toBe(0);
     expect(fs.existsSync('/usr/local/bin/sudo')).toBe(false);
@@ -283,7 +304,9 @@ describe('jump host', () => {
     const [h1, h2] = fleet.hosts;
     const conn = await connect(1, { knownHosts, bastion: { host: h1.ip, port: h1.port, user: 'root' } });
     // sshd on h2 saw the connection come from h1, not from this side of the bridge.
-    expect((await conn.run('echo $SSH_CONNECTION')).split(' ')[0]).toBe(h1.ip);
+    const [client, , server] = (await conn.run('echo $SSH_CONNECTION')).split(' ');
+    expect(client).toBe(h1.ip);
+    expect(server).toBe(h2.ip);
     expect((await conn.run('hostname')).trim()).toBe('h2');
     expect(fs.readFileSync(knownHosts.file, 'utf8').trim().split('\n').sort()).toEqual([fleet.hostKeys[0], fleet.hostKeys[1]].sort());
   });
@@ -295,6 +318,7 @@ describe('jump host', () => {
     const err = await rejection(connect(1, { knownHosts: new KnownHosts(file), bastion: { host: h1.ip, port: h1.port, user: 'root' } }));
     expect(err.code).toBe('HOST_KEY_CHANGED');
     expect(err.host).toBe(h1.ip);
+    expect(err.message).toMatch(new RegExp(`^jump host for ${fleet.hosts[1].ip}: the host key of ${h1.ip}:22 has changed`));
   });
 
   it('names the target when the jump host cannot reach it', async () => {
@@ -334,6 +358,7 @@ describe('forwardOut', () => {
     const conn = await connect(2);
     const err = await rejection(conn.forwardOut('127.0.0.1', 7001));
     expect(err.code).toBe('SSH_UNREACHABLE');
+    expect(err.host).toBe(fleet.hosts[2].ip);
     expect(err.message).toContain('127.0.0.1:7001');
   });
 });

@@ -1,0 +1,234 @@
+/**
+ * The SSH launcher as a user runs it, against test hosts made here: network namespaces on a private
+ * bridge, each with its own sshd, host key, hostname and overlaid /etc, /opt, /var, /root, /home and
+ * /usr/local (test/helpers/ssh-hosts.ts). The built CLI launches 1 ZooKeeper + 1 master + 3 agents
+ * on five of them (the first launch killed midway and resumed), runs a task, `run`, `copy`, scales
+ * to a sixth host and back, upgrades with tasks kept, refuses a host whose key changed, names an
+ * unreachable host, and `destroy` leaves no process and no file on any host.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createSshHosts, type SshTestFleet } from '../helpers/ssh-hosts';
+import { ensureBuilt, hasStackTrace, ROOT, runCli, unwrap, type CliResult } from './run-cli';
+
+const CLUSTER = 'sshe2e';
+jest.setTimeout(240_000);
+
+let fleet: SshTestFleet;
+let dataHome: string;
+let work: string;
+
+function cli(args: string[], opts: { timeoutMs?: number; env?: Record<string, string>; onStderr?: Parameters<typeof runCli>[1]['onStderr'] } = {}): Promise<CliResult> {
+  return runCli(args, { dataHome, env: { MESOSCLOUD_CLUSTER: CLUSTER, SSH_AUTH_SOCK: '', ...opts.env }, timeoutMs: opts.timeoutMs ?? 180_000, onStderr: opts.onStderr });
+}
+
+async function json<T>(args: string[], env?: Record<string, string>): Promise<T> {
+  const r = await cli([...args, '--json'], { env });
+  if (r.code !== 0) throw new Error(`mesoscloud ${args.join(' ')} --json exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+const ips = (from: number, to: number) => fleet.hosts.slice(from, to).map((h) => h.ip);
+const launchArgs = () => ['launch', '--provider', 'ssh', '--hosts', ips(0, 5).join(','), '--masters', '1', '--zk', '1', '--key', fleet.keyPath, '--agent-resources', 'cpus:1;mem:512'];
+
+interface LaunchJson { unchanged: boolean; master_url: string; zk?: string; reached: string; web_ui: string; hosts: { host: string; roles: string[]; changes: Record<string, string>; agent_id?: string }[] }
+interface AgentJson { id: string; hostname?: string; state: string }
+interface TaskJson { id: string; state: string; agent_id: string }
+
+/** What is left of the cluster's daemons on host i: processes other than sshd. */
+function daemonsOn(i: number): number[] {
+  const sshd = fleet.hosts[i].sshdPid;
+  return fleet.hosts[i].pids().filter((pid) => pid !== sshd && readComm(pid) !== 'sshd');
+}
+
+function readComm(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+beforeAll(async () => {
+  ensureBuilt();
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-ssh-e2e-'));
+  dataHome = path.join(work, 'data');
+  fleet = await createSshHosts(6);
+}, 120_000);
+
+afterAll(async () => {
+  // Whatever a failed test left running on the hosts goes with the fleet (by namespace).
+  fleet?.remove();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('mesoscloud launch --provider ssh', () => {
+  test('--dry-run prints which host runs what and touches nothing', async () => {
+    const r = await cli([...launchArgs(), '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(fleet.hosts[0].ip);
+    expect(r.stdout).toMatch(/zookeeper/);
+    expect(r.stdout).toMatch(/zk:\/\//);
+    for (let i = 0; i < 5; i++) expect(fleet.leftovers(i)).toEqual([]);
+  });
+
+  test('a launch killed midway is resumed by running it again, without redoing finished hosts', async () => {
+    let killed = false;
+    const first = await cli(launchArgs(), {
+      onStderr: (soFar, child) => {
+        // Once ZooKeeper runs and the master is being started, pull the plug (no cleanup: SIGKILL).
+        if (!killed && /starting master/.test(soFar)) {
+          killed = true;
+          child.kill('SIGKILL');
+        }
+      },
+    });
+    expect(killed).toBe(true);
+    expect(first.code).toBeNull();
+
+    const resumed = await cli([...launchArgs(), '--json']);
+    expect({ code: resumed.code, stderr: resumed.stderr }).toMatchObject({ code: 0 });
+    const out = JSON.parse(resumed.stdout) as LaunchJson;
+    // Every host had its bundle and config before the kill: nothing was uploaded again, ZooKeeper kept running.
+    expect(resumed.stderr).not.toMatch(/uploading the daemon bundle/);
+    expect(out.hosts.find((h) => h.roles.includes('zookeeper'))!.changes.zookeeper).toBe('unchanged');
+    expect(out.hosts.map((h) => h.roles.join('+'))).toEqual(['zookeeper', 'master', 'agent', 'agent', 'agent']);
+    expect(out.hosts.filter((h) => h.agent_id)).toHaveLength(3);
+    expect(out.zk).toBe(`zk://${fleet.hosts[0].ip}:2181/mesos`);
+    expect(out.master_url).toBe(`http://${fleet.hosts[1].ip}:5050`);
+    expect(out.reached).toBe('direct');
+    // Host keys were recorded on first use, one line per host.
+    const knownHosts = fs.readFileSync(path.join(dataHome, 'mesoscloud', 'clusters', CLUSTER, 'known_hosts'), 'utf8');
+    for (const ip of ips(0, 5)) expect(knownHosts).toContain(ip);
+  });
+
+  test('daemons advertise the address the launcher gave them, and run on their own hosts', async () => {
+    const agents = await json<{ agents: AgentJson[] }>(['agents']);
+    expect(agents.agents.map((a) => a.hostname).sort()).toEqual(ips(2, 5).sort());
+    for (const i of [0, 1, 2, 3, 4]) expect(daemonsOn(i).length).toBeGreaterThan(0);
+    expect(daemonsOn(5)).toEqual([]);
+  });
+
+  test('launch on a healthy cluster changes nothing', async () => {
+    const pidOf = async (i: number, role: string) => (await fleet.hosts[i].exec(['cat', `/var/lib/mesoscloud/${CLUSTER}/run/${role}.pid`])).stdout.trim();
+    const before = [await pidOf(0, 'zookeeper'), await pidOf(1, 'master'), await pidOf(2, 'agent')];
+    const again = JSON.parse((await cli([...launchArgs(), '--json'])).stdout) as LaunchJson;
+    expect(again.unchanged).toBe(true);
+    expect([await pidOf(0, 'zookeeper'), await pidOf(1, 'master'), await pidOf(2, 'agent')]).toEqual(before);
+  });
+
+  test('exec runs a task on an SSH host', async () => {
+    const r = await cli(['exec', '--name', 'hello-ssh', '--command', 'echo hello from $(hostname)', '--resources', 'cpus:0.5;mem:64']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/TASK_FINISHED/);
+  });
+
+  test('run executes on every agent host in parallel, each in its own UTS namespace', async () => {
+    const out = await json<{ results: { host: string; exit_code: number; stdout: string }[] }>(['run', 'hostname', '--role', 'agent']);
+    expect(out.results.map((r) => r.host).sort()).toEqual(ips(2, 5).sort());
+    expect(out.results.map((r) => r.stdout.trim()).sort()).toEqual(['h3', 'h4', 'h5']);
+    const failing = await cli(['run', 'exit 3', '--role', 'master']);
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain(fleet.hosts[1].ip);
+  });
+
+  test('copy puts a file on every agent host', async () => {
+    const src = path.join(work, 'data.csv');
+    fs.writeFileSync(src, 'a,b\n1,2\n');
+    const r = await cli(['copy', src, '/srv/', '--role', 'agent']);
+    expect(r.code).toBe(0);
+    const check = await json<{ results: { stdout: string }[] }>(['run', 'cat /srv/data.csv', '--role', 'agent']);
+    expect(check.results.map((x) => x.stdout)).toEqual(['a,b\n1,2\n', 'a,b\n1,2\n', 'a,b\n1,2\n']);
+    // Only the agent hosts got it: the master host's /srv is its own.
+    expect((await cli(['run', 'test -e /srv/data.csv', '--role', 'master'])).code).toBe(1);
+    await cli(['run', 'rm -rf /srv/data.csv', '--role', 'agent']);
+  });
+
+  test('scale adds an agent on a new host, then drains and removes it', async () => {
+    const up = await json<{ agents: number; added: string[] }>(['scale', '--agents', '4', '--hosts', fleet.hosts[5].ip]);
+    expect(up).toMatchObject({ agents: 4, added: [fleet.hosts[5].ip] });
+    const agents = await json<{ agents: AgentJson[] }>(['agents']);
+    expect(agents.agents.filter((a) => a.state !== 'gone').map((a) => a.hostname)).toContain(fleet.hosts[5].ip);
+
+    const down = await json<{ agents: number; removed: string[] }>(['scale', '--agents', '3']);
+    expect(down).toMatchObject({ agents: 3, removed: [fleet.hosts[5].ip] });
+    expect(daemonsOn(5)).toEqual([]);
+    expect(fleet.leftovers(5)).toEqual([]);
+  });
+
+  test('a host whose key changed is refused, naming it and both fingerprints', async () => {
+    // The sixth host was pinned when it joined; a new key now is what a man in the middle looks like.
+    await fleet.rekey(5);
+    const r = await cli(['scale', '--agents', '4', '--hosts', fleet.hosts[5].ip]);
+    expect(r.code).toBe(1);
+    const text = unwrap(r.stderr);
+    expect(text).toContain(fleet.hosts[5].ip);
+    expect(text).toMatch(/SHA256:[A-Za-z0-9+/]+.*SHA256:[A-Za-z0-9+/]+/);
+    expect(text).toMatch(/known_hosts/);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+    expect(daemonsOn(5)).toEqual([]);
+    expect(fleet.leftovers(5)).toEqual([]);
+  });
+
+  test('upgrade rolls a new build out one daemon at a time, and a running task survives it', async () => {
+    const exec = cli(['exec', '--name', 'long-ssh', '--command', 'sleep 600', '--resources', 'cpus:0.5;mem:64'], { timeoutMs: 200_000 });
+    const running = await eventually('the long task to run', async () => {
+      const { tasks } = await json<{ tasks: TaskJson[] }>(['tasks']);
+      return tasks.find((t) => t.id === 'long-ssh' && t.state === 'TASK_RUNNING');
+    });
+    // A new build: the same code with another content hash.
+    const bundle = path.join(work, 'mesoscloud-daemon-next.js');
+    fs.writeFileSync(bundle, fs.readFileSync(path.join(ROOT, 'dist', 'daemon', 'mesoscloud-daemon.js'), 'utf8') + '\n// next build\n');
+    const up = await json<{ from: string; to: string; restarted: string[] }>(['upgrade'], { MESOSCLOUD_DAEMON_BUNDLE: bundle });
+    expect(up.to).not.toBe(up.from);
+    expect(up.restarted).toEqual([`${fleet.hosts[1].ip} master`, ...ips(2, 5).map((ip) => `${ip} agent`)]);
+    for (const i of [1, 2, 3, 4]) {
+      const files = (await fleet.hosts[i].exec(['ls', `/opt/mesoscloud/${CLUSTER}`])).stdout.trim().split('\n');
+      expect(files).toEqual([`mesoscloud-daemon-${up.to.slice(0, 12)}.js`]);
+    }
+    const { tasks } = await json<{ tasks: TaskJson[] }>(['tasks']);
+    expect(tasks.find((t) => t.id === 'long-ssh')).toMatchObject({ state: 'TASK_RUNNING', agent_id: running.agent_id });
+    const again = await json<{ restarted: string[] }>(['upgrade'], { MESOSCLOUD_DAEMON_BUNDLE: bundle });
+    expect(again.restarted).toEqual([]);
+    expect((await cli(['kill', 'long-ssh'])).code).toBe(0);
+    const ended = await exec;
+    expect(ended.stdout).toMatch(/TASK_KILLED/);
+    expect(ended.stdout).not.toMatch(/TASK_LOST|TASK_FAILED|TASK_UNREACHABLE/);
+  });
+
+  test('an unreachable host is named, and the others still answer', async () => {
+    fleet.stopHost(4);
+    try {
+      const r = await cli(['run', 'true', '--role', 'agent', '--json']);
+      expect(r.code).toBe(1);
+      const out = JSON.parse(r.stdout) as { results: { host: string; exit_code: number | null; error?: string }[] };
+      expect(out.results.find((x) => x.host === fleet.hosts[4].ip)?.error).toMatch(new RegExp(fleet.hosts[4].ip.replace(/\./g, '\\.')));
+      expect(out.results.filter((x) => x.exit_code === 0)).toHaveLength(2);
+    } finally {
+      fleet.startHost(4);
+    }
+  });
+
+  test('clusters lists it; destroy leaves no process and no file on any host', async () => {
+    const listed = await json<{ clusters: { name: string; provider: string; hosts: number; agents: number }[] }>(['clusters']);
+    expect(listed.clusters).toEqual([expect.objectContaining({ name: CLUSTER, provider: 'ssh', hosts: 5, agents: 3 })]);
+    const r = await cli(['destroy']);
+    expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 0 });
+    for (let i = 0; i < 6; i++) {
+      expect({ host: i, pids: daemonsOn(i) }).toEqual({ host: i, pids: [] });
+      expect({ host: i, files: fleet.leftovers(i) }).toEqual({ host: i, files: [] });
+    }
+    expect((await json<{ clusters: unknown[] }>(['clusters'])).clusters).toEqual([]);
+  });
+});
