@@ -12,6 +12,7 @@ import type { HostProgress } from '../bootstrap/progress';
 import type { SshConnection } from '../bootstrap/ssh';
 import { planCluster, type ClusterPlan, type HostPlan, type Role } from '../plan/planner';
 import { specFromSources, type ClusterSpec } from '../plan/spec';
+import { parseEndpoint } from '../plan/host-address';
 import { closeAll, connectAll, DEFAULT_CONCURRENCY, settingsOf, type HostEndpoint } from './ssh-connect';
 import { bringUp, hostRecords, masterEndpoints, previousRoles, readSshRecord, SshProviderError, type SshRunOptions } from './ssh';
 import { reachLeader, registeredAgents } from './master-access';
@@ -181,7 +182,13 @@ export async function scaleSsh(registry: ClusterRegistry, name: string, opts: Ss
   const spec = specOf(record);
   const bundle = opts.bundle ?? findDaemonBundle();
   // The recorded spec is valid input too: hosts added as text are checked like the launch's were.
-  const newSpec = specFromSources({ ...spec, hosts: [...spec.hosts, ...(opts.addHosts ?? [])], ...(opts.agents !== undefined ? { agents: opts.agents } : {}) }, {}, 'the cluster record and the scale flags');
+  const known = new Set(spec.hosts.map((h) => h.host));
+  const hostOf = (text: string) => {
+    const e = parseEndpoint(text);
+    return 'host' in e ? e.host : text;
+  };
+  const fresh = (opts.addHosts ?? []).filter((h) => !known.has(hostOf(h)));
+  const newSpec = specFromSources({ ...spec, hosts: [...spec.hosts, ...fresh], ...(opts.agents !== undefined ? { agents: opts.agents } : {}) }, {}, 'the cluster record and the scale flags');
   const plan = planCluster(newSpec, { bundle: { version: bundle.version, sha256: bundle.sha256 }, previous: previousRoles(record) });
   const before = new Set(record.hosts.filter((h) => h.roles.includes('agent')).map((h) => h.host));
   const after = new Set(plan.hosts.filter((h) => h.roles.includes('agent')).map((h) => h.host));
@@ -192,7 +199,8 @@ export async function scaleSsh(registry: ClusterRegistry, name: string, opts: Ss
   }
   const progress = opts.progress;
   const removedHosts = record.hosts.filter((h) => removed.includes(h.host));
-  const touched = [...plan.hosts.map((h) => ({ host: h.host, sshPort: h.sshPort, user: h.user })), ...removedHosts];
+  // Each host once: a host losing its agent is in the plan too, with no role left.
+  const touched = [...plan.hosts.filter((h) => h.roles.length > 0 && !removed.includes(h.host)), ...removedHosts];
   await withConnections(record, touched, progress, opts.concurrency, async (conns, failed) => {
     if (failed.length > 0) throw new SshProviderError('HOSTS_UNREACHABLE', `cannot reach ${failed.map((f) => f.host.host).join(', ')}: ${failed[0].error.message}`);
     if (removed.length > 0) await drainAndRemove(record, removedHosts, conns, masterEndpoints(plan), progress, opts.timeoutMs ?? 120_000);
@@ -253,7 +261,7 @@ export async function upgradeSsh(registry: ClusterRegistry, name: string, opts: 
   const restarted: string[] = [];
   await withConnections(record, record.hosts, progress, opts.concurrency, async (conns, failed) => {
     if (failed.length > 0) throw new SshProviderError('HOSTS_UNREACHABLE', `cannot reach ${failed.map((f) => f.host.host).join(', ')}; an upgrade needs every host`, ['bring the host back (or scale it away), then run upgrade again']);
-    const boots = new Map(plan.hosts.map((h) => [h.host, new HostBootstrap(conns.get(h.host)!, h, plan, bundle, progress)]));
+    const boots = new Map(plan.hosts.filter((h) => h.roles.length > 0).map((h) => [h.host, new HostBootstrap(conns.get(h.host)!, h, plan, bundle, progress)]));
     const prepared = await forEachBounded([...boots.values()], opts.concurrency ?? DEFAULT_CONCURRENCY, (b) => b.prepare());
     const bad = prepared.filter((o) => !o.ok);
     if (bad.length > 0) throw new SshProviderError('UPGRADE_FAILED', bad.map((o) => (o.ok ? '' : o.error.message)).join('\n'));
