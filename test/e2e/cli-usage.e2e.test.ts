@@ -36,7 +36,7 @@ function expectUsageError(r: CliResult, code: string, ...fragments: (string | Re
 describe('unknown command', () => {
   it('lists the commands and suggests the nearest one for a typo', async () => {
     expectUsageError(await cli(['exce', '--name', 'x']), 'UNKNOWN_COMMAND',
-      "'exce' is not a mesoscloud command; the commands are: agent, agent deactivate, agent drain, agent gone, agent reactivate, agents, destroy, exec,",
+      "'exce' is not a mesoscloud command; the commands are: agent, agent deactivate, agent drain, agent gone, agent reactivate, agents, clusters, copy, destroy, exec,",
       'did you mean `mesoscloud exec`?');
   });
 
@@ -86,8 +86,14 @@ describe('flag errors', () => {
     [['exec', '--name', 'x', '--command', ' '], 'BAD_FLAG', ['--command must not be empty']],
     [['exec', '--name', 'x', '--command', 'true', '--checkpoint=maybe'], 'BAD_FLAG', ["--checkpoint is a switch", "got 'maybe'"]],
     [['exec', '--name', 'x', '--command', 'true', '--framework_capabilities', 'MAGIC'], 'BAD_FLAG', ["'MAGIC' is not a capability", 'allowed: GPU_RESOURCES']],
-    [['launch', '--agents', '0'], 'BAD_FLAG', ["--agents must be a whole number from 1 to 64, got '0'"]],
-    [['launch', '--agents', 'abc'], 'BAD_FLAG', ["--agents must be a whole number from 1 to 64, got 'abc'"]],
+    [['launch', '--agents', '0'], 'BAD_FLAG', ["--agents must be a whole number from 1 to 10000, got '0'"]],
+    [['launch', '--agents', 'abc'], 'BAD_FLAG', ["--agents must be a whole number from 1 to 10000, got 'abc'"]],
+    [['launch', '--agents', '65'], 'BAD_FLAG', ['--agents 65 is too many for one machine; the local provider runs 1-64 agents']],
+    [['launch', '--provider', 'ssh'], 'BAD_CLUSTER_SPEC', ['hosts']],
+    [['launch', '--hosts', '10.0.0.1,a b', '--dry-run'], 'BAD_CLUSTER_SPEC', ["hosts[1] (--hosts)"]],
+    [['launch', '-f', '/nonexistent/cluster.yaml'], 'BAD_CLUSTER_FILE', ['/nonexistent/cluster.yaml does not exist']],
+    [['run', 'uptime'], 'NO_CLUSTER', ["no cluster named 'local'"]],
+    [['scale'], 'MISSING_FLAG', ['--agents N']],
     [['launch', '--master-port', '99999'], 'BAD_FLAG', ["--master-port must be a whole number from 1 to 65535, got '99999'"]],
     [['launch', '--provider', 'gcp'], 'BAD_FLAG', ["--provider must be one of local, ssh, aws, got 'gcp'"]],
     [['launch', '--cluster', 'Prod'], 'BAD_FLAG', ["--cluster: cluster name must be", "got 'Prod'"]],
@@ -111,7 +117,7 @@ describe('flag errors', () => {
     expect(JSON.parse(r.stdout)).toEqual({
       error: {
         code: 'BAD_FLAG',
-        message: "--agents must be a whole number from 1 to 64, got '0'",
+        message: "--agents must be a whole number from 1 to 10000, got '0'",
         suggestions: ['see every flag with: mesoscloud launch --help'],
         exit_code: 2,
       },
@@ -133,7 +139,7 @@ describe('without a cluster', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("No cluster named 'local'");
     const j = await cli(['destroy', '--json']);
-    expect(JSON.parse(j.stdout)).toEqual({ cluster: 'local', found: false, stopped: [] });
+    expect(JSON.parse(j.stdout)).toEqual({ cluster: 'local', found: false, provider: 'local', stopped: [] });
   });
 
   it('a master nobody runs is unreachable (exit 1), with hints about --master', async () => {
