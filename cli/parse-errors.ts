@@ -3,6 +3,7 @@
  * allowed, in the same voice as every other error. oclif does not export its parser error classes,
  * so they are told apart by their shape (fields and message patterns of @oclif/core 4.13.3).
  */
+import { editDistance } from '../infra/plan/nearest';
 
 export interface ParseErrorContext {
   /** "mesoscloud exec" */
@@ -113,16 +114,4 @@ export function closestName(name: string, known: string[], maxDistance?: number)
   if (!best) return undefined;
   const limit = maxDistance ?? Math.max(1, Math.floor(target.length / 3));
   return best.distance <= limit ? best.flag : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length];
 }

@@ -36,6 +36,8 @@ export interface StatusJson {
   agents: AgentView[];
   frameworks: { id: string; name: string; active: boolean; connected: boolean }[];
   tasks: { running: TaskView[]; completed: TaskView[] };
+  /** SSH clusters: each host and its roles. */
+  hosts?: { host: string; address: string; roles: string[] }[];
 }
 
 export const RECENT_COMPLETED = 10;

@@ -6,22 +6,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from './argv';
 
-export const DAEMON_ROLES = ['zookeeper', 'master', 'agent'] as const;
-export type DaemonRole = typeof DAEMON_ROLES[number];
+import { ROLES as DAEMON_ROLES, type Role as DaemonRole } from '../infra/plan/roles';
+import { supervisorPidFile } from '../infra/plan/remote-layout';
+import type { ServiceDefinition } from '../infra/plan/services';
 
-export interface ServiceDefinition {
-  role: DaemonRole;
-  cluster: string;
-  /** The bundle file the supervisor runs `service` with. */
-  bundle: string;
-  /** The bundle's subcommand and its flags, e.g. ["agent", "--master", "zk://.../mesos", ...]. */
-  args: string[];
-  /** The daemon's own pid, written by `service`. */
-  pidFile: string;
-  /** Daemon output, appended. */
-  log: string;
-  env: Record<string, string>;
-}
+export { DAEMON_ROLES, supervisorPidFile, type DaemonRole, type ServiceDefinition };
 
 /** Reads and checks the file; every problem names the file and the field. */
 export function readServiceDefinition(file: string): ServiceDefinition {
@@ -69,10 +58,6 @@ export function checkServiceDefinition(raw: unknown, file: string): ServiceDefin
   };
 }
 
-/** <run>/<role>.pid -> <run>/<role>.supervisor.pid */
-export function supervisorPidFile(pidFile: string): string {
-  return pidFile.replace(/\.pid$/, '') + '.supervisor.pid';
-}
 
 /** Written whole or not at all, so a reader never sees half a pid. */
 export function writePidFile(file: string, pid = process.pid): void {

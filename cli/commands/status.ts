@@ -36,8 +36,12 @@ export default class Status extends BaseCommand<typeof Status> {
       const status = buildStatus({ cluster: this.clusterName, masterUrl: operator.baseUrl, healthy, version, state });
       const record = this.flags.master ? undefined : this.registry.read(this.clusterName);
       const extra = record?.provider === 'local' ? [`Logs: ${record.master.logPath} and ${record.agents.length} agent log(s) beside it`] : [];
+      if (record?.provider === 'ssh') {
+        extra.push(`Hosts (ssh, ${record.hosts.length}):`, ...record.hosts.map((h) => `  ${h.user}@${h.host}${h.sshPort !== 22 ? `:${h.sshPort}` : ''}  ${h.roles.join('+')}${h.zkId ? ` (zk id ${h.zkId})` : ''}`));
+        extra.push(`Logs: mesoscloud run${this.clusterArg} "tail -n 50 /var/log/mesoscloud/${record.name}/<role>.log" --role <role>`);
+      }
       for (const line of renderStatus(status, extra)) this.log(line);
-      return status;
+      return record?.provider === 'ssh' ? { ...status, hosts: record.hosts.map((h) => ({ host: h.host, address: h.address, roles: h.roles })) } : status;
     } finally {
       operator.close();
     }

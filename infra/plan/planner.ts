@@ -5,7 +5,7 @@
  * see that nothing changed.
  */
 import { machineZooConfig, myidFile, type ZkServerSpec } from '../zookeeper/config';
-import { quorumOf, zkUrlOf } from '../providers/local-layout';
+import { quorumOf, zkUrlOf } from './cluster-names';
 import { hostPort } from './host-address';
 import { remoteLayout, sha12, type RemoteLayout } from './remote-layout';
 import { assignRoles, plural, type PreviousRoles, type Role } from './roles';

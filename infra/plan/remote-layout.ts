@@ -5,7 +5,7 @@
  * clusters share a host and `destroy` remove one of them without touching the others.
  */
 import * as path from 'node:path';
-import { cgroupsRoot } from '../providers/local-layout';
+import { cgroupsRoot } from './cluster-names';
 import type { Role } from './roles';
 
 const OPT = '/opt/mesoscloud';
@@ -81,7 +81,7 @@ export function remoteLayout(cluster: string): RemoteLayout {
     myidPath: join(dataDir, 'zookeeper', 'myid'),
     runDir,
     pidFile: (role) => join(runDir, `${role}.pid`),
-    supervisorPidFile: (role) => join(runDir, `${role}.supervisor.pid`),
+    supervisorPidFile: (role) => supervisorPidFile(join(runDir, `${role}.pid`)),
     statePath: join(dataDir, 'state.json'),
     logDir,
     logPath: (role) => join(logDir, `${role}.log`),
@@ -91,6 +91,11 @@ export function remoteLayout(cluster: string): RemoteLayout {
     clusterDirs: [bundleDir, configDir, dataDir, logDir],
     parentDirs: [OPT, ETC, VAR_LIB, VAR_LOG],
   };
+}
+
+/** <run>/<role>.pid -> <run>/<role>.supervisor.pid: the supervisor finds its own file from the definition's. */
+export function supervisorPidFile(pidFile: string): string {
+  return pidFile.replace(/\.pid$/, '') + '.supervisor.pid';
 }
 
 /** The first 12 hex digits of a bundle's sha256 name its file. */

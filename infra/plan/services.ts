@@ -16,9 +16,11 @@ export interface ServiceDefinition {
   cluster: string;
   /** The bundle's path: part of the definition, so an upgrade changes its hash. */
   bundle: string;
-  /** The bundle's subcommand and its flags. */
+  /** The bundle's subcommand and its flags, e.g. ["agent", "--master", "zk://.../mesos", ...]. */
   args: string[];
+  /** The daemon's own pid, written by `service`. */
   pidFile: string;
+  /** Daemon output, appended. */
   log: string;
   env: Record<string, string>;
 }

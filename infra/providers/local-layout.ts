@@ -5,6 +5,9 @@
  * second cluster on the same machine gets another range for the same reason.
  */
 import * as path from 'node:path';
+import { cgroupsRoot, quorumOf } from '../plan/cluster-names';
+
+export { cgroupsRoot, quorumOf, zkUrlOf } from '../plan/cluster-names';
 
 export const LOCAL_HOST = '127.0.0.1';
 
@@ -83,25 +86,10 @@ export function agentResources(requested: string | undefined, index: number, age
  */
 export const LOCAL_ZK_SESSION_TIMEOUT = '2secs';
 
-/** A majority of the masters, as Mesos's --quorum wants it. */
-export function quorumOf(masters: number): number {
-  return Math.floor(masters / 2) + 1;
-}
-
 export function masterArgs(opts: { port: number; workDir: string; cluster: string; zk?: string; masters?: number }): string[] {
   const args = ['master', '--ip', LOCAL_HOST, '--port', String(opts.port), '--work_dir', opts.workDir, '--cluster', opts.cluster];
   if (opts.zk) args.push('--zk', opts.zk, '--quorum', String(quorumOf(opts.masters ?? 1)), '--zk_session_timeout', LOCAL_ZK_SESSION_TIMEOUT);
   return args;
-}
-
-/** The election path of a local cluster's masters in its own ensemble. */
-export function zkUrlOf(connectString: string): string {
-  return `zk://${connectString}/mesos`;
-}
-
-/** Each local cluster's tasks live under their own cgroup root, so destroy can remove it by name. */
-export function cgroupsRoot(cluster: string): string {
-  return `mesoscloud-${cluster}`;
 }
 
 /** `master` is host:port of the one master, or the zk:// URL the agent follows the leader through. */

@@ -1,0 +1,68 @@
+/**
+ * Runs the built CLI as a user does (`node bin/run.js ...`) and keeps, for every line it writes to
+ * stderr, when that line arrived: the launcher's progress lines then tell where the time went.
+ */
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { cliEntryPoint } from '../../infra/providers/local';
+
+export interface TimedLine { ms: number; text: string }
+
+export interface TimedRun {
+  code: number | null;
+  /** From spawn to exit. */
+  ms: number;
+  stdout: string;
+  stderr: string;
+  /** stderr, line by line, each with its arrival time since spawn. */
+  lines: TimedLine[];
+}
+
+export interface TimedCliOptions {
+  /** XDG_DATA_HOME of the run: the cluster registry lives under it. */
+  dataHome: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Hears each stderr line as it arrives (e.g. to echo it). */
+  onLine?: (line: TimedLine) => void;
+}
+
+export function timedCli(args: string[], opts: TimedCliOptions): Promise<TimedRun> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, XDG_DATA_HOME: opts.dataHome, MESOSCLOUD_DATA_DIR: '', MESOSCLOUD_CLUSTER: '', MESOSCLOUD_MASTER: '', ...opts.env,
+  };
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(process.execPath, [cliEntryPoint(), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    const lines: TimedLine[] = [];
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => {
+      const ms = performance.now() - start;
+      const text = c.toString();
+      stderr += text;
+      const parts = (partial + text).split('\n');
+      partial = parts.pop()!;
+      for (const part of parts) {
+        const line = { ms, text: part };
+        lines.push(line);
+        opts.onLine?.(line);
+      }
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`mesoscloud ${args.join(' ')} did not finish within ${opts.timeoutMs} ms\nstderr:\n${stderr}`));
+    }, opts.timeoutMs ?? 300_000);
+    let exitMs = 0;
+    child.on('error', reject);
+    child.on('exit', () => (exitMs = performance.now() - start));
+    // 'close' comes after the last output; the time is still the exit's.
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (partial) lines.push({ ms: exitMs, text: partial });
+      resolve({ code, ms: exitMs, stdout, stderr, lines });
+    });
+  });
+}
