@@ -83,14 +83,14 @@ async function runOnce(hosts: number, run: number, work: string): Promise<RunFig
   const dataHome = fs.mkdtempSync(path.join(work, `data-${hosts}-${run}-`));
   const cluster = `bench-ssh-${hosts}-${run}`;
   const env = { SSH_AUTH_SOCK: '' };
-  const cli = (args: string[], echo = false) => timedCli([...args, '--cluster', cluster], {
+  const cli = (args: string[]) => timedCli([...args, '--cluster', cluster], {
     dataHome, env, timeoutMs: 300_000,
-    onLine: echo && process.env.BENCH_VERBOSE ? (l) => process.stderr.write(`  ${(l.ms / 1000).toFixed(1).padStart(5)}s | ${l.text}\n`) : undefined,
+    onLine: process.env.BENCH_VERBOSE ? (l) => process.stderr.write(`  ${(l.ms / 1000).toFixed(1).padStart(5)}s | ${l.text}\n`) : undefined,
   });
   try {
     const launchArgs = ['launch', '--provider', 'ssh', '--hosts', fleet.hosts.map((h) => h.ip).join(','), '--masters', '1', '--zk', '1',
       '--key', fleet.keyPath, '--agent-resources', 'cpus:1;mem:256'];
-    const launch = await cli(launchArgs, true);
+    const launch = await cli(launchArgs);
     expectOk('launch', launch);
     const agents = await cli(['agents', '--json']);
     expectOk('agents --json', agents);

@@ -16,6 +16,12 @@
  * and secrets are none of a test host's business), a private tmpfs on /run (with /run/sshd) and on
  * /tmp, sets the hostname h1, h2, ... and execs sshd.
  *
+ * Names: a host's /etc/hosts (bind-mounted over the overlay, so nothing lands in its upper dir) is this
+ * machine's plus "<its ip> <its name>", as on a cloud image, and its /etc/resolv.conf names a server
+ * that is not there (127.0.0.1): the hosts have no route to any DNS server, and lookups must fail at
+ * once rather than after the resolver's timeouts. Without this, every program that resolves its own
+ * hostname (a JVM's InetAddress.getLocalHost, as ZooKeeper does at start) waits 10-20 s for DNS.
+ *
  * Where the upper dirs live, and why: in `<os.tmpdir()>/mesoscloud-ssh-<id>-*` on the real disk. They
  * cannot be under any overlaid directory (overlayfs refuses an upper dir inside its own lower layer, and
  * one host's /var must not contain another's), and not under /run (replaced by a tmpfs). /tmp is fine
@@ -221,9 +227,16 @@ interface HostPaths {
   upper: string;
   work: string;
   log: string;
+  /** Its /etc/hosts. */
+  etcHosts: string;
 }
 
-function hostScript(h: { name: string; ip: string }, paths: HostPaths, fleet: { sshdDir: string; bridgeIp: string; rootHome: string }): string {
+/** Bind-mounts `file` over `target` when the host has that file (a symlinked one, e.g. into /run, is left alone). */
+function bindFile(file: string, target: string): string {
+  return `if [ -f ${target} ] && [ ! -L ${target} ]; then mount --bind ${q(file)} ${target}; fi`;
+}
+
+function hostScript(h: { name: string; ip: string }, paths: HostPaths, fleet: { sshdDir: string; bridgeIp: string; rootHome: string; resolvConf: string }): string {
   const overlays = OVERLAID_DIRS.map((d) => {
     const key = d.slice(1).replace(/\//g, '_');
     const lower = d === '/root' ? fleet.rootHome : d;
@@ -236,6 +249,8 @@ function hostScript(h: { name: string; ip: string }, paths: HostPaths, fleet: { 
     'ip link set lo up',
     `ip route add default via ${fleet.bridgeIp}`,
     ...overlays,
+    bindFile(paths.etcHosts, '/etc/hosts'),
+    bindFile(fleet.resolvConf, '/etc/resolv.conf'),
     'mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run',
     `mkdir -m 0755 /run/sshd ${SSHD_DIR_IN_HOST}`,
     'mkdir -m 1777 /run/lock',
@@ -357,6 +372,7 @@ class Fleet implements SshTestFleet {
   bridgeIp = '';
   private readonly sshdDir: string;
   private readonly rootHome: string;
+  private readonly resolvConf: string;
   private claim: string | undefined;
   private removed = false;
 
@@ -369,6 +385,7 @@ class Fleet implements SshTestFleet {
     this.dir = fs.mkdtempSync(path.join(fleetParent(), `mesoscloud-ssh-${id}-`));
     this.sshdDir = path.join(this.dir, 'sshd');
     this.rootHome = path.join(this.dir, 'root-home');
+    this.resolvConf = path.join(this.dir, 'resolv.conf');
     this.keyPath = path.join(this.dir, 'client', 'id_ed25519');
   }
 
@@ -389,6 +406,7 @@ class Fleet implements SshTestFleet {
         upper: path.join(hostDir, 'upper'),
         work: path.join(hostDir, 'work'),
         log: path.join(this.dir, 'logs', `${name}.log`),
+        etcHosts: path.join(hostDir, 'etc-hosts'),
       };
       this.hosts.push(new Host(i, name, `${subnet}.${11 + i}`, this.port, `mesoscloud-ssh-${this.id}-${name}`, `mcv${this.id}x${i.toString(36)}`.slice(0, 15), paths));
     }
@@ -421,7 +439,10 @@ class Fleet implements SshTestFleet {
         fs.mkdirSync(path.join(h.paths.upper, key), { recursive: true });
         fs.mkdirSync(path.join(h.paths.work, key), { recursive: true });
       }
+      const here = fs.existsSync('/etc/hosts') ? fs.readFileSync('/etc/hosts', 'utf8').replace(/\n?$/, '\n') : '127.0.0.1 localhost\n';
+      fs.writeFileSync(h.paths.etcHosts, `${here}${h.ip} ${h.name}\n`, { mode: 0o644 });
     }
+    fs.writeFileSync(this.resolvConf, 'nameserver 127.0.0.1\n', { mode: 0o644 });
   }
 
   private makeNetwork(): void {
@@ -442,7 +463,7 @@ class Fleet implements SshTestFleet {
   private startSshd(h: Host): void {
     const log = fs.openSync(h.paths.log, 'a');
     try {
-      const script = hostScript(h, h.paths, { sshdDir: this.sshdDir, bridgeIp: this.bridgeIp, rootHome: this.rootHome });
+      const script = hostScript(h, h.paths, { sshdDir: this.sshdDir, bridgeIp: this.bridgeIp, rootHome: this.rootHome, resolvConf: this.resolvConf });
       // `ip netns exec`, unshare and sh each exec the next: the child's pid ends up being sshd's.
       const child = spawn('ip', ['netns', 'exec', h.netns, 'unshare', '-m', '-u', '--propagation', 'private', 'sh', '-c', script], {
         stdio: ['ignore', log, log],

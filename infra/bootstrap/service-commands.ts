@@ -47,6 +47,12 @@ export function systemdUnit(s: ServiceRef, node: string): string {
   ].join('\n');
 }
 
+/**
+ * Whether the pid in $p runs this service (supervisor and daemon both have the definition file on
+ * their command line): a pid file left by a process killed with -9 may name a reused pid by now.
+ */
+const runsDefinition = (s: ServiceRef) => `grep -qF -- ${q(s.definitionPath)} /proc/"$p"/cmdline 2>/dev/null`;
+
 /** Waits up to `tenths` tenths of a second for the pid in $p to go away. */
 const waitGone = (tenths: number) => `i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt ${tenths} ]; do sleep 0.1; i=$((i+1)); done`;
 
@@ -61,7 +67,8 @@ export function isRunningCommand(s: ServiceRef, manager: ServiceManager): string
 export function restartCommand(s: ServiceRef, manager: ServiceManager, node: string): string {
   const dirs = `mkdir -p ${q(dirOf(s.pidFile))} ${q(dirOf(s.log))}`;
   if (manager === 'systemd') return `${dirs} && systemctl daemon-reload && systemctl enable --quiet ${q(s.unit)} && systemctl restart ${q(s.unit)}`;
-  return `${dirs} && { ${stopCommand(s, manager, 'TERM')}; } && ` +
+  // A daemon that outlived its supervisor would keep the port (and the old code) and make the new one crash-loop.
+  return `${dirs} && { ${stopCommand(s, manager, 'TERM')}; } && { ${stopOrphanCommand(s, 'TERM')}; } && ` +
     // Only the supervisor goes to the background, with no descriptor of the SSH session: the session can end.
     `{ setsid nohup ${q(node)} ${q(s.bundle)} supervise ${q(s.definitionPath)} >/dev/null 2>&1 </dev/null & }`;
 }
@@ -79,15 +86,22 @@ export function stopCommand(s: ServiceRef, manager: ServiceManager, how: 'TERM' 
     return `${usr1}systemctl stop ${unit} 2>/dev/null; true`;
   }
   const pid = q(s.supervisorPidFile);
-  return `p=$(cat ${pid} 2>/dev/null); if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then kill -${how} "$p"; ${waitGone(350)}; kill -KILL "$p" 2>/dev/null; fi; rm -f ${pid}; true`;
+  return `p=$(cat ${pid} 2>/dev/null); if [ -n "$p" ] && kill -0 "$p" 2>/dev/null && ${runsDefinition(s)}; then kill -${how} "$p"; ${waitGone(350)}; kill -KILL "$p" 2>/dev/null; fi; rm -f ${pid}; true`;
 }
 
 /** Stops it for good and removes the unit (the files are removed with the cluster's directories). */
 export function removeCommand(s: ServiceRef, manager: ServiceManager): string {
   const stop = stopCommand(s, manager, s.role === 'agent' ? 'USR1' : 'TERM');
   if (manager === 'systemd') return `${stop}; systemctl disable --quiet ${q(s.unit)} 2>/dev/null; rm -f ${q(unitPath(s.unit))}; systemctl daemon-reload; true`;
-  // A daemon that outlived its supervisor (the supervisor was killed with -9) is stopped by its own pid file.
-  return `${stop}; p=$(cat ${q(s.pidFile)} 2>/dev/null); if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then kill -${s.role === 'agent' ? 'USR1' : 'TERM'} "$p"; ${waitGone(350)}; kill -KILL "$p" 2>/dev/null; fi; true`;
+  return `${stop}; ${stopOrphanCommand(s, s.role === 'agent' ? 'USR1' : 'TERM')}`;
+}
+
+/**
+ * Stops a daemon that outlived its supervisor (the supervisor was killed with -9), found by its own
+ * pid file; only while that pid still runs this service's definition, not a reused pid.
+ */
+function stopOrphanCommand(s: ServiceRef, how: 'TERM' | 'USR1'): string {
+  return `p=$(cat ${q(s.pidFile)} 2>/dev/null); if [ -n "$p" ] && kill -0 "$p" 2>/dev/null && ${runsDefinition(s)}; then kill -${how} "$p"; ${waitGone(350)}; kill -KILL "$p" 2>/dev/null; fi; true`;
 }
 
 function dirOf(file: string): string {

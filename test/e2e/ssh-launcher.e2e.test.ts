@@ -143,6 +143,20 @@ describe('mesoscloud launch --provider ssh', () => {
     expect(failing.stderr).toContain(fleet.hosts[1].ip);
   });
 
+  test('status lists the hosts and roles; ssh runs a command on a host named by its role', async () => {
+    const status = await cli(['status']);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`root@${fleet.hosts[0].ip.replace(/\./g, '\\.')}\\s+zookeeper`));
+    expect(status.stdout).toMatch(/agent/);
+    const ssh = await cli(['ssh', 'master', '--', 'hostname']);
+    expect({ code: ssh.code, stdout: ssh.stdout.trim() }).toEqual({ code: 0, stdout: 'h2' });
+    const failing = await cli(['ssh', 'agent', '--', 'exit', '7']);
+    expect(failing.code).toBe(7);
+    const unknown = await cli(['ssh', 'nosuchhost']);
+    expect(unknown.code).toBe(2);
+    expect(unwrap(unknown.stderr)).toContain("'nosuchhost' is not a role or host");
+  });
+
   test('copy puts a file on every agent host', async () => {
     const src = path.join(work, 'data.csv');
     fs.writeFileSync(src, 'a,b\n1,2\n');
