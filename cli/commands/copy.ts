@@ -25,7 +25,7 @@ export default class Copy extends SshClusterCommand<typeof Copy> {
   static flags = { role: roleFlag(), host: hostFlag(), concurrency: concurrencyFlag() };
 
   async run(): Promise<CopyJson> {
-    const { copyToHosts } = await import('../../infra/providers/ssh-day2');
+    const { copyToHosts } = await import('../../infra/providers/ssh-run');
     const progress = await this.progress();
     const hosts = await copyToHosts(this.registry, this.clusterName, this.args.source, this.args.destination, {
       role: this.flags.role as 'agent' | undefined,

@@ -47,7 +47,7 @@ export default class Destroy extends BaseCommand<typeof Destroy> {
   }
 
   private async destroySsh(): Promise<DestroyJson> {
-    const [{ destroySsh }, { createProgress }] = await Promise.all([import('../../infra/providers/ssh-day2'), import('../../infra/bootstrap/progress')]);
+    const [{ destroySsh }, { createProgress }] = await Promise.all([import('../../infra/providers/ssh-destroy'), import('../../infra/bootstrap/progress')]);
     const progress = createProgress(process.stderr, { silent: this.jsonEnabled() });
     const result = await destroySsh(this.registry, this.clusterName, { progress }).finally(() => progress.close());
     if (result.failed.length > 0) {

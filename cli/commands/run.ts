@@ -23,7 +23,7 @@ export default class Run extends SshClusterCommand<typeof Run> {
   static flags = { role: roleFlag(), host: hostFlag(), concurrency: concurrencyFlag() };
 
   async run(): Promise<RunJson> {
-    const { runOnHosts } = await import('../../infra/providers/ssh-day2');
+    const { runOnHosts } = await import('../../infra/providers/ssh-run');
     const progress = await this.progress();
     const json = this.jsonEnabled();
     const results = await runOnHosts(this.registry, this.clusterName, this.args.command, {

@@ -18,7 +18,7 @@ export default class Upgrade extends SshClusterCommand<typeof Upgrade> {
   static flags = { concurrency: concurrencyFlag() };
 
   async run(): Promise<UpgradeJson> {
-    const { upgradeSsh } = await import('../../infra/providers/ssh-day2');
+    const { upgradeSsh } = await import('../../infra/providers/ssh-upgrade');
     const progress = await this.progress();
     const result = await upgradeSsh(this.registry, this.clusterName, { progress, concurrency: this.flags.concurrency }).finally(() => progress.close());
     const short = (sha?: string) => (sha ? sha.slice(0, 12) : '?');

@@ -81,7 +81,7 @@ export function stopCommand(s: ServiceRef, manager: ServiceManager, how: 'TERM' 
   if (manager === 'systemd') {
     const unit = q(s.unit);
     const usr1 = how === 'USR1'
-      ? `systemctl kill -s USR1 --kill-whom=main ${unit} 2>/dev/null; i=0; while systemctl is-active --quiet ${unit} && [ $i -lt 350 ]; do sleep 0.1; i=$((i+1)); done; `
+      ? `systemctl kill -s USR1 --kill-who=main ${unit} 2>/dev/null; i=0; while systemctl is-active --quiet ${unit} && [ $i -lt 350 ]; do sleep 0.1; i=$((i+1)); done; `
       : '';
     return `${usr1}systemctl stop ${unit} 2>/dev/null; true`;
   }

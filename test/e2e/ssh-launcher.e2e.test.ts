@@ -83,6 +83,30 @@ describe('mesoscloud launch --provider ssh', () => {
     for (let i = 0; i < 5; i++) expect(fleet.leftovers(i)).toEqual([]);
   });
 
+  test('a cluster file gives the spec, flags override it, and its errors name file and field', async () => {
+    const file = path.join(work, 'cluster.yaml');
+    fs.writeFileSync(file, [
+      'name: fromfile',
+      'provider: ssh',
+      'hosts:',
+      ...ips(0, 5).map((ip) => `  - ${ip}`),
+      'masters: 1',
+      'zk: 1',
+      'ssh:',
+      `  key: ${fleet.keyPath}`,
+      '',
+    ].join('\n'));
+    const plan = await cli(['launch', '-f', file, '--agents', '2', '--dry-run', '--json']);
+    expect(plan.code).toBe(0);
+    const json = JSON.parse(plan.stdout) as { plan: { cluster: string; hosts: { roles: string[] }[] } };
+    expect(json.plan.cluster).toBe('fromfile');
+    expect(json.plan.hosts.filter((h) => h.roles.includes('agent'))).toHaveLength(2);
+    fs.writeFileSync(file, 'name: fromfile\nhosts: [10.0.0.1]\nmastres: 1\n');
+    const bad = await cli(['launch', '-f', file, '--dry-run']);
+    expect(bad.code).toBe(2);
+    expect(unwrap(bad.stderr)).toMatch(/mastres: unknown key; did you mean 'masters'\?/);
+  });
+
   test('a launch killed midway is resumed by running it again, without redoing finished hosts', async () => {
     let killed = false;
     const first = await cli(launchArgs(), {
@@ -246,5 +270,23 @@ describe('mesoscloud launch --provider ssh', () => {
       expect({ host: i, files: fleet.leftovers(i) }).toEqual({ host: i, files: [] });
     }
     expect((await json<{ clusters: unknown[] }>(['clusters'])).clusters).toEqual([]);
+  });
+
+  test('a one-host cluster through a jump host: every role on one machine, the jump host untouched', async () => {
+    // The sixth host (out of the first cluster now) holds ZooKeeper, the master and the agent; SSH goes through h1.
+    const tiny = { MESOSCLOUD_CLUSTER: 'tiny' };
+    const r = await cli(['launch', '--provider', 'ssh', '--hosts', fleet.hosts[5].ip, '--colocate', '--zk', '1', '--bastion', `root@${fleet.hosts[0].ip}`,
+      '--key', fleet.keyPath, '--agent-resources', 'cpus:1;mem:256', '--json'], { env: tiny });
+    expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 0 });
+    const out = JSON.parse(r.stdout) as LaunchJson;
+    expect(out.hosts).toEqual([expect.objectContaining({ roles: ['zookeeper', 'master', 'agent'] })]);
+    // sshd on h6 saw the connection come from h1, not from this machine.
+    expect(fleet.sshdLog(5)).toContain(`from ${fleet.hosts[0].ip}`);
+    const task = await cli(['exec', '--name', 'tiny-task', '--command', 'true', '--resources', 'cpus:0.5;mem:32'], { env: tiny });
+    expect(task.code).toBe(0);
+    expect((await cli(['destroy'], { env: tiny })).code).toBe(0);
+    expect(daemonsOn(5)).toEqual([]);
+    expect(fleet.leftovers(5)).toEqual([]);
+    expect(fleet.leftovers(0)).toEqual([]);
   });
 });

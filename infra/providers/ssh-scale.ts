@@ -1,0 +1,91 @@
+/**
+ * `scale`: more agents on new hosts, or fewer by draining the last ones and cleaning their hosts.
+ */
+import type { ClusterRegistry, SshClusterRecord, SshHostRecord } from '../registry';
+import { findDaemonBundle } from '../bootstrap/bundle';
+import { HostBootstrap } from '../bootstrap/host-bootstrap';
+import { forEachBounded } from '../bootstrap/pool';
+import type { HostProgress } from '../bootstrap/progress';
+import type { SshConnection } from '../bootstrap/ssh';
+import { planCluster, type ClusterPlan } from '../plan/planner';
+import { specFromSources } from '../plan/spec';
+import { parseEndpoint } from '../plan/host-address';
+import { OperatorClient } from '../../cluster/client/operator';
+import { DEFAULT_CONCURRENCY } from './ssh-connect';
+import { bringUp, hostRecords, masterEndpoints, previousRoles, readSshRecord, SshProviderError, type SshRunOptions } from './ssh';
+import { reachLeader, registeredAgents } from './master-access';
+import { skeletonPlan, specOf, withConnections } from './ssh-cluster';
+
+/**
+ * Changes the number of agents. Growing takes new hosts from `addHosts` (or unused hosts of the
+ * spec); shrinking drains the last agents (their tasks are killed with their kill grace period and
+ * the agents marked gone), then removes the cluster from those hosts.
+ */
+export async function scaleSsh(registry: ClusterRegistry, name: string, opts: SshRunOptions & { agents?: number; addHosts?: string[] }): Promise<{ added: string[]; removed: string[]; plan: ClusterPlan }> {
+  const record = readSshRecord(registry, name, true);
+  const spec = specOf(record);
+  const bundle = opts.bundle ?? findDaemonBundle();
+  // The recorded spec is valid input too: hosts added as text are checked like the launch's were.
+  const known = new Set(spec.hosts.map((h) => h.host));
+  const hostOf = (text: string) => {
+    const e = parseEndpoint(text);
+    return 'host' in e ? e.host : text;
+  };
+  const fresh = (opts.addHosts ?? []).filter((h) => !known.has(hostOf(h)));
+  const newSpec = specFromSources({ ...spec, hosts: [...spec.hosts, ...fresh], ...(opts.agents !== undefined ? { agents: opts.agents } : {}) }, {}, 'the cluster record and the scale flags');
+  const plan = planCluster(newSpec, { bundle: { version: bundle.version, sha256: bundle.sha256 }, previous: previousRoles(record) });
+  const before = new Set(record.hosts.filter((h) => h.roles.includes('agent')).map((h) => h.host));
+  const after = new Set(plan.hosts.filter((h) => h.roles.includes('agent')).map((h) => h.host));
+  const added = [...after].filter((h) => !before.has(h));
+  const removed = [...before].filter((h) => !after.has(h));
+  if (removed.some((h) => record.hosts.find((r) => r.host === h)!.roles.length > 1)) {
+    throw new SshProviderError('CONTROL_HOST', `scaling down would remove an agent from a host that also runs ${record.hosts.filter((r) => removed.includes(r.host) && r.roles.length > 1).map((r) => r.host).join(', ')}'s control roles`);
+  }
+  const progress = opts.progress;
+  const removedHosts = record.hosts.filter((h) => removed.includes(h.host));
+  // Each host once: a host losing its agent is in the plan too, with no role left.
+  const touched = [...plan.hosts.filter((h) => h.roles.length > 0 && !removed.includes(h.host)), ...removedHosts];
+  await withConnections(record, touched, progress, opts.concurrency, async (conns, failed) => {
+    if (failed.length > 0) throw new SshProviderError('HOSTS_UNREACHABLE', `cannot reach ${failed.map((f) => f.host.host).join(', ')}: ${failed[0].error.message}`);
+    if (removed.length > 0) await drainAndRemove(record, removedHosts, conns, masterEndpoints(plan), progress, opts.timeoutMs ?? 120_000);
+    record.spec = newSpec as unknown as Record<string, unknown>;
+    record.hosts = hostRecords(plan);
+    record.updatedAt = new Date().toISOString();
+    registry.write(record);
+    await bringUp(plan, conns, bundle, opts);
+  });
+  return { added, removed, plan };
+}
+
+async function drainAndRemove(record: SshClusterRecord, hosts: SshHostRecord[], conns: Map<string, SshConnection>, masters: ReturnType<typeof masterEndpoints>, progress: HostProgress, timeoutMs: number): Promise<void> {
+  const access = await reachLeader(masters, conns, timeoutMs);
+  const operator = new OperatorClient(access.url, { timeoutMs: 10_000 });
+  try {
+    const agents = await registeredAgents(access.url);
+    for (const h of hosts) {
+      const id = agents.get(h.address)?.agent_info.id?.value;
+      if (!id) continue;
+      progress.step(h.host, 'draining agent');
+      await operator.drainAgent(id, { markGone: true });
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const now = await registeredAgents(access.url);
+      const busy = hosts.filter((h) => {
+        const a = now.get(h.address);
+        return a && (a.drain_info?.state === 'DRAINING' || (a.drain_info === undefined && a.active));
+      });
+      if (busy.length === 0) break;
+      if (Date.now() > deadline) throw new SshProviderError('DRAIN_TIMEOUT', `agents on ${busy.map((h) => h.host).join(', ')} did not drain within ${Math.round(timeoutMs / 1000)} s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    operator.close();
+    await access.close();
+  }
+  const plan = skeletonPlan({ ...record, hosts });
+  await forEachBounded(plan.hosts, DEFAULT_CONCURRENCY, async (h) => {
+    await new HostBootstrap(conns.get(h.host)!, h, plan, undefined, progress).removeEverything();
+    progress.done(h.host, 'agent removed');
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * `upgrade`: a new daemon bundle rolled out one daemon at a time, tasks kept.
+ */
+import type { ClusterRegistry, SshClusterRecord } from '../registry';
+import { findDaemonBundle } from '../bootstrap/bundle';
+import { HostBootstrap } from '../bootstrap/host-bootstrap';
+import { forEachBounded } from '../bootstrap/pool';
+import type { SshConnection } from '../bootstrap/ssh';
+import { planCluster, type ClusterPlan, type HostPlan } from '../plan/planner';
+import type { ClusterSpec } from '../plan/spec';
+import { DEFAULT_CONCURRENCY } from './ssh-connect';
+import { masterEndpoints, previousRoles, readSshRecord, SshProviderError, type SshRunOptions } from './ssh';
+import { reachLeader, registeredAgents } from './master-access';
+import { specOf, withConnections } from './ssh-cluster';
+
+/** Plans the recorded cluster again (roles kept), for commands that need the services' definitions. */
+function replan(record: SshClusterRecord, spec: ClusterSpec, bundle: { version: string; sha256: string }): ClusterPlan {
+  return planCluster(spec, { bundle, previous: previousRoles(record) });
+}
+
+/**
+ * Pushes a new daemon bundle and restarts daemons one at a time: standby masters, then the
+ * leader, then each agent, waiting for each to be healthy (and each agent to re-register) before
+ * the next. Agents restart with --recover=reconnect, so running tasks are kept. ZooKeeper is not
+ * restarted: its process does not change with the bundle.
+ */
+export async function upgradeSsh(registry: ClusterRegistry, name: string, opts: SshRunOptions): Promise<{ from?: string; to: string; restarted: string[]; plan: ClusterPlan }> {
+  const record = readSshRecord(registry, name, true);
+  const bundle = opts.bundle ?? findDaemonBundle();
+  const spec = specOf(record);
+  const plan = replan(record, spec, bundle);
+  const progress = opts.progress;
+  const restarted: string[] = [];
+  await withConnections(record, record.hosts, progress, opts.concurrency, async (conns, failed) => {
+    if (failed.length > 0) throw new SshProviderError('HOSTS_UNREACHABLE', `cannot reach ${failed.map((f) => f.host.host).join(', ')}; an upgrade needs every host`, ['bring the host back (or scale it away), then run upgrade again']);
+    const boots = new Map(plan.hosts.filter((h) => h.roles.length > 0).map((h) => [h.host, new HostBootstrap(conns.get(h.host)!, h, plan, bundle, progress)]));
+    const prepared = await forEachBounded([...boots.values()], opts.concurrency ?? DEFAULT_CONCURRENCY, (b) => b.prepare());
+    const bad = prepared.filter((o) => !o.ok);
+    if (bad.length > 0) throw new SshProviderError('UPGRADE_FAILED', bad.map((o) => (o.ok ? '' : o.error.message)).join('\n'));
+    const access = await reachLeader(masterEndpoints(plan), conns, opts.timeoutMs ?? 120_000);
+    const leaderAddress = access.leader;
+    await access.close();
+    const masters = plan.hosts.filter((h) => h.roles.includes('master'));
+    const isLeader = (h: HostPlan) => `${h.address}:${h.services.find((s) => s.role === 'master')!.port}` === leaderAddress;
+    for (const h of [...masters.filter((m) => !isLeader(m)), ...masters.filter(isLeader)]) {
+      const b = boots.get(h.host)!;
+      if ((await b.ensureRunning('master')) !== 'unchanged') restarted.push(`${h.host} master`);
+      await b.waitHealthy('master');
+    }
+    for (const h of plan.hosts.filter((x) => x.roles.includes('agent'))) {
+      const b = boots.get(h.host)!;
+      if ((await b.ensureRunning('agent')) === 'unchanged') continue;
+      restarted.push(`${h.host} agent`);
+      await b.waitHealthy('agent');
+      await waitReregistered(plan, conns, h.address, opts.timeoutMs ?? 120_000);
+      progress.done(h.host, 'agent upgraded');
+    }
+    await forEachBounded([...boots.values()], DEFAULT_CONCURRENCY, (b) => b.removeOtherBundles());
+  });
+  const from = record.bundle?.sha256;
+  record.bundle = { version: bundle.version, sha256: bundle.sha256 };
+  record.updatedAt = new Date().toISOString();
+  registry.write(record);
+  return { from, to: bundle.sha256, restarted, plan };
+}
+
+async function waitReregistered(plan: ClusterPlan, conns: Map<string, SshConnection>, address: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const access = await reachLeader(masterEndpoints(plan), conns, timeoutMs);
+    try {
+      const agent = (await registeredAgents(access.url)).get(address);
+      if (agent?.active) return;
+    } catch {
+      // The leader may be between restarts; ask again.
+    } finally {
+      await access.close();
+    }
+    if (Date.now() > deadline) throw new SshProviderError('AGENT_NOT_BACK', `the agent on ${address} did not re-register within ${Math.round(timeoutMs / 1000)} s after its upgrade`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
