@@ -96,7 +96,8 @@ describe('mesoscloud launch --provider ssh', () => {
       `  key: ${fleet.keyPath}`,
       '',
     ].join('\n'));
-    const plan = await cli(['launch', '-f', file, '--agents', '2', '--dry-run', '--json']);
+    // No --cluster and no MESOSCLOUD_CLUSTER: the file names the cluster.
+    const plan = await cli(['launch', '-f', file, '--agents', '2', '--dry-run', '--json'], { env: { MESOSCLOUD_CLUSTER: '' } });
     expect(plan.code).toBe(0);
     const json = JSON.parse(plan.stdout) as { plan: { cluster: string; hosts: { roles: string[] }[] } };
     expect(json.plan.cluster).toBe('fromfile');
