@@ -5,12 +5,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from './argv';
-
-import { ROLES as DAEMON_ROLES, type Role as DaemonRole } from '../infra/plan/roles';
 import { supervisorPidFile } from '../infra/plan/remote-layout';
+import { ROLES, type Role } from '../infra/plan/roles';
 import type { ServiceDefinition } from '../infra/plan/services';
 
-export { DAEMON_ROLES, supervisorPidFile, type DaemonRole, type ServiceDefinition };
+export { supervisorPidFile, type ServiceDefinition };
 
 /** Reads and checks the file; every problem names the file and the field. */
 export function readServiceDefinition(file: string): ServiceDefinition {
@@ -39,7 +38,7 @@ export function checkServiceDefinition(raw: unknown, file: string): ServiceDefin
     if (typeof v !== 'string' || v === '' || (absolute && !path.isAbsolute(v))) throw bad(field, absolute ? 'an absolute path' : 'a non-empty string', v);
     return v;
   };
-  if (!(DAEMON_ROLES as readonly unknown[]).includes(o.role)) throw bad('role', `one of ${DAEMON_ROLES.join(', ')}`, o.role);
+  if (!(ROLES as readonly unknown[]).includes(o.role)) throw bad('role', `one of ${ROLES.join(', ')}`, o.role);
   const args = o.args;
   if (!Array.isArray(args) || args.length === 0 || !args.every((a) => typeof a === 'string')) throw bad('args', 'a non-empty list of strings', args);
   if (args[0] !== o.role) throw bad('args', `a list starting with the role's subcommand "${String(o.role)}"`, args);
@@ -48,7 +47,7 @@ export function checkServiceDefinition(raw: unknown, file: string): ServiceDefin
     throw bad('env', 'an object of strings', env);
   }
   return {
-    role: o.role as DaemonRole,
+    role: o.role as Role,
     cluster: text('cluster'),
     bundle: text('bundle', true),
     args: args as string[],
@@ -57,7 +56,6 @@ export function checkServiceDefinition(raw: unknown, file: string): ServiceDefin
     env: env as Record<string, string>,
   };
 }
-
 
 /** Written whole or not at all, so a reader never sees half a pid. */
 export function writePidFile(file: string, pid = process.pid): void {
@@ -73,14 +71,5 @@ export function removePidFile(file: string, pid = process.pid): void {
     if (fs.readFileSync(file, 'utf8').trim() === String(pid)) fs.unlinkSync(file);
   } catch {
     // Already gone.
-  }
-}
-
-export function readPidFile(file: string): number | undefined {
-  try {
-    const pid = Number(fs.readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -56,7 +56,8 @@ export class Supervisor {
     // Started with nohup and no terminal: a hang-up is no reason to stop.
     process.on('SIGHUP', () => undefined);
     this.log.info('supervising', { definition: this.file, role: this.def.role, pid: process.pid });
-    this.start();
+    // The constructor has just read the definition.
+    this.start(false);
   }
 
   private logger(): Logger {
@@ -73,15 +74,18 @@ export class Supervisor {
     });
   }
 
-  private start(): void {
+  /** `reread`: read the definition again first, as every restart does (it may have changed). */
+  private start(reread = true): void {
     this.restartTimer = undefined;
-    try {
-      this.def = readServiceDefinition(this.file);
-      this.log = this.logger();
-    } catch (err) {
-      this.log.error('cannot read the service definition; trying again later', { error: (err as Error).message });
-      this.crashed(0);
-      return;
+    if (reread) {
+      try {
+        this.def = readServiceDefinition(this.file);
+        this.log = this.logger();
+      } catch (err) {
+        this.log.error('cannot read the service definition; trying again later', { error: (err as Error).message });
+        this.crashed(0);
+        return;
+      }
     }
     let out: number;
     try {

@@ -3,7 +3,7 @@
  * temporary file beside its target, given its mode, then renamed over the target, so a reader (a
  * restarting daemon, a resumed launch) never sees half a file.
  */
-import { shellQuote as q } from './shell';
+import { shellQuote as q } from './ssh-quote';
 
 export interface RemoteFile { path: string; content: string | Buffer; mode: number }
 

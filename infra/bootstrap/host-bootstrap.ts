@@ -13,7 +13,7 @@ import { factsScript, nodeProblem, packageRemoveCommand, parseFacts, zookeeperIn
 import { emptyState, record, STEP, type HostState } from './host-state';
 import { writeFilesScript, type RemoteFile } from './file-script';
 import { removeCommand, restartCommand, stopCommand, systemdUnit, unitPath, type ServiceManager, type ServiceRef } from './service-commands';
-import { shellQuote as q } from './shell';
+import { shellQuote as q } from './ssh-quote';
 import type { ClusterPlan, HostPlan, Role, ServicePlan } from '../plan/planner';
 import { remoteLayout } from '../plan/remote-layout';
 

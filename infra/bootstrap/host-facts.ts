@@ -3,7 +3,7 @@
  * systemd runs the host, whether Java and ZooKeeper are there, the package manager, which of the
  * cluster's services run, and the host's own step records.
  */
-import { shellQuote as q } from './shell';
+import { shellQuote as q } from './ssh-quote';
 import { isRunningCommand, type ServiceManager, type ServiceRef } from './service-commands';
 import { parseHostState, type HostState } from './host-state';
 

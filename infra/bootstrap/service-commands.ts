@@ -7,7 +7,8 @@
  * Agents run with KillMode=process: their tasks live in their own process groups and cgroups and
  * must outlive an agent restart or upgrade, as in Mesos's own unit files.
  */
-import { shellQuote as q } from './shell';
+import { shellQuote as q } from './ssh-quote';
+import { parentOf } from './file-script';
 
 export type ServiceManager = 'systemd' | 'supervisor';
 
@@ -30,6 +31,9 @@ export function systemdUnit(s: ServiceRef, node: string): string {
     `Description=mesoscloud ${s.role} (${s.unit})`,
     'After=network-online.target',
     'Wants=network-online.target',
+    // No start limit: like the supervisor, keep restarting a daemon that crashes at start (its
+    // ZooKeeper or master may simply not be up yet) instead of giving up after five tries in 10 s.
+    'StartLimitIntervalSec=0',
     '',
     '[Service]',
     `ExecStart=${node} ${s.bundle} service ${s.definitionPath}`,
@@ -60,12 +64,13 @@ const waitGone = (tenths: number) => `i=0; while kill -0 "$p" 2>/dev/null && [ $
 export function isRunningCommand(s: ServiceRef, manager: ServiceManager): string {
   if (manager === 'systemd') return `systemctl is-active --quiet ${q(s.unit)}`;
   const pid = q(s.supervisorPidFile);
-  return `p=$(cat ${pid} 2>/dev/null) && kill -0 "$p" 2>/dev/null && grep -q supervise /proc/"$p"/cmdline 2>/dev/null`;
+  // A pid file outliving a reboot may name someone else's process: it must be our supervisor of this very service.
+  return `p=$(cat ${pid} 2>/dev/null) && kill -0 "$p" 2>/dev/null && grep -q supervise /proc/"$p"/cmdline 2>/dev/null && grep -qF ${q(s.definitionPath)} /proc/"$p"/cmdline 2>/dev/null`;
 }
 
 /** Starts it, or restarts it when it runs (a changed definition or bundle is read at start). */
 export function restartCommand(s: ServiceRef, manager: ServiceManager, node: string): string {
-  const dirs = `mkdir -p ${q(dirOf(s.pidFile))} ${q(dirOf(s.log))}`;
+  const dirs = `mkdir -p ${q(parentOf(s.pidFile))} ${q(parentOf(s.log))}`;
   if (manager === 'systemd') return `${dirs} && systemctl daemon-reload && systemctl enable --quiet ${q(s.unit)} && systemctl restart ${q(s.unit)}`;
   // A daemon that outlived its supervisor would keep the port (and the old code) and make the new one crash-loop.
   return `${dirs} && { ${stopCommand(s, manager, 'TERM')}; } && { ${stopOrphanCommand(s, 'TERM')}; } && ` +
@@ -102,9 +107,4 @@ export function removeCommand(s: ServiceRef, manager: ServiceManager): string {
  */
 function stopOrphanCommand(s: ServiceRef, how: 'TERM' | 'USR1'): string {
   return `p=$(cat ${q(s.pidFile)} 2>/dev/null); if [ -n "$p" ] && kill -0 "$p" 2>/dev/null && ${runsDefinition(s)}; then kill -${how} "$p"; ${waitGone(350)}; kill -KILL "$p" 2>/dev/null; fi; true`;
-}
-
-function dirOf(file: string): string {
-  const i = file.lastIndexOf('/');
-  return i <= 0 ? '/' : file.slice(0, i);
 }

@@ -8,8 +8,6 @@
 import { constants } from 'node:os';
 import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2';
 
-export { shellQuote } from './ssh-quote';
-
 export interface ShellInput extends NodeJS.ReadableStream {
   isTTY?: boolean;
   setRawMode?(mode: boolean): unknown;

@@ -18,7 +18,6 @@ import { shellQuote } from './ssh-quote';
 
 export { KnownHosts } from './known-hosts';
 export { SshError, type SshErrorCode } from './ssh-error';
-export { shellQuote } from './ssh-quote';
 export type { SshAuth } from './ssh-auth';
 export type { SshEndpoint } from './ssh-client';
 export type { ExecOptions, ExecResult } from './ssh-exec';

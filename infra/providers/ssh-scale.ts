@@ -4,7 +4,7 @@
 import type { ClusterRegistry, SshClusterRecord, SshHostRecord } from '../registry';
 import { findDaemonBundle } from '../bootstrap/bundle';
 import { HostBootstrap } from '../bootstrap/host-bootstrap';
-import { forEachBounded } from '../bootstrap/pool';
+import { failures, forEachBounded } from '../bootstrap/pool';
 import type { HostProgress } from '../bootstrap/progress';
 import type { SshConnection } from '../bootstrap/ssh';
 import { planCluster, type ClusterPlan } from '../plan/planner';
@@ -84,8 +84,14 @@ async function drainAndRemove(record: SshClusterRecord, hosts: SshHostRecord[], 
     await access.close();
   }
   const plan = skeletonPlan({ ...record, hosts });
-  await forEachBounded(plan.hosts, DEFAULT_CONCURRENCY, async (h) => {
+  const outcomes = await forEachBounded(plan.hosts, DEFAULT_CONCURRENCY, async (h) => {
     await new HostBootstrap(conns.get(h.host)!, h, plan, undefined, progress).removeEverything();
     progress.done(h.host, 'agent removed');
   });
+  // The record still lists a host that was not cleaned, so running scale again finishes it.
+  const failed = failures(outcomes);
+  for (const f of failed) progress.fail(f.item.host, f.error.message);
+  if (failed.length > 0) {
+    throw new SshProviderError('HOSTS_FAILED', `could not remove the agent from ${failed.map((f) => `${f.item.host} (${f.error.message})`).join(', ')}`, ['fix that, then run the same scale again']);
+  }
 }

@@ -165,8 +165,10 @@ export async function bringUp(
   let access: MasterAccess | undefined;
   let agentIds: Record<string, string> = {};
   const agentHosts = plan.hosts.filter((h) => h.roles.includes('agent') && !failed.has(h.host));
-  const mastersUp = plan.hosts.filter((h) => h.roles.includes('master')).every((h) => !failed.has(h.host));
-  if (mastersUp) {
+  // With a ZooKeeper or master host down the agents were not started: waiting for them would only
+  // end in a timeout that hides the host at fault.
+  const controlUp = plan.hosts.filter((h) => h.roles.includes('zookeeper') || h.roles.includes('master')).every((h) => !failed.has(h.host));
+  if (controlUp) {
     progress.note('Waiting for the leading master and for every agent to register');
     try {
       access = await reachLeader(masterEndpoints(plan), conns, timeoutMs);
@@ -192,7 +194,7 @@ export async function bringUp(
   };
   await access?.close();
   if (failed.size > 0) {
-    const lines = [...failed].map(([host, error]) => `  ${host}: ${error.message}`);
+    const lines = [...failed].map(([host, error]) => (error.message.startsWith(`${host}:`) ? `  ${error.message}` : `  ${host}: ${error.message}`));
     throw Object.assign(new SshProviderError('HOSTS_FAILED', `${failed.size} of ${plan.hosts.length} host(s) failed:\n${lines.join('\n')}`, [
       'fix what is named above, then run the same launch again: finished hosts are not redone',
     ]), { result });

@@ -319,6 +319,7 @@ describe('systemdUnit', () => {
     const unit = lines(systemdUnit(ref('master'), '/usr/bin/node'));
     expect(unit).toContain('ExecStart=/usr/bin/node /opt/mesoscloud/prod/mesoscloud-daemon-0123456789ab.js service /etc/mesoscloud/prod/master.json');
     expect(unit).toContain('Restart=on-failure');
+    expect(unit.slice(0, unit.indexOf('[Service]'))).toContain('StartLimitIntervalSec=0');
     expect(unit).toContain('StandardOutput=append:/var/log/mesoscloud/prod/master.log');
     expect(unit).toContain('StandardError=append:/var/log/mesoscloud/prod/master.log');
     expect(unit).toContain('WantedBy=multi-user.target');
@@ -408,5 +409,20 @@ describe('SSH clusters in the registry', () => {
     expect(() => registry.readLocal('prod')).toThrow(RegistryError);
     expect(() => registry.readLocal('prod')).toThrow("cluster 'prod' runs on ssh hosts, not on this machine");
     expect(registry.readLocal('nothing-here')).toBeUndefined();
+  });
+});
+
+describe('bringUp with the ZooKeeper host unreachable', () => {
+  it('fails at once naming that host, without waiting for agents that were never started', async () => {
+    const { bringUp } = await import('../../infra/providers/ssh');
+    const { planCluster } = await import('../../infra/plan/planner');
+    const spec = specFromSources(undefined, { cluster: 'prod', hosts: '127.0.0.11,127.0.0.12,127.0.0.13', masters: 1, zk: 1 });
+    const plan = planCluster(spec, { bundle: { version: '0.1.0', sha256: 'a'.repeat(64) } });
+    const progress = createProgress(process.stderr, { silent: true });
+    // No connection at all: the ZooKeeper host could not be reached, the others were never needed.
+    const err = await bringUp(plan, new Map(), undefined, { progress, timeoutMs: 3000 }, [{ host: '127.0.0.11', error: new Error('connection refused') }])
+      .then(() => undefined, (e: unknown) => e as Error & { code?: string });
+    expect(err).toMatchObject({ code: 'HOSTS_FAILED' });
+    expect(err?.message).toBe('1 of 3 host(s) failed:\n  127.0.0.11: connection refused');
   });
 });
