@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../../infra/providers/ports';
 import { isAlive } from '../../infra/providers/processes';
+import { eventually } from '../helpers/http';
 import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from './run-cli';
 
 const CLUSTER = 'opcli';
@@ -28,17 +29,6 @@ async function json<T>(args: string[]): Promise<T> {
 interface TaskJson { id: string; name: string; state: string; framework_id: string; agent_id: string }
 interface AgentJson { id: string; state: string; tasks: number; total: Record<string, number> }
 
-/** Polls until `check` answers a value (bounded, so a broken cluster fails the test rather than hanging it). */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-}
-
 async function task(name: string, state?: string): Promise<TaskJson | undefined> {
   const { tasks } = await json<{ tasks: TaskJson[] }>(['tasks', '--all']);
   return tasks.find((t) => t.id === name && (!state || t.state === state));
@@ -47,7 +37,7 @@ async function task(name: string, state?: string): Promise<TaskJson | undefined>
 /** Starts `exec` in the background; resolves once the task runs, with the exec run still going. */
 async function startTask(name: string, command: string): Promise<{ task: TaskJson; exec: Promise<CliResult> }> {
   const exec = cli(['exec', '--name', name, '--command', command, '--resources', 'cpus:0.5;mem:64'], { timeoutMs: 120_000 });
-  const running = await eventually(`task ${name} to run`, () => task(name, 'TASK_RUNNING'));
+  const running = await eventually(() => task(name, 'TASK_RUNNING'), `task ${name} to run`, 30_000);
   return { task: running, exec };
 }
 
@@ -175,10 +165,10 @@ describe('acting on tasks', () => {
     const r = await cli(['teardown', torn.framework_id, '--yes']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Framework ${torn.framework_id} (mesoscloud-exec) torn down`);
-    await eventually('the torn task to end', async () => {
+    await eventually(async () => {
       const now = await task('torn');
       return now && now.state !== 'TASK_RUNNING' ? now : undefined;
-    });
+    }, 'the torn task to end', 30_000);
     await exec;
   });
 });
@@ -303,10 +293,10 @@ describe('marking an agent gone', () => {
     const gone = agents[1].id;
     const r = await json<{ agent_id: string; state: string }>(['agent', 'gone', gone, '--yes']);
     expect(r).toEqual(expect.objectContaining({ agent_id: gone, state: 'gone' }));
-    await eventually('the agent to leave the list', async () => {
+    await eventually(async () => {
       const now = (await json<{ agents: AgentJson[] }>(['agents'])).agents;
       return now.some((a) => a.id === gone) ? undefined : now;
-    });
+    }, 'the agent to leave the list', 30_000);
     const again = await cli(['agent', 'deactivate', gone]);
     expect(again.code).toBe(2);
     expect(unwrap(again.stderr)).toContain(`no agent '${gone}' on cluster 'opcli'`);

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createSshHosts, type SshTestFleet } from '../../bench/lib/ssh-hosts';
+import { eventually } from '../helpers/http';
 import { ensureBuilt, hasStackTrace, ROOT, runCli, unwrap, type CliResult } from './run-cli';
 
 const CLUSTER = 'sshe2e';
@@ -27,16 +28,6 @@ async function json<T>(args: string[], env?: Record<string, string>): Promise<T>
   const r = await cli([...args, '--json'], { env });
   if (r.code !== 0) throw new Error(`mesoscloud ${args.join(' ')} --json exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
   return JSON.parse(r.stdout) as T;
-}
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
 }
 
 const ips = (from: number, to: number) => fleet.hosts.slice(from, to).map((h) => h.ip);
@@ -224,10 +215,10 @@ describe('mesoscloud launch --provider ssh', () => {
 
   test('upgrade rolls a new build out one daemon at a time, and a running task survives it', async () => {
     const exec = cli(['exec', '--name', 'long-ssh', '--command', 'sleep 600', '--resources', 'cpus:0.5;mem:64'], { timeoutMs: 200_000 });
-    const running = await eventually('the long task to run', async () => {
+    const running = await eventually(async () => {
       const { tasks } = await json<{ tasks: TaskJson[] }>(['tasks']);
       return tasks.find((t) => t.id === 'long-ssh' && t.state === 'TASK_RUNNING');
-    });
+    }, 'the long task to run', 60_000);
     // A new build: the same code with another content hash.
     const bundle = path.join(work, 'mesoscloud-daemon-next.js');
     fs.writeFileSync(bundle, fs.readFileSync(path.join(ROOT, 'dist', 'daemon', 'mesoscloud-daemon.js'), 'utf8') + '\n// next build\n');
