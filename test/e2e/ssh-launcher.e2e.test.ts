@@ -281,4 +281,30 @@ describe('mesoscloud launch --provider ssh', () => {
     expect(fleet.leftovers(5)).toEqual([]);
     expect(fleet.leftovers(0)).toEqual([]);
   });
+
+  test('a launch with one unreachable host names it, finishes the others, and the next launch completes it', async () => {
+    const partial = { MESOSCLOUD_CLUSTER: 'partial' };
+    // h3 holds ZooKeeper and the master, h4 and h5 an agent each.
+    const args = ['launch', '--provider', 'ssh', '--hosts', ips(2, 5).join(','), '--zk', '1', '--colocate', '--key', fleet.keyPath, '--agent-resources', 'cpus:1;mem:256'];
+    fleet.stopHost(4);
+    let first: CliResult;
+    try {
+      first = await cli(args, { env: partial });
+    } finally {
+      fleet.startHost(4);
+    }
+    expect(first.code).toBe(1);
+    expect(unwrap(first.stderr)).toMatch(new RegExp(`1 of 3 host\\(s\\) failed: ${fleet.hosts[4].ip.replace(/\./g, '\\.')}`));
+    expect(hasStackTrace(first.stderr)).toBe(false);
+    // The reachable agent host got its agent, registered with the master.
+    const agents = await json<{ agents: AgentJson[] }>(['agents'], partial);
+    expect(agents.agents.map((a) => a.hostname)).toEqual([fleet.hosts[3].ip]);
+
+    const second = await cli([...args, '--json'], { env: partial });
+    expect({ code: second.code, stderr: second.stderr }).toMatchObject({ code: 0 });
+    const out = JSON.parse(second.stdout) as LaunchJson;
+    expect(out.hosts.map((h) => h.changes)).toEqual([{ zookeeper: 'unchanged', master: 'unchanged' }, { agent: 'unchanged' }, { agent: 'started' }]);
+    expect((await cli(['destroy'], { env: partial })).code).toBe(0);
+    for (const i of [2, 3, 4]) expect(fleet.leftovers(i)).toEqual([]);
+  });
 });
