@@ -68,7 +68,7 @@ export class HostBootstrap {
     const bundle = this.bundle;
     if (bundle && this.state.steps[STEP.bundle]?.hash !== bundle.sha256) {
       this.progress.step(this.label, `uploading the daemon bundle (${(bundle.size / 1024).toFixed(0)} KiB)`);
-      await this.conn.upload(bundle.content, this.plan.bundle.remotePath, { mode: 0o644, asRoot: true });
+      await this.conn.upload(bundle.content, this.plan.bundle.remotePath, { mode: 0o644, asRoot: true, compress: true });
       this.state = record(this.state, STEP.bundle, { hash: bundle.sha256, detail: { path: this.plan.bundle.remotePath, version: bundle.version } });
     }
 

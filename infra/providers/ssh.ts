@@ -176,7 +176,7 @@ export async function bringUp(
       agentIds = Object.fromEntries(agentHosts.map((h) => [h.address, agents.get(h.address)?.agent_info.id?.value ?? '']));
     } catch (err) {
       await access?.close();
-      throw new SshProviderError('AGENTS_NOT_REGISTERED', (err as Error).message, [`see the logs: mesoscloud run --role agent "tail -n 50 /var/log/mesoscloud/${plan.cluster}/agent.log"`]);
+      throw new SshProviderError('AGENTS_NOT_REGISTERED', (err as Error).message, [`see the logs: mesoscloud run --cluster ${plan.cluster} --role agent "tail -n 50 /var/log/mesoscloud/${plan.cluster}/agent.log"`]);
     }
   }
   for (const h of plan.hosts) {

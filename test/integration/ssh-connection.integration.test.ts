@@ -2,7 +2,7 @@
  * SshConnection against real OpenSSH servers: three test hosts in network namespaces (bench/lib/ssh-hosts.ts).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -250,6 +250,16 @@ describe('upload', () => {
     await conn.upload('second\n', '/opt/mesoscloud/upload-test/deep/bundle.js');
     expect(await conn.run('cat /opt/mesoscloud/upload-test/deep/bundle.js')).toBe('second\n');
     expect((await conn.run('stat -c %a /opt/mesoscloud/upload-test/deep/bundle.js')).trim()).toBe('644');
+    await conn.run('rm -r /opt/mesoscloud');
+  });
+
+  it('sends a compressed upload that the host restores byte for byte', async () => {
+    const conn = await connect(0);
+    const content = Buffer.concat([randomBytes(200 * 1024), Buffer.alloc(400 * 1024, 'bundle ')]);
+    await conn.upload(content, '/opt/mesoscloud/gz-test/bundle.js', { compress: true });
+    const sum = (await conn.run('sha256sum < /opt/mesoscloud/gz-test/bundle.js')).split(' ')[0];
+    expect(sum).toBe(createHash('sha256').update(content).digest('hex'));
+    expect((await conn.run('ls -A /opt/mesoscloud/gz-test')).trim()).toBe('bundle.js');
     await conn.run('rm -r /opt/mesoscloud');
   });
 
