@@ -13,9 +13,10 @@ export interface KnownHostLine {
   key: string;
 }
 
-/** How a host appears in known_hosts: bare for port 22, "[host]:port" otherwise. */
+/** How a host appears in known_hosts: bare for port 22, "[host]:port" otherwise; names in lower case, as OpenSSH writes them. */
 export function hostPattern(host: string, port: number): string {
-  return port === 22 ? host : `[${host}]:${port}`;
+  const name = host.toLowerCase();
+  return port === 22 ? name : `[${name}]:${port}`;
 }
 
 export function sshFingerprint(keyBlob: Buffer): string {
@@ -56,7 +57,7 @@ export function lineMatches(line: KnownHostLine, pattern: string): boolean {
     if (!salt || !hash) return false;
     return createHmac('sha1', Buffer.from(salt, 'base64')).update(pattern).digest('base64') === hash;
   }
-  return line.names.split(',').includes(pattern);
+  return line.names.toLowerCase().split(',').includes(pattern);
 }
 
 /** Host key algorithms a client may accept for keys of these types (RSA keys sign with three). */

@@ -92,6 +92,14 @@ describe('KnownHosts', () => {
     expect(known.verify('10.0.0.5', 2222, 'ssh-ed25519', ed)).toBe('known');
   });
 
+  it('matches host names whatever their case, as OpenSSH does', () => {
+    const known = new KnownHosts(file);
+    expect(known.verify('Node1.Example.COM', 22, 'ssh-ed25519', ed)).toBe('new');
+    expect(fs.readFileSync(file, 'utf8')).toBe(`node1.example.com ssh-ed25519 ${ED25519}\n`);
+    expect(known.verify('node1.example.com', 22, 'ssh-ed25519', ed)).toBe('known');
+    expect(() => known.verify('NODE1.example.com', 22, 'ssh-ed25519', otherEd)).toThrow(/node1\.example\.com|NODE1/);
+  });
+
   it('refuses a changed key, naming host, file, both fingerprints and the fix', () => {
     const known = new KnownHosts(file);
     known.verify('10.0.0.5', 2222, 'ssh-ed25519', ed);
