@@ -183,7 +183,7 @@ export async function bringUp(
     if (failed.has(h.host) || h.roles.length === 0) continue;
     const changes = outcomes.get(h.host)!.changes;
     const changed = Object.entries(changes).filter(([, c]) => c !== 'unchanged').map(([r, c]) => `${r} ${c}`);
-    progress.done(h.host, `${h.roles.join('+')}: ${changed.length > 0 ? changed.join(', ') : 'up to date'}`);
+    progress.done(h.host, changed.length > 0 ? changed.join(', ') : `${h.roles.join('+')} up to date`);
   }
   for (const [host, error] of failed) outcomes.get(host)!.error = error.message;
   const result = {
