@@ -61,19 +61,6 @@ function expectOk(what: string, run: TimedRun): void {
   if (run.code !== 0) throw new Error(`${what} exited ${run.code}:\n${run.stdout}\n${run.stderr}`);
 }
 
-/** Processes left on host i other than its sshd. */
-function daemonsOn(fleet: SshTestFleet, i: number): number[] {
-  const host = fleet.hosts[i];
-  return host.pids().filter((pid) => {
-    if (pid === host.sshdPid) return false;
-    try {
-      return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'sshd';
-    } catch {
-      return false;
-    }
-  });
-}
-
 async function runOnce(hosts: number, run: number, work: string): Promise<RunFigures> {
   const fleetStart = performance.now();
   const fleet = await createSshHosts(hosts);
@@ -103,7 +90,7 @@ async function runOnce(hosts: number, run: number, work: string): Promise<RunFig
 
     const destroy = await cli(['destroy']);
     expectOk('destroy', destroy);
-    const left = fleet.hosts.flatMap((_, i) => daemonsOn(fleet, i));
+    const left = fleet.hosts.flatMap((h) => h.daemonPids());
     if (left.length > 0) throw new Error(`destroy left ${left.length} process(es) on the hosts: ${left.join(' ')}`);
     return {
       hosts, fleetMs, launchMs: launch.ms, phases: launchPhases(launch.lines, launch.ms), longestSteps: longestSteps(launch.lines),

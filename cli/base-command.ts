@@ -136,6 +136,12 @@ export abstract class BaseCommand<T extends typeof Command> extends ParsedComman
     return this.clusterName === DEFAULT_CLUSTER ? '' : ` --cluster ${this.clusterName}`;
   }
 
+  /** Per-host progress on stderr: live lines on a terminal, plain lines elsewhere, nothing with --json. */
+  protected async hostProgress(): Promise<import('../infra/bootstrap/progress').HostProgress> {
+    const { createProgress } = await import('../infra/bootstrap/progress');
+    return createProgress(process.stderr, { silent: this.jsonEnabled() });
+  }
+
   /**
    * The leading master's base URL: --master when given, else the registered cluster's. A zk://
    * address (flag or registry) is looked up in ZooKeeper now.

@@ -55,8 +55,6 @@ export function envValue(flag: string, input: string): Record<string, string> {
   return env;
 }
 
-export { ISOLATIONS, isolationToCgroups, type Isolation } from '../daemon/flag-values';
-
 export function clusterNameValue(flag: string, input: string, fromEnv?: string): string {
   const problem = validateClusterName(input);
   if (problem) throw new FlagError(`${flagSource(flag, fromEnv)}: ${problem}`);

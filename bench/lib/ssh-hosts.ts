@@ -82,6 +82,8 @@ export interface SshTestHost {
   upperDir(dir: OverlaidDir): string;
   /** Every process on the host (`ip netns pids`). */
   pids(): number[];
+  /** Processes on the host other than sshd (its own and its session children): what a launcher left running. */
+  daemonPids(): number[];
   /** Run a program on the host (its network, mount and UTS namespaces) as root, without SSH. */
   exec(args: string[], opts?: { input?: string }): Promise<ExecResult>;
 }
@@ -327,6 +329,17 @@ class Host implements SshTestHost {
 
   pids(): number[] {
     return netnsPids(this.netns);
+  }
+
+  daemonPids(): number[] {
+    return this.pids().filter((pid) => {
+      if (pid === this.sshdPid) return false;
+      try {
+        return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'sshd';
+      } catch {
+        return false; // Gone meanwhile.
+      }
+    });
   }
 
   exec(args: string[], opts: { input?: string } = {}): Promise<ExecResult> {

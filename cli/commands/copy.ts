@@ -26,7 +26,7 @@ export default class Copy extends SshClusterCommand<typeof Copy> {
 
   async run(): Promise<CopyJson> {
     const { copyToHosts } = await import('../../infra/providers/ssh-run');
-    const progress = await this.progress();
+    const progress = await this.hostProgress();
     const hosts = await copyToHosts(this.registry, this.clusterName, this.args.source, this.args.destination, {
       role: this.flags.role as 'agent' | undefined,
       hosts: this.flags.host,

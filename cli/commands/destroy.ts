@@ -47,8 +47,8 @@ export default class Destroy extends BaseCommand<typeof Destroy> {
   }
 
   private async destroySsh(): Promise<DestroyJson> {
-    const [{ destroySsh }, { createProgress }] = await Promise.all([import('../../infra/providers/ssh-destroy'), import('../../infra/bootstrap/progress')]);
-    const progress = createProgress(process.stderr, { silent: this.jsonEnabled() });
+    const { destroySsh } = await import('../../infra/providers/ssh-destroy');
+    const progress = await this.hostProgress();
     const result = await destroySsh(this.registry, this.clusterName, { progress }).finally(() => progress.close());
     if (result.failed.length > 0) {
       process.exitCode = EXIT.failure;

@@ -4,6 +4,7 @@ import { BaseCommand, integerFlag } from '../base-command';
 import { EXIT, EXIT_CODES_HELP } from '../errors';
 import { resourcesValue } from '../flag-values';
 import type { SshLaunchJson } from '../launch-ssh';
+import { concurrencyFlag } from '../ssh-command';
 import type { SpecFlags } from '../../infra/plan/spec';
 
 export const PROVIDERS = ['local', 'ssh', 'aws'] as const;
@@ -66,7 +67,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
     'ssh-port': integerFlag({ description: 'SSH port (default 22)', min: 1, max: 65535 }),
     bastion: Flags.string({ description: 'jump host every SSH connection goes through: [user@]host[:port]', helpGroup: 'SSH' }),
     'dry-run': Flags.boolean({ description: 'print the plan (which host runs what) and change nothing', helpGroup: 'SSH' }),
-    concurrency: integerFlag({ description: 'hosts bootstrapped at once (default 32)', min: 1, max: 512 }),
+    concurrency: concurrencyFlag(),
     agents: integerFlag({ description: `number of agents (local: 1-${MAX_LOCAL_AGENTS}, default 1; ssh: default every host left after the control roles)`, default: 1, min: 1, max: 10_000 }),
     masters: integerFlag({ description: 'number of masters (1-5); more than one needs --zk', default: 1, min: 1, max: 5 }),
     zk: integerFlag({ description: 'ZooKeeper servers to start (0-7; 0 = a standalone master; 3 is the usual ensemble)', default: 0, min: 0, max: 7 }),
@@ -151,9 +152,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
 
   private async launchSsh(): Promise<SshLaunchJson | Record<string, unknown>> {
     const { flags } = this;
-    const [{ sshSpec, sshLaunchSummary }, { createProgress }, { findDaemonBundle }] = await Promise.all([
-      import('../launch-ssh'), import('../../infra/bootstrap/progress'), import('../../infra/bootstrap/bundle'),
-    ]);
+    const [{ sshSpec, sshLaunchSummary }, { findDaemonBundle }] = await Promise.all([import('../launch-ssh'), import('../../infra/bootstrap/bundle')]);
     const given = (name: string) => this.given.has(name);
     const specFlags: SpecFlags = Object.fromEntries(Object.entries({
       provider: 'ssh',
@@ -181,7 +180,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
       return { dry_run: true, plan: planJson(plan) };
     }
     const { launchSsh } = await import('../../infra/providers/ssh');
-    const progress = createProgress(process.stderr, { silent: this.jsonEnabled() });
+    const progress = await this.hostProgress();
     const result = await launchSsh(this.registry, spec, { progress, bundle, concurrency: flags.concurrency }).finally(() => progress.close());
     const clusterArg = spec.name === 'local' ? '' : ` --cluster ${spec.name}`;
     const { lines, json } = sshLaunchSummary(spec, result, clusterArg);

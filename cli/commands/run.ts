@@ -24,7 +24,7 @@ export default class Run extends SshClusterCommand<typeof Run> {
 
   async run(): Promise<RunJson> {
     const { runOnHosts } = await import('../../infra/providers/ssh-run');
-    const progress = await this.progress();
+    const progress = await this.hostProgress();
     const json = this.jsonEnabled();
     const results = await runOnHosts(this.registry, this.clusterName, this.args.command, {
       role: this.flags.role as 'agent' | undefined,

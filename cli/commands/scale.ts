@@ -30,7 +30,7 @@ export default class Scale extends SshClusterCommand<typeof Scale> {
       throw Object.assign(new Error('say what to change: --agents N, --hosts h1,h2 (to add), or both'), { code: 'MISSING_FLAG' });
     }
     const { scaleSsh } = await import('../../infra/providers/ssh-scale');
-    const progress = await this.progress();
+    const progress = await this.hostProgress();
     const addHosts = this.flags.hosts?.split(',').map((h) => h.trim()).filter(Boolean);
     const result = await scaleSsh(this.registry, this.clusterName, { agents: this.flags.agents, addHosts, progress, concurrency: this.flags.concurrency }).finally(() => progress.close());
     const agents = result.plan.hosts.filter((h) => h.roles.includes('agent')).length;

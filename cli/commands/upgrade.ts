@@ -19,7 +19,7 @@ export default class Upgrade extends SshClusterCommand<typeof Upgrade> {
 
   async run(): Promise<UpgradeJson> {
     const { upgradeSsh } = await import('../../infra/providers/ssh-upgrade');
-    const progress = await this.progress();
+    const progress = await this.hostProgress();
     const result = await upgradeSsh(this.registry, this.clusterName, { progress, concurrency: this.flags.concurrency }).finally(() => progress.close());
     const short = (sha?: string) => (sha ? sha.slice(0, 12) : '?');
     if (result.restarted.length === 0) this.log(`Every host of '${this.clusterName}' already runs ${short(result.to)}; nothing restarted.`);

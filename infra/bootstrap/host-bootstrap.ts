@@ -12,7 +12,7 @@ import type { HostProgress } from './progress';
 import { factsScript, nodeProblem, packageRemoveCommand, parseFacts, zookeeperInstall, type HostFacts } from './host-facts';
 import { emptyState, record, STEP, type HostState } from './host-state';
 import { writeFilesScript, type RemoteFile } from './file-script';
-import { removeCommand, restartCommand, stopCommand, systemdUnit, unitPath, type ServiceManager, type ServiceRef } from './service-commands';
+import { removeCommand, restartCommand, systemdUnit, unitPath, type ServiceManager, type ServiceRef } from './service-commands';
 import { shellQuote as q } from './ssh-quote';
 import type { ClusterPlan, HostPlan, Role, ServicePlan } from '../plan/planner';
 import { remoteLayout } from '../plan/remote-layout';
@@ -137,12 +137,6 @@ export class HostBootstrap {
     await this.conn.run(this.root(`for f in ${q(dir)}/mesoscloud-daemon-*.js; do [ "$f" = ${q(current)} ] || rm -f "$f"; done; true`));
   }
 
-  /** Stops a role's service, leaving an agent's tasks running (TERM), for upgrades. */
-  async stop(role: Role): Promise<void> {
-    await this.conn.run(this.root(stopCommand(refFor(this.plan.cluster, role, this.serviceOf(role)), this.manager, 'TERM')));
-    this.facts?.running.delete(role);
-  }
-
   /**
    * Removes the whole cluster from this host: every service stopped (agents kill their tasks
    * first), units, files, work dirs, logs, cgroups, and the packages we installed when no other
@@ -191,25 +185,30 @@ function restartKey(cluster: string, service: ServicePlan): string {
   return createHash('sha256').update(own).digest('hex');
 }
 
-/** The service reference of a role, from its plan when the host has one, else from the layout alone. */
+/**
+ * The service reference of a role: every path comes from the layout (the planner's definitions use
+ * the same one); only the bundle is the plan's, and a host without that role in the plan (being
+ * cleaned up) needs none.
+ */
 function refFor(cluster: string, role: Role, service?: ServicePlan): ServiceRef {
   const layout = remoteLayout(cluster);
-  const def = (service?.definition ?? {}) as { bundle?: string; pidFile?: string; log?: string };
   return {
     role,
-    unit: service?.unit ?? layout.unit(role),
+    unit: layout.unit(role),
     definitionPath: layout.definitionPath(role),
-    bundle: def.bundle ?? '',
-    pidFile: def.pidFile ?? layout.pidFile(role),
+    bundle: service?.definition.bundle ?? '',
+    pidFile: layout.pidFile(role),
     supervisorPidFile: layout.supervisorPidFile(role),
-    log: def.log ?? layout.logPath(role),
+    log: layout.logPath(role),
   };
 }
 
-/** Task cgroups under the cluster's root, deepest first, in v1 hierarchies and in v2. */
+/**
+ * The cluster's cgroup root with its task cgroups, deepest first: in the unified v2 mount and in
+ * every v1 hierarchy below it (the rule infra/providers/cgroup-roots.ts applies locally).
+ */
 function cgroupCleanup(root: string): string[] {
-  const dirs = ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/cpu,cpuacct', '/sys/fs/cgroup/memory', '/sys/fs/cgroup/pids', '/sys/fs/cgroup'].map((d) => `${d}/${root}`);
-  return [`for d in ${dirs.map(q).join(' ')}; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done`];
+  return [`for d in /sys/fs/cgroup/${q(root)} /sys/fs/cgroup/*/${q(root)}; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done`];
 }
 
 function tailOf(text: string): string {

@@ -2,6 +2,9 @@
  * Bounded fan-out: run `fn` over every item with at most `limit` running at once, and wait for all
  * of them. Every item's outcome is kept, so one failing host does not hide what happened to others.
  */
+/** Hosts worked on at once unless the operator says otherwise (--concurrency). */
+export const DEFAULT_CONCURRENCY = 32;
+
 export type Outcome<T, R> = { item: T; ok: true; value: R } | { item: T; ok: false; error: Error };
 
 export async function forEachBounded<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<Outcome<T, R>[]> {

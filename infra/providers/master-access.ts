@@ -100,7 +100,7 @@ export async function waitForAgents(url: string, addresses: string[], timeoutMs:
   let last = -1;
   for (;;) {
     const agents = await registeredAgents(url).catch(() => new Map<string, OperatorAgent>());
-    const count = addresses.filter((a) => agents.get(a)?.active !== false && agents.has(a)).length;
+    const count = addresses.filter((a) => agents.get(a)?.active === true).length;
     if (count !== last) onCount((last = count));
     if (count === addresses.length) return agents;
     if (Date.now() > deadline) {

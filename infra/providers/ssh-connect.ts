@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SshConnection, SshError, type SshAuth, type SshEndpoint } from '../bootstrap/ssh';
 import { KnownHosts } from '../bootstrap/known-hosts';
-import { forEachBounded } from '../bootstrap/pool';
+import { DEFAULT_CONCURRENCY, forEachBounded } from '../bootstrap/pool';
 import type { HostProgress } from '../bootstrap/progress';
 import type { ClusterSpec } from '../plan/spec';
 import type { SshClusterRecord } from '../registry';
@@ -21,7 +21,6 @@ export interface SshSettings {
 
 export interface HostEndpoint { host: string; sshPort: number; user: string }
 
-export const DEFAULT_CONCURRENCY = 32;
 
 export function settingsOf(spec: ClusterSpec): SshSettings {
   return { key: spec.ssh.key, bastion: spec.ssh.bastion };

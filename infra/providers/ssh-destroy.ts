@@ -3,10 +3,9 @@
  */
 import type { ClusterRegistry } from '../registry';
 import { HostBootstrap } from '../bootstrap/host-bootstrap';
-import { forEachBounded } from '../bootstrap/pool';
+import { DEFAULT_CONCURRENCY, forEachBounded } from '../bootstrap/pool';
 import type { HostProgress } from '../bootstrap/progress';
 import type { Role } from '../plan/planner';
-import { DEFAULT_CONCURRENCY } from './ssh-connect';
 import { readSshRecord } from './ssh';
 import { skeletonPlan, withConnections } from './ssh-cluster';
 

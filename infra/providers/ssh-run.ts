@@ -4,10 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ClusterRegistry } from '../registry';
-import { forEachBounded } from '../bootstrap/pool';
+import { DEFAULT_CONCURRENCY, forEachBounded } from '../bootstrap/pool';
 import type { HostProgress } from '../bootstrap/progress';
 import type { Role } from '../plan/planner';
-import { DEFAULT_CONCURRENCY } from './ssh-connect';
 import { readSshRecord, SshProviderError } from './ssh';
 import { selectHosts, withConnections } from './ssh-cluster';
 

@@ -4,14 +4,13 @@
 import type { ClusterRegistry, SshClusterRecord, SshHostRecord } from '../registry';
 import { findDaemonBundle } from '../bootstrap/bundle';
 import { HostBootstrap } from '../bootstrap/host-bootstrap';
-import { failures, forEachBounded } from '../bootstrap/pool';
+import { DEFAULT_CONCURRENCY, failures, forEachBounded } from '../bootstrap/pool';
 import type { HostProgress } from '../bootstrap/progress';
 import type { SshConnection } from '../bootstrap/ssh';
 import { planCluster, type ClusterPlan } from '../plan/planner';
 import { specFromSources } from '../plan/spec';
 import { parseEndpoint } from '../plan/host-address';
 import { OperatorClient } from '../../cluster/client/operator';
-import { DEFAULT_CONCURRENCY } from './ssh-connect';
 import { bringUp, hostRecords, masterEndpoints, previousRoles, readSshRecord, SshProviderError, type SshRunOptions } from './ssh';
 import { reachLeader, registeredAgents } from './master-access';
 import { skeletonPlan, specOf, withConnections } from './ssh-cluster';
@@ -38,8 +37,9 @@ export async function scaleSsh(registry: ClusterRegistry, name: string, opts: Ss
   const after = new Set(plan.hosts.filter((h) => h.roles.includes('agent')).map((h) => h.host));
   const added = [...after].filter((h) => !before.has(h));
   const removed = [...before].filter((h) => !after.has(h));
-  if (removed.some((h) => record.hosts.find((r) => r.host === h)!.roles.length > 1)) {
-    throw new SshProviderError('CONTROL_HOST', `scaling down would remove an agent from a host that also runs ${record.hosts.filter((r) => removed.includes(r.host) && r.roles.length > 1).map((r) => r.host).join(', ')}'s control roles`);
+  const shared = record.hosts.filter((r) => removed.includes(r.host) && r.roles.length > 1).map((r) => r.host);
+  if (shared.length > 0) {
+    throw new SshProviderError('CONTROL_HOST', `scaling down would take the agent off ${shared.join(', ')}, which also run(s) ZooKeeper or a master; only agent-only hosts are drained and cleaned`);
   }
   const progress = opts.progress;
   const removedHosts = record.hosts.filter((h) => removed.includes(h.host));

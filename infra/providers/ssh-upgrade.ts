@@ -4,11 +4,10 @@
 import type { ClusterRegistry, SshClusterRecord } from '../registry';
 import { findDaemonBundle } from '../bootstrap/bundle';
 import { HostBootstrap } from '../bootstrap/host-bootstrap';
-import { forEachBounded } from '../bootstrap/pool';
-import type { SshConnection } from '../bootstrap/ssh';
+import { DEFAULT_CONCURRENCY, forEachBounded } from '../bootstrap/pool';
+import type { OperatorAgent } from '../../cluster/protocol/operator';
 import { planCluster, type ClusterPlan, type HostPlan } from '../plan/planner';
 import type { ClusterSpec } from '../plan/spec';
-import { DEFAULT_CONCURRENCY } from './ssh-connect';
 import { masterEndpoints, previousRoles, readSshRecord, SshProviderError, type SshRunOptions } from './ssh';
 import { reachLeader, registeredAgents } from './master-access';
 import { specOf, withConnections } from './ssh-cluster';
@@ -47,13 +46,20 @@ export async function upgradeSsh(registry: ClusterRegistry, name: string, opts: 
       if ((await b.ensureRunning('master')) !== 'unchanged') restarted.push(`${h.host} master`);
       await b.waitHealthy('master');
     }
-    for (const h of plan.hosts.filter((x) => x.roles.includes('agent'))) {
-      const b = boots.get(h.host)!;
-      if ((await b.ensureRunning('agent')) === 'unchanged') continue;
-      restarted.push(`${h.host} agent`);
-      await b.waitHealthy('agent');
-      await waitReregistered(plan, conns, h.address, opts.timeoutMs ?? 120_000);
-      progress.done(h.host, 'agent upgraded');
+    // The leader stays put while agents restart: one way to it serves every agent's check.
+    const leader = await reachLeader(masterEndpoints(plan), conns, opts.timeoutMs ?? 120_000);
+    try {
+      for (const h of plan.hosts.filter((x) => x.roles.includes('agent'))) {
+        const b = boots.get(h.host)!;
+        const before = registrationTime((await registeredAgents(leader.url)).get(h.address));
+        if ((await b.ensureRunning('agent')) === 'unchanged') continue;
+        restarted.push(`${h.host} agent`);
+        await b.waitHealthy('agent');
+        await waitReregistered(leader.url, h.address, before, opts.timeoutMs ?? 120_000);
+        progress.done(h.host, 'agent upgraded');
+      }
+    } finally {
+      await leader.close();
     }
     await forEachBounded([...boots.values()], DEFAULT_CONCURRENCY, (b) => b.removeOtherBundles());
   });
@@ -64,18 +70,17 @@ export async function upgradeSsh(registry: ClusterRegistry, name: string, opts: 
   return { from, to: bundle.sha256, restarted, plan };
 }
 
-async function waitReregistered(plan: ClusterPlan, conns: Map<string, SshConnection>, address: string, timeoutMs: number): Promise<void> {
+/** When the master last saw this agent (re-)register, in nanoseconds; 0 when it does not know it. */
+function registrationTime(agent: OperatorAgent | undefined): number {
+  return agent?.reregistered_time?.nanoseconds ?? agent?.registered_time?.nanoseconds ?? 0;
+}
+
+/** Waits until the restarted agent registered anew (not just: is still listed from before) and is active. */
+async function waitReregistered(leaderUrl: string, address: string, before: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const access = await reachLeader(masterEndpoints(plan), conns, timeoutMs);
-    try {
-      const agent = (await registeredAgents(access.url)).get(address);
-      if (agent?.active) return;
-    } catch {
-      // The leader may be between restarts; ask again.
-    } finally {
-      await access.close();
-    }
+    const agent = (await registeredAgents(leaderUrl).catch(() => undefined))?.get(address);
+    if (agent?.active && registrationTime(agent) > before) return;
     if (Date.now() > deadline) throw new SshProviderError('AGENT_NOT_BACK', `the agent on ${address} did not re-register within ${Math.round(timeoutMs / 1000)} s after its upgrade`);
     await new Promise((r) => setTimeout(r, 200));
   }

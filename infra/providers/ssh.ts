@@ -10,12 +10,12 @@ import * as path from 'node:path';
 import { ClusterRegistry, type SshClusterRecord, type SshHostRecord } from '../registry';
 import { findDaemonBundle, type DaemonBundle } from '../bootstrap/bundle';
 import { HostBootstrap, type ServiceChange } from '../bootstrap/host-bootstrap';
-import { forEachBounded } from '../bootstrap/pool';
+import { DEFAULT_CONCURRENCY, forEachBounded } from '../bootstrap/pool';
 import type { HostProgress } from '../bootstrap/progress';
 import type { SshConnection } from '../bootstrap/ssh';
 import { planCluster, type ClusterPlan, type Role } from '../plan/planner';
 import type { ClusterSpec } from '../plan/spec';
-import { closeAll, connectAll, DEFAULT_CONCURRENCY, settingsOf } from './ssh-connect';
+import { closeAll, connectAll, settingsOf } from './ssh-connect';
 import { reachLeader, waitForAgents, type MasterAccess, type MasterEndpoint } from './master-access';
 
 export class SshProviderError extends Error {

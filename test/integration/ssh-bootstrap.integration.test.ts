@@ -76,18 +76,6 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Processes on host i other than its sshd. */
-function daemonsOn(i: number): number[] {
-  const sshd = fleet.hosts[i].sshdPid;
-  return fleet.hosts[i].pids().filter((pid) => {
-    if (pid === sshd) return false;
-    try {
-      return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'sshd';
-    } catch {
-      return false;
-    }
-  });
-}
 
 async function healthy(url: string): Promise<boolean> {
   try {
@@ -173,8 +161,8 @@ describe('HostBootstrap on fresh hosts', () => {
     expect(steps(fleet.hosts[0].ip)).toEqual(expect.arrayContaining(['starting master', 'waiting for master to answer']));
     const url = `http://${fleet.hosts[0].ip}:5050`;
     expect(await healthy(url)).toBe(true);
-    const daemon = await pidOnHost(0, layout.pidFile('master'));
-    expect(daemon).toBeDefined();
+    const daemon = (await pidOnHost(0, layout.pidFile('master')))!;
+    expect(alive(daemon)).toBe(true);
     expect((await hostState(0)).steps['service:master']).toMatchObject({ hash: hostPlan(0).services[0].configHash, detail: { manager: 'supervisor' } });
 
     const again = recordingProgress();
@@ -250,15 +238,15 @@ describe('reachLeader', () => {
 
 describe('removeEverything', () => {
   it('leaves no file of the cluster and no process but sshd on either host', async () => {
-    expect(daemonsOn(0).length).toBeGreaterThan(0);
-    expect(daemonsOn(1).length).toBeGreaterThan(0);
+    expect(fleet.hosts[0].daemonPids().length).toBeGreaterThan(0);
+    expect(fleet.hosts[1].daemonPids().length).toBeGreaterThan(0);
     const { progress, steps } = recordingProgress();
     // As destroy does it: without a bundle, agent host first.
     const outcomes = await forEachBounded([1, 0], 2, (i) => bootstrap(i, progress, false).removeEverything());
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
     expect(steps(fleet.hosts[0].ip)).toEqual(expect.arrayContaining(['stopping services', 'removing files']));
     for (const i of [0, 1]) {
-      await eventually(() => daemonsOn(i).length === 0, `no daemon left on ${fleet.hosts[i].name}`, WAIT_MS);
+      await eventually(() => fleet.hosts[i].daemonPids().length === 0, `no daemon left on ${fleet.hosts[i].name}`, WAIT_MS);
       expect(fleet.leftovers(i)).toEqual([]);
     }
     expect(await healthy(`http://${fleet.hosts[0].ip}:5050`)).toBe(false);

@@ -1,6 +1,7 @@
 import { FlagError } from '../../cli/errors';
+import { isolationToCgroups } from '../../daemon/flag-values';
 import {
-  capabilitiesValue, clusterNameValue, commandValue, durationValue, envValue, integerValue, isolationToCgroups, masterValue, readFileFlag,
+  capabilitiesValue, clusterNameValue, commandValue, durationValue, envValue, integerValue, masterValue, readFileFlag,
   resourcesValue, taskNameValue,
 } from '../../cli/flag-values';
 
