@@ -2,49 +2,20 @@
  * Running the built CLI as a user does (`node bin/run.js ...`), with its own data dir so no test
  * sees another's clusters. Not a test file: the e2e suites import it.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { timedCli, type TimedCliOptions } from '../../bench/lib/timed-cli';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'run.js');
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
-export interface CliOptions {
-  /** XDG_DATA_HOME for the run: the registry lives under it. */
-  dataHome: string;
-  env?: Record<string, string>;
-  timeoutMs?: number;
-  onStdout?: (soFar: string, child: ChildProcess) => void;
-  onStderr?: (soFar: string, child: ChildProcess) => void;
-}
+type CliOptions = Pick<TimedCliOptions, 'dataHome' | 'env' | 'timeoutMs' | 'onStdout' | 'onStderr'>;
 
-export function runCli(args: string[], opts: CliOptions): Promise<CliResult> {
-  const timeoutMs = opts.timeoutMs ?? 60_000;
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: opts.dataHome, MESOSCLOUD_DATA_DIR: '', MESOSCLOUD_CLUSTER: '', MESOSCLOUD_MASTER: '', ...opts.env };
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      opts.onStdout?.(stdout, child);
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      opts.onStderr?.(stderr, child);
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`mesoscloud ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+export async function runCli(args: string[], opts: CliOptions): Promise<CliResult> {
+  const { code, stdout, stderr } = await timedCli(args, { ...opts, cwd: ROOT, timeoutMs: opts.timeoutMs ?? 60_000 });
+  return { code, stdout, stderr };
 }
 
 /** Builds once when dist/ is missing; the suites run the compiled CLI. */

@@ -189,6 +189,19 @@ describe('a service under the supervisor', () => {
   };
   const running = async () => (await sh(isRunningCommand(ref, 'supervisor'))).code === 0;
 
+  /** Starts the service, kills its supervisor with -9 and returns the daemon left running without one. */
+  async function orphanedDaemon(): Promise<number> {
+    expect((await sh(restartCommand(ref, 'supervisor', node))).code).toBe(0);
+    await withLog('the master answering /health', healthy);
+    const supervisor = readPid(ref.supervisorPidFile)!;
+    const daemon = await withLog('the daemon pid file', () => readPid(ref.pidFile));
+    expect((await sh(`kill -9 ${supervisor}`)).code).toBe(0);
+    await withLog('the supervisor gone', () => !isAlive(supervisor));
+    expect(isAlive(daemon)).toBe(true);
+    expect(await running()).toBe(false);
+    return daemon;
+  }
+
   beforeAll(async () => {
     ({ ref, url } = await masterService('svc'));
   });
@@ -261,15 +274,8 @@ describe('a service under the supervisor', () => {
   });
 
   it('restartCommand after the supervisor was killed with -9 replaces the daemon that outlived it', async () => {
-    expect((await sh(restartCommand(ref, 'supervisor', node))).code).toBe(0);
-    await withLog('the master answering /health', healthy);
-    const supervisor = readPid(ref.supervisorPidFile)!;
-    const orphan = await withLog('the daemon pid file', () => readPid(ref.pidFile));
-    expect((await sh(`kill -9 ${supervisor}`)).code).toBe(0);
-    await withLog('the supervisor gone', () => !isAlive(supervisor));
-    expect(isAlive(orphan)).toBe(true);
+    const orphan = await orphanedDaemon();
     // A resumed launch sees no running service and starts it again: the old daemon must not keep the port.
-    expect(await running()).toBe(false);
     expect((await sh(restartCommand(ref, 'supervisor', node))).code).toBe(0);
     expect(isAlive(orphan)).toBe(false);
     await withLog('a new daemon answering', async () => {
@@ -282,15 +288,7 @@ describe('a service under the supervisor', () => {
   });
 
   it('removeCommand also stops a daemon that outlived its supervisor', async () => {
-    expect((await sh(restartCommand(ref, 'supervisor', node))).code).toBe(0);
-    await withLog('the master answering /health', healthy);
-    const supervisor = readPid(ref.supervisorPidFile)!;
-    const daemon = await withLog('the daemon pid file', () => readPid(ref.pidFile));
-    expect((await sh(`kill -9 ${supervisor}`)).code).toBe(0);
-    await withLog('the supervisor gone', () => !isAlive(supervisor));
-    expect(isAlive(daemon)).toBe(true);
-    expect(await running()).toBe(false);
-
+    const daemon = await orphanedDaemon();
     const r = await sh(removeCommand(ref, 'supervisor'));
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(isAlive(daemon)).toBe(false);

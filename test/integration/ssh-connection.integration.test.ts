@@ -10,6 +10,7 @@ import { PassThrough } from 'node:stream';
 import { KnownHosts, SshConnection, SshError, type SshConnectOptions } from '../../infra/bootstrap/ssh';
 import { sshFingerprint } from '../../infra/bootstrap/ssh-host-keys';
 import { createSshHosts, type SshTestFleet } from '../../bench/lib/ssh-hosts';
+import { eventually } from '../helpers/http';
 
 jest.setTimeout(60_000);
 
@@ -181,7 +182,7 @@ describe('authentication', () => {
     const sock = path.join(dir, 'agent.sock');
     const agent: ChildProcess = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
     try {
-      for (let i = 0; i < 200 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 10));
+      await eventually(() => fs.existsSync(sock), 'the ssh-agent socket', 5_000);
       execFileSync('ssh-add', [fleet.keyPath], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
       const conn = await connect(1, { auth: { agentSocket: sock } });
       expect((await conn.run('hostname')).trim()).toBe('h2');
@@ -344,21 +345,21 @@ describe('forwardOut', () => {
     const conn = await connect(2);
     const server = "require('net').createServer((s) => s.pipe(s)).listen(7000, '127.0.0.1')";
     const pid = (await conn.run(`setsid nohup node -e ${JSON.stringify(server)} >/dev/null 2>&1 & echo $!`)).trim();
+    // The server may still be starting: a refused connection is retried.
+    const echo = async (): Promise<string> => {
+      const stream = await conn.forwardOut('127.0.0.1', 7000).catch(() => undefined);
+      if (!stream) return '';
+      const reply = await new Promise<string>((resolve) => {
+        stream.once('data', (c: Buffer) => resolve(c.toString()));
+        stream.once('close', () => resolve(''));
+        stream.once('error', () => resolve(''));
+        stream.write('ping');
+      });
+      stream.destroy();
+      return reply;
+    };
     try {
-      let reply = '';
-      for (let attempt = 0; attempt < 100 && !reply; attempt++) {
-        // The server may still be starting: a refused connection is retried.
-        const stream = await conn.forwardOut('127.0.0.1', 7000).catch(() => undefined);
-        reply = !stream ? '' : await new Promise<string>((resolve) => {
-          stream.once('data', (c: Buffer) => resolve(c.toString()));
-          stream.once('close', () => resolve(''));
-          stream.once('error', () => resolve(''));
-          stream.write('ping');
-        });
-        stream?.destroy();
-        if (!reply) await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(reply).toBe('ping');
+      expect(await eventually(echo, 'the echo server on the host answering', 10_000)).toBe('ping');
     } finally {
       await conn.run(`kill ${pid}`);
     }
