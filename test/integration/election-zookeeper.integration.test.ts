@@ -7,6 +7,7 @@ import {
   type MasterDetector,
 } from '../../cluster/election';
 import type { MasterInfo } from '../../cluster/protocol/types';
+import { eventually } from '../helpers/http';
 import { FreezableProxy, startZooKeeper, type TestZooKeeper } from '../helpers/zookeeper';
 
 const SESSION_MS = 2000;
@@ -198,6 +199,8 @@ test('a detector keeps following the leader when the ZooKeeper server it uses is
   await a.elect(masterInfo(1));
   const electB = b.elect(masterInfo(2));
   expect((await d.awaitLeader(10_000)).id).toBe('master-1');
+  // b must be in the election before a server dies: a join cut off midway is lost, and its daemon joins again.
+  await eventually(() => b.memberPath, 'the standby to join the election', 10_000);
 
   const before = d.connectedTo;
   const index = zk.ensemble.servers.findIndex((s) => `${s.host}:${s.clientPort}` === before);
