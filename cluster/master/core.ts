@@ -7,17 +7,17 @@ import type { Allocator } from '../allocator/types';
 import { IdGenerator } from '../protocol/ids';
 import type { MasterInfo } from '../protocol/types';
 import type { Logger } from '../util/log';
-import { AgentManager } from './agents';
-import { AllocationLoop } from './allocation-loop';
-import { ClusterSettings, type SettingsListener } from './cluster-settings';
-import { MasterEventBus } from './events';
-import { FrameworkManager } from './frameworks';
-import { TerminalTaskCounters, Timer } from './metrics';
-import { AgentMaintenance } from './maintenance';
-import { OfferManager } from './offers';
+import { AgentManager } from './state/agents';
+import { AllocationLoop } from './state/allocation-loop';
+import { ClusterSettings, type SettingsListener } from './state/cluster-settings';
+import { MasterEventBus } from './state/events';
+import { FrameworkManager } from './state/frameworks';
+import { TerminalTaskCounters, Timer } from './views/metrics';
+import { AgentMaintenance } from './state/maintenance';
+import { OfferManager } from './state/offers';
 import type { MasterOptions } from './options';
-import { Registry } from './registry';
-import { TaskManager } from './tasks';
+import { Registry } from './state/registry';
+import { TaskManager } from './state/tasks';
 
 export class MasterCore {
   readonly registry: Registry;

@@ -10,13 +10,13 @@ import { ipToUint32LE, newMasterId } from '../protocol/ids';
 import { createLogger, type Logger } from '../util/log';
 import type { MasterInfo } from '../protocol/types';
 import type { MasterContender } from '../election/types';
-import { createCoordination, type Coordination } from './coordination';
+import { createCoordination, type Coordination } from './ha/coordination';
 import { MasterCore } from './core';
-import { standbyAnswer } from './leadership';
+import { standbyAnswer } from './ha/leadership';
 import { MASTER_DEFAULTS, type MasterOptions } from './options';
-import { ReplicatedRegistry } from './replicated-registry';
-import { rehearseRegistrations } from './warm-up';
-import { createMasterRouter } from './routes';
+import { ReplicatedRegistry } from './ha/replicated-registry';
+import { rehearseRegistrations } from './ha/warm-up';
+import { createMasterRouter } from './api/routes';
 import { MASTER_VERSION } from './version';
 
 export { MASTER_DEFAULTS, type MasterOptions } from './options';

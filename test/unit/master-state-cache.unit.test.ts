@@ -5,12 +5,12 @@
 import fc from 'fast-check';
 import { createAllocator } from '../../cluster/allocator';
 import type { RecordIOStream } from '../../cluster/http/server';
-import { parseRegistration, type RegisterCall } from '../../cluster/master/agents';
+import { parseRegistration, type RegisterCall } from '../../cluster/master/state/agents';
 import { MasterCore } from '../../cluster/master/core';
 import { MASTER_DEFAULTS } from '../../cluster/master/options';
-import type { AgentRecord } from '../../cluster/master/registry';
-import { StateJsonCache } from '../../cluster/master/state-cache';
-import { buildState } from '../../cluster/master/state-json';
+import type { AgentRecord } from '../../cluster/master/state/registry';
+import { StateJsonCache } from '../../cluster/master/views/state-cache';
+import { buildState } from '../../cluster/master/views/state-json';
 import { newMasterId } from '../../cluster/protocol/ids';
 import { Resources } from '../../cluster/protocol/resources';
 import type { TaskState } from '../../cluster/protocol/types';
