@@ -11,6 +11,7 @@ import { MASTER_DEFAULTS } from '../../cluster/master/options';
 import type { AgentRecord } from '../../cluster/master/state/registry';
 import { StateJsonCache } from '../../cluster/master/views/state-cache';
 import { buildState } from '../../cluster/master/views/state-json';
+import { UsageCache } from '../../cluster/master/views/usage-cache';
 import { newMasterId } from '../../cluster/protocol/ids';
 import { Resources } from '../../cluster/protocol/resources';
 import type { TaskState } from '../../cluster/protocol/types';
@@ -129,7 +130,7 @@ describe('GET /state from kept bytes', () => {
     await fc.assert(fc.asyncProperty(fc.array(changeArb, { minLength: 1, maxLength: 25 }), async (changes) => {
       const core = newCore();
       try {
-        const cache = new StateJsonCache(core);
+        const cache = new StateJsonCache(core, new UsageCache());
         const next = { agent: 0 };
         for (let i = 0; i < 40; i++) register(core, registerCall(next.agent++, i % 7));
         expect(await served(cache)).toBe(JSON.stringify(buildState(core)));
@@ -148,7 +149,7 @@ describe('GET /state from kept bytes', () => {
     const core = newCore();
     try {
       // Slices of 0 ms: the build yields at every check, so the changes below land in the middle of it.
-      const cache = new StateJsonCache(core, 0);
+      const cache = new StateJsonCache(core, new UsageCache(), 0);
       const next = { agent: 0 };
       for (let i = 0; i < 300; i++) register(core, registerCall(next.agent++, 10));
       for (let round = 0; round < 10; round++) {
@@ -165,7 +166,7 @@ describe('GET /state from kept bytes', () => {
   test('requests during a build share it, and an unchanged registry is answered from the cache', async () => {
     const core = newCore();
     try {
-      const cache = new StateJsonCache(core, 0);
+      const cache = new StateJsonCache(core, new UsageCache(), 0);
       for (let i = 0; i < 50; i++) register(core, registerCall(i, 3));
       const [a, b] = await Promise.all([cache.body(), cache.body()]);
       expect(b).toBe(a);

@@ -6,7 +6,6 @@
  */
 import type { Router } from '../../http/server';
 import { apiError } from '../../protocol/errors';
-import type { MasterCore } from '../core';
 import { masterFlags } from '../flags';
 import {
   DEFAULT_TASKS_LIMIT, legacyFrameworks, legacySlaves, legacyTasks, stateSummary, type TasksQuery,
@@ -14,17 +13,18 @@ import {
 import { metricKind, metricsSnapshot } from '../views/metrics';
 import { formatPrometheus, PROMETHEUS_CONTENT_TYPE } from '../views/prometheus-text';
 import { roleViews } from '../views/roles';
+import type { MasterHttp } from './master-http';
 
-export function addLegacyRoutes(router: Router, core: MasterCore): void {
+export function addLegacyRoutes(router: Router, { core, usage, operatorEvents }: MasterHttp): void {
   for (const prefix of ['', '/master']) {
-    router.on('GET', `${prefix}/state-summary`, () => ({ json: stateSummary(core) }));
-    router.on('GET', `${prefix}/slaves`, (req) => ({ json: legacySlaves(core, idParam(req.query, 'slave_id')) }));
-    router.on('GET', `${prefix}/frameworks`, (req) => ({ json: legacyFrameworks(core, idParam(req.query, 'framework_id')) }));
+    router.on('GET', `${prefix}/state-summary`, () => ({ json: stateSummary(core, usage) }));
+    router.on('GET', `${prefix}/slaves`, (req) => ({ json: legacySlaves(core, usage, idParam(req.query, 'slave_id')) }));
+    router.on('GET', `${prefix}/frameworks`, (req) => ({ json: legacyFrameworks(core, usage, idParam(req.query, 'framework_id')) }));
     router.on('GET', `${prefix}/tasks`, (req) => ({ json: legacyTasks(core, parseTasksQuery(req.query)) }));
     router.on('GET', `${prefix}/roles`, () => ({ json: roleViews(core) }));
     router.on('GET', `${prefix}/flags`, () => ({ json: { flags: masterFlags(core.opts, core.masterInfo.port) } }));
   }
-  router.on('GET', '/metrics', () => ({ text: formatPrometheus(metricsSnapshot(core), metricKind), contentType: PROMETHEUS_CONTENT_TYPE }));
+  router.on('GET', '/metrics', () => ({ text: formatPrometheus(metricsSnapshot(core, operatorEvents.size), metricKind), contentType: PROMETHEUS_CONTENT_TYPE }));
 }
 
 function badQuery(name: string, value: string, expected: string): Error {

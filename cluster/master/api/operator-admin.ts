@@ -15,12 +15,9 @@ import type { QuotaConfig, ScalarMap } from '../../protocol/operator';
 import { isTerminalState } from '../../protocol/types';
 import { validateWith, type OperatorCall } from '../../protocol/validate';
 import type { MasterCore } from '../core';
-import type { OperatorCallHandler } from './operator-api';
+import type { OperatorCallHandler } from './operator-call';
 import { findTask, type AgentRecord, type FrameworkRecord, type TaskRecord } from '../state/registry';
 import { getRoles } from '../views/roles';
-import { sandboxProxyFor } from './sandbox-proxy';
-
-export { roleViews } from '../views/roles';
 
 const DONE = { status: 200 };
 
@@ -95,11 +92,11 @@ function scalarResources(map: ScalarMap) {
 }
 
 export const ADMIN_CALLS: Record<string, OperatorCallHandler> = {
-  GET_ROLES: (core) => ({ json: { type: 'GET_ROLES', get_roles: getRoles(core) } }),
+  GET_ROLES: ({ core }) => ({ json: { type: 'GET_ROLES', get_roles: getRoles(core) } }),
 
-  GET_WEIGHTS: (core) => ({ json: { type: 'GET_WEIGHTS', get_weights: { weight_infos: core.settings.weights() } } }),
+  GET_WEIGHTS: ({ core }) => ({ json: { type: 'GET_WEIGHTS', get_weights: { weight_infos: core.settings.weights() } } }),
 
-  UPDATE_WEIGHTS: (core, call) => {
+  UPDATE_WEIGHTS: ({ core }, call) => {
     const { update_weights } = parse(updateWeightsCall, call);
     core.settings.updateWeights(update_weights.weight_infos);
     core.registry.touch();
@@ -107,12 +104,12 @@ export const ADMIN_CALLS: Record<string, OperatorCallHandler> = {
     return DONE;
   },
 
-  GET_QUOTA: (core) => {
+  GET_QUOTA: ({ core }) => {
     const configs = core.settings.quotas();
     return { json: { type: 'GET_QUOTA', get_quota: { status: { infos: quotaInfos(configs), configs } } } };
   },
 
-  UPDATE_QUOTA: (core, call) => {
+  UPDATE_QUOTA: ({ core }, call) => {
     const { update_quota } = parse(updateQuotaCall, call);
     const configs = update_quota.quota_configs as QuotaConfig[];
     const roles = new Set<string>();
@@ -127,13 +124,13 @@ export const ADMIN_CALLS: Record<string, OperatorCallHandler> = {
     return DONE;
   },
 
-  TEARDOWN: (core, call) => {
+  TEARDOWN: ({ core }, call) => {
     const { teardown } = parse(teardownCall, call);
     core.frameworks.remove(knownFramework(core, teardown.framework_id.value), 'torn down by the operator');
     return DONE;
   },
 
-  KILL_TASK: (core, call) => {
+  KILL_TASK: ({ core }, call) => {
     const { kill_task } = parse(killTaskCall, call);
     const { framework, task } = taskToKill(core, kill_task.task_id.value, kill_task.framework_id?.value);
     core.log.info('operator kills a task', { framework_id: framework.id, task_id: task.taskId });
@@ -141,7 +138,7 @@ export const ADMIN_CALLS: Record<string, OperatorCallHandler> = {
     return { status: 202 };
   },
 
-  MARK_AGENT_GONE: (core, call) => {
+  MARK_AGENT_GONE: ({ core }, call) => {
     const { mark_agent_gone } = parse(markAgentGoneCall, call);
     const id = mark_agent_gone.agent_id.value;
     if (core.settings.isGone(id)) return DONE;
@@ -149,19 +146,19 @@ export const ADMIN_CALLS: Record<string, OperatorCallHandler> = {
     return DONE;
   },
 
-  DEACTIVATE_AGENT: (core, call) => {
+  DEACTIVATE_AGENT: ({ core }, call) => {
     const { deactivate_agent } = parse(deactivateAgentCall, call);
     core.maintenance.deactivate(knownAgent(core, deactivate_agent.agent_id.value));
     return DONE;
   },
 
-  REACTIVATE_AGENT: (core, call) => {
+  REACTIVATE_AGENT: ({ core }, call) => {
     const { reactivate_agent } = parse(reactivateAgentCall, call);
     core.maintenance.reactivate(knownAgent(core, reactivate_agent.agent_id.value));
     return DONE;
   },
 
-  DRAIN_AGENT: (core, call) => {
+  DRAIN_AGENT: ({ core }, call) => {
     const { drain_agent } = parse(drainAgentCall, call);
     const agent = knownAgent(core, drain_agent.agent_id.value);
     core.maintenance.drain(agent, {
@@ -171,15 +168,15 @@ export const ADMIN_CALLS: Record<string, OperatorCallHandler> = {
     return DONE;
   },
 
-  LIST_FILES: async (core, call) => {
+  LIST_FILES: async ({ sandboxes }, call) => {
     const { list_files } = parse(listFilesCall, call);
-    const fileInfos = await sandboxProxyFor(core).list(list_files.path, 'list_files.path');
+    const fileInfos = await sandboxes.list(list_files.path, 'list_files.path');
     return { json: { type: 'LIST_FILES', list_files: { file_infos: fileInfos } } };
   },
 
-  READ_FILE: async (core, call) => {
+  READ_FILE: async ({ sandboxes }, call) => {
     const { read_file } = parse(readFileCall, call);
-    const read = await sandboxProxyFor(core).read(read_file.path, 'read_file.path', read_file.offset, read_file.length);
+    const read = await sandboxes.read(read_file.path, 'read_file.path', read_file.offset, read_file.length);
     return { json: { type: 'READ_FILE', read_file: read } };
   },
 };

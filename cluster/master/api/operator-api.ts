@@ -2,21 +2,20 @@
  * POST /api/v1, the v1 operator API (master.proto): the read-only calls a UI or CLI needs. A call type
  * this master does not implement is a 400 that names it.
  */
-import type { Handler, HandlerResult, Request } from '../../http/server';
+import type { Handler } from '../../http/server';
 import { apiError } from '../../protocol/errors';
-import { validateOperatorCall, type OperatorCall } from '../../protocol/validate';
+import { validateOperatorCall } from '../../protocol/validate';
 import type { MasterCore } from '../core';
 import { masterFlags } from '../flags';
 import { ADMIN_CALLS } from './operator-admin';
+import type { OperatorCallHandler } from './operator-call';
 import { EVENT_CALLS } from './operator-events';
+import type { MasterHttp } from './master-http';
 import { getAgents, getExecutors, getFrameworks, getState, getTasks, getVersion } from '../views/operator-views';
 
 export const OPERATOR_API_PATH = '/api/v1';
 
 type OperatorResponse = Record<string, unknown>;
-
-/** One operator call: answers with a result, or takes over `req.res` (SUBSCRIBE) and returns undefined. */
-export type OperatorCallHandler = (core: MasterCore, call: OperatorCall, req: Request) => HandlerResult | Promise<HandlerResult>;
 
 const READ_CALLS: Record<string, (core: MasterCore) => OperatorResponse> = {
   GET_HEALTH: () => ({ type: 'GET_HEALTH', get_health: { healthy: true } }),
@@ -41,14 +40,14 @@ const READ_CALLS: Record<string, (core: MasterCore) => OperatorResponse> = {
 };
 
 const CALLS: Record<string, OperatorCallHandler> = {
-  ...Object.fromEntries(Object.entries(READ_CALLS).map(([type, read]) => [type, (core: MasterCore) => ({ json: read(core) })])),
+  ...Object.fromEntries(Object.entries(READ_CALLS).map(([type, read]) => [type, (master: MasterHttp) => ({ json: read(master.core) })])),
   ...ADMIN_CALLS,
   ...EVENT_CALLS,
 };
 
 export const SUPPORTED_OPERATOR_CALLS = Object.keys(CALLS);
 
-export function operatorApiHandler(core: MasterCore): Handler {
+export function operatorApiHandler(master: MasterHttp): Handler {
   return (req) => {
     const validated = validateOperatorCall(req.body);
     if (!validated.ok) throw apiError('INVALID_OPERATOR_CALL', validated.message);
@@ -56,6 +55,6 @@ export function operatorApiHandler(core: MasterCore): Handler {
     if (!call) {
       throw apiError('UNSUPPORTED_CALL', `'${validated.call.type}' is not supported by this master; supported: ${SUPPORTED_OPERATOR_CALLS.join(', ')}`);
     }
-    return call(core, validated.call, req);
+    return call(master, validated.call, req);
   };
 }

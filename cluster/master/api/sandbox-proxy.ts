@@ -9,8 +9,7 @@ import * as path from 'node:path';
 import { findSandboxInState } from '../../protocol/sandbox';
 import { apiError, HttpError } from '../../protocol/errors';
 import type { OperatorFileInfo } from '../../protocol/operator';
-import type { MasterCore } from '../core';
-import { findTask, taskKey, type FrameworkRecord } from '../state/registry';
+import { findTask, taskKey, type FrameworkRecord, type Registry } from '../state/registry';
 
 export const AGENT_REQUEST_TIMEOUT_MS = 5000;
 /** Sandboxes remembered; the oldest is forgotten first. */
@@ -64,10 +63,11 @@ interface AgentFileInfo { path: string; nlink: number; size: number; mtime: numb
 
 interface AgentResponse { status: number; body: Buffer }
 
+/** One per master (built with it): it remembers where each task's sandbox is. */
 export class SandboxProxy {
   private readonly sandboxes = new Map<string, Sandbox>();
 
-  constructor(private readonly core: MasterCore, private readonly timeoutMs = AGENT_REQUEST_TIMEOUT_MS) {}
+  constructor(private readonly registry: Registry, private readonly timeoutMs = AGENT_REQUEST_TIMEOUT_MS) {}
 
   async list(text: string, field: string): Promise<OperatorFileInfo[]> {
     const target = parseVirtualPath(text, field);
@@ -137,7 +137,7 @@ export class SandboxProxy {
     if (!framework) throw apiError('NOT_FOUND', `framework '${target.frameworkId}' is not known`);
     const task = findTask(framework, target.taskId);
     if (!task) throw apiError('NOT_FOUND', `task '${target.taskId}' of framework '${target.frameworkId}' is not known`);
-    const agent = this.core.registry.agents.get(task.agentId);
+    const agent = this.registry.agents.get(task.agentId);
     if (!agent) throw apiError('NOT_FOUND', `agent '${task.agentId}' that ran task '${target.taskId}' is no longer registered`);
     const partial = { agentId: agent.id, address: agent.pid, directory: '' };
     const state = await this.getJson<Parameters<typeof findSandboxInState>[0]>(partial, '/state', {}, '/state');
@@ -150,7 +150,7 @@ export class SandboxProxy {
   }
 
   private findFramework(id: string): FrameworkRecord | undefined {
-    return this.core.registry.frameworks.get(id) ?? this.core.registry.completedFrameworks.toArray().find((f) => f.id === id);
+    return this.registry.frameworks.get(id) ?? this.registry.completedFrameworks.toArray().find((f) => f.id === id);
   }
 
   private async getJson<T>(sandbox: Sandbox, route: string, query: Record<string, string>, what: string): Promise<T> {
@@ -186,15 +186,6 @@ export class SandboxProxy {
       });
     });
   }
-}
-
-const proxies = new WeakMap<MasterCore, SandboxProxy>();
-
-/** One proxy (and sandbox cache) per master. */
-export function sandboxProxyFor(core: MasterCore): SandboxProxy {
-  let proxy = proxies.get(core);
-  if (!proxy) proxies.set(core, (proxy = new SandboxProxy(core)));
-  return proxy;
 }
 
 function join(directory: string, relative: string): string {

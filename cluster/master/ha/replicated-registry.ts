@@ -9,6 +9,7 @@
  * does not bring back, since both are adopted under the ids they give.
  */
 import type { AgentInfo, FrameworkInfo } from '../../protocol/types';
+import type { TimerHandle } from '../../util/clock';
 import type { MasterCore } from '../core';
 import type { MasterEvent } from '../state/events';
 
@@ -33,7 +34,7 @@ export class ReplicatedRegistry {
   private readonly savedAgents = new Map<string, string>();
   private readonly savedFrameworks = new Set<string>();
   /** Admitted agents not back yet after a failover, with the timer that gives up on them. */
-  private readonly awaited = new Map<string, NodeJS.Timeout>();
+  private readonly awaited = new Map<string, TimerHandle>();
   private detach?: () => void;
   private failed = 0;
 
@@ -59,9 +60,7 @@ export class ReplicatedRegistry {
       if (!admitted?.info) continue;
       this.savedAgents.set(id, JSON.stringify(admitted));
       if (!this.core.agents.addRecovered(id, admitted.info, admitted.pid)) continue;
-      const timer = setTimeout(() => this.giveUpOn(id), timeoutMs);
-      timer.unref();
-      this.awaited.set(id, timer);
+      this.awaited.set(id, this.core.clock.setTimeout(() => this.giveUpOn(id), timeoutMs));
     }
     return { agents: agents.size, frameworks: frameworks.size, settings: settings !== undefined };
   }
@@ -79,7 +78,7 @@ export class ReplicatedRegistry {
   close(): void {
     this.detach?.();
     this.detach = undefined;
-    for (const timer of this.awaited.values()) clearTimeout(timer);
+    for (const timer of this.awaited.values()) timer.cancel();
     this.awaited.clear();
   }
 
@@ -113,7 +112,7 @@ export class ReplicatedRegistry {
         const { agent } = event;
         const timer = this.awaited.get(agent.id);
         if (timer) {
-          clearTimeout(timer);
+          timer.cancel();
           this.awaited.delete(agent.id);
         }
         const doc: AdmittedAgent = { info: agent.info, pid: agent.pid };

@@ -7,60 +7,67 @@
 import { Resources } from '../../protocol/resources';
 import type { Filters, OfferOperation, SchedulerCall, TaskInfo, TaskStatusReason } from '../../protocol/types';
 import { sendToAgent } from './channels';
-import type { MasterCore } from '../core';
+import type { MasterContext } from '../context';
 import { checkGroupExecutor, checkTask, resourcesExceeded, validateOffers, type TaskCheckContext } from '../launch-validation';
-import type { OfferRecord } from './offers';
+import type { OfferManager, OfferRecord } from './offers';
 import { taskKey, type AgentRecord, type FrameworkRecord } from './registry';
+import type { TaskManager } from './tasks';
 
 export const DEFAULT_REFUSE_SECONDS = 5;
 
 type AcceptCall = NonNullable<SchedulerCall['accept']>;
 
+/** What ACCEPT acts through: the context, the offers it takes and the tasks it launches. */
+export interface AcceptContext extends MasterContext {
+  readonly offers: OfferManager;
+  readonly tasks: TaskManager;
+}
+
 export function refuseSeconds(filters: Filters | undefined): number {
   return filters?.refuse_seconds ?? DEFAULT_REFUSE_SECONDS;
 }
 
-export function handleAccept(core: MasterCore, framework: FrameworkRecord, accept: AcceptCall): void {
+export function handleAccept(ctx: AcceptContext, framework: FrameworkRecord, accept: AcceptCall): void {
   const offerIds = (accept.offer_ids ?? []).map((id) => id.value);
   const operations = accept.operations ?? [];
-  const error = validateOffers(framework.id, offerIds, (id) => core.offers.get(id));
-  const taken = takeOwnOffers(core, framework, offerIds);
-  const now = core.now();
+  const error = validateOffers(framework.id, offerIds, (id) => ctx.offers.get(id));
+  const taken = takeOwnOffers(ctx, framework, offerIds);
+  const now = ctx.clock.now();
 
   if (error) {
     const state = framework.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST';
     for (const task of tasksOf(operations)) {
-      core.tasks.rejectLaunch(framework, task, state, 'REASON_INVALID_OFFERS', `Task launched with invalid offers: ${error}`);
+      ctx.tasks.rejectLaunch(framework, task, state, 'REASON_INVALID_OFFERS', `Task launched with invalid offers: ${error}`);
     }
-    for (const offer of taken) core.allocator.recoverResources(framework.id, offer.agentId, offer.resources, now, undefined, offer.role);
-    core.requestAllocation();
+    for (const offer of taken) ctx.allocator.recoverResources(framework.id, offer.agentId, offer.resources, now, undefined, offer.role);
+    ctx.requestAllocation();
     return;
   }
 
-  const agent = core.registry.agents.get(taken[0].agentId);
+  const agent = ctx.registry.agents.get(taken[0].agentId);
   let remaining = taken.reduce((sum, offer) => sum.plus(offer.resources), Resources.empty());
   if (agent?.connection === 'connected') {
-    const launcher = new Launcher(core, framework, agent, taken[0].role, remaining);
+    const launcher = new Launcher(ctx, framework, agent, taken[0].role, remaining);
     for (const operation of operations) launcher.apply(operation);
     remaining = launcher.remaining;
   } else {
     const state = framework.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST';
     for (const task of tasksOf(operations)) {
-      core.tasks.rejectLaunch(framework, task, state, 'REASON_AGENT_DISCONNECTED', `Agent ${taken[0].agentId} is not connected`);
+      ctx.tasks.rejectLaunch(framework, task, state, 'REASON_AGENT_DISCONNECTED', `Agent ${taken[0].agentId} is not connected`);
     }
   }
   if (!remaining.isEmpty()) {
-    core.allocator.recoverResources(framework.id, taken[0].agentId, remaining, now, refuseSeconds(accept.filters), taken[0].role);
+    ctx.allocator.recoverResources(framework.id, taken[0].agentId, remaining, now, refuseSeconds(accept.filters), taken[0].role);
   }
-  core.requestAllocation();
+  ctx.requestAllocation();
 }
 
 /** Every named offer that belongs to the framework leaves the book, valid call or not. */
-function takeOwnOffers(core: MasterCore, framework: FrameworkRecord, offerIds: string[]): OfferRecord[] {
+function takeOwnOffers(ctx: AcceptContext, framework: FrameworkRecord, offerIds: string[]): OfferRecord[] {
   const taken: OfferRecord[] = [];
   for (const id of new Set(offerIds)) {
-    if (core.offers.get(id)?.frameworkId !== framework.id) continue;
-    const record = core.offers.take(id);
+    if (ctx.offers.get(id)?.frameworkId !== framework.id) continue;
+    const record = ctx.offers.take(id);
     if (record) taken.push(record);
   }
   return taken;
@@ -80,7 +87,7 @@ class Launcher {
   private readonly check: TaskCheckContext;
 
   constructor(
-    private readonly core: MasterCore,
+    private readonly ctx: AcceptContext,
     private readonly framework: FrameworkRecord,
     private readonly agent: AgentRecord,
     private readonly role: string,
@@ -99,7 +106,7 @@ class Launcher {
     } else if (operation.type === 'LAUNCH_GROUP') {
       this.launchGroup(operation);
     } else {
-      this.core.log.warn('offer operation not supported; ignored', { framework_id: this.framework.id, type: operation.type });
+      this.ctx.log.warn('offer operation not supported; ignored', { framework_id: this.framework.id, type: operation.type });
     }
   }
 
@@ -121,8 +128,8 @@ class Launcher {
     if (!this.remaining.contains(needed)) return this.invalid([task], resourcesExceeded(needed, this.remaining));
     this.remaining = this.remaining.minus(needed);
     this.launched.add(task.task_id.value);
-    this.core.tasks.add({ framework: this.framework, agent: this.agent, role: this.role, task, resources: checked.value });
-    if (executor) this.core.tasks.addExecutor(this.framework, this.agent, this.role, executor, executorResources, [task.task_id.value]);
+    this.ctx.tasks.add({ framework: this.framework, agent: this.agent, role: this.role, task, resources: checked.value });
+    if (executor) this.ctx.tasks.addExecutor(this.framework, this.agent, this.role, executor, executorResources, [task.task_id.value]);
     sendToAgent(this.agent, {
       type: 'RUN_TASK',
       run_task: { framework_id: { value: this.framework.id }, framework_info: this.framework.info, task },
@@ -152,9 +159,9 @@ class Launcher {
     this.remaining = this.remaining.minus(needed);
     tasks.forEach((task, i) => {
       this.launched.add(task.task_id.value);
-      this.core.tasks.add({ framework: this.framework, agent: this.agent, role: this.role, task, resources: perTask[i], executorId });
+      this.ctx.tasks.add({ framework: this.framework, agent: this.agent, role: this.role, task, resources: perTask[i], executorId });
     });
-    this.core.tasks.addExecutor(this.framework, this.agent, this.role, group!.executor, executorResources, [...inGroup]);
+    this.ctx.tasks.addExecutor(this.framework, this.agent, this.role, group!.executor, executorResources, [...inGroup]);
     sendToAgent(this.agent, {
       type: 'RUN_TASK_GROUP',
       run_task_group: {
@@ -167,7 +174,7 @@ class Launcher {
   }
 
   private invalid(tasks: TaskInfo[], message: string, reason: TaskStatusReason = 'REASON_TASK_INVALID'): void {
-    for (const task of tasks) this.core.tasks.rejectLaunch(this.framework, task, 'TASK_ERROR', reason, message);
+    for (const task of tasks) this.ctx.tasks.rejectLaunch(this.framework, task, 'TASK_ERROR', reason, message);
   }
 
   private invalidGroup(tasks: TaskInfo[], message: string): void {

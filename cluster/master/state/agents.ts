@@ -13,8 +13,11 @@ import { attributesToLegacy } from '../../protocol/attributes';
 import { Resources } from '../../protocol/resources';
 import type { AgentInfo, FrameworkID, FrameworkInfo } from '../../protocol/types';
 import { sendToAgent, sendToFramework } from './channels';
-import type { MasterCore } from '../core';
+import type { MasterContext } from '../context';
+import type { FrameworkManager } from './frameworks';
+import type { OfferManager } from './offers';
 import type { AgentRecord, FrameworkRecord } from './registry';
+import type { TaskManager } from './tasks';
 
 export type RegisterCall = Extract<AgentCall, { type: 'REGISTER' }>['register'];
 
@@ -33,15 +36,18 @@ export function parseRegistration(call: RegisterCall): { ok: true; value: Parsed
 }
 
 export class AgentManager {
-  constructor(private readonly core: MasterCore) {}
+  constructor(
+    private readonly ctx: MasterContext,
+    private readonly books: { offers: OfferManager; tasks: TaskManager; frameworks: FrameworkManager },
+  ) {}
 
   register(registration: ParsedRegistration, stream: RecordIOStream, streamId: string): AgentRecord {
-    const { registry, allocator, log } = this.core;
+    const { registry, allocator, log } = this.ctx;
     const { call, total } = registration;
-    const now = this.core.now();
+    const now = this.ctx.clock.now();
     const requestedId = call.agent_info.id?.value;
     let agent = requestedId ? registry.agents.get(requestedId) : undefined;
-    const id = agent?.id ?? requestedId ?? this.core.ids.nextAgentId();
+    const id = agent?.id ?? requestedId ?? this.ctx.ids.nextAgentId();
     const info: AgentInfo = { ...call.agent_info, id: { value: id } };
     if (agent) {
       this.detachStream(agent);
@@ -68,7 +74,7 @@ export class AgentManager {
         id,
         hostname: record.hostname,
         total,
-        used: this.core.tasks.usedOnAgent(record),
+        used: this.books.tasks.usedOnAgent(record),
         attributes: attributesToLegacy(info.attributes ?? []),
       });
       record.inAllocator = true;
@@ -78,20 +84,20 @@ export class AgentManager {
     });
     stream.write({
       type: 'REGISTERED',
-      registered: { agent_id: { value: id }, master_info: this.core.masterInfo, ping_interval_seconds: this.core.opts.agentPingTimeoutSeconds },
+      registered: { agent_id: { value: id }, master_info: this.ctx.masterInfo, ping_interval_seconds: this.ctx.opts.agentPingTimeoutSeconds },
     });
     for (const frameworkId of shutdown) {
       sendToAgent(record, { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: { value: frameworkId } } });
     }
-    this.core.tasks.sendPendingKills(record);
+    this.books.tasks.sendPendingKills(record);
     this.startPinging(record);
     log.info(requestedId ? 'agent re-registered' : 'agent registered', {
       agent_id: id, hostname: record.hostname, pid: record.pid, resources: total.toString(), tasks: record.tasks.size,
     });
     registry.touch();
-    this.core.requestAllocation();
+    this.ctx.requestAllocation();
     // On every (re-)registration, not only the first: operators see it active again, with its new resources.
-    this.core.events.emit({ type: 'AGENT_ADDED', agent: record });
+    this.ctx.events.emit({ type: 'AGENT_ADDED', agent: record });
     return record;
   }
 
@@ -100,7 +106,7 @@ export class AgentManager {
    * it re-registers, with no tasks until it reports them. Not offered; reconciliation waits for it.
    */
   addRecovered(id: string, info: AgentInfo, pid: string): AgentRecord | undefined {
-    const { registry } = this.core;
+    const { registry } = this.ctx;
     if (registry.agents.has(id)) return undefined;
     let total: Resources;
     try {
@@ -111,7 +117,7 @@ export class AgentManager {
     const port = info.port ?? portOf(pid) ?? 5051;
     const agent = newAgentRecord({
       id, info: { ...info, id: { value: id } }, hostname: info.hostname, port, pid: pid || `${info.hostname}:${port}`,
-      version: '', total, registeredTime: this.core.now(), recovered: true,
+      version: '', total, registeredTime: this.ctx.clock.now(), recovered: true,
     });
     registry.agents.set(id, agent);
     registry.touch();
@@ -124,13 +130,13 @@ export class AgentManager {
     const infos = new Map<string, FrameworkInfo>();
     for (const info of call.frameworks ?? []) if (info.id?.value) infos.set(info.id.value, info);
     const frameworkFor = (id: FrameworkID): FrameworkRecord | undefined => {
-      const known = this.core.registry.frameworks.get(id.value);
+      const known = this.ctx.registry.frameworks.get(id.value);
       if (known) return known;
       const info = infos.get(id.value) ?? { id, name: '', user: '' };
-      this.core.log.info('recovered framework from an agent', { framework_id: id.value, agent_id: agent.id });
-      return this.core.frameworks.recover({ ...info, id });
+      this.ctx.log.info('recovered framework from an agent', { framework_id: id.value, agent_id: agent.id });
+      return this.books.frameworks.recover({ ...info, id });
     };
-    return this.core.tasks.reconcileReregisteredAgent(agent, reported, frameworkFor);
+    return this.books.tasks.reconcileReregisteredAgent(agent, reported, frameworkFor);
   }
 
   onPong(agent: AgentRecord): void {
@@ -140,7 +146,7 @@ export class AgentManager {
 
   /** UNREGISTER: the agent is leaving for good; its tasks are gone. */
   unregister(agent: AgentRecord): void {
-    this.core.log.info('agent unregistered', { agent_id: agent.id });
+    this.ctx.log.info('agent unregistered', { agent_id: agent.id });
     this.remove(agent, `Agent ${agent.id} unregistered`);
   }
 
@@ -149,7 +155,7 @@ export class AgentManager {
    * tasks are TASK_GONE_BY_OPERATOR, and it is forgotten; the caller refuses it if it comes back.
    */
   markGone(agent: AgentRecord): void {
-    this.core.log.info('agent marked gone', { agent_id: agent.id });
+    this.ctx.log.info('agent marked gone', { agent_id: agent.id });
     const frameworkIds = new Set<string>();
     for (const task of agent.tasks.values()) frameworkIds.add(task.frameworkId);
     for (const executor of agent.executors.values()) frameworkIds.add(executor.frameworkId);
@@ -161,39 +167,39 @@ export class AgentManager {
     this.stopPinging(agent);
     this.detachStream(agent);
     this.leaveAllocator(agent);
-    this.core.tasks.removeAllOnAgent(agent, message, byOperator);
-    this.core.registry.agents.delete(agent.id);
-    this.core.events.emit({ type: 'AGENT_REMOVED', agentId: agent.id });
+    this.books.tasks.removeAllOnAgent(agent, message, byOperator);
+    this.ctx.registry.agents.delete(agent.id);
+    this.ctx.events.emit({ type: 'AGENT_REMOVED', agentId: agent.id });
     this.notifyAgentLost(agent);
-    this.core.registry.touch();
-    this.core.requestAllocation();
+    this.ctx.registry.touch();
+    this.ctx.requestAllocation();
   }
 
   /** Missed too many pings: out of the allocator, tasks unreachable; it may still come back. */
   markUnreachable(agent: AgentRecord): void {
-    this.core.log.warn('agent unreachable', { agent_id: agent.id, missed_pings: agent.missedPings });
+    this.ctx.log.warn('agent unreachable', { agent_id: agent.id, missed_pings: agent.missedPings });
     this.stopPinging(agent);
     this.detachStream(agent);
     this.leaveAllocator(agent);
     agent.connection = 'unreachable';
-    agent.unreachableTime = this.core.now();
-    this.core.tasks.markAgentUnreachable(agent);
+    agent.unreachableTime = this.ctx.clock.now();
+    this.books.tasks.markAgentUnreachable(agent);
     // As Mesos: an unreachable agent leaves the operators' view; it is added again if it comes back.
-    this.core.events.emit({ type: 'AGENT_REMOVED', agentId: agent.id });
+    this.ctx.events.emit({ type: 'AGENT_REMOVED', agentId: agent.id });
     this.notifyAgentLost(agent);
-    this.core.registry.touch();
-    this.core.requestAllocation();
+    this.ctx.registry.touch();
+    this.ctx.requestAllocation();
   }
 
   private leaveAllocator(agent: AgentRecord): void {
-    this.core.offers.rescindAllOnAgent(agent, false);
-    if (agent.inAllocator) this.core.allocator.removeAgent(agent.id);
+    this.books.offers.rescindAllOnAgent(agent, false);
+    if (agent.inAllocator) this.ctx.allocator.removeAgent(agent.id);
     agent.inAllocator = false;
   }
 
   /** Mesos tells every framework (v1 FAILURE with only agent_id) so they stop expecting anything there. */
   private notifyAgentLost(agent: AgentRecord): void {
-    for (const framework of this.core.registry.frameworks.values()) {
+    for (const framework of this.ctx.registry.frameworks.values()) {
       sendToFramework(framework, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } });
     }
   }
@@ -203,11 +209,11 @@ export class AgentManager {
     agent.streamId = undefined;
     if (agent.connection !== 'connected') return;
     agent.connection = 'disconnected';
-    this.core.log.warn('agent disconnected', { agent_id: agent.id });
-    if (agent.inAllocator) this.core.allocator.deactivateAgent(agent.id);
-    this.core.offers.rescindAllOnAgent(agent, true);
-    this.core.registry.touch();
-    this.core.requestAllocation();
+    this.ctx.log.warn('agent disconnected', { agent_id: agent.id });
+    if (agent.inAllocator) this.ctx.allocator.deactivateAgent(agent.id);
+    this.books.offers.rescindAllOnAgent(agent, true);
+    this.ctx.registry.touch();
+    this.ctx.requestAllocation();
   }
 
   private detachStream(agent: AgentRecord): void {
@@ -219,12 +225,11 @@ export class AgentManager {
 
   private startPinging(agent: AgentRecord): void {
     this.stopPinging(agent);
-    agent.pingTimer = setInterval(() => this.pingTick(agent), this.core.opts.agentPingTimeoutSeconds * 1000);
-    agent.pingTimer.unref();
+    agent.pingTimer = this.ctx.clock.setInterval(() => this.pingTick(agent), this.ctx.opts.agentPingTimeoutSeconds * 1000);
   }
 
   stopPinging(agent: AgentRecord): void {
-    if (agent.pingTimer) clearInterval(agent.pingTimer);
+    agent.pingTimer?.cancel();
     agent.pingTimer = undefined;
   }
 
@@ -232,7 +237,7 @@ export class AgentManager {
   private pingTick(agent: AgentRecord): void {
     if (agent.awaitingPong || agent.connection !== 'connected') {
       agent.missedPings++;
-      if (agent.missedPings >= this.core.opts.maxAgentPingTimeouts) {
+      if (agent.missedPings >= this.ctx.opts.maxAgentPingTimeouts) {
         this.markUnreachable(agent);
         return;
       }

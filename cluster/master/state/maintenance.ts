@@ -8,12 +8,26 @@
 import type { DrainConfig } from '../../protocol/operator';
 import type { KillPolicy } from '../../protocol/types';
 import { isTerminalState } from '../../protocol/types';
-import type { MasterCore } from '../core';
+import type { MasterContext } from '../context';
+import type { AgentManager } from './agents';
+import type { ClusterSettings } from './cluster-settings';
+import type { MasterEventBus } from './events';
+import type { OfferManager } from './offers';
 import type { AgentRecord, TaskRecord } from './registry';
+import type { TaskManager } from './tasks';
+
+/** What maintenance acts through, besides the context. */
+export interface MaintenanceParts {
+  events: MasterEventBus;
+  settings: ClusterSettings;
+  offers: OfferManager;
+  tasks: TaskManager;
+  agents: AgentManager;
+}
 
 export class AgentMaintenance {
-  constructor(private readonly core: MasterCore) {
-    core.events.listen({
+  constructor(private readonly ctx: MasterContext, private readonly parts: MaintenanceParts) {
+    parts.events.listen({
       onEvent: (event) => {
         if (event.type === 'AGENT_ADDED') this.onAgentAdded(event.agent);
         else if (event.type === 'TASK_UPDATED' && isTerminalState(event.task.state)) this.onTaskEnded(event.task);
@@ -22,71 +36,71 @@ export class AgentMaintenance {
   }
 
   deactivate(agent: AgentRecord): void {
-    const current = this.core.settings.agent(agent.id);
-    this.core.settings.setAgent(agent.id, { deactivated: true, ...(current?.drain ? { drain: current.drain } : {}) });
+    const current = this.parts.settings.agent(agent.id);
+    this.parts.settings.setAgent(agent.id, { deactivated: true, ...(current?.drain ? { drain: current.drain } : {}) });
     this.withdrawOffers(agent);
-    this.core.log.info('agent deactivated', { agent_id: agent.id });
+    this.ctx.log.info('agent deactivated', { agent_id: agent.id });
   }
 
   /** Ends deactivation and any draining (tasks already killed stay killed). */
   reactivate(agent: AgentRecord): void {
-    this.core.settings.setAgent(agent.id, undefined);
-    if (agent.inAllocator && agent.connection === 'connected') this.core.allocator.activateAgent(agent.id);
-    this.core.registry.touch();
-    this.core.requestAllocation();
-    this.core.log.info('agent reactivated', { agent_id: agent.id });
+    this.parts.settings.setAgent(agent.id, undefined);
+    if (agent.inAllocator && agent.connection === 'connected') this.ctx.allocator.activateAgent(agent.id);
+    this.ctx.registry.touch();
+    this.ctx.requestAllocation();
+    this.ctx.log.info('agent reactivated', { agent_id: agent.id });
   }
 
   drain(agent: AgentRecord, config: DrainConfig): void {
-    this.core.settings.setAgent(agent.id, { deactivated: true, drain: { state: 'DRAINING', config } });
+    this.parts.settings.setAgent(agent.id, { deactivated: true, drain: { state: 'DRAINING', config } });
     this.withdrawOffers(agent);
-    this.core.log.info('agent draining', { agent_id: agent.id, max_grace_period_ns: config.max_grace_period?.nanoseconds, mark_gone: config.mark_gone });
+    this.ctx.log.info('agent draining', { agent_id: agent.id, max_grace_period_ns: config.max_grace_period?.nanoseconds, mark_gone: config.mark_gone });
     this.killRemaining(agent);
     this.checkDrained(agent);
   }
 
   markGone(agent: AgentRecord): void {
-    this.core.settings.markGone(agent.id);
-    this.core.agents.markGone(agent);
+    this.parts.settings.markGone(agent.id);
+    this.parts.agents.markGone(agent);
   }
 
   private withdrawOffers(agent: AgentRecord): void {
-    if (agent.inAllocator) this.core.allocator.deactivateAgent(agent.id);
-    this.core.offers.rescindAllOnAgent(agent, true);
-    this.core.registry.touch();
-    this.core.requestAllocation();
+    if (agent.inAllocator) this.ctx.allocator.deactivateAgent(agent.id);
+    this.parts.offers.rescindAllOnAgent(agent, true);
+    this.ctx.registry.touch();
+    this.ctx.requestAllocation();
   }
 
   /** Kills every task still running there, each with the shorter of its own grace period and the drain's. */
   private killRemaining(agent: AgentRecord): void {
-    const maxGrace = this.core.settings.agent(agent.id)?.drain?.config.max_grace_period?.nanoseconds;
+    const maxGrace = this.parts.settings.agent(agent.id)?.drain?.config.max_grace_period?.nanoseconds;
     for (const task of [...agent.tasks.values()]) {
       if (isTerminalState(task.state)) continue;
-      const framework = this.core.registry.frameworks.get(task.frameworkId);
-      if (framework) this.core.tasks.kill(framework, task.taskId, killPolicy(task, maxGrace));
+      const framework = this.ctx.registry.frameworks.get(task.frameworkId);
+      if (framework) this.parts.tasks.kill(framework, task.taskId, killPolicy(task, maxGrace));
     }
   }
 
   private checkDrained(agent: AgentRecord): void {
-    const settings = this.core.settings.agent(agent.id);
+    const settings = this.parts.settings.agent(agent.id);
     const drain = settings?.drain;
     if (!settings || drain?.state !== 'DRAINING') return;
     for (const task of agent.tasks.values()) if (!isTerminalState(task.state)) return;
-    this.core.settings.setAgent(agent.id, { ...settings, drain: { ...drain, state: 'DRAINED' } });
-    this.core.registry.touch();
-    this.core.log.info('agent drained', { agent_id: agent.id });
+    this.parts.settings.setAgent(agent.id, { ...settings, drain: { ...drain, state: 'DRAINED' } });
+    this.ctx.registry.touch();
+    this.ctx.log.info('agent drained', { agent_id: agent.id });
     if (drain.config.mark_gone) this.markGone(agent);
   }
 
   /** Runs inside register(), before the allocation it requested: the agent is never offered meanwhile. */
   private onAgentAdded(agent: AgentRecord): void {
-    const settings = this.core.settings.agent(agent.id);
+    const settings = this.parts.settings.agent(agent.id);
     if (!settings?.deactivated) return;
-    if (agent.inAllocator) this.core.allocator.deactivateAgent(agent.id);
+    if (agent.inAllocator) this.ctx.allocator.deactivateAgent(agent.id);
     if (settings.drain?.state === 'DRAINING') {
       // Event listeners must not change the registry; the kills go out right after the registration.
       queueMicrotask(() => {
-        if (this.core.registry.agents.get(agent.id) !== agent) return;
+        if (this.ctx.registry.agents.get(agent.id) !== agent) return;
         this.killRemaining(agent);
         this.checkDrained(agent);
       });
@@ -94,9 +108,9 @@ export class AgentMaintenance {
   }
 
   private onTaskEnded(task: TaskRecord): void {
-    if (this.core.settings.agent(task.agentId)?.drain?.state !== 'DRAINING') return;
+    if (this.parts.settings.agent(task.agentId)?.drain?.state !== 'DRAINING') return;
     queueMicrotask(() => {
-      const agent = this.core.registry.agents.get(task.agentId);
+      const agent = this.ctx.registry.agents.get(task.agentId);
       if (agent) this.checkDrained(agent);
     });
   }

@@ -5,9 +5,10 @@
  */
 import type { Allocation } from '../../allocator/types';
 import { Resources } from '../../protocol/resources';
+import type { TimerHandle } from '../../util/clock';
 import type { Offer } from '../../protocol/types';
 import { sendToFramework } from './channels';
-import type { MasterCore } from '../core';
+import type { MasterContext } from '../context';
 import { hasCapability, type AgentRecord, type FrameworkRecord } from './registry';
 import { v1Resources } from '../util/v1-resources';
 
@@ -18,13 +19,13 @@ export interface OfferRecord {
   role: string;
   resources: Resources;
   offer: Offer;
-  timer?: NodeJS.Timeout;
+  timer?: TimerHandle;
 }
 
 export class OfferManager {
   private readonly offers = new Map<string, OfferRecord>();
 
-  constructor(private readonly core: MasterCore) {}
+  constructor(private readonly ctx: MasterContext) {}
 
   get size(): number { return this.offers.size }
 
@@ -32,8 +33,8 @@ export class OfferManager {
 
   /** Turns allocations into offers, one OFFERS event per framework. */
   publish(allocations: Allocation[]): void {
-    const { registry, allocator } = this.core;
-    const now = this.core.now();
+    const { registry, allocator } = this.ctx;
+    const now = this.ctx.clock.now();
     const batches = new Map<FrameworkRecord, Offer[]>();
     for (const allocation of allocations) {
       const framework = registry.frameworks.get(allocation.frameworkId);
@@ -50,12 +51,12 @@ export class OfferManager {
     }
     for (const [framework, offers] of batches) {
       sendToFramework(framework, { type: 'OFFERS', offers: { offers } });
-      this.core.log.debug('sent offers', { framework_id: framework.id, count: offers.length });
+      this.ctx.log.debug('sent offers', { framework_id: framework.id, count: offers.length });
     }
   }
 
   private add(framework: FrameworkRecord, agent: AgentRecord, allocation: Allocation): OfferRecord {
-    const id = this.core.ids.nextOfferId();
+    const id = this.ctx.ids.nextOfferId();
     const record: OfferRecord = {
       id,
       frameworkId: framework.id,
@@ -64,15 +65,14 @@ export class OfferManager {
       resources: allocation.resources,
       offer: buildOffer(id, framework, agent, allocation),
     };
-    const timeout = this.core.opts.offerTimeoutSeconds;
+    const timeout = this.ctx.opts.offerTimeoutSeconds;
     if (timeout !== undefined && timeout > 0) {
-      record.timer = setTimeout(() => this.expire(id), timeout * 1000);
-      record.timer.unref();
+      record.timer = this.ctx.clock.setTimeout(() => this.expire(id), timeout * 1000);
     }
     this.offers.set(id, record);
     framework.offerIds.add(id);
     agent.offerIds.add(id);
-    this.core.registry.touch();
+    this.ctx.registry.touch();
     return record;
   }
 
@@ -81,10 +81,10 @@ export class OfferManager {
     const record = this.offers.get(id);
     if (!record) return undefined;
     this.offers.delete(id);
-    if (record.timer) clearTimeout(record.timer);
-    this.core.registry.frameworks.get(record.frameworkId)?.offerIds.delete(id);
-    this.core.registry.agents.get(record.agentId)?.offerIds.delete(id);
-    this.core.registry.touch();
+    record.timer?.cancel();
+    this.ctx.registry.frameworks.get(record.frameworkId)?.offerIds.delete(id);
+    this.ctx.registry.agents.get(record.agentId)?.offerIds.delete(id);
+    this.ctx.registry.touch();
     return record;
   }
 
@@ -96,10 +96,10 @@ export class OfferManager {
     const record = this.take(id);
     if (!record) return;
     if (opts.recover) {
-      this.core.allocator.recoverResources(record.frameworkId, record.agentId, record.resources, this.core.now(), undefined, record.role);
+      this.ctx.allocator.recoverResources(record.frameworkId, record.agentId, record.resources, this.ctx.clock.now(), undefined, record.role);
     }
     if (opts.notify) {
-      const framework = this.core.registry.frameworks.get(record.frameworkId);
+      const framework = this.ctx.registry.frameworks.get(record.frameworkId);
       if (framework) sendToFramework(framework, { type: 'RESCIND', rescind: { offer_id: { value: id } } });
     }
   }
@@ -138,13 +138,13 @@ export class OfferManager {
   }
 
   clearTimers(): void {
-    for (const record of this.offers.values()) if (record.timer) clearTimeout(record.timer);
+    for (const record of this.offers.values()) record.timer?.cancel();
   }
 
   private expire(id: string): void {
-    this.core.log.info('offer timed out; rescinding', { offer_id: id });
+    this.ctx.log.info('offer timed out; rescinding', { offer_id: id });
     this.rescind(id, { recover: true, notify: true });
-    this.core.requestAllocation();
+    this.ctx.requestAllocation();
   }
 }
 

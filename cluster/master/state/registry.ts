@@ -8,6 +8,7 @@ import type { Resources } from '../../protocol/resources';
 import type {
   AgentInfo, ExecutorInfo, FrameworkInfo, TaskInfo, TaskState, TaskStatus,
 } from '../../protocol/types';
+import type { TimerHandle } from '../../util/clock';
 import { BoundedList } from './bounded-list';
 
 /** Statuses kept per task (Mesos keeps them all; a short tail is what /state and UIs show). */
@@ -79,7 +80,7 @@ export interface AgentRecord {
   streamId?: string;
   missedPings: number;
   awaitingPong: boolean;
-  pingTimer?: NodeJS.Timeout;
+  pingTimer?: TimerHandle;
   /** Keyed by taskKey(frameworkId, taskId). */
   tasks: Map<string, TaskRecord>;
   /** Keyed by taskKey(frameworkId, executorId). */
@@ -100,8 +101,8 @@ export interface FrameworkRecord {
   active: boolean;
   stream?: RecordIOStream;
   streamId?: string;
-  heartbeatTimer?: NodeJS.Timeout;
-  failoverTimer?: NodeJS.Timeout;
+  heartbeatTimer?: TimerHandle;
+  failoverTimer?: TimerHandle;
   registeredTime: number;
   reregisteredTime?: number;
   unregisteredTime?: number;

@@ -10,7 +10,7 @@ import type {
 } from '../../protocol/types';
 import { isTerminalState } from '../../protocol/types';
 import { sendToAgent, sendToFramework } from './channels';
-import type { MasterCore } from '../core';
+import type { MasterContext } from '../context';
 import {
   MAX_STATUSES_PER_TASK, findTask, retireTask, taskKey, type AgentRecord, type FrameworkRecord, type TaskRecord,
 } from './registry';
@@ -26,7 +26,7 @@ export interface LaunchSpec {
 }
 
 export class TaskManager {
-  constructor(private readonly core: MasterCore) {}
+  constructor(private readonly ctx: MasterContext) {}
 
   /** Records a task the master is about to send to its agent (state TASK_STAGING), or one an agent reported (`adopted`). */
   add(spec: LaunchSpec, adopted?: Pick<TaskRecord, 'state' | 'resourcesRecovered' | 'statuses'>): TaskRecord {
@@ -51,8 +51,8 @@ export class TaskManager {
     };
     framework.tasks.set(record.taskId, record);
     agent.tasks.set(taskKey(framework.id, record.taskId), record);
-    this.core.registry.touch();
-    this.core.events.emit({ type: 'TASK_ADDED', task: record });
+    this.ctx.registry.touch();
+    this.ctx.events.emit({ type: 'TASK_ADDED', task: record });
     return record;
   }
 
@@ -89,15 +89,15 @@ export class TaskManager {
    * the master acknowledges it itself so the agent's ordered queue moves on to the terminal update.
    */
   onAgentUpdate(agent: AgentRecord, frameworkId: string, status: TaskStatus): void {
-    const framework = this.core.registry.frameworks.get(frameworkId);
+    const framework = this.ctx.registry.frameworks.get(frameworkId);
     const withAgent: TaskStatus = status.agent_id ? status : { ...status, agent_id: { value: agent.id } };
     const uuid = status.uuid;
     if (!framework) {
-      if (this.core.registry.isCompletedFramework(frameworkId) && uuid) {
+      if (this.ctx.registry.isCompletedFramework(frameworkId) && uuid) {
         // Nobody will acknowledge this: the framework is gone. Acknowledge for it so the agent stops retrying.
         acknowledgeToAgent(agent, frameworkId, status.task_id.value, uuid);
       } else {
-        this.core.log.warn('status update for unknown framework dropped', { framework_id: frameworkId, task_id: status.task_id.value });
+        this.ctx.log.warn('status update for unknown framework dropped', { framework_id: frameworkId, task_id: status.task_id.value });
       }
       return;
     }
@@ -144,11 +144,11 @@ export class TaskManager {
       task.acknowledged.add(uuid);
       const live = framework.tasks.get(taskId) === task;
       if (live && isTerminalState(acked) && isTerminalState(task.state)) this.complete(task);
-      this.core.registry.touch();
+      this.ctx.registry.touch();
     }
-    const agent = this.core.registry.agents.get(agentId);
+    const agent = this.ctx.registry.agents.get(agentId);
     if (!agent || !acknowledgeToAgent(agent, framework.id, taskId, uuid)) {
-      this.core.log.warn('acknowledgement not delivered: agent not connected', { agent_id: agentId, task_id: taskId });
+      this.ctx.log.warn('acknowledgement not delivered: agent not connected', { agent_id: agentId, task_id: taskId });
     }
   }
 
@@ -156,7 +156,7 @@ export class TaskManager {
   kill(framework: FrameworkRecord, taskId: string, killPolicy?: KillPolicy): boolean {
     const task = framework.tasks.get(taskId);
     if (!task) return false;
-    const agent = this.core.registry.agents.get(task.agentId);
+    const agent = this.ctx.registry.agents.get(task.agentId);
     const sent = agent !== undefined && sendToAgent(agent, {
       type: 'KILL_TASK',
       kill_task: { framework_id: { value: framework.id }, task_id: { value: taskId }, ...(killPolicy ? { kill_policy: killPolicy } : {}) },
@@ -178,11 +178,11 @@ export class TaskManager {
   /** A status the master decides on (agent lost, framework removed, invalid launch...). */
   transitionByMaster(task: TaskRecord, state: TaskState, reason: TaskStatusReason, message: string): void {
     const status = masterStatus({
-      taskId: task.taskId, agentId: task.agentId, executorId: task.executorId, state, reason, message, now: this.core.now(),
+      taskId: task.taskId, agentId: task.agentId, executorId: task.executorId, state, reason, message, now: this.ctx.clock.now(),
     });
     this.record(task, status);
     task.masterSpokeLast = true;
-    const framework = this.core.registry.frameworks.get(task.frameworkId);
+    const framework = this.ctx.registry.frameworks.get(task.frameworkId);
     if (framework) this.forward(framework, status);
     if (isTerminalState(state)) this.complete(task);
   }
@@ -190,7 +190,7 @@ export class TaskManager {
   /** An update for a task that never got recorded (rejected launch): only the framework hears of it. */
   rejectLaunch(framework: FrameworkRecord, task: TaskInfo, state: TaskState, reason: TaskStatusReason, message: string): void {
     const status = masterStatus({
-      taskId: task.task_id?.value ?? '', agentId: task.agent_id?.value, state, reason, message, now: this.core.now(),
+      taskId: task.task_id?.value ?? '', agentId: task.agent_id?.value, state, reason, message, now: this.ctx.clock.now(),
     });
     this.forward(framework, status);
   }
@@ -201,7 +201,7 @@ export class TaskManager {
       if (!isTerminalState(task.state)) {
         this.record(task, masterStatus({
           taskId: task.taskId, agentId: task.agentId, executorId: task.executorId, state: 'TASK_KILLED',
-          reason: 'REASON_FRAMEWORK_REMOVED', message: 'Framework removed', now: this.core.now(),
+          reason: 'REASON_FRAMEWORK_REMOVED', message: 'Framework removed', now: this.ctx.clock.now(),
         }));
       }
       this.complete(task);
@@ -242,7 +242,7 @@ export class TaskManager {
       const frameworkId = reportedTask.framework_id?.value;
       const taskId = reportedTask.task_id?.value;
       if (!frameworkId || !taskId) continue;
-      if (this.core.registry.isCompletedFramework(frameworkId)) {
+      if (this.ctx.registry.isCompletedFramework(frameworkId)) {
         shutdown.add(frameworkId);
         continue;
       }
@@ -256,7 +256,7 @@ export class TaskManager {
         // agent; the agent's retry of the update is acknowledged again (onAgentUpdate).
         if (!(ended && findTask(framework, taskId))) this.adopt(framework, agent, reportedTask);
       } else if (known.agentId !== agent.id) {
-        this.core.log.warn('agent reports a task the master knows on another agent', { task_id: taskId, agent_id: agent.id, known_agent_id: known.agentId });
+        this.ctx.log.warn('agent reports a task the master knows on another agent', { task_id: taskId, agent_id: agent.id, known_agent_id: known.agentId });
       } else if (ended) {
         if (!isTerminalState(known.state)) {
           this.takeReportedState(known, reportedTask);
@@ -272,7 +272,7 @@ export class TaskManager {
       if (seen.has(key) || isTerminalState(task.state)) continue;
       this.transitionByMaster(task, 'TASK_GONE', 'REASON_RECONCILIATION', `Task is unknown to agent ${agent.id} after it re-registered`);
     }
-    this.core.registry.touch();
+    this.ctx.registry.touch();
     return [...shutdown];
   }
 
@@ -292,7 +292,7 @@ export class TaskManager {
     try {
       resources = Resources.fromV1(reported.resources ?? []);
     } catch (err) {
-      this.core.log.warn('re-registered task has invalid resources', { task_id: reported.task_id.value, error: (err as Error).message });
+      this.ctx.log.warn('re-registered task has invalid resources', { task_id: reported.task_id.value, error: (err as Error).message });
     }
     const info: TaskInfo = {
       name: reported.name,
@@ -317,7 +317,7 @@ export class TaskManager {
     task.state = reported.state;
     const status = reported.statuses?.[reported.statuses.length - 1]
       ?? { task_id: reported.task_id, state: reported.state, agent_id: { value: task.agentId }, source: 'SOURCE_MASTER' as const };
-    this.core.events.emit({ type: 'TASK_UPDATED', task, status });
+    this.ctx.events.emit({ type: 'TASK_UPDATED', task, status });
   }
 
   private record(task: TaskRecord, status: TaskStatus): void {
@@ -330,19 +330,19 @@ export class TaskManager {
     const previous = task.state;
     if (!isTerminalState(task.state) || task.state === status.state) task.state = status.state;
     if (isTerminalState(task.state)) this.releaseResources(task);
-    this.core.registry.touch();
+    this.ctx.registry.touch();
     // As Mesos, operators hear of state changes only, not of every retry or health report.
-    if (task.state !== previous) this.core.events.emit({ type: 'TASK_UPDATED', task, status });
+    if (task.state !== previous) this.ctx.events.emit({ type: 'TASK_UPDATED', task, status });
   }
 
   private releaseResources(task: TaskRecord): void {
     if (task.resourcesRecovered) return;
     task.resourcesRecovered = true;
-    const agent = this.core.registry.agents.get(task.agentId);
+    const agent = this.ctx.registry.agents.get(task.agentId);
     // An unreachable or departed agent's resources already left the allocator with it.
     const inAllocator = agent?.inAllocator === true;
-    const now = this.core.now();
-    if (inAllocator) this.core.allocator.recoverResources(task.frameworkId, task.agentId, task.resources, now, undefined, task.role);
+    const now = this.ctx.clock.now();
+    if (inAllocator) this.ctx.allocator.recoverResources(task.frameworkId, task.agentId, task.resources, now, undefined, task.role);
     if (!agent || !task.executorId) return;
     const key = taskKey(task.frameworkId, task.executorId);
     const executor = agent.executors.get(key);
@@ -350,7 +350,7 @@ export class TaskManager {
     executor.liveTasks.delete(task.taskId);
     if (executor.liveTasks.size > 0) return;
     agent.executors.delete(key);
-    if (inAllocator) this.core.allocator.recoverResources(task.frameworkId, task.agentId, executor.resources, now, undefined, executor.role);
+    if (inAllocator) this.ctx.allocator.recoverResources(task.frameworkId, task.agentId, executor.resources, now, undefined, executor.role);
   }
 
   private forward(framework: FrameworkRecord, status: TaskStatus): void {
@@ -360,11 +360,11 @@ export class TaskManager {
   /** Moves a task to its framework's completed list. */
   private complete(task: TaskRecord): void {
     this.releaseResources(task);
-    const framework = this.core.registry.frameworks.get(task.frameworkId);
+    const framework = this.ctx.registry.frameworks.get(task.frameworkId);
     if (framework && framework.tasks.get(task.taskId) === task) retireTask(framework, task);
-    this.core.registry.agents.get(task.agentId)?.tasks.delete(taskKey(task.frameworkId, task.taskId));
-    this.core.requestAllocation();
-    this.core.registry.touch();
+    this.ctx.registry.agents.get(task.agentId)?.tasks.delete(taskKey(task.frameworkId, task.taskId));
+    this.ctx.requestAllocation();
+    this.ctx.registry.touch();
   }
 }
 

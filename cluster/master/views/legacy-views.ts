@@ -8,7 +8,7 @@ import type { MasterCore } from '../core';
 import { legacyAgent, legacyExecutor, legacyFramework, legacyTask } from './state-json';
 import type { FrameworkRecord, TaskRecord } from '../state/registry';
 import { amount } from './usage';
-import { cachedUsage } from './usage-cache';
+import type { UsageCache } from './usage-cache';
 
 type Json = Record<string, unknown>;
 
@@ -38,8 +38,8 @@ function link(map: Map<string, Set<string>>, from: string, to: string): void {
   set.add(to);
 }
 
-export function stateSummary(core: MasterCore): Json {
-  const usage = cachedUsage(core);
+export function stateSummary(core: MasterCore, cache: UsageCache): Json {
+  const usage = cache.compute(core);
   const byAgent = new Map<string, Counts>();
   const byFramework = new Map<string, Counts>();
   const frameworksOfAgent = new Map<string, Set<string>>();
@@ -92,8 +92,8 @@ export function stateSummary(core: MasterCore): Json {
 }
 
 /** /slaves: the registered agents (unreachable ones are not), optionally one of them. */
-export function legacySlaves(core: MasterCore, agentId?: string): Json {
-  const usage = cachedUsage(core);
+export function legacySlaves(core: MasterCore, cache: UsageCache, agentId?: string): Json {
+  const usage = cache.compute(core);
   const slaves: Json[] = [];
   for (const agent of core.registry.reachableAgents()) {
     if (agentId === undefined || agent.id === agentId) slaves.push(legacyAgent(agent, usage));
@@ -102,8 +102,8 @@ export function legacySlaves(core: MasterCore, agentId?: string): Json {
 }
 
 /** /frameworks: active and completed frameworks, optionally one of them. */
-export function legacyFrameworks(core: MasterCore, frameworkId?: string): Json {
-  const usage = cachedUsage(core);
+export function legacyFrameworks(core: MasterCore, cache: UsageCache, frameworkId?: string): Json {
+  const usage = cache.compute(core);
   const wanted = (f: FrameworkRecord) => frameworkId === undefined || f.id === frameworkId;
   const executors = new Map<string, Json[]>();
   for (const agent of core.registry.reachableAgents()) {

@@ -4,67 +4,9 @@
  * Gauges are counted when asked for; on the event path only the timers and the terminal-task
  * counters (which Mesos keeps as counters: tasks_finished counts every task that ever finished) pay.
  */
-import { isTerminalState, type TaskState } from '../../protocol/types';
+import type { TaskState } from '../../protocol/types';
 import type { MasterCore } from '../core';
-import type { MasterEventBus } from '../state/events';
-import { operatorSubscriberCount } from '../api/operator-events';
 import { computeUsage } from './usage';
-
-/** Durations of recent runs, summarized the way Mesos's timers are (last value, count, percentiles). */
-export class Timer {
-  private readonly window: number[] = [];
-  private next = 0;
-  private total = 0;
-  private last?: number;
-
-  constructor(private readonly capacity = 1000) {}
-
-  record(ms: number): void {
-    this.total++;
-    this.last = ms;
-    if (this.window.length < this.capacity) this.window.push(ms);
-    else this.window[this.next] = ms;
-    this.next = (this.next + 1) % this.capacity;
-  }
-
-  get count(): number { return this.total }
-
-  /** `{name}` is the last value, `{name}/count` all runs, the rest over the most recent runs. */
-  snapshot(name: string): Record<string, number> {
-    if (this.last === undefined) return {};
-    const sorted = [...this.window].sort((a, b) => a - b);
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-    return {
-      [name]: this.last,
-      [`${name}/count`]: this.total,
-      [`${name}/min`]: sorted[0],
-      [`${name}/max`]: sorted[sorted.length - 1],
-      [`${name}/p50`]: at(0.5),
-      [`${name}/p90`]: at(0.9),
-      [`${name}/p95`]: at(0.95),
-      [`${name}/p99`]: at(0.99),
-      [`${name}/p999`]: at(0.999),
-      [`${name}/p9999`]: at(0.9999),
-    };
-  }
-}
-
-/** Tasks that reached each terminal state since the master started (Mesos's master/tasks_<state> counters). */
-export class TerminalTaskCounters {
-  private readonly counts = new Map<TaskState, number>();
-
-  constructor(events: MasterEventBus) {
-    events.listen({
-      onEvent: (event) => {
-        if (event.type === 'TASK_UPDATED' && isTerminalState(event.task.state)) {
-          this.counts.set(event.task.state, (this.counts.get(event.task.state) ?? 0) + 1);
-        }
-      },
-    });
-  }
-
-  entries(): IterableIterator<[TaskState, number]> { return this.counts.entries() }
-}
 
 /** Terminal states are counters; these are gauges of the tasks in them now. */
 const LIVE_STATES: TaskState[] = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_UNREACHABLE'];
@@ -76,7 +18,8 @@ function taskMetric(state: TaskState): string {
   return `master/tasks_${state.slice('TASK_'.length).toLowerCase()}`;
 }
 
-export function metricsSnapshot(core: MasterCore): Record<string, number> {
+/** `operatorSubscribers`: operator event streams now open (the HTTP side holds them). */
+export function metricsSnapshot(core: MasterCore, operatorSubscribers: number): Record<string, number> {
   const { registry } = core;
   const agents = { connected: 0, disconnected: 0, unreachable: 0, active: 0 };
   const total: Record<string, number> = {};
@@ -120,7 +63,7 @@ export function metricsSnapshot(core: MasterCore): Record<string, number> {
     'master/frameworks_active': frameworksActive,
     'master/frameworks_inactive': frameworks - frameworksActive,
     'master/outstanding_offers': core.offers.size,
-    'master/operator_event_stream_subscribers': operatorSubscriberCount(core),
+    'master/operator_event_stream_subscribers': operatorSubscribers,
   };
   for (const state of LIVE_STATES) out[taskMetric(state)] = tasks.get(state) ?? 0;
   for (const state of TERMINAL_STATES) out[taskMetric(state)] = 0;

@@ -11,9 +11,10 @@ import type { MasterEvent } from '../state/events';
 import { agentToV1, frameworkInfoToV1, frameworkToV1, taskToV1 } from './operator-views';
 import { taskKey, type AgentRecord, type ExecutorRecord, type FrameworkRecord } from '../state/registry';
 import type { Usage } from './usage';
-import { usageCacheOf } from './usage-cache';
+import type { UsageCache } from './usage-cache';
 
-export function operatorEventJson(core: MasterCore, event: MasterEvent): OperatorEvent {
+/** `cache`: the master's kept per-agent sums (the ones /state uses). */
+export function operatorEventJson(core: MasterCore, cache: UsageCache, event: MasterEvent): OperatorEvent {
   switch (event.type) {
     case 'TASK_ADDED':
       return { type: 'TASK_ADDED', task_added: { task: taskToV1(event.task) } };
@@ -23,7 +24,7 @@ export function operatorEventJson(core: MasterCore, event: MasterEvent): Operato
         task_updated: { framework_id: { value: event.task.frameworkId }, status: event.status, state: event.task.state },
       };
     case 'AGENT_ADDED':
-      return { type: 'AGENT_ADDED', agent_added: { agent: agentToV1(event.agent, agentUsage(core, event.agent)) } };
+      return { type: 'AGENT_ADDED', agent_added: { agent: agentToV1(event.agent, agentUsage(core, cache, event.agent)) } };
     case 'AGENT_REMOVED':
       return { type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: event.agentId } } };
     case 'FRAMEWORK_ADDED':
@@ -43,10 +44,10 @@ function emptyUsage(core: MasterCore): Usage {
 }
 
 /** What computeUsage would say about this agent alone (its sums are the ones /state keeps). */
-function agentUsage(core: MasterCore, agent: AgentRecord): Usage {
+function agentUsage(core: MasterCore, cache: UsageCache, agent: AgentRecord): Usage {
   const usage = emptyUsage(core);
   if (!agent.inAllocator) return usage;
-  usage.usedByAgent.set(agent.id, usageCacheOf(core).sumsOf(agent).used);
+  usage.usedByAgent.set(agent.id, cache.sumsOf(agent).used);
   usage.offeredByAgent.set(agent.id, offeredIn(core, agent.offerIds));
   return usage;
 }

@@ -32,7 +32,7 @@ import {
   legacyAgentWith, legacyExecutor, legacyFrameworkParts, legacyOffer, legacyStateParts, legacyTask, type AgentCounts,
 } from './state-json';
 import { addTo, amount } from './usage';
-import { type AgentSums, type UsageCache, usageCacheOf } from './usage-cache';
+import type { AgentSums, UsageCache } from './usage-cache';
 
 /** A document ready to send. */
 export interface StateDocument {
@@ -101,7 +101,6 @@ const EMPTY = Buffer.alloc(0);
 export class StateJsonCache {
   private document?: StateDocument;
   private building?: Promise<StateDocument>;
-  private readonly usage: UsageCache;
   private readonly agentEntries = new WeakMap<AgentRecord, AgentEntry>();
   private readonly taskEntries = new WeakMap<TaskRecord, TaskEntry>();
   private readonly offerEntries = new WeakMap<OfferRecord, JsonEntry>();
@@ -109,9 +108,7 @@ export class StateJsonCache {
   private readonly frameworkLists = new WeakMap<FrameworkRecord, FrameworkLists>();
 
   /** `sliceMs`: how long a slice of a build may hold the event loop (tests make it 0 to interleave). */
-  constructor(private readonly core: MasterCore, private readonly sliceMs = SLICE_MS) {
-    this.usage = usageCacheOf(core);
-  }
+  constructor(private readonly core: MasterCore, private readonly usage: UsageCache, private readonly sliceMs = SLICE_MS) {}
 
   /** The current document: from the cache if nothing changed, else from a build (shared by concurrent callers). */
   body(): Promise<StateDocument> {

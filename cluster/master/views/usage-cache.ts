@@ -18,6 +18,7 @@ export interface AgentSums {
   usedByFramework: Map<string, Resources>;
 }
 
+/** One per master (built with it), shared by /state, the legacy views and the operator events. */
 export class UsageCache {
   private readonly sums = new WeakMap<AgentRecord, AgentSums>();
 
@@ -67,18 +68,4 @@ function unchanged(agent: AgentRecord, sums: AgentSums): boolean {
   i = 0;
   for (const executor of agent.executors.values()) if (executor !== sums.executors[i++]) return false;
   return true;
-}
-
-const perMaster = new WeakMap<MasterCore, UsageCache>();
-
-/** The master's one UsageCache, shared by /state and the legacy views. */
-export function usageCacheOf(core: MasterCore): UsageCache {
-  let cache = perMaster.get(core);
-  if (!cache) perMaster.set(core, cache = new UsageCache());
-  return cache;
-}
-
-/** computeUsage with the master's kept per-agent sums (for the legacy views that are asked for often). */
-export function cachedUsage(core: MasterCore): Usage {
-  return usageCacheOf(core).compute(core);
 }
