@@ -26,7 +26,7 @@ import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createAllocator, type Allocator } from '../cluster/allocator';
 import { createMaster } from '../cluster/master';
-import { SCHEDULER_API_PATH } from '../cluster/master/scheduler-api';
+import { SCHEDULER_API_PATH } from '../cluster/master/api/scheduler-api';
 import { RecordIODecoder } from '../cluster/protocol/recordio';
 import { silentLogger } from '../cluster/util/log';
 import { Child, runChild, sendToParent, untilParentSays } from './lib/child';

@@ -1,25 +1,30 @@
 /**
  * The master's brain without its HTTP server: the registry, the allocator and the managers that change
  * them. HTTP handlers and timers call into it; it writes events on the streams it holds.
+ *
+ * The managers get the core as a MasterContext (what they all need) and each other by name, so none
+ * of them depends on this file.
  */
 import { performance } from 'node:perf_hooks';
 import type { Allocator } from '../allocator/types';
 import { IdGenerator } from '../protocol/ids';
 import type { MasterInfo } from '../protocol/types';
+import { realClock, type Clock } from '../util/clock';
 import type { Logger } from '../util/log';
-import { AgentManager } from './agents';
-import { AllocationLoop } from './allocation-loop';
-import { ClusterSettings, type SettingsListener } from './cluster-settings';
-import { MasterEventBus } from './events';
-import { FrameworkManager } from './frameworks';
-import { TerminalTaskCounters, Timer } from './metrics';
-import { AgentMaintenance } from './maintenance';
-import { OfferManager } from './offers';
+import type { MasterContext } from './context';
 import type { MasterOptions } from './options';
-import { Registry } from './registry';
-import { TaskManager } from './tasks';
+import { AgentManager } from './state/agents';
+import { AllocationLoop } from './state/allocation-loop';
+import { ClusterSettings, type SettingsListener } from './state/cluster-settings';
+import { TerminalTaskCounters, Timer } from './state/counters';
+import { MasterEventBus } from './state/events';
+import { FrameworkManager } from './state/frameworks';
+import { AgentMaintenance } from './state/maintenance';
+import { OfferManager } from './state/offers';
+import { Registry } from './state/registry';
+import { TaskManager } from './state/tasks';
 
-export class MasterCore {
+export class MasterCore implements MasterContext {
   readonly registry: Registry;
   readonly ids: IdGenerator;
   readonly offers: OfferManager;
@@ -32,7 +37,7 @@ export class MasterCore {
   /** Changes to tasks, agents and frameworks, for the operator event stream. */
   readonly events = new MasterEventBus();
   readonly terminalTasks = new TerminalTaskCounters(this.events);
-  readonly startTime = Date.now();
+  readonly startTime: number;
   electedTime?: number;
   /** Known once the server listens (the port may be chosen by the OS). */
   masterInfo: MasterInfo;
@@ -41,15 +46,25 @@ export class MasterCore {
   readonly offerTimer = new Timer();
   private readonly loop: AllocationLoop;
 
-  constructor(readonly opts: MasterOptions, readonly allocator: Allocator, readonly log: Logger, masterId: string) {
+  constructor(
+    readonly opts: MasterOptions,
+    readonly allocator: Allocator,
+    readonly log: Logger,
+    masterId: string,
+    readonly clock: Clock = realClock,
+  ) {
+    this.startTime = clock.now();
     this.registry = new Registry(opts.maxCompletedTasksPerFramework, opts.maxCompletedFrameworks);
     this.ids = new IdGenerator(masterId);
-    this.offers = new OfferManager(this);
-    this.tasks = new TaskManager(this);
-    this.frameworks = new FrameworkManager(this);
-    this.agents = new AgentManager(this);
+    const ctx: MasterContext = this;
+    this.offers = new OfferManager(ctx);
+    this.tasks = new TaskManager(ctx);
+    this.frameworks = new FrameworkManager(ctx, { offers: this.offers, tasks: this.tasks });
+    this.agents = new AgentManager(ctx, { offers: this.offers, tasks: this.tasks, frameworks: this.frameworks });
     this.settings = new ClusterSettings(allocator);
-    this.maintenance = new AgentMaintenance(this);
+    this.maintenance = new AgentMaintenance(ctx, {
+      events: this.events, settings: this.settings, offers: this.offers, tasks: this.tasks, agents: this.agents,
+    });
     this.masterInfo = { id: masterId, ip: 0, port: opts.port };
     this.loop = new AllocationLoop(() => this.allocate(), opts.allocationIntervalMs, (err) => {
       log.error('allocation failed', { error: (err as Error).message, stack: (err as Error).stack });
@@ -64,7 +79,7 @@ export class MasterCore {
   /** Every change of the settings, as the full JSON to store. */
   onSettingsChange(listener: SettingsListener): () => void { return this.settings.onChange(listener) }
 
-  now(): number { return Date.now() }
+  now(): number { return this.clock.now() }
 
   /** Allocation runs soon (coalesced with everything else that changes in this turn of the event loop). */
   requestAllocation(): void { this.loop.request() }

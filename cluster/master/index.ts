@@ -10,13 +10,17 @@ import { ipToUint32LE, newMasterId } from '../protocol/ids';
 import { createLogger, type Logger } from '../util/log';
 import type { MasterInfo } from '../protocol/types';
 import type { MasterContender } from '../election/types';
-import { createCoordination, type Coordination } from './coordination';
+import type { MasterHttp } from './api/master-http';
+import { OperatorEventStreams } from './api/operator-event-streams';
+import { createMasterRouter } from './api/routes';
+import { SandboxProxy } from './api/sandbox-proxy';
+import { createCoordination, type Coordination } from './ha/coordination';
 import { MasterCore } from './core';
-import { standbyAnswer } from './leadership';
+import { standbyAnswer } from './ha/leadership';
 import { MASTER_DEFAULTS, type MasterOptions } from './options';
-import { ReplicatedRegistry } from './replicated-registry';
-import { rehearseRegistrations } from './warm-up';
-import { createMasterRouter } from './routes';
+import { ReplicatedRegistry } from './ha/replicated-registry';
+import { rehearseRegistrations } from './ha/warm-up';
+import { UsageCache } from './views/usage-cache';
 import { MASTER_VERSION } from './version';
 
 export { MASTER_DEFAULTS, type MasterOptions } from './options';
@@ -39,7 +43,9 @@ export function createMaster(opts: Partial<MasterOptions> = {}): Master {
   const options = resolveOptions(opts);
   const log = options.logger ? options.logger.child('master') : createLogger('master');
   const core = new MasterCore(options, options.allocator ?? createAllocator(), log, newMasterId());
-  const router = createMasterRouter(core);
+  const usage = new UsageCache();
+  const served: MasterHttp = { core, usage, sandboxes: new SandboxProxy(core.registry), operatorEvents: new OperatorEventStreams(core, usage) };
+  const router = createMasterRouter(served);
   const server = createServer(router, (err) => {
     log.error('request failed', { error: (err as Error).message, stack: (err as Error).stack });
   });

@@ -7,7 +7,7 @@ import type * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { close, createServer, listen, Router } from '../../cluster/http/server';
-import { addWebUiRoutes, WebUiFiles, webUiDirCandidates } from '../../cluster/master/webui-routes';
+import { addWebUiRoutes, WebUiFiles, webUiDirCandidates } from '../../cluster/master/api/webui-routes';
 import { createMaster, type Master } from '../../cluster/master';
 import { silentLogger } from '../../cluster/util/log';
 import { request } from '../helpers/http';
@@ -103,8 +103,8 @@ describe('the web UI on the master port', () => {
   });
 
   it('finds dist/webui from the compiled master and from its sources', () => {
-    expect(webUiDirCandidates(path.join(ROOT, 'dist', 'cluster', 'master'))[0]).toBe(path.join(ROOT, 'dist', 'webui'));
-    expect(webUiDirCandidates(path.join(ROOT, 'cluster', 'master'))).toContain(path.join(ROOT, 'dist', 'webui'));
+    expect(webUiDirCandidates(path.join(ROOT, 'dist', 'cluster', 'master', 'api'))[0]).toBe(path.join(ROOT, 'dist', 'webui'));
+    expect(webUiDirCandidates(path.join(ROOT, 'cluster', 'master', 'api'))).toContain(path.join(ROOT, 'dist', 'webui'));
   });
 });
 

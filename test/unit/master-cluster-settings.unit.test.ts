@@ -1,7 +1,7 @@
 /** The operator settings object a new leader restores: JSON round trip and re-application to the allocator. */
 import { createAllocator } from '../../cluster/allocator';
 import { Resources } from '../../cluster/protocol/resources';
-import { ClusterSettings, type ClusterSettingsJson } from '../../cluster/master/cluster-settings';
+import { ClusterSettings, type ClusterSettingsJson } from '../../cluster/master/state/cluster-settings';
 
 describe('cluster settings', () => {
   test('GIVEN weights, quota and maintenance WHEN restored on another master THEN the JSON and the allocator agree', () => {

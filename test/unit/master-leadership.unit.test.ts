@@ -1,4 +1,4 @@
-import { leaderLocation, standbyAnswer } from '../../cluster/master/leadership';
+import { leaderLocation, standbyAnswer } from '../../cluster/master/ha/leadership';
 import type { MasterInfo } from '../../cluster/protocol/types';
 
 const leader: MasterInfo = {

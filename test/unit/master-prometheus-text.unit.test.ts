@@ -1,6 +1,6 @@
 /** The Prometheus text exposition formatter behind GET /metrics. */
 import fc from 'fast-check';
-import { formatPrometheus, prometheusName, prometheusValue } from '../../cluster/master/prometheus-text';
+import { formatPrometheus, prometheusName, prometheusValue } from '../../cluster/master/views/prometheus-text';
 
 const SAMPLE_LINE = /^[a-zA-Z_:][a-zA-Z0-9_:]* (NaN|[+-]Inf|-?\d+(\.\d+)?(e[+-]?\d+)?)$/;
 const TYPE_LINE = /^# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge)$/;

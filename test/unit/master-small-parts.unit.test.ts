@@ -1,8 +1,8 @@
-import { AllocationLoop, PACING } from '../../cluster/master/allocation-loop';
-import { BoundedList } from '../../cluster/master/bounded-list';
-import { acceptsJson } from '../../cluster/master/negotiation';
-import { frameworkRoles } from '../../cluster/master/registry';
-import { stateForFramework } from '../../cluster/master/task-status';
+import { AllocationLoop, PACING } from '../../cluster/master/state/allocation-loop';
+import { BoundedList } from '../../cluster/master/state/bounded-list';
+import { acceptsJson } from '../../cluster/master/api/negotiation';
+import { frameworkRoles } from '../../cluster/master/state/registry';
+import { stateForFramework } from '../../cluster/master/state/task-status';
 
 describe('BoundedList', () => {
   test('keeps the newest items, oldest first, and returns what it pushes out', () => {

@@ -1,0 +1,60 @@
+/**
+ * POST /api/v1, the v1 operator API (master.proto): the read-only calls a UI or CLI needs. A call type
+ * this master does not implement is a 400 that names it.
+ */
+import type { Handler } from '../../http/server';
+import { apiError } from '../../protocol/errors';
+import { validateOperatorCall } from '../../protocol/validate';
+import type { MasterCore } from '../core';
+import { masterFlags } from '../flags';
+import { ADMIN_CALLS } from './operator-admin';
+import type { OperatorCallHandler } from './operator-call';
+import { EVENT_CALLS } from './operator-events';
+import type { MasterHttp } from './master-http';
+import { getAgents, getExecutors, getFrameworks, getState, getTasks, getVersion } from '../views/operator-views';
+
+export const OPERATOR_API_PATH = '/api/v1';
+
+type OperatorResponse = Record<string, unknown>;
+
+const READ_CALLS: Record<string, (core: MasterCore) => OperatorResponse> = {
+  GET_HEALTH: () => ({ type: 'GET_HEALTH', get_health: { healthy: true } }),
+  GET_VERSION: () => ({ type: 'GET_VERSION', get_version: getVersion() }),
+  GET_FLAGS: (core) => ({
+    type: 'GET_FLAGS',
+    get_flags: { flags: Object.entries(masterFlags(core.opts, core.masterInfo.port)).map(([name, value]) => ({ name, value })) },
+  }),
+  GET_MASTER: (core) => ({
+    type: 'GET_MASTER',
+    get_master: {
+      master_info: core.masterInfo,
+      start_time: core.startTime / 1000,
+      elected_time: (core.electedTime ?? core.startTime) / 1000,
+    },
+  }),
+  GET_AGENTS: (core) => ({ type: 'GET_AGENTS', get_agents: getAgents(core) }),
+  GET_FRAMEWORKS: (core) => ({ type: 'GET_FRAMEWORKS', get_frameworks: getFrameworks(core) }),
+  GET_TASKS: (core) => ({ type: 'GET_TASKS', get_tasks: getTasks(core) }),
+  GET_EXECUTORS: (core) => ({ type: 'GET_EXECUTORS', get_executors: getExecutors(core) }),
+  GET_STATE: (core) => ({ type: 'GET_STATE', get_state: getState(core) }),
+};
+
+const CALLS: Record<string, OperatorCallHandler> = {
+  ...Object.fromEntries(Object.entries(READ_CALLS).map(([type, read]) => [type, (master: MasterHttp) => ({ json: read(master.core) })])),
+  ...ADMIN_CALLS,
+  ...EVENT_CALLS,
+};
+
+export const SUPPORTED_OPERATOR_CALLS = Object.keys(CALLS);
+
+export function operatorApiHandler(master: MasterHttp): Handler {
+  return (req) => {
+    const validated = validateOperatorCall(req.body);
+    if (!validated.ok) throw apiError('INVALID_OPERATOR_CALL', validated.message);
+    const call = CALLS[validated.call.type];
+    if (!call) {
+      throw apiError('UNSUPPORTED_CALL', `'${validated.call.type}' is not supported by this master; supported: ${SUPPORTED_OPERATOR_CALLS.join(', ')}`);
+    }
+    return call(master, validated.call, req);
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * The operator event stream (SUBSCRIBE): one per master, built with it.
+ *
+ * SUBSCRIBE answers with a RecordIO stream: SUBSCRIBED (the GET_STATE snapshot and the heartbeat
+ * interval), a HEARTBEAT, then an event per change and a HEARTBEAT per interval. Every subscriber
+ * (a UI per operator) gets the same bytes: each event is built and serialised once and the one buffer
+ * is written to every stream, and the snapshot is built once per registry version however many
+ * subscribe. A subscriber that stops reading is cut off once its unread backlog passes a bound, so
+ * it costs the master memory up to that bound and never blocks it.
+ */
+import type * as http from 'node:http';
+import { RecordIOStream } from '../../http/server';
+import { encodeRecord } from '../../protocol/recordio';
+import type { TimerHandle } from '../../util/clock';
+import type { MasterCore } from '../core';
+import { openCorked } from '../state/channels';
+import type { MasterEvent, MasterEventListener } from '../state/events';
+import { operatorEventJson } from '../views/operator-event-json';
+import { getState } from '../views/operator-views';
+import type { UsageCache } from '../views/usage-cache';
+
+/** Unread bytes (beyond the snapshot) a subscriber may fall behind by before it is disconnected. */
+export const MAX_SUBSCRIBER_BACKLOG_BYTES = 16 * 1024 * 1024;
+
+interface Subscriber {
+  stream: RecordIOStream;
+  res: http.ServerResponse;
+  /** The snapshot's size plus the allowed backlog: more unread than this and the subscriber is dropped. */
+  limit: number;
+}
+
+const HEARTBEAT = encodeRecord({ type: 'HEARTBEAT' });
+
+export class OperatorEventStreams implements MasterEventListener {
+  private readonly subscribers = new Set<Subscriber>();
+  private unlisten?: () => void;
+  private heartbeat?: TimerHandle;
+  private snapshot?: { version: number; bytes: Buffer };
+
+  constructor(private readonly core: MasterCore, private readonly usage: UsageCache) {}
+
+  /** Subscribers now connected (for metrics). */
+  get size(): number { return this.subscribers.size }
+
+  subscribe(res: http.ServerResponse): void {
+    openCorked(res, () => {
+      const stream = new RecordIOStream(res);
+      const snapshot = this.subscribedEvent();
+      res.write(snapshot);
+      res.write(HEARTBEAT);
+      const subscriber: Subscriber = { stream, res, limit: snapshot.length + HEARTBEAT.length + MAX_SUBSCRIBER_BACKLOG_BYTES };
+      this.subscribers.add(subscriber);
+      stream.onClose(() => this.drop(subscriber));
+      if (this.subscribers.size === 1) this.start();
+    });
+  }
+
+  onEvent(event: MasterEvent): void {
+    let bytes: Buffer;
+    try {
+      bytes = encodeRecord(operatorEventJson(this.core, this.usage, event));
+    } catch (err) {
+      // A view that cannot be built must not undo the change that was made; subscribers miss one event.
+      this.core.log.error('operator event not sent', { type: event.type, error: (err as Error).message });
+      return;
+    }
+    this.broadcast(bytes);
+  }
+
+  onClose(): void {
+    for (const subscriber of [...this.subscribers]) subscriber.stream.end();
+    this.stop();
+  }
+
+  private broadcast(bytes: Buffer): void {
+    for (const subscriber of this.subscribers) {
+      if (subscriber.stream.isClosed) continue;
+      if (subscriber.res.writableLength + bytes.length > subscriber.limit) {
+        this.core.log.warn('operator subscriber too slow; disconnecting it', { unread_bytes: subscriber.res.writableLength });
+        subscriber.res.destroy();
+        this.drop(subscriber);
+        continue;
+      }
+      subscriber.res.write(bytes);
+    }
+  }
+
+  /** SUBSCRIBED with the GET_STATE snapshot, serialised once per registry version. */
+  private subscribedEvent(): Buffer {
+    const version = this.core.registry.version;
+    if (this.snapshot?.version !== version) {
+      const event = {
+        type: 'SUBSCRIBED',
+        subscribed: { get_state: getState(this.core), heartbeat_interval_seconds: this.core.opts.heartbeatIntervalSeconds },
+      };
+      this.snapshot = { version, bytes: encodeRecord(event) };
+    }
+    return this.snapshot.bytes;
+  }
+
+  private drop(subscriber: Subscriber): void {
+    if (!this.subscribers.delete(subscriber)) return;
+    if (this.subscribers.size === 0) this.stop();
+  }
+
+  private start(): void {
+    this.unlisten = this.core.events.listen(this);
+    this.heartbeat = this.core.clock.setInterval(() => this.broadcast(HEARTBEAT), this.core.opts.heartbeatIntervalSeconds * 1000);
+  }
+
+  private stop(): void {
+    this.unlisten?.();
+    this.unlisten = undefined;
+    this.heartbeat?.cancel();
+    this.heartbeat = undefined;
+    // The snapshot can be tens of megabytes at scale; nobody needs it until the next subscriber.
+    this.snapshot = undefined;
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * Framework lifecycle: subscription (new, failover, re-subscription after a disconnect), heartbeats,
+ * disconnection with its failover timeout, and removal (teardown or failover timeout) which kills the
+ * framework's tasks and moves it to the completed frameworks.
+ */
+import type { RecordIOStream } from '../../http/server';
+import type { FrameworkInfo } from '../../protocol/types';
+import { sendToAgent, sendToFramework } from './channels';
+import type { MasterContext } from '../context';
+import type { OfferManager } from './offers';
+import { frameworkRoles, hasCapability, type FrameworkRecord } from './registry';
+import type { TaskManager } from './tasks';
+
+/** setTimeout's ceiling; longer failover timeouts (Mesos allows weeks) are clamped to it. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class FrameworkManager {
+  constructor(private readonly ctx: MasterContext, private readonly books: { offers: OfferManager; tasks: TaskManager }) {}
+
+  /**
+   * Binds a SUBSCRIBE stream to a framework, new or known, and sends SUBSCRIBED. A framework id the
+   * master does not know is adopted (the scheduler may have subscribed to a previous leader).
+   */
+  subscribe(info: FrameworkInfo, suppressedRoles: string[], stream: RecordIOStream, streamId: string): void {
+    const { registry, allocator, log } = this.ctx;
+    const requestedId = info.id?.value;
+    if (requestedId && registry.isCompletedFramework(requestedId)) {
+      stream.write({ type: 'ERROR', error: { message: 'Framework has been removed' } });
+      stream.end();
+      return;
+    }
+    const now = this.ctx.clock.now();
+    let framework = requestedId ? registry.frameworks.get(requestedId) : undefined;
+    if (!framework) {
+      const id = requestedId ?? this.ctx.ids.nextFrameworkId();
+      framework = registry.newFramework({ ...info, id: { value: id } }, now, false);
+      framework.suppressedRoles = new Set(suppressedRoles);
+      allocator.addFramework({ id, roles: framework.roles, suppressedRoles });
+      log.info('framework subscribed', { framework_id: id, framework_name: info.name, roles: framework.roles });
+      this.attach(framework, stream, streamId);
+      this.ctx.events.emit({ type: 'FRAMEWORK_ADDED', framework });
+    } else {
+      this.resubscribe(framework, info, suppressedRoles, now);
+      this.attach(framework, stream, streamId);
+      this.ctx.events.emit({ type: 'FRAMEWORK_UPDATED', framework });
+    }
+  }
+
+  private resubscribe(framework: FrameworkRecord, info: FrameworkInfo, suppressedRoles: string[], now: number): void {
+    const { allocator, log } = this.ctx;
+    if (framework.stream) {
+      const old = framework.stream;
+      framework.stream = undefined;
+      old.write({ type: 'ERROR', error: { message: 'Framework failed over' } });
+      old.end();
+    }
+    this.stopTimers(framework);
+    // Offers made to the previous connection are void; the new one gets fresh ones.
+    this.books.offers.recoverAllOfFramework(framework);
+    const roles = frameworkRoles(info);
+    if (roles.join('\u0000') !== framework.roles.join('\u0000')) {
+      log.warn('changing roles on re-subscription is not supported; keeping the previous roles', {
+        framework_id: framework.id, roles: framework.roles, requested: roles,
+      });
+    }
+    framework.info = { ...info, id: { value: framework.id } };
+    framework.partitionAware = hasCapability(info, 'PARTITION_AWARE');
+    framework.killingAware = hasCapability(info, 'TASK_KILLING_STATE');
+    framework.recovered = false;
+    framework.reregisteredTime = now;
+    framework.unregisteredTime = undefined;
+    allocator.revive(framework.id);
+    if (suppressedRoles.length > 0) allocator.suppress(framework.id, suppressedRoles);
+    framework.suppressedRoles = new Set(suppressedRoles);
+    log.info('framework re-subscribed', { framework_id: framework.id, framework_name: info.name });
+  }
+
+  private attach(framework: FrameworkRecord, stream: RecordIOStream, streamId: string): void {
+    const { opts } = this.ctx;
+    framework.stream = stream;
+    framework.streamId = streamId;
+    framework.connected = true;
+    framework.active = true;
+    this.ctx.allocator.activateFramework(framework.id);
+    stream.onClose(() => {
+      if (framework.stream === stream) this.disconnect(framework);
+    });
+    stream.write({
+      type: 'SUBSCRIBED',
+      subscribed: {
+        framework_id: { value: framework.id },
+        heartbeat_interval_seconds: opts.heartbeatIntervalSeconds,
+        master_info: this.ctx.masterInfo,
+      },
+    });
+    // As Mesos's heartbeater does, the first HEARTBEAT goes out at once, then one per interval.
+    stream.write({ type: 'HEARTBEAT' });
+    framework.heartbeatTimer = this.ctx.clock.setInterval(() => sendToFramework(framework, { type: 'HEARTBEAT' }), opts.heartbeatIntervalSeconds * 1000);
+    this.ctx.registry.touch();
+    this.ctx.requestAllocation();
+  }
+
+  /** The scheduler's stream went away: no offers until it comes back within its failover timeout. */
+  private disconnect(framework: FrameworkRecord): void {
+    const { allocator, log } = this.ctx;
+    framework.stream = undefined;
+    framework.streamId = undefined;
+    framework.connected = false;
+    framework.active = false;
+    this.stopTimers(framework);
+    allocator.deactivateFramework(framework.id);
+    this.books.offers.recoverAllOfFramework(framework);
+    const timeoutSeconds = framework.info.failover_timeout ?? 0;
+    log.info('framework disconnected', { framework_id: framework.id, failover_timeout: timeoutSeconds });
+    if (timeoutSeconds <= 0) {
+      this.remove(framework, 'failover timeout 0 elapsed');
+    } else {
+      framework.failoverTimer = this.ctx.clock.setTimeout(() => this.remove(framework, 'failover timeout elapsed'), Math.min(timeoutSeconds * 1000, MAX_TIMER_MS));
+    }
+    this.ctx.registry.touch();
+    this.ctx.requestAllocation();
+    if (this.ctx.registry.frameworks.get(framework.id) === framework) this.ctx.events.emit({ type: 'FRAMEWORK_UPDATED', framework });
+  }
+
+  /**
+   * Framework known only from an agent's report or from the replicated registry (a new leader): kept,
+   * inactive, until it subscribes; with `graceSeconds`, removed if it has not subscribed by then.
+   */
+  recover(info: FrameworkInfo, graceSeconds?: number): FrameworkRecord {
+    const framework = this.ctx.registry.newFramework(info, this.ctx.clock.now(), true);
+    this.ctx.allocator.addFramework({ id: framework.id, roles: framework.roles });
+    this.ctx.allocator.deactivateFramework(framework.id);
+    if (graceSeconds !== undefined) {
+      framework.failoverTimer = this.ctx.clock.setTimeout(() => this.remove(framework, 'did not re-subscribe after master failover'), Math.min(graceSeconds * 1000, MAX_TIMER_MS));
+    }
+    this.ctx.events.emit({ type: 'FRAMEWORK_ADDED', framework });
+    return framework;
+  }
+
+  /** TEARDOWN, or a failover timeout that ran out: kill every task and forget the framework. */
+  remove(framework: FrameworkRecord, reason: string): void {
+    const { registry, allocator, log } = this.ctx;
+    if (registry.frameworks.get(framework.id) !== framework) return;
+    this.stopTimers(framework);
+    if (framework.stream) {
+      const stream = framework.stream;
+      framework.stream = undefined;
+      stream.end();
+    }
+    this.books.offers.recoverAllOfFramework(framework);
+    const agentIds = new Set<string>();
+    for (const task of framework.tasks.values()) agentIds.add(task.agentId);
+    for (const agentId of agentIds) {
+      const agent = registry.agents.get(agentId);
+      if (agent) sendToAgent(agent, { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: { value: framework.id } } });
+    }
+    // Resources go back before the allocator forgets the framework, as Mesos orders it.
+    this.books.tasks.removeAllOfFramework(framework);
+    allocator.removeFramework(framework.id);
+    framework.connected = false;
+    framework.active = false;
+    framework.streamId = undefined;
+    framework.unregisteredTime = this.ctx.clock.now();
+    registry.completeFramework(framework);
+    this.ctx.events.emit({ type: 'FRAMEWORK_REMOVED', framework });
+    log.info('framework removed', { framework_id: framework.id, reason });
+    this.ctx.requestAllocation();
+  }
+
+  stopTimers(framework: FrameworkRecord): void {
+    framework.heartbeatTimer?.cancel();
+    framework.failoverTimer?.cancel();
+    framework.heartbeatTimer = undefined;
+    framework.failoverTimer = undefined;
+  }
+}

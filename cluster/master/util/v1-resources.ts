@@ -1,0 +1,22 @@
+/**
+ * Resources as the master writes them in v1 JSON. Mesos writes unreserved resources with
+ * `role: "*"` in offers to frameworks without RESERVATION_REFINEMENT and on its endpoints (its
+ * "pre-reservation-refinement" and "endpoint" formats, which Mesos 1.x clients read), so a client
+ * that checks `role == "*"` finds it here too.
+ */
+import type { Resources } from '../../protocol/resources';
+import type { Resource } from '../../protocol/types';
+
+const UNRESERVED = '*';
+
+export function withUnreservedRole(list: readonly Resource[]): Resource[] {
+  return list.map((r) => (r.role !== undefined || (r.reservations?.length ?? 0) > 0 ? r : { ...r, role: UNRESERVED }));
+}
+
+/** `refinement`: the reader declared RESERVATION_REFINEMENT and gets the newer format, without `role: "*"`. */
+export function v1Resources(resources: Resources, opts: { allocationRole?: string; refinement?: boolean } = {}): Resource[] {
+  const list = resources.toV1(opts.allocationRole);
+  // toV1 builds fresh objects, so they can take the role in place (this runs for every offer).
+  if (!opts.refinement) for (const r of list) if (r.role === undefined && !(r.reservations?.length)) r.role = UNRESERVED;
+  return list;
+}

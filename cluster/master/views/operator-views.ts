@@ -1,0 +1,152 @@
+/** v1 operator API shapes (include/mesos/v1/master/master.proto Response.*) built from the registry. */
+import type { ExecutorInfo, FrameworkInfo, Task, TimeInfo } from '../../protocol/types';
+import type { MasterCore } from '../core';
+import type { AgentRecord, FrameworkRecord, TaskRecord } from '../state/registry';
+import { agentViews } from './agent-views';
+import { amount, computeUsage, type Usage } from './usage';
+import { v1Resources, withUnreservedRole } from '../util/v1-resources';
+import { buildInfo, MASTER_VERSION } from '../version';
+import type { OperatorAgent, OperatorFramework } from '../../protocol/operator';
+
+export function timeInfo(ms: number): TimeInfo {
+  return { nanoseconds: Math.round(ms * 1e6) };
+}
+
+export function taskToV1(task: TaskRecord): Task {
+  const out: Task = {
+    name: task.name,
+    task_id: { value: task.taskId },
+    framework_id: { value: task.frameworkId },
+    agent_id: { value: task.agentId },
+    state: task.state,
+    resources: v1Resources(task.resources, { allocationRole: task.role }),
+    statuses: task.statuses,
+    role: task.role,
+  };
+  if (task.executorId) out.executor_id = { value: task.executorId };
+  if (task.latestUpdate) {
+    out.status_update_state = task.latestUpdate.state;
+    out.status_update_uuid = task.latestUpdate.uuid;
+  }
+  if (task.info.labels) out.labels = task.info.labels;
+  if (task.info.command) out.command = task.info.command;
+  if (task.info.kill_policy) out.kill_policy = task.info.kill_policy;
+  return out;
+}
+
+/**
+ * `active` is false while the agent is disconnected; `deactivated` is Mesos's operator-initiated
+ * deactivation (DEACTIVATE_AGENT, DRAIN_AGENT), with `drain_info` while draining or drained.
+ */
+export function agentToV1(agent: AgentRecord, usage: Usage): OperatorAgent {
+  const views = agentViews(agent);
+  const out: OperatorAgent = {
+    agent_info: views.agentInfoV1,
+    active: agent.connection === 'connected',
+    deactivated: false,
+    version: agent.version,
+    pid: agentPid(agent),
+    registered_time: timeInfo(agent.registeredTime),
+    total_resources: views.totalV1,
+    allocated_resources: v1Resources(amount(usage.usedByAgent, agent.id)),
+    offered_resources: v1Resources(amount(usage.offeredByAgent, agent.id)),
+    capabilities: [],
+  };
+  if (agent.reregisteredTime !== undefined) out.reregistered_time = timeInfo(agent.reregisteredTime);
+  const maintenance = usage.maintenance?.(agent.id);
+  if (maintenance?.deactivated) out.deactivated = true;
+  if (maintenance?.drain) out.drain_info = { state: maintenance.drain.state, config: maintenance.drain.config };
+  return out;
+}
+
+/** Mesos's libprocess pid of an agent: "slave(1)@host:port". */
+export function agentPid(agent: AgentRecord): string {
+  return `slave(1)@${agent.pid}`;
+}
+
+/**
+ * FrameworkInfo as Mesos serializes it: fields with a declared default (failover_timeout,
+ * checkpoint) are written even when the scheduler left them out.
+ */
+export function frameworkInfoToV1(info: FrameworkInfo): FrameworkInfo {
+  return { ...info, failover_timeout: info.failover_timeout ?? 0, checkpoint: info.checkpoint ?? false };
+}
+
+export function frameworkToV1(core: MasterCore, framework: FrameworkRecord, usage: Usage): OperatorFramework {
+  const out: OperatorFramework = {
+    framework_info: frameworkInfoToV1(framework.info),
+    active: framework.active,
+    connected: framework.connected,
+    recovered: framework.recovered,
+    registered_time: timeInfo(framework.registeredTime),
+    // Mesos starts a framework's re-registration time at its registration time.
+    reregistered_time: timeInfo(framework.reregisteredTime ?? framework.registeredTime),
+    offers: core.offers.forFramework(framework).map((o) => o.offer),
+    inverse_offers: [],
+    allocated_resources: v1Resources(amount(usage.usedByFramework, framework.id)),
+    offered_resources: v1Resources(amount(usage.offeredByFramework, framework.id)),
+  };
+  if (framework.unregisteredTime !== undefined) out.unregistered_time = timeInfo(framework.unregisteredTime);
+  return out;
+}
+
+export function getAgents(core: MasterCore, usage = computeUsage(core)) {
+  const agents: OperatorAgent[] = [];
+  const recovered: AgentRecord['info'][] = [];
+  for (const agent of core.registry.reachableAgents()) {
+    if (agent.recovered) recovered.push(agent.info);
+    else agents.push(agentToV1(agent, usage));
+  }
+  return { agents, recovered_agents: recovered };
+}
+
+export function getFrameworks(core: MasterCore, usage = computeUsage(core)) {
+  return {
+    frameworks: [...core.registry.frameworks.values()].map((f) => frameworkToV1(core, f, usage)),
+    completed_frameworks: core.registry.completedFrameworks.toArray().map((f) => frameworkToV1(core, f, usage)),
+    recovered_frameworks: [] as FrameworkInfo[],
+  };
+}
+
+export function getTasks(core: MasterCore) {
+  const tasks: Task[] = [];
+  const unreachable: Task[] = [];
+  const completed: Task[] = [];
+  const all = [...core.registry.frameworks.values(), ...core.registry.completedFrameworks.toArray()];
+  for (const framework of all) {
+    for (const task of framework.tasks.values()) (task.state === 'TASK_UNREACHABLE' ? unreachable : tasks).push(taskToV1(task));
+    for (const task of framework.completedTasks.toArray()) completed.push(taskToV1(task));
+  }
+  return { pending_tasks: [] as Task[], tasks, unreachable_tasks: unreachable, completed_tasks: completed, orphan_tasks: [] as Task[] };
+}
+
+/** Response.GetState: every view from one usage pass (GET_STATE, and the SUBSCRIBED event's snapshot). */
+export function getState(core: MasterCore) {
+  const usage = computeUsage(core);
+  return {
+    get_tasks: getTasks(core),
+    get_executors: getExecutors(core),
+    get_frameworks: getFrameworks(core, usage),
+    get_agents: getAgents(core, usage),
+  };
+}
+
+export function getExecutors(core: MasterCore) {
+  const executors: { executor_info: ExecutorInfo; agent_id: { value: string } }[] = [];
+  for (const agent of core.registry.agents.values()) {
+    for (const executor of agent.executors.values()) executors.push({ executor_info: executorInfoToV1(executor.info), agent_id: { value: agent.id } });
+  }
+  return { executors, orphan_executors: [] as never[] };
+}
+
+/** CommandInfo.shell defaults to true in mesos.proto, and Mesos writes defaults out. */
+function executorInfoToV1(info: ExecutorInfo): ExecutorInfo {
+  const out: ExecutorInfo = { ...info };
+  if (info.command) out.command = { ...info.command, shell: info.command.shell ?? true };
+  if (info.resources) out.resources = withUnreservedRole(info.resources);
+  return out;
+}
+
+export function getVersion() {
+  return { version_info: { version: MASTER_VERSION, ...buildInfo() } };
+}
