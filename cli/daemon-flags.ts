@@ -1,9 +1,9 @@
 /**
- * oclif flags made from a daemon's flag table (daemon/flag-table.ts), so `mesoscloud master|agent`
+ * oclif flags made from a daemon's flag table (cluster/util/options-table.ts), so `mesoscloud master|agent`
  * and the daemon bundle take the same flags, with the same defaults, checks and messages.
  */
 import { Flags, type Interfaces } from '@oclif/core';
-import type { FlagSpec, FlagTable, FlagValue } from '../daemon/flag-table';
+import type { FlagSpec, FlagTable, FlagValue } from '../cluster/util/options-table';
 import { FlagError } from './errors';
 
 export type OclifFlags<T extends FlagTable> = { [K in keyof T]: Interfaces.Flag<FlagValue<T[K]>> };

@@ -1,7 +1,7 @@
 /** `agent`'s flags (Mesos's names) and how they become the agent daemon's options. */
 import { AGENT_DEFAULTS, type AgentOptions } from '../cluster/agent/options';
-import { optionFlag, resourcesFlag, textFlag, integerFlag, type FlagValues } from './flag-table';
-import { ISOLATIONS, isolationToCgroups } from './flag-values';
+import { optionFlag, resourcesFlag, textFlag, integerFlag, type FlagValues } from '../cluster/util/options-table';
+import { ISOLATIONS, isolationToCgroups } from '../cluster/util/option-values';
 
 export const AGENT_FLAGS = {
   ip: textFlag({ description: 'address to listen on for /files, /state and /health', default: '127.0.0.1' }),

@@ -3,7 +3,7 @@
  * `--name`, `--no-name` or `--name=true|false` (Mesos's spelling). Errors read as the CLI's do for
  * the same mistake, and name the command, the flag and what is allowed.
  */
-import type { FlagSpec, FlagTable, FlagValues } from './flag-table';
+import type { FlagSpec, FlagTable, FlagValues } from '../cluster/util/options-table';
 
 /** The command line was wrong; nothing was started. */
 export class UsageError extends Error {

@@ -9,7 +9,7 @@
  * A wrong command line prints one line naming what was wrong and what is allowed, and exits 2.
  */
 import { parseFlags, usageText, UsageError } from './argv';
-import type { FlagTable, FlagValues } from './flag-table';
+import type { FlagTable, FlagValues } from '../cluster/util/options-table';
 import { AGENT_FLAGS, agentOptions } from './agent-flags';
 import { MASTER_FLAGS, masterOptions } from './master-flags';
 import { describeTarget, probe, PROBE_FLAGS, probeTarget } from './probe';

@@ -1,6 +1,6 @@
 /** `master`'s flags (Mesos's names) and how they become the master daemon's options. */
 import type { MasterOptions } from '../cluster/master/options';
-import { durationFlag, integerFlag, textFlag, type FlagValues } from './flag-table';
+import { durationFlag, integerFlag, textFlag, type FlagValues } from '../cluster/util/options-table';
 
 export const MASTER_FLAGS = {
   ip: textFlag({ description: 'address to listen on', default: '127.0.0.1' }),

@@ -4,7 +4,7 @@
  */
 import { parseFlags, usageText, UsageError } from '../../daemon/argv';
 import { AGENT_FLAGS, agentOptions } from '../../daemon/agent-flags';
-import { switchFlag, textFlag } from '../../daemon/flag-table';
+import { switchFlag, textFlag } from '../../cluster/util/options-table';
 import { main } from '../../daemon/main';
 import { MASTER_FLAGS, masterOptions } from '../../daemon/master-flags';
 import { PROBE_FLAGS, probeTarget } from '../../daemon/probe';

@@ -1,8 +1,8 @@
 /**
- * A daemon's flags as data: one table read by the bundle's own parser (argv.ts) and turned into
+ * A daemon's flags as data: one table read by the bundle's own parser (daemon/argv.ts) and turned into
  * oclif flags by the CLI (cli/daemon-flags.ts), so both take the same names, defaults and checks.
  */
-import { durationValue, integerValue, resourcesValue } from './flag-values';
+import { durationValue, integerValue, resourcesValue } from './option-values';
 
 export interface FlagSpec<T = unknown> {
   /** 'text' takes the value as typed; 'option' one of `options`; 'parsed' goes through `parse`; 'switch' takes no value. */
