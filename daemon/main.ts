@@ -10,8 +10,9 @@
  */
 import { parseFlags, usageText, UsageError } from './argv';
 import type { FlagTable, FlagValues } from '../cluster/util/options-table';
-import { AGENT_FLAGS, agentOptions } from './agent-flags';
-import { MASTER_FLAGS, masterOptions } from './master-flags';
+import { AGENT_FLAGS, AGENT_OPTIONS, resolveAgentOptions } from '../cluster/agent/options';
+import { MASTER_FLAGS, MASTER_OPTIONS } from '../cluster/master/options';
+import { optionsFromFlags } from '../cluster/util/options-table';
 import { describeTarget, probe, PROBE_FLAGS, probeTarget } from './probe';
 import { startService } from './service';
 import { Supervisor } from './supervisor';
@@ -33,14 +34,14 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'run a master daemon in the foreground (flags of `mesoscloud master`)',
     run: (args, command) => withFlags(command, 'Run a master daemon in the foreground.', MASTER_FLAGS, args, async (f) => {
       const { runMasterDaemon } = await import('../cluster/master/index');
-      await runMasterDaemon(masterOptions(f));
+      await runMasterDaemon(optionsFromFlags(MASTER_OPTIONS, f));
     }),
   },
   agent: {
     summary: 'run an agent daemon in the foreground (flags of `mesoscloud agent`)',
     run: (args, command) => withFlags(command, 'Run an agent daemon in the foreground.', AGENT_FLAGS, args, async (f) => {
       const { runAgentDaemon } = await import('../cluster/agent/index');
-      await runAgentDaemon(agentOptions(f));
+      await runAgentDaemon(resolveAgentOptions(optionsFromFlags(AGENT_OPTIONS, f)));
     }),
   },
   zookeeper: {
