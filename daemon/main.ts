@@ -112,6 +112,14 @@ export async function main(argv: string[]): Promise<Outcome> {
   return sub.run(args, `${PROGRAM} ${name}`);
 }
 
+/**
+ * `master` or `agent` with its command line, as `mesoscloud master|agent` runs it: the bundle's own
+ * parser and start-up, with `command` naming the command in messages.
+ */
+export function runDaemonCommand(name: 'master' | 'agent', args: string[], command = `${PROGRAM} ${name}`): Promise<Outcome> {
+  return SUBCOMMANDS[name].run(args, command);
+}
+
 /** What a service definition's `args` may run: the daemons only. */
 function runDaemon(args: string[]): Promise<void> {
   const [name, ...rest] = args;

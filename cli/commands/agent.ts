@@ -1,5 +1,4 @@
-import { AGENT_FLAGS, AGENT_OPTIONS, resolveAgentOptions } from '../../cluster/agent/options';
-import { optionsFromFlags } from '../../cluster/util/options-table';
+import { AGENT_FLAGS } from '../../cluster/agent/options';
 import { DaemonCommand } from '../base-command';
 import { oclifFlags } from '../daemon-flags';
 
@@ -25,9 +24,4 @@ export default class Agent extends DaemonCommand<typeof Agent> {
 
   /** The same table the daemon bundle parses (cluster/agent/options.ts). */
   static flags = oclifFlags(AGENT_FLAGS);
-
-  async run(): Promise<void> {
-    const { runAgentDaemon } = await import('../../cluster/agent/index');
-    await runAgentDaemon(resolveAgentOptions(optionsFromFlags(AGENT_OPTIONS, this.flags)));
-  }
 }

@@ -1,5 +1,4 @@
-import { MASTER_FLAGS, MASTER_OPTIONS } from '../../cluster/master/options';
-import { optionsFromFlags } from '../../cluster/util/options-table';
+import { MASTER_FLAGS } from '../../cluster/master/options';
 import { DaemonCommand } from '../base-command';
 import { oclifFlags } from '../daemon-flags';
 
@@ -19,9 +18,4 @@ export default class Master extends DaemonCommand<typeof Master> {
 
   /** The same table the daemon bundle parses (cluster/master/options.ts). */
   static flags = oclifFlags(MASTER_FLAGS);
-
-  async run(): Promise<void> {
-    const { runMasterDaemon } = await import('../../cluster/master/index');
-    await runMasterDaemon(optionsFromFlags(MASTER_OPTIONS, this.flags));
-  }
 }
