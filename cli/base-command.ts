@@ -8,7 +8,9 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { ClusterRegistry } from '../infra/registry';
 import { normalizeSwitches, type SwitchSpec } from './argv';
+import { UsageError } from '../daemon/argv';
 import { errorJson, toCliError, type ErrorContext } from './errors';
+import { parseHints, type ParseErrorContext } from './parse-errors';
 import { clusterNameValue, integerValue, masterValue } from './flag-values';
 
 export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>;
@@ -59,6 +61,10 @@ export abstract class ParsedCommand<T extends typeof Command> extends Command {
 
   async init(): Promise<void> {
     await super.init();
+    await this.parseCommandLine();
+  }
+
+  protected async parseCommandLine(): Promise<void> {
     const ctor = this.ctor;
     const argv = normalizeSwitches(this.argv, switchSpellings(this.flagDefinitions()));
     const { args, argv: positionals, flags, metadata } = await this.parse({
@@ -81,20 +87,25 @@ export abstract class ParsedCommand<T extends typeof Command> extends Command {
   }
 
   protected async catch(err: Error & { exitCode?: number }): Promise<unknown> {
-    const defs = this.flagDefinitions();
-    const cliError = toCliError(err, {
+    const parse = this.parseContext();
+    const cliError = toCliError(err instanceof UsageError ? withParseHints(err, parse) : err, {
       cluster: (this.flags as { cluster?: string } | undefined)?.cluster,
       master: this.masterSource,
-      parse: {
-        command: `${this.config.bin} ${this.id ?? ''}`.trim(),
-        flags: Object.keys(defs),
-        aliases: Object.values(defs).flatMap((d) => d.aliases ?? []),
-        args: Object.keys(this.ctor.args ?? {}),
-      },
+      parse,
     });
     // oclif's JSON path reads the exit code from process.exitCode, not from the error.
     if (typeof cliError.oclif?.exit === 'number') process.exitCode = cliError.oclif.exit;
     return super.catch(cliError);
+  }
+
+  private parseContext(): ParseErrorContext {
+    const defs = this.flagDefinitions();
+    return {
+      command: `${this.config.bin} ${this.id ?? ''}`.trim(),
+      flags: Object.keys(defs),
+      aliases: Object.values(defs).flatMap((d) => d.aliases ?? []),
+      args: Object.keys(this.ctor.args ?? {}),
+    };
   }
 
   protected toErrorJson(err: unknown): unknown {
@@ -112,8 +123,24 @@ function switchSpellings(defs: FlagDefinitions): Map<string, SwitchSpec> {
   return map;
 }
 
-/** Daemons: Mesos's flag names only, no --cluster or --json. */
-export abstract class DaemonCommand<T extends typeof Command> extends ParsedCommand<T> {}
+/** A daemon's command-line mistake with the hints the CLI gives for the same mistake caught by oclif. */
+function withParseHints(err: UsageError, ctx: ParseErrorContext): UsageError & { suggestions: string[] } {
+  return Object.assign(err, { suggestions: parseHints(err.code, ctx, err.unknown ? [err.unknown] : []) });
+}
+
+/**
+ * Daemons: Mesos's flag names only, no --cluster or --json. `flags` (from the daemon's options table)
+ * are there for --help: the command line goes to the daemon's own parser and start-up, the code the
+ * daemon bundle runs (daemon/main.ts), so both read it alike.
+ */
+export abstract class DaemonCommand<T extends typeof Command> extends ParsedCommand<T> {
+  protected async parseCommandLine(): Promise<void> {}
+
+  async run(): Promise<void> {
+    const { runDaemonCommand } = await import('../daemon/main');
+    await runDaemonCommand(this.id as 'master' | 'agent', this.argv, `${this.config.bin} ${this.id}`);
+  }
+}
 
 /** Operator commands: --cluster, --json, the registry and the master. */
 export abstract class BaseCommand<T extends typeof Command> extends ParsedCommand<T> {

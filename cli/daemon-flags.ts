@@ -1,42 +1,18 @@
 /**
- * oclif flags made from a daemon's flag table (daemon/flag-table.ts), so `mesoscloud master|agent`
- * and the daemon bundle take the same flags, with the same defaults, checks and messages.
+ * oclif flags made from a daemon's command-line table (derived from its options table), for
+ * `mesoscloud master|agent --help` and the manifest. oclif does not parse them: DaemonCommand hands
+ * the command line to the daemon's own parser (daemon/argv.ts), the one the daemon bundle runs.
  */
 import { Flags, type Interfaces } from '@oclif/core';
-import type { FlagSpec, FlagTable, FlagValue } from '../daemon/flag-table';
-import { FlagError } from './errors';
+import { helpDefault, type FlagSpec, type FlagTable } from '../cluster/util/options-table';
 
-export type OclifFlags<T extends FlagTable> = { [K in keyof T]: Interfaces.Flag<FlagValue<T[K]>> };
-
-export function oclifFlags<T extends FlagTable>(table: T): OclifFlags<T> {
-  return Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, oclifFlag(spec)])) as OclifFlags<T>;
+export function oclifFlags(table: FlagTable): Interfaces.FlagInput {
+  return Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, oclifFlag(spec)]));
 }
 
-/** Each flag's value type is restored by OclifFlags; here they are all alike. */
 function oclifFlag(spec: FlagSpec): Interfaces.Flag<unknown> {
-  return oclifFlagOfType(spec) as Interfaces.Flag<unknown>;
-}
-
-function oclifFlagOfType(spec: FlagSpec): object {
-  const common = { description: spec.description, required: spec.required, default: spec.default as never };
-  switch (spec.type) {
-    case 'switch':
-      return Flags.boolean({ description: spec.description, allowNo: spec.allowNo, default: spec.default as boolean | undefined });
-    case 'text':
-      return Flags.string(common);
-    case 'option':
-      // oclif checks the value against options itself; cli/parse-errors.ts words its refusal.
-      return Flags.string({ ...common, options: [...spec.options!] });
-    case 'parsed':
-      return Flags.custom<unknown>({
-        ...common,
-        parse: async (input, _ctx, flag) => {
-          try {
-            return spec.parse(input, flag.name);
-          } catch (err) {
-            throw new FlagError((err as Error).message);
-          }
-        },
-      })();
-  }
+  const { description, required } = spec;
+  if (spec.type === 'switch') return Flags.boolean({ description, allowNo: spec.allowNo, default: spec.default as boolean | undefined }) as Interfaces.Flag<unknown>;
+  // The default as typed (e.g. 15secs), for help.
+  return Flags.string({ description, required, options: spec.options && [...spec.options], default: helpDefault(spec) }) as Interfaces.Flag<unknown>;
 }

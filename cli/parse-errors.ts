@@ -28,7 +28,7 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 
 export function reworkParseError(err: Error & { flags?: unknown; args?: unknown }, ctx: ParseErrorContext): ReworkedError | undefined {
   const text = err.message.replace(ANSI, '');
-  const help = `see every flag with: ${ctx.command} --help`;
+  const help = seeEveryFlag(ctx);
 
   // A flag's own parse function failed; oclif wraps the message as "Parsing --x \n\t<message>".
   const wrapped = /^Parsing --(\S+) \n\t([\s\S]*?)(?:\nSee more help with --help)?$/.exec(text);
@@ -41,15 +41,11 @@ export function reworkParseError(err: Error & { flags?: unknown; args?: unknown 
 
   if (Array.isArray(err.flags) && /^Nonexistent flags?:/.test(text)) {
     const unknown = (err.flags as string[]).map(String);
-    const suggestions = unknown.flatMap((f) => {
-      const near = closestName(f.replace(/^-+/, '').split('=')[0], [...ctx.flags, ...(ctx.aliases ?? [])]);
-      return near ? [`did you mean --${near}?`] : [];
-    });
     const list = unknown.join(', ');
     return {
       code: 'UNKNOWN_FLAG',
       message: `${ctx.command} has no flag ${list}; its flags are ${ctx.flags.map((f) => `--${f}`).join(', ')}`,
-      suggestions: [...suggestions, help],
+      suggestions: parseHints('UNKNOWN_FLAG', ctx, unknown),
     };
   }
 
@@ -59,7 +55,7 @@ export function reworkParseError(err: Error & { flags?: unknown; args?: unknown 
     return {
       code: 'UNEXPECTED_ARGUMENT',
       message: `${ctx.command} takes ${takes}, got the extra argument(s) ${args}`,
-      suggestions: ['quote a value that holds spaces, e.g. --command "echo hello world"', help],
+      suggestions: parseHints('UNEXPECTED_ARGUMENT', ctx),
     };
   }
 
@@ -97,6 +93,23 @@ export function reworkParseError(err: Error & { flags?: unknown; args?: unknown 
   if (twice) return { code: 'BAD_FLAG', message: `--${twice[1]} was given more than once; give it once`, suggestions: [help] };
 
   return undefined;
+}
+
+/**
+ * The hints shown with a command-line mistake of kind `code`: the nearest known flag for each of
+ * `unknown` (as typed), how to quote a value for extra arguments, and where to see every flag.
+ */
+export function parseHints(code: string, ctx: ParseErrorContext, unknown: string[] = []): string[] {
+  const near = unknown.flatMap((f) => {
+    const name = closestName(f.replace(/^-+/, '').split('=')[0], [...ctx.flags, ...(ctx.aliases ?? [])]);
+    return name ? [`did you mean --${name}?`] : [];
+  });
+  const quote = code === 'UNEXPECTED_ARGUMENT' ? ['quote a value that holds spaces, e.g. --command "echo hello world"'] : [];
+  return [...near, ...quote, seeEveryFlag(ctx)];
+}
+
+function seeEveryFlag(ctx: ParseErrorContext): string {
+  return `see every flag with: ${ctx.command} --help`;
 }
 
 /**

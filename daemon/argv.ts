@@ -3,11 +3,17 @@
  * `--name`, `--no-name` or `--name=true|false` (Mesos's spelling). Errors read as the CLI's do for
  * the same mistake, and name the command, the flag and what is allowed.
  */
-import type { FlagSpec, FlagTable, FlagValues } from './flag-table';
+import { helpDefault, type FlagSpec, type FlagTable, type FlagValues } from '../cluster/util/options-table';
+
+/** What was wrong with a command line; the CLI shows the same codes for the same mistakes. */
+export type UsageCode = 'USAGE' | 'BAD_FLAG' | 'UNKNOWN_FLAG' | 'MISSING_FLAG' | 'UNEXPECTED_ARGUMENT';
 
 /** The command line was wrong; nothing was started. */
 export class UsageError extends Error {
-  readonly code = 'USAGE';
+  /** `unknown`: the flag that was not known, as typed (UNKNOWN_FLAG only). */
+  constructor(message: string, readonly code: UsageCode = 'USAGE', readonly unknown?: string) {
+    super(message);
+  }
 }
 
 const TRUE = new Set(['true', '1', 'yes']);
@@ -42,8 +48,9 @@ export function parseFlags<T extends FlagTable>(command: string, table: T, argv:
       spec = positive;
       negated = true;
     }
-    if (!spec) throw new UsageError(`${command} has no flag ${arg.split('=')[0]}; its flags are ${flagList()}`);
-    if (given.has(name)) throw new UsageError(`--${name} was given more than once; give it once`);
+    const typedFlag = arg.split('=')[0];
+    if (!spec) throw new UsageError(`${command} has no flag ${typedFlag}; its flags are ${flagList()}`, 'UNKNOWN_FLAG', typedFlag);
+    if (given.has(name)) throw new UsageError(`--${name} was given more than once; give it once`, 'BAD_FLAG');
 
     if (spec.type === 'switch') {
       given.set(name, switchValue(name, spec, negated, inline));
@@ -52,25 +59,25 @@ export function parseFlags<T extends FlagTable>(command: string, table: T, argv:
     let input = inline;
     if (input === undefined) {
       const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`--${name} needs a value after it (none was given)`);
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`--${name} needs a value after it (none was given)`, 'BAD_FLAG');
       input = next;
       i++;
     }
     if (spec.options && !spec.options.includes(input)) {
-      throw new UsageError(`--${name} must be one of ${spec.options.join(', ')}, got '${input}'`);
+      throw new UsageError(`--${name} must be one of ${spec.options.join(', ')}, got '${input}'`, 'BAD_FLAG');
     }
     try {
       given.set(name, spec.parse(input, name));
     } catch (err) {
-      throw new UsageError((err as Error).message);
+      throw new UsageError((err as Error).message, 'BAD_FLAG');
     }
   }
   if (extra.length > 0) {
-    throw new UsageError(`${command} takes flags only, got the extra argument(s) ${extra.map((a) => `'${a}'`).join(', ')}`);
+    throw new UsageError(`${command} takes flags only, got the extra argument(s) ${extra.map((a) => `'${a}'`).join(', ')}`, 'UNEXPECTED_ARGUMENT');
   }
   const missing = Object.entries(table).filter(([name, spec]) => spec.required && !given.has(name)).map(([name]) => `--${name}`);
   if (missing.length > 0) {
-    throw new UsageError(`${command} needs ${missing.join(' and ')}, and ${missing.length === 1 ? 'it was' : 'they were'} not given`);
+    throw new UsageError(`${command} needs ${missing.join(' and ')}, and ${missing.length === 1 ? 'it was' : 'they were'} not given`, 'MISSING_FLAG');
   }
   const values: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(table)) values[name] = given.has(name) ? given.get(name) : spec.default;
@@ -82,7 +89,7 @@ function switchValue(name: string, spec: FlagSpec, negated: boolean, inline: str
   const word = inline.trim().toLowerCase();
   if (!negated && TRUE.has(word)) return true;
   if (!negated && FALSE.has(word)) return false;
-  throw new UsageError(`--${name} is a switch: give --${name}${spec.allowNo ? ` or --no-${name}` : ''} (or =true / =false), got '${inline}'`);
+  throw new UsageError(`--${name} is a switch: give --${name}${spec.allowNo ? ` or --no-${name}` : ''} (or =true / =false), got '${inline}'`, 'BAD_FLAG');
 }
 
 /** `--help` of a bundle subcommand: one line per flag. */
@@ -90,7 +97,8 @@ export function usageText(command: string, summary: string, table: FlagTable): s
   const lines = [`usage: ${command} [flags]`, '', summary, '', 'flags:'];
   for (const [name, spec] of Object.entries(table)) {
     const value = spec.type === 'switch' ? '' : spec.options ? ` <${spec.options.join('|')}>` : ' <value>';
-    const notes = [spec.required ? 'required' : '', spec.default !== undefined ? `default: ${String(spec.default)}` : ''].filter(Boolean);
+    const shown = helpDefault(spec);
+    const notes = [spec.required ? 'required' : '', shown !== undefined ? `default: ${shown}` : ''].filter(Boolean);
     lines.push(`  --${name}${value}  ${spec.description}${notes.length ? ` [${notes.join('; ')}]` : ''}`);
   }
   return lines.join('\n') + '\n';

@@ -9,9 +9,10 @@
  * A wrong command line prints one line naming what was wrong and what is allowed, and exits 2.
  */
 import { parseFlags, usageText, UsageError } from './argv';
-import type { FlagTable, FlagValues } from './flag-table';
-import { AGENT_FLAGS, agentOptions } from './agent-flags';
-import { MASTER_FLAGS, masterOptions } from './master-flags';
+import type { FlagTable, FlagValues } from '../cluster/util/options-table';
+import { AGENT_FLAGS, AGENT_OPTIONS, resolveAgentOptions } from '../cluster/agent/options';
+import { MASTER_FLAGS, MASTER_OPTIONS } from '../cluster/master/options';
+import { optionsFromFlags } from '../cluster/util/options-table';
 import { describeTarget, probe, PROBE_FLAGS, probeTarget } from './probe';
 import { startService } from './service';
 import { Supervisor } from './supervisor';
@@ -33,14 +34,14 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'run a master daemon in the foreground (flags of `mesoscloud master`)',
     run: (args, command) => withFlags(command, 'Run a master daemon in the foreground.', MASTER_FLAGS, args, async (f) => {
       const { runMasterDaemon } = await import('../cluster/master/index');
-      await runMasterDaemon(masterOptions(f));
+      await runMasterDaemon(optionsFromFlags(MASTER_OPTIONS, f));
     }),
   },
   agent: {
     summary: 'run an agent daemon in the foreground (flags of `mesoscloud agent`)',
     run: (args, command) => withFlags(command, 'Run an agent daemon in the foreground.', AGENT_FLAGS, args, async (f) => {
       const { runAgentDaemon } = await import('../cluster/agent/index');
-      await runAgentDaemon(agentOptions(f));
+      await runAgentDaemon(resolveAgentOptions(optionsFromFlags(AGENT_OPTIONS, f)));
     }),
   },
   zookeeper: {
@@ -109,6 +110,14 @@ export async function main(argv: string[]): Promise<Outcome> {
   const sub = Object.prototype.hasOwnProperty.call(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
   if (!sub) throw new UsageError(`'${name}' is not a ${PROGRAM} subcommand; the subcommands are ${Object.keys(SUBCOMMANDS).join(', ')}`);
   return sub.run(args, `${PROGRAM} ${name}`);
+}
+
+/**
+ * `master` or `agent` with its command line, as `mesoscloud master|agent` runs it: the bundle's own
+ * parser and start-up, with `command` naming the command in messages.
+ */
+export function runDaemonCommand(name: 'master' | 'agent', args: string[], command = `${PROGRAM} ${name}`): Promise<Outcome> {
+  return SUBCOMMANDS[name].run(args, command);
 }
 
 /** What a service definition's `args` may run: the daemons only. */

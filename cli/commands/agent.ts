@@ -1,4 +1,4 @@
-import { AGENT_FLAGS, agentOptions } from '../../daemon/agent-flags';
+import { AGENT_FLAGS } from '../../cluster/agent/options';
 import { DaemonCommand } from '../base-command';
 import { oclifFlags } from '../daemon-flags';
 
@@ -22,11 +22,6 @@ export default class Agent extends DaemonCommand<typeof Agent> {
     '<%= config.bin %> <%= command.id %> --master 10.0.0.5:5050 --port 5051 --work_dir /data/agent --resources "cpus:4;mem:8192" --attributes "rack:a"',
   ];
 
-  /** The same table the daemon bundle parses (daemon/agent-flags.ts). */
+  /** For --help: the command line itself goes to the daemon's own parser (DaemonCommand), with these flags (cluster/agent/options.ts). */
   static flags = oclifFlags(AGENT_FLAGS);
-
-  async run(): Promise<void> {
-    const { runAgentDaemon } = await import('../../cluster/agent/index');
-    await runAgentDaemon(agentOptions(this.flags));
-  }
 }

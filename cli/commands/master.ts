@@ -1,4 +1,4 @@
-import { MASTER_FLAGS, masterOptions } from '../../daemon/master-flags';
+import { MASTER_FLAGS } from '../../cluster/master/options';
 import { DaemonCommand } from '../base-command';
 import { oclifFlags } from '../daemon-flags';
 
@@ -16,11 +16,6 @@ export default class Master extends DaemonCommand<typeof Master> {
     '<%= config.bin %> <%= command.id %> --ip 10.0.0.5 --zk zk://10.0.0.2:2181,10.0.0.3:2181,10.0.0.4:2181/mesos --quorum 2',
   ];
 
-  /** The same table the daemon bundle parses (daemon/master-flags.ts). */
+  /** For --help: the command line itself goes to the daemon's own parser (DaemonCommand), with these flags (cluster/master/options.ts). */
   static flags = oclifFlags(MASTER_FLAGS);
-
-  async run(): Promise<void> {
-    const { runMasterDaemon } = await import('../../cluster/master/index');
-    await runMasterDaemon(masterOptions(this.flags));
-  }
 }

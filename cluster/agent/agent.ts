@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as os from 'node:os';
 import type { MasterDetector } from '../election';
-import { createDetector, isZooKeeperUrl, leaderBaseUrl, parseZooKeeperUrl, StandaloneMasterDetector } from '../election';
+import { createDetector, isZooKeeperUrl, leaderBaseUrl, StandaloneMasterDetector } from '../election';
 import type { AgentCall, AgentEvent } from '../protocol/agent-channel';
 import { parseAttributes } from '../protocol/attributes';
 import { newContainerId, newStatusUuid } from '../protocol/ids';
@@ -24,9 +24,9 @@ import { checkpointedIdentity, writeAgentCheckpoint } from './checkpoint';
 import { registerFilesRoutes } from './files-routes';
 import { MasterConnection, parseMasterUrl } from './master-connection';
 import type { AgentOptions } from './options';
-import { AGENT_DEFAULTS } from './options';
+import { agentFlags, resolveAgentOptions } from './options';
 import type { RecoveredRun } from './recovery';
-import { lastKnownState, readRecoveredState, RECOVER_MODES, runFate } from './recovery';
+import { lastKnownState, readRecoveredState, runFate } from './recovery';
 import { agentResources, probeHost } from './resources-probe';
 import type { RunKey } from './sandbox-paths';
 import { nestedTaskSandbox, runMetaDir, sandboxDir, sandboxesRoot, taskMetaDir, taskUpdatesFile } from './sandbox-paths';
@@ -63,12 +63,6 @@ function guessAdvertiseIp(): string {
   return '127.0.0.1';
 }
 
-function checkPositive(flag: string, value: number, allowZero = false): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new Error(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${value}`);
-  }
-}
-
 export class AgentDaemon implements Agent {
   private readonly opts: AgentOptions;
   private readonly log: Logger;
@@ -95,34 +89,12 @@ export class AgentDaemon implements Agent {
   private readonly startTime = Date.now() / 1000;
 
   constructor(options: AgentOptions) {
-    this.opts = { ...AGENT_DEFAULTS, ...options };
+    this.opts = resolveAgentOptions(options);
     this.log = (this.opts.logger ?? createLogger('agent')).child('agent');
-    if (!this.opts.workDir) throw new Error('--work_dir is required');
-    if (isZooKeeperUrl(this.opts.master ?? '')) {
-      // Parsed now so that a malformed zk:// URL fails at start-up, naming the flag.
-      try {
-        parseZooKeeperUrl(this.opts.master);
-      } catch (err) {
-        throw new Error(`--master: ${(err as Error).message}`);
-      }
-    } else {
-      this.masterUrl = parseMasterUrl(this.opts.master ?? '');
-    }
-    this.opts.recover ??= 'reconnect';
-    if (!RECOVER_MODES.includes(this.opts.recover)) throw new Error(`--recover must be ${RECOVER_MODES.join(' or ')}, got '${this.opts.recover}'`);
-    checkPositive('--port', this.opts.port, true);
-    checkPositive('--executor_shutdown_grace_period', this.opts.killGracePeriodSeconds, true);
-    checkPositive('--status_update_retry_interval', this.opts.statusUpdateRetrySeconds);
-    checkPositive('--master_ping_timeout', this.opts.masterPingTimeoutSeconds);
-    if (!['auto', 'v1', 'v2', 'none'].includes(this.opts.cgroups)) throw new Error(`--isolation must be auto, cgroups/v1, cgroups/v2 or none, got '${this.opts.cgroups}'`);
-    // Parse early so a typo fails at start-up with the flag named, not at the first registration.
+    // Checked by resolveAgentOptions; undefined for zk://, where the detector says who leads.
+    if (!isZooKeeperUrl(this.opts.master)) this.masterUrl = parseMasterUrl(this.opts.master);
     this.givenResources = this.opts.resources;
-    agentResources(this.givenResources, { cpus: 1, memTotalMb: 1024, diskFreeMb: 1024 });
-    try {
-      this.attributes = this.opts.attributes ? parseAttributes(this.opts.attributes) : [];
-    } catch (err) {
-      throw new Error(`--attributes: ${(err as Error).message}`);
-    }
+    this.attributes = this.opts.attributes ? parseAttributes(this.opts.attributes) : [];
     this.updates = new StatusUpdateManager({
       clock: realClock,
       initialRetryMs: this.opts.statusUpdateRetrySeconds * 1000,
@@ -702,24 +674,7 @@ export class AgentDaemon implements Agent {
   }
 
   private flags(): Record<string, string> {
-    const o = this.opts;
-    const flags: Record<string, string> = {
-      ip: o.ip,
-      port: String(o.port),
-      master: o.master,
-      work_dir: o.workDir,
-      hostname: this.hostname(),
-      isolation: o.cgroups,
-      cgroups_root: o.cgroupsRoot ?? 'mesoscloud',
-      executor_shutdown_grace_period: `${o.killGracePeriodSeconds}secs`,
-      status_update_retry_interval: `${o.statusUpdateRetrySeconds}secs`,
-      master_ping_timeout: `${o.masterPingTimeoutSeconds}secs`,
-      recover: o.recover ?? 'reconnect',
-    };
-    if (o.advertiseIp) flags.advertise_ip = o.advertiseIp;
-    if (o.resources) flags.resources = o.resources;
-    if (o.attributes) flags.attributes = o.attributes;
-    return flags;
+    return agentFlags(this.opts, this.hostname());
   }
 
   private stateJson(): Record<string, unknown> {

@@ -1,45 +1,111 @@
-/** Agent flags, with Mesos's names where Mesos has them (the CLI maps --flag_name to these fields). */
+/**
+ * The agent's settings: AGENT_OPTIONS is the one table (Mesos flag name, default, check, command
+ * line, /flags text) from which the defaults, the resolver, the daemon's command-line flags and
+ * /flags are derived. Light on purpose: the CLI reads it for `--help` without loading the agent.
+ */
+import { isZooKeeperUrl, parseZooKeeperUrl } from '../election/zookeeper-url';
+import { parseAttributes } from '../protocol/attributes';
+import { parseMasterAddress } from '../protocol/master-address';
 import type { Logger } from '../util/log';
-import type { RecoverMode } from './recovery';
+import { ISOLATIONS, isolationToCgroups } from '../util/option-values';
+import {
+  commandLineFlags, integer, nonNegative, oneOf, oneOfValues, optionDefaults, parses, renderFlags, resolveOptions, resources, text,
+  type OptionTable,
+} from '../util/options-table';
+import { agentResources } from './resources-probe';
+
+/** What a restarted agent does with the tasks it finds in its work dir (see recovery.ts). */
+export const RECOVER_MODES = ['reconnect', 'cleanup'] as const;
+export type RecoverMode = typeof RECOVER_MODES[number];
 
 export interface AgentOptions {
-  /** Address to listen on for /files, /state, /health (--ip). */
   ip: string;
-  /** Port (--port); 0 picks a free one. */
   port: number;
-  /** Hostname reported in AgentInfo (--hostname); defaults to the advertised ip, never os.hostname() blindly. */
+  /** Defaults to the advertised ip, never os.hostname() blindly. */
   hostname?: string;
-  /** Address the master and operators should use to reach this agent (--advertise_ip). */
   advertiseIp?: string;
-  /** Master to register with: "host:port", "http://host:port", or the leader at "zk://host:2181/mesos" (--master). */
   master: string;
-  /** Sandboxes and checkpoints live here (--work_dir). Required: no /tmp default that loses data. */
+  /** Required: no /tmp default that loses data. */
   workDir: string;
-  /** Resource text (--resources); unset ones are detected; ports default to [31000-32000]. */
   resources?: string;
-  /** "rack:a;zone:2" (--attributes). */
   attributes?: string;
-  /** 'auto' uses cgroups v2 or v1 when writable, else none (--isolation). */
   cgroups: 'auto' | 'v1' | 'v2' | 'none';
-  /** Parent cgroup of every task's cgroups (--cgroups_root); defaults to "mesoscloud". */
+  /** Always set once resolved (default "mesoscloud"). */
   cgroupsRoot?: string;
-  /** Grace period between SIGTERM and SIGKILL when killing a task, unless the task's kill policy says otherwise. */
   killGracePeriodSeconds: number;
-  /** First retry interval for unacknowledged status updates; doubles up to 10 minutes. */
   statusUpdateRetrySeconds: number;
-  /** Give up on a silent master after this long and re-register (seconds); shortened to what the master's ping interval implies. */
   masterPingTimeoutSeconds: number;
-  /** What a restarted agent does with the tasks it finds in its work dir (--recover; see recovery.ts). */
+  /** Always set once resolved (default "reconnect"). */
   recover?: RecoverMode;
   logger?: Logger;
 }
 
-export const AGENT_DEFAULTS: Omit<AgentOptions, 'master' | 'workDir'> = {
-  ip: '127.0.0.1',
-  port: 5051,
-  cgroups: 'auto',
-  killGracePeriodSeconds: 3,
-  statusUpdateRetrySeconds: 2,
-  masterPingTimeoutSeconds: 75,
-  recover: 'reconnect',
+const CGROUPS = ['auto', 'v1', 'v2', 'none'] as const;
+/** Resources are checked as the agent reads them, against a made-up host. */
+const SOME_HOST = { cpus: 1, memTotalMb: 1024, diskFreeMb: 1024 };
+const secs = (s: number) => `${s}secs`;
+const given = (key: 'advertiseIp' | 'resources' | 'attributes') => (o: AgentOptions) => Boolean(o[key]);
+
+export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
+  ip: { flag: 'ip', description: 'address to listen on for /files, /state and /health', default: '127.0.0.1', commandLine: text, show: true },
+  port: { flag: 'port', description: 'port to listen on (0 picks a free one)', default: 5051, commandLine: integer(0, 65535), check: nonNegative(true), show: true },
+  hostname: { flag: 'hostname', description: 'hostname reported to the master (default: the advertised address)', commandLine: text, show: true },
+  advertiseIp: { flag: 'advertise_ip', description: 'address the master and operators use to reach this agent', commandLine: text, show: given('advertiseIp') },
+  workDir: { flag: 'work_dir', description: 'sandboxes and checkpoints live here', required: true, commandLine: text, show: true },
+  master: {
+    flag: 'master', required: true, commandLine: text, show: true,
+    description: 'master to register with: host:port, http://host:port, or zk://host:2181[,host:2181...]/path to follow the leader',
+    check: parses((value) => (isZooKeeperUrl(value) ? parseZooKeeperUrl(value) : new URL(parseMasterAddress(value).baseUrl))),
+  },
+  resources: {
+    flag: 'resources', description: 'resources to offer, e.g. "cpus:2;mem:2048;ports:[31000-32000]" (unset ones are detected)',
+    commandLine: resources, check: (value) => void agentResources(value, SOME_HOST), show: given('resources'),
+  },
+  attributes: { flag: 'attributes', description: 'attributes, e.g. "rack:a;zone:2"', commandLine: text, check: parses(parseAttributes), show: given('attributes') },
+  cgroups: {
+    flag: 'isolation', description: 'how tasks are isolated; auto uses cgroups when they are writable', default: 'auto',
+    commandLine: oneOf(ISOLATIONS, isolationToCgroups), check: oneOfValues(CGROUPS, 'auto, cgroups/v1, cgroups/v2 or none'), show: true,
+  },
+  recover: {
+    flag: 'recover', default: 'reconnect', commandLine: oneOf(RECOVER_MODES), check: oneOfValues(RECOVER_MODES, RECOVER_MODES.join(' or ')), show: true,
+    description: 'on restart, reconnect: adopt the tasks still running and report those that ended; cleanup: kill them (TASK_KILLED) and go on without them',
+  },
+  cgroupsRoot: {
+    flag: 'cgroups_root', description: 'name of the cgroup under which task cgroups are made (letters, digits, ".", "_", "-")', default: 'mesoscloud',
+    commandLine: text, show: true,
+  },
+  killGracePeriodSeconds: {
+    flag: 'executor_shutdown_grace_period', description: "time between SIGTERM and SIGKILL when killing a task, unless the task's kill policy says otherwise",
+    default: 3, check: nonNegative(true), text: secs, show: true,
+  },
+  statusUpdateRetrySeconds: {
+    flag: 'status_update_retry_interval', description: 'first retry interval for unacknowledged status updates; doubles up to 10 minutes',
+    default: 2, check: nonNegative(false), text: secs, show: true,
+  },
+  masterPingTimeoutSeconds: {
+    flag: 'master_ping_timeout', description: "give up on a silent master after this long and re-register; shortened to what the master's ping interval implies",
+    default: 75, check: nonNegative(false), text: secs, show: true,
+  },
+  logger: { description: 'where the agent logs (default: its own logger)' },
 };
+
+export const AGENT_DEFAULTS = optionDefaults(AGENT_OPTIONS) as Readonly<Omit<AgentOptions, 'master' | 'workDir'>>;
+
+/** `agent`'s command line (Mesos's names), for the daemon bundle's parser and `mesoscloud agent --help`. */
+export const AGENT_FLAGS = commandLineFlags(AGENT_OPTIONS);
+
+/** Defaults filled in, every value checked (the Error names the flag), frozen. */
+export function resolveAgentOptions(options: Partial<AgentOptions>): Readonly<AgentOptions> {
+  return resolveOptions(AGENT_OPTIONS, options);
+}
+
+/** The order /flags lists them in. */
+const SHOWN: readonly (keyof AgentOptions)[] = [
+  'ip', 'port', 'master', 'workDir', 'hostname', 'cgroups', 'cgroupsRoot', 'killGracePeriodSeconds', 'statusUpdateRetrySeconds',
+  'masterPingTimeoutSeconds', 'recover', 'advertiseIp', 'resources', 'attributes',
+];
+
+/** The agent's flags as Mesos reports them (/flags, /state "flags"), with the hostname it reports. */
+export function agentFlags(opts: AgentOptions, hostname: string): Record<string, string> {
+  return renderFlags(AGENT_OPTIONS, { ...opts, hostname }, SHOWN);
+}

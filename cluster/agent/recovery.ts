@@ -28,8 +28,9 @@ import type { StatusUpdate, UpdateLogRecord } from './status-updates';
 import { unacknowledgedUpdates } from './status-updates';
 import type { TaskTransition } from './task-runner';
 
-export type RecoverMode = 'reconnect' | 'cleanup';
-export const RECOVER_MODES: readonly RecoverMode[] = ['reconnect', 'cleanup'];
+import type { RecoverMode } from './options';
+
+export { RECOVER_MODES, type RecoverMode } from './options';
 
 export interface RecoveredRun {
   checkpoint: RunCheckpoint;

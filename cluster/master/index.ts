@@ -17,7 +17,7 @@ import { SandboxProxy } from './api/sandbox-proxy';
 import { createCoordination, type Coordination } from './ha/coordination';
 import { MasterCore } from './core';
 import { standbyAnswer } from './ha/leadership';
-import { MASTER_DEFAULTS, type MasterOptions } from './options';
+import { resolveMasterOptions, type MasterOptions } from './options';
 import { ReplicatedRegistry } from './ha/replicated-registry';
 import { rehearseRegistrations } from './ha/warm-up';
 import { UsageCache } from './views/usage-cache';
@@ -40,7 +40,7 @@ export interface Master {
 }
 
 export function createMaster(opts: Partial<MasterOptions> = {}): Master {
-  const options = resolveOptions(opts);
+  const options = resolveMasterOptions(opts);
   const log = options.logger ? options.logger.child('master') : createLogger('master');
   const core = new MasterCore(options, options.allocator ?? createAllocator(), log, newMasterId());
   const usage = new UsageCache();
@@ -219,43 +219,6 @@ class MasterDaemon implements Master {
     await this.coordination?.close();
     if (wasListening) await closeServer(this.server);
   }
-}
-
-function resolveOptions(opts: Partial<MasterOptions>): MasterOptions {
-  const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as Partial<MasterOptions>;
-  const options: MasterOptions = { ...MASTER_DEFAULTS, ...defined };
-  const positive: [keyof MasterOptions, string][] = [
-    ['agentPingTimeoutSeconds', '--agent_ping_timeout'],
-    ['heartbeatIntervalSeconds', '--heartbeat_interval'],
-    ['allocationIntervalMs', '--allocation_interval'],
-  ];
-  for (const [key, flag] of positive) {
-    const value = options[key];
-    if (typeof value !== 'number' || !(value > 0)) throw new Error(`${flag} must be a positive duration, got ${String(value)}`);
-  }
-  const counts: [keyof MasterOptions, string, number][] = [
-    ['maxAgentPingTimeouts', '--max_agent_ping_timeouts', 1],
-    ['maxCompletedTasksPerFramework', '--max_completed_tasks_per_framework', 0],
-    ['maxCompletedFrameworks', '--max_completed_frameworks', 0],
-    ['port', '--port', 0],
-  ];
-  for (const [key, flag, min] of counts) {
-    const value = options[key];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-      throw new Error(`${flag} must be an integer of at least ${min}, got ${String(value)}`);
-    }
-  }
-  if (options.port > 65535) throw new Error(`--port must be at most 65535, got ${options.port}`);
-  for (const [key, flag] of [['zkSessionTimeoutSeconds', '--zk_session_timeout'], ['agentReregisterTimeoutSeconds', '--agent_reregister_timeout']] as const) {
-    if (!(options[key] > 0)) throw new Error(`${flag} must be a positive duration, got ${String(options[key])}`);
-  }
-  if (options.quorum !== undefined && (!Number.isInteger(options.quorum) || options.quorum < 1)) {
-    throw new Error(`--quorum must be a positive integer, got ${String(options.quorum)}`);
-  }
-  if (options.offerTimeoutSeconds !== undefined && !(options.offerTimeoutSeconds > 0)) {
-    throw new Error(`--offer_timeout must be a positive duration, got ${options.offerTimeoutSeconds}`);
-  }
-  return options;
 }
 
 /** The address others should use: --advertise_ip, else --ip, else (wildcard) the first external IPv4. */

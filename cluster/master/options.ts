@@ -1,62 +1,124 @@
-/** Master flags, with Mesos's names where Mesos has them (the CLI maps --flag_name to these fields). */
+/**
+ * The master's settings: MASTER_OPTIONS is the one table (Mesos flag name, default, check, command
+ * line, /flags text) from which the defaults, the resolver, the daemon's command-line flags and
+ * /flags are derived. Light on purpose: the CLI reads it for `--help` without loading the master.
+ */
 import type { Allocator } from '../allocator/types';
+import { formatDuration } from '../protocol/duration';
 import type { Logger } from '../util/log';
+import {
+  commandLineFlags, duration, integer, integerAtLeast, optionDefaults, positiveDuration, renderFlags, resolveOptions, text,
+  type OptionTable,
+} from '../util/options-table';
 
 export interface MasterOptions {
-  /** Address to listen on (--ip). */
   ip: string;
-  /** Port to listen on (--port); 0 picks a free one. */
   port: number;
-  /** Hostname advertised in MasterInfo (--hostname). */
   hostname?: string;
-  /** Address advertised to agents and frameworks when it differs from --ip (--advertise_ip). */
   advertiseIp?: string;
-  /** Cluster name shown in /state and the UI (--cluster). */
   cluster?: string;
-  /** --work_dir, reported in the flags; the master writes nothing there yet (its registry lives in memory). */
   workDir?: string;
-  /** Offers not answered within this many seconds are rescinded (--offer_timeout); undefined = never. */
+  /** undefined = offers are never rescinded. */
   offerTimeoutSeconds?: number;
-  /** How long the master waits for an agent's PONG before counting a missed ping (--agent_ping_timeout). */
   agentPingTimeoutSeconds: number;
-  /** Missed pings before an agent is marked unreachable (--max_agent_ping_timeouts). */
   maxAgentPingTimeouts: number;
-  /** Interval of HEARTBEAT events on scheduler streams. */
   heartbeatIntervalSeconds: number;
-  /** Periodic allocation tick (--allocation_interval); allocation also runs right after every change. */
   allocationIntervalMs: number;
-  /** Completed tasks kept per framework for /state (--max_completed_tasks_per_framework). */
   maxCompletedTasksPerFramework: number;
-  /** Torn-down frameworks kept for /state (--max_completed_frameworks). */
   maxCompletedFrameworks: number;
-  /** zk://host:2181,.../path: contend for leadership there and keep the registry there (--zk). */
   zk?: string;
-  /** Masters needed for a quorum (--quorum); reported, and checked against nothing else: ZooKeeper's own quorum guards the registry. */
   quorum?: number;
-  /** ZooKeeper session timeout (--zk_session_timeout); a leader that loses its session this long steps down. */
   zkSessionTimeoutSeconds: number;
-  /** After a failover, admitted agents that have not re-registered within this are marked unreachable (--agent_reregister_timeout). */
   agentReregisterTimeoutSeconds: number;
-  /**
-   * What a leader does when it loses leadership: 'exit' (the daemon: exit so a supervisor restarts it as
-   * a standby, as Mesos does) or 'standby' (in-process masters: stop acting and answer like a standby).
-   */
   onLeadershipLost: 'exit' | 'standby';
   logger?: Logger;
-  /** Injected allocator (tests, benchmarks); the weighted DRF allocator by default. */
   allocator?: Allocator;
 }
 
-export const MASTER_DEFAULTS: MasterOptions = {
-  ip: '127.0.0.1',
-  port: 5050,
-  agentPingTimeoutSeconds: 15,
-  maxAgentPingTimeouts: 5,
-  heartbeatIntervalSeconds: 15,
-  allocationIntervalMs: 1000,
-  maxCompletedTasksPerFramework: 1000,
-  maxCompletedFrameworks: 50,
-  zkSessionTimeoutSeconds: 10,
-  agentReregisterTimeoutSeconds: 600,
-  onLeadershipLost: 'standby',
+const seconds = { commandLine: duration(1000), check: positiveDuration, text: (s: number) => formatDuration(s * 1000) };
+const withZk = (o: MasterOptions) => o.zk !== undefined;
+
+export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
+  ip: { flag: 'ip', description: 'address to listen on', default: '127.0.0.1', commandLine: text, show: true },
+  port: {
+    flag: 'port', description: 'port to listen on (0 picks a free one)', default: 5050,
+    commandLine: integer(0, 65535), check: integerAtLeast(0, 65535), show: true,
+  },
+  hostname: { flag: 'hostname', description: 'hostname advertised in MasterInfo', commandLine: text, show: true },
+  advertiseIp: { flag: 'advertise_ip', description: 'address advertised to agents and frameworks, when it differs from --ip', commandLine: text, show: true },
+  workDir: { flag: 'work_dir', description: 'work directory, reported in /state flags (the master writes nothing there yet)', commandLine: text, show: true },
+  cluster: { flag: 'cluster', description: 'cluster name shown in /state and the web UI', commandLine: text, show: true },
+  offerTimeoutSeconds: {
+    flag: 'offer_timeout', description: 'rescind offers not answered within this long (e.g. 30secs); default: never', ...seconds, show: true,
+  },
+  agentPingTimeoutSeconds: {
+    flag: 'agent_ping_timeout', description: "how long to wait for an agent's PONG (e.g. 15secs)", default: 15, ...seconds, show: true,
+  },
+  maxAgentPingTimeouts: {
+    flag: 'max_agent_ping_timeouts', description: 'missed pings before an agent is marked unreachable', default: 5,
+    commandLine: integer(1, 1000), check: integerAtLeast(1), show: true,
+  },
+  allocationIntervalMs: {
+    flag: 'allocation_interval', description: 'periodic allocation tick (e.g. 1secs); allocation also runs after every change', default: 1000,
+    commandLine: duration(), check: positiveDuration, text: formatDuration, show: true,
+  },
+  zk: {
+    flag: 'zk', commandLine: text, show: true,
+    description: 'ZooKeeper URL (zk://host1:2181,host2:2181/mesos): elect the leader there and keep the registry there; without it the master runs standalone',
+  },
+  quorum: {
+    flag: 'quorum', commandLine: integer(1, 99), show: true,
+    description: 'masters that make a quorum (Mesos requires it with --zk; ZooKeeper\'s own quorum guards the registry here)',
+    check: (value, flag) => {
+      if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a positive integer, got ${String(value)}`);
+    },
+  },
+  zkSessionTimeoutSeconds: {
+    flag: 'zk_session_timeout', description: 'ZooKeeper session timeout (e.g. 10secs); a leader that loses its session this long stops leading',
+    default: 10, ...seconds, show: withZk,
+  },
+  agentReregisterTimeoutSeconds: {
+    flag: 'agent_reregister_timeout', description: 'after a failover, agents that have not re-registered within this are marked unreachable (e.g. 10mins)',
+    default: 600, ...seconds, show: withZk,
+  },
+  heartbeatIntervalSeconds: {
+    flag: 'heartbeat_interval', description: 'interval of HEARTBEAT events on scheduler streams', default: 15,
+    check: positiveDuration, text: seconds.text, show: true,
+  },
+  maxCompletedTasksPerFramework: {
+    flag: 'max_completed_tasks_per_framework', description: 'completed tasks kept per framework for /state', default: 1000,
+    check: integerAtLeast(0), show: true,
+  },
+  maxCompletedFrameworks: {
+    flag: 'max_completed_frameworks', description: 'torn-down frameworks kept for /state', default: 50, check: integerAtLeast(0), show: true,
+  },
+  onLeadershipLost: {
+    description: "what a leader does when it loses leadership: 'exit' (the daemon: exit so a supervisor restarts it as a standby, " +
+      "as Mesos does) or 'standby' (in-process masters: stop acting and answer like a standby)",
+    default: 'standby',
+  },
+  logger: { description: 'where the master logs (default: its own logger)' },
+  allocator: { description: 'injected allocator (tests, benchmarks); the weighted DRF allocator by default' },
 };
+
+export const MASTER_DEFAULTS = optionDefaults(MASTER_OPTIONS) as Readonly<MasterOptions>;
+
+/** `master`'s command line (Mesos's names), for the daemon bundle's parser and `mesoscloud master --help`. */
+export const MASTER_FLAGS = commandLineFlags(MASTER_OPTIONS);
+
+/** Defaults filled in, every value checked (the Error names the flag), frozen. */
+export function resolveMasterOptions(given: Partial<MasterOptions>): Readonly<MasterOptions> {
+  return resolveOptions(MASTER_OPTIONS, given);
+}
+
+/** The order /flags lists them in. */
+const SHOWN: readonly (keyof MasterOptions)[] = [
+  'ip', 'port', 'agentPingTimeoutSeconds', 'maxAgentPingTimeouts', 'allocationIntervalMs', 'heartbeatIntervalSeconds',
+  'maxCompletedTasksPerFramework', 'maxCompletedFrameworks', 'hostname', 'advertiseIp', 'cluster', 'workDir',
+  'zk', 'zkSessionTimeoutSeconds', 'agentReregisterTimeoutSeconds', 'quorum', 'offerTimeoutSeconds',
+];
+
+/** The master's flags as Mesos reports them (/state "flags", GET_FLAGS), with the port it listens on. */
+export function masterFlags(opts: MasterOptions, port: number): Record<string, string> {
+  return renderFlags(MASTER_OPTIONS, { ...opts, port }, SHOWN);
+}

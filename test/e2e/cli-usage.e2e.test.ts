@@ -101,6 +101,10 @@ describe('flag errors', () => {
     [['exec', '--command', 'true'], 'MISSING_FLAG', ['mesoscloud exec needs --name']],
     [['exec'], 'MISSING_FLAG', [/needs --(command|name) and --(name|command)/]],
     [['exec', '--name', 'x', '--command', 'echo', 'hello'], 'UNEXPECTED_ARGUMENT', ["got the extra argument(s) 'hello'", 'quote a value that holds spaces']],
+    [['master', '--port', 'abc'], 'BAD_FLAG', ["--port must be a whole number from 0 to 65535, got 'abc'", 'see every flag with: mesoscloud master --help']],
+    [['master', '--portt', '1'], 'UNKNOWN_FLAG', ['mesoscloud master has no flag --portt; its flags are --ip, --port,', 'did you mean --port?']],
+    [['agent', '--work_dir', '/w'], 'MISSING_FLAG', ['mesoscloud agent needs --master, and it was not given']],
+    [['agent', '--master', 'm', '--work_dir', '/w', '--isolation', 'docker'], 'BAD_FLAG', ["--isolation must be one of auto, cgroups/v1, cgroups/v2, none, got 'docker'"]],
     [['status', '--master', 'zk://10.0.0.5:2181'], 'BAD_FLAG', ["--master: ZooKeeper URL 'zk://10.0.0.5:2181' has no path; add one, e.g. zk://host:2181/mesos"]],
     [['status', '--master', 'zk://u:secret@10.0.0.5:2181/mesos'], 'BAD_FLAG', ['--master: ZooKeeper authentication', 'zk://***@10.0.0.5:2181/mesos', 'is not supported']],
   ])('mesoscloud %j fails with exit 2 and says what was wrong', async (args, code, fragments) => {

@@ -3,10 +3,10 @@
  * `mesoscloud master|agent`) parsed without oclif, with errors that name the flag and the value.
  */
 import { parseFlags, usageText, UsageError } from '../../daemon/argv';
-import { AGENT_FLAGS, agentOptions } from '../../daemon/agent-flags';
-import { switchFlag, textFlag } from '../../daemon/flag-table';
+import { AGENT_FLAGS, AGENT_OPTIONS, resolveAgentOptions } from '../../cluster/agent/options';
+import { MASTER_FLAGS, MASTER_OPTIONS } from '../../cluster/master/options';
+import { optionsFromFlags, switchFlag, textFlag } from '../../cluster/util/options-table';
 import { main } from '../../daemon/main';
-import { MASTER_FLAGS, masterOptions } from '../../daemon/master-flags';
 import { PROBE_FLAGS, probeTarget } from '../../daemon/probe';
 
 const MASTER = 'mesoscloud-daemon master';
@@ -25,7 +25,7 @@ function usageError(run: () => unknown): string {
 describe('parsing a daemon command line', () => {
   it('takes --name value and --name=value, and fills in the defaults', () => {
     const f = parseFlags(MASTER, MASTER_FLAGS, ['--ip', '0.0.0.0', '--port=5055', '--offer_timeout', '30secs', '--zk=zk://10.0.0.2:2181/mesos']);
-    expect(f).toMatchObject({ ip: '0.0.0.0', port: 5055, offer_timeout: 30_000, zk: 'zk://10.0.0.2:2181/mesos' });
+    expect(f).toMatchObject({ ip: '0.0.0.0', port: 5055, offer_timeout: 30 /* seconds, as MasterOptions holds it */, zk: 'zk://10.0.0.2:2181/mesos' });
     expect(f.hostname).toBeUndefined();
     expect(parseFlags(MASTER, MASTER_FLAGS, [])).toMatchObject({ ip: '127.0.0.1', port: 5050 });
   });
@@ -37,9 +37,13 @@ describe('parsing a daemon command line', () => {
   });
 
   it('becomes the same daemon options as `mesoscloud master|agent` give', () => {
-    expect(masterOptions(parseFlags(MASTER, MASTER_FLAGS, ['--port', '0', '--agent_ping_timeout', '1secs', '--allocation_interval', '500ms', '--quorum', '2'])))
-      .toEqual({ ip: '127.0.0.1', port: 0, agentPingTimeoutSeconds: 1, allocationIntervalMs: 500, quorum: 2 });
-    const agent = agentOptions(parseFlags(AGENT, AGENT_FLAGS, ['--master', 'zk://z:2181/mesos', '--work_dir', '/w', '--isolation', 'cgroups/v2', '--recover', 'cleanup']));
+    // What the command line leaves out takes the table's default, in the options' units.
+    expect(optionsFromFlags(MASTER_OPTIONS, parseFlags(MASTER, MASTER_FLAGS, ['--port', '0', '--agent_ping_timeout', '1secs', '--allocation_interval', '500ms', '--quorum', '2'])))
+      .toEqual({
+        ip: '127.0.0.1', port: 0, agentPingTimeoutSeconds: 1, maxAgentPingTimeouts: 5, allocationIntervalMs: 500, quorum: 2,
+        zkSessionTimeoutSeconds: 10, agentReregisterTimeoutSeconds: 600,
+      });
+    const agent = resolveAgentOptions(optionsFromFlags(AGENT_OPTIONS, parseFlags(AGENT, AGENT_FLAGS, ['--master', 'zk://z:2181/mesos', '--work_dir', '/w', '--isolation', 'cgroups/v2', '--recover', 'cleanup'])));
     expect(agent).toMatchObject({ master: 'zk://z:2181/mesos', workDir: '/w', cgroups: 'v2', recover: 'cleanup', cgroupsRoot: 'mesoscloud', port: 5051 });
   });
 

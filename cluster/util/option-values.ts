@@ -3,8 +3,8 @@
  * them; the CLI rethrows their errors as its own (cli/flag-values.ts). Every message says what was
  * wrong, what was received and what is allowed.
  */
-import { parseDuration } from '../cluster/protocol/duration';
-import { Resources } from '../cluster/protocol/resources';
+import { parseDuration } from '../protocol/duration';
+import { Resources } from '../protocol/resources';
 
 /** A refused flag value; the message names the flag and quotes the value. */
 export class FlagValueError extends Error {
