@@ -4,7 +4,7 @@
  * the command line to the daemon's own parser (daemon/argv.ts), the one the daemon bundle runs.
  */
 import { Flags, type Interfaces } from '@oclif/core';
-import { helpDefault, type FlagSpec, type FlagTable } from '../cluster/util/options-table';
+import { helpDefault, type FlagSpec, type FlagTable } from '../cluster/flags/table';
 
 export function oclifFlags(table: FlagTable): Interfaces.FlagInput {
   return Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, oclifFlag(spec)]));

@@ -6,7 +6,7 @@ import { buildCommandInfo } from '../cluster/client/command-line';
 import { parseMasterAddress } from '../cluster/client/address';
 import { isZooKeeperUrl, parseZooKeeperUrl } from '../cluster/election/zookeeper-url';
 import { idProblem } from '../cluster/protocol/ids';
-import * as daemonValues from '../cluster/util/option-values';
+import * as daemonValues from '../cluster/flags/values';
 import { validateClusterName } from '../infra/registry';
 import { FlagError } from './errors';
 
@@ -15,7 +15,7 @@ export function flagSource(flag: string, fromEnv?: string): string {
   return fromEnv ? `${fromEnv} (the default of --${flag})` : `--${flag}`;
 }
 
-/** The checks the daemon bundle shares (cluster/util/option-values.ts, free of oclif), failing with the CLI's FlagError. */
+/** The checks the daemon bundle shares (cluster/flags/values.ts, free of oclif), failing with the CLI's FlagError. */
 function asFlagError<A extends unknown[], R>(check: (...args: A) => R): (...args: A) => R {
   return (...args) => {
     try {

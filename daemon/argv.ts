@@ -3,7 +3,7 @@
  * `--name`, `--no-name` or `--name=true|false` (Mesos's spelling). Errors read as the CLI's do for
  * the same mistake, and name the command, the flag and what is allowed.
  */
-import { helpDefault, type FlagSpec, type FlagTable, type FlagValues } from '../cluster/util/options-table';
+import { helpDefault, type FlagSpec, type FlagTable, type FlagValues } from '../cluster/flags/table';
 
 /** What was wrong with a command line; the CLI shows the same codes for the same mistakes. */
 export type UsageCode = 'USAGE' | 'BAD_FLAG' | 'UNKNOWN_FLAG' | 'MISSING_FLAG' | 'UNEXPECTED_ARGUMENT';

@@ -9,10 +9,10 @@
  * A wrong command line prints one line naming what was wrong and what is allowed, and exits 2.
  */
 import { parseFlags, usageText, UsageError } from './argv';
-import type { FlagTable, FlagValues } from '../cluster/util/options-table';
+import type { FlagTable, FlagValues } from '../cluster/flags/table';
 import { AGENT_FLAGS, AGENT_OPTIONS, resolveAgentOptions } from '../cluster/agent/options';
 import { MASTER_FLAGS, MASTER_OPTIONS } from '../cluster/master/options';
-import { optionsFromFlags } from '../cluster/util/options-table';
+import { optionsFromFlags } from '../cluster/flags/table';
 import { describeTarget, probe, PROBE_FLAGS, probeTarget } from './probe';
 import { startService } from './service';
 import { Supervisor } from './supervisor';

@@ -8,8 +8,8 @@ import * as net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fourLetterWord } from '../infra/zookeeper/four-letter';
 import { UsageError } from './argv';
-import { durationFlag, parsedFlag, type FlagValues } from '../cluster/util/options-table';
-import { hostPortValue, httpUrlValue, type HostPort } from '../cluster/util/option-values';
+import { durationFlag, parsedFlag, type FlagValues } from '../cluster/flags/table';
+import { hostPortValue, httpUrlValue, type HostPort } from '../cluster/flags/values';
 
 export const PROBE_FLAGS = {
   http: parsedFlag((input, name) => httpUrlValue(name, input), { description: 'healthy when a GET of this URL answers 200' }),

@@ -7,11 +7,11 @@ import { isZooKeeperUrl, parseZooKeeperUrl } from '../election/zookeeper-url';
 import { parseAttributes } from '../protocol/attributes';
 import { parseMasterAddress } from '../protocol/master-address';
 import type { Logger } from '../util/log';
-import { ISOLATIONS, isolationToCgroups } from '../util/option-values';
+import { ISOLATIONS, isolationToCgroups } from '../flags/values';
 import {
   commandLineFlags, integer, nonNegative, oneOf, oneOfValues, optionDefaults, parses, renderFlags, resolveOptions, resources, text,
   type OptionTable,
-} from '../util/options-table';
+} from '../flags/table';
 import { agentResources } from './resources-probe';
 
 /** What a restarted agent does with the tasks it finds in its work dir (see recovery.ts). */

@@ -9,7 +9,7 @@ import type { Logger } from '../util/log';
 import {
   commandLineFlags, duration, integer, integerAtLeast, optionDefaults, positiveDuration, renderFlags, resolveOptions, text,
   type OptionTable,
-} from '../util/options-table';
+} from '../flags/table';
 
 export interface MasterOptions {
   ip: string;

@@ -1,5 +1,5 @@
 /** What every daemon's options table must hold to, checked the same way for each daemon. */
-import { optionsFromFlags, type FlagTable, type OptionTable } from '../../cluster/util/options-table';
+import { optionsFromFlags, type FlagTable, type OptionTable } from '../../cluster/flags/table';
 import { parseFlags } from '../../daemon/argv';
 
 type Entry = { description: string; flag?: string; commandLine?: unknown; default?: unknown; required?: boolean };

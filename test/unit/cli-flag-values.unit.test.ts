@@ -1,5 +1,5 @@
 import { FlagError } from '../../cli/errors';
-import { isolationToCgroups } from '../../cluster/util/option-values';
+import { isolationToCgroups } from '../../cluster/flags/values';
 import {
   capabilitiesValue, clusterNameValue, commandValue, durationValue, envValue, integerValue, masterValue, readFileFlag,
   resourcesValue, taskNameValue,

@@ -5,7 +5,7 @@
 import { parseFlags, usageText, UsageError } from '../../daemon/argv';
 import { AGENT_FLAGS, AGENT_OPTIONS, resolveAgentOptions } from '../../cluster/agent/options';
 import { MASTER_FLAGS, MASTER_OPTIONS } from '../../cluster/master/options';
-import { optionsFromFlags, switchFlag, textFlag } from '../../cluster/util/options-table';
+import { optionsFromFlags, switchFlag, textFlag } from '../../cluster/flags/table';
 import { main } from '../../daemon/main';
 import { PROBE_FLAGS, probeTarget } from '../../daemon/probe';
 

@@ -77,10 +77,11 @@ const MASTER = 'cluster/master';
 const RULES: Rule[] = [
   { from: /^cluster\/protocol\//, forbidden: /^cluster\/(?!protocol\/|util\/)/, why: 'the protocol stands on nothing but util' },
   { from: /^cluster\/util\//, forbidden: /^cluster\/(?!util\/)/, why: 'util is the bottom layer' },
+  { from: /^cluster\/flags\//, forbidden: /^cluster\/(?!flags\/|protocol\/|util\/)/, why: 'flag tables parse values with the protocol and nothing more' },
   { from: /^cluster\/allocator\//, forbidden: /^cluster\/(?!allocator\/|protocol\/|util\/)/, why: 'the allocator knows only the protocol' },
   {
-    from: /^cli\//, forbidden: /^cluster\/(master|agent)\//, except: /^cluster\/(master|agent)\/index\.ts$/,
-    why: 'the CLI starts the daemons through their entry points only',
+    from: /^cli\//, forbidden: /^cluster\/(master|agent)\//, except: /^cluster\/(master|agent)\/(index|options)\.ts$/,
+    why: 'the CLI starts the daemons through their entry points and reads only their option tables',
   },
   { from: /^infra\//, forbidden: /^cluster\/(?!client\/|protocol\/)/, why: 'the launcher reaches a cluster through the client and the protocol' },
   // Inside the master: util <- state <- (context, core) <- views <- api, ha <- index.

@@ -6,7 +6,7 @@
  *    its Mesos flag name, default, check, whether the command line takes it and how /flags prints it.
  *    The daemon's defaults, resolver, command-line FlagTable and /flags rendering are derived from it.
  */
-import { durationValue, integerValue, resourcesValue } from './option-values';
+import { durationValue, integerValue, resourcesValue } from './values';
 
 export interface FlagSpec<T = unknown> {
   /** 'text' takes the value as typed; 'option' one of `options`; 'parsed' goes through `parse`; 'switch' takes no value. */
