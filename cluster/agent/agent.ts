@@ -14,6 +14,7 @@ import type { AgentCall, AgentEvent } from '../protocol/agent-channel';
 import { parseAttributes } from '../protocol/attributes';
 import { newContainerId, newStatusUuid } from '../protocol/ids';
 import { Resources } from '../protocol/resources';
+import { taskGroupToRunProblem, taskToRunProblem } from '../protocol/task-validation';
 import type { AgentInfo, Attribute, ExecutorInfo, FrameworkInfo, Task, TaskInfo, TaskState, TaskStatus, TaskStatusReason } from '../protocol/types';
 import { close as closeServer, createServer, listen, Router } from '../http/server';
 import type { Logger } from '../util/log';
@@ -34,7 +35,6 @@ import { agentStateJson } from './state-json';
 import { appendUpdateLog } from './status-update-log';
 import type { StatusUpdate } from './status-updates';
 import { realClock, StatusUpdateManager } from './status-updates';
-import { commandArgv } from './task-command';
 import { TaskGroup } from './task-group';
 import type { FrameworkEntry, TaskEntry } from './task-registry';
 import { TaskRegistry } from './task-registry';
@@ -403,7 +403,7 @@ export class AgentDaemon implements Agent {
     if (!this.acceptsLaunch(frameworkId, [taskId])) return;
     // Command tasks run under an executor named after the task, as with Mesos's command executor.
     const executorId = taskId;
-    const problem = this.taskProblem(task);
+    const problem = taskToRunProblem(task);
     if (problem) {
       this.sendAgentStatus(frameworkId, taskId, executorId, 'TASK_ERROR', problem, 'REASON_TASK_INVALID');
       return;
@@ -431,7 +431,7 @@ export class AgentDaemon implements Agent {
       return;
     }
     if (!this.acceptsLaunch(frameworkId, taskIds)) return;
-    const problem = typeof executorId === 'string' && executorId ? this.taskGroupProblem(run) : "Invalid task group: 'executor.executor_id' is required";
+    const problem = taskGroupToRunProblem(executor, tasks);
     if (problem) {
       // A group is launched whole or not at all.
       for (const taskId of taskIds) this.sendAgentStatus(frameworkId, taskId, executorId || taskId, 'TASK_ERROR', problem, 'REASON_TASK_GROUP_INVALID');
@@ -532,35 +532,6 @@ export class AgentDaemon implements Agent {
     void entry.runner.done.then(() => {
       if (this.tasks.activeFramework(frameworkId)?.shuttingDown) this.forgetTask(frameworkId, taskId, true);
     });
-  }
-
-  /** Why a task cannot run here, or undefined. */
-  private taskProblem(task: TaskInfo): string | undefined {
-    if (!task.command && task.executor) return 'Custom executors are not supported by this agent; launch a command task (TaskInfo.command)';
-    try {
-      commandArgv(task.command);
-    } catch (err) {
-      return `Invalid task: ${(err as Error).message}`;
-    }
-    if (!Array.isArray(task.resources)) return "Invalid task: 'resources' must be a list";
-    return undefined;
-  }
-
-  /** Why a task group cannot run here, or undefined; one bad task spoils the group. */
-  private taskGroupProblem(run: Extract<AgentEvent, { type: 'RUN_TASK_GROUP' }>['run_task_group']): string | undefined {
-    const { executor, task_group: group } = run;
-    if (executor.type === 'CUSTOM') return 'Invalid task group: task groups run under the default executor; custom executors are not supported by this agent';
-    if (executor.resources !== undefined && !Array.isArray(executor.resources)) return "Invalid task group: 'executor.resources' must be a list";
-    const seen = new Set<string>();
-    for (const task of group.tasks) {
-      const taskId = task.task_id.value;
-      if (seen.has(taskId)) return `Invalid task group: task id '${taskId}' appears twice`;
-      seen.add(taskId);
-      if (task.executor) return `Invalid task group: task '${taskId}' sets 'executor'; tasks of a group run under the group's executor`;
-      const problem = this.taskProblem(task);
-      if (problem) return `Invalid task group: task '${taskId}': ${problem}`;
-    }
-    return undefined;
   }
 
   private killTask(kill: Extract<AgentEvent, { type: 'KILL_TASK' }>['kill_task']): void {

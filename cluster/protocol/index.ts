@@ -13,8 +13,9 @@ export {
 export { API_ERRORS, ApiError, apiError, apiErrorMessage, notLeaderError } from './errors';
 export type { ApiErrorCode } from './errors';
 export {
-  validateSchedulerCall, validateAgentCall, validateOperatorCall, checkTaskInfo,
+  validateSchedulerCall, validateAgentCall, validateOperatorCall,
   schedulerCallSchema, agentCallSchema, operatorCallSchema, offerOperationSchema,
 } from './validate';
 export type { Validated, OperatorCall } from './validate';
+export { checkTaskInfo } from './task-validation';
 export * as schemas from './schemas';

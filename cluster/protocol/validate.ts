@@ -8,14 +8,13 @@
  */
 import { z } from 'zod';
 import type { AgentCall } from './agent-channel';
-import type { ExecutorInfo, SchedulerCall, SchedulerCallType, TaskInfo } from './types';
+import type { SchedulerCall, SchedulerCallType } from './types';
 import { SCHEDULER_CALL_TYPES } from './types';
 import {
   MISSING, addMissing, agentInfo, bytes, executorInfo, filters, frameworkInfo, id, killPolicy, nonEmptyString,
   statusUuid, task, taskInfo, taskStatus,
 } from './schemas';
 import { describeValue } from './values';
-import { idProblem } from './ids';
 
 export type Validated<T> = { ok: true; call: T } | { ok: false; message: string };
 
@@ -190,29 +189,4 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   if (issue.message === MISSING) return `Expecting '${path}' to be present`;
   if (path === '') return issue.code === 'invalid_type' ? `Expecting a JSON object, got ${describeValue(issue.input)}` : issue.message;
   return `'${path}': ${issue.message}`;
-}
-
-// ---- task checks the master turns into TASK_ERROR ----
-
-/**
- * Checks of a structurally valid task that Mesos reports as TASK_ERROR rather than 400.
- * `groupExecutor` is set for tasks of a LAUNCH_GROUP. Returns the reason, or undefined if fine.
- */
-export function checkTaskInfo(taskInfo: TaskInfo, groupExecutor?: ExecutorInfo): string | undefined {
-  const taskIdProblem = idProblem(taskInfo.task_id.value);
-  if (taskIdProblem) return `Task ID is invalid: ${taskIdProblem}`;
-  const executor = groupExecutor ?? taskInfo.executor;
-  if (executor) {
-    const executorIdProblem = idProblem(executor.executor_id.value);
-    if (executorIdProblem) return `Executor ID is invalid: ${executorIdProblem}`;
-  }
-  if (groupExecutor) {
-    if (taskInfo.executor) return `Task '${taskInfo.task_id.value}' should not have 'ExecutorInfo' set`;
-    if (!taskInfo.command) return `Task '${taskInfo.task_id.value}' of a task group must have 'CommandInfo' set`;
-  } else if (!taskInfo.command === !taskInfo.executor) {
-    return 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present';
-  }
-  if (taskInfo.command && taskInfo.command.value === undefined) return "'CommandInfo.value' must be set";
-  if (taskInfo.resources.length === 0) return 'Task uses no resources';
-  return undefined;
 }

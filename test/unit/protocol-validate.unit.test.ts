@@ -1,7 +1,6 @@
 import fc from 'fast-check';
-import {
-  checkTaskInfo, validateAgentCall, validateOperatorCall, validateSchedulerCall,
-} from '../../cluster/protocol/validate';
+import { validateAgentCall, validateOperatorCall, validateSchedulerCall } from '../../cluster/protocol/validate';
+import { checkTaskInfo } from '../../cluster/protocol/task-validation';
 import { newStatusUuid } from '../../cluster/protocol/ids';
 import { SCHEDULER_CALL_TYPES } from '../../cluster/protocol/types';
 import type { TaskInfo } from '../../cluster/protocol/types';
