@@ -23,6 +23,7 @@ import type { Isolator } from './cgroups';
 import { createIsolator } from './cgroups';
 import { checkpointedIdentity, writeAgentCheckpoint } from './checkpoint';
 import { registerFilesRoutes } from './files-routes';
+import type { MasterConnectionOptions } from './master-connection';
 import { MasterConnection, parseMasterUrl } from './master-connection';
 import type { AgentOptions } from './options';
 import { AGENT_DEFAULTS } from './options';
@@ -338,12 +339,7 @@ export class AgentDaemon implements Agent {
   }
 
   private onRegistered(registered: Extract<AgentEvent, { type: 'REGISTERED' }>['registered']): void {
-    const id = registered?.agent_id?.value;
-    if (typeof id !== 'string' || id === '') {
-      this.log.error('REGISTERED without an agent id; registering again');
-      this.connection?.reconnect('REGISTERED without an agent id');
-      return;
-    }
+    const id = registered.agent_id.value;
     if (this.id && this.id !== id) this.log.warn('the master gave this agent a new id', { previous: this.id, agent_id: id });
     this.id = id;
     const info = this.agentInfo();
@@ -366,7 +362,7 @@ export class AgentDaemon implements Agent {
 
   // ---- events from the master ----
 
-  private onEvent(event: AgentEvent): void {
+  private onEvent(event: Parameters<MasterConnectionOptions['onEvent']>[0]): void {
     if (this.closed) return;
     try {
       switch (event.type) {
@@ -379,13 +375,11 @@ export class AgentDaemon implements Agent {
         case 'ACKNOWLEDGE':
           return this.acknowledge(event.acknowledge);
         case 'SHUTDOWN_FRAMEWORK':
-          return this.shutdownFramework(event.shutdown_framework?.framework_id?.value);
+          return this.shutdownFramework(event.shutdown_framework.framework_id.value);
         case 'FRAMEWORK_MESSAGE':
           // Command tasks have no executor to hand messages to, as with Mesos's command executor.
           this.log.debug('dropping a framework message: command tasks take no messages');
           return;
-        default:
-          this.log.warn('ignoring an unknown event from the master', { type: (event as { type: string }).type });
       }
     } catch (err) {
       this.log.error('failed to handle an event from the master', { type: event.type, error: (err as Error).message });
@@ -393,13 +387,9 @@ export class AgentDaemon implements Agent {
   }
 
   private runTask(run: Extract<AgentEvent, { type: 'RUN_TASK' }>['run_task']): void {
-    const frameworkId = run?.framework_id?.value;
-    const task = run?.task;
-    const taskId = task?.task_id?.value;
-    if (typeof frameworkId !== 'string' || !frameworkId || typeof taskId !== 'string' || !taskId) {
-      this.log.warn('ignoring RUN_TASK without framework_id or task.task_id');
-      return;
-    }
+    const frameworkId = run.framework_id.value;
+    const task = run.task;
+    const taskId = task.task_id.value;
     if (!this.acceptsLaunch(frameworkId, [taskId])) return;
     // Command tasks run under an executor named after the task, as with Mesos's command executor.
     const executorId = taskId;
@@ -421,15 +411,11 @@ export class AgentDaemon implements Agent {
    * the others with it (task-group.ts).
    */
   private runTaskGroup(run: Extract<AgentEvent, { type: 'RUN_TASK_GROUP' }>['run_task_group']): void {
-    const frameworkId = run?.framework_id?.value;
-    const executor = run?.executor;
+    const frameworkId = run.framework_id.value;
+    const executor = run.executor;
     const executorId = executor?.executor_id?.value;
-    const tasks = run?.task_group?.tasks;
-    const taskIds = Array.isArray(tasks) ? tasks.map((t) => t?.task_id?.value) : [];
-    if (typeof frameworkId !== 'string' || !frameworkId || taskIds.length === 0 || !taskIds.every((id): id is string => typeof id === 'string' && id !== '')) {
-      this.log.warn('ignoring RUN_TASK_GROUP without framework_id or task ids');
-      return;
-    }
+    const tasks = run.task_group.tasks;
+    const taskIds = tasks.map((t) => t.task_id.value);
     if (!this.acceptsLaunch(frameworkId, taskIds)) return;
     const problem = taskGroupToRunProblem(executor, tasks);
     if (problem) {
@@ -535,12 +521,8 @@ export class AgentDaemon implements Agent {
   }
 
   private killTask(kill: Extract<AgentEvent, { type: 'KILL_TASK' }>['kill_task']): void {
-    const frameworkId = kill?.framework_id?.value;
-    const taskId = kill?.task_id?.value;
-    if (!frameworkId || !taskId) {
-      this.log.warn('ignoring KILL_TASK without framework_id or task_id');
-      return;
-    }
+    const frameworkId = kill.framework_id.value;
+    const taskId = kill.task_id.value;
     const entry = this.tasks.task(frameworkId, taskId);
     if (entry) {
       this.log.info('killing task', { framework_id: frameworkId, task_id: taskId });
@@ -555,13 +537,9 @@ export class AgentDaemon implements Agent {
   }
 
   private acknowledge(ack: Extract<AgentEvent, { type: 'ACKNOWLEDGE' }>['acknowledge']): void {
-    const frameworkId = ack?.framework_id?.value;
-    const taskId = ack?.task_id?.value;
-    const uuid = ack?.uuid;
-    if (!frameworkId || !taskId || typeof uuid !== 'string') {
-      this.log.warn('ignoring ACKNOWLEDGE without framework_id, task_id or uuid');
-      return;
-    }
+    const frameworkId = ack.framework_id.value;
+    const taskId = ack.task_id.value;
+    const uuid = ack.uuid;
     const entry = this.tasks.task(frameworkId, taskId);
     const result = this.updates.acknowledge(frameworkId, taskId, uuid);
     if (result !== 'acknowledged') {
@@ -571,8 +549,8 @@ export class AgentDaemon implements Agent {
     if (entry) this.appendLog(entry.updatesFile, { type: 'ACK', uuid });
   }
 
-  private shutdownFramework(frameworkId: string | undefined): void {
-    const framework = frameworkId ? this.tasks.activeFramework(frameworkId) : undefined;
+  private shutdownFramework(frameworkId: string): void {
+    const framework = this.tasks.activeFramework(frameworkId);
     if (!framework) {
       this.log.info('ignoring SHUTDOWN_FRAMEWORK for a framework with nothing here', { framework_id: frameworkId });
       return;

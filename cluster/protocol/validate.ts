@@ -1,13 +1,13 @@
 /**
  * Validation of the calls the master accepts: scheduler calls (POST /api/v1/scheduler), the
- * internal agent channel (POST /api/v1/agent) and operator calls (POST /api/v1). One zod schema per
- * call is the single source; the validators run it and turn the first issues into a message that
+ * internal agent channel (POST /api/v1/agent) and operator calls (POST /api/v1); and of the events
+ * the agent accepts on that channel. One zod schema per call or event is the single source; the validators run it and turn the first issues into a message that
  * names the field path, as Mesos's 400 answers do:
  *   Expecting 'accept' to be present
  *   'subscribe.framework_info.name': required string, got undefined
  */
 import { z } from 'zod';
-import type { AgentCall } from './agent-channel';
+import type { AgentCall, AgentEvent } from './agent-channel';
 import type { SchedulerCall, SchedulerCallType } from './types';
 import { SCHEDULER_CALL_TYPES } from './types';
 import {
@@ -114,6 +114,37 @@ export const agentCallSchema = z.looseObject({
   if (call.type === 'UPDATE' && call.update === undefined) addMissing(ctx, ['update']);
 });
 
+const AGENT_EVENT_TYPES = [
+  'REGISTERED', 'RUN_TASK', 'RUN_TASK_GROUP', 'KILL_TASK', 'ACKNOWLEDGE', 'SHUTDOWN_FRAMEWORK', 'FRAMEWORK_MESSAGE', 'PING',
+] as const satisfies readonly AgentEvent['type'][];
+
+/**
+ * The master's events on the agent channel, as far as the agent relies on them to act: the ids it
+ * routes by. A task's own fields are left to the launch checks (task-validation.ts), so that a task
+ * the agent cannot run is answered with TASK_ERROR rather than dropped; the informational fields of
+ * REGISTERED and a kill's grace period fall back to defaults when unusable, as they always have.
+ */
+export const agentEventSchema = z.looseObject({
+  type: z.enum(AGENT_EVENT_TYPES),
+  registered: z.looseObject({
+    agent_id: id,
+    master_info: z.looseObject({ hostname: z.string().optional().catch(undefined) }).optional().catch(undefined),
+    ping_interval_seconds: z.number().positive().optional().catch(undefined),
+  }).optional(),
+  run_task: z.looseObject({ framework_id: id, task: z.looseObject({ task_id: id }) }).optional(),
+  run_task_group: z.looseObject({
+    framework_id: id,
+    task_group: z.looseObject({ tasks: z.array(z.looseObject({ task_id: id })).min(1, 'must list at least one task') }),
+  }).optional(),
+  kill_task: z.looseObject({ framework_id: id, task_id: id }).optional(),
+  acknowledge: z.looseObject({ framework_id: id, task_id: id, uuid: z.string() }).optional(),
+  shutdown_framework: z.looseObject({ framework_id: id }).optional(),
+  framework_message: z.looseObject({ framework_id: id, executor_id: id, data: bytes }).optional(),
+}).superRefine((event, ctx) => {
+  const field = event.type.toLowerCase() as Lowercase<AgentEvent['type']>;
+  if (field !== 'ping' && event[field] === undefined) addMissing(ctx, [field]);
+});
+
 // ---- operator API ----
 
 /** Any call type passes here; the master answers 400 for the types it does not implement. */
@@ -134,6 +165,16 @@ export function validateSchedulerCall(body: unknown): Validated<SchedulerCall> {
 export function validateAgentCall(body: unknown): Validated<AgentCall> {
   return run(agentCallSchema, body) as Validated<AgentCall>;
 }
+
+/** As with agent calls, the narrowing is a cast; `type` is the event's type when it names one, valid or not. */
+export function validateAgentEvent(body: unknown): { ok: true; event: AgentEvent } | { ok: false; message: string; type?: AgentEvent['type'] } {
+  const result = run(agentEventSchema, body);
+  if (result.ok) return { ok: true, event: result.call as AgentEvent };
+  const type = agentEventType.safeParse(body);
+  return type.success ? { ...result, type: type.data.type } : result;
+}
+
+const agentEventType = z.looseObject({ type: z.enum(AGENT_EVENT_TYPES) });
 
 export function validateOperatorCall(body: unknown): Validated<OperatorCall> {
   return run(operatorCallSchema, body);
