@@ -264,6 +264,7 @@ export class MasterConnection {
     const event = checked.event;
     if (event.type === 'REGISTERED') {
       this.markRegistered(stream);
+      // Absent when the master sent no usable interval (agentEventSchema): the flag's timeout holds.
       const interval = event.registered.ping_interval_seconds;
       this.pingTimeoutMs = interval !== undefined
         ? Math.min(this.opts.pingTimeoutMs, interval * 1000 * PING_INTERVALS_BEFORE_GIVING_UP)
