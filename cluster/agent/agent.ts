@@ -1,45 +1,38 @@
 /**
- * The agent daemon: serves /health, /state and /files, registers with the leading master and keeps
- * doing so, runs the tasks the master sends, and delivers every state change through the status
- * update manager until the master acknowledges it. Started again on the same work dir, it first
- * recovers what the previous agent process left running (recovery.ts) and re-registers as the same
- * agent, with its current resources and attributes even if they changed.
+ * The agent daemon, as wiring: serves /health, /state and /files (http-routes.ts), registers with
+ * the leading master and keeps doing so (master-connection.ts, registration.ts), runs the tasks the
+ * master sends (task-launch.ts), and delivers every state change through the status update manager
+ * until the master acknowledges it (task-updates.ts, status-updates.ts). Started again on the same
+ * work dir, it first recovers what the previous agent process left running (recover-tasks.ts) and
+ * re-registers as the same agent, with its current resources and attributes even if they changed.
  */
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
-import * as os from 'node:os';
 import type { MasterDetector } from '../election';
 import { createDetector, isZooKeeperUrl, leaderBaseUrl, StandaloneMasterDetector } from '../election';
-import type { AgentCall, AgentEvent } from '../protocol/agent-channel';
 import { parseAttributes } from '../protocol/attributes';
-import { newContainerId, newStatusUuid } from '../protocol/ids';
 import { Resources } from '../protocol/resources';
-import type { AgentInfo, Attribute, ExecutorInfo, FrameworkInfo, Task, TaskInfo, TaskState, TaskStatus, TaskStatusReason } from '../protocol/types';
+import type { Attribute } from '../protocol/types';
 import { close as closeServer, createServer, listen, Router } from '../http/server';
 import type { Logger } from '../util/log';
 import { createLogger } from '../util/log';
 import type { Isolator } from './cgroups';
 import { createIsolator } from './cgroups';
-import { checkpointedIdentity, writeAgentCheckpoint } from './checkpoint';
-import { registerFilesRoutes } from './files-routes';
+import { registerAgentRoutes } from './http-routes';
+import type { MasterConnectionOptions } from './master-connection';
 import { MasterConnection, parseMasterUrl } from './master-connection';
 import type { AgentOptions } from './options';
 import { agentFlags, resolveAgentOptions } from './options';
-import type { RecoveredRun } from './recovery';
-import { lastKnownState, readRecoveredState, runFate } from './recovery';
+import { recoverTasks } from './recover-tasks';
+import { advertiseIp, agentHostname, Registration } from './registration';
 import { agentResources, probeHost } from './resources-probe';
-import type { RunKey } from './sandbox-paths';
-import { nestedTaskSandbox, runMetaDir, sandboxDir, sandboxesRoot, taskMetaDir, taskUpdatesFile } from './sandbox-paths';
+import { sandboxesRoot } from './sandbox-paths';
 import { agentStateJson } from './state-json';
-import { appendUpdateLog } from './status-update-log';
-import type { StatusUpdate } from './status-updates';
 import { realClock, StatusUpdateManager } from './status-updates';
-import { commandArgv } from './task-command';
-import { TaskGroup } from './task-group';
-import type { FrameworkEntry, TaskEntry } from './task-registry';
+import type { StatusUpdate } from './status-updates';
+import { TaskLauncher } from './task-launch';
 import { TaskRegistry } from './task-registry';
-import type { TaskTransition } from './task-runner';
-import { TaskRunner } from './task-runner';
+import { TaskUpdates } from './task-updates';
 
 export const AGENT_VERSION = '1.11.0-mesoscloud';
 
@@ -55,22 +48,12 @@ export interface Agent {
   whenRegistered(): Promise<string>;
 }
 
-/** The first non-loopback IPv4 address, for agents listening on 0.0.0.0 without --advertise_ip. */
-function guessAdvertiseIp(): string {
-  for (const addresses of Object.values(os.networkInterfaces())) {
-    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
-}
-
 export class AgentDaemon implements Agent {
   private readonly opts: AgentOptions;
   private readonly log: Logger;
   /** The fixed --master URL; undefined for zk://, where the detector says who leads. */
   private readonly masterUrl?: URL;
   private detector?: MasterDetector;
-  /** What the agent last registered with, as checkpointed. */
-  private checkpointedInfo?: AgentInfo;
   private readonly givenResources: string | undefined;
   private readonly attributes: Attribute[];
   private readonly router = new Router();
@@ -80,11 +63,10 @@ export class AgentDaemon implements Agent {
   private isolator?: Isolator;
   private connection?: MasterConnection;
   private readonly updates: StatusUpdateManager;
-  private id?: string;
-  private masterHostname?: string;
+  private readonly taskUpdates: TaskUpdates;
+  private readonly launcher: TaskLauncher;
+  private readonly registration: Registration;
   private readonly tasks = new TaskRegistry();
-  private registeredWaiters: ((id: string) => void)[] = [];
-  private registeredOnce = false;
   private closed = false;
   private readonly startTime = Date.now() / 1000;
 
@@ -99,18 +81,43 @@ export class AgentDaemon implements Agent {
       clock: realClock,
       initialRetryMs: this.opts.statusUpdateRetrySeconds * 1000,
       send: (update) => this.sendUpdate(update),
-      onStreamClosed: (update) => this.forgetTask(update.framework_id.value, update.status.task_id.value),
+      // The terminal update was acknowledged: the task's resources are free.
+      onStreamClosed: (update) => this.tasks.complete(update.framework_id.value, update.status.task_id.value),
     });
-    this.routes();
+    this.registration = new Registration({
+      log: this.log,
+      workDir: this.opts.workDir,
+      version: AGENT_VERSION,
+      hostname: () => agentHostname(this.opts),
+      port: () => this.listeningPort,
+      pid: () => `${advertiseIp(this.opts)}:${this.listeningPort}`,
+      resources: () => this.resources,
+      attributes: this.attributes,
+      tasks: this.tasks,
+      updates: this.updates,
+      masterUrl: () => this.connection?.masterUrl,
+    });
+    const agentId = () => this.registration.agentId;
+    this.taskUpdates = new TaskUpdates({ log: this.log, tasks: this.tasks, updates: this.updates, agentId, closed: () => this.closed });
+    this.launcher = new TaskLauncher({
+      log: this.log,
+      workDir: this.opts.workDir,
+      killGracePeriodMs: this.opts.killGracePeriodSeconds * 1000,
+      tasks: this.tasks,
+      updates: this.updates,
+      taskUpdates: this.taskUpdates,
+      agentId,
+      isolator: () => this.isolator!,
+    });
+    registerAgentRoutes(this.router, { workDir: this.opts.workDir, state: () => this.stateJson(), flags: () => agentFlags(this.opts, agentHostname(this.opts)) });
   }
 
   get port(): number { return this.listeningPort }
-  get agentId(): string | undefined { return this.id }
-  get url(): string { return `http://${this.advertiseIp()}:${this.listeningPort}` }
+  get agentId(): string | undefined { return this.registration.agentId }
+  get url(): string { return `http://${advertiseIp(this.opts)}:${this.listeningPort}` }
 
   whenRegistered(): Promise<string> {
-    if (this.registeredOnce && this.id) return Promise.resolve(this.id);
-    return new Promise((resolve) => this.registeredWaiters.push(resolve));
+    return this.registration.whenRegistered();
   }
 
   async start(): Promise<void> {
@@ -118,7 +125,18 @@ export class AgentDaemon implements Agent {
     fs.mkdirSync(sandboxesRoot(workDir), { recursive: true });
     this.resources = agentResources(this.givenResources, probeHost(workDir));
     this.isolator = await createIsolator(this.opts.cgroups, { logger: this.log, rootName: this.opts.cgroupsRoot });
-    await this.recover();
+    await recoverTasks({
+      log: this.log,
+      workDir,
+      mode: this.opts.recover ?? 'reconnect',
+      isolator: this.isolator,
+      tasks: this.tasks,
+      launcher: this.launcher,
+      updates: this.updates,
+      resources: this.resources,
+      attributes: this.attributes,
+      adoptIdentity: (id, info) => this.registration.adopt(id, info),
+    });
     this.server = createServer(this.router, (err) => this.log.error('request failed', { error: (err as Error).message }));
     this.listeningPort = await listen(this.server, this.opts.port, this.opts.ip);
     this.log.info('agent listening', { url: this.url, resources: this.resources.toString(), isolation: this.isolator.kind, work_dir: workDir });
@@ -129,9 +147,9 @@ export class AgentDaemon implements Agent {
       leaderUrl: (leader) => fixed ?? new URL(leaderBaseUrl(leader)),
       logger: this.log.child('master'),
       pingTimeoutMs: this.opts.masterPingTimeoutSeconds * 1000,
-      registerCall: () => this.registerCall(),
-      agentId: () => this.id,
-      onRegistered: (event) => this.onRegistered(event.registered),
+      registerCall: () => this.registration.registerCall(),
+      agentId: () => this.registration.agentId,
+      onRegistered: (event) => this.registration.onRegistered(event.registered),
       onEvent: (event) => this.onEvent(event),
     });
     this.connection.start();
@@ -147,547 +165,61 @@ export class AgentDaemon implements Agent {
     if (this.server) await closeServer(this.server);
   }
 
-  // ---- recovery ----
-
-  /**
-   * Takes back what the previous agent process left in the work dir: its id, its tasks (adopted,
-   * or reported as they ended while it was away) and the updates it had not had acknowledged, which
-   * are queued again before anything new can be. Problems with the files are logged, naming each
-   * file, and the rest is recovered.
-   */
-  private async recover(): Promise<void> {
-    const state = readRecoveredState(this.opts.workDir);
-    for (const problem of state.problems) this.log.error('recovery: part of the checkpoint cannot be used', { problem });
-    this.id = state.agentId;
-    this.checkpointedInfo = state.agent?.agent_info;
-    if (!state.agentId) return;
-    this.logInfoChanges();
-    // Launch order, so that the history of completed tasks is in order too.
-    const runs = [...state.runs].sort((a, b) => a.checkpoint.launched_at - b.checkpoint.launched_at);
-    const groups = this.recoveredGroups(runs);
-    const recovering: Promise<void>[] = [];
-    const counts = { adopted: 0, ended: 0, discarded: 0, killed: 0 };
-    for (const run of runs) {
-      const cp = run.checkpoint;
-      const fate = runFate(run, this.opts.recover ?? 'reconnect');
-      const framework = this.tasks.framework(cp.framework_id.value, cp.framework_info);
-      const key: RunKey = { agentId: state.agentId, frameworkId: framework.id, executorId: cp.executor_id, containerId: cp.container_id };
-      const group = run.inGroup ? groups.get(cp.container_id) : undefined;
-      const entry = this.addTask(framework, cp.task, key, {
-        sandbox: sandboxDir(this.opts.workDir, key),
-        taskSandbox: cp.sandbox,
-        metaDir: run.metaDir,
-        isolator: group?.isolator ?? this.isolator!,
-        ...(cp.executor ? { executor: cp.executor } : {}),
-        launchedAt: cp.launched_at,
-      });
-      entry.statuses = run.updates.map((u) => u.status);
-      group?.add(entry.runner);
-      const taskId = cp.task.task_id.value;
-      if (fate.kind === 'completed') {
-        entry.runner.restoreEnded(lastKnownState(run));
-        this.tasks.complete(framework.id, taskId);
-        continue;
-      }
-      // Queued before the runner can add anything, so the framework sees the updates in order.
-      for (const update of run.unacknowledged) this.updates.enqueue(update);
-      if (fate.kind === 'ended') {
-        entry.runner.restoreEnded(lastKnownState(run));
-        counts.ended++;
-        continue;
-      }
-      const spec = { state: lastKnownState(run), identity: checkpointedIdentity(cp), killDeadline: cp.kill_deadline };
-      if (fate.kind === 'discard') counts.discarded++;
-      else if (fate.killOnRecovery) counts.killed++;
-      else counts.adopted++;
-      recovering.push(
-        entry.runner
-          .recover(fate.kind === 'discard' ? { ...spec, discard: fate.transition } : { ...spec, killOnRecovery: fate.killOnRecovery })
-          .catch((err) => this.log.error('task recovery failed', { task_id: taskId, error: (err as Error).message })),
-      );
-      this.watchDone(entry);
-    }
-    await Promise.all(recovering);
-    this.log.info('recovered from the work dir', { agent_id: state.agentId, recover: this.opts.recover, runs: runs.length, ...counts });
-  }
-
-  /** The task groups of the recovered runs, by container, each limited to all its tasks' resources. */
-  private recoveredGroups(runs: RecoveredRun[]): Map<string, TaskGroup> {
-    const groups = new Map<string, TaskGroup>();
-    const byContainer = new Map<string, RecoveredRun[]>();
-    for (const run of runs) {
-      if (!run.inGroup) continue;
-      const list = byContainer.get(run.checkpoint.container_id) ?? [];
-      list.push(run);
-      byContainer.set(run.checkpoint.container_id, list);
-    }
-    for (const [containerId, members] of byContainer) {
-      const executor = members[0].checkpoint.executor;
-      const resources = [...(executor?.resources ?? []), ...members.flatMap((m) => m.checkpoint.task.resources)];
-      groups.set(containerId, new TaskGroup(containerId, resources, this.isolator!, this.log.child('task_group', { executor_id: members[0].checkpoint.executor_id, container_id: containerId })));
-    }
-    return groups;
-  }
-
-  /** Mesos refuses to start when these changed ("Incompatible agent info"); we re-register with the new ones. */
-  private logInfoChanges(): void {
-    const before = this.checkpointedInfo;
-    if (!before) return;
-    const oldResources = (() => {
-      try {
-        return Resources.fromV1(before.resources ?? []).toString();
-      } catch {
-        return '(unreadable)';
-      }
-    })();
-    const newResources = this.resources.toString();
-    if (oldResources !== newResources) this.log.warn('resources changed since the last run; re-registering with the new ones', { before: oldResources, now: newResources });
-    if (JSON.stringify(before.attributes ?? []) !== JSON.stringify(this.attributes)) {
-      this.log.warn('attributes changed since the last run; re-registering with the new ones', { before: before.attributes ?? [], now: this.attributes });
-    }
-  }
-
-  // ---- registration ----
-
-  private advertiseIp(): string {
-    if (this.opts.advertiseIp) return this.opts.advertiseIp;
-    return this.opts.ip === '0.0.0.0' ? guessAdvertiseIp() : this.opts.ip;
-  }
-
-  private hostname(): string {
-    return this.opts.hostname ?? this.advertiseIp();
-  }
-
-  private registerCall(): AgentCall {
-    const tasks: Task[] = [];
-    const frameworks: FrameworkInfo[] = [];
-    // Tasks that ended but whose terminal update is not acknowledged yet are still ours to report: a
-    // master that did not hear of them would otherwise declare them gone before their real end arrives.
-    for (const framework of this.tasks.activeFrameworks()) {
-      if (framework.tasks.size === 0) continue;
-      for (const entry of framework.tasks.values()) tasks.push(this.taskJson(entry));
-      frameworks.push({ ...framework.info, id: { value: framework.id } });
-    }
-    return {
-      type: 'REGISTER',
-      register: {
-        agent_info: this.agentInfo(),
-        tasks,
-        frameworks,
-        version: AGENT_VERSION,
-        pid: `${this.advertiseIp()}:${this.listeningPort}`,
-      },
-    };
-  }
-
-  private agentInfo(): AgentInfo {
-    return {
-      hostname: this.hostname(),
-      port: this.listeningPort,
-      resources: this.resources.toV1(),
-      attributes: this.attributes,
-      ...(this.id ? { id: { value: this.id } } : {}),
-    };
-  }
-
-  private taskJson(entry: TaskEntry): Task {
-    const pending = this.updates.pending(entry.frameworkId, entry.task.task_id.value)[0];
-    const latest = entry.statuses[entry.statuses.length - 1];
-    return {
-      name: entry.task.name,
-      task_id: entry.task.task_id,
-      framework_id: { value: entry.frameworkId },
-      executor_id: { value: entry.executorId },
-      agent_id: { value: this.id ?? '' },
-      state: entry.runner.state,
-      resources: entry.task.resources,
-      statuses: latest ? [latest] : [],
-      ...(pending ? { status_update_state: pending.status.state, status_update_uuid: pending.status.uuid } : {}),
-      ...(entry.task.labels ? { labels: entry.task.labels } : {}),
-      ...(entry.task.command ? { command: entry.task.command } : {}),
-      ...(entry.task.kill_policy ? { kill_policy: entry.task.kill_policy } : {}),
-    };
-  }
-
-  private onRegistered(registered: Extract<AgentEvent, { type: 'REGISTERED' }>['registered']): void {
-    const id = registered?.agent_id?.value;
-    if (typeof id !== 'string' || id === '') {
-      this.log.error('REGISTERED without an agent id; registering again');
-      this.connection?.reconnect('REGISTERED without an agent id');
-      return;
-    }
-    if (this.id && this.id !== id) this.log.warn('the master gave this agent a new id', { previous: this.id, agent_id: id });
-    this.id = id;
-    const info = this.agentInfo();
-    // Flushed to disk, so written only when something changed.
-    if (this.checkpointedInfo === undefined || JSON.stringify(info) !== JSON.stringify(this.checkpointedInfo)) {
-      try {
-        writeAgentCheckpoint(this.opts.workDir, { agent_id: { value: id }, agent_info: info });
-        this.checkpointedInfo = info;
-      } catch (err) {
-        this.log.error('could not persist the agent id', { error: (err as Error).message });
-      }
-    }
-    this.masterHostname = registered.master_info?.hostname;
-    this.log.info(this.registeredOnce ? 're-registered with the master' : 'registered with the master', { agent_id: id, master: this.connection?.masterUrl });
-    this.registeredOnce = true;
-    for (const resolve of this.registeredWaiters.splice(0)) resolve(id);
-    // Whatever was waiting for an acknowledgement goes out now rather than at its next retry.
-    this.updates.flush();
-  }
-
-  // ---- events from the master ----
-
-  private onEvent(event: AgentEvent): void {
+  /** Events arrive checked by the master connection (protocol/validate.ts). */
+  private onEvent(event: Parameters<MasterConnectionOptions['onEvent']>[0]): void {
     if (this.closed) return;
     try {
       switch (event.type) {
         case 'RUN_TASK':
-          return this.runTask(event.run_task);
+          return this.launcher.runTask(event.run_task);
         case 'RUN_TASK_GROUP':
-          return this.runTaskGroup(event.run_task_group);
+          return this.launcher.runTaskGroup(event.run_task_group);
         case 'KILL_TASK':
-          return this.killTask(event.kill_task);
+          return this.launcher.kill(event.kill_task);
         case 'ACKNOWLEDGE':
-          return this.acknowledge(event.acknowledge);
+          return this.taskUpdates.acknowledge(event.acknowledge);
         case 'SHUTDOWN_FRAMEWORK':
-          return this.shutdownFramework(event.shutdown_framework?.framework_id?.value);
+          return this.launcher.shutdownFramework(event.shutdown_framework.framework_id.value);
         case 'FRAMEWORK_MESSAGE':
           // Command tasks have no executor to hand messages to, as with Mesos's command executor.
           this.log.debug('dropping a framework message: command tasks take no messages');
           return;
-        default:
-          this.log.warn('ignoring an unknown event from the master', { type: (event as { type: string }).type });
       }
     } catch (err) {
       this.log.error('failed to handle an event from the master', { type: event.type, error: (err as Error).message });
     }
   }
 
-  private runTask(run: Extract<AgentEvent, { type: 'RUN_TASK' }>['run_task']): void {
-    const frameworkId = run?.framework_id?.value;
-    const task = run?.task;
-    const taskId = task?.task_id?.value;
-    if (typeof frameworkId !== 'string' || !frameworkId || typeof taskId !== 'string' || !taskId) {
-      this.log.warn('ignoring RUN_TASK without framework_id or task.task_id');
-      return;
-    }
-    if (!this.acceptsLaunch(frameworkId, [taskId])) return;
-    // Command tasks run under an executor named after the task, as with Mesos's command executor.
-    const executorId = taskId;
-    const problem = this.taskProblem(task);
-    if (problem) {
-      this.sendAgentStatus(frameworkId, taskId, executorId, 'TASK_ERROR', problem, 'REASON_TASK_INVALID');
-      return;
-    }
-    const framework = this.tasks.framework(frameworkId, run.framework_info);
-    const key = this.newRunKey(frameworkId, executorId);
-    const sandbox = sandboxDir(this.opts.workDir, key);
-    const entry = this.addTask(framework, task, key, { sandbox, taskSandbox: sandbox, metaDir: runMetaDir(this.opts.workDir, key), isolator: this.isolator! });
-    this.startTask(entry);
-  }
-
-  /**
-   * LAUNCH_GROUP, with Mesos's default executor semantics: one executor sandbox, a nested sandbox
-   * and a process group per task, one container for the lot, and a failed or killed task taking
-   * the others with it (task-group.ts).
-   */
-  private runTaskGroup(run: Extract<AgentEvent, { type: 'RUN_TASK_GROUP' }>['run_task_group']): void {
-    const frameworkId = run?.framework_id?.value;
-    const executor = run?.executor;
-    const executorId = executor?.executor_id?.value;
-    const tasks = run?.task_group?.tasks;
-    const taskIds = Array.isArray(tasks) ? tasks.map((t) => t?.task_id?.value) : [];
-    if (typeof frameworkId !== 'string' || !frameworkId || taskIds.length === 0 || !taskIds.every((id): id is string => typeof id === 'string' && id !== '')) {
-      this.log.warn('ignoring RUN_TASK_GROUP without framework_id or task ids');
-      return;
-    }
-    if (!this.acceptsLaunch(frameworkId, taskIds)) return;
-    const problem = typeof executorId === 'string' && executorId ? this.taskGroupProblem(run) : "Invalid task group: 'executor.executor_id' is required";
-    if (problem) {
-      // A group is launched whole or not at all.
-      for (const taskId of taskIds) this.sendAgentStatus(frameworkId, taskId, executorId || taskId, 'TASK_ERROR', problem, 'REASON_TASK_GROUP_INVALID');
-      return;
-    }
-    const framework = this.tasks.framework(frameworkId, run.framework_info);
-    const key = this.newRunKey(frameworkId, executorId!);
-    const sandbox = sandboxDir(this.opts.workDir, key);
-    const group = new TaskGroup(
-      key.containerId,
-      [...(executor.resources ?? []), ...tasks.flatMap((t) => t.resources)],
-      this.isolator!,
-      this.log.child('task_group', { executor_id: executorId, container_id: key.containerId }),
-    );
-    const entries = tasks.map((task) =>
-      this.addTask(framework, task, key, {
-        sandbox,
-        taskSandbox: nestedTaskSandbox(sandbox, task.task_id.value),
-        metaDir: taskMetaDir(this.opts.workDir, key, task.task_id.value),
-        isolator: group.isolator,
-        executor,
-      }),
-    );
-    for (const entry of entries) group.add(entry.runner);
-    for (const entry of entries) this.startTask(entry);
-  }
-
-  /** False, after saying why, for a launch to ignore: one the master re-sent, or one for a framework being shut down. */
-  private acceptsLaunch(frameworkId: string, taskIds: string[]): boolean {
-    const existing = taskIds.find((id) => this.tasks.task(frameworkId, id));
-    if (existing) {
-      // The master re-sent a launch it already gave us (a retry across reconnection): launching is idempotent.
-      this.log.warn('ignoring a launch of a task that is already here', { framework_id: frameworkId, task_id: existing, state: this.tasks.task(frameworkId, existing)!.runner.state });
-      return false;
-    }
-    if (this.tasks.activeFramework(frameworkId)?.shuttingDown) {
-      // The master has removed this framework: an update about the task would have nobody to go to.
-      this.log.warn('ignoring a launch for a framework being shut down', { framework_id: frameworkId, task_ids: taskIds });
-      return false;
-    }
-    return true;
-  }
-
-  private newRunKey(frameworkId: string, executorId: string): RunKey {
-    return { agentId: this.id as string, frameworkId, executorId, containerId: newContainerId() };
-  }
-
-  /** Registers a task and its runner; nothing starts yet. */
-  private addTask(
-    framework: FrameworkEntry,
-    task: TaskInfo,
-    key: RunKey,
-    run: { sandbox: string; taskSandbox: string; metaDir: string; isolator: Isolator; executor?: ExecutorInfo; launchedAt?: number },
-  ): TaskEntry {
-    const taskId = task.task_id.value;
-    const entry: TaskEntry = {
-      frameworkId: framework.id,
-      task,
-      executorId: key.executorId,
-      ...(run.executor ? { executor: run.executor } : {}),
-      containerId: key.containerId,
-      sandbox: run.sandbox,
-      updatesFile: taskUpdatesFile(this.opts.workDir, key, taskId),
-      statuses: [],
-      runner: undefined as unknown as TaskRunner,
-    };
-    entry.runner = new TaskRunner(
-      {
-        task,
-        frameworkId: framework.id,
-        frameworkInfo: framework.info,
-        agentId: key.agentId,
-        executorId: key.executorId,
-        ...(run.executor ? { executor: run.executor } : {}),
-        containerId: key.containerId,
-        sandbox: run.taskSandbox,
-        metaDir: run.metaDir,
-        defaultGracePeriodMs: this.opts.killGracePeriodSeconds * 1000,
-        ...(run.launchedAt !== undefined ? { launchedAt: run.launchedAt } : {}),
-      },
-      { isolator: run.isolator, logger: this.log.child('task', { task_id: taskId }), onTransition: (t) => this.onTransition(entry, t) },
-    );
-    this.tasks.add(entry);
-    return entry;
-  }
-
-  private startTask(entry: TaskEntry): void {
-    const { frameworkId, containerId } = entry;
-    const taskId = entry.task.task_id.value;
-    this.log.info('launching task', { framework_id: frameworkId, task_id: taskId, executor_id: entry.executorId, container_id: containerId, sandbox: entry.runner.spec.sandbox });
-    entry.runner.start().catch((err) => this.log.error('task launch crashed', { task_id: taskId, error: (err as Error).message }));
-    this.watchDone(entry);
-  }
-
-  private watchDone(entry: TaskEntry): void {
-    const { frameworkId } = entry;
-    const taskId = entry.task.task_id.value;
-    void entry.runner.done.then(() => {
-      if (this.tasks.activeFramework(frameworkId)?.shuttingDown) this.forgetTask(frameworkId, taskId, true);
-    });
-  }
-
-  /** Why a task cannot run here, or undefined. */
-  private taskProblem(task: TaskInfo): string | undefined {
-    if (!task.command && task.executor) return 'Custom executors are not supported by this agent; launch a command task (TaskInfo.command)';
-    try {
-      commandArgv(task.command);
-    } catch (err) {
-      return `Invalid task: ${(err as Error).message}`;
-    }
-    if (!Array.isArray(task.resources)) return "Invalid task: 'resources' must be a list";
-    return undefined;
-  }
-
-  /** Why a task group cannot run here, or undefined; one bad task spoils the group. */
-  private taskGroupProblem(run: Extract<AgentEvent, { type: 'RUN_TASK_GROUP' }>['run_task_group']): string | undefined {
-    const { executor, task_group: group } = run;
-    if (executor.type === 'CUSTOM') return 'Invalid task group: task groups run under the default executor; custom executors are not supported by this agent';
-    if (executor.resources !== undefined && !Array.isArray(executor.resources)) return "Invalid task group: 'executor.resources' must be a list";
-    const seen = new Set<string>();
-    for (const task of group.tasks) {
-      const taskId = task.task_id.value;
-      if (seen.has(taskId)) return `Invalid task group: task id '${taskId}' appears twice`;
-      seen.add(taskId);
-      if (task.executor) return `Invalid task group: task '${taskId}' sets 'executor'; tasks of a group run under the group's executor`;
-      const problem = this.taskProblem(task);
-      if (problem) return `Invalid task group: task '${taskId}': ${problem}`;
-    }
-    return undefined;
-  }
-
-  private killTask(kill: Extract<AgentEvent, { type: 'KILL_TASK' }>['kill_task']): void {
-    const frameworkId = kill?.framework_id?.value;
-    const taskId = kill?.task_id?.value;
-    if (!frameworkId || !taskId) {
-      this.log.warn('ignoring KILL_TASK without framework_id or task_id');
-      return;
-    }
-    const entry = this.tasks.task(frameworkId, taskId);
-    if (entry) {
-      this.log.info('killing task', { framework_id: frameworkId, task_id: taskId });
-      void entry.runner.kill(kill.kill_policy?.grace_period?.nanoseconds);
-      return;
-    }
-    if (this.tasks.hasCompleted(frameworkId, taskId) || this.updates.hasStream(frameworkId, taskId)) {
-      this.log.info('kill of a task that already ended', { framework_id: frameworkId, task_id: taskId });
-      return;
-    }
-    this.sendAgentStatus(frameworkId, taskId, taskId, 'TASK_DROPPED', 'Attempted to kill a task unknown to the agent', 'REASON_TASK_UNKNOWN');
-  }
-
-  private acknowledge(ack: Extract<AgentEvent, { type: 'ACKNOWLEDGE' }>['acknowledge']): void {
-    const frameworkId = ack?.framework_id?.value;
-    const taskId = ack?.task_id?.value;
-    const uuid = ack?.uuid;
-    if (!frameworkId || !taskId || typeof uuid !== 'string') {
-      this.log.warn('ignoring ACKNOWLEDGE without framework_id, task_id or uuid');
-      return;
-    }
-    const entry = this.tasks.task(frameworkId, taskId);
-    const result = this.updates.acknowledge(frameworkId, taskId, uuid);
-    if (result !== 'acknowledged') {
-      this.log.debug('ignoring an acknowledgement', { framework_id: frameworkId, task_id: taskId, uuid, result });
-      return;
-    }
-    if (entry) this.appendLog(entry.updatesFile, { type: 'ACK', uuid });
-  }
-
-  private shutdownFramework(frameworkId: string | undefined): void {
-    const framework = frameworkId ? this.tasks.activeFramework(frameworkId) : undefined;
-    if (!framework) {
-      this.log.info('ignoring SHUTDOWN_FRAMEWORK for a framework with nothing here', { framework_id: frameworkId });
-      return;
-    }
-    this.log.info('shutting down framework', { framework_id: framework.id, tasks: framework.tasks.size });
-    framework.shuttingDown = true;
-    for (const entry of [...framework.tasks.values()]) {
-      if (entry.runner.isTerminal) this.forgetTask(framework.id, entry.task.task_id.value, true);
-      else void entry.runner.kill();
-    }
-  }
-
-  // ---- status updates ----
-
-  private onTransition(entry: TaskEntry, t: TaskTransition): void {
-    const taskId = entry.task.task_id.value;
-    this.log.info('task state', { framework_id: entry.frameworkId, task_id: taskId, state: t.state, message: t.message });
-    const status = this.status(taskId, t.state, t.message, t.reason, t.source);
-    status.executor_id = { value: entry.executorId };
-    status.container_status = { container_id: { value: entry.containerId }, ...(entry.runner.pid ? { executor_pid: entry.runner.pid } : {}) };
-    entry.statuses.push(status);
-    // A framework being shut down is gone from the master: nobody would acknowledge its updates.
-    if (this.closed || this.tasks.activeFramework(entry.frameworkId)?.shuttingDown) return;
-    const update: StatusUpdate = { framework_id: { value: entry.frameworkId }, status };
-    this.appendLog(entry.updatesFile, { type: 'UPDATE', update });
-    this.updates.enqueue(update);
-  }
-
-  private status(taskId: string, state: TaskState, message?: string, reason?: TaskStatusReason, source: TaskStatus['source'] = 'SOURCE_AGENT') {
-    const status: TaskStatus & { uuid: string } = {
-      task_id: { value: taskId },
-      state,
-      source,
-      agent_id: { value: this.id ?? '' },
-      timestamp: Date.now() / 1000,
-      uuid: newStatusUuid(),
-    };
-    if (message !== undefined) status.message = message;
-    if (reason !== undefined) status.reason = reason;
-    return status;
-  }
-
-  /** An update about a task that never ran here (refused launch, unknown task). */
-  private sendAgentStatus(frameworkId: string, taskId: string, executorId: string, state: TaskState, message: string, reason: TaskStatusReason): void {
-    this.log.warn('task refused', { framework_id: frameworkId, task_id: taskId, state, message });
-    const status = this.status(taskId, state, message, reason);
-    status.executor_id = { value: executorId };
-    if (!this.updates.enqueue({ framework_id: { value: frameworkId }, status })) {
-      this.log.warn('not sending an update after the terminal one', { framework_id: frameworkId, task_id: taskId, state });
-    }
-  }
-
   private sendUpdate(update: StatusUpdate): void {
-    const agentId = this.id;
+    const agentId = this.registration.agentId;
     if (!agentId || !this.connection) return;
     // Statuses queued before a change of agent id must carry the id the master knows now.
     const status = update.status.agent_id?.value === agentId ? update.status : { ...update.status, agent_id: { value: agentId } };
     void this.connection.call({ type: 'UPDATE', agent_id: { value: agentId }, update: { framework_id: update.framework_id, status } });
   }
 
-  private appendLog(file: string, record: Parameters<typeof appendUpdateLog>[1]): void {
-    try {
-      appendUpdateLog(file, record);
-    } catch (err) {
-      // A disk error must not hold updates back: delivering one unpersisted beats never delivering it.
-      this.log.error('could not write the status update log', { file, error: (err as Error).message });
-    }
-  }
-
-  /** The terminal update was acknowledged (or the framework is gone): the task's resources are free. */
-  private forgetTask(frameworkId: string, taskId: string, dropStream = false): void {
-    if (dropStream) this.updates.drop(frameworkId, taskId);
-    this.tasks.complete(frameworkId, taskId);
-  }
-
   /** SIGUSR1 / close({killTasks}): kill every task, give their terminal updates a moment to be acknowledged, unregister. */
   private async killEverything(): Promise<void> {
-    const runners = this.tasks.activeTasks().map((e) => e.runner);
-    this.log.info('killing every task', { tasks: runners.length });
-    await Promise.all(runners.map((r) => r.kill()));
+    await this.launcher.killAll();
     const deadline = Date.now() + 2000;
     while (this.connection?.registered && Date.now() < deadline && !this.tasks.isEmpty) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    if (this.id && this.connection?.registered) await this.connection.call({ type: 'UNREGISTER', agent_id: { value: this.id } });
-  }
-
-  // ---- HTTP ----
-
-  private routes(): void {
-    const r = this.router;
-    r.on('GET', '/health', () => ({ status: 200, text: '' }));
-    const state = () => ({ json: this.stateJson() });
-    for (const p of ['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json']) r.on('GET', p, state);
-    const flags = () => ({ json: { flags: this.flags() } });
-    for (const p of ['/flags', '/slave(1)/flags']) r.on('GET', p, flags);
-    registerFilesRoutes(r, sandboxesRoot(this.opts.workDir));
-  }
-
-  private flags(): Record<string, string> {
-    return agentFlags(this.opts, this.hostname());
+    const agentId = this.registration.agentId;
+    if (agentId && this.connection?.registered) await this.connection.call({ type: 'UNREGISTER', agent_id: { value: agentId } });
   }
 
   private stateJson(): Record<string, unknown> {
     return agentStateJson({
       version: AGENT_VERSION,
       startTime: this.startTime,
-      agentId: this.id,
-      hostname: this.hostname(),
-      pid: `slave(1)@${this.advertiseIp()}:${this.listeningPort}`,
+      agentId: this.registration.agentId,
+      hostname: agentHostname(this.opts),
+      pid: `slave(1)@${advertiseIp(this.opts)}:${this.listeningPort}`,
       resources: this.resources,
       attributes: this.attributes,
-      masterHostname: this.masterHostname,
-      flags: this.flags(),
+      masterHostname: this.registration.masterHostname,
+      flags: agentFlags(this.opts, agentHostname(this.opts)),
       ...this.tasks.snapshot(),
     });
   }

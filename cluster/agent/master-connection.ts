@@ -18,6 +18,7 @@ import type { MasterDetector } from '../election/types';
 import type { AgentCall, AgentEvent } from '../protocol/agent-channel';
 import { AGENT_CHANNEL_PATH } from '../protocol/agent-channel';
 import { RecordIODecoder } from '../protocol/recordio';
+import { validateAgentEvent } from '../protocol/validate';
 import type { MasterInfo } from '../protocol/types';
 import type { Logger } from '../util/log';
 import { Backoff } from './backoff';
@@ -51,8 +52,9 @@ export interface MasterConnectionOptions {
   registerCall: () => AgentCall;
   /** The id PONG calls carry. */
   agentId: () => string | undefined;
+  /** Events arrive checked (protocol/validate.ts); a malformed one is logged and dropped, a REGISTERED without an agent id registers again. */
   onRegistered: (event: Extract<AgentEvent, { type: 'REGISTERED' }>) => void;
-  onEvent: (event: AgentEvent) => void;
+  onEvent: (event: Exclude<AgentEvent, { type: 'REGISTERED' | 'PING' }>) => void;
   onDisconnected?: () => void;
   backoff?: Backoff;
   callTimeoutMs?: number;
@@ -214,7 +216,7 @@ export class MasterConnection {
             request.destroy();
             return;
           }
-          for (const event of events) this.dispatch(stream, event as AgentEvent);
+          for (const event of events) this.dispatch(stream, event);
         });
         res.on('error', () => undefined);
       },
@@ -245,18 +247,26 @@ export class MasterConnection {
     request.end(body);
   }
 
-  private dispatch(stream: ActiveStream, event: AgentEvent): void {
+  private dispatch(stream: ActiveStream, record: unknown): void {
     this.armWatchdog(stream);
-    if (!event || typeof event !== 'object' || typeof (event as { type?: unknown }).type !== 'string') {
-      this.opts.logger.warn('ignoring a malformed event from the master');
+    const checked = validateAgentEvent(record);
+    if (!checked.ok) {
+      if (checked.type !== 'REGISTERED') {
+        this.opts.logger.warn('ignoring a malformed event from the master', { type: checked.type, error: checked.message });
+        return;
+      }
+      // Registered, then dropped at once, as a stream lost after registering is.
+      this.markRegistered(stream);
+      this.opts.logger.error('REGISTERED without an agent id; registering again', { error: checked.message });
+      this.reconnect('REGISTERED without an agent id');
       return;
     }
+    const event = checked.event;
     if (event.type === 'REGISTERED') {
-      stream.registered = true;
-      this.failures = 0;
-      this.backoff.reset();
-      const interval = event.registered?.ping_interval_seconds;
-      this.pingTimeoutMs = typeof interval === 'number' && interval > 0
+      this.markRegistered(stream);
+      // Absent when the master sent no usable interval (agentEventSchema): the flag's timeout holds.
+      const interval = event.registered.ping_interval_seconds;
+      this.pingTimeoutMs = interval !== undefined
         ? Math.min(this.opts.pingTimeoutMs, interval * 1000 * PING_INTERVALS_BEFORE_GIVING_UP)
         : this.opts.pingTimeoutMs;
       this.armWatchdog(stream);
@@ -273,6 +283,12 @@ export class MasterConnection {
       return;
     }
     this.opts.onEvent(event);
+  }
+
+  private markRegistered(stream: ActiveStream): void {
+    stream.registered = true;
+    this.failures = 0;
+    this.backoff.reset();
   }
 
   private armWatchdog(stream: ActiveStream): void {

@@ -13,8 +13,9 @@ export {
 export { API_ERRORS, ApiError, apiError, apiErrorMessage, notLeaderError } from './errors';
 export type { ApiErrorCode } from './errors';
 export {
-  validateSchedulerCall, validateAgentCall, validateOperatorCall, checkTaskInfo,
-  schedulerCallSchema, agentCallSchema, operatorCallSchema, offerOperationSchema,
+  validateSchedulerCall, validateAgentCall, validateAgentEvent, validateOperatorCall,
+  schedulerCallSchema, agentCallSchema, agentEventSchema, operatorCallSchema, offerOperationSchema,
 } from './validate';
 export type { Validated, OperatorCall } from './validate';
+export { checkTaskInfo } from './task-validation';
 export * as schemas from './schemas';

@@ -1,21 +1,20 @@
 /**
  * Validation of the calls the master accepts: scheduler calls (POST /api/v1/scheduler), the
- * internal agent channel (POST /api/v1/agent) and operator calls (POST /api/v1). One zod schema per
- * call is the single source; the validators run it and turn the first issues into a message that
+ * internal agent channel (POST /api/v1/agent) and operator calls (POST /api/v1); and of the events
+ * the agent accepts on that channel. One zod schema per call or event is the single source; the validators run it and turn the first issues into a message that
  * names the field path, as Mesos's 400 answers do:
  *   Expecting 'accept' to be present
  *   'subscribe.framework_info.name': required string, got undefined
  */
 import { z } from 'zod';
-import type { AgentCall } from './agent-channel';
-import type { ExecutorInfo, SchedulerCall, SchedulerCallType, TaskInfo } from './types';
+import type { AgentCall, AgentEvent } from './agent-channel';
+import type { SchedulerCall, SchedulerCallType } from './types';
 import { SCHEDULER_CALL_TYPES } from './types';
 import {
   MISSING, addMissing, agentInfo, bytes, executorInfo, filters, frameworkInfo, id, killPolicy, nonEmptyString,
   statusUuid, task, taskInfo, taskStatus,
 } from './schemas';
 import { describeValue } from './values';
-import { idProblem } from './ids';
 
 export type Validated<T> = { ok: true; call: T } | { ok: false; message: string };
 
@@ -115,6 +114,37 @@ export const agentCallSchema = z.looseObject({
   if (call.type === 'UPDATE' && call.update === undefined) addMissing(ctx, ['update']);
 });
 
+const AGENT_EVENT_TYPES = [
+  'REGISTERED', 'RUN_TASK', 'RUN_TASK_GROUP', 'KILL_TASK', 'ACKNOWLEDGE', 'SHUTDOWN_FRAMEWORK', 'FRAMEWORK_MESSAGE', 'PING',
+] as const satisfies readonly AgentEvent['type'][];
+
+/**
+ * The master's events on the agent channel, as far as the agent relies on them to act: the ids it
+ * routes by. A task's own fields are left to the launch checks (task-validation.ts), so that a task
+ * the agent cannot run is answered with TASK_ERROR rather than dropped; the informational fields of
+ * REGISTERED and a kill's grace period fall back to defaults when unusable, as they always have.
+ */
+export const agentEventSchema = z.looseObject({
+  type: z.enum(AGENT_EVENT_TYPES),
+  registered: z.looseObject({
+    agent_id: id,
+    master_info: z.looseObject({ hostname: z.string().optional().catch(undefined) }).optional().catch(undefined),
+    ping_interval_seconds: z.number().positive().optional().catch(undefined),
+  }).optional(),
+  run_task: z.looseObject({ framework_id: id, task: z.looseObject({ task_id: id }) }).optional(),
+  run_task_group: z.looseObject({
+    framework_id: id,
+    task_group: z.looseObject({ tasks: z.array(z.looseObject({ task_id: id })).min(1, 'must list at least one task') }),
+  }).optional(),
+  kill_task: z.looseObject({ framework_id: id, task_id: id }).optional(),
+  acknowledge: z.looseObject({ framework_id: id, task_id: id, uuid: z.string() }).optional(),
+  shutdown_framework: z.looseObject({ framework_id: id }).optional(),
+  framework_message: z.looseObject({ framework_id: id, executor_id: id, data: bytes }).optional(),
+}).superRefine((event, ctx) => {
+  const field = event.type.toLowerCase() as Lowercase<AgentEvent['type']>;
+  if (field !== 'ping' && event[field] === undefined) addMissing(ctx, [field]);
+});
+
 // ---- operator API ----
 
 /** Any call type passes here; the master answers 400 for the types it does not implement. */
@@ -135,6 +165,16 @@ export function validateSchedulerCall(body: unknown): Validated<SchedulerCall> {
 export function validateAgentCall(body: unknown): Validated<AgentCall> {
   return run(agentCallSchema, body) as Validated<AgentCall>;
 }
+
+/** As with agent calls, the narrowing is a cast; `type` is the event's type when it names one, valid or not. */
+export function validateAgentEvent(body: unknown): { ok: true; event: AgentEvent } | { ok: false; message: string; type?: AgentEvent['type'] } {
+  const result = run(agentEventSchema, body);
+  if (result.ok) return { ok: true, event: result.call as AgentEvent };
+  const type = agentEventType.safeParse(body);
+  return type.success ? { ...result, type: type.data.type } : result;
+}
+
+const agentEventType = z.looseObject({ type: z.enum(AGENT_EVENT_TYPES) });
 
 export function validateOperatorCall(body: unknown): Validated<OperatorCall> {
   return run(operatorCallSchema, body);
@@ -190,29 +230,4 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   if (issue.message === MISSING) return `Expecting '${path}' to be present`;
   if (path === '') return issue.code === 'invalid_type' ? `Expecting a JSON object, got ${describeValue(issue.input)}` : issue.message;
   return `'${path}': ${issue.message}`;
-}
-
-// ---- task checks the master turns into TASK_ERROR ----
-
-/**
- * Checks of a structurally valid task that Mesos reports as TASK_ERROR rather than 400.
- * `groupExecutor` is set for tasks of a LAUNCH_GROUP. Returns the reason, or undefined if fine.
- */
-export function checkTaskInfo(taskInfo: TaskInfo, groupExecutor?: ExecutorInfo): string | undefined {
-  const taskIdProblem = idProblem(taskInfo.task_id.value);
-  if (taskIdProblem) return `Task ID is invalid: ${taskIdProblem}`;
-  const executor = groupExecutor ?? taskInfo.executor;
-  if (executor) {
-    const executorIdProblem = idProblem(executor.executor_id.value);
-    if (executorIdProblem) return `Executor ID is invalid: ${executorIdProblem}`;
-  }
-  if (groupExecutor) {
-    if (taskInfo.executor) return `Task '${taskInfo.task_id.value}' should not have 'ExecutorInfo' set`;
-    if (!taskInfo.command) return `Task '${taskInfo.task_id.value}' of a task group must have 'CommandInfo' set`;
-  } else if (!taskInfo.command === !taskInfo.executor) {
-    return 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present';
-  }
-  if (taskInfo.command && taskInfo.command.value === undefined) return "'CommandInfo.value' must be set";
-  if (taskInfo.resources.length === 0) return 'Task uses no resources';
-  return undefined;
 }

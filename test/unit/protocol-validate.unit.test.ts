@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import {
-  checkTaskInfo, validateAgentCall, validateOperatorCall, validateSchedulerCall,
-} from '../../cluster/protocol/validate';
+import { validateAgentCall, validateAgentEvent, validateOperatorCall, validateSchedulerCall } from '../../cluster/protocol/validate';
+import { checkTaskInfo } from '../../cluster/protocol/task-validation';
 import { newStatusUuid } from '../../cluster/protocol/ids';
+import type { AgentEvent } from '../../cluster/protocol/agent-channel';
 import { SCHEDULER_CALL_TYPES } from '../../cluster/protocol/types';
 import type { TaskInfo } from '../../cluster/protocol/types';
 
@@ -192,6 +192,92 @@ describe('validateAgentCall', () => {
       "Expecting 'register.agent_info.attributes[0].text' to be present"],
   ])('rejects %s', (_what, body, message) => {
     expect(rejected(validateAgentCall(body))).toBe(message);
+  });
+});
+
+describe('validateAgentEvent', () => {
+  const FRAMEWORK_INFO = { user: 'root', name: 'demo' };
+  const UUID = newStatusUuid();
+  /** A well-formed event of every type, as the master sends them. */
+  const VALID_EVENTS: Record<AgentEvent['type'], Record<string, unknown>> = {
+    REGISTERED: { type: 'REGISTERED', registered: { agent_id: { value: 'S0' }, master_info: { id: 'm', ip: 1, port: 5050, hostname: 'm1' }, ping_interval_seconds: 15 } },
+    RUN_TASK: { type: 'RUN_TASK', run_task: { framework_id: FID, framework_info: FRAMEWORK_INFO, task: task() } },
+    RUN_TASK_GROUP: {
+      type: 'RUN_TASK_GROUP',
+      run_task_group: { framework_id: FID, framework_info: FRAMEWORK_INFO, executor: { executor_id: { value: 'pod' } }, task_group: { tasks: [task()] } },
+    },
+    KILL_TASK: { type: 'KILL_TASK', kill_task: { framework_id: FID, task_id: { value: 't1' }, kill_policy: { grace_period: { nanoseconds: 1 } } } },
+    ACKNOWLEDGE: { type: 'ACKNOWLEDGE', acknowledge: { framework_id: FID, task_id: { value: 't1' }, uuid: UUID } },
+    SHUTDOWN_FRAMEWORK: { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: FID } },
+    FRAMEWORK_MESSAGE: { type: 'FRAMEWORK_MESSAGE', framework_message: { framework_id: FID, executor_id: { value: 'e' }, data: 'aGk=' } },
+    PING: { type: 'PING' },
+  };
+
+  it.each(Object.entries(VALID_EVENTS))('accepts %s as sent', (_type, event) => {
+    expect(validateAgentEvent(event)).toEqual({ ok: true, event });
+  });
+
+  it('leaves a task to the launch checks, so that the agent can answer it with TASK_ERROR', () => {
+    const odd = { type: 'RUN_TASK', run_task: { framework_id: FID, task: { task_id: { value: 't' }, command: { shell: true }, resources: 'cpus:1' } } };
+    expect(validateAgentEvent(odd)).toEqual({ ok: true, event: odd });
+    const noExecutor = { type: 'RUN_TASK_GROUP', run_task_group: { framework_id: FID, task_group: { tasks: [{ task_id: { value: 't' } }] } } };
+    expect(validateAgentEvent(noExecutor).ok).toBe(true);
+  });
+
+  it('ignores what REGISTERED carries for information when it is unusable, as the agent falls back to its defaults', () => {
+    const registered = { agent_id: { value: 'S0' }, master_info: 'm1', ping_interval_seconds: 0 };
+    expect(validateAgentEvent({ type: 'REGISTERED', registered })).toEqual({ ok: true, event: { type: 'REGISTERED', registered: { agent_id: { value: 'S0' } } } });
+  });
+
+  const without = (type: AgentEvent['type'], path: string[]): Record<string, unknown> => {
+    const event = structuredClone(VALID_EVENTS[type]);
+    let at: Record<string, unknown> = event;
+    for (const key of path.slice(0, -1)) at = at[key] as Record<string, unknown>;
+    delete at[path[path.length - 1]];
+    return event;
+  };
+
+  it.each<[string, unknown, string]>([
+    ['no object', 'PING', "Expecting a JSON object, got 'PING'"],
+    ['no type', {}, "'type': required, must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, FRAMEWORK_MESSAGE, PING, got undefined"],
+    ['an unknown type', { type: 'LAUNCH' }, "'type': must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, FRAMEWORK_MESSAGE, PING, got 'LAUNCH'"],
+    ['REGISTERED without its message', { type: 'REGISTERED' }, "Expecting 'registered' to be present"],
+    ['REGISTERED without agent id', without('REGISTERED', ['registered', 'agent_id']), "'registered.agent_id': required object, got undefined"],
+    ['REGISTERED with an empty agent id', { type: 'REGISTERED', registered: { agent_id: { value: '' } } }, "'registered.agent_id.value': must be a non-empty string"],
+    ['RUN_TASK without its message', { type: 'RUN_TASK' }, "Expecting 'run_task' to be present"],
+    ['RUN_TASK without framework id', without('RUN_TASK', ['run_task', 'framework_id']), "'run_task.framework_id': required object, got undefined"],
+    ['RUN_TASK without task', without('RUN_TASK', ['run_task', 'task']), "'run_task.task': required object, got undefined"],
+    ['RUN_TASK without task id', without('RUN_TASK', ['run_task', 'task', 'task_id']), "'run_task.task.task_id': required object, got undefined"],
+    ['RUN_TASK_GROUP without framework id', without('RUN_TASK_GROUP', ['run_task_group', 'framework_id']), "'run_task_group.framework_id': required object, got undefined"],
+    ['RUN_TASK_GROUP without task group', without('RUN_TASK_GROUP', ['run_task_group', 'task_group']), "'run_task_group.task_group': required object, got undefined"],
+    [
+      'RUN_TASK_GROUP with no tasks',
+      { type: 'RUN_TASK_GROUP', run_task_group: { framework_id: FID, task_group: { tasks: [] } } },
+      "'run_task_group.task_group.tasks': must list at least one task",
+    ],
+    [
+      'RUN_TASK_GROUP with a task without id',
+      { type: 'RUN_TASK_GROUP', run_task_group: { framework_id: FID, task_group: { tasks: [task(), { name: 'x' }] } } },
+      "'run_task_group.task_group.tasks[1].task_id': required object, got undefined",
+    ],
+    ['KILL_TASK without framework id', without('KILL_TASK', ['kill_task', 'framework_id']), "'kill_task.framework_id': required object, got undefined"],
+    ['KILL_TASK without task id', without('KILL_TASK', ['kill_task', 'task_id']), "'kill_task.task_id': required object, got undefined"],
+    ['ACKNOWLEDGE without framework id', without('ACKNOWLEDGE', ['acknowledge', 'framework_id']), "'acknowledge.framework_id': required object, got undefined"],
+    ['ACKNOWLEDGE without task id', without('ACKNOWLEDGE', ['acknowledge', 'task_id']), "'acknowledge.task_id': required object, got undefined"],
+    ['ACKNOWLEDGE without uuid', without('ACKNOWLEDGE', ['acknowledge', 'uuid']), "'acknowledge.uuid': required string, got undefined"],
+    ['ACKNOWLEDGE with a numeric uuid', { type: 'ACKNOWLEDGE', acknowledge: { framework_id: FID, task_id: { value: 't1' }, uuid: 7 } }, "'acknowledge.uuid': must be a string, got 7"],
+    ['SHUTDOWN_FRAMEWORK without its message', { type: 'SHUTDOWN_FRAMEWORK' }, "Expecting 'shutdown_framework' to be present"],
+    ['SHUTDOWN_FRAMEWORK without framework id', without('SHUTDOWN_FRAMEWORK', ['shutdown_framework', 'framework_id']), "'shutdown_framework.framework_id': required object, got undefined"],
+    ['FRAMEWORK_MESSAGE without executor id', without('FRAMEWORK_MESSAGE', ['framework_message', 'executor_id']), "'framework_message.executor_id': required object, got undefined"],
+    ['FRAMEWORK_MESSAGE with data that is not base64', { type: 'FRAMEWORK_MESSAGE', framework_message: { framework_id: FID, executor_id: { value: 'e' }, data: '!' } }, "'framework_message.data': must be base64-encoded bytes"],
+  ])('rejects %s, naming the field', (_what, event, message) => {
+    expect(rejected(validateAgentEvent(event))).toBe(message);
+  });
+
+  it('says which known type a malformed event has, so that a bad REGISTERED can be told apart', () => {
+    expect(validateAgentEvent({ type: 'REGISTERED' })).toMatchObject({ ok: false, type: 'REGISTERED' });
+    expect(validateAgentEvent({ type: 'KILL_TASK' })).toMatchObject({ ok: false, type: 'KILL_TASK' });
+    expect(validateAgentEvent({ type: 'LAUNCH' })).not.toHaveProperty('type');
   });
 });
 

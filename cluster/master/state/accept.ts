@@ -8,7 +8,7 @@ import { Resources } from '../../protocol/resources';
 import type { Filters, OfferOperation, SchedulerCall, TaskInfo, TaskStatusReason } from '../../protocol/types';
 import { sendToAgent } from './channels';
 import type { MasterContext } from '../context';
-import { checkGroupExecutor, checkTask, resourcesExceeded, validateOffers, type TaskCheckContext } from '../launch-validation';
+import { checkGroupExecutor, checkTask, resourcesExceeded, validateOffers, type TaskCheckContext } from '../../protocol/task-validation';
 import type { OfferManager, OfferRecord } from './offers';
 import { taskKey, type AgentRecord, type FrameworkRecord } from './registry';
 import type { TaskManager } from './tasks';

@@ -1,0 +1,90 @@
+/**
+ * The agent's side of its tasks' status updates: a runner's transitions, and the agent's own
+ * answers about tasks that never ran, become TaskStatus updates that are written to the task's
+ * update log before the status update manager delivers them; the master's acknowledgements are
+ * recorded there too. Launching, recovery and the master's events all report through this one
+ * path, so none of them needs the daemon to do it.
+ */
+import type { AgentEvent } from '../protocol/agent-channel';
+import { newStatusUuid } from '../protocol/ids';
+import type { TaskState, TaskStatus, TaskStatusReason } from '../protocol/types';
+import type { Logger } from '../util/log';
+import { appendUpdateLog } from './status-update-log';
+import type { StatusUpdate, StatusUpdateManager } from './status-updates';
+import type { TaskEntry, TaskRegistry } from './task-registry';
+import type { TaskTransition } from './task-runner';
+
+export interface TaskUpdatesDeps {
+  log: Logger;
+  tasks: Pick<TaskRegistry, 'task' | 'activeFramework'>;
+  updates: Pick<StatusUpdateManager, 'enqueue' | 'acknowledge'>;
+  /** The id the agent registered with, if any. */
+  agentId(): string | undefined;
+  /** True once the agent is closing: transitions are still recorded, but no longer sent. */
+  closed(): boolean;
+}
+
+export class TaskUpdates {
+  constructor(private readonly deps: TaskUpdatesDeps) {}
+
+  /** A runner's transition: recorded on the task, logged to its update log and queued for the master. */
+  onTransition(entry: TaskEntry, t: TaskTransition): void {
+    const taskId = entry.task.task_id.value;
+    this.deps.log.info('task state', { framework_id: entry.frameworkId, task_id: taskId, state: t.state, message: t.message });
+    const status = this.status(taskId, t.state, t.message, t.reason, t.source);
+    status.executor_id = { value: entry.executorId };
+    status.container_status = { container_id: { value: entry.containerId }, ...(entry.runner.pid ? { executor_pid: entry.runner.pid } : {}) };
+    entry.statuses.push(status);
+    // A framework being shut down is gone from the master: nobody would acknowledge its updates.
+    if (this.deps.closed() || this.deps.tasks.activeFramework(entry.frameworkId)?.shuttingDown) return;
+    const update: StatusUpdate = { framework_id: { value: entry.frameworkId }, status };
+    this.appendLog(entry.updatesFile, { type: 'UPDATE', update });
+    this.deps.updates.enqueue(update);
+  }
+
+  /** An update about a task that never ran here (refused launch, unknown task). */
+  refuse(frameworkId: string, taskId: string, executorId: string, state: TaskState, message: string, reason: TaskStatusReason): void {
+    this.deps.log.warn('task refused', { framework_id: frameworkId, task_id: taskId, state, message });
+    const status = this.status(taskId, state, message, reason);
+    status.executor_id = { value: executorId };
+    if (!this.deps.updates.enqueue({ framework_id: { value: frameworkId }, status })) {
+      this.deps.log.warn('not sending an update after the terminal one', { framework_id: frameworkId, task_id: taskId, state });
+    }
+  }
+
+  acknowledge(ack: Extract<AgentEvent, { type: 'ACKNOWLEDGE' }>['acknowledge']): void {
+    const frameworkId = ack.framework_id.value;
+    const taskId = ack.task_id.value;
+    const uuid = ack.uuid;
+    const entry = this.deps.tasks.task(frameworkId, taskId);
+    const result = this.deps.updates.acknowledge(frameworkId, taskId, uuid);
+    if (result !== 'acknowledged') {
+      this.deps.log.debug('ignoring an acknowledgement', { framework_id: frameworkId, task_id: taskId, uuid, result });
+      return;
+    }
+    if (entry) this.appendLog(entry.updatesFile, { type: 'ACK', uuid });
+  }
+
+  private status(taskId: string, state: TaskState, message?: string, reason?: TaskStatusReason, source: TaskStatus['source'] = 'SOURCE_AGENT') {
+    const status: TaskStatus & { uuid: string } = {
+      task_id: { value: taskId },
+      state,
+      source,
+      agent_id: { value: this.deps.agentId() ?? '' },
+      timestamp: Date.now() / 1000,
+      uuid: newStatusUuid(),
+    };
+    if (message !== undefined) status.message = message;
+    if (reason !== undefined) status.reason = reason;
+    return status;
+  }
+
+  private appendLog(file: string, record: Parameters<typeof appendUpdateLog>[1]): void {
+    try {
+      appendUpdateLog(file, record);
+    } catch (err) {
+      // A disk error must not hold updates back: delivering one unpersisted beats never delivering it.
+      this.deps.log.error('could not write the status update log', { file, error: (err as Error).message });
+    }
+  }
+}
