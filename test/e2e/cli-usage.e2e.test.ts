@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../../infra/providers/ports';
-import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from './run-cli';
+import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from '../helpers/run-cli';
 
 let dataHome: string;
 

@@ -14,7 +14,7 @@ import { destroyLocal, launchLocal } from '../../infra/providers/local';
 import { freePort, isPortFree } from '../../infra/providers/ports';
 import { ClusterRegistry } from '../../infra/registry';
 import { isAlive } from '../../infra/providers/processes';
-import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from './run-cli';
+import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from '../helpers/run-cli';
 import type { ChildProcess } from 'node:child_process';
 
 const CLUSTER = 'e2e';

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../../infra/providers/ports';
 import { isAlive } from '../../infra/providers/processes';
-import { ensureBuilt, runCli, type CliResult } from './run-cli';
+import { ensureBuilt, runCli, type CliResult } from '../helpers/run-cli';
 
 const CLUSTER = 'e2e-ha';
 

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { freePort } from '../../infra/providers/ports';
 import { isAlive } from '../../infra/providers/processes';
 import { eventually } from '../helpers/http';
-import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from './run-cli';
+import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from '../helpers/run-cli';
 
 const CLUSTER = 'opcli';
 

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { freePort } from '../../infra/providers/ports';
 import { isAlive } from '../../infra/providers/processes';
-import { ensureBuilt, ROOT, runCli, type CliResult } from './run-cli';
+import { ensureBuilt, ROOT, runCli, type CliResult } from '../helpers/run-cli';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CLUSTER = 'webui-e2e';

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { OperatorClient } from '../../cluster/client/operator';
 import { freePort } from '../../infra/providers/ports';
 import { findTaskProcesses, killGroupOrProcess } from '../../infra/providers/processes';
-import { ROOT } from '../e2e/run-cli';
+import { ROOT } from './run-cli';
 import type { Offer } from '../../cluster/protocol/types';
 import { eventually, getJson, request } from './http';
 import { commandTask, type RawScheduler } from './scheduler';

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { findTaskProcesses, isAlive, killGroupOrProcess, waitForExit } from '../../infra/providers/processes';
 import type { FrameworkInfo, TaskState, TaskStatus } from '../../cluster/protocol/types';
 import { isTerminalState } from '../../cluster/protocol/types';
-import { ensureBuilt } from '../e2e/run-cli';
+import { ensureBuilt } from '../helpers/run-cli';
 import { SKIP_CGROUP_TESTS } from '../helpers/cgroups';
 import { DaemonSet, launchTasks, START_MS, type AgentProcess, type MasterProcess } from '../helpers/daemon-processes';
 import { eventually, getJson } from '../helpers/http';

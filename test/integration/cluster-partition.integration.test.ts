@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameworkInfo } from '../../cluster/protocol/types';
 import { findTaskProcesses, isAlive, killGroupOrProcess } from '../../infra/providers/processes';
-import { ensureBuilt } from '../e2e/run-cli';
+import { ensureBuilt } from '../helpers/run-cli';
 import { activeAgentIds, DaemonSet, launchTasks, START_MS, type MasterProcess } from '../helpers/daemon-processes';
 import { eventually } from '../helpers/http';
 import { createNetns, type NetNs } from '../helpers/netns';

@@ -12,7 +12,7 @@ import { Resources } from '../../cluster/protocol/resources';
 import type { FrameworkInfo, Offer, Resource, SchedulerEvent, TaskInfo, TaskState, TaskStatus } from '../../cluster/protocol/types';
 import { freePort, isPortFree } from '../../infra/providers/ports';
 import { isAlive } from '../../infra/providers/processes';
-import { ensureBuilt, unwrap } from '../e2e/run-cli';
+import { ensureBuilt, unwrap } from '../helpers/run-cli';
 import { activeAgentIds, DaemonSet, START_MS, type AgentProcess, type MasterProcess } from '../helpers/daemon-processes';
 import { eventually, getJson } from '../helpers/http';
 
