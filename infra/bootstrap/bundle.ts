@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cliEntryPoint } from '../providers/local';
+import { packageRoot } from '../package-root';
 
 export const DAEMON_BUNDLE_ENV = 'MESOSCLOUD_DAEMON_BUNDLE';
 /** Where `npm run build` writes it, under the package root. */
@@ -48,10 +48,6 @@ export function findDaemonBundle(env: NodeJS.ProcessEnv = process.env): DaemonBu
   }
   const sha256 = createHash('sha256').update(content).digest('hex');
   return { path: file, content, sha256, sha12: sha256.slice(0, 12), size: content.length, version: bundleVersion(file, content) };
-}
-
-function packageRoot(): string {
-  return path.dirname(path.dirname(cliEntryPoint()));
 }
 
 /** The build writes "// mesoscloud-daemon <version>" first; a bundle without it is asked. */

@@ -11,12 +11,13 @@ import { OperatorClient } from '../../cluster/client/operator';
 import type { OperatorAgent } from '../../cluster/protocol/operator';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Resource } from '../../cluster/protocol/types';
+import { cliEntryPoint } from '../package-root';
 import { ClusterRegistry, type AgentRecord, type ClusterRecord, type DaemonRecord } from '../registry';
 import { removeCgroupRoot } from './cgroup-roots';
 import { findZooKeeper, readLocalEnsemble, serverPid, startLocalEnsemble, stopLocalEnsemble, ZooKeeperNotInstalledError } from '../zookeeper';
 import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, TASK_PORTS, zkUrlOf, type LocalLayout, type PortRange } from './local-layout';
-import { chooseFreePorts, isPortFree } from './ports';
-import { findTaskProcesses, isOurProcess, killGroupOrProcess, signal, tail, waitForExit } from './processes';
+import { chooseFreePorts, isPortFree } from '../machine/ports';
+import { findTaskProcesses, isOurProcess, killGroupOrProcess, signal, tail, waitForExit } from '../machine/processes';
 
 export class LocalProviderError extends Error {
   constructor(readonly code: string, message: string, readonly suggestions: string[] = []) {
@@ -56,18 +57,6 @@ function stopIfAborted(signal: AbortSignal | undefined): void {
 export interface LaunchResult {
   alreadyRunning: boolean;
   record: ClusterRecord;
-}
-
-/** Where `bin/run.js` lives: the package root is the nearest directory above with our package.json. */
-export function cliEntryPoint(from = __dirname): string {
-  let dir = from;
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'mesoscloud') return path.join(dir, 'bin', 'run.js');
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the mesoscloud package above ${from}`);
-    dir = parent;
-  }
 }
 
 /** Every master of the cluster, the first one included. */

@@ -11,9 +11,9 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { destroyLocal, launchLocal } from '../../infra/providers/local';
-import { freePort, isPortFree } from '../../infra/providers/ports';
+import { freePort, isPortFree } from '../../infra/machine/ports';
 import { ClusterRegistry } from '../../infra/registry';
-import { isAlive } from '../../infra/providers/processes';
+import { isAlive } from '../../infra/machine/processes';
 import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from '../helpers/run-cli';
 import type { ChildProcess } from 'node:child_process';
 

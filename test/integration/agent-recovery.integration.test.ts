@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findTaskProcesses, isAlive, killGroupOrProcess, waitForExit } from '../../infra/providers/processes';
+import { findTaskProcesses, isAlive, killGroupOrProcess, waitForExit } from '../../infra/machine/processes';
 import type { FrameworkInfo, TaskState, TaskStatus } from '../../cluster/protocol/types';
 import { isTerminalState } from '../../cluster/protocol/types';
 import { ensureBuilt } from '../helpers/run-cli';

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameworkInfo } from '../../cluster/protocol/types';
-import { findTaskProcesses, isAlive, killGroupOrProcess } from '../../infra/providers/processes';
+import { findTaskProcesses, isAlive, killGroupOrProcess } from '../../infra/machine/processes';
 import { ensureBuilt } from '../helpers/run-cli';
 import { activeAgentIds, DaemonSet, launchTasks, START_MS, type MasterProcess } from '../helpers/daemon-processes';
 import { eventually } from '../helpers/http';

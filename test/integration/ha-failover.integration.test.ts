@@ -12,7 +12,7 @@ import { createDetector, leaderBaseUrl, parseZooKeeperUrl, ZkRegistryStore, ZkSe
 import { Resources } from '../../cluster/protocol/resources';
 import type { MasterInfo, Offer, TaskInfo, TaskState, TaskStatus } from '../../cluster/protocol/types';
 import { isTerminalState } from '../../cluster/protocol/types';
-import { freePort } from '../../infra/providers/ports';
+import { freePort } from '../../infra/machine/ports';
 import { ensureBuilt } from '../helpers/run-cli';
 import { answers, type Daemon, DaemonSet } from '../helpers/daemon-processes';
 import { eventually, getJson, request } from '../helpers/http';
