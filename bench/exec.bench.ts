@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ExecSession } from '../cluster/client/exec-session';
-import { destroyLocal, launchLocal } from '../infra/providers/local';
+import { destroyLocal, launchLocal, localSpec } from '../infra/providers/local';
 import { cliEntryPoint } from '../infra/package-root';
 import { freePort } from '../infra/machine/ports';
 import { ClusterRegistry } from '../infra/registry';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const env = { ...process.env, XDG_DATA_HOME: dataDir, MESOSCLOUD_DATA_DIR: dataDir };
   try {
     const masterPort = await freePort();
-    const { record } = await launchLocal(registry, { name, agents: 1, masterPort, agentResources: 'cpus:4;mem:4096;disk:4096' });
+    const { record } = await launchLocal(registry, localSpec({ name, agents: 1, masterPort, agentResources: 'cpus:4;mem:4096;disk:4096' }));
     const master = record.masterUrl;
 
     const versionWall: number[] = [];
