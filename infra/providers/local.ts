@@ -1,7 +1,9 @@
 /**
- * The local provider: a master and N agents as background processes on this machine, started from
- * this package's own `bin/run.js`. They are detached and log to files, so they outlive the CLI that
- * launched them; the registry remembers their PIDs for `destroy`.
+ * The local provider: a master and N agents as background processes on this machine, each the
+ * daemon bundle SSH hosts run (`node mesoscloud-daemon.js master|agent <flags>`, the bundle found as
+ * infra/bootstrap/bundle.ts finds it for every provider). They are detached and log to files, so
+ * they outlive the CLI that launched them; the registry remembers their PIDs for `destroy`.
+ * ZooKeeper servers are plain java processes (infra/zookeeper/local-ensemble.ts).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { OperatorClient } from '../../cluster/client/operator';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Resource } from '../../cluster/protocol/types';
-import { cliEntryPoint } from '../package-root';
+import { findDaemonBundle, type DaemonBundle } from '../bootstrap/bundle';
 import { ProviderError } from '../errors';
 import type { ClusterSpec } from '../plan/spec';
 import { AgentSchema, DEFAULT_SSH_PORT, DEFAULT_SSH_USER, MasterSchema, ZooKeeperSchema } from '../plan/spec-schema';
@@ -65,11 +67,8 @@ export interface LaunchOptions {
   signal?: AbortSignal;
 }
 
-/** What launch will do: start the spec's cluster, or leave it as it is when it already runs. */
-export interface LocalPlan {
-  spec: ClusterSpec;
-  running?: ClusterRecord;
-}
+/** What launch will do: start the spec's cluster from the bundle, or leave it as it is when it already runs. */
+export type LocalPlan = { spec: ClusterSpec; running: ClusterRecord } | { spec: ClusterSpec; running?: undefined; bundle: string };
 
 /** What the waits share: their limit, where to report, and the operator's wish to stop. */
 interface WaitContext {
@@ -109,7 +108,7 @@ export async function isClusterRunning(record: ClusterRecord): Promise<boolean> 
 }
 
 /** A running cluster of that name is left as it is; otherwise the spec is checked. Nothing is touched. */
-export async function planLocal(registry: ClusterRegistry, spec: ClusterSpec): Promise<LocalPlan> {
+export async function planLocal(registry: ClusterRegistry, spec: ClusterSpec, bundle?: DaemonBundle): Promise<LocalPlan> {
   const existing = registry.readLocal(spec.name);
   if (existing && (await isClusterRunning(existing))) return { spec, running: existing };
   const resources = spec.agent.resources;
@@ -140,15 +139,16 @@ export async function planLocal(registry: ClusterRegistry, spec: ClusterSpec): P
       throw err;
     }
   }
-  return { spec };
+  return { spec, bundle: (bundle ?? findDaemonBundle()).path };
 }
 
 export async function launchLocal(registry: ClusterRegistry, spec: ClusterSpec, opts: LaunchOptions = {}): Promise<LocalLaunchResult> {
   return launchPlanned(registry, await planLocal(registry, spec), opts);
 }
 
-async function launchPlanned(registry: ClusterRegistry, { spec, running }: LocalPlan, opts: LaunchOptions): Promise<LocalLaunchResult> {
-  if (running) return { alreadyRunning: true, record: running };
+async function launchPlanned(registry: ClusterRegistry, plan: LocalPlan, opts: LaunchOptions): Promise<LocalLaunchResult> {
+  if (plan.running) return { alreadyRunning: true, record: plan.running };
+  const { spec, bundle } = plan;
   const progress = opts.progress ?? (() => undefined);
   const name = spec.name;
   const masterPort = spec.master.port;
@@ -180,7 +180,6 @@ async function launchPlanned(registry: ClusterRegistry, { spec, running }: Local
   const taskPorts = agentResourcesText !== undefined && namesPorts(agentResourcesText) ? undefined : pickTaskPorts(registry, name, progress);
   const layout = localLayout(registry.clusterDir(name));
   fs.mkdirSync(path.dirname(layout.masterLog), { recursive: true });
-  const entry = cliEntryPoint();
   const record: ClusterRecord = {
     name: name,
     provider: 'local',
@@ -211,7 +210,7 @@ async function launchPlanned(registry: ClusterRegistry, { spec, running }: Local
     for (const [i, master] of masters.entries()) {
       fs.mkdirSync(master.workDir, { recursive: true });
       progress(`Starting master ${masterCount > 1 ? `${i + 1}/${masterCount} ` : ''}on ${LOCAL_HOST}:${master.port} (log: ${master.logPath})`);
-      master.pid = startDetached(entry, masterArgs({ port: master.port, workDir: master.workDir, cluster: name, zk: record.zk, masters: masterCount }), master.logPath, layout.clusterDir);
+      master.pid = startDetached(bundle, masterArgs({ port: master.port, workDir: master.workDir, cluster: name, zk: record.zk, masters: masterCount }), master.logPath, layout.clusterDir);
       registry.write(record);
     }
     for (const master of masters) await waitForMaster(record, master, wait);
@@ -229,7 +228,7 @@ async function launchPlanned(registry: ClusterRegistry, { spec, running }: Local
       };
       fs.mkdirSync(agent.workDir, { recursive: true });
       progress(`Starting agent ${i + 1}/${agentCount} on ${LOCAL_HOST}:${agent.port} (log: ${agent.logPath})`);
-      agent.pid = startDetached(entry, agentArgs({ master: agentMaster, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name }), agent.logPath, layout.clusterDir);
+      agent.pid = startDetached(bundle, agentArgs({ master: agentMaster, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name }), agent.logPath, layout.clusterDir);
       record.agents.push(agent);
       registry.write(record);
       stopIfAborted(opts.signal);
@@ -262,11 +261,6 @@ function launchFailure(err: unknown, name: string, logsDir: string, undone: Dest
     `read the logs in ${logsDir}`,
     `remove them with: mesoscloud destroy --cluster ${name}`,
   ]);
-}
-
-/** The end of a daemon's log for an error message, without the marks oclif put before the daemon's own error lines. */
-function logTail(file: string): string {
-  return tail(file).split('\n').map((line) => line.replace(/^\s*›\s{0,3}/, '')).join('\n');
 }
 
 /** A task port range no other registered cluster on this machine uses. */
@@ -305,11 +299,12 @@ function reminder(progress: (line: string) => void, everyMs = 5000): (what: () =
   };
 }
 
-function startDetached(entry: string, args: string[], logPath: string, cwd: string): number {
+/** `node <bundle> <role> <flags>`, detached, appending to its log. */
+function startDetached(bundle: string, args: string[], logPath: string, cwd: string): number {
   const fd = fs.openSync(logPath, 'a');
   try {
-    const child = spawn(process.execPath, [entry, ...args], { detached: true, stdio: ['ignore', fd, fd], cwd, env: process.env });
-    if (child.pid === undefined) throw new ProviderError('SPAWN_FAILED', `could not start ${args[0]}: ${process.execPath} ${entry} ${args.join(' ')}`);
+    const child = spawn(process.execPath, [bundle, ...args], { detached: true, stdio: ['ignore', fd, fd], cwd, env: process.env });
+    if (child.pid === undefined) throw new ProviderError('SPAWN_FAILED', `could not start ${args[0]}: ${process.execPath} ${bundle} ${args.join(' ')}`);
     child.unref();
     return child.pid;
   } finally {
@@ -327,7 +322,7 @@ async function waitForMaster(record: ClusterRecord, master: DaemonRecord, { time
       stopIfAborted(signal);
       remind(() => `the master at ${url} does not answer yet`);
       if (!isOurProcess(master.pid, master.workDir)) {
-        throw new ProviderError('MASTER_EXITED', `the master exited during start-up; last lines of ${master.logPath}:\n${logTail(master.logPath)}`);
+        throw new ProviderError('MASTER_EXITED', `the master exited during start-up; last lines of ${master.logPath}:\n${tail(master.logPath)}`);
       }
       if (await operator.getHealth().catch(() => false)) return;
       if (Date.now() > deadline) {
@@ -370,7 +365,7 @@ async function waitForLocalAgents(record: ClusterRecord, { timeoutMs, progress, 
       remind(() => `${count}/${total} agents registered`);
       const dead = record.agents.find((a) => !isOurProcess(a.pid, a.workDir));
       if (dead) {
-        throw new ProviderError('AGENT_EXITED', `agent ${dead.index + 1} exited during start-up; last lines of ${dead.logPath}:\n${logTail(dead.logPath)}`);
+        throw new ProviderError('AGENT_EXITED', `agent ${dead.index + 1} exited during start-up; last lines of ${dead.logPath}:\n${tail(dead.logPath)}`);
       }
     },
     timeoutError: (missing) => {
@@ -490,7 +485,7 @@ function resourceText(list: Resource[] | undefined): string | undefined {
 export const localProvider: Provider<LocalPlan> = {
   name: 'local',
   abortable: true,
-  plan: (spec, ctx) => planLocal(ctx.registry, spec),
+  plan: (spec, ctx) => planLocal(ctx.registry, spec, ctx.bundle),
   async launch(plan, ctx) {
     const result = await launchPlanned(ctx.registry, plan, { progress: (line) => ctx.progress.note(line), timeoutMs: ctx.timeoutMs, signal: ctx.signal });
     return { provider: 'local', ...result };
