@@ -19,8 +19,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ExecSession } from '../cluster/client/exec-session';
-import { cliEntryPoint, destroyLocal, launchLocal } from '../infra/providers/local';
-import { freePort } from '../infra/providers/ports';
+import { destroyLocal, launchLocal, localSpec } from '../infra/providers/local';
+import { cliEntryPoint } from '../infra/package-root';
+import { freePort } from '../infra/machine/ports';
 import { ClusterRegistry } from '../infra/registry';
 import { percentile } from './lib/http';
 import { runMain } from './lib/main';
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
   const env = { ...process.env, XDG_DATA_HOME: dataDir, MESOSCLOUD_DATA_DIR: dataDir };
   try {
     const masterPort = await freePort();
-    const { record } = await launchLocal(registry, { name, agents: 1, masterPort, agentResources: 'cpus:4;mem:4096;disk:4096' });
+    const { record } = await launchLocal(registry, localSpec({ name, agents: 1, masterPort, agentResources: 'cpus:4;mem:4096;disk:4096' }));
     const master = record.masterUrl;
 
     const versionWall: number[] = [];

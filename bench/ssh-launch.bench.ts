@@ -1,6 +1,6 @@
 /**
  * The SSH launcher as a user runs it, on test hosts made here (network namespaces on a private
- * bridge, each with its own sshd and overlaid /etc, /opt, /var...: lib/ssh-hosts.ts), for 3, 10 and
+ * bridge, each with its own sshd and overlaid /etc, /opt, /var...: test/helpers/ssh-hosts.ts), for 3, 10 and
  * 20 hosts (1 ZooKeeper, 1 master, the rest agents):
  *  1. launch: `node bin/run.js launch --provider ssh --hosts ... --masters 1 --zk 1` from spawn until
  *     it exits 0, which it does once every agent is registered with the leader (checked afterwards
@@ -26,8 +26,8 @@ import { round } from './lib/http';
 import { launchPhases, longestSteps, PHASES, type Phase } from './lib/launch-phases';
 import { runMain } from './lib/main';
 import { printTable, writeResults, type Row } from './lib/report';
-import { createSshHosts, type SshTestFleet } from './lib/ssh-hosts';
-import { timedCli, type TimedRun } from './lib/timed-cli';
+import { createSshHosts, type SshTestFleet } from '../test/helpers/ssh-hosts';
+import { timedCli, type TimedRun } from '../test/helpers/timed-cli';
 
 const QUICK = process.argv.includes('--quick');
 const TARGET_HOSTS = 20;

@@ -6,7 +6,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fourLetterWord } from '../infra/zookeeper/four-letter';
+import { fourLetterWord } from '../cluster/zookeeper/four-letter';
 import { UsageError } from './argv';
 import { durationFlag, parsedFlag, type FlagValues } from '../cluster/flags/table';
 import { hostPortValue, httpUrlValue, type HostPort } from '../cluster/flags/values';

@@ -5,9 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from './argv';
-import { supervisorPidFile } from '../infra/plan/remote-layout';
-import { ROLES, type Role } from '../infra/plan/roles';
-import type { ServiceDefinition } from '../infra/plan/services';
+import { ROLES, supervisorPidFile, type Role, type ServiceDefinition } from '../cluster/protocol/service-definition';
 
 export { supervisorPidFile, type ServiceDefinition };
 

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { findZooKeeper } from '../infra/zookeeper/install';
+import { findZooKeeper } from '../cluster/zookeeper/install';
 import { textFlag } from '../cluster/flags/table';
 import { UsageError } from './argv';
 

@@ -5,7 +5,7 @@
  * agents started and answering in turn, then the agents registering. The first line of each
  * barrier's next stage marks the end of the one before.
  */
-import type { TimedLine } from './timed-cli';
+import type { TimedLine } from '../../test/helpers/timed-cli';
 
 export const PHASES = ['cli start', 'connect', 'prepare', 'zookeeper', 'masters', 'agents start', 'registration', 'exit'] as const;
 export type Phase = (typeof PHASES)[number];

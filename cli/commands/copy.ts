@@ -25,14 +25,12 @@ export default class Copy extends SshClusterCommand<typeof Copy> {
   static flags = { role: roleFlag(), host: hostFlag(), concurrency: concurrencyFlag() };
 
   async run(): Promise<CopyJson> {
-    const { copyToHosts } = await import('../../infra/providers/ssh-run');
+    const provider = await this.providerWith('copy');
     const progress = await this.hostProgress();
-    const hosts = await copyToHosts(this.registry, this.clusterName, this.args.source, this.args.destination, {
+    const hosts = await provider.copy(this.clusterName, this.args.source, this.args.destination, {
       role: this.flags.role as 'agent' | undefined,
       hosts: this.flags.host,
-      progress,
-      concurrency: this.flags.concurrency,
-    });
+    }, { registry: this.registry, progress, concurrency: this.flags.concurrency });
     progress.close();
     const bad = hosts.filter((h) => h.error);
     if (bad.length > 0) process.exitCode = EXIT.failure;

@@ -1,5 +1,6 @@
 import { BaseCommand } from '../base-command';
 import { EXIT, EXIT_CODES_HELP } from '../errors';
+import type { DestroyOutcome } from '../../infra/providers/provider';
 
 export interface DestroyJson {
   cluster: string;
@@ -32,9 +33,14 @@ export default class Destroy extends BaseCommand<typeof Destroy> {
 
   async run(): Promise<DestroyJson> {
     const record = this.registry.read(this.clusterName);
-    if (record?.provider === 'ssh') return this.destroySsh();
-    const { destroyLocal } = await import('../../infra/providers/local');
-    const result = await destroyLocal(this.registry, this.clusterName, (line) => this.logToStderr(line));
+    const { providerFor } = await import('../../infra/providers/provider');
+    const provider = await providerFor(record?.provider ?? 'local');
+    const progress = await this.hostProgress();
+    const outcome = await provider.destroy(this.clusterName, { registry: this.registry, progress }).finally(() => progress.close());
+    return outcome.provider === 'local' ? this.localSummary(outcome) : this.hostsSummary(outcome);
+  }
+
+  private localSummary(result: Extract<DestroyOutcome, { provider: 'local' }>): DestroyJson {
     if (!result.found) {
       this.log(`No cluster named '${this.clusterName}' in ${this.registry.root}; nothing to destroy.`);
     } else {
@@ -46,10 +52,7 @@ export default class Destroy extends BaseCommand<typeof Destroy> {
     return { cluster: this.clusterName, found: result.found, provider: 'local', stopped: result.stopped, removed_dir: result.removedDir };
   }
 
-  private async destroySsh(): Promise<DestroyJson> {
-    const { destroySsh } = await import('../../infra/providers/ssh-destroy');
-    const progress = await this.hostProgress();
-    const result = await destroySsh(this.registry, this.clusterName, { progress }).finally(() => progress.close());
+  private hostsSummary(result: Extract<DestroyOutcome, { provider: 'ssh' }>): DestroyJson {
     if (result.failed.length > 0) {
       process.exitCode = EXIT.failure;
       this.logToStderr(`Could not clean ${result.failed.length} host(s): ${result.failed.map((f) => `${f.host} (${f.error})`).join('; ')}`);

@@ -5,9 +5,13 @@ import { EXIT, EXIT_CODES_HELP } from '../errors';
 import { resourcesValue } from '../flag-values';
 import type { SshLaunchJson } from '../launch-ssh';
 import { concurrencyFlag } from '../ssh-command';
-import type { SpecFlags } from '../../infra/plan/spec';
+import type { ClusterSpec, SpecFlags } from '../../infra/plan/spec';
+import type { LocalLaunchResult } from '../../infra/providers/local';
+import { PROVIDER_NAMES, type LaunchOutcome } from '../../infra/providers/provider';
 
-export const PROVIDERS = ['local', 'ssh', 'aws'] as const;
+type SshLaunchOutcome = Extract<LaunchOutcome, { provider: 'ssh' }>;
+
+export const PROVIDERS = PROVIDER_NAMES;
 export const MAX_LOCAL_AGENTS = 64;
 
 export interface LaunchJson {
@@ -80,35 +84,54 @@ export default class Launch extends BaseCommand<typeof Launch> {
 
   async run(): Promise<LaunchJson | SshLaunchJson | Record<string, unknown>> {
     const { flags } = this;
-    if (flags.provider === 'ssh' || flags.file || flags.hosts || this.recordedProvider() === 'ssh') return this.launchSsh();
-    if (flags.agents > MAX_LOCAL_AGENTS) {
+    const onHosts = flags.provider === 'ssh' || flags.file || flags.hosts || this.recordedProvider() === 'ssh';
+    const name = onHosts ? 'ssh' : flags.provider;
+    if (!onHosts && flags.agents > MAX_LOCAL_AGENTS) {
       throw Object.assign(new Error(`--agents ${flags.agents} is too many for one machine; the local provider runs 1-${MAX_LOCAL_AGENTS} agents`), { code: 'BAD_FLAG' });
     }
-    if (flags.provider !== 'local') {
-      throw Object.assign(new Error(`provider '${flags.provider}' is not available yet; the providers so far are 'local' and 'ssh'`), {
-        code: 'PROVIDER_UNAVAILABLE',
-        suggestions: [`run the cluster on this machine: mesoscloud launch --provider local${this.clusterArg}`, 'or on hosts you have: mesoscloud launch --provider ssh --hosts h1,h2,h3 --key ~/.ssh/id_ed25519'],
-      });
-    }
-    const { launchLocal } = await import('../../infra/providers/local');
+    const { providerFor } = await import('../../infra/providers/provider');
+    const provider = await providerFor(name, this.clusterName);
+    const spec = onHosts ? await this.hostsSpec() : await this.localSpec();
+    const progress = await this.hostProgress();
     // First Ctrl-C: stop what was started, then exit 130. A second one leaves at once.
     const interrupt = new AbortController();
     const onSigint = () => (interrupt.signal.aborted ? process.exit(EXIT.interrupted) : interrupt.abort());
-    process.on('SIGINT', onSigint);
-    const result = await launchLocal(this.registry, {
+    if (provider.abortable) process.on('SIGINT', onSigint);
+    let outcome: LaunchOutcome;
+    try {
+      const ctx = { registry: this.registry, progress, concurrency: flags.concurrency, signal: interrupt.signal };
+      const plan = await provider.plan(spec, ctx);
+      if (flags['dry-run'] && provider.describePlan) {
+        const { text, json } = provider.describePlan(plan);
+        progress.close();
+        this.log(text);
+        return { dry_run: true, plan: json };
+      }
+      outcome = await provider.launch(plan, ctx);
+    } finally {
+      process.off('SIGINT', onSigint);
+      progress.close();
+    }
+    return outcome.provider === 'local' ? this.localSummary(outcome) : this.sshSummary(outcome);
+  }
+
+  private async localSpec(): Promise<ClusterSpec> {
+    const { flags } = this;
+    const { localSpec } = await import('../../infra/providers/local');
+    return localSpec({
       name: this.clusterName,
       agents: flags.agents,
       masters: flags.masters,
       zk: flags.zk,
       masterPort: flags['master-port'],
       agentResources: flags['agent-resources'],
-      progress: (line) => this.logToStderr(line),
-      signal: interrupt.signal,
-    }).finally(() => process.off('SIGINT', onSigint));
-    const { record } = result;
+    });
+  }
+
+  private localSummary({ record, alreadyRunning }: LocalLaunchResult): LaunchJson {
     const clusterDir = this.registry.clusterDir(record.name);
     const logsDir = path.dirname(record.master.logPath);
-    if (result.alreadyRunning) {
+    if (alreadyRunning) {
       this.log(`Cluster '${record.name}' is already running at ${record.masterUrl}; nothing changed.`);
       for (const line of this.ignoredFlags(record)) this.logToStderr(line);
       this.log(`(Stop it with: mesoscloud destroy${this.clusterArg})`);
@@ -127,11 +150,11 @@ export default class Launch extends BaseCommand<typeof Launch> {
       this.log(`    ${a.index + 1}. 127.0.0.1:${a.port}  pid ${a.pid}  ${a.id ?? '(not registered)'}  ${a.total ?? a.resources ?? ''}`.trimEnd());
     }
     this.log(`  logs:    ${logsDir}`);
-    if (!result.alreadyRunning) this.log(`Try: mesoscloud exec${this.clusterArg} --name hello --command "echo hello world"`);
+    if (!alreadyRunning) this.log(`Try: mesoscloud exec${this.clusterArg} --name hello --command "echo hello world"`);
     return {
       cluster: record.name,
       provider: record.provider,
-      already_running: result.alreadyRunning,
+      already_running: alreadyRunning,
       master_url: record.masterUrl,
       master_pid: record.master.pid,
       masters: masters.map((m) => ({ address: `127.0.0.1:${m.port}`, pid: m.pid, log: m.logPath })),
@@ -150,9 +173,10 @@ export default class Launch extends BaseCommand<typeof Launch> {
     }
   }
 
-  private async launchSsh(): Promise<SshLaunchJson | Record<string, unknown>> {
+  /** The spec of a cluster on hosts: the recorded one, then the cluster file, then the flags. */
+  private async hostsSpec(): Promise<ClusterSpec> {
     const { flags } = this;
-    const [{ sshSpec, sshLaunchSummary }, { findDaemonBundle }] = await Promise.all([import('../launch-ssh'), import('../../infra/bootstrap/bundle')]);
+    const { sshSpec } = await import('../launch-ssh');
     const given = (name: string) => this.given.has(name);
     const specFlags: SpecFlags = Object.fromEntries(Object.entries({
       provider: 'ssh',
@@ -170,20 +194,13 @@ export default class Launch extends BaseCommand<typeof Launch> {
       'master-port': given('master-port') ? flags['master-port'] : undefined,
       'agent-resources': flags['agent-resources'],
     }).filter(([, v]) => v !== undefined));
-    const spec = await sshSpec({ registry: this.registry, cluster: given('cluster') || !flags.file ? this.clusterName : undefined, file: flags.file, flags: specFlags });
-    const bundle = findDaemonBundle();
-    if (flags['dry-run']) {
-      const [{ planCluster, renderPlan, planJson }, { previousRoles }] = await Promise.all([import('../../infra/plan'), import('../../infra/providers/ssh')]);
-      const recorded = this.registry.read(spec.name);
-      const plan = planCluster(spec, { bundle, previous: previousRoles(recorded?.provider === 'ssh' ? recorded : undefined) });
-      this.log(renderPlan(plan));
-      return { dry_run: true, plan: planJson(plan) };
-    }
-    const { launchSsh } = await import('../../infra/providers/ssh');
-    const progress = await this.hostProgress();
-    const result = await launchSsh(this.registry, spec, { progress, bundle, concurrency: flags.concurrency }).finally(() => progress.close());
-    const clusterArg = spec.name === 'local' ? '' : ` --cluster ${spec.name}`;
-    const { lines, json } = sshLaunchSummary(spec, result, clusterArg);
+    return sshSpec({ registry: this.registry, cluster: given('cluster') || !flags.file ? this.clusterName : undefined, file: flags.file, flags: specFlags });
+  }
+
+  private async sshSummary(outcome: SshLaunchOutcome): Promise<SshLaunchJson> {
+    const { sshLaunchSummary } = await import('../launch-ssh');
+    const clusterArg = outcome.spec.name === 'local' ? '' : ` --cluster ${outcome.spec.name}`;
+    const { lines, json } = sshLaunchSummary(outcome.spec, outcome, clusterArg);
     for (const line of lines) this.log(line);
     return json;
   }

@@ -23,14 +23,12 @@ export default class Run extends SshClusterCommand<typeof Run> {
   static flags = { role: roleFlag(), host: hostFlag(), concurrency: concurrencyFlag() };
 
   async run(): Promise<RunJson> {
-    const { runOnHosts } = await import('../../infra/providers/ssh-run');
+    const provider = await this.providerWith('run');
     const progress = await this.hostProgress();
     const json = this.jsonEnabled();
-    const results = await runOnHosts(this.registry, this.clusterName, this.args.command, {
+    const results = await provider.run(this.clusterName, this.args.command, {
       role: this.flags.role as 'agent' | undefined,
       hosts: this.flags.host,
-      progress,
-      concurrency: this.flags.concurrency,
       onResult: (r) => {
         if (json) return;
         const status = r.error ? `unreachable: ${r.error}` : r.code === 0 ? 'ok' : `exit ${r.code ?? 'signal'}`;
@@ -38,7 +36,7 @@ export default class Run extends SshClusterCommand<typeof Run> {
         if (r.stdout) this.log(r.stdout.replace(/\n$/, ''));
         if (r.stderr) this.logToStderr(r.stderr.replace(/\n$/, ''));
       },
-    });
+    }, { registry: this.registry, progress, concurrency: this.flags.concurrency });
     progress.close();
     const bad = results.filter((r) => r.error || r.code !== 0);
     if (bad.length > 0) {

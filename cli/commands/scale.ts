@@ -29,10 +29,11 @@ export default class Scale extends SshClusterCommand<typeof Scale> {
     if (this.flags.agents === undefined && !this.flags.hosts) {
       throw Object.assign(new Error('say what to change: --agents N, --hosts h1,h2 (to add), or both'), { code: 'MISSING_FLAG' });
     }
-    const { scaleSsh } = await import('../../infra/providers/ssh-scale');
+    const provider = await this.providerWith('scale');
     const progress = await this.hostProgress();
     const addHosts = this.flags.hosts?.split(',').map((h) => h.trim()).filter(Boolean);
-    const result = await scaleSsh(this.registry, this.clusterName, { agents: this.flags.agents, addHosts, progress, concurrency: this.flags.concurrency }).finally(() => progress.close());
+    const ctx = { registry: this.registry, progress, concurrency: this.flags.concurrency };
+    const result = await provider.scale(this.clusterName, { agents: this.flags.agents, addHosts }, ctx).finally(() => progress.close());
     const agents = result.plan.hosts.filter((h) => h.roles.includes('agent')).length;
     this.log(`Cluster '${this.clusterName}' has ${agents} agent(s)` +
       `${result.added.length ? `; added ${result.added.join(', ')}` : ''}${result.removed.length ? `; removed ${result.removed.join(', ')}` : ''}` +

@@ -19,9 +19,8 @@ import * as path from 'node:path';
 import type { AgentInfo, ExecutorInfo, FrameworkID, FrameworkInfo, TaskInfo, TaskState } from '../protocol/types';
 import { TASK_STATES } from '../protocol/types';
 import type { ProcessIdentity } from './process-identity';
+import { RUN_CHECKPOINT_FILE } from '../protocol/sandbox';
 import { agentIdFile } from './sandbox-paths';
-
-export const RUN_CHECKPOINT_FILE = 'run.json';
 
 export interface RunCheckpoint {
   framework_id: FrameworkID;

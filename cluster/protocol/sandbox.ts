@@ -4,6 +4,12 @@
  */
 import { pathSegment } from './ids';
 
+/**
+ * The agent's checkpoint of one run, in the run's meta directory; it holds the task's pid, which
+ * `mesoscloud destroy` reads to find tasks left behind.
+ */
+export const RUN_CHECKPOINT_FILE = 'run.json';
+
 interface AgentStateExecutor {
   id?: string;
   /** 'DEFAULT' for the default executor, which runs task groups. */

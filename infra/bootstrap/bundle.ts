@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cliEntryPoint } from '../providers/local';
+import { ProviderError } from '../errors';
+import { packageRoot } from '../package-root';
 
 export const DAEMON_BUNDLE_ENV = 'MESOSCLOUD_DAEMON_BUNDLE';
 /** Where `npm run build` writes it, under the package root. */
@@ -22,12 +23,7 @@ export interface DaemonBundle {
   version: string;
 }
 
-export class DaemonBundleError extends Error {
-  readonly code = 'DAEMON_BUNDLE_MISSING';
-  constructor(message: string, readonly suggestions: string[]) {
-    super(message);
-  }
-}
+const bundleError = (message: string, suggestions: string[]) => new ProviderError('DAEMON_BUNDLE_MISSING', message, suggestions);
 
 /** `MESOSCLOUD_DAEMON_BUNDLE` when set, else the package's own build. */
 export function findDaemonBundle(env: NodeJS.ProcessEnv = process.env): DaemonBundle {
@@ -39,19 +35,15 @@ export function findDaemonBundle(env: NodeJS.ProcessEnv = process.env): DaemonBu
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw override
-      ? new DaemonBundleError(`${DAEMON_BUNDLE_ENV} names '${file}', which cannot be read (${why})`, [
+      ? bundleError(`${DAEMON_BUNDLE_ENV} names '${file}', which cannot be read (${why})`, [
         `point ${DAEMON_BUNDLE_ENV} at a built bundle, or unset it to use ${DAEMON_BUNDLE_PATH} of this package`,
       ])
-      : new DaemonBundleError(`the daemon bundle is not built: '${file}' cannot be read (${why})`, [
+      : bundleError(`the daemon bundle is not built: '${file}' cannot be read (${why})`, [
         'run `npm run build` in the mesoscloud package (it writes dist/daemon/mesoscloud-daemon.js)',
       ]);
   }
   const sha256 = createHash('sha256').update(content).digest('hex');
   return { path: file, content, sha256, sha12: sha256.slice(0, 12), size: content.length, version: bundleVersion(file, content) };
-}
-
-function packageRoot(): string {
-  return path.dirname(path.dirname(cliEntryPoint()));
 }
 
 /** The build writes "// mesoscloud-daemon <version>" first; a bundle without it is asked. */
@@ -65,7 +57,7 @@ function bundleVersion(file: string, content: Buffer): string {
   } catch {
     // Reported below.
   }
-  throw new DaemonBundleError(`'${file}' does not look like a mesoscloud daemon bundle: it has no version banner and \`node ${file} version\` did not answer`, [
+  throw bundleError(`'${file}' does not look like a mesoscloud daemon bundle: it has no version banner and \`node ${file} version\` did not answer`, [
     'build one with `npm run build` (scripts/build-daemon.js)',
   ]);
 }

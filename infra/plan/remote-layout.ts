@@ -6,7 +6,9 @@
  */
 import * as path from 'node:path';
 import { cgroupsRoot } from './cluster-names';
-import type { Role } from './roles';
+import { supervisorPidFile, type Role } from '../../cluster/protocol/service-definition';
+
+export { supervisorPidFile };
 
 const OPT = '/opt/mesoscloud';
 const ETC = '/etc/mesoscloud';
@@ -91,11 +93,6 @@ export function remoteLayout(cluster: string): RemoteLayout {
     clusterDirs: [bundleDir, configDir, dataDir, logDir],
     parentDirs: [OPT, ETC, VAR_LIB, VAR_LOG],
   };
-}
-
-/** <run>/<role>.pid -> <run>/<role>.supervisor.pid: the supervisor finds its own file from the definition's. */
-export function supervisorPidFile(pidFile: string): string {
-  return pidFile.replace(/\.pid$/, '') + '.supervisor.pid';
 }
 
 /** The first 12 hex digits of a bundle's sha256 name its file. */

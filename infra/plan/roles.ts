@@ -5,9 +5,9 @@
  * holds one role. Once a cluster runs, its control roles stay where they are: a later plan that
  * would move them is refused rather than carried out behind the operator's back.
  */
+import { ROLES, type Role } from '../../cluster/protocol/service-definition';
 
-export const ROLES = ['zookeeper', 'master', 'agent'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role } from '../../cluster/protocol/service-definition';
 
 /** A problem with the field at `path` ("hosts", "master_hosts[1]"). */
 export interface Issue { path: string; message: string }

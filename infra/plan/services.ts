@@ -6,24 +6,11 @@
 import { createHash } from 'node:crypto';
 import { hostPort } from './host-address';
 import type { RemoteLayout } from './remote-layout';
-import type { Role } from './roles';
+import type { Role, ServiceDefinition } from '../../cluster/protocol/service-definition';
+
+export type { ServiceDefinition };
 
 export interface ServiceFile { path: string; content: string; mode: number }
-
-/** The JSON in /etc/mesoscloud/C/<role>.json. */
-export interface ServiceDefinition {
-  role: Role;
-  cluster: string;
-  /** The bundle's path: part of the definition, so an upgrade changes its hash. */
-  bundle: string;
-  /** The bundle's subcommand and its flags, e.g. ["agent", "--master", "zk://.../mesos", ...]. */
-  args: string[];
-  /** The daemon's own pid, written by `service`. */
-  pidFile: string;
-  /** Daemon output, appended. */
-  log: string;
-  env: Record<string, string>;
-}
 
 export interface ServicePlan {
   role: Role;

@@ -231,7 +231,9 @@ export type ClusterSpecInput = z.input<typeof SpecFieldsSchema>;
 export interface SshEndpoint { host: string; port: number; user: string }
 
 /** A validated cluster spec: every default filled in, role counts and the bastion's user and port resolved. */
-export type ClusterSpec = Omit<SpecFields, 'masters' | 'zk' | 'ssh'> & {
+export type ClusterSpec = Omit<SpecFields, 'provider' | 'masters' | 'zk' | 'ssh'> & {
+  /** 'local' only from the local provider's own spec (localSpec); a cluster file names a remote provider. */
+  provider: Provider | 'local';
   masters: number;
   zk: number;
   ssh: Omit<SpecFields['ssh'], 'bastion'> & { bastion?: SshEndpoint };

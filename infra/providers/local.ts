@@ -1,30 +1,36 @@
 /**
- * The local provider: a master and N agents as background processes on this machine, started from
- * this package's own `bin/run.js`. They are detached and log to files, so they outlive the CLI that
- * launched them; the registry remembers their PIDs for `destroy`.
+ * The local provider: a master and N agents as background processes on this machine, each the
+ * daemon bundle SSH hosts run (`node mesoscloud-daemon.js master|agent <flags>`, the bundle found as
+ * infra/bootstrap/bundle.ts finds it for every provider). They are detached and log to files, so
+ * they outlive the CLI that launched them; the registry remembers their PIDs for `destroy`.
+ * ZooKeeper servers are plain java processes (infra/zookeeper/local-ensemble.ts).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OperatorClient } from '../../cluster/client/operator';
-import type { OperatorAgent } from '../../cluster/protocol/operator';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Resource } from '../../cluster/protocol/types';
+import { findDaemonBundle, type DaemonBundle } from '../bootstrap/bundle';
+import { ProviderError } from '../errors';
+import type { ClusterSpec } from '../plan/spec';
+import { AgentSchema, DEFAULT_SSH_PORT, DEFAULT_SSH_USER, MasterSchema, ZooKeeperSchema } from '../plan/spec-schema';
 import { ClusterRegistry, type AgentRecord, type ClusterRecord, type DaemonRecord } from '../registry';
 import { removeCgroupRoot } from './cgroup-roots';
 import { findZooKeeper, readLocalEnsemble, serverPid, startLocalEnsemble, stopLocalEnsemble, ZooKeeperNotInstalledError } from '../zookeeper';
 import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, TASK_PORTS, zkUrlOf, type LocalLayout, type PortRange } from './local-layout';
-import { chooseFreePorts, isPortFree } from './ports';
-import { findTaskProcesses, isOurProcess, killGroupOrProcess, signal, tail, waitForExit } from './processes';
+import { chooseFreePorts, isPortFree } from '../machine/ports';
+import { waitForAgents } from './master-access';
+import type { Provider } from './provider';
+import { findTaskProcesses, isOurProcess, killGroupOrProcess, signal, tail, waitForExit } from '../machine/processes';
 
-export class LocalProviderError extends Error {
-  constructor(readonly code: string, message: string, readonly suggestions: string[] = []) {
-    super(message);
-  }
-}
-
-export interface LaunchOptions {
+/**
+ * What a local cluster is made of, as a cluster spec (the one every provider takes): the local
+ * provider reads its name, masters, zk, agents (default 1), master.port (agents listen on the
+ * ports after it) and agent.resources; hosts, ssh and the ZooKeeper ports are for remote hosts.
+ */
+export interface LocalSpecInput {
   name: string;
   agents: number;
   /** Masters (default 1); more than one needs ZooKeeper to elect the leader. */
@@ -34,6 +40,25 @@ export interface LaunchOptions {
   masterPort: number;
   /** Resource text for every agent; unset ones are detected by the agent. */
   agentResources?: string;
+}
+
+export function localSpec(input: LocalSpecInput): ClusterSpec {
+  return {
+    name: input.name,
+    provider: 'local',
+    hosts: [],
+    masters: input.masters ?? 1,
+    zk: input.zk ?? 0,
+    agents: input.agents,
+    colocate: false,
+    ssh: { user: DEFAULT_SSH_USER, port: DEFAULT_SSH_PORT },
+    master: MasterSchema.parse({ port: input.masterPort }),
+    agent: { ...AgentSchema.parse({ port: input.masterPort + 1 }), ...(input.agentResources !== undefined ? { resources: input.agentResources } : {}) },
+    zookeeper: ZooKeeperSchema.parse({}),
+  };
+}
+
+export interface LaunchOptions {
   /** Progress lines for the operator. */
   progress?: (line: string) => void;
   /** How long to wait for the master and for all agents (default 30 s each). */
@@ -41,6 +66,9 @@ export interface LaunchOptions {
   /** Aborting (e.g. on Ctrl-C) stops the launch and what it had started. */
   signal?: AbortSignal;
 }
+
+/** What launch will do: start the spec's cluster from the bundle, or leave it as it is when it already runs. */
+export type LocalPlan = { spec: ClusterSpec; running: ClusterRecord } | { spec: ClusterSpec; running?: undefined; bundle: string };
 
 /** What the waits share: their limit, where to report, and the operator's wish to stop. */
 interface WaitContext {
@@ -50,24 +78,12 @@ interface WaitContext {
 }
 
 function stopIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new LocalProviderError('INTERRUPTED', 'interrupted before it finished');
+  if (signal?.aborted) throw new ProviderError('INTERRUPTED', 'interrupted before it finished');
 }
 
-export interface LaunchResult {
+export interface LocalLaunchResult {
   alreadyRunning: boolean;
   record: ClusterRecord;
-}
-
-/** Where `bin/run.js` lives: the package root is the nearest directory above with our package.json. */
-export function cliEntryPoint(from = __dirname): string {
-  let dir = from;
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'mesoscloud') return path.join(dir, 'bin', 'run.js');
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the mesoscloud package above ${from}`);
-    dir = parent;
-  }
 }
 
 /** Every master of the cluster, the first one included. */
@@ -91,28 +107,24 @@ export async function isClusterRunning(record: ClusterRecord): Promise<boolean> 
   return false;
 }
 
-export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions): Promise<LaunchResult> {
-  const progress = opts.progress ?? (() => undefined);
-  const existing = registry.readLocal(opts.name);
-  if (existing) {
-    if (await isClusterRunning(existing)) return { alreadyRunning: true, record: existing };
-    progress(`Cluster '${opts.name}' is recorded but not running; cleaning up what is left of it`);
-    await destroyLocal(registry, opts.name);
-  }
-
-  if (opts.agentResources !== undefined) {
+/** A running cluster of that name is left as it is; otherwise the spec is checked. Nothing is touched. */
+export async function planLocal(registry: ClusterRegistry, spec: ClusterSpec, bundle?: DaemonBundle): Promise<LocalPlan> {
+  const existing = registry.readLocal(spec.name);
+  if (existing && (await isClusterRunning(existing))) return { spec, running: existing };
+  const resources = spec.agent.resources;
+  if (resources !== undefined) {
     try {
-      Resources.parse(opts.agentResources);
+      Resources.parse(resources);
     } catch (err) {
-      throw new LocalProviderError('BAD_RESOURCES', `agent resources '${opts.agentResources}' are not valid: ${(err as Error).message}`, [
+      throw new ProviderError('BAD_RESOURCES', `agent resources '${resources}' are not valid: ${(err as Error).message}`, [
         'resources look like "cpus:2;mem:2048;disk:4096"',
       ]);
     }
   }
-  const masterCount = opts.masters ?? 1;
-  const zkCount = opts.zk ?? 0;
+  const masterCount = spec.masters;
+  const zkCount = spec.zk;
   if (masterCount > 1 && zkCount === 0) {
-    throw new LocalProviderError('NEEDS_ZOOKEEPER', `${masterCount} masters need ZooKeeper to elect their leader, but --zk is 0`, [
+    throw new ProviderError('NEEDS_ZOOKEEPER', `${masterCount} masters need ZooKeeper to elect their leader, but --zk is 0`, [
       `add ZooKeeper servers: mesoscloud launch --masters ${masterCount} --zk 3`,
       'or run one master: --masters 1',
     ]);
@@ -122,20 +134,41 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
       findZooKeeper();
     } catch (err) {
       if (err instanceof ZooKeeperNotInstalledError) {
-        throw new LocalProviderError('ZOOKEEPER_MISSING', err.message, ['apt-get install -y zookeeper   (Debian/Ubuntu; brings OpenJDK)', 'or launch without ZooKeeper: --masters 1 --zk 0']);
+        throw new ProviderError('ZOOKEEPER_MISSING', err.message, ['apt-get install -y zookeeper   (Debian/Ubuntu; brings OpenJDK)', 'or launch without ZooKeeper: --masters 1 --zk 0']);
       }
       throw err;
     }
   }
-  if (!(await isPortFree(opts.masterPort, LOCAL_HOST))) {
-    throw new LocalProviderError('PORT_IN_USE', `port ${opts.masterPort} on ${LOCAL_HOST} is already in use, so the master cannot listen there`, [
-      `choose another port with --master-port, e.g. --master-port ${opts.masterPort + 100}`,
-      `or stop what listens on it (\`ss -ltnp 'sport = :${opts.masterPort}'\` shows it)`,
+  return { spec, bundle: (bundle ?? findDaemonBundle()).path };
+}
+
+export async function launchLocal(registry: ClusterRegistry, spec: ClusterSpec, opts: LaunchOptions = {}): Promise<LocalLaunchResult> {
+  return launchPlanned(registry, await planLocal(registry, spec), opts);
+}
+
+async function launchPlanned(registry: ClusterRegistry, plan: LocalPlan, opts: LaunchOptions): Promise<LocalLaunchResult> {
+  if (plan.running) return { alreadyRunning: true, record: plan.running };
+  const { spec, bundle } = plan;
+  const progress = opts.progress ?? (() => undefined);
+  const name = spec.name;
+  const masterPort = spec.master.port;
+  const agentCount = spec.agents ?? 1;
+  const masterCount = spec.masters;
+  const zkCount = spec.zk;
+  const agentResourcesText = spec.agent.resources;
+  if (registry.readLocal(name)) {
+    progress(`Cluster '${name}' is recorded but not running; cleaning up what is left of it`);
+    await destroyLocal(registry, name);
+  }
+  if (!(await isPortFree(masterPort, LOCAL_HOST))) {
+    throw new ProviderError('PORT_IN_USE', `port ${masterPort} on ${LOCAL_HOST} is already in use, so the master cannot listen there`, [
+      `choose another port with --master-port, e.g. --master-port ${masterPort + 100}`,
+      `or stop what listens on it (\`ss -ltnp 'sport = :${masterPort}'\` shows it)`,
     ]);
   }
   // Masters take --master-port and the ports after it; agents the ports after those.
-  const preferred = Array.from({ length: masterCount - 1 + opts.agents }, (_, i) => opts.masterPort + 1 + i);
-  const ports = await chooseFreePorts(preferred, new Set([opts.masterPort]), LOCAL_HOST);
+  const preferred = Array.from({ length: masterCount - 1 + agentCount }, (_, i) => masterPort + 1 + i);
+  const ports = await chooseFreePorts(preferred, new Set([masterPort]), LOCAL_HOST);
   const moved = ports.filter((p, i) => p !== preferred[i]);
   if (moved.length > 0) {
     const who = masterCount > 1 ? 'standby masters and agents' : 'agents';
@@ -144,15 +177,14 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
   const standbyPorts = ports.slice(0, masterCount - 1);
   const agentPorts = ports.slice(masterCount - 1);
 
-  const taskPorts = opts.agentResources !== undefined && namesPorts(opts.agentResources) ? undefined : pickTaskPorts(registry, opts.name, progress);
-  const layout = localLayout(registry.clusterDir(opts.name));
+  const taskPorts = agentResourcesText !== undefined && namesPorts(agentResourcesText) ? undefined : pickTaskPorts(registry, name, progress);
+  const layout = localLayout(registry.clusterDir(name));
   fs.mkdirSync(path.dirname(layout.masterLog), { recursive: true });
-  const entry = cliEntryPoint();
   const record: ClusterRecord = {
-    name: opts.name,
+    name: name,
     provider: 'local',
-    masterUrl: `http://${LOCAL_HOST}:${opts.masterPort}`,
-    master: { pid: 0, port: opts.masterPort, workDir: layout.masterWorkDir, logPath: layout.masterLog },
+    masterUrl: `http://${LOCAL_HOST}:${masterPort}`,
+    master: { pid: 0, port: masterPort, workDir: layout.masterWorkDir, logPath: layout.masterLog },
     agents: [],
     ...(taskPorts ? { taskPorts } : {}),
     createdAt: new Date().toISOString(),
@@ -178,30 +210,30 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
     for (const [i, master] of masters.entries()) {
       fs.mkdirSync(master.workDir, { recursive: true });
       progress(`Starting master ${masterCount > 1 ? `${i + 1}/${masterCount} ` : ''}on ${LOCAL_HOST}:${master.port} (log: ${master.logPath})`);
-      master.pid = startDetached(entry, masterArgs({ port: master.port, workDir: master.workDir, cluster: opts.name, zk: record.zk, masters: masterCount }), master.logPath, layout.clusterDir);
+      master.pid = startDetached(bundle, masterArgs({ port: master.port, workDir: master.workDir, cluster: name, zk: record.zk, masters: masterCount }), master.logPath, layout.clusterDir);
       registry.write(record);
     }
     for (const master of masters) await waitForMaster(record, master, wait);
     if (record.zk) record.masterUrl = await waitForLeader(record, wait);
 
-    const agentMaster = record.zk ?? `${LOCAL_HOST}:${opts.masterPort}`;
-    for (let i = 0; i < opts.agents; i++) {
+    const agentMaster = record.zk ?? `${LOCAL_HOST}:${masterPort}`;
+    for (let i = 0; i < agentCount; i++) {
       const agent: AgentRecord = {
         index: i,
         pid: 0,
         port: agentPorts[i],
         workDir: layout.agentWorkDir(i),
         logPath: layout.agentLog(i),
-        resources: agentResources(opts.agentResources, i, opts.agents, taskPorts),
+        resources: agentResources(agentResourcesText, i, agentCount, taskPorts),
       };
       fs.mkdirSync(agent.workDir, { recursive: true });
-      progress(`Starting agent ${i + 1}/${opts.agents} on ${LOCAL_HOST}:${agent.port} (log: ${agent.logPath})`);
-      agent.pid = startDetached(entry, agentArgs({ master: agentMaster, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name }), agent.logPath, layout.clusterDir);
+      progress(`Starting agent ${i + 1}/${agentCount} on ${LOCAL_HOST}:${agent.port} (log: ${agent.logPath})`);
+      agent.pid = startDetached(bundle, agentArgs({ master: agentMaster, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name }), agent.logPath, layout.clusterDir);
       record.agents.push(agent);
       registry.write(record);
       stopIfAborted(opts.signal);
     }
-    await waitForAgents(record, wait);
+    await waitForLocalAgents(record, wait);
     // A Ctrl-C that came while the last agent registered still means "stop".
     stopIfAborted(opts.signal);
     registry.write(record);
@@ -210,30 +242,25 @@ export async function launchLocal(registry: ClusterRegistry, opts: LaunchOptions
     // A half-started cluster is worse than none: stop what was started before reporting, but keep
     // the logs the error message points at.
     progress(opts.signal?.aborted ? 'Interrupted; stopping what was started' : 'Launch failed; stopping what was started');
-    const undone = await destroyLocal(registry, opts.name, progress, { keepLogs: true }).catch(() => undefined);
-    throw launchFailure(err, opts.name, path.dirname(layout.masterLog), undone);
+    const undone = await destroyLocal(registry, name, progress, { keepLogs: true }).catch(() => undefined);
+    throw launchFailure(err, name, path.dirname(layout.masterLog), undone);
   }
 }
 
 /** The error as it was, plus what was undone and where the logs are. */
-function launchFailure(err: unknown, name: string, logsDir: string, undone: DestroyResult | undefined): LocalProviderError {
+function launchFailure(err: unknown, name: string, logsDir: string, undone: DestroyResult | undefined): ProviderError {
   const cause = err as Error & { code?: string; suggestions?: string[] };
-  const code = err instanceof LocalProviderError ? err.code : 'LAUNCH_FAILED';
+  const code = err instanceof ProviderError ? err.code : 'LAUNCH_FAILED';
   const stopped = undone?.stopped.filter((p) => p.role !== 'task').length ?? 0;
   const undoneText = !undone
     ? `could not stop everything it had started; see the logs in ${logsDir}`
     : `${stopped === 0 ? 'nothing it had started is left running' : `stopped the ${stopped} process(es) it had started`}; logs kept in ${logsDir}`;
   const what = code === 'INTERRUPTED' ? `launch of cluster '${name}' was interrupted` : `launch of cluster '${name}' failed: ${cause.message}`;
-  return new LocalProviderError(code, `${what}\n(${undoneText})`, [
+  return new ProviderError(code, `${what}\n(${undoneText})`, [
     ...(cause.suggestions ?? []),
     `read the logs in ${logsDir}`,
     `remove them with: mesoscloud destroy --cluster ${name}`,
   ]);
-}
-
-/** The end of a daemon's log for an error message, without the marks oclif put before the daemon's own error lines. */
-function logTail(file: string): string {
-  return tail(file).split('\n').map((line) => line.replace(/^\s*›\s{0,3}/, '')).join('\n');
 }
 
 /** A task port range no other registered cluster on this machine uses. */
@@ -272,11 +299,12 @@ function reminder(progress: (line: string) => void, everyMs = 5000): (what: () =
   };
 }
 
-function startDetached(entry: string, args: string[], logPath: string, cwd: string): number {
+/** `node <bundle> <role> <flags>`, detached, appending to its log. */
+function startDetached(bundle: string, args: string[], logPath: string, cwd: string): number {
   const fd = fs.openSync(logPath, 'a');
   try {
-    const child = spawn(process.execPath, [entry, ...args], { detached: true, stdio: ['ignore', fd, fd], cwd, env: process.env });
-    if (child.pid === undefined) throw new LocalProviderError('SPAWN_FAILED', `could not start ${args[0]}: ${process.execPath} ${entry} ${args.join(' ')}`);
+    const child = spawn(process.execPath, [bundle, ...args], { detached: true, stdio: ['ignore', fd, fd], cwd, env: process.env });
+    if (child.pid === undefined) throw new ProviderError('SPAWN_FAILED', `could not start ${args[0]}: ${process.execPath} ${bundle} ${args.join(' ')}`);
     child.unref();
     return child.pid;
   } finally {
@@ -294,11 +322,11 @@ async function waitForMaster(record: ClusterRecord, master: DaemonRecord, { time
       stopIfAborted(signal);
       remind(() => `the master at ${url} does not answer yet`);
       if (!isOurProcess(master.pid, master.workDir)) {
-        throw new LocalProviderError('MASTER_EXITED', `the master exited during start-up; last lines of ${master.logPath}:\n${logTail(master.logPath)}`);
+        throw new ProviderError('MASTER_EXITED', `the master exited during start-up; last lines of ${master.logPath}:\n${tail(master.logPath)}`);
       }
       if (await operator.getHealth().catch(() => false)) return;
       if (Date.now() > deadline) {
-        throw new LocalProviderError('MASTER_TIMEOUT', `the master did not answer at ${url} within ${timeoutMs / 1000} s; see ${master.logPath}`);
+        throw new ProviderError('MASTER_TIMEOUT', `the master did not answer at ${url} within ${timeoutMs / 1000} s; see ${master.logPath}`);
       }
       await sleep(50);
     }
@@ -317,49 +345,38 @@ async function waitForLeader(record: ClusterRecord, { timeoutMs, progress }: Wai
     return url;
   } catch (err) {
     const logs = allMasters(record).map((m) => m.logPath).join(', ');
-    throw new LocalProviderError('NO_LEADER', `no master was elected within ${timeoutMs / 1000} s (${(err as Error).message}); see ${logs}`);
+    throw new ProviderError('NO_LEADER', `no master was elected within ${timeoutMs / 1000} s (${(err as Error).message}); see ${logs}`);
   } finally {
     await locator.close();
   }
 }
 
-async function waitForAgents(record: ClusterRecord, { timeoutMs, progress, signal }: WaitContext): Promise<void> {
-  const operator = new OperatorClient(record.masterUrl, { timeoutMs: 2000 });
-  const deadline = Date.now() + timeoutMs;
+async function waitForLocalAgents(record: ClusterRecord, { timeoutMs, progress, signal }: WaitContext): Promise<void> {
   const remind = reminder(progress);
-  let reported = -1;
-  try {
-    for (;;) {
+  const total = record.agents.length;
+  const registered = await waitForAgents(record.masterUrl, record.agents.map((a) => String(a.port)), {
+    timeoutMs,
+    requestTimeoutMs: 2000,
+    keyOf: (a) => String(a.agent_info.port),
+    isUp: () => true,
+    onCount: (n) => progress(`Agents registered: ${n}/${total}`),
+    check: (count) => {
       stopIfAborted(signal);
-      const registered = await operator.getAgents().then((r) => r.agents, () => [] as OperatorAgent[]);
-      const byPort = new Map(registered.map((a) => [a.agent_info.port, a]));
-      let count = 0;
-      for (const agent of record.agents) {
-        const found = byPort.get(agent.port);
-        if (found) {
-          agent.id = found.agent_info.id?.value;
-          agent.total = resourceText(found.total_resources ?? found.agent_info.resources);
-          count++;
-        }
-      }
-      if (count !== reported) {
-        progress(`Agents registered: ${count}/${record.agents.length}`);
-        reported = count;
-      }
-      if (count === record.agents.length) return;
-      remind(() => `${count}/${record.agents.length} agents registered`);
+      remind(() => `${count}/${total} agents registered`);
       const dead = record.agents.find((a) => !isOurProcess(a.pid, a.workDir));
       if (dead) {
-        throw new LocalProviderError('AGENT_EXITED', `agent ${dead.index + 1} exited during start-up; last lines of ${dead.logPath}:\n${logTail(dead.logPath)}`);
+        throw new ProviderError('AGENT_EXITED', `agent ${dead.index + 1} exited during start-up; last lines of ${dead.logPath}:\n${tail(dead.logPath)}`);
       }
-      if (Date.now() > deadline) {
-        const missing = record.agents.filter((a) => !byPort.has(a.port)).map((a) => `agent ${a.index + 1} (port ${a.port}, log ${a.logPath})`);
-        throw new LocalProviderError('AGENTS_TIMEOUT', `not every agent registered within ${timeoutMs / 1000} s: ${missing.join(', ')}`);
-      }
-      await sleep(100);
-    }
-  } finally {
-    operator.close();
+    },
+    timeoutError: (missing) => {
+      const named = record.agents.filter((a) => missing.includes(String(a.port))).map((a) => `agent ${a.index + 1} (port ${a.port}, log ${a.logPath})`);
+      return new ProviderError('AGENTS_TIMEOUT', `not every agent registered within ${timeoutMs / 1000} s: ${named.join(', ')}`);
+    },
+  });
+  for (const agent of record.agents) {
+    const found = registered.get(String(agent.port));
+    agent.id = found?.agent_info.id?.value;
+    agent.total = found && resourceText(found.total_resources ?? found.agent_info.resources);
   }
 }
 
@@ -464,3 +481,16 @@ function resourceText(list: Resource[] | undefined): string | undefined {
   }
 }
 
+
+export const localProvider: Provider<LocalPlan> = {
+  name: 'local',
+  abortable: true,
+  plan: (spec, ctx) => planLocal(ctx.registry, spec, ctx.bundle),
+  async launch(plan, ctx) {
+    const result = await launchPlanned(ctx.registry, plan, { progress: (line) => ctx.progress.note(line), timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    return { provider: 'local', ...result };
+  },
+  async destroy(cluster, ctx) {
+    return { provider: 'local', ...(await destroyLocal(ctx.registry, cluster, (line) => ctx.progress.note(line))) };
+  },
+};

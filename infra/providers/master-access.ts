@@ -91,22 +91,43 @@ export async function registeredAgents(url: string): Promise<Map<string, Operato
   }
 }
 
-/**
- * Waits until every address in `addresses` has an agent registered (and active); `onCount` hears
- * each change of the count.
- */
-export async function waitForAgents(url: string, addresses: string[], timeoutMs: number, onCount: (registered: number) => void): Promise<Map<string, OperatorAgent>> {
-  const deadline = Date.now() + timeoutMs;
+export interface AgentWait {
+  timeoutMs: number;
+  /** The key of a registered agent, as `keys` name them (its hostname, or its port). */
+  keyOf(agent: OperatorAgent): string;
+  /** Whether a registered agent counts as up; default: it is active. */
+  isUp?(agent: OperatorAgent): boolean;
+  /** Hears each change of the count. */
+  onCount(registered: number): void;
+  /** Between rounds, while some are missing: throws to give up early (an agent died, the operator interrupted). */
+  check?(registered: number): void;
+  /** The error when time is up, given the keys of those not registered. */
+  timeoutError(missing: string[]): Error;
+  /** Per request to the master; default 5 s. */
+  requestTimeoutMs?: number;
+}
+
+/** Waits until an agent is up for each of `keys`; returns every registered agent by key. */
+export async function waitForAgents(url: string, keys: readonly string[], wait: AgentWait): Promise<Map<string, OperatorAgent>> {
+  const operator = new OperatorClient(url, { timeoutMs: wait.requestTimeoutMs ?? 5000 });
+  const isUp = wait.isUp ?? ((a: OperatorAgent) => a.active === true);
+  const deadline = Date.now() + wait.timeoutMs;
   let last = -1;
-  for (;;) {
-    const agents = await registeredAgents(url).catch(() => new Map<string, OperatorAgent>());
-    const count = addresses.filter((a) => agents.get(a)?.active === true).length;
-    if (count !== last) onCount((last = count));
-    if (count === addresses.length) return agents;
-    if (Date.now() > deadline) {
-      const missing = addresses.filter((a) => !agents.has(a));
-      throw new Error(`not every agent registered within ${Math.round(timeoutMs / 1000)} s; missing: ${missing.join(', ')}`);
+  try {
+    for (;;) {
+      const registered = await operator.getAgents().then((r) => r.agents, () => [] as OperatorAgent[]);
+      const agents = new Map(registered.map((a) => [wait.keyOf(a), a]));
+      const count = keys.filter((k) => {
+        const agent = agents.get(k);
+        return agent !== undefined && isUp(agent);
+      }).length;
+      if (count !== last) wait.onCount((last = count));
+      if (count === keys.length) return agents;
+      wait.check?.(count);
+      if (Date.now() > deadline) throw wait.timeoutError(keys.filter((k) => !agents.has(k)));
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    operator.close();
   }
 }

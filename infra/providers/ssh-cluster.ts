@@ -8,7 +8,7 @@ import type { SshConnection } from '../bootstrap/ssh';
 import type { ClusterPlan, HostPlan, Role } from '../plan/planner';
 import type { ClusterSpec } from '../plan/spec';
 import { closeAll, connectAll, settingsOf, type HostEndpoint } from './ssh-connect';
-import { SshProviderError } from './ssh';
+import { ProviderError } from '../errors';
 
 export const specOf = (record: SshClusterRecord) => record.spec as unknown as ClusterSpec;
 
@@ -19,11 +19,11 @@ export function selectHosts(record: SshClusterRecord, opts: { role?: Role; hosts
   if (opts.hosts && opts.hosts.length > 0) {
     const unknown = opts.hosts.filter((n) => !record.hosts.some((h) => h.host === n || h.address === n));
     if (unknown.length > 0) {
-      throw new SshProviderError('UNKNOWN_HOST', `not a host of cluster '${record.name}': ${unknown.join(', ')}`, [`its hosts: ${record.hosts.map((h) => h.host).join(', ')}`]);
+      throw new ProviderError('UNKNOWN_HOST', `not a host of cluster '${record.name}': ${unknown.join(', ')}`, [`its hosts: ${record.hosts.map((h) => h.host).join(', ')}`]);
     }
     hosts = hosts.filter((h) => opts.hosts!.includes(h.host) || opts.hosts!.includes(h.address));
   }
-  if (hosts.length === 0) throw new SshProviderError('NO_HOSTS', `cluster '${record.name}' has no host${opts.role ? ` with the ${opts.role} role` : ''} to act on`);
+  if (hosts.length === 0) throw new ProviderError('NO_HOSTS', `cluster '${record.name}' has no host${opts.role ? ` with the ${opts.role} role` : ''} to act on`);
   return hosts;
 }
 

@@ -7,10 +7,12 @@ import type { ClusterRegistry } from '../registry';
 import { DEFAULT_CONCURRENCY, forEachBounded } from '../bootstrap/pool';
 import type { HostProgress } from '../bootstrap/progress';
 import type { Role } from '../plan/planner';
-import { readSshRecord, SshProviderError } from './ssh';
+import { ProviderError } from '../errors';
+import { readSshRecord } from './ssh';
 import { selectHosts, withConnections } from './ssh-cluster';
 
 export interface RunResult { host: string; code: number | null; stdout: string; stderr: string; error?: string }
+export interface CopyResult { host: string; files: number; bytes: number; error?: string }
 
 /** Runs one shell command on each selected host in parallel; output is handed over per host as it ends. */
 export async function runOnHosts(registry: ClusterRegistry, name: string, command: string, opts: { role?: Role; hosts?: string[]; progress: HostProgress; concurrency?: number; onResult?: (r: RunResult) => void }): Promise<RunResult[]> {
@@ -32,7 +34,7 @@ export async function runOnHosts(registry: ClusterRegistry, name: string, comman
 }
 
 /** Copies a local file or directory (recursively) to `dest` on each selected host. */
-export async function copyToHosts(registry: ClusterRegistry, name: string, source: string, dest: string, opts: { role?: Role; hosts?: string[]; progress: HostProgress; concurrency?: number }): Promise<{ host: string; files: number; bytes: number; error?: string }[]> {
+export async function copyToHosts(registry: ClusterRegistry, name: string, source: string, dest: string, opts: { role?: Role; hosts?: string[]; progress: HostProgress; concurrency?: number }): Promise<CopyResult[]> {
   const record = readSshRecord(registry, name, true);
   const hosts = selectHosts(record, opts);
   const files = listFiles(source);
@@ -40,7 +42,7 @@ export async function copyToHosts(registry: ClusterRegistry, name: string, sourc
   const intoDir = dest.endsWith('/');
   const target = (rel: string) => (intoDir ? path.posix.join(dest, path.basename(source), rel) : rel === '' ? dest : path.posix.join(dest, rel));
   return withConnections(record, hosts, opts.progress, opts.concurrency, async (conns, failed) => {
-    const out: { host: string; files: number; bytes: number; error?: string }[] = failed.map((f) => ({ host: f.host.host, files: 0, bytes: 0, error: f.error.message }));
+    const out: CopyResult[] = failed.map((f) => ({ host: f.host.host, files: 0, bytes: 0, error: f.error.message }));
     await forEachBounded(hosts.filter((h) => conns.has(h.host)), opts.concurrency ?? DEFAULT_CONCURRENCY, async (h) => {
       const conn = conns.get(h.host)!;
       let bytes = 0;
@@ -67,10 +69,10 @@ function listFiles(source: string): { abs: string; rel: string; mode: number }[]
   try {
     stat = fs.statSync(source);
   } catch {
-    throw new SshProviderError('NO_SUCH_FILE', `${source} does not exist`);
+    throw new ProviderError('NO_SUCH_FILE', `${source} does not exist`);
   }
   if (stat.isFile()) return [{ abs: source, rel: '', mode: stat.mode & 0o777 }];
-  if (!stat.isDirectory()) throw new SshProviderError('NOT_A_FILE', `${source} is neither a file nor a directory`);
+  if (!stat.isDirectory()) throw new ProviderError('NOT_A_FILE', `${source} is neither a file nor a directory`);
   const out: { abs: string; rel: string; mode: number }[] = [];
   const walk = (dir: string, rel: string) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {

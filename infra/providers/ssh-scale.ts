@@ -11,7 +11,8 @@ import { planCluster, type ClusterPlan } from '../plan/planner';
 import { specFromSources } from '../plan/spec';
 import { parseEndpoint } from '../plan/host-address';
 import { OperatorClient } from '../../cluster/client/operator';
-import { bringUp, hostRecords, masterEndpoints, previousRoles, readSshRecord, SshProviderError, type SshRunOptions } from './ssh';
+import { bringUp, hostRecords, masterEndpoints, previousRoles, readSshRecord, type SshRunOptions } from './ssh';
+import { ProviderError } from '../errors';
 import { reachLeader, registeredAgents } from './master-access';
 import { skeletonPlan, specOf, withConnections } from './ssh-cluster';
 
@@ -39,14 +40,14 @@ export async function scaleSsh(registry: ClusterRegistry, name: string, opts: Ss
   const removed = [...before].filter((h) => !after.has(h));
   const shared = record.hosts.filter((r) => removed.includes(r.host) && r.roles.length > 1).map((r) => r.host);
   if (shared.length > 0) {
-    throw new SshProviderError('CONTROL_HOST', `scaling down would take the agent off ${shared.join(', ')}, which also run(s) ZooKeeper or a master; only agent-only hosts are drained and cleaned`);
+    throw new ProviderError('CONTROL_HOST', `scaling down would take the agent off ${shared.join(', ')}, which also run(s) ZooKeeper or a master; only agent-only hosts are drained and cleaned`);
   }
   const progress = opts.progress;
   const removedHosts = record.hosts.filter((h) => removed.includes(h.host));
   // Each host once: a host losing its agent is in the plan too, with no role left.
   const touched = [...plan.hosts.filter((h) => h.roles.length > 0 && !removed.includes(h.host)), ...removedHosts];
   await withConnections(record, touched, progress, opts.concurrency, async (conns, failed) => {
-    if (failed.length > 0) throw new SshProviderError('HOSTS_UNREACHABLE', `cannot reach ${failed.map((f) => f.host.host).join(', ')}: ${failed[0].error.message}`);
+    if (failed.length > 0) throw new ProviderError('HOSTS_UNREACHABLE', `cannot reach ${failed.map((f) => f.host.host).join(', ')}: ${failed[0].error.message}`);
     if (removed.length > 0) await drainAndRemove(record, removedHosts, conns, masterEndpoints(plan), progress, opts.timeoutMs ?? 120_000);
     record.spec = newSpec as unknown as Record<string, unknown>;
     record.hosts = hostRecords(plan);
@@ -76,7 +77,7 @@ async function drainAndRemove(record: SshClusterRecord, hosts: SshHostRecord[], 
         return a && (a.drain_info?.state === 'DRAINING' || (a.drain_info === undefined && a.active));
       });
       if (busy.length === 0) break;
-      if (Date.now() > deadline) throw new SshProviderError('DRAIN_TIMEOUT', `agents on ${busy.map((h) => h.host).join(', ')} did not drain within ${Math.round(timeoutMs / 1000)} s`);
+      if (Date.now() > deadline) throw new ProviderError('DRAIN_TIMEOUT', `agents on ${busy.map((h) => h.host).join(', ')} did not drain within ${Math.round(timeoutMs / 1000)} s`);
       await new Promise((r) => setTimeout(r, 200));
     }
   } finally {
@@ -92,6 +93,6 @@ async function drainAndRemove(record: SshClusterRecord, hosts: SshHostRecord[], 
   const failed = failures(outcomes);
   for (const f of failed) progress.fail(f.item.host, f.error.message);
   if (failed.length > 0) {
-    throw new SshProviderError('HOSTS_FAILED', `could not remove the agent from ${failed.map((f) => `${f.item.host} (${f.error.message})`).join(', ')}`, ['fix that, then run the same scale again']);
+    throw new ProviderError('HOSTS_FAILED', `could not remove the agent from ${failed.map((f) => `${f.item.host} (${f.error.message})`).join(', ')}`, ['fix that, then run the same scale again']);
   }
 }

@@ -8,7 +8,8 @@ import { DEFAULT_CONCURRENCY, forEachBounded } from '../bootstrap/pool';
 import type { OperatorAgent } from '../../cluster/protocol/operator';
 import { planCluster, type ClusterPlan, type HostPlan } from '../plan/planner';
 import type { ClusterSpec } from '../plan/spec';
-import { masterEndpoints, previousRoles, readSshRecord, SshProviderError, type SshRunOptions } from './ssh';
+import { masterEndpoints, previousRoles, readSshRecord, type SshRunOptions } from './ssh';
+import { ProviderError } from '../errors';
 import { reachLeader, registeredAgents } from './master-access';
 import { specOf, withConnections } from './ssh-cluster';
 
@@ -31,11 +32,11 @@ export async function upgradeSsh(registry: ClusterRegistry, name: string, opts: 
   const progress = opts.progress;
   const restarted: string[] = [];
   await withConnections(record, record.hosts, progress, opts.concurrency, async (conns, failed) => {
-    if (failed.length > 0) throw new SshProviderError('HOSTS_UNREACHABLE', `cannot reach ${failed.map((f) => f.host.host).join(', ')}; an upgrade needs every host`, ['bring the host back (or scale it away), then run upgrade again']);
+    if (failed.length > 0) throw new ProviderError('HOSTS_UNREACHABLE', `cannot reach ${failed.map((f) => f.host.host).join(', ')}; an upgrade needs every host`, ['bring the host back (or scale it away), then run upgrade again']);
     const boots = new Map(plan.hosts.filter((h) => h.roles.length > 0).map((h) => [h.host, new HostBootstrap(conns.get(h.host)!, h, plan, bundle, progress)]));
     const prepared = await forEachBounded([...boots.values()], opts.concurrency ?? DEFAULT_CONCURRENCY, (b) => b.prepare());
     const bad = prepared.filter((o) => !o.ok);
-    if (bad.length > 0) throw new SshProviderError('UPGRADE_FAILED', bad.map((o) => (o.ok ? '' : o.error.message)).join('\n'));
+    if (bad.length > 0) throw new ProviderError('UPGRADE_FAILED', bad.map((o) => (o.ok ? '' : o.error.message)).join('\n'));
     const access = await reachLeader(masterEndpoints(plan), conns, opts.timeoutMs ?? 120_000);
     const leaderAddress = access.leader;
     await access.close();
@@ -81,7 +82,7 @@ async function waitReregistered(leaderUrl: string, address: string, before: numb
   for (;;) {
     const agent = (await registeredAgents(leaderUrl).catch(() => undefined))?.get(address);
     if (agent?.active && registrationTime(agent) > before) return;
-    if (Date.now() > deadline) throw new SshProviderError('AGENT_NOT_BACK', `the agent on ${address} did not re-register within ${Math.round(timeoutMs / 1000)} s after its upgrade`);
+    if (Date.now() > deadline) throw new ProviderError('AGENT_NOT_BACK', `the agent on ${address} did not re-register within ${Math.round(timeoutMs / 1000)} s after its upgrade`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

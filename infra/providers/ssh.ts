@@ -7,6 +7,7 @@
  * running it again, and a launch on a healthy cluster changes nothing.
  */
 import * as path from 'node:path';
+import { ProviderError } from '../errors';
 import { ClusterRegistry, type SshClusterRecord, type SshHostRecord } from '../registry';
 import { findDaemonBundle, type DaemonBundle } from '../bootstrap/bundle';
 import { HostBootstrap, type ServiceChange } from '../bootstrap/host-bootstrap';
@@ -17,12 +18,6 @@ import { planCluster, type ClusterPlan, type Role } from '../plan/planner';
 import type { ClusterSpec } from '../plan/spec';
 import { closeAll, connectAll, settingsOf } from './ssh-connect';
 import { reachLeader, waitForAgents, type MasterAccess, type MasterEndpoint } from './master-access';
-
-export class SshProviderError extends Error {
-  constructor(readonly code: string, message: string, readonly suggestions: string[] = []) {
-    super(message);
-  }
-}
 
 export interface SshRunOptions {
   progress: HostProgress;
@@ -87,11 +82,19 @@ function newRecord(registry: ClusterRegistry, spec: ClusterSpec, plan: ClusterPl
 /** Hosts in the order roles start: ZooKeeper, masters, agents. */
 const ROLE_ORDER: Role[] = ['zookeeper', 'master', 'agent'];
 
-export async function launchSsh(registry: ClusterRegistry, spec: ClusterSpec, opts: SshRunOptions): Promise<SshLaunchResult> {
+/** What launch will do: the spec, the bundle it pushes, and which host runs what. */
+export interface SshPlan { spec: ClusterSpec; bundle: DaemonBundle; plan: ClusterPlan }
+
+/** Roles stay where a recorded SSH cluster of that name has them; nothing is touched. */
+export function planSsh(registry: ClusterRegistry, spec: ClusterSpec, bundle: DaemonBundle = findDaemonBundle()): SshPlan {
+  const recorded = registry.read(spec.name);
+  const plan = planCluster(spec, { bundle: { version: bundle.version, sha256: bundle.sha256 }, previous: previousRoles(recorded?.provider === 'ssh' ? recorded : undefined) });
+  return { spec, bundle, plan };
+}
+
+export async function launchSsh(registry: ClusterRegistry, { spec, bundle, plan }: SshPlan, opts: SshRunOptions): Promise<SshLaunchResult> {
   const { progress } = opts;
-  const bundle = opts.bundle ?? findDaemonBundle();
   const previous = readSshRecord(registry, spec.name, false);
-  const plan = planCluster(spec, { bundle: { version: bundle.version, sha256: bundle.sha256 }, previous: previousRoles(previous) });
   for (const w of plan.warnings) progress.note(`Note: ${w}`);
   const record = newRecord(registry, spec, plan, previous, bundle);
   // Written before any host is touched: a launch that breaks off can be resumed or destroyed by name.
@@ -172,11 +175,16 @@ export async function bringUp(
     progress.note('Waiting for the leading master and for every agent to register');
     try {
       access = await reachLeader(masterEndpoints(plan), conns, timeoutMs);
-      const agents = await waitForAgents(access.url, agentHosts.map((h) => h.address), timeoutMs, (n) => progress.note(`Agents registered: ${n}/${agentHosts.length}`));
+      const agents = await waitForAgents(access.url, agentHosts.map((h) => h.address), {
+        timeoutMs,
+        keyOf: (a) => a.agent_info.hostname,
+        onCount: (n) => progress.note(`Agents registered: ${n}/${agentHosts.length}`),
+        timeoutError: (missing) => new Error(`not every agent registered within ${Math.round(timeoutMs / 1000)} s; missing: ${missing.join(', ')}`),
+      });
       agentIds = Object.fromEntries(agentHosts.map((h) => [h.address, agents.get(h.address)?.agent_info.id?.value ?? '']));
     } catch (err) {
       await access?.close();
-      throw new SshProviderError('AGENTS_NOT_REGISTERED', (err as Error).message, [`see the logs: mesoscloud run --cluster ${plan.cluster} --role agent "tail -n 50 /var/log/mesoscloud/${plan.cluster}/agent.log"`]);
+      throw new ProviderError('AGENTS_NOT_REGISTERED', (err as Error).message, [`see the logs: mesoscloud run --cluster ${plan.cluster} --role agent "tail -n 50 /var/log/mesoscloud/${plan.cluster}/agent.log"`]);
     }
   }
   for (const h of plan.hosts) {
@@ -195,7 +203,7 @@ export async function bringUp(
   await access?.close();
   if (failed.size > 0) {
     const lines = [...failed].map(([host, error]) => (error.message.startsWith(`${host}:`) ? `  ${error.message}` : `  ${host}: ${error.message}`));
-    throw Object.assign(new SshProviderError('HOSTS_FAILED', `${failed.size} of ${plan.hosts.length} host(s) failed:\n${lines.join('\n')}`, [
+    throw Object.assign(new ProviderError('HOSTS_FAILED', `${failed.size} of ${plan.hosts.length} host(s) failed:\n${lines.join('\n')}`, [
       'fix what is named above, then run the same launch again: finished hosts are not redone',
     ]), { result });
   }
@@ -208,11 +216,11 @@ export function readSshRecord(registry: ClusterRegistry, name: string, required:
 export function readSshRecord(registry: ClusterRegistry, name: string, required: boolean): SshClusterRecord | undefined {
   const record = registry.read(name);
   if (record && record.provider !== 'ssh') {
-    throw new SshProviderError('WRONG_PROVIDER', `cluster '${name}' runs on this machine (provider local), not on SSH hosts`, ['pick another name with --cluster <name>, or destroy it first: mesoscloud destroy --cluster ' + name]);
+    throw new ProviderError('WRONG_PROVIDER', `cluster '${name}' runs on this machine (provider local), not on SSH hosts`, ['pick another name with --cluster <name>, or destroy it first: mesoscloud destroy --cluster ' + name]);
   }
   if (!record && required) {
     const known = registry.list();
-    throw new SshProviderError('NO_CLUSTER', `no cluster named '${name}' is recorded in ${registry.root}`, known.length > 0 ? [`known clusters: ${known.join(', ')}`] : ['launch one: mesoscloud launch --provider ssh --hosts ...']);
+    throw new ProviderError('NO_CLUSTER', `no cluster named '${name}' is recorded in ${registry.root}`, known.length > 0 ? [`known clusters: ${known.join(', ')}`] : ['launch one: mesoscloud launch --provider ssh --hosts ...']);
   }
   return record;
 }

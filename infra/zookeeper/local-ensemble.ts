@@ -13,11 +13,11 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chooseFreePorts } from '../providers/ports';
-import { isOurProcess, signal, tail, waitForExit } from '../providers/processes';
+import { chooseFreePorts } from '../machine/ports';
+import { isOurProcess, signal, tail, waitForExit } from '../machine/processes';
 import { connectString as toConnectString, localEnsembleSpec, myidFile, zooConfig, type ZkConfigOptions, type ZkServerSpec } from './config';
-import { fourLetterWord, parseServerMode, type ServerMode } from './four-letter';
-import { findZooKeeper } from './install';
+import { fourLetterWord, parseServerMode, type ServerMode } from '../../cluster/zookeeper/four-letter';
+import { findZooKeeper } from '../../cluster/zookeeper/install';
 
 export interface LocalEnsembleOptions {
   dir: string;

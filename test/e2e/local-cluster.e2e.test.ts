@@ -10,11 +10,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { destroyLocal, launchLocal } from '../../infra/providers/local';
-import { freePort, isPortFree } from '../../infra/providers/ports';
+import { destroyLocal, launchLocal, localSpec } from '../../infra/providers/local';
+import { freePort, isPortFree } from '../../infra/machine/ports';
 import { ClusterRegistry } from '../../infra/registry';
-import { isAlive } from '../../infra/providers/processes';
-import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from './run-cli';
+import { isAlive } from '../../infra/machine/processes';
+import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from '../helpers/run-cli';
 import type { ChildProcess } from 'node:child_process';
 
 const CLUSTER = 'e2e';
@@ -233,8 +233,8 @@ describe('a local cluster, through the built CLI', () => {
     const interrupt = new AbortController();
     const port = await freePort();
     const lines: string[] = [];
-    const err = await launchLocal(registry, {
-      name: 'interrupted', agents: 1, masterPort: port, signal: interrupt.signal,
+    const err = await launchLocal(registry, localSpec({ name: 'interrupted', agents: 1, masterPort: port }), {
+      signal: interrupt.signal,
       progress: (line) => {
         lines.push(line);
         if (line.startsWith('Starting agent 1/1')) interrupt.abort();

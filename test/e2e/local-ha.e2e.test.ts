@@ -6,9 +6,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '../../infra/providers/ports';
-import { isAlive } from '../../infra/providers/processes';
-import { ensureBuilt, runCli, type CliResult } from './run-cli';
+import { freePort } from '../../infra/machine/ports';
+import { isAlive } from '../../infra/machine/processes';
+import { ensureBuilt, runCli, type CliResult } from '../helpers/run-cli';
 
 const CLUSTER = 'e2e-ha';
 

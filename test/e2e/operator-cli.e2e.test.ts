@@ -6,10 +6,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '../../infra/providers/ports';
-import { isAlive } from '../../infra/providers/processes';
+import { freePort } from '../../infra/machine/ports';
+import { isAlive } from '../../infra/machine/processes';
 import { eventually } from '../helpers/http';
-import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from './run-cli';
+import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from '../helpers/run-cli';
 
 const CLUSTER = 'opcli';
 

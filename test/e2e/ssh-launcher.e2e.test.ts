@@ -1,7 +1,7 @@
 /**
  * The SSH launcher as a user runs it, against test hosts made here: network namespaces on a private
  * bridge, each with its own sshd, host key, hostname and overlaid /etc, /opt, /var, /root, /home and
- * /usr/local (bench/lib/ssh-hosts.ts). The built CLI launches 1 ZooKeeper + 1 master + 3 agents
+ * /usr/local (test/helpers/ssh-hosts.ts). The built CLI launches 1 ZooKeeper + 1 master + 3 agents
  * on five of them (the first launch killed midway and resumed), runs a task, `run`, `copy`, scales
  * to a sixth host and back, upgrades with tasks kept, refuses a host whose key changed, names an
  * unreachable host, and `destroy` leaves no process and no file on any host.
@@ -9,9 +9,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createSshHosts, type SshTestFleet } from '../../bench/lib/ssh-hosts';
+import { createSshHosts, type SshTestFleet } from '../helpers/ssh-hosts';
 import { eventually } from '../helpers/http';
-import { ensureBuilt, hasStackTrace, ROOT, runCli, unwrap, type CliResult } from './run-cli';
+import { ensureBuilt, hasStackTrace, ROOT, runCli, unwrap, type CliResult } from '../helpers/run-cli';
 
 const CLUSTER = 'sshe2e';
 jest.setTimeout(240_000);

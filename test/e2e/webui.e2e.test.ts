@@ -9,9 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { freePort } from '../../infra/providers/ports';
-import { isAlive } from '../../infra/providers/processes';
-import { ensureBuilt, ROOT, runCli, type CliResult } from './run-cli';
+import { freePort } from '../../infra/machine/ports';
+import { isAlive } from '../../infra/machine/processes';
+import { ensureBuilt, ROOT, runCli, type CliResult } from '../helpers/run-cli';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CLUSTER = 'webui-e2e';

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '../../infra/providers/ports';
+import { freePort } from '../../infra/machine/ports';
 import {
   startLocalEnsemble, startLocalServer, stopLocalEnsemble, stopLocalServer, type LocalEnsemble,
 } from '../../infra/zookeeper';

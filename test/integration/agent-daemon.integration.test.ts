@@ -13,7 +13,7 @@ import type { UpdateLogRecord } from '../../cluster/agent/status-updates';
 import { unacknowledgedUpdates } from '../../cluster/agent/status-updates';
 import type { TaskInfo } from '../../cluster/protocol/types';
 import { silentLogger } from '../../cluster/util/log';
-import { freePort } from '../../infra/providers/ports';
+import { freePort } from '../../infra/machine/ports';
 import { eventually } from '../helpers/http';
 import { FakeMaster } from './agent-fake-master';
 

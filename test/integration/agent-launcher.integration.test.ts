@@ -14,7 +14,7 @@ import { TaskRunner } from '../../cluster/agent/task-runner';
 import { newContainerId } from '../../cluster/protocol/ids';
 import type { TaskInfo } from '../../cluster/protocol/types';
 import { silentLogger } from '../../cluster/util/log';
-import { isAlive } from '../../infra/providers/processes';
+import { isAlive } from '../../infra/machine/processes';
 import { eventually } from '../helpers/http';
 import { cgroupsUsable } from '../helpers/cgroups';
 

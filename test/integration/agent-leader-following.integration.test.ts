@@ -14,7 +14,7 @@ import { AGENT_DEFAULTS } from '../../cluster/agent/options';
 import { createContender, type MasterContender } from '../../cluster/election';
 import type { MasterInfo } from '../../cluster/protocol/types';
 import { silentLogger } from '../../cluster/util/log';
-import { findTaskProcesses, killGroupOrProcess } from '../../infra/providers/processes';
+import { findTaskProcesses, killGroupOrProcess } from '../../infra/machine/processes';
 import { startZooKeeper, type TestZooKeeper } from '../helpers/zookeeper';
 import { FakeMaster } from './agent-fake-master';
 

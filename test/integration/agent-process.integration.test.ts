@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FakeMaster } from './agent-fake-master';
-import { isAlive, signal } from '../../infra/providers/processes';
+import { isAlive, signal } from '../../infra/machine/processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

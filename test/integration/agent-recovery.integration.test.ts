@@ -8,10 +8,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findTaskProcesses, isAlive, killGroupOrProcess, waitForExit } from '../../infra/providers/processes';
+import { findTaskProcesses, isAlive, killGroupOrProcess, waitForExit } from '../../infra/machine/processes';
 import type { FrameworkInfo, TaskState, TaskStatus } from '../../cluster/protocol/types';
 import { isTerminalState } from '../../cluster/protocol/types';
-import { ensureBuilt } from '../e2e/run-cli';
+import { ensureBuilt } from '../helpers/run-cli';
 import { SKIP_CGROUP_TESTS } from '../helpers/cgroups';
 import { DaemonSet, launchTasks, START_MS, type AgentProcess, type MasterProcess } from '../helpers/daemon-processes';
 import { eventually, getJson } from '../helpers/http';

@@ -15,7 +15,7 @@ import { AGENT_DEFAULTS } from '../../cluster/agent/options';
 import type { ExecutorInfo, Resource, TaskInfo } from '../../cluster/protocol/types';
 import { silentLogger } from '../../cluster/util/log';
 import { FakeMaster } from './agent-fake-master';
-import { isAlive } from '../../infra/providers/processes';
+import { isAlive } from '../../infra/machine/processes';
 import { cgroupsUsable } from '../helpers/cgroups';
 
 const FRAMEWORK = { value: 'fw-group' };

@@ -4,7 +4,7 @@
  * that goes silent.
  */
 import type { TaskState, TaskStatus } from '../../cluster/protocol/types';
-import { killGroupOrProcess, waitForExit } from '../../infra/providers/processes';
+import { killGroupOrProcess, waitForExit } from '../../infra/machine/processes';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { eventually, getJson } from '../helpers/http';
 import { commandTask, frameworkInfo, RawScheduler, scalarOf } from '../helpers/scheduler';

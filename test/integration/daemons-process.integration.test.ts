@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import { SchedulerClient } from '../../cluster/client/scheduler';
 import { Resources } from '../../cluster/protocol/resources';
 import type { FrameworkInfo, Offer, Resource, SchedulerEvent, TaskInfo, TaskState, TaskStatus } from '../../cluster/protocol/types';
-import { freePort, isPortFree } from '../../infra/providers/ports';
-import { isAlive } from '../../infra/providers/processes';
-import { ensureBuilt, unwrap } from '../e2e/run-cli';
+import { freePort, isPortFree } from '../../infra/machine/ports';
+import { isAlive } from '../../infra/machine/processes';
+import { ensureBuilt, unwrap } from '../helpers/run-cli';
 import { activeAgentIds, DaemonSet, START_MS, type AgentProcess, type MasterProcess } from '../helpers/daemon-processes';
 import { eventually, getJson } from '../helpers/http';
 

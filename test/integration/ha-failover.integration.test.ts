@@ -12,8 +12,8 @@ import { createDetector, leaderBaseUrl, parseZooKeeperUrl, ZkRegistryStore, ZkSe
 import { Resources } from '../../cluster/protocol/resources';
 import type { MasterInfo, Offer, TaskInfo, TaskState, TaskStatus } from '../../cluster/protocol/types';
 import { isTerminalState } from '../../cluster/protocol/types';
-import { freePort } from '../../infra/providers/ports';
-import { ensureBuilt } from '../e2e/run-cli';
+import { freePort } from '../../infra/machine/ports';
+import { ensureBuilt } from '../helpers/run-cli';
 import { answers, type Daemon, DaemonSet } from '../helpers/daemon-processes';
 import { eventually, getJson, request } from '../helpers/http';
 import { startZooKeeper, type TestZooKeeper } from '../helpers/zookeeper';

@@ -11,8 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFilesScript } from '../../infra/bootstrap/file-script';
 import { isRunningCommand, removeCommand, restartCommand, stopCommand, type ServiceRef } from '../../infra/bootstrap/service-commands';
-import { freePort } from '../../infra/providers/ports';
-import { findTaskProcesses, isAlive } from '../../infra/providers/processes';
+import { freePort } from '../../infra/machine/ports';
+import { findTaskProcesses, isAlive } from '../../infra/machine/processes';
 import { eventually, request } from '../helpers/http';
 
 const ROOT = path.resolve(__dirname, '..', '..');

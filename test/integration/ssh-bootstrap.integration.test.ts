@@ -1,6 +1,6 @@
 /**
  * HostBootstrap against two real SSH test hosts (network namespaces with their own sshd and
- * overlaid /etc, /opt, /var, /usr/local; bench/lib/ssh-hosts.ts): a cluster of one master and
+ * overlaid /etc, /opt, /var, /usr/local; test/helpers/ssh-hosts.ts): a cluster of one master and
  * one agent without ZooKeeper. What an operator would check on the hosts themselves: the bundle
  * and config in place, the step records in state.json, nothing uploaded twice, services started
  * once and then left alone, a crashed master restarted by the supervisor, the leader reached
@@ -19,7 +19,7 @@ import { reachLeader, registeredAgents } from '../../infra/providers/master-acce
 import { masterEndpoints } from '../../infra/providers/ssh';
 import { connectOne, settingsOf } from '../../infra/providers/ssh-connect';
 import { eventually, request } from '../helpers/http';
-import { createSshHosts, type SshTestFleet } from '../../bench/lib/ssh-hosts';
+import { createSshHosts, type SshTestFleet } from '../helpers/ssh-hosts';
 
 const CLUSTER = 'bootit';
 const layout = remoteLayout(CLUSTER);

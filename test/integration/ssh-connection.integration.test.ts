@@ -1,5 +1,5 @@
 /**
- * SshConnection against real OpenSSH servers: three test hosts in network namespaces (bench/lib/ssh-hosts.ts).
+ * SshConnection against real OpenSSH servers: three test hosts in network namespaces (test/helpers/ssh-hosts.ts).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { KnownHosts, SshConnection, SshError, type SshConnectOptions } from '../../infra/bootstrap/ssh';
 import { sshFingerprint } from '../../infra/bootstrap/ssh-host-keys';
-import { createSshHosts, type SshTestFleet } from '../../bench/lib/ssh-hosts';
+import { createSshHosts, type SshTestFleet } from '../helpers/ssh-hosts';
 import { eventually } from '../helpers/http';
 
 jest.setTimeout(60_000);

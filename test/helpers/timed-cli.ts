@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { cliEntryPoint } from '../../infra/providers/local';
+import { cliEntryPoint } from '../../infra/package-root';
 
 export interface TimedLine { ms: number; text: string }
 

@@ -2,7 +2,7 @@
  * A fleet of SSH test hosts on this machine: network namespaces on a private Linux bridge, each running
  * a real OpenSSH sshd with its own generated host key, and each with its own view of the directories a
  * launcher writes to, so three "hosts" do not silently share one /opt.
- * Used by the SSH test suites and by bench/ssh-launch.bench.ts (it lives here so the benchmark build has it).
+ * Used by the SSH test suites and by bench/ssh-launch.bench.ts (the benchmark build compiles it through that import).
  *
  * Network: a bridge `mcb<id>` with 10.214.X.1/24 on this side (X picked free, claimed by a file so
  * suites side by side do not take the same one); host i (0-based) is the namespace joined by a veth

@@ -1,9 +1,10 @@
 /**
- * Process bookkeeping for the local provider: liveness, ownership checks against PID reuse, and
- * finding task processes left behind. Linux answers through /proc; elsewhere only liveness is known.
+ * Process bookkeeping on this machine, for the local provider and the local ZooKeeper ensemble:
+ * liveness, ownership checks against PID reuse, and finding task processes left behind. Linux answers through /proc; elsewhere only liveness is known.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RUN_CHECKPOINT_FILE } from '../../cluster/protocol/sandbox';
 
 const HAS_PROC = fs.existsSync('/proc/self/stat');
 
@@ -126,10 +127,8 @@ function belongsToSandbox(pid: number, agentsDir: string): boolean {
   return sandbox !== undefined && isInside(sandbox, agentsDir);
 }
 
-const RUN_CHECKPOINT = 'run.json';
-
 function isPidFile(name: string): boolean {
-  return name === 'pid' || name.endsWith('.pid') || name === RUN_CHECKPOINT;
+  return name === 'pid' || name.endsWith('.pid') || name === RUN_CHECKPOINT_FILE;
 }
 
 /** A pid file holds the number; the agent's run checkpoint is JSON with a `pid` field. */

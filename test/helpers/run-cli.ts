@@ -1,11 +1,11 @@
 /**
  * Running the built CLI as a user does (`node bin/run.js ...`), with its own data dir so no test
- * sees another's clusters. Not a test file: the e2e suites import it.
+ * sees another's clusters. Not a test file: the e2e and integration suites import it.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { timedCli, type TimedCliOptions } from '../../bench/lib/timed-cli';
+import { timedCli, type TimedCliOptions } from './timed-cli';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
