@@ -16,7 +16,7 @@ export const concurrencyFlag = () => integerFlag({ description: 'hosts worked on
 export abstract class SshClusterCommand<T extends typeof Command> extends BaseCommand<T> {
   /** The cluster's provider, when it can do `op` (else WRONG_PROVIDER, or NO_CLUSTER naming the known ones). */
   protected async providerWith<O extends Operation>(op: O) {
-    const { providerWith } = await import('../infra/providers/provider');
+    const { providerWith } = await import('../infra/providers');
     return providerWith(this.registry, this.clusterName, op);
   }
 

@@ -1,6 +1,6 @@
 import { BaseCommand } from '../base-command';
 import { EXIT, EXIT_CODES_HELP } from '../errors';
-import type { DestroyOutcome } from '../../infra/providers/provider';
+import type { DestroyOutcome } from '../../infra/providers';
 
 export interface DestroyJson {
   cluster: string;
@@ -33,7 +33,7 @@ export default class Destroy extends BaseCommand<typeof Destroy> {
 
   async run(): Promise<DestroyJson> {
     const record = this.registry.read(this.clusterName);
-    const { providerFor } = await import('../../infra/providers/provider');
+    const { providerFor } = await import('../../infra/providers');
     const provider = await providerFor(record?.provider ?? 'local');
     const progress = await this.hostProgress();
     const outcome = await provider.destroy(this.clusterName, { registry: this.registry, progress }).finally(() => progress.close());

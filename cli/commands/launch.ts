@@ -7,7 +7,8 @@ import type { SshLaunchJson } from '../launch-ssh';
 import { concurrencyFlag } from '../ssh-command';
 import type { ClusterSpec, SpecFlags } from '../../infra/plan/spec';
 import type { LocalLaunchResult } from '../../infra/providers/local';
-import { PROVIDER_NAMES, type LaunchOutcome } from '../../infra/providers/provider';
+import { PROVIDER_NAMES } from '../../infra/providers/provider';
+import type { LaunchOutcome } from '../../infra/providers';
 
 type SshLaunchOutcome = Extract<LaunchOutcome, { provider: 'ssh' }>;
 
@@ -89,7 +90,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
     if (!onHosts && flags.agents > MAX_LOCAL_AGENTS) {
       throw Object.assign(new Error(`--agents ${flags.agents} is too many for one machine; the local provider runs 1-${MAX_LOCAL_AGENTS} agents`), { code: 'BAD_FLAG' });
     }
-    const { providerFor } = await import('../../infra/providers/provider');
+    const { providerFor } = await import('../../infra/providers');
     const provider = await providerFor(name, this.clusterName);
     const spec = onHosts ? await this.hostsSpec() : await this.localSpec();
     const progress = await this.hostProgress();

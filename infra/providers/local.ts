@@ -482,7 +482,10 @@ function resourceText(list: Resource[] | undefined): string | undefined {
 }
 
 
-export const localProvider: Provider<LocalPlan> = {
+export type LocalLaunched = { provider: 'local' } & LocalLaunchResult;
+export type LocalDestroyed = { provider: 'local' } & DestroyResult;
+
+export const localProvider: Provider<LocalPlan, LocalLaunched, LocalDestroyed> = {
   name: 'local',
   abortable: true,
   plan: (spec, ctx) => planLocal(ctx.registry, spec, ctx.bundle),

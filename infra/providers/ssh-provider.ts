@@ -1,13 +1,17 @@
 /** The SSH provider: clusters on hosts the operator already has, reached over SSH (ssh*.ts). */
 import { renderPlan, planJson } from '../plan/render';
+import type { ClusterSpec } from '../plan/spec';
 import type { Provider } from './provider';
-import { launchSsh, planSsh, type SshPlan } from './ssh';
+import { launchSsh, planSsh, type SshLaunchResult, type SshPlan } from './ssh';
 import { destroySsh } from './ssh-destroy';
 import { copyToHosts, runOnHosts } from './ssh-run';
 import { scaleSsh } from './ssh-scale';
 import { upgradeSsh } from './ssh-upgrade';
 
-export const sshProvider: Provider<SshPlan> = {
+export type SshLaunched = { provider: 'ssh'; spec: ClusterSpec } & SshLaunchResult;
+export type SshDestroyed = { provider: 'ssh'; name: string } & Awaited<ReturnType<typeof destroySsh>>;
+
+export const sshProvider: Provider<SshPlan, SshLaunched, SshDestroyed> = {
   name: 'ssh',
   async plan(spec, ctx) {
     return planSsh(ctx.registry, spec, ctx.bundle);

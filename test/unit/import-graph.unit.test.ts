@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as ts from 'typescript';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const TREES = ['cluster', 'cli', 'daemon', 'infra'];
+const TREES = ['cluster', 'cli', 'daemon', 'infra', 'bench', 'test'];
 
 type Graph = Map<string, string[]>;
 
@@ -83,7 +83,10 @@ const RULES: Rule[] = [
     from: /^cli\//, forbidden: /^cluster\/(master|agent)\//, except: /^cluster\/(master|agent)\/(index|options)\.ts$/,
     why: 'the CLI starts the daemons through their entry points and reads only their option tables',
   },
-  { from: /^infra\//, forbidden: /^cluster\/(?!client\/|protocol\/)/, why: 'the launcher reaches a cluster through the client and the protocol' },
+  {
+    from: /^infra\//, forbidden: /^cluster\/(?!client\/|protocol\/|zookeeper\/)/,
+    why: 'the launcher reaches a cluster through the client and the protocol (and finds ZooKeeper as the daemon bundle does)',
+  },
   // Inside the master: util <- state <- (context, core) <- views <- api, ha <- index.
   { from: /^cluster\/master\/util\//, forbidden: /^cluster\/master\/(?!util\/)/, why: 'master/util needs no other part of the master' },
   {
@@ -96,6 +99,14 @@ const RULES: Rule[] = [
   { from: /^cluster\/master\/api\//, forbidden: /^cluster\/master\/(index\.ts|ha\/)/, why: 'the HTTP side does not reach into leadership' },
   { from: /^cluster\/master\/ha\//, forbidden: /^cluster\/master\/(index\.ts|(api|views)\/)/, why: 'leadership needs the core, not its HTTP side' },
   { from: /^cluster\/(?!master\/)/, forbidden: new RegExp(`^${MASTER}/`), except: /^$/, why: 'only the entry points import the master' },
+  { from: /^cluster\/zookeeper\//, forbidden: /^cluster\/(?!zookeeper\/|util\/)/, why: 'finding and asking ZooKeeper needs nothing of ours' },
+  // Between the top-level parts: cluster <- daemon (the bundle's entry) and cluster <- infra <- cli; tests and benchmarks on top.
+  { from: /^cluster\//, forbidden: /^(cli|daemon|infra|bench|test)\//, why: 'the cluster knows nothing of who starts or tests it' },
+  { from: /^daemon\//, forbidden: /^(cli|infra|bench|test)\//, why: 'the daemon bundle carries the cluster, not the launcher' },
+  { from: /^infra\//, forbidden: /^(cli|daemon|bench|test)\//, why: 'the launcher deploys the built bundle; it does not import it' },
+  { from: /^cli\//, forbidden: /^(bench|test)\//, why: 'the CLI ships without tests and benchmarks' },
+  { from: /^test\//, forbidden: /^bench\//, why: 'shared test code lives in test/helpers; benchmarks may import it, not the other way' },
+  { from: /^test\/helpers\//, forbidden: /^test\/(?!helpers\/)/, why: 'helpers serve the suites; they import none' },
 ];
 
 function violations(graph: Graph, rules: Rule[]): string[] {
@@ -121,7 +132,7 @@ describe('the import graph', () => {
     expect(graph.get('daemon/main.ts')).toContain('cluster/master/index.ts');
   });
 
-  it('has no circle under cluster/, cli/, daemon/ or infra/', () => {
+  it('has no circle anywhere in the source, the tests or the benchmarks', () => {
     expect(findCycles(graph).map((cycle) => cycle.join(' -> '))).toEqual([]);
   });
 

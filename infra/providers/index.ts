@@ -1,0 +1,56 @@
+/**
+ * The providers by name. Each is loaded when asked for, so a command pays only for its own; this is
+ * the one module that knows them all (provider.ts, the interface, knows none).
+ */
+import { ProviderError } from '../errors';
+import type { ClusterRegistry } from '../registry';
+import type { LocalDestroyed, LocalLaunched } from './local';
+import { PROVIDER_NAMES, WHERE, type Operation, type Provider } from './provider';
+import type { SshDestroyed, SshLaunched } from './ssh-provider';
+
+/** What launch did, by provider: the command summarises each in its own words. */
+export type LaunchOutcome = LocalLaunched | SshLaunched;
+export type DestroyOutcome = LocalDestroyed | SshDestroyed;
+
+/** Any provider, as the commands see it. */
+export type AnyProvider = Provider<unknown, LaunchOutcome, DestroyOutcome>;
+
+const clusterArg = (cluster: string | undefined) => (cluster && cluster !== 'local' ? ` --cluster ${cluster}` : '');
+
+/** The provider of that name; `cluster` (the one being launched) goes into the hints of a provider not available yet. */
+export async function providerFor(name: string, cluster?: string): Promise<AnyProvider> {
+  switch (name) {
+    case 'local':
+      return (await import('./local')).localProvider;
+    case 'ssh':
+      return (await import('./ssh-provider')).sshProvider;
+    case 'aws':
+      throw new ProviderError('PROVIDER_UNAVAILABLE', `provider '${name}' is not available yet; the providers so far are 'local' and 'ssh'`, [
+        `run the cluster on this machine: mesoscloud launch --provider local${clusterArg(cluster)}`,
+        'or on hosts you have: mesoscloud launch --provider ssh --hosts h1,h2,h3 --key ~/.ssh/id_ed25519',
+      ]);
+    default:
+      throw new ProviderError('UNKNOWN_PROVIDER', `there is no provider '${name}'; the providers are ${PROVIDER_NAMES.map((p) => `'${p}'`).join(', ')}`);
+  }
+}
+
+/**
+ * The provider of a recorded cluster, when it can do `op`. A cluster not recorded goes to the first
+ * provider that can, which names the known clusters in its error.
+ */
+export async function providerWith<O extends Operation>(registry: ClusterRegistry, cluster: string, op: O): Promise<AnyProvider & Required<Pick<AnyProvider, O>>> {
+  const able: AnyProvider[] = [];
+  for (const name of PROVIDER_NAMES) {
+    if (name === 'aws') continue;
+    const p = await providerFor(name);
+    if (p[op]) able.push(p);
+  }
+  const recorded = registry.read(cluster)?.provider;
+  const provider = recorded ? await providerFor(recorded) : able[0];
+  if (!provider[op]) {
+    throw new ProviderError('WRONG_PROVIDER', `cluster '${cluster}' runs ${WHERE[provider.name]} (provider ${provider.name}), not ${able.map((p) => WHERE[p.name]).join(' or ')}`, [
+      `pick another name with --cluster <name>, or destroy it first: mesoscloud destroy --cluster ${cluster}`,
+    ]);
+  }
+  return provider as AnyProvider & Required<Pick<AnyProvider, O>>;
+}
