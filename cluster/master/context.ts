@@ -10,7 +10,7 @@ import type { Clock } from '../util/clock';
 import type { Logger } from '../util/log';
 import type { MasterOptions } from './options';
 import type { MasterEvent } from './state/events';
-import type { Registry } from './state/registry';
+import type { MasterRecords } from './state/records';
 
 /** The emitting side of the master's event bus. */
 export interface EventPublisher {
@@ -19,7 +19,7 @@ export interface EventPublisher {
 
 export interface MasterContext {
   readonly opts: MasterOptions;
-  readonly registry: Registry;
+  readonly records: MasterRecords;
   readonly ids: IdGenerator;
   readonly allocator: Allocator;
   readonly clock: Clock;

@@ -1,5 +1,5 @@
 /**
- * The master's brain without its HTTP server: the registry, the allocator and the managers that change
+ * The master's brain without its HTTP server: the records, the allocator and the managers that change
  * them. HTTP handlers and timers call into it; it writes events on the streams it holds.
  *
  * The managers get the core as a MasterContext (what they all need) and each other by name, so none
@@ -21,11 +21,11 @@ import { MasterEventBus } from './state/events';
 import { FrameworkManager } from './state/frameworks';
 import { AgentMaintenance } from './state/maintenance';
 import { OfferManager } from './state/offers';
-import { Registry } from './state/registry';
+import { MasterRecords } from './state/records';
 import { TaskManager } from './state/tasks';
 
 export class MasterCore implements MasterContext {
-  readonly registry: Registry;
+  readonly records: MasterRecords;
   readonly ids: IdGenerator;
   readonly offers: OfferManager;
   readonly tasks: TaskManager;
@@ -54,7 +54,7 @@ export class MasterCore implements MasterContext {
     readonly clock: Clock = realClock,
   ) {
     this.startTime = clock.now();
-    this.registry = new Registry(opts.maxCompletedTasksPerFramework, opts.maxCompletedFrameworks);
+    this.records = new MasterRecords(opts.maxCompletedTasksPerFramework, opts.maxCompletedFrameworks);
     this.ids = new IdGenerator(masterId);
     const ctx: MasterContext = this;
     this.offers = new OfferManager(ctx);
@@ -90,18 +90,18 @@ export class MasterCore implements MasterContext {
     this.loop.start();
   }
 
-  /** Stops every timer and ends every stream; the registry is left as it was. */
+  /** Stops every timer and ends every stream; the records are left as it was. */
   stop(): void {
     this.loop.stop();
     this.offers.clearTimers();
     this.events.close();
-    for (const framework of this.registry.frameworks.values()) {
+    for (const framework of this.records.frameworks.values()) {
       this.frameworks.stopTimers(framework);
       const stream = framework.stream;
       framework.stream = undefined;
       stream?.end();
     }
-    for (const agent of this.registry.agents.values()) {
+    for (const agent of this.records.agents.values()) {
       this.agents.stopPinging(agent);
       const stream = agent.stream;
       agent.stream = undefined;

@@ -44,7 +44,7 @@ export function createMaster(opts: Partial<MasterOptions> = {}): Master {
   const log = options.logger ? options.logger.child('master') : createLogger('master');
   const core = new MasterCore(options, options.allocator ?? createAllocator(), log, newMasterId());
   const usage = new UsageCache();
-  const served: MasterHttp = { core, usage, sandboxes: new SandboxProxy(core.registry), operatorEvents: new OperatorEventStreams(core, usage) };
+  const served: MasterHttp = { core, usage, sandboxes: new SandboxProxy(core.records), operatorEvents: new OperatorEventStreams(core, usage) };
   const router = createMasterRouter(served);
   const server = createServer(router, (err) => {
     log.error('request failed', { error: (err as Error).message, stack: (err as Error).stack });

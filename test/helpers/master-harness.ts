@@ -8,7 +8,7 @@ import type { RecordIOStream } from '../../cluster/http/server';
 import { MasterCore } from '../../cluster/master/core';
 import { MASTER_DEFAULTS, type MasterOptions } from '../../cluster/master/options';
 import { parseRegistration, type RegisterCall } from '../../cluster/master/state/agents';
-import type { AgentRecord } from '../../cluster/master/state/registry';
+import type { AgentRecord } from '../../cluster/master/state/records';
 import { newMasterId } from '../../cluster/protocol/ids';
 import type { FrameworkInfo, TaskState } from '../../cluster/protocol/types';
 import type { Clock, TimerHandle } from '../../cluster/util/clock';

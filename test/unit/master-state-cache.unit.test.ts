@@ -1,6 +1,6 @@
 /**
  * GET /state is served from bytes kept between builds (state-cache.ts). Whatever happens to the
- * cluster, the document must be exactly what rendering the registry from scratch gives.
+ * cluster, the document must be exactly what rendering the records from scratch gives.
  */
 import fc from 'fast-check';
 import type { MasterCore } from '../../cluster/master/core';
@@ -19,7 +19,7 @@ type Change = {
 
 function apply(master: MasterHarness, change: Change, next: { agent: number }): void {
   const { core } = master;
-  const agents = [...core.registry.agents.values()];
+  const agents = [...core.records.agents.values()];
   const agent = agents.length > 0 ? agents[change.pick % agents.length] : undefined;
   const tasks = agent ? [...agent.tasks.values()] : [];
   const task = tasks.length > 0 ? tasks[change.pick % tasks.length] : undefined;
@@ -38,7 +38,7 @@ function apply(master: MasterHarness, change: Change, next: { agent: number }): 
     case 'subscribe': core.frameworks.subscribe({ user: 'u', name: `fw ${change.pick}`, roles: ['*'] }, [], recordingStream(), `fw-stream-${change.pick}`); break;
     case 'group': {
       // A task group: its executor holds resources of its own, listed under the framework's executors.
-      const frameworks = [...core.registry.frameworks.values()];
+      const frameworks = [...core.records.frameworks.values()];
       const framework = frameworks[change.pick % Math.max(1, frameworks.length)];
       if (!agent || agent.connection === 'unreachable' || !framework) break;
       const taskId = `group-task-${change.pick}-${agent.tasks.size}`;
@@ -49,7 +49,7 @@ function apply(master: MasterHarness, change: Change, next: { agent: number }): 
       break;
     }
     case 'teardown': {
-      const frameworks = [...core.registry.frameworks.values()];
+      const frameworks = [...core.records.frameworks.values()];
       if (frameworks.length > 0) core.frameworks.remove(frameworks[change.pick % frameworks.length], 'test teardown');
       break;
     }
@@ -75,7 +75,7 @@ const changeArb = fc.record({
 });
 
 describe('GET /state from kept bytes', () => {
-  test('after any sequence of changes, the document is the registry rendered from scratch', async () => {
+  test('after any sequence of changes, the document is the records rendered from scratch', async () => {
     await fc.assert(fc.asyncProperty(fc.array(changeArb, { minLength: 1, maxLength: 25 }), async (changes) => {
       const master = createMasterHarness();
       const { core } = master;
@@ -114,7 +114,7 @@ describe('GET /state from kept bytes', () => {
     }
   });
 
-  test('requests during a build share it, and an unchanged registry is answered from the cache', async () => {
+  test('requests during a build share it, and unchanged records is answered from the cache', async () => {
     const master = createMasterHarness();
     const { core } = master;
     try {

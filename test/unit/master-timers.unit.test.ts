@@ -75,7 +75,7 @@ describe('master timeouts on an injected clock', () => {
     expect(agent.connection).toBe('unreachable');
     expect(agent.unreachableTime).toBe(clock.now());
     for (const task of agent.tasks.values()) expect(task.state).toBe('TASK_UNREACHABLE');
-    expect(core.registry.agents.get(agent.id)).toBe(agent);
+    expect(core.records.agents.get(agent.id)).toBe(agent);
     // No more pings for an unreachable agent.
     const pings = ofType(agentStream, 'PING').length;
     clock.advance(100 * SECOND);
@@ -105,14 +105,14 @@ describe('master timeouts on an injected clock', () => {
     expect(ofType(stream, 'HEARTBEAT')).toHaveLength(2);
 
     stream.close();
-    const framework = core.registry.frameworks.get(frameworkId)!;
+    const framework = core.records.frameworks.get(frameworkId)!;
     expect(framework.connected).toBe(false);
     clock.advance(120 * SECOND - 1);
-    expect(core.registry.frameworks.get(frameworkId)).toBe(framework);
+    expect(core.records.frameworks.get(frameworkId)).toBe(framework);
 
     clock.advance(1);
-    expect(core.registry.frameworks.has(frameworkId)).toBe(false);
-    expect(core.registry.isCompletedFramework(frameworkId)).toBe(true);
+    expect(core.records.frameworks.has(frameworkId)).toBe(false);
+    expect(core.records.isCompletedFramework(frameworkId)).toBe(true);
     expect(framework.unregisteredTime).toBe(clock.now());
     expect(clock.pending).toBe(0);
   });

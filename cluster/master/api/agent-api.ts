@@ -50,7 +50,7 @@ function handleCall(core: MasterCore, req: Request): HandlerResult {
 
   const agentId = call.agent_id.value;
   if (streamId === undefined) throw apiError('MISSING_STREAM_ID', `${call.type} call of agent '${agentId}' has none`);
-  const agent = core.registry.agents.get(agentId);
+  const agent = core.records.agents.get(agentId);
   if (!agent || agent.connection !== 'connected') throw apiError('AGENT_NOT_FOUND', `agent '${agentId}' must register first`);
   if (agent.streamId !== streamId) {
     throw apiError('FORBIDDEN_STREAM', `stream ID '${streamId}' is not the stream ID currently associated with agent '${agentId}'`);

@@ -16,7 +16,7 @@ import { isTerminalState } from '../../protocol/types';
 import { validateWith, type OperatorCall } from '../../protocol/validate';
 import type { MasterCore } from '../core';
 import type { OperatorCallHandler } from './operator-call';
-import { findTask, type AgentRecord, type FrameworkRecord, type TaskRecord } from '../state/registry';
+import { findTask, type AgentRecord, type FrameworkRecord, type TaskRecord } from '../state/records';
 import { getRoles } from '../views/roles';
 
 const DONE = { status: 200 };
@@ -28,22 +28,22 @@ function parse<T>(schema: z.ZodType<T>, call: OperatorCall): T {
 }
 
 function knownAgent(core: MasterCore, id: string): AgentRecord {
-  const agent = core.registry.agents.get(id);
+  const agent = core.records.agents.get(id);
   if (agent) return agent;
   const gone = core.settings.isGone(id) ? ' (it was marked gone)' : '';
   throw apiError('NOT_FOUND', `agent '${id}' is not registered${gone}`);
 }
 
 function knownFramework(core: MasterCore, id: string): FrameworkRecord {
-  const framework = core.registry.frameworks.get(id);
+  const framework = core.records.frameworks.get(id);
   if (framework) return framework;
-  const completed = core.registry.isCompletedFramework(id) ? ' (it was torn down)' : '';
+  const completed = core.records.isCompletedFramework(id) ? ' (it was torn down)' : '';
   throw apiError('NOT_FOUND', `framework '${id}' is not known${completed}`);
 }
 
 /** The task KILL_TASK names: in its framework if given, else in the one framework that has it. */
 function taskToKill(core: MasterCore, taskId: string, frameworkId: string | undefined): { framework: FrameworkRecord; task: TaskRecord } {
-  const candidates = frameworkId !== undefined ? [knownFramework(core, frameworkId)] : [...core.registry.frameworks.values()];
+  const candidates = frameworkId !== undefined ? [knownFramework(core, frameworkId)] : [...core.records.frameworks.values()];
   const live = candidates.filter((f) => f.tasks.has(taskId));
   if (live.length > 1) {
     throw apiError('BAD_REQUEST', `task id '${taskId}' is used by frameworks ${live.map((f) => `'${f.id}'`).join(', ')}; set 'kill_task.framework_id'`);
@@ -70,7 +70,7 @@ function checkCapacity(core: MasterCore, configs: QuotaConfig[]): void {
   }
   if (guaranteed.size === 0) return;
   const total = new Map<string, number>();
-  for (const agent of core.registry.reachableAgents()) {
+  for (const agent of core.records.reachableAgents()) {
     for (const name of agent.total.scalarNames()) total.set(name, (total.get(name) ?? 0) + agent.total.scalar(name));
   }
   for (const [name, amount] of guaranteed) {
@@ -99,7 +99,7 @@ export const ADMIN_CALLS: Record<string, OperatorCallHandler> = {
   UPDATE_WEIGHTS: ({ core }, call) => {
     const { update_weights } = parse(updateWeightsCall, call);
     core.settings.updateWeights(update_weights.weight_infos);
-    core.registry.touch();
+    core.records.touch();
     core.requestAllocation();
     return DONE;
   },
@@ -119,7 +119,7 @@ export const ADMIN_CALLS: Record<string, OperatorCallHandler> = {
     });
     if (!update_quota.force) checkCapacity(core, configs);
     core.settings.updateQuotas(configs);
-    core.registry.touch();
+    core.records.touch();
     core.requestAllocation();
     return DONE;
   },

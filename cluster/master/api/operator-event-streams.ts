@@ -4,7 +4,7 @@
  * SUBSCRIBE answers with a RecordIO stream: SUBSCRIBED (the GET_STATE snapshot and the heartbeat
  * interval), a HEARTBEAT, then an event per change and a HEARTBEAT per interval. Every subscriber
  * (a UI per operator) gets the same bytes: each event is built and serialised once and the one buffer
- * is written to every stream, and the snapshot is built once per registry version however many
+ * is written to every stream, and the snapshot is built once per records version however many
  * subscribe. A subscriber that stops reading is cut off once its unread backlog passes a bound, so
  * it costs the master memory up to that bound and never blocks it.
  */
@@ -85,9 +85,9 @@ export class OperatorEventStreams implements MasterEventListener {
     }
   }
 
-  /** SUBSCRIBED with the GET_STATE snapshot, serialised once per registry version. */
+  /** SUBSCRIBED with the GET_STATE snapshot, serialised once per records version. */
   private subscribedEvent(): Buffer {
-    const version = this.core.registry.version;
+    const version = this.core.records.version;
     if (this.snapshot?.version !== version) {
       const event = {
         type: 'SUBSCRIBED',

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { findSandboxInState } from '../../protocol/sandbox';
 import { apiError, HttpError } from '../../protocol/errors';
 import type { OperatorFileInfo } from '../../protocol/operator';
-import { findTask, taskKey, type FrameworkRecord, type Registry } from '../state/registry';
+import { findTask, taskKey, type FrameworkRecord, type MasterRecords } from '../state/records';
 
 export const AGENT_REQUEST_TIMEOUT_MS = 5000;
 /** Sandboxes remembered; the oldest is forgotten first. */
@@ -67,7 +67,7 @@ interface AgentResponse { status: number; body: Buffer }
 export class SandboxProxy {
   private readonly sandboxes = new Map<string, Sandbox>();
 
-  constructor(private readonly registry: Registry, private readonly timeoutMs = AGENT_REQUEST_TIMEOUT_MS) {}
+  constructor(private readonly records: MasterRecords, private readonly timeoutMs = AGENT_REQUEST_TIMEOUT_MS) {}
 
   async list(text: string, field: string): Promise<OperatorFileInfo[]> {
     const target = parseVirtualPath(text, field);
@@ -137,7 +137,7 @@ export class SandboxProxy {
     if (!framework) throw apiError('NOT_FOUND', `framework '${target.frameworkId}' is not known`);
     const task = findTask(framework, target.taskId);
     if (!task) throw apiError('NOT_FOUND', `task '${target.taskId}' of framework '${target.frameworkId}' is not known`);
-    const agent = this.registry.agents.get(task.agentId);
+    const agent = this.records.agents.get(task.agentId);
     if (!agent) throw apiError('NOT_FOUND', `agent '${task.agentId}' that ran task '${target.taskId}' is no longer registered`);
     const partial = { agentId: agent.id, address: agent.pid, directory: '' };
     const state = await this.getJson<Parameters<typeof findSandboxInState>[0]>(partial, '/state', {}, '/state');
@@ -150,7 +150,7 @@ export class SandboxProxy {
   }
 
   private findFramework(id: string): FrameworkRecord | undefined {
-    return this.registry.frameworks.get(id) ?? this.registry.completedFrameworks.toArray().find((f) => f.id === id);
+    return this.records.frameworks.get(id) ?? this.records.completedFrameworks.toArray().find((f) => f.id === id);
   }
 
   private async getJson<T>(sandbox: Sandbox, route: string, query: Record<string, string>, what: string): Promise<T> {

@@ -33,7 +33,7 @@ export function schedulerApiHandler(core: MasterCore): Handler {
 
     const frameworkId = call.framework_id!.value;
     if (streamId === undefined) throw apiError('MISSING_STREAM_ID', `${call.type} call of framework '${frameworkId}' has none`);
-    const framework = core.registry.frameworks.get(frameworkId);
+    const framework = core.records.frameworks.get(frameworkId);
     if (!framework) throw apiError('FRAMEWORK_NOT_FOUND', `framework '${frameworkId}' is not subscribed`);
     if (!framework.connected || framework.streamId !== streamId) {
       throw apiError('FORBIDDEN_STREAM', `stream ID '${streamId}' is not the stream ID currently associated with framework '${frameworkId}'`);

@@ -4,7 +4,7 @@ import { handleAccept, refuseSeconds } from '../state/accept';
 import { sendToAgent, sendToFramework } from '../state/channels';
 import type { MasterCore } from '../core';
 import { reconcileTasks, type ReconcileRequest } from '../state/reconcile';
-import type { FrameworkRecord } from '../state/registry';
+import type { FrameworkRecord } from '../state/records';
 
 export function dispatchSchedulerCall(core: MasterCore, framework: FrameworkRecord, call: SchedulerCall): void {
   switch (call.type) {
@@ -44,7 +44,7 @@ export function dispatchSchedulerCall(core: MasterCore, framework: FrameworkReco
       return;
     case 'MESSAGE': {
       const message = call.message!;
-      const agent = core.registry.agents.get(message.agent_id.value);
+      const agent = core.records.agents.get(message.agent_id.value);
       const delivered = agent !== undefined && sendToAgent(agent, {
         type: 'FRAMEWORK_MESSAGE',
         framework_message: { framework_id: { value: framework.id }, executor_id: message.executor_id, data: message.data },
@@ -76,7 +76,7 @@ function revive(core: MasterCore, framework: FrameworkRecord, roles: string[] | 
   core.allocator.revive(framework.id, scoped);
   if (scoped) for (const role of scoped) framework.suppressedRoles.delete(role);
   else framework.suppressedRoles.clear();
-  core.registry.touch();
+  core.records.touch();
   core.requestAllocation();
 }
 
@@ -84,17 +84,17 @@ function suppress(core: MasterCore, framework: FrameworkRecord, roles: string[] 
   const scoped = roles && roles.length > 0 ? roles : undefined;
   core.allocator.suppress(framework.id, scoped);
   for (const role of scoped ?? framework.roles) framework.suppressedRoles.add(role);
-  core.registry.touch();
+  core.records.touch();
 }
 
 function reconcile(core: MasterCore, framework: FrameworkRecord, requests: ReconcileRequest[]): void {
-  const statuses = reconcileTasks(framework, requests, (id) => core.registry.agents.get(id), core.now());
+  const statuses = reconcileTasks(framework, requests, (id) => core.records.agents.get(id), core.now());
   for (const status of statuses) sendToFramework(framework, { type: 'UPDATE', update: { status } });
 }
 
 /** SHUTDOWN of an executor: its tasks are killed (a command task's executor id is its task id). */
 function shutdownExecutor(core: MasterCore, framework: FrameworkRecord, agentId: string, executorId: string): void {
-  const agent = core.registry.agents.get(agentId);
+  const agent = core.records.agents.get(agentId);
   if (!agent) return;
   for (const task of agent.tasks.values()) {
     if (task.frameworkId !== framework.id) continue;

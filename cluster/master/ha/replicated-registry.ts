@@ -51,7 +51,7 @@ export class ReplicatedRegistry {
       const known = value as KnownFramework;
       if (!known?.info) continue;
       this.savedFrameworks.add(id);
-      if (this.core.registry.frameworks.has(id)) continue;
+      if (this.core.records.frameworks.has(id)) continue;
       this.core.frameworks.recover({ ...known.info, id: { value: id } }, this.resubscribeGraceSeconds(known.info));
     }
     const timeoutMs = this.core.opts.agentReregisterTimeoutSeconds * 1000;
@@ -95,7 +95,7 @@ export class ReplicatedRegistry {
 
   private giveUpOn(agentId: string): void {
     this.awaited.delete(agentId);
-    const agent = this.core.registry.agents.get(agentId);
+    const agent = this.core.records.agents.get(agentId);
     if (agent && agent.connection === 'disconnected' && !agent.stream) {
       this.core.log.warn('admitted agent did not re-register after failover', { agent_id: agentId });
       agent.recovered = false;
@@ -124,7 +124,7 @@ export class ReplicatedRegistry {
       }
       case 'AGENT_REMOVED':
         // Unreachable agents stay admitted (they may come back); removed and gone ones do not.
-        if (this.core.registry.agents.has(event.agentId) || !this.savedAgents.delete(event.agentId)) return;
+        if (this.core.records.agents.has(event.agentId) || !this.savedAgents.delete(event.agentId)) return;
         this.write(AGENTS, event.agentId, undefined);
         return;
       case 'FRAMEWORK_ADDED':

@@ -2,7 +2,7 @@
  * A standby's registration code has never run: after a failover, V8 first interprets it, and
  * re-registering 1,000 agents costs about 2.5 times the CPU it costs once the code is hot (measured:
  * ~1 s against ~0.4 s). So while it waits, a standby rehearses: it registers synthetic agents with
- * running tasks on a throwaway core (own registry, allocator and event bus, silent log, streams that
+ * running tasks on a throwaway core (own records, allocator and event bus, silent log, streams that
  * write nowhere), in small slices so its own ZooKeeper session keeps its heartbeats, then drops it.
  */
 import type * as http from 'node:http';

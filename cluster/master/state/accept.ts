@@ -10,7 +10,7 @@ import { sendToAgent } from './channels';
 import type { MasterContext } from '../context';
 import { checkGroupExecutor, checkTask, resourcesExceeded, validateOffers, type TaskCheckContext } from '../../protocol/task-validation';
 import type { OfferManager, OfferRecord } from './offers';
-import { taskKey, type AgentRecord, type FrameworkRecord } from './registry';
+import { taskKey, type AgentRecord, type FrameworkRecord } from './records';
 import type { TaskManager } from './tasks';
 
 export const DEFAULT_REFUSE_SECONDS = 5;
@@ -44,7 +44,7 @@ export function handleAccept(ctx: AcceptContext, framework: FrameworkRecord, acc
     return;
   }
 
-  const agent = ctx.registry.agents.get(taken[0].agentId);
+  const agent = ctx.records.agents.get(taken[0].agentId);
   let remaining = taken.reduce((sum, offer) => sum.plus(offer.resources), Resources.empty());
   if (agent?.connection === 'connected') {
     const launcher = new Launcher(ctx, framework, agent, taken[0].role, remaining);

@@ -16,7 +16,7 @@ import { sendToAgent, sendToFramework } from './channels';
 import type { MasterContext } from '../context';
 import type { FrameworkManager } from './frameworks';
 import type { OfferManager } from './offers';
-import type { AgentRecord, FrameworkRecord } from './registry';
+import type { AgentRecord, FrameworkRecord } from './records';
 import type { TaskManager } from './tasks';
 
 export type RegisterCall = Extract<AgentCall, { type: 'REGISTER' }>['register'];
@@ -42,11 +42,11 @@ export class AgentManager {
   ) {}
 
   register(registration: ParsedRegistration, stream: RecordIOStream, streamId: string): AgentRecord {
-    const { registry, allocator, log } = this.ctx;
+    const { records, allocator, log } = this.ctx;
     const { call, total } = registration;
     const now = this.ctx.clock.now();
     const requestedId = call.agent_info.id?.value;
-    let agent = requestedId ? registry.agents.get(requestedId) : undefined;
+    let agent = requestedId ? records.agents.get(requestedId) : undefined;
     const id = agent?.id ?? requestedId ?? this.ctx.ids.nextAgentId();
     const info: AgentInfo = { ...call.agent_info, id: { value: id } };
     if (agent) {
@@ -56,7 +56,7 @@ export class AgentManager {
       if (agent.inAllocator && totalChanged) allocator.updateAgentTotal(id, total);
     } else {
       agent = newAgentRecord({ id, ...describe(info, call), total, registeredTime: now, reregisteredTime: requestedId ? now : undefined });
-      registry.agents.set(id, agent);
+      records.agents.set(id, agent);
     }
     const record = agent;
     record.connection = 'connected';
@@ -94,7 +94,7 @@ export class AgentManager {
     log.info(requestedId ? 'agent re-registered' : 'agent registered', {
       agent_id: id, hostname: record.hostname, pid: record.pid, resources: total.toString(), tasks: record.tasks.size,
     });
-    registry.touch();
+    records.touch();
     this.ctx.requestAllocation();
     // On every (re-)registration, not only the first: operators see it active again, with its new resources.
     this.ctx.events.emit({ type: 'AGENT_ADDED', agent: record });
@@ -106,8 +106,8 @@ export class AgentManager {
    * it re-registers, with no tasks until it reports them. Not offered; reconciliation waits for it.
    */
   addRecovered(id: string, info: AgentInfo, pid: string): AgentRecord | undefined {
-    const { registry } = this.ctx;
-    if (registry.agents.has(id)) return undefined;
+    const { records } = this.ctx;
+    if (records.agents.has(id)) return undefined;
     let total: Resources;
     try {
       total = Resources.fromV1(info.resources ?? []);
@@ -119,8 +119,8 @@ export class AgentManager {
       id, info: { ...info, id: { value: id } }, hostname: info.hostname, port, pid: pid || `${info.hostname}:${port}`,
       version: '', total, registeredTime: this.ctx.clock.now(), recovered: true,
     });
-    registry.agents.set(id, agent);
-    registry.touch();
+    records.agents.set(id, agent);
+    records.touch();
     return agent;
   }
 
@@ -130,7 +130,7 @@ export class AgentManager {
     const infos = new Map<string, FrameworkInfo>();
     for (const info of call.frameworks ?? []) if (info.id?.value) infos.set(info.id.value, info);
     const frameworkFor = (id: FrameworkID): FrameworkRecord | undefined => {
-      const known = this.ctx.registry.frameworks.get(id.value);
+      const known = this.ctx.records.frameworks.get(id.value);
       if (known) return known;
       const info = infos.get(id.value) ?? { id, name: '', user: '' };
       this.ctx.log.info('recovered framework from an agent', { framework_id: id.value, agent_id: agent.id });
@@ -168,10 +168,10 @@ export class AgentManager {
     this.detachStream(agent);
     this.leaveAllocator(agent);
     this.books.tasks.removeAllOnAgent(agent, message, byOperator);
-    this.ctx.registry.agents.delete(agent.id);
+    this.ctx.records.agents.delete(agent.id);
     this.ctx.events.emit({ type: 'AGENT_REMOVED', agentId: agent.id });
     this.notifyAgentLost(agent);
-    this.ctx.registry.touch();
+    this.ctx.records.touch();
     this.ctx.requestAllocation();
   }
 
@@ -187,7 +187,7 @@ export class AgentManager {
     // As Mesos: an unreachable agent leaves the operators' view; it is added again if it comes back.
     this.ctx.events.emit({ type: 'AGENT_REMOVED', agentId: agent.id });
     this.notifyAgentLost(agent);
-    this.ctx.registry.touch();
+    this.ctx.records.touch();
     this.ctx.requestAllocation();
   }
 
@@ -199,7 +199,7 @@ export class AgentManager {
 
   /** Mesos tells every framework (v1 FAILURE with only agent_id) so they stop expecting anything there. */
   private notifyAgentLost(agent: AgentRecord): void {
-    for (const framework of this.ctx.registry.frameworks.values()) {
+    for (const framework of this.ctx.records.frameworks.values()) {
       sendToFramework(framework, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } });
     }
   }
@@ -212,7 +212,7 @@ export class AgentManager {
     this.ctx.log.warn('agent disconnected', { agent_id: agent.id });
     if (agent.inAllocator) this.ctx.allocator.deactivateAgent(agent.id);
     this.books.offers.rescindAllOnAgent(agent, true);
-    this.ctx.registry.touch();
+    this.ctx.records.touch();
     this.ctx.requestAllocation();
   }
 

@@ -2,7 +2,7 @@
 import type * as http from 'node:http';
 import type { AgentEvent } from '../../protocol/agent-channel';
 import type { SchedulerEvent } from '../../protocol/types';
-import type { AgentRecord, FrameworkRecord } from './registry';
+import type { AgentRecord, FrameworkRecord } from './records';
 
 export function sendToFramework(framework: FrameworkRecord, event: SchedulerEvent): boolean {
   return framework.stream !== undefined && framework.stream.write(event);

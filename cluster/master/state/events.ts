@@ -5,10 +5,10 @@
  * unconditionally.
  *
  * Listeners run inside the change, after it is complete: the records they see are current. A
- * listener must not throw or change the registry; one that fails is logged by its owner, not here.
+ * listener must not throw or change the records; one that fails is logged by its owner, not here.
  */
 import type { TaskStatus } from '../../protocol/types';
-import type { AgentRecord, FrameworkRecord, TaskRecord } from './registry';
+import type { AgentRecord, FrameworkRecord, TaskRecord } from './records';
 
 export type MasterEvent =
   /** A task became known: launched, or adopted from a re-registering agent. */

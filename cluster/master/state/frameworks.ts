@@ -8,7 +8,7 @@ import type { FrameworkInfo } from '../../protocol/types';
 import { sendToAgent, sendToFramework } from './channels';
 import type { MasterContext } from '../context';
 import type { OfferManager } from './offers';
-import { frameworkRoles, hasCapability, type FrameworkRecord } from './registry';
+import { frameworkRoles, hasCapability, type FrameworkRecord } from './records';
 import type { TaskManager } from './tasks';
 
 /** setTimeout's ceiling; longer failover timeouts (Mesos allows weeks) are clamped to it. */
@@ -22,18 +22,18 @@ export class FrameworkManager {
    * master does not know is adopted (the scheduler may have subscribed to a previous leader).
    */
   subscribe(info: FrameworkInfo, suppressedRoles: string[], stream: RecordIOStream, streamId: string): void {
-    const { registry, allocator, log } = this.ctx;
+    const { records, allocator, log } = this.ctx;
     const requestedId = info.id?.value;
-    if (requestedId && registry.isCompletedFramework(requestedId)) {
+    if (requestedId && records.isCompletedFramework(requestedId)) {
       stream.write({ type: 'ERROR', error: { message: 'Framework has been removed' } });
       stream.end();
       return;
     }
     const now = this.ctx.clock.now();
-    let framework = requestedId ? registry.frameworks.get(requestedId) : undefined;
+    let framework = requestedId ? records.frameworks.get(requestedId) : undefined;
     if (!framework) {
       const id = requestedId ?? this.ctx.ids.nextFrameworkId();
-      framework = registry.newFramework({ ...info, id: { value: id } }, now, false);
+      framework = records.newFramework({ ...info, id: { value: id } }, now, false);
       framework.suppressedRoles = new Set(suppressedRoles);
       allocator.addFramework({ id, roles: framework.roles, suppressedRoles });
       log.info('framework subscribed', { framework_id: id, framework_name: info.name, roles: framework.roles });
@@ -96,7 +96,7 @@ export class FrameworkManager {
     // As Mesos's heartbeater does, the first HEARTBEAT goes out at once, then one per interval.
     stream.write({ type: 'HEARTBEAT' });
     framework.heartbeatTimer = this.ctx.clock.setInterval(() => sendToFramework(framework, { type: 'HEARTBEAT' }), opts.heartbeatIntervalSeconds * 1000);
-    this.ctx.registry.touch();
+    this.ctx.records.touch();
     this.ctx.requestAllocation();
   }
 
@@ -117,9 +117,9 @@ export class FrameworkManager {
     } else {
       framework.failoverTimer = this.ctx.clock.setTimeout(() => this.remove(framework, 'failover timeout elapsed'), Math.min(timeoutSeconds * 1000, MAX_TIMER_MS));
     }
-    this.ctx.registry.touch();
+    this.ctx.records.touch();
     this.ctx.requestAllocation();
-    if (this.ctx.registry.frameworks.get(framework.id) === framework) this.ctx.events.emit({ type: 'FRAMEWORK_UPDATED', framework });
+    if (this.ctx.records.frameworks.get(framework.id) === framework) this.ctx.events.emit({ type: 'FRAMEWORK_UPDATED', framework });
   }
 
   /**
@@ -127,7 +127,7 @@ export class FrameworkManager {
    * inactive, until it subscribes; with `graceSeconds`, removed if it has not subscribed by then.
    */
   recover(info: FrameworkInfo, graceSeconds?: number): FrameworkRecord {
-    const framework = this.ctx.registry.newFramework(info, this.ctx.clock.now(), true);
+    const framework = this.ctx.records.newFramework(info, this.ctx.clock.now(), true);
     this.ctx.allocator.addFramework({ id: framework.id, roles: framework.roles });
     this.ctx.allocator.deactivateFramework(framework.id);
     if (graceSeconds !== undefined) {
@@ -139,8 +139,8 @@ export class FrameworkManager {
 
   /** TEARDOWN, or a failover timeout that ran out: kill every task and forget the framework. */
   remove(framework: FrameworkRecord, reason: string): void {
-    const { registry, allocator, log } = this.ctx;
-    if (registry.frameworks.get(framework.id) !== framework) return;
+    const { records, allocator, log } = this.ctx;
+    if (records.frameworks.get(framework.id) !== framework) return;
     this.stopTimers(framework);
     if (framework.stream) {
       const stream = framework.stream;
@@ -151,7 +151,7 @@ export class FrameworkManager {
     const agentIds = new Set<string>();
     for (const task of framework.tasks.values()) agentIds.add(task.agentId);
     for (const agentId of agentIds) {
-      const agent = registry.agents.get(agentId);
+      const agent = records.agents.get(agentId);
       if (agent) sendToAgent(agent, { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: { value: framework.id } } });
     }
     // Resources go back before the allocator forgets the framework, as Mesos orders it.
@@ -161,7 +161,7 @@ export class FrameworkManager {
     framework.active = false;
     framework.streamId = undefined;
     framework.unregisteredTime = this.ctx.clock.now();
-    registry.completeFramework(framework);
+    records.completeFramework(framework);
     this.ctx.events.emit({ type: 'FRAMEWORK_REMOVED', framework });
     log.info('framework removed', { framework_id: framework.id, reason });
     this.ctx.requestAllocation();

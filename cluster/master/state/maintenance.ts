@@ -13,7 +13,7 @@ import type { AgentManager } from './agents';
 import type { ClusterSettings } from './cluster-settings';
 import type { MasterEventBus } from './events';
 import type { OfferManager } from './offers';
-import type { AgentRecord, TaskRecord } from './registry';
+import type { AgentRecord, TaskRecord } from './records';
 import type { TaskManager } from './tasks';
 
 /** What maintenance acts through, besides the context. */
@@ -46,7 +46,7 @@ export class AgentMaintenance {
   reactivate(agent: AgentRecord): void {
     this.parts.settings.setAgent(agent.id, undefined);
     if (agent.inAllocator && agent.connection === 'connected') this.ctx.allocator.activateAgent(agent.id);
-    this.ctx.registry.touch();
+    this.ctx.records.touch();
     this.ctx.requestAllocation();
     this.ctx.log.info('agent reactivated', { agent_id: agent.id });
   }
@@ -67,7 +67,7 @@ export class AgentMaintenance {
   private withdrawOffers(agent: AgentRecord): void {
     if (agent.inAllocator) this.ctx.allocator.deactivateAgent(agent.id);
     this.parts.offers.rescindAllOnAgent(agent, true);
-    this.ctx.registry.touch();
+    this.ctx.records.touch();
     this.ctx.requestAllocation();
   }
 
@@ -76,7 +76,7 @@ export class AgentMaintenance {
     const maxGrace = this.parts.settings.agent(agent.id)?.drain?.config.max_grace_period?.nanoseconds;
     for (const task of [...agent.tasks.values()]) {
       if (isTerminalState(task.state)) continue;
-      const framework = this.ctx.registry.frameworks.get(task.frameworkId);
+      const framework = this.ctx.records.frameworks.get(task.frameworkId);
       if (framework) this.parts.tasks.kill(framework, task.taskId, killPolicy(task, maxGrace));
     }
   }
@@ -87,7 +87,7 @@ export class AgentMaintenance {
     if (!settings || drain?.state !== 'DRAINING') return;
     for (const task of agent.tasks.values()) if (!isTerminalState(task.state)) return;
     this.parts.settings.setAgent(agent.id, { ...settings, drain: { ...drain, state: 'DRAINED' } });
-    this.ctx.registry.touch();
+    this.ctx.records.touch();
     this.ctx.log.info('agent drained', { agent_id: agent.id });
     if (drain.config.mark_gone) this.markGone(agent);
   }
@@ -98,9 +98,9 @@ export class AgentMaintenance {
     if (!settings?.deactivated) return;
     if (agent.inAllocator) this.ctx.allocator.deactivateAgent(agent.id);
     if (settings.drain?.state === 'DRAINING') {
-      // Event listeners must not change the registry; the kills go out right after the registration.
+      // Event listeners must not change the records; the kills go out right after the registration.
       queueMicrotask(() => {
-        if (this.ctx.registry.agents.get(agent.id) !== agent) return;
+        if (this.ctx.records.agents.get(agent.id) !== agent) return;
         this.killRemaining(agent);
         this.checkDrained(agent);
       });
@@ -110,7 +110,7 @@ export class AgentMaintenance {
   private onTaskEnded(task: TaskRecord): void {
     if (this.parts.settings.agent(task.agentId)?.drain?.state !== 'DRAINING') return;
     queueMicrotask(() => {
-      const agent = this.ctx.registry.agents.get(task.agentId);
+      const agent = this.ctx.records.agents.get(task.agentId);
       if (agent) this.checkDrained(agent);
     });
   }

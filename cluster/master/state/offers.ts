@@ -9,7 +9,7 @@ import type { TimerHandle } from '../../util/clock';
 import type { Offer } from '../../protocol/types';
 import { sendToFramework } from './channels';
 import type { MasterContext } from '../context';
-import { hasCapability, type AgentRecord, type FrameworkRecord } from './registry';
+import { hasCapability, type AgentRecord, type FrameworkRecord } from './records';
 import { v1Resources } from '../util/v1-resources';
 
 export interface OfferRecord {
@@ -33,12 +33,12 @@ export class OfferManager {
 
   /** Turns allocations into offers, one OFFERS event per framework. */
   publish(allocations: Allocation[]): void {
-    const { registry, allocator } = this.ctx;
+    const { records, allocator } = this.ctx;
     const now = this.ctx.clock.now();
     const batches = new Map<FrameworkRecord, Offer[]>();
     for (const allocation of allocations) {
-      const framework = registry.frameworks.get(allocation.frameworkId);
-      const agent = registry.agents.get(allocation.agentId);
+      const framework = records.frameworks.get(allocation.frameworkId);
+      const agent = records.agents.get(allocation.agentId);
       if (!framework?.connected || !agent || agent.connection !== 'connected') {
         // The allocator ran before it heard about a disconnect: hand the resources straight back.
         allocator.recoverResources(allocation.frameworkId, allocation.agentId, allocation.resources, now, undefined, allocation.role);
@@ -72,7 +72,7 @@ export class OfferManager {
     this.offers.set(id, record);
     framework.offerIds.add(id);
     agent.offerIds.add(id);
-    this.ctx.registry.touch();
+    this.ctx.records.touch();
     return record;
   }
 
@@ -82,9 +82,9 @@ export class OfferManager {
     if (!record) return undefined;
     this.offers.delete(id);
     record.timer?.cancel();
-    this.ctx.registry.frameworks.get(record.frameworkId)?.offerIds.delete(id);
-    this.ctx.registry.agents.get(record.agentId)?.offerIds.delete(id);
-    this.ctx.registry.touch();
+    this.ctx.records.frameworks.get(record.frameworkId)?.offerIds.delete(id);
+    this.ctx.records.agents.get(record.agentId)?.offerIds.delete(id);
+    this.ctx.records.touch();
     return record;
   }
 
@@ -99,7 +99,7 @@ export class OfferManager {
       this.ctx.allocator.recoverResources(record.frameworkId, record.agentId, record.resources, this.ctx.clock.now(), undefined, record.role);
     }
     if (opts.notify) {
-      const framework = this.ctx.registry.frameworks.get(record.frameworkId);
+      const framework = this.ctx.records.frameworks.get(record.frameworkId);
       if (framework) sendToFramework(framework, { type: 'RESCIND', rescind: { offer_id: { value: id } } });
     }
   }

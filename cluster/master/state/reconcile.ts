@@ -5,7 +5,7 @@
  * unreachable gets no answer, since the agent may still report it.
  */
 import type { TaskState, TaskStatus } from '../../protocol/types';
-import type { AgentRecord, FrameworkRecord, TaskRecord } from './registry';
+import type { AgentRecord, FrameworkRecord, TaskRecord } from './records';
 import { masterStatus, stateForFramework } from './task-status';
 
 export interface ReconcileRequest { taskId: string; agentId?: string }

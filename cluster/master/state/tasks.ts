@@ -13,7 +13,7 @@ import { sendToAgent, sendToFramework } from './channels';
 import type { MasterContext } from '../context';
 import {
   MAX_STATUSES_PER_TASK, findTask, retireTask, taskKey, type AgentRecord, type FrameworkRecord, type TaskRecord,
-} from './registry';
+} from './records';
 import { masterStatus, statusForFramework, statusToKeep } from './task-status';
 
 export interface LaunchSpec {
@@ -51,7 +51,7 @@ export class TaskManager {
     };
     framework.tasks.set(record.taskId, record);
     agent.tasks.set(taskKey(framework.id, record.taskId), record);
-    this.ctx.registry.touch();
+    this.ctx.records.touch();
     this.ctx.events.emit({ type: 'TASK_ADDED', task: record });
     return record;
   }
@@ -89,11 +89,11 @@ export class TaskManager {
    * the master acknowledges it itself so the agent's ordered queue moves on to the terminal update.
    */
   onAgentUpdate(agent: AgentRecord, frameworkId: string, status: TaskStatus): void {
-    const framework = this.ctx.registry.frameworks.get(frameworkId);
+    const framework = this.ctx.records.frameworks.get(frameworkId);
     const withAgent: TaskStatus = status.agent_id ? status : { ...status, agent_id: { value: agent.id } };
     const uuid = status.uuid;
     if (!framework) {
-      if (this.ctx.registry.isCompletedFramework(frameworkId) && uuid) {
+      if (this.ctx.records.isCompletedFramework(frameworkId) && uuid) {
         // Nobody will acknowledge this: the framework is gone. Acknowledge for it so the agent stops retrying.
         acknowledgeToAgent(agent, frameworkId, status.task_id.value, uuid);
       } else {
@@ -144,9 +144,9 @@ export class TaskManager {
       task.acknowledged.add(uuid);
       const live = framework.tasks.get(taskId) === task;
       if (live && isTerminalState(acked) && isTerminalState(task.state)) this.complete(task);
-      this.ctx.registry.touch();
+      this.ctx.records.touch();
     }
-    const agent = this.ctx.registry.agents.get(agentId);
+    const agent = this.ctx.records.agents.get(agentId);
     if (!agent || !acknowledgeToAgent(agent, framework.id, taskId, uuid)) {
       this.ctx.log.warn('acknowledgement not delivered: agent not connected', { agent_id: agentId, task_id: taskId });
     }
@@ -156,7 +156,7 @@ export class TaskManager {
   kill(framework: FrameworkRecord, taskId: string, killPolicy?: KillPolicy): boolean {
     const task = framework.tasks.get(taskId);
     if (!task) return false;
-    const agent = this.ctx.registry.agents.get(task.agentId);
+    const agent = this.ctx.records.agents.get(task.agentId);
     const sent = agent !== undefined && sendToAgent(agent, {
       type: 'KILL_TASK',
       kill_task: { framework_id: { value: framework.id }, task_id: { value: taskId }, ...(killPolicy ? { kill_policy: killPolicy } : {}) },
@@ -182,7 +182,7 @@ export class TaskManager {
     });
     this.record(task, status);
     task.masterSpokeLast = true;
-    const framework = this.ctx.registry.frameworks.get(task.frameworkId);
+    const framework = this.ctx.records.frameworks.get(task.frameworkId);
     if (framework) this.forward(framework, status);
     if (isTerminalState(state)) this.complete(task);
   }
@@ -242,7 +242,7 @@ export class TaskManager {
       const frameworkId = reportedTask.framework_id?.value;
       const taskId = reportedTask.task_id?.value;
       if (!frameworkId || !taskId) continue;
-      if (this.ctx.registry.isCompletedFramework(frameworkId)) {
+      if (this.ctx.records.isCompletedFramework(frameworkId)) {
         shutdown.add(frameworkId);
         continue;
       }
@@ -272,7 +272,7 @@ export class TaskManager {
       if (seen.has(key) || isTerminalState(task.state)) continue;
       this.transitionByMaster(task, 'TASK_GONE', 'REASON_RECONCILIATION', `Task is unknown to agent ${agent.id} after it re-registered`);
     }
-    this.ctx.registry.touch();
+    this.ctx.records.touch();
     return [...shutdown];
   }
 
@@ -330,7 +330,7 @@ export class TaskManager {
     const previous = task.state;
     if (!isTerminalState(task.state) || task.state === status.state) task.state = status.state;
     if (isTerminalState(task.state)) this.releaseResources(task);
-    this.ctx.registry.touch();
+    this.ctx.records.touch();
     // As Mesos, operators hear of state changes only, not of every retry or health report.
     if (task.state !== previous) this.ctx.events.emit({ type: 'TASK_UPDATED', task, status });
   }
@@ -338,7 +338,7 @@ export class TaskManager {
   private releaseResources(task: TaskRecord): void {
     if (task.resourcesRecovered) return;
     task.resourcesRecovered = true;
-    const agent = this.ctx.registry.agents.get(task.agentId);
+    const agent = this.ctx.records.agents.get(task.agentId);
     // An unreachable or departed agent's resources already left the allocator with it.
     const inAllocator = agent?.inAllocator === true;
     const now = this.ctx.clock.now();
@@ -360,11 +360,11 @@ export class TaskManager {
   /** Moves a task to its framework's completed list. */
   private complete(task: TaskRecord): void {
     this.releaseResources(task);
-    const framework = this.ctx.registry.frameworks.get(task.frameworkId);
+    const framework = this.ctx.records.frameworks.get(task.frameworkId);
     if (framework && framework.tasks.get(task.taskId) === task) retireTask(framework, task);
-    this.ctx.registry.agents.get(task.agentId)?.tasks.delete(taskKey(task.frameworkId, task.taskId));
+    this.ctx.records.agents.get(task.agentId)?.tasks.delete(taskKey(task.frameworkId, task.taskId));
     this.ctx.requestAllocation();
-    this.ctx.registry.touch();
+    this.ctx.records.touch();
   }
 }
 

@@ -6,7 +6,7 @@
 import type { TaskState } from '../../protocol/types';
 import type { MasterCore } from '../core';
 import { legacyAgent, legacyExecutor, legacyFramework, legacyTask } from './state-json';
-import type { FrameworkRecord, TaskRecord } from '../state/registry';
+import type { FrameworkRecord, TaskRecord } from '../state/records';
 import { amount } from './usage';
 import type { UsageCache } from './usage-cache';
 
@@ -44,7 +44,7 @@ export function stateSummary(core: MasterCore, cache: UsageCache): Json {
   const byFramework = new Map<string, Counts>();
   const frameworksOfAgent = new Map<string, Set<string>>();
   const agentsOfFramework = new Map<string, Set<string>>();
-  const frameworks = [...core.registry.frameworks.values()];
+  const frameworks = [...core.records.frameworks.values()];
   for (const framework of frameworks) {
     const count = (task: TaskRecord) => {
       bump(byAgent, task.agentId, task.state);
@@ -56,7 +56,7 @@ export function stateSummary(core: MasterCore, cache: UsageCache): Json {
     for (const task of framework.completedTasks.toArray()) count(task);
   }
   const slaves: Json[] = [];
-  for (const agent of core.registry.reachableAgents()) {
+  for (const agent of core.records.reachableAgents()) {
     slaves.push({
       ...legacyAgent(agent, usage),
       ...countsJson(byAgent.get(agent.id)),
@@ -95,7 +95,7 @@ export function stateSummary(core: MasterCore, cache: UsageCache): Json {
 export function legacySlaves(core: MasterCore, cache: UsageCache, agentId?: string): Json {
   const usage = cache.compute(core);
   const slaves: Json[] = [];
-  for (const agent of core.registry.reachableAgents()) {
+  for (const agent of core.records.reachableAgents()) {
     if (agentId === undefined || agent.id === agentId) slaves.push(legacyAgent(agent, usage));
   }
   return { slaves, recovered_slaves: [] };
@@ -106,7 +106,7 @@ export function legacyFrameworks(core: MasterCore, cache: UsageCache, frameworkI
   const usage = cache.compute(core);
   const wanted = (f: FrameworkRecord) => frameworkId === undefined || f.id === frameworkId;
   const executors = new Map<string, Json[]>();
-  for (const agent of core.registry.reachableAgents()) {
+  for (const agent of core.records.reachableAgents()) {
     for (const executor of agent.executors.values()) {
       if (frameworkId !== undefined && executor.frameworkId !== frameworkId) continue;
       const list = executors.get(executor.frameworkId);
@@ -115,8 +115,8 @@ export function legacyFrameworks(core: MasterCore, cache: UsageCache, frameworkI
     }
   }
   return {
-    frameworks: [...core.registry.frameworks.values()].filter(wanted).map((f) => legacyFramework(core, f, usage, executors.get(f.id) ?? [])),
-    completed_frameworks: core.registry.completedFrameworks.toArray().filter(wanted).map((f) => legacyFramework(core, f, usage, [])),
+    frameworks: [...core.records.frameworks.values()].filter(wanted).map((f) => legacyFramework(core, f, usage, executors.get(f.id) ?? [])),
+    completed_frameworks: core.records.completedFrameworks.toArray().filter(wanted).map((f) => legacyFramework(core, f, usage, [])),
     unregistered_frameworks: [],
   };
 }
@@ -142,7 +142,7 @@ function startTime(task: TaskRecord): number {
  */
 export function legacyTasks(core: MasterCore, query: TasksQuery): Json {
   const tasks: TaskRecord[] = [];
-  const frameworks = [...core.registry.frameworks.values(), ...core.registry.completedFrameworks.toArray()];
+  const frameworks = [...core.records.frameworks.values(), ...core.records.completedFrameworks.toArray()];
   for (const framework of frameworks) {
     if (query.frameworkId !== undefined && framework.id !== query.frameworkId) continue;
     const take = (task: TaskRecord) => {

@@ -20,21 +20,21 @@ function taskMetric(state: TaskState): string {
 
 /** `operatorSubscribers`: operator event streams now open (the HTTP side holds them). */
 export function metricsSnapshot(core: MasterCore, operatorSubscribers: number): Record<string, number> {
-  const { registry } = core;
+  const { records } = core;
   const agents = { connected: 0, disconnected: 0, unreachable: 0, active: 0 };
   const total: Record<string, number> = {};
   for (const name of RESOURCES) total[name] = 0;
-  for (const agent of registry.agents.values()) {
+  for (const agent of records.agents.values()) {
     agents[agent.connection]++;
     if (agent.connection === 'unreachable') continue;
     if (agent.connection === 'connected' && !core.settings.isDeactivated(agent.id)) agents.active++;
     for (const name of RESOURCES) total[name] += agent.total.scalar(name);
   }
-  const registered = registry.agents.size - agents.unreachable;
+  const registered = records.agents.size - agents.unreachable;
   let frameworksConnected = 0;
   let frameworksActive = 0;
   const tasks = new Map<TaskState, number>();
-  for (const framework of registry.frameworks.values()) {
+  for (const framework of records.frameworks.values()) {
     if (framework.connected) frameworksConnected++;
     if (framework.active) frameworksActive++;
     for (const task of framework.tasks.values()) tasks.set(task.state, (tasks.get(task.state) ?? 0) + 1);
@@ -49,7 +49,7 @@ export function metricsSnapshot(core: MasterCore, operatorSubscribers: number): 
   for (const resources of usage.usedByAgent.values()) for (const name of RESOURCES) used[name] += resources.scalar(name);
   for (const resources of usage.offeredByAgent.values()) for (const name of RESOURCES) offered[name] += resources.scalar(name);
 
-  const frameworks = registry.frameworks.size;
+  const frameworks = records.frameworks.size;
   const out: Record<string, number> = {
     'master/uptime_secs': (core.now() - core.startTime) / 1000,
     'master/elected': core.electedTime === undefined ? 0 : 1,

@@ -9,7 +9,7 @@ import { Resources } from '../../protocol/resources';
 import type { MasterCore } from '../core';
 import type { MasterEvent } from '../state/events';
 import { agentToV1, frameworkInfoToV1, frameworkToV1, taskToV1 } from './operator-views';
-import { taskKey, type AgentRecord, type ExecutorRecord, type FrameworkRecord } from '../state/registry';
+import { taskKey, type AgentRecord, type ExecutorRecord, type FrameworkRecord } from '../state/records';
 import type { Usage } from './usage';
 import type { UsageCache } from './usage-cache';
 
@@ -58,7 +58,7 @@ function frameworkUsage(core: MasterCore, framework: FrameworkRecord): Usage {
   let used = Resources.empty();
   const executors = new Set<ExecutorRecord>();
   for (const task of framework.tasks.values()) {
-    const agent = core.registry.agents.get(task.agentId);
+    const agent = core.records.agents.get(task.agentId);
     if (!agent?.inAllocator) continue;
     if (!task.resourcesRecovered) used = used.plus(task.resources);
     const executor = task.executorId ? agent.executors.get(taskKey(framework.id, task.executorId)) : undefined;

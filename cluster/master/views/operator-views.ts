@@ -1,7 +1,7 @@
-/** v1 operator API shapes (include/mesos/v1/master/master.proto Response.*) built from the registry. */
+/** v1 operator API shapes (include/mesos/v1/master/master.proto Response.*) built from the master's records. */
 import type { ExecutorInfo, FrameworkInfo, Task, TimeInfo } from '../../protocol/types';
 import type { MasterCore } from '../core';
-import type { AgentRecord, FrameworkRecord, TaskRecord } from '../state/registry';
+import type { AgentRecord, FrameworkRecord, TaskRecord } from '../state/records';
 import { agentViews } from './agent-views';
 import { amount, computeUsage, type Usage } from './usage';
 import { v1Resources, withUnreservedRole } from '../util/v1-resources';
@@ -93,7 +93,7 @@ export function frameworkToV1(core: MasterCore, framework: FrameworkRecord, usag
 export function getAgents(core: MasterCore, usage = computeUsage(core)) {
   const agents: OperatorAgent[] = [];
   const recovered: AgentRecord['info'][] = [];
-  for (const agent of core.registry.reachableAgents()) {
+  for (const agent of core.records.reachableAgents()) {
     if (agent.recovered) recovered.push(agent.info);
     else agents.push(agentToV1(agent, usage));
   }
@@ -102,8 +102,8 @@ export function getAgents(core: MasterCore, usage = computeUsage(core)) {
 
 export function getFrameworks(core: MasterCore, usage = computeUsage(core)) {
   return {
-    frameworks: [...core.registry.frameworks.values()].map((f) => frameworkToV1(core, f, usage)),
-    completed_frameworks: core.registry.completedFrameworks.toArray().map((f) => frameworkToV1(core, f, usage)),
+    frameworks: [...core.records.frameworks.values()].map((f) => frameworkToV1(core, f, usage)),
+    completed_frameworks: core.records.completedFrameworks.toArray().map((f) => frameworkToV1(core, f, usage)),
     recovered_frameworks: [] as FrameworkInfo[],
   };
 }
@@ -112,7 +112,7 @@ export function getTasks(core: MasterCore) {
   const tasks: Task[] = [];
   const unreachable: Task[] = [];
   const completed: Task[] = [];
-  const all = [...core.registry.frameworks.values(), ...core.registry.completedFrameworks.toArray()];
+  const all = [...core.records.frameworks.values(), ...core.records.completedFrameworks.toArray()];
   for (const framework of all) {
     for (const task of framework.tasks.values()) (task.state === 'TASK_UNREACHABLE' ? unreachable : tasks).push(taskToV1(task));
     for (const task of framework.completedTasks.toArray()) completed.push(taskToV1(task));
@@ -133,7 +133,7 @@ export function getState(core: MasterCore) {
 
 export function getExecutors(core: MasterCore) {
   const executors: { executor_info: ExecutorInfo; agent_id: { value: string } }[] = [];
-  for (const agent of core.registry.agents.values()) {
+  for (const agent of core.records.agents.values()) {
     for (const executor of agent.executors.values()) executors.push({ executor_info: executorInfoToV1(executor.info), agent_id: { value: agent.id } });
   }
   return { executors, orphan_executors: [] as never[] };

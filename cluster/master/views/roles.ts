@@ -30,8 +30,8 @@ export function roleSummaries(core: MasterCore): RoleSummary[] {
     if (!entry) usage.set(role, (entry = { frameworks: new Set(), allocated: Resources.empty(), offered: Resources.empty() }));
     return entry;
   };
-  for (const framework of core.registry.frameworks.values()) for (const role of framework.roles) of(role).frameworks.add(framework.id);
-  for (const agent of core.registry.agents.values()) {
+  for (const framework of core.records.frameworks.values()) for (const role of framework.roles) of(role).frameworks.add(framework.id);
+  for (const agent of core.records.agents.values()) {
     if (!agent.inAllocator) continue;
     for (const task of agent.tasks.values()) {
       if (task.resourcesRecovered) continue;

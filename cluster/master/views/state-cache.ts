@@ -9,13 +9,13 @@
  *   around what changed, and the document is served as the list of those buffers, never concatenated.
  * - Resource sums per framework are kept per block of agents, so a build adds up a few hundred block
  *   sums instead of every agent's.
- * - A build walks the registry in slices of a few milliseconds that yield to the event loop, so
- *   /health and every other request keep being answered. The document is used only if the registry
+ * - A build walks the records in slices of a few milliseconds that yield to the event loop, so
+ *   /health and every other request keep being answered. The document is used only if the records
  *   did not change during the walk (a snapshot of one instant); else the walk is tried again, and the
- *   last try does not yield, so a registry that never rests cannot starve /state. That walk finds
+ *   last try does not yield, so records that never rest cannot starve /state. That walk finds
  *   everything rendered and every block in place: at 100,000 tasks it holds the loop for about 30 ms.
  *
- * Freshness: a request is answered from the cache only while the registry's version is unchanged;
+ * Freshness: a request is answered from the cache only while the records' version is unchanged;
  * otherwise it waits for a build that takes its snapshot after the request arrived (requests that come
  * during a build share it). So /state is never older than the request.
  */
@@ -27,7 +27,7 @@ import type { AgentSettings } from '../state/cluster-settings';
 import type { MasterCore } from '../core';
 import { COMMA, cutAfter, JsonBlockList, type JsonBlockBuilder, type JsonEntry } from './json-blocks';
 import type { OfferRecord } from '../state/offers';
-import type { AgentConnection, AgentRecord, FrameworkRecord, TaskRecord } from '../state/registry';
+import type { AgentConnection, AgentRecord, FrameworkRecord, TaskRecord } from '../state/records';
 import {
   legacyAgentWith, legacyExecutor, legacyFrameworkParts, legacyOffer, legacyStateParts, legacyTask, type AgentCounts,
 } from './state-json';
@@ -112,7 +112,7 @@ export class StateJsonCache {
 
   /** The current document: from the cache if nothing changed, else from a build (shared by concurrent callers). */
   body(): Promise<StateDocument> {
-    if (this.document?.version === this.core.registry.version) return Promise.resolve(this.document);
+    if (this.document?.version === this.core.records.version) return Promise.resolve(this.document);
     this.building ??= this.build();
     return this.building;
   }
@@ -134,9 +134,9 @@ export class StateJsonCache {
       let document: StateDocument | undefined;
       for (let attempt = 1; !document; attempt++) {
         const walked = await runSliced(this.walk(), this.sliceMs);
-        // Unchanged since the walk began: a snapshot of one instant. Else walk again; the registry
+        // Unchanged since the walk began: a snapshot of one instant. Else walk again; the records
         // changing all the time must not starve /state, so the last attempt does not yield.
-        if (walked.version === this.core.registry.version) document = walked;
+        if (walked.version === this.core.records.version) document = walked;
         else if (attempt === SLICED_ATTEMPTS) document = runToEnd(this.walk());
       }
       this.document = document;
@@ -146,13 +146,13 @@ export class StateJsonCache {
     }
   }
 
-  /** One walk over the registry that renders what changed and yields now and then; returns the document. */
+  /** One walk over the records that renders what changed and yields now and then; returns the document. */
   private *walk(): Generator<void, StateDocument> {
-    const version = this.core.registry.version;
+    const version = this.core.records.version;
     const counts: AgentCounts = { activated: 0, deactivated: 0, unreachable: 0 };
     const slaves = this.slaves.begin();
     let walked = 0;
-    for (const agent of this.core.registry.agents.values()) {
+    for (const agent of this.core.records.agents.values()) {
       if (agent.connection === 'unreachable') counts.unreachable++;
       else if (agent.connection === 'connected') counts.activated++;
       else counts.deactivated++;
@@ -167,14 +167,14 @@ export class StateJsonCache {
 
     chunks.push(Buffer.from(',"recovered_slaves":[],"frameworks":['));
     let first = true;
-    for (const framework of this.core.registry.frameworks.values()) {
+    for (const framework of this.core.records.frameworks.values()) {
       if (!first) chunks.push(COMMA);
       first = false;
       yield* this.framework(framework, sums, sums.executors.get(framework.id) ?? [], chunks);
     }
     chunks.push(Buffer.from('],"completed_frameworks":['));
     first = true;
-    for (const framework of this.core.registry.completedFrameworks.toArray()) {
+    for (const framework of this.core.records.completedFrameworks.toArray()) {
       if (!first) chunks.push(COMMA);
       first = false;
       yield* this.framework(framework, sums, [], chunks);

@@ -1,6 +1,6 @@
 /**
  * Mesos's legacy /state JSON (and the per-record views /slaves, /frameworks and /tasks share with it),
- * rendered from the registry. buildState renders the whole document in one go; state-cache.ts keeps
+ * rendered from the master's records. buildState renders the whole document in one go; state-cache.ts keeps
  * the same parts as bytes between builds, which is what GET /state serves.
  */
 import type { CommandInfo, TaskStatus } from '../../protocol/types';
@@ -11,7 +11,7 @@ import { agentViews } from './agent-views';
 import { masterFlags } from '../flags';
 import type { OfferRecord } from '../state/offers';
 import { agentPid } from './operator-views';
-import { hasCapability, type AgentRecord, type ExecutorRecord, type FrameworkRecord, type TaskRecord } from '../state/registry';
+import { hasCapability, type AgentRecord, type ExecutorRecord, type FrameworkRecord, type TaskRecord } from '../state/records';
 import { amount, computeUsage, type Usage } from './usage';
 import { buildInfo, MASTER_VERSION } from '../version';
 
@@ -57,7 +57,7 @@ export function buildState(core: MasterCore, usage: Usage = computeUsage(core), 
   const executorsByFramework = new Map<string, Json[]>();
   const slaves: Json[] = [];
   const counts: AgentCounts = { activated: 0, deactivated: 0, unreachable: 0 };
-  for (const agent of core.registry.agents.values()) {
+  for (const agent of core.records.agents.values()) {
     if (agent.connection === 'unreachable') {
       counts.unreachable++;
       continue;
@@ -77,8 +77,8 @@ export function buildState(core: MasterCore, usage: Usage = computeUsage(core), 
     ...head,
     slaves,
     recovered_slaves: [],
-    frameworks: [...core.registry.frameworks.values()].map((f) => legacyFramework(core, f, usage, executorsByFramework.get(f.id) ?? [], renderTasks)),
-    completed_frameworks: core.registry.completedFrameworks.toArray().map((f) => legacyFramework(core, f, usage, [], renderTasks)),
+    frameworks: [...core.records.frameworks.values()].map((f) => legacyFramework(core, f, usage, executorsByFramework.get(f.id) ?? [], renderTasks)),
+    completed_frameworks: core.records.completedFrameworks.toArray().map((f) => legacyFramework(core, f, usage, [], renderTasks)),
     ...tail,
   };
 }

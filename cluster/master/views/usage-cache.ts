@@ -6,7 +6,7 @@
  */
 import { Resources } from '../../protocol/resources';
 import type { MasterCore } from '../core';
-import type { AgentRecord, ExecutorRecord, TaskRecord } from '../state/registry';
+import type { AgentRecord, ExecutorRecord, TaskRecord } from '../state/records';
 import { addTo, computeUsage, type Usage } from './usage';
 
 export interface AgentSums {
@@ -25,7 +25,7 @@ export class UsageCache {
   compute(core: MasterCore): Usage {
     // Offers and the maintenance lookup come from computeUsage's own rules, over no agents' tasks.
     const usage = computeUsage(core, { tasks: false });
-    for (const agent of core.registry.agents.values()) {
+    for (const agent of core.records.agents.values()) {
       if (!agent.inAllocator) continue;
       const sums = this.sumsOf(agent);
       if (sums.tasks.length === 0 && sums.executors.length === 0) continue;

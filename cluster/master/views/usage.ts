@@ -18,7 +18,7 @@ export function computeUsage(core: MasterCore, opts: { tasks: boolean } = { task
     usedByAgent: new Map(), usedByFramework: new Map(), offeredByAgent: new Map(), offeredByFramework: new Map(),
     maintenance: (agentId) => core.settings.agent(agentId),
   };
-  for (const agent of core.registry.agents.values()) {
+  for (const agent of core.records.agents.values()) {
     if (!agent.inAllocator) continue;
     for (const task of opts.tasks ? agent.tasks.values() : []) {
       if (task.resourcesRecovered) continue;

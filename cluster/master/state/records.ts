@@ -1,6 +1,6 @@
 /**
- * The master's in-memory registry: agents, frameworks, tasks and executors, all in Maps keyed by id so
- * every event touches only what it names. Records are plain data; the managers change them and call
+ * The master's in-memory records of agents, frameworks, tasks and executors, all in Maps keyed by id
+ * so every event touches only what it names ("registry" means only the replicated registry, ha/). Records are plain data; the managers change them and call
  * `touch()` so cached views (/state) know they are stale.
  */
 import type { RecordIOStream } from '../../http/server';
@@ -142,7 +142,7 @@ export function frameworkRoles(info: FrameworkInfo): string[] {
   return [info.role ?? '*'];
 }
 
-export class Registry {
+export class MasterRecords {
   readonly agents = new Map<string, AgentRecord>();
   readonly frameworks = new Map<string, FrameworkRecord>();
   readonly completedFrameworks: BoundedList<FrameworkRecord>;
