@@ -22,7 +22,7 @@ import { ExecSession } from '../cluster/client/exec-session';
 import { destroyLocal, launchLocal, localSpec } from '../infra/providers/local';
 import { cliEntryPoint } from '../infra/package-root';
 import { freePort } from '../infra/machine/ports';
-import { ClusterRegistry } from '../infra/registry';
+import { ClusterCatalog } from '../infra/cluster-catalog';
 import { percentile } from './lib/http';
 import { runMain } from './lib/main';
 import { printTable, writeResults, type Row } from './lib/report';
@@ -53,12 +53,12 @@ function timeCli(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-bench-'));
-  const registry = new ClusterRegistry(dataDir);
+  const catalog = new ClusterCatalog(dataDir);
   const name = 'bench';
   const env = { ...process.env, XDG_DATA_HOME: dataDir, MESOSCLOUD_DATA_DIR: dataDir };
   try {
     const masterPort = await freePort();
-    const { record } = await launchLocal(registry, localSpec({ name, agents: 1, masterPort, agentResources: 'cpus:4;mem:4096;disk:4096' }));
+    const { record } = await launchLocal(catalog, localSpec({ name, agents: 1, masterPort, agentResources: 'cpus:4;mem:4096;disk:4096' }));
     const master = record.masterUrl;
 
     const versionWall: number[] = [];
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     });
     process.stdout.write(`results: ${file}\n`);
   } finally {
-    await destroyLocal(registry, name);
+    await destroyLocal(catalog, name);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,12 +1,12 @@
 /**
  * What every command shares: `--cluster` (flag, then MESOSCLOUD_CLUSTER, then 'local'), `--json`,
- * the cluster registry under oclif's data dir, finding the master, and the one place where errors
+ * the cluster catalog under oclif's data dir, finding the master, and the one place where errors
  * become output. Commands import their libraries inside run() so `--help` and quick commands start fast.
  *
  * Exit codes are the same for every command; see EXIT in ./errors.
  */
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import { ClusterRegistry } from '../infra/registry';
+import { ClusterCatalog } from '../infra/cluster-catalog';
 import { normalizeSwitches, type SwitchSpec } from './argv';
 import { UsageError } from '../daemon/argv';
 import { errorJson, toCliError, type ErrorContext } from './errors';
@@ -24,7 +24,7 @@ export const DEFAULT_CLUSTER = 'local';
 type ParseContext = { token?: unknown };
 
 export const clusterFlag = Flags.custom<string>({
-  description: 'name of the cluster in the local registry',
+  description: 'name of a cluster recorded on this machine',
   env: CLUSTER_ENV,
   default: DEFAULT_CLUSTER,
   helpGroup: 'GLOBAL',
@@ -32,7 +32,7 @@ export const clusterFlag = Flags.custom<string>({
 });
 
 export const masterFlag = Flags.custom<string>({
-  description: "master to talk to, as host:port, http://host:port or zk://host:2181,.../mesos (default: the cluster's master from the registry)",
+  description: "master to talk to, as host:port, http://host:port or zk://host:2181,.../mesos (default: the cluster's master from the catalog)",
   env: MASTER_ENV,
   parse: async (input, ctx: ParseContext) => masterValue('master', input, ctx.token ? undefined : MASTER_ENV),
 });
@@ -142,16 +142,16 @@ export abstract class DaemonCommand<T extends typeof Command> extends ParsedComm
   }
 }
 
-/** Operator commands: --cluster, --json, the registry and the master. */
+/** Operator commands: --cluster, --json, the catalog and the master. */
 export abstract class BaseCommand<T extends typeof Command> extends ParsedCommand<T> {
   static baseFlags = { cluster: clusterFlag() };
   static enableJsonFlag = true;
 
-  private registryValue?: ClusterRegistry;
+  private catalogValue?: ClusterCatalog;
 
-  protected get registry(): ClusterRegistry {
-    this.registryValue ??= new ClusterRegistry(this.config.dataDir);
-    return this.registryValue;
+  protected get catalog(): ClusterCatalog {
+    this.catalogValue ??= new ClusterCatalog(this.config.dataDir);
+    return this.catalogValue;
   }
 
   protected get clusterName(): string {
@@ -171,7 +171,7 @@ export abstract class BaseCommand<T extends typeof Command> extends ParsedComman
 
   /**
    * The leading master's base URL: --master when given, else the registered cluster's. A zk://
-   * address (flag or registry) is looked up in ZooKeeper now.
+   * address (flag or catalog) is looked up in ZooKeeper now.
    */
   protected async resolveMaster(flag: string | undefined): Promise<string> {
     const address = await this.resolveMasterAddress(flag);
@@ -192,13 +192,13 @@ export abstract class BaseCommand<T extends typeof Command> extends ParsedComman
       this.masterSource = { source: 'flag' };
       return isZooKeeperUrl(flag) ? flag : parseMasterAddress(flag).baseUrl;
     }
-    const record = this.registry.read(this.clusterName);
+    const record = this.catalog.read(this.clusterName);
     if (record) {
-      this.masterSource = { source: 'registry', logPath: record.provider === 'local' ? record.master.logPath : undefined };
+      this.masterSource = { source: 'catalog', logPath: record.provider === 'local' ? record.master.logPath : undefined };
       return record.zk ?? record.masterUrl;
     }
-    const known = this.registry.list();
-    throw Object.assign(new Error(`no cluster named '${this.clusterName}' is recorded in ${this.registry.root}, and no --master was given`), {
+    const known = this.catalog.list();
+    throw Object.assign(new Error(`no cluster named '${this.clusterName}' is recorded in ${this.catalog.root}, and no --master was given`), {
       code: 'NO_CLUSTER',
       suggestions: [
         ...(known.length > 0 ? [`known clusters: ${known.join(', ')}; pick one with --cluster <name> (or ${CLUSTER_ENV})`] : []),

@@ -40,7 +40,7 @@ interface CodedError extends Error {
 export interface ErrorContext {
   cluster?: string;
   /** Where the master address came from, for hints when it does not answer. */
-  master?: { source: 'flag' | 'registry'; logPath?: string };
+  master?: { source: 'flag' | 'catalog'; logPath?: string };
   /** The command's flags, for rewording oclif's parse errors. */
   parse?: ParseErrorContext;
 }
@@ -79,11 +79,11 @@ function unreachableHints(cluster: string, master: ErrorContext['master']): stri
   if (master?.source === 'flag') {
     return [
       'check the address given with --master (or MESOSCLOUD_MASTER) and that a master runs there',
-      'or leave --master out to use the cluster named by --cluster from the registry',
+      'or leave --master out to use the cluster named by --cluster, as recorded on this machine',
     ];
   }
   return [
-    `cluster '${cluster}' is in the registry but its master does not answer; start it again with: mesoscloud launch --cluster ${cluster}`,
+    `cluster '${cluster}' is recorded on this machine but its master does not answer; start it again with: mesoscloud launch --cluster ${cluster}`,
     ...(master?.logPath ? [`see why it stopped in ${master.logPath}`] : []),
     `or forget it with: mesoscloud destroy --cluster ${cluster}`,
   ];

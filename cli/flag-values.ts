@@ -7,7 +7,7 @@ import { parseMasterAddress } from '../cluster/client/address';
 import { isZooKeeperUrl, parseZooKeeperUrl } from '../cluster/election/zookeeper-url';
 import { idProblem } from '../cluster/protocol/ids';
 import * as daemonValues from '../cluster/flags/values';
-import { validateClusterName } from '../infra/registry';
+import { validateClusterName } from '../infra/cluster-catalog';
 import { FlagError } from './errors';
 
 /** How a flag is named in messages: "--cluster", or the environment variable it came from. */

@@ -5,10 +5,10 @@
  */
 import type { ClusterSpec, SpecFlags } from '../infra/plan/spec';
 import type { SshLaunchResult } from '../infra/providers/ssh';
-import type { ClusterRegistry } from '../infra/registry';
+import type { ClusterCatalog } from '../infra/cluster-catalog';
 
 export interface SshLaunchInputs {
-  registry: ClusterRegistry;
+  catalog: ClusterCatalog;
   /** --cluster when given (it names the cluster over the file's name). */
   cluster?: string;
   file?: string;
@@ -20,7 +20,7 @@ export async function sshSpec(inputs: SshLaunchInputs): Promise<ClusterSpec> {
   const { loadSpecFile, specFromSources } = await import('../infra/plan');
   const fromFile = inputs.file ? (loadSpecFile(inputs.file) as Record<string, unknown> | null) ?? {} : {};
   const name = inputs.cluster ?? (typeof fromFile.name === 'string' ? fromFile.name : undefined);
-  const recorded = name ? inputs.registry.read(name) : undefined;
+  const recorded = name ? inputs.catalog.read(name) : undefined;
   const base = recorded?.provider === 'ssh' ? recorded.spec : {};
   return specFromSources({ ...base, ...fromFile }, { ...inputs.flags, ...(name ? { cluster: name } : {}) }, inputs.file);
 }

@@ -17,11 +17,11 @@ export abstract class SshClusterCommand<T extends typeof Command> extends BaseCo
   /** The cluster's provider, when it can do `op` (else WRONG_PROVIDER, or NO_CLUSTER naming the known ones). */
   protected async providerWith<O extends Operation>(op: O) {
     const { providerWith } = await import('../infra/providers');
-    return providerWith(this.registry, this.clusterName, op);
+    return providerWith(this.catalog, this.clusterName, op);
   }
 
   protected async sshRecord() {
     const { readSshRecord } = await import('../infra/providers/ssh');
-    return readSshRecord(this.registry, this.clusterName, true);
+    return readSshRecord(this.catalog, this.clusterName, true);
   }
 }

@@ -16,9 +16,9 @@ export default class Clusters extends BaseCommand<typeof Clusters> {
 
   async run(): Promise<ClustersJson> {
     const clusters: ClustersJson['clusters'] = [];
-    for (const name of this.registry.list()) {
+    for (const name of this.catalog.list()) {
       try {
-        const r = this.registry.read(name)!;
+        const r = this.catalog.read(name)!;
         if (r.provider === 'ssh') {
           clusters.push({ name, provider: 'ssh', master: r.masterUrl, zk: r.zk, hosts: r.hosts.length, agents: r.hosts.filter((h) => h.roles.includes('agent')).length, phase: r.phase, created: r.createdAt });
         } else {
@@ -29,7 +29,7 @@ export default class Clusters extends BaseCommand<typeof Clusters> {
       }
     }
     if (clusters.length === 0) {
-      this.log(`No clusters recorded in ${this.registry.root}. Start one with: mesoscloud launch`);
+      this.log(`No clusters recorded in ${this.catalog.root}. Start one with: mesoscloud launch`);
       return { clusters };
     }
     const rows = [[' NAME', 'PROVIDER', 'HOSTS', 'AGENTS', 'MASTER', 'STATE'], ...clusters.map((c) => [

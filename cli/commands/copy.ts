@@ -30,7 +30,7 @@ export default class Copy extends SshClusterCommand<typeof Copy> {
     const hosts = await provider.copy(this.clusterName, this.args.source, this.args.destination, {
       role: this.flags.role as 'agent' | undefined,
       hosts: this.flags.host,
-    }, { registry: this.registry, progress, concurrency: this.flags.concurrency });
+    }, { catalog: this.catalog, progress, concurrency: this.flags.concurrency });
     progress.close();
     const bad = hosts.filter((h) => h.error);
     if (bad.length > 0) process.exitCode = EXIT.failure;

@@ -32,17 +32,17 @@ export default class Destroy extends BaseCommand<typeof Destroy> {
   ];
 
   async run(): Promise<DestroyJson> {
-    const record = this.registry.read(this.clusterName);
+    const record = this.catalog.read(this.clusterName);
     const { providerFor } = await import('../../infra/providers');
     const provider = await providerFor(record?.provider ?? 'local');
     const progress = await this.hostProgress();
-    const outcome = await provider.destroy(this.clusterName, { registry: this.registry, progress }).finally(() => progress.close());
+    const outcome = await provider.destroy(this.clusterName, { catalog: this.catalog, progress }).finally(() => progress.close());
     return outcome.provider === 'local' ? this.localSummary(outcome) : this.hostsSummary(outcome);
   }
 
   private localSummary(result: Extract<DestroyOutcome, { provider: 'local' }>): DestroyJson {
     if (!result.found) {
-      this.log(`No cluster named '${this.clusterName}' in ${this.registry.root}; nothing to destroy.`);
+      this.log(`No cluster named '${this.clusterName}' in ${this.catalog.root}; nothing to destroy.`);
     } else {
       for (const p of result.stopped) this.log(`Stopped ${p.role} (pid ${p.pid})${p.how === 'killed' ? ' with SIGKILL' : ''}`);
       if (result.stopped.length === 0) this.log('No process of the cluster was running.');

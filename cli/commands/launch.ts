@@ -100,7 +100,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
     if (provider.abortable) process.on('SIGINT', onSigint);
     let outcome: LaunchOutcome;
     try {
-      const ctx = { registry: this.registry, progress, concurrency: flags.concurrency, signal: interrupt.signal };
+      const ctx = { catalog: this.catalog, progress, concurrency: flags.concurrency, signal: interrupt.signal };
       const plan = await provider.plan(spec, ctx);
       if (flags['dry-run'] && provider.describePlan) {
         const { text, json } = provider.describePlan(plan);
@@ -130,7 +130,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
   }
 
   private localSummary({ record, alreadyRunning }: LocalLaunchResult): LaunchJson {
-    const clusterDir = this.registry.clusterDir(record.name);
+    const clusterDir = this.catalog.clusterDir(record.name);
     const logsDir = path.dirname(record.master.logPath);
     if (alreadyRunning) {
       this.log(`Cluster '${record.name}' is already running at ${record.masterUrl}; nothing changed.`);
@@ -168,7 +168,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
 
   private recordedProvider(): string | undefined {
     try {
-      return this.registry.read(this.clusterName)?.provider;
+      return this.catalog.read(this.clusterName)?.provider;
     } catch {
       return undefined;
     }
@@ -195,7 +195,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
       'master-port': given('master-port') ? flags['master-port'] : undefined,
       'agent-resources': flags['agent-resources'],
     }).filter(([, v]) => v !== undefined));
-    return sshSpec({ registry: this.registry, cluster: given('cluster') || !flags.file ? this.clusterName : undefined, file: flags.file, flags: specFlags });
+    return sshSpec({ catalog: this.catalog, cluster: given('cluster') || !flags.file ? this.clusterName : undefined, file: flags.file, flags: specFlags });
   }
 
   private async sshSummary(outcome: SshLaunchOutcome): Promise<SshLaunchJson> {

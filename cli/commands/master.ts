@@ -6,7 +6,7 @@ export default class Master extends DaemonCommand<typeof Master> {
   static summary = 'Run a master daemon in the foreground.';
 
   static description =
-    'The master keeps the registry of agents, frameworks and tasks, offers agents\' resources to ' +
+    'The master keeps the records of agents, frameworks and tasks, offers agents\' resources to ' +
     'frameworks (weighted DRF) and serves the v1 scheduler and operator APIs and the web UI. Flags keep ' +
     'Mesos\'s names. SIGTERM stops it. `mesoscloud launch` runs this for you.';
 

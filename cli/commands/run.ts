@@ -36,7 +36,7 @@ export default class Run extends SshClusterCommand<typeof Run> {
         if (r.stdout) this.log(r.stdout.replace(/\n$/, ''));
         if (r.stderr) this.logToStderr(r.stderr.replace(/\n$/, ''));
       },
-    }, { registry: this.registry, progress, concurrency: this.flags.concurrency });
+    }, { catalog: this.catalog, progress, concurrency: this.flags.concurrency });
     progress.close();
     const bad = results.filter((r) => r.error || r.code !== 0);
     if (bad.length > 0) {

@@ -32,7 +32,7 @@ export default class Scale extends SshClusterCommand<typeof Scale> {
     const provider = await this.providerWith('scale');
     const progress = await this.hostProgress();
     const addHosts = this.flags.hosts?.split(',').map((h) => h.trim()).filter(Boolean);
-    const ctx = { registry: this.registry, progress, concurrency: this.flags.concurrency };
+    const ctx = { catalog: this.catalog, progress, concurrency: this.flags.concurrency };
     const result = await provider.scale(this.clusterName, { agents: this.flags.agents, addHosts }, ctx).finally(() => progress.close());
     const agents = result.plan.hosts.filter((h) => h.roles.includes('agent')).length;
     this.log(`Cluster '${this.clusterName}' has ${agents} agent(s)` +

@@ -34,7 +34,7 @@ export default class Status extends BaseCommand<typeof Status> {
         operator.getState(),
       ]);
       const status = buildStatus({ cluster: this.clusterName, masterUrl: operator.baseUrl, healthy, version, state });
-      const record = this.flags.master ? undefined : this.registry.read(this.clusterName);
+      const record = this.flags.master ? undefined : this.catalog.read(this.clusterName);
       const extra = record?.provider === 'local' ? [`Logs: ${record.master.logPath} and ${record.agents.length} agent log(s) beside it`] : [];
       if (record?.provider === 'ssh') {
         extra.push(`Hosts (ssh, ${record.hosts.length}):`, ...record.hosts.map((h) => `  ${h.user}@${h.host}${h.sshPort !== 22 ? `:${h.sshPort}` : ''}  ${h.roles.join('+')}${h.zkId ? ` (zk id ${h.zkId})` : ''}`));

@@ -20,7 +20,7 @@ export default class Upgrade extends SshClusterCommand<typeof Upgrade> {
   async run(): Promise<UpgradeJson> {
     const provider = await this.providerWith('upgrade');
     const progress = await this.hostProgress();
-    const result = await provider.upgrade(this.clusterName, { registry: this.registry, progress, concurrency: this.flags.concurrency }).finally(() => progress.close());
+    const result = await provider.upgrade(this.clusterName, { catalog: this.catalog, progress, concurrency: this.flags.concurrency }).finally(() => progress.close());
     const short = (sha?: string) => (sha ? sha.slice(0, 12) : '?');
     if (result.restarted.length === 0) this.log(`Every host of '${this.clusterName}' already runs ${short(result.to)}; nothing restarted.`);
     else this.log(`Upgraded '${this.clusterName}' from ${short(result.from)} to ${short(result.to)}: restarted ${result.restarted.join(', ')}.`);

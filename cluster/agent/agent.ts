@@ -30,8 +30,8 @@ import { sandboxesRoot } from './sandbox-paths';
 import { agentStateJson } from './state-json';
 import { realClock, StatusUpdateManager } from './status-updates';
 import type { StatusUpdate } from './status-updates';
-import { TaskLauncher } from './task-launch';
-import { TaskRegistry } from './task-registry';
+import { TaskControl } from './task-control';
+import { TaskTable } from './task-table';
 import { TaskUpdates } from './task-updates';
 
 export const AGENT_VERSION = '1.11.0-mesoscloud';
@@ -64,9 +64,9 @@ export class AgentDaemon implements Agent {
   private connection?: MasterConnection;
   private readonly updates: StatusUpdateManager;
   private readonly taskUpdates: TaskUpdates;
-  private readonly launcher: TaskLauncher;
+  private readonly taskControl: TaskControl;
   private readonly registration: Registration;
-  private readonly tasks = new TaskRegistry();
+  private readonly tasks = new TaskTable();
   private closed = false;
   private readonly startTime = Date.now() / 1000;
 
@@ -99,7 +99,7 @@ export class AgentDaemon implements Agent {
     });
     const agentId = () => this.registration.agentId;
     this.taskUpdates = new TaskUpdates({ log: this.log, tasks: this.tasks, updates: this.updates, agentId, closed: () => this.closed });
-    this.launcher = new TaskLauncher({
+    this.taskControl = new TaskControl({
       log: this.log,
       workDir: this.opts.workDir,
       killGracePeriodMs: this.opts.killGracePeriodSeconds * 1000,
@@ -131,7 +131,7 @@ export class AgentDaemon implements Agent {
       mode: this.opts.recover ?? 'reconnect',
       isolator: this.isolator,
       tasks: this.tasks,
-      launcher: this.launcher,
+      taskControl: this.taskControl,
       updates: this.updates,
       resources: this.resources,
       attributes: this.attributes,
@@ -171,15 +171,15 @@ export class AgentDaemon implements Agent {
     try {
       switch (event.type) {
         case 'RUN_TASK':
-          return this.launcher.runTask(event.run_task);
+          return this.taskControl.runTask(event.run_task);
         case 'RUN_TASK_GROUP':
-          return this.launcher.runTaskGroup(event.run_task_group);
+          return this.taskControl.runTaskGroup(event.run_task_group);
         case 'KILL_TASK':
-          return this.launcher.kill(event.kill_task);
+          return this.taskControl.kill(event.kill_task);
         case 'ACKNOWLEDGE':
           return this.taskUpdates.acknowledge(event.acknowledge);
         case 'SHUTDOWN_FRAMEWORK':
-          return this.launcher.shutdownFramework(event.shutdown_framework.framework_id.value);
+          return this.taskControl.shutdownFramework(event.shutdown_framework.framework_id.value);
         case 'FRAMEWORK_MESSAGE':
           // Command tasks have no executor to hand messages to, as with Mesos's command executor.
           this.log.debug('dropping a framework message: command tasks take no messages');
@@ -200,7 +200,7 @@ export class AgentDaemon implements Agent {
 
   /** SIGUSR1 / close({killTasks}): kill every task, give their terminal updates a moment to be acknowledged, unregister. */
   private async killEverything(): Promise<void> {
-    await this.launcher.killAll();
+    await this.taskControl.killAll();
     const deadline = Date.now() + 2000;
     while (this.connection?.registered && Date.now() < deadline && !this.tasks.isEmpty) {
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -3,13 +3,13 @@
  * implementations: cgroups v1 (one hierarchy per controller), cgroups v2 (the unified hierarchy)
  * and none. A probe picks the first that works; when none does, tasks run without limits.
  *
- * The launcher puts the task's first process into the cgroups itself, before it runs the task's
- * command (see launcher.ts), so nothing the task starts escapes the limits.
+ * The task process's wrapper puts the task's first process into the cgroups itself, before it runs the task's
+ * command (see task-process.ts), so nothing the task starts escapes the limits.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../util/log';
-import { signalPids } from './launcher';
+import { signalPids } from './task-process';
 
 export interface ContainerLimits {
   cpus?: number;

@@ -1,7 +1,7 @@
 /**
  * Agent restart recovery, the acting half: recovery.ts reads what the previous agent process left
  * in the work dir and decides each run's fate; this takes the runs back accordingly: registers each
- * task through the launcher as if just launched, adopts or kills what still runs, restores what
+ * task through the task control as if just launched, adopts or kills what still runs, restores what
  * ended, and queues again the updates that were never acknowledged, before anything new can be.
  * Apart from the daemon so that recovery depends only on what it uses (RecoverTasksDeps).
  */
@@ -16,16 +16,16 @@ import type { RunKey } from './sandbox-paths';
 import { sandboxDir } from './sandbox-paths';
 import type { StatusUpdateManager } from './status-updates';
 import { TaskGroup } from './task-group';
-import type { TaskLauncher } from './task-launch';
-import type { TaskRegistry } from './task-registry';
+import type { TaskControl } from './task-control';
+import type { TaskTable } from './task-table';
 
 export interface RecoverTasksDeps {
   log: Logger;
   workDir: string;
   mode: RecoverMode;
   isolator: Isolator;
-  tasks: Pick<TaskRegistry, 'framework' | 'complete'>;
-  launcher: Pick<TaskLauncher, 'add' | 'watchDone'>;
+  tasks: Pick<TaskTable, 'framework' | 'complete'>;
+  taskControl: Pick<TaskControl, 'add' | 'watchDone'>;
   updates: Pick<StatusUpdateManager, 'enqueue'>;
   /** What the agent has now, to say what changed since the last run. */
   resources: Resources;
@@ -61,7 +61,7 @@ export async function recoverTasks(deps: RecoverTasksDeps): Promise<void> {
     const framework = deps.tasks.framework(cp.framework_id.value, cp.framework_info);
     const key: RunKey = { agentId: state.agentId, frameworkId: framework.id, executorId: cp.executor_id, containerId: cp.container_id };
     const group = run.inGroup ? groups.get(cp.container_id) : undefined;
-    const entry = deps.launcher.add(framework, cp.task, key, {
+    const entry = deps.taskControl.add(framework, cp.task, key, {
       sandbox: sandboxDir(workDir, key),
       taskSandbox: cp.sandbox,
       metaDir: run.metaDir,
@@ -93,7 +93,7 @@ export async function recoverTasks(deps: RecoverTasksDeps): Promise<void> {
         .recover(fate.kind === 'discard' ? { ...spec, discard: fate.transition } : { ...spec, killOnRecovery: fate.killOnRecovery })
         .catch((err) => log.error('task recovery failed', { task_id: taskId, error: (err as Error).message })),
     );
-    deps.launcher.watchDone(entry);
+    deps.taskControl.watchDone(entry);
   }
   await Promise.all(recovering);
   log.info('recovered from the work dir', { agent_id: state.agentId, recover: deps.mode, runs: runs.length, ...counts });

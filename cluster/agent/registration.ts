@@ -13,7 +13,7 @@ import type { Logger } from '../util/log';
 import { writeAgentCheckpoint } from './checkpoint';
 import type { AgentOptions } from './options';
 import type { StatusUpdateManager } from './status-updates';
-import type { TaskEntry, TaskRegistry } from './task-registry';
+import type { TaskEntry, TaskTable } from './task-table';
 
 /** The first non-loopback IPv4 address, for agents listening on 0.0.0.0 without --advertise_ip. */
 function guessAdvertiseIp(): string {
@@ -42,7 +42,7 @@ export interface RegistrationDeps {
   pid(): string;
   resources(): Resources;
   attributes: Attribute[];
-  tasks: Pick<TaskRegistry, 'activeFrameworks'>;
+  tasks: Pick<TaskTable, 'activeFrameworks'>;
   updates: Pick<StatusUpdateManager, 'pending' | 'flush'>;
   /** The master registered with, for the log. */
   masterUrl(): string | undefined;

@@ -6,7 +6,7 @@
  *
  * A runner either starts its task (start) or, after an agent restart, takes over one a previous
  * agent process started (recover): the process is then not the agent's child, so its end is learnt
- * by watching its pid and reading the exit status the launcher's wrapper recorded.
+ * by watching its pid and reading the exit status the task's wrapper recorded (task-process.ts).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,8 +16,8 @@ import type { Logger } from '../util/log';
 import type { ContainerCgroups, ContainerLimits, Isolator } from './cgroups';
 import { memoryLimitMessage } from './cgroups';
 import { writeRunCheckpoint } from './checkpoint';
-import type { LaunchedProcess, ProcessExit } from './launcher';
-import { adoptProcess, findWrapper, JOIN_FAILED_EXIT, launchProcess, readExitStatus, readLaunchError, signalGroup, signalPids } from './launcher';
+import type { LaunchedProcess, ProcessExit } from './task-process';
+import { adoptProcess, findWrapper, JOIN_FAILED_EXIT, launchProcess, readExitStatus, readLaunchError, signalGroup, signalPids } from './task-process';
 import type { ProcessIdentity } from './process-identity';
 import { isRunning } from './process-identity';
 import { commandArgv, taskEnvironment } from './task-command';

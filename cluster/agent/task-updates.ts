@@ -11,12 +11,12 @@ import type { TaskState, TaskStatus, TaskStatusReason } from '../protocol/types'
 import type { Logger } from '../util/log';
 import { appendUpdateLog } from './status-update-log';
 import type { StatusUpdate, StatusUpdateManager } from './status-updates';
-import type { TaskEntry, TaskRegistry } from './task-registry';
+import type { TaskEntry, TaskTable } from './task-table';
 import type { TaskTransition } from './task-runner';
 
 export interface TaskUpdatesDeps {
   log: Logger;
-  tasks: Pick<TaskRegistry, 'task' | 'activeFramework'>;
+  tasks: Pick<TaskTable, 'task' | 'activeFramework'>;
   updates: Pick<StatusUpdateManager, 'enqueue' | 'acknowledge'>;
   /** The id the agent registered with, if any. */
   agentId(): string | undefined;

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parseAttributes } from '../../cluster/protocol/attributes';
 import { Resources } from '../../cluster/protocol/resources';
-import { validateClusterName } from '../registry';
+import { validateClusterName } from '../cluster-catalog';
 import { hostOf, isUserName, parseEndpoint, type Endpoint } from './host-address';
 
 export const PROVIDERS = ['ssh', 'aws'] as const;

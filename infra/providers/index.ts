@@ -3,7 +3,7 @@
  * the one module that knows them all (provider.ts, the interface, knows none).
  */
 import { ProviderError } from '../errors';
-import type { ClusterRegistry } from '../registry';
+import type { ClusterCatalog } from '../cluster-catalog';
 import type { LocalDestroyed, LocalLaunched } from './local';
 import { PROVIDER_NAMES, WHERE, type Operation, type Provider } from './provider';
 import type { SshDestroyed, SshLaunched } from './ssh-provider';
@@ -38,14 +38,14 @@ export async function providerFor(name: string, cluster?: string): Promise<AnyPr
  * The provider of a recorded cluster, when it can do `op`. A cluster not recorded goes to the first
  * provider that can, which names the known clusters in its error.
  */
-export async function providerWith<O extends Operation>(registry: ClusterRegistry, cluster: string, op: O): Promise<AnyProvider & Required<Pick<AnyProvider, O>>> {
+export async function providerWith<O extends Operation>(catalog: ClusterCatalog, cluster: string, op: O): Promise<AnyProvider & Required<Pick<AnyProvider, O>>> {
   const able: AnyProvider[] = [];
   for (const name of PROVIDER_NAMES) {
     if (name === 'aws') continue;
     const p = await providerFor(name);
     if (p[op]) able.push(p);
   }
-  const recorded = registry.read(cluster)?.provider;
+  const recorded = catalog.read(cluster)?.provider;
   const provider = recorded ? await providerFor(recorded) : able[0];
   if (!provider[op]) {
     throw new ProviderError('WRONG_PROVIDER', `cluster '${cluster}' runs ${WHERE[provider.name]} (provider ${provider.name}), not ${able.map((p) => WHERE[p.name]).join(' or ')}`, [

@@ -2,7 +2,7 @@
  * The local provider: a master and N agents as background processes on this machine, each the
  * daemon bundle SSH hosts run (`node mesoscloud-daemon.js master|agent <flags>`, the bundle found as
  * infra/bootstrap/bundle.ts finds it for every provider). They are detached and log to files, so
- * they outlive the CLI that launched them; the registry remembers their PIDs for `destroy`.
+ * they outlive the CLI that launched them; the catalog remembers their PIDs for `destroy`.
  * ZooKeeper servers are plain java processes (infra/zookeeper/local-ensemble.ts).
  */
 import { spawn } from 'node:child_process';
@@ -16,7 +16,7 @@ import { findDaemonBundle, type DaemonBundle } from '../bootstrap/bundle';
 import { ProviderError } from '../errors';
 import type { ClusterSpec } from '../plan/spec';
 import { AgentSchema, DEFAULT_SSH_PORT, DEFAULT_SSH_USER, MasterSchema, ZooKeeperSchema } from '../plan/spec-schema';
-import { ClusterRegistry, type AgentRecord, type ClusterRecord, type DaemonRecord } from '../registry';
+import { ClusterCatalog, type AgentRecord, type ClusterRecord, type DaemonRecord } from '../cluster-catalog';
 import { removeCgroupRoot } from './cgroup-roots';
 import { findZooKeeper, readLocalEnsemble, serverPid, startLocalEnsemble, stopLocalEnsemble, ZooKeeperNotInstalledError } from '../zookeeper';
 import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, TASK_PORTS, zkUrlOf, type LocalLayout, type PortRange } from './local-layout';
@@ -108,8 +108,8 @@ export async function isClusterRunning(record: ClusterRecord): Promise<boolean> 
 }
 
 /** A running cluster of that name is left as it is; otherwise the spec is checked. Nothing is touched. */
-export async function planLocal(registry: ClusterRegistry, spec: ClusterSpec, bundle?: DaemonBundle): Promise<LocalPlan> {
-  const existing = registry.readLocal(spec.name);
+export async function planLocal(catalog: ClusterCatalog, spec: ClusterSpec, bundle?: DaemonBundle): Promise<LocalPlan> {
+  const existing = catalog.readLocal(spec.name);
   if (existing && (await isClusterRunning(existing))) return { spec, running: existing };
   const resources = spec.agent.resources;
   if (resources !== undefined) {
@@ -142,11 +142,11 @@ export async function planLocal(registry: ClusterRegistry, spec: ClusterSpec, bu
   return { spec, bundle: (bundle ?? findDaemonBundle()).path };
 }
 
-export async function launchLocal(registry: ClusterRegistry, spec: ClusterSpec, opts: LaunchOptions = {}): Promise<LocalLaunchResult> {
-  return launchPlanned(registry, await planLocal(registry, spec), opts);
+export async function launchLocal(catalog: ClusterCatalog, spec: ClusterSpec, opts: LaunchOptions = {}): Promise<LocalLaunchResult> {
+  return launchPlanned(catalog, await planLocal(catalog, spec), opts);
 }
 
-async function launchPlanned(registry: ClusterRegistry, plan: LocalPlan, opts: LaunchOptions): Promise<LocalLaunchResult> {
+async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: LaunchOptions): Promise<LocalLaunchResult> {
   if (plan.running) return { alreadyRunning: true, record: plan.running };
   const { spec, bundle } = plan;
   const progress = opts.progress ?? (() => undefined);
@@ -156,9 +156,9 @@ async function launchPlanned(registry: ClusterRegistry, plan: LocalPlan, opts: L
   const masterCount = spec.masters;
   const zkCount = spec.zk;
   const agentResourcesText = spec.agent.resources;
-  if (registry.readLocal(name)) {
+  if (catalog.readLocal(name)) {
     progress(`Cluster '${name}' is recorded but not running; cleaning up what is left of it`);
-    await destroyLocal(registry, name);
+    await destroyLocal(catalog, name);
   }
   if (!(await isPortFree(masterPort, LOCAL_HOST))) {
     throw new ProviderError('PORT_IN_USE', `port ${masterPort} on ${LOCAL_HOST} is already in use, so the master cannot listen there`, [
@@ -177,8 +177,8 @@ async function launchPlanned(registry: ClusterRegistry, plan: LocalPlan, opts: L
   const standbyPorts = ports.slice(0, masterCount - 1);
   const agentPorts = ports.slice(masterCount - 1);
 
-  const taskPorts = agentResourcesText !== undefined && namesPorts(agentResourcesText) ? undefined : pickTaskPorts(registry, name, progress);
-  const layout = localLayout(registry.clusterDir(name));
+  const taskPorts = agentResourcesText !== undefined && namesPorts(agentResourcesText) ? undefined : pickTaskPorts(catalog, name, progress);
+  const layout = localLayout(catalog.clusterDir(name));
   fs.mkdirSync(path.dirname(layout.masterLog), { recursive: true });
   const record: ClusterRecord = {
     name: name,
@@ -198,7 +198,7 @@ async function launchPlanned(registry: ClusterRegistry, plan: LocalPlan, opts: L
       const ensemble = await startLocalEnsemble({ dir: layout.zookeeperDir, size: zkCount, host: LOCAL_HOST });
       record.zookeepers = ensemble.servers.map((server) => ({ pid: serverPid(server) ?? 0, port: server.clientPort, workDir: server.dir, logPath: server.logFile }));
       record.zk = zkUrlOf(ensemble.connectString);
-      registry.write(record);
+      catalog.write(record);
       progress(`ZooKeeper ensemble serving at ${ensemble.connectString}`);
     }
     const masters: DaemonRecord[] = [record.master];
@@ -211,7 +211,7 @@ async function launchPlanned(registry: ClusterRegistry, plan: LocalPlan, opts: L
       fs.mkdirSync(master.workDir, { recursive: true });
       progress(`Starting master ${masterCount > 1 ? `${i + 1}/${masterCount} ` : ''}on ${LOCAL_HOST}:${master.port} (log: ${master.logPath})`);
       master.pid = startDetached(bundle, masterArgs({ port: master.port, workDir: master.workDir, cluster: name, zk: record.zk, masters: masterCount }), master.logPath, layout.clusterDir);
-      registry.write(record);
+      catalog.write(record);
     }
     for (const master of masters) await waitForMaster(record, master, wait);
     if (record.zk) record.masterUrl = await waitForLeader(record, wait);
@@ -230,19 +230,19 @@ async function launchPlanned(registry: ClusterRegistry, plan: LocalPlan, opts: L
       progress(`Starting agent ${i + 1}/${agentCount} on ${LOCAL_HOST}:${agent.port} (log: ${agent.logPath})`);
       agent.pid = startDetached(bundle, agentArgs({ master: agentMaster, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name }), agent.logPath, layout.clusterDir);
       record.agents.push(agent);
-      registry.write(record);
+      catalog.write(record);
       stopIfAborted(opts.signal);
     }
     await waitForLocalAgents(record, wait);
     // A Ctrl-C that came while the last agent registered still means "stop".
     stopIfAborted(opts.signal);
-    registry.write(record);
+    catalog.write(record);
     return { alreadyRunning: false, record };
   } catch (err) {
     // A half-started cluster is worse than none: stop what was started before reporting, but keep
     // the logs the error message points at.
     progress(opts.signal?.aborted ? 'Interrupted; stopping what was started' : 'Launch failed; stopping what was started');
-    const undone = await destroyLocal(registry, name, progress, { keepLogs: true }).catch(() => undefined);
+    const undone = await destroyLocal(catalog, name, progress, { keepLogs: true }).catch(() => undefined);
     throw launchFailure(err, name, path.dirname(layout.masterLog), undone);
   }
 }
@@ -264,12 +264,12 @@ function launchFailure(err: unknown, name: string, logsDir: string, undone: Dest
 }
 
 /** A task port range no other registered cluster on this machine uses. */
-function pickTaskPorts(registry: ClusterRegistry, name: string, progress: (line: string) => void): PortRange {
+function pickTaskPorts(catalog: ClusterCatalog, name: string, progress: (line: string) => void): PortRange {
   const taken: { cluster: string; range: PortRange }[] = [];
-  for (const other of registry.list()) {
+  for (const other of catalog.list()) {
     if (other === name) continue;
     try {
-      const record = registry.read(other);
+      const record = catalog.read(other);
       if (record?.provider === 'local') taken.push({ cluster: other, range: record.taskPorts ?? TASK_PORTS });
     } catch {
       // An unreadable entry claims nothing.
@@ -410,18 +410,18 @@ async function stopDaemons<D extends { pid: number }>(role: StoppedProcess['role
  * still alive is SIGKILLed by PID, task process groups included. Harmless when nothing is there.
  */
 export async function destroyLocal(
-  registry: ClusterRegistry,
+  catalog: ClusterCatalog,
   name: string,
   progress: (line: string) => void = () => undefined,
   opts: { keepLogs?: boolean } = {},
 ): Promise<DestroyResult> {
-  const dir = registry.clusterDir(name);
+  const dir = catalog.clusterDir(name);
   const layout: LocalLayout = localLayout(dir);
   let record: ClusterRecord | undefined;
   try {
-    record = registry.readLocal(name);
+    record = catalog.readLocal(name);
   } catch (err) {
-    progress(`Ignoring an unreadable registry entry: ${(err as Error).message}`);
+    progress(`Ignoring an unreadable catalog entry: ${(err as Error).message}`);
   }
   const result: DestroyResult = { name, found: record !== undefined || fs.existsSync(dir), stopped: [] };
   if (!result.found) return result;
@@ -467,7 +467,7 @@ export async function destroyLocal(
       if (path.join(dir, entry) !== path.dirname(layout.masterLog)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
     }
   } else {
-    registry.remove(name);
+    catalog.remove(name);
     result.removedDir = dir;
   }
   return result;
@@ -488,12 +488,12 @@ export type LocalDestroyed = { provider: 'local' } & DestroyResult;
 export const localProvider: Provider<LocalPlan, LocalLaunched, LocalDestroyed> = {
   name: 'local',
   abortable: true,
-  plan: (spec, ctx) => planLocal(ctx.registry, spec, ctx.bundle),
+  plan: (spec, ctx) => planLocal(ctx.catalog, spec, ctx.bundle),
   async launch(plan, ctx) {
-    const result = await launchPlanned(ctx.registry, plan, { progress: (line) => ctx.progress.note(line), timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    const result = await launchPlanned(ctx.catalog, plan, { progress: (line) => ctx.progress.note(line), timeoutMs: ctx.timeoutMs, signal: ctx.signal });
     return { provider: 'local', ...result };
   },
   async destroy(cluster, ctx) {
-    return { provider: 'local', ...(await destroyLocal(ctx.registry, cluster, (line) => ctx.progress.note(line))) };
+    return { provider: 'local', ...(await destroyLocal(ctx.catalog, cluster, (line) => ctx.progress.note(line))) };
   },
 };

@@ -8,7 +8,7 @@ import type { DaemonBundle } from '../bootstrap/bundle';
 import type { HostProgress } from '../bootstrap/progress';
 import type { ClusterPlan } from '../plan/planner';
 import type { Role } from '../plan/roles';
-import type { ClusterRegistry } from '../registry';
+import type { ClusterCatalog } from '../cluster-catalog';
 import type { ClusterSpec } from '../plan/spec';
 import type { CopyResult, RunResult } from './ssh-run';
 
@@ -20,7 +20,7 @@ export const WHERE: Record<ProviderName, string> = { local: 'on this machine', s
 
 /** What every operation gets from the command that runs it. */
 export interface ProviderContext {
-  registry: ClusterRegistry;
+  catalog: ClusterCatalog;
   /** Per-host steps, and plain lines about the whole operation (`note`). */
   progress: HostProgress;
   /** Hosts worked on at once. */

@@ -2,7 +2,7 @@
  * What the SSH cluster operations share: the recorded spec, choosing hosts, one connection per
  * host for the length of an operation, and a plan of the recorded hosts for stopping them.
  */
-import { type SshClusterRecord, type SshHostRecord } from '../registry';
+import { type SshClusterRecord, type SshHostRecord } from '../cluster-catalog';
 import type { HostProgress } from '../bootstrap/progress';
 import type { SshConnection } from '../bootstrap/ssh';
 import type { ClusterPlan, HostPlan, Role } from '../plan/planner';

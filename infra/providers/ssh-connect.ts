@@ -11,7 +11,7 @@ import { KnownHosts } from '../bootstrap/known-hosts';
 import { DEFAULT_CONCURRENCY, forEachBounded } from '../bootstrap/pool';
 import type { HostProgress } from '../bootstrap/progress';
 import type { ClusterSpec } from '../plan/spec';
-import type { SshClusterRecord } from '../registry';
+import type { SshClusterRecord } from '../cluster-catalog';
 
 export interface SshSettings {
   /** Private key file; without one the operator's ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa. */

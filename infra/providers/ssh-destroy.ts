@@ -1,7 +1,7 @@
 /**
  * `destroy` of an SSH cluster: every host cleaned in parallel, agents first.
  */
-import type { ClusterRegistry } from '../registry';
+import type { ClusterCatalog } from '../cluster-catalog';
 import { HostBootstrap } from '../bootstrap/host-bootstrap';
 import { DEFAULT_CONCURRENCY, forEachBounded } from '../bootstrap/pool';
 import type { HostProgress } from '../bootstrap/progress';
@@ -14,8 +14,8 @@ import { skeletonPlan, withConnections } from './ssh-cluster';
  * packages we installed removed). Hosts that cannot be reached are named and kept in the record,
  * so destroy can be run again; the record goes once every host is clean.
  */
-export async function destroySsh(registry: ClusterRegistry, name: string, opts: { progress: HostProgress; concurrency?: number }): Promise<{ cleaned: string[]; failed: { host: string; error: string }[] }> {
-  const record = readSshRecord(registry, name, true);
+export async function destroySsh(catalog: ClusterCatalog, name: string, opts: { progress: HostProgress; concurrency?: number }): Promise<{ cleaned: string[]; failed: { host: string; error: string }[] }> {
+  const record = readSshRecord(catalog, name, true);
   const plan = skeletonPlan(record);
   return withConnections(record, record.hosts, opts.progress, opts.concurrency, async (conns, unreachable) => {
     const failed = unreachable.map((f) => ({ host: f.host.host, error: f.error.message }));
@@ -32,11 +32,11 @@ export async function destroySsh(registry: ClusterRegistry, name: string, opts: 
       opts.progress.fail(o.item.host, o.error.message);
       failed.push({ host: o.item.host, error: o.error.message });
     }
-    if (failed.length === 0) registry.remove(name);
+    if (failed.length === 0) catalog.remove(name);
     else {
       record.hosts = record.hosts.filter((h) => !cleaned.includes(h.host));
       record.updatedAt = new Date().toISOString();
-      registry.write(record);
+      catalog.write(record);
     }
     return { cleaned, failed };
   });

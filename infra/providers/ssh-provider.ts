@@ -14,19 +14,19 @@ export type SshDestroyed = { provider: 'ssh'; name: string } & Awaited<ReturnTyp
 export const sshProvider: Provider<SshPlan, SshLaunched, SshDestroyed> = {
   name: 'ssh',
   async plan(spec, ctx) {
-    return planSsh(ctx.registry, spec, ctx.bundle);
+    return planSsh(ctx.catalog, spec, ctx.bundle);
   },
   describePlan: ({ plan }) => ({ text: renderPlan(plan), json: planJson(plan) }),
   async launch(planned, ctx) {
-    const result = await launchSsh(ctx.registry, planned, { progress: ctx.progress, bundle: planned.bundle, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs });
+    const result = await launchSsh(ctx.catalog, planned, { progress: ctx.progress, bundle: planned.bundle, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs });
     return { provider: 'ssh', spec: planned.spec, ...result };
   },
   async destroy(cluster, ctx) {
-    const result = await destroySsh(ctx.registry, cluster, { progress: ctx.progress, concurrency: ctx.concurrency });
+    const result = await destroySsh(ctx.catalog, cluster, { progress: ctx.progress, concurrency: ctx.concurrency });
     return { provider: 'ssh', name: cluster, ...result };
   },
-  scale: (cluster, request, ctx) => scaleSsh(ctx.registry, cluster, { ...request, progress: ctx.progress, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs, bundle: ctx.bundle }),
-  upgrade: (cluster, ctx) => upgradeSsh(ctx.registry, cluster, { progress: ctx.progress, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs, bundle: ctx.bundle }),
-  run: (cluster, command, target, ctx) => runOnHosts(ctx.registry, cluster, command, { ...target, progress: ctx.progress, concurrency: ctx.concurrency }),
-  copy: (cluster, source, destination, target, ctx) => copyToHosts(ctx.registry, cluster, source, destination, { ...target, progress: ctx.progress, concurrency: ctx.concurrency }),
+  scale: (cluster, request, ctx) => scaleSsh(ctx.catalog, cluster, { ...request, progress: ctx.progress, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs, bundle: ctx.bundle }),
+  upgrade: (cluster, ctx) => upgradeSsh(ctx.catalog, cluster, { progress: ctx.progress, concurrency: ctx.concurrency, timeoutMs: ctx.timeoutMs, bundle: ctx.bundle }),
+  run: (cluster, command, target, ctx) => runOnHosts(ctx.catalog, cluster, command, { ...target, progress: ctx.progress, concurrency: ctx.concurrency }),
+  copy: (cluster, source, destination, target, ctx) => copyToHosts(ctx.catalog, cluster, source, destination, { ...target, progress: ctx.progress, concurrency: ctx.concurrency }),
 };

@@ -3,7 +3,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ClusterRegistry } from '../registry';
+import type { ClusterCatalog } from '../cluster-catalog';
 import { DEFAULT_CONCURRENCY, forEachBounded } from '../bootstrap/pool';
 import type { HostProgress } from '../bootstrap/progress';
 import type { Role } from '../plan/planner';
@@ -15,8 +15,8 @@ export interface RunResult { host: string; code: number | null; stdout: string; 
 export interface CopyResult { host: string; files: number; bytes: number; error?: string }
 
 /** Runs one shell command on each selected host in parallel; output is handed over per host as it ends. */
-export async function runOnHosts(registry: ClusterRegistry, name: string, command: string, opts: { role?: Role; hosts?: string[]; progress: HostProgress; concurrency?: number; onResult?: (r: RunResult) => void }): Promise<RunResult[]> {
-  const record = readSshRecord(registry, name, true);
+export async function runOnHosts(catalog: ClusterCatalog, name: string, command: string, opts: { role?: Role; hosts?: string[]; progress: HostProgress; concurrency?: number; onResult?: (r: RunResult) => void }): Promise<RunResult[]> {
+  const record = readSshRecord(catalog, name, true);
   const hosts = selectHosts(record, opts);
   return withConnections(record, hosts, opts.progress, opts.concurrency, async (conns, failed) => {
     const results: RunResult[] = failed.map((f) => ({ host: f.host.host, code: null, stdout: '', stderr: '', error: f.error.message }));
@@ -34,8 +34,8 @@ export async function runOnHosts(registry: ClusterRegistry, name: string, comman
 }
 
 /** Copies a local file or directory (recursively) to `dest` on each selected host. */
-export async function copyToHosts(registry: ClusterRegistry, name: string, source: string, dest: string, opts: { role?: Role; hosts?: string[]; progress: HostProgress; concurrency?: number }): Promise<CopyResult[]> {
-  const record = readSshRecord(registry, name, true);
+export async function copyToHosts(catalog: ClusterCatalog, name: string, source: string, dest: string, opts: { role?: Role; hosts?: string[]; progress: HostProgress; concurrency?: number }): Promise<CopyResult[]> {
+  const record = readSshRecord(catalog, name, true);
   const hosts = selectHosts(record, opts);
   const files = listFiles(source);
   // rsync/scp semantics: into an existing directory (or one named with a trailing '/') the source keeps its name.

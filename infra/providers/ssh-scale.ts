@@ -1,7 +1,7 @@
 /**
  * `scale`: more agents on new hosts, or fewer by draining the last ones and cleaning their hosts.
  */
-import type { ClusterRegistry, SshClusterRecord, SshHostRecord } from '../registry';
+import type { ClusterCatalog, SshClusterRecord, SshHostRecord } from '../cluster-catalog';
 import { findDaemonBundle } from '../bootstrap/bundle';
 import { HostBootstrap } from '../bootstrap/host-bootstrap';
 import { DEFAULT_CONCURRENCY, failures, forEachBounded } from '../bootstrap/pool';
@@ -21,8 +21,8 @@ import { skeletonPlan, specOf, withConnections } from './ssh-cluster';
  * spec); shrinking drains the last agents (their tasks are killed with their kill grace period and
  * the agents marked gone), then removes the cluster from those hosts.
  */
-export async function scaleSsh(registry: ClusterRegistry, name: string, opts: SshRunOptions & { agents?: number; addHosts?: string[] }): Promise<{ added: string[]; removed: string[]; plan: ClusterPlan }> {
-  const record = readSshRecord(registry, name, true);
+export async function scaleSsh(catalog: ClusterCatalog, name: string, opts: SshRunOptions & { agents?: number; addHosts?: string[] }): Promise<{ added: string[]; removed: string[]; plan: ClusterPlan }> {
+  const record = readSshRecord(catalog, name, true);
   const spec = specOf(record);
   const bundle = opts.bundle ?? findDaemonBundle();
   // The recorded spec is valid input too: hosts added as text are checked like the launch's were.
@@ -52,7 +52,7 @@ export async function scaleSsh(registry: ClusterRegistry, name: string, opts: Ss
     record.spec = newSpec as unknown as Record<string, unknown>;
     record.hosts = hostRecords(plan);
     record.updatedAt = new Date().toISOString();
-    registry.write(record);
+    catalog.write(record);
     await bringUp(plan, conns, bundle, opts);
   });
   return { added, removed, plan };

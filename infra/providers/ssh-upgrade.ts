@@ -1,7 +1,7 @@
 /**
  * `upgrade`: a new daemon bundle rolled out one daemon at a time, tasks kept.
  */
-import type { ClusterRegistry, SshClusterRecord } from '../registry';
+import type { ClusterCatalog, SshClusterRecord } from '../cluster-catalog';
 import { findDaemonBundle } from '../bootstrap/bundle';
 import { HostBootstrap } from '../bootstrap/host-bootstrap';
 import { DEFAULT_CONCURRENCY, forEachBounded } from '../bootstrap/pool';
@@ -24,8 +24,8 @@ function replan(record: SshClusterRecord, spec: ClusterSpec, bundle: { version: 
  * the next. Agents restart with --recover=reconnect, so running tasks are kept. ZooKeeper is not
  * restarted: its process does not change with the bundle.
  */
-export async function upgradeSsh(registry: ClusterRegistry, name: string, opts: SshRunOptions): Promise<{ from?: string; to: string; restarted: string[]; plan: ClusterPlan }> {
-  const record = readSshRecord(registry, name, true);
+export async function upgradeSsh(catalog: ClusterCatalog, name: string, opts: SshRunOptions): Promise<{ from?: string; to: string; restarted: string[]; plan: ClusterPlan }> {
+  const record = readSshRecord(catalog, name, true);
   const bundle = opts.bundle ?? findDaemonBundle();
   const spec = specOf(record);
   const plan = replan(record, spec, bundle);
@@ -67,7 +67,7 @@ export async function upgradeSsh(registry: ClusterRegistry, name: string, opts: 
   const from = record.bundle?.sha256;
   record.bundle = { version: bundle.version, sha256: bundle.sha256 };
   record.updatedAt = new Date().toISOString();
-  registry.write(record);
+  catalog.write(record);
   return { from, to: bundle.sha256, restarted, plan };
 }
 

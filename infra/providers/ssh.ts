@@ -8,7 +8,7 @@
  */
 import * as path from 'node:path';
 import { ProviderError } from '../errors';
-import { ClusterRegistry, type SshClusterRecord, type SshHostRecord } from '../registry';
+import { ClusterCatalog, type SshClusterRecord, type SshHostRecord } from '../cluster-catalog';
 import { findDaemonBundle, type DaemonBundle } from '../bootstrap/bundle';
 import { HostBootstrap, type ServiceChange } from '../bootstrap/host-bootstrap';
 import { DEFAULT_CONCURRENCY, forEachBounded } from '../bootstrap/pool';
@@ -46,7 +46,7 @@ export interface SshLaunchResult {
   unchanged: boolean;
 }
 
-export const knownHostsFileOf = (registry: ClusterRegistry, name: string) => path.join(registry.clusterDir(name), 'known_hosts');
+export const knownHostsFileOf = (catalog: ClusterCatalog, name: string) => path.join(catalog.clusterDir(name), 'known_hosts');
 
 export function previousRoles(record: SshClusterRecord | undefined): Record<string, Role[]> | undefined {
   if (!record) return undefined;
@@ -61,7 +61,7 @@ export function masterEndpoints(plan: ClusterPlan): MasterEndpoint[] {
   return plan.hosts.filter((h) => h.roles.includes('master')).map((h) => ({ host: h.host, address: h.address, port: h.services.find((s) => s.role === 'master')!.port }));
 }
 
-function newRecord(registry: ClusterRegistry, spec: ClusterSpec, plan: ClusterPlan, previous: SshClusterRecord | undefined, bundle: DaemonBundle): SshClusterRecord {
+function newRecord(catalog: ClusterCatalog, spec: ClusterSpec, plan: ClusterPlan, previous: SshClusterRecord | undefined, bundle: DaemonBundle): SshClusterRecord {
   const now = new Date().toISOString();
   const first = masterEndpoints(plan)[0];
   return {
@@ -71,7 +71,7 @@ function newRecord(registry: ClusterRegistry, spec: ClusterSpec, plan: ClusterPl
     ...(plan.zk ? { zk: plan.zk } : {}),
     spec: spec as unknown as Record<string, unknown>,
     hosts: hostRecords(plan),
-    knownHostsFile: knownHostsFileOf(registry, spec.name),
+    knownHostsFile: knownHostsFileOf(catalog, spec.name),
     phase: previous?.phase === 'up' ? 'up' : 'launching',
     bundle: { version: bundle.version, sha256: bundle.sha256 },
     createdAt: previous?.createdAt ?? now,
@@ -86,26 +86,26 @@ const ROLE_ORDER: Role[] = ['zookeeper', 'master', 'agent'];
 export interface SshPlan { spec: ClusterSpec; bundle: DaemonBundle; plan: ClusterPlan }
 
 /** Roles stay where a recorded SSH cluster of that name has them; nothing is touched. */
-export function planSsh(registry: ClusterRegistry, spec: ClusterSpec, bundle: DaemonBundle = findDaemonBundle()): SshPlan {
-  const recorded = registry.read(spec.name);
+export function planSsh(catalog: ClusterCatalog, spec: ClusterSpec, bundle: DaemonBundle = findDaemonBundle()): SshPlan {
+  const recorded = catalog.read(spec.name);
   const plan = planCluster(spec, { bundle: { version: bundle.version, sha256: bundle.sha256 }, previous: previousRoles(recorded?.provider === 'ssh' ? recorded : undefined) });
   return { spec, bundle, plan };
 }
 
-export async function launchSsh(registry: ClusterRegistry, { spec, bundle, plan }: SshPlan, opts: SshRunOptions): Promise<SshLaunchResult> {
+export async function launchSsh(catalog: ClusterCatalog, { spec, bundle, plan }: SshPlan, opts: SshRunOptions): Promise<SshLaunchResult> {
   const { progress } = opts;
-  const previous = readSshRecord(registry, spec.name, false);
+  const previous = readSshRecord(catalog, spec.name, false);
   for (const w of plan.warnings) progress.note(`Note: ${w}`);
-  const record = newRecord(registry, spec, plan, previous, bundle);
+  const record = newRecord(catalog, spec, plan, previous, bundle);
   // Written before any host is touched: a launch that breaks off can be resumed or destroyed by name.
-  registry.write(record);
+  catalog.write(record);
 
   const { conns, failed } = await connectAll(plan.hosts.filter((h) => h.roles.length > 0), settingsOf(spec), record.knownHostsFile, progress, opts.concurrency);
   try {
     const outcome = await bringUp(plan, conns, bundle, opts, failed.map((f) => ({ host: f.host.host, error: f.error })));
     record.phase = 'up';
     record.updatedAt = new Date().toISOString();
-    registry.write(record);
+    catalog.write(record);
     return { record, plan, ...outcome };
   } finally {
     closeAll(conns);
@@ -211,16 +211,16 @@ export async function bringUp(
 }
 
 /** The SSH cluster of that name; `required` makes a missing one an error naming the known clusters. */
-export function readSshRecord(registry: ClusterRegistry, name: string, required: true): SshClusterRecord;
-export function readSshRecord(registry: ClusterRegistry, name: string, required: boolean): SshClusterRecord | undefined;
-export function readSshRecord(registry: ClusterRegistry, name: string, required: boolean): SshClusterRecord | undefined {
-  const record = registry.read(name);
+export function readSshRecord(catalog: ClusterCatalog, name: string, required: true): SshClusterRecord;
+export function readSshRecord(catalog: ClusterCatalog, name: string, required: boolean): SshClusterRecord | undefined;
+export function readSshRecord(catalog: ClusterCatalog, name: string, required: boolean): SshClusterRecord | undefined {
+  const record = catalog.read(name);
   if (record && record.provider !== 'ssh') {
     throw new ProviderError('WRONG_PROVIDER', `cluster '${name}' runs on this machine (provider local), not on SSH hosts`, ['pick another name with --cluster <name>, or destroy it first: mesoscloud destroy --cluster ' + name]);
   }
   if (!record && required) {
-    const known = registry.list();
-    throw new ProviderError('NO_CLUSTER', `no cluster named '${name}' is recorded in ${registry.root}`, known.length > 0 ? [`known clusters: ${known.join(', ')}`] : ['launch one: mesoscloud launch --provider ssh --hosts ...']);
+    const known = catalog.list();
+    throw new ProviderError('NO_CLUSTER', `no cluster named '${name}' is recorded in ${catalog.root}`, known.length > 0 ? [`known clusters: ${known.join(', ')}`] : ['launch one: mesoscloud launch --provider ssh --hosts ...']);
   }
   return record;
 }

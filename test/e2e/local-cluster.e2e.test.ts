@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { destroyLocal, launchLocal, localSpec } from '../../infra/providers/local';
 import { freePort, isPortFree } from '../../infra/machine/ports';
-import { ClusterRegistry } from '../../infra/registry';
+import { ClusterCatalog } from '../../infra/cluster-catalog';
 import { isAlive } from '../../infra/machine/processes';
 import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from '../helpers/run-cli';
 import type { ChildProcess } from 'node:child_process';
@@ -229,11 +229,11 @@ describe('a local cluster, through the built CLI', () => {
   }, 90_000);
 
   it('a launch stopped half-way (as Ctrl-C does) stops what it had started', async () => {
-    const registry = new ClusterRegistry(path.join(dataHome, 'mesoscloud'));
+    const catalog = new ClusterCatalog(path.join(dataHome, 'mesoscloud'));
     const interrupt = new AbortController();
     const port = await freePort();
     const lines: string[] = [];
-    const err = await launchLocal(registry, localSpec({ name: 'interrupted', agents: 1, masterPort: port }), {
+    const err = await launchLocal(catalog, localSpec({ name: 'interrupted', agents: 1, masterPort: port }), {
       signal: interrupt.signal,
       progress: (line) => {
         lines.push(line);
@@ -244,8 +244,8 @@ describe('a local cluster, through the built CLI', () => {
     expect(err?.message).toContain("launch of cluster 'interrupted' was interrupted");
     expect(lines).toContain('Interrupted; stopping what was started');
     expect(await isPortFree(port)).toBe(true);
-    expect(registry.read('interrupted')).toBeUndefined();
-    await destroyLocal(registry, 'interrupted');
+    expect(catalog.read('interrupted')).toBeUndefined();
+    await destroyLocal(catalog, 'interrupted');
   });
 
   it('launch again says it is already running and changes nothing', async () => {

@@ -19,7 +19,7 @@ export interface TimedRun {
 }
 
 export interface TimedCliOptions {
-  /** XDG_DATA_HOME of the run: the cluster registry lives under it. */
+  /** XDG_DATA_HOME of the run: the cluster catalog lives under it. */
   dataHome: string;
   env?: Record<string, string>;
   cwd?: string;

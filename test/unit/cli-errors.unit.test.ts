@@ -39,9 +39,9 @@ describe('toCliError', () => {
 
   it('hints by where the master address came from', () => {
     const refused = new ClientConnectionError('http://127.0.0.1:6050', Object.assign(new Error('x'), { code: 'ECONNREFUSED' }));
-    const fromRegistry = toCliError(refused, { cluster: 'dev', master: { source: 'registry', logPath: '/d/logs/master.log' } });
-    expect(fromRegistry.suggestions).toEqual([
-      "cluster 'dev' is in the registry but its master does not answer; start it again with: mesoscloud launch --cluster dev",
+    const fromCatalog = toCliError(refused, { cluster: 'dev', master: { source: 'catalog', logPath: '/d/logs/master.log' } });
+    expect(fromCatalog.suggestions).toEqual([
+      "cluster 'dev' is recorded on this machine but its master does not answer; start it again with: mesoscloud launch --cluster dev",
       'see why it stopped in /d/logs/master.log',
       'or forget it with: mesoscloud destroy --cluster dev',
     ]);

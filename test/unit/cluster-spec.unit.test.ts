@@ -73,7 +73,7 @@ describe('a valid spec', () => {
     expect(spec.agent.flags).toEqual({ recover: 'cleanup' });
   });
 
-  test('a validated spec is itself a valid cluster file (the registry stores it as JSON)', () => {
+  test('a validated spec is itself a valid cluster file (the catalog stores it as JSON)', () => {
     const spec = specFromSources(loadSpecFile(FIXTURE), { bastion: 'jump@[2001:db8::9]:2022' });
     expect(specFromSources(JSON.parse(JSON.stringify(spec)))).toEqual(spec);
   });

@@ -2,7 +2,7 @@
  * The pure parts of the SSH launcher as an operator meets them: the bounded fan-out over hosts, the
  * progress display (plain lines in logs, one redrawn line per host on a terminal), what a host's
  * inspection says is missing, the step records a host keeps, the systemd unit, the tunnel command
- * printed when masters do not answer directly, and SSH clusters in the operator's registry.
+ * printed when masters do not answer directly, and SSH clusters in the operator's catalog.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,7 +14,7 @@ import { emptyState, parseHostState, record, STEP } from '../../infra/bootstrap/
 import { systemdUnit, type ServiceRef } from '../../infra/bootstrap/service-commands';
 import { tunnelCommand } from '../../cli/launch-ssh';
 import { specFromSources } from '../../infra/plan/spec';
-import { ClusterRegistry, RegistryError, type SshClusterRecord } from '../../infra/registry';
+import { ClusterCatalog, CatalogError, type SshClusterRecord } from '../../infra/cluster-catalog';
 
 /** A promise with its resolve and reject at hand. */
 function deferred<T = void>(): { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void } {
@@ -350,9 +350,9 @@ describe('tunnelCommand', () => {
   });
 });
 
-describe('SSH clusters in the registry', () => {
+describe('SSH clusters in the catalog', () => {
   let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-ssh-')) });
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catalog-ssh-')) });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const sshRecord = (): SshClusterRecord => ({
@@ -374,41 +374,41 @@ describe('SSH clusters in the registry', () => {
   });
 
   it('round-trips through write and read, and is listed', () => {
-    const registry = new ClusterRegistry(dir);
+    const catalog = new ClusterCatalog(dir);
     const rec = sshRecord();
-    registry.write(rec);
-    expect(registry.read('prod')).toEqual(rec);
-    expect(registry.list()).toEqual(['prod']);
+    catalog.write(rec);
+    expect(catalog.read('prod')).toEqual(rec);
+    expect(catalog.list()).toEqual(['prod']);
   });
 
   it('a broken record is refused, naming the field', () => {
-    const registry = new ClusterRegistry(dir);
+    const catalog = new ClusterCatalog(dir);
     const write = (value: unknown) => {
-      fs.mkdirSync(path.dirname(registry.recordPath('prod')), { recursive: true });
-      fs.writeFileSync(registry.recordPath('prod'), JSON.stringify(value));
+      fs.mkdirSync(path.dirname(catalog.recordPath('prod')), { recursive: true });
+      fs.writeFileSync(catalog.recordPath('prod'), JSON.stringify(value));
     };
     const rec = sshRecord() as unknown as Record<string, unknown>;
     write({ ...rec, hosts: [{ ...sshRecord().hosts[0], sshPort: '22' }] });
-    expect(() => registry.read('prod')).toThrow(RegistryError);
-    expect(() => registry.read('prod')).toThrow(/cluster\.json: field 'hosts\[0\]\.sshPort' must be a number/);
+    expect(() => catalog.read('prod')).toThrow(CatalogError);
+    expect(() => catalog.read('prod')).toThrow(/cluster\.json: field 'hosts\[0\]\.sshPort' must be a number/);
     write({ ...rec, hosts: [sshRecord().hosts[0], { ...sshRecord().hosts[1], address: undefined }] });
-    expect(() => registry.read('prod')).toThrow(/field 'hosts\[1\]\.address' must be a string/);
+    expect(() => catalog.read('prod')).toThrow(/field 'hosts\[1\]\.address' must be a string/);
     write({ ...rec, knownHostsFile: undefined });
-    expect(() => registry.read('prod')).toThrow(/field 'knownHostsFile' must be a string/);
+    expect(() => catalog.read('prod')).toThrow(/field 'knownHostsFile' must be a string/);
     write({ ...rec, spec: 'oops' });
-    expect(() => registry.read('prod')).toThrow(/field 'spec' must be an object/);
+    expect(() => catalog.read('prod')).toThrow(/field 'spec' must be an object/);
     write({ ...rec, hosts: {} });
-    expect(() => registry.read('prod')).toThrow(/field 'hosts' must be an array/);
+    expect(() => catalog.read('prod')).toThrow(/field 'hosts' must be an array/);
     write({ ...rec, provider: 'gcp' });
-    expect(() => registry.read('prod')).toThrow(/field 'provider' must be 'local' or 'ssh', got "gcp"/);
+    expect(() => catalog.read('prod')).toThrow(/field 'provider' must be 'local' or 'ssh', got "gcp"/);
   });
 
   it('readLocal on an SSH cluster says which provider it runs on', () => {
-    const registry = new ClusterRegistry(dir);
-    registry.write(sshRecord());
-    expect(() => registry.readLocal('prod')).toThrow(RegistryError);
-    expect(() => registry.readLocal('prod')).toThrow("cluster 'prod' runs on ssh hosts, not on this machine");
-    expect(registry.readLocal('nothing-here')).toBeUndefined();
+    const catalog = new ClusterCatalog(dir);
+    catalog.write(sshRecord());
+    expect(() => catalog.readLocal('prod')).toThrow(CatalogError);
+    expect(() => catalog.readLocal('prod')).toThrow("cluster 'prod' runs on ssh hosts, not on this machine");
+    expect(catalog.readLocal('nothing-here')).toBeUndefined();
   });
 });
 

@@ -47,9 +47,9 @@ export function handleAccept(ctx: AcceptContext, framework: FrameworkRecord, acc
   const agent = ctx.records.agents.get(taken[0].agentId);
   let remaining = taken.reduce((sum, offer) => sum.plus(offer.resources), Resources.empty());
   if (agent?.connection === 'connected') {
-    const launcher = new Launcher(ctx, framework, agent, taken[0].role, remaining);
-    for (const operation of operations) launcher.apply(operation);
-    remaining = launcher.remaining;
+    const applier = new OperationApplier(ctx, framework, agent, taken[0].role, remaining);
+    for (const operation of operations) applier.apply(operation);
+    remaining = applier.remaining;
   } else {
     const state = framework.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST';
     for (const task of tasksOf(operations)) {
@@ -82,7 +82,8 @@ function tasksOf(operations: OfferOperation[]): TaskInfo[] {
   return tasks;
 }
 
-class Launcher {
+/** Applies one ACCEPT's operations (LAUNCH, LAUNCH_GROUP) to one offer's agent, taking what each launch uses from `remaining`. */
+class OperationApplier {
   private readonly launched = new Set<string>();
   private readonly check: TaskCheckContext;
 

@@ -1,5 +1,5 @@
 /**
- * The operator's registry of clusters: `<dataDir>/clusters/<name>/cluster.json`. It is a cache of
+ * The operator's catalog of clusters: `<dataDir>/clusters/<name>/cluster.json`. It is a cache of
  * endpoints and process ids for finding and tearing down what `launch` started, not a source of
  * truth (a cloud provider's own state is). The data dir is oclif's (`config.dataDir`, which honours
  * XDG_DATA_HOME); code outside the CLI gets the same one from defaultDataDir().
@@ -83,7 +83,7 @@ export interface SshClusterRecord {
 
 export type AnyClusterRecord = ClusterRecord | SshClusterRecord;
 
-export class RegistryError extends Error {
+export class CatalogError extends Error {
   readonly code = 'BAD_REGISTRY';
 }
 
@@ -102,14 +102,14 @@ export function validateClusterName(name: string): string | undefined {
   return `cluster name must be 1-63 lowercase letters, digits or '-', not starting or ending with '-'; got '${name}'`;
 }
 
-export class ClusterRegistry {
+export class ClusterCatalog {
   constructor(readonly dataDir: string) {}
 
   get root(): string { return path.join(this.dataDir, 'clusters') }
 
   clusterDir(name: string): string {
     const problem = validateClusterName(name);
-    if (problem) throw new RegistryError(problem);
+    if (problem) throw new CatalogError(problem);
     return path.join(this.root, name);
   }
 
@@ -119,7 +119,7 @@ export class ClusterRegistry {
   readLocal(name: string): ClusterRecord | undefined {
     const record = this.read(name);
     if (record && record.provider !== 'local') {
-      throw new RegistryError(`cluster '${name}' runs on ${record.provider} hosts, not on this machine`);
+      throw new CatalogError(`cluster '${name}' runs on ${record.provider} hosts, not on this machine`);
     }
     return record;
   }
@@ -137,10 +137,10 @@ export class ClusterRegistry {
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      throw new RegistryError(`${file} is not valid JSON (${(err as Error).message}); remove it or run \`mesoscloud destroy --cluster ${name}\``);
+      throw new CatalogError(`${file} is not valid JSON (${(err as Error).message}); remove it or run \`mesoscloud destroy --cluster ${name}\``);
     }
     const problem = checkRecord(parsed);
-    if (problem) throw new RegistryError(`${file}: ${problem}`);
+    if (problem) throw new CatalogError(`${file}: ${problem}`);
     return parsed as AnyClusterRecord;
   }
 

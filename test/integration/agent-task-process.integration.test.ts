@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Isolator } from '../../cluster/agent/cgroups';
 import { createIsolator } from '../../cluster/agent/cgroups';
 import { readRunCheckpoint } from '../../cluster/agent/checkpoint';
-import { EXIT_STATUS_FILE } from '../../cluster/agent/launcher';
+import { EXIT_STATUS_FILE } from '../../cluster/agent/task-process';
 import type { TaskTransition } from '../../cluster/agent/task-runner';
 import { TaskRunner } from '../../cluster/agent/task-runner';
 import { newContainerId } from '../../cluster/protocol/ids';

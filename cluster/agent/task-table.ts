@@ -36,7 +36,7 @@ export interface FrameworkEntry {
   shuttingDown: boolean;
 }
 
-export class TaskRegistry {
+export class TaskTable {
   private readonly active = new Map<string, FrameworkEntry>();
   /** Frameworks with nothing running any more, oldest first. */
   private readonly finished = new Map<string, FrameworkEntry>();

@@ -15,7 +15,7 @@ import type { RunKey } from './sandbox-paths';
 import { nestedTaskSandbox, runMetaDir, sandboxDir, taskMetaDir, taskUpdatesFile } from './sandbox-paths';
 import type { StatusUpdateManager } from './status-updates';
 import { TaskGroup } from './task-group';
-import type { FrameworkEntry, TaskEntry, TaskRegistry } from './task-registry';
+import type { FrameworkEntry, TaskEntry, TaskTable } from './task-table';
 import { TaskRunner } from './task-runner';
 import type { TaskUpdates } from './task-updates';
 
@@ -24,7 +24,7 @@ export interface TaskLaunchDeps {
   workDir: string;
   /** --executor_shutdown_grace_period, for tasks without a kill policy. */
   killGracePeriodMs: number;
-  tasks: TaskRegistry;
+  tasks: TaskTable;
   updates: Pick<StatusUpdateManager, 'hasStream' | 'drop'>;
   taskUpdates: Pick<TaskUpdates, 'onTransition' | 'refuse'>;
   /** The agent's id; set whenever the master can send a task. */
@@ -43,7 +43,7 @@ export interface RunPlacement {
   launchedAt?: number;
 }
 
-export class TaskLauncher {
+export class TaskControl {
   constructor(private readonly deps: TaskLaunchDeps) {}
 
   runTask(run: Extract<AgentEvent, { type: 'RUN_TASK' }>['run_task']): void {
