@@ -1,12 +1,13 @@
 /**
  * /files/browse, /files/read and /files/download over the agent's sandboxes, with Mesos's JSON
- * shapes and paging rules (src/files/files.cpp). Every path is confined to <work_dir>/slaves.
+ * shapes and paging rules (src/files/files.cpp). Every path is confined to its own sandbox under
+ * <work_dir>/slaves, and read through a descriptor verified after opening (path-confinement.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Handler, Request, Router } from '../http/server';
 import { HttpError } from '../http/server';
-import { confinePath } from './path-confinement';
+import { fileSystemError, SandboxFiles, type SandboxNode } from './path-confinement';
 
 /** Mesos caps one read at 16 pages. */
 export const MAX_READ_BYTES = 16 * 4096;
@@ -103,73 +104,50 @@ export function fileInfoJson(displayPath: string, stat: fs.Stats, names: { user(
 
 export function registerFilesRoutes(router: Router, sandboxesRoot: string): void {
   const names = new NameLookup();
+  const files = new SandboxFiles(sandboxesRoot);
 
-  const resolve = async (req: Request): Promise<{ real: string; requested: string }> => {
-    const requested = req.query.get('path');
-    const confined = await confinePath(sandboxesRoot, requested);
-    if (!confined.ok) throw new HttpError(confined.status, confined.message);
-    return { real: confined.path, requested: path.resolve(requested as string) };
-  };
-
-  const browse: Handler = async (req) => {
-    const { real, requested } = await resolve(req);
-    const stat = await fs.promises.stat(real);
-    if (!stat.isDirectory()) return { json: [fileInfoJson(requested, stat, names)] };
-    const listing = [];
-    for (const entry of (await fs.promises.readdir(real, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const full = path.join(real, entry.name);
-      // A link that leads out of the sandboxes is not listed: its size and mode would leak what is there.
-      if (entry.isSymbolicLink() && !(await confinePath(sandboxesRoot, full)).ok) continue;
-      try {
-        listing.push(fileInfoJson(path.join(requested, entry.name), await fs.promises.stat(full), names));
-      } catch {
-        // vanished or a dangling link: leave it out, as Mesos does
-      }
-    }
-    return { json: listing };
-  };
-
-  /**
-   * Opens a regular file for reading. Anything else a task can leave in its sandbox is refused: a
-   * named pipe, for one, would block the open (and a thread of the file system pool) until someone
-   * writes to it, hence O_NONBLOCK, which regular files ignore.
-   */
-  const openRegularFile = async (real: string, verb: string): Promise<{ handle: fs.promises.FileHandle; stat: fs.Stats }> => {
-    const handle = await fs.promises.open(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  /** Runs `use` on the opened, verified path and closes it after. */
+  const withPath = async <T>(req: Request, use: (node: SandboxNode) => Promise<T>): Promise<T> => {
+    const node = await files.open(req.query.get('path'));
     try {
-      const stat = await handle.stat();
-      if (stat.isDirectory()) throw new HttpError(400, `Cannot ${verb} a directory`);
-      if (!stat.isFile()) throw new HttpError(400, `Cannot ${verb} '${real}': not a regular file`);
-      return { handle, stat };
+      return await use(node);
     } catch (err) {
-      await handle.close();
-      throw err;
+      throw fileSystemError(err, node.shown);
+    } finally {
+      await node.close();
     }
   };
+
+  const browse: Handler = (req) =>
+    withPath(req, async (node) => {
+      if (!node.stat.isDirectory()) return { json: [fileInfoJson(node.shown, node.stat, names)] };
+      const entries = await files.list(node);
+      return { json: entries.map((entry) => fileInfoJson(path.join(node.shown, entry.name), entry.stat, names)) };
+    });
 
   const read: Handler = async (req) => {
     const window = parseReadWindow(req.query.get('offset'), req.query.get('length'));
-    const { real } = await resolve(req);
-    const { handle, stat } = await openRegularFile(real, 'read');
-    try {
-      const range = readRange(stat.size, window);
-      if (!range) return { json: { data: '', offset: window.offset === -1 || window.offset >= stat.size ? stat.size : window.offset } };
-      const buffer = Buffer.alloc(range.length);
-      const { bytesRead } = await handle.read(buffer, 0, range.length, range.start);
-      return { json: { data: buffer.subarray(0, bytesRead).toString('utf8'), offset: range.start } };
-    } finally {
-      await handle.close();
-    }
+    return withPath(req, async (node) => {
+      const { handle, stat } = await files.openForReading(node, 'read');
+      try {
+        const range = readRange(stat.size, window);
+        if (!range) return { json: { data: '', offset: window.offset === -1 || window.offset >= stat.size ? stat.size : window.offset } };
+        const buffer = Buffer.alloc(range.length);
+        const { bytesRead } = await handle.read(buffer, 0, range.length, range.start);
+        return { json: { data: buffer.subarray(0, bytesRead).toString('utf8'), offset: range.start } };
+      } finally {
+        await handle.close();
+      }
+    });
   };
 
   const download: Handler = async (req) => {
-    const { real } = await resolve(req);
-    const { handle, stat } = await openRegularFile(real, 'download');
+    const { handle, stat, shown } = await withPath(req, async (node) => ({ ...(await files.openForReading(node, 'download')), shown: node.shown }));
     const res = req.res;
     res.writeHead(200, {
       'Content-Type': 'application/octet-stream',
       'Content-Length': stat.size,
-      'Content-Disposition': `attachment; filename=${JSON.stringify(path.basename(real))}`,
+      'Content-Disposition': `attachment; filename=${JSON.stringify(path.basename(shown))}`,
     });
     if (stat.size === 0) {
       await handle.close();

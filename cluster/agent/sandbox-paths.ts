@@ -64,3 +64,16 @@ export function taskMetaDir(workDir: string, key: RunKey, taskId: string): strin
 export function taskUpdatesFile(workDir: string, key: RunKey, taskId: string): string {
   return path.join(taskMetaDir(workDir, key, taskId), 'task.updates');
 }
+
+/**
+ * The sandbox that `file` (absolute, normalised, under `root` = sandboxesRoot) lies in: the task of a
+ * task group's own directory, else its run's directory; `root` itself for the directories above runs,
+ * which hold only what the agent made. /files never follows a link out of this directory.
+ */
+export function sandboxContaining(root: string, file: string): string {
+  const parts = path.relative(root, file).split(path.sep).filter((p) => p !== '');
+  const isRun = parts.length >= 7 && parts[1] === 'frameworks' && parts[3] === 'executors' && parts[5] === 'runs';
+  if (!isRun) return root;
+  const isGroupTask = parts.length >= 9 && parts[7] === 'tasks';
+  return path.join(root, ...parts.slice(0, isGroupTask ? 9 : 7));
+}

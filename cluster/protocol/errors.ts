@@ -22,6 +22,7 @@ export const API_ERRORS = {
   FRAMEWORK_NOT_FOUND: { status: 403, template: 'Framework cannot be found: {detail}' },
   AGENT_NOT_FOUND: { status: 403, template: 'Agent is not registered: {detail}' },
   NOT_FOUND: { status: 404, template: 'Not found: {detail}' },
+  PATH_FORBIDDEN: { status: 403, template: 'Forbidden: {detail}' },
   AGENT_GONE: { status: 403, template: 'Agent has been marked gone: {detail}' },
   AGENT_UNAVAILABLE: { status: 503, template: 'Agent unavailable: {detail}' },
   AGENT_TIMEOUT: { status: 504, template: 'Agent did not answer: {detail}' },

@@ -1,5 +1,6 @@
+import * as path from 'node:path';
 import { confineLexically, isWithin } from '../../cluster/agent/path-confinement';
-import { agentIdFile, nestedTaskSandbox, pathSegment, runMetaDir, sandboxDir, sandboxesRoot, taskMetaDir, taskUpdatesFile } from '../../cluster/agent/sandbox-paths';
+import { agentIdFile, nestedTaskSandbox, sandboxContaining, pathSegment, runMetaDir, sandboxDir, sandboxesRoot, taskMetaDir, taskUpdatesFile } from '../../cluster/agent/sandbox-paths';
 
 const key = { agentId: 'M1-S0', frameworkId: 'M1-0000', executorId: 'web.1', containerId: 'c0ffee' };
 
@@ -20,6 +21,17 @@ describe('sandbox paths', () => {
     expect(nestedTaskSandbox(executorSandbox, '..')).toBe(`${executorSandbox}/tasks/%2E%2E`);
     expect(taskMetaDir('/w', key, 'db')).toBe(`${runMetaDir('/w', key)}/tasks/db`);
     expect(taskUpdatesFile('/w', key, 'db')).toBe(`${taskMetaDir('/w', key, 'db')}/task.updates`);
+  });
+
+  it('name the sandbox a file lies in: a task of a task group, else its run, else the root above runs', () => {
+    const root = sandboxesRoot('/w');
+    const run = sandboxDir('/w', key);
+    expect(sandboxContaining(root, `${run}/stdout`)).toBe(run);
+    expect(sandboxContaining(root, run)).toBe(run);
+    expect(sandboxContaining(root, `${run}/tasks/db/data/x`)).toBe(nestedTaskSandbox(run, 'db'));
+    expect(sandboxContaining(root, `${run}/tasks`)).toBe(run);
+    expect(sandboxContaining(root, path.dirname(run))).toBe(root);
+    expect(sandboxContaining(root, `${root}/M1-S0/other/a/b/c/d/e`)).toBe(root);
   });
 
   it('resolve a relative work dir to an absolute one', () => {

@@ -168,6 +168,8 @@ export class SandboxProxy {
     const message = response.body.toString('utf8').slice(0, 500);
     if (response.status === 404) return apiError('NOT_FOUND', `'${what}' does not exist`);
     if (response.status === 400) return apiError('BAD_REQUEST', `'${what}': ${message}`);
+    // The agent refused a path that leads out of the task's sandbox: the caller's doing, not the agent's.
+    if (response.status === 403) return apiError('PATH_FORBIDDEN', `'${what}': ${message}`);
     return apiError('AGENT_UNAVAILABLE', `agent '${sandbox.agentId}' at ${sandbox.address} answered ${response.status}: ${message}`);
   }
 
