@@ -184,12 +184,14 @@ export class SandboxFiles {
     } catch (err) {
       throw fileSystemError(err, file.shown);
     }
-    const stat = await handle.stat();
-    if (stat.ino !== file.stat.ino || stat.dev !== file.stat.dev) {
+    try {
+      const stat = await handle.stat();
+      if (stat.ino !== file.stat.ino || stat.dev !== file.stat.dev) throw new HttpError(403, `'${file.shown}' changed while it was opened`);
+      return { handle, stat };
+    } catch (err) {
       await handle.close();
-      throw new HttpError(403, `'${file.shown}' changed while it was opened`);
+      throw fileSystemError(err, file.shown);
     }
-    return { handle, stat };
   }
 
   /**
