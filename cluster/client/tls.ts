@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import type * as https from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 
 export interface ClientTls {
   /** PEM of the CA that issued the servers' certificates; nothing else is trusted. */
@@ -37,10 +38,20 @@ export function readClientTls(files: ClientTlsFiles): ClientTls {
   return tls;
 }
 
-/** The options node:https takes for it (agents and requests alike). */
+const contexts = new WeakMap<ClientTls, SecureContext>();
+
+/**
+ * The options node:https takes for it (agents and requests alike): one secure context per ClientTls,
+ * so the CA, certificate and key are parsed once rather than on every connection.
+ */
 export function httpsOptions(tls: ClientTls | undefined): https.AgentOptions {
   if (!tls) return {};
-  return { ca: tls.ca, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' };
+  let secureContext = contexts.get(tls);
+  if (!secureContext) {
+    secureContext = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' });
+    contexts.set(tls, secureContext);
+  }
+  return { secureContext };
 }
 
 /** 'https' when the cluster uses TLS. */
