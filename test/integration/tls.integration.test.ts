@@ -13,6 +13,7 @@ import { OperatorClient } from '../../cluster/client/operator';
 import { readClientTls, type ClientTls } from '../../cluster/client/tls';
 import { loadTlsMaterial } from '../../cluster/http/tls';
 import { createAgent, type Agent } from '../../cluster/agent';
+import { AGENT_DEFAULTS } from '../../cluster/agent/options';
 import { AGENT_CHANNEL_PATH } from '../../cluster/protocol/agent-channel';
 import { silentLogger } from '../../cluster/util/log';
 import { clusterTlsMaterial, writeTlsFiles, type TlsFiles } from '../../infra/tls/cluster-ca';
@@ -64,17 +65,16 @@ describe('TLS', () => {
   it('registers the agent over HTTPS and runs a task through the scheduler client', async () => {
     expect(cluster.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(cluster.agents[0].url).toMatch(/^https:/);
-    const lines: string[] = [];
     const session = new ExecSession({
       master: cluster.url, tls: operatorTls, name: 'over-tls', command: 'echo secret-hello', shell: true, resources: 'cpus:1;mem:64', role: '*',
-      checkpoint: false, user: 'tester', print: (l) => lines.push(l), note: () => undefined,
+      checkpoint: false, user: 'tester', print: () => undefined, note: () => undefined,
     });
     expect(await session.run()).toMatchObject({ state: 'TASK_FINISHED', exitCode: 0 });
     // The master reads the sandbox from the agent over mutual TLS (the agent requires a client certificate).
     const operator = new OperatorClient(cluster.url, { tls: operatorTls });
     try {
       const state = await operator.getState();
-      const frameworkId = state.get_tasks.completed_tasks?.find((t) => t.task_id.value === 'over-tls')?.framework_id.value;
+      const frameworkId = state.get_tasks?.completed_tasks?.find((t) => t.task_id.value === 'over-tls')?.framework_id.value;
       expect(frameworkId).toBeDefined();
       const file = await operator.readFile(`${virtualPathText(frameworkId!, 'over-tls')}/stdout`, 0, 4096);
       expect(file.data.toString()).toContain('secret-hello');
@@ -126,7 +126,7 @@ describe('TLS', () => {
   it('an agent with a certificate from another CA is refused, and so is a master an agent cannot verify', async () => {
     const workDirs = [0, 1].map((i) => fs.mkdtempSync(path.join(dir, `agent-${i}-`)));
     const agentWith = (tls: ReturnType<typeof daemonTls>): Agent => createAgent({
-      ip: '127.0.0.1', port: 0, master: cluster.url, workDir: workDirs.pop()!, resources: 'cpus:1;mem:64', cgroups: 'none', logger: silentLogger, ...tls,
+      ...AGENT_DEFAULTS, ip: '127.0.0.1', port: 0, master: cluster.url, workDir: workDirs.pop()!, resources: 'cpus:1;mem:64', cgroups: 'none', logger: silentLogger, ...tls,
     });
     // Trusts the cluster CA but presents a certificate of another; trusts another CA.
     const agents = [agentWith(daemonTls(rogue.hosts.agent, files.ca)), agentWith(daemonTls(files.hosts.agent, rogue.ca))];
