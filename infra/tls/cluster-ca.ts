@@ -101,46 +101,42 @@ export function subjectAltNames(addresses: readonly string[]): { type: number; v
   return names;
 }
 
+/** A new key and a certificate for it, issued by `ca` to `name` with `extensions` (besides the key identifiers). */
+function issue(ca: PemPair, name: string, extensions: object[], days = LEAF_DAYS): PemPair {
+  const caCert = forge.pki.certificateFromPem(ca.cert);
+  const keys = newKeys();
+  const cert = baseCertificate(keys.publicKey, days);
+  cert.setSubject([{ name: 'commonName', value: name }, { name: 'organizationName', value: 'mesoscloud' }]);
+  cert.setIssuer(caCert.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false, critical: true },
+    ...extensions,
+    { name: 'subjectKeyIdentifier' },
+    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
+  ]);
+  cert.sign(signer(ca.key), forge.md.sha256.create());
+  return { cert: forge.pki.certificateToPem(cert), key: keys.pem };
+}
+
 /**
  * A certificate for one host, signed by `ca`, for both ends of TLS: daemons serve with it and present
  * it as their client certificate (the agent channel is mutual TLS).
  */
 export function issueHostCertificate(ca: PemPair, host: TlsHost, opts: { days?: number } = {}): PemPair {
   if (host.addresses.length === 0) throw new Error(`host '${host.name}' has no address to put in its certificate`);
-  const caCert = forge.pki.certificateFromPem(ca.cert);
-  const caKey = signer(ca.key);
-  const keys = newKeys();
-  const cert = baseCertificate(keys.publicKey, opts.days ?? LEAF_DAYS);
-  cert.setSubject([{ name: 'commonName', value: host.name }, { name: 'organizationName', value: 'mesoscloud' }]);
-  cert.setIssuer(caCert.subject.attributes);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false, critical: true },
+  return issue(ca, host.name, [
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
     { name: 'subjectAltName', altNames: subjectAltNames(host.addresses) },
-    { name: 'subjectKeyIdentifier' },
-    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
-  ]);
-  cert.sign(caKey, forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: keys.pem };
+  ], opts.days);
 }
 
 /** The operator's client certificate: no address, client authentication only. */
 export function issueClientCertificate(ca: PemPair, name: string, opts: { days?: number } = {}): PemPair {
-  const caCert = forge.pki.certificateFromPem(ca.cert);
-  const caKey = signer(ca.key);
-  const keys = newKeys();
-  const cert = baseCertificate(keys.publicKey, opts.days ?? LEAF_DAYS);
-  cert.setSubject([{ name: 'commonName', value: name }, { name: 'organizationName', value: 'mesoscloud' }]);
-  cert.setIssuer(caCert.subject.attributes);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false, critical: true },
+  return issue(ca, name, [
     { name: 'keyUsage', digitalSignature: true, critical: true },
     { name: 'extKeyUsage', clientAuth: true },
-    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
-  ]);
-  cert.sign(caKey, forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: keys.pem };
+  ], opts.days);
 }
 
 /** Everything a cluster on `hosts` needs: a new CA, one certificate per host, one for the operator. */
