@@ -51,7 +51,9 @@ export function httpsOptions(tls: ClientTls | undefined): https.AgentOptions {
     secureContext = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' });
     contexts.set(tls, secureContext);
   }
-  return { secureContext };
+  // ca, cert and key too, though the context is what is used: node:https names its pooled sockets and
+  // cached TLS sessions by them, and a socket verified against one CA must never serve a request for another.
+  return { secureContext, ca: tls.ca, cert: tls.cert, key: tls.key };
 }
 
 /** 'https' when the cluster uses TLS. */

@@ -19,6 +19,8 @@ import { silentLogger } from '../../cluster/util/log';
 import { clusterTlsMaterial, writeTlsFiles, type TlsFiles } from '../../infra/tls/cluster-ca';
 import { virtualPathText } from '../../cluster/master/api/sandbox-proxy';
 import { startCluster, type TestCluster } from '../helpers/cluster';
+import { parseFlags } from '../../daemon/argv';
+import { probe, PROBE_FLAGS, probeTarget } from '../../daemon/probe';
 
 const LOCAL = [{ name: 'master', addresses: ['127.0.0.1'] }, { name: 'agent', addresses: ['127.0.0.1'] }];
 
@@ -143,6 +145,15 @@ describe('TLS', () => {
     } finally {
       await Promise.all(agents.map((a) => a.close()));
     }
+  });
+
+  it("the bundle's probe verifies an https:// service against the CA, with a client certificate when asked", async () => {
+    const target = (args: string[]) => probeTarget(parseFlags('probe', PROBE_FLAGS, args));
+    const agentHealth = `${cluster.agents[0].url}/health`;
+    const { certFile, keyFile } = files.operator;
+    expect(await probe(target(['--http', `${cluster.url}/health`, '--tls_ca_file', files.ca]), 2000)).toBeUndefined();
+    expect(await probe(target(['--http', agentHealth, '--tls_ca_file', files.ca, '--tls_cert_file', certFile, '--tls_key_file', keyFile]), 2000)).toBeUndefined();
+    expect(await probe(target(['--http', `${cluster.url}/health`, '--tls_ca_file', rogue.ca]), 300, 100)).toMatch(/certificate/);
   });
 
   it('names the flags when the TLS files are incomplete or unreadable', () => {
