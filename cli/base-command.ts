@@ -176,12 +176,24 @@ export abstract class BaseCommand<T extends typeof Command> extends ParsedComman
   protected async resolveMaster(flag: string | undefined): Promise<string> {
     const address = await this.resolveMasterAddress(flag);
     const { locateMaster } = await import('../cluster/client/leader');
-    const locator = locateMaster(address);
+    const locator = locateMaster(address, this.clusterTls);
     try {
       return await locator.leaderUrl();
     } finally {
       await locator.close();
     }
+  }
+
+  /**
+   * The cluster's CA (and the operator's certificate) once resolveMasterAddress found a cluster that
+   * uses TLS: every client a command builds takes it, so every command verifies the daemons.
+   */
+  protected clusterTls?: import('../cluster/client/tls').ClientTls;
+
+  private async useClusterTls(files: import('../cluster/client/tls').ClientTlsFiles | undefined): Promise<void> {
+    if (!files) return;
+    const { readClientTls } = await import('../cluster/client/tls');
+    this.clusterTls = readClientTls(files);
   }
 
   /** --master when given, else the registered cluster's master; zk:// addresses stay as they are (to be followed). */
@@ -190,11 +202,14 @@ export abstract class BaseCommand<T extends typeof Command> extends ParsedComman
     const { isZooKeeperUrl } = await import('../cluster/election/zookeeper-url');
     if (flag) {
       this.masterSource = { source: 'flag' };
+      // An https:// master is verified against the CA of the cluster named by --cluster, when it has one.
+      if (/^https:\/\//i.test(flag)) await this.useClusterTls(this.catalog.read(this.clusterName)?.tls);
       return isZooKeeperUrl(flag) ? flag : parseMasterAddress(flag).baseUrl;
     }
     const record = this.catalog.read(this.clusterName);
     if (record) {
       this.masterSource = { source: 'catalog', logPath: record.provider === 'local' ? record.master.logPath : undefined };
+      await this.useClusterTls(record.tls);
       return record.zk ?? record.masterUrl;
     }
     const known = this.catalog.list();

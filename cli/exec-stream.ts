@@ -5,10 +5,11 @@
 import { agentBaseUrl } from '../cluster/client/address';
 import { AgentFilesClient, SandboxFollower } from '../cluster/client/agent-files';
 import { OperatorClient } from '../cluster/client/operator';
+import type { ClientTls } from '../cluster/client/tls';
 
 const POLL_MS = 200;
 
-export function followSandbox(master: string, task: { frameworkId: string; taskId: string; agentId: string }): { stop(): Promise<void> } {
+export function followSandbox(master: string, task: { frameworkId: string; taskId: string; agentId: string }, tls?: ClientTls): { stop(): Promise<void> } {
   let stopped = false;
   let files: AgentFilesClient | undefined;
   let follower: SandboxFollower | undefined;
@@ -16,13 +17,13 @@ export function followSandbox(master: string, task: { frameworkId: string; taskI
   let inFlight: Promise<void> = Promise.resolve();
 
   const locate = async (): Promise<void> => {
-    const operator = new OperatorClient(master, { timeoutMs: 5000 });
+    const operator = new OperatorClient(master, { timeoutMs: 5000, tls });
     try {
       const { agents } = await operator.getAgents();
       const agent = agents.find((a) => a.agent_info.id?.value === task.agentId);
-      const url = agent && agentBaseUrl(agent.pid, agent.agent_info.hostname, agent.agent_info.port);
+      const url = agent && agentBaseUrl(agent.pid, agent.agent_info.hostname, agent.agent_info.port, tls ? 'https' : 'http');
       if (!url) return;
-      files = new AgentFilesClient(url);
+      files = new AgentFilesClient(url, tls);
       follower = new SandboxFollower(files, task.frameworkId, task.taskId, {
         stdout: (text) => process.stdout.write(text),
         stderr: (text) => process.stderr.write(text),

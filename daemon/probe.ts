@@ -8,7 +8,8 @@ import * as net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fourLetterWord } from '../cluster/zookeeper/four-letter';
 import { UsageError } from './argv';
-import { durationFlag, parsedFlag, type FlagValues } from '../cluster/flags/table';
+import { durationFlag, parsedFlag, textFlag, type FlagValues } from '../cluster/flags/table';
+import { httpsOptions, readClientTls, type ClientTls } from '../cluster/client/tls';
 import { hostPortValue, httpUrlValue, type HostPort } from '../cluster/flags/values';
 
 export const PROBE_FLAGS = {
@@ -16,9 +17,12 @@ export const PROBE_FLAGS = {
   zk: parsedFlag((input, name) => hostPortValue(name, input), { description: "healthy when the ZooKeeper server at host:port answers 'ruok' with 'imok'" }),
   tcp: parsedFlag((input, name) => hostPortValue(name, input), { description: 'healthy when host:port accepts a TCP connection' }),
   timeout: durationFlag({ description: 'give up after this long (e.g. 30secs)', default: 30_000 }),
+  tls_ca_file: textFlag({ description: 'with an https:// --http: the cluster CA to verify the service against' }),
+  tls_cert_file: textFlag({ description: 'with --tls_ca_file: a client certificate to present (for daemons started with --tls_require_cert)' }),
+  tls_key_file: textFlag({ description: 'the key of --tls_cert_file' }),
 };
 
-export type ProbeTarget = { kind: 'http'; url: string } | { kind: 'zk' | 'tcp'; address: HostPort };
+export type ProbeTarget = { kind: 'http'; url: string; tls?: ClientTls } | { kind: 'zk' | 'tcp'; address: HostPort };
 
 /** Exactly one of --http, --zk, --tcp. */
 export function probeTarget(f: FlagValues<typeof PROBE_FLAGS>): ProbeTarget {
@@ -26,7 +30,10 @@ export function probeTarget(f: FlagValues<typeof PROBE_FLAGS>): ProbeTarget {
   if (given.length !== 1) {
     throw new UsageError(`give exactly one of --http, --zk, --tcp; got ${given.length === 0 ? 'none' : given.map((k) => `--${k}`).join(' and ')}`);
   }
-  if (f.http !== undefined) return { kind: 'http', url: f.http };
+  if (f.http !== undefined) {
+    if (!f.tls_ca_file) return { kind: 'http', url: f.http };
+    return { kind: 'http', url: f.http, tls: readClientTls({ caFile: f.tls_ca_file, certFile: f.tls_cert_file, keyFile: f.tls_key_file }) };
+  }
   return f.zk !== undefined ? { kind: 'zk', address: f.zk } : { kind: 'tcp', address: f.tcp! };
 }
 
@@ -48,16 +55,15 @@ export async function probe(target: ProbeTarget, timeoutMs: number, pauseMs = 25
 
 function check(target: ProbeTarget, timeoutMs: number): Promise<string | undefined> {
   switch (target.kind) {
-    case 'http': return checkHttp(target.url, timeoutMs);
+    case 'http': return checkHttp(target.url, timeoutMs, target.tls);
     case 'zk': return checkZooKeeper(target.address, timeoutMs);
     case 'tcp': return checkTcp(target.address, timeoutMs);
   }
 }
 
-function checkHttp(url: string, timeoutMs: number): Promise<string | undefined> {
+function checkHttp(url: string, timeoutMs: number, tls?: ClientTls): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const get = url.startsWith('https:') ? https.get : http.get;
-    const req = get(url, { timeout: timeoutMs }, (res) => {
+    const onResponse = (res: http.IncomingMessage) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => { if (body.length < 500) body += chunk });
@@ -66,7 +72,10 @@ function checkHttp(url: string, timeoutMs: number): Promise<string | undefined> 
         else resolve(`HTTP ${res.statusCode}${body.trim() ? `: ${body.trim().split('\n')[0].slice(0, 200)}` : ''}`);
       });
       res.on('error', reject);
-    });
+    };
+    const req = url.startsWith('https:')
+      ? https.get(url, { timeout: timeoutMs, ...httpsOptions(tls) }, onResponse)
+      : http.get(url, { timeout: timeoutMs }, onResponse);
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
   });

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { ClientTlsFiles } from '../cluster/client/tls';
 
 export const CLI_DIRNAME = 'mesoscloud';
 
@@ -43,6 +44,8 @@ export interface ClusterRecord {
   agents: AgentRecord[];
   /** The task port range its agents share, so that another cluster on this machine picks a different one. */
   taskPorts?: { begin: number; end: number };
+  /** With TLS (`launch --secure`): the cluster CA every command verifies the daemons against, and the operator's certificate. */
+  tls?: ClientTlsFiles;
   /** ISO 8601. */
   createdAt: string;
 }
@@ -76,6 +79,8 @@ export interface SshClusterRecord {
   /** 'launching' until every agent registered; a later launch resumes from here. */
   phase: 'launching' | 'up';
   bundle?: { version: string; sha256: string };
+  /** With TLS: the cluster CA every command verifies the daemons against, and the operator's certificate. */
+  tls?: ClientTlsFiles;
   /** ISO 8601. */
   createdAt: string;
   updatedAt: string;
@@ -174,6 +179,11 @@ function checkRecord(value: unknown): string | undefined {
   const r = value as Record<string, unknown>;
   if (typeof r.name !== 'string') return "field 'name' must be a string";
   if (typeof r.masterUrl !== 'string') return "field 'masterUrl' must be a string";
+  if (r.tls !== undefined) {
+    const t = r.tls as Record<string, unknown> | null;
+    if (typeof t !== 'object' || t === null || typeof t.caFile !== 'string') return "field 'tls' must be an object with a 'caFile' string";
+    for (const key of ['certFile', 'keyFile'] as const) if (t[key] !== undefined && typeof t[key] !== 'string') return `field 'tls.${key}' must be a string`;
+  }
   if (r.provider === 'ssh') return checkSshRecord(r);
   if (r.provider !== 'local') return `field 'provider' must be 'local' or 'ssh', got ${JSON.stringify(r.provider)}`;
   const daemonProblem = (d: unknown, where: string) => {

@@ -98,6 +98,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
     const capabilities = [...BASE_CAPABILITIES, ...(flags['partition-aware'] ? ['PARTITION_AWARE'] : []), ...(flags['framework-capabilities'] ?? [])];
     const session = new ExecSession({
       master,
+      tls: this.clusterTls,
       name: flags.name,
       command: flags.command,
       shell: flags.shell,
@@ -112,7 +113,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
       principal: flags.principal,
       print: (line) => this.log(line),
       note: (line) => this.logToStderr(line),
-      onLaunched: streams ? (info) => { follower = streams.followSandbox(session.masterUrl, info) } : undefined,
+      onLaunched: streams ? (info) => { follower = streams.followSandbox(session.masterUrl, info, this.clusterTls) } : undefined,
     });
 
     let interrupts = 0;

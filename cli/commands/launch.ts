@@ -26,6 +26,8 @@ export interface LaunchJson {
   zk?: string;
   zookeepers?: { address: string; pid: number; log: string }[];
   agents: { index: number; id?: string; address: string; pid: number; resources?: string; log: string }[];
+  /** With --secure: the cluster CA every command verifies the daemons against. */
+  ca_file?: string;
   logs_dir: string;
   cluster_dir: string;
 }
@@ -71,6 +73,9 @@ export default class Launch extends BaseCommand<typeof Launch> {
     key: Flags.string({ description: 'SSH private key file (default: ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)', helpGroup: 'SSH' }),
     'ssh-port': integerFlag({ description: 'SSH port (default 22)', min: 1, max: 65535 }),
     bastion: Flags.string({ description: 'jump host every SSH connection goes through: [user@]host[:port]', helpGroup: 'SSH' }),
+    secure: Flags.boolean({
+      description: 'TLS for all HTTP: generate a cluster CA and certificates, run every daemon with HTTPS only (agents over mutual TLS), record the CA so every command verifies it',
+    }),
     'dry-run': Flags.boolean({ description: 'print the plan (which host runs what) and change nothing', helpGroup: 'SSH' }),
     concurrency: concurrencyFlag(),
     agents: integerFlag({ description: `number of agents (local: 1-${MAX_LOCAL_AGENTS}, default 1; ssh: default every host left after the control roles)`, default: 1, min: 1, max: 10_000 }),
@@ -89,6 +94,9 @@ export default class Launch extends BaseCommand<typeof Launch> {
     const name = onHosts ? 'ssh' : flags.provider;
     if (!onHosts && flags.agents > MAX_LOCAL_AGENTS) {
       throw Object.assign(new Error(`--agents ${flags.agents} is too many for one machine; the local provider runs 1-${MAX_LOCAL_AGENTS} agents`), { code: 'BAD_FLAG' });
+    }
+    if (onHosts && flags.secure) {
+      throw Object.assign(new Error('--secure launches local clusters only so far; SSH clusters get their TLS material from the SSH launcher'), { code: 'BAD_FLAG' });
     }
     const { providerFor } = await import('../../infra/providers');
     const provider = await providerFor(name, this.clusterName);
@@ -126,6 +134,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
       zk: flags.zk,
       masterPort: flags['master-port'],
       agentResources: flags['agent-resources'],
+      secure: flags.secure,
     });
   }
 
@@ -150,6 +159,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
     for (const a of record.agents) {
       this.log(`    ${a.index + 1}. 127.0.0.1:${a.port}  pid ${a.pid}  ${a.id ?? '(not registered)'}  ${a.total ?? a.resources ?? ''}`.trimEnd());
     }
+    if (record.tls) this.log(`  tls:     HTTPS only; CA ${record.tls.caFile}`);
     this.log(`  logs:    ${logsDir}`);
     if (!alreadyRunning) this.log(`Try: mesoscloud exec${this.clusterArg} --name hello --command "echo hello world"`);
     return {
@@ -161,6 +171,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
       masters: masters.map((m) => ({ address: `127.0.0.1:${m.port}`, pid: m.pid, log: m.logPath })),
       ...(record.zk ? { zk: record.zk, zookeepers: (record.zookeepers ?? []).map((z) => ({ address: `127.0.0.1:${z.port}`, pid: z.pid, log: z.logPath })) } : {}),
       agents: record.agents.map((a) => ({ index: a.index, id: a.id, address: `127.0.0.1:${a.port}`, pid: a.pid, resources: a.total ?? a.resources, log: a.logPath })),
+      ...(record.tls ? { ca_file: record.tls.caFile } : {}),
       logs_dir: logsDir,
       cluster_dir: clusterDir,
     };

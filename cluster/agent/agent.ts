@@ -14,6 +14,7 @@ import { parseAttributes } from '../protocol/attributes';
 import { Resources } from '../protocol/resources';
 import type { Attribute } from '../protocol/types';
 import { close as closeServer, createServer, listen, Router } from '../http/server';
+import { createTlsServer, loadTlsMaterial, type TlsMaterial } from '../http/tls';
 import type { Logger } from '../util/log';
 import { createLogger } from '../util/log';
 import type { Isolator } from './cgroups';
@@ -53,6 +54,8 @@ export class AgentDaemon implements Agent {
   private readonly log: Logger;
   /** The fixed --master URL; undefined for zk://, where the detector says who leads. */
   private readonly masterUrl?: URL;
+  /** The cluster's TLS files, read at construction; undefined without TLS. */
+  private readonly tls?: TlsMaterial;
   private detector?: MasterDetector;
   private readonly givenResources: string | undefined;
   private readonly attributes: Attribute[];
@@ -74,7 +77,8 @@ export class AgentDaemon implements Agent {
     this.opts = resolveAgentOptions(options);
     this.log = (this.opts.logger ?? createLogger('agent')).child('agent');
     // Checked by resolveAgentOptions; undefined for zk://, where the detector says who leads.
-    if (!isZooKeeperUrl(this.opts.master)) this.masterUrl = parseMasterUrl(this.opts.master);
+    this.tls = loadTlsMaterial(this.opts);
+    if (!isZooKeeperUrl(this.opts.master)) this.masterUrl = parseMasterUrl(this.opts.master, this.scheme);
     this.givenResources = this.opts.resources;
     this.attributes = this.opts.attributes ? parseAttributes(this.opts.attributes) : [];
     this.updates = new StatusUpdateManager({
@@ -114,7 +118,8 @@ export class AgentDaemon implements Agent {
 
   get port(): number { return this.listeningPort }
   get agentId(): string | undefined { return this.registration.agentId }
-  get url(): string { return `http://${advertiseIp(this.opts)}:${this.listeningPort}` }
+  get url(): string { return `${this.scheme}://${advertiseIp(this.opts)}:${this.listeningPort}` }
+  private get scheme(): 'http' | 'https' { return this.tls ? 'https' : 'http' }
 
   whenRegistered(): Promise<string> {
     return this.registration.whenRegistered();
@@ -137,14 +142,18 @@ export class AgentDaemon implements Agent {
       attributes: this.attributes,
       adoptIdentity: (id, info) => this.registration.adopt(id, info),
     });
-    this.server = createServer(this.router, (err) => this.log.error('request failed', { error: (err as Error).message }));
+    const onError = (err: unknown) => this.log.error('request failed', { error: (err as Error).message });
+    this.server = this.tls
+      ? createTlsServer(this.router, onError, { material: this.tls, requireCert: this.opts.tlsRequireCert ?? false })
+      : createServer(this.router, onError);
     this.listeningPort = await listen(this.server, this.opts.port, this.opts.ip);
     this.log.info('agent listening', { url: this.url, resources: this.resources.toString(), isolation: this.isolator.kind, work_dir: workDir });
     const fixed = this.masterUrl;
     this.detector = fixed ? new StandaloneMasterDetector(this.opts.master) : createDetector(this.opts.master, { logger: this.log.child('detector') });
     this.connection = new MasterConnection({
       detector: this.detector,
-      leaderUrl: (leader) => fixed ?? new URL(leaderBaseUrl(leader)),
+      leaderUrl: (leader) => fixed ?? new URL(leaderBaseUrl(leader, this.scheme)),
+      tls: this.tls,
       logger: this.log.child('master'),
       pingTimeoutMs: this.opts.masterPingTimeoutSeconds * 1000,
       registerCall: () => this.registration.registerCall(),

@@ -23,11 +23,12 @@ import type { MasterInfo } from '../protocol/types';
 import type { Logger } from '../util/log';
 import { Backoff } from './backoff';
 import { parseMasterAddress } from '../protocol/master-address';
+import { httpsOptions, type ClientTls } from '../client/tls';
 
-/** "host:port", "http://host:port" or "https://host:port" -> base URL. Throws naming --master. */
-export function parseMasterUrl(text: string): URL {
+/** "host:port", "http://host:port" or "https://host:port" -> base URL; a bare host:port is `scheme`. Throws naming --master. */
+export function parseMasterUrl(text: string, scheme: 'http' | 'https' = 'http'): URL {
   try {
-    return new URL(parseMasterAddress(text).baseUrl);
+    return new URL(parseMasterAddress(text, scheme).baseUrl);
   } catch (err) {
     throw new Error(`--master: ${(err as Error).message}`);
   }
@@ -58,6 +59,8 @@ export interface MasterConnectionOptions {
   onDisconnected?: () => void;
   backoff?: Backoff;
   callTimeoutMs?: number;
+  /** The cluster CA to verify the master against, and the agent's certificate (the agent channel is mutual TLS). */
+  tls?: ClientTls;
 }
 
 interface ActiveStream {
@@ -74,7 +77,7 @@ export class MasterConnection {
   private retryTimer?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
   private readonly backoff: Backoff;
-  private readonly callAgents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 8 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 8 }) };
+  private readonly callAgents: { 'http:': http.Agent; 'https:': https.Agent };
   private failures = 0;
   private pingTimeoutMs: number;
   private unsubscribe?: () => void;
@@ -82,6 +85,7 @@ export class MasterConnection {
   constructor(private readonly opts: MasterConnectionOptions) {
     this.backoff = opts.backoff ?? new Backoff({ initialMs: 100, maxMs: 5000 });
     this.pingTimeoutMs = opts.pingTimeoutMs;
+    this.callAgents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 8 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 8, ...httpsOptions(opts.tls) }) };
   }
 
   get registered(): boolean { return this.stream?.registered === true }
@@ -166,7 +170,8 @@ export class MasterConnection {
 
   private request(options: http.RequestOptions, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
     const url = new URL(AGENT_CHANNEL_PATH, this.base!);
-    return (url.protocol === 'https:' ? https : http).request(url, options, onResponse);
+    if (url.protocol !== 'https:') return http.request(url, options, onResponse);
+    return https.request(url, { ...httpsOptions(this.opts.tls), ...options }, onResponse);
   }
 
   private connect(): void {

@@ -12,13 +12,14 @@ import {
   commandLineFlags, integer, nonNegative, oneOf, oneOfValues, optionDefaults, parses, renderFlags, resolveOptions, resources, text,
   type OptionTable,
 } from '../flags/table';
+import { tlsOptionTable, type TlsOptions } from '../flags/tls';
 import { agentResources } from './resources-probe';
 
 /** What a restarted agent does with the tasks it finds in its work dir (see recovery.ts). */
 export const RECOVER_MODES = ['reconnect', 'cleanup'] as const;
 export type RecoverMode = typeof RECOVER_MODES[number];
 
-export interface AgentOptions {
+export interface AgentOptions extends TlsOptions {
   ip: string;
   port: number;
   /** Defaults to the advertised ip, never os.hostname() blindly. */
@@ -86,6 +87,7 @@ export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
     flag: 'master_ping_timeout', description: "give up on a silent master after this long and re-register; shortened to what the master's ping interval implies",
     default: 75, check: nonNegative(false), text: secs, show: true,
   },
+  ...tlsOptionTable('clients without a certificate are served'),
   logger: { description: 'where the agent logs (default: its own logger)' },
 };
 
@@ -103,6 +105,7 @@ export function resolveAgentOptions(options: Partial<AgentOptions>): Readonly<Ag
 const SHOWN: readonly (keyof AgentOptions)[] = [
   'ip', 'port', 'master', 'workDir', 'hostname', 'cgroups', 'cgroupsRoot', 'killGracePeriodSeconds', 'statusUpdateRetrySeconds',
   'masterPingTimeoutSeconds', 'recover', 'advertiseIp', 'resources', 'attributes',
+  'tlsCertFile', 'tlsKeyFile', 'tlsCaFile', 'tlsRequireCert',
 ];
 
 /** The agent's flags as Mesos reports them (/flags, /state "flags"), with the hostname it reports. */

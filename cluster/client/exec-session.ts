@@ -9,12 +9,15 @@ import { ExecError } from './exec-error';
 import { askVariants, chooseOffer, describeUnsatisfiable, judgeCapacity } from './offer-fit';
 import { OperatorClient } from './operator';
 import { SchedulerClient, type SchedulerTimings } from './scheduler';
+import type { ClientTls } from './tls';
 import { exitCodeFor, killRequestedLine, statusUpdateLines, submittedLine, subscribedLine } from './status-lines';
 import { isTerminalState, type CommandInfo, type Offer, type TaskInfo, type TaskState, type TaskStatus } from '../protocol/types';
 import type { Resources } from '../protocol/resources';
 
 export interface ExecOptions {
   master: string;
+  /** The cluster's CA (and the operator's certificate), when the cluster uses TLS. */
+  tls?: ClientTls;
   name: string;
   command: string;
   shell: boolean;
@@ -86,6 +89,7 @@ export class ExecSession {
     this.followsLeader = isZooKeeperUrl(opts.master);
     this.client = new SchedulerClient({
       master: opts.master,
+      tls: opts.tls,
       reconnect: this.followsLeader,
       frameworkInfo: {
         ...(this.followsLeader ? { failover_timeout: LEADER_FAILOVER_TIMEOUT_SECONDS } : {}),
@@ -239,7 +243,7 @@ export class ExecSession {
     if (this.capacityChecked || this.launched || this.finished) return;
     this.capacityChecked = true;
     this.clearCapacityTimer();
-    const operator = new OperatorClient(this.client.masterUrl, { timeoutMs: 5000 });
+    const operator = new OperatorClient(this.client.masterUrl, { timeoutMs: 5000, tls: this.opts.tls });
     try {
       const { agents } = await operator.getAgents();
       if (this.launched || this.finished) return;

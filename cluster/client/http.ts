@@ -4,6 +4,8 @@
  * one costs more than the call itself on loopback.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
+import { httpsOptions, type ClientTls } from './tls';
 
 /** The server answered with a non-success status; `message` is its body, verbatim. */
 export class ClientHttpError extends Error {
@@ -47,12 +49,14 @@ export interface RequestOptions {
 const MAX_REDIRECTS = 3;
 
 export class HttpClient {
-  readonly agent: http.Agent;
+  private readonly agents: { 'http:': http.Agent; 'https:': https.Agent };
   private base: URL;
 
-  constructor(baseUrl: string) {
+  /** `tls`: verify https:// servers against the cluster CA (and present a certificate); without it, the system's CAs. */
+  constructor(baseUrl: string, tls?: ClientTls) {
     this.base = new URL(baseUrl);
-    this.agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 10_000, noDelay: true } as http.AgentOptions);
+    const keepAlive = { keepAlive: true, keepAliveMsecs: 10_000, noDelay: true } as http.AgentOptions;
+    this.agents = { 'http:': new http.Agent(keepAlive), 'https:': new https.Agent({ ...keepAlive, ...httpsOptions(tls) }) };
   }
 
   get baseUrl(): string {
@@ -84,7 +88,9 @@ export class HttpClient {
       headers['Content-Type'] = 'application/json';
       headers['Content-Length'] = payload.length;
     }
-    const req = http.request(url, { method, headers, agent: this.agent });
+    const req = url.protocol === 'https:'
+      ? https.request(url, { method, headers, agent: this.agents['https:'] })
+      : http.request(url, { method, headers, agent: this.agents['http:'] });
     const response = new Promise<http.IncomingMessage>((resolve, reject) => {
       req.once('response', resolve);
       // `on`, not `once`: a long-lived request can fail again after its first error, and an
@@ -127,7 +133,7 @@ export class HttpClient {
 
   /** Closes idle keep-alive sockets so the process can exit. */
   destroy(): void {
-    this.agent.destroy();
+    for (const agent of Object.values(this.agents)) agent.destroy();
   }
 }
 

@@ -2,6 +2,7 @@
  * Typed client of the master's operator API (POST /api/v1) and its legacy /state endpoint.
  */
 import { parseMasterAddress } from './address';
+import { schemeFor, type ClientTls } from './tls';
 import { HttpClient, parseJson } from './http';
 import type {
   GetAgents, GetFrameworks, GetState, GetTasks, OperatorCallType, OperatorResponse, OperatorRole, QuotaConfig,
@@ -29,6 +30,8 @@ export const OPERATOR_PATH = '/api/v1';
 export interface OperatorClientOptions {
   /** Per-call timeout in milliseconds (default 10 s): an operator waits, a script should not hang. */
   timeoutMs?: number;
+  /** The cluster's CA (and the operator's certificate): a bare host:port then means https. */
+  tls?: ClientTls;
 }
 
 export class OperatorClient {
@@ -36,7 +39,7 @@ export class OperatorClient {
   private readonly timeoutMs: number;
 
   constructor(master: string, opts: OperatorClientOptions = {}) {
-    this.http = new HttpClient(parseMasterAddress(master).baseUrl);
+    this.http = new HttpClient(parseMasterAddress(master, schemeFor(opts.tls)).baseUrl, opts.tls);
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 

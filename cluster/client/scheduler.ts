@@ -7,6 +7,7 @@
 import type * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseMasterAddress } from './address';
+import { schemeFor, type ClientTls } from './tls';
 import { TypedEmitter } from './emitter';
 import { ClientConnectionError, ClientHttpError, HttpClient } from './http';
 import { locateMaster, type MasterLocator } from './leader';
@@ -53,6 +54,8 @@ export interface SchedulerClientOptions {
   frameworkInfo: FrameworkInfo;
   /** Declare the stream dead after this many heartbeat intervals without any event (default 3). */
   missedHeartbeats?: number;
+  /** The cluster's CA (and a client certificate): the master is then reached over https and verified. */
+  tls?: ClientTls;
 }
 
 /** Monotonic milliseconds (performance.now()) of the milestones a benchmark wants. */
@@ -89,9 +92,9 @@ export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
 
   constructor(opts: SchedulerClientOptions) {
     super();
-    this.locator = locateMaster(opts.master);
+    this.locator = locateMaster(opts.master, opts.tls);
     // A followed leader is looked up on subscribe; until then the base URL is a placeholder.
-    this.http = new HttpClient(this.locator.follows ? 'http://127.0.0.1:5050' : parseMasterAddress(opts.master).baseUrl);
+    this.http = new HttpClient(this.locator.follows ? 'http://127.0.0.1:5050' : parseMasterAddress(opts.master, schemeFor(opts.tls)).baseUrl, opts.tls);
     this.reconnect = opts.reconnect ?? false;
     this.frameworkInfo = opts.frameworkInfo;
     this.frameworkIdValue = opts.frameworkInfo.id?.value;

@@ -39,9 +39,12 @@ export interface ZooKeeperUrl {
   servers: { host: string; port: number }[];
 }
 
-/** The base URL a client should talk to for a leader ("http://ip:port"). */
-export function leaderBaseUrl(info: MasterInfo): string {
+/**
+ * The base URL a client should talk to for a leader ("http://ip:port"). MasterInfo has no scheme (as
+ * in Mesos): the caller knows from its configuration whether the cluster uses TLS.
+ */
+export function leaderBaseUrl(info: MasterInfo, scheme: 'http' | 'https' = 'http'): string {
   const ip = info.address?.ip ?? info.hostname ?? '127.0.0.1';
   const port = info.address?.port ?? info.port;
-  return `http://${ip}:${port}`;
+  return `${scheme}://${ip}:${port}`;
 }

@@ -75,8 +75,9 @@ export class Router {
   }
 }
 
-export function createServer(router: Router, onError?: (err: unknown) => void): http.Server {
-  const server = http.createServer((raw, res) => {
+/** `make` builds the server around the request listener: node:http's by default, https for TLS (see tls.ts). */
+export function createServer(router: Router, onError?: (err: unknown) => void, make: (listener: http.RequestListener) => http.Server = http.createServer): http.Server {
+  const server = make((raw, res) => {
     handle(router, raw, res).catch((err) => {
       onError?.(err);
       if (!res.headersSent) send(res, { status: 500, text: `internal error: ${(err as Error).message}` });

@@ -6,6 +6,8 @@ import type * as http from 'node:http';
 import * as os from 'node:os';
 import { createAllocator } from '../allocator';
 import { close as closeServer, createServer, listen as listenServer, type HandlerResult } from '../http/server';
+import { createTlsServer, loadTlsMaterial } from '../http/tls';
+import { AGENT_CHANNEL_PATH } from '../protocol/agent-channel';
 import { ipToUint32LE, newMasterId } from '../protocol/ids';
 import { createLogger, type Logger } from '../util/log';
 import type { MasterInfo } from '../protocol/types';
@@ -30,7 +32,7 @@ export interface Master {
   listen(): Promise<void>;
   close(): Promise<void>;
   readonly port: number;
-  /** http://ip:port, with the advertised address. */
+  /** http://ip:port (https with TLS), with the advertised address. */
   readonly url: string;
   readonly id: string;
   /** True while this master leads (always, for a standalone master once it listens). */
@@ -44,13 +46,19 @@ export function createMaster(opts: Partial<MasterOptions> = {}): Master {
   const log = options.logger ? options.logger.child('master') : createLogger('master');
   const core = new MasterCore(options, options.allocator ?? createAllocator(), log, newMasterId());
   const usage = new UsageCache();
-  const served: MasterHttp = { core, usage, sandboxes: new SandboxProxy(core.records), operatorEvents: new OperatorEventStreams(core, usage) };
+  // With TLS the master is also a client: of agents (sandbox reads), verifying them and presenting its certificate.
+  const tls = loadTlsMaterial(options);
+  const served: MasterHttp = { core, usage, sandboxes: new SandboxProxy(core.records, tls), operatorEvents: new OperatorEventStreams(core, usage) };
   const router = createMasterRouter(served);
-  const server = createServer(router, (err) => {
+  const onError = (err: unknown) => {
     log.error('request failed', { error: (err as Error).message, stack: (err as Error).stack });
-  });
+  };
+  // The agent channel is mutual TLS: only daemons holding a certificate from the cluster CA register.
+  const server = tls
+    ? createTlsServer(router, onError, { material: tls, requireCert: options.tlsRequireCert ?? false, certRequiredFor: (path) => path.startsWith(AGENT_CHANNEL_PATH) })
+    : createServer(router, onError);
   const coordination = options.zk ? createCoordination(options.zk, options.zkSessionTimeoutSeconds, log) : undefined;
-  const daemon = new MasterDaemon(core, server, coordination);
+  const daemon = new MasterDaemon(core, server, coordination, tls ? 'https' : 'http');
   router.guard = (_method, path, query) => daemon.standbyAnswer(path, query);
   return daemon;
 }
@@ -68,7 +76,12 @@ class MasterDaemon implements Master {
   private readonly leadership: Promise<void>;
   private settleLeadership!: { resolve: () => void; reject: (err: Error) => void };
 
-  constructor(private readonly core: MasterCore, private readonly server: http.Server, private readonly coordination?: Coordination) {
+  constructor(
+    private readonly core: MasterCore,
+    private readonly server: http.Server,
+    private readonly coordination: Coordination | undefined,
+    private readonly scheme: 'http' | 'https',
+  ) {
     this.advertisedIp = advertisedAddress(core.opts);
     this.leadership = new Promise<void>((resolve, reject) => { this.settleLeadership = { resolve, reject } });
     this.leadership.catch(() => undefined);
@@ -99,7 +112,7 @@ class MasterDaemon implements Master {
     return this.boundPort;
   }
 
-  get url(): string { return `http://${this.advertisedIp}:${this.port}` }
+  get url(): string { return `${this.scheme}://${this.advertisedIp}:${this.port}` }
 
   async listen(): Promise<void> {
     if (this.state !== 'new') throw new Error(`cannot listen: the master is ${this.state}`);

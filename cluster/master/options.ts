@@ -10,8 +10,9 @@ import {
   commandLineFlags, duration, integer, integerAtLeast, optionDefaults, positiveDuration, renderFlags, resolveOptions, text,
   type OptionTable,
 } from '../flags/table';
+import { tlsOptionTable, type TlsOptions } from '../flags/tls';
 
-export interface MasterOptions {
+export interface MasterOptions extends TlsOptions {
   ip: string;
   port: number;
   hostname?: string;
@@ -92,6 +93,7 @@ export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
   maxCompletedFrameworks: {
     flag: 'max_completed_frameworks', description: 'torn-down frameworks kept for /state', default: 50, check: integerAtLeast(0), show: true,
   },
+  ...tlsOptionTable('agents must (the agent channel is mutual TLS) and operators and schedulers need only trust the CA'),
   onLeadershipLost: {
     description: "what a leader does when it loses leadership: 'exit' (the daemon: exit so a supervisor restarts it as a standby, " +
       "as Mesos does) or 'standby' (in-process masters: stop acting and answer like a standby)",
@@ -116,6 +118,7 @@ const SHOWN: readonly (keyof MasterOptions)[] = [
   'ip', 'port', 'agentPingTimeoutSeconds', 'maxAgentPingTimeouts', 'allocationIntervalMs', 'heartbeatIntervalSeconds',
   'maxCompletedTasksPerFramework', 'maxCompletedFrameworks', 'hostname', 'advertiseIp', 'cluster', 'workDir',
   'zk', 'zkSessionTimeoutSeconds', 'agentReregisterTimeoutSeconds', 'quorum', 'offerTimeoutSeconds',
+  'tlsCertFile', 'tlsKeyFile', 'tlsCaFile', 'tlsRequireCert',
 ];
 
 /** The master's flags as Mesos reports them (/state "flags", GET_FLAGS), with the port it listens on. */

@@ -18,7 +18,8 @@ export interface MasterAddress {
 
 const DEFAULT_MASTER_PORT = 5050;
 
-export function parseMasterAddress(text: string): MasterAddress {
+/** `scheme` is what a bare "host:port" means: https once the cluster uses TLS. */
+export function parseMasterAddress(text: string, scheme: 'http' | 'https' = 'http'): MasterAddress {
   const input = text.trim();
   if (input === '') throw new MasterAddressError('master address is empty; expected host:port or http://host:port');
   if (/^zk:\/\//i.test(input)) {
@@ -26,7 +27,8 @@ export function parseMasterAddress(text: string): MasterAddress {
       `ZooKeeper master detection is not supported yet (got '${input}'); pass the leading master as host:port or http://host:port`,
     );
   }
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `http://${input}`;
+  const explicit = /^[a-z][a-z0-9+.-]*:\/\//i.test(input);
+  const withScheme = explicit ? input : `${scheme}://${input}`;
   let url: URL;
   try {
     url = new URL(withScheme);
@@ -37,7 +39,7 @@ export function parseMasterAddress(text: string): MasterAddress {
     throw new MasterAddressError(`unsupported scheme '${url.protocol}' in master address '${input}'; allowed: http, https`);
   }
   if (url.hostname === '') throw new MasterAddressError(`master address '${input}' has no host`);
-  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : DEFAULT_MASTER_PORT) : Number(url.port);
+  const port = url.port === '' ? (explicit && url.protocol === 'https:' ? 443 : DEFAULT_MASTER_PORT) : Number(url.port);
   return {
     baseUrl: `${url.protocol}//${url.hostname}:${port}`,
     protocol: url.protocol,

@@ -217,6 +217,8 @@ export const SpecFieldsSchema = z.strictObject({
   master_hosts: hostList.optional(),
   zk_hosts: hostList.optional(),
   colocate: z.boolean().default(false),
+  /** TLS for all HTTP: a cluster CA is generated, every daemon serves HTTPS only, the CLI verifies against the CA. */
+  secure: z.boolean().optional(),
   ssh: SshSchema.prefault({}),
   master: MasterSchema.prefault({}),
   agent: AgentSchema.prefault({}),

@@ -39,6 +39,8 @@ export interface LocalLayout {
   masterWorkDirOf(index: number): string;
   masterLogOf(index: number): string;
   zookeeperDir: string;
+  /** With TLS: the cluster CA, this machine's certificate and the operator's (keys 0600). */
+  tlsDir: string;
   agentsDir: string;
   agentWorkDir(index: number): string;
   agentLog(index: number): string;
@@ -52,6 +54,7 @@ export function localLayout(clusterDir: string): LocalLayout {
     masterWorkDirOf: (i) => path.join(clusterDir, i === 0 ? 'master' : `master-${i}`),
     masterLogOf: (i) => path.join(clusterDir, 'logs', i === 0 ? 'master.log' : `master-${i}.log`),
     zookeeperDir: path.join(clusterDir, 'zookeeper'),
+    tlsDir: path.join(clusterDir, 'tls'),
     agentsDir: path.join(clusterDir, 'agents'),
     agentWorkDir: (i) => path.join(clusterDir, 'agents', String(i)),
     agentLog: (i) => path.join(clusterDir, 'logs', `agent-${i}.log`),
@@ -86,16 +89,31 @@ export function agentResources(requested: string | undefined, index: number, age
  */
 export const LOCAL_ZK_SESSION_TIMEOUT = '2secs';
 
-export function masterArgs(opts: { port: number; workDir: string; cluster: string; zk?: string; masters?: number }): string[] {
-  const args = ['master', '--ip', LOCAL_HOST, '--port', String(opts.port), '--work_dir', opts.workDir, '--cluster', opts.cluster];
-  if (opts.zk) args.push('--zk', opts.zk, '--quorum', String(quorumOf(opts.masters ?? 1)), '--zk_session_timeout', LOCAL_ZK_SESSION_TIMEOUT);
-  return args;
+/** A daemon's TLS files (infra/tls writes them). */
+export interface DaemonTlsFiles { caFile: string; certFile: string; keyFile: string }
+
+/** The daemons' TLS flags; `requireCert`: every client must present a certificate from the CA. */
+export function tlsArgs(tls: DaemonTlsFiles | undefined, requireCert = false): string[] {
+  if (!tls) return [];
+  const args = ['--tls_cert_file', tls.certFile, '--tls_key_file', tls.keyFile, '--tls_ca_file', tls.caFile];
+  return requireCert ? [...args, '--tls_require_cert'] : args;
 }
 
-/** `master` is host:port of the one master, or the zk:// URL the agent follows the leader through. */
-export function agentArgs(opts: { master: string; port: number; workDir: string; resources: string; cluster: string }): string[] {
+export function masterArgs(opts: { port: number; workDir: string; cluster: string; zk?: string; masters?: number; tls?: DaemonTlsFiles }): string[] {
+  const args = ['master', '--ip', LOCAL_HOST, '--port', String(opts.port), '--work_dir', opts.workDir, '--cluster', opts.cluster];
+  if (opts.zk) args.push('--zk', opts.zk, '--quorum', String(quorumOf(opts.masters ?? 1)), '--zk_session_timeout', LOCAL_ZK_SESSION_TIMEOUT);
+  // Operators, schedulers and browsers need only trust the CA; agents must present a certificate (the master enforces it).
+  return [...args, ...tlsArgs(opts.tls)];
+}
+
+/**
+ * `master` is host:port of the one master, or the zk:// URL the agent follows the leader through.
+ * With TLS an agent serves only clients with a certificate from the CA (the master, the operator's CLI).
+ */
+export function agentArgs(opts: { master: string; port: number; workDir: string; resources: string; cluster: string; tls?: DaemonTlsFiles }): string[] {
   return [
     'agent', '--master', opts.master, '--ip', LOCAL_HOST, '--port', String(opts.port),
     '--work_dir', opts.workDir, '--resources', opts.resources, '--cgroups_root', cgroupsRoot(opts.cluster),
+    ...tlsArgs(opts.tls, true),
   ];
 }

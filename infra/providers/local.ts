@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OperatorClient } from '../../cluster/client/operator';
+import { readClientTls, schemeFor, type ClientTls } from '../../cluster/client/tls';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Resource } from '../../cluster/protocol/types';
 import { findDaemonBundle, type DaemonBundle } from '../bootstrap/bundle';
@@ -18,6 +19,7 @@ import type { ClusterSpec } from '../plan/spec';
 import { AgentSchema, DEFAULT_SSH_PORT, DEFAULT_SSH_USER, MasterSchema, ZooKeeperSchema } from '../plan/spec-schema';
 import { ClusterCatalog, type AgentRecord, type ClusterRecord, type DaemonRecord } from '../cluster-catalog';
 import { removeCgroupRoot } from './cgroup-roots';
+import { clusterTlsMaterial, writeTlsFiles } from '../tls/cluster-ca';
 import { findZooKeeper, readLocalEnsemble, serverPid, startLocalEnsemble, stopLocalEnsemble, ZooKeeperNotInstalledError } from '../zookeeper';
 import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, TASK_PORTS, zkUrlOf, type LocalLayout, type PortRange } from './local-layout';
 import { chooseFreePorts, isPortFree } from '../machine/ports';
@@ -40,6 +42,8 @@ export interface LocalSpecInput {
   masterPort: number;
   /** Resource text for every agent; unset ones are detected by the agent. */
   agentResources?: string;
+  /** TLS: a cluster CA and certificates under the cluster dir, HTTPS-only daemons, the CA recorded for the CLI. */
+  secure?: boolean;
 }
 
 export function localSpec(input: LocalSpecInput): ClusterSpec {
@@ -55,6 +59,7 @@ export function localSpec(input: LocalSpecInput): ClusterSpec {
     master: MasterSchema.parse({ port: input.masterPort }),
     agent: { ...AgentSchema.parse({ port: input.masterPort + 1 }), ...(input.agentResources !== undefined ? { resources: input.agentResources } : {}) },
     zookeeper: ZooKeeperSchema.parse({}),
+    ...(input.secure ? { secure: true } : {}),
   };
 }
 
@@ -95,7 +100,8 @@ export function allMasters(record: ClusterRecord): DaemonRecord[] {
 export async function isClusterRunning(record: ClusterRecord): Promise<boolean> {
   for (const master of allMasters(record)) {
     if (!isOurProcess(master.pid, master.workDir)) continue;
-    const operator = new OperatorClient(`http://${LOCAL_HOST}:${master.port}`, { timeoutMs: 3000 });
+    const tls = recordTls(record);
+    const operator = new OperatorClient(`${schemeFor(tls)}://${LOCAL_HOST}:${master.port}`, { timeoutMs: 3000, tls });
     try {
       if (await operator.getHealth()) return true;
     } catch {
@@ -180,10 +186,13 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
   const taskPorts = agentResourcesText !== undefined && namesPorts(agentResourcesText) ? undefined : pickTaskPorts(catalog, name, progress);
   const layout = localLayout(catalog.clusterDir(name));
   fs.mkdirSync(path.dirname(layout.masterLog), { recursive: true });
+  const tls = spec.secure ? generateLocalTls(layout.tlsDir, name, progress) : undefined;
+  const scheme = tls ? 'https' : 'http';
   const record: ClusterRecord = {
     name: name,
     provider: 'local',
-    masterUrl: `http://${LOCAL_HOST}:${masterPort}`,
+    masterUrl: `${scheme}://${LOCAL_HOST}:${masterPort}`,
+    ...(tls ? { tls: tls.operator } : {}),
     master: { pid: 0, port: masterPort, workDir: layout.masterWorkDir, logPath: layout.masterLog },
     agents: [],
     ...(taskPorts ? { taskPorts } : {}),
@@ -210,13 +219,14 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
     for (const [i, master] of masters.entries()) {
       fs.mkdirSync(master.workDir, { recursive: true });
       progress(`Starting master ${masterCount > 1 ? `${i + 1}/${masterCount} ` : ''}on ${LOCAL_HOST}:${master.port} (log: ${master.logPath})`);
-      master.pid = startDetached(bundle, masterArgs({ port: master.port, workDir: master.workDir, cluster: name, zk: record.zk, masters: masterCount }), master.logPath, layout.clusterDir);
+      const args = masterArgs({ port: master.port, workDir: master.workDir, cluster: name, zk: record.zk, masters: masterCount, tls: tls?.daemons });
+      master.pid = startDetached(bundle, args, master.logPath, layout.clusterDir);
       catalog.write(record);
     }
     for (const master of masters) await waitForMaster(record, master, wait);
     if (record.zk) record.masterUrl = await waitForLeader(record, wait);
 
-    const agentMaster = record.zk ?? `${LOCAL_HOST}:${masterPort}`;
+    const agentMaster = record.zk ?? `${scheme}://${LOCAL_HOST}:${masterPort}`;
     for (let i = 0; i < agentCount; i++) {
       const agent: AgentRecord = {
         index: i,
@@ -228,7 +238,8 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
       };
       fs.mkdirSync(agent.workDir, { recursive: true });
       progress(`Starting agent ${i + 1}/${agentCount} on ${LOCAL_HOST}:${agent.port} (log: ${agent.logPath})`);
-      agent.pid = startDetached(bundle, agentArgs({ master: agentMaster, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name }), agent.logPath, layout.clusterDir);
+      const args = agentArgs({ master: agentMaster, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name, tls: tls?.daemons });
+      agent.pid = startDetached(bundle, args, agent.logPath, layout.clusterDir);
       record.agents.push(agent);
       catalog.write(record);
       stopIfAborted(opts.signal);
@@ -312,9 +323,26 @@ function startDetached(bundle: string, args: string[], logPath: string, cwd: str
   }
 }
 
+/**
+ * A new cluster CA and one certificate for this machine (127.0.0.1 and localhost), which every local
+ * daemon uses, plus the operator's client certificate; keys 0600 under the cluster dir.
+ */
+function generateLocalTls(dir: string, cluster: string, progress: (line: string) => void) {
+  const material = clusterTlsMaterial(cluster, [{ name: 'local', addresses: [LOCAL_HOST, 'localhost'] }]);
+  const files = writeTlsFiles(dir, material);
+  progress(`Generated a cluster CA and certificates for TLS in ${dir}`);
+  return { daemons: files.hosts.local, operator: files.operator };
+}
+
+/** What the CLI and the launcher verify a TLS cluster's daemons with; undefined without TLS. */
+function recordTls(record: ClusterRecord): ClientTls | undefined {
+  return record.tls ? readClientTls(record.tls) : undefined;
+}
+
 async function waitForMaster(record: ClusterRecord, master: DaemonRecord, { timeoutMs, progress, signal }: WaitContext): Promise<void> {
-  const url = `http://${LOCAL_HOST}:${master.port}`;
-  const operator = new OperatorClient(url, { timeoutMs: 2000 });
+  const tls = recordTls(record);
+  const url = `${schemeFor(tls)}://${LOCAL_HOST}:${master.port}`;
+  const operator = new OperatorClient(url, { timeoutMs: 2000, tls });
   const deadline = Date.now() + timeoutMs;
   const remind = reminder(progress);
   try {
@@ -338,7 +366,7 @@ async function waitForMaster(record: ClusterRecord, master: DaemonRecord, { time
 /** The elected leader's URL, as ZooKeeper names it. */
 async function waitForLeader(record: ClusterRecord, { timeoutMs, progress }: WaitContext): Promise<string> {
   const { locateMaster } = await import('../../cluster/client/leader');
-  const locator = locateMaster(record.zk!);
+  const locator = locateMaster(record.zk!, recordTls(record));
   try {
     const url = await locator.leaderUrl(timeoutMs);
     progress(`Leading master: ${url}`);
@@ -357,6 +385,7 @@ async function waitForLocalAgents(record: ClusterRecord, { timeoutMs, progress, 
   const registered = await waitForAgents(record.masterUrl, record.agents.map((a) => String(a.port)), {
     timeoutMs,
     requestTimeoutMs: 2000,
+    tls: recordTls(record),
     keyOf: (a) => String(a.agent_info.port),
     isUp: () => true,
     onCount: (n) => progress(`Agents registered: ${n}/${total}`),

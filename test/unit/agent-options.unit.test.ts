@@ -13,6 +13,7 @@ describe('the agent options table', () => {
     expectWellFormedTable(AGENT_OPTIONS, AGENT_FLAGS, Agent.flags);
     expect(Object.keys(AGENT_FLAGS)).toEqual([
       'ip', 'port', 'hostname', 'advertise_ip', 'work_dir', 'master', 'resources', 'attributes', 'isolation', 'recover', 'cgroups_root',
+      'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert',
     ]);
     expect(Object.entries(AGENT_FLAGS).filter(([, f]) => f.required).map(([name]) => name)).toEqual(['work_dir', 'master']);
     expectHelpDefaultsRoundTrip(AGENT_OPTIONS, AGENT_FLAGS);

@@ -12,6 +12,7 @@ describe('the master options table', () => {
     expect(Object.keys(MASTER_FLAGS)).toEqual([
       'ip', 'port', 'hostname', 'advertise_ip', 'work_dir', 'cluster', 'offer_timeout', 'agent_ping_timeout', 'max_agent_ping_timeouts',
       'allocation_interval', 'zk', 'quorum', 'zk_session_timeout', 'agent_reregister_timeout',
+      'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert',
     ]);
     expectHelpDefaultsRoundTrip(MASTER_OPTIONS, MASTER_FLAGS);
   });
@@ -85,5 +86,15 @@ describe('resolveMasterOptions', () => {
   it('has a refusal above for every option with a check', () => {
     const checked = Object.entries(MASTER_OPTIONS).filter(([, spec]) => 'check' in spec).map(([key]) => key);
     expect(new Set(bad.map(([key]) => key))).toEqual(new Set(checked));
+  });
+});
+
+describe('the TLS flags', () => {
+  it('are shown in /flags once set, --tls_require_cert only with TLS on', () => {
+    const tls = { tlsCertFile: '/t/cert.pem', tlsKeyFile: '/t/key.pem', tlsCaFile: '/t/ca.pem', tlsRequireCert: false };
+    expect(masterFlags({ ...MASTER_DEFAULTS, ...tls }, 5050)).toMatchObject({
+      tls_cert_file: '/t/cert.pem', tls_key_file: '/t/key.pem', tls_ca_file: '/t/ca.pem', tls_require_cert: 'false',
+    });
+    expect(masterFlags({ ...MASTER_DEFAULTS, tlsRequireCert: false }, 5050)).not.toHaveProperty('tls_require_cert');
   });
 });

@@ -5,11 +5,13 @@
  * directory (then caches it), and relays /files/browse, /files/read and /files/download.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as path from 'node:path';
 import { findSandboxInState } from '../../protocol/sandbox';
 import { apiError, HttpError } from '../../protocol/errors';
 import type { OperatorFileInfo } from '../../protocol/operator';
 import { findTask, taskKey, type FrameworkRecord, type MasterRecords } from '../state/records';
+import { httpsOptions, type ClientTls } from '../../client/tls';
 
 export const AGENT_REQUEST_TIMEOUT_MS = 5000;
 /** Sandboxes remembered; the oldest is forgotten first. */
@@ -67,7 +69,8 @@ interface AgentResponse { status: number; body: Buffer }
 export class SandboxProxy {
   private readonly sandboxes = new Map<string, Sandbox>();
 
-  constructor(private readonly records: MasterRecords, private readonly timeoutMs = AGENT_REQUEST_TIMEOUT_MS) {}
+  /** With `tls`, agents are reached over HTTPS, verified against the CA, and shown the master's certificate. */
+  constructor(private readonly records: MasterRecords, private readonly tls?: ClientTls, private readonly timeoutMs = AGENT_REQUEST_TIMEOUT_MS) {}
 
   async list(text: string, field: string): Promise<OperatorFileInfo[]> {
     const target = parseVirtualPath(text, field);
@@ -176,9 +179,10 @@ export class SandboxProxy {
   /** Resolves with the agent's response once its headers are in; 504 if none within the timeout, 503 if it cannot be reached. */
   private open(sandbox: Sandbox, route: string, query: Record<string, string>): Promise<http.IncomingMessage> {
     const search = new URLSearchParams(query).toString();
-    const url = `http://${sandbox.address}${route}${search ? `?${search}` : ''}`;
+    const url = `${this.tls ? 'https' : 'http'}://${sandbox.address}${route}${search ? `?${search}` : ''}`;
     return new Promise((resolve, reject) => {
-      const req = http.get(url, { agent: false, timeout: this.timeoutMs }, (res) => resolve(res));
+      const options = { agent: false as const, timeout: this.timeoutMs, ...httpsOptions(this.tls) };
+      const req = (this.tls ? https : http).get(url, options, (res) => resolve(res));
       req.on('timeout', () => {
         req.destroy();
         reject(apiError('AGENT_TIMEOUT', `agent '${sandbox.agentId}' at ${sandbox.address} did not answer ${route} within ${this.timeoutMs} ms`));
