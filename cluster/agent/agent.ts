@@ -22,6 +22,7 @@ import { registerAgentRoutes } from './http-routes';
 import type { MasterConnectionOptions } from './master-connection';
 import { MasterConnection, parseMasterUrl } from './master-connection';
 import type { AgentOptions } from './options';
+import { httpLimitsOf } from '../flags/http-limits';
 import { agentFlags, resolveAgentOptions } from './options';
 import { recoverTasks } from './recover-tasks';
 import { advertiseIp, agentHostname, Registration } from './registration';
@@ -137,7 +138,7 @@ export class AgentDaemon implements Agent {
       attributes: this.attributes,
       adoptIdentity: (id, info) => this.registration.adopt(id, info),
     });
-    this.server = createServer(this.router, (err) => this.log.error('request failed', { error: (err as Error).message }));
+    this.server = createServer(this.router, (err) => this.log.error('request failed', { error: (err as Error).message }), httpLimitsOf(this.opts));
     this.listeningPort = await listen(this.server, this.opts.port, this.opts.ip);
     this.log.info('agent listening', { url: this.url, resources: this.resources.toString(), isolation: this.isolator.kind, work_dir: workDir });
     const fixed = this.masterUrl;

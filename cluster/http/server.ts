@@ -6,7 +6,9 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpError } from '../protocol/errors';
+import { parseJsonBounded } from '../protocol/json-limits';
 import { encodeRecord } from '../protocol/recordio';
+import { applyHttpLimits, bodyTooLargeMessage, DEFAULT_HTTP_LIMITS, serverOptions, type HttpLimits } from './limits';
 
 export { HttpError };
 
@@ -44,8 +46,6 @@ interface Route extends RouteOptions { handler: Handler }
  */
 export type Guard = (method: string, path: string, query: URLSearchParams) => HandlerResult | Promise<HandlerResult>;
 
-const MAX_BODY = 16 * 1024 * 1024;
-
 export class Router {
   private routes = new Map<string, Route>();
   private prefixes: { prefix: string; method: string; route: Route }[] = [];
@@ -75,22 +75,20 @@ export class Router {
   }
 }
 
-export function createServer(router: Router, onError?: (err: unknown) => void): http.Server {
-  const server = http.createServer((raw, res) => {
-    handle(router, raw, res).catch((err) => {
+export function createServer(router: Router, onError?: (err: unknown) => void, limits: Partial<HttpLimits> = {}): http.Server {
+  const bounds = { ...DEFAULT_HTTP_LIMITS, ...limits };
+  const server = http.createServer(serverOptions(), (raw, res) => {
+    handle(router, raw, res, bounds.maxBodyBytes).catch((err) => {
       onError?.(err);
-      if (!res.headersSent) send(res, { status: 500, text: `internal error: ${(err as Error).message}` });
+      if (!res.headersSent) send(res, { status: 500, text: 'internal error' });
       else res.destroy();
     });
   });
-  server.keepAliveTimeout = 65_000;
-  // Long-lived streams must not be cut by Node's default request timeout.
-  server.requestTimeout = 0;
-  server.headersTimeout = 30_000;
+  applyHttpLimits(server, bounds);
   return server;
 }
 
-async function handle(router: Router, raw: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(router: Router, raw: http.IncomingMessage, res: http.ServerResponse, maxBodyBytes: number): Promise<void> {
   const url = new URL(raw.url ?? '/', 'http://localhost');
   const method = raw.method ?? 'GET';
   const guarded = await router.guard?.(method, url.pathname, url.searchParams);
@@ -109,10 +107,13 @@ async function handle(router: Router, raw: http.IncomingMessage, res: http.Serve
   let body: unknown;
   try {
     route.checkHeaders?.(raw.headers);
-    body = method === 'POST' || method === 'PUT' ? await readJsonBody(raw) : undefined;
+    body = method === 'POST' || method === 'PUT' ? await readJsonBody(raw, maxBodyBytes) : undefined;
   } catch (err) {
-    drain(raw);
-    send(res, { status: err instanceof HttpError ? err.status : 400, text: (err as Error).message, headers: err instanceof HttpError ? err.headers : undefined });
+    const status = err instanceof HttpError ? err.status : 400;
+    // A body over the limit is not read to its end: the connection closes after the answer.
+    if (status === 413) res.shouldKeepAlive = false;
+    else drain(raw);
+    send(res, { status, text: (err as Error).message, headers: err instanceof HttpError ? err.headers : undefined });
     return;
   }
   try {
@@ -128,21 +129,19 @@ function drain(raw: http.IncomingMessage): void {
   raw.resume();
 }
 
-async function readJsonBody(raw: http.IncomingMessage): Promise<unknown> {
+async function readJsonBody(raw: http.IncomingMessage, maxBodyBytes: number): Promise<unknown> {
+  if (Number(raw.headers['content-length']) > maxBodyBytes) throw new HttpError(413, bodyTooLargeMessage(maxBodyBytes));
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of raw) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, `request body larger than ${MAX_BODY} bytes`);
+    if (size > maxBodyBytes) throw new HttpError(413, bodyTooLargeMessage(maxBodyBytes));
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return undefined;
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new HttpError(400, `Failed to parse body into JSON: ${(err as Error).message}`);
-  }
+  const parsed = parseJsonBounded(Buffer.concat(chunks).toString('utf8'));
+  if (!parsed.ok) throw new HttpError(400, `Failed to parse body into JSON: ${parsed.message}`);
+  return parsed.value;
 }
 
 export function send(res: http.ServerResponse, result: Exclude<HandlerResult, undefined>): void {

@@ -5,6 +5,7 @@
 import type * as http from 'node:http';
 import * as os from 'node:os';
 import { createAllocator } from '../allocator';
+import { httpLimitsOf } from '../flags/http-limits';
 import { close as closeServer, createServer, listen as listenServer, type HandlerResult } from '../http/server';
 import { ipToUint32LE, newMasterId } from '../protocol/ids';
 import { createLogger, type Logger } from '../util/log';
@@ -48,7 +49,7 @@ export function createMaster(opts: Partial<MasterOptions> = {}): Master {
   const router = createMasterRouter(served);
   const server = createServer(router, (err) => {
     log.error('request failed', { error: (err as Error).message, stack: (err as Error).stack });
-  });
+  }, httpLimitsOf(options));
   const coordination = options.zk ? createCoordination(options.zk, options.zkSessionTimeoutSeconds, log) : undefined;
   const daemon = new MasterDaemon(core, server, coordination);
   router.guard = (_method, path, query) => daemon.standbyAnswer(path, query);

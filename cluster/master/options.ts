@@ -6,12 +6,14 @@
 import type { Allocator } from '../allocator/types';
 import { formatDuration } from '../protocol/duration';
 import type { Logger } from '../util/log';
+import type { HttpLimits } from '../http/limits';
+import { HTTP_LIMIT_KEYS, httpLimitOptions } from '../flags/http-limits';
 import {
   commandLineFlags, duration, integer, integerAtLeast, optionDefaults, positiveDuration, renderFlags, resolveOptions, text,
   type OptionTable,
 } from '../flags/table';
 
-export interface MasterOptions {
+export interface MasterOptions extends HttpLimits {
   ip: string;
   port: number;
   hostname?: string;
@@ -99,6 +101,7 @@ export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
   },
   logger: { description: 'where the master logs (default: its own logger)' },
   allocator: { description: 'injected allocator (tests, benchmarks); the weighted DRF allocator by default' },
+  ...httpLimitOptions(),
 };
 
 export const MASTER_DEFAULTS = optionDefaults(MASTER_OPTIONS) as Readonly<MasterOptions>;
@@ -116,6 +119,7 @@ const SHOWN: readonly (keyof MasterOptions)[] = [
   'ip', 'port', 'agentPingTimeoutSeconds', 'maxAgentPingTimeouts', 'allocationIntervalMs', 'heartbeatIntervalSeconds',
   'maxCompletedTasksPerFramework', 'maxCompletedFrameworks', 'hostname', 'advertiseIp', 'cluster', 'workDir',
   'zk', 'zkSessionTimeoutSeconds', 'agentReregisterTimeoutSeconds', 'quorum', 'offerTimeoutSeconds',
+  ...HTTP_LIMIT_KEYS,
 ];
 
 /** The master's flags as Mesos reports them (/state "flags", GET_FLAGS), with the port it listens on. */
