@@ -167,13 +167,18 @@ export function send(res: http.ServerResponse, result: Exclude<HandlerResult, un
 
 /**
  * A long-lived RecordIO response (chunked transfer encoding). `write` returns false once the
- * peer has gone; `onClose` fires exactly once when it does.
+ * peer has gone; `onClose` fires exactly once when it does. A reader that falls more than
+ * `maxBacklogBytes` behind (bytes written but not yet taken by the peer) is cut off: its connection is
+ * closed and `onClose` fires as if it had gone, so a stream costs at most that much memory.
  */
 export class RecordIOStream {
   private closed = false;
+  private cut = false;
   private closeHandlers: (() => void)[] = [];
+  private limit: number;
 
-  constructor(private readonly res: http.ServerResponse, headers: Record<string, string> = {}) {
+  constructor(private readonly res: http.ServerResponse, headers: Record<string, string> = {}, maxBacklogBytes = DEFAULT_HTTP_LIMITS.maxStreamBacklogBytes) {
+    this.limit = maxBacklogBytes > 0 ? maxBacklogBytes : Infinity;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache', ...headers });
     res.flushHeaders();
     const done = () => this.markClosed();
@@ -181,12 +186,32 @@ export class RecordIOStream {
     res.on('error', done);
   }
 
-  get isClosed(): boolean { return this.closed }
+  get isClosed(): boolean { return this.closed || this.cut }
+
+  /** True once the stream was cut off for falling behind. */
+  get overflowed(): boolean { return this.cut }
 
   write(event: unknown): boolean {
-    if (this.closed) return false;
-    this.res.write(encodeRecord(event));
+    return this.writeEncoded(encodeRecord(event));
+  }
+
+  /** An encoded record (one buffer written to many streams is encoded once). */
+  writeEncoded(record: Buffer): boolean {
+    if (this.isClosed) return false;
+    if (this.res.writableLength + record.length > this.limit) {
+      // The close handlers run on the response's 'close', as when a peer goes: never in the middle of the caller's work.
+      this.cut = true;
+      this.res.destroy();
+      return false;
+    }
+    this.res.write(record);
     return true;
+  }
+
+  /** The first records of a stream (a snapshot of any size), allowed on top of the backlog bound. */
+  writeInitial(record: Buffer): boolean {
+    this.limit += record.length;
+    return this.writeEncoded(record);
   }
 
   onClose(fn: () => void): void {
@@ -195,7 +220,7 @@ export class RecordIOStream {
   }
 
   end(): void {
-    if (!this.closed) this.res.end();
+    if (!this.isClosed) this.res.end();
     this.markClosed();
   }
 

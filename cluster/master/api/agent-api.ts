@@ -44,7 +44,7 @@ function handleCall(core: MasterCore, req: Request): HandlerResult {
     const requestedId = call.register.agent_info.id?.value;
     if (requestedId !== undefined && core.settings.isGone(requestedId)) throw apiError('AGENT_GONE', `agent '${requestedId}' may not re-register`);
     const newStreamId = randomUUID();
-    openCorked(req.res, () => core.agents.register(parsed.value, new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }), newStreamId));
+    openCorked(req.res, () => core.agents.register(parsed.value, new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }, core.opts.maxStreamBacklogBytes), newStreamId));
     return undefined;
   }
 

@@ -26,7 +26,7 @@ export function schedulerApiHandler(core: MasterCore): Handler {
       const subscribe = call.subscribe!;
       const newStreamId = randomUUID();
       openCorked(req.res, () => core.frameworks.subscribe(
-        subscribe.framework_info, subscribe.suppressed_roles ?? [], new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }), newStreamId,
+        subscribe.framework_info, subscribe.suppressed_roles ?? [], new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }, core.opts.maxStreamBacklogBytes), newStreamId,
       ));
       return undefined;
     }
