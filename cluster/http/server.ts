@@ -6,7 +6,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpError } from '../protocol/errors';
-import { parseJsonBounded } from '../protocol/json-limits';
+import { boundedText, parseJsonBounded } from '../protocol/json-limits';
 import { encodeRecord } from '../protocol/recordio';
 import { applyHttpLimits, bodyTooLargeMessage, DEFAULT_HTTP_LIMITS, serverOptions, type HttpLimits } from './limits';
 
@@ -101,7 +101,8 @@ async function handle(router: Router, raw: http.IncomingMessage, res: http.Serve
   if (!route) {
     drain(raw);
     const status = router.hasPath(url.pathname) ? 405 : 404;
-    send(res, { status, text: status === 405 ? `method ${method} not allowed on ${url.pathname}` : `no such path: ${url.pathname}` });
+    const where = boundedText(url.pathname);
+    send(res, { status, text: status === 405 ? `method ${boundedText(method)} not allowed on ${where}` : `no such path: ${where}` });
     return;
   }
   let body: unknown;

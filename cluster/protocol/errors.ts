@@ -4,6 +4,8 @@
  * so clients that match on it keep working. `{detail}` is replaced by the specific cause.
  */
 
+import { boundedText } from './json-limits';
+
 interface ApiErrorSpec {
   status: number;
   template: string;
@@ -49,10 +51,18 @@ export class ApiError extends HttpError {
   }
 }
 
+/** Longest detail an answer carries, whatever it quotes. */
+const MAX_DETAIL_CHARS = 2000;
+
+/** A value of the input as an answer quotes it: in '...', at most MAX_QUOTED_CHARS of it. */
+export function quote(value: unknown): string {
+  return `'${boundedText(String(value))}'`;
+}
+
 /** Every template ends in ": {detail}"; without a detail that suffix is dropped. */
 export function apiErrorMessage(code: ApiErrorCode, detail?: string): string {
   const { template } = API_ERRORS[code];
-  return detail ? template.replace('{detail}', detail) : template.replace(': {detail}', '');
+  return detail ? template.replace('{detail}', () => boundedText(detail, MAX_DETAIL_CHARS)) : template.replace(': {detail}', '');
 }
 
 /** An HttpError the router answers with `status` and the rendered message. */

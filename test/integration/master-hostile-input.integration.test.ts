@@ -68,4 +68,31 @@ describe('hostile input to the master', () => {
     const res = await request(`${master.url}/api/v1`, { body: withDeep({ type: 'GET_HEALTH', extra: DEEP }, MAX_JSON_DEPTH - 2) });
     expect(res.status).toBe(200);
   });
+
+  const PROTOTYPE_NAMES = ['__proto__', 'hasOwnProperty', 'valueOf', 'toString', 'constructor', 'isPrototypeOf', '__defineGetter__'];
+
+  test.each(PROTOTYPE_NAMES)('operator call type %s is an unsupported call (400), as any unknown type', async (type) => {
+    const res = await request(`${master.url}/api/v1`, { body: { type } });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Unsupported call type');
+  });
+
+  test.each(PROTOTYPE_NAMES)('scheduler call type %s is refused with a 400', async (type) => {
+    const res = await request(`${master.url}${SCHEDULER_PATH}`, { body: { type, framework_id: { value: 'x' } } });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain("'type'");
+  });
+
+  test('a 7 MB call type and id are quoted back as a short prefix', async () => {
+    const type = 'A'.repeat(7 * 1024 * 1024);
+    for (const path of ['/api/v1', SCHEDULER_PATH]) {
+      const res = await request(`${master.url}${path}`, { body: { type, framework_id: { value: type } } });
+      expect(res.status).toBe(400);
+      expect(res.text.length).toBeLessThan(3000);
+      expect(res.text).toContain(`${'A'.repeat(40)}`);
+    }
+    const missing = await request(`${master.url}/${'p'.repeat(10_000)}`);
+    expect(missing.status).toBe(404);
+    expect(missing.text.length).toBeLessThan(300);
+  });
 });

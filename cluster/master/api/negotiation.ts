@@ -4,7 +4,7 @@
  * (the framing is RecordIO, the records JSON), as Mesos clients do.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { apiError, type ApiError } from '../../protocol/errors';
+import { apiError, type ApiError, quote } from '../../protocol/errors';
 
 const JSON_TYPE = 'application/json';
 const RECORDIO_TYPE = 'application/recordio';
@@ -21,7 +21,7 @@ function contentTypeProblem(headers: IncomingHttpHeaders): ApiError | undefined 
   const contentType = headerValue(headers, 'content-type');
   if (contentType === undefined || contentType.trim() === '') return undefined;
   const mediaType = contentType.split(';')[0].trim().toLowerCase();
-  return mediaType === JSON_TYPE ? undefined : apiError('UNSUPPORTED_MEDIA', `got '${contentType}'; ${JSON_ONLY}`);
+  return mediaType === JSON_TYPE ? undefined : apiError('UNSUPPORTED_MEDIA', `got ${quote(contentType)}; ${JSON_ONLY}`);
 }
 
 /** 415 for a body that is not JSON, then 406 for an Accept header that rules JSON out. */
@@ -34,7 +34,7 @@ export function checkV1Media(headers: IncomingHttpHeaders): void {
 function checkAccept(headers: IncomingHttpHeaders): void {
   const accept = headerValue(headers, 'accept');
   if (accept === undefined || accept.trim() === '') return;
-  if (!acceptsJson(accept)) throw apiError('NOT_ACCEPTABLE', `got '${accept}'; ${JSON_ONLY}`);
+  if (!acceptsJson(accept)) throw apiError('NOT_ACCEPTABLE', `got ${quote(accept)}; ${JSON_ONLY}`);
 }
 
 /** True if some media range with q > 0 covers JSON (or RecordIO-framed JSON). */
