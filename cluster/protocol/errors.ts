@@ -31,6 +31,7 @@ export const API_ERRORS = {
   NOT_ACCEPTABLE: { status: 406, template: "Expecting 'Accept' to allow application/json or application/recordio: {detail}" },
   CONFLICT: { status: 409, template: 'Conflict: {detail}' },
   UNSUPPORTED_MEDIA: { status: 415, template: "Expecting 'Content-Type' of application/json: {detail}" },
+  MISSING_CONTENT_TYPE: { status: 415, template: "Expecting 'Content-Type' to be present: {detail}" },
   NOT_LEADER: { status: 307, template: 'Not the leading master: {detail}' },
   NO_LEADER: { status: 503, template: 'No leading master is elected: {detail}' },
   INTERNAL: { status: 500, template: 'Internal error: {detail}' },

@@ -3,6 +3,7 @@
  * properties of Object.prototype, huge values quoted back, POSTs without a JSON content type. Each is
  * a 4xx that names the problem, and the master's state stays whole.
  */
+import * as http from 'node:http';
 import { createMaster, type Master } from '../../cluster/master';
 import { MAX_JSON_DEPTH } from '../../cluster/protocol/json-limits';
 import { silentLogger } from '../../cluster/util/log';
@@ -94,5 +95,22 @@ describe('hostile input to the master', () => {
     const missing = await request(`${master.url}/${'p'.repeat(10_000)}`);
     expect(missing.status).toBe(404);
     expect(missing.text.length).toBeLessThan(300);
+  });
+
+  test.each(['/api/v1', SCHEDULER_PATH, '/api/v1/agent'])('POST %s without a Content-Type, or with a form or text type, is 415', async (path) => {
+    const body = '{"type":"GET_HEALTH"}';
+    const missing = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request(`${master.url}${path}`, { method: 'POST', agent: false }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => { text += c.toString('utf8') });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(missing).toEqual({ status: 415, text: "Expecting 'Content-Type' to be present" });
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      expect((await request(`${master.url}${path}`, { body, headers: { 'Content-Type': type } })).status).toBe(415);
+    }
   });
 });
