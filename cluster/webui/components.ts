@@ -25,6 +25,22 @@ export function link(href: string, ...children: Child[]): HTMLAnchorElement {
   return h('a', { href }, ...children);
 }
 
+/** True for an absolute http(s) URL: the only kind of URL from the cluster the UI makes a link of. */
+export function isWebUrl(url: string): boolean {
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** A URL a framework or agent reported: a link when it is http(s), else (javascript:, data:...) plain text. */
+export function externalLink(url: string | undefined): Child {
+  if (!url) return '';
+  return isWebUrl(url) ? h('a', { href: url, rel: 'noopener noreferrer' }, url) : h('span', { class: 'mono', title: 'not an http(s) URL' }, url);
+}
+
 /** An id in monospace, cut short on screen but whole in its tooltip and when copied. */
 export function mono(text: string, href?: string): HTMLElement {
   const inner = h('span', { class: 'mono', title: text }, text);
