@@ -1,5 +1,6 @@
 /** Building blocks shared by the views: badges, links, key/value lists, stat tiles and a sortable table. */
 import { h, replace, type Child } from './dom';
+import { isWebUrl } from './format';
 
 /** Colour family of a task state: the CSS picks the colour, the text stays the Mesos name. */
 export function stateTone(state: string): string {
@@ -23,16 +24,6 @@ export function badge(text: string, tone: 'ok' | 'info' | 'warn' | 'bad' | 'done
 
 export function link(href: string, ...children: Child[]): HTMLAnchorElement {
   return h('a', { href }, ...children);
-}
-
-/** True for an absolute http(s) URL: the only kind of URL from the cluster the UI makes a link of. */
-export function isWebUrl(url: string): boolean {
-  try {
-    const { protocol } = new URL(url);
-    return protocol === 'http:' || protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 /** A URL a framework or agent reported: a link when it is http(s), else (javascript:, data:...) plain text. */

@@ -1,5 +1,5 @@
 /** The web UI makes links only of http(s) URLs reported by the cluster (a framework's webui_url). */
-import { isWebUrl } from '../../cluster/webui/components';
+import { isWebUrl } from '../../cluster/webui/format';
 
 describe('isWebUrl', () => {
   it.each(['http://10.0.0.5:8080/ui', 'https://marathon.example.com', 'HTTPS://EXAMPLE.COM/'])('takes %s', (url) => {
