@@ -1,5 +1,5 @@
 /**
- * Every scheduler call type and every operator call type, with mutated bodies, against a master over
+ * Every scheduler call type, every operator call type and the agent channel's calls, with mutated bodies, against a master over
  * real HTTP: values replaced by nulls, wrong types, huge strings and values nested past the limit,
  * prototype keys added, fields removed, call types naming Object.prototype's properties, JSON cut
  * short. The master never answers 500 and never fails to answer; afterwards its state reads whole,
@@ -18,6 +18,7 @@ import { commandTask, frameworkInfo, RawScheduler, SCHEDULER_PATH } from '../hel
 /** Mutated bodies per call type. */
 const RUNS_PER_SCHEDULER_CALL = 120;
 const RUNS_PER_OPERATOR_CALL = 60;
+const RUNS_PER_AGENT_CALL = 60;
 
 const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', 'isPrototypeOf'];
 const DEEP = '<deep>';
@@ -134,10 +135,10 @@ describe('fuzzed calls against a master', () => {
   let master: Master;
   let agent: RawAgent;
   let scheduler: RawScheduler;
-  const outcomes: Record<string, Record<string, number>> = { scheduler: {}, operator: {} };
+  const outcomes: Record<string, Record<string, number>> = { scheduler: {}, operator: {}, agent: {} };
   let inputs = 0;
 
-  const count = (api: 'scheduler' | 'operator', status: number) => {
+  const count = (api: 'scheduler' | 'operator' | 'agent', status: number) => {
     inputs++;
     outcomes[api][status] = (outcomes[api][status] ?? 0) + 1;
   };
@@ -196,6 +197,36 @@ describe('fuzzed calls against a master', () => {
     };
     return { type, ...bodies[type] } as Json;
   }
+
+  /** The internal agent channel: a registration of a new agent, and calls of the registered one (none that unregisters it). */
+  function agentTemplate(type: string): Json {
+    const agent_id = { value: agent.agentId };
+    const calls: Record<string, unknown> = {
+      REGISTER: {
+        type, register: {
+          agent_info: { hostname: 'fuzz-agent', port: 5051, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }], attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r' } }] },
+          tasks: [], frameworks: [], version: 'fuzz', pid: 'fuzz-agent:5051',
+        },
+      },
+      UPDATE: {
+        type, agent_id, update: {
+          framework_id: { value: scheduler.frameworkId },
+          status: { task_id: { value: 'fuzz-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', agent_id, uuid: 'AAECAwQFBgcICQoLDA0ODw==', timestamp: 1 },
+        },
+      },
+      PONG: { type, agent_id },
+      UNREGISTER: { type, agent_id: { value: 'no-such-agent' } },
+    };
+    return calls[type] as Json;
+  }
+
+  it.each(['REGISTER', 'UPDATE', 'PONG', 'UNREGISTER'])('agent channel call %s: never a 500', async (type) => {
+    await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (mutations) => {
+      const status = await post(`${master.url}/api/v1/agent`, mutate(agentTemplate(type), mutations), { 'Mesos-Stream-Id': agent.streamId });
+      count('agent', status);
+      expect(status).toBeLessThan(500);
+    }), { numRuns: RUNS_PER_AGENT_CALL });
+  });
 
   it.each([...SCHEDULER_CALL_TYPES])('scheduler call %s: never a 500', async (type) => {
     await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (mutations) => {
