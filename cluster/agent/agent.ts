@@ -22,7 +22,7 @@ import { registerAgentRoutes } from './http-routes';
 import type { MasterConnectionOptions } from './master-connection';
 import { MasterConnection, parseMasterUrl } from './master-connection';
 import type { AgentOptions } from './options';
-import { httpLimitsOf } from '../flags/http-limits';
+import { httpLimitsOf } from '../http/limit-options';
 import { agentFlags, resolveAgentOptions } from './options';
 import { recoverTasks } from './recover-tasks';
 import { advertiseIp, agentHostname, Registration } from './registration';

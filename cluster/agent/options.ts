@@ -8,7 +8,7 @@ import { parseAttributes } from '../protocol/attributes';
 import { parseMasterAddress } from '../protocol/master-address';
 import type { Logger } from '../util/log';
 import type { HttpLimits } from '../http/limits';
-import { HTTP_LIMIT_KEYS, httpLimitOptions } from '../flags/http-limits';
+import { HTTP_LIMIT_KEYS, httpLimitOptions } from '../http/limit-options';
 import { ISOLATIONS, isolationToCgroups } from '../flags/values';
 import {
   commandLineFlags, integer, nonNegative, oneOf, oneOfValues, optionDefaults, parses, renderFlags, resolveOptions, resources, text,

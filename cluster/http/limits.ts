@@ -2,7 +2,7 @@
  * What one client may cost a daemon's HTTP server: the size of a request body, how long the headers
  * and the whole request may take to arrive, how long a connection may sit idle, how many connections
  * one address may hold open, and how far behind a reader of an event stream may fall. Every limit is
- * a daemon option (cluster/flags/http-limits.ts); an answer beyond a limit names it.
+ * a daemon option (limit-options.ts); an answer beyond a limit names it.
  */
 import type * as http from 'node:http';
 import type * as net from 'node:net';

@@ -5,7 +5,7 @@
 import type * as http from 'node:http';
 import * as os from 'node:os';
 import { createAllocator } from '../allocator';
-import { httpLimitsOf } from '../flags/http-limits';
+import { httpLimitsOf } from '../http/limit-options';
 import { close as closeServer, createServer, listen as listenServer, type HandlerResult } from '../http/server';
 import { ipToUint32LE, newMasterId } from '../protocol/ids';
 import { createLogger, type Logger } from '../util/log';

@@ -7,7 +7,7 @@ import type { Allocator } from '../allocator/types';
 import { formatDuration } from '../protocol/duration';
 import type { Logger } from '../util/log';
 import type { HttpLimits } from '../http/limits';
-import { HTTP_LIMIT_KEYS, httpLimitOptions } from '../flags/http-limits';
+import { HTTP_LIMIT_KEYS, httpLimitOptions } from '../http/limit-options';
 import {
   commandLineFlags, duration, integer, integerAtLeast, optionDefaults, positiveDuration, renderFlags, resolveOptions, text,
   type OptionTable,

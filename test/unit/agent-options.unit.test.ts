@@ -5,7 +5,7 @@
 import Agent from '../../cli/commands/agent';
 import { AGENT_DEFAULTS, AGENT_FLAGS, AGENT_OPTIONS, agentFlags, resolveAgentOptions, type AgentOptions } from '../../cluster/agent/options';
 import { DEFAULT_HTTP_LIMITS } from '../../cluster/http/limits';
-import { HTTP_LIMIT_FLAGS } from '../../cluster/flags/http-limits';
+import { HTTP_LIMIT_FLAGS } from '../../cluster/http/limit-options';
 import { expectHelpDefaultsRoundTrip, expectWellFormedTable, HTTP_LIMIT_REFUSALS } from '../helpers/option-tables';
 
 const base = { master: '10.0.0.5:5050', workDir: '/var/lib/a' };

@@ -5,7 +5,7 @@
 import Master from '../../cli/commands/master';
 import { MASTER_DEFAULTS, MASTER_FLAGS, MASTER_OPTIONS, masterFlags, resolveMasterOptions, type MasterOptions } from '../../cluster/master/options';
 import { DEFAULT_HTTP_LIMITS } from '../../cluster/http/limits';
-import { HTTP_LIMIT_FLAGS } from '../../cluster/flags/http-limits';
+import { HTTP_LIMIT_FLAGS } from '../../cluster/http/limit-options';
 import { expectHelpDefaultsRoundTrip, expectWellFormedTable, HTTP_LIMIT_REFUSALS } from '../helpers/option-tables';
 
 describe('the master options table', () => {

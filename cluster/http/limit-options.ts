@@ -2,9 +2,9 @@
  * The HTTP limits (cluster/http/limits.ts) as options of a daemon: the same flags, defaults and
  * checks in the master's and the agent's tables.
  */
+import { duration, integer, integerAtLeast, positiveDuration, type OptionTable } from '../flags/table';
 import { formatDuration } from '../protocol/duration';
-import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../http/limits';
-import { duration, integer, integerAtLeast, positiveDuration, type OptionTable } from './table';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits';
 
 const amount = { commandLine: integer(0, 2 ** 40), check: integerAtLeast(0) };
 const timeout = { commandLine: duration(), check: positiveDuration, text: formatDuration };
