@@ -57,6 +57,12 @@ describe('master HTTP limits', () => {
     const answer = await readAll(extra);
     expect(answer).toMatch(/^HTTP\/1.1 503/);
     expect(answer).toContain('max_connections_per_client');
+    // One that sends its request at once gets the 503 and nothing else: the request is never handled.
+    const eager = await rawConnection(master.port);
+    eager.write('POST /api/v1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{"type":"GET_STATE"}');
+    const eagerAnswer = await readAll(eager);
+    expect(eagerAnswer).toMatch(/^HTTP\/1.1 503/);
+    expect(eagerAnswer.match(/HTTP\/1.1/g)).toHaveLength(1);
     for (const s of held) s.destroy();
     await new Promise((r) => setTimeout(r, 100));
     expect((await request(`${master.url}/health`)).status).toBe(200);
