@@ -50,6 +50,20 @@ describe('master HTTP limits', () => {
     expect((await request(`${master.url}/api/v1`, { body: { type: 'GET_HEALTH' } })).status).toBe(200);
   });
 
+  test('a chunked body (no Content-Length) over the limit is answered 413 too', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${master.url}/api/v1`, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write(`{"type":"GET_HEALTH","padding":"${'x'.repeat(40 * 1024)}`);
+      req.write('x'.repeat(40 * 1024));
+      setTimeout(() => req.end('"}'), 200);
+    });
+    expect(status).toBe(413);
+  });
+
   test('connections beyond the per-client cap are answered 503; the master still answers after they close', async () => {
     const held = await Promise.all(Array.from({ length: 20 }, () => rawConnection(master.port)));
     sockets.push(...held);
