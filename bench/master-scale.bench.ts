@@ -112,6 +112,8 @@ async function run(agentCount: number): Promise<Row> {
   const master = createMaster({
     ip: '127.0.0.1', port: 0, logger: silentLogger, allocationIntervalMs: ALLOCATION_INTERVAL_MS,
     allocator: timedAllocator(createAllocator({ seed: 1 }), cycles),
+    // Every emulated agent connects from 127.0.0.1.
+    maxConnectionsPerClient: 0,
   });
   await master.listen();
   const children: Child[] = [];

@@ -23,6 +23,7 @@ import { registerAgentRoutes } from './http-routes';
 import type { MasterConnectionOptions } from './master-connection';
 import { MasterConnection, parseMasterUrl } from './master-connection';
 import type { AgentOptions } from './options';
+import { httpLimitsOf } from '../http/limit-options';
 import { agentFlags, resolveAgentOptions } from './options';
 import { recoverTasks } from './recover-tasks';
 import { advertiseIp, agentHostname, Registration } from './registration';
@@ -143,9 +144,10 @@ export class AgentDaemon implements Agent {
       adoptIdentity: (id, info) => this.registration.adopt(id, info),
     });
     const onError = (err: unknown) => this.log.error('request failed', { error: (err as Error).message });
+    const limits = httpLimitsOf(this.opts);
     this.server = this.tls
-      ? createTlsServer(this.router, onError, { material: this.tls, requireCert: this.opts.tlsRequireCert ?? false })
-      : createServer(this.router, onError);
+      ? createTlsServer(this.router, onError, { material: this.tls, requireCert: this.opts.tlsRequireCert ?? false }, limits)
+      : createServer(this.router, onError, limits);
     this.listeningPort = await listen(this.server, this.opts.port, this.opts.ip);
     this.log.info('agent listening', { url: this.url, resources: this.resources.toString(), isolation: this.isolator.kind, work_dir: workDir });
     const fixed = this.masterUrl;

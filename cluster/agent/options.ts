@@ -7,6 +7,8 @@ import { isZooKeeperUrl, parseZooKeeperUrl } from '../election/zookeeper-url';
 import { parseAttributes } from '../protocol/attributes';
 import { parseMasterAddress } from '../protocol/master-address';
 import type { Logger } from '../util/log';
+import type { HttpLimits } from '../http/limits';
+import { HTTP_LIMIT_KEYS, httpLimitOptions } from '../http/limit-options';
 import { ISOLATIONS, isolationToCgroups } from '../flags/values';
 import {
   commandLineFlags, integer, nonNegative, oneOf, oneOfValues, optionDefaults, parses, renderFlags, resolveOptions, resources, text,
@@ -19,7 +21,7 @@ import { agentResources } from './resources-probe';
 export const RECOVER_MODES = ['reconnect', 'cleanup'] as const;
 export type RecoverMode = typeof RECOVER_MODES[number];
 
-export interface AgentOptions extends TlsOptions {
+export interface AgentOptions extends TlsOptions, Partial<HttpLimits> {
   ip: string;
   port: number;
   /** Defaults to the advertised ip, never os.hostname() blindly. */
@@ -89,6 +91,7 @@ export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
   },
   ...tlsOptionTable('clients without a certificate are served'),
   logger: { description: 'where the agent logs (default: its own logger)' },
+  ...httpLimitOptions(),
 };
 
 export const AGENT_DEFAULTS = optionDefaults(AGENT_OPTIONS) as Readonly<Omit<AgentOptions, 'master' | 'workDir'>>;
@@ -106,6 +109,7 @@ const SHOWN: readonly (keyof AgentOptions)[] = [
   'ip', 'port', 'master', 'workDir', 'hostname', 'cgroups', 'cgroupsRoot', 'killGracePeriodSeconds', 'statusUpdateRetrySeconds',
   'masterPingTimeoutSeconds', 'recover', 'advertiseIp', 'resources', 'attributes',
   'tlsCertFile', 'tlsKeyFile', 'tlsCaFile', 'tlsRequireCert',
+  ...HTTP_LIMIT_KEYS,
 ];
 
 /** The agent's flags as Mesos reports them (/flags, /state "flags"), with the hostname it reports. */

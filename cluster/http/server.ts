@@ -6,7 +6,9 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpError } from '../protocol/errors';
+import { boundedText, parseJsonBounded } from '../protocol/json-limits';
 import { encodeRecord } from '../protocol/recordio';
+import { applyHttpLimits, bodyTooLargeMessage, DEFAULT_HTTP_LIMITS, serverOptions, type HttpLimits } from './limits';
 
 export { HttpError };
 
@@ -44,8 +46,6 @@ interface Route extends RouteOptions { handler: Handler }
  */
 export type Guard = (method: string, path: string, query: URLSearchParams) => HandlerResult | Promise<HandlerResult>;
 
-const MAX_BODY = 16 * 1024 * 1024;
-
 export class Router {
   private routes = new Map<string, Route>();
   private prefixes: { prefix: string; method: string; route: Route }[] = [];
@@ -75,23 +75,23 @@ export class Router {
   }
 }
 
-/** `make` builds the server around the request listener: node:http's by default, https for TLS (see tls.ts). */
-export function createServer(router: Router, onError?: (err: unknown) => void, make: (listener: http.RequestListener) => http.Server = http.createServer): http.Server {
-  const server = make((raw, res) => {
-    handle(router, raw, res).catch((err) => {
+/** Makes the server around the request listener: node:http's by default, https for TLS (see tls.ts). */
+export type ServerFactory = (options: http.ServerOptions, listener: http.RequestListener) => http.Server;
+
+export function createServer(router: Router, onError?: (err: unknown) => void, limits: Partial<HttpLimits> = {}, make: ServerFactory = http.createServer): http.Server {
+  const bounds = { ...DEFAULT_HTTP_LIMITS, ...limits };
+  const server = make(serverOptions(), (raw, res) => {
+    handle(router, raw, res, bounds.maxBodyBytes).catch((err) => {
       onError?.(err);
-      if (!res.headersSent) send(res, { status: 500, text: `internal error: ${(err as Error).message}` });
+      if (!res.headersSent) send(res, { status: 500, text: 'internal error' });
       else res.destroy();
     });
   });
-  server.keepAliveTimeout = 65_000;
-  // Long-lived streams must not be cut by Node's default request timeout.
-  server.requestTimeout = 0;
-  server.headersTimeout = 30_000;
+  applyHttpLimits(server, bounds);
   return server;
 }
 
-async function handle(router: Router, raw: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(router: Router, raw: http.IncomingMessage, res: http.ServerResponse, maxBodyBytes: number): Promise<void> {
   const url = new URL(raw.url ?? '/', 'http://localhost');
   const method = raw.method ?? 'GET';
   const guarded = await router.guard?.(method, url.pathname, url.searchParams);
@@ -104,16 +104,20 @@ async function handle(router: Router, raw: http.IncomingMessage, res: http.Serve
   if (!route) {
     drain(raw);
     const status = router.hasPath(url.pathname) ? 405 : 404;
-    send(res, { status, text: status === 405 ? `method ${method} not allowed on ${url.pathname}` : `no such path: ${url.pathname}` });
+    const where = boundedText(url.pathname);
+    send(res, { status, text: status === 405 ? `method ${boundedText(method)} not allowed on ${where}` : `no such path: ${where}` });
     return;
   }
   let body: unknown;
   try {
     route.checkHeaders?.(raw.headers);
-    body = method === 'POST' || method === 'PUT' ? await readJsonBody(raw) : undefined;
+    body = method === 'POST' || method === 'PUT' ? await readJsonBody(raw, maxBodyBytes) : undefined;
   } catch (err) {
-    drain(raw);
-    send(res, { status: err instanceof HttpError ? err.status : 400, text: (err as Error).message, headers: err instanceof HttpError ? err.headers : undefined });
+    const status = err instanceof HttpError ? err.status : 400;
+    // A body over the limit is not read to its end: the connection closes after the answer.
+    if (status === 413) res.shouldKeepAlive = false;
+    else drain(raw);
+    send(res, { status, text: (err as Error).message, headers: err instanceof HttpError ? err.headers : undefined });
     return;
   }
   try {
@@ -129,21 +133,19 @@ function drain(raw: http.IncomingMessage): void {
   raw.resume();
 }
 
-async function readJsonBody(raw: http.IncomingMessage): Promise<unknown> {
+async function readJsonBody(raw: http.IncomingMessage, maxBodyBytes: number): Promise<unknown> {
+  if (Number(raw.headers['content-length']) > maxBodyBytes) throw new HttpError(413, bodyTooLargeMessage(maxBodyBytes));
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of raw) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, `request body larger than ${MAX_BODY} bytes`);
+    if (size > maxBodyBytes) throw new HttpError(413, bodyTooLargeMessage(maxBodyBytes));
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return undefined;
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new HttpError(400, `Failed to parse body into JSON: ${(err as Error).message}`);
-  }
+  const parsed = parseJsonBounded(Buffer.concat(chunks).toString('utf8'));
+  if (!parsed.ok) throw new HttpError(400, `Failed to parse body into JSON: ${parsed.message}`);
+  return parsed.value;
 }
 
 export function send(res: http.ServerResponse, result: Exclude<HandlerResult, undefined>): void {
@@ -169,13 +171,18 @@ export function send(res: http.ServerResponse, result: Exclude<HandlerResult, un
 
 /**
  * A long-lived RecordIO response (chunked transfer encoding). `write` returns false once the
- * peer has gone; `onClose` fires exactly once when it does.
+ * peer has gone; `onClose` fires exactly once when it does. A reader that falls more than
+ * `maxBacklogBytes` behind (bytes written but not yet taken by the peer) is cut off: its connection is
+ * closed and `onClose` fires as if it had gone, so a stream costs at most that much memory.
  */
 export class RecordIOStream {
   private closed = false;
+  private cut = false;
   private closeHandlers: (() => void)[] = [];
+  private limit: number;
 
-  constructor(private readonly res: http.ServerResponse, headers: Record<string, string> = {}) {
+  constructor(private readonly res: http.ServerResponse, headers: Record<string, string> = {}, maxBacklogBytes = DEFAULT_HTTP_LIMITS.maxStreamBacklogBytes) {
+    this.limit = maxBacklogBytes > 0 ? maxBacklogBytes : Infinity;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache', ...headers });
     res.flushHeaders();
     const done = () => this.markClosed();
@@ -183,12 +190,32 @@ export class RecordIOStream {
     res.on('error', done);
   }
 
-  get isClosed(): boolean { return this.closed }
+  get isClosed(): boolean { return this.closed || this.cut }
+
+  /** True once the stream was cut off for falling behind. */
+  get overflowed(): boolean { return this.cut }
 
   write(event: unknown): boolean {
-    if (this.closed) return false;
-    this.res.write(encodeRecord(event));
+    return this.writeEncoded(encodeRecord(event));
+  }
+
+  /** An encoded record (one buffer written to many streams is encoded once). */
+  writeEncoded(record: Buffer): boolean {
+    if (this.isClosed) return false;
+    if (this.res.writableLength + record.length > this.limit) {
+      // The close handlers run on the response's 'close', as when a peer goes: never in the middle of the caller's work.
+      this.cut = true;
+      this.res.destroy();
+      return false;
+    }
+    this.res.write(record);
     return true;
+  }
+
+  /** The first records of a stream (a snapshot of any size), allowed on top of the backlog bound. */
+  writeInitial(record: Buffer): boolean {
+    this.limit += record.length;
+    return this.writeEncoded(record);
   }
 
   onClose(fn: () => void): void {
@@ -197,7 +224,7 @@ export class RecordIOStream {
   }
 
   end(): void {
-    if (!this.closed) this.res.end();
+    if (!this.isClosed) this.res.end();
     this.markClosed();
   }
 

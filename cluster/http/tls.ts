@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as https from 'node:https';
 import type { TLSSocket } from 'node:tls';
+import type { HttpLimits } from './limits';
 import { createServer, send, type Router } from './server';
 
 /** The PEM text of the files a daemon was given. */
@@ -55,10 +56,10 @@ export interface TlsServerOptions {
 }
 
 /** The router served over HTTPS only. */
-export function createTlsServer(router: Router, onError: ((err: unknown) => void) | undefined, opts: TlsServerOptions): http.Server {
+export function createTlsServer(router: Router, onError: ((err: unknown) => void) | undefined, opts: TlsServerOptions, limits: Partial<HttpLimits> = {}): http.Server {
   const { ca, cert, key } = opts.material;
   const serverOptions: https.ServerOptions = { ca, cert, key, minVersion: 'TLSv1.2', requestCert: true, rejectUnauthorized: opts.requireCert };
-  return createServer(router, onError, (listener) => https.createServer(serverOptions, (raw, res) => {
+  return createServer(router, onError, limits, (base, listener) => https.createServer({ ...base, ...serverOptions }, (raw, res) => {
     const refusal = clientCertificateRefusal(raw, opts.certRequiredFor);
     if (refusal) {
       raw.resume();

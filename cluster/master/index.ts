@@ -5,6 +5,7 @@
 import type * as http from 'node:http';
 import * as os from 'node:os';
 import { createAllocator } from '../allocator';
+import { httpLimitsOf } from '../http/limit-options';
 import { close as closeServer, createServer, listen as listenServer, type HandlerResult } from '../http/server';
 import { createTlsServer, loadTlsMaterial } from '../http/tls';
 import { AGENT_CHANNEL_PATH } from '../protocol/agent-channel';
@@ -53,10 +54,11 @@ export function createMaster(opts: Partial<MasterOptions> = {}): Master {
   const onError = (err: unknown) => {
     log.error('request failed', { error: (err as Error).message, stack: (err as Error).stack });
   };
+  const limits = httpLimitsOf(options);
   // The agent channel is mutual TLS: only daemons holding a certificate from the cluster CA register.
   const server = tls
-    ? createTlsServer(router, onError, { material: tls, requireCert: options.tlsRequireCert ?? false, certRequiredFor: (path) => path.startsWith(AGENT_CHANNEL_PATH) })
-    : createServer(router, onError);
+    ? createTlsServer(router, onError, { material: tls, requireCert: options.tlsRequireCert ?? false, certRequiredFor: (path) => path.startsWith(AGENT_CHANNEL_PATH) }, limits)
+    : createServer(router, onError, limits);
   const coordination = options.zk ? createCoordination(options.zk, options.zkSessionTimeoutSeconds, log) : undefined;
   const daemon = new MasterDaemon(core, server, coordination, tls ? 'https' : 'http');
   router.guard = (_method, path, query) => daemon.standbyAnswer(path, query);

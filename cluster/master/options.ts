@@ -6,13 +6,15 @@
 import type { Allocator } from '../allocator/types';
 import { formatDuration } from '../protocol/duration';
 import type { Logger } from '../util/log';
+import type { HttpLimits } from '../http/limits';
+import { HTTP_LIMIT_KEYS, httpLimitOptions } from '../http/limit-options';
 import {
   commandLineFlags, duration, integer, integerAtLeast, optionDefaults, positiveDuration, renderFlags, resolveOptions, text,
   type OptionTable,
 } from '../flags/table';
 import { tlsOptionTable, type TlsOptions } from '../flags/tls';
 
-export interface MasterOptions extends TlsOptions {
+export interface MasterOptions extends TlsOptions, HttpLimits {
   ip: string;
   port: number;
   hostname?: string;
@@ -101,6 +103,7 @@ export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
   },
   logger: { description: 'where the master logs (default: its own logger)' },
   allocator: { description: 'injected allocator (tests, benchmarks); the weighted DRF allocator by default' },
+  ...httpLimitOptions(),
 };
 
 export const MASTER_DEFAULTS = optionDefaults(MASTER_OPTIONS) as Readonly<MasterOptions>;
@@ -119,6 +122,7 @@ const SHOWN: readonly (keyof MasterOptions)[] = [
   'maxCompletedTasksPerFramework', 'maxCompletedFrameworks', 'hostname', 'advertiseIp', 'cluster', 'workDir',
   'zk', 'zkSessionTimeoutSeconds', 'agentReregisterTimeoutSeconds', 'quorum', 'offerTimeoutSeconds',
   'tlsCertFile', 'tlsKeyFile', 'tlsCaFile', 'tlsRequireCert',
+  ...HTTP_LIMIT_KEYS,
 ];
 
 /** The master's flags as Mesos reports them (/state "flags", GET_FLAGS), with the port it listens on. */

@@ -4,6 +4,8 @@
  * so clients that match on it keep working. `{detail}` is replaced by the specific cause.
  */
 
+import { boundedText } from './json-limits';
+
 interface ApiErrorSpec {
   status: number;
   template: string;
@@ -30,6 +32,7 @@ export const API_ERRORS = {
   NOT_ACCEPTABLE: { status: 406, template: "Expecting 'Accept' to allow application/json or application/recordio: {detail}" },
   CONFLICT: { status: 409, template: 'Conflict: {detail}' },
   UNSUPPORTED_MEDIA: { status: 415, template: "Expecting 'Content-Type' of application/json: {detail}" },
+  MISSING_CONTENT_TYPE: { status: 415, template: "Expecting 'Content-Type' to be present: {detail}" },
   NOT_LEADER: { status: 307, template: 'Not the leading master: {detail}' },
   NO_LEADER: { status: 503, template: 'No leading master is elected: {detail}' },
   INTERNAL: { status: 500, template: 'Internal error: {detail}' },
@@ -50,10 +53,18 @@ export class ApiError extends HttpError {
   }
 }
 
+/** Longest detail an answer carries, whatever it quotes. */
+const MAX_DETAIL_CHARS = 2000;
+
+/** A value of the input as an answer quotes it: in '...', at most MAX_QUOTED_CHARS of it. */
+export function quote(value: unknown): string {
+  return `'${boundedText(String(value))}'`;
+}
+
 /** Every template ends in ": {detail}"; without a detail that suffix is dropped. */
 export function apiErrorMessage(code: ApiErrorCode, detail?: string): string {
   const { template } = API_ERRORS[code];
-  return detail ? template.replace('{detail}', detail) : template.replace(': {detail}', '');
+  return detail ? template.replace('{detail}', () => boundedText(detail, MAX_DETAIL_CHARS)) : template.replace(': {detail}', '');
 }
 
 /** An HttpError the router answers with `status` and the rendered message. */

@@ -1,5 +1,6 @@
 /** Building blocks shared by the views: badges, links, key/value lists, stat tiles and a sortable table. */
 import { h, replace, type Child } from './dom';
+import { isWebUrl } from './format';
 
 /** Colour family of a task state: the CSS picks the colour, the text stays the Mesos name. */
 export function stateTone(state: string): string {
@@ -23,6 +24,12 @@ export function badge(text: string, tone: 'ok' | 'info' | 'warn' | 'bad' | 'done
 
 export function link(href: string, ...children: Child[]): HTMLAnchorElement {
   return h('a', { href }, ...children);
+}
+
+/** A URL a framework or agent reported: a link when it is http(s), else (javascript:, data:...) plain text. */
+export function externalLink(url: string | undefined): Child {
+  if (!url) return '';
+  return isWebUrl(url) ? h('a', { href: url, rel: 'noopener noreferrer' }, url) : h('span', { class: 'mono', title: 'not an http(s) URL' }, url);
 }
 
 /** An id in monospace, cut short on screen but whole in its tooltip and when copied. */

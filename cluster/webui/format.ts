@@ -95,3 +95,13 @@ export function taskTimes(task: Task): { started?: number; ended?: number; updat
     updated: at(last),
   };
 }
+
+/** True for an absolute http(s) URL: the only kind of URL from the cluster the UI makes a link of. */
+export function isWebUrl(url: string): boolean {
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { freePort } from '../../infra/machine/ports';
 import { isAlive } from '../../infra/machine/processes';
+import { RecordStream } from '../helpers/http';
 import { ensureBuilt, ROOT, runCli, type CliResult } from '../helpers/run-cli';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -166,6 +167,25 @@ describe('the web UI, in Chromium, against a local cluster', () => {
     await page.locator('.nav a[data-page=offers]').click();
     await expectText(page.locator('.page-header'), 'outstanding');
     await screenshot('offers');
+  });
+
+  it("links a framework's webui_url only when it is http(s)", async () => {
+    const subscribe = (name: string, webuiUrl: string) => new RecordStream(`${url}/api/v1/scheduler`, {
+      type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'tester', name, webui_url: webuiUrl } },
+    });
+    const hostile = subscribe('hostile-ui', 'javascript:document.title="owned"');
+    const friendly = subscribe('friendly-ui', 'http://127.0.0.1:1/ui');
+    try {
+      const id = async (stream: RecordStream) => ((await stream.waitFor((e) => e.type === 'SUBSCRIBED', 'SUBSCRIBED')) as any).subscribed.framework_id.value as string;
+      await page.goto(`${url}/#/frameworks/${encodeURIComponent(await id(hostile))}`);
+      await expectText(page.locator('.kv'), 'javascript:document.title');
+      expect(await page.locator('a[href^="javascript:"]').count()).toBe(0);
+      await page.goto(`${url}/#/frameworks/${encodeURIComponent(await id(friendly))}`);
+      await page.locator('.kv a[href="http://127.0.0.1:1/ui"]').waitFor();
+    } finally {
+      hostile.close();
+      friendly.close();
+    }
   });
 
   it('logged no errors in the browser console', () => {

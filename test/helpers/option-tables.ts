@@ -1,6 +1,7 @@
 /** What every daemon's options table must hold to, checked the same way for each daemon. */
 import { optionsFromFlags, type FlagTable, type OptionTable } from '../../cluster/flags/table';
 import { parseFlags } from '../../daemon/argv';
+import type { HttpLimits } from '../../cluster/http/limits';
 
 type Entry = { description: string; flag?: string; commandLine?: unknown; default?: unknown; required?: boolean };
 
@@ -28,3 +29,13 @@ export function expectHelpDefaultsRoundTrip<O>(table: OptionTable<O>, flags: Fla
     expect({ key, value: (optionsFromFlags(table, parsed) as Record<string, unknown>)[key] }).toEqual({ key, value: spec.default });
   }
 }
+
+/** The HTTP limits' refusals, the same in the master's and the agent's tables. */
+export const HTTP_LIMIT_REFUSALS: [keyof HttpLimits, unknown, string][] = [
+  ['maxBodyBytes', 0, '--max_request_body_size must be an integer of at least 1, got 0'],
+  ['headersTimeoutMs', 0, '--http_headers_timeout must be a positive duration, got 0'],
+  ['requestTimeoutMs', -1, '--http_request_timeout must be a positive duration, got -1'],
+  ['idleTimeoutMs', NaN, '--http_idle_timeout must be a positive duration, got NaN'],
+  ['maxConnectionsPerClient', 1.5, '--max_connections_per_client must be an integer of at least 0, got 1.5'],
+  ['maxStreamBacklogBytes', -1, '--max_stream_backlog_size must be an integer of at least 0, got -1'],
+];

@@ -4,7 +4,9 @@
  */
 import Agent from '../../cli/commands/agent';
 import { AGENT_DEFAULTS, AGENT_FLAGS, AGENT_OPTIONS, agentFlags, resolveAgentOptions, type AgentOptions } from '../../cluster/agent/options';
-import { expectHelpDefaultsRoundTrip, expectWellFormedTable } from '../helpers/option-tables';
+import { DEFAULT_HTTP_LIMITS } from '../../cluster/http/limits';
+import { HTTP_LIMIT_FLAGS } from '../../cluster/http/limit-options';
+import { expectHelpDefaultsRoundTrip, expectWellFormedTable, HTTP_LIMIT_REFUSALS } from '../helpers/option-tables';
 
 const base = { master: '10.0.0.5:5050', workDir: '/var/lib/a' };
 
@@ -13,7 +15,7 @@ describe('the agent options table', () => {
     expectWellFormedTable(AGENT_OPTIONS, AGENT_FLAGS, Agent.flags);
     expect(Object.keys(AGENT_FLAGS)).toEqual([
       'ip', 'port', 'hostname', 'advertise_ip', 'work_dir', 'master', 'resources', 'attributes', 'isolation', 'recover', 'cgroups_root',
-      'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert',
+      'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert', ...HTTP_LIMIT_FLAGS,
     ]);
     expect(Object.entries(AGENT_FLAGS).filter(([, f]) => f.required).map(([name]) => name)).toEqual(['work_dir', 'master']);
     expectHelpDefaultsRoundTrip(AGENT_OPTIONS, AGENT_FLAGS);
@@ -22,7 +24,7 @@ describe('the agent options table', () => {
   it('has the defaults the agent always had', () => {
     expect(AGENT_DEFAULTS).toEqual({
       ip: '127.0.0.1', port: 5051, cgroups: 'auto', cgroupsRoot: 'mesoscloud', killGracePeriodSeconds: 3, statusUpdateRetrySeconds: 2,
-      masterPingTimeoutSeconds: 75, recover: 'reconnect',
+      masterPingTimeoutSeconds: 75, recover: 'reconnect', ...DEFAULT_HTTP_LIMITS,
     });
   });
 });
@@ -74,6 +76,7 @@ describe('resolveAgentOptions', () => {
     ['killGracePeriodSeconds', -1, '--executor_shutdown_grace_period must be a non-negative number, got -1'],
     ['statusUpdateRetrySeconds', 0, '--status_update_retry_interval must be a positive number, got 0'],
     ['masterPingTimeoutSeconds', Infinity, '--master_ping_timeout must be a positive number, got Infinity'],
+    ...HTTP_LIMIT_REFUSALS,
   ];
 
   it.each(bad)('refuses %s = %p, naming the flag', (key, value, message) => {

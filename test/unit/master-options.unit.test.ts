@@ -4,7 +4,9 @@
  */
 import Master from '../../cli/commands/master';
 import { MASTER_DEFAULTS, MASTER_FLAGS, MASTER_OPTIONS, masterFlags, resolveMasterOptions, type MasterOptions } from '../../cluster/master/options';
-import { expectHelpDefaultsRoundTrip, expectWellFormedTable } from '../helpers/option-tables';
+import { DEFAULT_HTTP_LIMITS } from '../../cluster/http/limits';
+import { HTTP_LIMIT_FLAGS } from '../../cluster/http/limit-options';
+import { expectHelpDefaultsRoundTrip, expectWellFormedTable, HTTP_LIMIT_REFUSALS } from '../helpers/option-tables';
 
 describe('the master options table', () => {
   it('describes every option, and the bundle, the CLI and the resolver read the same flags', () => {
@@ -12,7 +14,7 @@ describe('the master options table', () => {
     expect(Object.keys(MASTER_FLAGS)).toEqual([
       'ip', 'port', 'hostname', 'advertise_ip', 'work_dir', 'cluster', 'offer_timeout', 'agent_ping_timeout', 'max_agent_ping_timeouts',
       'allocation_interval', 'zk', 'quorum', 'zk_session_timeout', 'agent_reregister_timeout',
-      'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert',
+      'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert', ...HTTP_LIMIT_FLAGS,
     ]);
     expectHelpDefaultsRoundTrip(MASTER_OPTIONS, MASTER_FLAGS);
   });
@@ -21,7 +23,7 @@ describe('the master options table', () => {
     expect(MASTER_DEFAULTS).toEqual({
       ip: '127.0.0.1', port: 5050, agentPingTimeoutSeconds: 15, maxAgentPingTimeouts: 5, heartbeatIntervalSeconds: 15, allocationIntervalMs: 1000,
       maxCompletedTasksPerFramework: 1000, maxCompletedFrameworks: 50, zkSessionTimeoutSeconds: 10, agentReregisterTimeoutSeconds: 600,
-      onLeadershipLost: 'standby',
+      onLeadershipLost: 'standby', ...DEFAULT_HTTP_LIMITS,
     });
     expect(resolveMasterOptions({})).toEqual(MASTER_DEFAULTS);
   });
@@ -46,6 +48,7 @@ describe('/flags and GET_FLAGS', () => {
       advertise_ip: '10.0.0.5', cluster: 'prod', work_dir: '/var/lib/m', zk: 'zk://z:2181/mesos', zk_session_timeout: '7secs',
       agent_reregister_timeout: '10mins', quorum: '2', offer_timeout: '30secs',
     }));
+    expect(masterFlags({ ...all, maxConnectionsPerClient: 0 }, 5055)).toHaveProperty('max_connections_per_client', '0');
     expect(masterFlags({ ...all, zk: undefined }, 5055)).not.toHaveProperty('zk_session_timeout');
     expect(masterFlags({ ...all, zk: undefined }, 5055)).not.toHaveProperty('agent_reregister_timeout');
   });
@@ -77,6 +80,7 @@ describe('resolveMasterOptions', () => {
     ['heartbeatIntervalSeconds', 0, '--heartbeat_interval must be a positive duration, got 0'],
     ['maxCompletedTasksPerFramework', -1, '--max_completed_tasks_per_framework must be an integer of at least 0, got -1'],
     ['maxCompletedFrameworks', 2.5, '--max_completed_frameworks must be an integer of at least 0, got 2.5'],
+    ...HTTP_LIMIT_REFUSALS,
   ];
 
   it.each(bad)('refuses %s = %p, naming the flag', (key, value, message) => {

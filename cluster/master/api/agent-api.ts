@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { RecordIOStream, type Handler, type HandlerResult, type Request } from '../../http/server';
 import { AGENT_CHANNEL_PATH } from '../../protocol/agent-channel';
-import { apiError } from '../../protocol/errors';
+import { apiError, quote } from '../../protocol/errors';
 import { validateAgentCall } from '../../protocol/validate';
 import { parseRegistration } from '../state/agents';
 import type { MasterCore } from '../core';
@@ -42,18 +42,18 @@ function handleCall(core: MasterCore, req: Request): HandlerResult {
     if (!parsed.ok) throw apiError('INVALID_AGENT_CALL', parsed.message);
     // As Mesos, an agent the operator marked gone may never come back under its id.
     const requestedId = call.register.agent_info.id?.value;
-    if (requestedId !== undefined && core.settings.isGone(requestedId)) throw apiError('AGENT_GONE', `agent '${requestedId}' may not re-register`);
+    if (requestedId !== undefined && core.settings.isGone(requestedId)) throw apiError('AGENT_GONE', `agent ${quote(requestedId)} may not re-register`);
     const newStreamId = randomUUID();
-    openCorked(req.res, () => core.agents.register(parsed.value, new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }), newStreamId));
+    openCorked(req.res, () => core.agents.register(parsed.value, new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }, core.opts.maxStreamBacklogBytes), newStreamId));
     return undefined;
   }
 
   const agentId = call.agent_id.value;
-  if (streamId === undefined) throw apiError('MISSING_STREAM_ID', `${call.type} call of agent '${agentId}' has none`);
+  if (streamId === undefined) throw apiError('MISSING_STREAM_ID', `${call.type} call of agent ${quote(agentId)} has none`);
   const agent = core.records.agents.get(agentId);
-  if (!agent || agent.connection !== 'connected') throw apiError('AGENT_NOT_FOUND', `agent '${agentId}' must register first`);
+  if (!agent || agent.connection !== 'connected') throw apiError('AGENT_NOT_FOUND', `agent ${quote(agentId)} must register first`);
   if (agent.streamId !== streamId) {
-    throw apiError('FORBIDDEN_STREAM', `stream ID '${streamId}' is not the stream ID currently associated with agent '${agentId}'`);
+    throw apiError('FORBIDDEN_STREAM', `stream ID ${quote(streamId)} is not the stream ID currently associated with agent ${quote(agentId)}`);
   }
   switch (call.type) {
     case 'PONG':

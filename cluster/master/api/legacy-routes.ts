@@ -5,7 +5,7 @@
  * names it, not a silent default.
  */
 import type { Router } from '../../http/server';
-import { apiError } from '../../protocol/errors';
+import { apiError, quote } from '../../protocol/errors';
 import { masterFlags } from '../flags';
 import {
   DEFAULT_TASKS_LIMIT, legacyFrameworks, legacySlaves, legacyTasks, stateSummary, type TasksQuery,
@@ -28,7 +28,7 @@ export function addLegacyRoutes(router: Router, { core, usage, operatorEvents }:
 }
 
 function badQuery(name: string, value: string, expected: string): Error {
-  return apiError('BAD_REQUEST', `query parameter '${name}' must be ${expected}, got '${value}'`);
+  return apiError('BAD_REQUEST', `query parameter '${name}' must be ${expected}, got ${quote(value)}`);
 }
 
 function idParam(query: URLSearchParams, name: string): string | undefined {

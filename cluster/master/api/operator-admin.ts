@@ -6,7 +6,7 @@
  * mesoscloud extension) answers 202 like the scheduler's KILL.
  */
 import type { z } from 'zod';
-import { apiError } from '../../protocol/errors';
+import { apiError, quote } from '../../protocol/errors';
 import {
   deactivateAgentCall, drainAgentCall, killTaskCall, listFilesCall, markAgentGoneCall, reactivateAgentCall,
   readFileCall, teardownCall, updateQuotaCall, updateWeightsCall,
@@ -31,14 +31,14 @@ function knownAgent(core: MasterCore, id: string): AgentRecord {
   const agent = core.records.agents.get(id);
   if (agent) return agent;
   const gone = core.settings.isGone(id) ? ' (it was marked gone)' : '';
-  throw apiError('NOT_FOUND', `agent '${id}' is not registered${gone}`);
+  throw apiError('NOT_FOUND', `agent ${quote(id)} is not registered${gone}`);
 }
 
 function knownFramework(core: MasterCore, id: string): FrameworkRecord {
   const framework = core.records.frameworks.get(id);
   if (framework) return framework;
   const completed = core.records.isCompletedFramework(id) ? ' (it was torn down)' : '';
-  throw apiError('NOT_FOUND', `framework '${id}' is not known${completed}`);
+  throw apiError('NOT_FOUND', `framework ${quote(id)} is not known${completed}`);
 }
 
 /** The task KILL_TASK names: in its framework if given, else in the one framework that has it. */
@@ -46,18 +46,18 @@ function taskToKill(core: MasterCore, taskId: string, frameworkId: string | unde
   const candidates = frameworkId !== undefined ? [knownFramework(core, frameworkId)] : [...core.records.frameworks.values()];
   const live = candidates.filter((f) => f.tasks.has(taskId));
   if (live.length > 1) {
-    throw apiError('BAD_REQUEST', `task id '${taskId}' is used by frameworks ${live.map((f) => `'${f.id}'`).join(', ')}; set 'kill_task.framework_id'`);
+    throw apiError('BAD_REQUEST', `task id ${quote(taskId)} is used by frameworks ${live.map((f) => quote(f.id)).join(', ')}; set 'kill_task.framework_id'`);
   }
   if (live.length === 1) {
     const task = live[0].tasks.get(taskId)!;
-    if (isTerminalState(task.state)) throw apiError('CONFLICT', `task '${taskId}' has already ended (${task.state})`);
+    if (isTerminalState(task.state)) throw apiError('CONFLICT', `task ${quote(taskId)} has already ended (${task.state})`);
     return { framework: live[0], task };
   }
   for (const framework of candidates) {
     const ended = findTask(framework, taskId);
-    if (ended) throw apiError('CONFLICT', `task '${taskId}' has already ended (${ended.state})`);
+    if (ended) throw apiError('CONFLICT', `task ${quote(taskId)} has already ended (${ended.state})`);
   }
-  throw apiError('NOT_FOUND', `task '${taskId}' is not known${frameworkId !== undefined ? ` in framework '${frameworkId}'` : ''}`);
+  throw apiError('NOT_FOUND', `task ${quote(taskId)} is not known${frameworkId !== undefined ? ` in framework ${quote(frameworkId)}` : ''}`);
 }
 
 /** Mesos refuses guarantees beyond what the cluster has, unless forced. */
@@ -114,7 +114,7 @@ export const ADMIN_CALLS: Record<string, OperatorCallHandler> = {
     const configs = update_quota.quota_configs as QuotaConfig[];
     const roles = new Set<string>();
     configs.forEach((config, i) => {
-      if (roles.has(config.role)) throw apiError('INVALID_OPERATOR_CALL', `'update_quota.quota_configs[${i}].role': role '${config.role}' is listed twice`);
+      if (roles.has(config.role)) throw apiError('INVALID_OPERATOR_CALL', `'update_quota.quota_configs[${i}].role': role ${quote(config.role)} is listed twice`);
       roles.add(config.role);
     });
     if (!update_quota.force) checkCapacity(core, configs);

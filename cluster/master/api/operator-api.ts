@@ -3,7 +3,7 @@
  * this master does not implement is a 400 that names it.
  */
 import type { Handler } from '../../http/server';
-import { apiError } from '../../protocol/errors';
+import { apiError, quote } from '../../protocol/errors';
 import { validateOperatorCall } from '../../protocol/validate';
 import type { MasterCore } from '../core';
 import { masterFlags } from '../flags';
@@ -39,21 +39,22 @@ const READ_CALLS: Record<string, (core: MasterCore) => OperatorResponse> = {
   GET_STATE: (core) => ({ type: 'GET_STATE', get_state: getState(core) }),
 };
 
-const CALLS: Record<string, OperatorCallHandler> = {
-  ...Object.fromEntries(Object.entries(READ_CALLS).map(([type, read]) => [type, (master: MasterHttp) => ({ json: read(master.core) })])),
-  ...ADMIN_CALLS,
-  ...EVENT_CALLS,
-};
+/** A Map, so that a call type naming a property of Object.prototype is just an unknown type. */
+const CALLS = new Map<string, OperatorCallHandler>([
+  ...Object.entries(READ_CALLS).map(([type, read]): [string, OperatorCallHandler] => [type, (master: MasterHttp) => ({ json: read(master.core) })]),
+  ...Object.entries(ADMIN_CALLS),
+  ...Object.entries(EVENT_CALLS),
+]);
 
-export const SUPPORTED_OPERATOR_CALLS = Object.keys(CALLS);
+export const SUPPORTED_OPERATOR_CALLS = [...CALLS.keys()];
 
 export function operatorApiHandler(master: MasterHttp): Handler {
   return (req) => {
     const validated = validateOperatorCall(req.body);
     if (!validated.ok) throw apiError('INVALID_OPERATOR_CALL', validated.message);
-    const call = CALLS[validated.call.type];
+    const call = CALLS.get(validated.call.type);
     if (!call) {
-      throw apiError('UNSUPPORTED_CALL', `'${validated.call.type}' is not supported by this master; supported: ${SUPPORTED_OPERATOR_CALLS.join(', ')}`);
+      throw apiError('UNSUPPORTED_CALL', `${quote(validated.call.type)} is not supported by this master; supported: ${SUPPORTED_OPERATOR_CALLS.join(', ')}`);
     }
     return call(master, validated.call, req);
   };

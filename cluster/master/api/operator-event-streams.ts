@@ -19,20 +19,10 @@ import { operatorEventJson } from '../views/operator-event-json';
 import { getState } from '../views/operator-views';
 import type { UsageCache } from '../views/usage-cache';
 
-/** Unread bytes (beyond the snapshot) a subscriber may fall behind by before it is disconnected. */
-export const MAX_SUBSCRIBER_BACKLOG_BYTES = 16 * 1024 * 1024;
-
-interface Subscriber {
-  stream: RecordIOStream;
-  res: http.ServerResponse;
-  /** The snapshot's size plus the allowed backlog: more unread than this and the subscriber is dropped. */
-  limit: number;
-}
-
 const HEARTBEAT = encodeRecord({ type: 'HEARTBEAT' });
 
 export class OperatorEventStreams implements MasterEventListener {
-  private readonly subscribers = new Set<Subscriber>();
+  private readonly subscribers = new Set<RecordIOStream>();
   private unlisten?: () => void;
   private heartbeat?: TimerHandle;
   private snapshot?: { version: number; bytes: Buffer };
@@ -44,13 +34,12 @@ export class OperatorEventStreams implements MasterEventListener {
 
   subscribe(res: http.ServerResponse): void {
     openCorked(res, () => {
-      const stream = new RecordIOStream(res);
-      const snapshot = this.subscribedEvent();
-      res.write(snapshot);
-      res.write(HEARTBEAT);
-      const subscriber: Subscriber = { stream, res, limit: snapshot.length + HEARTBEAT.length + MAX_SUBSCRIBER_BACKLOG_BYTES };
-      this.subscribers.add(subscriber);
-      stream.onClose(() => this.drop(subscriber));
+      // Unread bytes beyond the snapshot a subscriber may fall behind by: --max_stream_backlog_size.
+      const stream = new RecordIOStream(res, {}, this.core.opts.maxStreamBacklogBytes);
+      stream.writeInitial(this.subscribedEvent());
+      stream.writeInitial(HEARTBEAT);
+      this.subscribers.add(stream);
+      stream.onClose(() => this.drop(stream));
       if (this.subscribers.size === 1) this.start();
     });
   }
@@ -68,20 +57,17 @@ export class OperatorEventStreams implements MasterEventListener {
   }
 
   onClose(): void {
-    for (const subscriber of [...this.subscribers]) subscriber.stream.end();
+    for (const subscriber of [...this.subscribers]) subscriber.end();
     this.stop();
   }
 
   private broadcast(bytes: Buffer): void {
     for (const subscriber of this.subscribers) {
-      if (subscriber.stream.isClosed) continue;
-      if (subscriber.res.writableLength + bytes.length > subscriber.limit) {
-        this.core.log.warn('operator subscriber too slow; disconnecting it', { unread_bytes: subscriber.res.writableLength });
-        subscriber.res.destroy();
+      if (subscriber.isClosed) continue;
+      if (!subscriber.writeEncoded(bytes)) {
+        if (subscriber.overflowed) this.core.log.warn('operator subscriber too slow; disconnecting it');
         this.drop(subscriber);
-        continue;
       }
-      subscriber.res.write(bytes);
     }
   }
 
@@ -98,7 +84,7 @@ export class OperatorEventStreams implements MasterEventListener {
     return this.snapshot.bytes;
   }
 
-  private drop(subscriber: Subscriber): void {
+  private drop(subscriber: RecordIOStream): void {
     if (!this.subscribers.delete(subscriber)) return;
     if (this.subscribers.size === 0) this.stop();
   }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RecordIOStream, type Handler } from '../../http/server';
-import { apiError } from '../../protocol/errors';
+import { apiError, quote } from '../../protocol/errors';
 import { validateSchedulerCall } from '../../protocol/validate';
 import type { MasterCore } from '../core';
 import { openCorked } from '../state/channels';
@@ -22,21 +22,21 @@ export function schedulerApiHandler(core: MasterCore): Handler {
     const streamId = headerValue(req.headers, 'mesos-stream-id');
 
     if (call.type === 'SUBSCRIBE') {
-      if (streamId !== undefined) throw apiError('SUBSCRIBE_WITH_STREAM_ID', `got '${streamId}'`);
+      if (streamId !== undefined) throw apiError('SUBSCRIBE_WITH_STREAM_ID', `got ${quote(streamId)}`);
       const subscribe = call.subscribe!;
       const newStreamId = randomUUID();
       openCorked(req.res, () => core.frameworks.subscribe(
-        subscribe.framework_info, subscribe.suppressed_roles ?? [], new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }), newStreamId,
+        subscribe.framework_info, subscribe.suppressed_roles ?? [], new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }, core.opts.maxStreamBacklogBytes), newStreamId,
       ));
       return undefined;
     }
 
     const frameworkId = call.framework_id!.value;
-    if (streamId === undefined) throw apiError('MISSING_STREAM_ID', `${call.type} call of framework '${frameworkId}' has none`);
+    if (streamId === undefined) throw apiError('MISSING_STREAM_ID', `${call.type} call of framework ${quote(frameworkId)} has none`);
     const framework = core.records.frameworks.get(frameworkId);
-    if (!framework) throw apiError('FRAMEWORK_NOT_FOUND', `framework '${frameworkId}' is not subscribed`);
+    if (!framework) throw apiError('FRAMEWORK_NOT_FOUND', `framework ${quote(frameworkId)} is not subscribed`);
     if (!framework.connected || framework.streamId !== streamId) {
-      throw apiError('FORBIDDEN_STREAM', `stream ID '${streamId}' is not the stream ID currently associated with framework '${frameworkId}'`);
+      throw apiError('FORBIDDEN_STREAM', `stream ID ${quote(streamId)} is not the stream ID currently associated with framework ${quote(frameworkId)}`);
     }
     dispatchSchedulerCall(core, framework, call);
     return { status: 202 };

@@ -83,6 +83,7 @@ export class FrameworkManager {
     framework.active = true;
     this.ctx.allocator.activateFramework(framework.id);
     stream.onClose(() => {
+      if (stream.overflowed) this.ctx.log.warn('scheduler not reading its stream; disconnecting it', { framework_id: framework.id });
       if (framework.stream === stream) this.disconnect(framework);
     });
     stream.write({

@@ -1,5 +1,5 @@
 /** Frameworks: active and completed lists, and one framework's details and tasks. */
-import { badge, DataTable, errorBox, keyValues, link, mono, pageHeader, section } from '../components';
+import { badge, DataTable, errorBox, externalLink, keyValues, link, mono, pageHeader, section } from '../components';
 import { h, replace } from '../dom';
 import { ago, cpus, dateTime, megabytes, nanosToMs, NO_SCALARS } from '../format';
 import type { OperatorFramework } from '../model';
@@ -83,7 +83,7 @@ export function frameworkView(ctx: AppContext, route: Route): View {
       ['User', info.user],
       ['Principal', info.principal ?? ''],
       ['Host', info.hostname ?? ''],
-      ['Web UI', info.webui_url ? h('a', { href: info.webui_url, rel: 'noopener' }, info.webui_url) : ''],
+      ['Web UI', externalLink(info.webui_url)],
       ['Checkpointing', info.checkpoint ? 'yes' : 'no'],
       ['Failover timeout', info.failover_timeout ? `${info.failover_timeout}s` : '0'],
       ['Capabilities', (info.capabilities ?? []).map((c) => c.type).join(', ')],
