@@ -9,7 +9,7 @@ import { parseMasterAddress } from '../protocol/master-address';
 import type { Logger } from '../util/log';
 import { ISOLATIONS, isolationToCgroups } from '../flags/values';
 import {
-  commandLineFlags, integer, nonNegative, oneOf, oneOfValues, optionDefaults, parses, renderFlags, resolveOptions, resources, text,
+  commandLineFlags, integer, nonNegative, onOff, oneOf, oneOfValues, optionDefaults, parses, renderFlags, resolveOptions, resources, text,
   type OptionTable,
 } from '../flags/table';
 import { agentResources } from './resources-probe';
@@ -37,6 +37,10 @@ export interface AgentOptions {
   masterPingTimeoutSeconds: number;
   /** Always set once resolved (default "reconnect"). */
   recover?: RecoverMode;
+  /** Always set once resolved (default true): run each task as its CommandInfo.user, else its FrameworkInfo.user (Mesos's --switch_user); false: as the agent's user. */
+  switchUser?: boolean;
+  /** Always set once resolved (default false). Stands in for the ACL that will decide it: whether a root agent may run a task that asks for root. */
+  allowRootTasks?: boolean;
   logger?: Logger;
 }
 
@@ -70,6 +74,14 @@ export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
     flag: 'recover', default: 'reconnect', commandLine: oneOf(RECOVER_MODES), check: oneOfValues(RECOVER_MODES, RECOVER_MODES.join(' or ')), show: true,
     description: 'on restart, reconnect: adopt the tasks still running and report those that ended; cleanup: kill them (TASK_KILLED) and go on without them',
   },
+  switchUser: {
+    flag: 'switch_user', default: true, commandLine: onOff, show: true,
+    description: "run each task as the user its CommandInfo.user, else its FrameworkInfo.user, names (needs root); --no-switch_user: as the agent's own user",
+  },
+  allowRootTasks: {
+    flag: 'allow_root_tasks', default: false, commandLine: onOff, show: true,
+    description: 'let a root agent run tasks that ask for user root (refused by default); an ACL will take this decision once authorization exists',
+  },
   cgroupsRoot: {
     flag: 'cgroups_root', description: 'name of the cgroup under which task cgroups are made (letters, digits, ".", "_", "-")', default: 'mesoscloud',
     commandLine: text, show: true,
@@ -102,7 +114,7 @@ export function resolveAgentOptions(options: Partial<AgentOptions>): Readonly<Ag
 /** The order /flags lists them in. */
 const SHOWN: readonly (keyof AgentOptions)[] = [
   'ip', 'port', 'master', 'workDir', 'hostname', 'cgroups', 'cgroupsRoot', 'killGracePeriodSeconds', 'statusUpdateRetrySeconds',
-  'masterPingTimeoutSeconds', 'recover', 'advertiseIp', 'resources', 'attributes',
+  'masterPingTimeoutSeconds', 'recover', 'switchUser', 'allowRootTasks', 'advertiseIp', 'resources', 'attributes',
 ];
 
 /** The agent's flags as Mesos reports them (/flags, /state "flags"), with the hostname it reports. */

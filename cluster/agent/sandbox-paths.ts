@@ -10,7 +10,11 @@
  *       tasks/<task>/run.json, exit_status              checkpoint of each task of a task group
  *
  * Checkpoints sit apart from the sandbox so a task cannot overwrite them and users do not see them.
+ * Modes keep it so when tasks run as other users: the work dir and the directories down to each
+ * sandbox are 0711 (a task can walk to its own sandbox, and list none), each sandbox is 0750 and
+ * belongs to its task's user, and meta/ is 0700, the agent's alone.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathSegment } from '../protocol/ids';
 
@@ -63,4 +67,19 @@ export function taskMetaDir(workDir: string, key: RunKey, taskId: string): strin
 /** Status update log of one task (Mesos: tasks/<task>/task.updates). */
 export function taskUpdatesFile(workDir: string, key: RunKey, taskId: string): string {
   return path.join(taskMetaDir(workDir, key, taskId), 'task.updates');
+}
+
+/** Makes the work dir's top with the modes above, and sets them on a work dir made before. */
+export function prepareWorkDir(workDir: string): void {
+  for (const [dir, mode] of [[path.resolve(workDir), 0o711], [sandboxesRoot(workDir), 0o711], [metaDir(workDir), 0o700]] as const) {
+    fs.mkdirSync(dir, { recursive: true, mode });
+    fs.chmodSync(dir, mode);
+  }
+}
+
+/** Makes a task's sandbox (0750, its user's) and any directory above it that is missing (0711, the agent's). */
+export function prepareSandbox(sandbox: string, owner?: { uid: number; gid: number }): void {
+  fs.mkdirSync(sandbox, { recursive: true, mode: 0o711 });
+  fs.chmodSync(sandbox, 0o750);
+  if (owner) fs.chownSync(sandbox, owner.uid, owner.gid);
 }
