@@ -128,7 +128,10 @@ export class AgentDaemon implements Agent {
 
   async start(): Promise<void> {
     const workDir = this.opts.workDir;
-    prepareWorkDir(workDir);
+    const closed = prepareWorkDir(workDir);
+    if (closed.length > 0 && (this.opts.switchUser ?? true)) {
+      this.log.warn('tasks running as other users cannot reach their sandboxes by path: directories above the work dir are closed to them', { directories: closed });
+    }
     this.resources = agentResources(this.givenResources, probeHost(workDir));
     this.isolator = await createIsolator(this.opts.cgroups, { logger: this.log, rootName: this.opts.cgroupsRoot });
     await recoverTasks({

@@ -69,11 +69,20 @@ export function taskUpdatesFile(workDir: string, key: RunKey, taskId: string): s
   return path.join(taskMetaDir(workDir, key, taskId), 'task.updates');
 }
 
-/** Makes the work dir's top with the modes above, and sets them on a work dir made before. */
-export function prepareWorkDir(workDir: string): void {
+/**
+ * Makes the work dir's top with the modes above, and sets them on a work dir made before. Returns
+ * the directories above the work dir that other users cannot pass through: a task running as another
+ * user then reaches its sandbox only as its working directory, not by its path ($MESOS_SANDBOX).
+ */
+export function prepareWorkDir(workDir: string): string[] {
   for (const [dir, mode] of [[path.resolve(workDir), 0o711], [sandboxesRoot(workDir), 0o711], [metaDir(workDir), 0o700]] as const) {
     fs.mkdirSync(dir, { recursive: true, mode });
     fs.chmodSync(dir, mode);
+  }
+  const closed: string[] = [];
+  for (let dir = path.dirname(path.resolve(workDir)); ; dir = path.dirname(dir)) {
+    if ((fs.statSync(dir).mode & 0o001) === 0) closed.push(dir);
+    if (dir === path.dirname(dir)) return closed;
   }
 }
 
