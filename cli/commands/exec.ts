@@ -14,6 +14,14 @@ export interface ExecJson {
   statuses: { state: string; message?: string; source?: string; reason?: string; timestamp?: number }[];
 }
 
+/** Who a task runs as when root runs exec without --user: agents refuse root unless told otherwise. */
+export const ROOT_STAND_IN = 'nobody';
+
+/** The invoking user, as mesos-execute sends, except root, which becomes ROOT_STAND_IN: ask with --user root. */
+export function defaultTaskUser(invoking: string): string {
+  return invoking === 'root' ? ROOT_STAND_IN : invoking;
+}
+
 /** Capabilities every exec framework subscribes with, as mesos-execute does (PARTITION_AWARE unless turned off). */
 export const BASE_CAPABILITIES = ['TASK_KILLING_STATE'] as const;
 
@@ -81,6 +89,9 @@ export default class Exec extends BaseCommand<typeof Exec> {
       aliases: ['partition_aware'],
     }),
     principal: Flags.string({ description: 'principal the framework subscribes with' }),
+    user: Flags.string({
+      description: `user the task runs as on the agent (FrameworkInfo.user); default: yours, or ${ROOT_STAND_IN} when you are root, since agents run no task as root unless started with --allow_root_tasks`,
+    }),
   };
 
   async run(): Promise<ExecJson> {
@@ -107,7 +118,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
       env: flags.env,
       killAfterMs: flags['kill-after'],
       checkpoint: flags.checkpoint,
-      user: os.userInfo().username,
+      user: flags.user ?? defaultTaskUser(os.userInfo().username),
       frameworkName: flags['framework-name'],
       capabilities: [...new Set(capabilities)],
       principal: flags.principal,

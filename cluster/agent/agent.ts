@@ -6,7 +6,7 @@
  * work dir, it first recovers what the previous agent process left running (recover-tasks.ts) and
  * re-registers as the same agent, with its current resources and attributes even if they changed.
  */
-import * as fs from 'node:fs';
+import * as os from 'node:os';
 import type * as http from 'node:http';
 import type { MasterDetector } from '../election';
 import { createDetector, isZooKeeperUrl, leaderBaseUrl, StandaloneMasterDetector } from '../election';
@@ -28,7 +28,7 @@ import { agentFlags, resolveAgentOptions } from './options';
 import { recoverTasks } from './recover-tasks';
 import { advertiseIp, agentHostname, Registration } from './registration';
 import { agentResources, probeHost } from './resources-probe';
-import { sandboxesRoot } from './sandbox-paths';
+import { prepareWorkDir } from './sandbox-paths';
 import { agentStateJson } from './state-json';
 import { realClock, StatusUpdateManager } from './status-updates';
 import type { StatusUpdate } from './status-updates';
@@ -113,6 +113,12 @@ export class AgentDaemon implements Agent {
       taskUpdates: this.taskUpdates,
       agentId,
       isolator: () => this.isolator!,
+      runAs: {
+        switchUser: this.opts.switchUser ?? true,
+        allowRootTasks: this.opts.allowRootTasks ?? false,
+        agentUid: process.getuid?.() ?? -1,
+        agentUser: os.userInfo().username,
+      },
     });
     registerAgentRoutes(this.router, { workDir: this.opts.workDir, state: () => this.stateJson(), flags: () => agentFlags(this.opts, agentHostname(this.opts)) });
   }
@@ -128,7 +134,10 @@ export class AgentDaemon implements Agent {
 
   async start(): Promise<void> {
     const workDir = this.opts.workDir;
-    fs.mkdirSync(sandboxesRoot(workDir), { recursive: true });
+    const closed = prepareWorkDir(workDir);
+    if (closed.length > 0 && (this.opts.switchUser ?? true)) {
+      this.log.warn('tasks running as other users cannot reach their sandboxes by path: directories above the work dir are closed to them', { directories: closed });
+    }
     this.resources = agentResources(this.givenResources, probeHost(workDir));
     this.isolator = await createIsolator(this.opts.cgroups, { logger: this.log, rootName: this.opts.cgroupsRoot });
     await recoverTasks({

@@ -59,14 +59,20 @@ export function checkpointedIdentity(checkpoint: RunCheckpoint): ProcessIdentity
 export function writeFileAtomic(file: string, text: string, opts: { durable: boolean }): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, text);
-    if (opts.durable) fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w', 0o600);
+    try {
+      fs.writeSync(fd, text);
+      if (opts.durable) fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    // A full disk leaves the old file as it was, and no half-written one beside it.
+    fs.rmSync(tmp, { force: true });
+    throw err;
   }
-  fs.renameSync(tmp, file);
 }
 
 export function writeRunCheckpoint(runMetaDir: string, checkpoint: RunCheckpoint): void {

@@ -11,7 +11,7 @@ import type { HttpLimits } from '../http/limits';
 import { HTTP_LIMIT_KEYS, httpLimitOptions } from '../http/limit-options';
 import { ISOLATIONS, isolationToCgroups } from '../flags/values';
 import {
-  commandLineFlags, integer, nonNegative, oneOf, oneOfValues, optionDefaults, parses, renderFlags, resolveOptions, resources, text,
+  commandLineFlags, integer, nonNegative, onOff, oneOf, oneOfValues, optionDefaults, parses, renderFlags, resolveOptions, resources, text,
   type OptionTable,
 } from '../flags/table';
 import { tlsOptionTable, type TlsOptions } from '../flags/tls';
@@ -40,6 +40,10 @@ export interface AgentOptions extends TlsOptions, Partial<HttpLimits> {
   masterPingTimeoutSeconds: number;
   /** Always set once resolved (default "reconnect"). */
   recover?: RecoverMode;
+  /** Always set once resolved (default true): run each task as its CommandInfo.user, else its FrameworkInfo.user (Mesos's --switch_user); false: as the agent's user. */
+  switchUser?: boolean;
+  /** Always set once resolved (default false). Stands in for the ACL that will decide it: whether a root agent may run a task that asks for root. */
+  allowRootTasks?: boolean;
   logger?: Logger;
 }
 
@@ -72,6 +76,14 @@ export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
   recover: {
     flag: 'recover', default: 'reconnect', commandLine: oneOf(RECOVER_MODES), check: oneOfValues(RECOVER_MODES, RECOVER_MODES.join(' or ')), show: true,
     description: 'on restart, reconnect: adopt the tasks still running and report those that ended; cleanup: kill them (TASK_KILLED) and go on without them',
+  },
+  switchUser: {
+    flag: 'switch_user', default: true, commandLine: onOff, show: true,
+    description: "run each task as the user its CommandInfo.user, else its FrameworkInfo.user, names (needs root); --no-switch_user: as the agent's own user",
+  },
+  allowRootTasks: {
+    flag: 'allow_root_tasks', default: false, commandLine: onOff, show: true,
+    description: 'let a root agent run tasks that ask for user root (refused by default); an ACL will take this decision once authorization exists',
   },
   cgroupsRoot: {
     flag: 'cgroups_root', description: 'name of the cgroup under which task cgroups are made (letters, digits, ".", "_", "-")', default: 'mesoscloud',
@@ -107,7 +119,7 @@ export function resolveAgentOptions(options: Partial<AgentOptions>): Readonly<Ag
 /** The order /flags lists them in. */
 const SHOWN: readonly (keyof AgentOptions)[] = [
   'ip', 'port', 'master', 'workDir', 'hostname', 'cgroups', 'cgroupsRoot', 'killGracePeriodSeconds', 'statusUpdateRetrySeconds',
-  'masterPingTimeoutSeconds', 'recover', 'advertiseIp', 'resources', 'attributes',
+  'masterPingTimeoutSeconds', 'recover', 'switchUser', 'allowRootTasks', 'advertiseIp', 'resources', 'attributes',
   'tlsCertFile', 'tlsKeyFile', 'tlsCaFile', 'tlsRequireCert',
   ...HTTP_LIMIT_KEYS,
 ];

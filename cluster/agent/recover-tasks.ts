@@ -6,18 +6,20 @@
  * Apart from the daemon so that recovery depends only on what it uses (RecoverTasksDeps).
  */
 import { Resources } from '../protocol/resources';
-import type { AgentInfo, Attribute } from '../protocol/types';
+import type { AgentInfo, Attribute, TaskInfo, TaskState } from '../protocol/types';
 import type { Logger } from '../util/log';
 import type { Isolator } from './cgroups';
 import { checkpointedIdentity } from './checkpoint';
-import type { RecoveredRun, RecoverMode } from './recovery';
-import { lastKnownState, readRecoveredState, runFate } from './recovery';
+import type { ProcessIdentity } from './process-identity';
+import type { DamagedRun, RecoveredRun, RecoverMode, RunFate } from './recovery';
+import { damagedRunFate, lastKnownState, readRecoveredState, runFate } from './recovery';
 import type { RunKey } from './sandbox-paths';
-import { sandboxDir } from './sandbox-paths';
-import type { StatusUpdateManager } from './status-updates';
+import { nestedTaskSandbox, sandboxDir } from './sandbox-paths';
+import type { StatusUpdate, StatusUpdateManager } from './status-updates';
 import { TaskGroup } from './task-group';
-import type { TaskControl } from './task-control';
-import type { TaskTable } from './task-table';
+import type { RunPlacement, TaskControl } from './task-control';
+import { findWrapper } from './task-process';
+import type { FrameworkEntry, TaskTable } from './task-table';
 
 export interface RecoverTasksDeps {
   log: Logger;
@@ -49,54 +51,111 @@ export async function recoverTasks(deps: RecoverTasksDeps): Promise<void> {
   for (const problem of state.problems) log.error('recovery: part of the checkpoint cannot be used', { problem });
   deps.adoptIdentity(state.agentId, state.agent?.agent_info);
   if (!state.agentId) return;
+  const agentId = state.agentId;
   logInfoChanges(deps, state.agent?.agent_info);
   // Launch order, so that the history of completed tasks is in order too.
   const runs = [...state.runs].sort((a, b) => a.checkpoint.launched_at - b.checkpoint.launched_at);
   const groups = recoveredGroups(deps, runs);
   const recovering: Promise<void>[] = [];
-  const counts = { adopted: 0, ended: 0, discarded: 0, killed: 0 };
-  for (const run of runs) {
-    const cp = run.checkpoint;
-    const fate = runFate(run, deps.mode);
-    const framework = deps.tasks.framework(cp.framework_id.value, cp.framework_info);
-    const key: RunKey = { agentId: state.agentId, frameworkId: framework.id, executorId: cp.executor_id, containerId: cp.container_id };
-    const group = run.inGroup ? groups.get(cp.container_id) : undefined;
-    const entry = deps.taskControl.add(framework, cp.task, key, {
-      sandbox: sandboxDir(workDir, key),
-      taskSandbox: cp.sandbox,
-      metaDir: run.metaDir,
-      isolator: group?.isolator ?? deps.isolator,
-      ...(cp.executor ? { executor: cp.executor } : {}),
-      launchedAt: cp.launched_at,
-    });
+  const counts = { adopted: 0, ended: 0, discarded: 0, killed: 0, damaged: state.damaged.length };
+  const takeBack = (run: TakenBack): void => {
+    const { fate } = run;
+    const entry = deps.taskControl.add(run.framework, run.task, run.key, run.placement);
     entry.statuses = run.updates.map((u) => u.status);
-    group?.add(entry.runner);
-    const taskId = cp.task.task_id.value;
+    run.group?.add(entry.runner);
+    const { lastState } = run;
     if (fate.kind === 'completed') {
-      entry.runner.restoreEnded(lastKnownState(run));
-      deps.tasks.complete(framework.id, taskId);
-      continue;
+      entry.runner.restoreEnded(lastState);
+      deps.tasks.complete(run.framework.id, run.task.task_id.value);
+      return;
     }
     // Queued before the runner can add anything, so the framework sees the updates in order.
     for (const update of run.unacknowledged) deps.updates.enqueue(update);
     if (fate.kind === 'ended') {
-      entry.runner.restoreEnded(lastKnownState(run));
+      entry.runner.restoreEnded(lastState);
       counts.ended++;
-      continue;
+      return;
     }
-    const spec = { state: lastKnownState(run), identity: checkpointedIdentity(cp), killDeadline: cp.kill_deadline };
+    const spec = { state: lastState, identity: run.identity, killDeadline: run.killDeadline };
     if (fate.kind === 'discard') counts.discarded++;
     else if (fate.killOnRecovery) counts.killed++;
     else counts.adopted++;
     recovering.push(
       entry.runner
         .recover(fate.kind === 'discard' ? { ...spec, discard: fate.transition } : { ...spec, killOnRecovery: fate.killOnRecovery })
-        .catch((err) => log.error('task recovery failed', { task_id: taskId, error: (err as Error).message })),
+        .catch((err) => log.error('task recovery failed', { task_id: run.task.task_id.value, error: (err as Error).message })),
     );
     deps.taskControl.watchDone(entry);
+  };
+  for (const run of runs) {
+    const cp = run.checkpoint;
+    const framework = deps.tasks.framework(cp.framework_id.value, cp.framework_info);
+    const key: RunKey = { agentId, frameworkId: framework.id, executorId: cp.executor_id, containerId: cp.container_id };
+    const group = run.inGroup ? groups.get(cp.container_id) : undefined;
+    takeBack({
+      framework, task: cp.task, key, group, updates: run.updates, unacknowledged: run.unacknowledged, lastState: lastKnownState(run),
+      fate: runFate(run, deps.mode), identity: checkpointedIdentity(cp), killDeadline: cp.kill_deadline,
+      placement: {
+        sandbox: sandboxDir(workDir, key),
+        taskSandbox: cp.sandbox,
+        metaDir: run.metaDir,
+        isolator: group?.isolator ?? deps.isolator,
+        ...(cp.executor ? { executor: cp.executor } : {}),
+        launchedAt: cp.launched_at,
+      },
+    });
   }
+  for (const run of state.damaged) takeBack(damagedRun(deps, agentId, run));
   await Promise.all(recovering);
-  log.info('recovered from the work dir', { agent_id: state.agentId, recover: deps.mode, runs: runs.length, ...counts });
+  log.info('recovered from the work dir', { agent_id: agentId, recover: deps.mode, runs: runs.length, ...counts });
+}
+
+/** A run as it is taken back, from its checkpoint or from what is left of a damaged one. */
+interface TakenBack {
+  framework: FrameworkEntry;
+  task: TaskInfo;
+  key: RunKey;
+  placement: RunPlacement;
+  group?: TaskGroup;
+  /** The last state reported, never repeated. */
+  lastState: TaskState;
+  updates: StatusUpdate[];
+  unacknowledged: StatusUpdate[];
+  fate: RunFate;
+  identity?: ProcessIdentity;
+  killDeadline?: number;
+}
+
+/**
+ * A run whose checkpoint is damaged (recovery.ts): its TaskInfo is rebuilt from the ids alone, its
+ * process looked for by its wrapper's pid file or command line; a live one is killed, then reported.
+ */
+function damagedRun(deps: RecoverTasksDeps, agentId: string, run: DamagedRun): TakenBack {
+  const framework = deps.tasks.framework(run.frameworkId, undefined);
+  const key: RunKey = { agentId, frameworkId: run.frameworkId, executorId: run.executorId, containerId: run.containerId };
+  const sandbox = sandboxDir(deps.workDir, key);
+  const identity = findWrapper(run.metaDir);
+  deps.log.warn('recovery: a run with a damaged checkpoint', { task_id: run.taskId, container_id: run.containerId, process_running: identity !== undefined, problem: run.problem });
+  const first = run.updates[0]?.status.timestamp;
+  return {
+    framework,
+    task: { name: run.taskId, task_id: { value: run.taskId }, agent_id: { value: agentId }, resources: [] },
+    key,
+    placement: {
+      sandbox,
+      taskSandbox: run.inGroup ? nestedTaskSandbox(sandbox, run.taskId) : sandbox,
+      metaDir: run.metaDir,
+      // Alone even in a group: the group's limits were in its members' checkpoints.
+      isolator: deps.isolator,
+      ...(typeof first === 'number' ? { launchedAt: first } : {}),
+    },
+    updates: run.updates,
+    unacknowledged: run.unacknowledged,
+    // Nothing logged: the task had not even reached TASK_STARTING as far as anyone was told.
+    lastState: run.updates[run.updates.length - 1]?.status.state ?? 'TASK_STAGING',
+    fate: damagedRunFate(run, identity !== undefined, deps.mode),
+    ...(identity ? { identity } : {}),
+  };
 }
 
 /** The task groups of the recovered runs, by container, each limited to all its tasks' resources. */

@@ -15,6 +15,15 @@
  *
  * Nothing here throws on bad files: problems are collected (each naming its file) for the agent to
  * log, and what can be used is used, so a damaged checkpoint never turns into a crash loop.
+ *
+ * A run whose checkpoint cannot be read (truncated, emptied, unreadable) is still a task the
+ * framework knows, and its process may live on: it must never be reported gone while it runs. What
+ * the directories, its status update log and the kernel still prove is used instead (the ids are
+ * the directory names; the wrapper is found by its pid file or by its command line, which names the
+ * run's meta dir): a task that had ended is reported as it ended, one whose process is gone is
+ * reported by the exit status its wrapper recorded, and one whose process still runs is killed,
+ * then reported TASK_FAILED with the checkpoint's problem (its TaskInfo, and so its resources and
+ * kill policy, are lost with the checkpoint: it cannot be run on safely).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,6 +31,7 @@ import type { FrameworkInfo, TaskState } from '../protocol/types';
 import { isTerminalState } from '../protocol/types';
 import type { AgentCheckpoint, RunCheckpoint } from './checkpoint';
 import { CheckpointError, readAgentCheckpoint, readRunCheckpoint } from './checkpoint';
+import { RUN_CHECKPOINT_FILE } from '../protocol/sandbox';
 import { agentIdFile, metaDir, pathSegment } from './sandbox-paths';
 import { readUpdateLog } from './status-update-log';
 import type { StatusUpdate, UpdateLogRecord } from './status-updates';
@@ -44,11 +54,27 @@ export interface RecoveredRun {
   unacknowledged: StatusUpdate[];
 }
 
+/** A run whose checkpoint cannot be used: what is left of it. */
+export interface DamagedRun {
+  /** What is wrong with the checkpoint, naming the file. */
+  problem: string;
+  metaDir: string;
+  inGroup: boolean;
+  frameworkId: string;
+  executorId: string;
+  containerId: string;
+  taskId: string;
+  updates: StatusUpdate[];
+  unacknowledged: StatusUpdate[];
+}
+
 export interface RecoveredState {
   /** The id to re-register with; undefined for an agent that never registered. */
   agentId?: string;
   agent?: AgentCheckpoint;
   runs: RecoveredRun[];
+  /** Runs whose checkpoint could not be read (each also listed in `problems`). */
+  damaged: DamagedRun[];
   /** What could not be used, each naming its file. */
   problems: string[];
 }
@@ -87,19 +113,45 @@ function recoverAgentId(workDir: string, problems: string[]): { agentId?: string
   }
 }
 
-function readRun(dir: string, inGroup: boolean, updatesFile: (taskId: string) => string, problems: string[]): RecoveredRun | undefined {
+/** Where a run's meta dir sits: .../frameworks/<framework>/executors/<executor>/runs/<container>[/tasks/<task>]. */
+interface RunPlace {
+  frameworkId: string;
+  executorId: string;
+  containerId: string;
+  /** Set for a task of a group; a command task's id is its executor's. */
+  taskId?: string;
+}
+
+function readRun(dir: string, place: RunPlace, updatesFile: (taskId: string) => string, problems: string[], damaged: DamagedRun[]): RecoveredRun | undefined {
   let checkpoint: RunCheckpoint | undefined;
   try {
     checkpoint = readRunCheckpoint(dir);
   } catch (err) {
-    problems.push(`${(err as CheckpointError).message}; this run is not recovered`);
+    const problem = (err as CheckpointError).message;
+    problems.push(`${problem}; recovering the run from its directories, its status updates and its process instead`);
+    const taskId = place.taskId ?? place.executorId;
+    const log = readUpdateLog(updatesFile(taskId));
+    problems.push(...log.problems);
+    damaged.push({ problem, metaDir: dir, inGroup: place.taskId !== undefined, frameworkId: place.frameworkId, executorId: place.executorId, containerId: place.containerId, taskId, ...logged(log.records) });
     return undefined;
   }
   if (!checkpoint) return undefined;
   const log = readUpdateLog(updatesFile(checkpoint.task.task_id.value));
   problems.push(...log.problems);
-  const updates = log.records.flatMap((r: UpdateLogRecord) => (r.type === 'UPDATE' ? [r.update] : []));
-  return { checkpoint, metaDir: dir, inGroup, updates, unacknowledged: unacknowledgedUpdates(log.records) };
+  return { checkpoint, metaDir: dir, inGroup: place.taskId !== undefined, ...logged(log.records) };
+}
+
+function logged(records: UpdateLogRecord[]): Pick<RecoveredRun, 'updates' | 'unacknowledged'> {
+  return { updates: records.flatMap((r) => (r.type === 'UPDATE' ? [r.update] : [])), unacknowledged: unacknowledgedUpdates(records) };
+}
+
+/** An id from its directory name (sandbox-paths.ts encodes them); undefined when the name is no encoding of one. */
+function idOf(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Everything the previous agent process left under `workDir`. */
@@ -107,7 +159,8 @@ export function readRecoveredState(workDir: string): RecoveredState {
   const problems: string[] = [];
   const { agentId, agent } = recoverAgentId(workDir, problems);
   const runs: RecoveredRun[] = [];
-  if (agentId === undefined) return { runs, problems };
+  const damaged: DamagedRun[] = [];
+  if (agentId === undefined) return { runs, damaged, problems };
   const agentDir = path.join(metaDir(workDir), 'slaves', pathSegment(agentId));
   for (const framework of subdirs(path.join(agentDir, 'frameworks'))) {
     const executorsDir = path.join(agentDir, 'frameworks', framework, 'executors');
@@ -115,21 +168,32 @@ export function readRecoveredState(workDir: string): RecoveredState {
       const runsDir = path.join(executorsDir, executor, 'runs');
       for (const container of subdirs(runsDir)) {
         const runDir = path.join(runsDir, container);
+        const [frameworkId, executorId, containerId] = [idOf(framework), idOf(executor), idOf(container)];
+        if (frameworkId === undefined || executorId === undefined || containerId === undefined) {
+          problems.push(`${runDir}: not a run directory; skipped`);
+          continue;
+        }
+        const place: RunPlace = { frameworkId, executorId, containerId };
         const updatesFile = (taskId: string) => path.join(runDir, 'tasks', pathSegment(taskId), 'task.updates');
         // A command task checkpoints in the run's directory, each task of a group in its own.
-        const commandTask = readRun(runDir, false, updatesFile, problems);
+        const tasks = subdirs(path.join(runDir, 'tasks'));
+        const isGroup = tasks.some((task) => fs.existsSync(path.join(runDir, 'tasks', task, RUN_CHECKPOINT_FILE)));
+        const commandTask = isGroup ? undefined : readRun(runDir, place, updatesFile, problems, damaged);
         if (commandTask) {
           runs.push(commandTask);
           continue;
         }
-        for (const task of subdirs(path.join(runDir, 'tasks'))) {
-          const run = readRun(path.join(runDir, 'tasks', task), true, updatesFile, problems);
+        if (!isGroup) continue;
+        for (const task of tasks) {
+          const taskId = idOf(task);
+          if (taskId === undefined) continue;
+          const run = readRun(path.join(runDir, 'tasks', task), { ...place, taskId }, updatesFile, problems, damaged);
           if (run) runs.push(run);
         }
       }
     }
   }
-  return { agentId, agent, runs, problems };
+  return { agentId, agent, runs, damaged, problems };
 }
 
 /** Whether a framework's tasks survive an agent restart: unless it said `checkpoint: false` (see above). */
@@ -172,4 +236,23 @@ export function runFate(run: Pick<RecoveredRun, 'checkpoint' | 'updates' | 'unac
     };
   }
   return { kind: 'adopt', killOnRecovery: mode === 'cleanup' };
+}
+
+/**
+ * What becomes of a run whose checkpoint is damaged (see the top): `alive` says whether its process
+ * was found running. An ended task is reported as it ended; a live one is killed first.
+ */
+export function damagedRunFate(run: Pick<DamagedRun, 'problem' | 'updates' | 'unacknowledged'>, alive: boolean, mode: RecoverMode): RunFate {
+  const last = run.updates[run.updates.length - 1];
+  if (last && isTerminalState(last.status.state)) return run.unacknowledged.length > 0 ? { kind: 'ended' } : { kind: 'completed' };
+  if (!alive) return { kind: 'adopt', killOnRecovery: mode === 'cleanup' };
+  return {
+    kind: 'discard',
+    transition: {
+      state: 'TASK_FAILED',
+      source: 'SOURCE_AGENT',
+      reason: 'REASON_AGENT_RESTARTED',
+      message: `The agent restarted and could not read the task's checkpoint (${run.problem}): the task's process was killed, since the task cannot be run on without it`,
+    },
+  };
 }

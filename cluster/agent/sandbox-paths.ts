@@ -10,7 +10,11 @@
  *       tasks/<task>/run.json, exit_status              checkpoint of each task of a task group
  *
  * Checkpoints sit apart from the sandbox so a task cannot overwrite them and users do not see them.
+ * Modes keep it so when tasks run as other users: the work dir and the directories down to each
+ * sandbox are 0711 (a task can walk to its own sandbox, and list none), each sandbox is 0750 and
+ * belongs to its task's user, and meta/ is 0700, the agent's alone.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathSegment } from '../protocol/ids';
 
@@ -76,4 +80,28 @@ export function sandboxContaining(root: string, file: string): string {
   if (!isRun) return root;
   const isGroupTask = parts.length >= 9 && parts[7] === 'tasks';
   return path.join(root, ...parts.slice(0, isGroupTask ? 9 : 7));
+}
+
+/**
+ * Makes the work dir's top with the modes above, and sets them on a work dir made before. Returns
+ * the directories above the work dir that other users cannot pass through: a task running as another
+ * user then reaches its sandbox only as its working directory, not by its path ($MESOS_SANDBOX).
+ */
+export function prepareWorkDir(workDir: string): string[] {
+  for (const [dir, mode] of [[path.resolve(workDir), 0o711], [sandboxesRoot(workDir), 0o711], [metaDir(workDir), 0o700]] as const) {
+    fs.mkdirSync(dir, { recursive: true, mode });
+    fs.chmodSync(dir, mode);
+  }
+  const closed: string[] = [];
+  for (let dir = path.dirname(path.resolve(workDir)); ; dir = path.dirname(dir)) {
+    if ((fs.statSync(dir).mode & 0o001) === 0) closed.push(dir);
+    if (dir === path.dirname(dir)) return closed;
+  }
+}
+
+/** Makes a task's sandbox (0750, its user's) and any directory above it that is missing (0711, the agent's). */
+export function prepareSandbox(sandbox: string, owner?: { uid: number; gid: number }): void {
+  fs.mkdirSync(sandbox, { recursive: true, mode: 0o711 });
+  fs.chmodSync(sandbox, 0o750);
+  if (owner) fs.chownSync(sandbox, owner.uid, owner.gid);
 }

@@ -11,6 +11,7 @@ import { taskGroupToRunProblem, taskToRunProblem } from '../protocol/task-valida
 import type { ExecutorInfo, TaskInfo } from '../protocol/types';
 import type { Logger } from '../util/log';
 import type { Isolator } from './cgroups';
+import type { RunAsPolicy } from './task-user';
 import type { RunKey } from './sandbox-paths';
 import { nestedTaskSandbox, runMetaDir, sandboxDir, taskMetaDir, taskUpdatesFile } from './sandbox-paths';
 import type { StatusUpdateManager } from './status-updates';
@@ -31,6 +32,8 @@ export interface TaskLaunchDeps {
   agentId(): string | undefined;
   /** The isolator made at start-up. */
   isolator(): Isolator;
+  /** Which user each task runs as (task-user.ts). */
+  runAs: RunAsPolicy;
 }
 
 /** Where a run lives and under which isolator it runs. */
@@ -170,7 +173,7 @@ export class TaskControl {
         defaultGracePeriodMs: this.deps.killGracePeriodMs,
         ...(run.launchedAt !== undefined ? { launchedAt: run.launchedAt } : {}),
       },
-      { isolator: run.isolator, logger: this.deps.log.child('task', { task_id: taskId }), onTransition: (t) => this.deps.taskUpdates.onTransition(entry, t) },
+      { isolator: run.isolator, runAs: this.deps.runAs, logger: this.deps.log.child('task', { task_id: taskId }), onTransition: (t) => this.deps.taskUpdates.onTransition(entry, t) },
     );
     this.deps.tasks.add(entry);
     return entry;

@@ -7,12 +7,23 @@
  * the command, and records its exit status in the run's meta directory. That file is how a restarted
  * agent, which is no longer the parent, learns how a task it recovered ended: it watches the pid
  * (process-identity.ts) and reads the file once the process is gone (see adoptProcess).
+ *
+ * The wrapper runs as the agent's user (root, on an agent that switches users) with no environment
+ * but the agent's PATH: nothing the task chose runs with the agent's privileges. The task's user is
+ * taken on only for the command: after joining the cgroups, the wrapper starts `setpriv` with the
+ * uid, gid and supplementary groups the agent resolved (task-user.ts), which execs a shell that,
+ * already unprivileged, reads the task's environment from an inherited file descriptor and execs
+ * the command. So the cgroups are joined before the command's first instruction, the wrapper can
+ * still record the exit status in the agent's private meta directory, and the environment (which
+ * may hold secrets) never appears on a command line.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProcessIdentity } from './process-identity';
 import { isRunning, processIdentity } from './process-identity';
+import { DEFAULT_PATH } from './task-command';
+import type { UserIdentity } from './task-user';
 
 export const EXIT_STATUS_FILE = 'exit_status';
 export const LAUNCH_ERROR_FILE = 'launch_error';
@@ -31,9 +42,9 @@ export const JOIN_FAILED_EXIT = 125;
  */
 const WRAPPER = [
   'meta="$1"; shift',
-  'echo $$ > "$meta/' + PID_FILE + '" 2>/dev/null || :',
+  'echo "$$" > "$meta/' + PID_FILE + '" 2>/dev/null || :',
   'while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do',
-  '  if ! echo $$ > "$1"; then',
+  '  if ! echo "$$" > "$1"; then',
   '    echo "could not join cgroup $1" > "$meta/' + LAUNCH_ERROR_FILE + '"',
   '    exit ' + JOIN_FAILED_EXIT,
   '  fi',
@@ -47,6 +58,38 @@ const WRAPPER = [
   'exit "$status"',
 ].join('\n');
 
+/** The file descriptor the task's environment arrives on, as `export NAME='value'` lines. */
+const ENV_FD = 3;
+/** Run by the command's shell, as the task's user: takes the environment, closes its descriptor, execs the command. */
+const LOAD_ENV = `eval "$(cat <&${ENV_FD})" && exec ${ENV_FD}<&- && exec "$@"`;
+const LOAD_ENV_NAME = 'mesoscloud-env';
+
+/** Names a shell can export; others cannot reach the command this way and are left out. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The environment as the script LOAD_ENV evaluates: each value single-quoted, so nothing in it is interpreted. */
+export function environmentScript(env: Record<string, string>): string {
+  return Object.entries(env)
+    .filter(([name]) => ENV_NAME.test(name))
+    .map(([name, value]) => `export ${name}='${value.replace(/'/g, `'\\''`)}'\n`)
+    .join('');
+}
+
+const SETPRIV_PATHS = ['/usr/bin/setpriv', '/bin/setpriv', '/usr/sbin/setpriv', '/sbin/setpriv'];
+
+/** util-linux's setpriv, by absolute path: the wrapper must not find it through a PATH. */
+export function setprivPath(): string | undefined {
+  return SETPRIV_PATHS.find((p) => fs.existsSync(p));
+}
+
+/** The argv that runs `argv` as `user` (setpriv sets the saved uid too, and drops every capability with the uid). */
+export function asUser(user: UserIdentity, argv: string[]): string[] {
+  const setpriv = setprivPath();
+  if (!setpriv) throw new Error(`cannot run the task as user '${user.name}': setpriv (util-linux) is not installed on this agent`);
+  const groups = user.groups.length > 0 ? [`--groups=${user.groups.join(',')}`] : ['--clear-groups'];
+  return [setpriv, `--reuid=${user.uid}`, `--regid=${user.gid}`, ...groups, '--', ...argv];
+}
+
 export interface LaunchRequest {
   argv: string[];
   env: Record<string, string>;
@@ -56,6 +99,8 @@ export interface LaunchRequest {
   metaDir: string;
   /** cgroup.procs files to join before the command runs. */
   procsFiles: string[];
+  /** The user the command runs as; undefined: the agent's own. The sandbox and its output files are made theirs. */
+  user?: UserIdentity;
 }
 
 /** How the task's process ended; both null when nobody could tell (see adoptProcess). */
@@ -75,15 +120,23 @@ export interface LaunchedProcess {
 /** Resolves once the process exists; rejects with the system's reason when it could not start. */
 export async function launchProcess(req: LaunchRequest): Promise<LaunchedProcess> {
   if (req.argv.length === 0) throw new Error('empty command');
-  fs.mkdirSync(req.metaDir, { recursive: true });
-  const out = fs.openSync(path.join(req.sandbox, 'stdout'), 'a');
-  const err = fs.openSync(path.join(req.sandbox, 'stderr'), 'a');
+  fs.mkdirSync(req.metaDir, { recursive: true, mode: 0o700 });
+  const commandArgv = ['/bin/sh', '-c', LOAD_ENV, LOAD_ENV_NAME, ...req.argv];
+  const argv = req.user ? asUser(req.user, commandArgv) : commandArgv;
+  const envFile = path.join(req.metaDir, `env-${process.pid}`);
+  const fds: number[] = [];
   try {
-    const child = spawn('/bin/sh', ['-c', WRAPPER, WRAPPER_NAME, req.metaDir, ...req.procsFiles, '--', ...req.argv], {
+    // Written and unlinked here: the wrapper's descriptor is all that is left of it once it started.
+    fs.writeFileSync(envFile, environmentScript(req.env), { mode: 0o600 });
+    fds.push(fs.openSync(envFile, 'r'));
+    fs.rmSync(envFile, { force: true });
+    fds.push(outputFile(req.sandbox, 'stdout', req.user), outputFile(req.sandbox, 'stderr', req.user));
+    const [envFd, out, err] = fds;
+    const child = spawn('/bin/sh', ['-c', WRAPPER, WRAPPER_NAME, req.metaDir, ...req.procsFiles, '--', ...argv], {
       cwd: req.sandbox,
-      env: req.env,
+      env: { PATH: process.env.PATH || DEFAULT_PATH },
       detached: true,
-      stdio: ['ignore', out, err],
+      stdio: ['ignore', out, err, envFd],
     });
     const exited = new Promise<ProcessExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     await new Promise<void>((resolve, reject) => {
@@ -95,9 +148,16 @@ export async function launchProcess(req: LaunchRequest): Promise<LaunchedProcess
     const pid = child.pid as number;
     return { pid, identity: processIdentity(pid), exited };
   } finally {
-    fs.closeSync(out);
-    fs.closeSync(err);
+    fs.rmSync(envFile, { force: true });
+    for (const fd of fds) fs.closeSync(fd);
   }
+}
+
+/** The task's stdout or stderr, opened for appending; the task's user owns it. */
+function outputFile(sandbox: string, name: string, user: UserIdentity | undefined): number {
+  const fd = fs.openSync(path.join(sandbox, name), 'a', 0o640);
+  if (user) fs.fchownSync(fd, user.uid, user.gid);
+  return fd;
 }
 
 /** Sends a signal to a whole process group; false when the group is gone. */
@@ -143,26 +203,34 @@ export function readExitStatus(metaDir: string): number | undefined {
 }
 
 /**
- * The wrapper of a run found by the pid file it wrote itself, for a task whose pid never made it
- * into the checkpoint: the pid counts only while its command line names this run's meta directory,
- * which no other process has.
+ * The wrapper of a run, for a task whose pid never made it into the checkpoint (or whose checkpoint
+ * is damaged): found by the pid file it wrote itself, else (that file too is lost, say on a full
+ * disk) by looking through /proc. A pid counts only while its command line names this run's meta
+ * directory, which no other process has.
  */
 export function findWrapper(metaDir: string): ProcessIdentity | undefined {
-  let pid: number;
+  let pid: number | undefined;
   try {
     pid = Number(fs.readFileSync(path.join(metaDir, PID_FILE), 'utf8').trim());
   } catch {
-    return undefined;
+    pid = undefined;
   }
-  if (!Number.isInteger(pid) || pid <= 1) return undefined;
+  if (pid !== undefined && isWrapperOf(pid, metaDir)) return processIdentity(pid);
+  for (const entry of fs.readdirSync('/proc')) {
+    if (/^\d+$/.test(entry) && isWrapperOf(Number(entry), metaDir)) return processIdentity(Number(entry));
+  }
+  return undefined;
+}
+
+function isWrapperOf(pid: number, metaDir: string): boolean {
+  if (!Number.isInteger(pid) || pid <= 1) return false;
   try {
     const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     const at = argv.indexOf(WRAPPER_NAME);
-    if (at < 0 || argv[at + 1] !== metaDir) return undefined;
+    return at >= 0 && argv[at + 1] === metaDir;
   } catch {
-    return undefined;
+    return false;
   }
-  return processIdentity(pid);
 }
 
 /** How often a recovered task's process is looked at; one timer serves every one of them. */

@@ -8,7 +8,6 @@
  * agent process started (recover): the process is then not the agent's child, so its end is learnt
  * by watching its pid and reading the exit status the task's wrapper recorded (task-process.ts).
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { ExecutorInfo, FrameworkInfo, Resource, TaskInfo, TaskState, TaskStatusReason, TaskStatusSource } from '../protocol/types';
 import { isTerminalState } from '../protocol/types';
@@ -21,6 +20,9 @@ import { adoptProcess, findWrapper, JOIN_FAILED_EXIT, launchProcess, readExitSta
 import type { ProcessIdentity } from './process-identity';
 import { isRunning } from './process-identity';
 import { commandArgv, taskEnvironment } from './task-command';
+import { prepareSandbox } from './sandbox-paths';
+import type { RunAsPolicy } from './task-user';
+import { requestedUser, taskRunAs } from './task-user';
 
 export interface TaskRunSpec {
   task: TaskInfo;
@@ -64,6 +66,8 @@ export interface TaskTransition {
 
 export interface TaskRunnerDeps {
   isolator: Isolator;
+  /** Whose the task's process is (task-user.ts). */
+  runAs: RunAsPolicy;
   logger: Logger;
   /** Every state change, in order; the last one is terminal. */
   onTransition(transition: TaskTransition, runner: TaskRunner): void;
@@ -94,6 +98,11 @@ export function describeExit(exit: ProcessExit): string {
 }
 
 const NANOS_PER_MS = 1e6;
+
+/** Resolves once the process has ended (SIGKILL was sent: that takes moments), or after `limitMs` at most. */
+async function gone(identity: ProcessIdentity, limitMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + limitMs; isRunning(identity) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+}
 
 /** A kill the framework asked for, the task's max_completion_time, or --recover=cleanup. */
 type KillCause = 'request' | 'max-completion-time' | 'agent-restart';
@@ -128,9 +137,14 @@ export class TaskRunner {
   /** Sets up and starts the task; failures end the task (TASK_FAILED), they do not throw. */
   async start(): Promise<void> {
     const { spec, deps } = this;
+    const runAs = await taskRunAs(deps.runAs, requestedUser(spec.task, spec.frameworkInfo, spec.executor));
+    if (!runAs.ok) {
+      this.finish(runAs.refusal);
+      return;
+    }
     try {
       const argv = commandArgv(spec.task.command);
-      fs.mkdirSync(spec.sandbox, { recursive: true });
+      prepareSandbox(spec.sandbox, runAs.user);
       this.cgroups = await deps.isolator.prepare(spec.containerId, limitsOf(spec.task.resources));
       if (this.killCause) {
         await this.cgroups.destroy();
@@ -139,8 +153,9 @@ export class TaskRunner {
       }
       this.transition({ state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' });
       // Before the process exists, so that a restarted agent knows of the task whatever happens
-      // next; its wrapper writes its own pid file in case the next checkpoint is not reached.
-      this.checkpoint();
+      // next; its wrapper writes its own pid file in case the next checkpoint is not reached. A
+      // task no restarted agent could know of (the disk is full) is not started.
+      this.checkpoint({ required: true });
       this.proc = await launchProcess({
         argv,
         env: taskEnvironment({
@@ -157,6 +172,7 @@ export class TaskRunner {
         sandbox: spec.sandbox,
         metaDir: spec.metaDir,
         procsFiles: this.cgroups.procsFiles,
+        ...(runAs.user ? { user: runAs.user } : {}),
       });
     } catch (err) {
       deps.logger.warn('task launch failed', { task_id: this.taskId, error: (err as Error).message });
@@ -193,6 +209,8 @@ export class TaskRunner {
     if (r.discard) {
       proc.stopWatching();
       this.signalAll(proc.pid, 'SIGKILL');
+      // Reported only once it is gone: a task is never said to be over while its process runs.
+      if (identity) await gone(identity);
       await this.cgroups.destroy().catch(() => undefined);
       this.finish(r.discard);
       return;
@@ -358,7 +376,8 @@ export class TaskRunner {
     this.settle();
   }
 
-  private checkpoint(): void {
+  /** Writes the run's checkpoint; a failure is logged, or thrown when `required`. */
+  private checkpoint(opts: { required?: boolean } = {}): void {
     const { spec } = this;
     try {
       writeRunCheckpoint(spec.metaDir, {
@@ -376,6 +395,7 @@ export class TaskRunner {
         ...(this.killDeadline !== undefined && !this.isTerminal ? { kill_deadline: this.killDeadline } : {}),
       });
     } catch (err) {
+      if (opts.required) throw new Error(`could not write the task's checkpoint: ${(err as Error).message}`);
       this.deps.logger.warn('could not write checkpoint', { task_id: this.taskId, error: (err as Error).message });
     }
   }

@@ -55,6 +55,9 @@ export function duration(unitMs = 1): FlagInput<number> {
 
 export const resources: FlagInput<string> = { type: 'parsed', parse: (input, name) => resourcesValue(name, input) };
 
+/** A switch: `--name`, `--no-name`, `--name=true|false`. */
+export const onOff: FlagInput<boolean> = { type: 'switch', allowNo: true, parse: (input) => input === 'true' };
+
 interface Common<T> {
   description: string;
   default?: T;

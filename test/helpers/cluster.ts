@@ -49,6 +49,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
       workDir,
       resources: resources ?? DEFAULT_AGENT_RESOURCES,
       cgroups: 'none',
+      // The suites' frameworks name made-up users and root: their tasks run as the agent's user,
+      // explicitly allowed to be root (see task-users.ts); the suite about users sets its own policy.
+      switchUser: false,
+      allowRootTasks: true,
       killGracePeriodSeconds: 1,
       statusUpdateRetrySeconds: 1,
       masterPingTimeoutSeconds: 10,

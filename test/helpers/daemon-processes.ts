@@ -144,7 +144,7 @@ export class DaemonSet {
       const port = opts.port ?? (await freePort(ip));
       const workDir = opts.workDir ?? fs.mkdtempSync(path.join(this.scratch, 'agent-'));
       const daemon = this.start(
-        ['agent', '--master', opts.master ?? master.url, '--ip', ip, '--port', String(port), '--work_dir', workDir, ...(flags.includes('--isolation') ? [] : ['--isolation', 'none']), ...flags],
+        ['agent', '--master', opts.master ?? master.url, '--ip', ip, '--port', String(port), '--work_dir', workDir, ...(flags.includes('--isolation') ? [] : ['--isolation', 'none']), ...rootTasks(flags), ...flags],
         opts.prefix,
       );
       const url = `http://${ip}:${port}`;
@@ -206,4 +206,9 @@ export async function launchTasks(scheduler: RawScheduler, agentId: string, task
     pids[id] = pid;
   }
   return pids;
+}
+
+/** The suites' frameworks name the invoking user (root here), so agents allow root tasks unless a suite says (see task-users.ts). */
+function rootTasks(flags: string[]): string[] {
+  return flags.some((f) => f.startsWith('--allow_root_tasks') || f.startsWith('--no-allow_root_tasks')) ? [] : ['--allow_root_tasks'];
 }

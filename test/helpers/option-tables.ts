@@ -25,7 +25,8 @@ export function expectHelpDefaultsRoundTrip<O>(table: OptionTable<O>, flags: Fla
     const flag = spec.flag && flags[spec.flag];
     if (!flag || flag.defaultText === undefined) continue;
     const required = Object.entries(flags).filter(([, f]) => f.required).flatMap(([name]) => [`--${name}`, name === 'master' ? 'm:5050' : '/w']);
-    const parsed = parseFlags('t', flags, [...required, `--${spec.flag}`, flag.defaultText]);
+    // --name=value: the one spelling that switches take a value in, too.
+    const parsed = parseFlags('t', flags, [...required, `--${spec.flag}=${flag.defaultText}`]);
     expect({ key, value: (optionsFromFlags(table, parsed) as Record<string, unknown>)[key] }).toEqual({ key, value: spec.default });
   }
 }

@@ -22,6 +22,8 @@ beforeAll(async () => {
   agent = createAgent({
     ...AGENT_DEFAULTS, port: 0, master: master.url, workDir: path.join(scratch, 'work'), cgroups: 'none',
     resources: 'cpus:1;mem:256;disk:256', logger: silentLogger,
+    // The framework names root (this suite runs as root): allowed explicitly, as an operator would (see test/helpers/task-users.ts).
+    allowRootTasks: true,
   });
   await agent.start();
   await agent.whenRegistered();

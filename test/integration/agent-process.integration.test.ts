@@ -48,6 +48,8 @@ function startAgentProcess(): { exited: Promise<number | null>; stderr: () => st
   const opts = {
     ip: '127.0.0.1', port: 0, master: master.url, workDir: path.join(scratch, 'work'), cgroups: 'none',
     resources: 'cpus:1;mem:256;disk:256', killGracePeriodSeconds: 1, statusUpdateRetrySeconds: 0.2, masterPingTimeoutSeconds: 75,
+    // The framework names root (this suite runs as root): allowed explicitly, as an operator would (see test/helpers/task-users.ts).
+    allowRootTasks: true,
   };
   const child = spawn(process.execPath, ['-e', BOOT, JSON.stringify(opts)], { stdio: ['ignore', 'ignore', 'pipe'] });
   agentProcess = child;

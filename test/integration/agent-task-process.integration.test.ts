@@ -17,6 +17,7 @@ import { silentLogger } from '../../cluster/util/log';
 import { isAlive } from '../../infra/machine/processes';
 import { eventually } from '../helpers/http';
 import { cgroupsUsable } from '../helpers/cgroups';
+import { ROOT_TASKS_ALLOWED } from '../helpers/task-users';
 
 let scratch: string;
 const noIsolation = createIsolator('none');
@@ -54,7 +55,7 @@ async function run(task: Partial<TaskInfo> & { command: TaskInfo['command'] }, i
       metaDir: path.join(dir, 'meta'),
       defaultGracePeriodMs: 3000,
     },
-    { isolator: isolator ?? (await noIsolation), logger: silentLogger, onTransition: (t) => transitions.push(t) },
+    { isolator: isolator ?? (await noIsolation), runAs: ROOT_TASKS_ALLOWED, logger: silentLogger, onTransition: (t) => transitions.push(t) },
   );
   await runner.start();
   return { runner, transitions, sandbox: sandbox ?? path.join(dir, 'sandbox'), metaDir: path.join(dir, 'meta'), containerId };
@@ -170,7 +171,7 @@ describe('task runner with real processes', () => {
         frameworkId: 'f', frameworkInfo: { user: 'root', name: 'test' }, agentId: 'a', executorId: 'early-kill', containerId,
         sandbox: path.join(scratch, containerId, 'sandbox'), metaDir: path.join(scratch, containerId, 'meta'), defaultGracePeriodMs: 1000,
       },
-      { isolator: await noIsolation, logger: silentLogger, onTransition: (t) => transitions.push(t) },
+      { isolator: await noIsolation, runAs: ROOT_TASKS_ALLOWED, logger: silentLogger, onTransition: (t) => transitions.push(t) },
     );
     const started = runner.start();
     const killed = runner.kill();

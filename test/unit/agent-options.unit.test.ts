@@ -14,7 +14,7 @@ describe('the agent options table', () => {
   it('describes every option, and the bundle, the CLI and the resolver read the same flags', () => {
     expectWellFormedTable(AGENT_OPTIONS, AGENT_FLAGS, Agent.flags);
     expect(Object.keys(AGENT_FLAGS)).toEqual([
-      'ip', 'port', 'hostname', 'advertise_ip', 'work_dir', 'master', 'resources', 'attributes', 'isolation', 'recover', 'cgroups_root',
+      'ip', 'port', 'hostname', 'advertise_ip', 'work_dir', 'master', 'resources', 'attributes', 'isolation', 'recover', 'switch_user', 'allow_root_tasks', 'cgroups_root',
       'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert', ...HTTP_LIMIT_FLAGS,
     ]);
     expect(Object.entries(AGENT_FLAGS).filter(([, f]) => f.required).map(([name]) => name)).toEqual(['work_dir', 'master']);
@@ -24,7 +24,7 @@ describe('the agent options table', () => {
   it('has the defaults the agent always had', () => {
     expect(AGENT_DEFAULTS).toEqual({
       ip: '127.0.0.1', port: 5051, cgroups: 'auto', cgroupsRoot: 'mesoscloud', killGracePeriodSeconds: 3, statusUpdateRetrySeconds: 2,
-      masterPingTimeoutSeconds: 75, recover: 'reconnect', ...DEFAULT_HTTP_LIMITS,
+      masterPingTimeoutSeconds: 75, recover: 'reconnect', switchUser: true, allowRootTasks: false, ...DEFAULT_HTTP_LIMITS,
     });
   });
 });
@@ -34,7 +34,7 @@ describe('/flags', () => {
     expect(JSON.stringify(agentFlags(resolveAgentOptions(base), 'a1'))).toBe(JSON.stringify({
       ip: '127.0.0.1', port: '5051', master: '10.0.0.5:5050', work_dir: '/var/lib/a', hostname: 'a1', isolation: 'auto',
       cgroups_root: 'mesoscloud', executor_shutdown_grace_period: '3secs', status_update_retry_interval: '2secs',
-      master_ping_timeout: '75secs', recover: 'reconnect',
+      master_ping_timeout: '75secs', recover: 'reconnect', switch_user: 'true', allow_root_tasks: 'false',
     }));
   });
 
@@ -45,7 +45,7 @@ describe('/flags', () => {
     expect(JSON.stringify(agentFlags(all, 'a1'))).toBe(JSON.stringify({
       ip: '127.0.0.1', port: '5051', master: '10.0.0.5:5050', work_dir: '/var/lib/a', hostname: 'a1', isolation: 'v2',
       cgroups_root: 'mesoscloud', executor_shutdown_grace_period: '3secs', status_update_retry_interval: '0.2secs',
-      master_ping_timeout: '75secs', recover: 'cleanup', advertise_ip: '10.0.0.9', resources: 'cpus:2', attributes: 'rack:a',
+      master_ping_timeout: '75secs', recover: 'cleanup', switch_user: 'true', allow_root_tasks: 'false', advertise_ip: '10.0.0.9', resources: 'cpus:2', attributes: 'rack:a',
     }));
     const empty = agentFlags(resolveAgentOptions({ ...base, advertiseIp: '', resources: '', attributes: '' }), 'a1');
     expect(empty).not.toHaveProperty('advertise_ip');

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CheckpointError, readAgentCheckpoint, readRunCheckpoint, validateRunCheckpoint, type RunCheckpoint } from '../../cluster/agent/checkpoint';
 import { parseStat } from '../../cluster/agent/process-identity';
-import { frameworkCheckpoints, readRecoveredState, runFate, type RecoveredRun } from '../../cluster/agent/recovery';
+import { damagedRunFate, frameworkCheckpoints, readRecoveredState, runFate, type RecoveredRun } from '../../cluster/agent/recovery';
 import { agentIdFile, runMetaDir, taskMetaDir, taskUpdatesFile, type RunKey } from '../../cluster/agent/sandbox-paths';
 import { readUpdateLog } from '../../cluster/agent/status-update-log';
 import type { StatusUpdate } from '../../cluster/agent/status-updates';
@@ -174,6 +174,27 @@ describe('reading the whole work dir', () => {
     expect(state.problems).toEqual([expect.stringContaining(`checkpoint ${bad}: is not valid JSON`)]);
   });
 
+  it('what is left of a damaged run is kept: its ids from the directories and its logged updates', () => {
+    writeAgent(JSON.stringify({ agent_id: { value: 'S1' } }));
+    const bad = writeRun('t 1/x', JSON.stringify(checkpoint('t 1/x')).slice(0, 30));
+    writeLog('t 1/x', [line({ type: 'UPDATE', update: update('t 1/x', 'TASK_RUNNING', 'u1') })]);
+
+    const state = readRecoveredState(workDir);
+
+    expect(state.runs).toEqual([]);
+    expect(state.damaged).toEqual([{
+      problem: expect.stringContaining(`checkpoint ${bad}: is not valid JSON`),
+      metaDir: path.dirname(bad),
+      inGroup: false,
+      frameworkId: 'fw-1',
+      executorId: 't 1/x',
+      containerId: 'c-t 1/x',
+      taskId: 't 1/x',
+      updates: [update('t 1/x', 'TASK_RUNNING', 'u1')],
+      unacknowledged: [update('t 1/x', 'TASK_RUNNING', 'u1')],
+    }]);
+  });
+
   it('a damaged agent checkpoint is reported, and the id is taken from the run directories', () => {
     const file = writeAgent('');
     writeRun('t1', JSON.stringify(checkpoint('t1')), 'S 7/x');
@@ -186,7 +207,26 @@ describe('reading the whole work dir', () => {
   });
 
   it('an agent that never registered has nothing to recover', () => {
-    expect(readRecoveredState(workDir)).toEqual({ runs: [], problems: [] });
+    expect(readRecoveredState(workDir)).toEqual({ runs: [], damaged: [], problems: [] });
+  });
+});
+
+describe('the fate of a run whose checkpoint is damaged', () => {
+  const damaged = (states: TaskState[], acknowledged: boolean) => {
+    const updates = states.map((s, i) => update('t', s, `u${i}`));
+    return { problem: 'checkpoint /m/run.json: is empty', updates, unacknowledged: acknowledged ? [] : updates.slice(-1) };
+  };
+
+  it('a live process is killed, then reported TASK_FAILED naming the damage; never lost or gone', () => {
+    const fate = damagedRunFate(damaged(['TASK_STARTING', 'TASK_RUNNING'], true), true, 'reconnect');
+    expect(fate).toEqual({ kind: 'discard', transition: expect.objectContaining({ state: 'TASK_FAILED', reason: 'REASON_AGENT_RESTARTED', message: expect.stringContaining('/m/run.json: is empty') }) });
+    expect(damagedRunFate(damaged([], true), true, 'reconnect').kind).toBe('discard');
+  });
+
+  it('a process that is gone is adopted (its exit status tells how it ended); an ended task is reported as it ended', () => {
+    expect(damagedRunFate(damaged(['TASK_RUNNING'], true), false, 'reconnect')).toEqual({ kind: 'adopt', killOnRecovery: false });
+    expect(damagedRunFate(damaged(['TASK_RUNNING', 'TASK_FINISHED'], false), false, 'reconnect')).toEqual({ kind: 'ended' });
+    expect(damagedRunFate(damaged(['TASK_RUNNING', 'TASK_FINISHED'], true), false, 'reconnect')).toEqual({ kind: 'completed' });
   });
 });
 
