@@ -37,6 +37,8 @@ export interface MasterOptions {
 
 const seconds = { commandLine: duration(1000), check: positiveDuration, text: (s: number) => formatDuration(s * 1000) };
 const withZk = (o: MasterOptions) => o.zk !== undefined;
+/** Masters that recover a registry: from ZooKeeper, or (standalone) from the work dir. */
+const withRegistry = (o: MasterOptions) => o.zk !== undefined || o.workDir !== undefined;
 
 export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
   ip: { flag: 'ip', description: 'address to listen on', default: '127.0.0.1', commandLine: text, show: true },
@@ -46,7 +48,7 @@ export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
   },
   hostname: { flag: 'hostname', description: 'hostname advertised in MasterInfo', commandLine: text, show: true },
   advertiseIp: { flag: 'advertise_ip', description: 'address advertised to agents and frameworks, when it differs from --ip', commandLine: text, show: true },
-  workDir: { flag: 'work_dir', description: 'work directory, reported in /state flags (the master writes nothing there yet)', commandLine: text, show: true },
+  workDir: { flag: 'work_dir', description: 'work directory; a standalone master (no --zk) keeps its registry (agents, frameworks, weights, quota, maintenance) in <work_dir>/registry', commandLine: text, show: true },
   cluster: { flag: 'cluster', description: 'cluster name shown in /state and the web UI', commandLine: text, show: true },
   offerTimeoutSeconds: {
     flag: 'offer_timeout', description: 'rescind offers not answered within this long (e.g. 30secs); default: never', ...seconds, show: true,
@@ -78,8 +80,8 @@ export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
     default: 10, ...seconds, show: withZk,
   },
   agentReregisterTimeoutSeconds: {
-    flag: 'agent_reregister_timeout', description: 'after a failover, agents that have not re-registered within this are marked unreachable (e.g. 10mins)',
-    default: 600, ...seconds, show: withZk,
+    flag: 'agent_reregister_timeout', description: 'after a failover or restart, agents that have not re-registered within this are marked unreachable (e.g. 10mins)',
+    default: 600, ...seconds, show: withRegistry,
   },
   heartbeatIntervalSeconds: {
     flag: 'heartbeat_interval', description: 'interval of HEARTBEAT events on scheduler streams', default: 15,

@@ -34,7 +34,7 @@ describe('/flags and GET_FLAGS', () => {
     }));
   });
 
-  it('print what was set, the ZooKeeper timeouts only with --zk, and the port listened on', () => {
+  it('print what was set, the ZooKeeper timeouts only with --zk (the re-registration timeout also with a work dir), and the port listened on', () => {
     const all: MasterOptions = {
       ...MASTER_DEFAULTS, port: 0, hostname: 'm1', advertiseIp: '10.0.0.5', cluster: 'prod', workDir: '/var/lib/m', zk: 'zk://z:2181/mesos',
       quorum: 2, offerTimeoutSeconds: 30, zkSessionTimeoutSeconds: 7, allocationIntervalMs: 250,
@@ -46,7 +46,8 @@ describe('/flags and GET_FLAGS', () => {
       agent_reregister_timeout: '10mins', quorum: '2', offer_timeout: '30secs',
     }));
     expect(masterFlags({ ...all, zk: undefined }, 5055)).not.toHaveProperty('zk_session_timeout');
-    expect(masterFlags({ ...all, zk: undefined }, 5055)).not.toHaveProperty('agent_reregister_timeout');
+    expect(masterFlags({ ...all, zk: undefined }, 5055)).toHaveProperty('agent_reregister_timeout', '10mins');
+    expect(masterFlags({ ...all, zk: undefined, workDir: undefined }, 5055)).not.toHaveProperty('agent_reregister_timeout');
   });
 });
 
