@@ -8,6 +8,7 @@ import { createAllocator } from '../allocator';
 import { close as closeServer, createServer, listen as listenServer, type HandlerResult } from '../http/server';
 import { ipToUint32LE, newMasterId } from '../protocol/ids';
 import { createLogger, type Logger } from '../util/log';
+import { redactZooKeeperUrl } from '../election/zookeeper-url';
 import type { MasterInfo } from '../protocol/types';
 import type { MasterContender } from '../election/types';
 import type { MasterHttp } from './api/master-http';
@@ -128,7 +129,7 @@ class MasterDaemon implements Master {
       standalone?.attach();
       return;
     }
-    this.core.log.info('contending for leadership', { zk: opts.zk });
+    this.core.log.info('contending for leadership', { zk: redactZooKeeperUrl(opts.zk!) });
     // While standing by, make the code a takeover runs hot (see warm-up.ts).
     this.rehearsal = rehearseRegistrations(opts).catch((err: Error) => {
       this.core.log.warn('registration rehearsal failed', { error: err.message });

@@ -4,10 +4,11 @@
  * /flags are derived. Light on purpose: the CLI reads it for `--help` without loading the master.
  */
 import type { Allocator } from '../allocator/types';
+import { parseZooKeeperUrl, redactZooKeeperUrl } from '../election/zookeeper-url';
 import { formatDuration } from '../protocol/duration';
 import type { Logger } from '../util/log';
 import {
-  commandLineFlags, duration, integer, integerAtLeast, optionDefaults, positiveDuration, renderFlags, resolveOptions, text,
+  commandLineFlags, duration, integer, integerAtLeast, optionDefaults, parses, positiveDuration, renderFlags, resolveOptions, text,
   type OptionTable,
 } from '../flags/table';
 
@@ -65,8 +66,11 @@ export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
     commandLine: duration(), check: positiveDuration, text: formatDuration, show: true,
   },
   zk: {
-    flag: 'zk', commandLine: text, show: true,
-    description: 'ZooKeeper URL (zk://host1:2181,host2:2181/mesos): elect the leader there and keep the registry there; without it the master runs standalone',
+    flag: 'zk', commandLine: text, show: true, text: redactZooKeeperUrl,
+    description: 'ZooKeeper URL (zk://host1:2181,host2:2181/mesos): elect the leader there and keep the registry there; without it the master runs ' +
+      'standalone. With zk://user:password@host:2181/mesos the masters authenticate (digest) and lock their znodes: anyone may read the ' +
+      'election (to find the leader), only the masters write it, and only they read or write the registry. The password is shown as ***',
+    check: parses(parseZooKeeperUrl),
   },
   quorum: {
     flag: 'quorum', commandLine: integer(1, 99), show: true,

@@ -45,6 +45,7 @@ describe('/flags and GET_FLAGS', () => {
       advertise_ip: '10.0.0.5', cluster: 'prod', work_dir: '/var/lib/m', zk: 'zk://z:2181/mesos', zk_session_timeout: '7secs',
       agent_reregister_timeout: '10mins', quorum: '2', offer_timeout: '30secs',
     }));
+    expect(masterFlags({ ...all, zk: 'zk://masters:s3cret@z:2181/mesos' }, 5055).zk).toBe('zk://masters:***@z:2181/mesos');
     expect(masterFlags({ ...all, zk: undefined }, 5055)).not.toHaveProperty('zk_session_timeout');
     expect(masterFlags({ ...all, zk: undefined }, 5055)).toHaveProperty('agent_reregister_timeout', '10mins');
     expect(masterFlags({ ...all, zk: undefined, workDir: undefined }, 5055)).not.toHaveProperty('agent_reregister_timeout');
@@ -70,6 +71,7 @@ describe('resolveMasterOptions', () => {
     ['agentPingTimeoutSeconds', '15', '--agent_ping_timeout must be a positive duration, got 15'],
     ['maxAgentPingTimeouts', 0, '--max_agent_ping_timeouts must be an integer of at least 1, got 0'],
     ['allocationIntervalMs', -5, '--allocation_interval must be a positive duration, got -5'],
+    ['zk', 'zk://alice:s3cret@z:2181', "--zk: ZooKeeper URL 'zk://alice:***@z:2181' has no path; add one, e.g. zk://host:2181/mesos"],
     ['quorum', 0, '--quorum must be a positive integer, got 0'],
     ['quorum', 1.5, '--quorum must be a positive integer, got 1.5'],
     ['zkSessionTimeoutSeconds', 0, '--zk_session_timeout must be a positive duration, got 0'],
