@@ -2,8 +2,10 @@
  * Masters given zk://user:password@.../path authenticate to ZooKeeper (digest) and lock their
  * znodes: anyone may read the election (agents and clients find the leader there), only the masters
  * create, change or delete under it, and only they read or write the registry. The password never
- * shows in /flags, GET_FLAGS or the log. Against a real ZooKeeper server.
+ * shows in /flags, GET_FLAGS or the log. And the ensemble listens on its own address only. Against a
+ * real 3-server ZooKeeper ensemble.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -29,7 +31,7 @@ const withCredentials = (p: string, digest = MASTERS) => `zk://${digest.user}:${
 
 beforeAll(async () => {
   ensureBuilt();
-  zk = await startZooKeeper({ size: 1 });
+  zk = await startZooKeeper({ size: 3 });
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-acl-'));
   pool = new DaemonSet(scratch);
 }, 60_000);
@@ -140,3 +142,19 @@ test('a master daemon with zk://user:password@ elects itself, keeps the password
   }, 'the agent in the registry', 15_000);
   expect(stored.get('agents')?.size).toBe(1);
 }, 90_000);
+
+test('every server of the ensemble listens on its own address (127.0.0.1) only: client, quorum and election ports', () => {
+  const listening = execFileSync('ss', ['-ltnH'], { encoding: 'utf8' }).split('\n').map((line) => line.trim().split(/\s+/)[3]).filter(Boolean)
+    // Java shows an IPv4 address as IPv4-mapped IPv6: [::ffff:127.0.0.1]:2181.
+    .map((local) => local.replace(/^\[::ffff:([0-9.]+)\]/, '$1'));
+  const servers = zk.ensemble.servers;
+  const ports = new Set(servers.flatMap((s) => [s.clientPort, s.peerPort, s.electionPort]));
+  const ours = listening.filter((local) => ports.has(Number(local.slice(local.lastIndexOf(':') + 1))));
+  for (const s of servers) {
+    expect(ours).toContain(`127.0.0.1:${s.clientPort}`);
+    expect(ours).toContain(`127.0.0.1:${s.electionPort}`);
+  }
+  // The leader's quorum port too; and nothing on a wildcard address.
+  expect(ours.some((local) => servers.some((s) => local === `127.0.0.1:${s.peerPort}`))).toBe(true);
+  expect(ours.filter((local) => !local.startsWith('127.0.0.1:'))).toEqual([]);
+});
