@@ -64,3 +64,14 @@ test.each([
   expect(err!.suggestions.join('\n')).toContain(`mv ${file} ${file}.damaged`);
   expect(fs.readFileSync(file, 'utf8')).toBe(text);
 });
+
+test('saves made while a write runs go out together in the next one; settled() waits for all of them', async () => {
+  const store = new FileRegistryStore(dir);
+  await store.load();
+  const first = store.save('agents', 'a0', { n: 0 });
+  await new Promise((resolve) => setImmediate(resolve));
+  const more = Array.from({ length: 50 }, (_, i) => store.save('agents', `a${i + 1}`, { n: i + 1 }));
+  await store.settled();
+  await Promise.all([first, ...more]);
+  expect((await reloaded()).get('agents')!.size).toBe(51);
+});

@@ -7,9 +7,9 @@
  *
  *   <work_dir>/registry/<collection>.json    {"format":1,"collection":"<name>","entries":{"<id>": <value>, ...}}
  *
- * Writes: save() calls in the same tick are coalesced; each dirty collection is written to
- * `<file>.tmp`, fsynced, renamed over the file and the directory fsynced. A save resolves once its
- * collection is on disk. A rename is atomic, so after a crash the file holds either the previous
+ * Writes: save() calls in the same tick, or made while a write runs, are coalesced; each dirty
+ * collection is written to `<file>.tmp`, fsynced, renamed over the file and the directory fsynced.
+ * A save resolves once its collection is on disk. A rename is atomic, so after a crash the file holds either the previous
  * or the new contents; a `.tmp` left by a crash is ignored and removed.
  *
  * Recovery: a file that cannot be read, is not JSON, or has another format is not dropped; load()
@@ -82,16 +82,22 @@ export class FileRegistryStore implements RegistryStore {
       this.dirty.set(collection, waiters);
       if (this.flushScheduled) return;
       this.flushScheduled = true;
+      // The next flush starts once the running one ended; saves made meanwhile all go into it.
       setImmediate(() => {
-        this.flushScheduled = false;
-        this.flushing = this.flushing.then(() => this.flush());
+        this.flushing = this.flushing.then(() => {
+          this.flushScheduled = false;
+          return this.flush();
+        });
       });
     });
   }
 
   /** Resolves once every save made so far is on disk (or failed). */
   async settled(): Promise<void> {
-    while (this.flushScheduled) await new Promise((resolve) => setImmediate(resolve));
+    while (this.flushScheduled) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await this.flushing;
+    }
     await this.flushing;
   }
 
