@@ -67,6 +67,12 @@ test('weights, quota, admitted, deactivated and gone agents survive kill -9 of a
   await first.daemon.ended();
   absent.daemon.child.kill('SIGKILL');
   await absent.daemon.ended();
+  // As if the master had died between writing the settings and dropping the gone agent from the
+  // admitted ones: gone must win.
+  const agentsFile = path.join(workDir, 'registry', 'agents.json');
+  const admitted = JSON.parse(fs.readFileSync(agentsFile, 'utf8'));
+  admitted.entries[gone.id] ??= admitted.entries[absent.id];
+  fs.writeFileSync(agentsFile, JSON.stringify(admitted));
   const again = await pool.startMaster(flags, { workDir, port: first.port });
 
   expect((await call(again, { type: 'GET_WEIGHTS' })).get_weights.weight_infos).toEqual([{ role: 'analytics', weight: 2.5 }]);

@@ -59,6 +59,12 @@ export class ReplicatedRegistry {
     for (const [id, value] of agents) {
       const admitted = value as AdmittedAgent;
       if (!admitted?.info) continue;
+      // Settings and agents are written apart: a leader may have died after storing that an agent
+      // is gone but before removing it from the admitted ones. Gone wins.
+      if (this.core.settings.isGone(id)) {
+        this.write(AGENTS, id, undefined);
+        continue;
+      }
       this.savedAgents.set(id, JSON.stringify(admitted));
       if (!this.core.agents.addRecovered(id, admitted.info, admitted.pid)) continue;
       this.awaited.set(id, this.core.clock.setTimeout(() => this.giveUpOn(id), timeoutMs));
