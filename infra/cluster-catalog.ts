@@ -12,10 +12,15 @@ import type { ClientTlsFiles } from '../cluster/client/tls';
 export const CLI_DIRNAME = 'mesoscloud';
 
 export interface DaemonRecord {
+  /** The process to stop: the daemon's supervisor when `definition` is set, else the daemon itself. */
   pid: number;
   port: number;
   workDir: string;
   logPath: string;
+  /** The service definition the supervisor runs the daemon from (`supervise <definition>`). */
+  definition?: string;
+  /** The daemon's own pid file: its pid changes each time the supervisor restarts it. */
+  pidFile?: string;
 }
 
 export interface AgentRecord extends DaemonRecord {

@@ -6,7 +6,9 @@ import { resourcesValue } from '../flag-values';
 import type { SshLaunchJson } from '../launch-ssh';
 import { concurrencyFlag } from '../ssh-command';
 import type { ClusterSpec, SpecFlags } from '../../infra/plan/spec';
+import type { DaemonRecord } from '../../infra/cluster-catalog';
 import type { LocalLaunchResult } from '../../infra/providers/local';
+import { daemonPid } from '../../infra/providers/supervised';
 import { PROVIDER_NAMES } from '../../infra/providers/provider';
 import type { LaunchOutcome } from '../../infra/providers';
 
@@ -22,10 +24,11 @@ export interface LaunchJson {
   master_url: string;
   master_pid: number;
   /** Every master (the leader at launch first), and the zk:// URL clients follow, with --zk. */
-  masters: { address: string; pid: number; log: string }[];
+  /** pid: the daemon's; supervisor_pid: the process that restarts it (and that destroy stops). */
+  masters: { address: string; pid: number; supervisor_pid?: number; log: string }[];
   zk?: string;
   zookeepers?: { address: string; pid: number; log: string }[];
-  agents: { index: number; id?: string; address: string; pid: number; resources?: string; log: string }[];
+  agents: { index: number; id?: string; address: string; pid: number; supervisor_pid?: number; resources?: string; log: string }[];
   /** With --secure: the cluster CA every command verifies the daemons against. */
   ca_file?: string;
   logs_dir: string;
@@ -149,15 +152,15 @@ export default class Launch extends BaseCommand<typeof Launch> {
       this.log(`Cluster '${record.name}' is up.`);
     }
     const masters = [record.master, ...(record.standbyMasters ?? [])];
-    if (masters.length === 1) this.log(`  master:  ${record.masterUrl}  (pid ${record.master.pid})`);
+    if (masters.length === 1) this.log(`  master:  ${record.masterUrl}  (pid ${pidText(record.master)})`);
     else {
       this.log(`  masters: ${masters.length}, leader ${record.masterUrl} at launch`);
-      for (const m of masters) this.log(`    127.0.0.1:${m.port}  pid ${m.pid}`);
+      for (const m of masters) this.log(`    127.0.0.1:${m.port}  pid ${pidText(m)}`);
     }
     if (record.zk) this.log(`  zk:      ${record.zk}  (${record.zookeepers?.length ?? 0} server(s))`);
     this.log(`  agents:  ${record.agents.length}`);
     for (const a of record.agents) {
-      this.log(`    ${a.index + 1}. 127.0.0.1:${a.port}  pid ${a.pid}  ${a.id ?? '(not registered)'}  ${a.total ?? a.resources ?? ''}`.trimEnd());
+      this.log(`    ${a.index + 1}. 127.0.0.1:${a.port}  pid ${pidText(a)}  ${a.id ?? '(not registered)'}  ${a.total ?? a.resources ?? ''}`.trimEnd());
     }
     if (record.tls) this.log(`  tls:     HTTPS only; CA ${record.tls.caFile}`);
     this.log(`  logs:    ${logsDir}`);
@@ -167,10 +170,10 @@ export default class Launch extends BaseCommand<typeof Launch> {
       provider: record.provider,
       already_running: alreadyRunning,
       master_url: record.masterUrl,
-      master_pid: record.master.pid,
-      masters: masters.map((m) => ({ address: `127.0.0.1:${m.port}`, pid: m.pid, log: m.logPath })),
+      master_pid: daemonPid(record.master) ?? record.master.pid,
+      masters: masters.map((m) => ({ address: `127.0.0.1:${m.port}`, ...pids(m), log: m.logPath })),
       ...(record.zk ? { zk: record.zk, zookeepers: (record.zookeepers ?? []).map((z) => ({ address: `127.0.0.1:${z.port}`, pid: z.pid, log: z.logPath })) } : {}),
-      agents: record.agents.map((a) => ({ index: a.index, id: a.id, address: `127.0.0.1:${a.port}`, pid: a.pid, resources: a.total ?? a.resources, log: a.logPath })),
+      agents: record.agents.map((a) => ({ index: a.index, id: a.id, address: `127.0.0.1:${a.port}`, ...pids(a), resources: a.total ?? a.resources, log: a.logPath })),
       ...(record.tls ? { ca_file: record.tls.caFile } : {}),
       logs_dir: logsDir,
       cluster_dir: clusterDir,
@@ -232,4 +235,14 @@ export default class Launch extends BaseCommand<typeof Launch> {
     if (this.given.has('agent-resources')) lines.push(`Note: --agent-resources is only used when agents start; it was not applied (${hint})`);
     return lines;
   }
+}
+
+/** The daemon's pid and, when supervised, its supervisor's. */
+function pids(d: DaemonRecord): { pid: number; supervisor_pid?: number } {
+  return d.definition ? { pid: daemonPid(d) ?? d.pid, supervisor_pid: d.pid } : { pid: d.pid };
+}
+
+function pidText(d: DaemonRecord): string {
+  const { pid, supervisor_pid: supervisor } = pids(d);
+  return supervisor === undefined ? String(pid) : `${pid}, supervisor ${supervisor}`;
 }

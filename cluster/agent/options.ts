@@ -3,7 +3,7 @@
  * line, /flags text) from which the defaults, the resolver, the daemon's command-line flags and
  * /flags are derived. Light on purpose: the CLI reads it for `--help` without loading the agent.
  */
-import { isZooKeeperUrl, parseZooKeeperUrl } from '../election/zookeeper-url';
+import { isZooKeeperUrl, parseZooKeeperUrl, redactZooKeeperUrl } from '../election/zookeeper-url';
 import { parseAttributes } from '../protocol/attributes';
 import { parseMasterAddress } from '../protocol/master-address';
 import type { Logger } from '../util/log';
@@ -60,7 +60,7 @@ export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
   advertiseIp: { flag: 'advertise_ip', description: 'address the master and operators use to reach this agent', commandLine: text, show: given('advertiseIp') },
   workDir: { flag: 'work_dir', description: 'sandboxes and checkpoints live here', required: true, commandLine: text, show: true },
   master: {
-    flag: 'master', required: true, commandLine: text, show: true,
+    flag: 'master', required: true, commandLine: text, show: true, text: redactZooKeeperUrl,
     description: 'master to register with: host:port, http://host:port, or zk://host:2181[,host:2181...]/path to follow the leader',
     check: parses((value) => (isZooKeeperUrl(value) ? parseZooKeeperUrl(value) : new URL(parseMasterAddress(value).baseUrl))),
   },

@@ -52,7 +52,7 @@ export class ZooKeeperMasterContender implements MasterContender {
     if (this.started) throw new Error('elect() may be called once per contender');
     this.started = true;
     if (this.closed) throw new Error('contender is closed');
-    const session = await ZkSession.connect(this.url.connectString, this.opts);
+    const session = await ZkSession.connect(this.url.connectString, { ...this.opts, digest: this.url.digest });
     if (this.closed) {
       await session.close();
       throw new Error('contender was closed before it led');
@@ -65,7 +65,9 @@ export class ZooKeeperMasterContender implements MasterContender {
     // The caller handles the rejection; this only keeps an early one from counting as unhandled.
     result.catch(() => undefined);
     try {
-      await session.mkdirp(this.url.path);
+      await session.mkdirp(this.url.path, 'world-read');
+      // A path created before the masters had a credential: from now on only they write there.
+      if (await session.needsLocking(this.url.path, 'world-read')) await session.setAccess(this.url.path, 'world-read');
       this.member = await this.createMember(session, encodeMasterInfo(info));
       this.log.info('joined election', { member: this.member, session: session.sessionId });
     } catch (err) {

@@ -74,7 +74,7 @@ export class ZooKeeperMasterDetector implements MasterDetector {
     if (this.closed) return;
     let session: ZkSession;
     try {
-      session = await ZkSession.connect(this.url.connectString, this.opts);
+      session = await ZkSession.connect(this.url.connectString, { ...this.opts, digest: this.url.digest });
     } catch (err) {
       this.log.warn('cannot reach ZooKeeper; retrying', { error: (err as Error).message });
       this.retryTimer = setTimeout(() => void this.openSession(), this.opts.retryDelayMs ?? 500);

@@ -37,6 +37,8 @@ export interface ZooKeeperUrl {
   /** The chroot-like path under which the election znodes live, e.g. "/mesos". */
   path: string;
   servers: { host: string; port: number }[];
+  /** The masters' digest credential, from zk://user:password@...; never logged or shown. */
+  digest?: { user: string; password: string };
 }
 
 /**

@@ -15,6 +15,7 @@
  * Events: 'connected' (also after a reconnect), 'disconnected', 'expired' (the server said so; the
  * session is dead for good), 'lost' (once: expired, or unconfirmed for most of a session timeout).
  */
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as zk from 'node-zookeeper-client';
 
@@ -25,6 +26,34 @@ export interface ZkSessionOptions {
   sessionTimeoutMs?: number;
   /** How long connect() waits for a first session; default the session timeout. */
   connectTimeoutMs?: number;
+  /**
+   * The masters' digest credential (from zk://user:password@...): the session authenticates with it,
+   * and the znodes it creates get ACLs (see ZnodeAccess) instead of being open to anyone.
+   */
+  digest?: ZkDigest;
+}
+
+export interface ZkDigest { user: string; password: string }
+
+/**
+ * Who may do what with a znode this session creates. Without a digest credential every znode is
+ * open (world: all), as before; with one:
+ *   'world-read'  anyone reads; only the digest identity creates, writes, deletes, administers
+ *                 (the election path and its members: agents and clients detect the leader there);
+ *   'private'     only the digest identity, reads included (the registry).
+ */
+export type ZnodeAccess = 'world-read' | 'private';
+
+/** ZooKeeper's digest id for user:password: user:base64(sha1("user:password")). */
+export function digestId(digest: ZkDigest): string {
+  return `${digest.user}:${createHash('sha1').update(`${digest.user}:${digest.password}`).digest('base64')}`;
+}
+
+export function znodeAcls(digest: ZkDigest | undefined, access: ZnodeAccess): zk.ACL[] {
+  const anyone = new zk.Id('world', 'anyone');
+  if (!digest) return [new zk.ACL(zk.Permission.ALL, anyone)];
+  const masters = new zk.ACL(zk.Permission.ALL, new zk.Id('digest', digestId(digest)));
+  return access === 'private' ? [masters] : [masters, new zk.ACL(zk.Permission.READ, anyone)];
 }
 
 export type ZkErrorCode =
@@ -44,7 +73,7 @@ export function isZkError(err: unknown, code: ZkErrorCode): boolean {
 export type ZkWatcher = (event: zk.Event) => void;
 
 export type ZkOp =
-  | { op: 'create'; path: string; data?: Buffer; mode?: number }
+  | { op: 'create'; path: string; data?: Buffer; mode?: number; access?: ZnodeAccess }
   | { op: 'setData'; path: string; data: Buffer }
   | { op: 'check'; path: string }
   | { op: 'delete'; path: string };
@@ -71,16 +100,18 @@ export class ZkSession extends EventEmitter {
   private lostFired = false;
   private closing: Promise<void> | undefined;
 
-  private constructor(readonly connectString: string, private readonly requestedTimeoutMs: number) {
+  private constructor(readonly connectString: string, private readonly requestedTimeoutMs: number, private readonly digest?: ZkDigest) {
     super();
     this.client = zk.createClient(connectString, { sessionTimeout: requestedTimeoutMs, spinDelay: 100, retries: 0 });
+    // Sent again on every reconnect by the library.
+    if (digest) this.client.addAuthInfo('digest', Buffer.from(`${digest.user}:${digest.password}`));
     this.client.on('state', (state: zk.State) => this.onState(state));
   }
 
   /** Opens a session; rejects (and cleans up) if none is established within connectTimeoutMs. */
   static async connect(connectString: string, opts: ZkSessionOptions = {}): Promise<ZkSession> {
     const timeoutMs = opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
-    const session = new ZkSession(connectString, timeoutMs);
+    const session = new ZkSession(connectString, timeoutMs, opts.digest);
     const connectTimeoutMs = opts.connectTimeoutMs ?? timeoutMs;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -151,13 +182,38 @@ export class ZkSession extends EventEmitter {
     });
   }
 
-  create(path: string, data?: Buffer, mode: number = zk.CreateMode.PERSISTENT): Promise<string> {
-    return this.call(path, (cb) => this.client.create(path, data ?? Buffer.alloc(0), mode, cb));
+  create(path: string, data?: Buffer, mode: number = zk.CreateMode.PERSISTENT, access: ZnodeAccess = 'world-read'): Promise<string> {
+    return this.call(path, (cb) => this.client.create(path, data ?? Buffer.alloc(0), this.acls(access), mode, cb));
   }
 
-  /** Creates the node and any missing parents; existing ones are fine. */
-  async mkdirp(path: string): Promise<void> {
-    await this.call(path, (cb) => this.client.mkdirp(path, cb));
+  /** Creates the node and any missing parents (all with `access`); existing ones are left as they are. */
+  async mkdirp(path: string, access: ZnodeAccess = 'world-read'): Promise<void> {
+    await this.call(path, (cb) => this.client.mkdirp(path, this.acls(access), cb));
+  }
+
+  /** Sets the ACL of an existing znode (one created before the masters had a credential). */
+  async setAccess(path: string, access: ZnodeAccess): Promise<void> {
+    await this.call(path, (cb) => this.client.setACL(path, this.acls(access), -1, (err) => cb(err, undefined)));
+  }
+
+  async getAcls(path: string): Promise<zk.ACL[]> {
+    return this.call(path, (cb) => this.client.getACL(path, (err, acls) => cb(err, acls)));
+  }
+
+  /**
+   * With a digest credential: whether the znode's ACL gives anyone without it more than `access`
+   * allows (it was created before the masters had a credential), so it must be locked with setAccess.
+   */
+  async needsLocking(path: string, access: ZnodeAccess): Promise<boolean> {
+    if (!this.digest) return false;
+    const allowed = access === 'world-read' ? zk.Permission.READ : 0;
+    // The library names the field `permission` (its typings say `perms`).
+    const perms = (acl: zk.ACL) => (acl as zk.ACL & { permission?: number }).permission ?? acl.perms;
+    return (await this.getAcls(path)).some((acl) => acl.id.scheme === 'world' && (perms(acl) & ~allowed) !== 0);
+  }
+
+  private acls(access: ZnodeAccess): zk.ACL[] {
+    return znodeAcls(this.digest, access);
   }
 
   async getData(path: string, watcher?: ZkWatcher): Promise<{ data: Buffer; stat: zk.Stat }> {
@@ -191,7 +247,7 @@ export class ZkSession extends EventEmitter {
   async multi(ops: ZkOp[]): Promise<void> {
     const tx = this.client.transaction();
     for (const op of ops) {
-      if (op.op === 'create') tx.create(op.path, op.data ?? Buffer.alloc(0), op.mode ?? zk.CreateMode.PERSISTENT);
+      if (op.op === 'create') tx.create(op.path, op.data ?? Buffer.alloc(0), this.acls(op.access ?? 'world-read'), op.mode ?? zk.CreateMode.PERSISTENT);
       else if (op.op === 'setData') tx.setData(op.path, op.data);
       else if (op.op === 'check') tx.check(op.path);
       else tx.remove(op.path);

@@ -151,8 +151,9 @@ export class ZkRegistryStore {
   }
 
   private async readAll(): Promise<RegistrySnapshot> {
-    await this.session.mkdirp(this.root);
+    await this.session.mkdirp(this.root, 'private');
     const names = (await this.session.getChildren(this.root)).filter((name) => !name.startsWith('.'));
+    const lock = await this.session.needsLocking(this.root, 'private');
     const listed = await Promise.all(
       names.map(async (name) => {
         const dir = `${this.root}/${name}`;
@@ -167,6 +168,7 @@ export class ZkRegistryStore {
     // Pipelined, but a bounded number at a time: 256 shards of 100 KB asked for at once queue up
     // behind each other for longer than the session allows a request to go unanswered on a busy
     // machine, and the session then drops the connection.
+    if (lock) await this.lockAll([this.root, ...listed.map((c) => c.dir), ...wanted.map((w) => w.where)]);
     const shards: { name: string; index: number; entries: Map<string, unknown> }[] = [];
     let next = 0;
     await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, wanted.length) }, async () => {
@@ -189,6 +191,14 @@ export class ZkRegistryStore {
       for (const [id, value] of entries) all.set(id, value);
     }
     return snapshot;
+  }
+
+  /** A registry written before the masters had a credential: from now on only they read and write it. */
+  private async lockAll(paths: string[]): Promise<void> {
+    this.log.warn('locking a registry readable by anyone: only masters with the credential may use it from now on', { znodes: paths.length });
+    for (let i = 0; i < paths.length; i += READS_IN_FLIGHT) {
+      await Promise.all(paths.slice(i, i + READS_IN_FLIGHT).map((path) => this.session.setAccess(path, 'private')));
+    }
   }
 
   private scheduleFlush(): void {
@@ -219,7 +229,7 @@ export class ZkRegistryStore {
       try {
         await this.session.multi([
           ...fence,
-          ...newCollections.map((name): ZkOp => ({ op: 'create', path: `${this.root}/${name}`, data: encodeMeta(this.collection(name).shards) })),
+          ...newCollections.map((name): ZkOp => ({ op: 'create', path: `${this.root}/${name}`, data: encodeMeta(this.collection(name).shards), access: 'private' })),
         ]);
         for (const name of newCollections) this.collection(name).exists = true;
       } catch (err) {
@@ -259,7 +269,7 @@ export class ZkRegistryStore {
     const ops: ZkOp[] = [...fence];
     for (const { shard, bytes, create } of group) {
       const path = `${this.root}/${shard.collection}/${shardName(shard.index)}`;
-      ops.push(create ? { op: 'create', path, data: bytes } : { op: 'setData', path, data: bytes });
+      ops.push(create ? { op: 'create', path, data: bytes, access: 'private' } : { op: 'setData', path, data: bytes });
     }
     try {
       await this.session.multi(ops);

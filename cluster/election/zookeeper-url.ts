@@ -1,7 +1,9 @@
 /**
- * ZooKeeper URLs as Mesos takes them in --zk and --master: zk://host1:2181,host2:2181/mesos.
- * The path is required (it is where the election lives); credentials are refused because this
- * client does not authenticate, and silently ignoring them would hide a misconfiguration.
+ * ZooKeeper URLs as Mesos takes them in --zk and --master: zk://host1:2181,host2:2181/mesos, or
+ * with the masters' digest credential zk://user:password@host1:2181/mesos (the session then
+ * authenticates and the znodes it creates carry ACLs: zk-session.ts). The path is required (it is
+ * where the election lives). The password is never shown: error messages, logs and /flags carry
+ * the URL through redactZooKeeperUrl.
  */
 import type { ZooKeeperUrl } from './types';
 
@@ -17,22 +19,24 @@ export function isZooKeeperUrl(text: string): boolean {
   return SCHEME.test(text.trim());
 }
 
+/** The URL with its password replaced by ***, for logs, messages and /flags. */
+export function redactZooKeeperUrl(text: string): string {
+  return text.replace(/^(\s*zk:\/\/[^/@]*?:)[^/]*@/i, '$1***@');
+}
+
 export function parseZooKeeperUrl(text: string): ZooKeeperUrl {
-  const input = text.trim();
+  const input = redactZooKeeperUrl(text.trim());
+  const raw = text.trim();
   if (!SCHEME.test(input)) {
     throw new ZooKeeperUrlError(`ZooKeeper URL must start with zk:// (got '${input}'); expected zk://host1:2181,host2:2181/mesos`);
   }
-  const rest = input.replace(SCHEME, '');
+  const rest = raw.replace(SCHEME, '');
   const slash = rest.indexOf('/');
-  const authority = slash < 0 ? rest : rest.slice(0, slash);
+  const fullAuthority = slash < 0 ? rest : rest.slice(0, slash);
   const rawPath = slash < 0 ? '' : rest.slice(slash);
-  if (authority.includes('@')) {
-    // Never echo the credentials back into logs or terminals.
-    const redacted = `zk://***@${authority.slice(authority.lastIndexOf('@') + 1)}${rawPath}`;
-    throw new ZooKeeperUrlError(
-      `ZooKeeper authentication (user:password@ in '${redacted}') is not supported; remove the credentials and restrict access to the ensemble by network instead`,
-    );
-  }
+  const at = fullAuthority.lastIndexOf('@');
+  const digest = at < 0 ? undefined : parseCredentials(fullAuthority.slice(0, at), input);
+  const authority = fullAuthority.slice(at + 1);
   if (authority === '') throw new ZooKeeperUrlError(`ZooKeeper URL '${input}' names no server; expected zk://host:2181/mesos`);
   const servers = authority.split(',').map((entry) => parseServer(entry, input));
   const path = parsePath(rawPath, input);
@@ -40,10 +44,22 @@ export function parseZooKeeperUrl(text: string): ZooKeeperUrl {
     connectString: servers.map((s) => `${s.host}:${s.port}`).join(','),
     path,
     servers,
+    ...(digest ? { digest } : {}),
   };
 }
 
-/** The canonical text form of a parsed URL (stable for display and comparison). */
+/** user:password, both non-empty (the password may hold ':'). */
+function parseCredentials(text: string, input: string): { user: string; password: string } {
+  const colon = text.indexOf(':');
+  const user = colon < 0 ? text : text.slice(0, colon);
+  const password = colon < 0 ? '' : text.slice(colon + 1);
+  if (user === '' || password === '') {
+    throw new ZooKeeperUrlError(`ZooKeeper URL '${input}' has credentials but not as user:password (expected zk://user:password@host:2181/mesos)`);
+  }
+  return { user, password };
+}
+
+/** The canonical text form of a parsed URL, without credentials (stable for display and comparison). */
 export function formatZooKeeperUrl(url: ZooKeeperUrl): string {
   return `zk://${url.connectString}${url.path}`;
 }

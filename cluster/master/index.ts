@@ -11,6 +11,7 @@ import { createTlsServer, loadTlsMaterial } from '../http/tls';
 import { AGENT_CHANNEL_PATH } from '../protocol/agent-channel';
 import { ipToUint32LE, newMasterId } from '../protocol/ids';
 import { createLogger, type Logger } from '../util/log';
+import { redactZooKeeperUrl } from '../election/zookeeper-url';
 import type { MasterInfo } from '../protocol/types';
 import type { MasterContender } from '../election/types';
 import type { MasterHttp } from './api/master-http';
@@ -21,6 +22,7 @@ import { createCoordination, type Coordination } from './ha/coordination';
 import { MasterCore } from './core';
 import { standbyAnswer } from './ha/leadership';
 import { resolveMasterOptions, type MasterOptions } from './options';
+import { FileRegistryStore, registryDir } from './ha/file-registry-store';
 import { ReplicatedRegistry } from './ha/replicated-registry';
 import { rehearseRegistrations } from './ha/warm-up';
 import { UsageCache } from './views/usage-cache';
@@ -73,6 +75,8 @@ class MasterDaemon implements Master {
   /** Lost leadership: stopped for good (a new leader has or will have the cluster). */
   private deposed = false;
   private replicated?: ReplicatedRegistry;
+  /** A standalone master's registry in its work dir. */
+  private fileStore?: FileRegistryStore;
   private rehearsal?: Promise<void>;
   private takingOver = false;
   private readonly leadership: Promise<void>;
@@ -119,6 +123,8 @@ class MasterDaemon implements Master {
   async listen(): Promise<void> {
     if (this.state !== 'new') throw new Error(`cannot listen: the master is ${this.state}`);
     const { opts } = this.core;
+    // A standalone master recovers its registry before it takes the port: a damaged one stops it here.
+    const standalone = !this.coordination && opts.workDir ? await this.recoverFromWorkDir(opts.workDir) : undefined;
     const port = await listenServer(this.server, opts.port, opts.ip);
     this.boundPort = port;
     this.state = 'listening';
@@ -135,14 +141,25 @@ class MasterDaemon implements Master {
     this.core.masterInfo = info;
     if (!this.coordination) {
       this.lead(info);
+      standalone?.attach();
       return;
     }
-    this.core.log.info('contending for leadership', { zk: opts.zk });
+    this.core.log.info('contending for leadership', { zk: redactZooKeeperUrl(opts.zk!) });
     // While standing by, make the code a takeover runs hot (see warm-up.ts).
     this.rehearsal = rehearseRegistrations(opts).catch((err: Error) => {
       this.core.log.warn('registration rehearsal failed', { error: err.message });
     });
     this.contend(this.coordination.contender, info);
+  }
+
+  private async recoverFromWorkDir(workDir: string): Promise<ReplicatedRegistry> {
+    const store = new FileRegistryStore(registryDir(workDir));
+    const replicated = new ReplicatedRegistry(this.core, store);
+    const recovered = await replicated.recover();
+    this.fileStore = store;
+    this.replicated = replicated;
+    this.core.log.info('recovered the registry', { ...recovered, dir: store.dir });
+    return replicated;
   }
 
   private contend(contender: MasterContender, info: MasterInfo): void {
@@ -231,6 +248,7 @@ class MasterDaemon implements Master {
     this.replicated?.close();
     this.core.stop();
     this.settleLeadership.reject(new Error('the master was closed'));
+    await this.fileStore?.settled();
     await this.coordination?.close();
     if (wasListening) await closeServer(this.server);
   }

@@ -4,12 +4,13 @@
  * /flags are derived. Light on purpose: the CLI reads it for `--help` without loading the master.
  */
 import type { Allocator } from '../allocator/types';
+import { parseZooKeeperUrl, redactZooKeeperUrl } from '../election/zookeeper-url';
 import { formatDuration } from '../protocol/duration';
 import type { Logger } from '../util/log';
 import type { HttpLimits } from '../http/limits';
 import { HTTP_LIMIT_KEYS, httpLimitOptions } from '../http/limit-options';
 import {
-  commandLineFlags, duration, integer, integerAtLeast, optionDefaults, positiveDuration, renderFlags, resolveOptions, text,
+  commandLineFlags, duration, integer, integerAtLeast, optionDefaults, parses, positiveDuration, renderFlags, resolveOptions, text,
   type OptionTable,
 } from '../flags/table';
 import { tlsOptionTable, type TlsOptions } from '../flags/tls';
@@ -40,6 +41,8 @@ export interface MasterOptions extends TlsOptions, HttpLimits {
 
 const seconds = { commandLine: duration(1000), check: positiveDuration, text: (s: number) => formatDuration(s * 1000) };
 const withZk = (o: MasterOptions) => o.zk !== undefined;
+/** Masters that recover a registry: from ZooKeeper, or (standalone) from the work dir. */
+const withRegistry = (o: MasterOptions) => o.zk !== undefined || o.workDir !== undefined;
 
 export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
   ip: { flag: 'ip', description: 'address to listen on', default: '127.0.0.1', commandLine: text, show: true },
@@ -49,7 +52,7 @@ export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
   },
   hostname: { flag: 'hostname', description: 'hostname advertised in MasterInfo', commandLine: text, show: true },
   advertiseIp: { flag: 'advertise_ip', description: 'address advertised to agents and frameworks, when it differs from --ip', commandLine: text, show: true },
-  workDir: { flag: 'work_dir', description: 'work directory, reported in /state flags (the master writes nothing there yet)', commandLine: text, show: true },
+  workDir: { flag: 'work_dir', description: 'work directory; a standalone master (no --zk) keeps its registry (agents, frameworks, weights, quota, maintenance) in <work_dir>/registry', commandLine: text, show: true },
   cluster: { flag: 'cluster', description: 'cluster name shown in /state and the web UI', commandLine: text, show: true },
   offerTimeoutSeconds: {
     flag: 'offer_timeout', description: 'rescind offers not answered within this long (e.g. 30secs); default: never', ...seconds, show: true,
@@ -66,8 +69,11 @@ export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
     commandLine: duration(), check: positiveDuration, text: formatDuration, show: true,
   },
   zk: {
-    flag: 'zk', commandLine: text, show: true,
-    description: 'ZooKeeper URL (zk://host1:2181,host2:2181/mesos): elect the leader there and keep the registry there; without it the master runs standalone',
+    flag: 'zk', commandLine: text, show: true, text: redactZooKeeperUrl,
+    description: 'ZooKeeper URL (zk://host1:2181,host2:2181/mesos): elect the leader there and keep the registry there; without it the master runs ' +
+      'standalone. With zk://user:password@host:2181/mesos the masters authenticate (digest) and lock their znodes: anyone may read the ' +
+      'election (to find the leader), only the masters write it, and only they read or write the registry. The password is shown as ***',
+    check: parses(parseZooKeeperUrl),
   },
   quorum: {
     flag: 'quorum', commandLine: integer(1, 99), show: true,
@@ -81,8 +87,8 @@ export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
     default: 10, ...seconds, show: withZk,
   },
   agentReregisterTimeoutSeconds: {
-    flag: 'agent_reregister_timeout', description: 'after a failover, agents that have not re-registered within this are marked unreachable (e.g. 10mins)',
-    default: 600, ...seconds, show: withZk,
+    flag: 'agent_reregister_timeout', description: 'after a failover or restart, agents that have not re-registered within this are marked unreachable (e.g. 10mins)',
+    default: 600, ...seconds, show: withRegistry,
   },
   heartbeatIntervalSeconds: {
     flag: 'heartbeat_interval', description: 'interval of HEARTBEAT events on scheduler streams', default: 15,

@@ -4,7 +4,7 @@
  * previous roles always give the same plan, byte for byte, which is what lets a second launch
  * see that nothing changed.
  */
-import { machineZooConfig, myidFile, type ZkServerSpec } from '../zookeeper/config';
+import { myidFile, zooConfig, type ZkServerSpec } from '../zookeeper/config';
 import { quorumOf, zkUrlOf } from './cluster-names';
 import { hostPort } from './host-address';
 import { remoteLayout, sha12, type RemoteLayout } from './remote-layout';
@@ -130,7 +130,7 @@ function serviceFor(role: Role, address: string, zkId: number, ctx: ServiceConte
         port: self.clientPort,
         probe: ['--zk', hostPort(address, self.clientPort)],
         extraFiles: [
-          configFile(layout.zooCfgPath, machineZooConfig(self, ctx.zkServers, dataDir, { tickTimeMs: spec.zookeeper.tick_ms })),
+          configFile(layout.zooCfgPath, zooConfig(self, ctx.zkServers, dataDir, { tickTimeMs: spec.zookeeper.tick_ms })),
           configFile(layout.myidPath, myidFile(self.id)),
         ],
         extraDirs: [layout.zkConfigDir],

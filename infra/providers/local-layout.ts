@@ -44,6 +44,8 @@ export interface LocalLayout {
   agentsDir: string;
   agentWorkDir(index: number): string;
   agentLog(index: number): string;
+  /** The service definition and pid file of a supervised daemon, by name (master, master-1, agent-0). */
+  service(name: string): { definition: string; pidFile: string };
 }
 
 export function localLayout(clusterDir: string): LocalLayout {
@@ -58,6 +60,7 @@ export function localLayout(clusterDir: string): LocalLayout {
     agentsDir: path.join(clusterDir, 'agents'),
     agentWorkDir: (i) => path.join(clusterDir, 'agents', String(i)),
     agentLog: (i) => path.join(clusterDir, 'logs', `agent-${i}.log`),
+    service: (name) => ({ definition: path.join(clusterDir, 'run', `${name}.json`), pidFile: path.join(clusterDir, 'run', `${name}.pid`) }),
   };
 }
 

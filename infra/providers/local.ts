@@ -1,11 +1,13 @@
 /**
  * The local provider: a master and N agents as background processes on this machine, each the
- * daemon bundle SSH hosts run (`node mesoscloud-daemon.js master|agent <flags>`, the bundle found as
- * infra/bootstrap/bundle.ts finds it for every provider). They are detached and log to files, so
+ * daemon bundle SSH hosts run, under the same supervisor SSH hosts without systemd use
+ * (`node mesoscloud-daemon.js supervise <cluster>/run/<name>.json`, the service definition format of
+ * cluster/protocol/service-definition.ts; the bundle found as infra/bootstrap/bundle.ts finds it for
+ * every provider). A daemon that crashes, or a leader deposed (which exits), is started again (a
+ * master then rejoins as a standby). Supervisors are detached and log to the daemon's log file, so
  * they outlive the CLI that launched them; the catalog remembers their PIDs for `destroy`.
  * ZooKeeper servers are plain java processes (infra/zookeeper/local-ensemble.ts).
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,7 +27,8 @@ import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, L
 import { chooseFreePorts, isPortFree } from '../machine/ports';
 import { waitForAgents } from './master-access';
 import type { Provider } from './provider';
-import { findTaskProcesses, isOurProcess, killGroupOrProcess, signal, tail, waitForExit } from '../machine/processes';
+import { daemonPid, exitedOnce, isRunning, startSupervised } from './supervised';
+import { findTaskProcesses, killGroupOrProcess, signal, tail, waitForExit } from '../machine/processes';
 
 /**
  * What a local cluster is made of, as a cluster spec (the one every provider takes): the local
@@ -99,7 +102,7 @@ export function allMasters(record: ClusterRecord): DaemonRecord[] {
 /** A master process alive (and still ours) and answering (a standby's /health answers too). */
 export async function isClusterRunning(record: ClusterRecord): Promise<boolean> {
   for (const master of allMasters(record)) {
-    if (!isOurProcess(master.pid, master.workDir)) continue;
+    if (!isRunning(master)) continue;
     const tls = recordTls(record);
     const operator = new OperatorClient(`${schemeFor(tls)}://${LOCAL_HOST}:${master.port}`, { timeoutMs: 3000, tls });
     try {
@@ -220,7 +223,7 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
       fs.mkdirSync(master.workDir, { recursive: true });
       progress(`Starting master ${masterCount > 1 ? `${i + 1}/${masterCount} ` : ''}on ${LOCAL_HOST}:${master.port} (log: ${master.logPath})`);
       const args = masterArgs({ port: master.port, workDir: master.workDir, cluster: name, zk: record.zk, masters: masterCount, tls: tls?.daemons });
-      master.pid = startDetached(bundle, args, master.logPath, layout.clusterDir);
+      startSupervised(bundle, master, layout.service(i === 0 ? 'master' : `master-${i}`), args, layout.clusterDir, name);
       catalog.write(record);
     }
     for (const master of masters) await waitForMaster(record, master, wait);
@@ -239,7 +242,7 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
       fs.mkdirSync(agent.workDir, { recursive: true });
       progress(`Starting agent ${i + 1}/${agentCount} on ${LOCAL_HOST}:${agent.port} (log: ${agent.logPath})`);
       const args = agentArgs({ master: agentMaster, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name, tls: tls?.daemons });
-      agent.pid = startDetached(bundle, args, agent.logPath, layout.clusterDir);
+      startSupervised(bundle, agent, layout.service(`agent-${i}`), args, layout.clusterDir, name);
       record.agents.push(agent);
       catalog.write(record);
       stopIfAborted(opts.signal);
@@ -310,19 +313,6 @@ function reminder(progress: (line: string) => void, everyMs = 5000): (what: () =
   };
 }
 
-/** `node <bundle> <role> <flags>`, detached, appending to its log. */
-function startDetached(bundle: string, args: string[], logPath: string, cwd: string): number {
-  const fd = fs.openSync(logPath, 'a');
-  try {
-    const child = spawn(process.execPath, [bundle, ...args], { detached: true, stdio: ['ignore', fd, fd], cwd, env: process.env });
-    if (child.pid === undefined) throw new ProviderError('SPAWN_FAILED', `could not start ${args[0]}: ${process.execPath} ${bundle} ${args.join(' ')}`);
-    child.unref();
-    return child.pid;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /**
  * A new cluster CA and one certificate for this machine (127.0.0.1 and localhost), which every local
  * daemon uses, plus the operator's client certificate; keys 0600 under the cluster dir.
@@ -349,7 +339,7 @@ async function waitForMaster(record: ClusterRecord, master: DaemonRecord, { time
     for (;;) {
       stopIfAborted(signal);
       remind(() => `the master at ${url} does not answer yet`);
-      if (!isOurProcess(master.pid, master.workDir)) {
+      if (exitedOnce(master)) {
         throw new ProviderError('MASTER_EXITED', `the master exited during start-up; last lines of ${master.logPath}:\n${tail(master.logPath)}`);
       }
       if (await operator.getHealth().catch(() => false)) return;
@@ -392,7 +382,7 @@ async function waitForLocalAgents(record: ClusterRecord, { timeoutMs, progress, 
     check: (count) => {
       stopIfAborted(signal);
       remind(() => `${count}/${total} agents registered`);
-      const dead = record.agents.find((a) => !isOurProcess(a.pid, a.workDir));
+      const dead = record.agents.find((a) => exitedOnce(a));
       if (dead) {
         throw new ProviderError('AGENT_EXITED', `agent ${dead.index + 1} exited during start-up; last lines of ${dead.logPath}:\n${tail(dead.logPath)}`);
       }
@@ -456,17 +446,28 @@ export async function destroyLocal(
   if (!result.found) return result;
 
   if (record) {
-    const agents = record.agents.filter((a) => isOurProcess(a.pid, a.workDir));
+    const agents = record.agents.filter(isRunning);
     if (agents.length > 0) {
       progress(`Stopping ${agents.length} agent(s) and their tasks`);
       // An agent that never registered runs no task; and one still starting may not handle SIGUSR1
       // yet, which would open Node's inspector instead of stopping it. It gets SIGTERM.
       result.stopped.push(...(await stopDaemons('agent', agents, (a) => (a.id ? 'SIGUSR1' : 'SIGTERM'), AGENT_STOP_MS)));
     }
-    const masters = allMasters(record).filter((m) => isOurProcess(m.pid, m.workDir));
+    const masters = allMasters(record).filter(isRunning);
     if (masters.length > 0) {
       progress(masters.length === 1 ? `Stopping the master (pid ${masters[0].pid})` : `Stopping ${masters.length} masters`);
       result.stopped.push(...(await stopDaemons('master', masters, () => 'SIGTERM', MASTER_STOP_MS)));
+    }
+    // A daemon whose supervisor was killed on its own is still running: stop it by its pid file.
+    const orphan = (d: DaemonRecord) => {
+      const pid = d.definition ? daemonPid(d) : undefined;
+      return pid === undefined ? [] : [{ pid }];
+    };
+    const [leftAgents, leftMasters] = [record.agents.flatMap(orphan), allMasters(record).flatMap(orphan)];
+    if (leftAgents.length + leftMasters.length > 0) {
+      progress(`Stopping ${leftAgents.length + leftMasters.length} daemon(s) left without their supervisor`);
+      result.stopped.push(...(await stopDaemons('agent', leftAgents, () => 'SIGTERM', AGENT_STOP_MS)));
+      result.stopped.push(...(await stopDaemons('master', leftMasters, () => 'SIGTERM', MASTER_STOP_MS)));
     }
     await waitForExit([...allMasters(record).map((m) => m.pid), ...record.agents.map((a) => a.pid)], 2000);
   }

@@ -51,20 +51,14 @@ export function validateEnsemble(servers: readonly ZkServerSpec[]): void {
 
 /**
  * zoo.cfg for server `self` of `servers`. A single server runs standalone (no server.N lines);
- * more run as a quorum. Four-letter words are limited to health checks; the admin HTTP server is
- * off (it would take port 8080).
+ * more run as a quorum. Every server listens on its own address only (`host`, the address its
+ * peers and clients reach it at: 127.0.0.1 on this machine, the host's cluster address on SSH
+ * hosts), clients and peers alike: clientPortAddress for clients, and with quorumListenOnAllIPs
+ * off the quorum and election ports bind the address of its own server.N line. Four-letter words
+ * are limited to health checks; the admin HTTP server is off (it would take port 8080).
  */
 export function zooConfig(self: ZkServerSpec, servers: readonly ZkServerSpec[], dataDir: string, opts: ZkConfigOptions = {}): string {
-  return configText(self, servers, dataDir, opts, [`clientPortAddress=${self.host}`]);
-}
-
-/**
- * zoo.cfg for a server that has a machine to itself: it listens on every interface (clients and
- * peers alike, so a NAT or second interface does not matter) while `host` of each server is the
- * address its peers and clients use to reach it.
- */
-export function machineZooConfig(self: ZkServerSpec, servers: readonly ZkServerSpec[], dataDir: string, opts: ZkConfigOptions = {}): string {
-  return configText(self, servers, dataDir, opts, ['quorumListenOnAllIPs=true']);
+  return configText(self, servers, dataDir, opts, [`clientPortAddress=${self.host}`, 'quorumListenOnAllIPs=false']);
 }
 
 function configText(self: ZkServerSpec, servers: readonly ZkServerSpec[], dataDir: string, opts: ZkConfigOptions, listen: string[]): string {

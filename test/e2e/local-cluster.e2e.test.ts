@@ -15,6 +15,7 @@ import { freePort, isPortFree } from '../../infra/machine/ports';
 import { ClusterCatalog } from '../../infra/cluster-catalog';
 import { isAlive } from '../../infra/machine/processes';
 import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from '../helpers/run-cli';
+import { eventually, getJson } from '../helpers/http';
 import type { ChildProcess } from 'node:child_process';
 
 const CLUSTER = 'e2e';
@@ -35,7 +36,9 @@ function clusterDir(): string {
   return path.join(dataHome, 'mesoscloud', 'clusters', CLUSTER);
 }
 
-function readRecord(): { master: { pid: number }; agents: { pid: number }[]; masterUrl: string } {
+interface Daemon { pid: number; pidFile?: string; logPath: string }
+
+function readRecord(): { master: Daemon; agents: Daemon[]; masterUrl: string } {
   return JSON.parse(fs.readFileSync(path.join(clusterDir(), 'cluster.json'), 'utf8'));
 }
 
@@ -59,6 +62,11 @@ function expectInOrder(lines: string[], expected: (string | RegExp)[]): void {
 }
 
 let recordedPids: number[] = [];
+
+/** The pid a supervised daemon wrote (it changes when its supervisor restarts it). */
+function daemonPidOf(daemon: Daemon): number {
+  return Number(fs.readFileSync(daemon.pidFile!, 'utf8').trim());
+}
 
 beforeAll(async () => {
   ensureBuilt();
@@ -264,6 +272,27 @@ describe('a local cluster, through the built CLI', () => {
     expect(r.stderr).toContain('--master-port');
     expect(fs.existsSync(path.join(dataHome, 'mesoscloud', 'clusters', 'other'))).toBe(false);
   });
+
+  it('kill -9 of the master process (not its supervisor): it comes back on its work dir and both agents re-register', async () => {
+    const record = readRecord();
+    const killed = daemonPidOf(record.master);
+    expect(killed).not.toBe(record.master.pid);
+    recordedPids.push(killed, ...record.agents.map(daemonPidOf));
+    process.kill(killed, 'SIGKILL');
+    const restarted = await eventually(() => {
+      const pid = daemonPidOf(record.master);
+      return pid !== killed && isAlive(pid) ? pid : undefined;
+    }, 'the supervisor starting the master again', 30_000);
+    recordedPids.push(restarted);
+    expect(isAlive(record.master.pid)).toBe(true);
+    await eventually(async () => {
+      const state = await getJson<{ activated_slaves: number }>(`${record.masterUrl}/state`).catch(() => undefined);
+      return state?.activated_slaves === 2 || undefined;
+    }, 'both agents active on the restarted master', 60_000);
+    expect(fs.readFileSync(record.master.logPath, 'utf8')).toContain('daemon crashed; restarting');
+    const status = await cli(['status', '--json']);
+    expect(status.code).toBe(0);
+  }, 90_000);
 
   it('destroy stops every recorded process and removes the cluster directory', async () => {
     const r = await cli(['destroy']);

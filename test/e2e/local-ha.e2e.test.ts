@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { freePort } from '../../infra/machine/ports';
 import { isAlive } from '../../infra/machine/processes';
 import { ensureBuilt, runCli, type CliResult } from '../helpers/run-cli';
+import { eventually, request } from '../helpers/http';
 
 const CLUSTER = 'e2e-ha';
 
@@ -20,13 +21,19 @@ function cli(args: string[], timeoutMs = 90_000): Promise<CliResult> {
 
 interface LaunchJson {
   master_url: string;
-  masters: { address: string; pid: number }[];
+  masters: { address: string; pid: number; supervisor_pid?: number }[];
   zk: string;
   zookeepers: { address: string; pid: number }[];
-  agents: { pid: number; id?: string }[];
+  agents: { pid: number; supervisor_pid?: number; id?: string }[];
 }
 
 let launched: LaunchJson | undefined;
+
+/** Daemons, their supervisors and ZooKeeper servers. */
+function allPids(json: LaunchJson | undefined): number[] {
+  const daemons = [...(json?.masters ?? []), ...(json?.agents ?? [])];
+  return [...daemons.flatMap((d) => [d.pid, d.supervisor_pid ?? d.pid]), ...(json?.zookeepers ?? []).map((z) => z.pid)];
+}
 
 beforeAll(() => {
   ensureBuilt();
@@ -36,7 +43,7 @@ beforeAll(() => {
 afterAll(async () => {
   if (launched) await cli(['destroy']);
   // Safety net by PID: whatever destroy did not stop.
-  for (const pid of [...(launched?.masters ?? []), ...(launched?.zookeepers ?? []), ...(launched?.agents ?? [])].map((p) => p.pid)) {
+  for (const pid of allPids(launched)) {
     if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   }
   fs.rmSync(dataHome, { recursive: true, force: true });
@@ -71,9 +78,16 @@ test('three masters and a ZooKeeper ensemble: the leader dies, commands follow t
   expect(agents.code).toBe(0);
   expect((JSON.parse(agents.stdout) as { agents: unknown[] }).agents).toHaveLength(2);
 
+  // Its supervisor starts the killed leader again; it rejoins as a standby (it redirects to the leader).
+  await eventually(async () => {
+    const res = await request(`http://${leader.address}/state`).catch(() => undefined);
+    return res?.status === 307 || undefined;
+  }, 'the killed leader back as a standby', 60_000);
+
   const destroy = await cli(['destroy']);
   expect(destroy.code).toBe(0);
-  const pids = [...launched.masters, ...launched.zookeepers, ...launched.agents].map((p) => p.pid);
+  expect(launched.masters.every((m) => m.supervisor_pid && m.supervisor_pid !== m.pid)).toBe(true);
+  const pids = allPids(launched);
   launched = undefined;
   expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
 }, 240_000);

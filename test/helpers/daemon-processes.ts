@@ -120,12 +120,12 @@ export class DaemonSet {
     return daemon;
   }
 
-  /** `mesoscloud master` once /health answers; a port someone took meanwhile is retried (unless `port` was given). */
-  async startMaster(flags: string[] = [], opts: { ip?: string; port?: number } = {}): Promise<MasterProcess> {
+  /** `mesoscloud master` once /health answers; a port someone took meanwhile is retried (unless `port` was given); `workDir` reuses one (a restart). */
+  async startMaster(flags: string[] = [], opts: { ip?: string; port?: number; workDir?: string } = {}): Promise<MasterProcess> {
     const ip = opts.ip ?? '127.0.0.1';
     for (let attempt = 1; ; attempt++) {
       const port = opts.port ?? (await freePort(ip));
-      const workDir = fs.mkdtempSync(path.join(this.scratch, 'master-'));
+      const workDir = opts.workDir ?? fs.mkdtempSync(path.join(this.scratch, 'master-'));
       const daemon = this.start(['master', '--ip', ip, '--port', String(port), '--work_dir', workDir, ...flags]);
       const url = `http://${ip}:${port}`;
       try {

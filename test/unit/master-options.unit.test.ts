@@ -37,7 +37,7 @@ describe('/flags and GET_FLAGS', () => {
     }));
   });
 
-  it('print what was set, the ZooKeeper timeouts only with --zk, and the port listened on', () => {
+  it('print what was set, the ZooKeeper timeouts only with --zk (the re-registration timeout also with a work dir), and the port listened on', () => {
     const all: MasterOptions = {
       ...MASTER_DEFAULTS, port: 0, hostname: 'm1', advertiseIp: '10.0.0.5', cluster: 'prod', workDir: '/var/lib/m', zk: 'zk://z:2181/mesos',
       quorum: 2, offerTimeoutSeconds: 30, zkSessionTimeoutSeconds: 7, allocationIntervalMs: 250,
@@ -49,8 +49,10 @@ describe('/flags and GET_FLAGS', () => {
       agent_reregister_timeout: '10mins', quorum: '2', offer_timeout: '30secs',
     }));
     expect(masterFlags({ ...all, maxConnectionsPerClient: 0 }, 5055)).toHaveProperty('max_connections_per_client', '0');
+    expect(masterFlags({ ...all, zk: 'zk://masters:s3cret@z:2181/mesos' }, 5055).zk).toBe('zk://masters:***@z:2181/mesos');
     expect(masterFlags({ ...all, zk: undefined }, 5055)).not.toHaveProperty('zk_session_timeout');
-    expect(masterFlags({ ...all, zk: undefined }, 5055)).not.toHaveProperty('agent_reregister_timeout');
+    expect(masterFlags({ ...all, zk: undefined }, 5055)).toHaveProperty('agent_reregister_timeout', '10mins');
+    expect(masterFlags({ ...all, zk: undefined, workDir: undefined }, 5055)).not.toHaveProperty('agent_reregister_timeout');
   });
 });
 
@@ -73,6 +75,7 @@ describe('resolveMasterOptions', () => {
     ['agentPingTimeoutSeconds', '15', '--agent_ping_timeout must be a positive duration, got 15'],
     ['maxAgentPingTimeouts', 0, '--max_agent_ping_timeouts must be an integer of at least 1, got 0'],
     ['allocationIntervalMs', -5, '--allocation_interval must be a positive duration, got -5'],
+    ['zk', 'zk://alice:s3cret@z:2181', "--zk: ZooKeeper URL 'zk://alice:***@z:2181' has no path; add one, e.g. zk://host:2181/mesos"],
     ['quorum', 0, '--quorum must be a positive integer, got 0'],
     ['quorum', 1.5, '--quorum must be a positive integer, got 1.5'],
     ['zkSessionTimeoutSeconds', 0, '--zk_session_timeout must be a positive duration, got 0'],

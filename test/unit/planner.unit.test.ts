@@ -149,7 +149,7 @@ describe('services', () => {
     expect(p.bundle).toEqual({ version: '0.1.0', sha256: SHA, remotePath: BUNDLE_PATH });
   });
 
-  test('ZooKeeper: zoo.cfg lists the ensemble by address, listens everywhere, and myid holds the id', () => {
+  test('ZooKeeper: zoo.cfg lists the ensemble by address, listens on the host\'s own address only, and myid holds the id', () => {
     const p = plan(spec({ hosts: ['a', { host: 'b', address: '10.9.0.2' }, 'c', 'd', 'e'], zk: 3, zookeeper: { tick_ms: 500, client_port: 2281 } }));
     const zk = service(hostOf(p, 'b'), 'zookeeper');
     expect(zk.definition.args).toEqual(['zookeeper', '--config', '/etc/mesoscloud/prod/zookeeper/zoo.cfg']);
@@ -160,10 +160,11 @@ describe('services', () => {
     expect(cfg).toContain('tickTime=500\n');
     expect(cfg).toContain('dataDir=/var/lib/mesoscloud/prod/zookeeper\n');
     expect(cfg).toContain('clientPort=2281\n');
-    expect(cfg).toContain('quorumListenOnAllIPs=true\n');
+    expect(cfg).toContain('clientPortAddress=10.9.0.2\n');
+    expect(cfg).toContain('quorumListenOnAllIPs=false\n');
+    expect(cfg).not.toMatch(/0\.0\.0\.0|quorumListenOnAllIPs=true/);
     expect(cfg).toContain('4lw.commands.whitelist=ruok,stat,srvr,mntr\n');
     expect(cfg).toContain('admin.enableServer=false\n');
-    expect(cfg).not.toContain('clientPortAddress');
     expect(cfg).toContain('server.1=a:2888:3888\nserver.2=10.9.0.2:2888:3888\nserver.3=c:2888:3888\n');
     expect(zk.files[2].content).toBe('2\n');
     expect(zk.dirs).toEqual([

@@ -26,6 +26,7 @@ test('a quorum member lists every server and only its own client port', () => {
   expect(cfg.get('dataDir')).toBe('/var/lib/mesoscloud/zk-2/data');
   expect(cfg.get('clientPort')).toBe('2182');
   expect(cfg.get('clientPortAddress')).toBe('127.0.0.1');
+  expect(cfg.get('quorumListenOnAllIPs')).toBe('false');
   expect(cfg.get('server.1')).toBe('127.0.0.1:2888:3888');
   expect(cfg.get('server.2')).toBe('127.0.0.1:2889:3889');
   expect(cfg.get('server.3')).toBe('127.0.0.1:2890:3890');
@@ -39,6 +40,7 @@ test('defaults follow ZooKeeper, and a single server runs standalone', () => {
   expect(cfg.get('tickTime')).toBe('2000');
   expect([...cfg.keys()].some((k) => k.startsWith('server.'))).toBe(false);
   expect(cfg.get('clientPortAddress')).toBe('10.0.0.5');
+  expect(cfg.get('quorumListenOnAllIPs')).toBe('false');
 });
 
 test('myid and connect string', () => {

@@ -1,7 +1,8 @@
 /**
- * What a leading master keeps in ZooKeeper so that the next leader can carry on: the agents it
- * admitted, the frameworks it knows (with their failover timeouts) and the cluster settings
- * (weights, quota, maintenance). Tasks are not stored: agents report them when they re-register, as
+ * What a leading master keeps in ZooKeeper (standalone: in its work dir, file-registry-store.ts) so
+ * that the next leader, or the same master after a restart, can carry on: the agents it admitted,
+ * the frameworks it knows (with their failover timeouts) and the cluster settings (weights, quota,
+ * maintenance). Tasks are not stored: agents report them when they re-register, as
  * with Mesos's registry.
  *
  * Writes are behind the change (coalesced by the store, acknowledged by ZooKeeper a few ms later):
@@ -58,6 +59,12 @@ export class ReplicatedRegistry {
     for (const [id, value] of agents) {
       const admitted = value as AdmittedAgent;
       if (!admitted?.info) continue;
+      // Settings and agents are written apart: a leader may have died after storing that an agent
+      // is gone but before removing it from the admitted ones. Gone wins.
+      if (this.core.settings.isGone(id)) {
+        this.write(AGENTS, id, undefined);
+        continue;
+      }
       this.savedAgents.set(id, JSON.stringify(admitted));
       if (!this.core.agents.addRecovered(id, admitted.info, admitted.pid)) continue;
       this.awaited.set(id, this.core.clock.setTimeout(() => this.giveUpOn(id), timeoutMs));
@@ -103,7 +110,7 @@ export class ReplicatedRegistry {
     }
   }
 
-  /** Writes that ZooKeeper refused (a deposed leader's, or while it was unreachable). */
+  /** Writes the store refused (a deposed leader's, ZooKeeper unreachable, a full disk). */
   get failedWrites(): number { return this.failed }
 
   private onEvent(event: MasterEvent): void {
@@ -146,7 +153,7 @@ export class ReplicatedRegistry {
   private write(collection: string, id: string, value: unknown): void {
     this.store.save(collection, id, value).catch((err: Error) => {
       this.failed++;
-      this.core.log.error('could not write the registry to ZooKeeper', { collection, id, error: err.message });
+      this.core.log.error('could not write the registry', { collection, id, error: err.message });
     });
   }
 }
