@@ -53,6 +53,9 @@ export function duration(unitMs = 1): FlagInput<number> {
   return { type: 'parsed', parse: (input, name) => durationValue(name, input) / unitMs };
 }
 
+/** A switch: `--name`, `--name=true|false`, `--no-name`. */
+export const onOff: FlagInput<boolean> = { type: 'switch', parse: (input) => input === 'true', allowNo: true };
+
 export const resources: FlagInput<string> = { type: 'parsed', parse: (input, name) => resourcesValue(name, input) };
 
 interface Common<T> {

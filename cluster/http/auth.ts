@@ -30,6 +30,14 @@ export type Access = 'open' | 'readonly' | 'readwrite' | 'framework' | 'agent';
 /** Which access classes require a principal; the others take one when given. */
 export type AuthRequirements = Partial<Record<Exclude<Access, 'open'>, boolean>>;
 
+/** Mesos's flag for each class. */
+export const AUTH_FLAGS: Readonly<Record<keyof AuthRequirements, string>> = {
+  framework: 'authenticate_frameworks',
+  agent: 'authenticate_agents',
+  readwrite: 'authenticate_http_readwrite',
+  readonly: 'authenticate_http_readonly',
+};
+
 export const REALM = 'mesos';
 const TOKEN_PREFIX = 'mct1';
 /** How long a token `issueToken` hands out lives unless told otherwise. */
@@ -226,10 +234,10 @@ export function unauthorized(header?: string | string[]): Rejection {
  * The daemon's authenticator from its flags: undefined when no credentials file is given (nothing
  * can be checked). Throws when a flag requires authentication but no credentials are given.
  */
-export function authenticatorFromFlags(credentialsFile: string | undefined, required: AuthRequirements, flagOf: (access: keyof AuthRequirements) => string): Authenticator | undefined {
+export function authenticatorFromFlags(credentialsFile: string | undefined, required: AuthRequirements, credentialsFlag: string): Authenticator | undefined {
   if (credentialsFile === undefined) {
     const on = (Object.keys(required) as (keyof AuthRequirements)[]).filter((k) => required[k]);
-    if (on.length > 0) throw new CredentialsError(`${on.map(flagOf).join(', ')} need${on.length === 1 ? 's' : ''} a credentials file`);
+    if (on.length > 0) throw new CredentialsError(`${on.map((k) => `--${AUTH_FLAGS[k]}`).join(', ')} need${on.length === 1 ? 's' : ''} ${credentialsFlag}`);
     return undefined;
   }
   return new Authenticator(readCredentialsFile(credentialsFile), required);

@@ -24,7 +24,9 @@ export function expectHelpDefaultsRoundTrip<O>(table: OptionTable<O>, flags: Fla
     const flag = spec.flag && flags[spec.flag];
     if (!flag || flag.defaultText === undefined) continue;
     const required = Object.entries(flags).filter(([, f]) => f.required).flatMap(([name]) => [`--${name}`, name === 'master' ? 'm:5050' : '/w']);
-    const parsed = parseFlags('t', flags, [...required, `--${spec.flag}`, flag.defaultText]);
+    // A switch takes its value inline (--name=false).
+    const typed = flag.type === 'switch' ? [`--${spec.flag}=${flag.defaultText}`] : [`--${spec.flag}`, flag.defaultText];
+    const parsed = parseFlags('t', flags, [...required, ...typed]);
     expect({ key, value: (optionsFromFlags(table, parsed) as Record<string, unknown>)[key] }).toEqual({ key, value: spec.default });
   }
 }

@@ -13,6 +13,7 @@ describe('the agent options table', () => {
     expectWellFormedTable(AGENT_OPTIONS, AGENT_FLAGS, Agent.flags);
     expect(Object.keys(AGENT_FLAGS)).toEqual([
       'ip', 'port', 'hostname', 'advertise_ip', 'work_dir', 'master', 'resources', 'attributes', 'isolation', 'recover', 'cgroups_root',
+      'authenticate_http_readonly', 'authenticate_http_readwrite', 'http_credentials', 'credential',
     ]);
     expect(Object.entries(AGENT_FLAGS).filter(([, f]) => f.required).map(([name]) => name)).toEqual(['work_dir', 'master']);
     expectHelpDefaultsRoundTrip(AGENT_OPTIONS, AGENT_FLAGS);
@@ -21,7 +22,7 @@ describe('the agent options table', () => {
   it('has the defaults the agent always had', () => {
     expect(AGENT_DEFAULTS).toEqual({
       ip: '127.0.0.1', port: 5051, cgroups: 'auto', cgroupsRoot: 'mesoscloud', killGracePeriodSeconds: 3, statusUpdateRetrySeconds: 2,
-      masterPingTimeoutSeconds: 75, recover: 'reconnect',
+      masterPingTimeoutSeconds: 75, recover: 'reconnect', authenticateHttpReadonly: false, authenticateHttpReadwrite: false,
     });
   });
 });

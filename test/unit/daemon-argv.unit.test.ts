@@ -42,6 +42,7 @@ describe('parsing a daemon command line', () => {
       .toEqual({
         ip: '127.0.0.1', port: 0, agentPingTimeoutSeconds: 1, maxAgentPingTimeouts: 5, allocationIntervalMs: 500, quorum: 2,
         zkSessionTimeoutSeconds: 10, agentReregisterTimeoutSeconds: 600,
+        authenticateFrameworks: false, authenticateAgents: false, authenticateHttpReadwrite: false, authenticateHttpReadonly: false,
       });
     const agent = resolveAgentOptions(optionsFromFlags(AGENT_OPTIONS, parseFlags(AGENT, AGENT_FLAGS, ['--master', 'zk://z:2181/mesos', '--work_dir', '/w', '--isolation', 'cgroups/v2', '--recover', 'cleanup'])));
     expect(agent).toMatchObject({ master: 'zk://z:2181/mesos', workDir: '/w', cgroups: 'v2', recover: 'cleanup', cgroupsRoot: 'mesoscloud', port: 5051 });

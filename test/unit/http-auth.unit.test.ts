@@ -95,7 +95,7 @@ describe('Authenticator', () => {
   });
 
   it('needs a credentials file when a flag turns authentication on', () => {
-    expect(() => authenticatorFromFlags(undefined, { framework: true }, (k) => `--authenticate_${k}`)).toThrow('--authenticate_framework needs a credentials file');
-    expect(authenticatorFromFlags(undefined, {}, String)).toBeUndefined();
+    expect(() => authenticatorFromFlags(undefined, { framework: true, readonly: true }, '--credentials')).toThrow('--authenticate_frameworks, --authenticate_http_readonly need --credentials');
+    expect(authenticatorFromFlags(undefined, {}, '--credentials')).toBeUndefined();
   });
 });

@@ -12,6 +12,7 @@ describe('the master options table', () => {
     expect(Object.keys(MASTER_FLAGS)).toEqual([
       'ip', 'port', 'hostname', 'advertise_ip', 'work_dir', 'cluster', 'offer_timeout', 'agent_ping_timeout', 'max_agent_ping_timeouts',
       'allocation_interval', 'zk', 'quorum', 'zk_session_timeout', 'agent_reregister_timeout',
+      'authenticate_frameworks', 'authenticate_agents', 'authenticate_http_readwrite', 'authenticate_http_readonly', 'credentials',
     ]);
     expectHelpDefaultsRoundTrip(MASTER_OPTIONS, MASTER_FLAGS);
   });
@@ -21,6 +22,7 @@ describe('the master options table', () => {
       ip: '127.0.0.1', port: 5050, agentPingTimeoutSeconds: 15, maxAgentPingTimeouts: 5, heartbeatIntervalSeconds: 15, allocationIntervalMs: 1000,
       maxCompletedTasksPerFramework: 1000, maxCompletedFrameworks: 50, zkSessionTimeoutSeconds: 10, agentReregisterTimeoutSeconds: 600,
       onLeadershipLost: 'standby',
+      authenticateFrameworks: false, authenticateAgents: false, authenticateHttpReadwrite: false, authenticateHttpReadonly: false,
     });
     expect(resolveMasterOptions({})).toEqual(MASTER_DEFAULTS);
   });

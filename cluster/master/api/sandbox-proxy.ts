@@ -67,7 +67,12 @@ interface AgentResponse { status: number; body: Buffer }
 export class SandboxProxy {
   private readonly sandboxes = new Map<string, Sandbox>();
 
-  constructor(private readonly records: MasterRecords, private readonly timeoutMs = AGENT_REQUEST_TIMEOUT_MS) {}
+  /** `agentHeaders`: what authenticates the master to agents (a bearer token it signs), built per request. */
+  constructor(
+    private readonly records: MasterRecords,
+    private readonly timeoutMs = AGENT_REQUEST_TIMEOUT_MS,
+    private readonly agentHeaders: () => Record<string, string> = () => ({}),
+  ) {}
 
   async list(text: string, field: string): Promise<OperatorFileInfo[]> {
     const target = parseVirtualPath(text, field);
@@ -168,6 +173,7 @@ export class SandboxProxy {
     const message = response.body.toString('utf8').slice(0, 500);
     if (response.status === 404) return apiError('NOT_FOUND', `'${what}' does not exist`);
     if (response.status === 400) return apiError('BAD_REQUEST', `'${what}': ${message}`);
+    if (response.status === 401) return apiError('AGENT_UNAVAILABLE', `agent '${sandbox.agentId}' at ${sandbox.address} refused the master's credentials (do both hold the same credentials file?)`);
     return apiError('AGENT_UNAVAILABLE', `agent '${sandbox.agentId}' at ${sandbox.address} answered ${response.status}: ${message}`);
   }
 
@@ -176,7 +182,7 @@ export class SandboxProxy {
     const search = new URLSearchParams(query).toString();
     const url = `http://${sandbox.address}${route}${search ? `?${search}` : ''}`;
     return new Promise((resolve, reject) => {
-      const req = http.get(url, { agent: false, timeout: this.timeoutMs }, (res) => resolve(res));
+      const req = http.get(url, { agent: false, timeout: this.timeoutMs, headers: this.agentHeaders() }, (res) => resolve(res));
       req.on('timeout', () => {
         req.destroy();
         reject(apiError('AGENT_TIMEOUT', `agent '${sandbox.agentId}' at ${sandbox.address} did not answer ${route} within ${this.timeoutMs} ms`));
