@@ -58,6 +58,8 @@ export interface MasterConnectionOptions {
   onDisconnected?: () => void;
   backoff?: Backoff;
   callTimeoutMs?: number;
+  /** Sent with every request: the agent's credential (Authorization), when it has one. */
+  headers?: Record<string, string>;
 }
 
 interface ActiveStream {
@@ -137,6 +139,7 @@ export class MasterConnection {
     if (!this.stream?.registered) return false;
     const body = JSON.stringify(call);
     const headers: http.OutgoingHttpHeaders = {
+      ...this.opts.headers,
       'Content-Type': 'application/json',
       Accept: 'application/json',
       'Content-Length': Buffer.byteLength(body),
@@ -188,7 +191,7 @@ export class MasterConnection {
       {
         method: 'POST',
         agent: false,
-        headers: { 'Content-Type': 'application/json', Accept: 'application/recordio', 'Content-Length': Buffer.byteLength(body) },
+        headers: { ...this.opts.headers, 'Content-Type': 'application/json', Accept: 'application/recordio', 'Content-Length': Buffer.byteLength(body) },
       },
       (res) => {
         if (res.statusCode === 307 && typeof res.headers.location === 'string') {

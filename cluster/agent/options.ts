@@ -9,7 +9,7 @@ import { parseMasterAddress } from '../protocol/master-address';
 import type { Logger } from '../util/log';
 import { ISOLATIONS, isolationToCgroups } from '../flags/values';
 import {
-  commandLineFlags, integer, nonNegative, oneOf, oneOfValues, optionDefaults, parses, renderFlags, resolveOptions, resources, text,
+  commandLineFlags, integer, nonNegative, onOff, oneOf, oneOfValues, optionDefaults, parses, renderFlags, resolveOptions, resources, text,
   type OptionTable,
 } from '../flags/table';
 import { agentResources } from './resources-probe';
@@ -37,6 +37,13 @@ export interface AgentOptions {
   masterPingTimeoutSeconds: number;
   /** Always set once resolved (default "reconnect"). */
   recover?: RecoverMode;
+  /** Mesos's switches for the agent's own endpoints; principals come from --http_credentials. */
+  authenticateHttpReadonly?: boolean;
+  authenticateHttpReadwrite?: boolean;
+  /** Path of the credentials file for the agent's endpoints (cluster/http/auth.ts). */
+  httpCredentials?: string;
+  /** Path of this agent's own credential for registering with the master. */
+  credential?: string;
   logger?: Logger;
 }
 
@@ -44,6 +51,8 @@ const CGROUPS = ['auto', 'v1', 'v2', 'none'] as const;
 /** Resources are checked as the agent reads them, against a made-up host. */
 const SOME_HOST = { cpus: 1, memTotalMb: 1024, diskFreeMb: 1024 };
 const secs = (s: number) => `${s}secs`;
+/** The authentication switches show in /flags when on. */
+const switchedOn = (key: 'authenticateHttpReadonly' | 'authenticateHttpReadwrite') => (o: AgentOptions) => o[key] === true;
 const given = (key: 'advertiseIp' | 'resources' | 'attributes') => (o: AgentOptions) => Boolean(o[key]);
 
 export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
@@ -86,6 +95,21 @@ export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
     flag: 'master_ping_timeout', description: "give up on a silent master after this long and re-register; shortened to what the master's ping interval implies",
     default: 75, check: nonNegative(false), text: secs, show: true,
   },
+  authenticateHttpReadonly: {
+    flag: 'authenticate_http_readonly', description: "the agent's endpoints (/state, /flags, /files) require authentication; /health stays open",
+    default: false, commandLine: onOff, show: switchedOn('authenticateHttpReadonly'),
+  },
+  authenticateHttpReadwrite: {
+    flag: 'authenticate_http_readwrite', description: "the agent's endpoints that change something require authentication", default: false, commandLine: onOff, show: switchedOn('authenticateHttpReadwrite'),
+  },
+  httpCredentials: {
+    flag: 'http_credentials', commandLine: text, show: true,
+    description: 'file of principals and secrets for the agent\'s endpoints: JSON {"credentials":[...]} or "principal secret" lines',
+  },
+  credential: {
+    flag: 'credential', commandLine: text, show: true,
+    description: 'file with this agent\'s credential for registering with the master: JSON {"principal":..,"secret":..} or "principal secret"',
+  },
   logger: { description: 'where the agent logs (default: its own logger)' },
 };
 
@@ -103,6 +127,7 @@ export function resolveAgentOptions(options: Partial<AgentOptions>): Readonly<Ag
 const SHOWN: readonly (keyof AgentOptions)[] = [
   'ip', 'port', 'master', 'workDir', 'hostname', 'cgroups', 'cgroupsRoot', 'killGracePeriodSeconds', 'statusUpdateRetrySeconds',
   'masterPingTimeoutSeconds', 'recover', 'advertiseIp', 'resources', 'attributes',
+  'authenticateHttpReadonly', 'authenticateHttpReadwrite', 'httpCredentials', 'credential',
 ];
 
 /** The agent's flags as Mesos reports them (/flags, /state "flags"), with the hostname it reports. */
