@@ -7,6 +7,7 @@
  */
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { ClusterCatalog } from '../infra/cluster-catalog';
+import type { Credential } from '../cluster/client/credential';
 import { normalizeSwitches, type SwitchSpec } from './argv';
 import { UsageError } from '../daemon/argv';
 import { errorJson, toCliError, type ErrorContext } from './errors';
@@ -148,6 +149,9 @@ export abstract class BaseCommand<T extends typeof Command> extends ParsedComman
   static enableJsonFlag = true;
 
   private catalogValue?: ClusterCatalog;
+  private credentialValue?: Promise<Credential | undefined>;
+  /** The catalog's credential file of the cluster whose master resolveMasterAddress found there. */
+  private catalogCredential?: string;
 
   protected get catalog(): ClusterCatalog {
     this.catalogValue ??= new ClusterCatalog(this.config.dataDir);
@@ -176,12 +180,24 @@ export abstract class BaseCommand<T extends typeof Command> extends ParsedComman
   protected async resolveMaster(flag: string | undefined): Promise<string> {
     const address = await this.resolveMasterAddress(flag);
     const { locateMaster } = await import('../cluster/client/leader');
-    const locator = locateMaster(address);
+    const locator = locateMaster(address, await this.credential());
     try {
       return await locator.leaderUrl();
     } finally {
       await locator.close();
     }
+  }
+
+  /**
+   * What the command authenticates with (cli/credentials.ts); call it after resolveMasterAddress,
+   * which decides whether the catalog's credential applies.
+   */
+  protected credential(): Promise<Credential | undefined> {
+    const flags = this.flags as { principal?: string; secret?: string; 'secret-file'?: string };
+    this.credentialValue ??= import('./credentials').then(({ resolveCredential }) => resolveCredential({
+      principal: flags.principal, secret: flags.secret, secretFile: flags['secret-file'], catalogFile: this.catalogCredential,
+    }));
+    return this.credentialValue;
   }
 
   /** --master when given, else the registered cluster's master; zk:// addresses stay as they are (to be followed). */
@@ -195,6 +211,7 @@ export abstract class BaseCommand<T extends typeof Command> extends ParsedComman
     const record = this.catalog.read(this.clusterName);
     if (record) {
       this.masterSource = { source: 'catalog', logPath: record.provider === 'local' ? record.master.logPath : undefined };
+      this.catalogCredential = record.provider === 'local' ? record.operatorCredential : undefined;
       return record.zk ?? record.masterUrl;
     }
     const known = this.catalog.list();

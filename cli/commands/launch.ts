@@ -28,6 +28,8 @@ export interface LaunchJson {
   agents: { index: number; id?: string; address: string; pid: number; resources?: string; log: string }[];
   logs_dir: string;
   cluster_dir: string;
+  /** With --secure: the operator's credential file every command of the CLI uses for this cluster. */
+  operator_credential?: string;
 }
 
 export default class Launch extends BaseCommand<typeof Launch> {
@@ -77,6 +79,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
     masters: integerFlag({ description: 'number of masters (1-5); more than one needs --zk', default: 1, min: 1, max: 5 }),
     zk: integerFlag({ description: 'ZooKeeper servers to start (0-7; 0 = a standalone master; 3 is the usual ensemble)', default: 0, min: 0, max: 7 }),
     'master-port': integerFlag({ description: "master's port on 127.0.0.1", default: 5050, min: 1, max: 65535 }),
+    secure: Flags.boolean({ description: 'turn on authentication (and TLS) for a local cluster', default: false }),
     'agent-resources': Flags.custom<string>({
       description: "each agent's resources (default: detected from this machine)",
       parse: async (input) => resourcesValue('agent-resources', input),
@@ -126,6 +129,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
       zk: flags.zk,
       masterPort: flags['master-port'],
       agentResources: flags['agent-resources'],
+      secure: flags.secure,
     });
   }
 
@@ -151,6 +155,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
       this.log(`    ${a.index + 1}. 127.0.0.1:${a.port}  pid ${a.pid}  ${a.id ?? '(not registered)'}  ${a.total ?? a.resources ?? ''}`.trimEnd());
     }
     this.log(`  logs:    ${logsDir}`);
+    if (record.operatorCredential) this.log(`  auth:    on; the CLI authenticates with ${record.operatorCredential}`);
     if (!alreadyRunning) this.log(`Try: mesoscloud exec${this.clusterArg} --name hello --command "echo hello world"`);
     return {
       cluster: record.name,
@@ -163,6 +168,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
       agents: record.agents.map((a) => ({ index: a.index, id: a.id, address: `127.0.0.1:${a.port}`, pid: a.pid, resources: a.total ?? a.resources, log: a.logPath })),
       logs_dir: logsDir,
       cluster_dir: clusterDir,
+      ...(record.operatorCredential ? { operator_credential: record.operatorCredential } : {}),
     };
   }
 

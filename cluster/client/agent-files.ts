@@ -5,7 +5,7 @@
 import { findSandboxInState, type AgentState } from '../protocol/sandbox';
 
 export { findSandboxInState };
-import { HttpClient, ClientHttpError, parseJson } from './http';
+import { HttpClient, ClientHttpError, parseJson, type Credential } from './http';
 
 export interface FileChunk { data: string; offset: number }
 
@@ -14,8 +14,8 @@ const READ_LENGTH = 64 * 1024;
 export class AgentFilesClient {
   private readonly http: HttpClient;
 
-  constructor(agentBaseUrl: string) {
-    this.http = new HttpClient(agentBaseUrl);
+  constructor(agentBaseUrl: string, credential?: Credential) {
+    this.http = new HttpClient(agentBaseUrl, credential);
   }
 
   /** The sandbox directory of a task, or undefined while the agent does not know it yet. */

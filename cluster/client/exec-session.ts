@@ -7,6 +7,7 @@ import { isZooKeeperUrl } from '../election/zookeeper-url';
 import { buildCommandInfo } from './command-line';
 import { ExecError } from './exec-error';
 import { askVariants, chooseOffer, describeUnsatisfiable, judgeCapacity } from './offer-fit';
+import type { Credential } from './http';
 import { OperatorClient } from './operator';
 import { SchedulerClient, type SchedulerTimings } from './scheduler';
 import { exitCodeFor, killRequestedLine, statusUpdateLines, submittedLine, subscribedLine } from './status-lines';
@@ -30,6 +31,8 @@ export interface ExecOptions {
   /** FrameworkInfo capability types (default: TASK_KILLING_STATE). */
   capabilities?: string[];
   principal?: string;
+  /** Principal and secret for a cluster with authentication (its principal is the framework's unless `principal` is given). */
+  credential?: Credential;
   /** mesos-execute's lines (stdout). */
   print: (line: string) => void;
   /** Side remarks such as "waiting for resources" (stderr). */
@@ -86,6 +89,7 @@ export class ExecSession {
     this.followsLeader = isZooKeeperUrl(opts.master);
     this.client = new SchedulerClient({
       master: opts.master,
+      credential: opts.credential,
       reconnect: this.followsLeader,
       frameworkInfo: {
         ...(this.followsLeader ? { failover_timeout: LEADER_FAILOVER_TIMEOUT_SECONDS } : {}),
@@ -239,7 +243,7 @@ export class ExecSession {
     if (this.capacityChecked || this.launched || this.finished) return;
     this.capacityChecked = true;
     this.clearCapacityTimer();
-    const operator = new OperatorClient(this.client.masterUrl, { timeoutMs: 5000 });
+    const operator = new OperatorClient(this.client.masterUrl, { timeoutMs: 5000, credential: this.opts.credential });
     try {
       const { agents } = await operator.getAgents();
       if (this.launched || this.finished) return;

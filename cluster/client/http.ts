@@ -4,6 +4,9 @@
  * one costs more than the call itself on loopback.
  */
 import * as http from 'node:http';
+import { authorizationHeaders, type Credential } from '../http/auth';
+
+export type { Credential };
 
 /** The server answered with a non-success status; `message` is its body, verbatim. */
 export class ClientHttpError extends Error {
@@ -49,9 +52,12 @@ const MAX_REDIRECTS = 3;
 export class HttpClient {
   readonly agent: http.Agent;
   private base: URL;
+  private readonly auth: Record<string, string>;
 
-  constructor(baseUrl: string) {
+  /** `credential`: sent as HTTP basic with every request (also after a redirect to another master of the cluster). */
+  constructor(baseUrl: string, credential?: Credential) {
     this.base = new URL(baseUrl);
+    this.auth = authorizationHeaders(credential);
     this.agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 10_000, noDelay: true } as http.AgentOptions);
   }
 
@@ -79,7 +85,7 @@ export class HttpClient {
   open(method: string, path: string, opts: RequestOptions = {}): { req: http.ClientRequest; response: Promise<http.IncomingMessage> } {
     const url = new URL(path, this.base);
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body), 'utf8');
-    const headers: Record<string, string | number> = { Accept: 'application/json', ...opts.headers };
+    const headers: Record<string, string | number> = { Accept: 'application/json', ...this.auth, ...opts.headers };
     if (payload) {
       headers['Content-Type'] = 'application/json';
       headers['Content-Length'] = payload.length;

@@ -5,7 +5,7 @@
 import { isZooKeeperUrl, parseZooKeeperUrl } from '../election/zookeeper-url';
 import { leaderBaseUrl, type MasterDetector } from '../election/types';
 import { parseMasterAddress } from './address';
-import { HttpClient } from './http';
+import { HttpClient, type Credential } from './http';
 import { OPERATOR_PATH } from './operator';
 
 export interface MasterLocator {
@@ -24,8 +24,8 @@ export const LEADER_WAIT_MS = 15_000;
  * Whether the master there acts as leader: its operator API answers GET_HEALTH itself (a dead one
  * refuses the connection; one still taking over answers 503, a standby 307).
  */
-async function leads(url: string): Promise<boolean> {
-  const client = new HttpClient(url);
+async function leads(url: string, credential?: Credential): Promise<boolean> {
+  const client = new HttpClient(url, credential);
   try {
     // open(), not request(): a standby's 307 is the answer here, not a hop to follow.
     const res = await client.open('POST', OPERATOR_PATH, { body: { type: 'GET_HEALTH' }, timeoutMs: 2000 }).response;
@@ -50,8 +50,9 @@ function nextChange(detector: MasterDetector, timeoutMs: number): Promise<void> 
   });
 }
 
-export function locateMaster(address: string): MasterLocator {
-  if (isZooKeeperUrl(address)) return new ZooKeeperLocator(address);
+/** `credential`: what asking a master whether it leads needs on a cluster with authentication. */
+export function locateMaster(address: string, credential?: Credential): MasterLocator {
+  if (isZooKeeperUrl(address)) return new ZooKeeperLocator(address, credential);
   const { baseUrl } = parseMasterAddress(address);
   return { follows: false, address, leaderUrl: async () => baseUrl, close: async () => undefined };
 }
@@ -60,7 +61,7 @@ class ZooKeeperLocator implements MasterLocator {
   readonly follows = true;
   private detector?: MasterDetector;
 
-  constructor(readonly address: string) {
+  constructor(readonly address: string, private readonly credential?: Credential) {
     // Parse now so a bad URL is reported where it was given, not on first use.
     parseZooKeeperUrl(address);
   }
@@ -77,7 +78,7 @@ class ZooKeeperLocator implements MasterLocator {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const url = leaderBaseUrl(await detector.awaitLeader(Math.max(1, deadline - Date.now())));
-      if (await leads(url)) return url;
+      if (await leads(url, this.credential)) return url;
       if (Date.now() >= deadline) throw new Error(`the leading master named in ZooKeeper (${url}) does not answer, and no other took over within ${timeoutMs / 1000} s`);
       await nextChange(detector, Math.min(200, Math.max(1, deadline - Date.now())));
     }

@@ -2,7 +2,7 @@
  * Typed client of the master's operator API (POST /api/v1) and its legacy /state endpoint.
  */
 import { parseMasterAddress } from './address';
-import { HttpClient, parseJson } from './http';
+import { HttpClient, parseJson, type Credential } from './http';
 import type {
   GetAgents, GetFrameworks, GetState, GetTasks, OperatorCallType, OperatorResponse, OperatorRole, QuotaConfig,
   VersionInfo, WeightInfo,
@@ -25,10 +25,14 @@ type AdminResponse = OperatorResponse & {
 };
 
 export const OPERATOR_PATH = '/api/v1';
+/** Where a master trades credentials for a bearer token (not a Mesos endpoint). */
+export const TOKEN_PATH = '/auth/token';
 
 export interface OperatorClientOptions {
   /** Per-call timeout in milliseconds (default 10 s): an operator waits, a script should not hang. */
   timeoutMs?: number;
+  /** Principal and secret, sent as HTTP basic (a cluster with --authenticate_http_* needs them). */
+  credential?: Credential;
 }
 
 export class OperatorClient {
@@ -36,7 +40,7 @@ export class OperatorClient {
   private readonly timeoutMs: number;
 
   constructor(master: string, opts: OperatorClientOptions = {}) {
-    this.http = new HttpClient(parseMasterAddress(master).baseUrl);
+    this.http = new HttpClient(parseMasterAddress(master).baseUrl, opts.credential);
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
@@ -143,6 +147,12 @@ export class OperatorClient {
   /** The legacy GET /state JSON (what the web UI reads). */
   async getLegacyState<T = Record<string, unknown>>(): Promise<T> {
     return this.http.getJson<T>('/state', { timeoutMs: this.timeoutMs });
+  }
+
+  /** A short-lived bearer token for this client's principal (POST /auth/token), e.g. for the web UI. */
+  async token(): Promise<{ token: string; expires_in: number }> {
+    const res = await this.http.postJson(TOKEN_PATH, undefined, { ok: [200], timeoutMs: this.timeoutMs });
+    return parseJson<{ token: string; expires_in: number }>(res.body, `${this.baseUrl}${TOKEN_PATH}`);
   }
 
   close(): void {

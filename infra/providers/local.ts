@@ -22,6 +22,8 @@ import { findZooKeeper, readLocalEnsemble, serverPid, startLocalEnsemble, stopLo
 import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, TASK_PORTS, zkUrlOf, type LocalLayout, type PortRange } from './local-layout';
 import { chooseFreePorts, isPortFree } from '../machine/ports';
 import { waitForAgents } from './master-access';
+import { agentAuthArgs, masterAuthArgs, secureLocalCredentials } from './local-credentials';
+import { readCredentialFile, type Credential } from '../../cluster/client/credential';
 import type { Provider } from './provider';
 import { findTaskProcesses, isOurProcess, killGroupOrProcess, signal, tail, waitForExit } from '../machine/processes';
 
@@ -40,10 +42,16 @@ export interface LocalSpecInput {
   masterPort: number;
   /** Resource text for every agent; unset ones are detected by the agent. */
   agentResources?: string;
+  /** Authentication on every endpoint but /health, with generated credentials (local-credentials.ts). */
+  secure?: boolean;
 }
 
-export function localSpec(input: LocalSpecInput): ClusterSpec {
+/** A local cluster's spec: the cluster spec every provider takes, and whether it is secure. */
+export type LocalClusterSpec = ClusterSpec & { secure?: boolean };
+
+export function localSpec(input: LocalSpecInput): LocalClusterSpec {
   return {
+    ...(input.secure ? { secure: true } : {}),
     name: input.name,
     provider: 'local',
     hosts: [],
@@ -68,7 +76,7 @@ export interface LaunchOptions {
 }
 
 /** What launch will do: start the spec's cluster from the bundle, or leave it as it is when it already runs. */
-export type LocalPlan = { spec: ClusterSpec; running: ClusterRecord } | { spec: ClusterSpec; running?: undefined; bundle: string };
+export type LocalPlan = { spec: LocalClusterSpec; running: ClusterRecord } | { spec: LocalClusterSpec; running?: undefined; bundle: string };
 
 /** What the waits share: their limit, where to report, and the operator's wish to stop. */
 interface WaitContext {
@@ -95,20 +103,26 @@ export function allMasters(record: ClusterRecord): DaemonRecord[] {
 export async function isClusterRunning(record: ClusterRecord): Promise<boolean> {
   for (const master of allMasters(record)) {
     if (!isOurProcess(master.pid, master.workDir)) continue;
-    const operator = new OperatorClient(`http://${LOCAL_HOST}:${master.port}`, { timeoutMs: 3000 });
+    let operator: OperatorClient | undefined;
     try {
+      operator = new OperatorClient(`http://${LOCAL_HOST}:${master.port}`, { timeoutMs: 3000, credential: recordCredential(record) });
       if (await operator.getHealth()) return true;
     } catch {
       // Try the next one.
     } finally {
-      operator.close();
+      operator?.close();
     }
   }
   return false;
 }
 
+/** The operator's credential of a secure cluster (launch --secure), for the launcher's own requests. */
+function recordCredential(record: ClusterRecord): Credential | undefined {
+  return record.operatorCredential === undefined ? undefined : readCredentialFile(record.operatorCredential);
+}
+
 /** A running cluster of that name is left as it is; otherwise the spec is checked. Nothing is touched. */
-export async function planLocal(catalog: ClusterCatalog, spec: ClusterSpec, bundle?: DaemonBundle): Promise<LocalPlan> {
+export async function planLocal(catalog: ClusterCatalog, spec: LocalClusterSpec, bundle?: DaemonBundle): Promise<LocalPlan> {
   const existing = catalog.readLocal(spec.name);
   if (existing && (await isClusterRunning(existing))) return { spec, running: existing };
   const resources = spec.agent.resources;
@@ -142,7 +156,7 @@ export async function planLocal(catalog: ClusterCatalog, spec: ClusterSpec, bund
   return { spec, bundle: (bundle ?? findDaemonBundle()).path };
 }
 
-export async function launchLocal(catalog: ClusterCatalog, spec: ClusterSpec, opts: LaunchOptions = {}): Promise<LocalLaunchResult> {
+export async function launchLocal(catalog: ClusterCatalog, spec: LocalClusterSpec, opts: LaunchOptions = {}): Promise<LocalLaunchResult> {
   return launchPlanned(catalog, await planLocal(catalog, spec), opts);
 }
 
@@ -190,6 +204,11 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
     createdAt: new Date().toISOString(),
   };
   const wait: WaitContext = { timeoutMs: opts.timeoutMs ?? 30_000, progress, signal: opts.signal };
+  const secrets = spec.secure ? secureLocalCredentials(layout.clusterDir, agentCount) : undefined;
+  if (secrets) {
+    record.operatorCredential = secrets.operatorFile;
+    progress(`Authentication on; credentials in ${secrets.dir} (the CLI uses ${secrets.operatorFile})`);
+  }
 
   try {
     stopIfAborted(opts.signal);
@@ -210,7 +229,7 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
     for (const [i, master] of masters.entries()) {
       fs.mkdirSync(master.workDir, { recursive: true });
       progress(`Starting master ${masterCount > 1 ? `${i + 1}/${masterCount} ` : ''}on ${LOCAL_HOST}:${master.port} (log: ${master.logPath})`);
-      master.pid = startDetached(bundle, masterArgs({ port: master.port, workDir: master.workDir, cluster: name, zk: record.zk, masters: masterCount }), master.logPath, layout.clusterDir);
+      master.pid = startDetached(bundle, [...masterArgs({ port: master.port, workDir: master.workDir, cluster: name, zk: record.zk, masters: masterCount }), ...(secrets ? masterAuthArgs(secrets) : [])], master.logPath, layout.clusterDir);
       catalog.write(record);
     }
     for (const master of masters) await waitForMaster(record, master, wait);
@@ -228,7 +247,7 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
       };
       fs.mkdirSync(agent.workDir, { recursive: true });
       progress(`Starting agent ${i + 1}/${agentCount} on ${LOCAL_HOST}:${agent.port} (log: ${agent.logPath})`);
-      agent.pid = startDetached(bundle, agentArgs({ master: agentMaster, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name }), agent.logPath, layout.clusterDir);
+      agent.pid = startDetached(bundle, [...agentArgs({ master: agentMaster, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name }), ...(secrets ? agentAuthArgs(secrets, i) : [])], agent.logPath, layout.clusterDir);
       record.agents.push(agent);
       catalog.write(record);
       stopIfAborted(opts.signal);
@@ -314,7 +333,7 @@ function startDetached(bundle: string, args: string[], logPath: string, cwd: str
 
 async function waitForMaster(record: ClusterRecord, master: DaemonRecord, { timeoutMs, progress, signal }: WaitContext): Promise<void> {
   const url = `http://${LOCAL_HOST}:${master.port}`;
-  const operator = new OperatorClient(url, { timeoutMs: 2000 });
+  const operator = new OperatorClient(url, { timeoutMs: 2000, credential: recordCredential(record) });
   const deadline = Date.now() + timeoutMs;
   const remind = reminder(progress);
   try {
@@ -338,7 +357,7 @@ async function waitForMaster(record: ClusterRecord, master: DaemonRecord, { time
 /** The elected leader's URL, as ZooKeeper names it. */
 async function waitForLeader(record: ClusterRecord, { timeoutMs, progress }: WaitContext): Promise<string> {
   const { locateMaster } = await import('../../cluster/client/leader');
-  const locator = locateMaster(record.zk!);
+  const locator = locateMaster(record.zk!, recordCredential(record));
   try {
     const url = await locator.leaderUrl(timeoutMs);
     progress(`Leading master: ${url}`);
@@ -357,6 +376,7 @@ async function waitForLocalAgents(record: ClusterRecord, { timeoutMs, progress, 
   const registered = await waitForAgents(record.masterUrl, record.agents.map((a) => String(a.port)), {
     timeoutMs,
     requestTimeoutMs: 2000,
+    credential: recordCredential(record),
     keyOf: (a) => String(a.agent_info.port),
     isUp: () => true,
     onCount: (n) => progress(`Agents registered: ${n}/${total}`),
