@@ -1,7 +1,14 @@
 /** The master's public HTTP API as the browser uses it: POST /api/v1 calls and the SUBSCRIBE stream. */
+import { authHeaders, loginAgain } from './auth';
 import { readRecords } from './recordio';
 
-const HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json' };
+const JSON_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json' };
+const headers = (base: Record<string, string> = JSON_HEADERS) => ({ ...base, ...authHeaders() });
+
+/** A 401 means the token expired: back to the login form. */
+function checkAuthenticated(res: Response): void {
+  if (res.status === 401) loginAgain();
+}
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string) {
@@ -11,7 +18,8 @@ export class ApiError extends Error {
 
 /** One operator call; `type` names it and `body` holds its message (e.g. {list_files: {...}}). */
 export async function operatorCall<T = Record<string, unknown>>(type: string, body: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
-  const res = await fetch('/api/v1', { method: 'POST', headers: HEADERS, body: JSON.stringify({ type, ...body }), signal });
+  const res = await fetch('/api/v1', { method: 'POST', headers: headers(), body: JSON.stringify({ type, ...body }), signal });
+  checkAuthenticated(res);
   const text = await res.text();
   if (!res.ok) throw new ApiError(res.status, text || `${type} failed with HTTP ${res.status}`);
   return (text ? JSON.parse(text) : {}) as T;
@@ -19,14 +27,16 @@ export async function operatorCall<T = Record<string, unknown>>(type: string, bo
 
 /** Opens the operator event stream and yields its events until it ends or `signal` aborts. */
 export async function* subscribe(signal: AbortSignal): AsyncGenerator<unknown> {
-  const res = await fetch('/api/v1', { method: 'POST', headers: HEADERS, body: JSON.stringify({ type: 'SUBSCRIBE' }), signal });
+  const res = await fetch('/api/v1', { method: 'POST', headers: headers(), body: JSON.stringify({ type: 'SUBSCRIBE' }), signal });
+  checkAuthenticated(res);
   if (!res.ok || !res.body) throw new ApiError(res.status, (await res.text()) || `SUBSCRIBE failed with HTTP ${res.status}`);
   yield* readRecords(res.body);
 }
 
 /** GET /metrics/snapshot: Mesos metric names to numbers. */
 export async function metricsSnapshot(signal?: AbortSignal): Promise<Record<string, number>> {
-  const res = await fetch('/metrics/snapshot', { signal, headers: { Accept: 'application/json' } });
+  const res = await fetch('/metrics/snapshot', { signal, headers: headers({ Accept: 'application/json' }) });
+  checkAuthenticated(res);
   if (!res.ok) throw new ApiError(res.status, await res.text());
   return (await res.json()) as Record<string, number>;
 }
