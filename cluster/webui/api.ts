@@ -1,5 +1,5 @@
 /** The master's public HTTP API as the browser uses it: POST /api/v1 calls and the SUBSCRIBE stream. */
-import { authHeaders, loginAgain } from './auth';
+import { authHeaders, loginAgain, NO_PROMPT } from './auth';
 import { readRecords } from './recordio';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json' };
@@ -18,7 +18,7 @@ export class ApiError extends Error {
 
 /** One operator call; `type` names it and `body` holds its message (e.g. {list_files: {...}}). */
 export async function operatorCall<T = Record<string, unknown>>(type: string, body: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
-  const res = await fetch('/api/v1', { method: 'POST', headers: headers(), body: JSON.stringify({ type, ...body }), signal });
+  const res = await fetch('/api/v1', { method: 'POST', headers: headers(), body: JSON.stringify({ type, ...body }), signal, credentials: NO_PROMPT });
   checkAuthenticated(res);
   const text = await res.text();
   if (!res.ok) throw new ApiError(res.status, text || `${type} failed with HTTP ${res.status}`);
@@ -27,7 +27,7 @@ export async function operatorCall<T = Record<string, unknown>>(type: string, bo
 
 /** Opens the operator event stream and yields its events until it ends or `signal` aborts. */
 export async function* subscribe(signal: AbortSignal): AsyncGenerator<unknown> {
-  const res = await fetch('/api/v1', { method: 'POST', headers: headers(), body: JSON.stringify({ type: 'SUBSCRIBE' }), signal });
+  const res = await fetch('/api/v1', { method: 'POST', headers: headers(), body: JSON.stringify({ type: 'SUBSCRIBE' }), signal, credentials: NO_PROMPT });
   checkAuthenticated(res);
   if (!res.ok || !res.body) throw new ApiError(res.status, (await res.text()) || `SUBSCRIBE failed with HTTP ${res.status}`);
   yield* readRecords(res.body);
@@ -35,7 +35,7 @@ export async function* subscribe(signal: AbortSignal): AsyncGenerator<unknown> {
 
 /** GET /metrics/snapshot: Mesos metric names to numbers. */
 export async function metricsSnapshot(signal?: AbortSignal): Promise<Record<string, number>> {
-  const res = await fetch('/metrics/snapshot', { signal, headers: headers({ Accept: 'application/json' }) });
+  const res = await fetch('/metrics/snapshot', { signal, headers: headers({ Accept: 'application/json' }), credentials: NO_PROMPT });
   checkAuthenticated(res);
   if (!res.ok) throw new ApiError(res.status, await res.text());
   return (await res.json()) as Record<string, number>;

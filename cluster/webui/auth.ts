@@ -8,6 +8,11 @@
 import { h, replace } from './dom';
 
 const STORAGE_KEY = 'mesoscloud.token';
+/**
+ * Every fetch of the UI: the page uses no cookies, and without this a browser answers a 401 with a
+ * basic challenge by holding the request for its own password dialog.
+ */
+export const NO_PROMPT: RequestCredentials = 'omit';
 let token: string | undefined;
 
 /** Takes a token from #token=... (then rewrites the address without it), else from this tab's session. */
@@ -39,6 +44,7 @@ export async function loginNeeded(): Promise<boolean> {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...authHeaders() },
     body: JSON.stringify({ type: 'GET_HEALTH' }),
+    credentials: NO_PROMPT,
   });
   if (res.status !== 401) return false;
   token = undefined;
@@ -54,7 +60,9 @@ export function loginForm(onLoggedIn: () => void): HTMLElement {
   const submit = async (event: Event) => {
     event.preventDefault();
     replace(problem);
-    const res = await fetch('/auth/token', { method: 'POST', headers: { Authorization: basic(principal.value, secret.value), Accept: 'application/json' } });
+    const res = await fetch('/auth/token', {
+      method: 'POST', headers: { Authorization: basic(principal.value, secret.value), Accept: 'application/json' }, credentials: NO_PROMPT,
+    });
     secret.value = '';
     if (!res.ok) {
       replace(problem, res.status === 401 ? 'Wrong principal or secret.' : `Login failed (HTTP ${res.status}).`);
@@ -70,6 +78,24 @@ export function loginForm(onLoggedIn: () => void): HTMLElement {
     h('label', null, 'Secret', secret),
     h('button', { type: 'submit' }, 'Log in'),
     problem);
+}
+
+/**
+ * A download link's click: a plain navigation cannot carry the token, so with one the file is fetched
+ * with it and handed to the browser as a blob.
+ */
+export function authenticatedDownload(event: Event): void {
+  if (!token) return;
+  event.preventDefault();
+  const link = event.currentTarget as HTMLAnchorElement;
+  void fetch(link.getAttribute('href') ?? '', { headers: authHeaders(), credentials: NO_PROMPT }).then(async (res) => {
+    if (res.status === 401) return loginAgain();
+    if (!res.ok) return;
+    const url = URL.createObjectURL(await res.blob());
+    const save = h('a', { href: url, download: link.getAttribute('download') ?? '' });
+    save.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  });
 }
 
 function remember(value: string): void {
