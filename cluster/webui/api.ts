@@ -1,13 +1,24 @@
 /** The master's public HTTP API as the browser uses it: POST /api/v1 calls and the SUBSCRIBE stream. */
-import { authHeaders, loginAgain, NO_PROMPT } from './auth';
 import { readRecords } from './recordio';
 
-const JSON_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json' };
-const headers = (base: Record<string, string> = JSON_HEADERS) => ({ ...base, ...authHeaders() });
+/** How calls authenticate; main.ts plugs in the login (auth.ts) at start. */
+export const apiAuth = {
+  headers: (): Record<string, string> => ({}),
+  /** A 401: the token expired or the cluster's secrets changed. */
+  onUnauthorized: (): void => undefined,
+};
 
-/** A 401 means the token expired: back to the login form. */
+/**
+ * The page uses no cookies; without 'omit' a browser answers a 401 with a basic challenge by holding
+ * the request for its own password dialog.
+ */
+export const NO_PROMPT = 'omit' as const;
+
+const JSON_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json' };
+const headers = (base: Record<string, string> = JSON_HEADERS) => ({ ...base, ...apiAuth.headers() });
+
 function checkAuthenticated(res: Response): void {
-  if (res.status === 401) loginAgain();
+  if (res.status === 401) apiAuth.onUnauthorized();
 }
 
 export class ApiError extends Error {

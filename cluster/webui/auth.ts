@@ -5,14 +5,10 @@
  * localStorage. `mesoscloud ui` can hand a token over in the address's fragment (#token=...), which is
  * read once and removed from the address bar and the history.
  */
+import { NO_PROMPT } from './api';
 import { h, replace } from './dom';
 
 const STORAGE_KEY = 'mesoscloud.token';
-/**
- * Every fetch of the UI: the page uses no cookies, and without this a browser answers a 401 with a
- * basic challenge by holding the request for its own password dialog.
- */
-export const NO_PROMPT: RequestCredentials = 'omit';
 let token: string | undefined;
 
 /** Takes a token from #token=... (then rewrites the address without it), else from this tab's session. */

@@ -322,7 +322,9 @@ function reminder(progress: (line: string) => void, everyMs = 5000): (what: () =
 function startDetached(bundle: string, args: string[], logPath: string, cwd: string): number {
   const fd = fs.openSync(logPath, 'a');
   try {
-    const child = spawn(process.execPath, [bundle, ...args], { detached: true, stdio: ['ignore', fd, fd], cwd, env: process.env });
+    // The operator's secret (cli/credentials.ts) is the CLI's, not the daemons'.
+    const { MESOSCLOUD_SECRET: _secret, ...env } = process.env;
+    const child = spawn(process.execPath, [bundle, ...args], { detached: true, stdio: ['ignore', fd, fd], cwd, env });
     if (child.pid === undefined) throw new ProviderError('SPAWN_FAILED', `could not start ${args[0]}: ${process.execPath} ${bundle} ${args.join(' ')}`);
     child.unref();
     return child.pid;

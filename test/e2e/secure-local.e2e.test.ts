@@ -135,7 +135,8 @@ describe('a local cluster launched with --secure', () => {
       await form.getByLabel('Secret').fill(operator.secret);
       await form.getByRole('button', { name: 'Log in' }).click();
       await page.locator('[data-testid=connection]', { hasText: 'Live' }).waitFor({ timeout: 20_000 });
-      const storage = await page.evaluate(() => ({ local: JSON.stringify({ ...localStorage }), session: JSON.stringify({ ...sessionStorage }) }));
+      // Runs in the page, where the storages exist.
+      const storage = await page.evaluate('({ local: JSON.stringify({ ...localStorage }), session: JSON.stringify({ ...sessionStorage }) })') as { local: string; session: string };
       expect(storage.local).not.toContain(operator.secret);
       expect(storage.local).not.toContain('mct1.');
       expect(storage.session).not.toContain(operator.secret);
