@@ -115,9 +115,24 @@ describe('a local cluster launched with --secure', () => {
     expect(exec.code).toBe(0);
   }, 60_000);
 
-  it('prints the UI address without a token', async () => {
+  it('prints the UI address without a token, and opens the browser with one in the fragment', async () => {
     const ui = await cli(['ui', '--no-open', '--json']);
     expect(JSON.parse(ui.stdout)).toMatchObject({ url: `${url}/`, opened: false });
+    // A stand-in for xdg-open that writes down the address it was given.
+    const bin = path.join(dataHome, 'bin');
+    const opened = path.join(dataHome, 'opened-url');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`, { mode: 0o755 });
+    const withBrowser = await cli(['ui', '--json'], { env: { PATH: `${bin}:${process.env.PATH}`, DISPLAY: ':99' } });
+    expect(JSON.parse(withBrowser.stdout)).toMatchObject({ url: `${url}/`, opened: true });
+    const address = await (async () => {
+      for (let i = 0; i < 100 && !fs.existsSync(opened); i++) await new Promise((r) => setTimeout(r, 50));
+      return fs.readFileSync(opened, 'utf8');
+    })();
+    const token = decodeURIComponent(/^http:\/\/[^#]+\/#token=(.+)$/.exec(address)?.[1] ?? '');
+    expect(token).toMatch(/^mct1\./);
+    expect(withBrowser.stdout + withBrowser.stderr).not.toContain(token);
+    expect((await request(`${url}/state`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
   });
 
   it('logs in in the web UI (form and #token=), keeping no secret and no token in localStorage', async () => {
