@@ -48,10 +48,8 @@ function handleCall(core: MasterCore, req: Request): HandlerResult {
       throw apiError('FORBIDDEN_PRINCIPAL', `agent '${requestedId}' registered as another principal; '${req.principal ?? '(none)'}' may not take it over`);
     }
     const newStreamId = randomUUID();
-    openCorked(req.res, () => {
-      const agent = core.agents.register(parsed.value, new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }), newStreamId);
-      agent.principal = req.principal;
-    });
+    const registration = { ...parsed.value, principal: req.principal };
+    openCorked(req.res, () => core.agents.register(registration, new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }), newStreamId));
     return undefined;
   }
 
