@@ -7,6 +7,7 @@
  */
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { ClusterCatalog } from '../infra/cluster-catalog';
+import type { Credential } from '../cluster/client/credential';
 import { normalizeSwitches, type SwitchSpec } from './argv';
 import { UsageError } from '../daemon/argv';
 import { errorJson, toCliError, type ErrorContext } from './errors';
@@ -148,6 +149,9 @@ export abstract class BaseCommand<T extends typeof Command> extends ParsedComman
   static enableJsonFlag = true;
 
   private catalogValue?: ClusterCatalog;
+  private credentialValue?: Promise<Credential | undefined>;
+  /** The catalog's credential file of the cluster whose master resolveMasterAddress found there. */
+  private catalogCredential?: string;
 
   protected get catalog(): ClusterCatalog {
     this.catalogValue ??= new ClusterCatalog(this.config.dataDir);
@@ -176,7 +180,7 @@ export abstract class BaseCommand<T extends typeof Command> extends ParsedComman
   protected async resolveMaster(flag: string | undefined): Promise<string> {
     const address = await this.resolveMasterAddress(flag);
     const { locateMaster } = await import('../cluster/client/leader');
-    const locator = locateMaster(address, this.clusterTls);
+    const locator = locateMaster(address, { tls: this.clusterTls, credential: await this.credential() });
     try {
       return await locator.leaderUrl();
     } finally {
@@ -196,6 +200,18 @@ export abstract class BaseCommand<T extends typeof Command> extends ParsedComman
     this.clusterTls = readClientTls(files);
   }
 
+  /**
+   * What the command authenticates with (cli/credentials.ts); call it after resolveMasterAddress,
+   * which decides whether the catalog's credential applies.
+   */
+  protected credential(): Promise<Credential | undefined> {
+    const flags = this.flags as { principal?: string; secret?: string; 'secret-file'?: string };
+    this.credentialValue ??= import('./credentials').then(({ resolveCredential }) => resolveCredential({
+      principal: flags.principal, secret: flags.secret, secretFile: flags['secret-file'], catalogFile: this.catalogCredential,
+    }));
+    return this.credentialValue;
+  }
+
   /** --master when given, else the registered cluster's master; zk:// addresses stay as they are (to be followed). */
   protected async resolveMasterAddress(flag: string | undefined): Promise<string> {
     const { parseMasterAddress } = await import('../cluster/client/address');
@@ -210,6 +226,7 @@ export abstract class BaseCommand<T extends typeof Command> extends ParsedComman
     if (record) {
       this.masterSource = { source: 'catalog', logPath: record.provider === 'local' ? record.master.logPath : undefined };
       await this.useClusterTls(record.tls);
+      this.catalogCredential = record.provider === 'local' ? record.operatorCredential : undefined;
       return record.zk ?? record.masterUrl;
     }
     const known = this.catalog.list();

@@ -5,11 +5,12 @@
 import { agentBaseUrl } from '../cluster/client/address';
 import { AgentFilesClient, SandboxFollower } from '../cluster/client/agent-files';
 import { OperatorClient } from '../cluster/client/operator';
-import type { ClientTls } from '../cluster/client/tls';
+import type { ClusterAccess } from '../cluster/client/http';
 
 const POLL_MS = 200;
 
-export function followSandbox(master: string, task: { frameworkId: string; taskId: string; agentId: string }, tls?: ClientTls): { stop(): Promise<void> } {
+/** `access`: the cluster's CA and the credential, for the master and the agent (a secure cluster's agents take the same credentials). */
+export function followSandbox(master: string, task: { frameworkId: string; taskId: string; agentId: string }, access: ClusterAccess = {}): { stop(): Promise<void> } {
   let stopped = false;
   let files: AgentFilesClient | undefined;
   let follower: SandboxFollower | undefined;
@@ -17,13 +18,13 @@ export function followSandbox(master: string, task: { frameworkId: string; taskI
   let inFlight: Promise<void> = Promise.resolve();
 
   const locate = async (): Promise<void> => {
-    const operator = new OperatorClient(master, { timeoutMs: 5000, tls });
+    const operator = new OperatorClient(master, { timeoutMs: 5000, ...access });
     try {
       const { agents } = await operator.getAgents();
       const agent = agents.find((a) => a.agent_info.id?.value === task.agentId);
-      const url = agent && agentBaseUrl(agent.pid, agent.agent_info.hostname, agent.agent_info.port, tls ? 'https' : 'http');
+      const url = agent && agentBaseUrl(agent.pid, agent.agent_info.hostname, agent.agent_info.port, access.tls ? 'https' : 'http');
       if (!url) return;
-      files = new AgentFilesClient(url, tls);
+      files = new AgentFilesClient(url, access);
       follower = new SandboxFollower(files, task.frameworkId, task.taskId, {
         stdout: (text) => process.stdout.write(text),
         stderr: (text) => process.stderr.write(text),

@@ -20,7 +20,7 @@ export abstract class OperatorCommand<T extends typeof Command> extends BaseComm
   protected async withOperator<R>(fn: (operator: OperatorClient) => Promise<R>): Promise<R> {
     const master = await this.resolveMaster((this.flags as { master?: string }).master);
     const { OperatorClient } = await import('../cluster/client/operator');
-    const operator = new OperatorClient(master, { tls: this.clusterTls });
+    const operator = new OperatorClient(master, { tls: this.clusterTls, credential: await this.credential() });
     try {
       return await fn(operator);
     } finally {

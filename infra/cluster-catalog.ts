@@ -47,6 +47,8 @@ export interface ClusterRecord {
   /** zk://.../mesos when the masters elect their leader through ZooKeeper; clients follow it. */
   zk?: string;
   agents: AgentRecord[];
+  /** With `launch --secure`: the operator's credential file (mode 0600) every command of the CLI authenticates with. */
+  operatorCredential?: string;
   /** The task port range its agents share, so that another cluster on this machine picks a different one. */
   taskPorts?: { begin: number; end: number };
   /** With TLS (`launch --secure`): the cluster CA every command verifies the daemons against, and the operator's certificate. */

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import { Flags } from '@oclif/core';
 import { BaseCommand, masterFlag } from '../base-command';
 import { EXIT, EXIT_CODES_HELP, FlagError } from '../errors';
+import { PRINCIPAL_ENV, SECRET_ENV } from '../credentials';
 import { capabilitiesValue, commandValue, durationValue, envValue, readFileFlag, resourcesValue, taskNameValue } from '../flag-values';
 
 export interface ExecJson {
@@ -88,7 +89,9 @@ export default class Exec extends BaseCommand<typeof Exec> {
       allowNo: true,
       aliases: ['partition_aware'],
     }),
-    principal: Flags.string({ description: 'principal the framework subscribes with' }),
+    principal: Flags.string({ description: `principal the framework subscribes and authenticates with (also ${PRINCIPAL_ENV})`, env: PRINCIPAL_ENV }),
+    secret: Flags.string({ description: `secret of --principal; prefer ${SECRET_ENV} or --secret-file (the command line is visible in ps)`, env: SECRET_ENV }),
+    'secret-file': Flags.string({ description: 'file holding the secret of --principal' }),
     user: Flags.string({
       description: `user the task runs as on the agent (FrameworkInfo.user); default: yours, or ${ROOT_STAND_IN} when you are root, since agents run no task as root unless started with --allow_root_tasks`,
     }),
@@ -102,6 +105,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
     commandValue('command', flags.command, flags.shell);
     // A zk:// master stays as it is: the session follows the leader through ZooKeeper.
     const master = await this.resolveMasterAddress(flags.master);
+    const credential = await this.credential();
     const { ExecSession } = await import('../../cluster/client/exec-session');
     const streams = flags.stream ? await import('../exec-stream') : undefined;
     let follower: { stop(): Promise<void> } | undefined;
@@ -122,9 +126,10 @@ export default class Exec extends BaseCommand<typeof Exec> {
       frameworkName: flags['framework-name'],
       capabilities: [...new Set(capabilities)],
       principal: flags.principal,
+      credential,
       print: (line) => this.log(line),
       note: (line) => this.logToStderr(line),
-      onLaunched: streams ? (info) => { follower = streams.followSandbox(session.masterUrl, info, this.clusterTls) } : undefined,
+      onLaunched: streams ? (info) => { follower = streams.followSandbox(session.masterUrl, info, { tls: this.clusterTls, credential }) } : undefined,
     });
 
     let interrupts = 0;

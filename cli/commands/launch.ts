@@ -33,6 +33,8 @@ export interface LaunchJson {
   ca_file?: string;
   logs_dir: string;
   cluster_dir: string;
+  /** With --secure: the operator's credential file every command of the CLI uses for this cluster. */
+  operator_credential?: string;
 }
 
 export default class Launch extends BaseCommand<typeof Launch> {
@@ -77,7 +79,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
     'ssh-port': integerFlag({ description: 'SSH port (default 22)', min: 1, max: 65535 }),
     bastion: Flags.string({ description: 'jump host every SSH connection goes through: [user@]host[:port]', helpGroup: 'SSH' }),
     secure: Flags.boolean({
-      description: 'TLS for all HTTP: generate a cluster CA and certificates, run every daemon with HTTPS only (agents over mutual TLS), record the CA so every command verifies it',
+      description: 'a secure local cluster: authentication on every endpoint but /health with generated credentials, and TLS for all HTTP (a generated cluster CA and certificates, HTTPS-only daemons, agents over mutual TLS); the CLI records what every command needs',
     }),
     'dry-run': Flags.boolean({ description: 'print the plan (which host runs what) and change nothing', helpGroup: 'SSH' }),
     concurrency: concurrencyFlag(),
@@ -164,6 +166,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
     }
     if (record.tls) this.log(`  tls:     HTTPS only; CA ${record.tls.caFile}`);
     this.log(`  logs:    ${logsDir}`);
+    if (record.operatorCredential) this.log(`  auth:    on; the CLI authenticates with ${record.operatorCredential}`);
     if (!alreadyRunning) this.log(`Try: mesoscloud exec${this.clusterArg} --name hello --command "echo hello world"`);
     return {
       cluster: record.name,
@@ -177,6 +180,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
       ...(record.tls ? { ca_file: record.tls.caFile } : {}),
       logs_dir: logsDir,
       cluster_dir: clusterDir,
+      ...(record.operatorCredential ? { operator_credential: record.operatorCredential } : {}),
     };
   }
 

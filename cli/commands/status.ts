@@ -26,7 +26,7 @@ export default class Status extends BaseCommand<typeof Status> {
       import('../../cluster/client/operator'),
       import('../status-view'),
     ]);
-    const operator = new OperatorClient(master, { tls: this.clusterTls });
+    const operator = new OperatorClient(master, { tls: this.clusterTls, credential: await this.credential() });
     try {
       const [healthy, version, state] = await Promise.all([
         operator.getHealth(),

@@ -11,6 +11,9 @@ export default class Ui extends OperatorCommand<typeof Ui> {
     'The master serves the web UI on its own port. The address is printed always; a browser is opened ' +
     'with xdg-open (open on macOS) when that program exists and a display is set (DISPLAY or ' +
     'WAYLAND_DISPLAY), unless --no-open. Over SSH without a display, copy the address instead.\n\n' +
+    'On a cluster with authentication the browser gets a short-lived token in the address\'s fragment ' +
+    '(#token=..., never sent to a server, removed from the address bar at once); the printed address has none, ' +
+    'and the page asks for a principal and secret instead.\n\n' +
     EXIT_CODES_HELP;
 
   static examples = [
@@ -33,8 +36,21 @@ export default class Ui extends OperatorCommand<typeof Ui> {
       this.logToStderr(`Not opening a browser: ${plan.reason}.`);
       return { url, opened: false, reason: plan.reason };
     }
-    openUrl(plan.opener, url);
+    openUrl(plan.opener, await this.withToken(master, url));
     this.logToStderr(`Opened ${url} with ${plan.opener}.`);
     return { url, opened: true };
+  }
+
+  /** The address with a login token in its fragment when the command has a credential; as it was otherwise. */
+  private async withToken(master: string, url: string): Promise<string> {
+    const credential = await this.credential();
+    if (!credential) return url;
+    const { OperatorClient } = await import('../../cluster/client/operator');
+    const operator = new OperatorClient(master, { credential, timeoutMs: 5000 });
+    try {
+      return `${url}#token=${encodeURIComponent((await operator.token()).token)}`;
+    } finally {
+      operator.close();
+    }
   }
 }

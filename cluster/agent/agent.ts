@@ -20,6 +20,7 @@ import { createLogger } from '../util/log';
 import type { Isolator } from './cgroups';
 import { createIsolator } from './cgroups';
 import { registerAgentRoutes } from './http-routes';
+import { authenticatorFromFlags, authorizationHeaders, readCredentialFile, type Credential } from '../http/auth';
 import type { MasterConnectionOptions } from './master-connection';
 import { MasterConnection, parseMasterUrl } from './master-connection';
 import type { AgentOptions } from './options';
@@ -73,6 +74,8 @@ export class AgentDaemon implements Agent {
   private readonly tasks = new TaskTable();
   private closed = false;
   private readonly startTime = Date.now() / 1000;
+  /** What the agent registers with (--credential). */
+  private readonly credential?: Credential;
 
   constructor(options: AgentOptions) {
     this.opts = resolveAgentOptions(options);
@@ -120,6 +123,10 @@ export class AgentDaemon implements Agent {
         agentUser: os.userInfo().username,
       },
     });
+    this.router.authenticator = authenticatorFromFlags(
+      this.opts.httpCredentials, { readonly: this.opts.authenticateHttpReadonly === true, readwrite: this.opts.authenticateHttpReadwrite === true }, '--http_credentials',
+    );
+    this.credential = this.opts.credential === undefined ? undefined : readCredentialFile(this.opts.credential);
     registerAgentRoutes(this.router, { workDir: this.opts.workDir, state: () => this.stateJson(), flags: () => agentFlags(this.opts, agentHostname(this.opts)) });
   }
 
@@ -168,6 +175,7 @@ export class AgentDaemon implements Agent {
       logger: this.log.child('master'),
       pingTimeoutMs: this.opts.masterPingTimeoutSeconds * 1000,
       registerCall: () => this.registration.registerCall(),
+      headers: authorizationHeaders(this.credential),
       agentId: () => this.registration.agentId,
       onRegistered: (event) => this.registration.onRegistered(event.registered),
       onEvent: (event) => this.onEvent(event),

@@ -15,7 +15,8 @@ export interface AgentRoutesDeps {
 }
 
 export function registerAgentRoutes(r: Router, deps: AgentRoutesDeps): void {
-  r.on('GET', '/health', () => ({ status: 200, text: '' }));
+  // Every other route is read-only (cluster/http/auth.ts): --authenticate_http_readonly guards it.
+  r.on('GET', '/health', () => ({ status: 200, text: '' }), { access: 'open' });
   const state = () => ({ json: deps.state() });
   for (const p of ['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json']) r.on('GET', p, state);
   const flags = () => ({ json: { flags: deps.flags() } });

@@ -61,6 +61,8 @@ export interface MasterConnectionOptions {
   callTimeoutMs?: number;
   /** The cluster CA to verify the master against, and the agent's certificate (the agent channel is mutual TLS). */
   tls?: ClientTls;
+  /** Sent with every request: the agent's credential (Authorization), when it has one. */
+  headers?: Record<string, string>;
 }
 
 interface ActiveStream {
@@ -141,6 +143,7 @@ export class MasterConnection {
     if (!this.stream?.registered) return false;
     const body = JSON.stringify(call);
     const headers: http.OutgoingHttpHeaders = {
+      ...this.opts.headers,
       'Content-Type': 'application/json',
       Accept: 'application/json',
       'Content-Length': Buffer.byteLength(body),
@@ -193,7 +196,7 @@ export class MasterConnection {
       {
         method: 'POST',
         agent: false,
-        headers: { 'Content-Type': 'application/json', Accept: 'application/recordio', 'Content-Length': Buffer.byteLength(body) },
+        headers: { ...this.opts.headers, 'Content-Type': 'application/json', Accept: 'application/recordio', 'Content-Length': Buffer.byteLength(body) },
       },
       (res) => {
         if (res.statusCode === 307 && typeof res.headers.location === 'string') {

@@ -44,6 +44,13 @@ export interface AgentOptions extends TlsOptions, Partial<HttpLimits> {
   switchUser?: boolean;
   /** Always set once resolved (default false). Stands in for the ACL that will decide it: whether a root agent may run a task that asks for root. */
   allowRootTasks?: boolean;
+  /** Mesos's switches for the agent's own endpoints; principals come from --http_credentials. */
+  authenticateHttpReadonly?: boolean;
+  authenticateHttpReadwrite?: boolean;
+  /** Path of the credentials file for the agent's endpoints (cluster/http/auth.ts). */
+  httpCredentials?: string;
+  /** Path of this agent's own credential for registering with the master. */
+  credential?: string;
   logger?: Logger;
 }
 
@@ -51,6 +58,8 @@ const CGROUPS = ['auto', 'v1', 'v2', 'none'] as const;
 /** Resources are checked as the agent reads them, against a made-up host. */
 const SOME_HOST = { cpus: 1, memTotalMb: 1024, diskFreeMb: 1024 };
 const secs = (s: number) => `${s}secs`;
+/** The authentication switches show in /flags when on. */
+const switchedOn = (key: 'authenticateHttpReadonly' | 'authenticateHttpReadwrite') => (o: AgentOptions) => o[key] === true;
 const given = (key: 'advertiseIp' | 'resources' | 'attributes') => (o: AgentOptions) => Boolean(o[key]);
 
 export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
@@ -102,6 +111,21 @@ export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
     default: 75, check: nonNegative(false), text: secs, show: true,
   },
   ...tlsOptionTable('clients without a certificate are served'),
+  authenticateHttpReadonly: {
+    flag: 'authenticate_http_readonly', description: "the agent's endpoints (/state, /flags, /files) require authentication; /health stays open",
+    default: false, commandLine: onOff, show: switchedOn('authenticateHttpReadonly'),
+  },
+  authenticateHttpReadwrite: {
+    flag: 'authenticate_http_readwrite', description: "the agent's endpoints that change something require authentication", default: false, commandLine: onOff, show: switchedOn('authenticateHttpReadwrite'),
+  },
+  httpCredentials: {
+    flag: 'http_credentials', commandLine: text, show: true,
+    description: 'file of principals and secrets for the agent\'s endpoints: JSON {"credentials":[...]} or "principal secret" lines',
+  },
+  credential: {
+    flag: 'credential', commandLine: text, show: true,
+    description: 'file with this agent\'s credential for registering with the master: JSON {"principal":..,"secret":..} or "principal secret"',
+  },
   logger: { description: 'where the agent logs (default: its own logger)' },
   ...httpLimitOptions(),
 };
@@ -122,6 +146,8 @@ const SHOWN: readonly (keyof AgentOptions)[] = [
   'masterPingTimeoutSeconds', 'recover', 'switchUser', 'allowRootTasks', 'advertiseIp', 'resources', 'attributes',
   'tlsCertFile', 'tlsKeyFile', 'tlsCaFile', 'tlsRequireCert',
   ...HTTP_LIMIT_KEYS,
+  'masterPingTimeoutSeconds', 'recover', 'advertiseIp', 'resources', 'attributes',
+  'authenticateHttpReadonly', 'authenticateHttpReadwrite', 'httpCredentials', 'credential',
 ];
 
 /** The agent's flags as Mesos reports them (/flags, /state "flags"), with the hostname it reports. */

@@ -5,8 +5,7 @@
 import { findSandboxInState, type AgentState } from '../protocol/sandbox';
 
 export { findSandboxInState };
-import { HttpClient, ClientHttpError, parseJson } from './http';
-import type { ClientTls } from './tls';
+import { HttpClient, ClientHttpError, parseJson, type ClusterAccess } from './http';
 
 export interface FileChunk { data: string; offset: number }
 
@@ -15,8 +14,8 @@ const READ_LENGTH = 64 * 1024;
 export class AgentFilesClient {
   private readonly http: HttpClient;
 
-  constructor(agentBaseUrl: string, tls?: ClientTls) {
-    this.http = new HttpClient(agentBaseUrl, tls);
+  constructor(agentBaseUrl: string, access: ClusterAccess = {}) {
+    this.http = new HttpClient(agentBaseUrl, access);
   }
 
   /** The sandbox directory of a task, or undefined while the agent does not know it yet. */

@@ -7,6 +7,7 @@ import { isZooKeeperUrl } from '../election/zookeeper-url';
 import { buildCommandInfo } from './command-line';
 import { ExecError } from './exec-error';
 import { askVariants, chooseOffer, describeUnsatisfiable, judgeCapacity } from './offer-fit';
+import type { Credential } from './http';
 import { OperatorClient } from './operator';
 import { SchedulerClient, type SchedulerTimings } from './scheduler';
 import type { ClientTls } from './tls';
@@ -33,6 +34,8 @@ export interface ExecOptions {
   /** FrameworkInfo capability types (default: TASK_KILLING_STATE). */
   capabilities?: string[];
   principal?: string;
+  /** Principal and secret for a cluster with authentication (its principal is the framework's unless `principal` is given). */
+  credential?: Credential;
   /** mesos-execute's lines (stdout). */
   print: (line: string) => void;
   /** Side remarks such as "waiting for resources" (stderr). */
@@ -90,6 +93,7 @@ export class ExecSession {
     this.client = new SchedulerClient({
       master: opts.master,
       tls: opts.tls,
+      credential: opts.credential,
       reconnect: this.followsLeader,
       frameworkInfo: {
         ...(this.followsLeader ? { failover_timeout: LEADER_FAILOVER_TIMEOUT_SECONDS } : {}),
@@ -243,7 +247,7 @@ export class ExecSession {
     if (this.capacityChecked || this.launched || this.finished) return;
     this.capacityChecked = true;
     this.clearCapacityTimer();
-    const operator = new OperatorClient(this.client.masterUrl, { timeoutMs: 5000, tls: this.opts.tls });
+    const operator = new OperatorClient(this.client.masterUrl, { timeoutMs: 5000, tls: this.opts.tls, credential: this.opts.credential });
     try {
       const { agents } = await operator.getAgents();
       if (this.launched || this.finished) return;

@@ -5,7 +5,16 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { authorizationHeaders, type Credential } from '../http/auth';
 import { httpsOptions, type ClientTls } from './tls';
+
+export type { Credential };
+
+/** How a client reaches a cluster: its CA (and certificate) for TLS, and the credential it authenticates with. */
+export interface ClusterAccess {
+  tls?: ClientTls;
+  credential?: Credential;
+}
 
 /** The server answered with a non-success status; `message` is its body, verbatim. */
 export class ClientHttpError extends Error {
@@ -51,12 +60,18 @@ const MAX_REDIRECTS = 3;
 export class HttpClient {
   private readonly agents: { 'http:': http.Agent; 'https:': https.Agent };
   private base: URL;
+  private readonly auth: Record<string, string>;
 
-  /** `tls`: verify https:// servers against the cluster CA (and present a certificate); without it, the system's CAs. */
-  constructor(baseUrl: string, tls?: ClientTls) {
+  /**
+   * `access.tls`: verify https:// servers against the cluster CA (and present a certificate); without it,
+   * the system's CAs. `access.credential`: sent as HTTP basic with every request (also after a redirect
+   * to another master of the cluster).
+   */
+  constructor(baseUrl: string, access: ClusterAccess = {}) {
     this.base = new URL(baseUrl);
+    this.auth = authorizationHeaders(access.credential);
     const keepAlive = { keepAlive: true, keepAliveMsecs: 10_000, noDelay: true } as http.AgentOptions;
-    this.agents = { 'http:': new http.Agent(keepAlive), 'https:': new https.Agent({ ...keepAlive, ...httpsOptions(tls) }) };
+    this.agents = { 'http:': new http.Agent(keepAlive), 'https:': new https.Agent({ ...keepAlive, ...httpsOptions(access.tls) }) };
   }
 
   get baseUrl(): string {
@@ -83,7 +98,7 @@ export class HttpClient {
   open(method: string, path: string, opts: RequestOptions = {}): { req: http.ClientRequest; response: Promise<http.IncomingMessage> } {
     const url = new URL(path, this.base);
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body), 'utf8');
-    const headers: Record<string, string | number> = { Accept: 'application/json', ...opts.headers };
+    const headers: Record<string, string | number> = { Accept: 'application/json', ...this.auth, ...opts.headers };
     if (payload) {
       headers['Content-Type'] = 'application/json';
       headers['Content-Length'] = payload.length;

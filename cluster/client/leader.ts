@@ -5,9 +5,9 @@
 import { isZooKeeperUrl, parseZooKeeperUrl } from '../election/zookeeper-url';
 import { leaderBaseUrl, type MasterDetector } from '../election/types';
 import { parseMasterAddress } from './address';
-import { HttpClient } from './http';
+import { HttpClient, type ClusterAccess } from './http';
 import { OPERATOR_PATH } from './operator';
-import { schemeFor, type ClientTls } from './tls';
+import { schemeFor } from './tls';
 
 export interface MasterLocator {
   /** The leading master's base URL ("http://ip:port"), waiting up to timeoutMs for one to exist. */
@@ -25,8 +25,8 @@ export const LEADER_WAIT_MS = 15_000;
  * Whether the master there acts as leader: its operator API answers GET_HEALTH itself (a dead one
  * refuses the connection; one still taking over answers 503, a standby 307).
  */
-async function leads(url: string, tls?: ClientTls): Promise<boolean> {
-  const client = new HttpClient(url, tls);
+async function leads(url: string, access: ClusterAccess): Promise<boolean> {
+  const client = new HttpClient(url, access);
   try {
     // open(), not request(): a standby's 307 is the answer here, not a hop to follow.
     const res = await client.open('POST', OPERATOR_PATH, { body: { type: 'GET_HEALTH' }, timeoutMs: 2000 }).response;
@@ -51,10 +51,10 @@ function nextChange(detector: MasterDetector, timeoutMs: number): Promise<void> 
   });
 }
 
-/** With `tls`, leaders found in ZooKeeper and a bare host:port are reached over https. */
-export function locateMaster(address: string, tls?: ClientTls): MasterLocator {
-  if (isZooKeeperUrl(address)) return new ZooKeeperLocator(address, tls);
-  const { baseUrl } = parseMasterAddress(address, schemeFor(tls));
+/** With `access.tls`, leaders found in ZooKeeper and a bare host:port are reached over https; `access.credential` is what asking a master whether it leads needs on a cluster with authentication. */
+export function locateMaster(address: string, access: ClusterAccess = {}): MasterLocator {
+  if (isZooKeeperUrl(address)) return new ZooKeeperLocator(address, access);
+  const { baseUrl } = parseMasterAddress(address, schemeFor(access.tls));
   return { follows: false, address, leaderUrl: async () => baseUrl, close: async () => undefined };
 }
 
@@ -62,7 +62,7 @@ class ZooKeeperLocator implements MasterLocator {
   readonly follows = true;
   private detector?: MasterDetector;
 
-  constructor(readonly address: string, private readonly tls?: ClientTls) {
+  constructor(readonly address: string, private readonly access: ClusterAccess = {}) {
     // Parse now so a bad URL is reported where it was given, not on first use.
     parseZooKeeperUrl(address);
   }
@@ -78,8 +78,8 @@ class ZooKeeperLocator implements MasterLocator {
     this.detector = detector;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const url = leaderBaseUrl(await detector.awaitLeader(Math.max(1, deadline - Date.now())), schemeFor(this.tls));
-      if (await leads(url, this.tls)) return url;
+      const url = leaderBaseUrl(await detector.awaitLeader(Math.max(1, deadline - Date.now())), schemeFor(this.access.tls));
+      if (await leads(url, this.access)) return url;
       if (Date.now() >= deadline) throw new Error(`the leading master named in ZooKeeper (${url}) does not answer, and no other took over within ${timeoutMs / 1000} s`);
       await nextChange(detector, Math.min(200, Math.max(1, deadline - Date.now())));
     }

@@ -3,7 +3,7 @@
  */
 import { parseMasterAddress } from './address';
 import { schemeFor, type ClientTls } from './tls';
-import { HttpClient, parseJson } from './http';
+import { HttpClient, parseJson, type Credential } from './http';
 import type {
   GetAgents, GetFrameworks, GetState, GetTasks, OperatorCallType, OperatorResponse, OperatorRole, QuotaConfig,
   VersionInfo, WeightInfo,
@@ -26,12 +26,16 @@ type AdminResponse = OperatorResponse & {
 };
 
 export const OPERATOR_PATH = '/api/v1';
+/** Where a master trades credentials for a bearer token (not a Mesos endpoint). */
+export const TOKEN_PATH = '/auth/token';
 
 export interface OperatorClientOptions {
   /** Per-call timeout in milliseconds (default 10 s): an operator waits, a script should not hang. */
   timeoutMs?: number;
   /** The cluster's CA (and the operator's certificate): a bare host:port then means https. */
   tls?: ClientTls;
+  /** Principal and secret, sent as HTTP basic (a cluster with --authenticate_http_* needs them). */
+  credential?: Credential;
 }
 
 export class OperatorClient {
@@ -39,7 +43,7 @@ export class OperatorClient {
   private readonly timeoutMs: number;
 
   constructor(master: string, opts: OperatorClientOptions = {}) {
-    this.http = new HttpClient(parseMasterAddress(master, schemeFor(opts.tls)).baseUrl, opts.tls);
+    this.http = new HttpClient(parseMasterAddress(master, schemeFor(opts.tls)).baseUrl, { tls: opts.tls, credential: opts.credential });
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
@@ -146,6 +150,12 @@ export class OperatorClient {
   /** The legacy GET /state JSON (what the web UI reads). */
   async getLegacyState<T = Record<string, unknown>>(): Promise<T> {
     return this.http.getJson<T>('/state', { timeoutMs: this.timeoutMs });
+  }
+
+  /** A short-lived bearer token for this client's principal (POST /auth/token), e.g. for the web UI. */
+  async token(): Promise<{ token: string; expires_in: number }> {
+    const res = await this.http.postJson(TOKEN_PATH, undefined, { ok: [200], timeoutMs: this.timeoutMs });
+    return parseJson<{ token: string; expires_in: number }>(res.body, `${this.baseUrl}${TOKEN_PATH}`);
   }
 
   close(): void {

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { parseMasterAddress } from './address';
 import { schemeFor, type ClientTls } from './tls';
 import { TypedEmitter } from './emitter';
-import { ClientConnectionError, ClientHttpError, HttpClient } from './http';
+import { ClientConnectionError, ClientHttpError, HttpClient, type Credential } from './http';
 import { locateMaster, type MasterLocator } from './leader';
 import { RecordIODecoder } from '../protocol/recordio';
 import type {
@@ -52,6 +52,11 @@ export interface SchedulerClientOptions {
    */
   reconnect?: boolean;
   frameworkInfo: FrameworkInfo;
+  /**
+   * Principal and secret, sent as HTTP basic with every call (--authenticate_frameworks); the
+   * principal goes into FrameworkInfo when it names none, as the master requires them to match.
+   */
+  credential?: Credential;
   /** Declare the stream dead after this many heartbeat intervals without any event (default 3). */
   missedHeartbeats?: number;
   /** The cluster's CA (and a client certificate): the master is then reached over https and verified. */
@@ -92,11 +97,13 @@ export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
 
   constructor(opts: SchedulerClientOptions) {
     super();
-    this.locator = locateMaster(opts.master, opts.tls);
+    const access = { tls: opts.tls, credential: opts.credential };
+    this.locator = locateMaster(opts.master, access);
     // A followed leader is looked up on subscribe; until then the base URL is a placeholder.
-    this.http = new HttpClient(this.locator.follows ? 'http://127.0.0.1:5050' : parseMasterAddress(opts.master, schemeFor(opts.tls)).baseUrl, opts.tls);
+    this.http = new HttpClient(this.locator.follows ? 'http://127.0.0.1:5050' : parseMasterAddress(opts.master, schemeFor(opts.tls)).baseUrl, access);
     this.reconnect = opts.reconnect ?? false;
-    this.frameworkInfo = opts.frameworkInfo;
+    const principal = opts.frameworkInfo.principal ?? opts.credential?.principal;
+    this.frameworkInfo = principal === undefined ? opts.frameworkInfo : { ...opts.frameworkInfo, principal };
     this.frameworkIdValue = opts.frameworkInfo.id?.value;
     this.missedHeartbeats = opts.missedHeartbeats ?? 3;
   }

@@ -53,10 +53,11 @@ export function duration(unitMs = 1): FlagInput<number> {
   return { type: 'parsed', parse: (input, name) => durationValue(name, input) / unitMs };
 }
 
+/** A switch: `--name`, `--name=true|false`, `--no-name`. */
+export const onOff: FlagInput<boolean> = { type: 'switch', parse: (input) => input === 'true', allowNo: true };
+
 export const resources: FlagInput<string> = { type: 'parsed', parse: (input, name) => resourcesValue(name, input) };
 
-/** A switch: `--name`, `--no-name`, `--name=true|false`. */
-export const onOff: FlagInput<boolean> = { type: 'switch', allowNo: true, parse: (input) => input === 'true' };
 
 interface Common<T> {
   description: string;

@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpError } from '../protocol/errors';
 import { boundedText, parseJsonBounded } from '../protocol/json-limits';
+import type { Access, Authenticator, AuthResult } from './auth';
 import { encodeRecord } from '../protocol/recordio';
 import { applyHttpLimits, bodyTooLargeMessage, DEFAULT_HTTP_LIMITS, serverOptions, type HttpLimits } from './limits';
 
@@ -21,6 +22,8 @@ export interface Request {
   body: unknown;
   raw: http.IncomingMessage;
   res: http.ServerResponse;
+  /** Who sent it, when it carried valid credentials (auth.ts). */
+  principal?: string;
 }
 
 /** What a handler returns: a JSON value (200), a full response, or `undefined` when it took over `res`. */
@@ -36,6 +39,8 @@ export interface RouteOptions {
    * for a protobuf body, which must not be parsed as JSON and turned into a 400 about syntax).
    */
   checkHeaders?: (headers: http.IncomingHttpHeaders) => void;
+  /** Who may call it, checked before the body is read; unset: a read-only endpoint. */
+  access?: Access;
 }
 
 interface Route extends RouteOptions { handler: Handler }
@@ -50,6 +55,8 @@ export class Router {
   private routes = new Map<string, Route>();
   private prefixes: { prefix: string; method: string; route: Route }[] = [];
   guard?: Guard;
+  /** Checks every route's `access`; without one, nothing is checked. */
+  authenticator?: Authenticator;
 
   on(method: string, path: string, handler: Handler, opts: RouteOptions = {}): this {
     this.routes.set(`${method} ${path}`, { ...opts, handler });
@@ -57,8 +64,8 @@ export class Router {
   }
 
   /** Routes every path under `prefix` (e.g. static files of the web UI). */
-  onPrefix(method: string, prefix: string, handler: Handler): this {
-    this.prefixes.push({ prefix, method, route: { handler } });
+  onPrefix(method: string, prefix: string, handler: Handler, opts: RouteOptions = {}): this {
+    this.prefixes.push({ prefix, method, route: { ...opts, handler } });
     return this;
   }
 
@@ -108,6 +115,12 @@ async function handle(router: Router, raw: http.IncomingMessage, res: http.Serve
     send(res, { status, text: status === 405 ? `method ${boundedText(method)} not allowed on ${where}` : `no such path: ${where}` });
     return;
   }
+  const auth = authenticate(router, route, raw);
+  if ('rejected' in auth) {
+    drain(raw);
+    send(res, auth.rejected);
+    return;
+  }
   let body: unknown;
   try {
     route.checkHeaders?.(raw.headers);
@@ -121,12 +134,16 @@ async function handle(router: Router, raw: http.IncomingMessage, res: http.Serve
     return;
   }
   try {
-    const result = await route.handler({ method, path: url.pathname, query: url.searchParams, headers: raw.headers, body, raw, res });
+    const result = await route.handler({ method, path: url.pathname, query: url.searchParams, headers: raw.headers, body, raw, res, principal: auth.principal });
     if (result !== undefined) send(res, result);
   } catch (err) {
     if (err instanceof HttpError) send(res, { status: err.status, text: err.message, headers: err.headers });
     else throw err;
   }
+}
+
+function authenticate(router: Router, route: Route, raw: http.IncomingMessage): AuthResult {
+  return router.authenticator ? router.authenticator.check(route.access ?? 'readonly', raw.headers) : {};
 }
 
 function drain(raw: http.IncomingMessage): void {

@@ -21,14 +21,18 @@ import { SandboxProxy } from './api/sandbox-proxy';
 import { createCoordination, type Coordination } from './ha/coordination';
 import { MasterCore } from './core';
 import { standbyAnswer } from './ha/leadership';
-import { resolveMasterOptions, type MasterOptions } from './options';
 import { FileRegistryStore, registryDir } from './ha/file-registry-store';
+import { masterAuthRequirements, resolveMasterOptions, type MasterOptions } from './options';
+import { authenticatorFromFlags } from '../http/auth';
 import { ReplicatedRegistry } from './ha/replicated-registry';
 import { rehearseRegistrations } from './ha/warm-up';
 import { UsageCache } from './views/usage-cache';
 import { MASTER_VERSION } from './version';
 
 export { MASTER_DEFAULTS, type MasterOptions } from './options';
+
+/** The principal the master's own requests to agents (the sandbox proxy) carry, in a token it signs. */
+export const MASTER_PRINCIPAL = 'master';
 export { MASTER_VERSION } from './version';
 
 export interface Master {
@@ -51,8 +55,11 @@ export function createMaster(opts: Partial<MasterOptions> = {}): Master {
   const usage = new UsageCache();
   // With TLS the master is also a client: of agents (sandbox reads), verifying them and presenting its certificate.
   const tls = loadTlsMaterial(options);
-  const served: MasterHttp = { core, usage, sandboxes: new SandboxProxy(core.records, tls), operatorEvents: new OperatorEventStreams(core, usage) };
+  const auth = authenticatorFromFlags(options.credentials, masterAuthRequirements(options), '--credentials');
+  const sandboxes = new SandboxProxy(core.records, tls, undefined, auth && (() => ({ Authorization: `Bearer ${auth.issueToken(MASTER_PRINCIPAL, 300).token}` })));
+  const served: MasterHttp = { core, usage, sandboxes, operatorEvents: new OperatorEventStreams(core, usage), auth };
   const router = createMasterRouter(served);
+  router.authenticator = auth;
   const onError = (err: unknown) => {
     log.error('request failed', { error: (err as Error).message, stack: (err as Error).stack });
   };

@@ -6,11 +6,12 @@
 import type { Allocator } from '../allocator/types';
 import { parseZooKeeperUrl, redactZooKeeperUrl } from '../election/zookeeper-url';
 import { formatDuration } from '../protocol/duration';
+import type { AuthRequirements } from '../http/auth';
 import type { Logger } from '../util/log';
 import type { HttpLimits } from '../http/limits';
 import { HTTP_LIMIT_KEYS, httpLimitOptions } from '../http/limit-options';
 import {
-  commandLineFlags, duration, integer, integerAtLeast, optionDefaults, parses, positiveDuration, renderFlags, resolveOptions, text,
+  commandLineFlags, duration, integer, integerAtLeast, onOff, optionDefaults, parses, positiveDuration, renderFlags, resolveOptions, text,
   type OptionTable,
 } from '../flags/table';
 import { tlsOptionTable, type TlsOptions } from '../flags/tls';
@@ -35,6 +36,13 @@ export interface MasterOptions extends TlsOptions, HttpLimits {
   zkSessionTimeoutSeconds: number;
   agentReregisterTimeoutSeconds: number;
   onLeadershipLost: 'exit' | 'standby';
+  /** Mesos's authentication switches: each class of endpoint requires credentials from --credentials. */
+  authenticateFrameworks: boolean;
+  authenticateAgents: boolean;
+  authenticateHttpReadwrite: boolean;
+  authenticateHttpReadonly: boolean;
+  /** Path of the credentials file (cluster/http/auth.ts). */
+  credentials?: string;
   logger?: Logger;
   allocator?: Allocator;
 }
@@ -43,6 +51,8 @@ const seconds = { commandLine: duration(1000), check: positiveDuration, text: (s
 const withZk = (o: MasterOptions) => o.zk !== undefined;
 /** Masters that recover a registry: from ZooKeeper, or (standalone) from the work dir. */
 const withRegistry = (o: MasterOptions) => o.zk !== undefined || o.workDir !== undefined;
+/** The authentication switches show in /flags when on. */
+const switchedOn = (key: 'authenticateFrameworks' | 'authenticateAgents' | 'authenticateHttpReadwrite' | 'authenticateHttpReadonly') => (o: MasterOptions) => o[key];
 
 export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
   ip: { flag: 'ip', description: 'address to listen on', default: '127.0.0.1', commandLine: text, show: true },
@@ -107,6 +117,25 @@ export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
       "as Mesos does) or 'standby' (in-process masters: stop acting and answer like a standby)",
     default: 'standby',
   },
+  authenticateFrameworks: {
+    flag: 'authenticate_frameworks', description: 'schedulers must authenticate (HTTP basic or a bearer token) with a principal from --credentials',
+    default: false, commandLine: onOff, show: switchedOn('authenticateFrameworks'),
+  },
+  authenticateAgents: {
+    flag: 'authenticate_agents', description: 'agents must authenticate with a principal from --credentials to register', default: false, commandLine: onOff, show: switchedOn('authenticateAgents'),
+  },
+  authenticateHttpReadwrite: {
+    flag: 'authenticate_http_readwrite', description: 'HTTP endpoints that change the cluster (operator calls other than GET_*, SUBSCRIBE and file reads) require authentication',
+    default: false, commandLine: onOff, show: switchedOn('authenticateHttpReadwrite'),
+  },
+  authenticateHttpReadonly: {
+    flag: 'authenticate_http_readonly', description: 'read-only HTTP endpoints (/state, /metrics, GET_* calls, /files, ...) require authentication; /health stays open',
+    default: false, commandLine: onOff, show: switchedOn('authenticateHttpReadonly'),
+  },
+  credentials: {
+    flag: 'credentials', commandLine: text, show: true,
+    description: 'file of principals and secrets: JSON {"credentials":[{"principal":..,"secret":..}]} or "principal secret" lines; keep it mode 0600',
+  },
   logger: { description: 'where the master logs (default: its own logger)' },
   allocator: { description: 'injected allocator (tests, benchmarks); the weighted DRF allocator by default' },
   ...httpLimitOptions(),
@@ -129,7 +158,13 @@ const SHOWN: readonly (keyof MasterOptions)[] = [
   'zk', 'zkSessionTimeoutSeconds', 'agentReregisterTimeoutSeconds', 'quorum', 'offerTimeoutSeconds',
   'tlsCertFile', 'tlsKeyFile', 'tlsCaFile', 'tlsRequireCert',
   ...HTTP_LIMIT_KEYS,
+  'authenticateFrameworks', 'authenticateAgents', 'authenticateHttpReadwrite', 'authenticateHttpReadonly', 'credentials',
 ];
+
+/** Which classes of endpoint (cluster/http/auth.ts) require credentials, from the four switches. */
+export function masterAuthRequirements(opts: MasterOptions): AuthRequirements {
+  return { framework: opts.authenticateFrameworks, agent: opts.authenticateAgents, readwrite: opts.authenticateHttpReadwrite, readonly: opts.authenticateHttpReadonly };
+}
 
 /** The master's flags as Mesos reports them (/state "flags", GET_FLAGS), with the port it listens on. */
 export function masterFlags(opts: MasterOptions, port: number): Record<string, string> {

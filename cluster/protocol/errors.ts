@@ -20,6 +20,8 @@ export const API_ERRORS = {
   UNSUPPORTED_CALL: { status: 400, template: 'Unsupported call type: {detail}' },
   MISSING_STREAM_ID: { status: 400, template: "All non-subscribe calls should include the 'Mesos-Stream-Id' header: {detail}" },
   SUBSCRIBE_WITH_STREAM_ID: { status: 400, template: "Subscribe calls should not include the 'Mesos-Stream-Id' header: {detail}" },
+  UNAUTHENTICATED: { status: 401, template: 'Unauthorized: {detail}' },
+  FORBIDDEN_PRINCIPAL: { status: 403, template: 'Forbidden: {detail}' },
   FORBIDDEN_STREAM: { status: 403, template: 'Calling framework is not subscribed or its stream id does not match: {detail}' },
   FRAMEWORK_NOT_FOUND: { status: 403, template: 'Framework cannot be found: {detail}' },
   AGENT_NOT_FOUND: { status: 403, template: 'Agent is not registered: {detail}' },

@@ -22,7 +22,7 @@ export function createLogger(
   const base = opts.fields ?? {};
   const emit = (level: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level, name, msg, ...base, ...fields }));
+    write(JSON.stringify({ time: new Date().toISOString(), level, name, msg, ...base, ...fields }, redactSecrets));
   };
   return {
     debug: (m, f) => emit('debug', m, f),
@@ -31,6 +31,14 @@ export function createLogger(
     error: (m, f) => emit('error', m, f),
     child: (child, fields) => createLogger(`${name}.${child}`, { level: opts.level, write, fields: { ...base, ...fields } }),
   };
+}
+
+/** Fields that carry credentials, at any depth (an Authorization header, a secret, a token). */
+const SECRET_FIELD = /^(authorization|proxy-authorization|secret|password|token|credential)$/i;
+
+/** JSON.stringify's replacer: a credential-bearing field is logged as "[redacted]", never as its value. */
+function redactSecrets(key: string, value: unknown): unknown {
+  return SECRET_FIELD.test(key) && value !== undefined && value !== null && value !== '' ? '[redacted]' : value;
 }
 
 /** A logger that drops everything; for tests and benchmarks that build daemons in process. */

@@ -2,7 +2,8 @@
  * The web UI's entry point (bundled by scripts/build-webui.js into dist/webui/app.js): the shell
  * (navigation, connection state), hash routing to one view at a time, and the live store.
  */
-import { metricsSnapshot, operatorCall } from './api';
+import { apiAuth, metricsSnapshot, operatorCall } from './api';
+import { authHeaders, loginAgain, loginForm, loginNeeded, takeToken } from './auth';
 import { History } from './chart';
 import { h, replace } from './dom';
 import type { Agent } from './model';
@@ -131,4 +132,20 @@ function start(): void {
   followCluster(store);
 }
 
-start();
+/** Logs in first when the master wants credentials (auth.ts), then starts the app. */
+async function boot(): Promise<void> {
+  takeToken();
+  apiAuth.headers = authHeaders;
+  apiAuth.onUnauthorized = loginAgain;
+  if (!(await loginNeeded().catch(() => false))) {
+    start();
+    return;
+  }
+  const form = loginForm(() => {
+    form.remove();
+    start();
+  });
+  document.body.append(form);
+}
+
+void boot();

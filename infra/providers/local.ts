@@ -26,6 +26,8 @@ import { findZooKeeper, readLocalEnsemble, serverPid, startLocalEnsemble, stopLo
 import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, TASK_PORTS, zkUrlOf, type LocalLayout, type PortRange } from './local-layout';
 import { chooseFreePorts, isPortFree } from '../machine/ports';
 import { waitForAgents } from './master-access';
+import { agentAuthArgs, masterAuthArgs, secureLocalCredentials } from './local-credentials';
+import { readCredentialFile, type Credential } from '../../cluster/client/credential';
 import type { Provider } from './provider';
 import { daemonPid, exitedOnce, isRunning, startSupervised } from './supervised';
 import { findTaskProcesses, killGroupOrProcess, signal, tail, waitForExit } from '../machine/processes';
@@ -45,12 +47,20 @@ export interface LocalSpecInput {
   masterPort: number;
   /** Resource text for every agent; unset ones are detected by the agent. */
   agentResources?: string;
-  /** TLS: a cluster CA and certificates under the cluster dir, HTTPS-only daemons, the CA recorded for the CLI. */
+  /**
+   * TLS and authentication: a cluster CA and certificates under the cluster dir, HTTPS-only daemons,
+   * authentication on every endpoint but /health with generated credentials (local-credentials.ts),
+   * and what the CLI needs recorded.
+   */
   secure?: boolean;
 }
 
-export function localSpec(input: LocalSpecInput): ClusterSpec {
+/** A local cluster's spec: the cluster spec every provider takes, and whether it is secure. */
+export type LocalClusterSpec = ClusterSpec & { secure?: boolean };
+
+export function localSpec(input: LocalSpecInput): LocalClusterSpec {
   return {
+    ...(input.secure ? { secure: true } : {}),
     name: input.name,
     provider: 'local',
     hosts: [],
@@ -76,7 +86,7 @@ export interface LaunchOptions {
 }
 
 /** What launch will do: start the spec's cluster from the bundle, or leave it as it is when it already runs. */
-export type LocalPlan = { spec: ClusterSpec; running: ClusterRecord } | { spec: ClusterSpec; running?: undefined; bundle: string };
+export type LocalPlan = { spec: LocalClusterSpec; running: ClusterRecord } | { spec: LocalClusterSpec; running?: undefined; bundle: string };
 
 /** What the waits share: their limit, where to report, and the operator's wish to stop. */
 interface WaitContext {
@@ -104,20 +114,26 @@ export async function isClusterRunning(record: ClusterRecord): Promise<boolean> 
   for (const master of allMasters(record)) {
     if (!isRunning(master)) continue;
     const tls = recordTls(record);
-    const operator = new OperatorClient(`${schemeFor(tls)}://${LOCAL_HOST}:${master.port}`, { timeoutMs: 3000, tls });
+    let operator: OperatorClient | undefined;
     try {
+      operator = new OperatorClient(`${schemeFor(tls)}://${LOCAL_HOST}:${master.port}`, { timeoutMs: 3000, tls, credential: recordCredential(record) });
       if (await operator.getHealth()) return true;
     } catch {
       // Try the next one.
     } finally {
-      operator.close();
+      operator?.close();
     }
   }
   return false;
 }
 
+/** The operator's credential of a secure cluster (launch --secure), for the launcher's own requests. */
+function recordCredential(record: ClusterRecord): Credential | undefined {
+  return record.operatorCredential === undefined ? undefined : readCredentialFile(record.operatorCredential);
+}
+
 /** A running cluster of that name is left as it is; otherwise the spec is checked. Nothing is touched. */
-export async function planLocal(catalog: ClusterCatalog, spec: ClusterSpec, bundle?: DaemonBundle): Promise<LocalPlan> {
+export async function planLocal(catalog: ClusterCatalog, spec: LocalClusterSpec, bundle?: DaemonBundle): Promise<LocalPlan> {
   const existing = catalog.readLocal(spec.name);
   if (existing && (await isClusterRunning(existing))) return { spec, running: existing };
   const resources = spec.agent.resources;
@@ -151,7 +167,7 @@ export async function planLocal(catalog: ClusterCatalog, spec: ClusterSpec, bund
   return { spec, bundle: (bundle ?? findDaemonBundle()).path };
 }
 
-export async function launchLocal(catalog: ClusterCatalog, spec: ClusterSpec, opts: LaunchOptions = {}): Promise<LocalLaunchResult> {
+export async function launchLocal(catalog: ClusterCatalog, spec: LocalClusterSpec, opts: LaunchOptions = {}): Promise<LocalLaunchResult> {
   return launchPlanned(catalog, await planLocal(catalog, spec), opts);
 }
 
@@ -202,6 +218,11 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
     createdAt: new Date().toISOString(),
   };
   const wait: WaitContext = { timeoutMs: opts.timeoutMs ?? 30_000, progress, signal: opts.signal };
+  const secrets = spec.secure ? secureLocalCredentials(layout.clusterDir, agentCount) : undefined;
+  if (secrets) {
+    record.operatorCredential = secrets.operatorFile;
+    progress(`Authentication on; credentials in ${secrets.dir} (the CLI uses ${secrets.operatorFile})`);
+  }
 
   try {
     stopIfAborted(opts.signal);
@@ -222,7 +243,7 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
     for (const [i, master] of masters.entries()) {
       fs.mkdirSync(master.workDir, { recursive: true });
       progress(`Starting master ${masterCount > 1 ? `${i + 1}/${masterCount} ` : ''}on ${LOCAL_HOST}:${master.port} (log: ${master.logPath})`);
-      const args = masterArgs({ port: master.port, workDir: master.workDir, cluster: name, zk: record.zk, masters: masterCount, tls: tls?.daemons });
+      const args = [...masterArgs({ port: master.port, workDir: master.workDir, cluster: name, zk: record.zk, masters: masterCount, tls: tls?.daemons }), ...(secrets ? masterAuthArgs(secrets) : [])];
       startSupervised(bundle, master, layout.service(i === 0 ? 'master' : `master-${i}`), args, layout.clusterDir, name);
       catalog.write(record);
     }
@@ -241,7 +262,7 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
       };
       fs.mkdirSync(agent.workDir, { recursive: true });
       progress(`Starting agent ${i + 1}/${agentCount} on ${LOCAL_HOST}:${agent.port} (log: ${agent.logPath})`);
-      const args = agentArgs({ master: agentMaster, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name, tls: tls?.daemons });
+      const args = [...agentArgs({ master: agentMaster, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name, tls: tls?.daemons }), ...(secrets ? agentAuthArgs(secrets, i) : [])];
       startSupervised(bundle, agent, layout.service(`agent-${i}`), args, layout.clusterDir, name);
       record.agents.push(agent);
       catalog.write(record);
@@ -332,7 +353,7 @@ function recordTls(record: ClusterRecord): ClientTls | undefined {
 async function waitForMaster(record: ClusterRecord, master: DaemonRecord, { timeoutMs, progress, signal }: WaitContext): Promise<void> {
   const tls = recordTls(record);
   const url = `${schemeFor(tls)}://${LOCAL_HOST}:${master.port}`;
-  const operator = new OperatorClient(url, { timeoutMs: 2000, tls });
+  const operator = new OperatorClient(url, { timeoutMs: 2000, tls, credential: recordCredential(record) });
   const deadline = Date.now() + timeoutMs;
   const remind = reminder(progress);
   try {
@@ -356,7 +377,7 @@ async function waitForMaster(record: ClusterRecord, master: DaemonRecord, { time
 /** The elected leader's URL, as ZooKeeper names it. */
 async function waitForLeader(record: ClusterRecord, { timeoutMs, progress }: WaitContext): Promise<string> {
   const { locateMaster } = await import('../../cluster/client/leader');
-  const locator = locateMaster(record.zk!, recordTls(record));
+  const locator = locateMaster(record.zk!, { tls: recordTls(record), credential: recordCredential(record) });
   try {
     const url = await locator.leaderUrl(timeoutMs);
     progress(`Leading master: ${url}`);
@@ -376,6 +397,7 @@ async function waitForLocalAgents(record: ClusterRecord, { timeoutMs, progress, 
     timeoutMs,
     requestTimeoutMs: 2000,
     tls: recordTls(record),
+    credential: recordCredential(record),
     keyOf: (a) => String(a.agent_info.port),
     isUp: () => true,
     onCount: (n) => progress(`Agents registered: ${n}/${total}`),

@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import { OperatorClient } from '../../cluster/client/operator';
 import type { ClientTls } from '../../cluster/client/tls';
 import type { OperatorAgent } from '../../cluster/protocol/operator';
+import type { Credential } from '../../cluster/client/credential';
 import type { SshConnection } from '../bootstrap/ssh';
 
 export interface MasterAccess {
@@ -108,11 +109,13 @@ export interface AgentWait {
   requestTimeoutMs?: number;
   /** The cluster's CA and the operator's certificate, when the cluster uses TLS. */
   tls?: ClientTls;
+  /** What the master wants on a cluster with authentication. */
+  credential?: Credential;
 }
 
 /** Waits until an agent is up for each of `keys`; returns every registered agent by key. */
 export async function waitForAgents(url: string, keys: readonly string[], wait: AgentWait): Promise<Map<string, OperatorAgent>> {
-  const operator = new OperatorClient(url, { timeoutMs: wait.requestTimeoutMs ?? 5000, tls: wait.tls });
+  const operator = new OperatorClient(url, { timeoutMs: wait.requestTimeoutMs ?? 5000, tls: wait.tls, credential: wait.credential });
   const isUp = wait.isUp ?? ((a: OperatorAgent) => a.active === true);
   const deadline = Date.now() + wait.timeoutMs;
   let last = -1;

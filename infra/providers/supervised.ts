@@ -25,7 +25,9 @@ export function startSupervised(bundle: string, daemon: DaemonRecord, files: { d
   daemon.pidFile = files.pidFile;
   const fd = fs.openSync(daemon.logPath, 'a');
   try {
-    const child = spawn(process.execPath, [bundle, 'supervise', files.definition], { detached: true, stdio: ['ignore', fd, fd], cwd, env: process.env });
+    // The operator's secret (cli/credentials.ts) is the CLI's, not the daemons'.
+    const { MESOSCLOUD_SECRET: _secret, ...env } = process.env;
+    const child = spawn(process.execPath, [bundle, 'supervise', files.definition], { detached: true, stdio: ['ignore', fd, fd], cwd, env });
     if (child.pid === undefined) throw new ProviderError('SPAWN_FAILED', `could not start ${args[0]}: ${process.execPath} ${bundle} supervise ${files.definition}`);
     child.unref();
     daemon.pid = child.pid;

@@ -15,7 +15,8 @@ describe('the agent options table', () => {
     expectWellFormedTable(AGENT_OPTIONS, AGENT_FLAGS, Agent.flags);
     expect(Object.keys(AGENT_FLAGS)).toEqual([
       'ip', 'port', 'hostname', 'advertise_ip', 'work_dir', 'master', 'resources', 'attributes', 'isolation', 'recover', 'switch_user', 'allow_root_tasks', 'cgroups_root',
-      'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert', ...HTTP_LIMIT_FLAGS,
+      'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert',
+      'authenticate_http_readonly', 'authenticate_http_readwrite', 'http_credentials', 'credential', ...HTTP_LIMIT_FLAGS,
     ]);
     expect(Object.entries(AGENT_FLAGS).filter(([, f]) => f.required).map(([name]) => name)).toEqual(['work_dir', 'master']);
     expectHelpDefaultsRoundTrip(AGENT_OPTIONS, AGENT_FLAGS);
@@ -24,7 +25,8 @@ describe('the agent options table', () => {
   it('has the defaults the agent always had', () => {
     expect(AGENT_DEFAULTS).toEqual({
       ip: '127.0.0.1', port: 5051, cgroups: 'auto', cgroupsRoot: 'mesoscloud', killGracePeriodSeconds: 3, statusUpdateRetrySeconds: 2,
-      masterPingTimeoutSeconds: 75, recover: 'reconnect', switchUser: true, allowRootTasks: false, ...DEFAULT_HTTP_LIMITS,
+      masterPingTimeoutSeconds: 75, recover: 'reconnect', switchUser: true, allowRootTasks: false,
+      authenticateHttpReadonly: false, authenticateHttpReadwrite: false, ...DEFAULT_HTTP_LIMITS,
     });
   });
 });

@@ -42,7 +42,8 @@ describe('parsing a daemon command line', () => {
     expect(optionsFromFlags(MASTER_OPTIONS, parseFlags(MASTER, MASTER_FLAGS, ['--port', '0', '--agent_ping_timeout', '1secs', '--allocation_interval', '500ms', '--quorum', '2'])))
       .toEqual({
         ip: '127.0.0.1', port: 0, agentPingTimeoutSeconds: 1, maxAgentPingTimeouts: 5, allocationIntervalMs: 500, quorum: 2,
-        zkSessionTimeoutSeconds: 10, agentReregisterTimeoutSeconds: 600, ...DEFAULT_HTTP_LIMITS,
+        zkSessionTimeoutSeconds: 10, agentReregisterTimeoutSeconds: 600,
+        authenticateFrameworks: false, authenticateAgents: false, authenticateHttpReadwrite: false, authenticateHttpReadonly: false, ...DEFAULT_HTTP_LIMITS,
       });
     const agent = resolveAgentOptions(optionsFromFlags(AGENT_OPTIONS, parseFlags(AGENT, AGENT_FLAGS, ['--master', 'zk://z:2181/mesos', '--work_dir', '/w', '--isolation', 'cgroups/v2', '--recover', 'cleanup'])));
     expect(agent).toMatchObject({ master: 'zk://z:2181/mesos', workDir: '/w', cgroups: 'v2', recover: 'cleanup', cgroupsRoot: 'mesoscloud', port: 5051 });

@@ -14,7 +14,8 @@ describe('the master options table', () => {
     expect(Object.keys(MASTER_FLAGS)).toEqual([
       'ip', 'port', 'hostname', 'advertise_ip', 'work_dir', 'cluster', 'offer_timeout', 'agent_ping_timeout', 'max_agent_ping_timeouts',
       'allocation_interval', 'zk', 'quorum', 'zk_session_timeout', 'agent_reregister_timeout',
-      'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert', ...HTTP_LIMIT_FLAGS,
+      'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert',
+      'authenticate_frameworks', 'authenticate_agents', 'authenticate_http_readwrite', 'authenticate_http_readonly', 'credentials', ...HTTP_LIMIT_FLAGS,
     ]);
     expectHelpDefaultsRoundTrip(MASTER_OPTIONS, MASTER_FLAGS);
   });
@@ -23,7 +24,8 @@ describe('the master options table', () => {
     expect(MASTER_DEFAULTS).toEqual({
       ip: '127.0.0.1', port: 5050, agentPingTimeoutSeconds: 15, maxAgentPingTimeouts: 5, heartbeatIntervalSeconds: 15, allocationIntervalMs: 1000,
       maxCompletedTasksPerFramework: 1000, maxCompletedFrameworks: 50, zkSessionTimeoutSeconds: 10, agentReregisterTimeoutSeconds: 600,
-      onLeadershipLost: 'standby', ...DEFAULT_HTTP_LIMITS,
+      onLeadershipLost: 'standby',
+      authenticateFrameworks: false, authenticateAgents: false, authenticateHttpReadwrite: false, authenticateHttpReadonly: false, ...DEFAULT_HTTP_LIMITS,
     });
     expect(resolveMasterOptions({})).toEqual(MASTER_DEFAULTS);
   });

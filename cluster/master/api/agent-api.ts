@@ -43,8 +43,13 @@ function handleCall(core: MasterCore, req: Request): HandlerResult {
     // As Mesos, an agent the operator marked gone may never come back under its id.
     const requestedId = call.register.agent_info.id?.value;
     if (requestedId !== undefined && core.settings.isGone(requestedId)) throw apiError('AGENT_GONE', `agent ${quote(requestedId)} may not re-register`);
+    const holder = requestedId === undefined ? undefined : core.records.agents.get(requestedId)?.principal;
+    if (holder !== undefined && holder !== req.principal) {
+      throw apiError('FORBIDDEN_PRINCIPAL', `agent ${quote(requestedId!)} registered as another principal; '${req.principal ?? '(none)'}' may not take it over`);
+    }
     const newStreamId = randomUUID();
-    openCorked(req.res, () => core.agents.register(parsed.value, new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }, core.opts.maxStreamBacklogBytes), newStreamId));
+    const registration = { ...parsed.value, principal: req.principal };
+    openCorked(req.res, () => core.agents.register(registration, new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }, core.opts.maxStreamBacklogBytes), newStreamId));
     return undefined;
   }
 
@@ -55,6 +60,7 @@ function handleCall(core: MasterCore, req: Request): HandlerResult {
   if (agent.streamId !== streamId) {
     throw apiError('FORBIDDEN_STREAM', `stream ID ${quote(streamId)} is not the stream ID currently associated with agent ${quote(agentId)}`);
   }
+  if (agent.principal !== req.principal) throw apiError('FORBIDDEN_PRINCIPAL', `agent '${agentId}' registered as another principal`);
   switch (call.type) {
     case 'PONG':
       core.agents.onPong(agent);

@@ -2,6 +2,7 @@
  * What the HTTP side serves from: the core, and the per-master objects it keeps next to it, all
  * built once by createMaster.
  */
+import type { Authenticator } from '../../http/auth';
 import type { MasterCore } from '../core';
 import type { UsageCache } from '../views/usage-cache';
 import type { OperatorEventStreams } from './operator-event-streams';
@@ -15,4 +16,6 @@ export interface MasterHttp {
   readonly sandboxes: SandboxProxy;
   /** The operator SUBSCRIBE streams now open. */
   readonly operatorEvents: OperatorEventStreams;
+  /** Checks credentials (--credentials and the --authenticate_* switches); absent without --credentials. */
+  readonly auth?: Authenticator;
 }

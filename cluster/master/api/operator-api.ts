@@ -2,7 +2,8 @@
  * POST /api/v1, the v1 operator API (master.proto): the read-only calls a UI or CLI needs. A call type
  * this master does not implement is a 400 that names it.
  */
-import type { Handler } from '../../http/server';
+import { unauthorized } from '../../http/auth';
+import { HttpError, type Handler, type Request } from '../../http/server';
 import { apiError, quote } from '../../protocol/errors';
 import { validateOperatorCall } from '../../protocol/validate';
 import type { MasterCore } from '../core';
@@ -48,6 +49,11 @@ const CALLS = new Map<string, OperatorCallHandler>([
 
 export const SUPPORTED_OPERATOR_CALLS = [...CALLS.keys()];
 
+/** Calls that only read (Mesos's read-only realm); every other call needs --authenticate_http_readwrite's principal. */
+export function isReadOnlyCall(type: string): boolean {
+  return type.startsWith('GET_') || type === 'SUBSCRIBE' || type === 'LIST_FILES' || type === 'READ_FILE';
+}
+
 export function operatorApiHandler(master: MasterHttp): Handler {
   return (req) => {
     const validated = validateOperatorCall(req.body);
@@ -56,6 +62,14 @@ export function operatorApiHandler(master: MasterHttp): Handler {
     if (!call) {
       throw apiError('UNSUPPORTED_CALL', `${quote(validated.call.type)} is not supported by this master; supported: ${SUPPORTED_OPERATOR_CALLS.join(', ')}`);
     }
+    if (!isReadOnlyCall(validated.call.type)) requireWriter(master, req);
     return call(master, validated.call, req);
   };
+}
+
+/** The route checked the read-only class before the body was read; a call that changes the cluster needs read-write. */
+function requireWriter(master: MasterHttp, req: Request): void {
+  if (req.principal !== undefined || !master.auth?.requires('readwrite')) return;
+  const rejection = unauthorized(req.headers.authorization);
+  throw new HttpError(rejection.status, rejection.text, rejection.headers);
 }

@@ -11,6 +11,7 @@ import { addLegacyRoutes } from './legacy-routes';
 import { addFileProxyRoutes } from './files-proxy';
 import type { MasterHttp } from './master-http';
 import { addWebUiRoutes } from './webui-routes';
+import { TOKEN_PATH, tokenHandler } from './token-api';
 
 /** The POST endpoints whose bodies are v1 calls in JSON. */
 export function createMasterRouter(master: MasterHttp): Router {
@@ -19,12 +20,15 @@ export function createMasterRouter(master: MasterHttp): Router {
   const state = new StateJsonCache(core, master.usage);
   // The v1 APIs speak JSON only: 415 and 406 are decided from the headers, before the body is read.
   const v1 = { checkHeaders: checkV1Media };
-  router.on('POST', SCHEDULER_API_PATH, schedulerApiHandler(core), v1);
-  router.on('POST', AGENT_CHANNEL_PATH, agentApiHandler(core), v1);
+  // Access classes (cluster/http/auth.ts): routes that name none are read-only; the operator API
+  // asks for read-write itself for the calls that change the cluster.
+  router.on('POST', SCHEDULER_API_PATH, schedulerApiHandler(core), { ...v1, access: 'framework' });
+  router.on('POST', AGENT_CHANNEL_PATH, agentApiHandler(core), { ...v1, access: 'agent' });
   router.on('POST', OPERATOR_API_PATH, operatorApiHandler(master), v1);
+  router.on('POST', TOKEN_PATH, tokenHandler(master.auth), { access: 'open' });
   router.on('GET', '/metrics/snapshot', () => ({ json: metricsSnapshot(core, master.operatorEvents.size) }));
   for (const prefix of ['', '/master']) {
-    router.on('GET', `${prefix}/health`, () => ({ status: 200 }));
+    router.on('GET', `${prefix}/health`, () => ({ status: 200 }), { access: 'open' });
     router.on('GET', `${prefix}/version`, () => ({ json: { ...buildInfo(), version: MASTER_VERSION } }));
     router.on('GET', `${prefix}/state`, (req) => state.serve(req.res));
     router.on('GET', `${prefix}/state.json`, (req) => state.serve(req.res));

@@ -69,8 +69,16 @@ interface AgentResponse { status: number; body: Buffer }
 export class SandboxProxy {
   private readonly sandboxes = new Map<string, Sandbox>();
 
-  /** With `tls`, agents are reached over HTTPS, verified against the CA, and shown the master's certificate. */
-  constructor(private readonly records: MasterRecords, private readonly tls?: ClientTls, private readonly timeoutMs = AGENT_REQUEST_TIMEOUT_MS) {}
+  /**
+   * With `tls`, agents are reached over HTTPS, verified against the CA, and shown the master's certificate.
+   * `agentHeaders`: what authenticates the master to agents (a bearer token it signs), built per request.
+   */
+  constructor(
+    private readonly records: MasterRecords,
+    private readonly tls?: ClientTls,
+    private readonly timeoutMs = AGENT_REQUEST_TIMEOUT_MS,
+    private readonly agentHeaders: () => Record<string, string> = () => ({}),
+  ) {}
 
   async list(text: string, field: string): Promise<OperatorFileInfo[]> {
     const target = parseVirtualPath(text, field);
@@ -173,6 +181,7 @@ export class SandboxProxy {
     if (response.status === 400) return apiError('BAD_REQUEST', `'${what}': ${message}`);
     // The agent refused a path that leads out of the task's sandbox: the caller's doing, not the agent's.
     if (response.status === 403) return apiError('PATH_FORBIDDEN', `'${what}': ${message}`);
+    if (response.status === 401) return apiError('AGENT_UNAVAILABLE', `agent '${sandbox.agentId}' at ${sandbox.address} refused the master's credentials (do both hold the same credentials file?)`);
     return apiError('AGENT_UNAVAILABLE', `agent '${sandbox.agentId}' at ${sandbox.address} answered ${response.status}: ${message}`);
   }
 
@@ -181,7 +190,7 @@ export class SandboxProxy {
     const search = new URLSearchParams(query).toString();
     const url = `${this.tls ? 'https' : 'http'}://${sandbox.address}${route}${search ? `?${search}` : ''}`;
     return new Promise((resolve, reject) => {
-      const options = { agent: false as const, timeout: this.timeoutMs, ...httpsOptions(this.tls) };
+      const options = { agent: false as const, timeout: this.timeoutMs, headers: this.agentHeaders(), ...httpsOptions(this.tls) };
       const req = (this.tls ? https : http).get(url, options, (res) => resolve(res));
       req.on('timeout', () => {
         req.destroy();

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { RecordIOStream, type Handler } from '../../http/server';
 import { apiError, quote } from '../../protocol/errors';
 import { validateSchedulerCall } from '../../protocol/validate';
+import type { FrameworkInfo } from '../../protocol/types';
 import type { MasterCore } from '../core';
 import { openCorked } from '../state/channels';
 import { headerValue } from './negotiation';
@@ -24,6 +25,7 @@ export function schedulerApiHandler(core: MasterCore): Handler {
     if (call.type === 'SUBSCRIBE') {
       if (streamId !== undefined) throw apiError('SUBSCRIBE_WITH_STREAM_ID', `got ${quote(streamId)}`);
       const subscribe = call.subscribe!;
+      checkSubscriber(core, subscribe.framework_info, req.principal);
       const newStreamId = randomUUID();
       openCorked(req.res, () => core.frameworks.subscribe(
         subscribe.framework_info, subscribe.suppressed_roles ?? [], new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }, core.opts.maxStreamBacklogBytes), newStreamId,
@@ -38,9 +40,28 @@ export function schedulerApiHandler(core: MasterCore): Handler {
     if (!framework.connected || framework.streamId !== streamId) {
       throw apiError('FORBIDDEN_STREAM', `stream ID ${quote(streamId)} is not the stream ID currently associated with framework ${quote(frameworkId)}`);
     }
+    if (framework.info.principal !== undefined && req.principal !== undefined && framework.info.principal !== req.principal) {
+      throw apiError('FORBIDDEN_PRINCIPAL', `framework '${frameworkId}' belongs to another principal than '${req.principal}'`);
+    }
     dispatchSchedulerCall(core, framework, call);
     return { status: 202 };
   };
+}
+
+/**
+ * With an authenticated principal, as Mesos checks: FrameworkInfo.principal must name it, and a
+ * framework id already subscribed by another principal is not taken over (its scheduler keeps its stream).
+ */
+function checkSubscriber(core: MasterCore, info: FrameworkInfo, principal: string | undefined): void {
+  if (principal === undefined) return;
+  if (info.principal !== principal) {
+    throw apiError('FORBIDDEN_PRINCIPAL', `authenticated principal '${principal}' does not match principal '${info.principal ?? ''}' set in FrameworkInfo`);
+  }
+  const id = info.id?.value;
+  const existing = id === undefined ? undefined : core.records.frameworks.get(id);
+  if (existing?.info.principal !== undefined && existing.info.principal !== principal) {
+    throw apiError('FORBIDDEN_PRINCIPAL', `framework '${id}' is registered by another principal; '${principal}' may not subscribe as it`);
+  }
 }
 
 /**

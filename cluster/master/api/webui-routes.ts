@@ -89,13 +89,16 @@ export function addWebUiRoutes(router: Router, files = new WebUiFiles()): void {
     }
     return serve(req, files, 'index.html', REVALIDATE);
   };
-  router.on('GET', '/', page);
-  router.on('GET', '/index.html', page);
-  router.on('GET', '/favicon.ico', (req) => serve(req, files, 'favicon.svg', 'public, max-age=86400'));
+  // The page and its assets hold no data (that comes through the authenticated APIs): they stay open,
+  // so a browser without credentials gets the login form.
+  const open = { access: 'open' } as const;
+  router.on('GET', '/', page, open);
+  router.on('GET', '/index.html', page, open);
+  router.on('GET', '/favicon.ico', (req) => serve(req, files, 'favicon.svg', 'public, max-age=86400'), open);
   router.onPrefix('GET', '/static/', (req) => {
     const name = req.path.slice('/static/'.length);
     return serve(req, files, name, req.query.has('v') ? IMMUTABLE : REVALIDATE);
-  });
+  }, open);
 }
 
 function serve(req: Request, files: WebUiFiles, name: string, cacheControl: string): HandlerResult {

@@ -25,7 +25,8 @@ export const AGENTS = 'agents';
 export const FRAMEWORKS = 'frameworks';
 export const SETTINGS = 'settings';
 
-export interface AdmittedAgent { info: AgentInfo; pid: string }
+/** `principal`: who registered it (--authenticate_agents); only that principal may register as it again. */
+export interface AdmittedAgent { info: AgentInfo; pid: string; principal?: string }
 export interface KnownFramework { info: FrameworkInfo }
 
 export interface RecoveredCounts { agents: number; frameworks: number; settings: boolean }
@@ -66,7 +67,9 @@ export class ReplicatedRegistry {
         continue;
       }
       this.savedAgents.set(id, JSON.stringify(admitted));
-      if (!this.core.agents.addRecovered(id, admitted.info, admitted.pid)) continue;
+      const recovered = this.core.agents.addRecovered(id, admitted.info, admitted.pid);
+      if (!recovered) continue;
+      recovered.principal = admitted.principal;
       this.awaited.set(id, this.core.clock.setTimeout(() => this.giveUpOn(id), timeoutMs));
     }
     return { agents: agents.size, frameworks: frameworks.size, settings: settings !== undefined };
@@ -122,7 +125,7 @@ export class ReplicatedRegistry {
           timer.cancel();
           this.awaited.delete(agent.id);
         }
-        const doc: AdmittedAgent = { info: agent.info, pid: agent.pid };
+        const doc: AdmittedAgent = { info: agent.info, pid: agent.pid, ...(agent.principal === undefined ? {} : { principal: agent.principal }) };
         const text = JSON.stringify(doc);
         if (this.savedAgents.get(agent.id) === text) return;
         this.savedAgents.set(agent.id, text);

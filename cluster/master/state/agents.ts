@@ -24,6 +24,8 @@ export type RegisterCall = Extract<AgentCall, { type: 'REGISTER' }>['register'];
 export interface ParsedRegistration {
   call: RegisterCall;
   total: Resources;
+  /** Who registered it, when the channel authenticated the agent. */
+  principal?: string;
 }
 
 /** Checks what cannot be checked by the schema: the agent's resources must parse. */
@@ -60,6 +62,7 @@ export class AgentManager {
     }
     const record = agent;
     record.connection = 'connected';
+    record.principal = registration.principal;
     record.recovered = false;
     record.stream = stream;
     record.streamId = streamId;

@@ -66,6 +66,8 @@ export interface AgentRecord {
   port: number;
   /** host:port where the agent serves /files and /state. */
   pid: string;
+  /** Who registered it (--authenticate_agents); only that principal may register again under its id. */
+  principal?: string;
   version: string;
   total: Resources;
   registeredTime: number;

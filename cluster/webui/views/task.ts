@@ -5,6 +5,7 @@ import { h, replace } from '../dom';
 import { bytes, cpus, dateTime, megabytes, nanosToMs, ports, scalars, taskTimes, duration } from '../format';
 import { isTerminal, type TaskStatus } from '../model';
 import { routes, type Route } from '../router';
+import { authenticatedDownload } from '../auth';
 import { baseName, downloadUrl, isDirectory, listFiles, modeText, sandboxPath, type FileInfo } from '../sandbox';
 import { agentName } from '../stats';
 import { FileTail, keepTail } from '../tail';
@@ -98,7 +99,7 @@ function directoryListing(frameworkId: string, taskId: string, dir: string): San
     { title: 'Size', cell: (f) => (isDirectory(f) ? '' : bytes(f.size ?? 0)), sort: (f) => f.size ?? 0, className: 'num' },
     { title: 'Modified', cell: (f) => dateTime(nanosToMs(f.mtime)), sort: (f) => f.mtime?.nanoseconds ?? 0, className: 'time' },
     { title: 'Mode', cell: (f) => h('span', { class: 'mono' }, modeText(f.mode)) },
-    { title: '', cell: (f) => (isDirectory(f) ? '' : h('a', { href: downloadUrl(sandboxPath(frameworkId, taskId, rel(f))), download: baseName(f.path) }, 'Download')), className: 'actions-cell' },
+    { title: '', cell: (f) => (isDirectory(f) ? '' : h('a', { href: downloadUrl(sandboxPath(frameworkId, taskId, rel(f))), download: baseName(f.path), onclick: authenticatedDownload }, 'Download')), className: 'actions-cell' },
   ], { empty: 'Empty directory.', sortBy: 0, testId: 'sandbox-files' });
   const status = h('div');
   const refresh = h('button', { class: 'button', type: 'button' }, 'Refresh');
@@ -149,7 +150,7 @@ function fileViewer(frameworkId: string, taskId: string, file: string): SandboxP
     h('div', { class: 'card-head' }, h('h2', null, 'Files'), crumbs(frameworkId, taskId, dir, file), info, h('span', { class: 'spacer' }),
       dir === '' ? h('span', { class: 'switch-files' }, others) : null,
       h('label', { class: 'toggle' }, follow, ' Follow'),
-      h('a', { class: 'button', href: downloadUrl(path), download: baseName(file) }, 'Download')),
+      h('a', { class: 'button', href: downloadUrl(path), download: baseName(file), onclick: authenticatedDownload }, 'Download')),
     notice, output);
   return {
     el,

@@ -1,0 +1,68 @@
+/**
+ * `launch --secure` on this machine: random credentials for the operator and for each agent, in
+ * files only the user can read, and the daemons' flags that turn authentication on with them.
+ *
+ *   secrets/credentials.json   every principal: the masters' --credentials and the agents' --http_credentials
+ *                              (one file, so a token the master signs for its sandbox proxy verifies on agents)
+ *   secrets/operator.json      the CLI's credential (the catalog records its path)
+ *   secrets/agent-<i>.json     agent i's --credential: its own principal, so no agent can take over another's id
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Credential } from '../../cluster/client/credential';
+
+export const OPERATOR_PRINCIPAL = 'operator';
+
+export interface LocalCredentials {
+  dir: string;
+  credentialsFile: string;
+  operatorFile: string;
+  agentFile(index: number): string;
+  /** Every secret generated (for the tests that check no log holds one). */
+  secrets: string[];
+}
+
+const agentPrincipal = (index: number) => `agent-${index}`;
+
+/** Writes fresh credentials for the operator and `agents` agents under `<clusterDir>/secrets` (0700; files 0600). */
+export function secureLocalCredentials(clusterDir: string, agents: number): LocalCredentials {
+  const dir = path.join(clusterDir, 'secrets');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  const operator = fresh(OPERATOR_PRINCIPAL);
+  const agentCredentials = Array.from({ length: agents }, (_, i) => fresh(agentPrincipal(i)));
+  const credentialsFile = path.join(dir, 'credentials.json');
+  const operatorFile = path.join(dir, 'operator.json');
+  const agentFile = (index: number) => path.join(dir, `${agentPrincipal(index)}.json`);
+  writePrivate(credentialsFile, { credentials: [operator, ...agentCredentials] });
+  writePrivate(operatorFile, operator);
+  agentCredentials.forEach((credential, i) => writePrivate(agentFile(i), credential));
+  return { dir, credentialsFile, operatorFile, agentFile, secrets: [operator, ...agentCredentials].map((c) => c.secret) };
+}
+
+/** Every class of the master's endpoints requires a principal from the credentials file. */
+export function masterAuthArgs(credentials: LocalCredentials): string[] {
+  return [
+    '--authenticate_frameworks', '--authenticate_agents', '--authenticate_http_readwrite', '--authenticate_http_readonly',
+    '--credentials', credentials.credentialsFile,
+  ];
+}
+
+/** The agent's endpoints require a principal; it registers as its own. */
+export function agentAuthArgs(credentials: LocalCredentials, index: number): string[] {
+  return [
+    '--authenticate_http_readonly', '--authenticate_http_readwrite', '--http_credentials', credentials.credentialsFile,
+    '--credential', credentials.agentFile(index),
+  ];
+}
+
+function fresh(principal: string): Credential {
+  return { principal, secret: randomBytes(24).toString('base64url') };
+}
+
+function writePrivate(file: string, value: unknown): void {
+  // Created 0600 (and made so, should it have existed): never readable by others, not even for a moment.
+  fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+}
