@@ -46,7 +46,7 @@ export default class Ui extends OperatorCommand<typeof Ui> {
     const credential = await this.credential();
     if (!credential) return url;
     const { OperatorClient } = await import('../../cluster/client/operator');
-    const operator = new OperatorClient(master, { credential, timeoutMs: 5000 });
+    const operator = new OperatorClient(master, { credential, tls: this.clusterTls, timeoutMs: 5000 });
     try {
       return `${url}#token=${encodeURIComponent((await operator.token()).token)}`;
     } finally {

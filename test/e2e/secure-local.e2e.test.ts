@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { freePort } from '../../infra/machine/ports';
 import { isAlive } from '../../infra/machine/processes';
-import { request } from '../helpers/http';
+import { request as plainRequest } from '../helpers/http';
 import { ensureBuilt, runCli, type CliResult } from '../helpers/run-cli';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -19,6 +19,11 @@ const CLUSTER = 'secure-e2e';
 let dataHome: string;
 let clusterDir: string;
 let url: string;
+/** The cluster CA: --secure turns on TLS as well as authentication. */
+let ca: string;
+/** The operator's client certificate: agents take only clients holding one from the cluster CA (mutual TLS). */
+let operatorCert: { cert: string; key: string };
+const request = (target: string, opts: Parameters<typeof plainRequest>[1] = {}) => plainRequest(target, { ca, ...operatorCert, ...opts });
 let agentUrl: string;
 let recordedPids: number[] = [];
 let operator: { principal: string; secret: string };
@@ -46,9 +51,12 @@ beforeAll(async () => {
   const launched = await cli(['launch', '--secure', '--agents', '1', '--master-port', String(masterPort), '--agent-resources', 'cpus:2;mem:1024;disk:1024', '--json'], { timeoutMs: 90_000 });
   if (launched.code !== 0) throw new Error(`launch failed:\n${launched.stdout}\n${launched.stderr}`);
   const summary = JSON.parse(launched.stdout);
-  url = `http://127.0.0.1:${masterPort}`;
+  url = `https://127.0.0.1:${masterPort}`;
   clusterDir = summary.cluster_dir;
-  agentUrl = `http://${summary.agents[0].address}`;
+  agentUrl = `https://${summary.agents[0].address}`;
+  ca = fs.readFileSync(summary.ca_file, 'utf8');
+  const tls = JSON.parse(fs.readFileSync(path.join(summary.cluster_dir, 'cluster.json'), 'utf8')).tls;
+  operatorCert = { cert: fs.readFileSync(tls.certFile, 'utf8'), key: fs.readFileSync(tls.keyFile, 'utf8') };
   recordedPids = [summary.master_pid, ...summary.agents.map((a: { pid: number }) => a.pid)];
   operator = JSON.parse(fs.readFileSync(summary.operator_credential, 'utf8'));
   secrets = JSON.parse(fs.readFileSync(path.join(clusterDir, 'secrets', 'credentials.json'), 'utf8')).credentials.map((c: { secret: string }) => c.secret);
@@ -129,7 +137,7 @@ describe('a local cluster launched with --secure', () => {
       for (let i = 0; i < 100 && !fs.existsSync(opened); i++) await new Promise((r) => setTimeout(r, 50));
       return fs.readFileSync(opened, 'utf8');
     })();
-    const token = decodeURIComponent(/^http:\/\/[^#]+\/#token=(.+)$/.exec(address)?.[1] ?? '');
+    const token = decodeURIComponent(/^https:\/\/[^#]+\/#token=(.+)$/.exec(address)?.[1] ?? '');
     expect(token).toMatch(/^mct1\./);
     expect(withBrowser.stdout + withBrowser.stderr).not.toContain(token);
     expect((await request(`${url}/state`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
@@ -139,7 +147,9 @@ describe('a local cluster launched with --secure', () => {
     if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing; the browser test needs Debian's Chromium: apt-get install chromium`);
     const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
     try {
-      const page = await browser.newPage();
+      // The browser does not know the cluster CA (an operator imports it); this test is about the login.
+      const context = await browser.newContext({ ignoreHTTPSErrors: true });
+      const page = await context.newPage();
       await page.goto(url);
       const form = page.locator('form.login');
       await form.waitFor();
@@ -158,7 +168,7 @@ describe('a local cluster launched with --secure', () => {
 
       // A token handed over in the fragment, as `mesoscloud ui` does, is taken and removed from the address.
       const issued = JSON.parse((await request(`${url}/auth/token`, { method: 'POST', headers: { Authorization: `Basic ${Buffer.from(`${operator.principal}:${operator.secret}`).toString('base64')}` } })).text);
-      const fresh = await browser.newPage();
+      const fresh = await context.newPage();
       await fresh.goto(`${url}/#token=${encodeURIComponent(issued.token)}`);
       await fresh.locator('[data-testid=connection]', { hasText: 'Live' }).waitFor({ timeout: 20_000 });
       expect(fresh.url()).not.toContain('token=');

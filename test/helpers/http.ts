@@ -3,6 +3,7 @@
  * speak the wire format exactly as an outside client would.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { RecordIODecoder } from '../../cluster/protocol/recordio';
 
 export interface HttpResult {
@@ -13,18 +14,20 @@ export interface HttpResult {
 
 export async function request(
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
+  opts: { method?: string; headers?: Record<string, string>; body?: unknown; /** PEM of the CA an https:// server is verified against, and a client certificate to present. */ ca?: string; cert?: string; key?: string } = {},
 ): Promise<HttpResult> {
   const body = opts.body === undefined ? undefined
     : typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body);
   const headers: Record<string, string> = { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...opts.headers };
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: opts.method ?? (body === undefined ? 'GET' : 'POST'), headers, agent: false }, (res) => {
+    const options = { method: opts.method ?? (body === undefined ? 'GET' : 'POST'), headers, agent: false as const };
+    const onResponse = (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
-    });
+    };
+    const req = url.startsWith('https:') ? https.request(url, { ...options, ca: opts.ca, cert: opts.cert, key: opts.key }, onResponse) : http.request(url, options, onResponse);
     req.on('error', reject);
     req.end(body);
   });
