@@ -131,7 +131,12 @@ async function agentArgs(masterUrl: string): Promise<{ args: string[]; url: stri
   const port = await freePort();
   const workDir = fs.mkdtempSync(path.join(scratch, 'agent-'));
   return {
-    args: ['--master', masterUrl, '--ip', '127.0.0.1', '--port', String(port), '--work_dir', workDir, '--isolation', 'none', '--resources', 'cpus:1;mem:256'],
+    // These tests are about the bundle, not about users: their frameworks name a made-up user, so tasks
+    // run as the agent's user (root here), which a root agent allows only when told.
+    args: [
+      '--master', masterUrl, '--ip', '127.0.0.1', '--port', String(port), '--work_dir', workDir, '--isolation', 'none', '--resources', 'cpus:1;mem:256',
+      '--no-switch_user', '--allow_root_tasks',
+    ],
     url: `http://127.0.0.1:${port}`,
   };
 }

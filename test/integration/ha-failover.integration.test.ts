@@ -72,7 +72,8 @@ async function startAgent(zkUrl: string, resources = 'cpus:4;mem:2048;disk:1024'
   const workDir = fs.mkdtempSync(path.join(scratch, 'agent-'));
   const daemon = pool.start([
     'agent', '--master', zkUrl, '--ip', '127.0.0.1', '--port', String(port), '--work_dir', workDir,
-    '--isolation', 'none', '--resources', resources,
+    // The workload's framework runs its tasks as root, which a root agent allows only when told.
+    '--isolation', 'none', '--resources', resources, '--allow_root_tasks',
   ]);
   const id = await daemon.until(async () => {
     const state = await getJson<{ id?: string }>(`http://127.0.0.1:${port}/state`).catch(() => undefined);
