@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { OperatorClient } from '../../cluster/client/operator';
 import { freePort } from '../../infra/machine/ports';
@@ -179,6 +180,32 @@ export class DaemonSet {
   killLeftoverTasks(): void {
     for (const pid of findTaskProcesses(this.scratch)) killGroupOrProcess(pid, 'SIGKILL');
   }
+}
+
+/** One test's scratch directory, its gates directory (files gated tasks wait for) and its daemons. */
+export interface DaemonScratch {
+  scratch: string;
+  gates: string;
+  daemons: DaemonSet;
+}
+
+export function newDaemonScratch(prefix: string): DaemonScratch {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const gates = path.join(scratch, 'gates');
+  fs.mkdirSync(gates);
+  return { scratch, gates, daemons: new DaemonSet(scratch) };
+}
+
+/**
+ * Ends a test: its schedulers, its daemons, and the tasks it left running (they outlive their agent by
+ * design, so they are found by their sandboxes); `beforeRemove` runs just before the directory goes.
+ */
+export async function cleanDaemonScratch(s: DaemonScratch, schedulers: { close(): void }[], beforeRemove?: () => void): Promise<void> {
+  for (const scheduler of schedulers.splice(0)) scheduler.close();
+  await s.daemons.stopAll();
+  for (const pid of findTaskProcesses(s.scratch)) killGroupOrProcess(pid, 'SIGKILL');
+  beforeRemove?.();
+  fs.rmSync(s.scratch, { recursive: true, force: true });
 }
 
 export async function activeAgentIds(master: MasterProcess): Promise<Set<string>> {

@@ -10,11 +10,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findTaskProcesses, isAlive, killGroupOrProcess } from '../../infra/machine/processes';
+import { findTaskProcesses, isAlive } from '../../infra/machine/processes';
 import type { TaskStatus } from '../../cluster/protocol/types';
 import { isTerminalState } from '../../cluster/protocol/types';
 import { ensureBuilt } from '../helpers/run-cli';
-import { DaemonSet, launchTasks, START_MS, type AgentProcess, type MasterProcess } from '../helpers/daemon-processes';
+import { cleanDaemonScratch, DaemonSet, launchTasks, newDaemonScratch, START_MS, type AgentProcess, type MasterProcess } from '../helpers/daemon-processes';
 import { RawScheduler } from '../helpers/scheduler';
 
 const asRoot = process.getuid?.() === 0;
@@ -31,19 +31,12 @@ beforeAll(() => {
 });
 
 beforeEach(() => {
-  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'checkpoint-damage-'));
-  gates = path.join(scratch, 'gates');
-  fs.mkdirSync(gates);
-  daemons = new DaemonSet(scratch);
+  ({ scratch, gates, daemons } = newDaemonScratch('checkpoint-damage-'));
 });
 
-afterEach(async () => {
-  for (const s of schedulers.splice(0)) s.close();
-  await daemons.stopAll();
-  for (const pid of findTaskProcesses(scratch)) killGroupOrProcess(pid, 'SIGKILL');
+afterEach(() => cleanDaemonScratch({ scratch, gates, daemons }, schedulers, () => {
   for (const dir of mounts.splice(0)) execFileSync('umount', ['-l', dir]);
-  fs.rmSync(scratch, { recursive: true, force: true });
-});
+}));
 
 afterAll(() => {
   for (const dir of mounts.splice(0)) execFileSync('umount', ['-l', dir]);

@@ -8,12 +8,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findTaskProcesses, isAlive, killGroupOrProcess, waitForExit } from '../../infra/machine/processes';
+import { isAlive, waitForExit } from '../../infra/machine/processes';
 import type { FrameworkInfo, TaskState, TaskStatus } from '../../cluster/protocol/types';
 import { isTerminalState } from '../../cluster/protocol/types';
 import { ensureBuilt } from '../helpers/run-cli';
 import { SKIP_CGROUP_TESTS } from '../helpers/cgroups';
-import { DaemonSet, launchTasks, START_MS, type AgentProcess, type MasterProcess } from '../helpers/daemon-processes';
+import { cleanDaemonScratch, DaemonSet, launchTasks, newDaemonScratch, START_MS, type AgentProcess, type MasterProcess } from '../helpers/daemon-processes';
 import { eventually, getJson } from '../helpers/http';
 import { RawScheduler } from '../helpers/scheduler';
 
@@ -27,19 +27,10 @@ beforeAll(() => {
 });
 
 beforeEach(() => {
-  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-recovery-'));
-  gates = path.join(scratch, 'gates');
-  fs.mkdirSync(gates);
-  daemons = new DaemonSet(scratch);
+  ({ scratch, gates, daemons } = newDaemonScratch('agent-recovery-'));
 });
 
-afterEach(async () => {
-  for (const s of schedulers.splice(0)) s.close();
-  await daemons.stopAll();
-  // Tasks outlive their agent by design: whatever a test left running goes, found by its sandbox.
-  for (const pid of findTaskProcesses(scratch)) killGroupOrProcess(pid, 'SIGKILL');
-  fs.rmSync(scratch, { recursive: true, force: true });
-});
+afterEach(() => cleanDaemonScratch({ scratch, gates, daemons }, schedulers));
 
 /** A task that runs until its gate file appears, then exits with `code`. */
 function gated(name: string, code: number): string {
