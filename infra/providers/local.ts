@@ -12,7 +12,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OperatorClient } from '../../cluster/client/operator';
-import { readClientTls, schemeFor, type ClientTls } from '../../cluster/client/tls';
+import { readClientTls, schemeFor } from '../../cluster/client/tls';
+import type { ClusterAccess } from '../../cluster/client/http';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Resource } from '../../cluster/protocol/types';
 import { findDaemonBundle, type DaemonBundle } from '../bootstrap/bundle';
@@ -27,7 +28,7 @@ import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, L
 import { chooseFreePorts, isPortFree } from '../machine/ports';
 import { waitForAgents } from './master-access';
 import { agentAuthArgs, masterAuthArgs, secureLocalCredentials } from './local-credentials';
-import { readCredentialFile, type Credential } from '../../cluster/client/credential';
+import { readCredentialFile } from '../../cluster/client/credential';
 import type { Provider } from './provider';
 import { daemonPid, exitedOnce, isRunning, startSupervised } from './supervised';
 import { findTaskProcesses, killGroupOrProcess, signal, tail, waitForExit } from '../machine/processes';
@@ -113,10 +114,10 @@ export function allMasters(record: ClusterRecord): DaemonRecord[] {
 export async function isClusterRunning(record: ClusterRecord): Promise<boolean> {
   for (const master of allMasters(record)) {
     if (!isRunning(master)) continue;
-    const tls = recordTls(record);
+    const access = recordAccess(record);
     let operator: OperatorClient | undefined;
     try {
-      operator = new OperatorClient(`${schemeFor(tls)}://${LOCAL_HOST}:${master.port}`, { timeoutMs: 3000, tls, credential: recordCredential(record) });
+      operator = new OperatorClient(`${schemeFor(access.tls)}://${LOCAL_HOST}:${master.port}`, { timeoutMs: 3000, ...access });
       if (await operator.getHealth()) return true;
     } catch {
       // Try the next one.
@@ -127,9 +128,15 @@ export async function isClusterRunning(record: ClusterRecord): Promise<boolean> 
   return false;
 }
 
-/** The operator's credential of a secure cluster (launch --secure), for the launcher's own requests. */
-function recordCredential(record: ClusterRecord): Credential | undefined {
-  return record.operatorCredential === undefined ? undefined : readCredentialFile(record.operatorCredential);
+/**
+ * How the launcher's own requests reach a recorded cluster: its CA and the operator's certificate
+ * (TLS), and the operator's credential (authentication); both empty for a plain cluster.
+ */
+function recordAccess(record: ClusterRecord): ClusterAccess {
+  return {
+    tls: record.tls ? readClientTls(record.tls) : undefined,
+    credential: record.operatorCredential === undefined ? undefined : readCredentialFile(record.operatorCredential),
+  };
 }
 
 /** A running cluster of that name is left as it is; otherwise the spec is checked. Nothing is touched. */
@@ -345,15 +352,10 @@ function generateLocalTls(dir: string, cluster: string, progress: (line: string)
   return { daemons: files.hosts.local, operator: files.operator };
 }
 
-/** What the CLI and the launcher verify a TLS cluster's daemons with; undefined without TLS. */
-function recordTls(record: ClusterRecord): ClientTls | undefined {
-  return record.tls ? readClientTls(record.tls) : undefined;
-}
-
 async function waitForMaster(record: ClusterRecord, master: DaemonRecord, { timeoutMs, progress, signal }: WaitContext): Promise<void> {
-  const tls = recordTls(record);
-  const url = `${schemeFor(tls)}://${LOCAL_HOST}:${master.port}`;
-  const operator = new OperatorClient(url, { timeoutMs: 2000, tls, credential: recordCredential(record) });
+  const access = recordAccess(record);
+  const url = `${schemeFor(access.tls)}://${LOCAL_HOST}:${master.port}`;
+  const operator = new OperatorClient(url, { timeoutMs: 2000, ...access });
   const deadline = Date.now() + timeoutMs;
   const remind = reminder(progress);
   try {
@@ -377,7 +379,7 @@ async function waitForMaster(record: ClusterRecord, master: DaemonRecord, { time
 /** The elected leader's URL, as ZooKeeper names it. */
 async function waitForLeader(record: ClusterRecord, { timeoutMs, progress }: WaitContext): Promise<string> {
   const { locateMaster } = await import('../../cluster/client/leader');
-  const locator = locateMaster(record.zk!, { tls: recordTls(record), credential: recordCredential(record) });
+  const locator = locateMaster(record.zk!, recordAccess(record));
   try {
     const url = await locator.leaderUrl(timeoutMs);
     progress(`Leading master: ${url}`);
@@ -396,8 +398,7 @@ async function waitForLocalAgents(record: ClusterRecord, { timeoutMs, progress, 
   const registered = await waitForAgents(record.masterUrl, record.agents.map((a) => String(a.port)), {
     timeoutMs,
     requestTimeoutMs: 2000,
-    tls: recordTls(record),
-    credential: recordCredential(record),
+    ...recordAccess(record),
     keyOf: (a) => String(a.agent_info.port),
     isUp: () => true,
     onCount: (n) => progress(`Agents registered: ${n}/${total}`),

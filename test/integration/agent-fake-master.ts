@@ -2,7 +2,13 @@
  * A stand-in master for agent tests: speaks the agent channel (protocol/agent-channel.ts) over real
  * HTTP, records every call, and lets a test push events, drop the stream or stay silent.
  */
+import * as fs from 'node:fs';
 import type * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createAgent, type Agent } from '../../cluster/agent';
+import { AGENT_DEFAULTS } from '../../cluster/agent/options';
+import { silentLogger } from '../../cluster/util/log';
 import type { AgentCall, AgentEvent } from '../../cluster/protocol/agent-channel';
 import { AGENT_CHANNEL_PATH } from '../../cluster/protocol/agent-channel';
 import type { TaskStatus } from '../../cluster/protocol/types';
@@ -94,4 +100,21 @@ export class FakeMaster {
     this.stream?.end();
     await close(this.server);
   }
+}
+
+/**
+ * A scratch dir, a fake master and an in-process agent registered with it (no cgroups, small fixed
+ * resources). The suites' frameworks name root (they run as root): allowed explicitly, as an operator
+ * would (see test/helpers/task-users.ts).
+ */
+export async function agentWithFakeMaster(prefix: string): Promise<{ scratch: string; master: FakeMaster; agent: Agent }> {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const master = await FakeMaster.start();
+  const agent = createAgent({
+    ...AGENT_DEFAULTS, port: 0, master: master.url, workDir: path.join(scratch, 'work'), cgroups: 'none',
+    resources: 'cpus:1;mem:256;disk:256', logger: silentLogger, allowRootTasks: true,
+  });
+  await agent.start();
+  await agent.whenRegistered();
+  return { scratch, master, agent };
 }

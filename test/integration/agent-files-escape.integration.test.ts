@@ -4,14 +4,10 @@
  * sibling sandbox, and files that vanish between listing and reading.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Agent } from '../../cluster/agent';
-import { createAgent } from '../../cluster/agent';
-import { AGENT_DEFAULTS } from '../../cluster/agent/options';
-import { silentLogger } from '../../cluster/util/log';
 import { checkRaceAnswer, layOutRace, race, Swapper } from '../helpers/sandbox-race';
-import { FakeMaster } from './agent-fake-master';
+import { agentWithFakeMaster, type FakeMaster } from './agent-fake-master';
 
 /** nobody: the owner of a sandbox whose task runs as an unprivileged user. */
 const NOBODY = 65534;
@@ -37,16 +33,7 @@ async function runTask(frameworkId: string, taskId: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-files-escape-'));
-  master = await FakeMaster.start();
-  agent = createAgent({
-    ...AGENT_DEFAULTS, port: 0, master: master.url, workDir: path.join(scratch, 'work'), cgroups: 'none',
-    resources: 'cpus:1;mem:256;disk:256', logger: silentLogger,
-    // The tasks here only make the sandboxes the race runs in; they run as root, which a root agent allows only when told.
-    allowRootTasks: true,
-  });
-  await agent.start();
-  await agent.whenRegistered();
+  ({ scratch, master, agent } = await agentWithFakeMaster('agent-files-escape-'));
   sandboxes.racer = await runTask('fw-a', 'racer');
   sandboxes.a = await runTask('fw-a', 'a');
   sandboxes.b = await runTask('fw-b', 'b');

@@ -3,13 +3,9 @@
  * it ran, including the paths it must refuse.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Agent } from '../../cluster/agent';
-import { createAgent } from '../../cluster/agent';
-import { AGENT_DEFAULTS } from '../../cluster/agent/options';
-import { silentLogger } from '../../cluster/util/log';
-import { FakeMaster } from './agent-fake-master';
+import { agentWithFakeMaster, type FakeMaster } from './agent-fake-master';
 
 let scratch: string;
 let master: FakeMaster;
@@ -17,16 +13,7 @@ let agent: Agent;
 let sandbox: string;
 
 beforeAll(async () => {
-  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-files-'));
-  master = await FakeMaster.start();
-  agent = createAgent({
-    ...AGENT_DEFAULTS, port: 0, master: master.url, workDir: path.join(scratch, 'work'), cgroups: 'none',
-    resources: 'cpus:1;mem:256;disk:256', logger: silentLogger,
-    // The framework names root (this suite runs as root): allowed explicitly, as an operator would (see test/helpers/task-users.ts).
-    allowRootTasks: true,
-  });
-  await agent.start();
-  await agent.whenRegistered();
+  ({ scratch, master, agent } = await agentWithFakeMaster('agent-files-'));
   master.send({
     type: 'RUN_TASK',
     run_task: {

@@ -6,7 +6,7 @@
  */
 import type { Router } from '../../http/server';
 import { apiError, quote } from '../../protocol/errors';
-import { masterFlags } from '../flags';
+import { masterFlags } from '../options';
 import {
   DEFAULT_TASKS_LIMIT, legacyFrameworks, legacySlaves, legacyTasks, stateSummary, type TasksQuery,
 } from '../views/legacy-views';

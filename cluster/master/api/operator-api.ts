@@ -7,7 +7,7 @@ import { HttpError, type Handler, type Request } from '../../http/server';
 import { apiError, quote } from '../../protocol/errors';
 import { validateOperatorCall } from '../../protocol/validate';
 import type { MasterCore } from '../core';
-import { masterFlags } from '../flags';
+import { masterFlags } from '../options';
 import { ADMIN_CALLS } from './operator-admin';
 import type { OperatorCallHandler } from './operator-call';
 import { EVENT_CALLS } from './operator-events';

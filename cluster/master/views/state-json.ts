@@ -8,7 +8,7 @@ import type { Resources } from '../../protocol/resources';
 import type { AgentSettings } from '../state/cluster-settings';
 import type { MasterCore } from '../core';
 import { agentViews } from './agent-views';
-import { masterFlags } from '../flags';
+import { masterFlags } from '../options';
 import type { OfferRecord } from '../state/offers';
 import { agentPid } from './operator-views';
 import { hasCapability, type AgentRecord, type ExecutorRecord, type FrameworkRecord, type TaskRecord } from '../state/records';
