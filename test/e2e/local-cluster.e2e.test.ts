@@ -102,6 +102,15 @@ describe('a local cluster, through the built CLI', () => {
     const record = readRecord();
     recordedPids = [record.master.pid, ...record.agents.map((a) => a.pid)];
     expect(record.agents).toHaveLength(2);
+    // One way to start a daemon: the same bundle and command line as on SSH hosts, under the bundle's supervisor.
+    const argv = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+    for (const [role, daemon] of [['master', record.master], ...record.agents.map((a) => ['agent', a] as const)] as const) {
+      const daemonArgv = argv(daemonPidOf(daemon));
+      expect(path.basename(daemonArgv[1])).toBe('mesoscloud-daemon.js');
+      expect(daemonArgv.slice(2, 4)).toEqual(['service', daemon.definition]);
+      expect(JSON.parse(fs.readFileSync(daemon.definition!, 'utf8')).args[0]).toBe(role);
+      expect(argv(daemon.pid).slice(2, 4)).toEqual(['supervise', daemon.definition]);
+    }
   }, 90_000);
 
   it('exec runs a shell command to TASK_FINISHED, printing mesos-execute lines, and its sandbox holds the output', async () => {
