@@ -36,7 +36,7 @@ function clusterDir(): string {
   return path.join(dataHome, 'mesoscloud', 'clusters', CLUSTER);
 }
 
-interface Daemon { pid: number; pidFile?: string; logPath: string }
+interface Daemon { pid: number; pidFile?: string; definition?: string; logPath: string }
 
 function readRecord(): { master: Daemon; agents: Daemon[]; masterUrl: string } {
   return JSON.parse(fs.readFileSync(path.join(clusterDir(), 'cluster.json'), 'utf8'));
