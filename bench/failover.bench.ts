@@ -10,7 +10,9 @@
  * reporting 10 running tasks, in child processes; see lib/following-agents.ts). Mesos needs about
  * 4.5 s to re-register 10,000 agents after a failover.
  *
- * Run: npm run bench -- failover [--quick]  (--quick: 10 real and 1,000 emulated agents only);
+ * --secure: the same with TLS and authentication on masters, agents and every call (lib/secure.ts).
+ *
+ * Run: npm run bench -- failover [--quick] [--secure]  (--quick: 10 real and 1,000 emulated agents only);
  * --large: the 10,000-agent case only. BENCH_KEEP=1 keeps the masters' logs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,6 +28,7 @@ import { startFollowingAgents } from './lib/following-agents';
 import { getText, round, sleep } from './lib/http';
 import { runMain } from './lib/main';
 import { printTable, writeResults, type Row } from './lib/report';
+import { SECURE, secureSetup, type SecureSetup } from './lib/secure';
 
 const TASKS_PER_AGENT = 10;
 const SESSION_TIMEOUTS = ['1secs', '2secs'];
@@ -33,6 +36,7 @@ const SESSION_TIMEOUTS = ['1secs', '2secs'];
 interface Masters { processes: ChildProcess[]; urls: string[]; zk: string }
 
 const children: ChildProcess[] = [];
+let secure: SecureSetup | undefined;
 
 async function startMasters(dir: string, connectString: string, run: string, sessionTimeout: string): Promise<Masters> {
   const zk = `zk://${connectString}/bench-${run}`;
@@ -50,17 +54,18 @@ async function startMasters(dir: string, connectString: string, run: string, ses
       '--agent_ping_timeout', '30secs',
       // Every emulated agent connects from 127.0.0.1.
       '--max_connections_per_client', '0',
+      ...(secure?.masterFlags ?? []),
     ], { stdio: ['ignore', log, log] });
     fs.closeSync(log);
     children.push(child);
     processes.push(child);
-    urls.push(`http://127.0.0.1:${port}`);
+    urls.push(`${secure ? 'https' : 'http'}://127.0.0.1:${port}`);
   }
   return { processes, urls, zk };
 }
 
 async function leaderOf(zk: string): Promise<string> {
-  const locator = locateMaster(zk);
+  const locator = locateMaster(zk, secure?.access);
   try {
     return await locator.leaderUrl(60_000);
   } finally {
@@ -100,6 +105,7 @@ async function startRealAgents(dir: string, zk: string, count: number): Promise<
     const child = spawn(process.execPath, [
       entry, 'agent', '--master', zk, '--ip', '127.0.0.1', '--port', String(port), '--work_dir', workDir, '--isolation', 'none',
       '--resources', 'cpus:2;mem:1024;disk:1024;ports:[31000-31100]',
+      ...(secure?.agentFlags ?? []),
     ], { stdio: ['ignore', log, log] });
     fs.closeSync(log);
     children.push(child);
@@ -152,6 +158,7 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const largeOnly = process.argv.includes('--large');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-bench-failover-'));
+  if (SECURE) secure = secureSetup(dir);
   // ZooKeeper expires sessions on tick boundaries: a 200 ms tick makes a dead leader's znode go
   // within 1.0-1.2 s of a 1 s session (with the local default of 500 ms, 1.0-1.5 s).
   const ensemble = await startLocalEnsemble({ dir: path.join(dir, 'zk'), size: 3, tickTimeMs: 200 });
@@ -175,8 +182,8 @@ async function main(): Promise<void> {
     await stopLocalEnsemble(ensemble, 0);
     if (process.env.BENCH_KEEP) process.stdout.write(`kept ${dir}\n`); else fs.rmSync(dir, { recursive: true, force: true });
   }
-  printTable('Master failover (SIGKILL of the leader; 2 masters, 3 ZooKeeper servers)', rows);
-  writeResults(largeOnly ? 'failover-large' : 'failover', { rows, note: 'elected = standby answers GET_HEALTH as leader; back = every agent re-registered with it' });
+  printTable(`Master failover (SIGKILL of the leader; 2 masters, 3 ZooKeeper servers)${SECURE ? ', TLS + authentication' : ''}`, rows);
+  writeResults(`${largeOnly ? 'failover-large' : 'failover'}${SECURE ? '-secure' : ''}`, { secure: SECURE, rows, note: 'elected = standby answers GET_HEALTH as leader; back = every agent re-registered with it' });
 }
 
 runMain(main, () => {

@@ -20,9 +20,13 @@
  * ends would not fit in one process's file-descriptor limit (20,000 on the machines this was written
  * on; each emulator process holds 2,500), and their JSON work must not be counted as the master's.
  *
- * Run: tsc -p tsconfig.build.json && node dist/bench/master-scale.bench.js [--quick]
+ * --secure: the same with TLS on every connection and every call authenticated (lib/secure.ts).
+ *
+ * Run: tsc -p tsconfig.build.json && node dist/bench/master-scale.bench.js [--quick] [--secure]
  */
-import * as http from 'node:http';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createAllocator, type Allocator } from '../cluster/allocator';
 import { createMaster } from '../cluster/master';
@@ -34,6 +38,7 @@ import { AGENT_RESOURCES, registerEmulatedAgents } from './lib/emulated-agents';
 import { getText, percentile, round, sleep } from './lib/http';
 import { runMain, scaleAgentCounts } from './lib/main';
 import { printTable, writeResults, type Row } from './lib/report';
+import { benchAgent, benchRequest, PRINCIPAL, SECURE, secureSetup } from './lib/secure';
 
 const FRAMEWORKS = 10;
 const REFUSE_SECONDS = 3600;
@@ -43,12 +48,12 @@ const ALLOCATION_INTERVAL_MS = 1000;
 // ---------------------------------------------------------------- schedulers (child process)
 
 async function runSchedulers(masterUrl: string, count: number): Promise<void> {
-  const calls = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const calls = benchAgent({ keepAlive: true, maxSockets: 16 });
   const url = `${masterUrl}${SCHEDULER_API_PATH}`;
   let declined = 0;
 
   const decline = (frameworkId: string, streamId: string, offerIds: { value: string }[]) => {
-    const req = http.request(url, {
+    const req = benchRequest(url, {
       method: 'POST', agent: calls, headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': streamId },
     }, (res) => {
       res.resume();
@@ -65,9 +70,10 @@ async function runSchedulers(masterUrl: string, count: number): Promise<void> {
   };
 
   const subscribe = (index: number) => {
-    const req = http.request(url, {
+    const req = benchRequest(url, {
       method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
     }, (res) => {
+      if (res.statusCode !== 200) throw new Error(`SUBSCRIBE answered ${res.statusCode}`);
       const streamId = String(res.headers['mesos-stream-id']);
       const decoder = new RecordIODecoder();
       let frameworkId = '';
@@ -78,7 +84,7 @@ async function runSchedulers(masterUrl: string, count: number): Promise<void> {
         }
       });
     });
-    req.end(JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'bench', name: `bench-${index}` } } }));
+    req.end(JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'bench', name: `bench-${index}`, principal: PRINCIPAL } } }));
   };
 
   await untilParentSays('go');
@@ -107,9 +113,10 @@ function timedAllocator(inner: Allocator, cycles: Cycle[]): Allocator {
   });
 }
 
-async function run(agentCount: number): Promise<Row> {
+async function run(agentCount: number, secure: object): Promise<Row> {
   const cycles: Cycle[] = [];
   const master = createMaster({
+    ...secure,
     ip: '127.0.0.1', port: 0, logger: silentLogger, allocationIntervalMs: ALLOCATION_INTERVAL_MS,
     allocator: timedAllocator(createAllocator({ seed: 1 }), cycles),
     // Every emulated agent connects from 127.0.0.1.
@@ -180,10 +187,16 @@ async function run(agentCount: number): Promise<Row> {
 }
 
 async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-bench-scale-'));
+  const secure = SECURE ? secureSetup(dir).masterOptions : {};
   const rows: Row[] = [];
-  for (const agents of scaleAgentCounts()) rows.push(await run(agents));
-  printTable(`master at scale: ${FRAMEWORKS} frameworks declining with a ${REFUSE_SECONDS} s filter, ${ALLOCATION_INTERVAL_MS} ms allocation interval`, rows);
-  const file = writeResults('master-scale', { frameworks: FRAMEWORKS, refuseSeconds: REFUSE_SECONDS, agentResources: AGENT_RESOURCES, rows });
+  try {
+    for (const agents of scaleAgentCounts()) rows.push(await run(agents, secure));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  printTable(`master at scale${SECURE ? ' (TLS + authentication)' : ''}: ${FRAMEWORKS} frameworks declining with a ${REFUSE_SECONDS} s filter, ${ALLOCATION_INTERVAL_MS} ms allocation interval`, rows);
+  const file = writeResults(SECURE ? 'master-scale-secure' : 'master-scale', { secure: SECURE, frameworks: FRAMEWORKS, refuseSeconds: REFUSE_SECONDS, agentResources: AGENT_RESOURCES, rows });
   process.stdout.write(`results: ${file}\n`);
 }
 

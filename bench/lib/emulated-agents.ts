@@ -14,6 +14,7 @@ import { AGENT_CHANNEL_PATH } from '../../cluster/protocol/agent-channel';
 import { RecordIODecoder } from '../../cluster/protocol/recordio';
 import { Resources } from '../../cluster/protocol/resources';
 import { Child, runChild, sendToParent, untilParentSays } from './child';
+import { benchAgent, benchRequest } from './secure';
 
 export const AGENT_RESOURCES = 'cpus:24;mem:4096;disk:4096;ports:[31000-32000]';
 const AGENT_RESOURCES_V1 = Resources.parse(AGENT_RESOURCES).toV1();
@@ -77,7 +78,7 @@ export function openAgentStream(masterUrl: string, body: string, calls: http.Age
       ended = true;
       onEnd();
     };
-    const req = http.request(url, {
+    const req = benchRequest(url, {
       method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
     }, (res) => {
       if (res.statusCode !== 200) {
@@ -94,7 +95,7 @@ export function openAgentStream(masterUrl: string, body: string, calls: http.Age
             agentId = event.registered!.agent_id.value;
             resolve();
           } else if (event.type === 'PING') {
-            const pong = http.request(url, { method: 'POST', agent: calls, headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': streamId } }, (r) => r.resume());
+            const pong = benchRequest(url, { method: 'POST', agent: calls, headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': streamId } }, (r) => r.resume());
             pong.on('error', () => undefined);
             pong.end(JSON.stringify({ type: 'PONG', agent_id: { value: agentId } }));
           }
@@ -118,7 +119,7 @@ export function registerAgent(masterUrl: string, index: number, opts: EmulatedAg
 
 /** Child side: registers agents offset..offset+count-1 once told to go, 64 REGISTERs in flight. */
 async function runEmulatedAgents(masterUrl: string, count: number, offset: number, opts: EmulatedAgentsOptions): Promise<void> {
-  const calls = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  const calls = benchAgent({ keepAlive: true, maxSockets: 32 });
   await untilParentSays('go');
   let next = 0;
   await Promise.all(Array.from({ length: REGISTRATIONS_IN_FLIGHT }, async () => {

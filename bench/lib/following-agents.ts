@@ -16,6 +16,7 @@ import { Backoff } from '../../cluster/agent/backoff';
 import { createDetector, leaderBaseUrl, type MasterDetector } from '../../cluster/election';
 import { Child, runChild, sendToParent, untilParentSays } from './child';
 import { forkEmulators, openAgentStream, registerCall, REGISTRATIONS_IN_FLIGHT } from './emulated-agents';
+import { benchAgent, benchScheme } from './secure';
 
 /** One emulated agent's connection to whoever leads, reconnecting as MasterConnection does. */
 class FollowingAgent {
@@ -69,7 +70,7 @@ class FollowingAgent {
 /** Child side: registers its agents with the leader, then each one follows leader changes. */
 async function runFollowingAgents(zk: string, count: number, offset: number, tasksPerAgent: number): Promise<void> {
   const detector: MasterDetector = createDetector(zk);
-  const calls = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  const calls = benchAgent({ keepAlive: true, maxSockets: 32 });
   let reregistered = 0;
   const waiting = new Map<FollowingAgent, () => void>();
   const onRegistered = (agent: FollowingAgent) => {
@@ -78,9 +79,9 @@ async function runFollowingAgents(zk: string, count: number, offset: number, tas
     if (++reregistered === count) sendToParent({ type: 'reregistered', count });
   };
   const agents = Array.from({ length: count }, (_, i) => new FollowingAgent(offset + i, tasksPerAgent, calls, onRegistered));
-  const leader = leaderBaseUrl(await detector.awaitLeader(60_000));
+  const leader = leaderBaseUrl(await detector.awaitLeader(60_000), benchScheme());
   detector.onChange((info) => {
-    const base = info ? leaderBaseUrl(info) : undefined;
+    const base = info ? leaderBaseUrl(info, benchScheme()) : undefined;
     for (const agent of agents) agent.follow(base);
   });
 
@@ -91,7 +92,7 @@ async function runFollowingAgents(zk: string, count: number, offset: number, tas
       const agent = agents[next++];
       await new Promise<void>((resolve) => {
         waiting.set(agent, resolve);
-        agent.start(detector.leader ? leaderBaseUrl(detector.leader) : leader);
+        agent.start(detector.leader ? leaderBaseUrl(detector.leader, benchScheme()) : leader);
       });
       waiting.delete(agent);
     }

@@ -1,5 +1,5 @@
 /** Plain HTTP timing and small statistics shared by the benchmarks. */
-import * as http from 'node:http';
+import { benchRequest } from './secure';
 import { performance } from 'node:perf_hooks';
 
 export interface Fetched { ms: number; bytes: number; text: string }
@@ -8,7 +8,7 @@ export interface Fetched { ms: number; bytes: number; text: string }
 export function getText(url: string, init: { method?: string; body?: string; keepText?: boolean } = {}): Promise<Fetched> {
   const start = performance.now();
   return new Promise((resolve, reject) => {
-    const req = http.request(url, {
+    const req = benchRequest(url, {
       method: init.method ?? 'GET', agent: false, headers: init.body ? { 'Content-Type': 'application/json' } : {},
     }, (res) => {
       const chunks: Buffer[] = [];
