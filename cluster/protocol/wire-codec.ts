@@ -1,0 +1,146 @@
+/**
+ * The two encodings of the v1 messages, turned into the one object form the validators read
+ * (snake_case fields, enums as names, 64-bit integers as numbers, `bytes` as base64 text), and back.
+ *
+ * JSON is read as Mesos reads it (stout's protobuf.hpp): `null` is an unset field (and a `null`
+ * element of an array is skipped), a field the message does not know is ignored, and an enum
+ * name the message does not know is dropped from an optional or repeated field (a required one
+ * keeps it, so that validation refuses it). protobuf is read as proto2 does: unknown fields are
+ * skipped, unknown enum numbers are dropped the same way.
+ *
+ * Required fields are not checked here: the validators check them for both encodings alike, with
+ * messages that name the field. The message definitions come from proto/mesos-v1.json, generated
+ * from the .proto files beside it (scripts/build-proto.js); protobufjs is loaded on first use, so
+ * what merely imports this module (a CLI printing its help) does not pay for it.
+ */
+import type { Enum, INamespace, Root, Type } from 'protobufjs';
+import { boundedText, depthProblem, MAX_JSON_DEPTH } from './json-limits';
+import descriptorJson from './proto/mesos-v1.json';
+
+const DESCRIPTOR = descriptorJson as INamespace;
+
+/** The messages the v1 APIs carry, by protobuf full name. */
+export const V1_MESSAGES = {
+  schedulerCall: 'mesos.v1.scheduler.Call',
+  schedulerEvent: 'mesos.v1.scheduler.Event',
+  executorCall: 'mesos.v1.executor.Call',
+  executorEvent: 'mesos.v1.executor.Event',
+  masterCall: 'mesos.v1.master.Call',
+  masterResponse: 'mesos.v1.master.Response',
+  masterEvent: 'mesos.v1.master.Event',
+  agentCall: 'mesos.v1.agent.Call',
+  agentResponse: 'mesos.v1.agent.Response',
+} as const;
+
+export type V1MessageName = typeof V1_MESSAGES[keyof typeof V1_MESSAGES];
+
+export type Decoded = { ok: true; value: Record<string, unknown> } | { ok: false; message: string };
+
+let root: Root | undefined;
+
+function messageType(name: V1MessageName): Type {
+  if (!root) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const protobuf = require('protobufjs/light') as typeof import('protobufjs');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    root = protobuf.Root.fromJSON(withoutRequired(DESCRIPTOR));
+  }
+  return root.lookupType(name);
+}
+
+/** The descriptor with every `required` rule removed: presence is the validators' business. */
+function withoutRequired(descriptor: INamespace): INamespace {
+  return JSON.parse(JSON.stringify(descriptor), (key, value) => (key === 'rule' && value === 'required' ? undefined : value)) as INamespace;
+}
+
+const TO_OBJECT = { enums: String, longs: Number, bytes: String, defaults: false, arrays: false, objects: false } as const;
+
+/** A protobuf message, as the JSON path would have produced it. */
+export function decodeProtobuf(name: V1MessageName, bytes: Uint8Array): Decoded {
+  const type = messageType(name);
+  let value: Record<string, unknown>;
+  try {
+    value = type.toObject(type.decode(bytes), TO_OBJECT);
+  } catch (err) {
+    return { ok: false, message: `Failed to parse body into ${name}: ${boundedText((err as Error).message)}` };
+  }
+  const problem = depthProblem(value, MAX_JSON_DEPTH);
+  if (problem) return { ok: false, message: `${name} ${problem}` };
+  walk(type, value, (enumType, v) => typeof v === 'string' && enumType.values[v] !== undefined);
+  return { ok: true, value };
+}
+
+/** Encodes an object of the JSON form; fields the message does not define are left out, as protobuf must. */
+export function encodeProtobuf(name: V1MessageName, value: unknown): Buffer {
+  const type = messageType(name);
+  return Buffer.from(type.encode(type.fromObject(value as Record<string, unknown>)).finish());
+}
+
+/**
+ * A parsed JSON body read as Mesos reads it: nulls removed everywhere, unknown enum names dropped
+ * where `name`'s definitions declare an optional or repeated enum. Without a name (a channel with
+ * no published definition) only the nulls go. The value must be depth-bounded already (parseJsonBounded).
+ */
+export function normalizeJson(value: unknown, name?: V1MessageName): unknown {
+  const stripped = withoutNulls(value);
+  if (name !== undefined && isObject(stripped)) walk(messageType(name), stripped, (enumType, v) => typeof v !== 'string' || enumType.values[v] !== undefined);
+  return stripped;
+}
+
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== null).map(withoutNulls);
+  if (!isObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) if (v !== null) out[key] = withoutNulls(v);
+  return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Walks `value` along `type`'s fields, dropping the values of optional and repeated enum fields that
+ * `known` refuses; required enums are kept for the validators to refuse. Fields the type does not
+ * know, and values of the wrong JSON type, are left as they are.
+ */
+function walk(type: Type, value: Record<string, unknown>, known: (enumType: Enum, v: unknown) => boolean): void {
+  for (const field of type.fieldsArray) {
+    const v = value[field.name];
+    if (v === undefined) continue;
+    const resolved = field.resolve().resolvedType;
+    if (resolved === null) continue;
+    if ('values' in resolved && !('fields' in resolved)) {
+      const enumType = resolved as Enum;
+      if (field.repeated) {
+        if (Array.isArray(v)) value[field.name] = v.filter((e) => known(enumType, e));
+      } else if (field.map) {
+        if (isObject(v)) for (const [k, e] of Object.entries(v)) if (!known(enumType, e)) delete v[k];
+      } else if (!known(enumType, v) && !originallyRequired(field)) {
+        delete value[field.name];
+      }
+      continue;
+    }
+    const inner = resolved as Type;
+    const children = field.repeated && Array.isArray(v) ? v : field.map && isObject(v) ? Object.values(v) : [v];
+    for (const child of children) if (isObject(child)) walk(inner, child, known);
+  }
+}
+
+/** Required in Mesos's definition (the loaded copy has its rules removed; the descriptor keeps them). */
+function originallyRequired(field: { name: string; parent: { fullName: string } | null }): boolean {
+  return requiredFields().has(`${field.parent?.fullName ?? ''}.${field.name}`);
+}
+
+let required: Set<string> | undefined;
+
+function requiredFields(): Set<string> {
+  if (required) return required;
+  required = new Set();
+  const visit = (ns: INamespace & { fields?: Record<string, { rule?: string }> }, prefix: string) => {
+    for (const [name, field] of Object.entries(ns.fields ?? {})) if (field.rule === 'required') required!.add(`${prefix}.${name}`);
+    for (const [name, nested] of Object.entries(ns.nested ?? {})) visit(nested as INamespace, `${prefix}.${name}`);
+  };
+  visit(DESCRIPTOR, '');
+  return required;
+}
