@@ -5,8 +5,9 @@
  * JSON is read as Mesos reads it (stout's protobuf.hpp): `null` is an unset field (and a `null`
  * element of an array is skipped), a field the message does not know is ignored, and an enum
  * name the message does not know is dropped from an optional or repeated field (a required one
- * keeps it, so that validation refuses it). protobuf is read as proto2 does: unknown fields are
- * skipped, unknown enum numbers are dropped the same way.
+ * keeps it, so that validation refuses it). protobuf is read as proto2 does (protobufjs does it):
+ * unknown fields are skipped, and so are enum numbers the definition does not list (proto2's enums
+ * are closed), from any field; a required one is then missing and validation says so.
  *
  * Required fields are not checked here: the validators check them for both encodings alike, with
  * messages that name the field. The message definitions come from proto/mesos-v1.json, generated
@@ -66,7 +67,6 @@ export function decodeProtobuf(name: V1MessageName, bytes: Uint8Array): Decoded 
   }
   const problem = depthProblem(value, MAX_JSON_DEPTH);
   if (problem) return { ok: false, message: `${name} ${problem}` };
-  walk(type, value, (enumType, v) => typeof v === 'string' && enumType.values[v] !== undefined);
   return { ok: true, value };
 }
 
@@ -83,8 +83,12 @@ export function encodeProtobuf(name: V1MessageName, value: unknown): Buffer {
  */
 export function normalizeJson(value: unknown, name?: V1MessageName): unknown {
   const stripped = withoutNulls(value);
-  if (name !== undefined && isObject(stripped)) walk(messageType(name), stripped, (enumType, v) => typeof v !== 'string' || enumType.values[v] !== undefined);
-  return stripped;
+  if (name === undefined || !isObject(stripped)) return stripped;
+  // The call's own type is kept: Mesos drops an unknown one and then refuses the call for want of a
+  // type; refusing it with the name the client sent says more.
+  const { type, ...rest } = stripped;
+  dropUnknownEnums(messageType(name), rest);
+  return type === undefined ? rest : { type, ...rest };
 }
 
 function withoutNulls(value: unknown): unknown {
@@ -100,11 +104,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Walks `value` along `type`'s fields, dropping the values of optional and repeated enum fields that
- * `known` refuses; required enums are kept for the validators to refuse. Fields the type does not
- * know, and values of the wrong JSON type, are left as they are.
+ * Walks `value` along `type`'s fields, dropping the enum names an optional or repeated field does not
+ * list, as stout does; a required field keeps its name for the validators to refuse. Fields the type
+ * does not know, and values of the wrong JSON type (a number for an enum), are left for the validators.
  */
-function walk(type: Type, value: Record<string, unknown>, known: (enumType: Enum, v: unknown) => boolean): void {
+function dropUnknownEnums(type: Type, value: Record<string, unknown>): void {
+  const known = (enumType: Enum, v: unknown) => typeof v !== 'string' || enumType.values[v] !== undefined;
   for (const field of type.fieldsArray) {
     const v = value[field.name];
     if (v === undefined) continue;
@@ -123,7 +128,7 @@ function walk(type: Type, value: Record<string, unknown>, known: (enumType: Enum
     }
     const inner = resolved as Type;
     const children = field.repeated && Array.isArray(v) ? v : field.map && isObject(v) ? Object.values(v) : [v];
-    for (const child of children) if (isObject(child)) walk(inner, child, known);
+    for (const child of children) if (isObject(child)) dropUnknownEnums(inner, child);
   }
 }
 
