@@ -79,7 +79,8 @@ export function encodeProtobuf(name: V1MessageName, value: unknown): Buffer {
 /**
  * A parsed JSON body read as Mesos reads it: nulls removed everywhere, unknown enum names dropped
  * where `name`'s definitions declare an optional or repeated enum. Without a name (a channel with
- * no published definition) only the nulls go. The value must be depth-bounded already (parseJsonBounded).
+ * no published definition) only the nulls go. The value is changed in place and must be
+ * depth-bounded already (parseJsonBounded).
  */
 export function normalizeJson(value: unknown, name?: V1MessageName): unknown {
   const stripped = withoutNulls(value);
@@ -91,12 +92,18 @@ export function normalizeJson(value: unknown, name?: V1MessageName): unknown {
   return type === undefined ? rest : { type, ...rest };
 }
 
+/** Removes nulls in place (the value is a freshly parsed body nobody else holds): no copy of a large call without nulls. */
 function withoutNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.filter((v) => v !== null).map(withoutNulls);
-  if (!isObject(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) if (v !== null) out[key] = withoutNulls(v);
-  return out;
+  if (Array.isArray(value)) {
+    if (value.includes(null)) value.splice(0, value.length, ...value.filter((v) => v !== null));
+    for (const v of value) withoutNulls(v);
+  } else if (isObject(value)) {
+    for (const key of Object.keys(value)) {
+      if (value[key] === null) delete value[key];
+      else withoutNulls(value[key]);
+    }
+  }
+  return value;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -26,7 +26,7 @@ const HEARTBEAT = { type: 'HEARTBEAT' };
 class Records {
   private readonly bytes = new Map<Encoding, Buffer>();
   constructor(readonly event: unknown) {}
-  for(format: StreamFormat): Buffer {
+  bytesFor(format: StreamFormat): Buffer {
     let bytes = this.bytes.get(format.encoding);
     if (bytes === undefined) this.bytes.set(format.encoding, bytes = format.record(this.event));
     return bytes;
@@ -49,8 +49,8 @@ export class OperatorEventStreams implements MasterEventListener {
     openCorked(res, () => {
       // Unread bytes beyond the snapshot a subscriber may fall behind by: --max_stream_backlog_size.
       const stream = new RecordIOStream(res, format.headers, this.core.opts.maxStreamBacklogBytes, format.record);
-      stream.writeInitial(this.subscribedEvent().for(format));
-      stream.writeInitial(this.heartbeats.for(format));
+      stream.writeInitial(this.subscribedEvent().bytesFor(format));
+      stream.writeInitial(this.heartbeats.bytesFor(format));
       this.subscribers.set(stream, format);
       stream.onClose(() => this.drop(stream));
       if (this.subscribers.size === 1) this.start();
@@ -61,7 +61,7 @@ export class OperatorEventStreams implements MasterEventListener {
     let records: Records;
     try {
       records = new Records(operatorEventJson(this.core, this.usage, event));
-      for (const format of new Set(this.subscribers.values())) records.for(format);
+      for (const format of new Set(this.subscribers.values())) records.bytesFor(format);
     } catch (err) {
       // A view that cannot be built must not undo the change that was made; subscribers miss one event.
       this.core.log.error('operator event not sent', { type: event.type, error: (err as Error).message });
@@ -78,7 +78,7 @@ export class OperatorEventStreams implements MasterEventListener {
   private broadcast(records: Records): void {
     for (const [subscriber, format] of this.subscribers) {
       if (subscriber.isClosed) continue;
-      if (!subscriber.writeEncoded(records.for(format))) {
+      if (!subscriber.writeEncoded(records.bytesFor(format))) {
         if (subscriber.overflowed) this.core.log.warn('operator subscriber too slow; disconnecting it');
         this.drop(subscriber);
       }
