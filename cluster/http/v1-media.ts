@@ -111,8 +111,8 @@ export function answerEncoding(headers: IncomingHttpHeaders): Encoding {
 
 /** A synchronous answer (an operator Response) in the encoding the client accepts. */
 export function v1Answer(headers: IncomingHttpHeaders, name: V1MessageName, value: unknown): { body: Buffer; contentType: string } {
-  const media = { encoding: answerEncoding(headers) };
-  return { body: encodeMessage(media.encoding, name, value), contentType: MEDIA_TYPE[media.encoding] };
+  const encoding = answerEncoding(headers);
+  return { body: encodeMessage(encoding, name, value), contentType: MEDIA_TYPE[encoding] };
 }
 
 /** How a stream of `name` events is written for this request: its headers and one record's bytes. */
@@ -132,6 +132,6 @@ export function v1Stream(headers: IncomingHttpHeaders, name: V1MessageName): Str
   };
 }
 
-export function encodeMessage(encoding: Encoding, name: V1MessageName, value: unknown): Buffer {
+function encodeMessage(encoding: Encoding, name: V1MessageName, value: unknown): Buffer {
   return encoding === 'protobuf' ? encodeProtobuf(name, value) : Buffer.from(JSON.stringify(value), 'utf8');
 }

@@ -38,20 +38,29 @@ export type V1MessageName = typeof V1_MESSAGES[keyof typeof V1_MESSAGES];
 export type Decoded = { ok: true; value: Record<string, unknown> } | { ok: false; message: string };
 
 let root: Root | undefined;
+/** Full names (`.mesos.v1.TaskStatus.state`) of the fields Mesos declares required. */
+const required = new Set<string>();
 
 function messageType(name: V1MessageName): Type {
   if (!root) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const protobuf = require('protobufjs/light') as typeof import('protobufjs');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    root = protobuf.Root.fromJSON(withoutRequired(DESCRIPTOR));
+    root = protobuf.Root.fromJSON(withoutRequired(structuredClone(DESCRIPTOR), ''));
   }
   return root.lookupType(name);
 }
 
-/** The descriptor with every `required` rule removed: presence is the validators' business. */
-function withoutRequired(descriptor: INamespace): INamespace {
-  return JSON.parse(JSON.stringify(descriptor), (key, value) => (key === 'rule' && value === 'required' ? undefined : value)) as INamespace;
+type Namespace = INamespace & { fields?: Record<string, { rule?: string }> };
+
+/** Removes every `required` rule, noting the field in `required`: presence is the validators' business. */
+function withoutRequired(ns: Namespace, prefix: string): INamespace {
+  for (const [name, field] of Object.entries(ns.fields ?? {})) {
+    if (field.rule !== 'required') continue;
+    required.add(`${prefix}.${name}`);
+    delete field.rule;
+  }
+  for (const [name, nested] of Object.entries(ns.nested ?? {})) withoutRequired(nested as Namespace, `${prefix}.${name}`);
+  return ns;
 }
 
 const TO_OBJECT = { enums: String, longs: Number, bytes: String, defaults: false, arrays: false, objects: false } as const;
@@ -122,13 +131,14 @@ function dropUnknownEnums(type: Type, value: Record<string, unknown>): void {
     if (v === undefined) continue;
     const resolved = field.resolve().resolvedType;
     if (resolved === null) continue;
+    // An Enum has `values` and no `fields` (the classes are protobufjs's, loaded lazily: no instanceof).
     if ('values' in resolved && !('fields' in resolved)) {
       const enumType = resolved as Enum;
       if (field.repeated) {
         if (Array.isArray(v)) value[field.name] = v.filter((e) => known(enumType, e));
       } else if (field.map) {
         if (isObject(v)) for (const [k, e] of Object.entries(v)) if (!known(enumType, e)) delete v[k];
-      } else if (!known(enumType, v) && !originallyRequired(field)) {
+      } else if (!known(enumType, v) && !required.has(`${field.parent?.fullName ?? ''}.${field.name}`)) {
         delete value[field.name];
       }
       continue;
@@ -137,22 +147,4 @@ function dropUnknownEnums(type: Type, value: Record<string, unknown>): void {
     const children = field.repeated && Array.isArray(v) ? v : field.map && isObject(v) ? Object.values(v) : [v];
     for (const child of children) if (isObject(child)) dropUnknownEnums(inner, child);
   }
-}
-
-/** Required in Mesos's definition (the loaded copy has its rules removed; the descriptor keeps them). */
-function originallyRequired(field: { name: string; parent: { fullName: string } | null }): boolean {
-  return requiredFields().has(`${field.parent?.fullName ?? ''}.${field.name}`);
-}
-
-let required: Set<string> | undefined;
-
-function requiredFields(): Set<string> {
-  if (required) return required;
-  required = new Set();
-  const visit = (ns: INamespace & { fields?: Record<string, { rule?: string }> }, prefix: string) => {
-    for (const [name, field] of Object.entries(ns.fields ?? {})) if (field.rule === 'required') required!.add(`${prefix}.${name}`);
-    for (const [name, nested] of Object.entries(ns.nested ?? {})) visit(nested as INamespace, `${prefix}.${name}`);
-  };
-  visit(DESCRIPTOR, '');
-  return required;
 }

@@ -196,6 +196,7 @@ describe('unknown enum names', () => {
     const result = validateSchedulerCall(normalizeJson(call, V1_MESSAGES.schedulerCall));
     expect(result.ok).toBe(false);
     expect(!result.ok && result.message).toContain('accept.operations[0].launch.task_infos[0].resources[0]');
+    expect(!result.ok && result.message).toContain('SCALARISH');
   });
 
   test("an unknown call type is refused with the types this master takes (Mesos: 'type' unset, then missing)", () => {
