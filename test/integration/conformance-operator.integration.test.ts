@@ -186,6 +186,13 @@ describe('conformance with docs/operator-http-api.md and /state', () => {
     expect(JSON.parse(protobufIn.text)).toEqual({ type: 'GET_HEALTH', get_health: { healthy: true } });
   });
 
+  test('JSON as Mesos reads it: nulls are unset, unknown fields ignored', async () => {
+    const body = { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'null-role', weight: 2, principal_of_the_future: null }, null] }, get_metrics: null, extra: { a: null } };
+    expect((await request(`${master.url}/api/v1`, { body })).status).toBe(200);
+    const metrics = await request(`${master.url}/api/v1`, { body: { type: 'GET_METRICS', get_metrics: { timeout: null } } });
+    expect(metrics.status).toBe(200);
+  });
+
   test('a call that changes the cluster, in protobuf: UPDATE_WEIGHTS, then GET_WEIGHTS shows it', async () => {
     expect((await protobufCall({ type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'proto-role', weight: 3 }] } })).status).toBe(200);
     const weights = decoded(V1_MESSAGES.masterResponse, (await protobufCall({ type: 'GET_WEIGHTS' })).bytes);

@@ -394,6 +394,33 @@ describe('conformance: the other documented events and content negotiation', () 
     expect(agentChannel.status).toBe(415);
   });
 
+  test('JSON as Mesos reads it: nulls are unset fields, unknown fields and unknown capability names are ignored', async () => {
+    const body = {
+      type: 'SUBSCRIBE',
+      framework_id: null,
+      subscribe: {
+        framework_info: { user: 'foo', name: 'nulls', id: null, capabilities: null, labels: null, hostname: null, from_a_newer_mesos: { x: 1 } },
+        suppressed_roles: [null],
+      },
+    };
+    const stream = await new RecordStream<SchedulerEvent>(`${master.url}${SCHEDULER_PATH}`, body, SUBSCRIBE_HEADERS).response();
+    try {
+      expect(stream.status).toBe(200);
+      const subscribed = await stream.waitFor((e) => e.type === 'SUBSCRIBED', 'SUBSCRIBED');
+      expect(subscribed.type === 'SUBSCRIBED' && subscribed.subscribed.framework_id.value).toMatch(/./);
+    } finally {
+      stream.close();
+    }
+    const unknownCapability = { ...body, subscribe: { framework_info: { user: 'foo', name: 'caps', capabilities: [{ type: 'FROM_A_NEWER_MESOS' }, { type: 'PARTITION_AWARE' }] } } };
+    const second = await new RecordStream<SchedulerEvent>(`${master.url}${SCHEDULER_PATH}`, unknownCapability, SUBSCRIBE_HEADERS).response();
+    try {
+      expect(second.status).toBe(200);
+      await second.waitFor((e) => e.type === 'SUBSCRIBED', 'SUBSCRIBED');
+    } finally {
+      second.close();
+    }
+  });
+
   test('a status update\'s data and uuid pass through as base64', async () => {
     const agent = await register();
     const scheduler = await subscribe();
