@@ -18,7 +18,7 @@ export interface Request {
   path: string;
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
-  /** Parsed JSON body for POSTs with a JSON content type (or any POST body that parses). */
+  /** The POST body: parsed JSON, or what the route's parseBody made of it. */
   body: unknown;
   raw: http.IncomingMessage;
   res: http.ServerResponse;
@@ -41,6 +41,8 @@ export interface RouteOptions {
   checkHeaders?: (headers: http.IncomingHttpHeaders) => void;
   /** Who may call it, checked before the body is read; unset: a read-only endpoint. */
   access?: Access;
+  /** Turns a non-empty POST body into the request's `body` (throw an HttpError to refuse it); unset: JSON. */
+  parseBody?: (body: Buffer, headers: http.IncomingHttpHeaders) => unknown;
 }
 
 interface Route extends RouteOptions { handler: Handler }
@@ -124,7 +126,8 @@ async function handle(router: Router, raw: http.IncomingMessage, res: http.Serve
   let body: unknown;
   try {
     route.checkHeaders?.(raw.headers);
-    body = method === 'POST' || method === 'PUT' ? await readJsonBody(raw, maxBodyBytes) : undefined;
+    const bytes = method === 'POST' || method === 'PUT' ? await readBody(raw, maxBodyBytes) : undefined;
+    body = bytes === undefined ? undefined : (route.parseBody ?? parseJsonBody)(bytes, raw.headers);
   } catch (err) {
     const status = err instanceof HttpError ? err.status : 400;
     // A body over the limit is not read to its end: the connection closes after the answer.
@@ -150,7 +153,8 @@ function drain(raw: http.IncomingMessage): void {
   raw.resume();
 }
 
-async function readJsonBody(raw: http.IncomingMessage, maxBodyBytes: number): Promise<unknown> {
+/** The body, or undefined when there is none. */
+async function readBody(raw: http.IncomingMessage, maxBodyBytes: number): Promise<Buffer | undefined> {
   if (Number(raw.headers['content-length']) > maxBodyBytes) throw new HttpError(413, bodyTooLargeMessage(maxBodyBytes));
   const chunks: Buffer[] = [];
   let size = 0;
@@ -159,8 +163,12 @@ async function readJsonBody(raw: http.IncomingMessage, maxBodyBytes: number): Pr
     if (size > maxBodyBytes) throw new HttpError(413, bodyTooLargeMessage(maxBodyBytes));
     chunks.push(chunk as Buffer);
   }
-  if (size === 0) return undefined;
-  const parsed = parseJsonBounded(Buffer.concat(chunks).toString('utf8'));
+  return size === 0 ? undefined : Buffer.concat(chunks);
+}
+
+/** A body as JSON, depth-bounded; 400 if it is not JSON. */
+export function parseJsonBody(body: Buffer): unknown {
+  const parsed = parseJsonBounded(body.toString('utf8'));
   if (!parsed.ok) throw new HttpError(400, `Failed to parse body into JSON: ${parsed.message}`);
   return parsed.value;
 }
@@ -198,7 +206,13 @@ export class RecordIOStream {
   private closeHandlers: (() => void)[] = [];
   private limit: number;
 
-  constructor(private readonly res: http.ServerResponse, headers: Record<string, string> = {}, maxBacklogBytes = DEFAULT_HTTP_LIMITS.maxStreamBacklogBytes) {
+  /** `headers` may replace the Content-Type; `encode` frames one event (JSON by default, see v1-media.ts for protobuf). */
+  constructor(
+    private readonly res: http.ServerResponse,
+    headers: Record<string, string> = {},
+    maxBacklogBytes = DEFAULT_HTTP_LIMITS.maxStreamBacklogBytes,
+    private readonly encode: (event: unknown) => Buffer = encodeRecord,
+  ) {
     this.limit = maxBacklogBytes > 0 ? maxBacklogBytes : Infinity;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache', ...headers });
     res.flushHeaders();
@@ -213,7 +227,7 @@ export class RecordIOStream {
   get overflowed(): boolean { return this.cut }
 
   write(event: unknown): boolean {
-    return this.writeEncoded(encodeRecord(event));
+    return this.writeEncoded(this.encode(event));
   }
 
   /** An encoded record (one buffer written to many streams is encoded once). */

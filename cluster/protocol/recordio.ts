@@ -6,8 +6,18 @@
 import { parseJsonBounded } from './json-limits';
 
 export function encodeRecord(value: unknown): Buffer {
-  const body = Buffer.from(JSON.stringify(value), 'utf8');
+  return frameRecord(Buffer.from(JSON.stringify(value), 'utf8'));
+}
+
+/** One record around bytes already encoded (JSON or protobuf). */
+export function frameRecord(body: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`${body.length}\n`, 'ascii'), body]);
+}
+
+function parseJsonRecord(body: Buffer): unknown {
+  const parsed = parseJsonBounded(body.toString('utf8'));
+  if (!parsed.ok) throw new RecordIOError(`RecordIO: record is not valid JSON: ${parsed.message}`);
+  return parsed.value;
 }
 
 /** What a RecordIO stream that cannot be decoded throws; the stream is unusable from then on. */
@@ -28,9 +38,10 @@ export class RecordIODecoder {
   private expected = -1;
   private failure?: RecordIOError;
 
-  constructor(private readonly maxRecordBytes = MAX_RECORD_BYTES) {}
+  /** `parse` turns a record's bytes into a value (JSON by default; a protobuf decoder for protobuf streams) and throws if it cannot. */
+  constructor(private readonly maxRecordBytes = MAX_RECORD_BYTES, private readonly parse: (body: Buffer) => unknown = parseJsonRecord) {}
 
-  /** Returns the complete records contained in what has been fed so far, parsed as JSON. */
+  /** Returns the complete records contained in what has been fed so far, parsed. */
   push(chunk: Buffer | string): unknown[] {
     if (this.failure) throw this.failure;
     const data = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
@@ -70,12 +81,6 @@ export class RecordIODecoder {
     this.take(newline + 1);
     this.expected = length;
     return true;
-  }
-
-  private parse(body: Buffer): unknown {
-    const parsed = parseJsonBounded(body.toString('utf8'));
-    if (!parsed.ok) throw new RecordIOError(`RecordIO: record is not valid JSON: ${parsed.message}`);
-    return parsed.value;
   }
 
   /** Everything buffered as one buffer (joined once, kept joined). */

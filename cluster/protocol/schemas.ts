@@ -129,7 +129,8 @@ export const frameworkInfo = z.looseObject({
   hostname: z.string().optional(),
   principal: z.string().optional(),
   webui_url: z.string().optional(),
-  capabilities: z.array(z.looseObject({ type: z.string() })).optional(),
+  // Capability.type is optional in Mesos: an unknown capability arrives without one (see wire-codec.ts).
+  capabilities: z.array(z.looseObject({ type: z.string().optional() })).optional(),
   labels: labels.optional(),
 }).superRefine((info, ctx) => {
   // Mesos's rules: a MULTI_ROLE framework uses `roles` only, any other framework `role` only.

@@ -66,7 +66,8 @@ export interface AgentInfo {
   id?: AgentID;
 }
 
-export interface FrameworkCapability { type: string }
+/** `type` is absent for a capability this master does not know (Mesos drops unknown enum values). */
+export interface FrameworkCapability { type?: string }
 
 export interface FrameworkInfo {
   user: string;

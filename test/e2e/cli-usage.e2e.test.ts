@@ -67,6 +67,14 @@ describe('help', () => {
     }
   });
 
+  it('printing help loads no protobuf library (the daemons load it on their first protobuf call)', async () => {
+    const tracer = path.join(__dirname, '..', 'fixtures', 'report-protobuf-loads.js');
+    for (const args of [['--help'], ['master', '--help'], ['exec', '--help']]) {
+      const r = await cli(args, { NODE_OPTIONS: `--require ${tracer}` });
+      expect({ args, code: r.code, loaded: r.stderr.match(/protobufjs loaded: (\w+)/)?.[1] }).toEqual({ args, code: 0, loaded: 'false' });
+    }
+  });
+
   it('-h and `help <command>` show the same help as --help', async () => {
     const help = (await cli(['exec', '--help'])).stdout;
     expect((await cli(['exec', '-h'])).stdout).toBe(help);

@@ -10,6 +10,8 @@ export interface HttpResult {
   status: number;
   headers: http.IncomingHttpHeaders;
   text: string;
+  /** The body as it arrived (a protobuf answer is not text). */
+  bytes: Buffer;
 }
 
 export async function request(
@@ -24,7 +26,10 @@ export async function request(
     const onResponse = (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: bytes.toString('utf8'), bytes });
+      });
       res.on('error', reject);
     };
     const req = url.startsWith('https:') ? https.request(url, { ...options, ca: opts.ca, cert: opts.cert, key: opts.key }, onResponse) : http.request(url, options, onResponse);
@@ -67,10 +72,10 @@ export class RecordStream<T = any> {
   private waiters: (() => void)[] = [];
   private readonly responded: Promise<void>;
 
-  /** `body` is sent as JSON, or as given when it is a string or bytes. */
-  constructor(url: string, body: unknown, headers: Record<string, string> = {}) {
+  /** `body` is sent as JSON, or as given when it is a string or bytes; `parseRecord` reads a record that is not JSON (protobuf). */
+  constructor(url: string, body: unknown, headers: Record<string, string> = {}, parseRecord?: (record: Buffer) => unknown) {
     const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-    const decoder = new RecordIODecoder();
+    const decoder = new RecordIODecoder(undefined, parseRecord);
     let onResponse!: () => void;
     let onError!: (err: Error) => void;
     this.responded = new Promise<void>((resolve, reject) => {

@@ -209,3 +209,104 @@ export const STATE_FRAMEWORK = {
   executors: [{ executor_id: '', name: '', framework_id: '', command: { argv: [], uris: [] }, resources: legacyResources, slave_id: '' }],
   offer_constraints: {},
 };
+
+// ---- calls, as the documents write them ----
+
+/**
+ * The request bodies of docs/scheduler-http-api.md, one per call type, with the document's values
+ * (REVIVE with its `role`, ACCEPT with `limits`, SUBSCRIBE with `offer_constraints`: fields this
+ * master ignores, as Mesos ignores fields it does not know).
+ */
+export const DOCUMENTED_SCHEDULER_CALLS: Record<string, Record<string, unknown>> = {
+  SUBSCRIBE: {
+    type: 'SUBSCRIBE',
+    subscribe: {
+      framework_info: { user: 'foo', name: 'Example HTTP Framework', roles: ['test1', 'test2'], capabilities: [{ type: 'MULTI_ROLE' }] },
+      suppressed_roles: ['test2'],
+      offer_constraints: { role_constraints: { test1: { groups: [{ attribute_constraints: [{ selector: { attribute_name: 'foo' }, predicate: { exists: {} } }] }] } } },
+    },
+  },
+  TEARDOWN: { framework_id: { value: '12220-3440-12532-2345' }, type: 'TEARDOWN' },
+  ACCEPT: {
+    framework_id: { value: '12220-3440-12532-2345' },
+    type: 'ACCEPT',
+    accept: {
+      offer_ids: [{ value: '12220-3440-12532-O12' }],
+      operations: [{
+        type: 'LAUNCH',
+        launch: {
+          task_infos: [{
+            name: 'My Task',
+            task_id: { value: '12220-3440-12532-my-task' },
+            agent_id: { value: '12220-3440-12532-S1233' },
+            executor: { command: { shell: true, value: 'sleep 1000' }, executor_id: { value: '12214-23523-my-executor' } },
+            resources: [
+              { allocation_info: { role: 'engineering' }, name: 'cpus', role: '*', type: 'SCALAR', scalar: { value: 1.0 } },
+              { allocation_info: { role: 'engineering' }, name: 'mem', role: '*', type: 'SCALAR', scalar: { value: 128.0 } },
+            ],
+            limits: { cpus: 'Infinity', mem: 512.0 },
+          }],
+        },
+      }],
+      filters: { refuse_seconds: 5.0 },
+    },
+  },
+  DECLINE: {
+    framework_id: { value: '12220-3440-12532-2345' },
+    type: 'DECLINE',
+    decline: { offer_ids: [{ value: '12220-3440-12532-O12' }, { value: '12220-3440-12532-O13' }], filters: { refuse_seconds: 5.0 } },
+  },
+  REVIVE: { framework_id: { value: '12220-3440-12532-2345' }, type: 'REVIVE', revive: { role: '<one-of-the-subscribed-roles>' } },
+  KILL: {
+    framework_id: { value: '12220-3440-12532-2345' },
+    type: 'KILL',
+    kill: { task_id: { value: '12220-3440-12532-my-task' }, agent_id: { value: '12220-3440-12532-S1233' } },
+  },
+  SHUTDOWN: {
+    framework_id: { value: '12220-3440-12532-2345' },
+    type: 'SHUTDOWN',
+    shutdown: { executor_id: { value: '123450-2340-1232-my-executor' }, agent_id: { value: '12220-3440-12532-S1233' } },
+  },
+  ACKNOWLEDGE: {
+    framework_id: { value: '12220-3440-12532-2345' },
+    type: 'ACKNOWLEDGE',
+    // The document's uuid ('jhadf73jhakdlfha723adf') is not the base64 of 16 bytes; this one is.
+    acknowledge: { agent_id: { value: '12220-3440-12532-S1233' }, task_id: { value: '12220-3440-12532-my-task' }, uuid: 'jhadf73jhakdlfha723adQ==' },
+  },
+  RECONCILE: {
+    framework_id: { value: '12220-3440-12532-2345' },
+    type: 'RECONCILE',
+    reconcile: { tasks: [{ task_id: { value: '312325' }, agent_id: { value: '123535' } }] },
+  },
+  MESSAGE: {
+    framework_id: { value: '12220-3440-12532-2345' },
+    type: 'MESSAGE',
+    message: { agent_id: { value: '12220-3440-12532-S1233' }, executor_id: { value: 'my-framework-executor' }, data: 'adaf838jahd748jnaldf' },
+  },
+  REQUEST: {
+    framework_id: { value: '12220-3440-12532-2345' },
+    type: 'REQUEST',
+    request: { requests: [{ agent_id: { value: '12220-3440-12532-S1233' }, resources: {} }] },
+  },
+  SUPPRESS: { framework_id: { value: '12220-3440-12532-2345' }, type: 'SUPPRESS', suppress: { roles: ['<one-of-the-subscribed-roles>'] } },
+};
+
+/** Request bodies of docs/operator-http-api.md for the master. */
+export const DOCUMENTED_OPERATOR_CALLS: Record<string, Record<string, unknown>> = {
+  GET_HEALTH: { type: 'GET_HEALTH' },
+  GET_FLAGS: { type: 'GET_FLAGS' },
+  GET_VERSION: { type: 'GET_VERSION' },
+  GET_METRICS: { type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: 5000000000 } } },
+  GET_STATE: { type: 'GET_STATE' },
+  GET_AGENTS: { type: 'GET_AGENTS' },
+  GET_FRAMEWORKS: { type: 'GET_FRAMEWORKS' },
+  GET_EXECUTORS: { type: 'GET_EXECUTORS' },
+  GET_TASKS: { type: 'GET_TASKS' },
+  GET_ROLES: { type: 'GET_ROLES' },
+  GET_WEIGHTS: { type: 'GET_WEIGHTS' },
+  GET_MASTER: { type: 'GET_MASTER' },
+  UPDATE_WEIGHTS: { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'role', weight: 2.0 }] } },
+  LIST_FILES: { type: 'LIST_FILES', list_files: { path: 'one/' } },
+  READ_FILE: { type: 'READ_FILE', read_file: { length: 6, offset: 1, path: 'myname' } },
+  TEARDOWN: { type: 'TEARDOWN', teardown: { framework_id: { value: '3ad9b3c1-8c1f-4e71-a9d4-4a5c55e4c0ea-0000' } } },
+};

@@ -15,8 +15,10 @@ import { silentLogger } from '../../cluster/util/log';
 import { getJson, request } from '../helpers/http';
 import { shapeMismatches } from '../helpers/json-shape';
 import {
-  DOCUMENTED_DEFAULT_FLAGS, OPERATOR_RESPONSES, STATE, STATE_FRAMEWORK, STATE_SLAVE, STATE_TASK,
+  DOCUMENTED_DEFAULT_FLAGS, DOCUMENTED_OPERATOR_CALLS, OPERATOR_RESPONSES, STATE, STATE_FRAMEWORK, STATE_SLAVE, STATE_TASK,
 } from '../helpers/mesos-doc-examples';
+import { decodeProtobuf, encodeProtobuf, V1_MESSAGES, type V1MessageName } from '../../cluster/protocol/wire-codec';
+import { RecordStream } from '../helpers/http';
 import { RawAgent } from '../helpers/raw-agent';
 import { RawScheduler } from '../helpers/scheduler';
 
@@ -151,5 +153,75 @@ describe('conformance with docs/operator-http-api.md and /state', () => {
     expect(framework.executors[0]).toMatchObject({ executor_id: 'default', command: { value: '', argv: [], uris: [] }, role: '*', slave_id: agent.agentId });
     expect(shapeMismatches(STATE_TASK, framework.completed_tasks[0])).toEqual([]);
     expect(framework.tasks[0]).toMatchObject({ id: 'test', executor_id: 'default', slave_id: agent.agentId, role: '*', resources: { cpus: 1, mem: 512, disk: 100, ports: '[31000-31000]' } });
+  });
+  // ---- the same calls in protobuf (mesos.v1.master.Call / Response / Event) ----
+
+  const decoded = (name: V1MessageName, bytes: Buffer) => {
+    const result = decodeProtobuf(name, bytes);
+    if (!result.ok) throw new Error(result.message);
+    return result.value;
+  };
+  const protobufCall = (body: Record<string, unknown>, headers: Record<string, string> = {}) => request(`${master.url}/api/v1`, {
+    body: encodeProtobuf(V1_MESSAGES.masterCall, body),
+    headers: { 'Content-Type': 'application/x-protobuf', Accept: 'application/x-protobuf', ...headers },
+  });
+
+  test.each(Object.keys(OPERATOR_RESPONSES))('%s in protobuf: 200, a mesos.v1.master.Response with what the JSON answer holds', async (type) => {
+    const res = await protobufCall(DOCUMENTED_OPERATOR_CALLS[type] ?? { type });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/x-protobuf');
+    const answer = decoded(V1_MESSAGES.masterResponse, res.bytes);
+    expect(answer.type).toBe(type);
+    // The JSON answer, as far as protobuf can carry it (no empty lists, only fields master.proto defines).
+    const json = await operatorCall(type);
+    expect(answer).toEqual(decoded(V1_MESSAGES.masterResponse, encodeProtobuf(V1_MESSAGES.masterResponse, json)));
+    expect(Object.keys(answer[type.toLowerCase()] as object).length).toBeGreaterThan(0);
+  });
+
+  test('the encodings mix: a JSON call answered in protobuf, a protobuf call answered in JSON', async () => {
+    const jsonIn = await request(`${master.url}/api/v1`, { body: { type: 'GET_HEALTH' }, headers: { Accept: 'application/x-protobuf' } });
+    expect(decoded(V1_MESSAGES.masterResponse, jsonIn.bytes)).toEqual({ type: 'GET_HEALTH', get_health: { healthy: true } });
+    const protobufIn = await protobufCall({ type: 'GET_HEALTH' }, { Accept: 'application/json' });
+    expect(protobufIn.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(protobufIn.text)).toEqual({ type: 'GET_HEALTH', get_health: { healthy: true } });
+  });
+
+  test('JSON as Mesos reads it: nulls are unset, unknown fields ignored', async () => {
+    const body = { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'null-role', weight: 2, principal_of_the_future: null }, null] }, get_metrics: null, extra: { a: null } };
+    expect((await request(`${master.url}/api/v1`, { body })).status).toBe(200);
+    const metrics = await request(`${master.url}/api/v1`, { body: { type: 'GET_METRICS', get_metrics: { timeout: null } } });
+    expect(metrics.status).toBe(200);
+  });
+
+  test('a call that changes the cluster, in protobuf: UPDATE_WEIGHTS, then GET_WEIGHTS shows it', async () => {
+    expect((await protobufCall({ type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'proto-role', weight: 3 }] } })).status).toBe(200);
+    const weights = decoded(V1_MESSAGES.masterResponse, (await protobufCall({ type: 'GET_WEIGHTS' })).bytes);
+    expect(weights).toMatchObject({ type: 'GET_WEIGHTS', get_weights: { weight_infos: expect.arrayContaining([{ role: 'proto-role', weight: 3 }]) } });
+  });
+
+  test('application/recordio is for the stream only: GET_STATE asking for it is 406', async () => {
+    const res = await protobufCall({ type: 'GET_STATE' }, { Accept: 'application/recordio', 'Message-Accept': 'application/x-protobuf' });
+    expect(res.status).toBe(406);
+  });
+
+  test.each([
+    [{ Accept: 'application/recordio', 'Message-Accept': 'application/x-protobuf' }, { 'content-type': 'application/recordio', 'message-content-type': 'application/x-protobuf' }],
+    [{ Accept: 'application/x-protobuf' }, { 'content-type': 'application/x-protobuf' }],
+  ])('SUBSCRIBE with %j: a RecordIO stream of mesos.v1.master.Event, SUBSCRIBED with the state, then HEARTBEAT', async (headers, expected) => {
+    const stream = await new RecordStream<Record<string, any>>(`${master.url}/api/v1`, encodeProtobuf(V1_MESSAGES.masterCall, { type: 'SUBSCRIBE' }), {
+      'Content-Type': 'application/x-protobuf', ...headers,
+    }, (record) => decoded(V1_MESSAGES.masterEvent, record)).response();
+    try {
+      expect(stream.status).toBe(200);
+      expect(stream.headers).toMatchObject(expected);
+      await stream.waitFor((e) => e.type === 'HEARTBEAT', 'HEARTBEAT');
+      const [subscribed] = stream.records;
+      expect(subscribed.type).toBe('SUBSCRIBED');
+      expect(subscribed.subscribed.heartbeat_interval_seconds).toBeGreaterThan(0);
+      expect(subscribed.subscribed.get_state.get_agents.agents[0].agent_info.id).toEqual({ value: agent.agentId });
+      expect(subscribed.subscribed.get_state.get_tasks.tasks.map((t: { name: string }) => t.name)).toEqual(['test']);
+    } finally {
+      stream.close();
+    }
   });
 });

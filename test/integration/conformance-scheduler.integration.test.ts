@@ -14,10 +14,11 @@ import { silentLogger } from '../../cluster/util/log';
 import { RecordStream, request, type HttpResult } from '../helpers/http';
 import { shapeMismatches } from '../helpers/json-shape';
 import {
-  ERROR_EVENT, FAILURE_EVENT, HEARTBEAT_EVENT, OFFERS_EVENT, RESCIND_EVENT, SUBSCRIBED_EVENT, UPDATE_EVENT,
+  DOCUMENTED_SCHEDULER_CALLS, ERROR_EVENT, FAILURE_EVENT, HEARTBEAT_EVENT, OFFERS_EVENT, RESCIND_EVENT, SUBSCRIBED_EVENT, UPDATE_EVENT,
 } from '../helpers/mesos-doc-examples';
 import { RawAgent } from '../helpers/raw-agent';
 import { frameworkInfo, SCHEDULER_PATH } from '../helpers/scheduler';
+import { decodeProtobuf, encodeProtobuf, V1_MESSAGES } from '../../cluster/protocol/wire-codec';
 import { wirePeers } from '../helpers/wire-peers';
 
 /** The documented SUBSCRIBE body, as written (offer constraints included; this master ignores them). */
@@ -55,7 +56,7 @@ const UUID_HEADER = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  * Splits a RecordIO body strictly by the documented grammar (record = record-size LF record-data),
  * without the project's own decoder: every record must be complete and its size exact.
  */
-function splitRecordIO(bytes: Buffer): unknown[] {
+function splitRecordIO(bytes: Buffer, parse: (record: Buffer) => unknown = (r) => JSON.parse(r.toString('utf8'))): unknown[] {
   const records: unknown[] = [];
   let at = 0;
   while (at < bytes.length) {
@@ -65,7 +66,7 @@ function splitRecordIO(bytes: Buffer): unknown[] {
     if (!/^[1-9][0-9]*$/.test(size)) throw new Error(`bad record size '${size}' at byte ${at}`);
     const end = newline + 1 + Number(size);
     if (end > bytes.length) throw new Error(`record at byte ${at} is cut short`);
-    records.push(JSON.parse(bytes.subarray(newline + 1, end).toString('utf8')));
+    records.push(parse(bytes.subarray(newline + 1, end)));
     at = end;
   }
   return records;
@@ -380,23 +381,43 @@ describe('conformance: the other documented events and content negotiation', () 
     expect(shapeMismatches(ERROR_EVENT, error)).toEqual([]);
   });
 
-  test('SUBSCRIBE accepting only protobuf is 406, a protobuf body is 415; both say only JSON is spoken', async () => {
+  test('415 and 406 only for what Mesos refuses: neither JSON nor protobuf; the internal agent channel takes JSON only', async () => {
     const url = `${master.url}${SCHEDULER_PATH}`;
-    const notAcceptable = await request(url, { body: DOCUMENTED_SUBSCRIBE, headers: { ...SUBSCRIBE_HEADERS, Accept: 'application/x-protobuf' } });
+    const notAcceptable = await request(url, { body: DOCUMENTED_SUBSCRIBE, headers: { ...SUBSCRIBE_HEADERS, Accept: 'text/html' } });
     expect(notAcceptable.status).toBe(406);
-    expect(notAcceptable.text).toMatch(/JSON only/);
     expect(notAcceptable.text).toContain('application/x-protobuf');
-
-    // A SUBSCRIBE call as protobuf bytes: type (field 2) = SUBSCRIBE (1).
-    const protobufBody = Buffer.from([0x10, 0x01]);
-    const unsupported = await request(url, { body: protobufBody, headers: { 'Content-Type': 'application/x-protobuf', Accept: 'application/x-protobuf' } });
+    const unsupported = await request(url, { body: DOCUMENTED_SUBSCRIBE, headers: { 'Content-Type': 'text/plain' } });
     expect(unsupported.status).toBe(415);
-    expect(unsupported.text).toMatch(/JSON only/);
     expect(unsupported.text).toContain('application/x-protobuf');
+    // A SUBSCRIBE call as protobuf bytes: type (field 2) = SUBSCRIBE (1).
+    const agentChannel = await request(`${master.url}/api/v1/agent`, { body: Buffer.from([0x10, 0x01]), headers: { 'Content-Type': 'application/x-protobuf' } });
+    expect(agentChannel.status).toBe(415);
+  });
 
-    for (const path of ['/api/v1', '/api/v1/agent']) {
-      const other = await request(`${master.url}${path}`, { body: protobufBody, headers: { 'Content-Type': 'application/x-protobuf' } });
-      expect(other.status).toBe(415);
+  test('JSON as Mesos reads it: nulls are unset fields, unknown fields and unknown capability names are ignored', async () => {
+    const body = {
+      type: 'SUBSCRIBE',
+      framework_id: null,
+      subscribe: {
+        framework_info: { user: 'foo', name: 'nulls', id: null, capabilities: null, labels: null, hostname: null, from_a_newer_mesos: { x: 1 } },
+        suppressed_roles: [null],
+      },
+    };
+    const stream = await new RecordStream<SchedulerEvent>(`${master.url}${SCHEDULER_PATH}`, body, SUBSCRIBE_HEADERS).response();
+    try {
+      expect(stream.status).toBe(200);
+      const subscribed = await stream.waitFor((e) => e.type === 'SUBSCRIBED', 'SUBSCRIBED');
+      expect(subscribed.type === 'SUBSCRIBED' && subscribed.subscribed.framework_id.value).toMatch(/./);
+    } finally {
+      stream.close();
+    }
+    const unknownCapability = { ...body, subscribe: { framework_info: { user: 'foo', name: 'caps', capabilities: [{ type: 'FROM_A_NEWER_MESOS' }, { type: 'PARTITION_AWARE' }] } } };
+    const second = await new RecordStream<SchedulerEvent>(`${master.url}${SCHEDULER_PATH}`, unknownCapability, SUBSCRIBE_HEADERS).response();
+    try {
+      expect(second.status).toBe(200);
+      await second.waitFor((e) => e.type === 'SUBSCRIBED', 'SUBSCRIBED');
+    } finally {
+      second.close();
     }
   });
 
@@ -414,5 +435,136 @@ describe('conformance: the other documented events and content negotiation', () 
     const status = await scheduler.update('t', 'TASK_RUNNING');
     expect(status.data).toBe(data);
     expect(status.uuid).toBe(uuid);
+  });
+});
+
+/** A record of a protobuf stream, as a client decodes it with the published definitions. */
+function schedulerEvent(record: Buffer): SchedulerEvent {
+  const decoded = decodeProtobuf(V1_MESSAGES.schedulerEvent, record);
+  if (!decoded.ok) throw new Error(decoded.message);
+  return decoded.value as SchedulerEvent;
+}
+
+const PROTOBUF_HEADERS = { 'Content-Type': 'application/x-protobuf', Accept: 'application/x-protobuf', Connection: 'close' };
+
+describe('conformance in protobuf: the documented calls as mesos.v1.scheduler.Call, events read from the protobuf RecordIO stream', () => {
+  let master: Master;
+  let agent: RawAgent;
+  let stream: RecordStream<SchedulerEvent>;
+  let frameworkId: string;
+  let streamId: string;
+  let offers: Offer[];
+  const TASK_ID = '12220-3440-12532-my-task';
+
+  const url = () => `${master.url}${SCHEDULER_PATH}`;
+  /** A documented call with the real framework id, sent as protobuf. */
+  const call = (documented: Record<string, unknown>, changes: Record<string, unknown> = {}): Promise<HttpResult> =>
+    request(url(), {
+      body: encodeProtobuf(V1_MESSAGES.schedulerCall, { ...documented, framework_id: { value: frameworkId }, ...changes }),
+      headers: { 'Content-Type': 'application/x-protobuf', 'Mesos-Stream-Id': streamId },
+    });
+  const expectAccepted = (res: HttpResult) => expect({ status: res.status, text: res.text }).toEqual({ status: 202, text: '' });
+  const waitFor = (match: (e: SchedulerEvent) => boolean, what: string, from = 0) => stream.waitFor(match, what, { from });
+
+  beforeAll(async () => {
+    master = createMaster({ ip: '127.0.0.1', port: 0, logger: silentLogger, allocationIntervalMs: 50 });
+    await master.listen();
+    agent = await RawAgent.register(master.url, { resources: 'cpus:4;mem:4096;disk:10000;ports:[31000-32000]' });
+  });
+
+  afterAll(async () => {
+    stream?.close();
+    agent.disconnect();
+    await master.close();
+  });
+
+  test('SUBSCRIBE in protobuf: 200, Content-Type application/x-protobuf, RecordIO of Event records: SUBSCRIBED, HEARTBEAT, OFFERS', async () => {
+    const body = encodeProtobuf(V1_MESSAGES.schedulerCall, DOCUMENTED_SCHEDULER_CALLS.SUBSCRIBE);
+    stream = await new RecordStream<SchedulerEvent>(url(), body, PROTOBUF_HEADERS, schedulerEvent).response();
+    expect(stream.status).toBe(200);
+    expect(stream.headers['content-type']).toBe('application/x-protobuf');
+    streamId = String(stream.headers['mesos-stream-id']);
+    expect(streamId).toMatch(UUID_HEADER);
+    const subscribed = await waitFor((e) => e.type === 'SUBSCRIBED', 'SUBSCRIBED');
+    expect(shapeMismatches(SUBSCRIBED_EVENT, subscribed)).toEqual([]);
+    if (subscribed.type !== 'SUBSCRIBED') return;
+    frameworkId = subscribed.subscribed.framework_id.value;
+    expect(subscribed.subscribed.master_info).toMatchObject({ id: master.id, port: master.port });
+    const event = await waitFor((e) => e.type === 'OFFERS', 'OFFERS');
+    // protobuf has no empty list: an offer without executors has no executor_ids at all.
+    expect(shapeMismatches(OFFERS_EVENT, event).filter((m) => !m.endsWith('executor_ids: missing'))).toEqual([]);
+    if (event.type !== 'OFFERS') return;
+    offers = event.offers.offers;
+    expect(offers[0]).toMatchObject({ allocation_info: { role: 'test1' }, framework_id: { value: frameworkId }, agent_id: { value: agent.agentId } });
+    expect(offers[0].resources.find((r) => r.name === 'ports')).toMatchObject({ type: 'RANGES', ranges: { range: [{ begin: 31000, end: 32000 }] } });
+    expect(stream.records.slice(0, 2).map((e) => e.type)).toEqual(['SUBSCRIBED', 'HEARTBEAT']);
+    expect(splitRecordIO(Buffer.concat(stream.rawChunks), schedulerEvent)).toEqual(stream.records);
+  });
+
+  test('Accept: application/recordio with Message-Accept: application/x-protobuf streams the same records', async () => {
+    const other = await new RecordStream<SchedulerEvent>(url(), encodeProtobuf(V1_MESSAGES.schedulerCall, { type: 'SUBSCRIBE', subscribe: { framework_info: frameworkInfo() } }), {
+      'Content-Type': 'application/x-protobuf', Accept: 'application/recordio', 'Message-Accept': 'application/x-protobuf',
+    }, schedulerEvent).response();
+    try {
+      expect(other.status).toBe(200);
+      expect(other.headers['content-type']).toBe('application/recordio');
+      expect(other.headers['message-content-type']).toBe('application/x-protobuf');
+      expect((await other.waitFor((e) => e.type === 'SUBSCRIBED', 'SUBSCRIBED')).type).toBe('SUBSCRIBED');
+    } finally {
+      other.close();
+    }
+  });
+
+  test('ACCEPT in protobuf (the documented LAUNCH): 202 and the task reaches the agent', async () => {
+    const offer = offers[0];
+    const role = offer.allocation_info!.role;
+    const documented = DOCUMENTED_SCHEDULER_CALLS.ACCEPT as { accept: { operations: { launch: { task_infos: Record<string, unknown>[] } }[] } };
+    const documentedTask = documented.accept.operations[0].launch.task_infos[0];
+    const resources = (documentedTask.resources as Record<string, unknown>[]).map((r) => ({ ...r, allocation_info: { role } }));
+    const task = { ...documentedTask, agent_id: offer.agent_id, resources };
+    const mark = agent.events.length;
+    expectAccepted(await call(DOCUMENTED_SCHEDULER_CALLS.ACCEPT, {
+      accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }], filters: { refuse_seconds: 5 } },
+    }));
+    const run = await agent.waitFor((e) => e.type === 'RUN_TASK', 'RUN_TASK', { from: mark });
+    if (run.type !== 'RUN_TASK') return;
+    expect(run.run_task.task).toMatchObject({ name: 'My Task', task_id: { value: TASK_ID }, executor: { command: { shell: true, value: 'sleep 1000' } } });
+  });
+
+  test('UPDATE arrives as a protobuf Event with its uuid; ACKNOWLEDGE in protobuf: 202, and the agent receives it', async () => {
+    const sent = await agent.sendUpdate(frameworkId, TASK_ID, 'TASK_RUNNING', { executor_id: { value: '12214-23523-my-executor' }, data: Buffer.from('hi').toString('base64') });
+    const update = await waitFor((e) => e.type === 'UPDATE' && e.update.status.task_id.value === TASK_ID, 'UPDATE');
+    expect(shapeMismatches(UPDATE_EVENT, update)).toEqual([]);
+    if (update.type !== 'UPDATE') return;
+    expect(update.update.status).toMatchObject({ state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: sent.uuid, data: Buffer.from('hi').toString('base64') });
+    const mark = agent.events.length;
+    expectAccepted(await call(DOCUMENTED_SCHEDULER_CALLS.ACKNOWLEDGE, { acknowledge: { agent_id: { value: agent.agentId }, task_id: { value: TASK_ID }, uuid: sent.uuid } }));
+    const ack = await agent.waitFor((e) => e.type === 'ACKNOWLEDGE', 'ACKNOWLEDGE', { from: mark });
+    expect(ack).toEqual({ type: 'ACKNOWLEDGE', acknowledge: { framework_id: { value: frameworkId }, task_id: { value: TASK_ID }, uuid: sent.uuid } });
+  });
+
+  test('DECLINE, REVIVE, SUPPRESS, RECONCILE, MESSAGE, SHUTDOWN and KILL as documented, in protobuf: 202 each', async () => {
+    for (const type of ['DECLINE', 'REVIVE', 'SUPPRESS', 'RECONCILE', 'MESSAGE', 'SHUTDOWN']) {
+      const res = await call(DOCUMENTED_SCHEDULER_CALLS[type]);
+      expect({ type, status: res.status, text: res.text }).toEqual({ type, status: 202, text: '' });
+    }
+    const mark = stream.records.length;
+    expectAccepted(await call(DOCUMENTED_SCHEDULER_CALLS.KILL, { kill: { task_id: { value: 'no-such-task' } } }));
+    const lost = await waitFor((e) => e.type === 'UPDATE' && e.update.status.task_id.value === 'no-such-task', 'TASK_LOST for an unknown task', mark);
+    expect(lost.type === 'UPDATE' && lost.update.status.state).toBe('TASK_LOST');
+  });
+
+  test('bytes that are not a Call are 400 naming the message; a Call missing a required field is 400 naming the field', async () => {
+    const garbage = await request(url(), { body: Buffer.from([0x1a, 0x08, 0x0a]), headers: { 'Content-Type': 'application/x-protobuf', 'Mesos-Stream-Id': streamId } });
+    expect(garbage.status).toBe(400);
+    expect(garbage.text).toContain('mesos.v1.scheduler.Call');
+    const missing = await call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: agent.agentId }, uuid: 'AAECAwQFBgcICQoLDA0ODw==' } });
+    expect(missing.status).toBe(400);
+    expect(missing.text).toContain("'acknowledge.task_id'");
+  });
+
+  test('TEARDOWN in protobuf: 202, and the stream ends', async () => {
+    expectAccepted(await call(DOCUMENTED_SCHEDULER_CALLS.TEARDOWN));
+    await expect(stream.waitFor(() => false, 'the end of the stream', { timeoutMs: 5000 })).rejects.toThrow(/stream ended/);
   });
 });

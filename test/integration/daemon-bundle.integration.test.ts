@@ -235,6 +235,12 @@ describe('the bundle alone in an empty directory', () => {
     expect(app.text.length).toBeGreaterThan(1000);
     expect((await request(`${url}/static/styles.css`)).status).toBe(200);
 
+    // The message definitions travel in the bundle: master.proto Call { type = 1: GET_HEALTH (1) },
+    // answered with Response { type = 1: GET_HEALTH (1); get_health = 2 { healthy = 1: true } }.
+    const health = await request(`${url}/api/v1`, { body: Buffer.from([0x08, 0x01]), headers: { 'Content-Type': 'application/x-protobuf', Accept: 'application/x-protobuf' } });
+    expect({ status: health.status, type: health.headers['content-type'], body: [...health.bytes] })
+      .toEqual({ status: 200, type: 'application/x-protobuf', body: [0x08, 0x01, 0x12, 0x02, 0x08, 0x01] });
+
     const agentStart = await agentArgs(url);
     const agent = new Proc(['agent', ...agentStart.args]);
     const id = await registeredAgent(agent, agentStart.url, url);

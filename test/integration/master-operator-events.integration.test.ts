@@ -140,8 +140,10 @@ describe('operator event stream', () => {
   });
 
   test('bad SUBSCRIBE media is refused before any stream starts', async () => {
-    const res = await request(`${cluster.url}/api/v1`, { body: { type: 'SUBSCRIBE' }, headers: { Accept: 'application/x-protobuf' } });
+    const res = await request(`${cluster.url}/api/v1`, { body: { type: 'SUBSCRIBE' }, headers: { Accept: 'text/html' } });
     expect(res.status).toBe(406);
+    const messages = await request(`${cluster.url}/api/v1`, { body: { type: 'SUBSCRIBE' }, headers: { Accept: 'application/recordio', 'Message-Accept': 'text/plain' } });
+    expect(messages.status).toBe(406);
   });
 
   test('GET_METRICS answers every metric by name', async () => {

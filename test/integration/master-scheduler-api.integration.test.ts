@@ -82,13 +82,16 @@ describe('master scheduler API', () => {
     expect(badAck.text).toContain('acknowledge.uuid');
   });
 
-  test('content negotiation: 415 for non-JSON bodies, 406 when JSON is not acceptable', async () => {
+  test('content negotiation: 415 for bodies neither JSON nor protobuf, 406 when neither is acceptable', async () => {
     const url = `${master.url}${SCHEDULER_PATH}`;
     const body = { type: 'SUBSCRIBE', subscribe: { framework_info: frameworkInfo() } };
     const wrongType = await request(url, { body, headers: { 'Content-Type': 'text/plain' } });
     expect(wrongType.status).toBe(415);
-    const wrongAccept = await request(url, { body, headers: { Accept: 'application/x-protobuf' } });
+    const wrongAccept = await request(url, { body, headers: { Accept: 'text/html' } });
     expect(wrongAccept.status).toBe(406);
+    const noMessageType = await request(url, { body, headers: { Accept: 'application/recordio', 'Message-Accept': 'text/html' } });
+    expect(noMessageType.status).toBe(406);
+    expect(noMessageType.text).toContain("'Message-Accept'");
   });
 
   test('calls need the framework\'s current stream id', async () => {

@@ -1,6 +1,5 @@
 import { AllocationLoop, PACING } from '../../cluster/master/state/allocation-loop';
 import { BoundedList } from '../../cluster/master/state/bounded-list';
-import { acceptsJson } from '../../cluster/master/api/negotiation';
 import { frameworkRoles } from '../../cluster/master/state/records';
 import { stateForFramework } from '../../cluster/master/state/task-status';
 
@@ -12,19 +11,6 @@ describe('BoundedList', () => {
     expect(list.push(5)).toBe(2);
     expect(list.toArray()).toEqual([3, 4, 5]);
     expect(list.size).toBe(3);
-  });
-});
-
-describe('acceptsJson', () => {
-  test.each([
-    ['application/json', true],
-    ['application/recordio', true],
-    ['*/*', true],
-    ['text/html, application/*;q=0.5', true],
-    ['application/x-protobuf', false],
-    ['application/json;q=0', false],
-  ])('%s -> %s', (accept, expected) => {
-    expect(acceptsJson(accept)).toBe(expected);
   });
 });
 

@@ -1,11 +1,15 @@
 /**
  * POST /api/v1, the v1 operator API (master.proto): the read-only calls a UI or CLI needs. A call type
- * this master does not implement is a 400 that names it.
+ * this master does not implement is a 400 that names it. Calls come in JSON or protobuf; every
+ * handler answers with the JSON form of a master Response, which goes out in the encoding the
+ * client accepts (cluster/http/v1-media.ts), so a new call type needs no codec work.
  */
 import { unauthorized } from '../../http/auth';
-import { HttpError, type Handler, type Request } from '../../http/server';
+import { HttpError, type Handler, type HandlerResult, type Request } from '../../http/server';
+import { answerEncoding, v1Answer } from '../../http/v1-media';
 import { apiError, quote } from '../../protocol/errors';
 import { validateOperatorCall } from '../../protocol/validate';
+import { V1_MESSAGES } from '../../protocol/wire-codec';
 import type { MasterCore } from '../core';
 import { masterFlags } from '../options';
 import { ADMIN_CALLS } from './operator-admin';
@@ -55,7 +59,7 @@ export function isReadOnlyCall(type: string): boolean {
 }
 
 export function operatorApiHandler(master: MasterHttp): Handler {
-  return (req) => {
+  return async (req) => {
     const validated = validateOperatorCall(req.body);
     if (!validated.ok) throw apiError('INVALID_OPERATOR_CALL', validated.message);
     const call = CALLS.get(validated.call.type);
@@ -63,8 +67,17 @@ export function operatorApiHandler(master: MasterHttp): Handler {
       throw apiError('UNSUPPORTED_CALL', `${quote(validated.call.type)} is not supported by this master; supported: ${SUPPORTED_OPERATOR_CALLS.join(', ')}`);
     }
     if (!isReadOnlyCall(validated.call.type)) requireWriter(master, req);
-    return call(master, validated.call, req);
+    // As Mesos: application/recordio is for the one streaming call; refused before anything is done.
+    if (validated.call.type !== 'SUBSCRIBE') answerEncoding(req.headers);
+    return encoded(req, await call(master, validated.call, req));
   };
+}
+
+/** A Response in JSON form, re-encoded as the client accepts (JSON stays byte for byte what it was). */
+function encoded(req: Request, result: HandlerResult): HandlerResult {
+  if (result?.json === undefined) return result;
+  const { json, ...rest } = result;
+  return { ...rest, ...v1Answer(req.headers, V1_MESSAGES.masterResponse, json) };
 }
 
 /** The route checked the read-only class before the body was read; a call that changes the cluster needs read-write. */

@@ -2,15 +2,16 @@
  * The operator event stream (SUBSCRIBE): one per master, built with it.
  *
  * SUBSCRIBE answers with a RecordIO stream: SUBSCRIBED (the GET_STATE snapshot and the heartbeat
- * interval), a HEARTBEAT, then an event per change and a HEARTBEAT per interval. Every subscriber
- * (a UI per operator) gets the same bytes: each event is built and serialised once and the one buffer
- * is written to every stream, and the snapshot is built once per records version however many
- * subscribe. A subscriber that stops reading is cut off once its unread backlog passes a bound, so
+ * interval), a HEARTBEAT, then an event per change and a HEARTBEAT per interval. Records are JSON or
+ * protobuf, as each subscriber asked. Every subscriber (a UI per operator) of one encoding gets the
+ * same bytes: each event is built once, serialised once per encoding in use, and the one buffer is
+ * written to every stream of that encoding; the snapshot is built once per records version however
+ * many subscribe. A subscriber that stops reading is cut off once its unread backlog passes a bound, so
  * it costs the master memory up to that bound and never blocks it.
  */
 import type * as http from 'node:http';
 import { RecordIOStream } from '../../http/server';
-import { encodeRecord } from '../../protocol/recordio';
+import type { Encoding, StreamFormat } from '../../http/v1-media';
 import type { TimerHandle } from '../../util/clock';
 import type { MasterCore } from '../core';
 import { openCorked } from '../state/channels';
@@ -19,69 +20,82 @@ import { operatorEventJson } from '../views/operator-event-json';
 import { getState } from '../views/operator-views';
 import type { UsageCache } from '../views/usage-cache';
 
-const HEARTBEAT = encodeRecord({ type: 'HEARTBEAT' });
+const HEARTBEAT = { type: 'HEARTBEAT' };
+
+/** An event's records, encoded on first need for each encoding. */
+class Records {
+  private readonly bytes = new Map<Encoding, Buffer>();
+  constructor(readonly event: unknown) {}
+  bytesFor(format: StreamFormat): Buffer {
+    let bytes = this.bytes.get(format.encoding);
+    if (bytes === undefined) this.bytes.set(format.encoding, bytes = format.record(this.event));
+    return bytes;
+  }
+}
 
 export class OperatorEventStreams implements MasterEventListener {
-  private readonly subscribers = new Set<RecordIOStream>();
+  private readonly subscribers = new Map<RecordIOStream, StreamFormat>();
   private unlisten?: () => void;
   private heartbeat?: TimerHandle;
-  private snapshot?: { version: number; bytes: Buffer };
+  private snapshot?: { version: number; records: Records };
+  private readonly heartbeats = new Records(HEARTBEAT);
 
   constructor(private readonly core: MasterCore, private readonly usage: UsageCache) {}
 
   /** Subscribers now connected (for metrics). */
   get size(): number { return this.subscribers.size }
 
-  subscribe(res: http.ServerResponse): void {
+  subscribe(res: http.ServerResponse, format: StreamFormat): void {
     openCorked(res, () => {
       // Unread bytes beyond the snapshot a subscriber may fall behind by: --max_stream_backlog_size.
-      const stream = new RecordIOStream(res, {}, this.core.opts.maxStreamBacklogBytes);
-      stream.writeInitial(this.subscribedEvent());
-      stream.writeInitial(HEARTBEAT);
-      this.subscribers.add(stream);
+      const stream = new RecordIOStream(res, format.headers, this.core.opts.maxStreamBacklogBytes, format.record);
+      stream.writeInitial(this.subscribedEvent().bytesFor(format));
+      stream.writeInitial(this.heartbeats.bytesFor(format));
+      this.subscribers.set(stream, format);
       stream.onClose(() => this.drop(stream));
       if (this.subscribers.size === 1) this.start();
     });
   }
 
   onEvent(event: MasterEvent): void {
-    let bytes: Buffer;
+    let records: Records;
     try {
-      bytes = encodeRecord(operatorEventJson(this.core, this.usage, event));
+      records = new Records(operatorEventJson(this.core, this.usage, event));
+      for (const format of new Set(this.subscribers.values())) records.bytesFor(format);
     } catch (err) {
       // A view that cannot be built must not undo the change that was made; subscribers miss one event.
       this.core.log.error('operator event not sent', { type: event.type, error: (err as Error).message });
       return;
     }
-    this.broadcast(bytes);
+    this.broadcast(records);
   }
 
   onClose(): void {
-    for (const subscriber of [...this.subscribers]) subscriber.end();
+    for (const subscriber of [...this.subscribers.keys()]) subscriber.end();
     this.stop();
   }
 
-  private broadcast(bytes: Buffer): void {
-    for (const subscriber of this.subscribers) {
+  private broadcast(records: Records): void {
+    for (const [subscriber, format] of this.subscribers) {
       if (subscriber.isClosed) continue;
-      if (!subscriber.writeEncoded(bytes)) {
+      if (!subscriber.writeEncoded(records.bytesFor(format))) {
         if (subscriber.overflowed) this.core.log.warn('operator subscriber too slow; disconnecting it');
         this.drop(subscriber);
       }
     }
   }
 
-  /** SUBSCRIBED with the GET_STATE snapshot, serialised once per records version. */
-  private subscribedEvent(): Buffer {
+  /** SUBSCRIBED with the GET_STATE snapshot, built once per records version and serialised once per encoding. */
+  private subscribedEvent(): Records {
     const version = this.core.records.version;
     if (this.snapshot?.version !== version) {
       const event = {
         type: 'SUBSCRIBED',
         subscribed: { get_state: getState(this.core), heartbeat_interval_seconds: this.core.opts.heartbeatIntervalSeconds },
       };
-      this.snapshot = { version, bytes: encodeRecord(event) };
+      this.snapshot = { version, records: new Records(event) };
     }
-    return this.snapshot.bytes;
+    return this.snapshot.records;
   }
 
   private drop(subscriber: RecordIOStream): void {
@@ -91,7 +105,7 @@ export class OperatorEventStreams implements MasterEventListener {
 
   private start(): void {
     this.unlisten = this.core.events.listen(this);
-    this.heartbeat = this.core.clock.setInterval(() => this.broadcast(HEARTBEAT), this.core.opts.heartbeatIntervalSeconds * 1000);
+    this.heartbeat = this.core.clock.setInterval(() => this.broadcast(this.heartbeats), this.core.opts.heartbeatIntervalSeconds * 1000);
   }
 
   private stop(): void {

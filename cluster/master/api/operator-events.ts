@@ -1,10 +1,12 @@
 /** The operator calls about events and metrics: SUBSCRIBE (see operator-event-streams.ts) and GET_METRICS. */
+import { v1Stream } from '../../http/v1-media';
 import { apiError } from '../../protocol/errors';
+import { V1_MESSAGES } from '../../protocol/wire-codec';
 import { metricsSnapshot } from '../views/metrics';
 import type { OperatorCallHandler } from './operator-call';
 
 const subscribe: OperatorCallHandler = ({ operatorEvents }, _call, req) => {
-  operatorEvents.subscribe(req.res);
+  operatorEvents.subscribe(req.res, v1Stream(req.headers, V1_MESSAGES.masterEvent));
   return undefined;
 };
 

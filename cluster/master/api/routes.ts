@@ -1,6 +1,7 @@
 /** Every HTTP route of the master. */
 import { Router } from '../../http/server';
-import { checkV1Media } from './negotiation';
+import { v1Route } from '../../http/v1-media';
+import { V1_MESSAGES } from '../../protocol/wire-codec';
 import { AGENT_CHANNEL_PATH, agentApiHandler } from './agent-api';
 import { OPERATOR_API_PATH, operatorApiHandler } from './operator-api';
 import { SCHEDULER_API_PATH, schedulerApiHandler } from './scheduler-api';
@@ -18,13 +19,13 @@ export function createMasterRouter(master: MasterHttp): Router {
   const { core } = master;
   const router = new Router();
   const state = new StateJsonCache(core, master.usage);
-  // The v1 APIs speak JSON only: 415 and 406 are decided from the headers, before the body is read.
-  const v1 = { checkHeaders: checkV1Media };
+  // The v1 APIs speak JSON and protobuf: 415 and 406 are decided from the headers, before the body is
+  // read; the body is decoded into one object form and validated once (cluster/http/v1-media.ts).
   // Access classes (cluster/http/auth.ts): routes that name none are read-only; the operator API
   // asks for read-write itself for the calls that change the cluster.
-  router.on('POST', SCHEDULER_API_PATH, schedulerApiHandler(core), { ...v1, access: 'framework' });
-  router.on('POST', AGENT_CHANNEL_PATH, agentApiHandler(core), { ...v1, access: 'agent' });
-  router.on('POST', OPERATOR_API_PATH, operatorApiHandler(master), v1);
+  router.on('POST', SCHEDULER_API_PATH, schedulerApiHandler(core), { ...v1Route(V1_MESSAGES.schedulerCall), access: 'framework' });
+  router.on('POST', AGENT_CHANNEL_PATH, agentApiHandler(core), { ...v1Route(), access: 'agent' });
+  router.on('POST', OPERATOR_API_PATH, operatorApiHandler(master), v1Route(V1_MESSAGES.masterCall));
   router.on('POST', TOKEN_PATH, tokenHandler(master.auth), { access: 'open' });
   router.on('GET', '/metrics/snapshot', () => ({ json: metricsSnapshot(core, master.operatorEvents.size) }));
   for (const prefix of ['', '/master']) {

@@ -1,6 +1,6 @@
 /**
- * POST /api/v1/scheduler, the Mesos v1 scheduler HTTP API in JSON. SUBSCRIBE answers with a RecordIO
- * stream carrying a fresh Mesos-Stream-Id; every other call must name a subscribed framework and
+ * POST /api/v1/scheduler, the Mesos v1 scheduler HTTP API in JSON or protobuf. SUBSCRIBE answers with a
+ * RecordIO stream (of JSON or protobuf records, as Accept asks) carrying a fresh Mesos-Stream-Id; every other call must name a subscribed framework and
  * carry that stream id, and is answered 202 once the master has acted on it.
  */
 import { randomUUID } from 'node:crypto';
@@ -10,7 +10,8 @@ import { validateSchedulerCall } from '../../protocol/validate';
 import type { FrameworkInfo } from '../../protocol/types';
 import type { MasterCore } from '../core';
 import { openCorked } from '../state/channels';
-import { headerValue } from './negotiation';
+import { headerValue, v1Stream } from '../../http/v1-media';
+import { V1_MESSAGES } from '../../protocol/wire-codec';
 import { dispatchSchedulerCall } from './scheduler-calls';
 
 export const SCHEDULER_API_PATH = '/api/v1/scheduler';
@@ -27,8 +28,10 @@ export function schedulerApiHandler(core: MasterCore): Handler {
       const subscribe = call.subscribe!;
       checkSubscriber(core, subscribe.framework_info, req.principal);
       const newStreamId = randomUUID();
+      const format = v1Stream(req.headers, V1_MESSAGES.schedulerEvent);
       openCorked(req.res, () => core.frameworks.subscribe(
-        subscribe.framework_info, subscribe.suppressed_roles ?? [], new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }, core.opts.maxStreamBacklogBytes), newStreamId,
+        subscribe.framework_info, subscribe.suppressed_roles ?? [],
+        new RecordIOStream(req.res, { ...format.headers, 'Mesos-Stream-Id': newStreamId }, core.opts.maxStreamBacklogBytes, format.record), newStreamId,
       ));
       return undefined;
     }
