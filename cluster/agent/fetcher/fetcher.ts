@@ -170,6 +170,10 @@ async function fetchTo(uri: string, root: string, rel: string | undefined, user:
       if (!local || !local.ok) throw new FetchError(local?.error ?? `Unsupported URI '${uri}'`);
       await copyLocal(path.normalize(local.value), out, user, download.signal);
     }
+  } catch (err) {
+    // A partial file is no use to the task; what it is (a link or a directory) was checked by openInside.
+    fs.rmSync(target.file, { force: true });
+    throw err;
   } finally {
     // Closes the file whether or not the transfer got as far as writing to it.
     out.destroy();
