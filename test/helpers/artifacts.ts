@@ -71,6 +71,10 @@ function writeTree(root: string, tree: Tree): void {
   }
 }
 
+function toolExists(name: string): boolean {
+  return (process.env.PATH ?? '/usr/bin:/bin').split(':').some((dir) => fs.existsSync(path.join(dir, name)));
+}
+
 const TAR_FLAGS: Record<string, string> = { '.tar': '-cf', '.tar.gz': '-czf', '.tgz': '-czf', '.tar.bz2': '-cjf', '.tbz2': '-cjf', '.tar.xz': '-cJf', '.txz': '-cJf' };
 
 /**
@@ -83,6 +87,7 @@ export function buildArchive(dir: string, name: string, tree: Tree, opts: { host
   writeTree(src, tree);
   const entries = Object.keys(tree).map((rel) => rel.split('/')[0]).filter((v, i, a) => a.indexOf(v) === i);
   if (name.endsWith('.zip')) {
+    if (!toolExists('zip')) throw new Error("the fetcher suites build zip archives with 'zip': apt-get install zip");
     execFileSync('zip', ['-q', '-r', '--symlinks', out, ...entries], { cwd: src });
   } else {
     const suffix = Object.keys(TAR_FLAGS).find((s) => name.endsWith(s));
