@@ -15,7 +15,8 @@ import type { CommandInfo_URI, FrameworkInfo, Offer, TaskInfo, TaskStatus } from
 import { isTerminalState } from '../../cluster/protocol/types';
 import { buildArchive, startArtifactServer, type ArtifactServer } from '../helpers/artifacts';
 import { startCluster, type TestCluster } from '../helpers/cluster';
-import { frameworkInfo, RawScheduler } from '../helpers/scheduler';
+import { runSandbox } from '../helpers/sandboxes';
+import { frameworkInfo, launchGroup, RawScheduler } from '../helpers/scheduler';
 
 describe('cluster: fetching CommandInfo.uris', () => {
   let scratch: string;
@@ -66,17 +67,7 @@ describe('cluster: fetching CommandInfo.uris', () => {
     return event.type === 'UPDATE' ? event.update.status : (undefined as never);
   };
 
-  /** The sandbox of the one run of executor `executorId`, under the agent's work dir. */
-  const sandboxOf = (executorId: string): string => {
-    const slaves = path.join(workDir, 'slaves');
-    for (const a of fs.readdirSync(slaves)) {
-      for (const f of fs.readdirSync(path.join(slaves, a, 'frameworks'))) {
-        const runs = path.join(slaves, a, 'frameworks', f, 'executors', executorId, 'runs');
-        if (fs.existsSync(runs)) return path.join(runs, fs.readdirSync(runs)[0]);
-      }
-    }
-    throw new Error(`no sandbox for ${executorId}`);
-  };
+  const sandboxOf = (executorId: string): string => runSandbox(workDir, executorId);
 
   test('the URIs are in the sandbox when the command starts; progress is in the sandbox stderr', async () => {
     await start();
@@ -156,24 +147,10 @@ describe('cluster: fetching CommandInfo.uris', () => {
     await start();
     const scheduler = await subscribe();
     const [offer] = await scheduler.nextOffers();
-    await scheduler.expectAccepted({
-      type: 'ACCEPT',
-      accept: {
-        offer_ids: [offer.id],
-        operations: [{
-          type: 'LAUNCH_GROUP',
-          launch_group: {
-            executor: { type: 'DEFAULT', executor_id: { value: 'group' }, resources: Resources.parse('cpus:0.1;mem:32').toV1() },
-            task_group: {
-              tasks: [
-                task(offer, 'ta', 'test -f a.txt && test ! -e b.txt', [{ value: `${server.url}/a.txt` }]),
-                task(offer, 'tb', 'test -f b.txt && test ! -e a.txt', [{ value: `${server.url}/b.txt` }]),
-              ],
-            },
-          },
-        }],
-      },
-    });
+    await launchGroup(scheduler, offer, 'group', [
+      task(offer, 'ta', 'test -f a.txt && test ! -e b.txt', [{ value: `${server.url}/a.txt` }]),
+      task(offer, 'tb', 'test -f b.txt && test ! -e a.txt', [{ value: `${server.url}/b.txt` }]),
+    ]);
     expect((await end(scheduler, 'ta')).state).toBe('TASK_FINISHED');
     expect((await end(scheduler, 'tb')).state).toBe('TASK_FINISHED');
     expect(fs.readFileSync(path.join(sandboxOf('group'), 'tasks', 'ta', 'a.txt'), 'utf8')).toBe('a');
