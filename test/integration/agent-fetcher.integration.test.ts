@@ -53,6 +53,21 @@ describe('agent fetcher', () => {
     expect(stderr()).toContain(`Successfully fetched all URIs into '${sandbox}'`);
   });
 
+  test('modes are kept but setuid, setgid and sticky bits are dropped; what was there before is appended to, not truncated', async () => {
+    fs.writeFileSync(inSandbox('stderr'), 'before\n');
+    const src = path.join(scratch, 'modes');
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, 'suid'), '#!/bin/sh\n');
+    fs.chmodSync(path.join(src, 'suid'), 0o4755);
+    fs.writeFileSync(path.join(src, 'plain'), 'x');
+    fs.chmodSync(path.join(src, 'plain'), 0o640);
+    require('node:child_process').execFileSync('tar', ['-cf', path.join(files, 'modes.tar'), 'modes'], { cwd: scratch });
+    await fetch([{ value: `${server.url}/modes.tar` }]);
+    expect(fs.statSync(inSandbox('modes/suid')).mode & 0o7777).toBe(0o755);
+    expect(fs.statSync(inSandbox('modes/plain')).mode & 0o777).toBe(0o640);
+    expect(stderr().startsWith('before\n')).toBe(true);
+  });
+
   test('a plain file keeps its name; output_file renames it, into a subdirectory too; redirects are followed', async () => {
     fs.writeFileSync(path.join(files, 'notes.txt'), 'notes\n');
     await fetch([
@@ -214,6 +229,24 @@ describe('agent fetcher', () => {
       await get('b', 's6');
       expect([server.hits('/a.bin'), server.hits('/b.bin'), server.hits('/c.bin')]).toEqual([1, 2, 1]);
       expect(cache.usedBytes).toBeLessThanOrEqual(1000);
+    });
+
+    test('a fetch killed while it waits for another fetch\'s download stops waiting; the download goes on for the others', async () => {
+      server.stall('/shared.bin');
+      const cache = cacheOf(10_000);
+      const uri = { value: `${server.url}/shared.bin`, cache: true };
+      let firstSettled = false;
+      const first = fetch([uri], { cache }, sandboxFor('s1')).finally(() => (firstSettled = true));
+      for (let i = 0; i < 200 && server.hits('/shared.bin') === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      const abort = new AbortController();
+      const second = fetch([uri], { cache, signal: abort.signal }, sandboxFor('s2'));
+      abort.abort();
+      await expect(second).rejects.toThrow('Fetch aborted: the task was killed');
+      expect(server.hits('/shared.bin')).toBe(1);
+      expect(firstSettled).toBe(false);
+      cache.close(); // the agent stops: the shared download ends too
+      await expect(first).rejects.toThrow(/Failed to fetch/);
+      expect(cache.entries).toBe(0);
     });
 
     test('a file larger than the whole cache is still fetched, directly, and not kept', async () => {

@@ -49,7 +49,9 @@ function tarEntry(entry: tar.ReadEntry): ArchiveEntry {
 function tarSource(kind: ArchiveKind, archive: string, signal: AbortSignal): { stream: Readable; done: Promise<void> } {
   const tool = DECOMPRESSORS[kind];
   if (!tool) return { stream: fs.createReadStream(archive), done: Promise.resolve() };
-  const child = spawn(tool.command, ['-dc'], { stdio: [fs.openSync(archive, 'r'), 'pipe', 'pipe'], signal });
+  const input = fs.openSync(archive, 'r');
+  const child = spawn(tool.command, ['-dc'], { stdio: [input, 'pipe', 'pipe'], signal });
+  fs.closeSync(input);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
   const done = new Promise<void>((resolve, reject) => {
@@ -94,8 +96,13 @@ async function extractTar(kind: ArchiveKind, archive: string, dir: string, owner
     strict: true,
     preserveOwner: false,
     ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
-    // Checked above; checked again here in case the bytes read differ from the ones listed.
-    filter: (_p, entry) => entryProblem(tarEntry(entry as tar.ReadEntry)) === undefined,
+    // Checked above; checked again here in case the bytes read differ from the ones listed. Setuid,
+    // setgid and sticky bits are dropped: the agent writes, and no artifact needs them.
+    filter: (_p, entry) => {
+      const e = entry as tar.ReadEntry;
+      if (typeof e.mode === 'number') e.mode &= 0o777;
+      return entryProblem(tarEntry(e)) === undefined;
+    },
   });
   await runTar(kind, archive, unpack as unknown as Writable, signal);
 }

@@ -79,10 +79,18 @@ function logLine(level: 'I' | 'W' | 'E', message: string, now = new Date()): str
  */
 export async function fetchUris(uris: readonly CommandInfo_URI[], sandbox: string, user: UserIdentity | undefined, options: FetchOptions, log: Logger): Promise<void> {
   if (uris.length === 0) return;
+  // Appended to, never through a link; the task's own output follows (task-process.ts appends too).
+  const stderr = openInside(sandbox, 'stderr', user, 0o640, true);
+  const write = (level: 'I' | 'W' | 'E', message: string) => fs.writeSync(stderr.fd, logLine(level, message));
+  try {
+    await fetchAll(uris, sandbox, user, options, log, write);
+  } finally {
+    fs.closeSync(stderr.fd);
+  }
+}
+
+async function fetchAll(uris: readonly CommandInfo_URI[], sandbox: string, user: UserIdentity | undefined, options: FetchOptions, log: Logger, write: Write): Promise<void> {
   const signal = options.signal ?? new AbortController().signal;
-  const stderr = openInside(sandbox, 'stderr', user, 0o640);
-  fs.closeSync(stderr.fd);
-  const write = (level: 'I' | 'W' | 'E', message: string) => fs.appendFileSync(stderr.file, logLine(level, message));
   for (const uri of uris) {
     write('I', `Fetching URI '${uri.value}'`);
     try {

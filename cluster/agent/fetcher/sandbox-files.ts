@@ -34,13 +34,14 @@ export function makeDirsInside(root: string, rel: string, owner: Owner | undefin
   return dir;
 }
 
-/** Opens `rel` under `root` for writing (created or truncated), the owner's, never through a link. */
-export function openInside(root: string, rel: string, owner: Owner | undefined, mode = 0o644): { fd: number; file: string } {
+/** Opens `rel` under `root` for writing (created, and truncated unless `append`), the owner's, never through a link. */
+export function openInside(root: string, rel: string, owner: Owner | undefined, mode = 0o644, append = false): { fd: number; file: string } {
   const dir = makeDirsInside(root, path.posix.dirname(rel), owner);
   const file = path.join(dir, path.posix.basename(rel));
   let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, mode);
+    const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW | (append ? fs.constants.O_APPEND : fs.constants.O_TRUNC);
+    fd = fs.openSync(file, flags, mode);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new FetchError(`'${rel}' is a symbolic link: nothing is written through one`);
     throw err;
