@@ -7,11 +7,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as https from 'node:https';
 import * as net from 'node:net';
+import { trustedCas } from '../../cluster/agent/fetcher/download';
 import { FetcherCache } from '../../cluster/agent/fetcher/fetcher-cache';
 import { fetchUris, UriFetchError, type FetchOptions } from '../../cluster/agent/fetcher/fetcher';
 import type { CommandInfo_URI } from '../../cluster/protocol/types';
 import { silentLogger } from '../../cluster/util/log';
+import { createClusterCa, issueHostCertificate } from '../../infra/tls/cluster-ca';
 import { buildArchive, hostileTar, hostileZip, startArtifactServer, type ArtifactServer } from '../helpers/artifacts';
 
 describe('agent fetcher', () => {
@@ -164,6 +167,24 @@ describe('agent fetcher', () => {
       expect(outside()).toEqual([]);
       expect(extracted()).toEqual([]);
     });
+  });
+
+  test('https:// is verified: a certificate of an unknown CA is refused, and accepted once its CA is trusted (--fetcher_ca_file)', async () => {
+    const ca = createClusterCa('fetcher-test');
+    const cert = issueHostCertificate(ca, { name: 'artifacts', addresses: ['127.0.0.1'] });
+    const secure = https.createServer({ cert: cert.cert, key: cert.key }, (_req, res) => res.end('secret artifact\n'));
+    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+    try {
+      const uri = `https://127.0.0.1:${(secure.address() as net.AddressInfo).port}/artifact.txt`;
+      expect((await failure([{ value: uri }])).message).toMatch(new RegExp(`^Failed to fetch '${uri}': Error downloading resource: .*(self-signed|unable to (get|verify))`));
+      const caFile = path.join(scratch, 'ca.pem');
+      fs.writeFileSync(caFile, ca.cert);
+      await fetch([{ value: uri }], { ca: trustedCas(caFile) });
+      expect(read('artifact.txt')).toBe('secret artifact\n');
+    } finally {
+      secure.closeAllConnections();
+      await new Promise((resolve) => secure.close(resolve));
+    }
   });
 
   test('a kill during a download aborts it', async () => {

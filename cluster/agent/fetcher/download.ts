@@ -20,8 +20,8 @@ export interface DownloadOptions {
   signal: AbortSignal;
   /** Give up on a transfer that received nothing for this long; 0: never. */
   stallTimeoutMs: number;
-  /** PEM bundle of CAs for https://: the system's, Node's and any --fetcher_ca_file. */
-  ca: string[];
+  /** PEM bundle of CAs for https://: the system's, Node's and any --fetcher_ca_file; default trustedCas(). */
+  ca?: string[];
 }
 
 /** Where the system keeps its CA bundle (Debian and friends first). */
@@ -80,7 +80,7 @@ export async function downloadHttp(uri: string, out: Writable, opts: DownloadOpt
 function request(url: URL, opts: DownloadOptions): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const get = url.protocol === 'https:' ? https.get : http.get;
-    const req = get(url, { signal: opts.signal, ...(url.protocol === 'https:' ? { ca: opts.ca } : {}), headers: { 'user-agent': 'mesoscloud-fetcher' } }, resolve);
+    const req = get(url, { signal: opts.signal, ...(url.protocol === 'https:' ? { ca: opts.ca ?? trustedCas() } : {}), headers: { 'user-agent': 'mesoscloud-fetcher' } }, resolve);
     const stall = stallWatch(opts.stallTimeoutMs, () => req.destroy(new Error(`no response for ${opts.stallTimeoutMs / 1000}s (--fetcher_stall_timeout)`)));
     req.on('response', () => stall.stop());
     req.on('error', (err) => {

@@ -19,6 +19,9 @@ export interface CachedFile {
   release(): void;
 }
 
+/** A download that did not fit in the cache: the fetches that waited for it fetch for themselves. */
+export class NotCachedError extends FetchError {}
+
 /** The names this cache gives its files (Mesos's "c<serial>-<name>"), and its downloads in progress. */
 const CACHE_FILE = /^c\d+-.*$/;
 
@@ -67,7 +70,7 @@ export class FetcherCache {
       if (!admitted.ok) {
         this.log.warn('fetched file not cached', { uri, reason: admitted.error });
         this.table.remove(entry);
-        settle(new FetchError(`not cached: ${admitted.error}`));
+        settle(new NotCachedError(`not cached: ${admitted.error}`));
         return { file, release: () => fs.rmSync(file, { force: true }) };
       }
       for (const victim of admitted.evicted) {

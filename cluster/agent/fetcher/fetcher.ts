@@ -16,7 +16,7 @@ import type { Logger } from '../../util/log';
 import type { UserIdentity } from '../task-user';
 import { copyLocal, downloadHttp, trustedCas, type DownloadOptions } from './download';
 import { extractArchive } from './extract';
-import { FetcherCache } from './fetcher-cache';
+import { FetcherCache, NotCachedError } from './fetcher-cache';
 import { copyInside, FetchError, openInside } from './sandbox-files';
 import { cacheKey, fetchAction, isNetUri, sandboxFileName, unsupportedScheme, uriBasename, uriToLocalPath } from './uri-rules';
 
@@ -28,7 +28,7 @@ export interface AgentFetcher {
   cache?: FetcherCache;
   /** --fetcher_stall_timeout in milliseconds; 0: none. Default: a minute, Mesos's default. */
   stallTimeoutMs?: number;
-  /** CAs for https:// (download.ts trustedCas); default: the system's. */
+  /** CAs for https:// (download.ts trustedCas); default: the system's and Node's. */
   ca?: string[];
 }
 
@@ -121,7 +121,7 @@ async function fetchOne(uri: CommandInfo_URI, sandbox: string, user: UserIdentit
   const name = sandboxFileName(uri);
   if (!name.ok) throw new FetchError(name.error);
   const action = fetchAction(uri, name.value);
-  const download = { signal, stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, ca: options.ca ?? trustedCas() };
+  const download: DownloadOptions = { signal, stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, ...(options.ca ? { ca: options.ca } : {}) };
 
   if (uri.cache && options.cache) {
     const cache = options.cache;
@@ -133,7 +133,7 @@ async function fetchOne(uri: CommandInfo_URI, sandbox: string, user: UserIdentit
         await fetchTo(uri.value, file, undefined, user, { ...download, signal: cache.signal });
       });
     } catch (err) {
-      if (signal.aborted || !/^not cached:/.test((err as Error).message)) throw err;
+      if (signal.aborted || !(err instanceof NotCachedError)) throw err;
       write('W', `Reverting to fetching directly into the sandbox for '${uri.value}', due to failure to fetch through the cache, with error: ${(err as Error).message}`);
     }
     if (cached) {
