@@ -7,6 +7,7 @@
  * re-registers as the same agent, with its current resources and attributes even if they changed.
  */
 import * as os from 'node:os';
+import * as path from 'node:path';
 import type * as http from 'node:http';
 import type { MasterDetector } from '../election';
 import { createDetector, isZooKeeperUrl, leaderBaseUrl, StandaloneMasterDetector } from '../election';
@@ -34,6 +35,7 @@ import { agentStateJson } from './state-json';
 import { realClock, StatusUpdateManager } from './status-updates';
 import type { StatusUpdate } from './status-updates';
 import { TaskControl } from './task-control';
+import { createAgentFetcher } from './fetcher/fetcher';
 import { TaskTable } from './task-table';
 import { TaskUpdates } from './task-updates';
 
@@ -76,6 +78,8 @@ export class AgentDaemon implements Agent {
   private readonly startTime = Date.now() / 1000;
   /** What the agent registers with (--credential). */
   private readonly credential?: Credential;
+  /** Fetches CommandInfo.uris, with the agent-wide cache. */
+  private readonly fetcher: ReturnType<typeof createAgentFetcher>;
 
   constructor(options: AgentOptions) {
     this.opts = resolveAgentOptions(options);
@@ -107,8 +111,15 @@ export class AgentDaemon implements Agent {
     });
     const agentId = () => this.registration.agentId;
     this.taskUpdates = new TaskUpdates({ log: this.log, tasks: this.tasks, updates: this.updates, agentId, closed: () => this.closed });
+    this.fetcher = createAgentFetcher({
+      cacheDir: this.opts.fetcherCacheDir ?? path.join(this.opts.workDir, 'fetch'),
+      cacheSizeBytes: this.opts.fetcherCacheSize ?? 2 * 2 ** 30,
+      stallTimeoutSeconds: this.opts.fetcherStallTimeoutSeconds ?? 60,
+      caFile: this.opts.fetcherCaFile,
+    }, this.log);
     this.taskControl = new TaskControl({
       log: this.log,
+      fetcher: this.fetcher,
       workDir: this.opts.workDir,
       killGracePeriodMs: this.opts.killGracePeriodSeconds * 1000,
       tasks: this.tasks,
@@ -142,6 +153,7 @@ export class AgentDaemon implements Agent {
   async start(): Promise<void> {
     const workDir = this.opts.workDir;
     const closed = prepareWorkDir(workDir);
+    this.fetcher.cache.prepare();
     if (closed.length > 0 && (this.opts.switchUser ?? true)) {
       this.log.warn('tasks running as other users cannot reach their sandboxes by path: directories above the work dir are closed to them', { directories: closed });
     }
@@ -187,6 +199,7 @@ export class AgentDaemon implements Agent {
     if (this.closed) return;
     if (opts.killTasks) await this.killEverything();
     this.closed = true;
+    this.fetcher.cache.close();
     this.updates.close();
     this.connection?.stop();
     await this.detector?.close().catch(() => undefined);

@@ -9,9 +9,9 @@ import { parseMasterAddress } from '../protocol/master-address';
 import type { Logger } from '../util/log';
 import type { HttpLimits } from '../http/limits';
 import { HTTP_LIMIT_KEYS, httpLimitOptions } from '../http/limit-options';
-import { ISOLATIONS, isolationToCgroups } from '../flags/values';
+import { bytesText, ISOLATIONS, isolationToCgroups } from '../flags/values';
 import {
-  commandLineFlags, integer, nonNegative, onOff, oneOf, oneOfValues, optionDefaults, parses, renderFlags, resolveOptions, resources, text,
+  bytes, commandLineFlags, duration, integer, integerAtLeast, nonNegative, onOff, oneOf, oneOfValues, optionDefaults, parses, renderFlags, resolveOptions, resources, text,
   type OptionTable,
 } from '../flags/table';
 import { tlsOptionTable, type TlsOptions } from '../flags/tls';
@@ -51,6 +51,14 @@ export interface AgentOptions extends TlsOptions, Partial<HttpLimits> {
   httpCredentials?: string;
   /** Path of this agent's own credential for registering with the master. */
   credential?: string;
+  /** Bytes the fetcher cache may hold (Mesos's --fetcher_cache_size); always set once resolved (default 2GB). */
+  fetcherCacheSize?: number;
+  /** The fetcher cache's directory; default <work_dir>/fetch. */
+  fetcherCacheDir?: string;
+  /** A fetch that receives nothing for this long fails; 0: never. Always set once resolved (default 60). */
+  fetcherStallTimeoutSeconds?: number;
+  /** PEM CAs trusted for https:// URIs on top of the system's. */
+  fetcherCaFile?: string;
   logger?: Logger;
 }
 
@@ -126,6 +134,20 @@ export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
     flag: 'credential', commandLine: text, show: true,
     description: 'file with this agent\'s credential for registering with the master: JSON {"principal":..,"secret":..} or "principal secret"',
   },
+  fetcherCacheSize: {
+    flag: 'fetcher_cache_size', description: 'how much the fetcher cache (URIs with cache: true) may hold, e.g. 2GB; least recently used files go first',
+    default: 2 * 2 ** 30, commandLine: bytes, check: integerAtLeast(0), text: bytesText, show: true,
+  },
+  fetcherCacheDir: {
+    flag: 'fetcher_cache_dir', description: 'directory of the fetcher cache (default: <work_dir>/fetch); emptied when the agent starts', commandLine: text, show: true,
+  },
+  fetcherStallTimeoutSeconds: {
+    flag: 'fetcher_stall_timeout', description: 'a download that receives no data for this long fails (0secs: never)',
+    default: 60, commandLine: duration(1000), check: nonNegative(true), text: secs, show: true,
+  },
+  fetcherCaFile: {
+    flag: 'fetcher_ca_file', description: "PEM file of CAs trusted for https:// URIs, on top of the system's", commandLine: text, show: true,
+  },
   logger: { description: 'where the agent logs (default: its own logger)' },
   ...httpLimitOptions(),
 };
@@ -148,6 +170,7 @@ const SHOWN: readonly (keyof AgentOptions)[] = [
   ...HTTP_LIMIT_KEYS,
   'masterPingTimeoutSeconds', 'recover', 'advertiseIp', 'resources', 'attributes',
   'authenticateHttpReadonly', 'authenticateHttpReadwrite', 'httpCredentials', 'credential',
+  'fetcherCacheSize', 'fetcherCacheDir', 'fetcherStallTimeoutSeconds', 'fetcherCaFile',
 ];
 
 /** The agent's flags as Mesos reports them (/flags, /state "flags"), with the hostname it reports. */

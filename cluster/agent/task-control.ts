@@ -12,6 +12,7 @@ import type { ExecutorInfo, TaskInfo } from '../protocol/types';
 import type { Logger } from '../util/log';
 import type { Isolator } from './cgroups';
 import type { RunAsPolicy } from './task-user';
+import type { AgentFetcher } from './fetcher/fetcher';
 import type { RunKey } from './sandbox-paths';
 import { nestedTaskSandbox, runMetaDir, sandboxDir, taskMetaDir, taskUpdatesFile } from './sandbox-paths';
 import type { StatusUpdateManager } from './status-updates';
@@ -34,6 +35,8 @@ export interface TaskLaunchDeps {
   isolator(): Isolator;
   /** Which user each task runs as (task-user.ts). */
   runAs: RunAsPolicy;
+  /** Fetches each task's CommandInfo.uris (fetcher/fetcher.ts). */
+  fetcher?: AgentFetcher;
 }
 
 /** Where a run lives and under which isolator it runs. */
@@ -173,7 +176,7 @@ export class TaskControl {
         defaultGracePeriodMs: this.deps.killGracePeriodMs,
         ...(run.launchedAt !== undefined ? { launchedAt: run.launchedAt } : {}),
       },
-      { isolator: run.isolator, runAs: this.deps.runAs, logger: this.deps.log.child('task', { task_id: taskId }), onTransition: (t) => this.deps.taskUpdates.onTransition(entry, t) },
+      { isolator: run.isolator, runAs: this.deps.runAs, ...(this.deps.fetcher ? { fetcher: this.deps.fetcher } : {}), logger: this.deps.log.child('task', { task_id: taskId }), onTransition: (t) => this.deps.taskUpdates.onTransition(entry, t) },
     );
     this.deps.tasks.add(entry);
     return entry;

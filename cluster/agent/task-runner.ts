@@ -21,7 +21,9 @@ import type { ProcessIdentity } from './process-identity';
 import { isRunning } from './process-identity';
 import { commandArgv, taskEnvironment } from './task-command';
 import { prepareSandbox } from './sandbox-paths';
-import type { RunAsPolicy } from './task-user';
+import type { AgentFetcher } from './fetcher/fetcher';
+import { fetchFailure, fetchUris } from './fetcher/fetcher';
+import type { RunAsPolicy, UserIdentity } from './task-user';
 import { requestedUser, taskRunAs } from './task-user';
 
 export interface TaskRunSpec {
@@ -69,6 +71,8 @@ export interface TaskRunnerDeps {
   /** Whose the task's process is (task-user.ts). */
   runAs: RunAsPolicy;
   logger: Logger;
+  /** How CommandInfo.uris are fetched (the agent's cache and settings); absent: without a cache. */
+  fetcher?: AgentFetcher;
   /** Every state change, in order; the last one is terminal. */
   onTransition(transition: TaskTransition, runner: TaskRunner): void;
 }
@@ -99,6 +103,8 @@ export function describeExit(exit: ProcessExit): string {
 
 const NANOS_PER_MS = 1e6;
 
+const KILLED_DURING_LAUNCH: TaskTransition = { state: 'TASK_KILLED', source: 'SOURCE_AGENT', reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'Task killed before it started' };
+
 /** Resolves once the process has ended (SIGKILL was sent: that takes moments), or after `limitMs` at most. */
 async function gone(identity: ProcessIdentity, limitMs = 10_000): Promise<void> {
   for (const deadline = Date.now() + limitMs; isRunning(identity) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -120,6 +126,8 @@ export class TaskRunner {
   /** When SIGKILL follows the SIGTERM already sent (ms since the epoch). */
   private killDeadline?: number;
   private completionTimer?: NodeJS.Timeout;
+  /** Aborts the fetch of the task's URIs when it is killed meanwhile. */
+  private fetching?: AbortController;
   private settle!: () => void;
   /** Resolves after the terminal transition was reported. */
   readonly done: Promise<void> = new Promise((resolve) => (this.settle = resolve));
@@ -148,7 +156,13 @@ export class TaskRunner {
       this.cgroups = await deps.isolator.prepare(spec.containerId, limitsOf(spec.task.resources));
       if (this.killCause) {
         await this.cgroups.destroy();
-        this.finish({ state: 'TASK_KILLED', source: 'SOURCE_AGENT', reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'Task killed before it started' });
+        this.finish(KILLED_DURING_LAUNCH);
+        return;
+      }
+      const fetchProblem = await this.fetchUris(runAs.user);
+      if (fetchProblem) {
+        await this.cgroups.destroy();
+        this.finish(fetchProblem);
         return;
       }
       this.transition({ state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' });
@@ -187,6 +201,27 @@ export class TaskRunner {
     this.armCompletionTimer();
     // A kill that arrived while the process was being started.
     if (this.killCause) this.beginKill(this.killCause, this.pendingKillGraceMs ?? this.gracePeriodMs());
+  }
+
+  /**
+   * Fetches CommandInfo.uris into the sandbox, as Mesos's containerizer does before its executor
+   * starts: the task is still TASK_STAGING meanwhile, and a kill aborts the fetch. Returns how the
+   * task ends when the fetch did not succeed.
+   */
+  private async fetchUris(user: UserIdentity | undefined): Promise<TaskTransition | undefined> {
+    const uris = this.spec.task.command?.uris ?? [];
+    if (uris.length === 0) return undefined;
+    // A restarted agent then knows of the task, and fails it: its command never started.
+    this.checkpoint({ required: true });
+    this.fetching = new AbortController();
+    try {
+      await fetchUris(uris, this.spec.sandbox, user, { ...(this.deps.fetcher ?? {}), signal: this.fetching.signal }, this.deps.logger);
+      return this.killCause ? KILLED_DURING_LAUNCH : undefined;
+    } catch (err) {
+      return this.killCause ? KILLED_DURING_LAUNCH : fetchFailure(err as Error);
+    } finally {
+      this.fetching = undefined;
+    }
   }
 
   /**
@@ -266,6 +301,7 @@ export class TaskRunner {
     if (!this.proc) {
       this.killCause ??= 'request';
       this.pendingKillGraceMs = Math.min(graceMs, this.pendingKillGraceMs ?? Infinity);
+      this.fetching?.abort();
     } else {
       this.beginKill('request', graceMs);
     }

@@ -6,7 +6,7 @@
  *    its Mesos flag name, default, check, whether the command line takes it and how /flags prints it.
  *    The daemon's defaults, resolver, command-line FlagTable and /flags rendering are derived from it.
  */
-import { durationValue, integerValue, resourcesValue } from './values';
+import { bytesValue, durationValue, integerValue, resourcesValue } from './values';
 
 export interface FlagSpec<T = unknown> {
   /** 'text' takes the value as typed; 'option' one of `options`; 'parsed' goes through `parse`; 'switch' takes no value. */
@@ -52,6 +52,9 @@ export function integer(min: number, max: number): FlagInput<number> {
 export function duration(unitMs = 1): FlagInput<number> {
   return { type: 'parsed', parse: (input, name) => durationValue(name, input) / unitMs };
 }
+
+/** A size in bytes, written as Mesos writes one ("2GB"). */
+export const bytes: FlagInput<number> = { type: 'parsed', parse: (input, name) => bytesValue(name, input) };
 
 /** A switch: `--name`, `--name=true|false`, `--no-name`. */
 export const onOff: FlagInput<boolean> = { type: 'switch', parse: (input) => input === 'true', allowNo: true };

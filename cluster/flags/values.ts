@@ -40,6 +40,23 @@ export function durationValue(flag: string, input: string): number {
   }
 }
 
+const BYTE_UNITS: readonly [string, number][] = [['TB', 2 ** 40], ['GB', 2 ** 30], ['MB', 2 ** 20], ['KB', 2 ** 10], ['B', 1]];
+
+/** A size as Mesos's Bytes writes it ("2GB", "512MB", "100B"), or a plain number of bytes; returns bytes. */
+export function bytesValue(flag: string, input: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB)?$/i.exec(input.trim());
+  const unit = m ? BYTE_UNITS.find(([name]) => name === (m[2] ?? 'B').toUpperCase()) : undefined;
+  const n = m && unit ? Math.floor(Number(m[1]) * unit[1]) : NaN;
+  if (!Number.isSafeInteger(n)) throw new FlagValueError(`--${flag} must be a size like 2GB, 512MB or 100B, got '${input}'`);
+  return n;
+}
+
+/** Bytes as Mesos prints them: the largest unit that divides them exactly. */
+export function bytesText(bytes: number): string {
+  const [name, size] = BYTE_UNITS.find(([, size]) => bytes >= size && bytes % size === 0) ?? ['B', 1];
+  return `${bytes / size}${name}`;
+}
+
 export const ISOLATIONS = ['auto', 'cgroups/v1', 'cgroups/v2', 'none'] as const;
 export type Isolation = typeof ISOLATIONS[number];
 

@@ -133,8 +133,8 @@ export function commandTask(offer: Offer, id: string, command: string, resources
   };
 }
 
-/** ACCEPT with one LAUNCH_GROUP on the default executor: `tasks` are [task id, shell command] pairs. */
-export function launchGroup(scheduler: RawScheduler, offer: Offer, executorId: string, tasks: [string, string][]): Promise<void> {
+/** ACCEPT with one LAUNCH_GROUP on the default executor: `tasks` are [task id, shell command] pairs, or whole TaskInfos. */
+export function launchGroup(scheduler: RawScheduler, offer: Offer, executorId: string, tasks: ([string, string] | TaskInfo)[]): Promise<void> {
   return scheduler.expectAccepted({
     type: 'ACCEPT',
     accept: {
@@ -143,7 +143,7 @@ export function launchGroup(scheduler: RawScheduler, offer: Offer, executorId: s
         type: 'LAUNCH_GROUP',
         launch_group: {
           executor: { type: 'DEFAULT', executor_id: { value: executorId }, resources: Resources.parse('cpus:0.1;mem:32').toV1() },
-          task_group: { tasks: tasks.map(([id, command]) => commandTask(offer, id, command, 'cpus:0.2;mem:32')) },
+          task_group: { tasks: tasks.map((t) => (Array.isArray(t) ? commandTask(offer, t[0], t[1], 'cpus:0.2;mem:32') : t)) },
         },
       }],
       filters: { refuse_seconds: 0 },

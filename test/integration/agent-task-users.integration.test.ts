@@ -13,6 +13,7 @@ import type { CommandInfo, FrameworkInfo, TaskStatus } from '../../cluster/proto
 import { isTerminalState } from '../../cluster/protocol/types';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { RawScheduler } from '../helpers/scheduler';
+import { findRunSandbox } from '../helpers/sandboxes';
 
 const asRoot = process.getuid?.() === 0;
 /** The cases need a root agent: switching users is what root does. */
@@ -79,14 +80,7 @@ async function runTask(agent: Agent, frameworkUser: string, command: string, ext
 
 /** The sandbox of the one run of task `id` on `agent`, found as an operator would, under the work dir. */
 function sandboxOf(agent: Agent, id: string): string | undefined {
-  const slaves = path.join(workDirs.get(agent)!, 'slaves');
-  for (const a of fs.readdirSync(slaves)) {
-    for (const f of fs.readdirSync(path.join(slaves, a, 'frameworks'))) {
-      const runs = path.join(slaves, a, 'frameworks', f, 'executors', id, 'runs');
-      if (fs.existsSync(runs)) return path.join(runs, fs.readdirSync(runs)[0]);
-    }
-  }
-  return undefined;
+  return findRunSandbox(workDirs.get(agent)!, id);
 }
 
 const NOBODY = { uid: 65534, gid: 65534 };

@@ -16,7 +16,8 @@ describe('the agent options table', () => {
     expect(Object.keys(AGENT_FLAGS)).toEqual([
       'ip', 'port', 'hostname', 'advertise_ip', 'work_dir', 'master', 'resources', 'attributes', 'isolation', 'recover', 'switch_user', 'allow_root_tasks', 'cgroups_root',
       'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert',
-      'authenticate_http_readonly', 'authenticate_http_readwrite', 'http_credentials', 'credential', ...HTTP_LIMIT_FLAGS,
+      'authenticate_http_readonly', 'authenticate_http_readwrite', 'http_credentials', 'credential',
+      'fetcher_cache_size', 'fetcher_cache_dir', 'fetcher_stall_timeout', 'fetcher_ca_file', ...HTTP_LIMIT_FLAGS,
     ]);
     expect(Object.entries(AGENT_FLAGS).filter(([, f]) => f.required).map(([name]) => name)).toEqual(['work_dir', 'master']);
     expectHelpDefaultsRoundTrip(AGENT_OPTIONS, AGENT_FLAGS);
@@ -26,7 +27,7 @@ describe('the agent options table', () => {
     expect(AGENT_DEFAULTS).toEqual({
       ip: '127.0.0.1', port: 5051, cgroups: 'auto', cgroupsRoot: 'mesoscloud', killGracePeriodSeconds: 3, statusUpdateRetrySeconds: 2,
       masterPingTimeoutSeconds: 75, recover: 'reconnect', switchUser: true, allowRootTasks: false,
-      authenticateHttpReadonly: false, authenticateHttpReadwrite: false, ...DEFAULT_HTTP_LIMITS,
+      authenticateHttpReadonly: false, authenticateHttpReadwrite: false, fetcherCacheSize: 2 * 2 ** 30, fetcherStallTimeoutSeconds: 60, ...DEFAULT_HTTP_LIMITS,
     });
   });
 });
@@ -37,6 +38,7 @@ describe('/flags', () => {
       ip: '127.0.0.1', port: '5051', master: '10.0.0.5:5050', work_dir: '/var/lib/a', hostname: 'a1', isolation: 'auto',
       cgroups_root: 'mesoscloud', executor_shutdown_grace_period: '3secs', status_update_retry_interval: '2secs',
       master_ping_timeout: '75secs', recover: 'reconnect', switch_user: 'true', allow_root_tasks: 'false',
+      fetcher_cache_size: '2GB', fetcher_stall_timeout: '60secs',
     }));
   });
 
@@ -48,11 +50,22 @@ describe('/flags', () => {
       ip: '127.0.0.1', port: '5051', master: '10.0.0.5:5050', work_dir: '/var/lib/a', hostname: 'a1', isolation: 'v2',
       cgroups_root: 'mesoscloud', executor_shutdown_grace_period: '3secs', status_update_retry_interval: '0.2secs',
       master_ping_timeout: '75secs', recover: 'cleanup', switch_user: 'true', allow_root_tasks: 'false', advertise_ip: '10.0.0.9', resources: 'cpus:2', attributes: 'rack:a',
+      fetcher_cache_size: '2GB', fetcher_stall_timeout: '60secs',
     }));
     const empty = agentFlags(resolveAgentOptions({ ...base, advertiseIp: '', resources: '', attributes: '' }), 'a1');
     expect(empty).not.toHaveProperty('advertise_ip');
     expect(empty).not.toHaveProperty('resources');
     expect(empty).not.toHaveProperty('attributes');
+  });
+});
+
+describe('fetcher flags', () => {
+  it('take sizes as Mesos writes them and print them back the same way', () => {
+    const parse = AGENT_FLAGS.fetcher_cache_size.parse;
+    expect([parse('2GB', 'fetcher_cache_size'), parse('512MB', 'fetcher_cache_size'), parse('100B', 'fetcher_cache_size'), parse('4096', 'fetcher_cache_size')]).toEqual([2 ** 31, 2 ** 29, 100, 4096]);
+    expect(() => parse('lots', 'fetcher_cache_size')).toThrow("--fetcher_cache_size must be a size like 2GB, 512MB or 100B, got 'lots'");
+    expect(agentFlags(resolveAgentOptions({ ...base, fetcherCacheSize: 3 * 2 ** 20, fetcherCacheDir: '/var/cache/f' }), 'a1')).toMatchObject({ fetcher_cache_size: '3MB', fetcher_cache_dir: '/var/cache/f' });
+    expect(AGENT_FLAGS.fetcher_stall_timeout.parse('2mins', 'fetcher_stall_timeout')).toBe(120);
   });
 });
 
@@ -78,6 +91,8 @@ describe('resolveAgentOptions', () => {
     ['killGracePeriodSeconds', -1, '--executor_shutdown_grace_period must be a non-negative number, got -1'],
     ['statusUpdateRetrySeconds', 0, '--status_update_retry_interval must be a positive number, got 0'],
     ['masterPingTimeoutSeconds', Infinity, '--master_ping_timeout must be a positive number, got Infinity'],
+    ['fetcherCacheSize', 1.5, '--fetcher_cache_size must be an integer of at least 0, got 1.5'],
+    ['fetcherStallTimeoutSeconds', -1, '--fetcher_stall_timeout must be a non-negative number, got -1'],
     ...HTTP_LIMIT_REFUSALS,
   ];
 
