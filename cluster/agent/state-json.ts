@@ -71,6 +71,12 @@ function taskJson(t: TaskSnapshot, agentId: string | undefined): Record<string, 
   return out;
 }
 
+/** An executor's name and source: a task group's default executor's own, or Mesos's command executor's. */
+export function executorNaming(task: TaskInfo, executor: ExecutorInfo | undefined): { name: string; source: string } {
+  if (executor) return { name: executor.name ?? '', source: '' };
+  return { name: `Command Executor (Task: ${task.task_id.value}) (Command: sh -c '${(task.command?.value ?? '').slice(0, 30)}')`, source: task.task_id.value };
+}
+
 /**
  * One executor run: a command task (its own executor, named after the task as Mesos's command
  * executor is) or a task group under its default executor. `active` are the tasks still running or
@@ -82,8 +88,7 @@ function executorJson(active: TaskSnapshot[], completed: TaskSnapshot[], agentId
   const executor = first.executor;
   return {
     id: first.executorId,
-    name: executor ? (executor.name ?? '') : `Command Executor (Task: ${first.task.task_id.value}) (Command: sh -c '${(first.task.command?.value ?? '').slice(0, 30)}')`,
-    source: executor ? '' : first.task.task_id.value,
+    ...executorNaming(first.task, executor),
     ...(executor ? { type: 'DEFAULT' } : {}),
     container: first.containerId,
     directory: first.directory,

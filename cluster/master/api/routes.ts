@@ -30,8 +30,8 @@ export function createMasterRouter(master: MasterHttp): Router {
   for (const prefix of ['', '/master']) {
     router.on('GET', `${prefix}/health`, () => ({ status: 200 }), { access: 'open' });
     router.on('GET', `${prefix}/version`, () => ({ json: { ...buildInfo(), version: MASTER_VERSION } }));
-    router.on('GET', `${prefix}/state`, (req) => state.serve(req.res));
-    router.on('GET', `${prefix}/state.json`, (req) => state.serve(req.res));
+    router.on('GET', `${prefix}/state`, () => state.answer());
+    router.on('GET', `${prefix}/state.json`, () => state.answer());
     // A standalone master always leads; clients that follow /redirect land here.
     router.on('GET', `${prefix}/redirect`, () => ({
       status: 307,
