@@ -114,6 +114,11 @@ export function monitorStatisticsJson(containers: readonly ContainerStatistics[]
   }));
 }
 
+/** mesos.proto ContainerStatus. */
+export function containerStatusJson(c: ContainerStatistics): Record<string, unknown> {
+  return { container_id: { value: c.containerId }, ...(c.pid !== undefined ? { executor_pid: c.pid } : {}) };
+}
+
 /** agent.proto Response.GetContainers.Container. */
 export function getContainersJson(containers: readonly ContainerStatistics[]): { containers: Record<string, unknown>[] } {
   return {
@@ -122,7 +127,7 @@ export function getContainersJson(containers: readonly ContainerStatistics[]): {
       executor_id: { value: c.executorId },
       executor_name: c.executorName,
       container_id: { value: c.containerId },
-      container_status: { container_id: { value: c.containerId }, ...(c.pid !== undefined ? { executor_pid: c.pid } : {}) },
+      container_status: containerStatusJson(c),
       resource_statistics: c.statistics,
     })),
   };

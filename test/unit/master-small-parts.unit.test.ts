@@ -1,6 +1,6 @@
 import { AllocationLoop, PACING } from '../../cluster/master/state/allocation-loop';
 import { BoundedList } from '../../cluster/master/state/bounded-list';
-import { acceptsJson } from '../../cluster/master/api/negotiation';
+import { acceptsJson } from '../../cluster/http/negotiation';
 import { frameworkRoles } from '../../cluster/master/state/records';
 import { stateForFramework } from '../../cluster/master/state/task-status';
 

@@ -10,7 +10,7 @@ import { validateAgentCall } from '../../protocol/validate';
 import { parseRegistration } from '../state/agents';
 import type { MasterCore } from '../core';
 import { openCorked } from '../state/channels';
-import { headerValue } from './negotiation';
+import { headerValue } from '../../http/negotiation';
 import { SlicedQueue } from '../util/sliced-queue';
 
 export { AGENT_CHANNEL_PATH };

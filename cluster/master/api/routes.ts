@@ -1,12 +1,13 @@
 /** Every HTTP route of the master. */
 import { Router } from '../../http/server';
-import { checkV1Media } from './negotiation';
+import { checkV1Media } from '../../http/negotiation';
 import { AGENT_CHANNEL_PATH, agentApiHandler } from './agent-api';
 import { OPERATOR_API_PATH, operatorApiHandler } from './operator-api';
 import { SCHEDULER_API_PATH, schedulerApiHandler } from './scheduler-api';
 import { StateJsonCache } from '../views/state-cache';
 import { metricsSnapshot } from '../views/metrics';
-import { buildInfo, MASTER_VERSION } from '../version';
+import { buildInfo } from '../../util/build-info';
+import { MASTER_VERSION } from '../version';
 import { addLegacyRoutes } from './legacy-routes';
 import { addFileProxyRoutes } from './files-proxy';
 import type { MasterHttp } from './master-http';

@@ -10,7 +10,7 @@ import { validateSchedulerCall } from '../../protocol/validate';
 import type { FrameworkInfo } from '../../protocol/types';
 import type { MasterCore } from '../core';
 import { openCorked } from '../state/channels';
-import { headerValue } from './negotiation';
+import { headerValue } from '../../http/negotiation';
 import { dispatchSchedulerCall } from './scheduler-calls';
 
 export const SCHEDULER_API_PATH = '/api/v1/scheduler';

@@ -5,7 +5,8 @@ import type { AgentRecord, FrameworkRecord, TaskRecord } from '../state/records'
 import { agentViews } from './agent-views';
 import { amount, computeUsage, type Usage } from './usage';
 import { executorInfoToV1, frameworkInfoToV1, v1Resources } from '../../protocol/v1-resources';
-import { buildInfo, MASTER_VERSION } from '../version';
+import { buildInfo } from '../../util/build-info';
+import { MASTER_VERSION } from '../version';
 import type { OperatorAgent, OperatorFramework } from '../../protocol/operator';
 
 export function timeInfo(ms: number): TimeInfo {

@@ -4,7 +4,7 @@
  * (the framing is RecordIO, the records JSON), as Mesos clients do.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { apiError, type ApiError, quote } from '../../protocol/errors';
+import { apiError, type ApiError, quote } from '../protocol/errors';
 
 const JSON_TYPE = 'application/json';
 const RECORDIO_TYPE = 'application/recordio';
