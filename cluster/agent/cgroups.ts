@@ -206,6 +206,11 @@ interface V1Features {
   cpuRoot?: string;
   /** cpu.cfs_quota_us (CFS bandwidth control) exists. */
   cfs: boolean;
+  /**
+   * A cpuacct hierarchy of its own (where cpuacct is mounted with cpu, cpuacct.stat is in the cpu
+   * cgroup already): the kernel's account of the container's cpu time, exited processes included.
+   */
+  cpuacctRoot?: string;
 }
 
 class CgroupsV1 implements Isolator {
@@ -213,19 +218,21 @@ class CgroupsV1 implements Isolator {
 
   constructor(private readonly features: V1Features, private readonly logger?: Logger) {}
 
-  private dirs(containerId: string): { memDir: string; cpuDir?: string; dirs: string[] } {
+  private dirs(containerId: string): { memDir: string; cpuDir?: string; acctDir?: string; dirs: string[] } {
     assertName('container id', containerId);
     const memDir = path.join(this.features.memoryRoot, containerId);
     const cpuDir = this.features.cpuRoot ? path.join(this.features.cpuRoot, containerId) : undefined;
-    return { memDir, cpuDir, dirs: cpuDir ? [memDir, cpuDir] : [memDir] };
+    const acctDir = this.features.cpuacctRoot ? path.join(this.features.cpuacctRoot, containerId) : undefined;
+    return { memDir, cpuDir, acctDir, dirs: [memDir, cpuDir, acctDir].filter((d): d is string => d !== undefined) };
   }
 
   async prepare(containerId: string, limits: ContainerLimits): Promise<ContainerCgroups> {
     const { memsw, cfs } = this.features;
-    const { memDir, cpuDir } = this.dirs(containerId);
+    const { memDir, cpuDir, acctDir } = this.dirs(containerId);
     const cgroups = this.attach(containerId, limits);
     try {
       fs.mkdirSync(memDir);
+      if (acctDir) fs.mkdirSync(acctDir);
       if (limits.memMb !== undefined && limits.memMb > 0) {
         const bytes = String(Math.floor(limits.memMb * MB));
         writeSetting(memDir, 'memory.limit_in_bytes', bytes);
@@ -257,12 +264,12 @@ class CgroupsV1 implements Isolator {
 
   /** cpuacct.stat is there when cpuacct is mounted with cpu; without it the monitor counts cpu time from /proc. */
   async usage(containerId: string): Promise<CgroupUsage> {
-    const { memDir, cpuDir, dirs } = this.dirs(containerId);
+    const { memDir, cpuDir, acctDir, dirs } = this.dirs(containerId);
     const read = (dir: string | undefined, file: string) => (dir ? readText(path.join(dir, file)) : Promise.resolve(undefined));
     const [memoryStat, usage, memswUsage, limit, softLimit, cpuStat, cpuacctStat, pids] = await Promise.all([
       read(memDir, 'memory.stat'), read(memDir, 'memory.usage_in_bytes'), read(memDir, 'memory.memsw.usage_in_bytes'),
       read(memDir, 'memory.limit_in_bytes'), read(memDir, 'memory.soft_limit_in_bytes'),
-      read(cpuDir, 'cpu.stat'), read(cpuDir, 'cpuacct.stat'),
+      read(cpuDir, 'cpu.stat'), read(acctDir ?? cpuDir, 'cpuacct.stat'),
       Promise.all(dirs.map((d) => listPids(path.join(d, 'cgroup.procs')))),
     ]);
     return { pids: [...new Set(pids.flat())], fields: v1Usage({ memoryStat, usage, memswUsage, limit, softLimit, cpuStat, cpuacctStat }) };
@@ -424,12 +431,19 @@ async function probeV1(mount: string, rootName: string, logger?: Logger): Promis
     cpuRoot = path.join(cpuMount, rootName);
     await fsp.mkdir(cpuRoot, { recursive: true });
   }
+  let cpuacctRoot: string | undefined;
+  const cpuacctMount = path.join(mount, 'cpuacct');
+  if ((await exists(path.join(cpuacctMount, 'cpuacct.stat'))) && !(await exists(path.join(cpuMount, 'cpuacct.stat')))) {
+    cpuacctRoot = path.join(cpuacctMount, rootName);
+    await fsp.mkdir(cpuacctRoot, { recursive: true });
+  }
   return new CgroupsV1(
     {
       memoryRoot,
       memsw: await exists(path.join(memoryMount, 'memory.memsw.limit_in_bytes')),
       cpuRoot,
       cfs: cpuRoot !== undefined && (await exists(path.join(cpuMount, 'cpu.cfs_quota_us'))),
+      cpuacctRoot,
     },
     logger,
   );

@@ -42,6 +42,18 @@ it('cgroups v1: reads the memory and cpu hierarchies of a container, and its pro
   });
 });
 
+it('cgroups v1 with cpuacct mounted apart: the container gets a cpuacct cgroup and its cpu time is read there', async () => {
+  for (const controller of ['memory', 'cpu', 'cpuacct']) fs.mkdirSync(path.join(mount, controller));
+  write('9223372036854771712', 'memory', 'memory.limit_in_bytes');
+  write('1024', 'cpu', 'cpu.shares');
+  write('user 0\nsystem 0\n', 'cpuacct', 'cpuacct.stat');
+  const isolator = await createIsolator('v1', { mountPoint: mount, rootName: 'mc' });
+  const container = await isolator.prepare('c1', { cpus: 1, memMb: 32 });
+  expect(container.procsFiles).toContain(path.join(mount, 'cpuacct', 'mc', 'c1', 'cgroup.procs'));
+  write('user 300\nsystem 50\n', 'cpuacct', 'mc', 'c1', 'cpuacct.stat');
+  expect((await isolator.usage('c1')).fields).toMatchObject({ cpus_user_time_secs: 3, cpus_system_time_secs: 0.5 });
+});
+
 it('cgroups v2: reads the container cgroup', async () => {
   write('cpuset cpu io memory pids\n', 'cgroup.controllers');
   write('', 'cgroup.subtree_control');

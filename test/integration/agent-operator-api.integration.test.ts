@@ -348,7 +348,7 @@ describe('/monitor/statistics with the kernel cgroups', () => {
       await fake.close();
       fs.rmSync(dir, { recursive: true, force: true });
       // The agent leaves its root cgroups (as Mesos does); this suite's are its own to remove.
-      for (const controller of ['memory', 'cpu', '']) {
+      for (const controller of ['memory', 'cpu', 'cpuacct', '']) {
         try {
           fs.rmdirSync(path.join(DEFAULT_CGROUPS_MOUNT, controller, rootName));
         } catch {
