@@ -170,6 +170,8 @@ export function agentStateJson(s: AgentSnapshot): Record<string, unknown> {
     unreserved_resources_full: withUnreservedRole(s.resources.unreserved().toV1()),
     reserved_resources_allocated: reservedByRole(s.allocated, legacy),
     unreserved_resources_allocated: s.allocated.unreserved().toLegacyJson(),
+    // No resource providers (CSI storage) here.
+    resource_providers: [],
     attributes: attributesToLegacy(s.attributes),
     master_hostname: s.masterHostname,
     flags: s.flags,

@@ -160,7 +160,8 @@ describe('GET /state', () => {
       reserved_resources: {},
       reserved_resources_full: {},
       reserved_resources_allocated: {},
-      unreserved_resources_allocated: { cpus: 0.5, mem: 64 },
+      unreserved_resources_allocated: { cpus: 0.5, mem: 64, disk: 0, gpus: 0 },
+      resource_providers: [],
     });
     expect(state.unreserved_resources_full).toEqual(expect.arrayContaining([{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: '*' }]));
   });
