@@ -174,10 +174,11 @@ async function readJsonBody(raw: http.IncomingMessage, maxBodyBytes: number): Pr
 /** A 200 JSON answer as the JSONP script `callback(json);` (jsonp.ts); any other answer as it is. */
 function asJsonp(result: Exclude<HandlerResult, undefined>, callback: string): Exclude<HandlerResult, undefined> {
   if ((result.status ?? 200) !== 200) return result;
-  let json: readonly Buffer[];
-  if (result.json !== undefined && result.body === undefined && result.chunks === undefined) json = [Buffer.from(JSON.stringify(result.json))];
-  else if (isJsonContentType(result.contentType) && (result.body !== undefined || result.chunks !== undefined)) json = result.chunks ?? [result.body!];
-  else return result;
+  // The same precedence as send(): chunks, then a prepared body, then a JSON value (JSON unless typed otherwise).
+  const prepared = result.chunks ?? (result.body !== undefined ? [result.body] : undefined);
+  const isJson = prepared ? isJsonContentType(result.contentType) : result.json !== undefined && (result.contentType === undefined || isJsonContentType(result.contentType));
+  if (!isJson) return result;
+  const json = prepared ?? [Buffer.from(JSON.stringify(result.json))];
   return { status: 200, chunks: wrapJsonp(callback, json), contentType: JAVASCRIPT_CONTENT_TYPE, headers: { ...result.headers, ...JSONP_HEADERS } };
 }
 
