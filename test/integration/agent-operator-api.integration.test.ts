@@ -284,6 +284,41 @@ describe('POST /api/v1', () => {
   });
 });
 
+describe('a task group under the default executor', () => {
+  it('is one executor and one container: in the metrics, the monitor and the API', async () => {
+    const before = await getJson<Record<string, number>>(`${agent.url}/metrics/snapshot`);
+    const executor = { type: 'DEFAULT' as const, executor_id: { value: 'pod' }, framework_id: { value: 'fw' }, name: 'pod executor', resources: scalars({ cpus: 0.1, mem: 16 }) };
+    const tasks = ['pod-a', 'pod-b'].map((id) => ({ name: id, task_id: { value: id }, agent_id: { value: 'fake-master-S0' }, resources: scalars({ cpus: 0.1, mem: 16 }), command: { value: 'sleep 600' } }));
+    master.send({ type: 'RUN_TASK_GROUP', run_task_group: { ...FRAMEWORK, executor, task_group: { tasks } } });
+    await master.waitFor(() => master.states('pod-a').includes('TASK_RUNNING') && master.states('pod-b').includes('TASK_RUNNING'), 'the group to run');
+
+    const after = await getJson<Record<string, number>>(`${agent.url}/metrics/snapshot`);
+    expect(after['slave/tasks_running']).toBe(before['slave/tasks_running'] + 2);
+    expect(after['slave/executors_running']).toBe(before['slave/executors_running'] + 1);
+    // The executor's resources are in use too.
+    expect(after['slave/cpus_used']).toBeCloseTo(before['slave/cpus_used'] + 0.3, 9);
+
+    const pod = (await getJson<any[]>(`${agent.url}/monitor/statistics`)).find((e) => e.executor_id === 'pod');
+    expect(pod).toMatchObject({ executor_name: 'pod executor', source: '', framework_id: 'fw', statistics: { mem_limit_bytes: 48 * MB } });
+    expect(pod.statistics.cpus_limit).toBeCloseTo(0.3, 9);
+    expect(pod.statistics.processes).toBeGreaterThanOrEqual(2);
+
+    const { get_tasks, get_executors } = (await call({ type: 'GET_STATE' })).get_state;
+    const launched = get_tasks.launched_tasks.filter((t: any) => t.task_id.value.startsWith('pod-'));
+    expect(launched.map((t: any) => t.executor_id)).toEqual([{ value: 'pod' }, { value: 'pod' }]);
+    expect(get_executors.executors.find((e: any) => e.executor_info.executor_id.value === 'pod').executor_info).toMatchObject({ type: 'DEFAULT', name: 'pod executor' });
+
+    // Killing one task takes the group down: one executor ends.
+    master.send({ type: 'KILL_TASK', kill_task: { framework_id: { value: 'fw' }, task_id: { value: 'pod-a' } } });
+    await master.waitFor(() => ['pod-a', 'pod-b'].every((id) => master.states(id).some((s) => s === 'TASK_KILLED')), 'the group to be killed');
+    const ended = await eventually(async () => {
+      const m = await getJson<Record<string, number>>(`${agent.url}/metrics/snapshot`);
+      return m['slave/tasks_running'] === before['slave/tasks_running'] ? m : undefined;
+    }, 'the group to end');
+    expect(ended['slave/executors_terminated']).toBe(before['slave/executors_terminated'] + 1);
+  });
+});
+
 describe('authentication', () => {
   it('guards the new endpoints as the other read-only ones with --authenticate_http_readonly', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-operator-auth-'));
