@@ -8,7 +8,7 @@
  * Encoding lives at one seam: the router turns the body into an object (and checks Content-Type and
  * Accept), each call returns an object, the router writes it out.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Handler, HandlerResult, Router } from '../http/server';
 import { checkV1Media } from '../http/negotiation';
 import { apiError, quote } from '../protocol/errors';
@@ -34,6 +34,11 @@ export interface AgentOperatorDeps {
 
 type AgentCallHandler = (deps: AgentOperatorDeps, call: OperatorCall) => unknown;
 
+/** GetContainers' knobs are checked; with no nested or standalone containers here they change nothing. */
+const getContainersCall = z.looseObject({
+  get_containers: z.looseObject({ show_nested: z.boolean().optional(), show_standalone: z.boolean().optional() }).optional(),
+});
+
 function parse<T>(schema: z.ZodType<T>, call: OperatorCall): T {
   const result = validateWith(schema, call);
   if (!result.ok) throw apiError('INVALID_AGENT_OPERATOR_CALL', result.message);
@@ -54,7 +59,10 @@ const CALLS = new Map<string, AgentCallHandler>([
     return metricsResponse(deps.metrics());
   }],
   ['GET_STATE', (deps) => ({ type: 'GET_STATE', get_state: agentGetState(deps.tasks()) })],
-  ['GET_CONTAINERS', async (deps) => ({ type: 'GET_CONTAINERS', get_containers: getContainersJson(await deps.containers()) })],
+  ['GET_CONTAINERS', async (deps, call) => {
+    parse(getContainersCall, call);
+    return { type: 'GET_CONTAINERS', get_containers: getContainersJson(await deps.containers()) };
+  }],
   ['GET_FRAMEWORKS', (deps) => ({ type: 'GET_FRAMEWORKS', get_frameworks: agentGetFrameworks(deps.tasks()) })],
   ['GET_EXECUTORS', (deps) => ({ type: 'GET_EXECUTORS', get_executors: agentGetExecutors(deps.tasks()) })],
   ['GET_TASKS', (deps) => ({ type: 'GET_TASKS', get_tasks: agentGetTasks(deps.tasks()) })],

@@ -54,13 +54,17 @@ export function agentGetTasks(s: AgentTasksSnapshot) {
 /** A run's ExecutorInfo: a group's default executor, or the command executor Mesos makes for a command task. */
 function executorInfo(t: TaskSnapshot, all: readonly TaskSnapshot[]): ExecutorInfo {
   if (t.executor) return executorInfoToV1({ ...t.executor, framework_id: { value: t.frameworkId } });
-  return executorInfoToV1({
+  const { name, source } = executorNaming(t.task, undefined);
+  const info: ExecutorInfo & { source: string } = {
     executor_id: { value: t.executorId },
     framework_id: { value: t.frameworkId },
-    name: executorNaming(t.task, undefined).name,
+    name,
+    // mesos.proto's deprecated ExecutorInfo.source, which Mesos still sets to the task id for its command executor.
+    source,
     ...(t.task.command ? { command: t.task.command } : {}),
     resources: all.flatMap((x) => x.task.resources),
-  });
+  };
+  return executorInfoToV1(info);
 }
 
 /** Response.GetExecutors: a run with a task not yet over is an executor, one whose tasks all ended a completed one. */

@@ -226,7 +226,7 @@ describe('POST /api/v1', () => {
   });
 
   it('GET_CONTAINERS carries the resource statistics of each running container', async () => {
-    const { containers } = (await call({ type: 'GET_CONTAINERS' })).get_containers;
+    const { containers } = (await call({ type: 'GET_CONTAINERS', get_containers: { show_nested: true, show_standalone: false } })).get_containers;
     expect(containers).toHaveLength(1);
     expect(containers[0]).toMatchObject({
       framework_id: { value: 'fw' }, executor_id: { value: 'burner' }, executor_name: expect.any(String), container_id: { value: expect.any(String) },
@@ -260,6 +260,7 @@ describe('POST /api/v1', () => {
     [{ type: 'READ_FILE', read_file: { path: '/x' } }, 'read_file.offset'],
     [{ type: 'READ_FILE', read_file: { path: '/x', offset: -1 } }, 'read_file.offset'],
     [{ type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: 'soon' } } }, 'get_metrics.timeout.nanoseconds'],
+    [{ type: 'GET_CONTAINERS', get_containers: { show_nested: 'yes' } }, 'get_containers.show_nested'],
     [[1, 2], 'object'],
   ])('refuses %j with a 400 naming %s', async (body, field) => {
     const res = await api(body);
