@@ -16,11 +16,16 @@ import { Resources } from '../protocol/resources';
 import type { Attribute } from '../protocol/types';
 import { close as closeServer, createServer, listen, Router } from '../http/server';
 import { createTlsServer, loadTlsMaterial, type TlsMaterial } from '../http/tls';
+import { buildInfo } from '../util/build-info';
 import type { Logger } from '../util/log';
 import { createLogger } from '../util/log';
 import type { Isolator } from './cgroups';
 import { createIsolator } from './cgroups';
 import { registerAgentRoutes } from './http-routes';
+import { SandboxReader } from './files-routes';
+import { AgentCounters, agentMetricsSnapshot, usedResources } from './metrics';
+import { monitorContainers } from './monitor';
+import { registerAgentOperatorRoutes } from './operator-api';
 import { authenticatorFromFlags, authorizationHeaders, readCredentialFile, type Credential } from '../http/auth';
 import type { MasterConnectionOptions } from './master-connection';
 import { MasterConnection, parseMasterUrl } from './master-connection';
@@ -30,7 +35,7 @@ import { agentFlags, resolveAgentOptions } from './options';
 import { recoverTasks } from './recover-tasks';
 import { advertiseIp, agentHostname, Registration } from './registration';
 import { agentResources, probeHost } from './resources-probe';
-import { prepareWorkDir } from './sandbox-paths';
+import { prepareWorkDir, sandboxesRoot } from './sandbox-paths';
 import { agentStateJson } from './state-json';
 import { realClock, StatusUpdateManager } from './status-updates';
 import type { StatusUpdate } from './status-updates';
@@ -74,6 +79,8 @@ export class AgentDaemon implements Agent {
   private readonly taskControl: TaskControl;
   private readonly registration: Registration;
   private readonly tasks = new TaskTable();
+  /** Mesos's slave/* counters for /metrics/snapshot. */
+  private readonly counters = new AgentCounters();
   private closed = false;
   private readonly startTime = Date.now() / 1000;
   /** What the agent registers with (--credential). */
@@ -110,7 +117,7 @@ export class AgentDaemon implements Agent {
       masterUrl: () => this.connection?.masterUrl,
     });
     const agentId = () => this.registration.agentId;
-    this.taskUpdates = new TaskUpdates({ log: this.log, tasks: this.tasks, updates: this.updates, agentId, closed: () => this.closed });
+    this.taskUpdates = new TaskUpdates({ log: this.log, tasks: this.tasks, updates: this.updates, agentId, closed: () => this.closed, counters: this.counters });
     this.fetcher = createAgentFetcher({
       cacheDir: this.opts.fetcherCacheDir ?? path.join(this.opts.workDir, 'fetch'),
       cacheSizeBytes: this.opts.fetcherCacheSize ?? 2 * 2 ** 30,
@@ -139,6 +146,16 @@ export class AgentDaemon implements Agent {
     );
     this.credential = this.opts.credential === undefined ? undefined : readCredentialFile(this.opts.credential);
     registerAgentRoutes(this.router, { workDir: this.opts.workDir, state: () => this.stateJson(), flags: () => agentFlags(this.opts, agentHostname(this.opts)) });
+    registerAgentOperatorRoutes(this.router, {
+      version: AGENT_VERSION,
+      flags: () => agentFlags(this.opts, agentHostname(this.opts)),
+      metrics: () => this.metrics(),
+      // Before start() there is no isolator and nothing runs.
+      containers: () => (this.isolator ? monitorContainers(this.isolator, this.tasks.activeTasks()) : Promise.resolve([])),
+      tasks: () => ({ agentId: this.registration.agentId, ...this.tasks.snapshot() }),
+      agentInfo: () => this.registration.agentInfo(),
+      sandboxes: new SandboxReader(sandboxesRoot(this.opts.workDir)),
+    });
   }
 
   get port(): number { return this.listeningPort }
@@ -159,7 +176,7 @@ export class AgentDaemon implements Agent {
     }
     this.resources = agentResources(this.givenResources, probeHost(workDir));
     this.isolator = await createIsolator(this.opts.cgroups, { logger: this.log, rootName: this.opts.cgroupsRoot });
-    await recoverTasks({
+    const recovered = await recoverTasks({
       log: this.log,
       workDir,
       mode: this.opts.recover ?? 'reconnect',
@@ -171,6 +188,7 @@ export class AgentDaemon implements Agent {
       attributes: this.attributes,
       adoptIdentity: (id, info) => this.registration.adopt(id, info),
     });
+    this.counters.recoveryErrors += recovered.errors;
     const onError = (err: unknown) => this.log.error('request failed', { error: (err as Error).message });
     const limits = httpLimitsOf(this.opts);
     this.server = this.tls
@@ -223,6 +241,7 @@ export class AgentDaemon implements Agent {
           return this.taskControl.shutdownFramework(event.shutdown_framework.framework_id.value);
         case 'FRAMEWORK_MESSAGE':
           // Command tasks have no executor to hand messages to, as with Mesos's command executor.
+          this.counters.invalidFrameworkMessages++;
           this.log.debug('dropping a framework message: command tasks take no messages');
           return;
       }
@@ -250,9 +269,22 @@ export class AgentDaemon implements Agent {
     if (agentId && this.connection?.registered) await this.connection.call({ type: 'UNREGISTER', agent_id: { value: agentId } });
   }
 
+  private metrics(): Record<string, number> {
+    return agentMetricsSnapshot({
+      now: Date.now() / 1000,
+      startTime: this.startTime,
+      registered: this.connection?.registered ?? false,
+      total: this.resources,
+      tasks: this.tasks.activeTasks(),
+      counters: this.counters,
+    });
+  }
+
   private stateJson(): Record<string, unknown> {
     return agentStateJson({
       version: AGENT_VERSION,
+      build: buildInfo(),
+      allocated: usedResources(this.tasks.activeTasks()),
       startTime: this.startTime,
       agentId: this.registration.agentId,
       hostname: agentHostname(this.opts),

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../util/log';
 import { signalPids } from './task-process';
+import { v1Usage, v2Usage, type UsageFields } from './usage-parsers';
 
 export interface ContainerLimits {
   cpus?: number;
@@ -38,6 +39,12 @@ export interface ContainerCgroups {
 
 export type IsolationKind = 'cgroups-v1' | 'cgroups-v2' | 'none';
 
+/** What a container's cgroups say about it now (/monitor/statistics); nothing for no cgroups. */
+export interface CgroupUsage {
+  pids: number[];
+  fields: UsageFields;
+}
+
 export interface Isolator {
   readonly kind: IsolationKind;
   prepare(containerId: string, limits: ContainerLimits): Promise<ContainerCgroups>;
@@ -47,6 +54,8 @@ export interface Isolator {
    * container whose cgroups are gone gets an object that finds nothing and removes nothing.
    */
   recover(containerId: string, limits: ContainerLimits): Promise<ContainerCgroups>;
+  /** Reads the container's usage counters; a container without cgroups has none. */
+  usage(containerId: string): Promise<CgroupUsage>;
 }
 
 export interface IsolatorOptions {
@@ -171,6 +180,9 @@ function writeSetting(dir: string, file: string, value: string): void {
 
 class NoIsolation implements Isolator {
   readonly kind = 'none' as const;
+  async usage(): Promise<CgroupUsage> {
+    return { pids: [], fields: {} };
+  }
   recover(): Promise<ContainerCgroups> {
     return this.prepare();
   }
@@ -194,6 +206,11 @@ interface V1Features {
   cpuRoot?: string;
   /** cpu.cfs_quota_us (CFS bandwidth control) exists. */
   cfs: boolean;
+  /**
+   * A cpuacct hierarchy of its own (where cpuacct is mounted with cpu, cpuacct.stat is in the cpu
+   * cgroup already): the kernel's account of the container's cpu time, exited processes included.
+   */
+  cpuacctRoot?: string;
 }
 
 class CgroupsV1 implements Isolator {
@@ -201,19 +218,21 @@ class CgroupsV1 implements Isolator {
 
   constructor(private readonly features: V1Features, private readonly logger?: Logger) {}
 
-  private dirs(containerId: string): { memDir: string; cpuDir?: string; dirs: string[] } {
+  private dirs(containerId: string): { memDir: string; cpuDir?: string; acctDir?: string; dirs: string[] } {
     assertName('container id', containerId);
     const memDir = path.join(this.features.memoryRoot, containerId);
     const cpuDir = this.features.cpuRoot ? path.join(this.features.cpuRoot, containerId) : undefined;
-    return { memDir, cpuDir, dirs: cpuDir ? [memDir, cpuDir] : [memDir] };
+    const acctDir = this.features.cpuacctRoot ? path.join(this.features.cpuacctRoot, containerId) : undefined;
+    return { memDir, cpuDir, acctDir, dirs: [memDir, cpuDir, acctDir].filter((d): d is string => d !== undefined) };
   }
 
   async prepare(containerId: string, limits: ContainerLimits): Promise<ContainerCgroups> {
     const { memsw, cfs } = this.features;
-    const { memDir, cpuDir } = this.dirs(containerId);
+    const { memDir, cpuDir, acctDir } = this.dirs(containerId);
     const cgroups = this.attach(containerId, limits);
     try {
       fs.mkdirSync(memDir);
+      if (acctDir) fs.mkdirSync(acctDir);
       if (limits.memMb !== undefined && limits.memMb > 0) {
         const bytes = String(Math.floor(limits.memMb * MB));
         writeSetting(memDir, 'memory.limit_in_bytes', bytes);
@@ -241,6 +260,19 @@ class CgroupsV1 implements Isolator {
 
   async recover(containerId: string, limits: ContainerLimits): Promise<ContainerCgroups> {
     return this.attach(containerId, limits);
+  }
+
+  /** cpuacct.stat is there when cpuacct is mounted with cpu; without it the monitor counts cpu time from /proc. */
+  async usage(containerId: string): Promise<CgroupUsage> {
+    const { memDir, cpuDir, acctDir, dirs } = this.dirs(containerId);
+    const read = (dir: string | undefined, file: string) => (dir ? readText(path.join(dir, file)) : Promise.resolve(undefined));
+    const [memoryStat, usage, memswUsage, limit, softLimit, cpuStat, cpuacctStat, pids] = await Promise.all([
+      read(memDir, 'memory.stat'), read(memDir, 'memory.usage_in_bytes'), read(memDir, 'memory.memsw.usage_in_bytes'),
+      read(memDir, 'memory.limit_in_bytes'), read(memDir, 'memory.soft_limit_in_bytes'),
+      read(cpuDir, 'cpu.stat'), read(acctDir ?? cpuDir, 'cpuacct.stat'),
+      Promise.all(dirs.map((d) => listPids(path.join(d, 'cgroup.procs')))),
+    ]);
+    return { pids: [...new Set(pids.flat())], fields: v1Usage({ memoryStat, usage, memswUsage, limit, softLimit, cpuStat, cpuacctStat }) };
   }
 
   private attach(containerId: string, limits: ContainerLimits): ContainerCgroups {
@@ -312,6 +344,17 @@ class CgroupsV2 implements Isolator {
 
   async recover(containerId: string, limits: ContainerLimits): Promise<ContainerCgroups> {
     return this.attach(containerId, limits);
+  }
+
+  async usage(containerId: string): Promise<CgroupUsage> {
+    assertName('container id', containerId);
+    const dir = path.join(this.features.root, containerId);
+    const read = (file: string) => readText(path.join(dir, file));
+    const [memoryStat, current, max, swapCurrent, cpuStat, pids] = await Promise.all([
+      read('memory.stat'), read('memory.current'), read('memory.max'), read('memory.swap.current'), read('cpu.stat'),
+      listPids(path.join(dir, 'cgroup.procs')),
+    ]);
+    return { pids, fields: v2Usage({ memoryStat, current, max, swapCurrent, cpuStat }) };
   }
 
   private place(containerId: string, limits: ContainerLimits): { dir: string; memoryLimited: boolean } {
@@ -388,12 +431,19 @@ async function probeV1(mount: string, rootName: string, logger?: Logger): Promis
     cpuRoot = path.join(cpuMount, rootName);
     await fsp.mkdir(cpuRoot, { recursive: true });
   }
+  let cpuacctRoot: string | undefined;
+  const cpuacctMount = path.join(mount, 'cpuacct');
+  if ((await exists(path.join(cpuacctMount, 'cpuacct.stat'))) && !(await exists(path.join(cpuMount, 'cpuacct.stat')))) {
+    cpuacctRoot = path.join(cpuacctMount, rootName);
+    await fsp.mkdir(cpuacctRoot, { recursive: true });
+  }
   return new CgroupsV1(
     {
       memoryRoot,
       memsw: await exists(path.join(memoryMount, 'memory.memsw.limit_in_bytes')),
       cpuRoot,
       cfs: cpuRoot !== undefined && (await exists(path.join(cpuMount, 'cpu.cfs_quota_us'))),
+      cpuacctRoot,
     },
     logger,
   );

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Handler, Request, Router } from '../http/server';
+import type { Handler, Router } from '../http/server';
 import { HttpError } from '../http/server';
 import { fileSystemError, SandboxFiles, type SandboxNode } from './path-confinement';
 
@@ -102,13 +102,18 @@ export function fileInfoJson(displayPath: string, stat: fs.Stats, names: { user(
   };
 }
 
-export function registerFilesRoutes(router: Router, sandboxesRoot: string): void {
-  const names = new NameLookup();
-  const files = new SandboxFiles(sandboxesRoot);
+/** What /files and the operator API's LIST_FILES and READ_FILE read sandboxes through. */
+export class SandboxReader {
+  readonly names = new NameLookup();
+  readonly files: SandboxFiles;
+
+  constructor(sandboxesRoot: string) {
+    this.files = new SandboxFiles(sandboxesRoot);
+  }
 
   /** Runs `use` on the opened, verified path and closes it after. */
-  const withPath = async <T>(req: Request, use: (node: SandboxNode) => Promise<T>): Promise<T> => {
-    const node = await files.open(req.query.get('path'));
+  async withPath<T>(requested: string | null, use: (node: SandboxNode) => Promise<T>): Promise<T> {
+    const node = await this.files.open(requested);
     try {
       return await use(node);
     } catch (err) {
@@ -116,33 +121,51 @@ export function registerFilesRoutes(router: Router, sandboxesRoot: string): void
     } finally {
       await node.close();
     }
-  };
+  }
 
-  const browse: Handler = (req) =>
-    withPath(req, async (node) => {
-      if (!node.stat.isDirectory()) return { json: [fileInfoJson(node.shown, node.stat, names)] };
-      const entries = await files.list(node);
-      return { json: entries.map((entry) => fileInfoJson(path.join(node.shown, entry.name), entry.stat, names)) };
+  /** A directory's entries, or a file alone, as the path each is shown under and its stat. */
+  browse(requested: string | null): Promise<{ path: string; stat: fs.Stats }[]> {
+    return this.withPath(requested, async (node) => {
+      if (!node.stat.isDirectory()) return [{ path: node.shown, stat: node.stat }];
+      const entries = await this.files.list(node);
+      return entries.map((entry) => ({ path: path.join(node.shown, entry.name), stat: entry.stat }));
     });
+  }
 
-  const read: Handler = async (req) => {
-    const window = parseReadWindow(req.query.get('offset'), req.query.get('length'));
-    return withPath(req, async (node) => {
-      const { handle, stat } = await files.openForReading(node, 'read');
+  /** Up to MAX_READ_BYTES of a file from `window.offset` (-1: none, the file's size only), and the file's size. */
+  read(requested: string | null, window: ReadWindow): Promise<{ data: Buffer; offset: number; size: number }> {
+    return this.withPath(requested, async (node) => {
+      const { handle, stat } = await this.files.openForReading(node, 'read');
       try {
         const range = readRange(stat.size, window);
-        if (!range) return { json: { data: '', offset: window.offset === -1 || window.offset >= stat.size ? stat.size : window.offset } };
+        if (!range) return { data: Buffer.alloc(0), offset: window.offset === -1 || window.offset >= stat.size ? stat.size : window.offset, size: stat.size };
         const buffer = Buffer.alloc(range.length);
         const { bytesRead } = await handle.read(buffer, 0, range.length, range.start);
-        return { json: { data: buffer.subarray(0, bytesRead).toString('utf8'), offset: range.start } };
+        return { data: buffer.subarray(0, bytesRead), offset: range.start, size: stat.size };
       } finally {
         await handle.close();
       }
     });
+  }
+}
+
+export function registerFilesRoutes(router: Router, sandboxesRoot: string): void {
+  const reader = new SandboxReader(sandboxesRoot);
+  const { names } = reader;
+
+  const browse: Handler = async (req) => {
+    const entries = await reader.browse(req.query.get('path'));
+    return { json: entries.map((entry) => fileInfoJson(entry.path, entry.stat, names)) };
+  };
+
+  const read: Handler = async (req) => {
+    const window = parseReadWindow(req.query.get('offset'), req.query.get('length'));
+    const { data, offset } = await reader.read(req.query.get('path'), window);
+    return { json: { data: data.toString('utf8'), offset } };
   };
 
   const download: Handler = async (req) => {
-    const { handle, stat, shown } = await withPath(req, async (node) => ({ ...(await files.openForReading(node, 'download')), shown: node.shown }));
+    const { handle, stat, shown } = await reader.withPath(req.query.get('path'), async (node) => ({ ...(await reader.files.openForReading(node, 'download')), shown: node.shown }));
     const res = req.res;
     res.writeHead(200, {
       'Content-Type': 'application/octet-stream',

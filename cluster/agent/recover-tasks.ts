@@ -45,12 +45,14 @@ export interface RecoverTasksDeps {
  * are queued again before anything new can be. Problems with the files are logged, naming each
  * file, and the rest is recovered.
  */
-export async function recoverTasks(deps: RecoverTasksDeps): Promise<void> {
+export async function recoverTasks(deps: RecoverTasksDeps): Promise<{ errors: number }> {
   const { log, workDir } = deps;
   const state = readRecoveredState(workDir);
+  // Mesos's slave/recovery_errors: unusable parts of the checkpoint (damaged runs among them), failed recoveries.
+  let errors = state.problems.length;
   for (const problem of state.problems) log.error('recovery: part of the checkpoint cannot be used', { problem });
   deps.adoptIdentity(state.agentId, state.agent?.agent_info);
-  if (!state.agentId) return;
+  if (!state.agentId) return { errors };
   const agentId = state.agentId;
   logInfoChanges(deps, state.agent?.agent_info);
   // Launch order, so that the history of completed tasks is in order too.
@@ -83,7 +85,10 @@ export async function recoverTasks(deps: RecoverTasksDeps): Promise<void> {
     recovering.push(
       entry.runner
         .recover(fate.kind === 'discard' ? { ...spec, discard: fate.transition } : { ...spec, killOnRecovery: fate.killOnRecovery })
-        .catch((err) => log.error('task recovery failed', { task_id: run.task.task_id.value, error: (err as Error).message })),
+        .catch((err) => {
+          errors++;
+          log.error('task recovery failed', { task_id: run.task.task_id.value, error: (err as Error).message });
+        }),
     );
     deps.taskControl.watchDone(entry);
   };
@@ -108,6 +113,7 @@ export async function recoverTasks(deps: RecoverTasksDeps): Promise<void> {
   for (const run of state.damaged) takeBack(damagedRun(deps, agentId, run));
   await Promise.all(recovering);
   log.info('recovered from the work dir', { agent_id: agentId, recover: deps.mode, runs: runs.length, ...counts });
+  return { errors };
 }
 
 /** A run as it is taken back, from its checkpoint or from what is left of a damaged one. */

@@ -5,6 +5,8 @@
  */
 import { attributesToLegacy } from '../protocol/attributes';
 import { Resources } from '../protocol/resources';
+import { withUnreservedRole } from '../protocol/v1-resources';
+import type { BuildInfo } from '../util/build-info';
 import type { Attribute, ExecutorInfo, FrameworkInfo, Resource, TaskInfo, TaskState, TaskStatus } from '../protocol/types';
 
 export interface TaskSnapshot {
@@ -29,11 +31,14 @@ export interface FrameworkSnapshot {
 
 export interface AgentSnapshot {
   version: string;
+  build: BuildInfo;
   startTime: number;
   agentId?: string;
   hostname: string;
   pid: string;
   resources: Resources;
+  /** What live tasks and their executors hold. */
+  allocated: Resources;
   attributes: Attribute[];
   masterHostname?: string;
   flags: Record<string, string>;
@@ -71,6 +76,12 @@ function taskJson(t: TaskSnapshot, agentId: string | undefined): Record<string, 
   return out;
 }
 
+/** An executor's name and source: a task group's default executor's own, or Mesos's command executor's. */
+export function executorNaming(task: TaskInfo, executor: ExecutorInfo | undefined): { name: string; source: string } {
+  if (executor) return { name: executor.name ?? '', source: '' };
+  return { name: `Command Executor (Task: ${task.task_id.value}) (Command: sh -c '${(task.command?.value ?? '').slice(0, 30)}')`, source: task.task_id.value };
+}
+
 /**
  * One executor run: a command task (its own executor, named after the task as Mesos's command
  * executor is) or a task group under its default executor. `active` are the tasks still running or
@@ -82,8 +93,7 @@ function executorJson(active: TaskSnapshot[], completed: TaskSnapshot[], agentId
   const executor = first.executor;
   return {
     id: first.executorId,
-    name: executor ? (executor.name ?? '') : `Command Executor (Task: ${first.task.task_id.value}) (Command: sh -c '${(first.task.command?.value ?? '').slice(0, 30)}')`,
-    source: executor ? '' : first.task.task_id.value,
+    ...executorNaming(first.task, executor),
     ...(executor ? { type: 'DEFAULT' } : {}),
     container: first.containerId,
     directory: first.directory,
@@ -125,25 +135,43 @@ function frameworkJson(f: FrameworkSnapshot, agentId: string | undefined): Recor
   };
 }
 
-function reservedByRole(resources: Resources): Record<string, Record<string, number | string>> {
-  const out: Record<string, Record<string, number | string>> = {};
+/** Role -> what `resources` reserve to it, in the shape `render` gives (legacy objects or v1 lists). */
+function reservedByRole<T>(resources: Resources, render: (r: Resources) => T): Record<string, T> {
+  const out: Record<string, T> = {};
   for (const r of resources.toV1()) {
-    if (r.role && !(r.role in out)) out[r.role] = resources.reservedTo(r.role).toLegacyJson();
+    if (r.role && r.role !== '*' && !(r.role in out)) out[r.role] = render(resources.reservedTo(r.role));
   }
   return out;
 }
 
+const legacy = (r: Resources) => r.toLegacyJson();
+
+/**
+ * Field by field as Mesos's agent writes /state (src/slave/http.cpp, docs/endpoints/slave/state.md).
+ * Left out as Mesos leaves them out when unset: git_sha/git_branch/git_tag (not built from a Mesos
+ * checkout), domain (no --domain), log_dir and external_log_file (logs go to stderr), drain_config.
+ */
 export function agentStateJson(s: AgentSnapshot): Record<string, unknown> {
-  const resources = s.resources.toLegacyJson();
   return {
     version: s.version,
+    build_date: s.build.build_date,
+    build_time: s.build.build_time,
+    build_user: s.build.build_user,
     start_time: s.startTime,
     id: s.agentId ?? '',
     pid: s.pid,
     hostname: s.hostname,
-    resources,
+    // The agent declares no capabilities when it registers, so it claims none here.
+    capabilities: [],
+    resources: s.resources.toLegacyJson(),
+    reserved_resources: reservedByRole(s.resources, legacy),
     unreserved_resources: s.resources.unreserved().toLegacyJson(),
-    reserved_resources: reservedByRole(s.resources),
+    reserved_resources_full: reservedByRole(s.resources, (r) => r.toV1()),
+    unreserved_resources_full: withUnreservedRole(s.resources.unreserved().toV1()),
+    reserved_resources_allocated: reservedByRole(s.allocated, legacy),
+    unreserved_resources_allocated: s.allocated.unreserved().toLegacyJson(),
+    // No resource providers (CSI storage) here.
+    resource_providers: [],
     attributes: attributesToLegacy(s.attributes),
     master_hostname: s.masterHostname,
     flags: s.flags,

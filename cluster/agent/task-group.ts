@@ -34,7 +34,12 @@ export class TaskGroup {
     private readonly agentIsolator: Isolator,
     private readonly logger: Logger,
   ) {
-    this.isolator = { kind: agentIsolator.kind, prepare: () => this.sharedCgroups(false), recover: () => this.sharedCgroups(true) };
+    this.isolator = {
+      kind: agentIsolator.kind,
+      prepare: () => this.sharedCgroups(false),
+      recover: () => this.sharedCgroups(true),
+      usage: (id) => agentIsolator.usage(id),
+    };
   }
 
   /** Adds a task before any task of the group starts. */

@@ -6,10 +6,12 @@
  * path, so none of them needs the daemon to do it.
  */
 import type { AgentEvent } from '../protocol/agent-channel';
+import { isTerminalState } from '../protocol/types';
 import { newStatusUuid } from '../protocol/ids';
 import type { TaskState, TaskStatus, TaskStatusReason } from '../protocol/types';
 import type { Logger } from '../util/log';
 import { appendUpdateLog } from './status-update-log';
+import type { AgentCounters } from './metrics';
 import type { StatusUpdate, StatusUpdateManager } from './status-updates';
 import type { TaskEntry, TaskTable } from './task-table';
 import type { TaskTransition } from './task-runner';
@@ -22,6 +24,8 @@ export interface TaskUpdatesDeps {
   agentId(): string | undefined;
   /** True once the agent is closing: transitions are still recorded, but no longer sent. */
   closed(): boolean;
+  /** Mesos's slave/* counters (metrics.ts), counted here where every update passes. */
+  counters: AgentCounters;
 }
 
 export class TaskUpdates {
@@ -35,6 +39,7 @@ export class TaskUpdates {
     status.executor_id = { value: entry.executorId };
     status.container_status = { container_id: { value: entry.containerId }, ...(entry.runner.pid ? { executor_pid: entry.runner.pid } : {}) };
     entry.statuses.push(status);
+    this.count(entry, t);
     // A framework being shut down is gone from the master: nobody would acknowledge its updates.
     if (this.deps.closed() || this.deps.tasks.activeFramework(entry.frameworkId)?.shuttingDown) return;
     const update: StatusUpdate = { framework_id: { value: entry.frameworkId }, status };
@@ -47,7 +52,10 @@ export class TaskUpdates {
     this.deps.log.warn('task refused', { framework_id: frameworkId, task_id: taskId, state, message });
     const status = this.status(taskId, state, message, reason);
     status.executor_id = { value: executorId };
-    if (!this.deps.updates.enqueue({ framework_id: { value: frameworkId }, status })) {
+    if (this.deps.updates.enqueue({ framework_id: { value: frameworkId }, status })) {
+      this.deps.counters.statusUpdate(state);
+    } else {
+      this.deps.counters.invalidStatusUpdates++;
       this.deps.log.warn('not sending an update after the terminal one', { framework_id: frameworkId, task_id: taskId, state });
     }
   }
@@ -63,6 +71,17 @@ export class TaskUpdates {
       return;
     }
     if (entry) this.appendLog(entry.updatesFile, { type: 'ACK', uuid });
+  }
+
+  /** A run (executor) ends with the last of its tasks; a container that failed to launch counts as an error too. */
+  private count(entry: TaskEntry, t: TaskTransition): void {
+    const { counters } = this.deps;
+    counters.statusUpdate(t.state);
+    if (t.reason === 'REASON_CONTAINER_LAUNCH_FAILED') counters.containerLaunchErrors++;
+    if (!isTerminalState(t.state)) return;
+    const framework = this.deps.tasks.activeFramework(entry.frameworkId);
+    const siblings = framework ? [...framework.tasks.values()].filter((o) => o !== entry && o.containerId === entry.containerId) : [];
+    if (siblings.every((o) => isTerminalState(o.runner.state))) counters.executorsTerminated++;
   }
 
   private status(taskId: string, state: TaskState, message?: string, reason?: TaskStatusReason, source: TaskStatus['source'] = 'SOURCE_AGENT') {

@@ -10,6 +10,7 @@ import { boundedText, parseJsonBounded } from '../protocol/json-limits';
 import type { Access, Authenticator, AuthResult } from './auth';
 import { encodeRecord } from '../protocol/recordio';
 import { applyHttpLimits, bodyTooLargeMessage, DEFAULT_HTTP_LIMITS, serverOptions, type HttpLimits } from './limits';
+import { isJsonContentType, JAVASCRIPT_CONTENT_TYPE, JSONP_HEADERS, jsonpCallback, wrapJsonp } from './jsonp';
 
 export { HttpError };
 
@@ -26,10 +27,13 @@ export interface Request {
   principal?: string;
 }
 
-/** What a handler returns: a JSON value (200), a full response, or `undefined` when it took over `res`. */
+/**
+ * What a handler returns: a JSON value (200), a full response, or `undefined` when it took over `res`.
+ * `chunks` is a prepared body in pieces (a cached /state), sent without joining them.
+ */
 export type HandlerResult =
   | undefined
-  | { status?: number; json?: unknown; text?: string; body?: Buffer; contentType?: string; headers?: Record<string, string> };
+  | { status?: number; json?: unknown; text?: string; body?: Buffer; chunks?: readonly Buffer[]; contentType?: string; headers?: Record<string, string> };
 
 export type Handler = (req: Request) => HandlerResult | Promise<HandlerResult>;
 
@@ -124,7 +128,9 @@ async function handle(router: Router, raw: http.IncomingMessage, res: http.Serve
     return;
   }
   let body: unknown;
+  let callback: string | undefined;
   try {
+    callback = jsonpCallback(method, url.searchParams);
     route.checkHeaders?.(raw.headers);
     const bytes = method === 'POST' || method === 'PUT' ? await readBody(raw, maxBodyBytes) : undefined;
     body = bytes === undefined ? undefined : (route.parseBody ?? parseJsonBody)(bytes, raw.headers);
@@ -138,7 +144,7 @@ async function handle(router: Router, raw: http.IncomingMessage, res: http.Serve
   }
   try {
     const result = await route.handler({ method, path: url.pathname, query: url.searchParams, headers: raw.headers, body, raw, res, principal: auth.principal });
-    if (result !== undefined) send(res, result);
+    if (result !== undefined) send(res, callback === undefined ? result : asJsonp(result, callback));
   } catch (err) {
     if (err instanceof HttpError) send(res, { status: err.status, text: err.message, headers: err.headers });
     else throw err;
@@ -173,10 +179,25 @@ export function parseJsonBody(body: Buffer): unknown {
   return parsed.value;
 }
 
+/** A 200 JSON answer as the JSONP script `callback(json);` (jsonp.ts); any other answer as it is. */
+function asJsonp(result: Exclude<HandlerResult, undefined>, callback: string): Exclude<HandlerResult, undefined> {
+  if ((result.status ?? 200) !== 200) return result;
+  // The same precedence as send(): chunks, then a prepared body, then a JSON value (JSON unless typed otherwise).
+  const prepared = result.chunks ?? (result.body !== undefined ? [result.body] : undefined);
+  const isJson = prepared ? isJsonContentType(result.contentType) : result.json !== undefined && (result.contentType === undefined || isJsonContentType(result.contentType));
+  if (!isJson) return result;
+  const json = prepared ?? [Buffer.from(JSON.stringify(result.json))];
+  return { status: 200, chunks: wrapJsonp(callback, json), contentType: JAVASCRIPT_CONTENT_TYPE, headers: { ...result.headers, ...JSONP_HEADERS } };
+}
+
 export function send(res: http.ServerResponse, result: Exclude<HandlerResult, undefined>): void {
   const status = result.status ?? 200;
   let payload: string | Buffer = '';
   let contentType = result.contentType;
+  if (result.chunks !== undefined) {
+    sendChunks(res, status, result.chunks, contentType, result.headers);
+    return;
+  }
   // A prepared body (a cached /state) goes out as it is: no encoding pass over megabytes per request.
   if (result.body !== undefined) {
     payload = result.body;
@@ -192,6 +213,19 @@ export function send(res: http.ServerResponse, result: Exclude<HandlerResult, un
   headers['Content-Length'] = Buffer.byteLength(payload);
   res.writeHead(status, headers);
   res.end(payload);
+}
+
+/** A body in pieces, written corked: one send for what fits, never a copy of the whole. */
+function sendChunks(res: http.ServerResponse, status: number, chunks: readonly Buffer[], contentType: string | undefined, extra: Record<string, string> = {}): void {
+  if (res.destroyed) return;
+  const headers: Record<string, string | number> = { ...extra };
+  if (contentType) headers['Content-Type'] = contentType;
+  headers['Content-Length'] = chunks.reduce((n, c) => n + c.length, 0);
+  res.writeHead(status, headers);
+  res.cork();
+  for (const chunk of chunks) if (chunk.length > 0) res.write(chunk);
+  res.uncork();
+  res.end();
 }
 
 /**

@@ -56,6 +56,23 @@ export const killTaskCall = z.looseObject({
   kill_task: z.looseObject({ task_id: id, framework_id: id.optional() }),
 });
 
+/** GetMetrics.timeout (master and agent) is checked; snapshots are computed at once, so it never runs out. */
+export const getMetricsCall = z.looseObject({
+  get_metrics: z.looseObject({
+    timeout: durationInfo.refine((d) => d.nanoseconds >= 0, { error: 'must not be negative', path: ['nanoseconds'] }).optional(),
+  }).optional(),
+});
+
+/** Response.GetMetrics (master.proto and agent.proto): a metrics snapshot as a list of named values. */
+export function metricsResponse(snapshot: Record<string, number>) {
+  return { type: 'GET_METRICS', get_metrics: { metrics: Object.entries(snapshot).map(([name, value]) => ({ name, value })) } };
+}
+
+/** Response.GetFlags (master.proto and agent.proto): name -> value as a list of Flag. */
+export function flagsResponse(flags: Record<string, string>) {
+  return { type: 'GET_FLAGS', get_flags: { flags: Object.entries(flags).map(([name, value]) => ({ name, value })) } };
+}
+
 export const listFilesCall = z.looseObject({ list_files: z.looseObject({ path: nonEmptyString }) });
 
 const nonNegativeInt = int64.refine((n) => n >= 0, { error: (iss) => `must not be negative, got ${String(iss.input)}` });

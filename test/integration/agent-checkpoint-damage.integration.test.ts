@@ -96,6 +96,9 @@ describeAsRoot('a damaged checkpoint', () => {
     expect(status.message).toContain('killed');
     expect(aliveThen).toBe(false);
     expect(again.daemon.log).toContain(checkpoint);
+    // The damage is what Mesos counts as a recovery error.
+    const metrics = (await (await fetch(`${again.url}/metrics/snapshot`)).json()) as Record<string, number>;
+    expect(metrics['slave/recovery_errors']).toBe(1);
     // The master hears the same from the re-registration: no lost or gone update follows.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(lostOrGone(scheduler, 'runner')).toEqual([]);

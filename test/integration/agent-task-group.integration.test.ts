@@ -38,7 +38,7 @@ afterEach(async () => {
 });
 
 afterAll(() => {
-  for (const dir of [`/sys/fs/cgroup/memory/${CGROUPS_ROOT}`, `/sys/fs/cgroup/cpu/${CGROUPS_ROOT}`, `/sys/fs/cgroup/${CGROUPS_ROOT}`]) {
+  for (const dir of [`/sys/fs/cgroup/memory/${CGROUPS_ROOT}`, `/sys/fs/cgroup/cpu/${CGROUPS_ROOT}`, `/sys/fs/cgroup/cpuacct/${CGROUPS_ROOT}`, `/sys/fs/cgroup/${CGROUPS_ROOT}`]) {
     try {
       fs.rmdirSync(dir);
     } catch {

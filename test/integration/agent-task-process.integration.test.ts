@@ -200,7 +200,7 @@ describe('cgroups isolation with real processes', () => {
 
   afterAll(() => {
     // Remove the parent cgroups this suite created, by name (containers were removed with their tasks).
-    for (const dir of [`/sys/fs/cgroup/memory/${rootName}`, `/sys/fs/cgroup/cpu/${rootName}`, `/sys/fs/cgroup/${rootName}`]) {
+    for (const dir of [`/sys/fs/cgroup/memory/${rootName}`, `/sys/fs/cgroup/cpu/${rootName}`, `/sys/fs/cgroup/cpuacct/${rootName}`, `/sys/fs/cgroup/${rootName}`]) {
       try {
         fs.rmdirSync(dir);
       } catch (err) {

@@ -33,7 +33,7 @@ describe('findSandboxInState', () => {
     const executor: ExecutorInfo = { executor_id: { value: 'pod' }, type: 'DEFAULT', resources: Resources.parse('cpus:0.1').toV1() };
     const group = { executorId: 'pod', executor, containerId: 'c-pod', directory: '/w/runs/c-pod' };
     const rendered = agentStateJson({
-      version: 'test', startTime: 0, agentId: 'a1', hostname: 'h', pid: 'slave(1)@h:5051', resources: Resources.parse('cpus:4'), attributes: [], flags: {},
+      version: 'test', build: { build_date: '', build_time: 0, build_user: '' }, allocated: Resources.empty(), startTime: 0, agentId: 'a1', hostname: 'h', pid: 'slave(1)@h:5051', resources: Resources.parse('cpus:4'), attributes: [], flags: {},
       frameworks: [{
         id: 'f1', info: { user: 'u', name: 'fw' },
         tasks: [snapshot('web', group), snapshot('cmd', {})],

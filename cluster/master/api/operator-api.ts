@@ -8,6 +8,7 @@ import { unauthorized } from '../../http/auth';
 import { HttpError, type Handler, type HandlerResult, type Request } from '../../http/server';
 import { answerEncoding, v1Answer } from '../../http/v1-media';
 import { apiError, quote } from '../../protocol/errors';
+import { flagsResponse } from '../../protocol/operator-admin-calls';
 import { validateOperatorCall } from '../../protocol/validate';
 import { V1_MESSAGES } from '../../protocol/wire-codec';
 import type { MasterCore } from '../core';
@@ -25,10 +26,7 @@ type OperatorResponse = Record<string, unknown>;
 const READ_CALLS: Record<string, (core: MasterCore) => OperatorResponse> = {
   GET_HEALTH: () => ({ type: 'GET_HEALTH', get_health: { healthy: true } }),
   GET_VERSION: () => ({ type: 'GET_VERSION', get_version: getVersion() }),
-  GET_FLAGS: (core) => ({
-    type: 'GET_FLAGS',
-    get_flags: { flags: Object.entries(masterFlags(core.opts, core.masterInfo.port)).map(([name, value]) => ({ name, value })) },
-  }),
+  GET_FLAGS: (core) => flagsResponse(masterFlags(core.opts, core.masterInfo.port)),
   GET_MASTER: (core) => ({
     type: 'GET_MASTER',
     get_master: {

@@ -2,6 +2,8 @@
 import { v1Stream } from '../../http/v1-media';
 import { apiError } from '../../protocol/errors';
 import { V1_MESSAGES } from '../../protocol/wire-codec';
+import { getMetricsCall, metricsResponse } from '../../protocol/operator-admin-calls';
+import { validateWith } from '../../protocol/validate';
 import { metricsSnapshot } from '../views/metrics';
 import type { OperatorCallHandler } from './operator-call';
 
@@ -12,21 +14,9 @@ const subscribe: OperatorCallHandler = ({ operatorEvents }, _call, req) => {
 
 /** GetMetrics.timeout is accepted and checked; the snapshot is computed at once, so it never runs out. */
 const getMetrics: OperatorCallHandler = ({ core, operatorEvents }, call) => {
-  const params = call.get_metrics;
-  if (params !== undefined) {
-    if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-      throw apiError('INVALID_OPERATOR_CALL', "'get_metrics' must be an object");
-    }
-    const timeout = (params as { timeout?: unknown }).timeout;
-    if (timeout !== undefined) {
-      const nanoseconds = (timeout as { nanoseconds?: unknown } | null)?.nanoseconds;
-      if (typeof nanoseconds !== 'number' || !Number.isInteger(nanoseconds) || nanoseconds < 0) {
-        throw apiError('INVALID_OPERATOR_CALL', `'get_metrics.timeout.nanoseconds' must be a non-negative integer, got ${JSON.stringify(nanoseconds)}`);
-      }
-    }
-  }
-  const metrics = Object.entries(metricsSnapshot(core, operatorEvents.size)).map(([name, value]) => ({ name, value }));
-  return { json: { type: 'GET_METRICS', get_metrics: { metrics } } };
+  const checked = validateWith(getMetricsCall, call);
+  if (!checked.ok) throw apiError('INVALID_OPERATOR_CALL', checked.message);
+  return { json: metricsResponse(metricsSnapshot(core, operatorEvents.size)) };
 };
 
 export const EVENT_CALLS: Record<string, OperatorCallHandler> = {

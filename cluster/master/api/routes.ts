@@ -7,7 +7,8 @@ import { OPERATOR_API_PATH, operatorApiHandler } from './operator-api';
 import { SCHEDULER_API_PATH, schedulerApiHandler } from './scheduler-api';
 import { StateJsonCache } from '../views/state-cache';
 import { metricsSnapshot } from '../views/metrics';
-import { buildInfo, MASTER_VERSION } from '../version';
+import { buildInfo } from '../../util/build-info';
+import { MASTER_VERSION } from '../version';
 import { addLegacyRoutes } from './legacy-routes';
 import { addFileProxyRoutes } from './files-proxy';
 import type { MasterHttp } from './master-http';
@@ -31,8 +32,8 @@ export function createMasterRouter(master: MasterHttp): Router {
   for (const prefix of ['', '/master']) {
     router.on('GET', `${prefix}/health`, () => ({ status: 200 }), { access: 'open' });
     router.on('GET', `${prefix}/version`, () => ({ json: { ...buildInfo(), version: MASTER_VERSION } }));
-    router.on('GET', `${prefix}/state`, (req) => state.serve(req.res));
-    router.on('GET', `${prefix}/state.json`, (req) => state.serve(req.res));
+    router.on('GET', `${prefix}/state`, () => state.answer());
+    router.on('GET', `${prefix}/state.json`, () => state.answer());
     // A standalone master always leads; clients that follow /redirect land here.
     router.on('GET', `${prefix}/redirect`, () => ({
       status: 307,

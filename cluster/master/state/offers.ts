@@ -10,7 +10,7 @@ import type { Offer } from '../../protocol/types';
 import { sendToFramework } from './channels';
 import type { MasterContext } from '../context';
 import { hasCapability, type AgentRecord, type FrameworkRecord } from './records';
-import { v1Resources } from '../util/v1-resources';
+import { v1Resources } from '../../protocol/v1-resources';
 
 export interface OfferRecord {
   id: string;

@@ -9,7 +9,7 @@ import { attributesToLegacy } from '../../protocol/attributes';
 import type { Resources } from '../../protocol/resources';
 import type { AgentInfo, Resource } from '../../protocol/types';
 import type { AgentRecord } from '../state/records';
-import { v1Resources, withUnreservedRole } from '../util/v1-resources';
+import { v1Resources, withUnreservedRole } from '../../protocol/v1-resources';
 
 type LegacyResources = Record<string, number | string>;
 

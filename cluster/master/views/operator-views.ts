@@ -4,8 +4,9 @@ import type { MasterCore } from '../core';
 import type { AgentRecord, FrameworkRecord, TaskRecord } from '../state/records';
 import { agentViews } from './agent-views';
 import { amount, computeUsage, type Usage } from './usage';
-import { v1Resources, withUnreservedRole } from '../util/v1-resources';
-import { buildInfo, MASTER_VERSION } from '../version';
+import { executorInfoToV1, frameworkInfoToV1, v1Resources } from '../../protocol/v1-resources';
+import { buildInfo } from '../../util/build-info';
+import { MASTER_VERSION } from '../version';
 import type { OperatorAgent, OperatorFramework } from '../../protocol/operator';
 
 export function timeInfo(ms: number): TimeInfo {
@@ -62,14 +63,6 @@ export function agentToV1(agent: AgentRecord, usage: Usage): OperatorAgent {
 /** Mesos's libprocess pid of an agent: "slave(1)@host:port". */
 export function agentPid(agent: AgentRecord): string {
   return `slave(1)@${agent.pid}`;
-}
-
-/**
- * FrameworkInfo as Mesos serializes it: fields with a declared default (failover_timeout,
- * checkpoint) are written even when the scheduler left them out.
- */
-export function frameworkInfoToV1(info: FrameworkInfo): FrameworkInfo {
-  return { ...info, failover_timeout: info.failover_timeout ?? 0, checkpoint: info.checkpoint ?? false };
 }
 
 export function frameworkToV1(core: MasterCore, framework: FrameworkRecord, usage: Usage): OperatorFramework {
@@ -137,14 +130,6 @@ export function getExecutors(core: MasterCore) {
     for (const executor of agent.executors.values()) executors.push({ executor_info: executorInfoToV1(executor.info), agent_id: { value: agent.id } });
   }
   return { executors, orphan_executors: [] as never[] };
-}
-
-/** CommandInfo.shell defaults to true in mesos.proto, and Mesos writes defaults out. */
-function executorInfoToV1(info: ExecutorInfo): ExecutorInfo {
-  const out: ExecutorInfo = { ...info };
-  if (info.command) out.command = { ...info.command, shell: info.command.shell ?? true };
-  if (info.resources) out.resources = withUnreservedRole(info.resources);
-  return out;
 }
 
 export function getVersion() {

@@ -6,7 +6,7 @@
 import { Resources } from '../../protocol/resources';
 import type { OperatorRole, QuotaConfig, ScalarMap } from '../../protocol/operator';
 import type { MasterCore } from '../core';
-import { v1Resources } from '../util/v1-resources';
+import { v1Resources } from '../../protocol/v1-resources';
 
 interface RoleUsage {
   frameworks: Set<string>;

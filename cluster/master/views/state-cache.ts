@@ -19,7 +19,6 @@
  * otherwise it waits for a build that takes its snapshot after the request arrived (requests that come
  * during a build share it). So /state is never older than the request.
  */
-import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Resources } from '../../protocol/resources';
 import type { AgentInfo, TaskStatus } from '../../protocol/types';
@@ -117,16 +116,10 @@ export class StateJsonCache {
     return this.building;
   }
 
-  /** Answers a GET with the document's buffers as they are (the handler's result: it took over `res`). */
-  async serve(res: ServerResponse): Promise<undefined> {
-    const { chunks, length } = await this.body();
-    if (res.destroyed) return undefined;
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': length });
-    res.cork();
-    for (const chunk of chunks) if (chunk.length > 0) res.write(chunk);
-    res.uncork();
-    res.end();
-    return undefined;
+  /** The answer to a GET: the document's buffers as they are, never joined. */
+  async answer(): Promise<{ chunks: readonly Buffer[]; contentType: string }> {
+    const { chunks } = await this.body();
+    return { chunks, contentType: 'application/json' };
   }
 
   private async build(): Promise<StateDocument> {

@@ -13,7 +13,8 @@ import type { OfferRecord } from '../state/offers';
 import { agentPid } from './operator-views';
 import { hasCapability, type AgentRecord, type ExecutorRecord, type FrameworkRecord, type TaskRecord } from '../state/records';
 import { amount, computeUsage, type Usage } from './usage';
-import { buildInfo, MASTER_VERSION } from '../version';
+import { buildInfo } from '../../util/build-info';
+import { MASTER_VERSION } from '../version';
 
 type Json = Record<string, unknown>;
 

@@ -1,11 +1,11 @@
 /**
- * Resources as the master writes them in v1 JSON. Mesos writes unreserved resources with
+ * Resources (and the messages holding them) as master and agent write them in v1 JSON. Mesos writes unreserved resources with
  * `role: "*"` in offers to frameworks without RESERVATION_REFINEMENT and on its endpoints (its
  * "pre-reservation-refinement" and "endpoint" formats, which Mesos 1.x clients read), so a client
  * that checks `role == "*"` finds it here too.
  */
-import type { Resources } from '../../protocol/resources';
-import type { Resource } from '../../protocol/types';
+import type { Resources } from './resources';
+import type { ExecutorInfo, FrameworkInfo, Resource } from './types';
 
 const UNRESERVED = '*';
 
@@ -19,4 +19,20 @@ export function v1Resources(resources: Resources, opts: { allocationRole?: strin
   // toV1 builds fresh objects, so they can take the role in place (this runs for every offer).
   if (!opts.refinement) for (const r of list) if (r.role === undefined && !(r.reservations?.length)) r.role = UNRESERVED;
   return list;
+}
+
+/**
+ * FrameworkInfo as Mesos serializes it: fields with a declared default (failover_timeout,
+ * checkpoint) are written even when the scheduler left them out.
+ */
+export function frameworkInfoToV1(info: FrameworkInfo): FrameworkInfo {
+  return { ...info, failover_timeout: info.failover_timeout ?? 0, checkpoint: info.checkpoint ?? false };
+}
+
+/** CommandInfo.shell defaults to true in mesos.proto, and Mesos writes defaults out. */
+export function executorInfoToV1(info: ExecutorInfo): ExecutorInfo {
+  const out: ExecutorInfo = { ...info };
+  if (info.command) out.command = { ...info.command, shell: info.command.shell ?? true };
+  if (info.resources) out.resources = withUnreservedRole(info.resources);
+  return out;
 }
