@@ -3,12 +3,13 @@
  * this master does not implement is a 400 that names it.
  */
 import { unauthorized } from '../../http/auth';
-import { HttpError, type Handler, type Request } from '../../http/server';
+import { HttpError, type Handler, type HandlerResult, type Request } from '../../http/server';
 import { apiError, quote } from '../../protocol/errors';
 import { validateOperatorCall } from '../../protocol/validate';
 import type { MasterCore } from '../core';
 import { masterFlags } from '../options';
 import { ADMIN_CALLS } from './operator-admin';
+import { authorizeOperatorCall, filterOperatorResponse } from './authorize';
 import type { OperatorCallHandler } from './operator-call';
 import { EVENT_CALLS } from './operator-events';
 import type { MasterHttp } from './master-http';
@@ -63,8 +64,17 @@ export function operatorApiHandler(master: MasterHttp): Handler {
       throw apiError('UNSUPPORTED_CALL', `${quote(validated.call.type)} is not supported by this master; supported: ${SUPPORTED_OPERATOR_CALLS.join(', ')}`);
     }
     if (!isReadOnlyCall(validated.call.type)) requireWriter(master, req);
-    return call(master, validated.call, req);
+    authorizeOperatorCall(master.core, validated.call, req.principal);
+    const result = call(master, validated.call, req);
+    return validated.call.type.startsWith('GET_') ? filtered(master, result, req.principal) : result;
   };
+}
+
+/** A read call's answer as its principal may see it (--acls). */
+async function filtered(master: MasterHttp, result: HandlerResult | Promise<HandlerResult>, principal: string | undefined): Promise<HandlerResult> {
+  const answer = await result;
+  if (answer?.json === undefined) return answer;
+  return { ...answer, json: filterOperatorResponse(master.core, answer.json as Record<string, unknown>, principal) };
 }
 
 /** The route checked the read-only class before the body was read; a call that changes the cluster needs read-write. */

@@ -7,6 +7,9 @@
  * is written to every stream, and the snapshot is built once per records version however many
  * subscribe. A subscriber that stops reading is cut off once its unread backlog passes a bound, so
  * it costs the master memory up to that bound and never blocks it.
+ *
+ * With --acls, a subscriber whose principal may not see everything gets its own snapshot, filtered,
+ * and only the task and framework events it may see (the same bytes as everyone else's).
  */
 import type * as http from 'node:http';
 import { RecordIOStream } from '../../http/server';
@@ -18,11 +21,13 @@ import type { MasterEvent, MasterEventListener } from '../state/events';
 import { operatorEventJson } from '../views/operator-event-json';
 import { getState } from '../views/operator-views';
 import type { UsageCache } from '../views/usage-cache';
+import { Visibility } from '../views/visibility';
 
 const HEARTBEAT = encodeRecord({ type: 'HEARTBEAT' });
 
 export class OperatorEventStreams implements MasterEventListener {
-  private readonly subscribers = new Set<RecordIOStream>();
+  /** Each stream with what its principal may see (undefined: everything). */
+  private readonly subscribers = new Map<RecordIOStream, Visibility | undefined>();
   private unlisten?: () => void;
   private heartbeat?: TimerHandle;
   private snapshot?: { version: number; bytes: Buffer };
@@ -32,13 +37,15 @@ export class OperatorEventStreams implements MasterEventListener {
   /** Subscribers now connected (for metrics). */
   get size(): number { return this.subscribers.size }
 
-  subscribe(res: http.ServerResponse): void {
+  subscribe(res: http.ServerResponse, principal?: string): void {
+    const visibility = new Visibility(this.core, this.core.authorizer, principal);
+    const view = visibility.everything ? undefined : visibility;
     openCorked(res, () => {
       // Unread bytes beyond the snapshot a subscriber may fall behind by: --max_stream_backlog_size.
       const stream = new RecordIOStream(res, {}, this.core.opts.maxStreamBacklogBytes);
-      stream.writeInitial(this.subscribedEvent());
+      stream.writeInitial(view ? this.filteredSubscribedEvent(view) : this.subscribedEvent());
       stream.writeInitial(HEARTBEAT);
-      this.subscribers.add(stream);
+      this.subscribers.set(stream, view);
       stream.onClose(() => this.drop(stream));
       if (this.subscribers.size === 1) this.start();
     });
@@ -53,17 +60,19 @@ export class OperatorEventStreams implements MasterEventListener {
       this.core.log.error('operator event not sent', { type: event.type, error: (err as Error).message });
       return;
     }
-    this.broadcast(bytes);
+    this.broadcast(bytes, (view) => view.event(event));
   }
 
   onClose(): void {
-    for (const subscriber of [...this.subscribers]) subscriber.end();
+    for (const subscriber of [...this.subscribers.keys()]) subscriber.end();
     this.stop();
   }
 
-  private broadcast(bytes: Buffer): void {
-    for (const subscriber of this.subscribers) {
+  /** `sees`: whether a subscriber with a filtered view gets these bytes (all do when absent). */
+  private broadcast(bytes: Buffer, sees?: (view: Visibility) => boolean): void {
+    for (const [subscriber, view] of this.subscribers) {
       if (subscriber.isClosed) continue;
+      if (view && sees && !sees(view)) continue;
       if (!subscriber.writeEncoded(bytes)) {
         if (subscriber.overflowed) this.core.log.warn('operator subscriber too slow; disconnecting it');
         this.drop(subscriber);
@@ -82,6 +91,13 @@ export class OperatorEventStreams implements MasterEventListener {
       this.snapshot = { version, bytes: encodeRecord(event) };
     }
     return this.snapshot.bytes;
+  }
+
+  private filteredSubscribedEvent(view: Visibility): Buffer {
+    return encodeRecord({
+      type: 'SUBSCRIBED',
+      subscribed: { get_state: view.getState(getState(this.core)), heartbeat_interval_seconds: this.core.opts.heartbeatIntervalSeconds },
+    });
   }
 
   private drop(subscriber: RecordIOStream): void {

@@ -4,7 +4,7 @@ import { metricsSnapshot } from '../views/metrics';
 import type { OperatorCallHandler } from './operator-call';
 
 const subscribe: OperatorCallHandler = ({ operatorEvents }, _call, req) => {
-  operatorEvents.subscribe(req.res);
+  operatorEvents.subscribe(req.res, req.principal);
   return undefined;
 };
 

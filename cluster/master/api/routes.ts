@@ -1,5 +1,6 @@
 /** Every HTTP route of the master. */
-import { Router } from '../../http/server';
+import { Router, type Request } from '../../http/server';
+import { authorizeSandbox, requireEndpoint, visibilityFor } from './authorize';
 import { checkV1Media } from './negotiation';
 import { AGENT_CHANNEL_PATH, agentApiHandler } from './agent-api';
 import { OPERATOR_API_PATH, operatorApiHandler } from './operator-api';
@@ -26,12 +27,22 @@ export function createMasterRouter(master: MasterHttp): Router {
   router.on('POST', AGENT_CHANNEL_PATH, agentApiHandler(core), { ...v1, access: 'agent' });
   router.on('POST', OPERATOR_API_PATH, operatorApiHandler(master), v1);
   router.on('POST', TOKEN_PATH, tokenHandler(master.auth), { access: 'open' });
-  router.on('GET', '/metrics/snapshot', () => ({ json: metricsSnapshot(core, master.operatorEvents.size) }));
+  router.on('GET', '/metrics/snapshot', (req) => {
+    requireEndpoint(core, '/metrics/snapshot', req.principal);
+    return { json: metricsSnapshot(core, master.operatorEvents.size) };
+  });
+  // /state for a principal that may not see every framework: the document parsed and filtered (--acls).
+  const serveState = async (req: Request) => {
+    const view = visibilityFor(core, req.principal);
+    if (!view) return state.serve(req.res);
+    const { chunks } = await state.body();
+    return { json: view.legacyState(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) };
+  };
   for (const prefix of ['', '/master']) {
     router.on('GET', `${prefix}/health`, () => ({ status: 200 }), { access: 'open' });
     router.on('GET', `${prefix}/version`, () => ({ json: { ...buildInfo(), version: MASTER_VERSION } }));
-    router.on('GET', `${prefix}/state`, (req) => state.serve(req.res));
-    router.on('GET', `${prefix}/state.json`, (req) => state.serve(req.res));
+    router.on('GET', `${prefix}/state`, serveState);
+    router.on('GET', `${prefix}/state.json`, serveState);
     // A standalone master always leads; clients that follow /redirect land here.
     router.on('GET', `${prefix}/redirect`, () => ({
       status: 307,
@@ -39,7 +50,7 @@ export function createMasterRouter(master: MasterHttp): Router {
     }));
   }
   addLegacyRoutes(router, master);
-  addFileProxyRoutes(router, master.sandboxes);
+  addFileProxyRoutes(router, master.sandboxes, (path, principal) => authorizeSandbox(core, path, principal));
   addWebUiRoutes(router);
   return router;
 }

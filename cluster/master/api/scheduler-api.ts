@@ -10,6 +10,7 @@ import { validateSchedulerCall } from '../../protocol/validate';
 import type { FrameworkInfo } from '../../protocol/types';
 import type { MasterCore } from '../core';
 import { openCorked } from '../state/channels';
+import { frameworkRoles } from '../state/records';
 import { headerValue } from './negotiation';
 import { dispatchSchedulerCall } from './scheduler-calls';
 
@@ -26,6 +27,7 @@ export function schedulerApiHandler(core: MasterCore): Handler {
       if (streamId !== undefined) throw apiError('SUBSCRIBE_WITH_STREAM_ID', `got ${quote(streamId)}`);
       const subscribe = call.subscribe!;
       checkSubscriber(core, subscribe.framework_info, req.principal);
+      authorizeRoles(core, subscribe.framework_info);
       const newStreamId = randomUUID();
       openCorked(req.res, () => core.frameworks.subscribe(
         subscribe.framework_info, subscribe.suppressed_roles ?? [], new RecordIOStream(req.res, { 'Mesos-Stream-Id': newStreamId }, core.opts.maxStreamBacklogBytes), newStreamId,
@@ -61,6 +63,14 @@ function checkSubscriber(core: MasterCore, info: FrameworkInfo, principal: strin
   const existing = id === undefined ? undefined : core.records.frameworks.get(id);
   if (existing?.info.principal !== undefined && existing.info.principal !== principal) {
     throw apiError('FORBIDDEN_PRINCIPAL', `framework '${id}' is registered by another principal; '${principal}' may not subscribe as it`);
+  }
+}
+
+/** register_frameworks: FrameworkInfo.principal (checked above to be the authenticated one) may use every role it asks for. */
+function authorizeRoles(core: MasterCore, info: FrameworkInfo): void {
+  const roles = frameworkRoles(info);
+  if (!core.authorizer.authorizedAll('register_frameworks', info.principal, roles)) {
+    throw apiError('FORBIDDEN_PRINCIPAL', `Not authorized to use roles '${roles.join(',')}'${info.principal === undefined ? '' : ` as principal '${info.principal}'`}`);
   }
 }
 

@@ -1,0 +1,172 @@
+/**
+ * What one principal may see of frameworks, tasks and executors (view_frameworks, view_tasks,
+ * view_executors), as Mesos filters its state endpoints: a framework is shown when its
+ * FrameworkInfo.user may be viewed; a task or executor only inside a shown framework, and only when
+ * its own user (the task's or executor's command user, else the framework's) may be viewed too.
+ *
+ * The views are built whole and then filtered here by id, so no view needs to know about ACLs and a
+ * principal that may see everything (the usual case, and always without --acls) costs nothing.
+ */
+import type { AclAction } from '../../authz/acls';
+import type { Authorizer } from '../../authz/authorizer';
+import { executorUser, taskUser } from '../../authz/objects';
+import type { MasterCore } from '../core';
+import type { MasterEvent } from '../state/events';
+import { findTask, taskKey, type ExecutorRecord, type FrameworkRecord, type TaskRecord } from '../state/records';
+
+type Json = Record<string, unknown>;
+
+export class Visibility {
+  /** Nothing is hidden: no view_* rule can refuse anything. */
+  readonly everything: boolean;
+  private readonly decided = new Map<string, boolean>();
+
+  constructor(private readonly core: MasterCore, private readonly authorizer: Authorizer, private readonly principal: string | undefined) {
+    this.everything = !(['view_frameworks', 'view_tasks', 'view_executors'] as const).some((a) => authorizer.restricts(a));
+  }
+
+  framework(framework: FrameworkRecord): boolean {
+    return this.may('view_frameworks', framework.info.user);
+  }
+
+  task(framework: FrameworkRecord, task: TaskRecord): boolean {
+    return this.framework(framework) && this.may('view_tasks', taskUser(task.info, this.executorOf(task)?.info, framework.info));
+  }
+
+  executor(framework: FrameworkRecord, executor: ExecutorRecord): boolean {
+    return this.framework(framework) && this.may('view_executors', executorUser(executor.info, framework.info));
+  }
+
+  /** An operator event for this principal: tasks and frameworks as above; agent events always. */
+  event(event: MasterEvent): boolean {
+    if (this.everything) return true;
+    switch (event.type) {
+      case 'TASK_ADDED':
+      case 'TASK_UPDATED': {
+        const framework = this.frameworkById(event.task.frameworkId);
+        return framework !== undefined && this.task(framework, event.task);
+      }
+      case 'FRAMEWORK_ADDED':
+      case 'FRAMEWORK_UPDATED':
+      case 'FRAMEWORK_REMOVED':
+        return this.framework(event.framework);
+      default:
+        return true;
+    }
+  }
+
+  // ---- filters of rendered views, by the ids they carry ----
+
+  /** /state, /master/state and /frameworks: frameworks, their tasks and executors. */
+  legacyState(state: Json): Json {
+    return { ...state, frameworks: this.legacyFrameworks(state.frameworks), completed_frameworks: this.legacyFrameworks(state.completed_frameworks) };
+  }
+
+  /** The `frameworks` lists of /state and /frameworks (legacy JSON: `id`, tasks with `id`, executors with `executor_id`). */
+  legacyFrameworks(list: unknown): Json[] {
+    const out: Json[] = [];
+    for (const json of asList(list)) {
+      const framework = this.frameworkById(String(json.id));
+      if (!framework || !this.framework(framework)) continue;
+      const tasks = (key: string) => asList(json[key]).filter((t) => this.taskById(framework, String(t.id)));
+      const executors = asList(json.executors).filter((e) => this.executorById(framework, String(e.slave_id), String(e.executor_id)));
+      out.push({ ...json, tasks: tasks('tasks'), unreachable_tasks: tasks('unreachable_tasks'), completed_tasks: tasks('completed_tasks'), executors });
+    }
+    return out;
+  }
+
+  /** /tasks: `{tasks: [...]}` with legacy task JSON (`id`, `framework_id`). */
+  legacyTasks(json: Json): Json {
+    return { ...json, tasks: asList(json.tasks).filter((t) => this.taskOf(String(t.framework_id), String(t.id))) };
+  }
+
+  /** /state-summary: its frameworks (the per-agent task counts are totals, as they say nothing of whose tasks they are). */
+  stateSummary(json: Json): Json {
+    return { ...json, frameworks: asList(json.frameworks).filter((f) => this.frameworkVisible(String(f.id))) };
+  }
+
+  /** GET_FRAMEWORKS (v1: framework_info.id.value). */
+  getFrameworks(json: Json): Json {
+    const keep = (list: unknown) => asList(list).filter((f) => this.frameworkVisible(idOf((f.framework_info as Json | undefined)?.id)));
+    return { ...json, frameworks: keep(json.frameworks), completed_frameworks: keep(json.completed_frameworks) };
+  }
+
+  /** GET_TASKS (v1: task_id.value, framework_id.value). */
+  getTasks(json: Json): Json {
+    const keep = (list: unknown) => asList(list).filter((t) => this.taskOf(idOf(t.framework_id), idOf(t.task_id)));
+    return {
+      ...json,
+      pending_tasks: keep(json.pending_tasks), tasks: keep(json.tasks), unreachable_tasks: keep(json.unreachable_tasks),
+      completed_tasks: keep(json.completed_tasks), orphan_tasks: keep(json.orphan_tasks),
+    };
+  }
+
+  /** GET_EXECUTORS (v1: executor_info.executor_id and framework_id, agent_id). */
+  getExecutors(json: Json): Json {
+    const executors = asList(json.executors).filter((e) => {
+      const info = (e.executor_info ?? {}) as Json;
+      const framework = this.frameworkById(idOf(info.framework_id));
+      return framework !== undefined && this.executorById(framework, idOf(e.agent_id), idOf(info.executor_id));
+    });
+    return { ...json, executors, orphan_executors: [] };
+  }
+
+  /** GET_STATE and the SUBSCRIBED snapshot. */
+  getState(json: Json): Json {
+    return {
+      ...json,
+      get_tasks: this.getTasks((json.get_tasks ?? {}) as Json),
+      get_executors: this.getExecutors((json.get_executors ?? {}) as Json),
+      get_frameworks: this.getFrameworks((json.get_frameworks ?? {}) as Json),
+    };
+  }
+
+  // ---- lookups ----
+
+  private may(action: AclAction, user: string): boolean {
+    const key = `${action}\u0000${user}`;
+    let allowed = this.decided.get(key);
+    if (allowed === undefined) {
+      allowed = this.authorizer.authorized(action, this.principal, user);
+      this.decided.set(key, allowed);
+    }
+    return allowed;
+  }
+
+  private frameworkById(id: string): FrameworkRecord | undefined {
+    return this.core.records.frameworks.get(id) ?? this.core.records.completedFrameworks.toArray().find((f) => f.id === id);
+  }
+
+  private frameworkVisible(id: string): boolean {
+    const framework = this.frameworkById(id);
+    return framework !== undefined && this.framework(framework);
+  }
+
+  private taskOf(frameworkId: string, taskId: string): boolean {
+    const framework = this.frameworkById(frameworkId);
+    return framework !== undefined && this.taskById(framework, taskId);
+  }
+
+  private taskById(framework: FrameworkRecord, taskId: string): boolean {
+    const task = findTask(framework, taskId);
+    return task !== undefined && this.task(framework, task);
+  }
+
+  private executorById(framework: FrameworkRecord, agentId: string, executorId: string): boolean {
+    const executor = this.core.records.agents.get(agentId)?.executors.get(taskKey(framework.id, executorId));
+    return executor !== undefined && this.executor(framework, executor);
+  }
+
+  private executorOf(task: TaskRecord): ExecutorRecord | undefined {
+    if (task.executorId === undefined) return undefined;
+    return this.core.records.agents.get(task.agentId)?.executors.get(taskKey(task.frameworkId, task.executorId));
+  }
+}
+
+function asList(value: unknown): Json[] {
+  return Array.isArray(value) ? (value as Json[]) : [];
+}
+
+function idOf(value: unknown): string {
+  return String((value as { value?: unknown } | undefined)?.value);
+}
