@@ -20,6 +20,9 @@ import { createLogger } from '../util/log';
 import type { Isolator } from './cgroups';
 import { createIsolator } from './cgroups';
 import { registerAgentRoutes } from './http-routes';
+import { authorizerFromFlag } from '../authz/acls-flag';
+import type { Authorizer } from '../authz/authorizer';
+import { sandboxUser, visibleTasks } from './visibility';
 import { authenticatorFromFlags, authorizationHeaders, readCredentialFile, type Credential } from '../http/auth';
 import type { MasterConnectionOptions } from './master-connection';
 import { MasterConnection, parseMasterUrl } from './master-connection';
@@ -127,7 +130,11 @@ export class AgentDaemon implements Agent {
       this.opts.httpCredentials, { readonly: this.opts.authenticateHttpReadonly === true, readwrite: this.opts.authenticateHttpReadwrite === true }, '--http_credentials',
     );
     this.credential = this.opts.credential === undefined ? undefined : readCredentialFile(this.opts.credential);
-    registerAgentRoutes(this.router, { workDir: this.opts.workDir, state: () => this.stateJson(), flags: () => agentFlags(this.opts, agentHostname(this.opts)) });
+    const authorizer = authorizerFromFlag(this.opts.acls);
+    registerAgentRoutes(this.router, {
+      workDir: this.opts.workDir, authorizer, flags: () => agentFlags(this.opts, agentHostname(this.opts)),
+      state: (principal) => this.stateJson(authorizer, principal), sandboxUser: (file) => sandboxUser(file, this.tasks.snapshot()),
+    });
   }
 
   get port(): number { return this.listeningPort }
@@ -237,7 +244,7 @@ export class AgentDaemon implements Agent {
     if (agentId && this.connection?.registered) await this.connection.call({ type: 'UNREGISTER', agent_id: { value: agentId } });
   }
 
-  private stateJson(): Record<string, unknown> {
+  private stateJson(authorizer: Authorizer, principal: string | undefined): Record<string, unknown> {
     return agentStateJson({
       version: AGENT_VERSION,
       startTime: this.startTime,
@@ -247,8 +254,9 @@ export class AgentDaemon implements Agent {
       resources: this.resources,
       attributes: this.attributes,
       masterHostname: this.registration.masterHostname,
-      flags: agentFlags(this.opts, agentHostname(this.opts)),
-      ...this.tasks.snapshot(),
+      // Mesos shows the flags in /state only to principals that may view them.
+      flags: authorizer.authorized('view_flags', principal) ? agentFlags(this.opts, agentHostname(this.opts)) : undefined,
+      ...visibleTasks(this.tasks.snapshot(), authorizer, principal),
     });
   }
 }

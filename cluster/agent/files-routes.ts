@@ -102,12 +102,14 @@ export function fileInfoJson(displayPath: string, stat: fs.Stats, names: { user(
   };
 }
 
-export function registerFilesRoutes(router: Router, sandboxesRoot: string): void {
+/** `authorize`: throws (403) when the request's principal may not read the sandbox `path` is in (--acls). */
+export function registerFilesRoutes(router: Router, sandboxesRoot: string, authorize?: (path: string | null, principal: string | undefined) => void): void {
   const names = new NameLookup();
   const files = new SandboxFiles(sandboxesRoot);
 
   /** Runs `use` on the opened, verified path and closes it after. */
   const withPath = async <T>(req: Request, use: (node: SandboxNode) => Promise<T>): Promise<T> => {
+    authorize?.(req.query.get('path'), req.principal);
     const node = await files.open(req.query.get('path'));
     try {
       return await use(node);

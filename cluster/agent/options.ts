@@ -15,6 +15,7 @@ import {
   type OptionTable,
 } from '../flags/table';
 import { tlsOptionTable, type TlsOptions } from '../flags/tls';
+import { readAclsFlag } from '../authz/acls-flag';
 import { agentResources } from './resources-probe';
 
 /** What a restarted agent does with the tasks it finds in its work dir (see recovery.ts). */
@@ -51,6 +52,8 @@ export interface AgentOptions extends TlsOptions, Partial<HttpLimits> {
   httpCredentials?: string;
   /** Path of this agent's own credential for registering with the master. */
   credential?: string;
+  /** Mesos's --acls: the ACLs as JSON, or a file holding them (cluster/authz/). */
+  acls?: string;
   logger?: Logger;
 }
 
@@ -122,6 +125,11 @@ export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
     flag: 'http_credentials', commandLine: text, show: true,
     description: 'file of principals and secrets for the agent\'s endpoints: JSON {"credentials":[...]} or "principal secret" lines',
   },
+  acls: {
+    flag: 'acls', commandLine: text, show: true, check: parses(readAclsFlag),
+    description: 'Mesos-format ACLs for the agent\'s endpoints (view_frameworks, view_tasks, view_executors on /state, access_sandboxes on /files, ' +
+      'view_flags, get_endpoints): JSON, or a file holding it (/path or file:///path). The master reads sandboxes as principal \'master\'',
+  },
   credential: {
     flag: 'credential', commandLine: text, show: true,
     description: 'file with this agent\'s credential for registering with the master: JSON {"principal":..,"secret":..} or "principal secret"',
@@ -147,7 +155,7 @@ const SHOWN: readonly (keyof AgentOptions)[] = [
   'tlsCertFile', 'tlsKeyFile', 'tlsCaFile', 'tlsRequireCert',
   ...HTTP_LIMIT_KEYS,
   'masterPingTimeoutSeconds', 'recover', 'advertiseIp', 'resources', 'attributes',
-  'authenticateHttpReadonly', 'authenticateHttpReadwrite', 'httpCredentials', 'credential',
+  'authenticateHttpReadonly', 'authenticateHttpReadwrite', 'httpCredentials', 'credential', 'acls',
 ];
 
 /** The agent's flags as Mesos reports them (/flags, /state "flags"), with the hostname it reports. */

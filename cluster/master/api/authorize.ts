@@ -143,6 +143,22 @@ export function visibilityFor(core: MasterCore, principal: string | undefined): 
   return view.everything ? undefined : view;
 }
 
+/**
+ * /state as `principal` may see it: its frameworks, tasks and executors (view_*), and its flags only
+ * with view_flags (Mesos leaves the field out). Undefined when nothing is hidden (the cached document is served).
+ */
+export function stateFilter(core: MasterCore, principal: string | undefined): ((state: Json) => Json) | undefined {
+  const view = visibilityFor(core, principal);
+  const flags = core.authorizer.authorized('view_flags', principal);
+  if (!view && flags) return undefined;
+  return (state) => {
+    const seen = view ? view.legacyState(state) : state;
+    if (flags) return seen;
+    const { flags: _hidden, ...rest } = seen;
+    return rest;
+  };
+}
+
 /** A rendered view as `principal` may see it: `filter`ed, or as it is when nothing is hidden from it. */
 export function asSeenBy(core: MasterCore, principal: string | undefined, json: unknown, filter: (view: Visibility, json: Json) => unknown): unknown {
   const view = visibilityFor(core, principal);

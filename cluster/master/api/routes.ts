@@ -1,6 +1,6 @@
 /** Every HTTP route of the master. */
 import { Router, type Request } from '../../http/server';
-import { authorizeSandbox, requireEndpoint, visibilityFor } from './authorize';
+import { authorizeSandbox, requireEndpoint, stateFilter } from './authorize';
 import { checkV1Media } from './negotiation';
 import { AGENT_CHANNEL_PATH, agentApiHandler } from './agent-api';
 import { OPERATOR_API_PATH, operatorApiHandler } from './operator-api';
@@ -31,12 +31,12 @@ export function createMasterRouter(master: MasterHttp): Router {
     requireEndpoint(core, '/metrics/snapshot', req.principal);
     return { json: metricsSnapshot(core, master.operatorEvents.size) };
   });
-  // /state for a principal that may not see every framework: the document parsed and filtered (--acls).
+  // /state for a principal that may not see all of it: the document parsed and filtered (--acls).
   const serveState = async (req: Request) => {
-    const view = visibilityFor(core, req.principal);
-    if (!view) return state.serve(req.res);
+    const filter = stateFilter(core, req.principal);
+    if (!filter) return state.serve(req.res);
     const { chunks } = await state.body();
-    return { json: view.legacyState(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) };
+    return { json: filter(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) };
   };
   for (const prefix of ['', '/master']) {
     router.on('GET', `${prefix}/health`, () => ({ status: 200 }), { access: 'open' });
