@@ -43,7 +43,7 @@ export interface AgentOptions extends TlsOptions, Partial<HttpLimits> {
   recover?: RecoverMode;
   /** Always set once resolved (default true): run each task as its CommandInfo.user, else its FrameworkInfo.user (Mesos's --switch_user); false: as the agent's user. */
   switchUser?: boolean;
-  /** Always set once resolved (default false). Stands in for the ACL that will decide it: whether a root agent may run a task that asks for root. */
+  /** Always set once resolved (default false). Whether a root agent may run a task that asks for root; the master's run_tasks ACL (--acls) decides before it, and both must allow. */
   allowRootTasks?: boolean;
   /** Mesos's switches for the agent's own endpoints; principals come from --http_credentials. */
   authenticateHttpReadonly?: boolean;
@@ -95,7 +95,7 @@ export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
   },
   allowRootTasks: {
     flag: 'allow_root_tasks', default: false, commandLine: onOff, show: true,
-    description: 'let a root agent run tasks that ask for user root (refused by default); an ACL will take this decision once authorization exists',
+    description: 'let a root agent run tasks that ask for user root (refused by default); the master\'s run_tasks ACL (--acls) is checked first, and both must allow',
   },
   cgroupsRoot: {
     flag: 'cgroups_root', description: 'name of the cgroup under which task cgroups are made (letters, digits, ".", "_", "-")', default: 'mesoscloud',
