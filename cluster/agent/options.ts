@@ -125,14 +125,14 @@ export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
     flag: 'http_credentials', commandLine: text, show: true,
     description: 'file of principals and secrets for the agent\'s endpoints: JSON {"credentials":[...]} or "principal secret" lines',
   },
-  acls: {
-    flag: 'acls', commandLine: text, show: true, check: parses(readAclsFlag),
-    description: 'Mesos-format ACLs for the agent\'s endpoints (view_frameworks, view_tasks, view_executors on /state, access_sandboxes on /files, ' +
-      'view_flags, get_endpoints): JSON, or a file holding it (/path or file:///path). The master reads sandboxes as principal \'master\'',
-  },
   credential: {
     flag: 'credential', commandLine: text, show: true,
     description: 'file with this agent\'s credential for registering with the master: JSON {"principal":..,"secret":..} or "principal secret"',
+  },
+  acls: {
+    flag: 'acls', commandLine: text, show: true, check: parses(readAclsFlag),
+    description: 'Mesos-format ACLs for the agent\'s endpoints (view_frameworks, view_tasks, view_executors on /state, access_sandboxes on /files, ' +
+      'view_flags, get_endpoints): JSON, or a file holding it (/path or file:///path). The sandbox proxy of the master reads agents as principal \'master\'',
   },
   logger: { description: 'where the agent logs (default: its own logger)' },
   ...httpLimitOptions(),

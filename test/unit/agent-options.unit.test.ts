@@ -16,7 +16,7 @@ describe('the agent options table', () => {
     expect(Object.keys(AGENT_FLAGS)).toEqual([
       'ip', 'port', 'hostname', 'advertise_ip', 'work_dir', 'master', 'resources', 'attributes', 'isolation', 'recover', 'switch_user', 'allow_root_tasks', 'cgroups_root',
       'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert',
-      'authenticate_http_readonly', 'authenticate_http_readwrite', 'http_credentials', 'credential', ...HTTP_LIMIT_FLAGS,
+      'authenticate_http_readonly', 'authenticate_http_readwrite', 'http_credentials', 'credential', 'acls', ...HTTP_LIMIT_FLAGS,
     ]);
     expect(Object.entries(AGENT_FLAGS).filter(([, f]) => f.required).map(([name]) => name)).toEqual(['work_dir', 'master']);
     expectHelpDefaultsRoundTrip(AGENT_OPTIONS, AGENT_FLAGS);
@@ -78,6 +78,7 @@ describe('resolveAgentOptions', () => {
     ['killGracePeriodSeconds', -1, '--executor_shutdown_grace_period must be a non-negative number, got -1'],
     ['statusUpdateRetrySeconds', 0, '--status_update_retry_interval must be a positive number, got 0'],
     ['masterPingTimeoutSeconds', Infinity, '--master_ping_timeout must be a positive number, got Infinity'],
+    ['acls', '{"view_flags": [{"principals": {"type": "ANY"}, "flags": {"values": ["x"]}}]}', /^--acls: acls: view_flags\[0\]\.flags: the object of view_flags is implied/],
     ...HTTP_LIMIT_REFUSALS,
   ];
 
