@@ -216,6 +216,7 @@ describe('authorization with --acls on master and agent', () => {
     it('filters /state-summary and /tasks', async () => {
       const summary = JSON.parse((await get(VIEWER, `${cluster.url}/state-summary`)).text);
       expect(names(summary.frameworks)).toEqual(['fw-a']);
+      expect(summary.slaves[0].framework_ids).toEqual([a.frameworkId]);
       expect(names(JSON.parse((await get(OPS, `${cluster.url}/state-summary`)).text).frameworks)).toEqual(['fw-a', 'fw-b']);
       const tasks = JSON.parse((await get(VIEWER, `${cluster.url}/tasks`)).text).tasks;
       // a-root was refused at launch: the master keeps no record of it, as Mesos does not.

@@ -86,8 +86,8 @@ export function authorizeOperatorCall(core: MasterCore, call: OperatorCall, prin
 /** After a read call: its answer as `principal` may see it. */
 export function filterOperatorResponse(core: MasterCore, json: Json, principal: string | undefined): Json {
   const view = new Visibility(core, core.authorizer, principal);
-  const roles = (action: AclAction, list: unknown) =>
-    (Array.isArray(list) ? list : []).filter((entry) => core.authorizer.authorized(action, principal, String((entry as Json).role)));
+  const roles = (action: AclAction, list: unknown) => !core.authorizer.restricts(action) ? list
+    : (Array.isArray(list) ? list : []).filter((entry) => core.authorizer.authorized(action, principal, String((entry as Json).role)));
   switch (json.type) {
     case 'GET_STATE': return view.everything ? json : { ...json, get_state: view.getState(json.get_state as Json) };
     case 'GET_FRAMEWORKS': return view.everything ? json : { ...json, get_frameworks: view.getFrameworks(json.get_frameworks as Json) };
@@ -167,5 +167,6 @@ export function asSeenBy(core: MasterCore, principal: string | undefined, json: 
 
 /** /roles and GET_ROLES-like lists: the roles `principal` may view. */
 export function viewableRoles<T extends { name?: unknown }>(core: MasterCore, principal: string | undefined, roles: T[]): T[] {
+  if (!core.authorizer.restricts('view_roles')) return roles;
   return roles.filter((role) => core.authorizer.authorized('view_roles', principal, String(role.name)));
 }

@@ -80,9 +80,14 @@ export class Visibility {
     return { ...json, tasks: asList(json.tasks).filter((t) => this.taskOf(String(t.framework_id), String(t.id))) };
   }
 
-  /** /state-summary: its frameworks (the per-agent task counts are totals, as they say nothing of whose tasks they are). */
+  /** /state-summary: its frameworks, and the framework ids each agent lists (its task counts stay totals). */
   stateSummary(json: Json): Json {
-    return { ...json, frameworks: asList(json.frameworks).filter((f) => this.frameworkVisible(String(f.id))) };
+    const visible = (id: unknown) => this.frameworkVisible(String(id));
+    return {
+      ...json,
+      frameworks: asList(json.frameworks).filter((f) => visible(f.id)),
+      slaves: asList(json.slaves).map((agent) => ({ ...agent, framework_ids: (Array.isArray(agent.framework_ids) ? agent.framework_ids : []).filter(visible) })),
+    };
   }
 
   /** GET_FRAMEWORKS (v1: framework_info.id.value). */
