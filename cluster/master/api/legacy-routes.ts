@@ -6,7 +6,7 @@
  */
 import type { Request, Router } from '../../http/server';
 import type { Visibility } from '../views/visibility';
-import { asSeenBy, requireAuthorized, requireEndpoint, viewableRoles } from './authorize';
+import { asSeenBy, requireAuthorized, requireEndpoint, viewableRoles, visibilityFor } from './authorize';
 import { apiError, quote } from '../../protocol/errors';
 import { masterFlags } from '../options';
 import {
@@ -26,7 +26,10 @@ export function addLegacyRoutes(router: Router, { core, usage, operatorEvents }:
     router.on('GET', `${prefix}/frameworks`, (req) => ({
       json: seen(req, legacyFrameworks(core, usage, idParam(req.query, 'framework_id')), (v, j) => v.legacyState(j)),
     }));
-    router.on('GET', `${prefix}/tasks`, (req) => ({ json: seen(req, legacyTasks(core, parseTasksQuery(req.query)), (v, j) => v.legacyTasks(j)) }));
+    router.on('GET', `${prefix}/tasks`, (req) => {
+      const view = visibilityFor(core, req.principal);
+      return { json: legacyTasks(core, parseTasksQuery(req.query), view && ((framework, task) => view.task(framework, task))) };
+    });
     router.on('GET', `${prefix}/roles`, (req) => ({ json: { roles: viewableRoles(core, req.principal, roleViews(core).roles) } }));
     router.on('GET', `${prefix}/flags`, (req) => {
       requireAuthorized(core, 'view_flags', req.principal);

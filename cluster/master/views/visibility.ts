@@ -75,11 +75,6 @@ export class Visibility {
     return out;
   }
 
-  /** /tasks: `{tasks: [...]}` with legacy task JSON (`id`, `framework_id`). */
-  legacyTasks(json: Json): Json {
-    return { ...json, tasks: asList(json.tasks).filter((t) => this.taskOf(String(t.framework_id), String(t.id))) };
-  }
-
   /** /state-summary: its frameworks, and the framework ids each agent lists (its task counts stay totals). */
   stateSummary(json: Json): Json {
     const visible = (id: unknown) => this.frameworkVisible(String(id));
