@@ -132,7 +132,7 @@ export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
   acls: {
     flag: 'acls', commandLine: text, show: true, check: parses(readAclsFlag),
     description: 'Mesos-format ACLs for the agent\'s endpoints (view_frameworks, view_tasks, view_executors on /state, access_sandboxes on /files, ' +
-      'view_flags, get_endpoints): JSON, or a file holding it (/path or file:///path). The sandbox proxy of the master reads agents as principal \'master\'',
+      'view_flags on /flags): JSON, or a file holding it (/path or file:///path). The sandbox proxy of the master reads agents as principal \'master\'',
   },
   logger: { description: 'where the agent logs (default: its own logger)' },
   ...httpLimitOptions(),

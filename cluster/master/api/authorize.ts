@@ -40,18 +40,27 @@ function idValue(value: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-/** The agent maintenance calls and their Mesos actions (objects implied: ANY). */
-const AGENT_CALLS: Record<string, AclAction> = {
+/**
+ * Calls whose Mesos action has an implied object (ANY): agent maintenance, and the maintenance
+ * schedule and logging-level calls (named here so that they are guarded once the master serves them).
+ */
+const IMPLIED_OBJECT_CALLS: Record<string, AclAction> = {
   MARK_AGENT_GONE: 'mark_agents_gone',
   DRAIN_AGENT: 'drain_agents',
   DEACTIVATE_AGENT: 'deactivate_agents',
   REACTIVATE_AGENT: 'reactivate_agents',
+  UPDATE_MAINTENANCE_SCHEDULE: 'update_maintenance_schedules',
+  GET_MAINTENANCE_SCHEDULE: 'get_maintenance_schedules',
+  GET_MAINTENANCE_STATUS: 'get_maintenance_statuses',
+  START_MAINTENANCE: 'start_maintenances',
+  STOP_MAINTENANCE: 'stop_maintenances',
+  SET_LOGGING_LEVEL: 'set_log_level',
 };
 
 /** Before an operator call runs: 403 when its principal may not make it. */
 export function authorizeOperatorCall(core: MasterCore, call: OperatorCall, principal: string | undefined): void {
   const body = call as unknown as Json;
-  const action = AGENT_CALLS[call.type];
+  const action = Object.hasOwn(IMPLIED_OBJECT_CALLS, call.type) ? IMPLIED_OBJECT_CALLS[call.type] : undefined;
   if (action) return requireAuthorized(core, action, principal);
   switch (call.type) {
     case 'UPDATE_WEIGHTS': {
