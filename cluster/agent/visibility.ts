@@ -18,7 +18,7 @@ export interface TaskSnapshots {
 
 /** The frameworks and tasks `principal` may see; `snapshot` itself when nothing is hidden from it. */
 export function visibleTasks(snapshot: TaskSnapshots, authorizer: Authorizer, principal: string | undefined): TaskSnapshots {
-  if (!(['view_frameworks', 'view_tasks', 'view_executors'] as const).some((a) => authorizer.restricts(a))) return snapshot;
+  if (!authorizer.filtersViews()) return snapshot;
   const taskVisible = (f: FrameworkSnapshot, t: TaskSnapshot) =>
     authorizer.authorized('view_tasks', principal, taskUser(t.task, t.executor, f.info))
     && authorizer.authorized('view_executors', principal, t.executor ? executorUser(t.executor, f.info) : taskUser(t.task, undefined, f.info));

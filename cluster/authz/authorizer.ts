@@ -98,4 +98,9 @@ export class Authorizer {
   restricts(action: AclAction): boolean {
     return !this.acls.permissive || (this.rules.get(action)?.length ?? 0) > 0;
   }
+
+  /** True when view_frameworks, view_tasks or view_executors may hide something from someone. */
+  filtersViews(): boolean {
+    return this.restricts('view_frameworks') || this.restricts('view_tasks') || this.restricts('view_executors');
+  }
 }

@@ -6,7 +6,7 @@
  */
 import type { AclAction } from '../../authz/acls';
 import { taskUser } from '../../authz/objects';
-import { apiError } from '../../protocol/errors';
+import { notAuthorized } from '../../authz/refusal';
 import type { OperatorCall } from '../../protocol/validate';
 import type { MasterCore } from '../core';
 import { findTask, taskKey } from '../state/records';
@@ -15,18 +15,10 @@ import { parseVirtualPath } from './sandbox-proxy';
 
 type Json = Record<string, unknown>;
 
-function forbidden(detail: string): Error {
-  return apiError('FORBIDDEN_PRINCIPAL', detail);
-}
-
-function who(principal: string | undefined): string {
-  return principal === undefined ? 'an unauthenticated request' : `principal '${principal}'`;
-}
-
 /** Throws 403 unless `principal` may do `action` to every one of `objects` (none: to anything). */
 export function requireAuthorized(core: MasterCore, action: AclAction, principal: string | undefined, objects: readonly string[] = [], what = ''): void {
   if (core.authorizer.authorizedAll(action, principal, objects)) return;
-  throw forbidden(`${who(principal)} is not authorized to ${action.replace(/_/g, ' ')}${what ? ` ${what}` : ''}`);
+  throw notAuthorized(principal, `${action.replace(/_/g, ' ')}${what ? ` ${what}` : ''}`);
 }
 
 function stringsAt(list: unknown, field: string): string[] | undefined {

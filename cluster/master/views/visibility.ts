@@ -22,7 +22,7 @@ export class Visibility {
   private readonly decided = new Map<string, boolean>();
 
   constructor(private readonly core: MasterCore, private readonly authorizer: Authorizer, private readonly principal: string | undefined) {
-    this.everything = !(['view_frameworks', 'view_tasks', 'view_executors'] as const).some((a) => authorizer.restricts(a));
+    this.everything = !authorizer.filtersViews();
   }
 
   framework(framework: FrameworkRecord): boolean {
