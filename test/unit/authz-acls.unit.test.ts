@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { aclActions, AclsError, parseAcls } from '../../cluster/authz/acls';
 import { authorizerFromFlag, readAclsFlag } from '../../cluster/authz/acls-flag';
 import { Authorizer } from '../../cluster/authz/authorizer';
+import fc from 'fast-check';
 
 const authorizer = (json: unknown) => new Authorizer(parseAcls(JSON.stringify(json)));
 
@@ -227,5 +228,26 @@ describe('reading --acls strictly', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('reading hostile ACLs', () => {
+  it('answers any JSON value with ACLs or an AclsError, nothing else', () => {
+    const entity = fc.oneof(
+      fc.record({ type: fc.constantFrom('ANY', 'NONE', 'SOME', 'admin', null, 3) }, { requiredKeys: [] }),
+      fc.record({ values: fc.oneof(fc.array(fc.string()), fc.string(), fc.constant(null)) }, { requiredKeys: [] }),
+      fc.jsonValue(),
+    );
+    const rule = fc.dictionary(fc.constantFrom('principals', 'users', 'roles', 'flags', 'paths', 'agents', '__proto__', 'x'), entity);
+    const acls = fc.dictionary(fc.constantFrom(...aclActions(), 'permissive', 'constructor', 'toString', 'run_task'), fc.oneof(fc.array(rule), fc.jsonValue()));
+    fc.assert(fc.property(fc.oneof(acls, fc.jsonValue()), (json) => {
+      try {
+        const parsed = parseAcls(JSON.stringify(json));
+        const a = new Authorizer(parsed);
+        for (const action of aclActions()) a.authorized(action, 'p', 'o');
+      } catch (err) {
+        if (!(err instanceof AclsError)) throw err;
+      }
+    }), { numRuns: 2000 });
   });
 });
