@@ -107,6 +107,8 @@ describe('authorization with --acls on master and agent', () => {
     fs.writeFileSync(acls, JSON.stringify(ACLS));
     cluster = await startCluster({
       agents: 1,
+      // A reservation for 'prod', a role the viewer may not view.
+      agentResources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31099];cpus(prod):1',
       master: { authenticateFrameworks: true, authenticateHttpReadwrite: true, authenticateHttpReadonly: true, credentials, acls },
       // The same file as Mesos takes it: a file:// URL.
       agent: { authenticateHttpReadonly: true, httpCredentials: credentials, acls: `file://${acls}` },
@@ -347,6 +349,17 @@ describe('authorization with --acls on master and agent', () => {
       expect(roleNames((await json(OPS, { type: 'GET_ROLES' })).get_roles.roles)).toEqual(expect.arrayContaining(['prod', 'web']));
       expect(roleNames((await json(VIEWER, { type: 'GET_ROLES' })).get_roles.roles)).toEqual(['web']);
       expect(roleNames(JSON.parse((await get(VIEWER, `${cluster.url}/roles`)).text).roles)).toEqual(['web']);
+      // Agents stay, without what is reserved to roles the principal may not view.
+      const reserved = (resources: any[]) => resources.filter((r) => r.reservations?.length).map((r) => r.reservations.at(-1).role);
+      const firstAgent = async (as: Credential) => (await json(as, { type: 'GET_AGENTS' })).get_agents.agents.find((g: any) => g.agent_info.id.value === agentId);
+      expect(reserved((await firstAgent(OPS)).total_resources)).toEqual(['prod']);
+      expect(reserved((await firstAgent(VIEWER)).total_resources)).toEqual([]);
+      expect(reserved((await json(VIEWER, { type: 'GET_STATE' })).get_state.get_agents.agents[0].agent_info.resources)).toEqual([]);
+      for (const p of ['/slaves', '/state']) {
+        const slave = async (as: Credential) => JSON.parse((await get(as, `${cluster.url}${p}`)).text).slaves.find((g: any) => g.id === agentId);
+        expect({ p, roles: Object.keys((await slave(OPS)).reserved_resources) }).toEqual({ p, roles: ['prod'] });
+        expect({ p, roles: Object.keys((await slave(VIEWER)).reserved_resources) }).toEqual({ p, roles: [] });
+      }
       expect((await json(OPS, { type: 'GET_QUOTA' })).get_quota.status.configs).toHaveLength(1);
       expect((await json(VIEWER, { type: 'GET_QUOTA' })).get_quota.status.configs).toEqual([]);
     });

@@ -94,6 +94,7 @@ export function filterOperatorResponse(core: MasterCore, json: Json, principal: 
     case 'GET_FRAMEWORKS': return view.everything ? json : { ...json, get_frameworks: view.getFrameworks(json.get_frameworks as Json) };
     case 'GET_TASKS': return view.everything ? json : { ...json, get_tasks: view.getTasks(json.get_tasks as Json) };
     case 'GET_EXECUTORS': return view.everything ? json : { ...json, get_executors: view.getExecutors(json.get_executors as Json) };
+    case 'GET_AGENTS': return view.everything ? json : { ...json, get_agents: view.getAgents(json.get_agents as Json) };
     case 'GET_WEIGHTS': {
       const weights = json.get_weights as Json;
       return { ...json, get_weights: { ...weights, weight_infos: roles('view_roles', weights.weight_infos) } };

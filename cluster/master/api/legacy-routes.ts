@@ -22,7 +22,7 @@ export function addLegacyRoutes(router: Router, { core, usage, operatorEvents }:
   for (const prefix of ['', '/master']) {
     // With --acls, each view as its principal may see it (authorize.ts).
     router.on('GET', `${prefix}/state-summary`, (req) => ({ json: seen(req, stateSummary(core, usage), (v, j) => v.stateSummary(j)) }));
-    router.on('GET', `${prefix}/slaves`, (req) => ({ json: legacySlaves(core, usage, idParam(req.query, 'slave_id')) }));
+    router.on('GET', `${prefix}/slaves`, (req) => ({ json: seen(req, legacySlaves(core, usage, idParam(req.query, 'slave_id')), (v, j) => ({ ...j, slaves: v.legacySlaves(j.slaves) })) }));
     router.on('GET', `${prefix}/frameworks`, (req) => ({
       json: seen(req, legacyFrameworks(core, usage, idParam(req.query, 'framework_id')), (v, j) => v.legacyState(j)),
     }));

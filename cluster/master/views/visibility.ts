@@ -3,6 +3,7 @@
  * view_executors), as Mesos filters its state endpoints: a framework is shown when its
  * FrameworkInfo.user may be viewed; a task or executor only inside a shown framework, and only when
  * its own user (the task's or executor's command user, else the framework's) may be viewed too.
+ * Agents are always shown, without the resources reserved to roles it may not view (view_roles).
  *
  * The views are built whole and then filtered here by id, so no view needs to know about ACLs and a
  * principal that may see everything (the usual case, and always without --acls) costs nothing.
@@ -17,12 +18,12 @@ import { findTask, taskKey, type ExecutorRecord, type FrameworkRecord, type Task
 type Json = Record<string, unknown>;
 
 export class Visibility {
-  /** Nothing is hidden: no view_* rule can refuse anything. */
+  /** Nothing is hidden: no view_* or view_roles rule can refuse anything. */
   readonly everything: boolean;
   private readonly decided = new Map<string, boolean>();
 
   constructor(private readonly core: MasterCore, private readonly authorizer: Authorizer, private readonly principal: string | undefined) {
-    this.everything = !authorizer.filtersViews();
+    this.everything = !authorizer.filtersViews() && !authorizer.restricts('view_roles');
   }
 
   framework(framework: FrameworkRecord): boolean {
@@ -57,9 +58,33 @@ export class Visibility {
 
   // ---- filters of rendered views, by the ids they carry ----
 
-  /** /state, /master/state and /frameworks: frameworks, their tasks and executors. */
+  /** /state, /master/state and /frameworks: frameworks, their tasks and executors (and /state's agents). */
   legacyState(state: Json): Json {
-    return { ...state, frameworks: this.legacyFrameworks(state.frameworks), completed_frameworks: this.legacyFrameworks(state.completed_frameworks) };
+    const out = { ...state, frameworks: this.legacyFrameworks(state.frameworks), completed_frameworks: this.legacyFrameworks(state.completed_frameworks) };
+    return 'slaves' in state ? { ...out, slaves: this.legacySlaves(state.slaves) } : out;
+  }
+
+  /** The legacy agents of /state and /slaves: `reserved_resources` only of roles it may view. */
+  legacySlaves(list: unknown): Json[] {
+    return asList(list).map((agent) => {
+      const reserved = (agent.reserved_resources ?? {}) as Json;
+      return { ...agent, reserved_resources: Object.fromEntries(Object.entries(reserved).filter(([role]) => this.may('view_roles', role))) };
+    });
+  }
+
+  /** GET_AGENTS (v1): each agent's resource lists without what is reserved to roles it may not view. */
+  getAgents(json: Json): Json {
+    const agents = asList(json.agents).map((agent) => {
+      const info = (agent.agent_info ?? {}) as Json;
+      return {
+        ...agent,
+        agent_info: { ...info, resources: this.viewableResources(info.resources) },
+        total_resources: this.viewableResources(agent.total_resources),
+        allocated_resources: this.viewableResources(agent.allocated_resources),
+        offered_resources: this.viewableResources(agent.offered_resources),
+      };
+    });
+    return { ...json, agents };
   }
 
   /** The `frameworks` lists of /state and /frameworks (legacy JSON: `id`, tasks with `id`, executors with `executor_id`). */
@@ -118,6 +143,7 @@ export class Visibility {
       get_tasks: this.getTasks((json.get_tasks ?? {}) as Json),
       get_executors: this.getExecutors((json.get_executors ?? {}) as Json),
       get_frameworks: this.getFrameworks((json.get_frameworks ?? {}) as Json),
+      get_agents: this.getAgents((json.get_agents ?? {}) as Json),
     };
   }
 
@@ -131,6 +157,15 @@ export class Visibility {
       this.decided.set(key, allowed);
     }
     return allowed;
+  }
+
+  /** v1 resources, without those reserved to a role this principal may not view (the last reservation's role, as Mesos reads it). */
+  private viewableResources(list: unknown): Json[] {
+    return asList(list).filter((resource) => {
+      const reservations = asList(resource.reservations);
+      const role = reservations.length > 0 ? reservations[reservations.length - 1].role : resource.role;
+      return typeof role !== 'string' || role === '*' || this.may('view_roles', role);
+    });
   }
 
   private frameworkById(id: string): FrameworkRecord | undefined {
