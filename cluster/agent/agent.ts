@@ -26,6 +26,9 @@ import { SandboxReader } from './files-routes';
 import { AgentCounters, agentMetricsSnapshot, usedResources } from './metrics';
 import { monitorContainers } from './monitor';
 import { registerAgentOperatorRoutes } from './operator-api';
+import { authorizerFromFlag } from '../authz/acls-flag';
+import type { Authorizer } from '../authz/authorizer';
+import { sandboxAuthorizer, visibleTasks } from './visibility';
 import { authenticatorFromFlags, authorizationHeaders, readCredentialFile, type Credential } from '../http/auth';
 import type { MasterConnectionOptions } from './master-connection';
 import { MasterConnection, parseMasterUrl } from './master-connection';
@@ -145,16 +148,21 @@ export class AgentDaemon implements Agent {
       this.opts.httpCredentials, { readonly: this.opts.authenticateHttpReadonly === true, readwrite: this.opts.authenticateHttpReadwrite === true }, '--http_credentials',
     );
     this.credential = this.opts.credential === undefined ? undefined : readCredentialFile(this.opts.credential);
-    registerAgentRoutes(this.router, { workDir: this.opts.workDir, state: () => this.stateJson(), flags: () => agentFlags(this.opts, agentHostname(this.opts)) });
+    const authorizer = authorizerFromFlag(this.opts.acls);
+    const authorizeSandbox = sandboxAuthorizer(authorizer, () => this.tasks.snapshot());
+    const flags = () => agentFlags(this.opts, agentHostname(this.opts));
+    registerAgentRoutes(this.router, { workDir: this.opts.workDir, authorizer, flags, state: (principal) => this.stateJson(authorizer, principal), authorizeSandbox });
     registerAgentOperatorRoutes(this.router, {
       version: AGENT_VERSION,
-      flags: () => agentFlags(this.opts, agentHostname(this.opts)),
+      authorizer,
+      flags,
       metrics: () => this.metrics(),
       // Before start() there is no isolator and nothing runs.
       containers: () => (this.isolator ? monitorContainers(this.isolator, this.tasks.activeTasks()) : Promise.resolve([])),
-      tasks: () => ({ agentId: this.registration.agentId, ...this.tasks.snapshot() }),
+      tasks: (principal) => ({ agentId: this.registration.agentId, ...visibleTasks(this.tasks.snapshot(), authorizer, principal) }),
       agentInfo: () => this.registration.agentInfo(),
       sandboxes: new SandboxReader(sandboxesRoot(this.opts.workDir)),
+      authorizeSandbox,
     });
   }
 
@@ -280,7 +288,7 @@ export class AgentDaemon implements Agent {
     });
   }
 
-  private stateJson(): Record<string, unknown> {
+  private stateJson(authorizer: Authorizer, principal: string | undefined): Record<string, unknown> {
     return agentStateJson({
       version: AGENT_VERSION,
       build: buildInfo(),
@@ -292,8 +300,9 @@ export class AgentDaemon implements Agent {
       resources: this.resources,
       attributes: this.attributes,
       masterHostname: this.registration.masterHostname,
-      flags: agentFlags(this.opts, agentHostname(this.opts)),
-      ...this.tasks.snapshot(),
+      // Mesos shows the flags in /state only to principals that may view them.
+      flags: authorizer.authorized('view_flags', principal) ? agentFlags(this.opts, agentHostname(this.opts)) : undefined,
+      ...visibleTasks(this.tasks.snapshot(), authorizer, principal),
     });
   }
 }

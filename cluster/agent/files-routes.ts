@@ -102,6 +102,9 @@ export function fileInfoJson(displayPath: string, stat: fs.Stats, names: { user(
   };
 }
 
+/** Throws (403) when `principal` may not read the sandbox `path` is in (--acls). */
+export type SandboxAuthorizer = (path: string | null, principal: string | undefined) => void;
+
 /** What /files and the operator API's LIST_FILES and READ_FILE read sandboxes through. */
 export class SandboxReader {
   readonly names = new NameLookup();
@@ -149,22 +152,26 @@ export class SandboxReader {
   }
 }
 
-export function registerFilesRoutes(router: Router, sandboxesRoot: string): void {
+/** `authorize`: throws (403) when the request's principal may not read the sandbox `path` is in (--acls). */
+export function registerFilesRoutes(router: Router, sandboxesRoot: string, authorize?: SandboxAuthorizer): void {
   const reader = new SandboxReader(sandboxesRoot);
   const { names } = reader;
 
   const browse: Handler = async (req) => {
+    authorize?.(req.query.get('path'), req.principal);
     const entries = await reader.browse(req.query.get('path'));
     return { json: entries.map((entry) => fileInfoJson(entry.path, entry.stat, names)) };
   };
 
   const read: Handler = async (req) => {
+    authorize?.(req.query.get('path'), req.principal);
     const window = parseReadWindow(req.query.get('offset'), req.query.get('length'));
     const { data, offset } = await reader.read(req.query.get('path'), window);
     return { json: { data: data.toString('utf8'), offset } };
   };
 
   const download: Handler = async (req) => {
+    authorize?.(req.query.get('path'), req.principal);
     const { handle, stat, shown } = await reader.withPath(req.query.get('path'), async (node) => ({ ...(await reader.files.openForReading(node, 'download')), shown: node.shown }));
     const res = req.res;
     res.writeHead(200, {

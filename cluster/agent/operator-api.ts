@@ -17,7 +17,9 @@ import { flagsResponse, getMetricsCall, listFilesCall, metricsResponse, readFile
 import type { AgentInfo } from '../protocol/types';
 import { validateOperatorCall, validateWith, type OperatorCall } from '../protocol/validate';
 import { buildInfo } from '../util/build-info';
-import type { SandboxReader } from './files-routes';
+import type { SandboxAuthorizer, SandboxReader } from './files-routes';
+import type { Authorizer } from '../authz/authorizer';
+import { requireViewFlags } from './http-routes';
 import { containerStatusJson, getContainersJson, monitorStatisticsJson, type ContainerStatistics } from './monitor';
 import { agentGetExecutors, agentGetFrameworks, agentGetState, agentGetTasks, type AgentTasksSnapshot } from './operator-views';
 
@@ -28,12 +30,16 @@ export interface AgentOperatorDeps {
   flags(): Record<string, string>;
   metrics(): Record<string, number>;
   containers(): Promise<ContainerStatistics[]>;
-  tasks(): AgentTasksSnapshot;
+  /** What of the tasks `principal` may see (--acls: view_frameworks, view_tasks, view_executors). */
+  tasks(principal: string | undefined): AgentTasksSnapshot;
   agentInfo(): AgentInfo;
   sandboxes: SandboxReader;
+  /** --acls, for view_flags; the sandbox check for access_sandboxes. */
+  authorizer: Authorizer;
+  authorizeSandbox: SandboxAuthorizer;
 }
 
-type AgentCallHandler = (deps: AgentOperatorDeps, call: OperatorCall) => unknown;
+type AgentCallHandler = (deps: AgentOperatorDeps, call: OperatorCall, principal: string | undefined) => unknown;
 
 /** GetContainers' knobs are checked; with no nested or standalone containers here they change nothing. */
 const getContainersCall = z.looseObject({
@@ -53,23 +59,27 @@ function versionInfo(version: string) {
 /** A Map, so that a call type naming a property of Object.prototype is just an unknown type. */
 const CALLS = new Map<string, AgentCallHandler>([
   ['GET_HEALTH', () => ({ type: 'GET_HEALTH', get_health: { healthy: true } })],
-  ['GET_FLAGS', (deps) => flagsResponse(deps.flags())],
+  ['GET_FLAGS', (deps, _call, principal) => {
+    requireViewFlags(deps.authorizer, principal);
+    return flagsResponse(deps.flags());
+  }],
   ['GET_VERSION', (deps) => ({ type: 'GET_VERSION', get_version: { version_info: versionInfo(deps.version) } })],
   ['GET_METRICS', (deps, call) => {
     parse(getMetricsCall, call);
     return metricsResponse(deps.metrics());
   }],
-  ['GET_STATE', (deps) => ({ type: 'GET_STATE', get_state: agentGetState(deps.tasks()) })],
+  ['GET_STATE', (deps, _call, principal) => ({ type: 'GET_STATE', get_state: agentGetState(deps.tasks(principal)) })],
   ['GET_CONTAINERS', async (deps, call) => {
     parse(getContainersCall, call);
     return { type: 'GET_CONTAINERS', get_containers: getContainersJson(await deps.containers()) };
   }],
-  ['GET_FRAMEWORKS', (deps) => ({ type: 'GET_FRAMEWORKS', get_frameworks: agentGetFrameworks(deps.tasks()) })],
-  ['GET_EXECUTORS', (deps) => ({ type: 'GET_EXECUTORS', get_executors: agentGetExecutors(deps.tasks()) })],
-  ['GET_TASKS', (deps) => ({ type: 'GET_TASKS', get_tasks: agentGetTasks(deps.tasks()) })],
+  ['GET_FRAMEWORKS', (deps, _call, principal) => ({ type: 'GET_FRAMEWORKS', get_frameworks: agentGetFrameworks(deps.tasks(principal)) })],
+  ['GET_EXECUTORS', (deps, _call, principal) => ({ type: 'GET_EXECUTORS', get_executors: agentGetExecutors(deps.tasks(principal)) })],
+  ['GET_TASKS', (deps, _call, principal) => ({ type: 'GET_TASKS', get_tasks: agentGetTasks(deps.tasks(principal)) })],
   ['GET_AGENT', (deps) => ({ type: 'GET_AGENT', get_agent: { agent_info: deps.agentInfo() } })],
-  ['LIST_FILES', async ({ sandboxes }, call) => {
+  ['LIST_FILES', async ({ sandboxes, authorizeSandbox }, call, principal) => {
     const { list_files } = parse(listFilesCall, call);
+    authorizeSandbox(list_files.path, principal);
     const entries = await sandboxes.browse(list_files.path);
     return {
       type: 'LIST_FILES',
@@ -86,8 +96,9 @@ const CALLS = new Map<string, AgentCallHandler>([
       },
     };
   }],
-  ['READ_FILE', async ({ sandboxes }, call) => {
+  ['READ_FILE', async ({ sandboxes, authorizeSandbox }, call, principal) => {
     const { read_file } = parse(readFileCall, call);
+    authorizeSandbox(read_file.path, principal);
     const { data, size } = await sandboxes.read(read_file.path, { offset: read_file.offset, length: read_file.length });
     // proto `bytes` are base64 in JSON.
     return { type: 'READ_FILE', read_file: { size, data: data.toString('base64') } };
@@ -105,7 +116,7 @@ export function agentOperatorApiHandler(deps: AgentOperatorDeps): Handler {
       throw apiError('UNSUPPORTED_CALL', `${quote(validated.call.type)} is not supported by this agent; supported: ${SUPPORTED_AGENT_CALLS.join(', ')}`);
     }
     // A Response in the encoding the client accepts (JSON or protobuf), as the master's API answers.
-    return v1Answer(req.headers, V1_MESSAGES.agentResponse, await call(deps, validated.call));
+    return v1Answer(req.headers, V1_MESSAGES.agentResponse, await call(deps, validated.call, req.principal));
   };
 }
 

@@ -15,6 +15,7 @@ import {
   type OptionTable,
 } from '../flags/table';
 import { tlsOptionTable, type TlsOptions } from '../flags/tls';
+import { readAclsFlag } from '../authz/acls-flag';
 import { agentResources } from './resources-probe';
 
 /** What a restarted agent does with the tasks it finds in its work dir (see recovery.ts). */
@@ -42,7 +43,7 @@ export interface AgentOptions extends TlsOptions, Partial<HttpLimits> {
   recover?: RecoverMode;
   /** Always set once resolved (default true): run each task as its CommandInfo.user, else its FrameworkInfo.user (Mesos's --switch_user); false: as the agent's user. */
   switchUser?: boolean;
-  /** Always set once resolved (default false). Stands in for the ACL that will decide it: whether a root agent may run a task that asks for root. */
+  /** Always set once resolved (default false). Whether a root agent may run a task that asks for root; the master's run_tasks ACL (--acls) decides before it, and both must allow. */
   allowRootTasks?: boolean;
   /** Mesos's switches for the agent's own endpoints; principals come from --http_credentials. */
   authenticateHttpReadonly?: boolean;
@@ -59,6 +60,8 @@ export interface AgentOptions extends TlsOptions, Partial<HttpLimits> {
   fetcherStallTimeoutSeconds?: number;
   /** PEM CAs trusted for https:// URIs on top of the system's. */
   fetcherCaFile?: string;
+  /** Mesos's --acls: the ACLs as JSON, or a file holding them (cluster/authz/). */
+  acls?: string;
   logger?: Logger;
 }
 
@@ -100,7 +103,7 @@ export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
   },
   allowRootTasks: {
     flag: 'allow_root_tasks', default: false, commandLine: onOff, show: true,
-    description: 'let a root agent run tasks that ask for user root (refused by default); an ACL will take this decision once authorization exists',
+    description: 'let a root agent run tasks that ask for user root (refused by default); the master\'s run_tasks ACL (--acls) is checked first, and both must allow',
   },
   cgroupsRoot: {
     flag: 'cgroups_root', description: 'name of the cgroup under which task cgroups are made (letters, digits, ".", "_", "-")', default: 'mesoscloud',
@@ -148,6 +151,11 @@ export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
   fetcherCaFile: {
     flag: 'fetcher_ca_file', description: "PEM file of CAs trusted for https:// URIs, on top of the system's", commandLine: text, show: true,
   },
+  acls: {
+    flag: 'acls', commandLine: text, show: true, check: parses(readAclsFlag),
+    description: 'Mesos-format ACLs for the agent\'s endpoints (view_frameworks, view_tasks, view_executors on /state, access_sandboxes on /files, ' +
+      'view_flags on /flags): JSON, or a file holding it (/path or file:///path). The sandbox proxy of the master reads agents as principal \'master\'',
+  },
   logger: { description: 'where the agent logs (default: its own logger)' },
   ...httpLimitOptions(),
 };
@@ -170,7 +178,7 @@ const SHOWN: readonly (keyof AgentOptions)[] = [
   ...HTTP_LIMIT_KEYS,
   'masterPingTimeoutSeconds', 'recover', 'advertiseIp', 'resources', 'attributes',
   'authenticateHttpReadonly', 'authenticateHttpReadwrite', 'httpCredentials', 'credential',
-  'fetcherCacheSize', 'fetcherCacheDir', 'fetcherStallTimeoutSeconds', 'fetcherCaFile',
+  'fetcherCacheSize', 'fetcherCacheDir', 'fetcherStallTimeoutSeconds', 'fetcherCaFile', 'acls',
 ];
 
 /** The agent's flags as Mesos reports them (/flags, /state "flags"), with the hostname it reports. */

@@ -41,7 +41,8 @@ export interface AgentSnapshot {
   allocated: Resources;
   attributes: Attribute[];
   masterHostname?: string;
-  flags: Record<string, string>;
+  /** Left out of the document when undefined (a principal that may not view them). */
+  flags?: Record<string, string>;
   frameworks: FrameworkSnapshot[];
   completedFrameworks: FrameworkSnapshot[];
 }

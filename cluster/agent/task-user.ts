@@ -2,8 +2,8 @@
  * Which user a task runs as, with Mesos's rules: its CommandInfo.user, else its executor's, else its
  * FrameworkInfo.user, when --switch_user is on (the default); with --no-switch_user, the agent's own
  * user. One rule of ours on top: an agent running as root never runs a task as root unless the
- * task asks for root by name and the agent allows it (--allow_root_tasks, which stands in for the
- * authorization ACL that will take this decision).
+ * task asks for root by name and the agent allows it (--allow_root_tasks). The master's run_tasks
+ * ACL (--acls) has decided before the task gets here; this agent-side rule holds on top of it.
  *
  * The name is resolved as the host resolves it (`id`, so NSS sources such as LDAP count) to the uid,
  * primary gid and supplementary groups the task's process gets (task-process.ts drops to them).

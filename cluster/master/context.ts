@@ -4,6 +4,7 @@
  * the managers themselves: one that needs another gets it by name in its constructor.
  */
 import type { Allocator } from '../allocator/types';
+import type { Authorizer } from '../authz/authorizer';
 import type { IdGenerator } from '../protocol/ids';
 import type { MasterInfo } from '../protocol/types';
 import type { Clock } from '../util/clock';
@@ -25,6 +26,8 @@ export interface MasterContext {
   readonly clock: Clock;
   readonly log: Logger;
   readonly events: EventPublisher;
+  /** Decides what principals may do (--acls; allows everything without it). */
+  readonly authorizer: Authorizer;
   /** This master as agents and schedulers are told of it (complete once the server listens). */
   readonly masterInfo: MasterInfo;
   /** Allocation runs soon (coalesced with everything else that changes in this turn of the event loop). */

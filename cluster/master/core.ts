@@ -7,6 +7,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Allocator } from '../allocator/types';
+import { authorizerFromFlag } from '../authz/acls-flag';
+import type { Authorizer } from '../authz/authorizer';
 import { IdGenerator } from '../protocol/ids';
 import type { MasterInfo } from '../protocol/types';
 import { realClock, type Clock } from '../util/clock';
@@ -37,6 +39,8 @@ export class MasterCore implements MasterContext {
   /** Changes to tasks, agents and frameworks, for the operator event stream. */
   readonly events = new MasterEventBus();
   readonly terminalTasks = new TerminalTaskCounters(this.events);
+  /** --acls, read at start-up. */
+  readonly authorizer: Authorizer;
   readonly startTime: number;
   electedTime?: number;
   /** Known once the server listens (the port may be chosen by the OS). */
@@ -54,6 +58,7 @@ export class MasterCore implements MasterContext {
     readonly clock: Clock = realClock,
   ) {
     this.startTime = clock.now();
+    this.authorizer = authorizerFromFlag(opts.acls);
     this.records = new MasterRecords(opts.maxCompletedTasksPerFramework, opts.maxCompletedFrameworks);
     this.ids = new IdGenerator(masterId);
     const ctx: MasterContext = this;

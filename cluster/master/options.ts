@@ -15,6 +15,7 @@ import {
   type OptionTable,
 } from '../flags/table';
 import { tlsOptionTable, type TlsOptions } from '../flags/tls';
+import { readAclsFlag } from '../authz/acls-flag';
 
 export interface MasterOptions extends TlsOptions, HttpLimits {
   ip: string;
@@ -43,6 +44,8 @@ export interface MasterOptions extends TlsOptions, HttpLimits {
   authenticateHttpReadonly: boolean;
   /** Path of the credentials file (cluster/http/auth.ts). */
   credentials?: string;
+  /** Mesos's --acls: the ACLs as JSON, or a file holding them (cluster/authz/). */
+  acls?: string;
   logger?: Logger;
   allocator?: Allocator;
 }
@@ -136,6 +139,11 @@ export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
     flag: 'credentials', commandLine: text, show: true,
     description: 'file of principals and secrets: JSON {"credentials":[{"principal":..,"secret":..}]} or "principal secret" lines; keep it mode 0600',
   },
+  acls: {
+    flag: 'acls', commandLine: text, show: true, check: parses(readAclsFlag),
+    description: 'Mesos-format ACLs that authorize what principals may do (register_frameworks, run_tasks, teardown_frameworks, view_*, ' +
+      'access_sandboxes, update_weights, update_quotas, agent maintenance, get_endpoints, ...): JSON, or a file holding it (/path or file:///path)',
+  },
   logger: { description: 'where the master logs (default: its own logger)' },
   allocator: { description: 'injected allocator (tests, benchmarks); the weighted DRF allocator by default' },
   ...httpLimitOptions(),
@@ -158,7 +166,7 @@ const SHOWN: readonly (keyof MasterOptions)[] = [
   'zk', 'zkSessionTimeoutSeconds', 'agentReregisterTimeoutSeconds', 'quorum', 'offerTimeoutSeconds',
   'tlsCertFile', 'tlsKeyFile', 'tlsCaFile', 'tlsRequireCert',
   ...HTTP_LIMIT_KEYS,
-  'authenticateFrameworks', 'authenticateAgents', 'authenticateHttpReadwrite', 'authenticateHttpReadonly', 'credentials',
+  'authenticateFrameworks', 'authenticateAgents', 'authenticateHttpReadwrite', 'authenticateHttpReadonly', 'credentials', 'acls',
 ];
 
 /** Which classes of endpoint (cluster/http/auth.ts) require credentials, from the four switches. */

@@ -6,6 +6,8 @@
  *                              (one file, so a token the master signs for its sandbox proxy verifies on agents)
  *   secrets/operator.json      the CLI's credential (the catalog records its path)
  *   secrets/agent-<i>.json     agent i's --credential: its own principal, so no agent can take over another's id
+ *   secrets/acls.json          the masters' --acls: permissive and without rules, so every authenticated
+ *                              principal may do what it could before; the place to write rules (docs/security.md)
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -18,6 +20,8 @@ export interface LocalCredentials {
   dir: string;
   credentialsFile: string;
   operatorFile: string;
+  /** The masters' --acls (Mesos's format). */
+  aclsFile: string;
   agentFile(index: number): string;
   /** Every secret generated (for the tests that check no log holds one). */
   secrets: string[];
@@ -38,14 +42,16 @@ export function secureLocalCredentials(clusterDir: string, agents: number): Loca
   writePrivate(credentialsFile, { credentials: [operator, ...agentCredentials] });
   writePrivate(operatorFile, operator);
   agentCredentials.forEach((credential, i) => writePrivate(agentFile(i), credential));
-  return { dir, credentialsFile, operatorFile, agentFile, secrets: [operator, ...agentCredentials].map((c) => c.secret) };
+  const aclsFile = path.join(dir, 'acls.json');
+  writePrivate(aclsFile, { permissive: true });
+  return { dir, credentialsFile, operatorFile, aclsFile, agentFile, secrets: [operator, ...agentCredentials].map((c) => c.secret) };
 }
 
-/** Every class of the master's endpoints requires a principal from the credentials file. */
+/** Every class of the master's endpoints requires a principal from the credentials file; the ACLs decide what each may do. */
 export function masterAuthArgs(credentials: LocalCredentials): string[] {
   return [
     '--authenticate_frameworks', '--authenticate_agents', '--authenticate_http_readwrite', '--authenticate_http_readonly',
-    '--credentials', credentials.credentialsFile,
+    '--credentials', credentials.credentialsFile, '--acls', credentials.aclsFile,
   ];
 }
 

@@ -75,6 +75,8 @@ describe('a local cluster launched with --secure', () => {
     expect(secrets.length).toBe(2);
     for (const file of filesUnder(path.join(clusterDir, 'secrets'))) expect({ file, mode: fs.statSync(file).mode & 0o777 }).toEqual({ file, mode: 0o600 });
     expect(fs.statSync(path.join(clusterDir, 'secrets')).mode & 0o777).toBe(0o700);
+    // The masters' --acls: permissive and without rules (today's behaviour), there to be edited.
+    expect(JSON.parse(fs.readFileSync(path.join(clusterDir, 'secrets', 'acls.json'), 'utf8'))).toEqual({ permissive: true });
     const record = JSON.parse(fs.readFileSync(path.join(clusterDir, 'cluster.json'), 'utf8'));
     expect(record.operatorCredential).toBe(path.join(clusterDir, 'secrets', 'operator.json'));
     expect(JSON.stringify(record)).not.toContain(operator.secret);

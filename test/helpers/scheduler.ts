@@ -19,16 +19,17 @@ export class RawScheduler {
   streamId = '';
   private autoAcking = false;
 
-  private constructor(readonly masterUrl: string, readonly stream: RecordStream<SchedulerEvent>) {}
+  /** `headers`: sent with SUBSCRIBE and every call (credentials). */
+  private constructor(readonly masterUrl: string, readonly stream: RecordStream<SchedulerEvent>, private readonly headers: Record<string, string> = {}) {}
 
   get events(): SchedulerEvent[] { return this.stream.records }
 
   /** Subscribes and waits for SUBSCRIBED. */
-  static async subscribe(masterUrl: string, info: FrameworkInfo = frameworkInfo(), extra: Record<string, unknown> = {}): Promise<RawScheduler> {
+  static async subscribe(masterUrl: string, info: FrameworkInfo = frameworkInfo(), extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<RawScheduler> {
     const body = { type: 'SUBSCRIBE', subscribe: { framework_info: info, ...extra }, ...(info.id ? { framework_id: info.id } : {}) };
-    const stream = await new RecordStream<SchedulerEvent>(`${masterUrl}${SCHEDULER_PATH}`, body).response();
-    if (stream.status !== 200) throw new Error(`SUBSCRIBE answered ${stream.status}`);
-    const scheduler = new RawScheduler(masterUrl, stream);
+    const stream = await new RecordStream<SchedulerEvent>(`${masterUrl}${SCHEDULER_PATH}`, body, headers).response();
+    if (stream.status !== 200) throw new Error(`SUBSCRIBE answered ${stream.status}: ${stream.errorText}`);
+    const scheduler = new RawScheduler(masterUrl, stream, headers);
     const subscribed = await stream.waitFor((e) => e.type === 'SUBSCRIBED', 'SUBSCRIBED');
     if (subscribed.type !== 'SUBSCRIBED') throw new Error('unreachable');
     scheduler.frameworkId = subscribed.subscribed.framework_id.value;
@@ -40,7 +41,7 @@ export class RawScheduler {
   async call(call: Record<string, unknown>, opts: { streamId?: string; headers?: Record<string, string> } = {}): Promise<HttpResult> {
     return request(`${this.masterUrl}${SCHEDULER_PATH}`, {
       body: { framework_id: { value: this.frameworkId }, ...call },
-      headers: { 'Mesos-Stream-Id': opts.streamId ?? this.streamId, ...opts.headers },
+      headers: { ...this.headers, 'Mesos-Stream-Id': opts.streamId ?? this.streamId, ...opts.headers },
     });
   }
 

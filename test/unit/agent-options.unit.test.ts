@@ -17,7 +17,7 @@ describe('the agent options table', () => {
       'ip', 'port', 'hostname', 'advertise_ip', 'work_dir', 'master', 'resources', 'attributes', 'isolation', 'recover', 'switch_user', 'allow_root_tasks', 'cgroups_root',
       'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert',
       'authenticate_http_readonly', 'authenticate_http_readwrite', 'http_credentials', 'credential',
-      'fetcher_cache_size', 'fetcher_cache_dir', 'fetcher_stall_timeout', 'fetcher_ca_file', ...HTTP_LIMIT_FLAGS,
+      'fetcher_cache_size', 'fetcher_cache_dir', 'fetcher_stall_timeout', 'fetcher_ca_file', 'acls', ...HTTP_LIMIT_FLAGS,
     ]);
     expect(Object.entries(AGENT_FLAGS).filter(([, f]) => f.required).map(([name]) => name)).toEqual(['work_dir', 'master']);
     expectHelpDefaultsRoundTrip(AGENT_OPTIONS, AGENT_FLAGS);
@@ -93,6 +93,7 @@ describe('resolveAgentOptions', () => {
     ['masterPingTimeoutSeconds', Infinity, '--master_ping_timeout must be a positive number, got Infinity'],
     ['fetcherCacheSize', 1.5, '--fetcher_cache_size must be an integer of at least 0, got 1.5'],
     ['fetcherStallTimeoutSeconds', -1, '--fetcher_stall_timeout must be a non-negative number, got -1'],
+    ['acls', '{"view_flags": [{"principals": {"type": "ANY"}, "flags": {"values": ["x"]}}]}', /^--acls: acls: view_flags\[0\]\.flags: the object of view_flags is implied/],
     ...HTTP_LIMIT_REFUSALS,
   ];
 

@@ -78,6 +78,7 @@ const RULES: Rule[] = [
   { from: /^cluster\/protocol\//, forbidden: /^cluster\/(?!protocol\/|util\/)/, why: 'the protocol stands on nothing but util' },
   { from: /^cluster\/util\//, forbidden: /^cluster\/(?!util\/)/, why: 'util is the bottom layer' },
   { from: /^cluster\/flags\//, forbidden: /^cluster\/(?!flags\/|protocol\/|util\/)/, why: 'flag tables parse values with the protocol and nothing more' },
+  { from: /^cluster\/authz\//, forbidden: /^cluster\/(?!authz\/|protocol\/|util\/)/, why: 'the authorizer decides from the ACLs and the protocol\'s messages alone' },
   { from: /^cluster\/allocator\//, forbidden: /^cluster\/(?!allocator\/|protocol\/|util\/)/, why: 'the allocator knows only the protocol' },
   {
     from: /^cli\//, forbidden: /^cluster\/(master|agent)\//, except: /^cluster\/(master|agent)\/(index|options)\.ts$/,

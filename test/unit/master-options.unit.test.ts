@@ -2,6 +2,7 @@
  * The master's options table: the one source of its defaults, checks, command line and /flags.
  * Expected texts are written out as the master printed them before the table existed.
  */
+import { aclActions } from '../../cluster/authz/acls';
 import Master from '../../cli/commands/master';
 import { MASTER_DEFAULTS, MASTER_FLAGS, MASTER_OPTIONS, masterFlags, resolveMasterOptions, type MasterOptions } from '../../cluster/master/options';
 import { DEFAULT_HTTP_LIMITS } from '../../cluster/http/limits';
@@ -15,7 +16,7 @@ describe('the master options table', () => {
       'ip', 'port', 'hostname', 'advertise_ip', 'work_dir', 'cluster', 'offer_timeout', 'agent_ping_timeout', 'max_agent_ping_timeouts',
       'allocation_interval', 'zk', 'quorum', 'zk_session_timeout', 'agent_reregister_timeout',
       'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert',
-      'authenticate_frameworks', 'authenticate_agents', 'authenticate_http_readwrite', 'authenticate_http_readonly', 'credentials', ...HTTP_LIMIT_FLAGS,
+      'authenticate_frameworks', 'authenticate_agents', 'authenticate_http_readwrite', 'authenticate_http_readonly', 'credentials', 'acls', ...HTTP_LIMIT_FLAGS,
     ]);
     expectHelpDefaultsRoundTrip(MASTER_OPTIONS, MASTER_FLAGS);
   });
@@ -85,6 +86,7 @@ describe('resolveMasterOptions', () => {
     ['heartbeatIntervalSeconds', 0, '--heartbeat_interval must be a positive duration, got 0'],
     ['maxCompletedTasksPerFramework', -1, '--max_completed_tasks_per_framework must be an integer of at least 0, got -1'],
     ['maxCompletedFrameworks', 2.5, '--max_completed_frameworks must be an integer of at least 0, got 2.5'],
+    ['acls', '{"run_task": []}', "--acls: acls: unknown ACL action 'run_task' (known: permissive, " + aclActions().join(', ') + ')'],
     ...HTTP_LIMIT_REFUSALS,
   ];
 

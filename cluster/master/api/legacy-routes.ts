@@ -4,7 +4,9 @@
  * Query parameters are checked as strictly as call bodies: a value that does not parse is a 400 that
  * names it, not a silent default.
  */
-import type { Router } from '../../http/server';
+import type { Request, Router } from '../../http/server';
+import type { Visibility } from '../views/visibility';
+import { asSeenBy, requireAuthorized, requireEndpoint, viewableRoles, visibilityFor } from './authorize';
 import { apiError, quote } from '../../protocol/errors';
 import { masterFlags } from '../options';
 import {
@@ -16,15 +18,29 @@ import { roleViews } from '../views/roles';
 import type { MasterHttp } from './master-http';
 
 export function addLegacyRoutes(router: Router, { core, usage, operatorEvents }: MasterHttp): void {
+  const seen = (req: Request, json: unknown, filter: (view: Visibility, json: Record<string, unknown>) => unknown) => asSeenBy(core, req.principal, json, filter);
   for (const prefix of ['', '/master']) {
-    router.on('GET', `${prefix}/state-summary`, () => ({ json: stateSummary(core, usage) }));
-    router.on('GET', `${prefix}/slaves`, (req) => ({ json: legacySlaves(core, usage, idParam(req.query, 'slave_id')) }));
-    router.on('GET', `${prefix}/frameworks`, (req) => ({ json: legacyFrameworks(core, usage, idParam(req.query, 'framework_id')) }));
-    router.on('GET', `${prefix}/tasks`, (req) => ({ json: legacyTasks(core, parseTasksQuery(req.query)) }));
-    router.on('GET', `${prefix}/roles`, () => ({ json: roleViews(core) }));
-    router.on('GET', `${prefix}/flags`, () => ({ json: { flags: masterFlags(core.opts, core.masterInfo.port) } }));
+    // With --acls, each view as its principal may see it (authorize.ts).
+    router.on('GET', `${prefix}/state-summary`, (req) => ({ json: seen(req, stateSummary(core, usage), (v, j) => v.stateSummary(j)) }));
+    router.on('GET', `${prefix}/slaves`, (req) => ({ json: seen(req, legacySlaves(core, usage, idParam(req.query, 'slave_id')), (v, j) => ({ ...j, slaves: v.legacySlaves(j.slaves) })) }));
+    router.on('GET', `${prefix}/frameworks`, (req) => ({
+      json: seen(req, legacyFrameworks(core, usage, idParam(req.query, 'framework_id')), (v, j) => v.legacyState(j)),
+    }));
+    router.on('GET', `${prefix}/tasks`, (req) => {
+      const view = visibilityFor(core, req.principal);
+      return { json: legacyTasks(core, parseTasksQuery(req.query), view && ((framework, task) => view.task(framework, task))) };
+    });
+    router.on('GET', `${prefix}/roles`, (req) => ({ json: { roles: viewableRoles(core, req.principal, roleViews(core).roles) } }));
+    router.on('GET', `${prefix}/flags`, (req) => {
+      requireAuthorized(core, 'view_flags', req.principal);
+      return { json: { flags: masterFlags(core.opts, core.masterInfo.port) } };
+    });
   }
-  router.on('GET', '/metrics', () => ({ text: formatPrometheus(metricsSnapshot(core, operatorEvents.size), metricKind), contentType: PROMETHEUS_CONTENT_TYPE }));
+  // The snapshot's numbers in another format: guarded as /metrics/snapshot is.
+  router.on('GET', '/metrics', (req) => {
+    requireEndpoint(core, '/metrics/snapshot', req.principal);
+    return { text: formatPrometheus(metricsSnapshot(core, operatorEvents.size), metricKind), contentType: PROMETHEUS_CONTENT_TYPE };
+  });
 }
 
 function badQuery(name: string, value: string, expected: string): Error {

@@ -14,6 +14,7 @@ import { V1_MESSAGES } from '../../protocol/wire-codec';
 import type { MasterCore } from '../core';
 import { masterFlags } from '../options';
 import { ADMIN_CALLS } from './operator-admin';
+import { authorizeOperatorCall, filterOperatorResponse } from './authorize';
 import type { OperatorCallHandler } from './operator-call';
 import { EVENT_CALLS } from './operator-events';
 import type { MasterHttp } from './master-http';
@@ -65,9 +66,11 @@ export function operatorApiHandler(master: MasterHttp): Handler {
       throw apiError('UNSUPPORTED_CALL', `${quote(validated.call.type)} is not supported by this master; supported: ${SUPPORTED_OPERATOR_CALLS.join(', ')}`);
     }
     if (!isReadOnlyCall(validated.call.type)) requireWriter(master, req);
+    authorizeOperatorCall(master.core, validated.call, req.principal);
     // As Mesos: application/recordio is for the one streaming call; refused before anything is done.
     if (validated.call.type !== 'SUBSCRIBE') answerEncoding(req.headers);
-    return encoded(req, await call(master, validated.call, req));
+    const result = await call(master, validated.call, req);
+    return encoded(req, validated.call.type.startsWith('GET_') ? filtered(master, result, req.principal) : result);
   };
 }
 
@@ -76,6 +79,12 @@ function encoded(req: Request, result: HandlerResult): HandlerResult {
   if (result?.json === undefined) return result;
   const { json, ...rest } = result;
   return { ...rest, ...v1Answer(req.headers, V1_MESSAGES.masterResponse, json) };
+}
+
+/** A read call's answer as its principal may see it (--acls). */
+function filtered(master: MasterHttp, answer: HandlerResult, principal: string | undefined): HandlerResult {
+  if (answer?.json === undefined) return answer;
+  return { ...answer, json: filterOperatorResponse(master.core, answer.json as Record<string, unknown>, principal) };
 }
 
 /** The route checked the read-only class before the body was read; a call that changes the cluster needs read-write. */

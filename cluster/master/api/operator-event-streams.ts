@@ -8,6 +8,9 @@
  * written to every stream of that encoding; the snapshot is built once per records version however
  * many subscribe. A subscriber that stops reading is cut off once its unread backlog passes a bound, so
  * it costs the master memory up to that bound and never blocks it.
+ *
+ * With --acls, a subscriber whose principal may not see everything gets its own snapshot, filtered,
+ * and only the task and framework events it may see (the same bytes as everyone else's).
  */
 import type * as http from 'node:http';
 import { RecordIOStream } from '../../http/server';
@@ -19,6 +22,7 @@ import type { MasterEvent, MasterEventListener } from '../state/events';
 import { operatorEventJson } from '../views/operator-event-json';
 import { getState } from '../views/operator-views';
 import type { UsageCache } from '../views/usage-cache';
+import { Visibility } from '../views/visibility';
 
 const HEARTBEAT = { type: 'HEARTBEAT' };
 
@@ -34,7 +38,8 @@ class Records {
 }
 
 export class OperatorEventStreams implements MasterEventListener {
-  private readonly subscribers = new Map<RecordIOStream, StreamFormat>();
+  /** Each stream with its encoding and what its principal may see (view undefined: everything). */
+  private readonly subscribers = new Map<RecordIOStream, { format: StreamFormat; view?: Visibility }>();
   private unlisten?: () => void;
   private heartbeat?: TimerHandle;
   private snapshot?: { version: number; records: Records };
@@ -45,13 +50,15 @@ export class OperatorEventStreams implements MasterEventListener {
   /** Subscribers now connected (for metrics). */
   get size(): number { return this.subscribers.size }
 
-  subscribe(res: http.ServerResponse, format: StreamFormat): void {
+  subscribe(res: http.ServerResponse, format: StreamFormat, principal?: string): void {
+    const visibility = new Visibility(this.core, this.core.authorizer, principal);
+    const view = visibility.everything ? undefined : visibility;
     openCorked(res, () => {
       // Unread bytes beyond the snapshot a subscriber may fall behind by: --max_stream_backlog_size.
       const stream = new RecordIOStream(res, format.headers, this.core.opts.maxStreamBacklogBytes, format.record);
-      stream.writeInitial(this.subscribedEvent().bytesFor(format));
+      stream.writeInitial(view ? format.record(this.filteredSubscribedEvent(view)) : this.subscribedEvent().bytesFor(format));
       stream.writeInitial(this.heartbeats.bytesFor(format));
-      this.subscribers.set(stream, format);
+      this.subscribers.set(stream, { format, view });
       stream.onClose(() => this.drop(stream));
       if (this.subscribers.size === 1) this.start();
     });
@@ -61,13 +68,13 @@ export class OperatorEventStreams implements MasterEventListener {
     let records: Records;
     try {
       records = new Records(operatorEventJson(this.core, this.usage, event));
-      for (const format of new Set(this.subscribers.values())) records.bytesFor(format);
+      for (const { format } of this.subscribers.values()) records.bytesFor(format);
     } catch (err) {
       // A view that cannot be built must not undo the change that was made; subscribers miss one event.
       this.core.log.error('operator event not sent', { type: event.type, error: (err as Error).message });
       return;
     }
-    this.broadcast(records);
+    this.broadcast(records, (view) => view.event(event));
   }
 
   onClose(): void {
@@ -75,9 +82,11 @@ export class OperatorEventStreams implements MasterEventListener {
     this.stop();
   }
 
-  private broadcast(records: Records): void {
-    for (const [subscriber, format] of this.subscribers) {
+  /** `sees`: whether a subscriber with a filtered view gets these records (all do when absent). */
+  private broadcast(records: Records, sees?: (view: Visibility) => boolean): void {
+    for (const [subscriber, { format, view }] of this.subscribers) {
       if (subscriber.isClosed) continue;
+      if (view && sees && !sees(view)) continue;
       if (!subscriber.writeEncoded(records.bytesFor(format))) {
         if (subscriber.overflowed) this.core.log.warn('operator subscriber too slow; disconnecting it');
         this.drop(subscriber);
@@ -96,6 +105,13 @@ export class OperatorEventStreams implements MasterEventListener {
       this.snapshot = { version, records: new Records(event) };
     }
     return this.snapshot.records;
+  }
+
+  private filteredSubscribedEvent(view: Visibility): unknown {
+    return ({
+      type: 'SUBSCRIBED',
+      subscribed: { get_state: view.getState(getState(this.core)), heartbeat_interval_seconds: this.core.opts.heartbeatIntervalSeconds },
+    });
   }
 
   private drop(subscriber: RecordIOStream): void {

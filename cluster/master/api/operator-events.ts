@@ -8,7 +8,7 @@ import { metricsSnapshot } from '../views/metrics';
 import type { OperatorCallHandler } from './operator-call';
 
 const subscribe: OperatorCallHandler = ({ operatorEvents }, _call, req) => {
-  operatorEvents.subscribe(req.res, v1Stream(req.headers, V1_MESSAGES.masterEvent));
+  operatorEvents.subscribe(req.res, v1Stream(req.headers, V1_MESSAGES.masterEvent), req.principal);
   return undefined;
 };
 

@@ -1,7 +1,8 @@
 /** Every HTTP route of the master. */
-import { Router } from '../../http/server';
+import { Router, type Request } from '../../http/server';
 import { v1Route } from '../../http/v1-media';
 import { V1_MESSAGES } from '../../protocol/wire-codec';
+import { authorizeSandbox, requireEndpoint, stateFilter } from './authorize';
 import { AGENT_CHANNEL_PATH, agentApiHandler } from './agent-api';
 import { OPERATOR_API_PATH, operatorApiHandler } from './operator-api';
 import { SCHEDULER_API_PATH, schedulerApiHandler } from './scheduler-api';
@@ -28,12 +29,22 @@ export function createMasterRouter(master: MasterHttp): Router {
   router.on('POST', AGENT_CHANNEL_PATH, agentApiHandler(core), { ...v1Route(), access: 'agent' });
   router.on('POST', OPERATOR_API_PATH, operatorApiHandler(master), v1Route(V1_MESSAGES.masterCall));
   router.on('POST', TOKEN_PATH, tokenHandler(master.auth), { access: 'open' });
-  router.on('GET', '/metrics/snapshot', () => ({ json: metricsSnapshot(core, master.operatorEvents.size) }));
+  router.on('GET', '/metrics/snapshot', (req) => {
+    requireEndpoint(core, '/metrics/snapshot', req.principal);
+    return { json: metricsSnapshot(core, master.operatorEvents.size) };
+  });
+  // /state for a principal that may not see all of it: the document parsed and filtered (--acls).
+  const serveState = async (req: Request) => {
+    const filter = stateFilter(core, req.principal);
+    if (!filter) return state.answer();
+    const { chunks } = await state.body();
+    return { json: filter(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) };
+  };
   for (const prefix of ['', '/master']) {
     router.on('GET', `${prefix}/health`, () => ({ status: 200 }), { access: 'open' });
     router.on('GET', `${prefix}/version`, () => ({ json: { ...buildInfo(), version: MASTER_VERSION } }));
-    router.on('GET', `${prefix}/state`, () => state.answer());
-    router.on('GET', `${prefix}/state.json`, () => state.answer());
+    router.on('GET', `${prefix}/state`, serveState);
+    router.on('GET', `${prefix}/state.json`, serveState);
     // A standalone master always leads; clients that follow /redirect land here.
     router.on('GET', `${prefix}/redirect`, () => ({
       status: 307,
@@ -41,7 +52,7 @@ export function createMasterRouter(master: MasterHttp): Router {
     }));
   }
   addLegacyRoutes(router, master);
-  addFileProxyRoutes(router, master.sandboxes);
+  addFileProxyRoutes(router, master.sandboxes, (path, principal) => authorizeSandbox(core, path, principal));
   addWebUiRoutes(router);
   return router;
 }

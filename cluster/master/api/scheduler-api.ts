@@ -12,6 +12,7 @@ import type { MasterCore } from '../core';
 import { openCorked } from '../state/channels';
 import { headerValue, v1Stream } from '../../http/v1-media';
 import { V1_MESSAGES } from '../../protocol/wire-codec';
+import { frameworkRoles } from '../state/records';
 import { dispatchSchedulerCall } from './scheduler-calls';
 
 export const SCHEDULER_API_PATH = '/api/v1/scheduler';
@@ -27,6 +28,7 @@ export function schedulerApiHandler(core: MasterCore): Handler {
       if (streamId !== undefined) throw apiError('SUBSCRIBE_WITH_STREAM_ID', `got ${quote(streamId)}`);
       const subscribe = call.subscribe!;
       checkSubscriber(core, subscribe.framework_info, req.principal);
+      authorizeRoles(core, subscribe.framework_info);
       const newStreamId = randomUUID();
       const format = v1Stream(req.headers, V1_MESSAGES.schedulerEvent);
       openCorked(req.res, () => core.frameworks.subscribe(
@@ -64,6 +66,14 @@ function checkSubscriber(core: MasterCore, info: FrameworkInfo, principal: strin
   const existing = id === undefined ? undefined : core.records.frameworks.get(id);
   if (existing?.info.principal !== undefined && existing.info.principal !== principal) {
     throw apiError('FORBIDDEN_PRINCIPAL', `framework '${id}' is registered by another principal; '${principal}' may not subscribe as it`);
+  }
+}
+
+/** register_frameworks: FrameworkInfo.principal (checked above to be the authenticated one) may use every role it asks for. */
+function authorizeRoles(core: MasterCore, info: FrameworkInfo): void {
+  const roles = frameworkRoles(info);
+  if (!core.authorizer.authorizedAll('register_frameworks', info.principal, roles)) {
+    throw apiError('FORBIDDEN_PRINCIPAL', `Not authorized to use roles '${roles.join(',')}'${info.principal === undefined ? '' : ` as principal '${info.principal}'`}`);
   }
 }
 

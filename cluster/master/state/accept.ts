@@ -6,6 +6,7 @@
  */
 import { Resources } from '../../protocol/resources';
 import type { Filters, OfferOperation, SchedulerCall, TaskInfo, TaskStatusReason } from '../../protocol/types';
+import { taskUser } from '../../authz/objects';
 import { sendToAgent } from './channels';
 import type { MasterContext } from '../context';
 import { checkGroupExecutor, checkTask, resourcesExceeded, validateOffers, type TaskCheckContext } from '../../protocol/task-validation';
@@ -114,6 +115,8 @@ class OperationApplier {
   private launchTask(task: TaskInfo): void {
     const checked = checkTask(task, this.check);
     if (!checked.ok) return this.invalid([task], checked.message);
+    const user = this.unauthorizedUser([task], task.executor);
+    if (user !== undefined) return this.invalid([task], `Not authorized to launch as user '${user}'`, 'REASON_TASK_UNAUTHORIZED');
     let needed = checked.value;
     const executor = task.executor;
     const executorKnown = executor !== undefined && this.agent.executors.has(taskKey(this.framework.id, executor.executor_id.value));
@@ -155,6 +158,8 @@ class OperationApplier {
       seen.add(task.task_id.value);
       perTask.push(checked.value);
     }
+    const user = this.unauthorizedUser(tasks, group!.executor);
+    if (user !== undefined) return this.invalid(tasks, `Not authorized to launch as user '${user}'`, 'REASON_TASK_GROUP_UNAUTHORIZED');
     const needed = perTask.reduce((sum, r) => sum.plus(r), executorResources);
     if (!this.remaining.contains(needed)) return this.invalidGroup(tasks, resourcesExceeded(needed, this.remaining));
     this.remaining = this.remaining.minus(needed);
@@ -172,6 +177,18 @@ class OperationApplier {
         task_group: group!.task_group,
       },
     });
+  }
+
+  /**
+   * run_tasks, as Mesos asks it: may the framework's principal run each task as its user (the
+   * task's command user, else its executor's, else FrameworkInfo.user)? The first user refused, if any.
+   */
+  private unauthorizedUser(tasks: TaskInfo[], executor: TaskInfo['executor']): string | undefined {
+    for (const task of tasks) {
+      const user = taskUser(task, executor, this.framework.info);
+      if (!this.ctx.authorizer.authorized('run_tasks', this.framework.info.principal, user)) return user;
+    }
+    return undefined;
   }
 
   private invalid(tasks: TaskInfo[], message: string, reason: TaskStatusReason = 'REASON_TASK_INVALID'): void {

@@ -140,13 +140,14 @@ function startTime(task: TaskRecord): number {
  * /tasks: live, unreachable and completed tasks of every framework, ordered by start time ('des':
  * newest first, Mesos's default), then `offset` and `limit` applied.
  */
-export function legacyTasks(core: MasterCore, query: TasksQuery): Json {
+/** `visible`: the tasks a principal may see (--acls), chosen before the page is cut. */
+export function legacyTasks(core: MasterCore, query: TasksQuery, visible?: (framework: FrameworkRecord, task: TaskRecord) => boolean): Json {
   const tasks: TaskRecord[] = [];
   const frameworks = [...core.records.frameworks.values(), ...core.records.completedFrameworks.toArray()];
   for (const framework of frameworks) {
     if (query.frameworkId !== undefined && framework.id !== query.frameworkId) continue;
     const take = (task: TaskRecord) => {
-      if (query.taskId === undefined || task.taskId === query.taskId) tasks.push(task);
+      if ((query.taskId === undefined || task.taskId === query.taskId) && (!visible || visible(framework, task))) tasks.push(task);
     };
     for (const task of framework.tasks.values()) take(task);
     for (const task of framework.completedTasks.toArray()) take(task);
