@@ -14,6 +14,8 @@ export type ContainerID = Id;
 
 export interface TimeInfo { nanoseconds: number }
 export interface DurationInfo { nanoseconds: number }
+/** mesos.proto Unavailability: when a machine is expected to go away (maintenance), and for how long. */
+export interface Unavailability { start: TimeInfo; duration?: DurationInfo }
 
 export interface Value_Scalar { value: number }
 export interface Value_Range { begin: number; end: number }
@@ -209,6 +211,8 @@ export interface Offer {
   attributes?: Attribute[];
   executor_ids?: ExecutorID[];
   allocation_info?: { role: string };
+  /** Set while the agent's machine is scheduled for maintenance (DRAINING). */
+  unavailability?: Unavailability;
 }
 
 // ---- Scheduler API: calls (POST /api/v1/scheduler) ----

@@ -11,6 +11,7 @@ import { masterFlags } from '../options';
 import { ADMIN_CALLS } from './operator-admin';
 import type { OperatorCallHandler } from './operator-call';
 import { EVENT_CALLS } from './operator-events';
+import { MAINTENANCE_CALLS } from './operator-maintenance';
 import type { MasterHttp } from './master-http';
 import { getAgents, getExecutors, getFrameworks, getState, getTasks, getVersion } from '../views/operator-views';
 
@@ -45,6 +46,7 @@ const CALLS = new Map<string, OperatorCallHandler>([
   ...Object.entries(READ_CALLS).map(([type, read]): [string, OperatorCallHandler] => [type, (master: MasterHttp) => ({ json: read(master.core) })]),
   ...Object.entries(ADMIN_CALLS),
   ...Object.entries(EVENT_CALLS),
+  ...Object.entries(MAINTENANCE_CALLS),
 ]);
 
 export const SUPPORTED_OPERATOR_CALLS = [...CALLS.keys()];

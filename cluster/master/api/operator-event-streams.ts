@@ -2,7 +2,9 @@
  * The operator event stream (SUBSCRIBE): one per master, built with it.
  *
  * SUBSCRIBE answers with a RecordIO stream: SUBSCRIBED (the GET_STATE snapshot and the heartbeat
- * interval), a HEARTBEAT, then an event per change and a HEARTBEAT per interval. Every subscriber
+ * interval), then an event per change, and a HEARTBEAT one interval after subscribing and every
+ * interval after that, each subscriber on its own beat (Mesos's operator subscriber starts its
+ * heartbeater with a delay of one interval, unlike the scheduler API's). Every subscriber
  * (a UI per operator) gets the same bytes: each event is built and serialised once and the one buffer
  * is written to every stream, and the snapshot is built once per records version however many
  * subscribe. A subscriber that stops reading is cut off once its unread backlog passes a bound, so
@@ -22,9 +24,9 @@ import type { UsageCache } from '../views/usage-cache';
 const HEARTBEAT = encodeRecord({ type: 'HEARTBEAT' });
 
 export class OperatorEventStreams implements MasterEventListener {
-  private readonly subscribers = new Set<RecordIOStream>();
+  /** Each subscriber with its heartbeat timer. */
+  private readonly subscribers = new Map<RecordIOStream, TimerHandle>();
   private unlisten?: () => void;
-  private heartbeat?: TimerHandle;
   private snapshot?: { version: number; bytes: Buffer };
 
   constructor(private readonly core: MasterCore, private readonly usage: UsageCache) {}
@@ -37,8 +39,8 @@ export class OperatorEventStreams implements MasterEventListener {
       // Unread bytes beyond the snapshot a subscriber may fall behind by: --max_stream_backlog_size.
       const stream = new RecordIOStream(res, {}, this.core.opts.maxStreamBacklogBytes);
       stream.writeInitial(this.subscribedEvent());
-      stream.writeInitial(HEARTBEAT);
-      this.subscribers.add(stream);
+      const heartbeat = this.core.clock.setInterval(() => this.send(stream, HEARTBEAT), this.core.opts.heartbeatIntervalSeconds * 1000);
+      this.subscribers.set(stream, heartbeat);
       stream.onClose(() => this.drop(stream));
       if (this.subscribers.size === 1) this.start();
     });
@@ -57,17 +59,19 @@ export class OperatorEventStreams implements MasterEventListener {
   }
 
   onClose(): void {
-    for (const subscriber of [...this.subscribers]) subscriber.end();
+    for (const subscriber of [...this.subscribers.keys()]) subscriber.end();
     this.stop();
   }
 
   private broadcast(bytes: Buffer): void {
-    for (const subscriber of this.subscribers) {
-      if (subscriber.isClosed) continue;
-      if (!subscriber.writeEncoded(bytes)) {
-        if (subscriber.overflowed) this.core.log.warn('operator subscriber too slow; disconnecting it');
-        this.drop(subscriber);
-      }
+    for (const subscriber of this.subscribers.keys()) this.send(subscriber, bytes);
+  }
+
+  private send(subscriber: RecordIOStream, bytes: Buffer): void {
+    if (subscriber.isClosed) return;
+    if (!subscriber.writeEncoded(bytes)) {
+      if (subscriber.overflowed) this.core.log.warn('operator subscriber too slow; disconnecting it');
+      this.drop(subscriber);
     }
   }
 
@@ -85,20 +89,21 @@ export class OperatorEventStreams implements MasterEventListener {
   }
 
   private drop(subscriber: RecordIOStream): void {
-    if (!this.subscribers.delete(subscriber)) return;
+    const heartbeat = this.subscribers.get(subscriber);
+    if (!heartbeat) return;
+    heartbeat.cancel();
+    this.subscribers.delete(subscriber);
     if (this.subscribers.size === 0) this.stop();
   }
 
   private start(): void {
     this.unlisten = this.core.events.listen(this);
-    this.heartbeat = this.core.clock.setInterval(() => this.broadcast(HEARTBEAT), this.core.opts.heartbeatIntervalSeconds * 1000);
   }
 
   private stop(): void {
     this.unlisten?.();
     this.unlisten = undefined;
-    this.heartbeat?.cancel();
-    this.heartbeat = undefined;
+    for (const heartbeat of this.subscribers.values()) heartbeat.cancel();
     // The snapshot can be tens of megabytes at scale; nobody needs it until the next subscriber.
     this.snapshot = undefined;
   }
