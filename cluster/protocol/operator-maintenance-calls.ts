@@ -17,11 +17,19 @@ export const machineId = z.looseObject({
   ip: z.string().refine((ip) => ip === '' || isIPv4(ip), { error: (iss) => `must be an IPv4 address, got '${String(iss.input)}'` }).optional(),
 }).refine((m) => !!m.hostname || !!m.ip, { error: "Both 'hostname' and 'ip' for a machine are empty" });
 
-const notNegative = durationInfo.refine((d) => d.nanoseconds >= 0, { error: "Unavailability 'duration' is negative", path: ['nanoseconds'] });
+/**
+ * Nanoseconds since the epoch pass 2^53 (Mesos's own example starts at 1443830400000000000), so
+ * unlike other int64 fields they are not held to JavaScript's safe integers: such a time is kept as
+ * the nearest double, within 256 ns for dates of this century.
+ */
+const nanoseconds = z.preprocess(
+  (v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v),
+  z.number().refine(Number.isInteger, { error: (iss) => `must be a whole number of nanoseconds, got ${String(iss.input)}` }),
+);
 
 export const unavailability = z.looseObject({
-  start: z.looseObject({ nanoseconds: int64 }),
-  duration: notNegative.optional(),
+  start: z.looseObject({ nanoseconds }),
+  duration: z.looseObject({ nanoseconds: nanoseconds.refine((n) => n >= 0, { error: "Unavailability 'duration' is negative" }) }).optional(),
 });
 
 export const maintenanceSchedule = z.looseObject({
