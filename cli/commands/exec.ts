@@ -202,8 +202,9 @@ export function givenTask(flags: WorkFlags): { task: TaskInfo } | { taskGroup: T
   }
   const given = flags.task ? 'task' : flags['task-group'] ? 'task-group' : undefined;
   if (!given) {
-    for (const flag of ['name', 'command'] as const) {
-      if (flags[flag] === undefined) throw new FlagError(`missing --${flag}: give --name and --command, or the whole task with --task or --task-group`);
+    const missing = (['name', 'command'] as const).filter((flag) => flags[flag] === undefined).map((flag) => `--${flag}`);
+    if (missing.length > 0) {
+      throw Object.assign(new Error(`mesoscloud exec needs ${missing.join(' and ')} (or the whole task as JSON with --task or --task-group)`), { code: 'MISSING_FLAG' });
     }
     return undefined;
   }

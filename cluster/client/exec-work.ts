@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { Resources } from '../protocol/resources';
-import { id, taskInfo } from '../protocol/schemas';
+import { taskInfo } from '../protocol/schemas';
 import { checkTaskInfo, taskGroupToRunProblem, taskToRunProblem } from '../protocol/task-validation';
 import type { CommandInfo, ExecutorInfo, OfferOperation, Resource, TaskGroupInfo, TaskInfo } from '../protocol/types';
 import { validateWith } from '../protocol/validate';
@@ -64,8 +64,11 @@ export function launchOperation(plan: LaunchPlan, agentId: string, partResources
 
 // ---- a task given whole, checked before anything is sent ----
 
-/** A TaskInfo as --task takes it: `agent_id` may be left out (the offer's is used whatever it says). */
-const givenTask = taskInfo.extend({ agent_id: id.partial().optional() });
+/**
+ * A TaskInfo as --task takes it: `agent_id` may be left out or empty, as Mesos's own examples write
+ * it ({"value": ""}); the offer's is used whatever it says.
+ */
+const givenTask = taskInfo.extend({ agent_id: z.looseObject({ value: z.string().optional() }).optional() });
 const givenTaskGroup = z.looseObject({ tasks: z.array(givenTask).min(1, 'must list at least one task') });
 
 export type Given<T> = { ok: true; value: T } | { ok: false; message: string };
