@@ -112,7 +112,7 @@ describe('flag errors', () => {
     [['exec', '--task', TASK_JSON, '--command', 'true'], 'BAD_FLAG', ['--command cannot be combined with --task', 'got --command "true"', 'put it in the TaskInfo instead']],
     [['exec', '--task_group', GROUP_JSON, '--resources', 'cpus:1'], 'BAD_FLAG', ['--resources cannot be combined with --task-group']],
     [['exec', '--task-group', '{"tasks":[]}'], 'BAD_FLAG', ["--task-group is not a valid TaskGroupInfo: 'tasks': must list at least one task"]],
-    [['exec', '--task-group', GROUP_JSON.replace('"command"', '"executor":{"executor_id":{"value":"e"}},"command"')], 'BAD_FLAG', ['--task-group is not a valid TaskGroupInfo:', 'executor']],
+    [['exec', '--task-group', GROUP_JSON.replace('"command"', '"executor":{"executor_id":{"value":"e"}},"command"')], 'BAD_FLAG', ['--task-group is not a valid TaskGroupInfo:', "Task 't' should not have 'ExecutorInfo' set"]],
     [['exec', '--task-group', GROUP_JSON, '--stream'], 'BAD_FLAG', ['--stream follows the output of one task']],
     [['exec', '--name', 'x', '--command', 'echo', 'hello'], 'UNEXPECTED_ARGUMENT', ["got the extra argument(s) 'hello'", 'quote a value that holds spaces']],
     [['master', '--port', 'abc'], 'BAD_FLAG', ["--port must be a whole number from 0 to 65535, got 'abc'", 'see every flag with: mesoscloud master --help']],
