@@ -117,6 +117,42 @@ describe('master: machine maintenance', () => {
     await eventually(() => agentOn(A), 'the agent of machine-a registered again', 30_000);
   });
 
+  test('frameworks with tasks on a DRAINING machine get inverse offers; their answers show in GET_MAINTENANCE_STATUS', async () => {
+    await twoMachines();
+    const scheduler = await subscribe();
+    const offerA = (await scheduler.nextOffers()).find((o) => o.hostname === A.hostname)!;
+    await scheduler.launch([offerA], [commandTask(offerA, 'stays', 'sleep 60')]);
+    await scheduler.update('stays', 'TASK_RUNNING');
+    const idle = await subscribe(); // no task on machine-a: no inverse offer
+    const agentA = (await agentOn(A)).agent_info.id.value;
+    let mark = scheduler.events.length;
+
+    await ok({ type: 'UPDATE_MAINTENANCE_SCHEDULE', update_maintenance_schedule: { schedule: { windows: [windowOf([A])] } } });
+
+    const inverse = (await scheduler.waitFor((e) => e.type === 'INVERSE_OFFERS', 'INVERSE_OFFERS', { from: mark }) as any).inverse_offers.inverse_offers;
+    expect(inverse).toEqual([{
+      id: { value: expect.any(String) }, framework_id: { value: scheduler.frameworkId }, agent_id: { value: agentA },
+      unavailability: { start: START, duration: HOUR }, resources: [],
+    }]);
+    const status = async () => (await ok({ type: 'GET_MAINTENANCE_STATUS' })).get_maintenance_status.status;
+    expect(await status()).toEqual({ draining_machines: [{ id: A, statuses: [{ status: 'UNKNOWN', framework_id: { value: scheduler.frameworkId }, timestamp: expect.any(Number) }] }] });
+
+    await scheduler.expectAccepted({ type: 'DECLINE_INVERSE_OFFERS', framework_id: { value: scheduler.frameworkId }, decline_inverse_offers: { inverse_offer_ids: [inverse[0].id] } });
+    expect((await status()).draining_machines[0].statuses).toEqual([{ status: 'DECLINE', framework_id: { value: scheduler.frameworkId }, timestamp: expect.any(Number) }]);
+    expect(idle.events.some((e) => e.type === 'INVERSE_OFFERS')).toBe(false);
+
+    // A new unavailability rescinds nothing answered, and asks again with the new one; cancelling rescinds it.
+    mark = scheduler.events.length;
+    const later = { nanoseconds: START.nanoseconds + HOUR.nanoseconds };
+    await ok({ type: 'UPDATE_MAINTENANCE_SCHEDULE', update_maintenance_schedule: { schedule: { windows: [windowOf([A], later)] } } });
+    const again = (await scheduler.waitFor((e) => e.type === 'INVERSE_OFFERS', 'INVERSE_OFFERS again', { from: mark }) as any).inverse_offers.inverse_offers[0];
+    expect(again.unavailability.start).toEqual(later);
+    await ok({ type: 'UPDATE_MAINTENANCE_SCHEDULE', update_maintenance_schedule: { schedule: { windows: [] } } });
+    const rescinded = await scheduler.waitFor((e) => e.type === 'RESCIND_INVERSE_OFFER', 'RESCIND_INVERSE_OFFER', { from: mark }) as any;
+    expect(rescinded.rescind_inverse_offer.inverse_offer_id).toEqual(again.id);
+    expect(scheduler.events.slice(mark).filter((e) => e.type === 'RESCIND_INVERSE_OFFER')).toHaveLength(1);
+  });
+
   test('every rule of the schedule and of START/STOP is a 400 that names the field', async () => {
     await twoMachines();
     const update = (schedule: unknown) => ({ type: 'UPDATE_MAINTENANCE_SCHEDULE', update_maintenance_schedule: { schedule } });
