@@ -135,10 +135,10 @@ describe('master: machine maintenance', () => {
       unavailability: { start: START, duration: HOUR }, resources: [],
     }]);
     const status = async () => (await ok({ type: 'GET_MAINTENANCE_STATUS' })).get_maintenance_status.status;
-    expect(await status()).toEqual({ draining_machines: [{ id: A, statuses: [{ status: 'UNKNOWN', framework_id: { value: scheduler.frameworkId }, timestamp: expect.any(Number) }] }] });
+    expect(await status()).toEqual({ draining_machines: [{ id: A, statuses: [{ status: 'UNKNOWN', framework_id: { value: scheduler.frameworkId }, timestamp: { nanoseconds: expect.any(Number) } }] }] });
 
     await scheduler.expectAccepted({ type: 'DECLINE_INVERSE_OFFERS', framework_id: { value: scheduler.frameworkId }, decline_inverse_offers: { inverse_offer_ids: [inverse[0].id] } });
-    expect((await status()).draining_machines[0].statuses).toEqual([{ status: 'DECLINE', framework_id: { value: scheduler.frameworkId }, timestamp: expect.any(Number) }]);
+    expect((await status()).draining_machines[0].statuses).toEqual([{ status: 'DECLINE', framework_id: { value: scheduler.frameworkId }, timestamp: { nanoseconds: expect.any(Number) } }]);
     expect(idle.events.some((e) => e.type === 'INVERSE_OFFERS')).toBe(false);
 
     // A new unavailability rescinds nothing answered, and asks again with the new one; cancelling rescinds it.

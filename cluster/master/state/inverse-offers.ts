@@ -9,7 +9,7 @@
  * Simpler than Mesos's allocator: an answered inverse offer is not sent again (no refusal filter
  * timing out) until the unavailability changes or the framework gets tasks on a new agent.
  */
-import type { InverseOffer, Unavailability } from '../../protocol/types';
+import type { InverseOffer, TimeInfo, Unavailability } from '../../protocol/types';
 import { isTerminalState } from '../../protocol/types';
 import type { MasterContext } from '../context';
 import { sendToFramework } from './channels';
@@ -17,8 +17,8 @@ import type { AgentRecord, FrameworkRecord } from './records';
 
 export type InverseOfferAnswer = 'UNKNOWN' | 'ACCEPT' | 'DECLINE';
 
-/** master.proto InverseOfferStatus, as GET_MAINTENANCE_STATUS reports it (timestamp in seconds). */
-export interface InverseOfferStatus { status: InverseOfferAnswer; framework_id: { value: string }; timestamp: number }
+/** allocator.proto InverseOfferStatus, as GET_MAINTENANCE_STATUS reports it: the answer and when it was last updated. */
+export interface InverseOfferStatus { status: InverseOfferAnswer; framework_id: { value: string }; timestamp: TimeInfo }
 
 interface InverseOfferRecord { id: string; frameworkId: string; agentId: string; status: InverseOfferAnswer; timestamp: number; outstanding: boolean }
 
@@ -77,7 +77,7 @@ export class InverseOffers {
 
   statuses(agentId: string): InverseOfferStatus[] {
     return [...(this.byAgent.get(agentId)?.values() ?? [])].map((r) => ({
-      status: r.status, framework_id: { value: r.frameworkId }, timestamp: r.timestamp / 1000,
+      status: r.status, framework_id: { value: r.frameworkId }, timestamp: { nanoseconds: r.timestamp * 1e6 },
     }));
   }
 }
