@@ -18,8 +18,8 @@ import type { ClusterSettings } from './cluster-settings';
 import type { MasterEventBus } from './events';
 import { InverseOffers, type InverseOfferStatus } from './inverse-offers';
 import {
-  machineKey, maintenanceStatus, modeOf, scheduledMachine, startMaintenance, stopMaintenance, updateSchedule,
-  type MachineID, type MachineMaintenanceState, type MaintenanceSchedule, type Outcome,
+  machineKey, maintenanceStatus, startMaintenance, stopMaintenance, updateSchedule,
+  type MachineID, type MachineMaintenanceState, type MaintenanceSchedule, type Outcome, type ScheduledMachine,
 } from './machine-schedule';
 import { splitPid, type OfferManager } from './offers';
 import type { AgentRecord, FrameworkRecord } from './records';
@@ -41,6 +41,8 @@ export function machineOf(hostname: string, pid: string): MachineID {
 
 export class MachineMaintenance {
   private readonly inverseOffers: InverseOffers;
+  /** The scheduled machines by key, for the state they were built from (states are replaced, never changed). */
+  private index?: { state: MachineMaintenanceState; byKey: Map<string, ScheduledMachine> };
 
   constructor(private readonly ctx: MasterContext, private readonly parts: MachineMaintenanceParts) {
     this.inverseOffers = new InverseOffers(ctx);
@@ -88,7 +90,7 @@ export class MachineMaintenance {
 
   /** An agent registering from a DOWN machine is refused (as Mesos refuses it). */
   isDown(hostname: string, pid: string): boolean {
-    return modeOf(this.state, machineOf(hostname, pid)) === 'DOWN';
+    return this.scheduled(machineOf(hostname, pid))?.mode === 'DOWN';
   }
 
   updateSchedule(schedule: MaintenanceSchedule, field: string): void {
@@ -107,8 +109,7 @@ export class MachineMaintenance {
     if (!outcome.ok) throw new MaintenanceRefused(outcome.message);
     this.parts.settings.setMachines(outcome.state);
     for (const agent of [...this.ctx.records.agents.values()]) {
-      const machine = machineOf(agent.hostname, agent.pid);
-      if (modeOf(outcome.state, machine) === 'DOWN') {
+      if (this.scheduled(machineOf(agent.hostname, agent.pid))?.mode === 'DOWN') {
         if (agent.connection !== 'unreachable') this.parts.agents.shutDown(agent, "Operator initiated 'Machine DOWN'");
         continue;
       }
@@ -139,7 +140,14 @@ export class MachineMaintenance {
   }
 
   private unavailabilityOf(agent: AgentRecord) {
-    const machine = scheduledMachine(this.state, machineOf(agent.hostname, agent.pid));
+    const machine = this.scheduled(machineOf(agent.hostname, agent.pid));
     return machine?.mode === 'DRAINING' ? machine.unavailability : undefined;
+  }
+
+  /** O(1) per agent, so a change or a failover's registrations cost no scan of the schedule each. */
+  private scheduled(machine: MachineID): ScheduledMachine | undefined {
+    const state = this.state;
+    if (this.index?.state !== state) this.index = { state, byKey: new Map(state.machines.map((m) => [machineKey(m.id), m])) };
+    return this.index.byKey.get(machineKey(machine));
   }
 }
