@@ -109,6 +109,26 @@ export function capabilitiesValue(flag: string, input: string, alwaysOn: readonl
   return [...new Set(names)];
 }
 
+/**
+ * A protobuf message as JSON (--task's TaskInfo, --task_group's TaskGroupInfo), checked by `parse`
+ * as far as can be without an offer; `what` names the message in errors.
+ */
+export function jsonMessageValue<T>(flag: string, input: string, what: string, parse: (json: unknown) => { ok: true; value: T } | { ok: false; message: string }): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(input);
+  } catch (err) {
+    const shown = input.length > 200 ? `${input.slice(0, 200)}...` : input;
+    throw new FlagError(`--${flag} must be a ${what} as JSON, or file:///path to a file holding one; got '${shown}' (${(err as Error).message})`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new FlagError(`--${flag} must be a ${what} as a JSON object, got ${Array.isArray(json) ? 'an array' : json === null ? 'null' : `a ${typeof json}`}`);
+  }
+  const parsed = parse(json);
+  if (!parsed.ok) throw new FlagError(`--${flag} is not a valid ${what}: ${parsed.message}`);
+  return parsed.value;
+}
+
 /** Mesos flags take a value or `file:///path` to read it from; the file's text is returned. */
 export function readFileFlag(flag: string, input: string, read: (file: string) => string): string {
   if (!input.startsWith('file://')) return input;

@@ -4,11 +4,14 @@ import { Flags } from '@oclif/core';
 import { BaseCommand, masterFlag } from '../base-command';
 import { EXIT, EXIT_CODES_HELP, FlagError } from '../errors';
 import { PRINCIPAL_ENV, SECRET_ENV } from '../credentials';
-import { capabilitiesValue, commandValue, durationValue, envValue, readFileFlag, resourcesValue, taskNameValue } from '../flag-values';
+import { capabilitiesValue, commandValue, durationValue, envValue, jsonMessageValue, readFileFlag, resourcesValue, taskNameValue } from '../flag-values';
+import type { TaskGroupInfo, TaskInfo } from '../../cluster/protocol/types';
 
 export interface ExecJson {
   framework_id?: string;
   task_id: string;
+  /** With --task-group: every task of the group. */
+  task_ids?: string[];
   agent_id?: string;
   state?: string;
   exit_code: number;
@@ -34,6 +37,10 @@ export default class Exec extends BaseCommand<typeof Exec> {
     'requested resources, prints every status update as mesos-execute does, acknowledges it, and tears ' +
     'the framework down when the task ends. Ctrl-C kills the task and waits for its last update; a second ' +
     'Ctrl-C exits at once.\n\n' +
+    'As with mesos-execute, --task takes a whole TaskInfo and --task-group a TaskGroupInfo (JSON, or ' +
+    'file:///path to a file holding it) instead of --name, --command, --resources and --env; agent_id ' +
+    'is filled in from the chosen offer, and a group runs under the default executor (executor id ' +
+    '"default-executor", cpus:0.1;mem:32;disk:32 of its own) and ends when all its tasks have.\n\n' +
     'mesos-execute\'s spellings work too: --kill_after, --framework_name, --framework_capabilities, ' +
     '--partition_aware, and switches as --checkpoint=true or --shell=false. Unlike mesos-execute, which ' +
     'exits 0 whatever became of the task, exec exits 1 unless the task reached TASK_FINISHED.\n\n' +
@@ -45,20 +52,35 @@ export default class Exec extends BaseCommand<typeof Exec> {
     `<%= config.bin %> <%= command.id %> --name nap --command "sleep 60" --kill-after 5secs`,
     `<%= config.bin %> <%= command.id %> --name env --command 'echo $GREETING' --env '{"GREETING":"hi"}'`,
     '<%= config.bin %> <%= command.id %> --name probe --command "uptime" --master 10.0.0.5:5050 --json',
+    `<%= config.bin %> <%= command.id %> --task '{"name":"t","task_id":{"value":"t"},"resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":0.5}}],"command":{"value":"date"}}'`,
+    '<%= config.bin %> <%= command.id %> --task-group file:///path/to/task-group.json',
   ];
 
   static flags = {
     master: masterFlag(),
     name: Flags.custom<string>({
-      description: 'task name, also its task id',
-      required: true,
+      description: 'task name, also its task id (required unless --task or --task-group)',
       parse: async (input) => taskNameValue('name', input),
     })(),
-    command: Flags.string({ description: 'command to run (through /bin/sh -c unless --no-shell)', required: true }),
+    command: Flags.string({ description: 'command to run (through /bin/sh -c unless --no-shell); required unless --task or --task-group' }),
     resources: Flags.custom<string>({
-      description: 'resources the task needs',
-      default: 'cpus:1;mem:128',
+      description: 'resources the task needs (default: cpus:1;mem:128)',
       parse: async (input) => resourcesValue('resources', input),
+    })(),
+    task: Flags.custom<TaskInfo>({
+      description: 'the whole task as a JSON TaskInfo, or file:///path to one; instead of --name, --command, --resources and --env',
+      parse: async (input) => {
+        const { parseGivenTask } = await import('../../cluster/client/exec-work');
+        return jsonMessageValue('task', readFileFlag('task', input, (file) => fs.readFileSync(file, 'utf8')), 'TaskInfo', parseGivenTask);
+      },
+    })(),
+    'task-group': Flags.custom<TaskGroupInfo>({
+      description: 'a task group as a JSON TaskGroupInfo, or file:///path to one, run by the default executor; instead of --name, --command, --resources and --env',
+      aliases: ['task_group'],
+      parse: async (input) => {
+        const { parseGivenTaskGroup } = await import('../../cluster/client/exec-work');
+        return jsonMessageValue('task-group', readFileFlag('task-group', input, (file) => fs.readFileSync(file, 'utf8')), 'TaskGroupInfo', parseGivenTaskGroup);
+      },
     })(),
     env: Flags.custom<Record<string, string>>({
       description: 'environment variables, as a JSON object of strings, or file:///path to a file holding one',
@@ -102,7 +124,8 @@ export default class Exec extends BaseCommand<typeof Exec> {
     if (flags.stream && this.jsonEnabled()) {
       throw new FlagError('--stream prints the task\'s output and --json prints one JSON document; use one of them, got both');
     }
-    commandValue('command', flags.command, flags.shell);
+    const given = givenTask(flags);
+    if (!given) commandValue('command', flags.command!, flags.shell);
     // A zk:// master stays as it is: the session follows the leader through ZooKeeper.
     const master = await this.resolveMasterAddress(flags.master);
     const credential = await this.credential();
@@ -114,12 +137,8 @@ export default class Exec extends BaseCommand<typeof Exec> {
     const session = new ExecSession({
       master,
       tls: this.clusterTls,
-      name: flags.name,
-      command: flags.command,
-      shell: flags.shell,
-      resources: flags.resources,
+      ...(given ? { given } : { name: flags.name, command: flags.command, shell: flags.shell, resources: flags.resources, env: flags.env }),
       role: flags.role,
-      env: flags.env,
       killAfterMs: flags['kill-after'],
       checkpoint: flags.checkpoint,
       user: flags.user ?? defaultTaskUser(os.userInfo().username),
@@ -150,6 +169,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
       return {
         framework_id: result.frameworkId,
         task_id: result.taskId,
+        ...(flags['task-group'] ? { task_ids: result.taskIds } : {}),
         agent_id: result.agentId,
         state: result.state,
         exit_code: result.exitCode,
@@ -160,4 +180,42 @@ export default class Exec extends BaseCommand<typeof Exec> {
       await follower?.stop();
     }
   }
+}
+
+interface WorkFlags {
+  name?: string;
+  command?: string;
+  resources?: string;
+  env?: Record<string, string>;
+  stream: boolean;
+  task?: TaskInfo;
+  'task-group'?: TaskGroupInfo;
+}
+
+/**
+ * mesos-execute's rules: --task or --task_group, not both; either one instead of --name, --command
+ * (and here --resources and --env, which it would leave unused); without them --name and --command.
+ */
+export function givenTask(flags: WorkFlags): { task: TaskInfo } | { taskGroup: TaskGroupInfo } | undefined {
+  if (flags.task && flags['task-group']) {
+    throw new FlagError("either a task or a task group can be launched, not both: give --task or --task-group, got both");
+  }
+  const given = flags.task ? 'task' : flags['task-group'] ? 'task-group' : undefined;
+  if (!given) {
+    const missing = (['name', 'command'] as const).filter((flag) => flags[flag] === undefined).map((flag) => `--${flag}`);
+    if (missing.length > 0) {
+      throw Object.assign(new Error(`mesoscloud exec needs ${missing.join(' and ')} (or the whole task as JSON with --task or --task-group)`), { code: 'MISSING_FLAG' });
+    }
+    return undefined;
+  }
+  for (const flag of ['name', 'command', 'resources', 'env'] as const) {
+    const value = flags[flag];
+    if (value !== undefined) {
+      throw new FlagError(`--${flag} cannot be combined with --${given}, whose JSON already says what to run (got --${flag} ${JSON.stringify(value)}); put it in the ${given === 'task' ? 'TaskInfo' : 'TaskGroupInfo'} instead`);
+    }
+  }
+  if (given === 'task-group' && flags.stream) {
+    throw new FlagError('--stream follows the output of one task; it cannot be used with --task-group (read each task\'s output afterwards with `mesoscloud logs TASK_ID`)');
+  }
+  return flags.task ? { task: flags.task } : { taskGroup: flags['task-group']! };
 }

@@ -1,31 +1,37 @@
 /**
  * Runs one command as a task, the way mesos-execute does: subscribe a fresh framework, take the
  * first offer that fits, follow the task's updates (acknowledging each), tear the framework down.
+ * Instead of a command, a TaskInfo or a TaskGroupInfo may be given whole (exec-work.ts); a group
+ * ends when every task of it has ended.
  * Output goes through callbacks so the CLI decides where lines land (or turns them into JSON).
  */
 import { isZooKeeperUrl } from '../election/zookeeper-url';
 import { buildCommandInfo } from './command-line';
 import { ExecError } from './exec-error';
-import { askVariants, chooseOffer, describeUnsatisfiable, judgeCapacity } from './offer-fit';
+import { commandPlan, DEFAULT_TASK_RESOURCES, launchOperation, taskGroupPlan, taskPlan, type LaunchPlan } from './exec-work';
+import { chooseOfferForParts, describeUnsatisfiable, judgeCapacity, wholeAsk } from './offer-fit';
 import type { Credential } from './http';
 import { OperatorClient } from './operator';
 import { SchedulerClient, type SchedulerTimings } from './scheduler';
 import type { ClientTls } from './tls';
-import { exitCodeFor, killRequestedLine, statusUpdateLines, submittedLine, subscribedLine } from './status-lines';
-import { isTerminalState, type CommandInfo, type Offer, type TaskInfo, type TaskState, type TaskStatus } from '../protocol/types';
+import { exitCodeFor, killRequestedLine, statusUpdateLines, submittedGroupLine, submittedLine, subscribedLine } from './status-lines';
+import { isTerminalState, type Offer, type Resource, type TaskGroupInfo, type TaskInfo, type TaskState, type TaskStatus } from '../protocol/types';
 import type { Resources } from '../protocol/resources';
 
 export interface ExecOptions {
   master: string;
   /** The cluster's CA (and the operator's certificate), when the cluster uses TLS. */
   tls?: ClientTls;
-  name: string;
-  command: string;
-  shell: boolean;
+  /** The task to build (with command, shell, resources and env), unless `given` is set. */
+  name?: string;
+  command?: string;
+  shell?: boolean;
   /** Resource text, e.g. "cpus:1;mem:128". */
-  resources: string;
-  role: string;
+  resources?: string;
   env?: Record<string, string>;
+  /** mesos-execute's --task or --task_group: what to launch, given whole (then name, command and resources stay unset). */
+  given?: { task: TaskInfo } | { taskGroup: TaskGroupInfo };
+  role: string;
   /** Kill the task this long after TASK_RUNNING. */
   killAfterMs?: number;
   checkpoint: boolean;
@@ -48,7 +54,10 @@ export interface ExecOptions {
 
 export interface ExecResult {
   frameworkId?: string;
+  /** The (first) task's id. */
   taskId: string;
+  /** Every task launched (one, or the tasks of a group). */
+  taskIds: string[];
   agentId?: string;
   state?: TaskState;
   statuses: TaskStatus[];
@@ -65,9 +74,13 @@ const LEADER_FAILOVER_TIMEOUT_SECONDS = 120;
 
 export class ExecSession {
   private readonly client: SchedulerClient;
+  private readonly plan: LaunchPlan;
+  /** The whole ask, read each way it may be taken (for the capacity check). */
   private readonly ask: Resources[];
-  private readonly command: CommandInfo;
+  private readonly askText: string;
   private readonly result: ExecResult;
+  /** Tasks that have ended, with their last state. */
+  private readonly ended = new Map<string, TaskState>();
   private launched = false;
   private finished = false;
   private capacityChecked = false;
@@ -79,14 +92,11 @@ export class ExecSession {
   private readonly done: Promise<void>;
 
   constructor(private readonly opts: ExecOptions) {
-    this.ask = askVariants(opts.resources, opts.role);
-    // Built now, not when the offer arrives: a command that cannot be split must fail before subscribing.
-    try {
-      this.command = buildCommandInfo(opts.command, opts.shell, opts.env);
-    } catch (err) {
-      throw new ExecError('BAD_COMMAND', `cannot run command '${opts.command}': ${(err as Error).message}`);
-    }
-    this.result = { taskId: opts.name, statuses: [], exitCode: 1, interrupted: false };
+    this.plan = planOf(opts);
+    this.ask = wholeAsk(this.plan.variants);
+    this.askText = opts.given ? this.ask[0].toString() : opts.resources ?? DEFAULT_TASK_RESOURCES;
+    const taskIds = this.plan.tasks.map((t) => t.task_id.value);
+    this.result = { taskId: taskIds[0], taskIds, statuses: [], exitCode: 1, interrupted: false };
     // Through ZooKeeper the leader may change under us: follow it instead of failing, and give the
     // framework a failover timeout so the new leader keeps the task while we re-subscribe.
     this.followsLeader = isZooKeeperUrl(opts.master);
@@ -178,28 +188,23 @@ export class ExecSession {
       this.decline(offers, REFUSE_AFTER_LAUNCH_SECONDS);
       return;
     }
-    const { chosen, rest } = chooseOffer(offers, this.ask, this.opts.role);
-    if (chosen) this.launch(chosen.offer, chosen.taskResources);
+    const { chosen, rest } = chooseOfferForParts(offers, this.plan.variants, this.opts.role);
+    if (chosen) this.launch(chosen.offer, chosen.partResources);
     this.decline(rest, this.launched ? REFUSE_AFTER_LAUNCH_SECONDS : REFUSE_WHILE_WAITING_SECONDS);
     if (!chosen) void this.checkCapacity();
   }
 
-  private launch(offer: Offer, resources: TaskInfo['resources']): void {
+  private launch(offer: Offer, partResources: Resource[][]): void {
     this.launched = true;
     this.clearCapacityTimer();
-    const task: TaskInfo = {
-      name: this.opts.name,
-      task_id: { value: this.opts.name },
-      agent_id: offer.agent_id,
-      resources,
-      command: this.command,
-    };
-    this.result.agentId = offer.agent_id.value;
+    const agentId = offer.agent_id.value;
+    const operation = launchOperation(this.plan, agentId, partResources, this.client.frameworkId ?? '');
+    this.result.agentId = agentId;
     // Printed before the call returns: the first update can arrive on the stream before the 202 does.
-    this.opts.print(submittedLine(this.opts.name, offer.agent_id.value));
-    this.client.launch([offer.id], [task], { refuse_seconds: REFUSE_AFTER_LAUNCH_SECONDS })
+    this.opts.print(this.plan.executor ? submittedGroupLine(this.result.taskIds, agentId) : submittedLine(this.result.taskId, agentId));
+    this.client.accept([offer.id], [operation], { refuse_seconds: REFUSE_AFTER_LAUNCH_SECONDS })
       .then(() => {
-        this.opts.onLaunched?.({ frameworkId: this.client.frameworkId ?? '', taskId: this.opts.name, agentId: offer.agent_id.value });
+        this.opts.onLaunched?.({ frameworkId: this.client.frameworkId ?? '', taskId: this.result.taskId, agentId });
         return this.client.suppress();
       })
       .catch((err: Error) => this.fail(err));
@@ -218,7 +223,7 @@ export class ExecSession {
       this.pendingAcks.add(ack);
       void ack.finally(() => this.pendingAcks.delete(ack));
     }
-    if (status.task_id.value !== this.opts.name || this.finished) return;
+    if (!this.result.taskIds.includes(status.task_id.value) || this.finished) return;
     for (const line of statusUpdateLines(status)) this.opts.print(line);
     this.result.statuses.push(status);
     this.result.state = status.state;
@@ -231,16 +236,24 @@ export class ExecSession {
       this.killTimer = setTimeout(() => this.killTask(), this.opts.killAfterMs);
     }
     if (isTerminalState(status.state)) {
-      this.result.exitCode = this.result.interrupted && status.state !== 'TASK_FINISHED' ? 130 : exitCodeFor(status.state);
+      this.ended.set(status.task_id.value, status.state);
+      if (this.ended.size < this.result.taskIds.length) return;
+      // A group exits 0 only if every task finished; otherwise as its first task that did not.
+      const failed = [...this.ended.values()].find((state) => state !== 'TASK_FINISHED');
+      this.result.exitCode = this.result.interrupted && failed ? 130 : exitCodeFor(failed ?? 'TASK_FINISHED');
       this.finish();
     }
   }
 
+  /** Kills every task not ended yet (mesos-execute kills each task of a group on its own). */
   private killTask(): void {
     const agentId = this.result.agentId;
     if (this.finished || !agentId) return;
-    this.opts.print(killRequestedLine(this.opts.name, agentId));
-    this.client.kill({ value: this.opts.name }, { value: agentId }).catch((err: Error) => this.fail(err));
+    for (const taskId of this.result.taskIds) {
+      if (this.ended.has(taskId)) continue;
+      this.opts.print(killRequestedLine(taskId, agentId));
+      this.client.kill({ value: taskId }, { value: agentId }).catch((err: Error) => this.fail(err));
+    }
   }
 
   private async checkCapacity(): Promise<void> {
@@ -255,7 +268,7 @@ export class ExecSession {
       if (verdict.agentCount === 0) {
         this.opts.note(`Waiting for an agent to register with ${this.client.masterUrl}`);
       } else if (!verdict.canEverFit) {
-        this.fail(new ExecError('RESOURCES_UNSATISFIABLE', describeUnsatisfiable(this.opts.resources, this.ask[0], verdict), [
+        this.fail(new ExecError('RESOURCES_UNSATISFIABLE', describeUnsatisfiable(this.askText, this.ask[0], verdict), [
           'ask for less with --resources',
           'or launch agents with more, e.g. `mesoscloud launch --agent-resources "cpus:4;mem:8192"`',
         ]));
@@ -312,4 +325,24 @@ export class ExecSession {
     }
     this.client.close();
   }
+}
+
+/**
+ * What the options ask to launch. Built before subscribing: a command that cannot be split, or a
+ * command next to a given task, fails before any framework exists.
+ */
+function planOf(opts: ExecOptions): LaunchPlan {
+  if (opts.given) {
+    const set = (['name', 'command', 'resources', 'env'] as const).filter((key) => opts[key] !== undefined);
+    if (set.length > 0) throw new ExecError('BAD_TASK', `a task given whole cannot be combined with ${set.join(', ')}`);
+    return 'task' in opts.given ? taskPlan(opts.given.task, opts.role) : taskGroupPlan(opts.given.taskGroup, opts.role);
+  }
+  if (opts.name === undefined || opts.command === undefined) throw new ExecError('BAD_TASK', 'a task needs a name and a command, or a TaskInfo or TaskGroupInfo given whole');
+  let command;
+  try {
+    command = buildCommandInfo(opts.command, opts.shell ?? true, opts.env);
+  } catch (err) {
+    throw new ExecError('BAD_COMMAND', `cannot run command '${opts.command}': ${(err as Error).message}`);
+  }
+  return commandPlan(opts.name, command, opts.resources ?? DEFAULT_TASK_RESOURCES, opts.role);
 }

@@ -24,13 +24,23 @@ export function askVariants(text: string, role: string): Resources[] {
 
 /** The first offer that holds the ask takes it; the rest are returned for declining. */
 export function chooseOffer(offers: Offer[], ask: Resources[], role: string): OfferChoice {
+  const { chosen, rest } = chooseOfferForParts(offers, ask.map((variant) => [variant]), role);
+  return { chosen: chosen && { offer: chosen.offer, taskResources: chosen.partResources[0] }, rest };
+}
+
+/**
+ * The same for an ask of several parts taken from one offer together (the tasks of a group and
+ * their executor): `variants` are the readings of the ask, each one Resources per part; the first
+ * reading whose sum an offer holds gives each part its resources.
+ */
+export function chooseOfferForParts(offers: Offer[], variants: Resources[][], role: string): PartsChoice {
   const rest: Offer[] = [];
-  let chosen: OfferChoice['chosen'];
+  let chosen: PartsChoice['chosen'];
   for (const offer of offers) {
     if (!chosen) {
-      const fit = fitOffer(offer, ask, role);
+      const fit = fitOffer(offer, variants, role);
       if (fit) {
-        chosen = { offer, taskResources: fit };
+        chosen = { offer, partResources: fit };
         continue;
       }
     }
@@ -39,7 +49,30 @@ export function chooseOffer(offers: Offer[], ask: Resources[], role: string): Of
   return { chosen, rest };
 }
 
-function fitOffer(offer: Offer, ask: Resources[], role: string): Resource[] | undefined {
+export interface PartsChoice {
+  chosen?: { offer: Offer; partResources: Resource[][] };
+  rest: Offer[];
+}
+
+/** Each variant's parts added up: the whole ask, read each way. */
+export function wholeAsk(variants: Resources[][]): Resources[] {
+  return variants.map((parts) => parts.reduce((sum, part) => sum.plus(part), Resources.empty()));
+}
+
+/**
+ * A resource list given whole (a TaskInfo's) read as askVariants reads text: as written, and for a
+ * role other than '*' also with its unreserved resources reserved to the role.
+ */
+export function listVariants(list: Resource[], role: string): Resources[] {
+  const variants = [Resources.fromV1(list)];
+  if (role !== '*') {
+    const reserved = list.map((r) => (r.reservations?.length || (r.role && r.role !== '*') ? r : { ...r, reservations: [{ type: 'STATIC' as const, role }] }));
+    variants.push(Resources.fromV1(reserved));
+  }
+  return variants;
+}
+
+function fitOffer(offer: Offer, variants: Resources[][], role: string): Resource[][] | undefined {
   let offered: Resources;
   try {
     offered = Resources.fromV1(offer.resources);
@@ -47,7 +80,10 @@ function fitOffer(offer: Offer, ask: Resources[], role: string): Resource[] | un
     return undefined;
   }
   const allocationRole = offer.allocation_info?.role ?? role;
-  for (const variant of ask) if (offered.contains(variant)) return variant.toV1(allocationRole);
+  const totals = wholeAsk(variants);
+  for (const [i, parts] of variants.entries()) {
+    if (offered.contains(totals[i])) return parts.map((part) => part.toV1(allocationRole));
+  }
   return undefined;
 }
 

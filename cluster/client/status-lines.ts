@@ -10,6 +10,11 @@ export function submittedLine(taskId: string, agentId: string): string {
   return `Submitted task '${taskId}' to agent '${agentId}'`;
 }
 
+/** mesos-execute prints the ids as a vector: [ a, b ]. */
+export function submittedGroupLine(taskIds: string[], agentId: string): string {
+  return `Submitted task group with tasks [ ${taskIds.join(', ')} ] to agent '${agentId}'`;
+}
+
 export function killRequestedLine(taskId: string, agentId: string): string {
   return `Asked to kill task '${taskId}' on agent '${agentId}'`;
 }

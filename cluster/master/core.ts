@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { Allocator } from '../allocator/types';
 import { authorizerFromFlag } from '../authz/acls-flag';
 import type { Authorizer } from '../authz/authorizer';
+import { LoggingLevel } from '../http/logging-level';
 import { IdGenerator } from '../protocol/ids';
 import type { MasterInfo } from '../protocol/types';
 import { realClock, type Clock } from '../util/clock';
@@ -21,6 +22,7 @@ import { ClusterSettings, type SettingsListener } from './state/cluster-settings
 import { TerminalTaskCounters, Timer } from './state/counters';
 import { MasterEventBus } from './state/events';
 import { FrameworkManager } from './state/frameworks';
+import { MachineMaintenance } from './state/machine-maintenance';
 import { AgentMaintenance } from './state/maintenance';
 import { OfferManager } from './state/offers';
 import { MasterRecords } from './state/records';
@@ -36,6 +38,10 @@ export class MasterCore implements MasterContext {
   /** Weights, quotas and agent maintenance: what operators set, persisted by a replicated registry. */
   readonly settings: ClusterSettings;
   readonly maintenance: AgentMaintenance;
+  /** The maintenance schedule and machine modes (UP, DRAINING, DOWN), also persisted in the settings. */
+  readonly machines: MachineMaintenance;
+  /** The logging level an operator may raise for a while (GET/SET_LOGGING_LEVEL, /logging/toggle). */
+  readonly loggingLevel: LoggingLevel;
   /** Changes to tasks, agents and frameworks, for the operator event stream. */
   readonly events = new MasterEventBus();
   readonly terminalTasks = new TerminalTaskCounters(this.events);
@@ -70,6 +76,8 @@ export class MasterCore implements MasterContext {
     this.maintenance = new AgentMaintenance(ctx, {
       events: this.events, settings: this.settings, offers: this.offers, tasks: this.tasks, agents: this.agents,
     });
+    this.machines = new MachineMaintenance(ctx, { events: this.events, settings: this.settings, offers: this.offers, agents: this.agents });
+    this.loggingLevel = new LoggingLevel(log.threshold, clock);
     this.masterInfo = { id: masterId, ip: 0, port: opts.port };
     this.loop = new AllocationLoop(() => this.allocate(), opts.allocationIntervalMs, (err) => {
       log.error('allocation failed', { error: (err as Error).message, stack: (err as Error).stack });
@@ -98,6 +106,7 @@ export class MasterCore implements MasterContext {
   /** Stops every timer and ends every stream; the records are left as it was. */
   stop(): void {
     this.loop.stop();
+    this.loggingLevel.close();
     this.offers.clearTimers();
     this.events.close();
     for (const framework of this.records.frameworks.values()) {

@@ -51,7 +51,7 @@ export interface Master {
 export function createMaster(opts: Partial<MasterOptions> = {}): Master {
   const options = resolveMasterOptions(opts);
   const log = options.logger ? options.logger.child('master') : createLogger('master');
-  const core = new MasterCore(options, options.allocator ?? createAllocator(), log, newMasterId());
+  const core = new MasterCore(options, options.allocator ?? createAllocator(), log, newMasterId(), options.clock);
   const usage = new UsageCache();
   // With TLS the master is also a client: of agents (sandbox reads), verifying them and presenting its certificate.
   const tls = loadTlsMaterial(options);

@@ -8,6 +8,7 @@ import { parseZooKeeperUrl, redactZooKeeperUrl } from '../election/zookeeper-url
 import { formatDuration } from '../protocol/duration';
 import type { AuthRequirements } from '../http/auth';
 import type { Logger } from '../util/log';
+import type { Clock } from '../util/clock';
 import type { HttpLimits } from '../http/limits';
 import { HTTP_LIMIT_KEYS, httpLimitOptions } from '../http/limit-options';
 import {
@@ -48,6 +49,7 @@ export interface MasterOptions extends TlsOptions, HttpLimits {
   acls?: string;
   logger?: Logger;
   allocator?: Allocator;
+  clock?: Clock;
 }
 
 const seconds = { commandLine: duration(1000), check: positiveDuration, text: (s: number) => formatDuration(s * 1000) };
@@ -146,6 +148,7 @@ export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
   },
   logger: { description: 'where the master logs (default: its own logger)' },
   allocator: { description: 'injected allocator (tests, benchmarks); the weighted DRF allocator by default' },
+  clock: { description: 'injected clock (tests advance time by hand); the system clock by default' },
   ...httpLimitOptions(),
 };
 

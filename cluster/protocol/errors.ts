@@ -29,6 +29,7 @@ export const API_ERRORS = {
   NOT_FOUND: { status: 404, template: 'Not found: {detail}' },
   PATH_FORBIDDEN: { status: 403, template: 'Forbidden: {detail}' },
   AGENT_GONE: { status: 403, template: 'Agent has been marked gone: {detail}' },
+  MACHINE_DOWN: { status: 403, template: 'Machine is `DOWN`: {detail}' },
   AGENT_UNAVAILABLE: { status: 503, template: 'Agent unavailable: {detail}' },
   AGENT_TIMEOUT: { status: 504, template: 'Agent did not answer: {detail}' },
   METHOD_NOT_ALLOWED: { status: 405, template: 'Method not allowed: {detail}' },

@@ -14,6 +14,8 @@ export type ContainerID = Id;
 
 export interface TimeInfo { nanoseconds: number }
 export interface DurationInfo { nanoseconds: number }
+/** mesos.proto Unavailability: when a machine is expected to go away (maintenance), and for how long. */
+export interface Unavailability { start: TimeInfo; duration?: DurationInfo }
 
 export interface Value_Scalar { value: number }
 export interface Value_Range { begin: number; end: number }
@@ -212,13 +214,15 @@ export interface Offer {
   attributes?: Attribute[];
   executor_ids?: ExecutorID[];
   allocation_info?: { role: string };
+  /** Set while the agent's machine is scheduled for maintenance (DRAINING). */
+  unavailability?: Unavailability;
 }
 
 // ---- Scheduler API: calls (POST /api/v1/scheduler) ----
 
 export const SCHEDULER_CALL_TYPES = [
   'SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'REVIVE', 'KILL', 'SHUTDOWN', 'ACKNOWLEDGE',
-  'RECONCILE', 'MESSAGE', 'REQUEST', 'SUPPRESS',
+  'RECONCILE', 'MESSAGE', 'REQUEST', 'SUPPRESS', 'ACCEPT_INVERSE_OFFERS', 'DECLINE_INVERSE_OFFERS',
 ] as const;
 export type SchedulerCallType = typeof SCHEDULER_CALL_TYPES[number];
 
@@ -242,6 +246,17 @@ export interface SchedulerCall {
   reconcile?: { tasks?: { task_id: TaskID; agent_id?: AgentID }[] };
   message?: { agent_id: AgentID; executor_id: ExecutorID; data: string };
   request?: { requests: unknown[] };
+  accept_inverse_offers?: { inverse_offer_ids: OfferID[]; filters?: Filters };
+  decline_inverse_offers?: { inverse_offer_ids: OfferID[]; filters?: Filters };
+}
+
+/** mesos.proto InverseOffer: the master asks for an agent back (its machine is DRAINING); no resources = all of it. */
+export interface InverseOffer {
+  id: OfferID;
+  framework_id: FrameworkID;
+  agent_id?: AgentID;
+  unavailability: Unavailability;
+  resources: Resource[];
 }
 
 // ---- Scheduler API: events (RecordIO stream on the SUBSCRIBE response) ----
@@ -250,6 +265,8 @@ export type SchedulerEvent =
   | { type: 'SUBSCRIBED'; subscribed: { framework_id: FrameworkID; heartbeat_interval_seconds: number; master_info?: MasterInfo } }
   | { type: 'OFFERS'; offers: { offers: Offer[] } }
   | { type: 'RESCIND'; rescind: { offer_id: OfferID } }
+  | { type: 'INVERSE_OFFERS'; inverse_offers: { inverse_offers: InverseOffer[] } }
+  | { type: 'RESCIND_INVERSE_OFFER'; rescind_inverse_offer: { inverse_offer_id: OfferID } }
   | { type: 'UPDATE'; update: { status: TaskStatus } }
   | { type: 'MESSAGE'; message: { agent_id: AgentID; executor_id: ExecutorID; data: string } }
   | { type: 'FAILURE'; failure: { agent_id?: AgentID; executor_id?: ExecutorID; status?: number } }

@@ -60,6 +60,8 @@ const SUB_MESSAGE: Record<SchedulerCallType, keyof SchedulerCall | undefined> = 
   RECONCILE: 'reconcile',
   MESSAGE: 'message',
   REQUEST: 'request',
+  ACCEPT_INVERSE_OFFERS: 'accept_inverse_offers',
+  DECLINE_INVERSE_OFFERS: 'decline_inverse_offers',
 };
 
 export const schedulerCallSchema = z.looseObject({
@@ -76,6 +78,8 @@ export const schedulerCallSchema = z.looseObject({
   reconcile: z.looseObject({ tasks: z.array(z.looseObject({ task_id: id, agent_id: id.optional() })).optional() }).optional(),
   message: z.looseObject({ agent_id: id, executor_id: id, data: bytes }).optional(),
   request: z.looseObject({ requests: z.array(z.unknown()).default([]) }).optional(),
+  accept_inverse_offers: z.looseObject({ inverse_offer_ids: offerIds, filters: filters.optional() }).optional(),
+  decline_inverse_offers: z.looseObject({ inverse_offer_ids: offerIds, filters: filters.optional() }).optional(),
 }).superRefine((call, ctx) => {
   if (call.type === 'SUBSCRIBE') {
     if (call.subscribe === undefined) return addMissing(ctx, ['subscribe']);

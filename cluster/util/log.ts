@@ -1,9 +1,22 @@
 /**
  * Named, structured logger: one JSON object per line, so daemon logs can be grepped and parsed.
- * `logger.child('offers', { framework_id })` adds a name segment and fixed fields.
+ * `logger.child('offers', { framework_id })` adds a name segment and fixed fields. A logger and its
+ * children share one threshold, which an operator may lower for a while (logging-level.ts).
  */
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** The lowest level written, shared by a logger and all its children; `configured` is where it started. */
+export class LogThreshold {
+  level: Level;
+  constructor(readonly configured: Level) { this.level = configured }
+  allows(level: Level): boolean { return ORDER[level] >= ORDER[this.level] }
+}
+
+function configuredLevel(level: Level | undefined): Level {
+  const chosen = level ?? (process.env.MESOSCLOUD_LOG_LEVEL as Level | undefined);
+  return chosen !== undefined && chosen in ORDER ? chosen : 'info';
+}
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -11,17 +24,19 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(name: string, fields?: Record<string, unknown>): Logger;
+  /** Shared with the children: lowering it makes the whole tree more verbose. */
+  readonly threshold: LogThreshold;
 }
 
 export function createLogger(
   name: string,
-  opts: { level?: Level; write?: (line: string) => void; fields?: Record<string, unknown> } = {},
+  opts: { level?: Level; write?: (line: string) => void; fields?: Record<string, unknown>; threshold?: LogThreshold } = {},
 ): Logger {
-  const min = ORDER[opts.level ?? (process.env.MESOSCLOUD_LOG_LEVEL as Level) ?? 'info'] ?? ORDER.info;
+  const threshold = opts.threshold ?? new LogThreshold(configuredLevel(opts.level));
   const write = opts.write ?? ((line: string) => process.stderr.write(line + '\n'));
   const base = opts.fields ?? {};
   const emit = (level: Level, msg: string, fields?: Record<string, unknown>) => {
-    if (ORDER[level] < min) return;
+    if (!threshold.allows(level)) return;
     write(JSON.stringify({ time: new Date().toISOString(), level, name, msg, ...base, ...fields }, redactSecrets));
   };
   return {
@@ -29,7 +44,8 @@ export function createLogger(
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    child: (child, fields) => createLogger(`${name}.${child}`, { level: opts.level, write, fields: { ...base, ...fields } }),
+    child: (child, fields) => createLogger(`${name}.${child}`, { threshold, write, fields: { ...base, ...fields } }),
+    threshold,
   };
 }
 

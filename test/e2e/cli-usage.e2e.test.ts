@@ -11,6 +11,9 @@ import { ensureBuilt, hasStackTrace, runCli, unwrap, type CliResult } from '../h
 
 let dataHome: string;
 
+const TASK_JSON = '{"name":"t","task_id":{"value":"t"},"resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":0.1}}],"command":{"value":"true"}}';
+const GROUP_JSON = `{"tasks":[${TASK_JSON}]}`;
+
 function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return runCli(args, { dataHome, env, timeoutMs: 30_000 });
 }
@@ -108,6 +111,17 @@ describe('flag errors', () => {
     [['exec', '--name', 'x', '--command', 'true', '--kil-after', '1s'], 'UNKNOWN_FLAG', ['mesoscloud exec has no flag --kil-after', 'did you mean --kill-after?']],
     [['exec', '--command', 'true'], 'MISSING_FLAG', ['mesoscloud exec needs --name']],
     [['exec'], 'MISSING_FLAG', [/needs --(command|name) and --(name|command)/]],
+    [['exec', '--task', '{bad'], 'BAD_FLAG', ['--task must be a TaskInfo as JSON, or file:///path to a file holding one', "got '{bad'"]],
+    [['exec', '--task', '[]'], 'BAD_FLAG', ['--task must be a TaskInfo as a JSON object, got an array']],
+    [['exec', '--task', '{"name":"t"}'], 'BAD_FLAG', ["--task is not a valid TaskInfo: 'task_id'"]],
+    [['exec', '--task', '{"name":"t","task_id":{"value":"t"},"resources":[],"command":{"value":"true"}}'], 'BAD_FLAG', ['--task is not a valid TaskInfo: Task uses no resources']],
+    [['exec', '--task', 'file:///no/such/task.json'], 'BAD_FLAG', ["--task: cannot read '/no/such/task.json' (ENOENT)"]],
+    [['exec', '--task', TASK_JSON, '--task-group', GROUP_JSON], 'BAD_FLAG', ['give --task or --task-group, got both']],
+    [['exec', '--task', TASK_JSON, '--command', 'true'], 'BAD_FLAG', ['--command cannot be combined with --task', 'got --command "true"', 'put it in the TaskInfo instead']],
+    [['exec', '--task_group', GROUP_JSON, '--resources', 'cpus:1'], 'BAD_FLAG', ['--resources cannot be combined with --task-group']],
+    [['exec', '--task-group', '{"tasks":[]}'], 'BAD_FLAG', ["--task-group is not a valid TaskGroupInfo: 'tasks': must list at least one task"]],
+    [['exec', '--task-group', GROUP_JSON.replace('"command"', '"executor":{"executor_id":{"value":"e"}},"command"')], 'BAD_FLAG', ['--task-group is not a valid TaskGroupInfo:', "Task 't' should not have 'ExecutorInfo' set"]],
+    [['exec', '--task-group', GROUP_JSON, '--stream'], 'BAD_FLAG', ['--stream follows the output of one task']],
     [['exec', '--name', 'x', '--command', 'echo', 'hello'], 'UNEXPECTED_ARGUMENT', ["got the extra argument(s) 'hello'", 'quote a value that holds spaces']],
     [['master', '--port', 'abc'], 'BAD_FLAG', ["--port must be a whole number from 0 to 65535, got 'abc'", 'see every flag with: mesoscloud master --help']],
     [['master', '--portt', '1'], 'UNKNOWN_FLAG', ['mesoscloud master has no flag --portt; its flags are --ip, --port,', 'did you mean --port?']],

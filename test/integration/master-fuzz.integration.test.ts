@@ -177,6 +177,8 @@ describe('fuzzed calls against a master', () => {
       RECONCILE: { type: 'RECONCILE', framework_id, reconcile: { tasks: [{ task_id: { value: 't' }, agent_id }] } },
       MESSAGE: { type: 'MESSAGE', framework_id, message: { agent_id, executor_id: { value: 'e' }, data: 'aGVsbG8=' } },
       REQUEST: { type: 'REQUEST', framework_id, request: { requests: [{ agent_id, resources: [] }] } },
+      ACCEPT_INVERSE_OFFERS: { type: 'ACCEPT_INVERSE_OFFERS', framework_id, accept_inverse_offers: { inverse_offer_ids: [{ value: 'no-such-inverse-offer' }] } },
+      DECLINE_INVERSE_OFFERS: { type: 'DECLINE_INVERSE_OFFERS', framework_id, decline_inverse_offers: { inverse_offer_ids: [{ value: 'no-such-inverse-offer' }], filters: { refuse_seconds: 1 } } },
     };
     return calls[type] as Json;
   }
@@ -194,6 +196,12 @@ describe('fuzzed calls against a master', () => {
       DRAIN_AGENT: { drain_agent: { agent_id, max_grace_period: { nanoseconds: 1000 }, mark_gone: false } },
       LIST_FILES: { list_files: { path: '/frameworks/no-such-framework/executors/x/runs/latest' } },
       READ_FILE: { read_file: { path: '/frameworks/no-such-framework/executors/x/runs/latest/stdout', offset: 0, length: 10 } },
+      UPDATE_MAINTENANCE_SCHEDULE: {
+        update_maintenance_schedule: { schedule: { windows: [{ machine_ids: [{ hostname: 'fuzz-machine', ip: '10.9.9.9' }], unavailability: { start: { nanoseconds: 1 }, duration: { nanoseconds: 1 } } }] } },
+      },
+      START_MAINTENANCE: { start_maintenance: { machines: [{ hostname: 'fuzz-machine', ip: '10.9.9.9' }] } },
+      STOP_MAINTENANCE: { stop_maintenance: { machines: [{ hostname: 'fuzz-machine', ip: '10.9.9.9' }] } },
+      SET_LOGGING_LEVEL: { set_logging_level: { level: 1, duration: { nanoseconds: 1000 } } },
     };
     return { type, ...bodies[type] } as Json;
   }

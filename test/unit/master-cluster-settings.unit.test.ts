@@ -33,6 +33,6 @@ describe('cluster settings', () => {
     settings.updateQuotas([{ role: 'r' }]);
     expect(settings.quotas()).toEqual([]);
     settings.restore('not settings');
-    expect(settings.toJSON()).toEqual({ weights: [], quotas: [], agents: {}, gone: [] });
+    expect(settings.toJSON()).toEqual({ weights: [], quotas: [], agents: {}, gone: [], machines: { schedule: { windows: [] }, machines: [] } });
   });
 });

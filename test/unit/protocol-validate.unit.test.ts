@@ -43,6 +43,8 @@ const VALID_CALLS: Record<(typeof SCHEDULER_CALL_TYPES)[number], Record<string, 
   RECONCILE: { type: 'RECONCILE', framework_id: FID, reconcile: { tasks: [] } },
   MESSAGE: { type: 'MESSAGE', framework_id: FID, message: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, data: 'aGVsbG8=' } },
   REQUEST: { type: 'REQUEST', framework_id: FID, request: { requests: [] } },
+  ACCEPT_INVERSE_OFFERS: { type: 'ACCEPT_INVERSE_OFFERS', framework_id: FID, accept_inverse_offers: { inverse_offer_ids: [{ value: 'master-O2' }] } },
+  DECLINE_INVERSE_OFFERS: { type: 'DECLINE_INVERSE_OFFERS', framework_id: FID, decline_inverse_offers: { inverse_offer_ids: [{ value: 'master-O3' }], filters: { refuse_seconds: 60 } } },
 };
 
 describe('validateSchedulerCall', () => {

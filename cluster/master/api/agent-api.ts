@@ -43,6 +43,8 @@ function handleCall(core: MasterCore, req: Request): HandlerResult {
     // As Mesos, an agent the operator marked gone may never come back under its id.
     const requestedId = call.register.agent_info.id?.value;
     if (requestedId !== undefined && core.settings.isGone(requestedId)) throw apiError('AGENT_GONE', `agent ${quote(requestedId)} may not re-register`);
+    const { hostname } = call.register.agent_info;
+    if (core.machines.isDown(hostname, parsed.value.call.pid)) throw apiError('MACHINE_DOWN', `the machine of agent ${quote(hostname)} at ${quote(parsed.value.call.pid)} is DOWN for maintenance`);
     const holder = requestedId === undefined ? undefined : core.records.agents.get(requestedId)?.principal;
     if (holder !== undefined && holder !== req.principal) {
       throw apiError('FORBIDDEN_PRINCIPAL', `agent ${quote(requestedId!)} registered as another principal; '${req.principal ?? '(none)'}' may not take it over`);

@@ -17,6 +17,7 @@ import { ADMIN_CALLS } from './operator-admin';
 import { authorizeOperatorCall, filterOperatorResponse } from './authorize';
 import type { OperatorCallHandler } from './operator-call';
 import { EVENT_CALLS } from './operator-events';
+import { MAINTENANCE_CALLS } from './operator-maintenance';
 import type { MasterHttp } from './master-http';
 import { getAgents, getExecutors, getFrameworks, getState, getTasks, getVersion } from '../views/operator-views';
 
@@ -48,6 +49,7 @@ const CALLS = new Map<string, OperatorCallHandler>([
   ...Object.entries(READ_CALLS).map(([type, read]): [string, OperatorCallHandler] => [type, (master: MasterHttp) => ({ json: read(master.core) })]),
   ...Object.entries(ADMIN_CALLS),
   ...Object.entries(EVENT_CALLS),
+  ...Object.entries(MAINTENANCE_CALLS),
 ]);
 
 export const SUPPORTED_OPERATOR_CALLS = [...CALLS.keys()];

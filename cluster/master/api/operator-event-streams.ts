@@ -2,7 +2,9 @@
  * The operator event stream (SUBSCRIBE): one per master, built with it.
  *
  * SUBSCRIBE answers with a RecordIO stream: SUBSCRIBED (the GET_STATE snapshot and the heartbeat
- * interval), a HEARTBEAT, then an event per change and a HEARTBEAT per interval. Records are JSON or
+ * interval), then an event per change, and a HEARTBEAT one interval after subscribing and every
+ * interval after that, each subscriber on its own beat (Mesos's operator subscriber starts its
+ * heartbeater with a delay of one interval, unlike the scheduler API's). Records are JSON or
  * protobuf, as each subscriber asked. Every subscriber (a UI per operator) of one encoding gets the
  * same bytes: each event is built once, serialised once per encoding in use, and the one buffer is
  * written to every stream of that encoding; the snapshot is built once per records version however
@@ -38,10 +40,9 @@ class Records {
 }
 
 export class OperatorEventStreams implements MasterEventListener {
-  /** Each stream with its encoding and what its principal may see (view undefined: everything). */
-  private readonly subscribers = new Map<RecordIOStream, { format: StreamFormat; view?: Visibility }>();
+  /** Each stream with its encoding, what its principal may see (view undefined: everything) and its heartbeat timer. */
+  private readonly subscribers = new Map<RecordIOStream, { format: StreamFormat; view?: Visibility; heartbeat: TimerHandle }>();
   private unlisten?: () => void;
-  private heartbeat?: TimerHandle;
   private snapshot?: { version: number; records: Records };
   private readonly heartbeats = new Records(HEARTBEAT);
 
@@ -57,8 +58,8 @@ export class OperatorEventStreams implements MasterEventListener {
       // Unread bytes beyond the snapshot a subscriber may fall behind by: --max_stream_backlog_size.
       const stream = new RecordIOStream(res, format.headers, this.core.opts.maxStreamBacklogBytes, format.record);
       stream.writeInitial(view ? format.record(this.filteredSubscribedEvent(view)) : this.subscribedEvent().bytesFor(format));
-      stream.writeInitial(this.heartbeats.bytesFor(format));
-      this.subscribers.set(stream, { format, view });
+      const heartbeat = this.core.clock.setInterval(() => this.send(stream, this.heartbeats), this.core.opts.heartbeatIntervalSeconds * 1000);
+      this.subscribers.set(stream, { format, view, heartbeat });
       stream.onClose(() => this.drop(stream));
       if (this.subscribers.size === 1) this.start();
     });
@@ -74,7 +75,9 @@ export class OperatorEventStreams implements MasterEventListener {
       this.core.log.error('operator event not sent', { type: event.type, error: (err as Error).message });
       return;
     }
-    this.broadcast(records, (view) => view.event(event));
+    for (const [subscriber, { view }] of this.subscribers) {
+      if (!view || view.event(event)) this.send(subscriber, records);
+    }
   }
 
   onClose(): void {
@@ -82,15 +85,12 @@ export class OperatorEventStreams implements MasterEventListener {
     this.stop();
   }
 
-  /** `sees`: whether a subscriber with a filtered view gets these records (all do when absent). */
-  private broadcast(records: Records, sees?: (view: Visibility) => boolean): void {
-    for (const [subscriber, { format, view }] of this.subscribers) {
-      if (subscriber.isClosed) continue;
-      if (view && sees && !sees(view)) continue;
-      if (!subscriber.writeEncoded(records.bytesFor(format))) {
-        if (subscriber.overflowed) this.core.log.warn('operator subscriber too slow; disconnecting it');
-        this.drop(subscriber);
-      }
+  private send(subscriber: RecordIOStream, records: Records): void {
+    const entry = this.subscribers.get(subscriber);
+    if (!entry || subscriber.isClosed) return;
+    if (!subscriber.writeEncoded(records.bytesFor(entry.format))) {
+      if (subscriber.overflowed) this.core.log.warn('operator subscriber too slow; disconnecting it');
+      this.drop(subscriber);
     }
   }
 
@@ -108,27 +108,28 @@ export class OperatorEventStreams implements MasterEventListener {
   }
 
   private filteredSubscribedEvent(view: Visibility): unknown {
-    return ({
+    return {
       type: 'SUBSCRIBED',
       subscribed: { get_state: view.getState(getState(this.core)), heartbeat_interval_seconds: this.core.opts.heartbeatIntervalSeconds },
-    });
+    };
   }
 
   private drop(subscriber: RecordIOStream): void {
-    if (!this.subscribers.delete(subscriber)) return;
+    const entry = this.subscribers.get(subscriber);
+    if (!entry) return;
+    entry.heartbeat.cancel();
+    this.subscribers.delete(subscriber);
     if (this.subscribers.size === 0) this.stop();
   }
 
   private start(): void {
     this.unlisten = this.core.events.listen(this);
-    this.heartbeat = this.core.clock.setInterval(() => this.broadcast(this.heartbeats), this.core.opts.heartbeatIntervalSeconds * 1000);
   }
 
   private stop(): void {
     this.unlisten?.();
     this.unlisten = undefined;
-    this.heartbeat?.cancel();
-    this.heartbeat = undefined;
+    for (const { heartbeat } of this.subscribers.values()) heartbeat.cancel();
     // The snapshot can be tens of megabytes at scale; nobody needs it until the next subscriber.
     this.snapshot = undefined;
   }

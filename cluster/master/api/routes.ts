@@ -14,6 +14,7 @@ import { addLegacyRoutes } from './legacy-routes';
 import { addFileProxyRoutes } from './files-proxy';
 import type { MasterHttp } from './master-http';
 import { addWebUiRoutes } from './webui-routes';
+import { addMaintenanceRoutes } from './operator-maintenance';
 import { TOKEN_PATH, tokenHandler } from './token-api';
 
 /** The POST endpoints whose bodies are v1 calls in JSON. */
@@ -52,6 +53,7 @@ export function createMasterRouter(master: MasterHttp): Router {
     }));
   }
   addLegacyRoutes(router, master);
+  addMaintenanceRoutes(router, master);
   addFileProxyRoutes(router, master.sandboxes, (path, principal) => authorizeSandbox(core, path, principal));
   addWebUiRoutes(router);
   return router;

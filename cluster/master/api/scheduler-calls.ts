@@ -55,6 +55,12 @@ export function dispatchSchedulerCall(core: MasterCore, framework: FrameworkReco
     case 'REQUEST':
       // Mesos's allocator ignores resource requests too.
       return;
+    case 'ACCEPT_INVERSE_OFFERS':
+      core.machines.answerInverseOffers(framework, call.accept_inverse_offers!.inverse_offer_ids.map((id) => id.value), 'ACCEPT');
+      return;
+    case 'DECLINE_INVERSE_OFFERS':
+      core.machines.answerInverseOffers(framework, call.decline_inverse_offers!.inverse_offer_ids.map((id) => id.value), 'DECLINE');
+      return;
     case 'SUBSCRIBE':
       return;
   }

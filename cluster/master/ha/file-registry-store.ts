@@ -1,7 +1,8 @@
 /**
  * The registry of a standalone master (no --zk), kept in its --work_dir so that weights, quota,
- * admitted agents, agent maintenance (deactivated, draining, gone) and known frameworks survive a
- * crash or kill -9, as Mesos's registry in its replicated log does.
+ * admitted agents, agent maintenance (deactivated, draining, gone), the machine maintenance schedule
+ * and modes, and known frameworks survive a crash or kill -9, as Mesos's registry in its replicated
+ * log does.
  *
  * Format (UTF-8 JSON), one file per collection:
  *

@@ -2,7 +2,7 @@
  * What a leading master keeps in ZooKeeper (standalone: in its work dir, file-registry-store.ts) so
  * that the next leader, or the same master after a restart, can carry on: the agents it admitted,
  * the frameworks it knows (with their failover timeouts) and the cluster settings (weights, quota,
- * maintenance). Tasks are not stored: agents report them when they re-register, as
+ * agent maintenance, the machine maintenance schedule and modes). Tasks are not stored: agents report them when they re-register, as
  * with Mesos's registry.
  *
  * Writes are behind the change (coalesced by the store, acknowledged by ZooKeeper a few ms later):

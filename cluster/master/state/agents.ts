@@ -159,11 +159,25 @@ export class AgentManager {
    */
   markGone(agent: AgentRecord): void {
     this.ctx.log.info('agent marked gone', { agent_id: agent.id });
+    this.shutDownFrameworks(agent);
+    this.remove(agent, `Agent ${agent.id} was marked gone by the operator`, true);
+  }
+
+  /**
+   * Its machine went DOWN for maintenance: as Mesos, the agent is told to stop everything and is
+   * removed, its tasks lost; it is refused while the machine stays DOWN.
+   */
+  shutDown(agent: AgentRecord, message: string): void {
+    this.ctx.log.info('agent shut down', { agent_id: agent.id, reason: message });
+    this.shutDownFrameworks(agent);
+    this.remove(agent, message);
+  }
+
+  private shutDownFrameworks(agent: AgentRecord): void {
     const frameworkIds = new Set<string>();
     for (const task of agent.tasks.values()) frameworkIds.add(task.frameworkId);
     for (const executor of agent.executors.values()) frameworkIds.add(executor.frameworkId);
     for (const id of frameworkIds) sendToAgent(agent, { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: { value: id } } });
-    this.remove(agent, `Agent ${agent.id} was marked gone by the operator`, true);
   }
 
   private remove(agent: AgentRecord, message: string, byOperator = false): void {

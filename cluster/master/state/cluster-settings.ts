@@ -1,6 +1,7 @@
 /**
- * What operators set on the cluster, in one serialisable object: role weights, role quotas, and
- * agent maintenance (deactivated, draining with its config, gone). A new leader restores it from
+ * What operators set on the cluster, in one serialisable object: role weights, role quotas, agent
+ * maintenance (deactivated, draining with its config, gone) and machine maintenance (the schedule
+ * and the machines' modes). A new leader restores it from
  * ZooKeeper (`restore`), so every change is reported to the change listeners with the full JSON.
  *
  * Weights and quotas are applied to the allocator here, so the allocator and this object cannot
@@ -9,6 +10,7 @@
 import type { Allocator } from '../../allocator/types';
 import type { Quantities } from '../../allocator/quantities';
 import type { DrainConfig, DrainState, QuotaConfig, ScalarMap, WeightInfo } from '../../protocol/operator';
+import { NO_MAINTENANCE, parseMachineMaintenance, type MachineMaintenanceState } from './machine-schedule';
 
 export interface AgentSettings {
   deactivated: boolean;
@@ -21,6 +23,8 @@ export interface ClusterSettingsJson {
   /** Deactivated or draining agents, by id. */
   agents: Record<string, AgentSettings>;
   gone: string[];
+  /** The maintenance schedule and the modes of its machines (machine-schedule.ts). */
+  machines: MachineMaintenanceState;
 }
 
 export type SettingsListener = (json: ClusterSettingsJson) => void;
@@ -37,6 +41,7 @@ export class ClusterSettings {
   private readonly agentSettings = new Map<string, AgentSettings>();
   private readonly goneAgents = new Set<string>();
   private readonly listeners = new Set<SettingsListener>();
+  private machineState: MachineMaintenanceState = NO_MAINTENANCE;
 
   constructor(private readonly allocator: Allocator) {}
 
@@ -99,6 +104,16 @@ export class ClusterSettings {
   /** Agents with settings (deactivated or draining). */
   agentIds(): string[] { return [...this.agentSettings.keys()] }
 
+  // ---- machines ----
+
+  machines(): MachineMaintenanceState { return this.machineState }
+
+  /** Validated by the caller (machine-schedule.ts made it). */
+  setMachines(state: MachineMaintenanceState): void {
+    this.machineState = state;
+    this.changed();
+  }
+
   // ---- persistence ----
 
   toJSON(): ClusterSettingsJson {
@@ -107,6 +122,7 @@ export class ClusterSettings {
       quotas: this.quotas(),
       agents: Object.fromEntries(this.agentSettings),
       gone: [...this.goneAgents],
+      machines: this.machineState,
     };
   }
 
@@ -121,6 +137,7 @@ export class ClusterSettings {
     for (const [id, settings] of Object.entries(data.agents)) this.agentSettings.set(id, settings);
     this.goneAgents.clear();
     for (const id of data.gone) this.goneAgents.add(id);
+    this.machineState = data.machines;
   }
 
   private applyWeight(role: string, weight: number): void {
@@ -157,5 +174,6 @@ function parseSettings(json: unknown): ClusterSettingsJson {
     quotas: Array.isArray(data.quotas) ? data.quotas.filter((q) => typeof q?.role === 'string') : [],
     agents: data.agents && typeof data.agents === 'object' ? data.agents : {},
     gone: Array.isArray(data.gone) ? data.gone.filter((id) => typeof id === 'string') : [],
+    machines: parseMachineMaintenance(data.machines),
   };
 }

@@ -163,6 +163,7 @@ function buildOffer(id: string, framework: FrameworkRecord, agent: AgentRecord, 
     attributes: agent.info.attributes ?? [],
     executor_ids: executorsOf(agent, framework.id),
     allocation_info: { role: allocation.role },
+    ...(agent.unavailability ? { unavailability: agent.unavailability } : {}),
   };
 }
 

@@ -6,7 +6,7 @@
 import type { RecordIOStream } from '../../http/server';
 import type { Resources } from '../../protocol/resources';
 import type {
-  AgentInfo, ExecutorInfo, FrameworkInfo, TaskInfo, TaskState, TaskStatus,
+  AgentInfo, ExecutorInfo, FrameworkInfo, TaskInfo, TaskState, TaskStatus, Unavailability,
 } from '../../protocol/types';
 import type { TimerHandle } from '../../util/clock';
 import { BoundedList } from './bounded-list';
@@ -88,6 +88,8 @@ export interface AgentRecord {
   /** Keyed by taskKey(frameworkId, executorId). */
   executors: Map<string, ExecutorRecord>;
   offerIds: Set<string>;
+  /** While its machine is scheduled for maintenance (DRAINING): sent in every offer of it. */
+  unavailability?: Unavailability;
 }
 
 export interface FrameworkRecord {
