@@ -47,6 +47,9 @@ const ACLS = {
   view_flags: [{ ...ops(), ...anyOf('flags') }],
   get_endpoints: [{ ...ops(), ...anyOf('paths') }],
   ...Object.fromEntries(['mark_agents_gone', 'drain_agents', 'deactivate_agents', 'reactivate_agents'].map((action) => [action, [{ ...ops(), ...anyOf('agents') }]])),
+  ...Object.fromEntries(['update_maintenance_schedules', 'get_maintenance_schedules', 'get_maintenance_statuses', 'start_maintenances', 'stop_maintenances']
+    .map((action) => [action, [{ ...ops(), ...anyOf('machines') }]])),
+  set_log_level: [{ ...ops(), ...anyOf('level') }],
 };
 
 describe('authorization with --acls on master and agent', () => {
@@ -395,6 +398,45 @@ describe('authorization with --acls on master and agent', () => {
       }
       const agents = (await json(OPS, { type: 'GET_AGENTS' })).get_agents.agents.map((g: any) => g.agent_info.id.value);
       expect(agents).toEqual([agentId]);
+    });
+  });
+
+  describe('machine maintenance and the logging level', () => {
+    const machines = [{ hostname: 'acl-machine', ip: '10.99.0.1' }];
+    const schedule = { windows: [{ machine_ids: machines, unavailability: { start: { nanoseconds: Date.now() * 1e6 }, duration: { nanoseconds: 3600e9 } } }] };
+
+    it('answers 403 to the viewer and lets ops make each v1 call', async () => {
+      const calls = [
+        { type: 'UPDATE_MAINTENANCE_SCHEDULE', update_maintenance_schedule: { schedule } },
+        { type: 'GET_MAINTENANCE_SCHEDULE' },
+        { type: 'GET_MAINTENANCE_STATUS' },
+        { type: 'START_MAINTENANCE', start_maintenance: { machines } },
+        { type: 'STOP_MAINTENANCE', stop_maintenance: { machines } },
+        { type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 0, duration: { nanoseconds: 1e9 } } },
+      ];
+      for (const call of calls) {
+        const refused = await operator(VIEWER, call);
+        expect({ call: call.type, status: refused.status }).toEqual({ call: call.type, status: 403 });
+        const done = await operator(OPS, call);
+        expect({ call: call.type, status: done.status, text: done.status === 200 ? '' : done.text }).toEqual({ call: call.type, status: 200, text: '' });
+      }
+    });
+
+    it('guards the older endpoints with the same actions', async () => {
+      const endpoints: [string, string, unknown?][] = [
+        ['POST', '/master/maintenance/schedule', schedule],
+        ['GET', '/master/maintenance/schedule'],
+        ['GET', '/master/maintenance/status'],
+        ['POST', '/master/machine/down', machines],
+        ['POST', '/master/machine/up', machines],
+        ['GET', '/logging/toggle?level=0&duration=1secs'],
+      ];
+      for (const [method, url, body] of endpoints) {
+        const send = (as: Credential) => request(`${cluster.url}${url}`, { method, ...(body === undefined ? {} : { body }), headers: basic(as) });
+        expect({ url, status: (await send(VIEWER)).status }).toEqual({ url, status: 403 });
+        const done = await send(OPS);
+        expect({ url, status: done.status, text: done.status === 200 ? '' : done.text }).toEqual({ url, status: 200, text: '' });
+      }
     });
   });
 });

@@ -8,7 +8,8 @@
  */
 import type { z } from 'zod';
 import { loggingToggleHandler } from '../../http/logging-level';
-import type { Request, Router } from '../../http/server';
+import type { Handler, Request, Router } from '../../http/server';
+import type { AclAction } from '../../authz/acls';
 import { apiError } from '../../protocol/errors';
 import {
   machineList, maintenanceSchedule, setLoggingLevelCall, startMaintenanceCall, stopMaintenanceCall, updateMaintenanceScheduleCall,
@@ -18,6 +19,7 @@ import type { MasterCore } from '../core';
 import { MaintenanceRefused } from '../state/machine-maintenance';
 import type { MasterHttp } from './master-http';
 import type { OperatorCallHandler } from './operator-call';
+import { requireAuthorized } from './authorize';
 
 const DONE = { status: 200 };
 
@@ -79,17 +81,22 @@ function jsonBody(req: Request): unknown {
 
 /** Mesos's pre-v1 endpoints, each also without the /master prefix as the other legacy endpoints are. */
 export function addMaintenanceRoutes(router: Router, { core }: MasterHttp): void {
+  // Each guarded by the ACL action of its v1 call (--acls), as Mesos guards both forms.
+  const guarded = (action: AclAction, handler: Handler): Handler => (req) => {
+    requireAuthorized(core, action, req.principal);
+    return handler(req);
+  };
   for (const prefix of ['', '/master']) {
-    router.on('GET', `${prefix}/maintenance/schedule`, () => ({ json: core.machines.schedule() }));
-    router.on('POST', `${prefix}/maintenance/schedule`, (req) => {
+    router.on('GET', `${prefix}/maintenance/schedule`, guarded('get_maintenance_schedules', () => ({ json: core.machines.schedule() })));
+    router.on('POST', `${prefix}/maintenance/schedule`, guarded('update_maintenance_schedules', (req) => {
       const schedule = parse(maintenanceSchedule, jsonBody(req), 'BAD_REQUEST', 'the schedule: ');
       return change(() => core.machines.updateSchedule(schedule, ''));
-    }, { access: 'readwrite' });
-    router.on('GET', `${prefix}/maintenance/status`, () => ({ json: core.machines.status() }));
-    router.on('POST', `${prefix}/machine/down`, (req) => machinesChange(core, req, 'down'), { access: 'readwrite' });
-    router.on('POST', `${prefix}/machine/up`, (req) => machinesChange(core, req, 'up'), { access: 'readwrite' });
+    }), { access: 'readwrite' });
+    router.on('GET', `${prefix}/maintenance/status`, guarded('get_maintenance_statuses', () => ({ json: core.machines.status() })));
+    router.on('POST', `${prefix}/machine/down`, guarded('start_maintenances', (req) => machinesChange(core, req, 'down')), { access: 'readwrite' });
+    router.on('POST', `${prefix}/machine/up`, guarded('stop_maintenances', (req) => machinesChange(core, req, 'up')), { access: 'readwrite' });
   }
-  const toggle = loggingToggleHandler(core.loggingLevel);
+  const toggle = guarded('set_log_level', loggingToggleHandler(core.loggingLevel));
   router.on('GET', '/logging/toggle', toggle, { access: 'readwrite' });
   router.on('POST', '/logging/toggle', toggle, { access: 'readwrite' });
 }
