@@ -41,27 +41,13 @@ export function secureLocalCredentials(clusterDir: string, agents: number): Loca
   return { dir, credentialsFile, operatorFile, agentFile, secrets: [operator, ...agentCredentials].map((c) => c.secret) };
 }
 
-/** Every class of the master's endpoints requires a principal from the credentials file. */
-export function masterAuthArgs(credentials: LocalCredentials): string[] {
-  return [
-    '--authenticate_frameworks', '--authenticate_agents', '--authenticate_http_readwrite', '--authenticate_http_readonly',
-    '--credentials', credentials.credentialsFile,
-  ];
-}
-
-/** The agent's endpoints require a principal; it registers as its own. */
-export function agentAuthArgs(credentials: LocalCredentials, index: number): string[] {
-  return [
-    '--authenticate_http_readonly', '--authenticate_http_readwrite', '--http_credentials', credentials.credentialsFile,
-    '--credential', credentials.agentFile(index),
-  ];
-}
-
-function fresh(principal: string): Credential {
+/** A new credential: the principal with 24 random bytes as its secret. */
+export function fresh(principal: string): Credential {
   return { principal, secret: randomBytes(24).toString('base64url') };
 }
 
-function writePrivate(file: string, value: unknown): void {
+/** JSON in a file only the user can read. */
+export function writePrivate(file: string, value: unknown): void {
   // Created 0600 (and made so, should it have existed): never readable by others, not even for a moment.
   fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   fs.chmodSync(file, 0o600);
