@@ -195,21 +195,23 @@ describe('launch --provider ssh, secure by default', () => {
     }
   });
 
-  test('exec (as nobody by default, --user still overrides), agents, logs and status work unchanged', async () => {
+  test('exec (as nobody by default, --user still overrides), agents, logs, status and ui work unchanged', async () => {
     const exec = await cli(['exec', '--name', 'secure-ssh', '--command', 'echo "ran as $(id -un)"', '--resources', 'cpus:0.5;mem:32']);
     expect(exec.stdout).toContain('TASK_FINISHED');
     expect(exec.code).toBe(0);
     const logs = await cli(['logs', 'secure-ssh']);
     expect(logs.stdout).toContain('ran as nobody');
-    const asRoot = await cli(['exec', '--name', 'secure-ssh-user', '--user', 'mesoscloud-nosuchuser', '--command', 'true', '--resources', 'cpus:0.5;mem:32']);
+    const otherUser = await cli(['exec', '--name', 'secure-ssh-user', '--user', 'mesoscloud-nosuchuser', '--command', 'true', '--resources', 'cpus:0.5;mem:32']);
     // The agent host has no such user: the task fails, which shows --user reached the agent.
-    expect(asRoot.stdout).toMatch(/TASK_FAILED|TASK_ERROR/);
+    expect(otherUser.stdout).toMatch(/TASK_FAILED|TASK_ERROR/);
     const agents = await cli(['agents', '--json']);
     expect(agents.code).toBe(0);
     expect(JSON.parse(agents.stdout).agents.map((a: { hostname: string }) => a.hostname)).toEqual([agent().ip]);
     const status = await cli(['status']);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(master().ip);
+    const ui = await cli(['ui', '--no-open', '--json']);
+    expect(JSON.parse(ui.stdout)).toMatchObject({ url: `${masterUrl}/`, opened: false });
   });
 
   test('no secret appears in a daemon log, the CLI output, the catalog\'s other files, host files or a daemon\'s command line', async () => {
