@@ -7,12 +7,8 @@
  *   secrets/operator.json      the CLI's credential (the catalog records its path)
  *   secrets/agent-<i>.json     agent i's --credential: its own principal, so no agent can take over another's id
  */
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Credential } from '../../cluster/client/credential';
-
-export const OPERATOR_PRINCIPAL = 'operator';
+import { freshCredential as fresh, OPERATOR_PRINCIPAL, privateDir, writePrivate } from './secret-files';
 
 export interface LocalCredentials {
   dir: string;
@@ -28,8 +24,7 @@ const agentPrincipal = (index: number) => `agent-${index}`;
 /** Writes fresh credentials for the operator and `agents` agents under `<clusterDir>/secrets` (0700; files 0600). */
 export function secureLocalCredentials(clusterDir: string, agents: number): LocalCredentials {
   const dir = path.join(clusterDir, 'secrets');
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.chmodSync(dir, 0o700);
+  privateDir(dir);
   const operator = fresh(OPERATOR_PRINCIPAL);
   const agentCredentials = Array.from({ length: agents }, (_, i) => fresh(agentPrincipal(i)));
   const credentialsFile = path.join(dir, 'credentials.json');
@@ -39,16 +34,4 @@ export function secureLocalCredentials(clusterDir: string, agents: number): Loca
   writePrivate(operatorFile, operator);
   agentCredentials.forEach((credential, i) => writePrivate(agentFile(i), credential));
   return { dir, credentialsFile, operatorFile, agentFile, secrets: [operator, ...agentCredentials].map((c) => c.secret) };
-}
-
-/** A new credential: the principal with 24 random bytes as its secret. */
-export function fresh(principal: string): Credential {
-  return { principal, secret: randomBytes(24).toString('base64url') };
-}
-
-/** JSON in a file only the user can read. */
-export function writePrivate(file: string, value: unknown): void {
-  // Created 0600 (and made so, should it have existed): never readable by others, not even for a moment.
-  fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-  fs.chmodSync(file, 0o600);
 }

@@ -18,7 +18,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readCredentialFile } from '../../cluster/client/credential';
-import { fresh, OPERATOR_PRINCIPAL, writePrivate } from './local-credentials';
+import { freshCredential as fresh, OPERATOR_PRINCIPAL, privateDir, writePrivate } from './secret-files';
 import type { ClientTlsFiles } from '../../cluster/client/tls';
 import { clusterTlsMaterial, issueHostCertificate, writeTlsFiles, writeTlsPair, type PemPair, type TlsHost } from '../tls/cluster-ca';
 import type { ClusterPlan, HostPlan, SecretKind } from '../plan/planner';
@@ -117,9 +117,4 @@ export function withSecrets(plan: ClusterPlan, secrets: SshClusterSecrets): Clus
     return { ...h, services: h.services.map((s) => (s.secrets.length > 0 ? withSecretContents(s, contentOf) : s)) };
   });
   return { ...plan, hosts };
-}
-
-function privateDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.chmodSync(dir, 0o700);
 }
