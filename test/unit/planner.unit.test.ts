@@ -236,6 +236,9 @@ describe('a secure plan (what SSH clusters get)', () => {
     expect(JSON.stringify(one.files)).not.toContain('key-one');
     const shown = { ...secure(), hosts: secure().hosts.map((h) => ({ ...h, services: h.services.map((s) => withSecretContents(s, (kind) => `${kind}-one`)) })) };
     expect(JSON.stringify(planJson(shown)) + renderPlan(shown)).not.toContain('key-one');
+    expect(planJson(shown).hosts[0].services.find((x) => x.role === 'master')).toMatchObject({
+      user: 'mesoscloud', secret_files: m.secrets.map((f) => f.path),
+    });
   });
 });
 
@@ -351,6 +354,7 @@ describe('the plan as text and JSON', () => {
       services: [{
         role: 'agent', unit: 'mesoscloud-prod-agent', port: 5051, args: service(p.hosts[2], 'agent').definition.args,
         files: ['/etc/mesoscloud/prod/agent.json'], config_hash: service(p.hosts[2], 'agent').configHash, probe: ['--http', 'http://10.0.0.13:5051/health'],
+        secret_files: [], user: 'root',
       }],
     });
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
