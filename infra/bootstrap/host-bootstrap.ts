@@ -83,7 +83,8 @@ export class HostBootstrap {
       const users = [...new Set(stale.flatMap((s) => (s.user ? [s.user] : [])))];
       const owned = stale.flatMap((s) => (s.user ? [`chown -R ${q(`${s.user}:`)} ${q(this.layout.workDir(s.role))}`] : []));
       const reload = this.manager === 'systemd' ? ['systemctl daemon-reload'] : [];
-      await this.conn.run(this.root([...users.map(ensureUserCommand), writeFilesScript(files, stale.flatMap((s) => s.dirs)), ...owned, ...reload].join('\n')));
+      // set -e first: a user that cannot be created stops here, named, not at a chown further down.
+      await this.conn.run(this.root(['set -e', ...users.map(ensureUserCommand), writeFilesScript(files, stale.flatMap((s) => s.dirs)), ...owned, ...reload].join('\n')));
       for (const s of stale) await this.pushSecrets(s);
       for (const s of stale) this.state = record(this.state, STEP.config(s.role), { hash: s.configHash });
     }
