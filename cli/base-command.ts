@@ -59,6 +59,8 @@ export abstract class ParsedCommand<T extends typeof Command> extends Command {
   protected positionals: string[] = [];
   /** Filled in once the master's address is known, for hints when it does not answer. */
   protected masterSource?: ErrorContext['master'];
+  /** Where the cluster resolveMasterAddress found in the catalog runs; undefined for a --master given by hand. */
+  protected catalogProvider?: 'local' | 'ssh';
 
   async init(): Promise<void> {
     await super.init();
@@ -226,7 +228,8 @@ export abstract class BaseCommand<T extends typeof Command> extends ParsedComman
     if (record) {
       this.masterSource = { source: 'catalog', logPath: record.provider === 'local' ? record.master.logPath : undefined };
       await this.useClusterTls(record.tls);
-      this.catalogCredential = record.provider === 'local' ? record.operatorCredential : undefined;
+      this.catalogCredential = record.operatorCredential;
+      this.catalogProvider = record.provider;
       return record.zk ?? record.masterUrl;
     }
     const known = this.catalog.list();

@@ -35,11 +35,14 @@ export interface SshLaunchJson {
   hosts: { host: string; address: string; roles: string[]; changes: Record<string, string>; agent_id?: string }[];
   web_ui: string;
   tunnel_command?: string;
+  ca_file?: string;
+  operator_credential?: string;
 }
 
 /** How to reach the UI when the master's address does not answer from here: an SSH tunnel. */
-export function tunnelCommand(spec: ClusterSpec, master: { host: string; sshPort: number; user: string }, port: number): string {
-  const parts = ['ssh', '-N', '-L', `${port}:127.0.0.1:${port}`];
+export function tunnelCommand(spec: ClusterSpec, master: { host: string; sshPort: number; user: string; address: string }, port: number): string {
+  // The master listens on its cluster address only.
+  const parts = ['ssh', '-N', '-L', `${port}:${master.address}:${port}`];
   if (spec.ssh.key) parts.push('-i', spec.ssh.key);
   if (master.sshPort !== 22) parts.push('-p', String(master.sshPort));
   if (spec.ssh.bastion) {
@@ -54,15 +57,18 @@ export function sshLaunchSummary(spec: ClusterSpec, result: SshLaunchResult, clu
   const { plan, access } = result;
   const leader = plan.hosts.find((h) => access.leader === `${h.address}:${h.services.find((s) => s.role === 'master')?.port}`) ?? plan.hosts.find((h) => h.roles.includes('master'))!;
   const port = leader.services.find((s) => s.role === 'master')!.port;
-  const leaderUrl = `http://${leader.address}:${port}`;
+  const scheme = result.record.tls ? 'https' : 'http';
+  const leaderUrl = `${scheme}://${leader.address}:${port}`;
   const tunnel = access.via === 'tunnel' ? tunnelCommand(spec, leader, port) : undefined;
-  const webUi = access.via === 'tunnel' ? `http://127.0.0.1:${port}/` : `${leaderUrl}/`;
+  const webUi = access.via === 'tunnel' ? `${scheme}://127.0.0.1:${port}/` : `${leaderUrl}/`;
   const count = (role: string) => plan.hosts.filter((h) => h.roles.includes(role as 'agent')).length;
   const lines = [
     result.unchanged ? `Cluster '${plan.cluster}' is up; nothing changed.` : `Cluster '${plan.cluster}' is up.`,
     `  ${count('zookeeper')} ZooKeeper, ${count('master')} master(s), ${count('agent')} agent(s) on ${plan.hosts.filter((h) => h.roles.length > 0).length} host(s)`,
     ...(plan.zk ? [`  zk:      ${plan.zk}`] : []),
     `  leader:  ${leaderUrl}`,
+    ...(result.record.tls ? [`  tls:     HTTPS only; CA ${result.record.tls.caFile}`] : []),
+    ...(result.record.operatorCredential ? [`  auth:    on; the CLI authenticates with ${result.record.operatorCredential}`] : []),
   ];
   for (const h of result.hosts) {
     const changes = Object.entries(h.changes).map(([r, c]) => `${r} ${c}`).join(', ');
@@ -87,6 +93,8 @@ export function sshLaunchSummary(spec: ClusterSpec, result: SshLaunchResult, clu
     }),
     web_ui: webUi,
     ...(tunnel ? { tunnel_command: tunnel } : {}),
+    ...(result.record.tls ? { ca_file: result.record.tls.caFile } : {}),
+    ...(result.record.operatorCredential ? { operator_credential: result.record.operatorCredential } : {}),
   };
   return { lines, json };
 }

@@ -44,6 +44,7 @@ export function checkServiceDefinition(raw: unknown, file: string): ServiceDefin
   if (typeof env !== 'object' || env === null || Array.isArray(env) || !Object.values(env).every((v) => typeof v === 'string')) {
     throw bad('env', 'an object of strings', env);
   }
+  if (o.user !== undefined && (typeof o.user !== 'string' || !/^[a-z_][a-z0-9_-]{0,31}$/.test(o.user))) throw bad('user', 'a system user name', o.user);
   return {
     role: o.role as Role,
     cluster: text('cluster'),
@@ -52,6 +53,7 @@ export function checkServiceDefinition(raw: unknown, file: string): ServiceDefin
     pidFile: text('pidFile', true),
     log: text('log', true),
     env: env as Record<string, string>,
+    ...(o.user !== undefined ? { user: o.user as string } : {}),
   };
 }
 

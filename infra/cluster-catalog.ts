@@ -86,8 +86,10 @@ export interface SshClusterRecord {
   /** 'launching' until every agent registered; a later launch resumes from here. */
   phase: 'launching' | 'up';
   bundle?: { version: string; sha256: string };
-  /** With TLS: the cluster CA every command verifies the daemons against, and the operator's certificate. */
+  /** The cluster CA every command verifies the daemons against, and the operator's certificate (secrets/tls). */
   tls?: ClientTlsFiles;
+  /** The operator's credential file (mode 0600) every command of the CLI authenticates with. */
+  operatorCredential?: string;
   /** ISO 8601. */
   createdAt: string;
   updatedAt: string;

@@ -21,9 +21,13 @@ export interface ExecJson {
 /** Who a task runs as when root runs exec without --user: agents refuse root unless told otherwise. */
 export const ROOT_STAND_IN = 'nobody';
 
-/** The invoking user, as mesos-execute sends, except root, which becomes ROOT_STAND_IN: ask with --user root. */
-export function defaultTaskUser(invoking: string): string {
-  return invoking === 'root' ? ROOT_STAND_IN : invoking;
+/**
+ * The invoking user, as mesos-execute sends, except root, which becomes ROOT_STAND_IN: ask with --user
+ * root. On a cluster of other machines (SSH hosts) the operator's own account need not exist there,
+ * so it is ROOT_STAND_IN too, which every Linux has: --user picks another.
+ */
+export function defaultTaskUser(invoking: string, remote = false): string {
+  return invoking === 'root' || remote ? ROOT_STAND_IN : invoking;
 }
 
 /** Capabilities every exec framework subscribes with, as mesos-execute does (PARTITION_AWARE unless turned off). */
@@ -115,7 +119,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
     secret: Flags.string({ description: `secret of --principal; prefer ${SECRET_ENV} or --secret-file (the command line is visible in ps)`, env: SECRET_ENV }),
     'secret-file': Flags.string({ description: 'file holding the secret of --principal' }),
     user: Flags.string({
-      description: `user the task runs as on the agent (FrameworkInfo.user); default: yours, or ${ROOT_STAND_IN} when you are root, since agents run no task as root unless started with --allow_root_tasks`,
+      description: `user the task runs as on the agent (FrameworkInfo.user); default: yours, or ${ROOT_STAND_IN} when you are root (agents run no task as root unless started with --allow_root_tasks) or the cluster runs on SSH hosts (where your account may not exist)`,
     }),
   };
 
@@ -141,7 +145,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
       role: flags.role,
       killAfterMs: flags['kill-after'],
       checkpoint: flags.checkpoint,
-      user: flags.user ?? defaultTaskUser(os.userInfo().username),
+      user: flags.user ?? defaultTaskUser(os.userInfo().username, this.catalogProvider === 'ssh'),
       frameworkName: flags['framework-name'],
       capabilities: [...new Set(capabilities)],
       principal: flags.principal,

@@ -79,7 +79,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
     'ssh-port': integerFlag({ description: 'SSH port (default 22)', min: 1, max: 65535 }),
     bastion: Flags.string({ description: 'jump host every SSH connection goes through: [user@]host[:port]', helpGroup: 'SSH' }),
     secure: Flags.boolean({
-      description: 'a secure local cluster: authentication on every endpoint but /health with generated credentials, and TLS for all HTTP (a generated cluster CA and certificates, HTTPS-only daemons, agents over mutual TLS); the CLI records what every command needs',
+      description: 'a secure local cluster: authentication on every endpoint but /health with generated credentials, and TLS for all HTTP (a generated cluster CA and certificates, HTTPS-only daemons, agents over mutual TLS); the CLI records what every command needs. SSH clusters are always secure (the flag changes nothing there)',
     }),
     'dry-run': Flags.boolean({ description: 'print the plan (which host runs what) and change nothing', helpGroup: 'SSH' }),
     concurrency: concurrencyFlag(),
@@ -99,9 +99,6 @@ export default class Launch extends BaseCommand<typeof Launch> {
     const name = onHosts ? 'ssh' : flags.provider;
     if (!onHosts && flags.agents > MAX_LOCAL_AGENTS) {
       throw Object.assign(new Error(`--agents ${flags.agents} is too many for one machine; the local provider runs 1-${MAX_LOCAL_AGENTS} agents`), { code: 'BAD_FLAG' });
-    }
-    if (onHosts && flags.secure) {
-      throw Object.assign(new Error('--secure launches local clusters only so far; SSH clusters get their TLS material from the SSH launcher'), { code: 'BAD_FLAG' });
     }
     const { providerFor } = await import('../../infra/providers');
     const provider = await providerFor(name, this.clusterName);

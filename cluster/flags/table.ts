@@ -6,7 +6,7 @@
  *    its Mesos flag name, default, check, whether the command line takes it and how /flags prints it.
  *    The daemon's defaults, resolver, command-line FlagTable and /flags rendering are derived from it.
  */
-import { bytesValue, durationValue, integerValue, resourcesValue } from './values';
+import { bytesValue, durationValue, integerValue, resourcesValue, textOrFileValue } from './values';
 
 export interface FlagSpec<T = unknown> {
   /** 'text' takes the value as typed; 'option' one of `options`; 'parsed' goes through `parse`; 'switch' takes no value. */
@@ -38,6 +38,9 @@ export function helpDefault(spec: FlagSpec): string | undefined {
 export type FlagInput<T> = Pick<FlagSpec<T>, 'type' | 'parse' | 'options' | 'allowNo'>;
 
 export const text: FlagInput<string> = { type: 'text', parse: (input) => input };
+
+/** Text, or file:///path for the content of that file (values with a secret in them). */
+export const textOrFile: FlagInput<string> = { type: 'parsed', parse: (input, name) => textOrFileValue(name, input) };
 
 /** One of `options` (the parser and oclif check membership before parse runs), turned into a value by `map`. */
 export function oneOf<const V extends string, T = V>(options: readonly V[], map: (input: V) => T = (input) => input as unknown as T): FlagInput<T> {

@@ -3,6 +3,7 @@
  * them; the CLI rethrows their errors as its own (cli/flag-values.ts). Every message says what was
  * wrong, what was received and what is allowed.
  */
+import * as fs from 'node:fs';
 import { parseDuration } from '../protocol/duration';
 import { Resources } from '../protocol/resources';
 
@@ -92,4 +93,19 @@ export function httpUrlValue(flag: string, input: string): string {
     throw new FlagValueError(`--${flag} must be an http:// or https:// URL (e.g. http://127.0.0.1:5050/health), got '${input}'`);
   }
   return input;
+}
+
+/**
+ * The value itself, or with file:///path the file's content (its last newline dropped), as Mesos
+ * takes --zk=file:///path: a value holding a password stays off the command line.
+ */
+export function textOrFileValue(flag: string, input: string): string {
+  if (!input.startsWith('file://')) return input;
+  const file = input.slice('file://'.length);
+  if (!file.startsWith('/')) throw new FlagValueError(`--${flag}: a file:// value needs an absolute path (file:///path), got '${input}'`);
+  try {
+    return fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new FlagValueError(`--${flag}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }

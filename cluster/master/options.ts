@@ -12,7 +12,7 @@ import type { Clock } from '../util/clock';
 import type { HttpLimits } from '../http/limits';
 import { HTTP_LIMIT_KEYS, httpLimitOptions } from '../http/limit-options';
 import {
-  commandLineFlags, duration, integer, integerAtLeast, onOff, optionDefaults, parses, positiveDuration, renderFlags, resolveOptions, text,
+  commandLineFlags, duration, integer, integerAtLeast, onOff, optionDefaults, parses, positiveDuration, renderFlags, resolveOptions, text, textOrFile,
   type OptionTable,
 } from '../flags/table';
 import { tlsOptionTable, type TlsOptions } from '../flags/tls';
@@ -84,10 +84,11 @@ export const MASTER_OPTIONS: OptionTable<MasterOptions> = {
     commandLine: duration(), check: positiveDuration, text: formatDuration, show: true,
   },
   zk: {
-    flag: 'zk', commandLine: text, show: true, text: redactZooKeeperUrl,
+    flag: 'zk', commandLine: textOrFile, show: true, text: redactZooKeeperUrl,
     description: 'ZooKeeper URL (zk://host1:2181,host2:2181/mesos): elect the leader there and keep the registry there; without it the master runs ' +
       'standalone. With zk://user:password@host:2181/mesos the masters authenticate (digest) and lock their znodes: anyone may read the ' +
-      'election (to find the leader), only the masters write it, and only they read or write the registry. The password is shown as ***',
+      'election (to find the leader), only the masters write it, and only they read or write the registry. The password is shown as ***; ' +
+      'file:///path reads the URL from that file (keep it mode 0600), so the password is not on the command line',
     check: parses(parseZooKeeperUrl),
   },
   quorum: {

@@ -22,6 +22,8 @@ export interface ServiceDefinition {
   /** Daemon output, appended. */
   log: string;
   env: Record<string, string>;
+  /** The system user the daemon drops to once started as root (masters, ZooKeeper); unset: it keeps its user. */
+  user?: string;
 }
 
 /** <run>/<role>.pid -> <run>/<role>.supervisor.pid: the supervisor finds its own file from the definition's. */

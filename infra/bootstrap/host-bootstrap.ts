@@ -16,6 +16,7 @@ import { removeCommand, restartCommand, systemdUnit, unitPath, type ServiceManag
 import { shellQuote as q } from './ssh-quote';
 import type { ClusterPlan, HostPlan, Role, ServicePlan } from '../plan/planner';
 import { remoteLayout } from '../plan/remote-layout';
+import { ensureUserCommand, removeUserCommand } from './daemon-user';
 
 export class BootstrapError extends Error {
   constructor(readonly code: string, readonly host: string, message: string, readonly suggestions: string[] = []) {
@@ -79,11 +80,29 @@ export class HostBootstrap {
       if (this.manager === 'systemd') {
         for (const s of stale) files.push({ path: unitPath(s.unit), content: systemdUnit(refFor(this.plan.cluster, s.role, s), facts.nodePath!), mode: 0o644 });
       }
-      const reload = this.manager === 'systemd' ? '\nsystemctl daemon-reload' : '';
-      await this.conn.run(this.root(writeFilesScript(files, stale.flatMap((s) => s.dirs)) + reload));
+      const users = [...new Set(stale.flatMap((s) => (s.user ? [s.user] : [])))];
+      const owned = stale.flatMap((s) => (s.user ? [`chown -R ${q(`${s.user}:`)} ${q(this.layout.workDir(s.role))}`] : []));
+      const reload = this.manager === 'systemd' ? ['systemctl daemon-reload'] : [];
+      // set -e first: a user that cannot be created stops here, named, not at a chown further down.
+      await this.conn.run(this.root(['set -e', ...users.map(ensureUserCommand), writeFilesScript(files, stale.flatMap((s) => s.dirs)), ...owned, ...reload].join('\n')));
+      for (const s of stale) await this.pushSecrets(s);
       for (const s of stale) this.state = record(this.state, STEP.config(s.role), { hash: s.configHash });
     }
     await this.saveState();
+  }
+
+  /**
+   * The service's secret files, each through the SSH session's input (never in a command), into its
+   * secrets dir (0700), mode 0600, owned by the daemon's user.
+   */
+  private async pushSecrets(service: ServicePlan): Promise<void> {
+    if (service.secrets.length === 0 || !service.secretsDir) return;
+    const owner = service.user ?? 'root';
+    await this.conn.run(this.root(`install -d -m 700 -o ${q(owner)} -g "$(id -g ${q(owner)})" ${q(service.secretsDir)}`));
+    for (const secret of service.secrets) {
+      if (secret.content === undefined) throw new BootstrapError('NO_SECRET', this.label, `${this.label}: the ${service.role}'s ${secret.kind} was not provided`);
+      await this.conn.upload(secret.content, secret.path, { mode: 0o600, asRoot: true, owner });
+    }
   }
 
   private async installZooKeeper(facts: HostFacts): Promise<void> {
@@ -122,7 +141,8 @@ export class HostBootstrap {
     const service = this.serviceOf(role);
     this.progress.step(this.label, `waiting for ${role} to answer`);
     const probe = [this.facts!.nodePath!, this.plan.bundle.remotePath, 'probe', ...service.probe, '--timeout', `${timeoutSeconds}secs`].map(q).join(' ');
-    const result = await this.conn.exec(probe, { timeoutMs: (timeoutSeconds + 15) * 1000 });
+    // With TLS the probe presents the daemon's own certificate, which only root (and the daemon) may read.
+    const result = await this.conn.exec(service.secrets.length > 0 ? this.root(probe) : probe, { timeoutMs: (timeoutSeconds + 15) * 1000 });
     if (result.code !== 0) {
       const log = await this.conn.exec(this.root(`tail -n 20 ${q(String(service.definition.log))}`)).catch(() => undefined);
       throw new BootstrapError('SERVICE_UNHEALTHY', this.label, `${this.label}: ${role} did not become healthy within ${timeoutSeconds}s: ${tailOf(result.stderr || result.stdout)}` +
@@ -158,6 +178,7 @@ export class HostBootstrap {
       `for d in ${layout.parentDirs.map(q).join(' ')}; do rmdir "$d" 2>/dev/null; done`,
       ...cgroupCleanup(layout.cgroupsRoot),
       ...(removePackages ? [`if [ -z "$(ls -A /var/lib/mesoscloud 2>/dev/null)" ]; then ${removePackages} >/dev/null 2>&1; fi`] : []),
+      `if [ -z "$(ls -A /var/lib/mesoscloud 2>/dev/null)" ]; then ${removeUserCommand()}; fi`,
       'true',
     ].join('\n');
     await this.conn.run(this.root(script));

@@ -35,6 +35,8 @@ export interface UploadOptions {
   /** File mode (default 0o644). */
   mode?: number;
   asRoot?: boolean;
+  /** The user (and its primary group) the file then belongs to; with asRoot. */
+  owner?: string;
   /**
    * Send it gzipped and let the host's gzip restore it (a third of the bytes for the daemon bundle);
    * a host without gzip gets it as it is.
@@ -259,7 +261,7 @@ export class SshConnection {
     // The umask is narrowed only after mkdir, so new directories get the host's usual modes.
     const script =
       `set -e; mkdir -p ${shellQuote(dir)}; t=${shellQuote(tmp)}; umask 077; trap 'rm -f -- "$t"' EXIT; ` +
-      `${write}; chmod ${mode} "$t"; mv -f -- "$t" ${shellQuote(remotePath)}`;
+      `${write}; chmod ${mode} "$t"; ${opts.owner ? `chown ${shellQuote(`${opts.owner}:`)} "$t"; ` : ''}mv -f -- "$t" ${shellQuote(remotePath)}`;
     const command = opts.asRoot && !this.isRoot ? this.asRoot(script) : `sh -c ${shellQuote(script)}`;
     if (!compress) {
       await this.run(command, { stdin: content });

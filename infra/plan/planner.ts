@@ -7,15 +7,16 @@
 import { myidFile, zooConfig, type ZkServerSpec } from '../zookeeper/config';
 import { quorumOf, zkUrlOf } from './cluster-names';
 import { hostPort } from './host-address';
-import { remoteLayout, sha12, type RemoteLayout } from './remote-layout';
+import { DAEMON_USER, remoteLayout, sha12, type RemoteLayout } from './remote-layout';
+import { agentAuthArgs, masterAuthArgs, tlsArgs, type DaemonTlsFiles } from './security-args';
 import { assignRoles, plural, type PreviousRoles, type Role } from './roles';
-import { configFile, flagArgs, httpProbe, servicePlan, type ServicePlan } from './services';
+import { configFile, flagArgs, httpProbe, servicePlan, type SecretFile, type SecretKind, type ServicePlan } from './services';
 import { roleRequest } from './spec-checks';
 import { SpecError } from './spec';
 import type { ClusterSpec, HostSpec, SshEndpoint } from './spec-schema';
 
 export type { Role } from './roles';
-export type { ServiceDefinition, ServiceFile, ServicePlan } from './services';
+export type { SecretFile, SecretKind, ServiceDefinition, ServiceFile, ServicePlan } from './services';
 export type { SshEndpoint } from './spec-schema';
 
 export interface HostPlan {
@@ -50,6 +51,11 @@ export interface PlanOptions {
   bundle: { version: string; sha256: string };
   /** Host -> roles of the last launch: existing hosts keep them, control roles never move. */
   previous?: PreviousRoles;
+  /**
+   * TLS on masters and agents, authentication on every endpoint but /health, the masters' ZooKeeper
+   * digest credential, masters and ZooKeeper as DAEMON_USER. Files named, contents filled in at launch.
+   */
+  secure?: boolean;
 }
 
 /** Throws SpecError when `previous` and the spec disagree about where control roles run. */
@@ -73,7 +79,7 @@ export function planCluster(spec: ClusterSpec, opts: PlanOptions): ClusterPlan {
   const zk = zkServers.length > 0 ? zkUrlOf(zkServers.map((s) => hostPort(s.host, s.clientPort)).join(',')) : undefined;
   const masters = masterHosts.map((host) => hostPort(addressOf(host), spec.master.port));
   const quorum = quorumOf(masterHosts.length);
-  const ctx: ServiceContext = { spec, layout, bundlePath, zkServers, zk, masters, quorum };
+  const ctx: ServiceContext = { spec, layout, bundlePath, zkServers, zk, masters, quorum, secure: opts.secure === true };
 
   const hosts = spec.hosts.map((h): HostPlan => {
     const hostRoles = roles.get(h.host) ?? [];
@@ -114,12 +120,23 @@ interface ServiceContext {
   zk?: string;
   masters: string[];
   quorum: number;
+  secure: boolean;
 }
 
+/** Where a role's secrets go on its host, by kind. */
+function secretFiles(layout: RemoteLayout, role: Role, kinds: SecretKind[]): Record<SecretKind, string> & { list: SecretFile[] } {
+  const dir = layout.secretsDir(role);
+  const names: Record<SecretKind, string> = { ca: 'ca.pem', cert: 'cert.pem', key: 'key.pem', credentials: 'credentials.json', credential: 'credential.json', zk: 'zk-url' };
+  const paths = Object.fromEntries(Object.entries(names).map(([k, n]) => [k, `${dir}/${n}`])) as Record<SecretKind, string>;
+  return { ...paths, list: kinds.map((kind) => ({ path: paths[kind], kind })) };
+}
+
+const tlsFilesOf = (f: Record<SecretKind, string>): DaemonTlsFiles => ({ caFile: f.ca, certFile: f.cert, keyFile: f.key });
+
 function serviceFor(role: Role, address: string, zkId: number, ctx: ServiceContext): ServicePlan {
-  const { spec, layout, bundlePath } = ctx;
-  // Daemons listen on every interface and advertise the address other hosts reach them at.
-  const listen = ['--ip', '0.0.0.0', '--advertise_ip', address];
+  const { spec, layout, bundlePath, secure } = ctx;
+  // Daemons listen on the address other hosts reach them at, and only there.
+  const listen = ['--ip', address, '--advertise_ip', address];
   switch (role) {
     case 'zookeeper': {
       const self = ctx.zkServers[zkId - 1];
@@ -134,24 +151,31 @@ function serviceFor(role: Role, address: string, zkId: number, ctx: ServiceConte
           configFile(layout.myidPath, myidFile(self.id)),
         ],
         extraDirs: [layout.zkConfigDir],
+        ...(secure ? { user: DAEMON_USER } : {}),
       });
     }
     case 'master': {
       const port = spec.master.port;
+      const files = secretFiles(layout, role, ['ca', 'cert', 'key', 'credentials', ...(ctx.zk ? ['zk' as const] : [])]);
+      // With the digest credential the URL holds a password: the master reads it from a file (Mesos's --zk=file://).
+      const zk = ctx.zk && secure ? `file://${files.zk}` : ctx.zk;
       return servicePlan({
         role, layout, bundlePath,
         args: [
           'master', ...listen, '--port', String(port), '--hostname', address,
           '--work_dir', layout.workDir('master'), '--cluster', spec.name,
-          ...(ctx.zk ? ['--zk', ctx.zk, '--quorum', String(ctx.quorum)] : []),
+          ...(zk ? ['--zk', zk, '--quorum', String(ctx.quorum)] : []),
+          ...(secure ? [...tlsArgs(tlsFilesOf(files)), ...masterAuthArgs(files.credentials)] : []),
           ...flagArgs(spec.master.flags),
         ],
         port,
-        probe: httpProbe(address, port),
+        probe: httpProbe(address, port, secure ? tlsFilesOf(files) : undefined),
+        ...(secure ? { secrets: files.list, user: DAEMON_USER } : {}),
       });
     }
     case 'agent': {
       const port = spec.agent.port;
+      const files = secretFiles(layout, role, ['ca', 'cert', 'key', 'credentials', 'credential']);
       return servicePlan({
         role, layout, bundlePath,
         args: [
@@ -160,10 +184,13 @@ function serviceFor(role: Role, address: string, zkId: number, ctx: ServiceConte
           '--work_dir', layout.workDir('agent'), '--cgroups_root', layout.cgroupsRoot,
           ...(spec.agent.resources ? ['--resources', spec.agent.resources] : []),
           ...(spec.agent.attributes ? ['--attributes', spec.agent.attributes] : []),
+          // Agents must present a certificate from the cluster CA: the master's sandbox proxy and the CLI do.
+          ...(secure ? [...tlsArgs(tlsFilesOf(files), true), ...agentAuthArgs(files.credentials, files.credential)] : []),
           ...flagArgs(spec.agent.flags),
         ],
         port,
-        probe: httpProbe(address, port),
+        probe: httpProbe(address, port, secure ? tlsFilesOf(files) : undefined),
+        ...(secure ? { secrets: files.list } : {}),
       });
     }
   }

@@ -16,6 +16,9 @@ const VAR_LIB = '/var/lib/mesoscloud';
 const VAR_LOG = '/var/log/mesoscloud';
 const SYSTEMD = '/etc/systemd/system';
 
+/** The system user masters and ZooKeeper run as (the bootstrap creates it); agents stay root to switch task users. */
+export const DAEMON_USER = 'mesoscloud';
+
 const BUNDLE_FILE = /^mesoscloud-daemon-([0-9a-f]{12})\.js$/;
 
 export interface RemoteLayout {
@@ -32,6 +35,8 @@ export interface RemoteLayout {
   zkConfigDir: string;
   /** /etc/mesoscloud/C/zookeeper/zoo.cfg */
   zooCfgPath: string;
+  /** /etc/mesoscloud/C/secrets/<role>: its TLS key and credentials, 0700, owned by the daemon's user. */
+  secretsDir(role: Role): string;
   /** /var/lib/mesoscloud/C */
   dataDir: string;
   /** /var/lib/mesoscloud/C/<role>: master work_dir, agent sandboxes, ZooKeeper's dataDir. */
@@ -78,6 +83,7 @@ export function remoteLayout(cluster: string): RemoteLayout {
     definitionPath: (role) => join(configDir, `${role}.json`),
     zkConfigDir: join(configDir, 'zookeeper'),
     zooCfgPath: join(configDir, 'zookeeper', 'zoo.cfg'),
+    secretsDir: (role) => join(configDir, 'secrets', role),
     dataDir,
     workDir: (role) => join(dataDir, role),
     myidPath: join(dataDir, 'zookeeper', 'myid'),

@@ -59,6 +59,9 @@ export function planJson(plan: ClusterPlan) {
         port: s.port,
         args: s.definition.args,
         files: s.files.map((f) => f.path),
+        // Where its secrets go (0600, owned by `user`, else root); never their contents.
+        secret_files: s.secrets.map((f) => f.path),
+        user: s.user ?? 'root',
         config_hash: s.configHash,
         probe: s.probe,
       })),

@@ -9,12 +9,8 @@
  *   secrets/acls.json          the masters' --acls: permissive and without rules, so every authenticated
  *                              principal may do what it could before; the place to write rules (docs/security.md)
  */
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Credential } from '../../cluster/client/credential';
-
-export const OPERATOR_PRINCIPAL = 'operator';
+import { freshCredential as fresh, OPERATOR_PRINCIPAL, privateDir, writePrivate } from './secret-files';
 
 export interface LocalCredentials {
   dir: string;
@@ -32,8 +28,7 @@ const agentPrincipal = (index: number) => `agent-${index}`;
 /** Writes fresh credentials for the operator and `agents` agents under `<clusterDir>/secrets` (0700; files 0600). */
 export function secureLocalCredentials(clusterDir: string, agents: number): LocalCredentials {
   const dir = path.join(clusterDir, 'secrets');
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.chmodSync(dir, 0o700);
+  privateDir(dir);
   const operator = fresh(OPERATOR_PRINCIPAL);
   const agentCredentials = Array.from({ length: agents }, (_, i) => fresh(agentPrincipal(i)));
   const credentialsFile = path.join(dir, 'credentials.json');
@@ -45,30 +40,4 @@ export function secureLocalCredentials(clusterDir: string, agents: number): Loca
   const aclsFile = path.join(dir, 'acls.json');
   writePrivate(aclsFile, { permissive: true });
   return { dir, credentialsFile, operatorFile, aclsFile, agentFile, secrets: [operator, ...agentCredentials].map((c) => c.secret) };
-}
-
-/** Every class of the master's endpoints requires a principal from the credentials file; the ACLs decide what each may do. */
-export function masterAuthArgs(credentials: LocalCredentials): string[] {
-  return [
-    '--authenticate_frameworks', '--authenticate_agents', '--authenticate_http_readwrite', '--authenticate_http_readonly',
-    '--credentials', credentials.credentialsFile, '--acls', credentials.aclsFile,
-  ];
-}
-
-/** The agent's endpoints require a principal; it registers as its own. */
-export function agentAuthArgs(credentials: LocalCredentials, index: number): string[] {
-  return [
-    '--authenticate_http_readonly', '--authenticate_http_readwrite', '--http_credentials', credentials.credentialsFile,
-    '--credential', credentials.agentFile(index),
-  ];
-}
-
-function fresh(principal: string): Credential {
-  return { principal, secret: randomBytes(24).toString('base64url') };
-}
-
-function writePrivate(file: string, value: unknown): void {
-  // Created 0600 (and made so, should it have existed): never readable by others, not even for a moment.
-  fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-  fs.chmodSync(file, 0o600);
 }

@@ -6,8 +6,10 @@
  */
 import * as path from 'node:path';
 import { cgroupsRoot, quorumOf } from '../plan/cluster-names';
+import { tlsArgs, type DaemonTlsFiles } from '../plan/security-args';
 
 export { cgroupsRoot, quorumOf, zkUrlOf } from '../plan/cluster-names';
+export type { DaemonTlsFiles } from '../plan/security-args';
 
 export const LOCAL_HOST = '127.0.0.1';
 
@@ -91,16 +93,6 @@ export function agentResources(requested: string | undefined, index: number, age
  * (and a standby take over) within about two seconds, instead of Mesos's default ten.
  */
 export const LOCAL_ZK_SESSION_TIMEOUT = '2secs';
-
-/** A daemon's TLS files (infra/tls writes them). */
-export interface DaemonTlsFiles { caFile: string; certFile: string; keyFile: string }
-
-/** The daemons' TLS flags; `requireCert`: every client must present a certificate from the CA. */
-export function tlsArgs(tls: DaemonTlsFiles | undefined, requireCert = false): string[] {
-  if (!tls) return [];
-  const args = ['--tls_cert_file', tls.certFile, '--tls_key_file', tls.keyFile, '--tls_ca_file', tls.caFile];
-  return requireCert ? [...args, '--tls_require_cert'] : args;
-}
 
 export function masterArgs(opts: { port: number; workDir: string; cluster: string; zk?: string; masters?: number; tls?: DaemonTlsFiles }): string[] {
   const args = ['master', '--ip', LOCAL_HOST, '--port', String(opts.port), '--work_dir', opts.workDir, '--cluster', opts.cluster];

@@ -12,8 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OperatorClient } from '../../cluster/client/operator';
-import { readClientTls, schemeFor } from '../../cluster/client/tls';
-import type { ClusterAccess } from '../../cluster/client/http';
+import { schemeFor } from '../../cluster/client/tls';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Resource } from '../../cluster/protocol/types';
 import { findDaemonBundle, type DaemonBundle } from '../bootstrap/bundle';
@@ -27,8 +26,9 @@ import { findZooKeeper, readLocalEnsemble, serverPid, startLocalEnsemble, stopLo
 import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, TASK_PORTS, zkUrlOf, type LocalLayout, type PortRange } from './local-layout';
 import { chooseFreePorts, isPortFree } from '../machine/ports';
 import { waitForAgents } from './master-access';
-import { agentAuthArgs, masterAuthArgs, secureLocalCredentials } from './local-credentials';
-import { readCredentialFile } from '../../cluster/client/credential';
+import { secureLocalCredentials } from './local-credentials';
+import { agentAuthArgs, masterAuthArgs } from '../plan/security-args';
+import { recordAccess } from './record-access';
 import type { Provider } from './provider';
 import { daemonPid, exitedOnce, isRunning, startSupervised } from './supervised';
 import { findTaskProcesses, killGroupOrProcess, signal, tail, waitForExit } from '../machine/processes';
@@ -126,17 +126,6 @@ export async function isClusterRunning(record: ClusterRecord): Promise<boolean> 
     }
   }
   return false;
-}
-
-/**
- * How the launcher's own requests reach a recorded cluster: its CA and the operator's certificate
- * (TLS), and the operator's credential (authentication); both empty for a plain cluster.
- */
-function recordAccess(record: ClusterRecord): ClusterAccess {
-  return {
-    tls: record.tls ? readClientTls(record.tls) : undefined,
-    credential: record.operatorCredential === undefined ? undefined : readCredentialFile(record.operatorCredential),
-  };
 }
 
 /** A running cluster of that name is left as it is; otherwise the spec is checked. Nothing is touched. */
@@ -250,7 +239,7 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
     for (const [i, master] of masters.entries()) {
       fs.mkdirSync(master.workDir, { recursive: true });
       progress(`Starting master ${masterCount > 1 ? `${i + 1}/${masterCount} ` : ''}on ${LOCAL_HOST}:${master.port} (log: ${master.logPath})`);
-      const args = [...masterArgs({ port: master.port, workDir: master.workDir, cluster: name, zk: record.zk, masters: masterCount, tls: tls?.daemons }), ...(secrets ? masterAuthArgs(secrets) : [])];
+      const args = [...masterArgs({ port: master.port, workDir: master.workDir, cluster: name, zk: record.zk, masters: masterCount, tls: tls?.daemons }), ...(secrets ? masterAuthArgs(secrets.credentialsFile, secrets.aclsFile) : [])];
       startSupervised(bundle, master, layout.service(i === 0 ? 'master' : `master-${i}`), args, layout.clusterDir, name);
       catalog.write(record);
     }
@@ -269,7 +258,7 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
       };
       fs.mkdirSync(agent.workDir, { recursive: true });
       progress(`Starting agent ${i + 1}/${agentCount} on ${LOCAL_HOST}:${agent.port} (log: ${agent.logPath})`);
-      const args = [...agentArgs({ master: agentMaster, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name, tls: tls?.daemons }), ...(secrets ? agentAuthArgs(secrets, i) : [])];
+      const args = [...agentArgs({ master: agentMaster, port: agent.port, workDir: agent.workDir, resources: agent.resources!, cluster: record.name, tls: tls?.daemons }), ...(secrets ? agentAuthArgs(secrets.credentialsFile, secrets.agentFile(i)) : [])];
       startSupervised(bundle, agent, layout.service(`agent-${i}`), args, layout.clusterDir, name);
       record.agents.push(agent);
       catalog.write(record);

@@ -5,7 +5,8 @@
  */
 import * as net from 'node:net';
 import { OperatorClient } from '../../cluster/client/operator';
-import type { ClientTls } from '../../cluster/client/tls';
+import type { ClusterAccess } from '../../cluster/client/http';
+import { schemeFor, type ClientTls } from '../../cluster/client/tls';
 import type { OperatorAgent } from '../../cluster/protocol/operator';
 import type { Credential } from '../../cluster/client/credential';
 import type { SshConnection } from '../bootstrap/ssh';
@@ -23,8 +24,8 @@ export interface MasterEndpoint { host: string; address: string; port: number }
 
 const PROBE_MS = 2000;
 
-async function answersAsLeader(url: string): Promise<boolean> {
-  const operator = new OperatorClient(url, { timeoutMs: PROBE_MS });
+async function answersAsLeader(url: string, access: ClusterAccess): Promise<boolean> {
+  const operator = new OperatorClient(url, { timeoutMs: PROBE_MS, ...access });
   try {
     await operator.getAgents();
     return true;
@@ -60,21 +61,26 @@ export async function openTunnel(conn: SshConnection, host: string, port: number
   };
 }
 
-/** Waits until some master leads and is reachable, directly or by tunnel; `timeoutMs` bounds the wait. */
-export async function reachLeader(masters: MasterEndpoint[], conns: Map<string, SshConnection>, timeoutMs: number): Promise<MasterAccess> {
+/**
+ * Waits until some master leads and is reachable, directly or by tunnel; `timeoutMs` bounds the wait.
+ * `access`: the cluster's CA, the operator's certificate and credential (https:// with a CA).
+ */
+export async function reachLeader(masters: MasterEndpoint[], conns: Map<string, SshConnection>, timeoutMs: number, access: ClusterAccess = {}): Promise<MasterAccess> {
   const deadline = Date.now() + timeoutMs;
+  const scheme = schemeFor(access.tls);
   for (;;) {
     for (const m of masters) {
-      const url = `http://${m.address}:${m.port}`;
-      if (await answersAsLeader(url)) return { url, via: 'direct', leader: `${m.address}:${m.port}`, close: async () => undefined };
+      const url = `${scheme}://${m.address}:${m.port}`;
+      if (await answersAsLeader(url, access)) return { url, via: 'direct', leader: `${m.address}:${m.port}`, close: async () => undefined };
     }
     for (const m of masters) {
       const conn = conns.get(m.host);
       if (!conn) continue;
-      const tunnel = await openTunnel(conn, '127.0.0.1', m.port).catch(() => undefined);
+      // To the address the master listens on, from its own host; its certificate names 127.0.0.1 too.
+      const tunnel = await openTunnel(conn, m.address, m.port).catch(() => undefined);
       if (!tunnel) continue;
-      const url = `http://127.0.0.1:${tunnel.port}`;
-      if (await answersAsLeader(url)) return { url, via: 'tunnel', leader: `${m.address}:${m.port}`, close: tunnel.close };
+      const url = `${scheme}://127.0.0.1:${tunnel.port}`;
+      if (await answersAsLeader(url, access)) return { url, via: 'tunnel', leader: `${m.address}:${m.port}`, close: tunnel.close };
       await tunnel.close();
     }
     if (Date.now() > deadline) throw new Error(`no master answered as leader within ${Math.round(timeoutMs / 1000)} s (tried ${masters.map((m) => `${m.address}:${m.port}`).join(', ')}, directly and through SSH)`);
@@ -83,8 +89,8 @@ export async function reachLeader(masters: MasterEndpoint[], conns: Map<string, 
 }
 
 /** Registered agents by the hostname they registered with (the launcher sets it to the host's address). */
-export async function registeredAgents(url: string): Promise<Map<string, OperatorAgent>> {
-  const operator = new OperatorClient(url, { timeoutMs: 5000 });
+export async function registeredAgents(url: string, access: ClusterAccess = {}): Promise<Map<string, OperatorAgent>> {
+  const operator = new OperatorClient(url, { timeoutMs: 5000, ...access });
   try {
     const { agents } = await operator.getAgents();
     return new Map(agents.map((a) => [a.agent_info.hostname, a]));

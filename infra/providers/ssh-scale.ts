@@ -11,7 +11,8 @@ import { planCluster, type ClusterPlan } from '../plan/planner';
 import { specFromSources } from '../plan/spec';
 import { parseEndpoint } from '../plan/host-address';
 import { OperatorClient } from '../../cluster/client/operator';
-import { bringUp, hostRecords, masterEndpoints, previousRoles, readSshRecord, type SshRunOptions } from './ssh';
+import { bringUp, hostRecords, masterEndpoints, previousRoles, readSshRecord, secureSsh, type SshRunOptions } from './ssh';
+import type { ClusterAccess } from '../../cluster/client/http';
 import { ProviderError } from '../errors';
 import { reachLeader, registeredAgents } from './master-access';
 import { skeletonPlan, specOf, withConnections } from './ssh-cluster';
@@ -33,7 +34,8 @@ export async function scaleSsh(catalog: ClusterCatalog, name: string, opts: SshR
   };
   const fresh = (opts.addHosts ?? []).filter((h) => !known.has(hostOf(h)));
   const newSpec = specFromSources({ ...spec, hosts: [...spec.hosts, ...fresh], ...(opts.agents !== undefined ? { agents: opts.agents } : {}) }, {}, 'the cluster record and the scale flags');
-  const plan = planCluster(newSpec, { bundle: { version: bundle.version, sha256: bundle.sha256 }, previous: previousRoles(record) });
+  // Hosts new to the cluster get their certificates here.
+  const { plan, access } = secureSsh(catalog, record, planCluster(newSpec, { bundle: { version: bundle.version, sha256: bundle.sha256 }, previous: previousRoles(record), secure: true }));
   const before = new Set(record.hosts.filter((h) => h.roles.includes('agent')).map((h) => h.host));
   const after = new Set(plan.hosts.filter((h) => h.roles.includes('agent')).map((h) => h.host));
   const added = [...after].filter((h) => !before.has(h));
@@ -48,21 +50,22 @@ export async function scaleSsh(catalog: ClusterCatalog, name: string, opts: SshR
   const touched = [...plan.hosts.filter((h) => h.roles.length > 0 && !removed.includes(h.host)), ...removedHosts];
   await withConnections(record, touched, progress, opts.concurrency, async (conns, failed) => {
     if (failed.length > 0) throw new ProviderError('HOSTS_UNREACHABLE', `cannot reach ${failed.map((f) => f.host.host).join(', ')}: ${failed[0].error.message}`);
-    if (removed.length > 0) await drainAndRemove(record, removedHosts, conns, masterEndpoints(plan), progress, opts.timeoutMs ?? 120_000);
+    if (removed.length > 0) await drainAndRemove(record, removedHosts, conns, masterEndpoints(plan), access, progress, opts.timeoutMs ?? 120_000);
     record.spec = newSpec as unknown as Record<string, unknown>;
     record.hosts = hostRecords(plan);
     record.updatedAt = new Date().toISOString();
     catalog.write(record);
-    await bringUp(plan, conns, bundle, opts);
+    await bringUp(plan, conns, bundle, opts, access);
   });
   return { added, removed, plan };
 }
 
-async function drainAndRemove(record: SshClusterRecord, hosts: SshHostRecord[], conns: Map<string, SshConnection>, masters: ReturnType<typeof masterEndpoints>, progress: HostProgress, timeoutMs: number): Promise<void> {
-  const access = await reachLeader(masters, conns, timeoutMs);
-  const operator = new OperatorClient(access.url, { timeoutMs: 10_000 });
+async function drainAndRemove(record: SshClusterRecord, hosts: SshHostRecord[], conns: Map<string, SshConnection>, masters: ReturnType<typeof masterEndpoints>,
+  clusterAccess: ClusterAccess, progress: HostProgress, timeoutMs: number): Promise<void> {
+  const access = await reachLeader(masters, conns, timeoutMs, clusterAccess);
+  const operator = new OperatorClient(access.url, { timeoutMs: 10_000, ...clusterAccess });
   try {
-    const agents = await registeredAgents(access.url);
+    const agents = await registeredAgents(access.url, clusterAccess);
     for (const h of hosts) {
       const id = agents.get(h.address)?.agent_info.id?.value;
       if (!id) continue;
@@ -71,7 +74,7 @@ async function drainAndRemove(record: SshClusterRecord, hosts: SshHostRecord[], 
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const now = await registeredAgents(access.url);
+      const now = await registeredAgents(access.url, clusterAccess);
       const busy = hosts.filter((h) => {
         const a = now.get(h.address);
         return a && (a.drain_info?.state === 'DRAINING' || (a.drain_info === undefined && a.active));

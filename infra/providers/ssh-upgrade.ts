@@ -8,14 +8,15 @@ import { DEFAULT_CONCURRENCY, forEachBounded } from '../bootstrap/pool';
 import type { OperatorAgent } from '../../cluster/protocol/operator';
 import { planCluster, type ClusterPlan, type HostPlan } from '../plan/planner';
 import type { ClusterSpec } from '../plan/spec';
-import { masterEndpoints, previousRoles, readSshRecord, type SshRunOptions } from './ssh';
+import { masterEndpoints, previousRoles, readSshRecord, secureSsh, type SshRunOptions } from './ssh';
+import type { ClusterAccess } from '../../cluster/client/http';
 import { ProviderError } from '../errors';
 import { reachLeader, registeredAgents } from './master-access';
 import { specOf, withConnections } from './ssh-cluster';
 
-/** Plans the recorded cluster again (roles kept), for commands that need the services' definitions. */
-function replan(record: SshClusterRecord, spec: ClusterSpec, bundle: { version: string; sha256: string }): ClusterPlan {
-  return planCluster(spec, { bundle, previous: previousRoles(record) });
+/** Plans the recorded cluster again (roles kept, its secrets in), for commands that need the services' definitions. */
+function replan(catalog: ClusterCatalog, record: SshClusterRecord, spec: ClusterSpec, bundle: { version: string; sha256: string }): { plan: ClusterPlan; access: ClusterAccess } {
+  return secureSsh(catalog, record, planCluster(spec, { bundle, previous: previousRoles(record), secure: true }));
 }
 
 /**
@@ -28,7 +29,7 @@ export async function upgradeSsh(catalog: ClusterCatalog, name: string, opts: Ss
   const record = readSshRecord(catalog, name, true);
   const bundle = opts.bundle ?? findDaemonBundle();
   const spec = specOf(record);
-  const plan = replan(record, spec, bundle);
+  const { plan, access: clusterAccess } = replan(catalog, record, spec, bundle);
   const progress = opts.progress;
   const restarted: string[] = [];
   await withConnections(record, record.hosts, progress, opts.concurrency, async (conns, failed) => {
@@ -37,7 +38,7 @@ export async function upgradeSsh(catalog: ClusterCatalog, name: string, opts: Ss
     const prepared = await forEachBounded([...boots.values()], opts.concurrency ?? DEFAULT_CONCURRENCY, (b) => b.prepare());
     const bad = prepared.filter((o) => !o.ok);
     if (bad.length > 0) throw new ProviderError('UPGRADE_FAILED', bad.map((o) => (o.ok ? '' : o.error.message)).join('\n'));
-    const access = await reachLeader(masterEndpoints(plan), conns, opts.timeoutMs ?? 120_000);
+    const access = await reachLeader(masterEndpoints(plan), conns, opts.timeoutMs ?? 120_000, clusterAccess);
     const leaderAddress = access.leader;
     await access.close();
     const masters = plan.hosts.filter((h) => h.roles.includes('master'));
@@ -48,15 +49,15 @@ export async function upgradeSsh(catalog: ClusterCatalog, name: string, opts: Ss
       await b.waitHealthy('master');
     }
     // The leader stays put while agents restart: one way to it serves every agent's check.
-    const leader = await reachLeader(masterEndpoints(plan), conns, opts.timeoutMs ?? 120_000);
+    const leader = await reachLeader(masterEndpoints(plan), conns, opts.timeoutMs ?? 120_000, clusterAccess);
     try {
       for (const h of plan.hosts.filter((x) => x.roles.includes('agent'))) {
         const b = boots.get(h.host)!;
-        const before = registrationTime((await registeredAgents(leader.url)).get(h.address));
+        const before = registrationTime((await registeredAgents(leader.url, clusterAccess)).get(h.address));
         if ((await b.ensureRunning('agent')) === 'unchanged') continue;
         restarted.push(`${h.host} agent`);
         await b.waitHealthy('agent');
-        await waitReregistered(leader.url, h.address, before, opts.timeoutMs ?? 120_000);
+        await waitReregistered(leader.url, clusterAccess, h.address, before, opts.timeoutMs ?? 120_000);
         progress.done(h.host, 'agent upgraded');
       }
     } finally {
@@ -77,10 +78,10 @@ function registrationTime(agent: OperatorAgent | undefined): number {
 }
 
 /** Waits until the restarted agent registered anew (not just: is still listed from before) and is active. */
-async function waitReregistered(leaderUrl: string, address: string, before: number, timeoutMs: number): Promise<void> {
+async function waitReregistered(leaderUrl: string, access: ClusterAccess, address: string, before: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const agent = (await registeredAgents(leaderUrl).catch(() => undefined))?.get(address);
+    const agent = (await registeredAgents(leaderUrl, access).catch(() => undefined))?.get(address);
     if (agent?.active && registrationTime(agent) > before) return;
     if (Date.now() > deadline) throw new ProviderError('AGENT_NOT_BACK', `the agent on ${address} did not re-register within ${Math.round(timeoutMs / 1000)} s after its upgrade`);
     await new Promise((r) => setTimeout(r, 200));

@@ -18,6 +18,9 @@ import { planCluster, type ClusterPlan, type Role } from '../plan/planner';
 import type { ClusterSpec } from '../plan/spec';
 import { closeAll, connectAll, settingsOf } from './ssh-connect';
 import { reachLeader, waitForAgents, type MasterAccess, type MasterEndpoint } from './master-access';
+import type { ClusterAccess } from '../../cluster/client/http';
+import { ensureSshSecrets, withSecrets } from './ssh-secrets';
+import { recordAccess } from './record-access';
 
 export interface SshRunOptions {
   progress: HostProgress;
@@ -67,7 +70,7 @@ function newRecord(catalog: ClusterCatalog, spec: ClusterSpec, plan: ClusterPlan
   return {
     name: spec.name,
     provider: 'ssh',
-    masterUrl: `http://${first.address}:${first.port}`,
+    masterUrl: `https://${first.address}:${first.port}`,
     ...(plan.zk ? { zk: plan.zk } : {}),
     spec: spec as unknown as Record<string, unknown>,
     hosts: hostRecords(plan),
@@ -88,21 +91,34 @@ export interface SshPlan { spec: ClusterSpec; bundle: DaemonBundle; plan: Cluste
 /** Roles stay where a recorded SSH cluster of that name has them; nothing is touched. */
 export function planSsh(catalog: ClusterCatalog, spec: ClusterSpec, bundle: DaemonBundle = findDaemonBundle()): SshPlan {
   const recorded = catalog.read(spec.name);
-  const plan = planCluster(spec, { bundle: { version: bundle.version, sha256: bundle.sha256 }, previous: previousRoles(recorded?.provider === 'ssh' ? recorded : undefined) });
+  const plan = planCluster(spec, { bundle: { version: bundle.version, sha256: bundle.sha256 }, previous: previousRoles(recorded?.provider === 'ssh' ? recorded : undefined), secure: true });
   return { spec, bundle, plan };
 }
 
-export async function launchSsh(catalog: ClusterCatalog, { spec, bundle, plan }: SshPlan, opts: SshRunOptions): Promise<SshLaunchResult> {
+/**
+ * The cluster's CA, certificates and credentials from the catalog (made on the first launch, a
+ * certificate for each host new to it), recorded for the CLI; the plan with the secrets to push,
+ * and how the launcher's own requests reach the masters.
+ */
+export function secureSsh(catalog: ClusterCatalog, record: SshClusterRecord, plan: ClusterPlan): { plan: ClusterPlan; access: ClusterAccess } {
+  const secrets = ensureSshSecrets(catalog.clusterDir(record.name), record.name, plan.hosts.filter((h) => h.roles.length > 0));
+  record.tls = secrets.tls;
+  record.operatorCredential = secrets.operatorFile;
+  return { plan: withSecrets(plan, secrets), access: recordAccess(record) };
+}
+
+export async function launchSsh(catalog: ClusterCatalog, { spec, bundle, plan: planned }: SshPlan, opts: SshRunOptions): Promise<SshLaunchResult> {
   const { progress } = opts;
   const previous = readSshRecord(catalog, spec.name, false);
-  for (const w of plan.warnings) progress.note(`Note: ${w}`);
-  const record = newRecord(catalog, spec, plan, previous, bundle);
+  for (const w of planned.warnings) progress.note(`Note: ${w}`);
+  const record = newRecord(catalog, spec, planned, previous, bundle);
+  const { plan, access } = secureSsh(catalog, record, planned);
   // Written before any host is touched: a launch that breaks off can be resumed or destroyed by name.
   catalog.write(record);
 
   const { conns, failed } = await connectAll(plan.hosts.filter((h) => h.roles.length > 0), settingsOf(spec), record.knownHostsFile, progress, opts.concurrency);
   try {
-    const outcome = await bringUp(plan, conns, bundle, opts, failed.map((f) => ({ host: f.host.host, error: f.error })));
+    const outcome = await bringUp(plan, conns, bundle, opts, access, failed.map((f) => ({ host: f.host.host, error: f.error })));
     record.phase = 'up';
     record.updatedAt = new Date().toISOString();
     catalog.write(record);
@@ -129,6 +145,7 @@ export async function bringUp(
   conns: Map<string, SshConnection>,
   bundle: DaemonBundle | undefined,
   opts: SshRunOptions,
+  clusterAccess: ClusterAccess,
   alreadyFailed: { host: string; error: Error }[] = [],
 ): Promise<BringUpResult> {
   const { progress } = opts;
@@ -174,9 +191,10 @@ export async function bringUp(
   if (controlUp) {
     progress.note('Waiting for the leading master and for every agent to register');
     try {
-      access = await reachLeader(masterEndpoints(plan), conns, timeoutMs);
+      access = await reachLeader(masterEndpoints(plan), conns, timeoutMs, clusterAccess);
       const agents = await waitForAgents(access.url, agentHosts.map((h) => h.address), {
         timeoutMs,
+        ...clusterAccess,
         keyOf: (a) => a.agent_info.hostname,
         onCount: (n) => progress.note(`Agents registered: ${n}/${agentHosts.length}`),
         timeoutError: (missing) => new Error(`not every agent registered within ${Math.round(timeoutMs / 1000)} s; missing: ${missing.join(', ')}`),

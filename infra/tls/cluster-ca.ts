@@ -163,17 +163,18 @@ export function writeTlsFiles(dir: string, material: ClusterTlsMaterial): { ca: 
   fs.chmodSync(dir, 0o700);
   const caFile = writePem(path.join(dir, 'ca.pem'), material.ca.cert, 0o644);
   const caKey = writePem(path.join(dir, 'ca-key.pem'), material.ca.key, 0o600);
-  const pair = (name: string, pem: PemPair): TlsFiles => ({
-    caFile,
-    certFile: writePem(path.join(dir, `${name}.pem`), pem.cert, 0o644),
-    keyFile: writePem(path.join(dir, `${name}-key.pem`), pem.key, 0o600),
-  });
+  const pair = (name: string, pem: PemPair): TlsFiles => ({ caFile, ...writeTlsPair(dir, name, pem) });
   const hosts: Record<string, TlsFiles> = {};
   for (const [name, pem] of Object.entries(material.hosts)) {
     if (!/^[A-Za-z0-9._-]+$/.test(name) || name === 'ca' || name === 'operator') throw new Error(`cannot name TLS files after host '${name}'`);
     hosts[name] = pair(name, pem);
   }
   return { ca: caFile, caKey, hosts, operator: pair('operator', material.operator) };
+}
+
+/** One certificate (0644) and its key (0600) under `dir`, as `<name>.pem` and `<name>-key.pem`. */
+export function writeTlsPair(dir: string, name: string, pem: PemPair): { certFile: string; keyFile: string } {
+  return { certFile: writePem(path.join(dir, `${name}.pem`), pem.cert, 0o644), keyFile: writePem(path.join(dir, `${name}-key.pem`), pem.key, 0o600) };
 }
 
 function writePem(file: string, text: string, mode: number): string {

@@ -108,7 +108,7 @@ describe('mesoscloud launch --provider ssh', () => {
     expect(out.hosts.map((h) => h.roles.join('+'))).toEqual(['zookeeper', 'master', 'agent', 'agent', 'agent']);
     expect(out.hosts.filter((h) => h.agent_id)).toHaveLength(3);
     expect(out.zk).toBe(`zk://${fleet.hosts[0].ip}:2181/mesos`);
-    expect(out.master_url).toBe(`http://${fleet.hosts[1].ip}:5050`);
+    expect(out.master_url).toBe(`https://${fleet.hosts[1].ip}:5050`);
     expect(out.reached).toBe('direct');
     // Host keys were recorded on first use, one line per host.
     const knownHosts = fs.readFileSync(path.join(dataHome, 'mesoscloud', 'clusters', CLUSTER, 'known_hosts'), 'utf8');

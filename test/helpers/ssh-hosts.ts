@@ -51,6 +51,14 @@ export type OverlaidDir = (typeof OVERLAID_DIRS)[number];
 
 /** Files sshd itself writes on login; not something a launcher left behind. */
 const SSHD_OWN_FILES = new Set(['/var/log/wtmp', '/var/log/btmp', '/var/log/lastlog']);
+/**
+ * The account databases: useradd and userdel rewrite them (and keep '-' backups and a lock file),
+ * so once the launcher's daemon user is gone again the copies in the upper dir are no leftover;
+ * one that still names the user is.
+ */
+const ACCOUNT_FILES = ['passwd', 'group', 'shadow', 'gshadow', 'subuid', 'subgid'].map((f) => `/etc/${f}`);
+const ACCOUNT_BACKUPS = new Set([...ACCOUNT_FILES.map((f) => `${f}-`), '/etc/.pwd.lock', '/var/log/faillog']);
+const LAUNCHER_USER = /^mesoscloud:/m;
 /** Where the fleet's sshd files appear inside each host. */
 const SSHD_DIR_IN_HOST = '/run/mesoscloud-test-sshd';
 const SSHD = '/usr/sbin/sshd';
@@ -531,7 +539,11 @@ class Fleet implements SshTestFleet {
     const h = this.host(i);
     const files: string[] = [];
     for (const d of OVERLAID_DIRS) filesUnder(h.upperDir(d), d, files);
-    return files.filter((f) => !SSHD_OWN_FILES.has(f)).sort();
+    const upperFile = (f: string) => path.join(h.upperDir('/etc'), f.slice('/etc/'.length));
+    return files
+      .filter((f) => !SSHD_OWN_FILES.has(f) && !ACCOUNT_BACKUPS.has(f))
+      .filter((f) => !ACCOUNT_FILES.includes(f) || LAUNCHER_USER.test(fs.readFileSync(upperFile(f), 'utf8')))
+      .sort();
   }
 
   sshdLog(i: number): string {

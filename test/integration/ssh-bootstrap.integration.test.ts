@@ -219,20 +219,30 @@ describe('reachLeader', () => {
   });
 
   it('goes through an SSH tunnel when the given address does not answer from here', async () => {
-    // In the fleet's subnet but on no host: only the tunnel to 127.0.0.1 on the master host works.
-    const unroutable = fleet.bridgeIp.replace(/\.1$/, '.250');
-    const access = await reachLeader([{ host: fleet.hosts[0].ip, address: unroutable, port: 5050 }], conns, 30_000);
+    // An address only the master host has (TEST-NET-1, on its loopback; no route to it from here),
+    // forwarded there to the master, which listens on the host's cluster address only.
+    const hidden = '192.0.2.1';
+    const forwarder = `require('net').createServer((s) => { const c = require('net').connect(5050, '${fleet.hosts[0].ip}'); s.pipe(c).pipe(s); s.on('error', () => c.destroy()); c.on('error', () => s.destroy()); }).listen(5050, '${hidden}')`;
+    const started = await fleet.hosts[0].exec(['sh', '-c', `ip addr add ${hidden}/32 dev lo && { nohup ${process.execPath} -e "${forwarder}" >/dev/null 2>&1 & echo $!; }`]);
+    const forwarderPid = Number(started.stdout.trim());
+    expect(forwarderPid).toBeGreaterThan(0);
     try {
-      expect(access.via).toBe('tunnel');
-      expect(access.leader).toBe(`${unroutable}:5050`);
-      expect(access.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(access.url).not.toBe('http://127.0.0.1:5050');
-      expect(await healthy(access.url)).toBe(true);
-      expect((await registeredAgents(access.url)).has(fleet.hosts[1].ip)).toBe(true);
+      const access = await reachLeader([{ host: fleet.hosts[0].ip, address: hidden, port: 5050 }], conns, 30_000);
+      try {
+        expect(access.via).toBe('tunnel');
+        expect(access.leader).toBe(`${hidden}:5050`);
+        expect(access.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect(access.url).not.toBe('http://127.0.0.1:5050');
+        expect(await healthy(access.url)).toBe(true);
+        expect((await registeredAgents(access.url)).has(fleet.hosts[1].ip)).toBe(true);
+      } finally {
+        await access.close();
+      }
+      expect(await healthy(access.url)).toBe(false);
     } finally {
-      await access.close();
+      process.kill(forwarderPid, 'SIGKILL');
+      await fleet.hosts[0].exec(['ip', 'addr', 'del', `${hidden}/32`, 'dev', 'lo']);
     }
-    expect(await healthy(access.url)).toBe(false);
   });
 });
 

@@ -2,7 +2,11 @@
  * What `service` and `supervise` read (the service definition the launcher writes) and when the
  * supervisor starts a crashed daemon again.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { checkServiceDefinition, supervisorPidFile } from '../../daemon/service-definition';
+import { becomeUser } from '../../daemon/service';
 import { FIRST_DELAY_MS, MAX_DELAY_MS, nextRestartDelay, STABLE_MS } from '../../daemon/supervisor';
 
 const FILE = '/etc/mesoscloud/c1/agent.json';
@@ -31,9 +35,22 @@ describe('service definition', () => {
     [{ ...GOOD, pidFile: 'run/agent.pid' }, '"pidFile" must be an absolute path, got "run/agent.pid"'],
     [{ ...GOOD, bundle: undefined }, '"bundle" must be an absolute path, got nothing'],
     [{ ...GOOD, env: { A: 1 } }, '"env" must be an object of strings, got {"A":1}'],
+    [{ ...GOOD, user: 'Root; rm' }, '"user" must be a system user name, got "Root; rm"'],
     [[GOOD], '"(top level)" must be an object'],
   ])('refuses %j naming the file and the field', (raw, message) => {
     expect(() => checkServiceDefinition(raw, FILE)).toThrow(`service definition '${FILE}': ${message}`);
+  });
+
+  it('keeps the user a daemon drops to', () => {
+    expect(checkServiceDefinition({ ...GOOD, role: 'master', args: ['master'], user: 'mesoscloud' }, FILE).user).toBe('mesoscloud');
+    expect(checkServiceDefinition(GOOD, FILE)).not.toHaveProperty('user');
+  });
+
+  it('refuses to become a user the host does not have, naming it', () => {
+    const passwd = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'passwd-')), 'passwd');
+    fs.writeFileSync(passwd, 'root:x:0:0:root:/root:/bin/sh\n');
+    expect(() => becomeUser('mesoscloud', passwd)).toThrow(`the service's user 'mesoscloud' does not exist on this host (not in ${passwd})`);
+    fs.rmSync(path.dirname(passwd), { recursive: true });
   });
 
   it('puts the supervisor\'s pid next to the daemon\'s', () => {

@@ -335,18 +335,19 @@ describe('systemdUnit', () => {
 });
 
 describe('tunnelCommand', () => {
-  const master = { host: '10.0.0.12', sshPort: 22, user: 'ubuntu' };
+  // Reached by a public name, listening on its private cluster address.
+  const master = { host: '10.0.0.12', sshPort: 22, user: 'ubuntu', address: '192.168.0.12' };
 
-  it('forwards the master port to 127.0.0.1 with the key', () => {
+  it('forwards the master port to the address the master listens on, with the key', () => {
     const spec = specFromSources(undefined, { cluster: 'prod', hosts: '10.0.0.11,10.0.0.12', key: '~/.ssh/id_ed25519' });
-    expect(tunnelCommand(spec, master, 5050)).toBe('ssh -N -L 5050:127.0.0.1:5050 -i ~/.ssh/id_ed25519 ubuntu@10.0.0.12');
+    expect(tunnelCommand(spec, master, 5050)).toBe('ssh -N -L 5050:192.168.0.12:5050 -i ~/.ssh/id_ed25519 ubuntu@10.0.0.12');
   });
 
   it('names a custom SSH port and goes through the bastion with -J', () => {
     const spec = specFromSources(undefined, { cluster: 'prod', hosts: '10.0.0.11,10.0.0.12', key: '/keys/k', bastion: 'jump@bastion.example.com:2200' });
-    expect(tunnelCommand(spec, { ...master, sshPort: 2222 }, 6060)).toBe('ssh -N -L 6060:127.0.0.1:6060 -i /keys/k -p 2222 -J jump@bastion.example.com:2200 ubuntu@10.0.0.12');
+    expect(tunnelCommand(spec, { ...master, sshPort: 2222 }, 6060)).toBe('ssh -N -L 6060:192.168.0.12:6060 -i /keys/k -p 2222 -J jump@bastion.example.com:2200 ubuntu@10.0.0.12');
     const onPort22 = specFromSources(undefined, { cluster: 'prod', hosts: '10.0.0.11,10.0.0.12', bastion: 'jump@bastion.example.com' });
-    expect(tunnelCommand(onPort22, master, 5050)).toBe('ssh -N -L 5050:127.0.0.1:5050 -J jump@bastion.example.com ubuntu@10.0.0.12');
+    expect(tunnelCommand(onPort22, master, 5050)).toBe('ssh -N -L 5050:192.168.0.12:5050 -J jump@bastion.example.com ubuntu@10.0.0.12');
   });
 });
 
@@ -420,7 +421,7 @@ describe('bringUp with the ZooKeeper host unreachable', () => {
     const plan = planCluster(spec, { bundle: { version: '0.1.0', sha256: 'a'.repeat(64) } });
     const progress = createProgress(process.stderr, { silent: true });
     // No connection at all: the ZooKeeper host could not be reached, the others were never needed.
-    const err = await bringUp(plan, new Map(), undefined, { progress, timeoutMs: 3000 }, [{ host: '127.0.0.11', error: new Error('connection refused') }])
+    const err = await bringUp(plan, new Map(), undefined, { progress, timeoutMs: 3000 }, {}, [{ host: '127.0.0.11', error: new Error('connection refused') }])
       .then(() => undefined, (e: unknown) => e as Error & { code?: string });
     expect(err).toMatchObject({ code: 'HOSTS_FAILED' });
     expect(err?.message).toBe('1 of 3 host(s) failed:\n  127.0.0.11: connection refused');

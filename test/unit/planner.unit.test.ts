@@ -81,11 +81,11 @@ describe('services', () => {
   test('a standalone master: agents register with it directly', () => {
     const p = plan(spec({ hosts: ['10.0.0.1', '10.0.0.2'] }));
     expect(service(p.hosts[0], 'master').definition.args).toEqual([
-      'master', '--ip', '0.0.0.0', '--advertise_ip', '10.0.0.1', '--port', '5050', '--hostname', '10.0.0.1',
+      'master', '--ip', '10.0.0.1', '--advertise_ip', '10.0.0.1', '--port', '5050', '--hostname', '10.0.0.1',
       '--work_dir', '/var/lib/mesoscloud/prod/master', '--cluster', 'prod',
     ]);
     expect(service(p.hosts[1], 'agent').definition.args).toEqual([
-      'agent', '--ip', '0.0.0.0', '--advertise_ip', '10.0.0.2', '--hostname', '10.0.0.2', '--port', '5051',
+      'agent', '--ip', '10.0.0.2', '--advertise_ip', '10.0.0.2', '--hostname', '10.0.0.2', '--port', '5051',
       '--master', '10.0.0.1:5050', '--work_dir', '/var/lib/mesoscloud/prod/agent', '--cgroups_root', 'mesoscloud-prod',
     ]);
     expect(p.zk).toBeUndefined();
@@ -98,7 +98,7 @@ describe('services', () => {
     expect(p.masters).toEqual(['192.168.0.14:5050', '10.0.0.15:5050', '10.0.0.16:5050']);
     const master = service(hostOf(p, '10.0.0.14'), 'master');
     expect(master.definition.args).toEqual([
-      'master', '--ip', '0.0.0.0', '--advertise_ip', '192.168.0.14', '--port', '5050', '--hostname', '192.168.0.14',
+      'master', '--ip', '192.168.0.14', '--advertise_ip', '192.168.0.14', '--port', '5050', '--hostname', '192.168.0.14',
       '--work_dir', '/var/lib/mesoscloud/prod/master', '--cluster', 'prod', '--zk', p.zk, '--quorum', '2',
       '--allocation_interval', '1secs', '--offer_timeout', '30secs',
     ]);
@@ -118,7 +118,7 @@ describe('services', () => {
       ['10.0.0.15', 'ubuntu', 2222, '10.0.0.15'],
     ]);
     expect(service(hostOf(p, '10.0.0.14'), 'agent').definition.args.slice(0, 7)).toEqual(
-      ['agent', '--ip', '0.0.0.0', '--advertise_ip', '192.168.0.14', '--hostname', '192.168.0.14'],
+      ['agent', '--ip', '192.168.0.14', '--advertise_ip', '192.168.0.14', '--hostname', '192.168.0.14'],
     );
   });
 
@@ -195,6 +195,50 @@ describe('services', () => {
   test('the bastion is resolved into the plan', () => {
     const p = plan(spec({ hosts: ['a', 'b'], ssh: { user: 'ops', bastion: 'jump.example.com:2022' } }));
     expect(p.bastion).toEqual({ host: 'jump.example.com', port: 2022, user: 'ops' });
+  });
+});
+
+describe('a secure plan (what SSH clusters get)', () => {
+  const secure = () => planCluster(spec({ hosts: ['10.0.0.1', '10.0.0.2'], zk: 1, colocate: true }), { bundle: BUNDLE, secure: true });
+
+  test('the master gets TLS, every authentication switch and its ZooKeeper URL from a file, and runs as mesoscloud', () => {
+    const m = service(hostOf(secure(), '10.0.0.1'), 'master');
+    const dir = '/etc/mesoscloud/prod/secrets/master';
+    const args = m.definition.args.join(' ');
+    expect(args).toContain(`--zk file://${dir}/zk-url --quorum 1`);
+    expect(args).toContain(`--tls_cert_file ${dir}/cert.pem --tls_key_file ${dir}/key.pem --tls_ca_file ${dir}/ca.pem`);
+    expect(args).toContain(`--authenticate_frameworks --authenticate_agents --authenticate_http_readwrite --authenticate_http_readonly --credentials ${dir}/credentials.json`);
+    expect(m.definition.user).toBe('mesoscloud');
+    expect(m.secrets.map((f) => f.kind)).toEqual(['ca', 'cert', 'key', 'credentials', 'zk']);
+    expect(m.secrets.every((f) => f.path.startsWith(`${dir}/`) && f.content === undefined)).toBe(true);
+    expect(m.probe).toEqual(['--http', 'https://10.0.0.1:5050/health', '--tls_ca_file', `${dir}/ca.pem`, '--tls_cert_file', `${dir}/cert.pem`, '--tls_key_file', `${dir}/key.pem`]);
+    expect(service(hostOf(secure(), '10.0.0.1'), 'zookeeper').definition.user).toBe('mesoscloud');
+  });
+
+  test('the agent requires client certificates, authenticates and stays root; it follows ZooKeeper without a password', () => {
+    const a = service(hostOf(secure(), '10.0.0.2'), 'agent');
+    const dir = '/etc/mesoscloud/prod/secrets/agent';
+    const args = a.definition.args.join(' ');
+    expect(args).toContain('--master zk://10.0.0.1:2181/mesos');
+    expect(args).toContain(`--tls_ca_file ${dir}/ca.pem --tls_require_cert`);
+    expect(args).toContain(`--http_credentials ${dir}/credentials.json --credential ${dir}/credential.json`);
+    expect(a.definition.user).toBeUndefined();
+    expect(a.secrets.map((f) => f.kind)).toEqual(['ca', 'cert', 'key', 'credentials', 'credential']);
+  });
+
+  test('the config hash follows the secrets\' contents, and the plan never carries them in its files or JSON', async () => {
+    const { withSecretContents } = await import('../../infra/plan/services');
+    const m = service(hostOf(secure(), '10.0.0.1'), 'master');
+    const one = withSecretContents(m, (kind) => `${kind}-one`);
+    const two = withSecretContents(m, (kind) => (kind === 'key' ? 'another key' : `${kind}-one`));
+    expect(new Set([m.configHash, one.configHash, two.configHash]).size).toBe(3);
+    expect(withSecretContents(m, (kind) => `${kind}-one`).configHash).toBe(one.configHash);
+    expect(JSON.stringify(one.files)).not.toContain('key-one');
+    const shown = { ...secure(), hosts: secure().hosts.map((h) => ({ ...h, services: h.services.map((s) => withSecretContents(s, (kind) => `${kind}-one`)) })) };
+    expect(JSON.stringify(planJson(shown)) + renderPlan(shown)).not.toContain('key-one');
+    expect(planJson(shown).hosts[0].services.find((x) => x.role === 'master')).toMatchObject({
+      user: 'mesoscloud', secret_files: m.secrets.map((f) => f.path),
+    });
   });
 });
 
@@ -310,6 +354,7 @@ describe('the plan as text and JSON', () => {
       services: [{
         role: 'agent', unit: 'mesoscloud-prod-agent', port: 5051, args: service(p.hosts[2], 'agent').definition.args,
         files: ['/etc/mesoscloud/prod/agent.json'], config_hash: service(p.hosts[2], 'agent').configHash, probe: ['--http', 'http://10.0.0.13:5051/health'],
+        secret_files: [], user: 'root',
       }],
     });
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
