@@ -39,6 +39,8 @@ export type AgentCall =
       };
     }
   | { type: 'UPDATE'; agent_id: AgentID; update: { framework_id: FrameworkID; status: TaskStatus } }
+  /** An executor's MESSAGE (executor.proto Call.Message), for the master to hand to the scheduler. */
+  | { type: 'MESSAGE'; agent_id: AgentID; message: { framework_id: FrameworkID; executor_id: ExecutorID; data: string } }
   | { type: 'PONG'; agent_id: AgentID }
   | { type: 'UNREGISTER'; agent_id: AgentID };
 

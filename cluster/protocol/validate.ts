@@ -92,7 +92,7 @@ export const schedulerCallSchema = z.looseObject({
 
 // ---- internal agent channel ----
 
-const AGENT_CALL_TYPES = ['REGISTER', 'UPDATE', 'PONG', 'UNREGISTER'] as const satisfies readonly AgentCall['type'][];
+const AGENT_CALL_TYPES = ['REGISTER', 'UPDATE', 'MESSAGE', 'PONG', 'UNREGISTER'] as const satisfies readonly AgentCall['type'][];
 
 export const agentCallSchema = z.looseObject({
   type: z.enum(AGENT_CALL_TYPES),
@@ -105,6 +105,7 @@ export const agentCallSchema = z.looseObject({
     pid: nonEmptyString,
   }).optional(),
   update: z.looseObject({ framework_id: id, status: taskStatus }).optional(),
+  message: z.looseObject({ framework_id: id, executor_id: id, data: bytes }).optional(),
 }).superRefine((call, ctx) => {
   if (call.type === 'REGISTER') {
     if (call.register === undefined) addMissing(ctx, ['register']);
@@ -112,6 +113,7 @@ export const agentCallSchema = z.looseObject({
   }
   if (call.agent_id === undefined) return addMissing(ctx, ['agent_id']);
   if (call.type === 'UPDATE' && call.update === undefined) addMissing(ctx, ['update']);
+  if (call.type === 'MESSAGE' && call.message === undefined) addMissing(ctx, ['message']);
 });
 
 const AGENT_EVENT_TYPES = [
