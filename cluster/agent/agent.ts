@@ -36,6 +36,8 @@ import type { StatusUpdate } from './status-updates';
 import { TaskControl } from './task-control';
 import { TaskTable } from './task-table';
 import { TaskUpdates } from './task-updates';
+import { EXECUTOR_API_PATH, executorApiHandler, executorTokens } from './executor-api';
+import { Executors } from './executors';
 
 export const AGENT_VERSION = '1.11.0-mesoscloud';
 
@@ -70,6 +72,7 @@ export class AgentDaemon implements Agent {
   private readonly updates: StatusUpdateManager;
   private readonly taskUpdates: TaskUpdates;
   private readonly taskControl: TaskControl;
+  private readonly executors: Executors;
   private readonly registration: Registration;
   private readonly tasks = new TaskTable();
   private closed = false;
@@ -107,6 +110,34 @@ export class AgentDaemon implements Agent {
     });
     const agentId = () => this.registration.agentId;
     this.taskUpdates = new TaskUpdates({ log: this.log, tasks: this.tasks, updates: this.updates, agentId, closed: () => this.closed });
+    const runAs = {
+      switchUser: this.opts.switchUser ?? true,
+      allowRootTasks: this.opts.allowRootTasks ?? false,
+      agentUid: process.getuid?.() ?? -1,
+      agentUser: os.userInfo().username,
+    };
+    const tokens = this.opts.authenticateHttpExecutors ? executorTokens(this.opts.workDir, this.opts.executorSecretKey) : undefined;
+    this.executors = new Executors({
+      log: this.log,
+      workDir: this.opts.workDir,
+      isolator: () => this.isolator!,
+      runAs,
+      settings: {
+        registrationTimeoutMs: this.opts.executorRegistrationTimeoutSeconds! * 1000,
+        reregistrationTimeoutMs: this.opts.executorReregistrationTimeoutSeconds! * 1000,
+        recoveryTimeoutMs: this.opts.recoveryTimeoutSeconds! * 1000,
+        shutdownGracePeriodMs: this.opts.killGracePeriodSeconds * 1000,
+        agentEndpoint: () => `${advertiseIp(this.opts)}:${this.listeningPort}`,
+        agentInfo: () => this.registration.agentInfo(),
+        ...(tokens ? { token: (scope: { fid: string; eid: string; cid: string }) => tokens.issue(scope) } : {}),
+      },
+      tasks: this.tasks,
+      taskUpdates: this.taskUpdates,
+      updates: this.updates,
+      watchDone: (entry) => this.taskControl.watchDone(entry),
+      agentId,
+      toScheduler: (frameworkId, executorId, data) => this.sendExecutorMessage(frameworkId, executorId, data),
+    });
     this.taskControl = new TaskControl({
       log: this.log,
       workDir: this.opts.workDir,
@@ -116,17 +147,14 @@ export class AgentDaemon implements Agent {
       taskUpdates: this.taskUpdates,
       agentId,
       isolator: () => this.isolator!,
-      runAs: {
-        switchUser: this.opts.switchUser ?? true,
-        allowRootTasks: this.opts.allowRootTasks ?? false,
-        agentUid: process.getuid?.() ?? -1,
-        agentUser: os.userInfo().username,
-      },
+      runAs,
+      executors: this.executors,
     });
     this.router.authenticator = authenticatorFromFlags(
       this.opts.httpCredentials, { readonly: this.opts.authenticateHttpReadonly === true, readwrite: this.opts.authenticateHttpReadwrite === true }, '--http_credentials',
     );
     this.credential = this.opts.credential === undefined ? undefined : readCredentialFile(this.opts.credential);
+    this.router.on('POST', EXECUTOR_API_PATH, executorApiHandler({ executors: this.executors, tokens, maxStreamBacklogBytes: this.opts.maxStreamBacklogBytes }), { access: 'open' });
     registerAgentRoutes(this.router, { workDir: this.opts.workDir, state: () => this.stateJson(), flags: () => agentFlags(this.opts, agentHostname(this.opts)) });
   }
 
@@ -154,6 +182,7 @@ export class AgentDaemon implements Agent {
       isolator: this.isolator,
       tasks: this.tasks,
       taskControl: this.taskControl,
+      executors: this.executors,
       updates: this.updates,
       resources: this.resources,
       attributes: this.attributes,
@@ -207,11 +236,17 @@ export class AgentDaemon implements Agent {
         case 'ACKNOWLEDGE':
           return this.taskUpdates.acknowledge(event.acknowledge);
         case 'SHUTDOWN_FRAMEWORK':
+          this.executors.shutdownFramework(event.shutdown_framework.framework_id.value);
           return this.taskControl.shutdownFramework(event.shutdown_framework.framework_id.value);
-        case 'FRAMEWORK_MESSAGE':
-          // Command tasks have no executor to hand messages to, as with Mesos's command executor.
-          this.log.debug('dropping a framework message: command tasks take no messages');
+        case 'FRAMEWORK_MESSAGE': {
+          const { framework_id: frameworkId, executor_id: executorId, data } = event.framework_message;
+          // Command tasks have no executor to hand messages to, as with Mesos's command executor; as in
+          // Mesos, a message for an executor not subscribed is dropped.
+          if (!this.executors.message(frameworkId.value, executorId.value, data)) {
+            this.log.info('dropping a framework message: no subscribed executor takes it', { framework_id: frameworkId.value, executor_id: executorId.value });
+          }
           return;
+        }
       }
     } catch (err) {
       this.log.error('failed to handle an event from the master', { type: event.type, error: (err as Error).message });
@@ -226,9 +261,16 @@ export class AgentDaemon implements Agent {
     void this.connection.call({ type: 'UPDATE', agent_id: { value: agentId }, update: { framework_id: update.framework_id, status } });
   }
 
+  /** An executor's MESSAGE, to the master for its scheduler; no delivery guarantee, as in Mesos. */
+  private sendExecutorMessage(frameworkId: string, executorId: string, data: string): void {
+    const agentId = this.registration.agentId;
+    if (!agentId || !this.connection) return;
+    void this.connection.call({ type: 'MESSAGE', agent_id: { value: agentId }, message: { framework_id: { value: frameworkId }, executor_id: { value: executorId }, data } });
+  }
+
   /** SIGUSR1 / close({killTasks}): kill every task, give their terminal updates a moment to be acknowledged, unregister. */
   private async killEverything(): Promise<void> {
-    await this.taskControl.killAll();
+    await Promise.all([this.taskControl.killAll(), this.executors.shutdownAll()]);
     const deadline = Date.now() + 2000;
     while (this.connection?.registered && Date.now() < deadline && !this.tasks.isEmpty) {
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -11,12 +11,16 @@ import { taskGroupToRunProblem, taskToRunProblem } from '../protocol/task-valida
 import type { ExecutorInfo, TaskInfo } from '../protocol/types';
 import type { Logger } from '../util/log';
 import type { Isolator } from './cgroups';
+import type { Executors } from './executors';
 import type { RunAsPolicy } from './task-user';
 import type { RunKey } from './sandbox-paths';
 import { nestedTaskSandbox, runMetaDir, sandboxDir, taskMetaDir, taskUpdatesFile } from './sandbox-paths';
 import type { StatusUpdateManager } from './status-updates';
 import { TaskGroup } from './task-group';
 import type { FrameworkEntry, TaskEntry, TaskTable } from './task-table';
+
+/** A task the agent runs itself (a command task or a task of a group). */
+export type RunnerEntry = TaskEntry & { runner: TaskRunner };
 import { TaskRunner } from './task-runner';
 import type { TaskUpdates } from './task-updates';
 
@@ -34,6 +38,8 @@ export interface TaskLaunchDeps {
   isolator(): Isolator;
   /** Which user each task runs as (task-user.ts). */
   runAs: RunAsPolicy;
+  /** The custom executors, which run the tasks that bring one. */
+  executors: Pick<Executors, 'launch'>;
 }
 
 /** Where a run lives and under which isolator it runs. */
@@ -54,14 +60,19 @@ export class TaskControl {
     const task = run.task;
     const taskId = task.task_id.value;
     if (!this.acceptsLaunch(frameworkId, [taskId])) return;
-    // Command tasks run under an executor named after the task, as with Mesos's command executor.
-    const executorId = taskId;
+    // Command tasks run under an executor named after the task, as with Mesos's command executor;
+    // a task with an executor of its own goes to that executor (executors.ts).
+    const executorId = task.executor?.executor_id?.value || taskId;
     const problem = taskToRunProblem(task);
     if (problem) {
       this.deps.taskUpdates.refuse(frameworkId, taskId, executorId, 'TASK_ERROR', problem, 'REASON_TASK_INVALID');
       return;
     }
     const framework = this.deps.tasks.framework(frameworkId, run.framework_info);
+    if (task.executor && !task.command) {
+      this.deps.executors.launch(framework, task, task.executor);
+      return;
+    }
     const key = this.newRunKey(frameworkId, executorId);
     const sandbox = sandboxDir(this.deps.workDir, key);
     const entry = this.add(framework, task, key, { sandbox, taskSandbox: sandbox, metaDir: runMetaDir(this.deps.workDir, key), isolator: this.deps.isolator() });
@@ -146,9 +157,9 @@ export class TaskControl {
   }
 
   /** Registers a task and its runner; nothing starts yet. */
-  add(framework: FrameworkEntry, task: TaskInfo, key: RunKey, run: RunPlacement): TaskEntry {
+  add(framework: FrameworkEntry, task: TaskInfo, key: RunKey, run: RunPlacement): RunnerEntry {
     const taskId = task.task_id.value;
-    const entry: TaskEntry = {
+    const entry: RunnerEntry = {
       frameworkId: framework.id,
       task,
       executorId: key.executorId,
@@ -208,7 +219,7 @@ export class TaskControl {
     return { agentId: this.deps.agentId() as string, frameworkId, executorId, containerId: newContainerId() };
   }
 
-  private start(entry: TaskEntry): void {
+  private start(entry: RunnerEntry): void {
     const { frameworkId, containerId } = entry;
     const taskId = entry.task.task_id.value;
     this.deps.log.info('launching task', { framework_id: frameworkId, task_id: taskId, executor_id: entry.executorId, container_id: containerId, sandbox: entry.runner.spec.sandbox });

@@ -16,7 +16,8 @@ describe('the agent options table', () => {
     expect(Object.keys(AGENT_FLAGS)).toEqual([
       'ip', 'port', 'hostname', 'advertise_ip', 'work_dir', 'master', 'resources', 'attributes', 'isolation', 'recover', 'switch_user', 'allow_root_tasks', 'cgroups_root',
       'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert',
-      'authenticate_http_readonly', 'authenticate_http_readwrite', 'http_credentials', 'credential', ...HTTP_LIMIT_FLAGS,
+      'authenticate_http_readonly', 'authenticate_http_readwrite', 'http_credentials', 'credential',
+      'executor_registration_timeout', 'executor_reregistration_timeout', 'recovery_timeout', 'authenticate_http_executors', 'executor_secret_key', ...HTTP_LIMIT_FLAGS,
     ]);
     expect(Object.entries(AGENT_FLAGS).filter(([, f]) => f.required).map(([name]) => name)).toEqual(['work_dir', 'master']);
     expectHelpDefaultsRoundTrip(AGENT_OPTIONS, AGENT_FLAGS);
@@ -27,6 +28,8 @@ describe('the agent options table', () => {
       ip: '127.0.0.1', port: 5051, cgroups: 'auto', cgroupsRoot: 'mesoscloud', killGracePeriodSeconds: 3, statusUpdateRetrySeconds: 2,
       masterPingTimeoutSeconds: 75, recover: 'reconnect', switchUser: true, allowRootTasks: false,
       authenticateHttpReadonly: false, authenticateHttpReadwrite: false, ...DEFAULT_HTTP_LIMITS,
+      // Mesos's defaults: 1mins, 2secs, 15mins.
+      executorRegistrationTimeoutSeconds: 60, executorReregistrationTimeoutSeconds: 2, recoveryTimeoutSeconds: 900, authenticateHttpExecutors: false,
     });
   });
 });
@@ -37,6 +40,7 @@ describe('/flags', () => {
       ip: '127.0.0.1', port: '5051', master: '10.0.0.5:5050', work_dir: '/var/lib/a', hostname: 'a1', isolation: 'auto',
       cgroups_root: 'mesoscloud', executor_shutdown_grace_period: '3secs', status_update_retry_interval: '2secs',
       master_ping_timeout: '75secs', recover: 'reconnect', switch_user: 'true', allow_root_tasks: 'false',
+      executor_registration_timeout: '60secs', executor_reregistration_timeout: '2secs', recovery_timeout: '900secs',
     }));
   });
 
@@ -48,6 +52,7 @@ describe('/flags', () => {
       ip: '127.0.0.1', port: '5051', master: '10.0.0.5:5050', work_dir: '/var/lib/a', hostname: 'a1', isolation: 'v2',
       cgroups_root: 'mesoscloud', executor_shutdown_grace_period: '3secs', status_update_retry_interval: '0.2secs',
       master_ping_timeout: '75secs', recover: 'cleanup', switch_user: 'true', allow_root_tasks: 'false', advertise_ip: '10.0.0.9', resources: 'cpus:2', attributes: 'rack:a',
+      executor_registration_timeout: '60secs', executor_reregistration_timeout: '2secs', recovery_timeout: '900secs',
     }));
     const empty = agentFlags(resolveAgentOptions({ ...base, advertiseIp: '', resources: '', attributes: '' }), 'a1');
     expect(empty).not.toHaveProperty('advertise_ip');
@@ -78,6 +83,9 @@ describe('resolveAgentOptions', () => {
     ['killGracePeriodSeconds', -1, '--executor_shutdown_grace_period must be a non-negative number, got -1'],
     ['statusUpdateRetrySeconds', 0, '--status_update_retry_interval must be a positive number, got 0'],
     ['masterPingTimeoutSeconds', Infinity, '--master_ping_timeout must be a positive number, got Infinity'],
+    ['executorRegistrationTimeoutSeconds', 0, '--executor_registration_timeout must be a positive number, got 0'],
+    ['executorReregistrationTimeoutSeconds', -1, '--executor_reregistration_timeout must be a positive number, got -1'],
+    ['recoveryTimeoutSeconds', 0, '--recovery_timeout must be a positive number, got 0'],
     ...HTTP_LIMIT_REFUSALS,
   ];
 
