@@ -138,7 +138,7 @@ export class TaskControl {
   shutdownFramework(frameworkId: string): void {
     const framework = this.deps.tasks.activeFramework(frameworkId);
     if (!framework) {
-      this.deps.log.info('ignoring SHUTDOWN_FRAMEWORK for a framework with nothing here', { framework_id: frameworkId });
+      this.deps.log.debug('ignoring SHUTDOWN_FRAMEWORK for a framework with no task here', { framework_id: frameworkId });
       return;
     }
     this.deps.log.info('shutting down framework', { framework_id: framework.id, tasks: framework.tasks.size });

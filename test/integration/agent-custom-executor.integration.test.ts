@@ -133,7 +133,8 @@ describe('custom executors over the executor HTTP API', () => {
     const agent = cluster.agents[cluster.agents.length - 1];
     await cluster.stopAgent(agent, false);
     expect(alive(pid)).toBe(true);
-    await cluster.addAgent({ workDir, executorRegistrationTimeoutSeconds: 1, executorReregistrationTimeoutSeconds: 10, authenticateHttpExecutors: true });
+    // Restarted on its port: MESOS_AGENT_ENDPOINT is where the executor looks for it.
+    await cluster.addAgent({ workDir, port: agent.port, executorRegistrationTimeoutSeconds: 1, executorReregistrationTimeoutSeconds: 10, authenticateHttpExecutors: true });
     const from = s.events.length;
     const [next] = await s.nextOffers({ from, timeoutMs: 30_000 });
     await launch(s, next, [executorTask(next, 'r2', 'e-restart', 'finish')]);
