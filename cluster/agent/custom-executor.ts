@@ -87,6 +87,8 @@ export class CustomExecutor implements ExecutorTaskHost {
   private cgroups?: ContainerCgroups;
   private timers: NodeJS.Timeout[] = [];
   private termination?: Termination;
+  /** Started by a previous agent process: its pid, once it is gone, may be another process's. */
+  private adopted = false;
   /** Kills asked for while the executor could not be told: sent when it subscribes. */
   private readonly pendingKills = new Map<string, number | undefined>();
   private readonly launchedAt = Date.now() / 1000;
@@ -176,6 +178,7 @@ export class CustomExecutor implements ExecutorTaskHost {
     const { place, deps } = this;
     this.cgroups = await deps.isolator.recover(place.containerId, limitsOf(place.info.resources ?? [])).catch(() => undefined);
     this.proc = adoptProcess(identity, place.metaDir);
+    this.adopted = true;
     this.phase = 'disconnected';
     this.watch();
     this.after(deps.settings.reregistrationTimeoutMs, () => {
@@ -320,8 +323,8 @@ export class CustomExecutor implements ExecutorTaskHost {
   private async onExit(exit: ProcessExit): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     this.phase = 'terminated';
-    const pid = this.proc!.pid;
-    signalGroup(pid, 'SIGKILL');
+    // What the executor left behind goes with it; an adopted one's group only while its leader was ours to watch.
+    if (!this.adopted) signalGroup(this.proc!.pid, 'SIGKILL');
     signalPids(await this.cgroups?.pids().catch(() => []) ?? [], 'SIGKILL');
     await this.cgroups?.destroy().catch((err) => this.deps.log.warn('cgroup cleanup failed', { executor_id: this.executorId, error: (err as Error).message }));
     this.sink?.end();

@@ -110,12 +110,13 @@ export class Executors {
         for (const update of logged.unacknowledged) this.deps.updates.enqueue(update);
         if (isTerminalState(last) && logged.unacknowledged.length === 0) this.deps.tasks.complete(framework.id, task.task_id.value);
       }
-      const live = !cp.terminated && executor.tasks.some((t) => !t.isTerminal);
-      if (!live) {
+      if (executor.tasks.every((t) => t.isTerminal)) {
         this.running.delete(key(framework.id, executorId));
         continue;
       }
-      recovering.push(executor.recover(checkpointedIdentity(cp)).then(() => {
+      // An executor that ended with tasks it had not reported on (its framework was being shut down)
+      // is taken back as gone: its tasks end as when it exits.
+      recovering.push(executor.recover(cp.terminated ? undefined : checkpointedIdentity(cp)).then(() => {
         if (mode === 'cleanup') return executor.kill({ reason: 'REASON_AGENT_RESTARTED', message: 'Killed by an agent restarted with --recover=cleanup' });
         if (!frameworkCheckpoints(cp.framework_info)) {
           return executor.kill({ reason: 'REASON_AGENT_RESTARTED', message: 'The agent restarted and the framework does not checkpoint (FrameworkInfo.checkpoint is false): the executor was killed' });
