@@ -169,7 +169,8 @@ describe('validateAgentCall', () => {
     },
   };
 
-  it('accepts REGISTER, UPDATE, PONG and UNREGISTER', () => {
+  it('accepts REGISTER, UPDATE, MESSAGE, PONG and UNREGISTER', () => {
+    expect(validateAgentCall({ type: 'MESSAGE', agent_id: { value: 'a' }, message: { framework_id: FID, executor_id: { value: 'e' }, data: 'aGk=' } }).ok).toBe(true);
     expect(validateAgentCall(register).ok).toBe(true);
     expect(validateAgentCall({
       type: 'UPDATE', agent_id: { value: 'a' },
@@ -183,7 +184,8 @@ describe('validateAgentCall', () => {
     ['a PONG without agent id', { type: 'PONG' }, "Expecting 'agent_id' to be present"],
     ['an UPDATE without update', { type: 'UPDATE', agent_id: { value: 'a' } }, "Expecting 'update' to be present"],
     ['a REGISTER without register', { type: 'REGISTER' }, "Expecting 'register' to be present"],
-    ['an unknown type', { type: 'HELLO' }, "'type': must be one of REGISTER, UPDATE, PONG, UNREGISTER, got 'HELLO'"],
+    ['an executor MESSAGE without message', { type: 'MESSAGE', agent_id: { value: 'a' } }, "Expecting 'message' to be present"],
+    ['an unknown type', { type: 'HELLO' }, "'type': must be one of REGISTER, UPDATE, MESSAGE, PONG, UNREGISTER, got 'HELLO'"],
     ['a bad task state', { type: 'UPDATE', agent_id: { value: 'a' }, update: { framework_id: FID, status: { task_id: { value: 't' }, state: 'RUNNING' } } },
       "'update.status.state': must be one of TASK_STAGING, TASK_STARTING, TASK_RUNNING, TASK_KILLING, TASK_FINISHED, TASK_FAILED, TASK_KILLED, TASK_ERROR, TASK_LOST, TASK_DROPPED, TASK_UNREACHABLE, TASK_GONE, TASK_GONE_BY_OPERATOR, TASK_UNKNOWN, got 'RUNNING'"],
     ['bad agent resources', { ...register, register: { ...register.register, agent_info: { hostname: 'h', resources: [{ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 9, end: 1 }] } }] } } },
