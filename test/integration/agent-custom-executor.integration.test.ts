@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { executorTokens } from '../../cluster/agent/executor-api';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Offer, TaskInfo } from '../../cluster/protocol/types';
+import { createLogger } from '../../cluster/util/log';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { eventually, request } from '../helpers/http';
 import { frameworkInfo, RawScheduler } from '../helpers/scheduler';
@@ -18,7 +19,7 @@ import { frameworkInfo, RawScheduler } from '../helpers/scheduler';
 const FIXTURE = path.resolve(__dirname, '../fixtures/echo-executor.js');
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
-function executorTask(offer: Offer, id: string, executorId: string, run: 'finish' | 'fail' | 'wait', env: Record<string, string> = {}): TaskInfo {
+function executorTask(offer: Offer, id: string, executorId: string, run: 'finish' | 'fail' | 'wait' | 'crash', env: Record<string, string> = {}): TaskInfo {
   return {
     name: id,
     task_id: { value: id },
@@ -66,10 +67,14 @@ describe('custom executors over the executor HTTP API', () => {
   let cluster: TestCluster;
   let scheduler: RawScheduler | undefined;
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-executor-'));
+  // Everything the agents log, to check that no executor token is ever in it.
+  const logLines: string[] = [];
+  const logger = createLogger('agent', { level: 'debug', write: (line) => logLines.push(line) });
+  const agentOptions = { workDir, executorRegistrationTimeoutSeconds: 1, executorReregistrationTimeoutSeconds: 10, authenticateHttpExecutors: true, logger };
 
   beforeAll(async () => {
     cluster = await startCluster({ agents: 0 });
-    await cluster.addAgent({ workDir, executorRegistrationTimeoutSeconds: 1, executorReregistrationTimeoutSeconds: 10, authenticateHttpExecutors: true });
+    await cluster.addAgent(agentOptions);
   });
 
   afterEach(() => scheduler?.close());
@@ -117,6 +122,15 @@ describe('custom executors over the executor HTTP API', () => {
     await s.expectAccepted({ type: 'TEARDOWN' });
   });
 
+  it('fails the tasks of an executor that exits', async () => {
+    const { scheduler: s, offer } = await subscribe();
+    await launch(s, offer, [executorTask(offer, 'c1', 'e-crash', 'wait'), executorTask(offer, 'c2', 'e-crash', 'crash')]);
+    const failed = await s.update('c1', 'TASK_FAILED');
+    expect(failed).toMatchObject({ source: 'SOURCE_AGENT', reason: 'REASON_EXECUTOR_TERMINATED', message: 'Executor exited with status 3' });
+    await s.update('c2', 'TASK_FAILED');
+    await s.expectAccepted({ type: 'TEARDOWN' });
+  });
+
   it('shuts the executor down when its framework is torn down', async () => {
     const { scheduler: s, offer } = await subscribe();
     await launch(s, offer, [executorTask(offer, 'long', 'e-teardown', 'wait')]);
@@ -134,7 +148,7 @@ describe('custom executors over the executor HTTP API', () => {
     await cluster.stopAgent(agent, false);
     expect(alive(pid)).toBe(true);
     // Restarted on its port: MESOS_AGENT_ENDPOINT is where the executor looks for it.
-    await cluster.addAgent({ workDir, port: agent.port, executorRegistrationTimeoutSeconds: 1, executorReregistrationTimeoutSeconds: 10, authenticateHttpExecutors: true });
+    await cluster.addAgent({ ...agentOptions, port: agent.port });
     const from = s.events.length;
     const [next] = await s.nextOffers({ from, timeoutMs: 30_000 });
     await launch(s, next, [executorTask(next, 'r2', 'e-restart', 'finish')]);
@@ -169,6 +183,8 @@ describe('custom executors over the executor HTTP API', () => {
     expect((await request(url, { body: call('e-one'), headers: { Authorization: `Bearer ${stale}` } })).status).toBe(403);
 
     for (const line of groupCommandLines(one.container_status!.executor_pid!)) expect(line).not.toContain('mct1s.');
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.filter((line) => line.includes('mct1s.'))).toEqual([]);
     await s.expectAccepted({ type: 'TEARDOWN' });
   });
 
