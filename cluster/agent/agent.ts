@@ -238,6 +238,8 @@ export class AgentDaemon implements Agent {
         case 'SHUTDOWN_FRAMEWORK':
           this.executors.shutdownFramework(event.shutdown_framework.framework_id.value);
           return this.taskControl.shutdownFramework(event.shutdown_framework.framework_id.value);
+        case 'SHUTDOWN_EXECUTOR':
+          return this.executors.shutdownExecutor(event.shutdown_executor.framework_id.value, event.shutdown_executor.executor_id.value);
         case 'FRAMEWORK_MESSAGE': {
           const { framework_id: frameworkId, executor_id: executorId, data } = event.framework_message;
           // Command tasks have no executor to hand messages to, as with Mesos's command executor; as in

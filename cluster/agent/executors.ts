@@ -83,6 +83,11 @@ export class Executors {
     for (const executor of this.running.values()) if (executor.frameworkId === frameworkId) void executor.shutdown();
   }
 
+  /** A scheduler's SHUTDOWN call; nothing to do for an executor that is not running here (a command task's). */
+  shutdownExecutor(frameworkId: string, executorId: string): void {
+    void this.find(frameworkId, executorId)?.shutdown();
+  }
+
   /** Shuts every executor down; resolves once all are gone. */
   async shutdownAll(): Promise<void> {
     await Promise.all([...this.running.values()].map((e) => e.shutdown()));

@@ -117,7 +117,7 @@ export const agentCallSchema = z.looseObject({
 });
 
 const AGENT_EVENT_TYPES = [
-  'REGISTERED', 'RUN_TASK', 'RUN_TASK_GROUP', 'KILL_TASK', 'ACKNOWLEDGE', 'SHUTDOWN_FRAMEWORK', 'FRAMEWORK_MESSAGE', 'PING',
+  'REGISTERED', 'RUN_TASK', 'RUN_TASK_GROUP', 'KILL_TASK', 'ACKNOWLEDGE', 'SHUTDOWN_FRAMEWORK', 'SHUTDOWN_EXECUTOR', 'FRAMEWORK_MESSAGE', 'PING',
 ] as const satisfies readonly AgentEvent['type'][];
 
 /**
@@ -141,6 +141,7 @@ export const agentEventSchema = z.looseObject({
   kill_task: z.looseObject({ framework_id: id, task_id: id }).optional(),
   acknowledge: z.looseObject({ framework_id: id, task_id: id, uuid: z.string() }).optional(),
   shutdown_framework: z.looseObject({ framework_id: id }).optional(),
+  shutdown_executor: z.looseObject({ framework_id: id, executor_id: id }).optional(),
   framework_message: z.looseObject({ framework_id: id, executor_id: id, data: bytes }).optional(),
 }).superRefine((event, ctx) => {
   const field = event.type.toLowerCase() as Lowercase<AgentEvent['type']>;

@@ -111,6 +111,12 @@ describe('custom executors over the executor HTTP API', () => {
 
     await s.expectAccepted({ type: 'KILL', kill: { task_id: { value: 'b' }, agent_id: offer.agent_id } });
     expect(await s.update('b', 'TASK_KILLED')).toMatchObject({ source: 'SOURCE_EXECUTOR', message: 'killed by request' });
+
+    // Idle now, the executor still runs until the scheduler shuts it down.
+    const pid = running.container_status!.executor_pid!;
+    expect(alive(pid)).toBe(true);
+    await s.expectAccepted({ type: 'SHUTDOWN', shutdown: { agent_id: offer.agent_id, executor_id: { value: 'e1' } } });
+    await eventually(() => !alive(pid), 'the executor to exit after SHUTDOWN');
     await s.expectAccepted({ type: 'TEARDOWN' });
   });
 

@@ -211,6 +211,7 @@ describe('validateAgentEvent', () => {
     KILL_TASK: { type: 'KILL_TASK', kill_task: { framework_id: FID, task_id: { value: 't1' }, kill_policy: { grace_period: { nanoseconds: 1 } } } },
     ACKNOWLEDGE: { type: 'ACKNOWLEDGE', acknowledge: { framework_id: FID, task_id: { value: 't1' }, uuid: UUID } },
     SHUTDOWN_FRAMEWORK: { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: FID } },
+    SHUTDOWN_EXECUTOR: { type: 'SHUTDOWN_EXECUTOR', shutdown_executor: { framework_id: FID, executor_id: { value: 'e' } } },
     FRAMEWORK_MESSAGE: { type: 'FRAMEWORK_MESSAGE', framework_message: { framework_id: FID, executor_id: { value: 'e' }, data: 'aGk=' } },
     PING: { type: 'PING' },
   };
@@ -241,8 +242,8 @@ describe('validateAgentEvent', () => {
 
   it.each<[string, unknown, string]>([
     ['no object', 'PING', "Expecting a JSON object, got 'PING'"],
-    ['no type', {}, "'type': required, must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, FRAMEWORK_MESSAGE, PING, got undefined"],
-    ['an unknown type', { type: 'LAUNCH' }, "'type': must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, FRAMEWORK_MESSAGE, PING, got 'LAUNCH'"],
+    ['no type', {}, "'type': required, must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, SHUTDOWN_EXECUTOR, FRAMEWORK_MESSAGE, PING, got undefined"],
+    ['an unknown type', { type: 'LAUNCH' }, "'type': must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, SHUTDOWN_EXECUTOR, FRAMEWORK_MESSAGE, PING, got 'LAUNCH'"],
     ['REGISTERED without its message', { type: 'REGISTERED' }, "Expecting 'registered' to be present"],
     ['REGISTERED without agent id', without('REGISTERED', ['registered', 'agent_id']), "'registered.agent_id': required object, got undefined"],
     ['REGISTERED with an empty agent id', { type: 'REGISTERED', registered: { agent_id: { value: '' } } }, "'registered.agent_id.value': must be a non-empty string"],
