@@ -11,7 +11,7 @@ export interface TaskSnapshot {
   task: TaskInfo;
   frameworkId: string;
   executorId: string;
-  /** The default executor of a task group; absent for a command task. */
+  /** The default executor of a task group, or a custom executor; absent for a command task. */
   executor?: ExecutorInfo;
   containerId: string;
   /** The executor's sandbox. */
@@ -84,7 +84,8 @@ function executorJson(active: TaskSnapshot[], completed: TaskSnapshot[], agentId
     id: first.executorId,
     name: executor ? (executor.name ?? '') : `Command Executor (Task: ${first.task.task_id.value}) (Command: sh -c '${(first.task.command?.value ?? '').slice(0, 30)}')`,
     source: executor ? '' : first.task.task_id.value,
-    ...(executor ? { type: 'DEFAULT' } : {}),
+    // A custom executor brings the command that starts it; the default executor (task groups) none.
+    ...(executor ? { type: executor.type ?? (executor.command ? 'CUSTOM' : 'DEFAULT') } : {}),
     container: first.containerId,
     directory: first.directory,
     resources: legacyResources([...(executor?.resources ?? []), ...all.flatMap((t) => t.task.resources)]),

@@ -13,7 +13,7 @@ import { Resources } from '../../cluster/protocol/resources';
 import type { Offer, TaskInfo } from '../../cluster/protocol/types';
 import { createLogger } from '../../cluster/util/log';
 import { startCluster, type TestCluster } from '../helpers/cluster';
-import { eventually, request } from '../helpers/http';
+import { eventually, getJson, request } from '../helpers/http';
 import { frameworkInfo, RawScheduler } from '../helpers/scheduler';
 
 const FIXTURE = path.resolve(__dirname, '../fixtures/echo-executor.js');
@@ -103,6 +103,12 @@ describe('custom executors over the executor HTTP API', () => {
     // One executor process for both tasks.
     expect(running.container_status?.executor_pid).toBeDefined();
     expect(finished.container_status?.executor_pid).toBe(running.container_status?.executor_pid);
+    // The agent's /state shows one custom executor run holding both tasks.
+    const state = await getJson(`${cluster.agents[cluster.agents.length - 1].url}/state`);
+    const executor = state.frameworks.find((f: { id: string }) => f.id === s.frameworkId).executors.find((e: { id: string }) => e.id === 'e1');
+    expect(executor.type).toBe('CUSTOM');
+    // 'a' moves to completed_tasks once its TASK_FINISHED is acknowledged, which may not have happened yet.
+    expect([...executor.tasks, ...executor.completed_tasks].map((t: { id: string }) => t.id).sort()).toEqual(['a', 'b']);
 
     const from = s.events.length;
     await s.expectAccepted({ type: 'MESSAGE', message: { agent_id: offer.agent_id, executor_id: { value: 'e1' }, data: b64('hello') } });
