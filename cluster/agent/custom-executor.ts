@@ -123,7 +123,8 @@ export class CustomExecutor implements ExecutorTaskHost {
     try {
       const argv = commandArgv(place.info.command);
       prepareSandbox(place.sandbox, runAs.user);
-      // TODO(fetcher): fetch the executor's CommandInfo.uris into place.sandbox here, before it starts.
+      // TODO(fetcher): fetch place.info.command.uris into place.sandbox here (cluster/agent/fetcher*.ts, as the
+      // task runner does for a command task), as the executor's user, before launchProcess starts it.
       const resources = [...(place.info.resources ?? []), ...[...this.entries.values()].flatMap((e) => e.task.resources)];
       this.cgroups = await deps.isolator.prepare(place.containerId, limitsOf(resources));
       if (this.isEnding) {
@@ -159,9 +160,14 @@ export class CustomExecutor implements ExecutorTaskHost {
       await this.cgroups?.destroy().catch(() => undefined);
       return this.failLaunch(`Failed to launch container: ${(err as Error).message}`, 'REASON_CONTAINER_LAUNCH_FAILED', 'TASK_FAILED');
     }
-    this.phase = 'registering';
     this.checkpoint();
     this.watch();
+    if (this.isEnding) {
+      // Shut down or killed while its process was being started: it goes at once.
+      this.signal('SIGKILL');
+      return;
+    }
+    this.phase = 'registering';
     this.after(settings.registrationTimeoutMs, () => {
       if (this.phase !== 'registering') return;
       deps.log.warn('executor did not subscribe in time: killing it', { executor_id: this.executorId, timeout_ms: settings.registrationTimeoutMs });
@@ -199,7 +205,13 @@ export class CustomExecutor implements ExecutorTaskHost {
     sink.onClose(() => {
       if (this.sink !== sink) return;
       this.sink = undefined;
-      if (this.phase === 'subscribed') this.phase = 'disconnected';
+      if (this.phase !== 'subscribed') return;
+      this.phase = 'disconnected';
+      // Only a checkpointing framework's executor may come back (docs/executor-http-api.md, "Disconnections").
+      if (this.place.framework.checkpoint === false) {
+        this.deps.log.info('executor of a framework that does not checkpoint disconnected: shutting it down', { executor_id: this.executorId });
+        void this.shutdown();
+      }
     });
     const { place } = this;
     sink.send({
