@@ -172,6 +172,19 @@ describe('custom executors over the executor HTTP API', () => {
     await eventually(() => !alive(pid), 'the executor to exit after SHUTDOWN');
   });
 
+  it('takes an executor that does not subscribe again after an agent restart for gone', async () => {
+    const { scheduler: s, offer } = await subscribe();
+    await launch(s, offer, [executorTask(offer, 'h1', 'e-hung', 'wait', { ECHO_EXECUTOR_NO_RESUBSCRIBE: '1' })]);
+    const pid = (await s.update('h1', 'TASK_RUNNING')).container_status!.executor_pid!;
+    const agent = cluster.agents[cluster.agents.length - 1];
+    await cluster.stopAgent(agent, false);
+    await cluster.addAgent({ ...agentOptions, port: agent.port, executorReregistrationTimeoutSeconds: 1 });
+    const failed = await s.update('h1', 'TASK_FAILED', { timeoutMs: 30_000 });
+    expect(failed).toMatchObject({ source: 'SOURCE_AGENT', reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT' });
+    await eventually(() => !alive(pid), 'the hung executor to be killed');
+    await s.expectAccepted({ type: 'TEARDOWN' });
+  });
+
   it("opens the executor API to each executor's own token only, and never shows the token in argv", async () => {
     const { scheduler: s, offer } = await subscribe();
     await launch(s, offer, [executorTask(offer, 't1', 'e-one', 'wait'), executorTask(offer, 't2', 'e-two', 'wait')]);
