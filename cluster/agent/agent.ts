@@ -6,6 +6,8 @@
  * work dir, it first recovers what the previous agent process left running (recover-tasks.ts) and
  * re-registers as the same agent, with its current resources and attributes even if they changed.
  */
+import { v1Route } from '../http/v1-media';
+import { V1_MESSAGES } from '../protocol/wire-codec';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as http from 'node:http';
@@ -46,6 +48,8 @@ import { TaskControl } from './task-control';
 import { createAgentFetcher } from './fetcher/fetcher';
 import { TaskTable } from './task-table';
 import { TaskUpdates } from './task-updates';
+import { EXECUTOR_API_PATH, executorApiHandler, executorTokens } from './executor-api';
+import { Executors } from './executors';
 
 export const AGENT_VERSION = '1.11.0-mesoscloud';
 
@@ -80,6 +84,7 @@ export class AgentDaemon implements Agent {
   private readonly updates: StatusUpdateManager;
   private readonly taskUpdates: TaskUpdates;
   private readonly taskControl: TaskControl;
+  private readonly executors: Executors;
   private readonly registration: Registration;
   private readonly tasks = new TaskTable();
   /** Mesos's slave/* counters for /metrics/snapshot. */
@@ -127,6 +132,36 @@ export class AgentDaemon implements Agent {
       stallTimeoutSeconds: this.opts.fetcherStallTimeoutSeconds ?? 60,
       caFile: this.opts.fetcherCaFile,
     }, this.log);
+    const runAs = {
+      switchUser: this.opts.switchUser ?? true,
+      allowRootTasks: this.opts.allowRootTasks ?? false,
+      agentUid: process.getuid?.() ?? -1,
+      agentUser: os.userInfo().username,
+    };
+    const tokens = this.opts.authenticateHttpExecutors ? executorTokens(this.opts.workDir, this.opts.executorSecretKey) : undefined;
+    this.executors = new Executors({
+      log: this.log,
+      workDir: this.opts.workDir,
+      isolator: () => this.isolator!,
+      runAs,
+      settings: {
+        registrationTimeoutMs: this.opts.executorRegistrationTimeoutSeconds! * 1000,
+        reregistrationTimeoutMs: this.opts.executorReregistrationTimeoutSeconds! * 1000,
+        recoveryTimeoutMs: this.opts.recoveryTimeoutSeconds! * 1000,
+        shutdownGracePeriodMs: this.opts.killGracePeriodSeconds * 1000,
+        agentEndpoint: () => `${advertiseIp(this.opts)}:${this.listeningPort}`,
+        agentInfo: () => this.registration.agentInfo(),
+        ...(tokens ? { token: (scope: { fid: string; eid: string; cid: string }) => tokens.issue(scope) } : {}),
+        fetcher: this.fetcher,
+        ...(this.opts.tlsCaFile && this.opts.tlsCertFile ? { tlsCaFile: this.opts.tlsCaFile } : {}),
+      },
+      tasks: this.tasks,
+      taskUpdates: this.taskUpdates,
+      updates: this.updates,
+      watchDone: (entry) => this.taskControl.watchDone(entry),
+      agentId,
+      toScheduler: (frameworkId, executorId, data) => this.sendExecutorMessage(frameworkId, executorId, data),
+    });
     this.taskControl = new TaskControl({
       log: this.log,
       fetcher: this.fetcher,
@@ -137,17 +172,14 @@ export class AgentDaemon implements Agent {
       taskUpdates: this.taskUpdates,
       agentId,
       isolator: () => this.isolator!,
-      runAs: {
-        switchUser: this.opts.switchUser ?? true,
-        allowRootTasks: this.opts.allowRootTasks ?? false,
-        agentUid: process.getuid?.() ?? -1,
-        agentUser: os.userInfo().username,
-      },
+      runAs,
+      executors: this.executors,
     });
     this.router.authenticator = authenticatorFromFlags(
       this.opts.httpCredentials, { readonly: this.opts.authenticateHttpReadonly === true, readwrite: this.opts.authenticateHttpReadwrite === true }, '--http_credentials',
     );
     this.credential = this.opts.credential === undefined ? undefined : readCredentialFile(this.opts.credential);
+    this.router.on('POST', EXECUTOR_API_PATH, executorApiHandler({ executors: this.executors, tokens, maxStreamBacklogBytes: this.opts.maxStreamBacklogBytes }), { ...v1Route(V1_MESSAGES.executorCall), access: 'open' });
     const authorizer = authorizerFromFlag(this.opts.acls);
     const authorizeSandbox = sandboxAuthorizer(authorizer, () => this.tasks.snapshot());
     const flags = () => agentFlags(this.opts, agentHostname(this.opts));
@@ -191,6 +223,7 @@ export class AgentDaemon implements Agent {
       isolator: this.isolator,
       tasks: this.tasks,
       taskControl: this.taskControl,
+      executors: this.executors,
       updates: this.updates,
       resources: this.resources,
       attributes: this.attributes,
@@ -200,7 +233,7 @@ export class AgentDaemon implements Agent {
     const onError = (err: unknown) => this.log.error('request failed', { error: (err as Error).message });
     const limits = httpLimitsOf(this.opts);
     this.server = this.tls
-      ? createTlsServer(this.router, onError, { material: this.tls, requireCert: this.opts.tlsRequireCert ?? false }, limits)
+      ? createTlsServer(this.router, onError, { material: this.tls, ...clientCertificatePolicy(this.opts) }, limits)
       : createServer(this.router, onError, limits);
     this.listeningPort = await listen(this.server, this.opts.port, this.opts.ip);
     this.log.info('agent listening', { url: this.url, resources: this.resources.toString(), isolation: this.isolator.kind, work_dir: workDir });
@@ -246,12 +279,20 @@ export class AgentDaemon implements Agent {
         case 'ACKNOWLEDGE':
           return this.taskUpdates.acknowledge(event.acknowledge);
         case 'SHUTDOWN_FRAMEWORK':
+          this.executors.shutdownFramework(event.shutdown_framework.framework_id.value);
           return this.taskControl.shutdownFramework(event.shutdown_framework.framework_id.value);
-        case 'FRAMEWORK_MESSAGE':
-          // Command tasks have no executor to hand messages to, as with Mesos's command executor.
-          this.counters.invalidFrameworkMessages++;
-          this.log.debug('dropping a framework message: command tasks take no messages');
+        case 'SHUTDOWN_EXECUTOR':
+          return this.executors.shutdownExecutor(event.shutdown_executor.framework_id.value, event.shutdown_executor.executor_id.value);
+        case 'FRAMEWORK_MESSAGE': {
+          const { framework_id: frameworkId, executor_id: executorId, data } = event.framework_message;
+          // Command tasks have no executor to hand messages to, as with Mesos's command executor; as in
+          // Mesos, a message for an executor not subscribed is dropped.
+          if (!this.executors.message(frameworkId.value, executorId.value, data)) {
+            this.counters.invalidFrameworkMessages++;
+            this.log.info('dropping a framework message: no subscribed executor takes it', { framework_id: frameworkId.value, executor_id: executorId.value });
+          }
           return;
+        }
       }
     } catch (err) {
       this.log.error('failed to handle an event from the master', { type: event.type, error: (err as Error).message });
@@ -266,9 +307,16 @@ export class AgentDaemon implements Agent {
     void this.connection.call({ type: 'UPDATE', agent_id: { value: agentId }, update: { framework_id: update.framework_id, status } });
   }
 
+  /** An executor's MESSAGE, to the master for its scheduler; no delivery guarantee, as in Mesos. */
+  private sendExecutorMessage(frameworkId: string, executorId: string, data: string): void {
+    const agentId = this.registration.agentId;
+    if (!agentId || !this.connection) return;
+    void this.connection.call({ type: 'MESSAGE', agent_id: { value: agentId }, message: { framework_id: { value: frameworkId }, executor_id: { value: executorId }, data } });
+  }
+
   /** SIGUSR1 / close({killTasks}): kill every task, give their terminal updates a moment to be acknowledged, unregister. */
   private async killEverything(): Promise<void> {
-    await this.taskControl.killAll();
+    await Promise.all([this.taskControl.killAll(), this.executors.shutdownAll()]);
     const deadline = Date.now() + 2000;
     while (this.connection?.registered && Date.now() < deadline && !this.tasks.isEmpty) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -305,4 +353,16 @@ export class AgentDaemon implements Agent {
       ...visibleTasks(this.tasks.snapshot(), authorizer, principal),
     });
   }
+}
+
+/**
+ * Which clients must present a certificate from the cluster CA. With --tls_require_cert, all of them;
+ * but when executors authenticate with their own tokens (--authenticate_http_executors), the executor
+ * API is left to the token: an executor holds no certificate (handing it the agent's key would let any
+ * task act as the agent), and its token opens that API for its own run only.
+ */
+function clientCertificatePolicy(opts: AgentOptions): { requireCert: boolean; certRequiredFor?: (path: string) => boolean } {
+  if (!opts.tlsRequireCert) return { requireCert: false };
+  if (!opts.authenticateHttpExecutors) return { requireCert: true };
+  return { requireCert: false, certRequiredFor: (p) => p !== EXECUTOR_API_PATH };
 }

@@ -51,7 +51,7 @@ export class CheckpointError extends Error {
 }
 
 /** The recorded pid as a ProcessIdentity, when a start time was recorded with it. */
-export function checkpointedIdentity(checkpoint: RunCheckpoint): ProcessIdentity | undefined {
+export function checkpointedIdentity(checkpoint: Pick<RunCheckpoint, 'pid' | 'pid_start_time' | 'boot_id'>): ProcessIdentity | undefined {
   if (checkpoint.pid === undefined || checkpoint.pid_start_time === undefined) return undefined;
   return { pid: checkpoint.pid, startTime: checkpoint.pid_start_time, ...(checkpoint.boot_id ? { bootId: checkpoint.boot_id } : {}) };
 }

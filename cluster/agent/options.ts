@@ -62,6 +62,16 @@ export interface AgentOptions extends TlsOptions, Partial<HttpLimits> {
   fetcherCaFile?: string;
   /** Mesos's --acls: the ACLs as JSON, or a file holding them (cluster/authz/). */
   acls?: string;
+  /** Always set once resolved. How long a custom executor has to subscribe after it was started (Mesos's default 1mins). */
+  executorRegistrationTimeoutSeconds?: number;
+  /** After an agent restart, how long its executors have to subscribe again (Mesos's default 2secs). */
+  executorReregistrationTimeoutSeconds?: number;
+  /** How long an executor of a checkpointing framework keeps retrying while its agent is away (Mesos's default 15mins). */
+  recoveryTimeoutSeconds?: number;
+  /** /api/v1/executor requires each executor's own token (MESOS_EXECUTOR_AUTHENTICATION_TOKEN). */
+  authenticateHttpExecutors?: boolean;
+  /** File holding the key executor tokens are signed with; default: one generated in the work dir's meta/. */
+  executorSecretKey?: string;
   logger?: Logger;
 }
 
@@ -156,6 +166,26 @@ export const AGENT_OPTIONS: OptionTable<AgentOptions> = {
     description: 'Mesos-format ACLs for the agent\'s endpoints (view_frameworks, view_tasks, view_executors on /state, access_sandboxes on /files, ' +
       'view_flags on /flags): JSON, or a file holding it (/path or file:///path). The sandbox proxy of the master reads agents as principal \'master\'',
   },
+  executorRegistrationTimeoutSeconds: {
+    flag: 'executor_registration_timeout', description: 'how long a custom executor has to subscribe once started; then it is killed and its tasks fail',
+    default: 60, commandLine: duration(1000), check: nonNegative(false), text: secs, show: true,
+  },
+  executorReregistrationTimeoutSeconds: {
+    flag: 'executor_reregistration_timeout', description: 'after an agent restart, how long its executors have to subscribe again before they are taken for gone',
+    default: 2, commandLine: duration(1000), check: nonNegative(false), text: secs, show: true,
+  },
+  recoveryTimeoutSeconds: {
+    flag: 'recovery_timeout', description: 'how long an executor of a checkpointing framework retries subscribing while its agent is away (MESOS_RECOVERY_TIMEOUT)',
+    default: 900, commandLine: duration(1000), check: nonNegative(false), text: secs, show: true,
+  },
+  authenticateHttpExecutors: {
+    flag: 'authenticate_http_executors', description: "/api/v1/executor requires each executor's own token (MESOS_EXECUTOR_AUTHENTICATION_TOKEN), which opens it for that executor only",
+    default: false, commandLine: onOff, show: (o: AgentOptions) => o.authenticateHttpExecutors === true,
+  },
+  executorSecretKey: {
+    flag: 'executor_secret_key', commandLine: text, show: (o: AgentOptions) => o.executorSecretKey !== undefined,
+    description: "file with the key executors' tokens are signed with (default: a key generated in the work dir, kept across restarts)",
+  },
   logger: { description: 'where the agent logs (default: its own logger)' },
   ...httpLimitOptions(),
 };
@@ -179,6 +209,7 @@ const SHOWN: readonly (keyof AgentOptions)[] = [
   'masterPingTimeoutSeconds', 'recover', 'advertiseIp', 'resources', 'attributes',
   'authenticateHttpReadonly', 'authenticateHttpReadwrite', 'httpCredentials', 'credential',
   'fetcherCacheSize', 'fetcherCacheDir', 'fetcherStallTimeoutSeconds', 'fetcherCaFile', 'acls',
+  'executorRegistrationTimeoutSeconds', 'executorReregistrationTimeoutSeconds', 'recoveryTimeoutSeconds', 'authenticateHttpExecutors', 'executorSecretKey',
 ];
 
 /** The agent's flags as Mesos reports them (/flags, /state "flags"), with the hostname it reports. */

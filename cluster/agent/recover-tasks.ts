@@ -18,6 +18,7 @@ import { nestedTaskSandbox, sandboxDir } from './sandbox-paths';
 import type { StatusUpdate, StatusUpdateManager } from './status-updates';
 import { TaskGroup } from './task-group';
 import type { RunPlacement, TaskControl } from './task-control';
+import type { Executors } from './executors';
 import { findWrapper } from './task-process';
 import type { FrameworkEntry, TaskTable } from './task-table';
 
@@ -28,6 +29,8 @@ export interface RecoverTasksDeps {
   isolator: Isolator;
   tasks: Pick<TaskTable, 'framework' | 'complete'>;
   taskControl: Pick<TaskControl, 'add' | 'watchDone'>;
+  /** Takes back the custom executors and their tasks. */
+  executors: Pick<Executors, 'recover'>;
   updates: Pick<StatusUpdateManager, 'enqueue'>;
   /** What the agent has now, to say what changed since the last run. */
   resources: Resources;
@@ -111,6 +114,7 @@ export async function recoverTasks(deps: RecoverTasksDeps): Promise<{ errors: nu
     });
   }
   for (const run of state.damaged) takeBack(damagedRun(deps, agentId, run));
+  recovering.push(deps.executors.recover(state.executors, deps.mode).catch((err) => log.error('executor recovery failed', { error: (err as Error).message })));
   await Promise.all(recovering);
   log.info('recovered from the work dir', { agent_id: agentId, recover: deps.mode, runs: runs.length, ...counts });
   return { errors };

@@ -37,6 +37,7 @@ import { readUpdateLog } from './status-update-log';
 import type { StatusUpdate, UpdateLogRecord } from './status-updates';
 import { unacknowledgedUpdates } from './status-updates';
 import type { TaskTransition } from './task-runner';
+import { isExecutorRun, readExecutorCheckpoint, type ExecutorCheckpoint, type RecoveredExecutorRun } from './executor-checkpoint';
 
 import type { RecoverMode } from './options';
 
@@ -75,6 +76,8 @@ export interface RecoveredState {
   runs: RecoveredRun[];
   /** Runs whose checkpoint could not be read (each also listed in `problems`). */
   damaged: DamagedRun[];
+  /** Custom executors' runs (executors.ts takes them back). */
+  executors: RecoveredExecutorRun[];
   /** What could not be used, each naming its file. */
   problems: string[];
 }
@@ -160,7 +163,8 @@ export function readRecoveredState(workDir: string): RecoveredState {
   const { agentId, agent } = recoverAgentId(workDir, problems);
   const runs: RecoveredRun[] = [];
   const damaged: DamagedRun[] = [];
-  if (agentId === undefined) return { runs, damaged, problems };
+  const executors: RecoveredExecutorRun[] = [];
+  if (agentId === undefined) return { runs, damaged, executors, problems };
   const agentDir = path.join(metaDir(workDir), 'slaves', pathSegment(agentId));
   for (const framework of subdirs(path.join(agentDir, 'frameworks'))) {
     const executorsDir = path.join(agentDir, 'frameworks', framework, 'executors');
@@ -175,6 +179,11 @@ export function readRecoveredState(workDir: string): RecoveredState {
         }
         const place: RunPlace = { frameworkId, executorId, containerId };
         const updatesFile = (taskId: string) => path.join(runDir, 'tasks', pathSegment(taskId), 'task.updates');
+        if (isExecutorRun(runDir)) {
+          const run = readExecutorRun(runDir, updatesFile, problems);
+          if (run) executors.push(run);
+          continue;
+        }
         // A command task checkpoints in the run's directory, each task of a group in its own.
         const tasks = subdirs(path.join(runDir, 'tasks'));
         const isGroup = tasks.some((task) => fs.existsSync(path.join(runDir, 'tasks', task, RUN_CHECKPOINT_FILE)));
@@ -193,7 +202,25 @@ export function readRecoveredState(workDir: string): RecoveredState {
       }
     }
   }
-  return { agentId, agent, runs, damaged, problems };
+  return { agentId, agent, runs, damaged, executors, problems };
+}
+
+/** A custom executor's run: its checkpoint and its tasks' update logs; undefined (a problem noted) when unusable. */
+function readExecutorRun(dir: string, updatesFile: (taskId: string) => string, problems: string[]): RecoveredExecutorRun | undefined {
+  let checkpoint: ExecutorCheckpoint;
+  try {
+    checkpoint = readExecutorCheckpoint(dir);
+  } catch (err) {
+    problems.push(`${(err as Error).message}; the executor and its tasks are not recovered`);
+    return undefined;
+  }
+  const updates = new Map<string, Pick<RecoveredRun, 'updates' | 'unacknowledged'>>();
+  for (const task of checkpoint.tasks) {
+    const log = readUpdateLog(updatesFile(task.task_id.value));
+    problems.push(...log.problems);
+    updates.set(task.task_id.value, logged(log.records));
+  }
+  return { checkpoint, metaDir: dir, updates };
 }
 
 /** Whether a framework's tasks survive an agent restart: unless it said `checkpoint: false` (see above). */

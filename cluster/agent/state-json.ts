@@ -13,7 +13,7 @@ export interface TaskSnapshot {
   task: TaskInfo;
   frameworkId: string;
   executorId: string;
-  /** The default executor of a task group; absent for a command task. */
+  /** The default executor of a task group, or a custom executor; absent for a command task. */
   executor?: ExecutorInfo;
   containerId: string;
   /** The executor's sandbox. */
@@ -95,7 +95,8 @@ function executorJson(active: TaskSnapshot[], completed: TaskSnapshot[], agentId
   return {
     id: first.executorId,
     ...executorNaming(first.task, executor),
-    ...(executor ? { type: 'DEFAULT' } : {}),
+    // A custom executor brings the command that starts it; the default executor (task groups) none.
+    ...(executor ? { type: executor.type ?? (executor.command ? 'CUSTOM' : 'DEFAULT') } : {}),
     container: first.containerId,
     directory: first.directory,
     resources: legacyResources([...(executor?.resources ?? []), ...all.flatMap((t) => t.task.resources)]),

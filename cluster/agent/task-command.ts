@@ -2,6 +2,7 @@
  * What a command task runs and with which environment, as Mesos's command executor would: pure
  * functions of the TaskInfo so they can be checked without starting anything.
  */
+import { formatDuration } from '../protocol/duration';
 import type { CommandInfo, Resource } from '../protocol/types';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -65,8 +66,64 @@ export function taskEnvironment(input: TaskEnvironmentInput): Record<string, str
     env.PORT = String(ports[0]);
     ports.forEach((p, i) => (env[`PORT${i}`] = String(p)));
   }
-  for (const v of input.command?.environment?.variables ?? []) {
+  return withCommandEnvironment(env, input.command);
+}
+
+/** The command's own variables over the agent's (they win, as in Mesos); secret-typed ones carry no value here. */
+function withCommandEnvironment(env: Record<string, string>, command: CommandInfo | undefined): Record<string, string> {
+  for (const v of command?.environment?.variables ?? []) {
     if (typeof v.name === 'string' && v.name !== '' && typeof v.value === 'string') env[v.name] = v.value;
+  }
+  return env;
+}
+
+export interface ExecutorEnvironmentInput {
+  command: CommandInfo;
+  frameworkId: string;
+  agentId: string;
+  executorId: string;
+  containerId: string;
+  sandbox: string;
+  /** host:port the executor reaches the agent's /api/v1/executor at. */
+  agentEndpoint: string;
+  /** Whether the framework checkpoints: the executor then retries its subscription across agent restarts. */
+  checkpoint: boolean;
+  recoveryTimeoutMs: number;
+  subscriptionBackoffMaxMs: number;
+  shutdownGracePeriodMs: number;
+  /** The executor's token when the agent authenticates executors: set last, so no CommandInfo variable replaces it. */
+  authenticationToken?: string;
+  /** The agent's CA file when it serves HTTPS only. */
+  tlsCaFile?: string;
+  path?: string;
+}
+
+/** The environment Mesos gives a custom executor (docs/executor-http-api.md, "Executor Environment Variables"). */
+export function executorEnvironment(input: ExecutorEnvironmentInput): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: input.path || DEFAULT_PATH,
+    MESOS_AGENT_ENDPOINT: input.agentEndpoint,
+    MESOS_FRAMEWORK_ID: input.frameworkId,
+    MESOS_EXECUTOR_ID: input.executorId,
+    MESOS_AGENT_ID: input.agentId,
+    MESOS_SLAVE_ID: input.agentId,
+    MESOS_CONTAINER_ID: input.containerId,
+    MESOS_DIRECTORY: input.sandbox,
+    MESOS_SANDBOX: input.sandbox,
+    MESOS_CHECKPOINT: input.checkpoint ? '1' : '0',
+    MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: formatDuration(input.shutdownGracePeriodMs),
+    MESOS_HTTP_COMMAND_EXECUTOR: '0',
+  };
+  if (input.checkpoint) {
+    env.MESOS_RECOVERY_TIMEOUT = formatDuration(input.recoveryTimeoutMs);
+    env.MESOS_SUBSCRIPTION_BACKOFF_MAX = formatDuration(input.subscriptionBackoffMaxMs);
+  }
+  withCommandEnvironment(env, input.command);
+  if (input.authenticationToken !== undefined) env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN = input.authenticationToken;
+  if (input.tlsCaFile !== undefined) {
+    // libprocess's names, which executors linked with Mesos's libraries read: the agent speaks HTTPS only.
+    env.LIBPROCESS_SSL_ENABLED = 'true';
+    env.LIBPROCESS_SSL_CA_FILE = input.tlsCaFile;
   }
   return env;
 }

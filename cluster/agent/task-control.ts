@@ -11,6 +11,7 @@ import { taskGroupToRunProblem, taskToRunProblem } from '../protocol/task-valida
 import type { ExecutorInfo, TaskInfo } from '../protocol/types';
 import type { Logger } from '../util/log';
 import type { Isolator } from './cgroups';
+import type { Executors } from './executors';
 import type { RunAsPolicy } from './task-user';
 import type { AgentFetcher } from './fetcher/fetcher';
 import type { RunKey } from './sandbox-paths';
@@ -18,6 +19,9 @@ import { nestedTaskSandbox, runMetaDir, sandboxDir, taskMetaDir, taskUpdatesFile
 import type { StatusUpdateManager } from './status-updates';
 import { TaskGroup } from './task-group';
 import type { FrameworkEntry, TaskEntry, TaskTable } from './task-table';
+
+/** A task the agent runs itself (a command task or a task of a group). */
+export type RunnerEntry = TaskEntry & { runner: TaskRunner };
 import { TaskRunner } from './task-runner';
 import type { TaskUpdates } from './task-updates';
 
@@ -37,6 +41,8 @@ export interface TaskLaunchDeps {
   runAs: RunAsPolicy;
   /** Fetches each task's CommandInfo.uris (fetcher/fetcher.ts). */
   fetcher?: AgentFetcher;
+  /** The custom executors, which run the tasks that bring one. */
+  executors: Pick<Executors, 'launch'>;
 }
 
 /** Where a run lives and under which isolator it runs. */
@@ -57,14 +63,19 @@ export class TaskControl {
     const task = run.task;
     const taskId = task.task_id.value;
     if (!this.acceptsLaunch(frameworkId, [taskId])) return;
-    // Command tasks run under an executor named after the task, as with Mesos's command executor.
-    const executorId = taskId;
+    // Command tasks run under an executor named after the task, as with Mesos's command executor;
+    // a task with an executor of its own goes to that executor (executors.ts).
+    const executorId = task.executor?.executor_id?.value || taskId;
     const problem = taskToRunProblem(task);
     if (problem) {
       this.deps.taskUpdates.refuse(frameworkId, taskId, executorId, 'TASK_ERROR', problem, 'REASON_TASK_INVALID');
       return;
     }
     const framework = this.deps.tasks.framework(frameworkId, run.framework_info);
+    if (task.executor && !task.command) {
+      this.deps.executors.launch(framework, task, task.executor);
+      return;
+    }
     const key = this.newRunKey(frameworkId, executorId);
     const sandbox = sandboxDir(this.deps.workDir, key);
     const entry = this.add(framework, task, key, { sandbox, taskSandbox: sandbox, metaDir: runMetaDir(this.deps.workDir, key), isolator: this.deps.isolator() });
@@ -130,7 +141,7 @@ export class TaskControl {
   shutdownFramework(frameworkId: string): void {
     const framework = this.deps.tasks.activeFramework(frameworkId);
     if (!framework) {
-      this.deps.log.info('ignoring SHUTDOWN_FRAMEWORK for a framework with nothing here', { framework_id: frameworkId });
+      this.deps.log.debug('ignoring SHUTDOWN_FRAMEWORK for a framework with no task here', { framework_id: frameworkId });
       return;
     }
     this.deps.log.info('shutting down framework', { framework_id: framework.id, tasks: framework.tasks.size });
@@ -149,9 +160,9 @@ export class TaskControl {
   }
 
   /** Registers a task and its runner; nothing starts yet. */
-  add(framework: FrameworkEntry, task: TaskInfo, key: RunKey, run: RunPlacement): TaskEntry {
+  add(framework: FrameworkEntry, task: TaskInfo, key: RunKey, run: RunPlacement): RunnerEntry {
     const taskId = task.task_id.value;
-    const entry: TaskEntry = {
+    const entry: RunnerEntry = {
       frameworkId: framework.id,
       task,
       executorId: key.executorId,
@@ -211,7 +222,7 @@ export class TaskControl {
     return { agentId: this.deps.agentId() as string, frameworkId, executorId, containerId: newContainerId() };
   }
 
-  private start(entry: TaskEntry): void {
+  private start(entry: RunnerEntry): void {
     const { frameworkId, containerId } = entry;
     const taskId = entry.task.task_id.value;
     this.deps.log.info('launching task', { framework_id: frameworkId, task_id: taskId, executor_id: entry.executorId, container_id: containerId, sandbox: entry.runner.spec.sandbox });

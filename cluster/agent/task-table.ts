@@ -3,9 +3,23 @@
  * yet acknowledged) and a bounded history of completed ones for /state. Everything is keyed by id so
  * lookups stay constant-time however many tasks an agent holds.
  */
-import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus } from '../protocol/types';
+import type { ExecutorInfo, FrameworkInfo, TaskInfo, TaskState, TaskStatus } from '../protocol/types';
 import type { FrameworkSnapshot, TaskSnapshot } from './state-json';
-import type { TaskRunner } from './task-runner';
+
+/**
+ * What the agent asks of whatever runs a task: a TaskRunner (command tasks and task groups, run by
+ * the agent itself) or an ExecutorTask (a task handed to a custom executor).
+ */
+export interface TaskRun {
+  readonly state: TaskState;
+  readonly isTerminal: boolean;
+  /** Resolves after the terminal transition was reported. */
+  readonly done: Promise<void>;
+  /** The process that runs the task (a custom executor's, for its tasks), when known. */
+  readonly pid: number | undefined;
+  /** Resolves once the task is terminal. */
+  kill(gracePeriodNanos?: number): Promise<void>;
+}
 
 /** Mesos's defaults for the history it keeps (max_completed_executors_per_framework, max_completed_frameworks). */
 const MAX_COMPLETED_TASKS_PER_FRAMEWORK = 150;
@@ -15,14 +29,14 @@ export interface TaskEntry {
   frameworkId: string;
   task: TaskInfo;
   executorId: string;
-  /** The default executor of a task group; absent for a command task. */
+  /** The executor of a task group or a custom executor; absent for a command task. */
   executor?: ExecutorInfo;
   containerId: string;
   /** The run's directory, i.e. the executor's sandbox; a task of a group works in tasks/<task> inside it. */
   sandbox: string;
   /** The task's status update log. */
   updatesFile: string;
-  runner: TaskRunner;
+  runner: TaskRun;
   /** Every status the task went through, oldest first. */
   statuses: TaskStatus[];
 }

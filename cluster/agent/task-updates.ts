@@ -47,6 +47,30 @@ export class TaskUpdates {
     this.deps.updates.enqueue(update);
   }
 
+  /**
+   * A status a custom executor reported (UPDATE): sent on with the executor's uuid, which the
+   * acknowledgement names, and with what only the agent knows filled in. False when it was not
+   * taken: the task's terminal update went out already, or the framework is gone.
+   */
+  forward(entry: TaskEntry, reported: TaskStatus & { uuid: string }): boolean {
+    const taskId = entry.task.task_id.value;
+    this.deps.log.info('task state', { framework_id: entry.frameworkId, task_id: taskId, state: reported.state, message: reported.message, source: 'executor' });
+    const status: TaskStatus & { uuid: string } = {
+      ...reported,
+      source: 'SOURCE_EXECUTOR',
+      agent_id: { value: this.deps.agentId() ?? '' },
+      executor_id: { value: entry.executorId },
+      timestamp: reported.timestamp ?? Date.now() / 1000,
+      container_status: { container_id: { value: entry.containerId }, ...(entry.runner.pid ? { executor_pid: entry.runner.pid } : {}) },
+    };
+    if (this.deps.closed() || this.deps.tasks.activeFramework(entry.frameworkId)?.shuttingDown) return false;
+    const update: StatusUpdate = { framework_id: { value: entry.frameworkId }, status };
+    if (!this.deps.updates.enqueue(update)) return false;
+    entry.statuses.push(status);
+    this.appendLog(entry.updatesFile, { type: 'UPDATE', update });
+    return true;
+  }
+
   /** An update about a task that never ran here (refused launch, unknown task). */
   refuse(frameworkId: string, taskId: string, executorId: string, state: TaskState, message: string, reason: TaskStatusReason): void {
     this.deps.log.warn('task refused', { framework_id: frameworkId, task_id: taskId, state, message });

@@ -9,7 +9,8 @@
  * Bearer tokens are `mct1.<principal, base64url>.<expiry, unix seconds>.<HMAC-SHA256, base64url>`.
  * The HMAC key is derived from the whole credentials file, so every daemon that holds the same file
  * (the masters and agents of one cluster) accepts the tokens of the others, and changing any secret
- * revokes every token at once. Secrets and signatures are compared in constant time.
+ * revokes every token at once. Secrets and signatures are compared in constant time. Scoped tokens
+ * (`mct1s.`, ScopedTokens) name what they open instead of a principal: an agent's executors get them.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -213,7 +214,55 @@ export class Authenticator {
   }
 
   private sign(body: string): string {
-    return createHmac('sha256', this.tokenKey).update(body).digest('base64url');
+    return signature(this.tokenKey, body);
+  }
+}
+
+function signature(key: Buffer, body: string): string {
+  return createHmac('sha256', key).update(body).digest('base64url');
+}
+
+/** What a scoped token is bound to, e.g. an executor's {fid, eid, cid}; compared whole. */
+export type TokenScope = Readonly<Record<string, string>>;
+
+const SCOPED_PREFIX = 'mct1s';
+
+/**
+ * Tokens that name no principal but a scope (`mct1s.<scope as JSON, base64url>.<HMAC-SHA256>`): what
+ * an agent hands each executor it starts (Mesos's executor secret), so that the token opens the
+ * executor API for that executor only. They do not expire: one lives as long as the container it was
+ * made for, whose id is part of the scope. The key is the agent's own; no principal token
+ * (`mct1.`) is accepted as a scoped one or the other way round, the prefixes differ and are signed.
+ */
+export class ScopedTokens {
+  constructor(private readonly key: Buffer) {
+    if (key.length < 16) throw new CredentialsError('a token key needs at least 16 bytes');
+  }
+
+  issue(scope: TokenScope): string {
+    const body = `${SCOPED_PREFIX}.${Buffer.from(JSON.stringify(scope), 'utf8').toString('base64url')}`;
+    return `${body}.${signature(this.key, body)}`;
+  }
+
+  /** The scope a token was issued for; undefined when it is no scoped token of this key. */
+  verify(token: string): TokenScope | undefined {
+    const parts = token.split('.');
+    if (parts.length !== 3 || parts[0] !== SCOPED_PREFIX) return undefined;
+    const body = `${parts[0]}.${parts[1]}`;
+    if (!constantTimeEqual(signature(this.key, body), parts[2])) return undefined;
+    try {
+      const scope: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+      if (typeof scope !== 'object' || scope === null || Array.isArray(scope)) return undefined;
+      return Object.values(scope).every((v) => typeof v === 'string') ? (scope as TokenScope) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The token of an Authorization header (Bearer), checked; undefined without a valid one. */
+  fromHeader(header: string | string[] | undefined): TokenScope | undefined {
+    const presented = parseAuthorization(header);
+    return presented?.scheme === 'bearer' ? this.verify(presented.token) : undefined;
   }
 }
 

@@ -39,6 +39,8 @@ export type AgentCall =
       };
     }
   | { type: 'UPDATE'; agent_id: AgentID; update: { framework_id: FrameworkID; status: TaskStatus } }
+  /** An executor's MESSAGE (executor.proto Call.Message), for the master to hand to the scheduler. */
+  | { type: 'MESSAGE'; agent_id: AgentID; message: { framework_id: FrameworkID; executor_id: ExecutorID; data: string } }
   | { type: 'PONG'; agent_id: AgentID }
   | { type: 'UNREGISTER'; agent_id: AgentID };
 
@@ -55,5 +57,7 @@ export type AgentEvent =
   | { type: 'KILL_TASK'; kill_task: { framework_id: FrameworkID; task_id: TaskID; kill_policy?: KillPolicy } }
   | { type: 'ACKNOWLEDGE'; acknowledge: { framework_id: FrameworkID; task_id: TaskID; uuid: string } }
   | { type: 'SHUTDOWN_FRAMEWORK'; shutdown_framework: { framework_id: FrameworkID } }
+  /** A scheduler's SHUTDOWN call: a custom executor gets SHUTDOWN (Mesos's ShutdownExecutorMessage). */
+  | { type: 'SHUTDOWN_EXECUTOR'; shutdown_executor: { framework_id: FrameworkID; executor_id: ExecutorID } }
   | { type: 'FRAMEWORK_MESSAGE'; framework_message: { framework_id: FrameworkID; executor_id: ExecutorID; data: string } }
   | { type: 'PING' };

@@ -18,6 +18,8 @@ export const API_ERRORS = {
   INVALID_OPERATOR_CALL: { status: 400, template: 'Failed to validate master::Call: {detail}' },
   INVALID_AGENT_CALL: { status: 400, template: 'Failed to validate agent call: {detail}' },
   INVALID_AGENT_OPERATOR_CALL: { status: 400, template: 'Failed to validate agent::Call: {detail}' },
+  INVALID_EXECUTOR_CALL: { status: 400, template: 'Failed to validate executor::Call: {detail}' },
+  EXECUTOR_NOT_FOUND: { status: 400, template: 'Executor cannot be found: {detail}' },
   UNSUPPORTED_CALL: { status: 400, template: 'Unsupported call type: {detail}' },
   MISSING_STREAM_ID: { status: 400, template: "All non-subscribe calls should include the 'Mesos-Stream-Id' header: {detail}" },
   SUBSCRIBE_WITH_STREAM_ID: { status: 400, template: "Subscribe calls should not include the 'Mesos-Stream-Id' header: {detail}" },

@@ -166,15 +166,28 @@ const AGENT_WORDING: SharedRuleWording = {
 
 /**
  * Why the agent cannot run a task, or undefined. The master has checked the task already; the agent
- * checks what running it relies on, as the task's fields reach it unchecked. Only the agent refuses
- * custom executors (it runs command tasks and task groups only) and a `resources` that is no list.
+ * checks what running it relies on, as the task's fields reach it unchecked: a command, or a custom
+ * executor with a command to start it, and a `resources` that is a list.
  */
 export function taskToRunProblem(task: TaskInfo): string | undefined {
-  if (!task.command && task.executor) return 'Custom executors are not supported by this agent; launch a command task (TaskInfo.command)';
+  if (!task.command && task.executor) return customExecutorProblem(task) ?? resourcesListProblem(task);
   if (!task.command) return NO_COMMAND;
   const valueProblem = commandValueProblem(task, AGENT_WORDING, true);
   if (valueProblem) return valueProblem;
-  if (!Array.isArray(task.resources)) return "Invalid task: 'resources' must be a list";
+  return resourcesListProblem(task);
+}
+
+function resourcesListProblem(task: TaskInfo): string | undefined {
+  return Array.isArray(task.resources) ? undefined : "Invalid task: 'resources' must be a list";
+}
+
+/** A task's own executor is started from its command; the default executor runs task groups only. */
+function customExecutorProblem(task: TaskInfo): string | undefined {
+  const executor = task.executor!;
+  if (executor.type === 'DEFAULT') return "Invalid task: the default executor runs task groups (LAUNCH_GROUP) only; a task's own executor must be CUSTOM";
+  const value: unknown = executor.command?.value;
+  if (typeof value !== 'string' || value === '') return "Invalid task: 'executor.command.value' is required to start a custom executor";
+  if (executor.resources !== undefined && !Array.isArray(executor.resources)) return "Invalid task: 'executor.resources' must be a list";
   return undefined;
 }
 

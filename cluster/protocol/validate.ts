@@ -96,7 +96,7 @@ export const schedulerCallSchema = z.looseObject({
 
 // ---- internal agent channel ----
 
-const AGENT_CALL_TYPES = ['REGISTER', 'UPDATE', 'PONG', 'UNREGISTER'] as const satisfies readonly AgentCall['type'][];
+const AGENT_CALL_TYPES = ['REGISTER', 'UPDATE', 'MESSAGE', 'PONG', 'UNREGISTER'] as const satisfies readonly AgentCall['type'][];
 
 export const agentCallSchema = z.looseObject({
   type: z.enum(AGENT_CALL_TYPES),
@@ -109,6 +109,7 @@ export const agentCallSchema = z.looseObject({
     pid: nonEmptyString,
   }).optional(),
   update: z.looseObject({ framework_id: id, status: taskStatus }).optional(),
+  message: z.looseObject({ framework_id: id, executor_id: id, data: bytes }).optional(),
 }).superRefine((call, ctx) => {
   if (call.type === 'REGISTER') {
     if (call.register === undefined) addMissing(ctx, ['register']);
@@ -116,10 +117,11 @@ export const agentCallSchema = z.looseObject({
   }
   if (call.agent_id === undefined) return addMissing(ctx, ['agent_id']);
   if (call.type === 'UPDATE' && call.update === undefined) addMissing(ctx, ['update']);
+  if (call.type === 'MESSAGE' && call.message === undefined) addMissing(ctx, ['message']);
 });
 
 const AGENT_EVENT_TYPES = [
-  'REGISTERED', 'RUN_TASK', 'RUN_TASK_GROUP', 'KILL_TASK', 'ACKNOWLEDGE', 'SHUTDOWN_FRAMEWORK', 'FRAMEWORK_MESSAGE', 'PING',
+  'REGISTERED', 'RUN_TASK', 'RUN_TASK_GROUP', 'KILL_TASK', 'ACKNOWLEDGE', 'SHUTDOWN_FRAMEWORK', 'SHUTDOWN_EXECUTOR', 'FRAMEWORK_MESSAGE', 'PING',
 ] as const satisfies readonly AgentEvent['type'][];
 
 /**
@@ -143,6 +145,7 @@ export const agentEventSchema = z.looseObject({
   kill_task: z.looseObject({ framework_id: id, task_id: id }).optional(),
   acknowledge: z.looseObject({ framework_id: id, task_id: id, uuid: z.string() }).optional(),
   shutdown_framework: z.looseObject({ framework_id: id }).optional(),
+  shutdown_executor: z.looseObject({ framework_id: id, executor_id: id }).optional(),
   framework_message: z.looseObject({ framework_id: id, executor_id: id, data: bytes }).optional(),
 }).superRefine((event, ctx) => {
   const field = event.type.toLowerCase() as Lowercase<AgentEvent['type']>;

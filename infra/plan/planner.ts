@@ -184,8 +184,9 @@ function serviceFor(role: Role, address: string, zkId: number, ctx: ServiceConte
           '--work_dir', layout.workDir('agent'), '--cgroups_root', layout.cgroupsRoot,
           ...(spec.agent.resources ? ['--resources', spec.agent.resources] : []),
           ...(spec.agent.attributes ? ['--attributes', spec.agent.attributes] : []),
-          // Agents must present a certificate from the cluster CA: the master's sandbox proxy and the CLI do.
-          ...(secure ? [...tlsArgs(tlsFilesOf(files), true), ...agentAuthArgs(files.credentials, files.credential)] : []),
+          // Clients of agents must present a certificate from the cluster CA (the master's sandbox proxy and
+          // the CLI do), except custom executors, which authenticate with their own tokens instead.
+          ...(secure ? [...tlsArgs(tlsFilesOf(files), true), ...agentAuthArgs(files.credentials, files.credential), '--authenticate_http_executors'] : []),
           ...flagArgs(spec.agent.flags),
         ],
         port,

@@ -17,7 +17,8 @@ describe('the agent options table', () => {
       'ip', 'port', 'hostname', 'advertise_ip', 'work_dir', 'master', 'resources', 'attributes', 'isolation', 'recover', 'switch_user', 'allow_root_tasks', 'cgroups_root',
       'tls_cert_file', 'tls_key_file', 'tls_ca_file', 'tls_require_cert',
       'authenticate_http_readonly', 'authenticate_http_readwrite', 'http_credentials', 'credential',
-      'fetcher_cache_size', 'fetcher_cache_dir', 'fetcher_stall_timeout', 'fetcher_ca_file', 'acls', ...HTTP_LIMIT_FLAGS,
+      'fetcher_cache_size', 'fetcher_cache_dir', 'fetcher_stall_timeout', 'fetcher_ca_file', 'acls',
+      'executor_registration_timeout', 'executor_reregistration_timeout', 'recovery_timeout', 'authenticate_http_executors', 'executor_secret_key', ...HTTP_LIMIT_FLAGS,
     ]);
     expect(Object.entries(AGENT_FLAGS).filter(([, f]) => f.required).map(([name]) => name)).toEqual(['work_dir', 'master']);
     expectHelpDefaultsRoundTrip(AGENT_OPTIONS, AGENT_FLAGS);
@@ -28,6 +29,8 @@ describe('the agent options table', () => {
       ip: '127.0.0.1', port: 5051, cgroups: 'auto', cgroupsRoot: 'mesoscloud', killGracePeriodSeconds: 3, statusUpdateRetrySeconds: 2,
       masterPingTimeoutSeconds: 75, recover: 'reconnect', switchUser: true, allowRootTasks: false,
       authenticateHttpReadonly: false, authenticateHttpReadwrite: false, fetcherCacheSize: 2 * 2 ** 30, fetcherStallTimeoutSeconds: 60, ...DEFAULT_HTTP_LIMITS,
+      // Mesos's defaults: 1mins, 2secs, 15mins.
+      executorRegistrationTimeoutSeconds: 60, executorReregistrationTimeoutSeconds: 2, recoveryTimeoutSeconds: 900, authenticateHttpExecutors: false,
     });
   });
 });
@@ -39,6 +42,7 @@ describe('/flags', () => {
       cgroups_root: 'mesoscloud', executor_shutdown_grace_period: '3secs', status_update_retry_interval: '2secs',
       master_ping_timeout: '75secs', recover: 'reconnect', switch_user: 'true', allow_root_tasks: 'false',
       fetcher_cache_size: '2GB', fetcher_stall_timeout: '60secs',
+      executor_registration_timeout: '60secs', executor_reregistration_timeout: '2secs', recovery_timeout: '900secs',
     }));
   });
 
@@ -51,6 +55,7 @@ describe('/flags', () => {
       cgroups_root: 'mesoscloud', executor_shutdown_grace_period: '3secs', status_update_retry_interval: '0.2secs',
       master_ping_timeout: '75secs', recover: 'cleanup', switch_user: 'true', allow_root_tasks: 'false', advertise_ip: '10.0.0.9', resources: 'cpus:2', attributes: 'rack:a',
       fetcher_cache_size: '2GB', fetcher_stall_timeout: '60secs',
+      executor_registration_timeout: '60secs', executor_reregistration_timeout: '2secs', recovery_timeout: '900secs',
     }));
     const empty = agentFlags(resolveAgentOptions({ ...base, advertiseIp: '', resources: '', attributes: '' }), 'a1');
     expect(empty).not.toHaveProperty('advertise_ip');
@@ -94,6 +99,9 @@ describe('resolveAgentOptions', () => {
     ['fetcherCacheSize', 1.5, '--fetcher_cache_size must be an integer of at least 0, got 1.5'],
     ['fetcherStallTimeoutSeconds', -1, '--fetcher_stall_timeout must be a non-negative number, got -1'],
     ['acls', '{"view_flags": [{"principals": {"type": "ANY"}, "flags": {"values": ["x"]}}]}', /^--acls: acls: view_flags\[0\]\.flags: the object of view_flags is implied/],
+    ['executorRegistrationTimeoutSeconds', 0, '--executor_registration_timeout must be a positive number, got 0'],
+    ['executorReregistrationTimeoutSeconds', -1, '--executor_reregistration_timeout must be a positive number, got -1'],
+    ['recoveryTimeoutSeconds', 0, '--recovery_timeout must be a positive number, got 0'],
     ...HTTP_LIMIT_REFUSALS,
   ];
 

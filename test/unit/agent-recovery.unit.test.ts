@@ -207,7 +207,7 @@ describe('reading the whole work dir', () => {
   });
 
   it('an agent that never registered has nothing to recover', () => {
-    expect(readRecoveredState(workDir)).toEqual({ runs: [], damaged: [], problems: [] });
+    expect(readRecoveredState(workDir)).toEqual({ runs: [], damaged: [], executors: [], problems: [] });
   });
 });
 

@@ -1,4 +1,4 @@
-import { commandArgv, DEFAULT_PATH, taskEnvironment, taskPorts } from '../../cluster/agent/task-command';
+import { commandArgv, DEFAULT_PATH, executorEnvironment, taskEnvironment, taskPorts } from '../../cluster/agent/task-command';
 import type { Resource } from '../../cluster/protocol/types';
 
 const ports: Resource = { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31005, end: 31006 }, { begin: 31000, end: 31000 }] } };
@@ -70,5 +70,29 @@ describe('taskEnvironment', () => {
 
   it('expands at most the limit of ports', () => {
     expect(taskPorts([{ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 1, end: 100000 }] } }], 5)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+describe('executorEnvironment', () => {
+  const base = {
+    command: { value: 'node executor.js', environment: { variables: [{ name: 'MODE', value: 'fast' }, { name: 'MESOS_EXECUTOR_AUTHENTICATION_TOKEN', value: 'mine' }] } },
+    frameworkId: 'fw', agentId: 'ag', executorId: 'ex', containerId: 'cid', sandbox: '/w/s', agentEndpoint: '10.0.0.2:5051',
+    checkpoint: true, recoveryTimeoutMs: 900_000, subscriptionBackoffMaxMs: 1000, shutdownGracePeriodMs: 3000,
+  };
+
+  it("sets Mesos's executor variables, then the command's own", () => {
+    expect(executorEnvironment(base)).toEqual({
+      PATH: DEFAULT_PATH, MESOS_AGENT_ENDPOINT: '10.0.0.2:5051', MESOS_FRAMEWORK_ID: 'fw', MESOS_EXECUTOR_ID: 'ex', MESOS_AGENT_ID: 'ag', MESOS_SLAVE_ID: 'ag',
+      MESOS_CONTAINER_ID: 'cid', MESOS_DIRECTORY: '/w/s', MESOS_SANDBOX: '/w/s', MESOS_CHECKPOINT: '1', MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '3secs',
+      MESOS_HTTP_COMMAND_EXECUTOR: '0', MESOS_RECOVERY_TIMEOUT: '15mins', MESOS_SUBSCRIPTION_BACKOFF_MAX: '1secs', MODE: 'fast', MESOS_EXECUTOR_AUTHENTICATION_TOKEN: 'mine',
+    });
+  });
+
+  it('sets the recovery variables only for a checkpointing framework, and the agent\'s token over any the command names', () => {
+    const env = executorEnvironment({ ...base, checkpoint: false, authenticationToken: 'agent-issued' });
+    expect(env.MESOS_CHECKPOINT).toBe('0');
+    expect(env).not.toHaveProperty('MESOS_RECOVERY_TIMEOUT');
+    expect(env).not.toHaveProperty('MESOS_SUBSCRIPTION_BACKOFF_MAX');
+    expect(env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN).toBe('agent-issued');
   });
 });

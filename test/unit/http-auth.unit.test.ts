@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   Authenticator, authenticatorFromFlags, basicAuthorization, constantTimeEqual, CredentialsError, parseAuthorization, parseCredential,
-  parseCredentials, readCredentialsFile,
+  parseCredentials, readCredentialsFile, ScopedTokens,
 } from '../../cluster/http/auth';
 
 describe('credentials files', () => {
@@ -97,5 +97,35 @@ describe('Authenticator', () => {
   it('needs a credentials file when a flag turns authentication on', () => {
     expect(() => authenticatorFromFlags(undefined, { framework: true, readonly: true }, '--credentials')).toThrow('--authenticate_frameworks, --authenticate_http_readonly need --credentials');
     expect(authenticatorFromFlags(undefined, {}, '--credentials')).toBeUndefined();
+  });
+});
+
+describe('scoped tokens (executor tokens)', () => {
+  const key = Buffer.alloc(32, 7);
+  const tokens = new ScopedTokens(key);
+  const scope = { fid: 'fw-1', eid: 'exec-1', cid: 'c-1' };
+
+  it('give back the scope they were issued for, and only with the key that signed them', () => {
+    const token = tokens.issue(scope);
+    expect(token.startsWith('mct1s.')).toBe(true);
+    expect(tokens.verify(token)).toEqual(scope);
+    expect(tokens.fromHeader(`Bearer ${token}`)).toEqual(scope);
+    expect(new ScopedTokens(Buffer.alloc(32, 8)).verify(token)).toBeUndefined();
+  });
+
+  it('refuse a changed scope, a principal token and malformed text', () => {
+    const [prefix, , sig] = tokens.issue(scope).split('.');
+    const other = Buffer.from(JSON.stringify({ ...scope, eid: 'exec-2' })).toString('base64url');
+    expect(tokens.verify([prefix, other, sig].join('.'))).toBeUndefined();
+    const principalToken = new Authenticator([{ principal: 'ops', secret: 's' }]).issueToken('ops').token;
+    expect(tokens.verify(principalToken)).toBeUndefined();
+    expect(new Authenticator([{ principal: 'ops', secret: 's' }]).verifyToken(tokens.issue(scope))).toBeUndefined();
+    for (const bad of ['', 'mct1s', 'mct1s..', 'mct1s.e30', `mct1s.${Buffer.from('[1]').toString('base64url')}.x`]) expect(tokens.verify(bad)).toBeUndefined();
+    expect(tokens.fromHeader(undefined)).toBeUndefined();
+    expect(tokens.fromHeader(basicAuthorization({ principal: 'a', secret: 'b' }))).toBeUndefined();
+  });
+
+  it('need a key of at least 16 bytes', () => {
+    expect(() => new ScopedTokens(Buffer.alloc(8))).toThrow(CredentialsError);
   });
 });

@@ -73,8 +73,15 @@ describe('the agent: a task the master sent', () => {
     expect(taskToRunProblem(task('t'))).toBeUndefined();
   });
 
+  test('a task on a custom executor with a command can run', () => {
+    const executor = { type: 'CUSTOM' as const, executor_id: { value: 'e' }, command: { value: 'node executor.js' } };
+    expect(taskToRunProblem(task('t', { command: undefined, executor }))).toBeUndefined();
+    expect(taskToRunProblem(task('t', { command: undefined, executor: { ...executor, type: undefined } }))).toBeUndefined();
+  });
+
   test.each<[string, Partial<TaskInfo>, string]>([
-    ['a custom executor', { command: undefined, executor: { executor_id: { value: 'e' } } }, 'Custom executors are not supported by this agent; launch a command task (TaskInfo.command)'],
+    ['a custom executor without a command', { command: undefined, executor: { executor_id: { value: 'e' } } }, "Invalid task: 'executor.command.value' is required to start a custom executor"],
+    ['a task of its own on the default executor', { command: undefined, executor: { type: 'DEFAULT', executor_id: { value: 'e' }, command: { value: 'x' } } }, "Invalid task: the default executor runs task groups (LAUNCH_GROUP) only; a task's own executor must be CUSTOM"],
     ['no command', { command: undefined }, "Invalid task: task has neither 'command' nor a supported 'executor'"],
     ['a command without value', { command: { shell: true } }, "Invalid task: 'command.value' is required"],
     // The master lets an empty value through; the agent cannot run it.

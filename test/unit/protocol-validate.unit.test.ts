@@ -171,7 +171,8 @@ describe('validateAgentCall', () => {
     },
   };
 
-  it('accepts REGISTER, UPDATE, PONG and UNREGISTER', () => {
+  it('accepts REGISTER, UPDATE, MESSAGE, PONG and UNREGISTER', () => {
+    expect(validateAgentCall({ type: 'MESSAGE', agent_id: { value: 'a' }, message: { framework_id: FID, executor_id: { value: 'e' }, data: 'aGk=' } }).ok).toBe(true);
     expect(validateAgentCall(register).ok).toBe(true);
     expect(validateAgentCall({
       type: 'UPDATE', agent_id: { value: 'a' },
@@ -185,7 +186,8 @@ describe('validateAgentCall', () => {
     ['a PONG without agent id', { type: 'PONG' }, "Expecting 'agent_id' to be present"],
     ['an UPDATE without update', { type: 'UPDATE', agent_id: { value: 'a' } }, "Expecting 'update' to be present"],
     ['a REGISTER without register', { type: 'REGISTER' }, "Expecting 'register' to be present"],
-    ['an unknown type', { type: 'HELLO' }, "'type': must be one of REGISTER, UPDATE, PONG, UNREGISTER, got 'HELLO'"],
+    ['an executor MESSAGE without message', { type: 'MESSAGE', agent_id: { value: 'a' } }, "Expecting 'message' to be present"],
+    ['an unknown type', { type: 'HELLO' }, "'type': must be one of REGISTER, UPDATE, MESSAGE, PONG, UNREGISTER, got 'HELLO'"],
     ['a bad task state', { type: 'UPDATE', agent_id: { value: 'a' }, update: { framework_id: FID, status: { task_id: { value: 't' }, state: 'RUNNING' } } },
       "'update.status.state': must be one of TASK_STAGING, TASK_STARTING, TASK_RUNNING, TASK_KILLING, TASK_FINISHED, TASK_FAILED, TASK_KILLED, TASK_ERROR, TASK_LOST, TASK_DROPPED, TASK_UNREACHABLE, TASK_GONE, TASK_GONE_BY_OPERATOR, TASK_UNKNOWN, got 'RUNNING'"],
     ['bad agent resources', { ...register, register: { ...register.register, agent_info: { hostname: 'h', resources: [{ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 9, end: 1 }] } }] } } },
@@ -211,6 +213,7 @@ describe('validateAgentEvent', () => {
     KILL_TASK: { type: 'KILL_TASK', kill_task: { framework_id: FID, task_id: { value: 't1' }, kill_policy: { grace_period: { nanoseconds: 1 } } } },
     ACKNOWLEDGE: { type: 'ACKNOWLEDGE', acknowledge: { framework_id: FID, task_id: { value: 't1' }, uuid: UUID } },
     SHUTDOWN_FRAMEWORK: { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: FID } },
+    SHUTDOWN_EXECUTOR: { type: 'SHUTDOWN_EXECUTOR', shutdown_executor: { framework_id: FID, executor_id: { value: 'e' } } },
     FRAMEWORK_MESSAGE: { type: 'FRAMEWORK_MESSAGE', framework_message: { framework_id: FID, executor_id: { value: 'e' }, data: 'aGk=' } },
     PING: { type: 'PING' },
   };
@@ -241,8 +244,8 @@ describe('validateAgentEvent', () => {
 
   it.each<[string, unknown, string]>([
     ['no object', 'PING', "Expecting a JSON object, got 'PING'"],
-    ['no type', {}, "'type': required, must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, FRAMEWORK_MESSAGE, PING, got undefined"],
-    ['an unknown type', { type: 'LAUNCH' }, "'type': must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, FRAMEWORK_MESSAGE, PING, got 'LAUNCH'"],
+    ['no type', {}, "'type': required, must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, SHUTDOWN_EXECUTOR, FRAMEWORK_MESSAGE, PING, got undefined"],
+    ['an unknown type', { type: 'LAUNCH' }, "'type': must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, SHUTDOWN_EXECUTOR, FRAMEWORK_MESSAGE, PING, got 'LAUNCH'"],
     ['REGISTERED without its message', { type: 'REGISTERED' }, "Expecting 'registered' to be present"],
     ['REGISTERED without agent id', without('REGISTERED', ['registered', 'agent_id']), "'registered.agent_id': required object, got undefined"],
     ['REGISTERED with an empty agent id', { type: 'REGISTERED', registered: { agent_id: { value: '' } } }, "'registered.agent_id.value': must be a non-empty string"],

@@ -4,12 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RecordIOStream, type Handler, type HandlerResult, type Request } from '../../http/server';
-import { AGENT_CHANNEL_PATH } from '../../protocol/agent-channel';
+import { AGENT_CHANNEL_PATH, type AgentCall } from '../../protocol/agent-channel';
 import { apiError, quote } from '../../protocol/errors';
 import { validateAgentCall } from '../../protocol/validate';
 import { parseRegistration } from '../state/agents';
 import type { MasterCore } from '../core';
-import { openCorked } from '../state/channels';
+import { openCorked, sendToFramework } from '../state/channels';
 import { headerValue } from '../../http/v1-media';
 import { SlicedQueue } from '../util/sliced-queue';
 
@@ -70,9 +70,22 @@ function handleCall(core: MasterCore, req: Request): HandlerResult {
     case 'UPDATE':
       core.tasks.onAgentUpdate(agent, call.update.framework_id.value, call.update.status);
       break;
+    case 'MESSAGE':
+      forwardExecutorMessage(core, agentId, call.message);
+      break;
     case 'UNREGISTER':
       core.agents.unregister(agent);
       break;
   }
   return { status: 202 };
+}
+
+/** An executor's MESSAGE goes to its scheduler as Event MESSAGE; as in Mesos, without delivery guarantees. */
+function forwardExecutorMessage(core: MasterCore, agentId: string, message: Extract<AgentCall, { type: 'MESSAGE' }>['message']): void {
+  const framework = core.records.frameworks.get(message.framework_id.value);
+  const sent = framework !== undefined && sendToFramework(framework, {
+    type: 'MESSAGE',
+    message: { agent_id: { value: agentId }, executor_id: message.executor_id, data: message.data },
+  });
+  if (!sent) core.log.warn('executor message dropped: framework not connected', { framework_id: message.framework_id.value, agent_id: agentId });
 }

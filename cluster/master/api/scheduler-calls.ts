@@ -98,10 +98,14 @@ function reconcile(core: MasterCore, framework: FrameworkRecord, requests: Recon
   for (const status of statuses) sendToFramework(framework, { type: 'UPDATE', update: { status } });
 }
 
-/** SHUTDOWN of an executor: its tasks are killed (a command task's executor id is its task id). */
+/**
+ * SHUTDOWN of an executor: its tasks are killed (a command task's executor id is its task id), and a
+ * custom executor, which may idle with no task the master knows of, is told to shut down.
+ */
 function shutdownExecutor(core: MasterCore, framework: FrameworkRecord, agentId: string, executorId: string): void {
   const agent = core.records.agents.get(agentId);
   if (!agent) return;
+  sendToAgent(agent, { type: 'SHUTDOWN_EXECUTOR', shutdown_executor: { framework_id: { value: framework.id }, executor_id: { value: executorId } } });
   for (const task of agent.tasks.values()) {
     if (task.frameworkId !== framework.id) continue;
     if ((task.executorId ?? task.taskId) === executorId) core.tasks.kill(framework, task.taskId);

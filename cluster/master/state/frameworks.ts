@@ -149,11 +149,10 @@ export class FrameworkManager {
       stream.end();
     }
     this.books.offers.recoverAllOfFramework(framework);
-    const agentIds = new Set<string>();
-    for (const task of framework.tasks.values()) agentIds.add(task.agentId);
-    for (const agentId of agentIds) {
-      const agent = records.agents.get(agentId);
-      if (agent) sendToAgent(agent, { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: { value: framework.id } } });
+    // Every agent hears of it, not only those with its tasks: a custom executor outlives its tasks
+    // (it idles until shut down), and the master forgets an executor with its last task.
+    for (const agent of records.agents.values()) {
+      sendToAgent(agent, { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: { value: framework.id } } });
     }
     // Resources go back before the allocator forgets the framework, as Mesos orders it.
     this.books.tasks.removeAllOfFramework(framework);
