@@ -11,7 +11,10 @@
  *    subscribe -> first offer and launch -> TASK_RUNNING.
  *
  * Targets: exec wall p50 < 500 ms; subscribe -> TASK_RUNNING p50 < 10 ms.
- * Run: npm run build && node dist/bench/exec.bench.js [--quick]
+ * --secure: the same on a cluster launched with --secure (TLS and authentication on every endpoint); the
+ * CLI then names the cluster (--cluster) and reads its CA and credential from the catalog, as a user's does.
+ *
+ * Run: npm run build && node dist/bench/exec.bench.js [--quick] [--secure]
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -23,11 +26,13 @@ import { destroyLocal, launchLocal, localSpec } from '../infra/providers/local';
 import { cliEntryPoint } from '../infra/package-root';
 import { freePort } from '../infra/machine/ports';
 import { ClusterCatalog } from '../infra/cluster-catalog';
+import { recordAccess } from '../infra/providers/record-access';
 import { percentile } from './lib/http';
 import { runMain } from './lib/main';
 import { printTable, writeResults, type Row } from './lib/report';
 
 const QUICK = process.argv.includes('--quick');
+const SECURE = process.argv.includes('--secure');
 const WALL_RUNS = QUICK ? 5 : 20;
 const LATENCY_RUNS = QUICK ? 10 : 50;
 
@@ -58,14 +63,17 @@ async function main(): Promise<void> {
   const env = { ...process.env, XDG_DATA_HOME: dataDir, MESOSCLOUD_DATA_DIR: dataDir };
   try {
     const masterPort = await freePort();
-    const { record } = await launchLocal(catalog, localSpec({ name, agents: 1, masterPort, agentResources: 'cpus:4;mem:4096;disk:4096' }));
+    const { record } = await launchLocal(catalog, localSpec({ name, agents: 1, masterPort, agentResources: 'cpus:4;mem:4096;disk:4096', secure: SECURE }));
     const master = record.masterUrl;
+    const access = recordAccess(record);
+    // A secure cluster is named, so that the CLI finds its CA and credential in the catalog.
+    const target = SECURE ? ['--cluster', name] : ['--master', master];
 
     const versionWall: number[] = [];
     for (let i = 0; i < WALL_RUNS; i++) versionWall.push(await timeCli(['--version'], env));
     const execWall: number[] = [];
     for (let i = 0; i < WALL_RUNS; i++) {
-      execWall.push(await timeCli(['exec', '--name', `bench-${i}`, '--command', 'true', '--master', master], env));
+      execWall.push(await timeCli(['exec', '--name', `bench-${i}`, '--command', 'true', ...target], env));
     }
 
     const toRunning: number[] = [];
@@ -76,8 +84,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < LATENCY_RUNS; i++) {
       const taskId = `latency-${i}`;
       const session = new ExecSession({
-        master, name: taskId, command: 'true', shell: true, resources: 'cpus:0.1;mem:32', role: '*',
-        checkpoint: false, user: os.userInfo().username, print: () => undefined, note: () => undefined,
+        master, ...(access.tls ? { tls: access.tls } : {}), ...(access.credential ? { credential: access.credential } : {}),
+        name: taskId, command: 'true', shell: true, resources: 'cpus:0.1;mem:32', role: '*',
+        checkpoint: false, user: process.getuid?.() === 0 ? 'nobody' : os.userInfo().username, print: () => undefined, note: () => undefined,
       });
       const result = await session.run();
       if (result.state !== 'TASK_FINISHED') throw new Error(`task ${taskId} ended ${result.state}`);
@@ -101,8 +110,9 @@ async function main(): Promise<void> {
       summary('launch -> TASK_RUNNING', launchToRunning),
       ...(launchToStarting.length ? [summary('  launch -> TASK_STARTING', launchToStarting), summary('  TASK_STARTING -> TASK_RUNNING', startingToRunning)] : []),
     ];
-    printTable(`exec latency (local cluster, 1 agent, ${os.cpus().length} cpus, node ${process.version})`, rows);
-    const file = writeResults('exec', {
+    printTable(`exec latency (local cluster${SECURE ? ' with TLS + authentication' : ''}, 1 agent, ${os.cpus().length} cpus, node ${process.version})`, rows);
+    const file = writeResults(SECURE ? 'exec-secure' : 'exec', {
+      secure: SECURE,
       date: new Date().toISOString(),
       node: process.version,
       cpus: os.cpus().length,
