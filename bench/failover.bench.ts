@@ -82,6 +82,13 @@ async function activeAgents(url: string): Promise<number> {
   }
 }
 
+/** `promise`, or a failure naming `what` after `ms`: a benchmark must end, not wait forever. */
+function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms) });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Polls `check` every few ms; resolves with the elapsed time since `from`. */
 async function until(check: () => Promise<boolean>, from: number, what: string, timeoutMs = 120_000): Promise<number> {
   const deadline = performance.now() + timeoutMs;
@@ -137,7 +144,7 @@ async function runCase(dir: string, connectString: string, c: Case, run: number)
     killedAt, 'the standby leading',
   );
   const backMs = reregistered
-    ? (await reregistered, performance.now() - killedAt)
+    ? (await bounded(reregistered, 120_000, 'every emulated agent to re-register'), performance.now() - killedAt)
     : await until(async () => (await activeAgents(standby)) === c.agents, killedAt, 'agents back');
   // The emulated agents' own view may be ahead of the master's: take the later of the two.
   const masterSeesMs = await until(async () => (await activeAgents(standby)) === c.agents, killedAt, 'agents active on the new leader');

@@ -74,7 +74,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
     task: Flags.custom<TaskInfo>({
       description: 'the whole task as a JSON TaskInfo, or file:///path to one; instead of --name, --command, --resources and --env',
       parse: async (input) => {
-        const { parseGivenTask } = await import('../../cluster/client/exec-work');
+        const { parseGivenTask } = await import('../../cluster/client/given-task');
         return jsonMessageValue('task', readFileFlag('task', input, (file) => fs.readFileSync(file, 'utf8')), 'TaskInfo', parseGivenTask);
       },
     })(),
@@ -82,7 +82,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
       description: 'a task group as a JSON TaskGroupInfo, or file:///path to one, run by the default executor; instead of --name, --command, --resources and --env',
       aliases: ['task_group'],
       parse: async (input) => {
-        const { parseGivenTaskGroup } = await import('../../cluster/client/exec-work');
+        const { parseGivenTaskGroup } = await import('../../cluster/client/given-task');
         return jsonMessageValue('task-group', readFileFlag('task-group', input, (file) => fs.readFileSync(file, 'utf8')), 'TaskGroupInfo', parseGivenTaskGroup);
       },
     })(),

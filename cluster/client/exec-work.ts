@@ -5,12 +5,8 @@
  * (whatever the JSON held, as mesos-execute merges the offer's in) and its resources' allocation
  * role (and, for a role other than '*', the role's reservations when those are what the offer has).
  */
-import { z } from 'zod';
 import { Resources } from '../protocol/resources';
-import { taskInfo } from '../protocol/schemas';
-import { checkTaskInfo, taskGroupToRunProblem, taskToRunProblem } from '../protocol/task-validation';
 import type { CommandInfo, ExecutorInfo, OfferOperation, Resource, TaskGroupInfo, TaskInfo } from '../protocol/types';
-import { validateWith } from '../protocol/validate';
 import { askVariants, listVariants } from './offer-fit';
 
 /** What a task built from --command asks for unless --resources says otherwise (mesos-execute's default). */
@@ -60,51 +56,4 @@ export function launchOperation(plan: LaunchPlan, agentId: string, partResources
   if (!plan.executor) return { type: 'LAUNCH', launch: { task_infos: tasks } };
   const executor: ExecutorInfo = { ...plan.executor, framework_id: { value: frameworkId }, resources: partResources[tasks.length] };
   return { type: 'LAUNCH_GROUP', launch_group: { executor, task_group: { tasks } } };
-}
-
-// ---- a task given whole, checked before anything is sent ----
-
-/**
- * A TaskInfo as --task takes it: `agent_id` may be left out or empty, as Mesos's own examples write
- * it ({"value": ""}); the offer's is used whatever it says.
- */
-const givenTask = taskInfo.extend({ agent_id: z.looseObject({ value: z.string().optional() }).optional() });
-const givenTaskGroup = z.looseObject({ tasks: z.array(givenTask).min(1, 'must list at least one task') });
-
-export type Given<T> = { ok: true; value: T } | { ok: false; message: string };
-
-/** --task's JSON: a TaskInfo this client's agents can run (a command task), with resources that parse. */
-export function parseGivenTask(json: unknown): Given<TaskInfo> {
-  const parsed = validateWith(givenTask, json);
-  if (!parsed.ok) return parsed;
-  const task = withPlaceholderAgent(parsed.call);
-  const problem = resourcesProblem(task) ?? checkTaskInfo(task) ?? taskToRunProblem(task);
-  return problem ? { ok: false, message: problem } : { ok: true, value: task };
-}
-
-/** --task_group's JSON: a TaskGroupInfo of command tasks with distinct ids, run by the default executor. */
-export function parseGivenTaskGroup(json: unknown): Given<TaskGroupInfo> {
-  const parsed = validateWith(givenTaskGroup, json);
-  if (!parsed.ok) return parsed;
-  const tasks = parsed.call.tasks.map(withPlaceholderAgent);
-  const executor: ExecutorInfo = { type: 'DEFAULT', executor_id: { value: GROUP_EXECUTOR_ID } };
-  for (const [i, task] of tasks.entries()) {
-    const problem = resourcesProblem(task) ?? checkTaskInfo(task, executor);
-    if (problem) return { ok: false, message: `'tasks[${i}]': ${problem}` };
-  }
-  const problem = taskGroupToRunProblem(executor, tasks);
-  return problem ? { ok: false, message: problem } : { ok: true, value: { tasks } };
-}
-
-function withPlaceholderAgent(task: z.infer<typeof givenTask>): TaskInfo {
-  return { ...task, agent_id: { value: task.agent_id?.value ?? '' } } as TaskInfo;
-}
-
-function resourcesProblem(task: TaskInfo): string | undefined {
-  try {
-    Resources.fromV1(task.resources);
-    return undefined;
-  } catch (err) {
-    return `'resources' of task '${task.task_id.value}': ${(err as Error).message}`;
-  }
 }

@@ -262,14 +262,17 @@ export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
     await this.http.postJson(SCHEDULER_PATH, { ...call, framework_id: { value: this.frameworkIdValue } }, { headers, ok: [200, 202] });
   }
 
+  /** ACCEPT; records launch times for the tasks its LAUNCH and LAUNCH_GROUP operations carry. */
   accept(offerIds: OfferID[], operations: OfferOperation[], filters?: Filters): Promise<void> {
+    const now = performance.now();
+    for (const op of operations) {
+      for (const task of [...(op.launch?.task_infos ?? []), ...(op.launch_group?.task_group.tasks ?? [])]) this.timings.launchedAt.set(task.task_id.value, now);
+    }
     return this.send({ type: 'ACCEPT', accept: { offer_ids: offerIds, operations, ...(filters ? { filters } : {}) } });
   }
 
-  /** ACCEPT with one LAUNCH operation; records launch times for the tasks. */
+  /** ACCEPT with one LAUNCH operation. */
   launch(offerIds: OfferID[], tasks: TaskInfo[], filters?: Filters): Promise<void> {
-    const now = performance.now();
-    for (const task of tasks) this.timings.launchedAt.set(task.task_id.value, now);
     return this.accept(offerIds, [{ type: 'LAUNCH', launch: { task_infos: tasks } }], filters);
   }
 

@@ -2,7 +2,8 @@
  * What `exec --task` / `--task-group` launch (cluster/client/exec-work.ts): the given JSON checked
  * before anything is sent, a group's ask including its executor, and the operation an offer turns it into.
  */
-import { GROUP_EXECUTOR_ID, launchOperation, parseGivenTask, parseGivenTaskGroup, taskGroupPlan, taskPlan } from '../../cluster/client/exec-work';
+import { GROUP_EXECUTOR_ID, launchOperation, taskGroupPlan, taskPlan } from '../../cluster/client/exec-work';
+import { parseGivenTask, parseGivenTaskGroup } from '../../cluster/client/given-task';
 import { chooseOfferForParts } from '../../cluster/client/offer-fit';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Offer, TaskInfo } from '../../cluster/protocol/types';
