@@ -42,7 +42,8 @@ describe('conformance with docs/operator-http-api.md and /state', () => {
 
   beforeAll(async () => {
     // Mesos's defaults for the flags the examples show, except the port.
-    master = createMaster({ ip: '127.0.0.1', port: 0, logger: silentLogger, cluster: 'test-cluster' });
+    // A short heartbeat: the operator stream's first HEARTBEAT comes one interval after SUBSCRIBED, as in Mesos.
+    master = createMaster({ ip: '127.0.0.1', port: 0, logger: silentLogger, cluster: 'test-cluster', heartbeatIntervalSeconds: 1 });
     await master.listen();
     agent = await RawAgent.register(master.url, { resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-32000]', hostname: 'myhost' });
     scheduler = await RawScheduler.subscribe(master.url, { name: 'default', user: 'root', principal: 'my-principal', hostname: 'abcdev', role: '*' });
