@@ -290,6 +290,8 @@ export class AgentDaemon implements Agent {
           if (!this.executors.message(frameworkId.value, executorId.value, data)) {
             this.counters.invalidFrameworkMessages++;
             this.log.info('dropping a framework message: no subscribed executor takes it', { framework_id: frameworkId.value, executor_id: executorId.value });
+          } else {
+            this.counters.validFrameworkMessages++;
           }
           return;
         }

@@ -15,7 +15,7 @@
  */
 import { fetchFailure, fetchUris, type AgentFetcher } from './fetcher/fetcher';
 import type { ExecutorEvent, ExecutorUpdate } from '../protocol/executor';
-import type { AgentInfo, ExecutorInfo, FrameworkInfo, TaskStatusReason } from '../protocol/types';
+import type { AgentInfo, ExecutorInfo, FrameworkInfo, Resource, TaskStatusReason } from '../protocol/types';
 import type { Logger } from '../util/log';
 import type { ContainerCgroups, Isolator } from './cgroups';
 import { writeExecutorCheckpoint, type ExecutorCheckpoint } from './executor-checkpoint';
@@ -117,6 +117,11 @@ export class CustomExecutor implements ExecutorTaskHost {
     if (this.proc) this.checkpoint();
   }
 
+  /** The container's resources: the executor's own and its tasks'. */
+  private resources(): Resource[] {
+    return [...(this.place.info.resources ?? []), ...[...this.entries.values()].flatMap((e) => e.task.resources)];
+  }
+
   /** Starts the executor's process; failures end its tasks (TASK_FAILED), they do not throw. */
   async start(): Promise<void> {
     const { place, deps } = this;
@@ -135,8 +140,7 @@ export class CustomExecutor implements ExecutorTaskHost {
         const failure = fetchFailure(err as Error);
         return this.failLaunch(failure.message, failure.reason, failure.state);
       }
-      const resources = [...(place.info.resources ?? []), ...[...this.entries.values()].flatMap((e) => e.task.resources)];
-      this.cgroups = await deps.isolator.prepare(place.containerId, limitsOf(resources));
+      this.cgroups = await deps.isolator.prepare(place.containerId, limitsOf(this.resources()));
       if (this.isEnding) {
         await this.cgroups.destroy();
         return this.failLaunch('Executor shut down before it started', 'REASON_EXECUTOR_TERMINATED', 'TASK_KILLED');
@@ -193,7 +197,8 @@ export class CustomExecutor implements ExecutorTaskHost {
    */
   async recover(identity: ProcessIdentity | undefined): Promise<void> {
     const { place, deps } = this;
-    this.cgroups = await deps.isolator.recover(place.containerId, limitsOf(place.info.resources ?? [])).catch(() => undefined);
+    // The same limits as at launch (the recovered tasks are adopted before this), so a memory limit still reads as one.
+    this.cgroups = await deps.isolator.recover(place.containerId, limitsOf(this.resources())).catch(() => undefined);
     this.proc = adoptProcess(identity, place.metaDir);
     this.adopted = true;
     this.phase = 'disconnected';

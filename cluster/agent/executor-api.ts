@@ -16,7 +16,7 @@ import type { TokenScope } from '../http/auth';
 import { CredentialsError, ScopedTokens, unauthorized } from '../http/auth';
 import { HttpError, RecordIOStream, type Handler, type Request } from '../http/server';
 import { apiError, quote } from '../protocol/errors';
-import { decodeExecutorCall, type ExecutorCall } from '../protocol/executor';
+import { validateExecutorCall, type ExecutorCall } from '../protocol/executor';
 import { v1Stream } from '../http/v1-media';
 import { V1_MESSAGES } from '../protocol/wire-codec';
 import type { CustomExecutor, EventSink } from './custom-executor';
@@ -38,7 +38,7 @@ export interface ExecutorApiDeps {
 export function executorApiHandler(deps: ExecutorApiDeps): Handler {
   return (req) => {
     const scope = deps.tokens ? authenticated(deps.tokens, req.headers) : undefined;
-    const decoded = decodeExecutorCall(req.body);
+    const decoded = validateExecutorCall(req.body);
     if (!decoded.ok) throw apiError('INVALID_EXECUTOR_CALL', decoded.message);
     const call = decoded.call;
     const frameworkId = call.framework_id.value;

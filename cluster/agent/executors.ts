@@ -6,16 +6,14 @@
  * back from their checkpoints (executor-checkpoint.ts) with their tasks and unacknowledged updates.
  */
 import { newContainerId } from '../protocol/ids';
-import type { ExecutorUpdate } from '../protocol/executor';
 import type { ExecutorInfo, TaskInfo, TaskState } from '../protocol/types';
 import { isTerminalState } from '../protocol/types';
 import type { Logger } from '../util/log';
 import type { Isolator } from './cgroups';
 import { checkpointedIdentity } from './checkpoint';
-import { CustomExecutor, type EventSink, type ExecutorSettings } from './custom-executor';
+import { CustomExecutor, type ExecutorSettings } from './custom-executor';
 import type { RecoveredExecutorRun } from './executor-checkpoint';
 
-export type { RecoveredExecutorRun };
 import { ExecutorTask } from './executor-task';
 import { frameworkCheckpoints, type RecoverMode } from './recovery';
 import type { RunKey } from './sandbox-paths';
@@ -68,10 +66,6 @@ export class Executors {
     started.start().catch((err) => this.deps.log.error('executor launch crashed', { executor_id: executorId, error: (err as Error).message }));
   }
 
-  subscribe(frameworkId: string, executorId: string, sink: EventSink, unacknowledged: { tasks: string[]; updates: ExecutorUpdate[] }): string | undefined {
-    const executor = this.find(frameworkId, executorId);
-    return executor ? executor.subscribe(sink, unacknowledged) : `executor '${executorId}' of framework '${frameworkId}' is not running on this agent`;
-  }
 
   /** A scheduler's MESSAGE; false when it could not be delivered. */
   message(frameworkId: string, executorId: string, data: string): boolean {

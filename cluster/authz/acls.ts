@@ -195,11 +195,6 @@ export function aclActions(): AclAction[] {
   return Object.keys(ACL_ACTIONS) as AclAction[];
 }
 
-/** The object field name of an action (for messages and docs). */
-export function aclObjectField(action: AclAction): string {
-  return ACL_ACTIONS[action].object;
-}
-
 /** True for the actions whose objects are roles matched hierarchically. */
 export function isRoleAction(action: AclAction): boolean {
   return (ACL_ACTIONS[action] as ActionSpec).kind === 'roles';

@@ -3,7 +3,7 @@
  * docs/executor-http-api.md): the calls an executor POSTs to its agent's /api/v1/executor and the
  * events the agent streams back on the SUBSCRIBE response, with the zod schema that validates a call
  * once it is decoded. Both encodings (JSON, protobuf) decode into the same object (cluster/http/v1-media.ts),
- * so everything behind decodeExecutorCall works on objects; events are encoded by the stream's format.
+ * so everything behind validateExecutorCall works on objects; events are encoded by the stream's format.
  */
 import { z } from 'zod';
 import { addMissing, bytes, id, taskInfo, taskStatus } from './schemas';
@@ -77,9 +77,3 @@ export function validateExecutorCall(body: unknown): Validated<ExecutorCall> {
   return result.ok ? { ok: true, call: asExecutorCall(result.call) } : result;
 }
 
-// ---- the encoding seam ----
-
-/** A request body, as the HTTP layer parsed it, to a checked call (JSON today; protobuf decodes to the same object). */
-export function decodeExecutorCall(body: unknown): Validated<ExecutorCall> {
-  return validateExecutorCall(body);
-}

@@ -18,6 +18,6 @@ export {
 } from './validate';
 export type { Validated, OperatorCall } from './validate';
 export { checkTaskInfo } from './task-validation';
-export { EXECUTOR_API_PATH, decodeExecutorCall, executorCallSchema, validateExecutorCall } from './executor';
+export { EXECUTOR_API_PATH, executorCallSchema, validateExecutorCall } from './executor';
 export type { ExecutorCall, ExecutorEvent, ExecutorUpdate } from './executor';
 export * as schemas from './schemas';

@@ -7,7 +7,7 @@
  *   operator.json      the CLI's credential (the catalog records its path)
  *   agents.json        the credential every agent registers with
  *   zookeeper.json     the masters' ZooKeeper digest credential
- *   tls/               ca.pem, ca-key.pem (to issue more), <host>.pem and <host>-key.pem per host,
+ *   tls/               ca.pem, ca-key.pem (to issue more), host-<host>.pem and host-<host>-key.pem per host,
  *                      operator.pem and operator-key.pem (agents take only clients with a certificate)
  *
  * Made on the first launch and read by every later one; a host new to the cluster gets its
@@ -47,8 +47,11 @@ export function tlsHostOf(h: Pick<HostPlan, 'host' | 'address'>): TlsHost {
   return { name: fileNameOf(h.host), addresses: [h.address, h.host, '127.0.0.1'] };
 }
 
-/** Host names and IPv6 literals as file names. */
-const fileNameOf = (host: string) => host.replace(/[^A-Za-z0-9._-]/g, '_');
+/**
+ * Host names and IPv6 literals as file names, prefixed so that no host can be named after the CA's or
+ * the operator's files (a host called `ca` must never be handed `ca-key.pem`).
+ */
+const fileNameOf = (host: string) => `host-${host.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 
 /** Reads the cluster's secrets, making what is missing: all of it on a first launch, certificates for new hosts later. */
 export function ensureSshSecrets(clusterDir: string, cluster: string, hosts: readonly Pick<HostPlan, 'host' | 'address'>[]): SshClusterSecrets {
@@ -72,8 +75,8 @@ export function ensureSshSecrets(clusterDir: string, cluster: string, hosts: rea
   }
   const ca: PemPair = { cert: fs.readFileSync(tlsFile('ca.pem'), 'utf8'), key: fs.readFileSync(tlsFile('ca-key.pem'), 'utf8') };
   for (const h of hosts) {
-    const name = tlsHostOf(h).name;
-    if (!fs.existsSync(tlsFile(`${name}-key.pem`))) writeTlsPair(tlsDir, name, issueHostCertificate(ca, tlsHostOf(h)));
+    const tlsHost = tlsHostOf(h);
+    if (!fs.existsSync(tlsFile(`${tlsHost.name}-key.pem`))) writeTlsPair(tlsDir, tlsHost.name, issueHostCertificate(ca, tlsHost));
   }
   const zk = readCredentialFile(file('zookeeper.json'));
   const operator = readCredentialFile(file('operator.json'));

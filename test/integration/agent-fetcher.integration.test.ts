@@ -191,7 +191,9 @@ describe('agent fetcher', () => {
     server.stall('/slow.tar.gz');
     const abort = new AbortController();
     const fetching = fetch([{ value: `${server.url}/slow.tar.gz` }], { signal: abort.signal });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Aborted once the download is under way (the server has the request), not before it starts.
+    for (let i = 0; i < 200 && server.hits('/slow.tar.gz') === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(server.hits('/slow.tar.gz')).toBe(1);
     abort.abort();
     await expect(fetching).rejects.toThrow('Fetch aborted: the task was killed');
   });

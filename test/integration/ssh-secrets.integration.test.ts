@@ -21,7 +21,7 @@ test('the first launch makes every secret, 0600 in 0700 dirs; a later one reuses
   const first = ensureSshSecrets(dir, 'prod', [{ host: 'h1', address: '10.0.0.1' }]);
   expect(modeOf(first.dir)).toBe(0o700);
   expect(modeOf(path.join(first.dir, 'tls'))).toBe(0o700);
-  for (const f of ['credentials.json', 'operator.json', 'agents.json', 'zookeeper.json', 'tls/ca-key.pem', 'tls/h1-key.pem', 'tls/operator-key.pem']) {
+  for (const f of ['credentials.json', 'operator.json', 'agents.json', 'zookeeper.json', 'tls/ca-key.pem', 'tls/host-h1-key.pem', 'tls/operator-key.pem']) {
     expect({ f, mode: modeOf(path.join(first.dir, f)) }).toEqual({ f, mode: 0o600 });
   }
   const cert = new X509Certificate(first.hostPair('h1').cert);

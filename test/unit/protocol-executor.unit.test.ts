@@ -1,12 +1,12 @@
 /** The executor API's calls (executor.proto), checked as the agent checks them, with Mesos's wording. */
-import { decodeExecutorCall } from '../../cluster/protocol/executor';
+import { validateExecutorCall } from '../../cluster/protocol/executor';
 
 const ids = { framework_id: { value: 'fw' }, executor_id: { value: 'ex' } };
 const uuid = Buffer.alloc(16, 1).toString('base64');
 
 describe('executor calls', () => {
   it('take the documented SUBSCRIBE, UPDATE and MESSAGE', () => {
-    const subscribe = decodeExecutorCall({
+    const subscribe = validateExecutorCall({
       type: 'SUBSCRIBE', ...ids,
       subscribe: {
         unacknowledged_tasks: [{ name: 't', task_id: { value: 't' }, agent_id: { value: 'a' }, command: { value: 'ls' } }],
@@ -14,9 +14,9 @@ describe('executor calls', () => {
       },
     });
     expect(subscribe.ok).toBe(true);
-    expect(decodeExecutorCall({ type: 'SUBSCRIBE', ...ids }).ok).toBe(true);
-    expect(decodeExecutorCall({ type: 'UPDATE', ...ids, update: { status: { task_id: { value: 't' }, state: 'TASK_FINISHED', uuid } } }).ok).toBe(true);
-    expect(decodeExecutorCall({ type: 'MESSAGE', ...ids, message: { data: 'aGk=' } }).ok).toBe(true);
+    expect(validateExecutorCall({ type: 'SUBSCRIBE', ...ids }).ok).toBe(true);
+    expect(validateExecutorCall({ type: 'UPDATE', ...ids, update: { status: { task_id: { value: 't' }, state: 'TASK_FINISHED', uuid } } }).ok).toBe(true);
+    expect(validateExecutorCall({ type: 'MESSAGE', ...ids, message: { data: 'aGk=' } }).ok).toBe(true);
   });
 
   it.each<[string, unknown, string]>([
@@ -30,7 +30,7 @@ describe('executor calls', () => {
     ['a MESSAGE without message', { type: 'MESSAGE', ...ids }, "Expecting 'message' to be present"],
     ['data that is no base64', { type: 'MESSAGE', ...ids, message: { data: '!!' } }, "'message.data': must be base64-encoded bytes"],
   ])('refuse %s, naming the field', (_what, body, message) => {
-    const decoded = decodeExecutorCall(body);
+    const decoded = validateExecutorCall(body);
     expect(decoded.ok).toBe(false);
     if (!decoded.ok) expect(decoded.message).toContain(message);
   });

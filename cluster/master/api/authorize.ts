@@ -34,9 +34,9 @@ function idValue(value: unknown): string | undefined {
 
 /**
  * Calls whose Mesos action has an implied object (ANY): agent maintenance, and the maintenance
- * schedule and logging-level calls (named here so that they are guarded once the master serves them).
+ * schedule and logging-level calls (their older endpoints are guarded by the same table).
  */
-const IMPLIED_OBJECT_CALLS: Record<string, AclAction> = {
+export const IMPLIED_OBJECT_CALLS = {
   MARK_AGENT_GONE: 'mark_agents_gone',
   DRAIN_AGENT: 'drain_agents',
   DEACTIVATE_AGENT: 'deactivate_agents',
@@ -47,12 +47,12 @@ const IMPLIED_OBJECT_CALLS: Record<string, AclAction> = {
   START_MAINTENANCE: 'start_maintenances',
   STOP_MAINTENANCE: 'stop_maintenances',
   SET_LOGGING_LEVEL: 'set_log_level',
-};
+} as const satisfies Record<string, AclAction>;
 
 /** Before an operator call runs: 403 when its principal may not make it. */
 export function authorizeOperatorCall(core: MasterCore, call: OperatorCall, principal: string | undefined): void {
   const body = call as unknown as Json;
-  const action = Object.hasOwn(IMPLIED_OBJECT_CALLS, call.type) ? IMPLIED_OBJECT_CALLS[call.type] : undefined;
+  const action = Object.hasOwn(IMPLIED_OBJECT_CALLS, call.type) ? IMPLIED_OBJECT_CALLS[call.type as keyof typeof IMPLIED_OBJECT_CALLS] : undefined;
   if (action) return requireAuthorized(core, action, principal);
   switch (call.type) {
     case 'UPDATE_WEIGHTS': {

@@ -107,11 +107,10 @@ export class OperatorEventStreams implements MasterEventListener {
     return this.snapshot.records;
   }
 
+  /** The cached SUBSCRIBED with its snapshot as `view` may see it. */
   private filteredSubscribedEvent(view: Visibility): unknown {
-    return {
-      type: 'SUBSCRIBED',
-      subscribed: { get_state: view.getState(getState(this.core)), heartbeat_interval_seconds: this.core.opts.heartbeatIntervalSeconds },
-    };
+    const event = this.subscribedEvent().event as { type: string; subscribed: { get_state: Parameters<Visibility['getState']>[0] } };
+    return { ...event, subscribed: { ...event.subscribed, get_state: view.getState(event.subscribed.get_state) } };
   }
 
   private drop(subscriber: RecordIOStream): void {

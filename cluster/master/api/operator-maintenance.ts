@@ -9,7 +9,6 @@
 import type { z } from 'zod';
 import { loggingToggleHandler } from '../../http/logging-level';
 import type { Handler, Request, Router } from '../../http/server';
-import type { AclAction } from '../../authz/acls';
 import { apiError } from '../../protocol/errors';
 import {
   machineList, maintenanceSchedule, setLoggingLevelCall, startMaintenanceCall, stopMaintenanceCall, updateMaintenanceScheduleCall,
@@ -19,7 +18,7 @@ import type { MasterCore } from '../core';
 import { MaintenanceRefused } from '../state/machine-maintenance';
 import type { MasterHttp } from './master-http';
 import type { OperatorCallHandler } from './operator-call';
-import { requireAuthorized } from './authorize';
+import { IMPLIED_OBJECT_CALLS, requireAuthorized } from './authorize';
 
 const DONE = { status: 200 };
 
@@ -82,21 +81,21 @@ function jsonBody(req: Request): unknown {
 /** Mesos's pre-v1 endpoints, each also without the /master prefix as the other legacy endpoints are. */
 export function addMaintenanceRoutes(router: Router, { core }: MasterHttp): void {
   // Each guarded by the ACL action of its v1 call (--acls), as Mesos guards both forms.
-  const guarded = (action: AclAction, handler: Handler): Handler => (req) => {
-    requireAuthorized(core, action, req.principal);
+  const guarded = (call: keyof typeof IMPLIED_OBJECT_CALLS, handler: Handler): Handler => (req) => {
+    requireAuthorized(core, IMPLIED_OBJECT_CALLS[call], req.principal);
     return handler(req);
   };
   for (const prefix of ['', '/master']) {
-    router.on('GET', `${prefix}/maintenance/schedule`, guarded('get_maintenance_schedules', () => ({ json: core.machines.schedule() })));
-    router.on('POST', `${prefix}/maintenance/schedule`, guarded('update_maintenance_schedules', (req) => {
+    router.on('GET', `${prefix}/maintenance/schedule`, guarded('GET_MAINTENANCE_SCHEDULE', () => ({ json: core.machines.schedule() })));
+    router.on('POST', `${prefix}/maintenance/schedule`, guarded('UPDATE_MAINTENANCE_SCHEDULE', (req) => {
       const schedule = parse(maintenanceSchedule, jsonBody(req), 'BAD_REQUEST', 'the schedule: ');
       return change(() => core.machines.updateSchedule(schedule, ''));
     }), { access: 'readwrite' });
-    router.on('GET', `${prefix}/maintenance/status`, guarded('get_maintenance_statuses', () => ({ json: core.machines.status() })));
-    router.on('POST', `${prefix}/machine/down`, guarded('start_maintenances', (req) => machinesChange(core, req, 'down')), { access: 'readwrite' });
-    router.on('POST', `${prefix}/machine/up`, guarded('stop_maintenances', (req) => machinesChange(core, req, 'up')), { access: 'readwrite' });
+    router.on('GET', `${prefix}/maintenance/status`, guarded('GET_MAINTENANCE_STATUS', () => ({ json: core.machines.status() })));
+    router.on('POST', `${prefix}/machine/down`, guarded('START_MAINTENANCE', (req) => machinesChange(core, req, 'down')), { access: 'readwrite' });
+    router.on('POST', `${prefix}/machine/up`, guarded('STOP_MAINTENANCE', (req) => machinesChange(core, req, 'up')), { access: 'readwrite' });
   }
-  const toggle = guarded('set_log_level', loggingToggleHandler(core.loggingLevel));
+  const toggle = guarded('SET_LOGGING_LEVEL', loggingToggleHandler(core.loggingLevel));
   router.on('GET', '/logging/toggle', toggle, { access: 'readwrite' });
   router.on('POST', '/logging/toggle', toggle, { access: 'readwrite' });
 }

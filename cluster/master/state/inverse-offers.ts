@@ -29,6 +29,11 @@ export class InverseOffers {
 
   constructor(private readonly ctx: MasterContext) {}
 
+  /** Whether `frameworkId` has had its inverse offer for `agentId` (answered or not). */
+  has(agentId: string, frameworkId: string): boolean {
+    return this.byAgent.get(agentId)?.has(frameworkId) ?? false;
+  }
+
   /** Sends one to each connected framework using `agent` that has not had one for it. */
   offer(agent: AgentRecord, unavailability: Unavailability): void {
     const sent = this.byAgent.get(agent.id) ?? new Map<string, InverseOfferRecord>();

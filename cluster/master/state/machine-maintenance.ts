@@ -53,7 +53,10 @@ export class MachineMaintenance {
           event.agent.unavailability = this.unavailabilityOf(event.agent);
           if (event.agent.unavailability) this.askBackLater(event.agent.id);
         } else if (event.type === 'TASK_ADDED') {
-          if (ctx.records.agents.get(event.task.agentId)?.unavailability) this.askBackLater(event.task.agentId);
+          // A framework that already holds an inverse offer for the agent gets no second one: skip the rescan.
+          if (ctx.records.agents.get(event.task.agentId)?.unavailability && !this.inverseOffers.has(event.task.agentId, event.task.frameworkId)) {
+            this.askBackLater(event.task.agentId);
+          }
         } else if (event.type === 'AGENT_REMOVED') {
           this.inverseOffers.clear(event.agentId);
         }
