@@ -186,7 +186,7 @@ function serviceFor(role: Role, address: string, zkId: number, ctx: ServiceConte
           ...(spec.agent.attributes ? ['--attributes', spec.agent.attributes] : []),
           // Clients of agents must present a certificate from the cluster CA (the master's sandbox proxy and
           // the CLI do), except custom executors, which authenticate with their own tokens instead.
-          ...(secure ? [...tlsArgs(tlsFilesOf(files), true), ...agentAuthArgs(files.credentials, files.credential), '--authenticate_http_executors'] : []),
+          ...(secure ? [...tlsArgs(tlsFilesOf(files), true), ...agentAuthArgs(files.credentials, files.credential)] : []),
           ...flagArgs(spec.agent.flags),
         ],
         port,

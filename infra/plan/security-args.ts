@@ -24,11 +24,13 @@ export function masterAuthArgs(credentialsFile: string, aclsFile?: string): stri
 
 /**
  * The agent's endpoints require a principal from the same credentials file as the masters' (so a
- * token a master signs for its sandbox proxy verifies on the agent); it registers as `credentialFile`.
+ * token a master signs for its sandbox proxy verifies on the agent); it registers as `credentialFile`;
+ * custom executors reach it with their own tokens (which, with --tls_require_cert, stand in for a
+ * client certificate on /api/v1/executor).
  */
 export function agentAuthArgs(credentialsFile: string, credentialFile: string): string[] {
   return [
     '--authenticate_http_readonly', '--authenticate_http_readwrite', '--http_credentials', credentialsFile,
-    '--credential', credentialFile,
+    '--credential', credentialFile, '--authenticate_http_executors',
   ];
 }
