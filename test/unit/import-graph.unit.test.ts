@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as ts from 'typescript';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const TREES = ['cluster', 'cli', 'daemon', 'infra', 'bench', 'test'];
+const TREES = ['cluster', 'cli', 'daemon', 'infra', 'ami', 'bench', 'test'];
 
 type Graph = Map<string, string[]>;
 
@@ -104,7 +104,10 @@ const RULES: Rule[] = [
   // Between the top-level parts: cluster <- daemon (the bundle's entry) and cluster <- infra <- cli; tests and benchmarks on top.
   { from: /^cluster\//, forbidden: /^(cli|daemon|infra|bench|test)\//, why: 'the cluster knows nothing of who starts or tests it' },
   { from: /^daemon\//, forbidden: /^(cli|infra|bench|test)\//, why: 'the daemon bundle carries the cluster, not the launcher' },
-  { from: /^infra\//, forbidden: /^(cli|daemon|bench|test)\//, why: 'the launcher deploys the built bundle; it does not import it' },
+  { from: /^infra\//, forbidden: /^(cli|daemon|ami|bench|test)\//, why: 'the launcher deploys the built bundle; it does not import it' },
+  { from: /^infra\/aws\//, forbidden: /^infra\/(?!aws\/|plan\/)/, why: 'the AWS layout is pure: plans in, plain data out' },
+  { from: /^infra\/pulumi\//, forbidden: /^infra\/(?!pulumi\/|aws\/|plan\/)/, why: 'the Pulumi program turns the layout into resources and reaches nothing else' },
+  { from: /^ami\//, forbidden: /^(cli|daemon|bench|test)\/|^cluster\/(?!client\/|protocol\/)/, why: 'building images uses the launcher, never the daemons\' insides' },
   { from: /^cli\//, forbidden: /^(bench|test)\//, why: 'the CLI ships without tests and benchmarks' },
   { from: /^test\//, forbidden: /^bench\//, why: 'shared test code lives in test/helpers; benchmarks may import it, not the other way' },
   { from: /^test\/helpers\//, forbidden: /^test\/(?!helpers\/)/, why: 'helpers serve the suites; they import none' },
