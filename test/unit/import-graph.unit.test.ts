@@ -13,6 +13,7 @@ const TREES = ['cluster', 'cli', 'daemon', 'infra', 'ami', 'bench', 'test'];
 type Graph = Map<string, string[]>;
 
 function sourceFiles(dir: string, out: string[] = []): string[] {
+  if (!fs.existsSync(path.join(ROOT, dir))) return out;
   for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
     const rel = path.posix.join(dir, entry.name);
     if (entry.isDirectory()) {
