@@ -60,7 +60,7 @@ export abstract class ParsedCommand<T extends typeof Command> extends Command {
   /** Filled in once the master's address is known, for hints when it does not answer. */
   protected masterSource?: ErrorContext['master'];
   /** Where the cluster resolveMasterAddress found in the catalog runs; undefined for a --master given by hand. */
-  protected catalogProvider?: 'local' | 'ssh';
+  protected catalogProvider?: 'local' | 'ssh' | 'aws';
 
   async init(): Promise<void> {
     await super.init();

@@ -68,14 +68,54 @@ export interface SshHostRecord {
   zkId?: number;
 }
 
+/** One EC2 instance of an AWS cluster, as discovery last saw it. */
+export interface AwsNodeRecord {
+  name: string;
+  role: 'zookeeper' | 'master' | 'agent';
+  index: number;
+  instanceId: string;
+  publicIp?: string;
+  privateIp?: string;
+  availabilityZone?: string;
+  spot: boolean;
+}
+
+/** What an AWS cluster adds to a cluster on SSH hosts: where its stack is and what it is made of. */
+export interface AwsRecordInfo {
+  region: string;
+  endpointUrl?: string;
+  profile?: string;
+  /** The Pulumi backend holding the stack. */
+  backendUrl: string;
+  /** 'creating' from the first `up` until the stack is complete; 'destroying' once destroy began. */
+  stack: 'creating' | 'up' | 'destroying';
+  /** The cluster spec as launched (provider aws, defaults filled in): the base of a later launch or scale. */
+  spec: Record<string, unknown>;
+  imageId?: string;
+  /** The zones the instances are spread over (kept, so a later run does not move them). */
+  zones?: string[];
+  /** Nodes spot had no capacity for, launched on-demand instead. */
+  onDemandNodes: string[];
+  /** Who may reach SSH and the masters' API/UI. */
+  allowCidrs: string[];
+  /** The key pair the instances take (the operator's, or one made for the cluster). */
+  privateKeyFile: string;
+  nodes: AwsNodeRecord[];
+  /** False when the hosts were provisioned but not bootstrapped (LocalStack, --no-bootstrap). */
+  bootstrapped: boolean;
+}
+
 /**
- * A cluster on SSH hosts (`launch --provider ssh`). The hosts' own step records are the truth about
- * what is installed; this remembers how to reach them: the spec, the SSH settings inside it and the
- * host keys pinned in `knownHostsFile`.
+ * A cluster on hosts reached over SSH: hosts the operator has (`launch --provider ssh`) or EC2
+ * instances the aws provider made (`aws` says which). The hosts' own step records are the truth
+ * about what is installed; this remembers how to reach them: the spec, the SSH settings inside it
+ * and the host keys pinned in `knownHostsFile`.
  */
 export interface SshClusterRecord {
   name: string;
-  provider: 'ssh';
+  provider: 'ssh' | 'aws';
+  /** Provider aws: the stack and its instances. */
+  aws?: AwsRecordInfo;
   /** The first master's URL; clients follow `zk` when there is one. */
   masterUrl: string;
   zk?: string;
@@ -194,7 +234,8 @@ function checkRecord(value: unknown): string | undefined {
     for (const key of ['certFile', 'keyFile'] as const) if (t[key] !== undefined && typeof t[key] !== 'string') return `field 'tls.${key}' must be a string`;
   }
   if (r.provider === 'ssh') return checkSshRecord(r);
-  if (r.provider !== 'local') return `field 'provider' must be 'local' or 'ssh', got ${JSON.stringify(r.provider)}`;
+  if (r.provider === 'aws') return typeof r.aws === 'object' && r.aws !== null ? checkSshRecord(r) : "field 'aws' must be an object";
+  if (r.provider !== 'local') return `field 'provider' must be 'local', 'ssh' or 'aws', got ${JSON.stringify(r.provider)}`;
   const daemonProblem = (d: unknown, where: string) => {
     if (typeof d !== 'object' || d === null) return `field '${where}' must be an object`;
     const o = d as Record<string, unknown>;

@@ -19,8 +19,8 @@ export default class Clusters extends BaseCommand<typeof Clusters> {
     for (const name of this.catalog.list()) {
       try {
         const r = this.catalog.read(name)!;
-        if (r.provider === 'ssh') {
-          clusters.push({ name, provider: 'ssh', master: r.masterUrl, zk: r.zk, hosts: r.hosts.length, agents: r.hosts.filter((h) => h.roles.includes('agent')).length, phase: r.phase, created: r.createdAt });
+        if (r.provider !== 'local') {
+          clusters.push({ name, provider: r.provider, master: r.masterUrl, zk: r.zk, hosts: r.hosts.length, agents: r.hosts.filter((h) => h.roles.includes('agent')).length, phase: r.phase, created: r.createdAt });
         } else {
           clusters.push({ name, provider: 'local', master: r.masterUrl, zk: r.zk, hosts: 1, agents: r.agents.length, created: r.createdAt });
         }

@@ -11,6 +11,11 @@ export interface DestroyJson {
   /** SSH clusters: hosts cleaned, and those that could not be reached (the record keeps them). */
   cleaned_hosts?: string[];
   failed_hosts?: { host: string; error: string }[];
+  /** EC2 clusters: agents drained first, instances the sweep terminated, and anything still tagged for the cluster. */
+  drained_agents?: string[];
+  terminated?: string[];
+  left?: { type: string; id: string; state?: string }[];
+  notes?: string[];
 }
 
 export default class Destroy extends BaseCommand<typeof Destroy> {
@@ -24,6 +29,9 @@ export default class Destroy extends BaseCommand<typeof Destroy> {
     'removed (systemd units or our supervisor), and everything the launcher put there goes: the bundle, config, ' +
     'work dirs, logs, cgroups, and Java/ZooKeeper packages the launcher installed. A host that cannot be reached ' +
     'is named and kept in the record, so running destroy again finishes the job.\n\n' +
+    'EC2 clusters: the agents are drained, the Pulumi stack is destroyed, then every resource still tagged for the ' +
+    'cluster is looked for; stray instances are terminated, and anything else left is named (exit code 1) so nothing ' +
+    'stays billed unseen.\n\n' +
     'Destroying a cluster that does not exist is harmless.\n\n' + EXIT_CODES_HELP;
 
   static examples = [
@@ -37,7 +45,23 @@ export default class Destroy extends BaseCommand<typeof Destroy> {
     const provider = await providerFor(record?.provider ?? 'local');
     const progress = await this.hostProgress();
     const outcome = await provider.destroy(this.clusterName, { catalog: this.catalog, progress }).finally(() => progress.close());
-    return outcome.provider === 'local' ? this.localSummary(outcome) : this.hostsSummary(outcome);
+    if (outcome.provider === 'local') return this.localSummary(outcome);
+    return outcome.provider === 'ssh' ? this.hostsSummary(outcome) : this.awsSummary(outcome);
+  }
+
+  private async awsSummary(result: Extract<DestroyOutcome, { provider: 'aws' }>): Promise<DestroyJson> {
+    if (!result.found) {
+      this.log(`No cluster named '${this.clusterName}' in ${this.catalog.root}; nothing to destroy.`);
+      return { cluster: this.clusterName, found: false, provider: 'aws', stopped: [] };
+    }
+    const json: DestroyJson = { cluster: this.clusterName, found: true, provider: 'aws', stopped: [], drained_agents: result.drained, terminated: result.terminated, left: result.left, notes: result.notes };
+    if (result.left.length > 0) {
+      const { leftError } = await import('../../infra/providers/aws/aws-destroy');
+      throw Object.assign(leftError(this.clusterName, result.left), { result: json });
+    }
+    if (result.terminated.length > 0) this.log(`Terminated ${result.terminated.length} instance(s) the stack no longer knew: ${result.terminated.join(', ')}`);
+    this.log(`Cluster '${this.clusterName}' destroyed: the stack is gone and nothing tagged mesoscloud:cluster=${this.clusterName} is left.`);
+    return json;
   }
 
   private localSummary(result: Extract<DestroyOutcome, { provider: 'local' }>): DestroyJson {

@@ -145,7 +145,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
       role: flags.role,
       killAfterMs: flags['kill-after'],
       checkpoint: flags.checkpoint,
-      user: flags.user ?? defaultTaskUser(os.userInfo().username, this.catalogProvider === 'ssh'),
+      user: flags.user ?? defaultTaskUser(os.userInfo().username, this.catalogProvider !== undefined && this.catalogProvider !== 'local'),
       frameworkName: flags['framework-name'],
       capabilities: [...new Set(capabilities)],
       principal: flags.principal,

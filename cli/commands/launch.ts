@@ -4,6 +4,7 @@ import { BaseCommand, integerFlag } from '../base-command';
 import { EXIT, EXIT_CODES_HELP } from '../errors';
 import { resourcesValue } from '../flag-values';
 import type { SshLaunchJson } from '../launch-ssh';
+import type { AwsLaunchJson } from '../launch-aws';
 import { concurrencyFlag } from '../ssh-command';
 import type { ClusterSpec, SpecFlags } from '../../infra/plan/spec';
 import type { DaemonRecord } from '../../infra/cluster-catalog';
@@ -55,6 +56,11 @@ export default class Launch extends BaseCommand<typeof Launch> {
     'the package manager when absent. Host keys are recorded on first use and a changed key is refused. Each ' +
     'step is recorded on its host: running launch again after any failure finishes the cluster without redoing ' +
     'finished hosts, and on a healthy cluster changes nothing. It returns once every agent is registered.\n\n' +
+    'EC2: --provider aws makes the cluster as one Pulumi stack (a VPC, a security group open only to this machine ' +
+    'and the cluster itself, a key pair, one instance per ZooKeeper server, master and agent, all tagged), finds the ' +
+    'instances by tag, pins their host keys from their consoles and bootstraps them as SSH hosts. It needs the ' +
+    'Pulumi CLI and AWS credentials (the standard chain); --dry-run needs neither. Running it again completes a ' +
+    'launch that broke off.\n\n' +
     EXIT_CODES_HELP;
 
   static examples = [
@@ -64,6 +70,9 @@ export default class Launch extends BaseCommand<typeof Launch> {
     '<%= config.bin %> <%= command.id %> --masters 3 --zk 3 --agents 5',
     '<%= config.bin %> <%= command.id %> --provider ssh --hosts 10.0.0.11,10.0.0.12,10.0.0.13,10.0.0.14 --masters 1 --zk 1 --user ubuntu --key ~/.ssh/id_ed25519',
     '<%= config.bin %> <%= command.id %> -f cluster.yaml --dry-run',
+    '<%= config.bin %> <%= command.id %> --provider aws --agents 5 --dry-run          # what would be created, and its cost',
+    '<%= config.bin %> <%= command.id %> --provider aws --agents 5 --masters 3 --zk 3 --region eu-west-1 --cluster prod',
+    '<%= config.bin %> <%= command.id %> --provider aws --agents 10 --spot --instance-type c6i.2xlarge --allow-cidr 203.0.113.0/24',
     '<%= config.bin %> <%= command.id %> --cluster prod          # resume a launch that broke off',
   ];
 
@@ -81,7 +90,24 @@ export default class Launch extends BaseCommand<typeof Launch> {
     secure: Flags.boolean({
       description: 'a secure local cluster: authentication on every endpoint but /health with generated credentials, and TLS for all HTTP (a generated cluster CA and certificates, HTTPS-only daemons, agents over mutual TLS); the CLI records what every command needs. SSH clusters are always secure (the flag changes nothing there)',
     }),
-    'dry-run': Flags.boolean({ description: 'print the plan (which host runs what) and change nothing', helpGroup: 'SSH' }),
+    'dry-run': Flags.boolean({ description: 'print the plan (which host runs what; on EC2 also what would be created and its cost per hour and month) and change nothing' }),
+    region: Flags.string({ description: 'AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)', helpGroup: 'AWS' }),
+    profile: Flags.string({ description: 'AWS shared-config profile for credentials (default: AWS_PROFILE, then the SDK\'s chain: environment, profiles, SSO)', helpGroup: 'AWS' }),
+    'endpoint-url': Flags.string({ description: 'an EC2-compatible endpoint such as LocalStack\'s (default: MESOSCLOUD_AWS_ENDPOINT, then AWS_ENDPOINT_URL); hosts are then not bootstrapped unless --bootstrap', helpGroup: 'AWS' }),
+    zones: Flags.string({ description: 'availability zones to spread the instances over, comma-separated (default: the region\'s first three)', helpGroup: 'AWS' }),
+    vpc: Flags.string({ description: 'an existing VPC to use (with --subnets) instead of a new one', helpGroup: 'AWS' }),
+    subnets: Flags.string({ description: 'public subnets of --vpc to use, comma-separated', helpGroup: 'AWS' }),
+    'allow-cidr': Flags.string({ description: 'who may reach SSH and the masters\' API/UI, comma-separated CIDRs (default: this machine\'s public address, found at launch)', helpGroup: 'AWS' }),
+    ami: Flags.string({ description: 'the image to boot (default: the newest Ubuntu LTS; images from `mesoscloud ami build` skip the installs)', helpGroup: 'AWS' }),
+    'instance-type': Flags.string({ description: 'agents\' instance type (default m6i.xlarge)', helpGroup: 'AWS' }),
+    'master-instance-type': Flags.string({ description: 'masters\' instance type (default m6i.large)', helpGroup: 'AWS' }),
+    'zk-instance-type': Flags.string({ description: 'ZooKeeper nodes\' instance type (default t3.medium)', helpGroup: 'AWS' }),
+    spot: Flags.boolean({ description: 'agents on spot instances; nodes spot has no capacity for are launched on-demand, saying so', helpGroup: 'AWS' }),
+    'volume-size': integerFlag({ description: 'agents\' root volume in GiB (default 50)', min: 8, max: 16_384 }),
+    'iam-instance-profile': Flags.string({ description: 'an IAM instance profile for every instance', helpGroup: 'AWS' }),
+    tag: Flags.string({ description: 'a tag for every resource, key=value (repeat for several)', multiple: true, helpGroup: 'AWS' }),
+    backend: Flags.string({ description: 'where the Pulumi stack is kept: file://..., s3://bucket, https://api.pulumi.com (default: file:// under the data dir)', helpGroup: 'AWS' }),
+    bootstrap: Flags.boolean({ description: 'after provisioning, install and start the daemons over SSH (default: yes, but not with --endpoint-url)', allowNo: true, helpGroup: 'AWS' }),
     concurrency: concurrencyFlag(),
     agents: integerFlag({ description: `number of agents (local: 1-${MAX_LOCAL_AGENTS}, default 1; ssh: default every host left after the control roles)`, default: 1, min: 1, max: 10_000 }),
     masters: integerFlag({ description: 'number of masters (1-5); more than one needs --zk', default: 1, min: 1, max: 5 }),
@@ -93,16 +119,15 @@ export default class Launch extends BaseCommand<typeof Launch> {
     })(),
   };
 
-  async run(): Promise<LaunchJson | SshLaunchJson | Record<string, unknown>> {
+  async run(): Promise<LaunchJson | SshLaunchJson | AwsLaunchJson | Record<string, unknown>> {
     const { flags } = this;
-    const onHosts = flags.provider === 'ssh' || flags.file || flags.hosts || this.recordedProvider() === 'ssh';
-    const name = onHosts ? 'ssh' : flags.provider;
-    if (!onHosts && flags.agents > MAX_LOCAL_AGENTS) {
+    const name = this.providerName();
+    if (name === 'local' && flags.agents > MAX_LOCAL_AGENTS) {
       throw Object.assign(new Error(`--agents ${flags.agents} is too many for one machine; the local provider runs 1-${MAX_LOCAL_AGENTS} agents`), { code: 'BAD_FLAG' });
     }
     const { providerFor } = await import('../../infra/providers');
-    const provider = await providerFor(name, this.clusterName);
-    const spec = onHosts ? await this.hostsSpec() : await this.localSpec();
+    const provider = await providerFor(name);
+    const spec = name === 'local' ? await this.localSpec() : await this.hostsSpec(name);
     const progress = await this.hostProgress();
     // First Ctrl-C: stop what was started, then exit 130. A second one leaves at once.
     const interrupt = new AbortController();
@@ -123,7 +148,18 @@ export default class Launch extends BaseCommand<typeof Launch> {
       process.off('SIGINT', onSigint);
       progress.close();
     }
-    return outcome.provider === 'local' ? this.localSummary(outcome) : this.sshSummary(outcome);
+    if (outcome.provider === 'local') return this.localSummary(outcome);
+    return outcome.provider === 'ssh' ? this.sshSummary(outcome) : this.awsSummary(outcome);
+  }
+
+  /** --provider when given; else a recorded cluster's; else the cluster file's; else ssh when hosts are given; else local. */
+  private providerName(): string {
+    const { flags } = this;
+    if (this.given.has('provider')) return flags.provider;
+    const recorded = this.recordedProvider();
+    if (recorded) return recorded;
+    if (flags.file) return 'ssh';
+    return flags.hosts ? 'ssh' : flags.provider;
   }
 
   private async localSpec(): Promise<ClusterSpec> {
@@ -189,28 +225,65 @@ export default class Launch extends BaseCommand<typeof Launch> {
     }
   }
 
-  /** The spec of a cluster on hosts: the recorded one, then the cluster file, then the flags. */
-  private async hostsSpec(): Promise<ClusterSpec> {
+  /** The spec of a cluster on hosts (SSH or EC2): the recorded one, then the cluster file, then the flags. */
+  private async hostsSpec(provider: string): Promise<ClusterSpec> {
     const { flags } = this;
-    const { sshSpec } = await import('../launch-ssh');
     const given = (name: string) => this.given.has(name);
-    const specFlags: SpecFlags = Object.fromEntries(Object.entries({
-      provider: 'ssh',
-      hosts: flags.hosts,
+    const common: SpecFlags = {
       masters: given('masters') ? flags.masters : undefined,
       zk: given('zk') ? flags.zk : undefined,
       agents: given('agents') ? flags.agents : undefined,
+      key: flags.key,
+      'master-port': given('master-port') ? flags['master-port'] : undefined,
+      'agent-resources': flags['agent-resources'],
+    };
+    const cluster = given('cluster') || !flags.file ? this.clusterName : undefined;
+    if (provider === 'aws') {
+      const { awsSpec } = await import('../launch-aws');
+      const aws: SpecFlags = {
+        ...common,
+        region: flags.region,
+        profile: flags.profile,
+        'endpoint-url': flags['endpoint-url'],
+        zones: flags.zones,
+        vpc: flags.vpc,
+        subnets: flags.subnets,
+        'allow-cidr': flags['allow-cidr'],
+        ami: flags.ami,
+        'instance-type': flags['instance-type'],
+        'master-instance-type': flags['master-instance-type'],
+        'zk-instance-type': flags['zk-instance-type'],
+        spot: given('spot') ? flags.spot : undefined,
+        'volume-size': flags['volume-size'],
+        'iam-instance-profile': flags['iam-instance-profile'],
+        tag: flags.tag ? tagsValue(flags.tag) : undefined,
+        backend: flags.backend,
+        bootstrap: given('bootstrap') ? flags.bootstrap : undefined,
+        'aws-user': flags.user,
+      };
+      return awsSpec({ catalog: this.catalog, cluster, file: flags.file, flags: definedOnly(aws) });
+    }
+    const { sshSpec } = await import('../launch-ssh');
+    const ssh: SpecFlags = {
+      ...common,
+      provider: 'ssh',
+      hosts: flags.hosts,
       'master-hosts': flags['master-hosts'],
       'zk-hosts': flags['zk-hosts'],
       colocate: given('colocate') ? flags.colocate : undefined,
       user: flags.user,
       'ssh-port': flags['ssh-port'],
-      key: flags.key,
       bastion: flags.bastion,
-      'master-port': given('master-port') ? flags['master-port'] : undefined,
-      'agent-resources': flags['agent-resources'],
-    }).filter(([, v]) => v !== undefined));
-    return sshSpec({ catalog: this.catalog, cluster: given('cluster') || !flags.file ? this.clusterName : undefined, file: flags.file, flags: specFlags });
+    };
+    return sshSpec({ catalog: this.catalog, cluster, file: flags.file, flags: definedOnly(ssh) });
+  }
+
+  private async awsSummary(outcome: Extract<LaunchOutcome, { provider: 'aws' }>): Promise<AwsLaunchJson> {
+    const { awsLaunchSummary } = await import('../launch-aws');
+    const clusterArg = outcome.record.name === 'local' ? '' : ` --cluster ${outcome.record.name}`;
+    const { lines, json } = awsLaunchSummary(outcome, clusterArg);
+    for (const line of lines) this.log(line);
+    return json;
   }
 
   private async sshSummary(outcome: SshLaunchOutcome): Promise<SshLaunchJson> {
@@ -246,4 +319,20 @@ function pids(d: DaemonRecord): { pid: number; supervisor_pid?: number } {
 function pidText(d: DaemonRecord): string {
   const { pid, supervisor_pid: supervisor } = pids(d);
   return supervisor === undefined ? String(pid) : `${pid}, supervisor ${supervisor}`;
+}
+
+/** Flags the operator left out stay out: an oclif default would otherwise override the file. */
+function definedOnly(flags: SpecFlags): SpecFlags {
+  return Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) as SpecFlags;
+}
+
+/** --tag key=value, repeated. */
+function tagsValue(tags: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const tag of tags) {
+    const eq = tag.indexOf('=');
+    if (eq <= 0) throw Object.assign(new Error(`--tag takes key=value, got '${tag}'`), { code: 'BAD_FLAG' });
+    out[tag.slice(0, eq)] = tag.slice(eq + 1);
+  }
+  return out;
 }

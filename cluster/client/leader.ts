@@ -54,8 +54,33 @@ function nextChange(detector: MasterDetector, timeoutMs: number): Promise<void> 
 /** With `access.tls`, leaders found in ZooKeeper and a bare host:port are reached over https; `access.credential` is what asking a master whether it leads needs on a cluster with authentication. */
 export function locateMaster(address: string, access: ClusterAccess = {}): MasterLocator {
   if (isZooKeeperUrl(address)) return new ZooKeeperLocator(address, access);
+  if (address.includes(',')) return listLocator(address, access);
   const { baseUrl } = parseMasterAddress(address, schemeFor(access.tls));
   return { follows: false, address, leaderUrl: async () => baseUrl, close: async () => undefined };
+}
+
+/**
+ * "https://a:5050,https://b:5050": every master of a cluster whose ZooKeeper the operator cannot
+ * reach (an EC2 cluster lets only the cluster itself into ZooKeeper); the one that leads now is
+ * asked each time, so a client moves with leader changes without ZooKeeper.
+ */
+function listLocator(address: string, access: ClusterAccess): MasterLocator {
+  const urls = address.split(',').map((a) => a.trim()).filter(Boolean).map((a) => parseMasterAddress(a, schemeFor(access.tls)).baseUrl);
+  return {
+    follows: true,
+    address,
+    async leaderUrl(timeoutMs = LEADER_WAIT_MS) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const answers = await Promise.all(urls.map((url) => leads(url, access)));
+        const leader = urls[answers.indexOf(true)];
+        if (leader) return leader;
+        if (Date.now() >= deadline) throw new Error(`no master of ${urls.join(', ')} answered as leader within ${Math.round(timeoutMs / 1000)} s`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    },
+    close: async () => undefined,
+  };
 }
 
 class ZooKeeperLocator implements MasterLocator {

@@ -6,18 +6,23 @@
 import { isIPv6 } from 'node:net';
 import { assignRoles, plural, type Issue } from './roles';
 import { DEFAULT_SSH_PORT, type ClusterSpec, type SpecFields } from './spec-schema';
+import { AwsSchema } from './aws-spec-schema';
 
 export function resolveSpec(fields: SpecFields): { spec: ClusterSpec; issues: Issue[] } {
   const masters = fields.masters ?? (fields.master_hosts?.length || 1);
   const zk = fields.zk ?? fields.zk_hosts?.length ?? 0;
   const { bastion, ...ssh } = fields.ssh;
+  const aws = fields.provider === 'aws' ? { aws: fields.aws ?? AwsSchema.parse({}) } : {};
   const spec: ClusterSpec = {
     ...fields,
+    ...aws,
+    // EC2 hosts are made to measure: one agent unless asked for more.
+    ...(fields.provider === 'aws' ? { agents: fields.agents ?? 1 } : {}),
     masters,
     zk,
     ssh: { ...ssh, ...(bastion ? { bastion: { host: bastion.host, port: bastion.port ?? DEFAULT_SSH_PORT, user: bastion.user ?? ssh.user } } : {}) },
   };
-  const issues = [...hostIssues(spec), ...controlIssues(spec, fields)];
+  const issues = [...hostIssues(spec), ...controlIssues(spec, fields), ...awsIssues(spec)];
   if (issues.length === 0 && spec.hosts.length > 0) {
     const result = assignRoles(roleRequest(spec));
     if (!result.ok) issues.push(...result.issues);
@@ -64,6 +69,16 @@ function hostIssues(spec: ClusterSpec): Issue[] {
     if (other !== undefined) issues.push({ path: h.address ? `${path}.address` : path, message: `'${address}' is also the address of hosts[${other}]; each host needs its own` });
     else seenAddress.set(address, i);
   });
+  return issues;
+}
+
+/** The aws provider makes its hosts: none may be given, and its settings belong to it alone. */
+function awsIssues(spec: ClusterSpec): Issue[] {
+  if (spec.provider !== 'aws') return spec.aws ? [{ path: 'aws', message: `is for provider aws; this cluster's provider is ${spec.provider}` }] : [];
+  const issues: Issue[] = [];
+  if (spec.hosts.length > 0) issues.push({ path: 'hosts', message: 'the aws provider makes its own hosts; leave hosts out (or use provider ssh for hosts you have)' });
+  for (const field of ['master_hosts', 'zk_hosts'] as const) if (spec[field]) issues.push({ path: field, message: 'the aws provider places the roles itself; leave it out' });
+  if (spec.colocate) issues.push({ path: 'colocate', message: 'each EC2 instance holds one role; leave colocate out' });
   return issues;
 }
 

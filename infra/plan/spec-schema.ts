@@ -8,6 +8,7 @@ import { parseAttributes } from '../../cluster/protocol/attributes';
 import { Resources } from '../../cluster/protocol/resources';
 import { validateClusterName } from '../cluster-catalog';
 import { hostOf, isUserName, parseEndpoint, type Endpoint } from './host-address';
+import { AWS_KNOWN_KEYS, AwsSchema } from './aws-spec-schema';
 
 export const PROVIDERS = ['ssh', 'aws'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -223,6 +224,8 @@ export const SpecFieldsSchema = z.strictObject({
   master: MasterSchema.prefault({}),
   agent: AgentSchema.prefault({}),
   zookeeper: ZooKeeperSchema.prefault({}),
+  /** Provider aws: where and on what the cluster's EC2 instances run. */
+  aws: AwsSchema.optional(),
   /** The daemon version wanted; informational (the bundle that is pushed is the one built here). */
   version: z.string().regex(/^\S+$/, { error: (iss) => `must be a version like 0.1.0, got ${describeValue(iss.input)}` }).optional(),
 });
@@ -250,4 +253,5 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
   master: Object.keys(MasterSchema.shape),
   agent: Object.keys(AgentSchema.shape),
   zookeeper: Object.keys(ZooKeeperSchema.shape),
+  ...AWS_KNOWN_KEYS,
 };

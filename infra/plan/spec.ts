@@ -48,6 +48,24 @@ export interface SpecFlags {
   'agent-resources'?: string;
   'agent-attributes'?: string;
   version?: string;
+  region?: string;
+  profile?: string;
+  'endpoint-url'?: string;
+  zones?: string | string[];
+  vpc?: string;
+  subnets?: string | string[];
+  'allow-cidr'?: string | string[];
+  ami?: string;
+  'instance-type'?: string;
+  'master-instance-type'?: string;
+  'zk-instance-type'?: string;
+  spot?: boolean;
+  'volume-size'?: number;
+  'iam-instance-profile'?: string;
+  tag?: Record<string, string>;
+  backend?: string;
+  bootstrap?: boolean;
+  'aws-user'?: string;
 }
 
 /** The spec field each flag sets. */
@@ -70,9 +88,27 @@ export const FLAG_FIELDS: { readonly [F in keyof Required<SpecFlags>]: string } 
   'agent-resources': 'agent.resources',
   'agent-attributes': 'agent.attributes',
   version: 'version',
+  region: 'aws.region',
+  profile: 'aws.profile',
+  'endpoint-url': 'aws.endpoint_url',
+  zones: 'aws.zones',
+  vpc: 'aws.vpc',
+  subnets: 'aws.subnets',
+  'allow-cidr': 'aws.allow_cidr',
+  ami: 'aws.ami',
+  'instance-type': 'aws.machines.agent.instance_type',
+  'master-instance-type': 'aws.machines.master.instance_type',
+  'zk-instance-type': 'aws.machines.zookeeper.instance_type',
+  spot: 'aws.machines.agent.spot',
+  'volume-size': 'aws.machines.agent.volume_size',
+  'iam-instance-profile': 'aws.iam_instance_profile',
+  tag: 'aws.tags',
+  backend: 'aws.backend',
+  bootstrap: 'aws.bootstrap',
+  'aws-user': 'aws.ssh_user',
 };
 
-const LIST_FLAGS = new Set<keyof SpecFlags>(['hosts', 'master-hosts', 'zk-hosts']);
+const LIST_FLAGS = new Set<keyof SpecFlags>(['hosts', 'master-hosts', 'zk-hosts', 'zones', 'subnets', 'allow-cidr']);
 
 /**
  * The validated spec. `file` is a parsed cluster file (loadSpecFile) or undefined; `source` names

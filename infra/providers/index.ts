@@ -7,28 +7,24 @@ import type { ClusterCatalog } from '../cluster-catalog';
 import type { LocalDestroyed, LocalLaunched } from './local';
 import { PROVIDER_NAMES, WHERE, type Operation, type Provider } from './provider';
 import type { SshDestroyed, SshLaunched } from './ssh-provider';
+import type { AwsDestroyed, AwsLaunched } from './aws/aws-provider';
 
 /** What launch did, by provider: the command summarises each in its own words. */
-export type LaunchOutcome = LocalLaunched | SshLaunched;
-export type DestroyOutcome = LocalDestroyed | SshDestroyed;
+export type LaunchOutcome = LocalLaunched | SshLaunched | AwsLaunched;
+export type DestroyOutcome = LocalDestroyed | SshDestroyed | AwsDestroyed;
 
 /** Any provider, as the commands see it. */
 export type AnyProvider = Provider<unknown, LaunchOutcome, DestroyOutcome>;
 
-const clusterArg = (cluster: string | undefined) => (cluster && cluster !== 'local' ? ` --cluster ${cluster}` : '');
-
-/** The provider of that name; `cluster` (the one being launched) goes into the hints of a provider not available yet. */
-export async function providerFor(name: string, cluster?: string): Promise<AnyProvider> {
+/** The provider of that name. */
+export async function providerFor(name: string): Promise<AnyProvider> {
   switch (name) {
     case 'local':
       return (await import('./local')).localProvider;
     case 'ssh':
       return (await import('./ssh-provider')).sshProvider;
     case 'aws':
-      throw new ProviderError('PROVIDER_UNAVAILABLE', `provider '${name}' is not available yet; the providers so far are 'local' and 'ssh'`, [
-        `run the cluster on this machine: mesoscloud launch --provider local${clusterArg(cluster)}`,
-        'or on hosts you have: mesoscloud launch --provider ssh --hosts h1,h2,h3 --key ~/.ssh/id_ed25519',
-      ]);
+      return (await import('./aws/aws-provider')).awsProvider;
     default:
       throw new ProviderError('UNKNOWN_PROVIDER', `there is no provider '${name}'; the providers are ${PROVIDER_NAMES.map((p) => `'${p}'`).join(', ')}`);
   }
@@ -39,15 +35,15 @@ export async function providerFor(name: string, cluster?: string): Promise<AnyPr
  * provider that can, which names the known clusters in its error.
  */
 export async function providerWith<O extends Operation>(catalog: ClusterCatalog, cluster: string, op: O): Promise<AnyProvider & Required<Pick<AnyProvider, O>>> {
-  const able: AnyProvider[] = [];
-  for (const name of PROVIDER_NAMES) {
-    if (name === 'aws') continue;
-    const p = await providerFor(name);
-    if (p[op]) able.push(p);
-  }
   const recorded = catalog.read(cluster)?.provider;
-  const provider = recorded ? await providerFor(recorded) : able[0];
+  // Without a record the SSH provider answers: it names the known clusters in its error.
+  const provider = await providerFor(recorded ?? 'ssh');
   if (!provider[op]) {
+    const able: AnyProvider[] = [];
+    for (const name of PROVIDER_NAMES) {
+      const p = await providerFor(name);
+      if (p[op]) able.push(p);
+    }
     throw new ProviderError('WRONG_PROVIDER', `cluster '${cluster}' runs ${WHERE[provider.name]} (provider ${provider.name}), not ${able.map((p) => WHERE[p.name]).join(' or ')}`, [
       `pick another name with --cluster <name>, or destroy it first: mesoscloud destroy --cluster ${cluster}`,
     ]);

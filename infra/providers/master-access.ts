@@ -10,6 +10,7 @@ import { schemeFor, type ClientTls } from '../../cluster/client/tls';
 import type { OperatorAgent } from '../../cluster/protocol/operator';
 import type { Credential } from '../../cluster/client/credential';
 import type { SshConnection } from '../bootstrap/ssh';
+import { ProviderError } from '../errors';
 
 export interface MasterAccess {
   /** Base URL that reaches the leader now. */
@@ -138,6 +139,37 @@ export async function waitForAgents(url: string, keys: readonly string[], wait: 
       wait.check?.(count);
       if (Date.now() > deadline) throw wait.timeoutError(keys.filter((k) => !agents.has(k)));
       await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    operator.close();
+  }
+}
+
+/**
+ * Drains the agents of `hosts` (keyed by their address): their tasks are killed with their grace
+ * period and the agents marked gone; returns once none of them is draining or active any more.
+ */
+export async function drainAgents(url: string, access: ClusterAccess, hosts: { host: string; address: string }[], progress: { step(host: string, what: string): void },
+  timeoutMs: number): Promise<void> {
+  const operator = new OperatorClient(url, { timeoutMs: 10_000, ...access });
+  try {
+    const agents = await registeredAgents(url, access);
+    for (const h of hosts) {
+      const id = agents.get(h.address)?.agent_info.id?.value;
+      if (!id) continue;
+      progress.step(h.host, 'draining agent');
+      await operator.drainAgent(id, { markGone: true });
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const now = await registeredAgents(url, access);
+      const busy = hosts.filter((h) => {
+        const a = now.get(h.address);
+        return a && (a.drain_info?.state === 'DRAINING' || (a.drain_info === undefined && a.active));
+      });
+      if (busy.length === 0) return;
+      if (Date.now() > deadline) throw new ProviderError('DRAIN_TIMEOUT', `agents on ${busy.map((h) => h.host).join(', ')} did not drain within ${Math.round(timeoutMs / 1000)} s`);
+      await new Promise((r) => setTimeout(r, 200));
     }
   } finally {
     operator.close();

@@ -15,7 +15,7 @@ import { skeletonPlan, withConnections } from './ssh-cluster';
  * so destroy can be run again; the record goes once every host is clean.
  */
 export async function destroySsh(catalog: ClusterCatalog, name: string, opts: { progress: HostProgress; concurrency?: number }): Promise<{ cleaned: string[]; failed: { host: string; error: string }[] }> {
-  const record = readSshRecord(catalog, name, true);
+  const record = readSshRecord(catalog, name, true, 'ssh');
   const plan = skeletonPlan(record);
   return withConnections(record, record.hosts, opts.progress, opts.concurrency, async (conns, unreachable) => {
     const failed = unreachable.map((f) => ({ host: f.host.host, error: f.error.message }));

@@ -10,11 +10,10 @@ import type { SshConnection } from '../bootstrap/ssh';
 import { planCluster, type ClusterPlan } from '../plan/planner';
 import { specFromSources } from '../plan/spec';
 import { parseEndpoint } from '../plan/host-address';
-import { OperatorClient } from '../../cluster/client/operator';
 import { bringUp, hostRecords, masterEndpoints, previousRoles, readSshRecord, secureSsh, type SshRunOptions } from './ssh';
 import type { ClusterAccess } from '../../cluster/client/http';
 import { ProviderError } from '../errors';
-import { reachLeader, registeredAgents } from './master-access';
+import { drainAgents, reachLeader } from './master-access';
 import { skeletonPlan, specOf, withConnections } from './ssh-cluster';
 
 /**
@@ -23,7 +22,7 @@ import { skeletonPlan, specOf, withConnections } from './ssh-cluster';
  * the agents marked gone), then removes the cluster from those hosts.
  */
 export async function scaleSsh(catalog: ClusterCatalog, name: string, opts: SshRunOptions & { agents?: number; addHosts?: string[] }): Promise<{ added: string[]; removed: string[]; plan: ClusterPlan }> {
-  const record = readSshRecord(catalog, name, true);
+  const record = readSshRecord(catalog, name, true, 'ssh');
   const spec = specOf(record);
   const bundle = opts.bundle ?? findDaemonBundle();
   // The recorded spec is valid input too: hosts added as text are checked like the launch's were.
@@ -63,28 +62,9 @@ export async function scaleSsh(catalog: ClusterCatalog, name: string, opts: SshR
 async function drainAndRemove(record: SshClusterRecord, hosts: SshHostRecord[], conns: Map<string, SshConnection>, masters: ReturnType<typeof masterEndpoints>,
   clusterAccess: ClusterAccess, progress: HostProgress, timeoutMs: number): Promise<void> {
   const access = await reachLeader(masters, conns, timeoutMs, clusterAccess);
-  const operator = new OperatorClient(access.url, { timeoutMs: 10_000, ...clusterAccess });
   try {
-    const agents = await registeredAgents(access.url, clusterAccess);
-    for (const h of hosts) {
-      const id = agents.get(h.address)?.agent_info.id?.value;
-      if (!id) continue;
-      progress.step(h.host, 'draining agent');
-      await operator.drainAgent(id, { markGone: true });
-    }
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const now = await registeredAgents(access.url, clusterAccess);
-      const busy = hosts.filter((h) => {
-        const a = now.get(h.address);
-        return a && (a.drain_info?.state === 'DRAINING' || (a.drain_info === undefined && a.active));
-      });
-      if (busy.length === 0) break;
-      if (Date.now() > deadline) throw new ProviderError('DRAIN_TIMEOUT', `agents on ${busy.map((h) => h.host).join(', ')} did not drain within ${Math.round(timeoutMs / 1000)} s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await drainAgents(access.url, clusterAccess, hosts, progress, timeoutMs);
   } finally {
-    operator.close();
     await access.close();
   }
   const plan = skeletonPlan({ ...record, hosts });

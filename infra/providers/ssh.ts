@@ -21,6 +21,7 @@ import { reachLeader, waitForAgents, type MasterAccess, type MasterEndpoint } fr
 import type { ClusterAccess } from '../../cluster/client/http';
 import { ensureSshSecrets, withSecrets } from './ssh-secrets';
 import { recordAccess } from './record-access';
+import { WHERE } from './provider';
 
 export interface SshRunOptions {
   progress: HostProgress;
@@ -28,6 +29,11 @@ export interface SshRunOptions {
   /** How long to wait for services and agents (default 120 s). */
   timeoutMs?: number;
   bundle?: DaemonBundle;
+  /**
+   * Where the launcher's own requests reach the masters: the address they advertise (default), or
+   * the host SSH reaches them at (an EC2 instance's public address, NATed to its private one).
+   */
+  reachAt?: 'address' | 'host';
 }
 
 export interface HostOutcome {
@@ -109,7 +115,7 @@ export function secureSsh(catalog: ClusterCatalog, record: SshClusterRecord, pla
 
 export async function launchSsh(catalog: ClusterCatalog, { spec, bundle, plan: planned }: SshPlan, opts: SshRunOptions): Promise<SshLaunchResult> {
   const { progress } = opts;
-  const previous = readSshRecord(catalog, spec.name, false);
+  const previous = readSshRecord(catalog, spec.name, false, 'ssh');
   for (const w of planned.warnings) progress.note(`Note: ${w}`);
   const record = newRecord(catalog, spec, planned, previous, bundle);
   const { plan, access } = secureSsh(catalog, record, planned);
@@ -191,7 +197,8 @@ export async function bringUp(
   if (controlUp) {
     progress.note('Waiting for the leading master and for every agent to register');
     try {
-      access = await reachLeader(masterEndpoints(plan), conns, timeoutMs, clusterAccess);
+      const masters = masterEndpoints(plan).map((m) => (opts.reachAt === 'host' ? { ...m, address: m.host } : m));
+      access = await reachLeader(masters, conns, timeoutMs, clusterAccess);
       const agents = await waitForAgents(access.url, agentHosts.map((h) => h.address), {
         timeoutMs,
         ...clusterAccess,
@@ -228,13 +235,17 @@ export async function bringUp(
   return result;
 }
 
-/** The SSH cluster of that name; `required` makes a missing one an error naming the known clusters. */
-export function readSshRecord(catalog: ClusterCatalog, name: string, required: true): SshClusterRecord;
-export function readSshRecord(catalog: ClusterCatalog, name: string, required: boolean): SshClusterRecord | undefined;
-export function readSshRecord(catalog: ClusterCatalog, name: string, required: boolean): SshClusterRecord | undefined {
+/**
+ * The cluster on SSH hosts of that name (provider ssh or aws; `provider` asks for one of them);
+ * `required` makes a missing one an error naming the known clusters.
+ */
+export function readSshRecord(catalog: ClusterCatalog, name: string, required: true, provider?: 'ssh' | 'aws'): SshClusterRecord;
+export function readSshRecord(catalog: ClusterCatalog, name: string, required: boolean, provider?: 'ssh' | 'aws'): SshClusterRecord | undefined;
+export function readSshRecord(catalog: ClusterCatalog, name: string, required: boolean, provider?: 'ssh' | 'aws'): SshClusterRecord | undefined {
   const record = catalog.read(name);
-  if (record && record.provider !== 'ssh') {
-    throw new ProviderError('WRONG_PROVIDER', `cluster '${name}' runs on this machine (provider local), not on SSH hosts`, ['pick another name with --cluster <name>, or destroy it first: mesoscloud destroy --cluster ' + name]);
+  if (record && (record.provider === 'local' || (provider && record.provider !== provider))) {
+    const wanted = provider ? `provider ${provider}` : 'SSH hosts';
+    throw new ProviderError('WRONG_PROVIDER', `cluster '${name}' runs ${WHERE[record.provider]} (provider ${record.provider}), not ${provider ? WHERE[provider] : 'on SSH hosts'} (${wanted})`, ['pick another name with --cluster <name>, or destroy it first: mesoscloud destroy --cluster ' + name]);
   }
   if (!record && required) {
     const known = catalog.list();

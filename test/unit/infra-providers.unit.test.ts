@@ -32,12 +32,10 @@ describe('providers by name', () => {
     for (const op of ['run', 'copy', 'scale', 'upgrade'] as const) expect(typeof ssh[op]).toBe('function');
   });
 
-  test('aws is not available yet, and says which providers are', async () => {
-    await expect(providerFor('aws', 'prod')).rejects.toMatchObject({
-      code: 'PROVIDER_UNAVAILABLE',
-      message: "provider 'aws' is not available yet; the providers so far are 'local' and 'ssh'",
-      suggestions: expect.arrayContaining(['run the cluster on this machine: mesoscloud launch --provider local --cluster prod']),
-    });
+  test('aws implements the interface and works on its hosts as ssh does', async () => {
+    const aws = await providerFor('aws');
+    expect(aws.name).toBe('aws');
+    for (const op of ['plan', 'launch', 'destroy', 'describePlan', 'run', 'copy', 'scale', 'upgrade'] as const) expect(typeof aws[op]).toBe('function');
   });
 
   test('an unknown provider is refused, naming the providers', async () => {

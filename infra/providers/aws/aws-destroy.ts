@@ -1,0 +1,87 @@
+/**
+ * `destroy` of an AWS cluster: drain the agents (their tasks end with their kill grace period while
+ * the masters still hear of it), destroy the stack, then sweep by tag for anything still there — a
+ * resource made outside the stack, or one the stack lost track of — terminating stray instances
+ * and naming everything else. The record goes only when nothing tagged for the cluster is left.
+ */
+import type { ClusterCatalog, SshClusterRecord } from '../../cluster-catalog';
+import type { HostProgress } from '../../bootstrap/progress';
+import { ProviderError } from '../../errors';
+import type { ProviderContext } from '../provider';
+import { readSshRecord } from '../ssh';
+import { drainAgents } from '../master-access';
+import { recordAccess } from '../record-access';
+import { locateMaster } from '../../../cluster/client/leader';
+import type { AwsConnection } from './aws-connection';
+import { stackEngine, stackRefOf } from './stack-engines';
+import { stackProgress } from './stack-progress';
+import { awsError, ec2Client } from './ec2-client';
+import { sweepCluster } from './sweep';
+
+export interface AwsDestroyResult {
+  found: boolean;
+  drained: string[];
+  /** Warnings that did not stop the destroy (a drain that timed out). */
+  notes: string[];
+  /** Anything still tagged for the cluster after the stack was destroyed: empty means nothing left billed. */
+  left: { type: string; id: string; state?: string }[];
+  terminated: string[];
+}
+
+const DRAIN_MS = 60_000;
+
+/** Best effort: an unreachable master or a stuck drain is reported, and the instances go anyway. */
+async function drain(record: SshClusterRecord, progress: HostProgress): Promise<{ drained: string[]; note?: string }> {
+  const agents = record.hosts.filter((h) => h.roles.includes('agent'));
+  if (!record.aws?.bootstrapped || agents.length === 0 || !record.masterUrl) return { drained: [] };
+  const access = recordAccess(record);
+  const locator = locateMaster(record.masterUrl, access);
+  try {
+    const url = await locator.leaderUrl(10_000);
+    progress.note(`Draining ${agents.length} agent(s)`);
+    await drainAgents(url, access, agents, progress, DRAIN_MS);
+    return { drained: agents.map((a) => a.host) };
+  } catch (err) {
+    return { drained: [], note: `agents not drained (${(err as Error).message}); their tasks end with the instances` };
+  } finally {
+    await locator.close();
+  }
+}
+
+export async function destroyAws(catalog: ClusterCatalog, name: string, ctx: ProviderContext): Promise<AwsDestroyResult> {
+  const { progress } = ctx;
+  const record = readSshRecord(catalog, name, false, 'aws');
+  if (!record?.aws) return { found: false, drained: [], notes: [], left: [], terminated: [] };
+  const aws = record.aws;
+  const notes: string[] = [];
+  const { drained, note } = await drain(record, progress);
+  if (note) {
+    notes.push(note);
+    progress.note(`Note: ${note}`);
+  }
+  record.aws = { ...aws, stack: 'destroying' };
+  record.updatedAt = new Date().toISOString();
+  catalog.write(record);
+
+  const engine = await stackEngine();
+  await engine.check();
+  const ref = stackRefOf(catalog, name, aws.backendUrl);
+  progress.note(`Destroying stack '${name}' (${aws.backendUrl})`);
+  const events = stackProgress(progress);
+  await engine.recover(ref, events);
+  await engine.destroy(ref, events);
+
+  const conn: AwsConnection = { region: aws.region, ...(aws.endpointUrl ? { endpointUrl: aws.endpointUrl } : {}), ...(aws.profile ? { profile: aws.profile } : {}) };
+  progress.note('Sweeping by tag for anything left');
+  const sweep = await sweepCluster(await ec2Client(conn), name, { terminate: true }).catch((err) => { throw awsError(err, `looking for resources tagged mesoscloud:cluster=${name}`) });
+  const result = { found: true, drained, notes, left: sweep.left, terminated: sweep.terminated };
+  if (sweep.left.length === 0) catalog.remove(name);
+  return result;
+}
+
+export function leftError(name: string, left: AwsDestroyResult['left']): ProviderError {
+  return new ProviderError('RESOURCES_LEFT', `after destroying the stack, ${left.length} resource(s) tagged mesoscloud:cluster=${name} are still there:\n${left.map((l) => `  ${l.type} ${l.id}${l.state ? ` (${l.state})` : ''}`).join('\n')}`, [
+    `run it again once they are gone (instances terminate in a minute or two): mesoscloud destroy --cluster ${name}`,
+    'or remove them in the EC2 console (they are tagged mesoscloud:cluster)',
+  ]);
+}
