@@ -9,8 +9,8 @@
  * Then every price is asked in parallel, each request aborted when the budget runs out. Whatever
  * goes wrong becomes the reason shown next to the table's prices; nothing here throws for it.
  *
- * An --endpoint-url cluster (LocalStack) is priced from the table: emulators have no Price List
- * API, and the figures then say what the same cluster would cost on AWS. `endpoint` (or
+ * An --endpoint-url cluster (LocalStack) is always priced from the table: emulators have no Price
+ * List API, and the figures then say what the same cluster would cost on AWS. `endpoint` (or
  * MESOSCLOUD_PRICING_ENDPOINT) points the Price List client at a stand-in, as the tests do.
  */
 import { estimateCost, priceSource, type CostEstimate, type CostInput, type PriceSource } from '../../aws/cost';
@@ -89,7 +89,8 @@ function reasonFor(error: unknown, budgetMs: number): string {
   if (error instanceof PriceLookupError) return error.message;
   const e = (error ?? {}) as { name?: string; code?: string; message?: string; cause?: { code?: string }; $metadata?: { httpStatusCode?: number } };
   const name = e.name ?? '';
-  const code = e.code ?? e.cause?.code;
+  // The SDK's retry layer may wrap a socket error into a bare Error whose message alone keeps the code.
+  const code = e.code ?? e.cause?.code ?? /\b(E[A-Z_]{4,})\b/.exec(e.message ?? '')?.[1];
   if (name === 'CredentialsProviderError') return 'no AWS credentials';
   if (name === 'AccessDeniedException' || e.$metadata?.httpStatusCode === 403) return 'access denied: pricing:GetProducts';
   if (REJECTED_CREDENTIALS.has(name)) return `AWS credentials rejected (${name})`;
@@ -170,13 +171,13 @@ export async function resolvePrices(conn: AwsConnection, input: CostInput, optio
   const machines = Object.values(input.roles).filter((r) => r.count > 0);
   const instanceTypes = machines.map((r) => r.instanceType);
   const volumeTypes = machines.map((r) => r.volumeType);
-  const endpoint = options.endpoint ?? (process.env.MESOSCLOUD_PRICING_ENDPOINT || undefined);
-  if (conn.endpointUrl && !endpoint) {
+  if (conn.endpointUrl) {
     return priceSource(input.region, instanceTypes, volumeTypes, {
       reason: `--endpoint-url ${conn.endpointUrl} is not AWS: what the cluster would cost on AWS`,
     });
   }
   try {
+    const endpoint = options.endpoint ?? (process.env.MESOSCLOUD_PRICING_ENDPOINT || undefined);
     const live = await livePrices(conn, input.region, instanceTypes, volumeTypes, { ...options, endpoint });
     return priceSource(input.region, instanceTypes, volumeTypes, {
       live: { label: `AWS Price List API, fetched ${utcMinute(new Date())}`, ...live },
