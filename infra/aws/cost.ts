@@ -100,6 +100,10 @@ export function estimateCost(input: CostInput, prices: PriceSource): CostEstimat
   if (spotRoles.length > 0) {
     notes.push(`Spot (${spotRoles.join(', ')}): shown at the on-demand price, the most a spot instance costs; the spot price varies below it.`);
   }
+  const burstable = [...new Set(roles.map((r) => r.instanceType).filter((t) => /^t\d/.test(t)))];
+  if (burstable.length > 0) {
+    notes.push(`Burstable (${burstable.join(', ')}): in unlimited mode, AWS's default for T3 and T4g, CPU use above the baseline is billed on top.`);
+  }
   if (roles.some((r) => r.instanceOrigin === 'estimate' || r.volume.origin === 'estimate')) {
     notes.push(`* estimated: the table's us-east-1 price scaled by the region's price level (table of ${prices.tableDate}).`);
   }

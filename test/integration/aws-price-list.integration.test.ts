@@ -55,6 +55,8 @@ const CONN = { region: 'eu-west-1' };
 const ENV_OVERRIDES: Record<string, string | undefined> = {
   AWS_ACCESS_KEY_ID: 'AKIDPRICELISTTEST', AWS_SECRET_ACCESS_KEY: 'price-list-test-secret', AWS_SESSION_TOKEN: undefined,
   AWS_PROFILE: undefined, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', MESOSCLOUD_PRICING_ENDPOINT: undefined,
+  // This process's own shared files and metadata service stay out of it.
+  AWS_CONFIG_FILE: '/nonexistent/aws-config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials', AWS_EC2_METADATA_DISABLED: 'true',
 };
 const savedEnv: Record<string, string | undefined> = {};
 const endpoints: PriceListEndpoint[] = [];
@@ -167,7 +169,14 @@ describe('falling back on the table', () => {
     const api = await startPriceListEndpoint('answer');
     await api.close();
     const { estimate } = await costPreview(CONN, CLUSTER, { endpoint: api.url });
-    expect(estimate.source.reason).toBe('Price List API unreachable (ECONNREFUSED)');
+    expect(estimate.source.reason).toBe('Price List API unreachable: ECONNREFUSED');
+  });
+
+  it('names the profile that has no credentials', async () => {
+    const api = await endpoint('answer', CATALOGUE);
+    const { estimate } = await costPreview({ ...CONN, profile: 'nope' }, CLUSTER, { endpoint: api.url });
+    expect(estimate.source).toMatchObject({ kind: 'table', reason: "no AWS credentials for profile 'nope'" });
+    expect(api.requests).toHaveLength(0);
   });
 
   it('does not ask the Price List API for an --endpoint-url cluster', async () => {

@@ -115,6 +115,7 @@ describe('estimateCost', () => {
     expect(spot.total.hourly).toBeCloseTo(tableEstimate(DOC_CLUSTER).total.hourly, 12);
     expect(spot.notes.join('\n')).toMatch(/Spot \(agent\): shown at the on-demand price, the most/);
     expect(tableEstimate(DOC_CLUSTER).notes.join('\n')).not.toMatch(/Spot/);
+    expect(tableEstimate(DOC_CLUSTER).notes.join('\n')).toMatch(/Burstable \(t3\.medium\): in unlimited mode/);
   });
 
   it('leaves out a role with no machines (a standalone master has no ZooKeeper)', () => {

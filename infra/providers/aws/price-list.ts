@@ -85,17 +85,17 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_A
 const REJECTED_CREDENTIALS = new Set(['UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'InvalidClientTokenId', 'SignatureDoesNotMatch']);
 
 /** What went wrong, in the words the preview shows. */
-function reasonFor(error: unknown, budgetMs: number): string {
+function reasonFor(error: unknown, budgetMs: number, profile?: string): string {
   if (error instanceof PriceLookupError) return error.message;
   const e = (error ?? {}) as { name?: string; code?: string; message?: string; cause?: { code?: string }; $metadata?: { httpStatusCode?: number } };
   const name = e.name ?? '';
   // The SDK's retry layer may wrap a socket error into a bare Error whose message alone keeps the code.
   const code = e.code ?? e.cause?.code ?? /\b(E[A-Z_]{4,})\b/.exec(e.message ?? '')?.[1];
-  if (name === 'CredentialsProviderError') return 'no AWS credentials';
+  if (name === 'CredentialsProviderError') return profile ? `no AWS credentials for profile '${profile}'` : 'no AWS credentials';
   if (name === 'AccessDeniedException' || e.$metadata?.httpStatusCode === 403) return 'access denied: pricing:GetProducts';
   if (REJECTED_CREDENTIALS.has(name)) return `AWS credentials rejected (${name})`;
   if (name === 'AbortError' || name === 'TimeoutError') return `Price List API did not answer within ${budgetMs / 1000} s`;
-  if (code && NETWORK_CODES.has(code)) return `Price List API unreachable (${code})`;
+  if (code && NETWORK_CODES.has(code)) return `Price List API unreachable: ${code}`;
   return `Price List API error: ${name || 'Error'}: ${e.message ?? String(error)}`;
 }
 
@@ -147,7 +147,7 @@ export async function livePrices(
     volumes.forEach((v, i) => { const p = price(types.length + i); if (p !== undefined) live.volumeGbMonth[v] = p; });
     return live;
   } catch (error) {
-    throw new PriceLookupError(reasonFor(error, budgetMs));
+    throw new PriceLookupError(reasonFor(error, budgetMs, conn.profile));
   } finally {
     clearTimeout(timer);
     client.destroy();
