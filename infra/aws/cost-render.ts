@@ -12,9 +12,9 @@ const UNKNOWN = 'price unknown';
 const RIGHT = new Set([1, 3, 5, 6, 7]);
 const HEADERS = ['ROLE', 'COUNT', 'INSTANCE', '$/H EACH', 'ROOT VOLUME', '$/H EACH', '$/HOUR', '$/MONTH'];
 
-function usd(value: number | null, digits: number, origin?: PriceOrigin | null): string {
-  if (value === null) return UNKNOWN;
-  return value.toFixed(digits) + (origin === 'estimate' ? '*' : '');
+/** A unit price; its column keeps a place for the mark of an estimate, so the decimal points line up. */
+function each(value: number | null, origin: PriceOrigin | null): string {
+  return (value === null ? UNKNOWN : value.toFixed(4)) + (origin === 'estimate' ? '*' : ' ');
 }
 
 function roleRow(r: RoleCost): string[] {
@@ -22,9 +22,9 @@ function roleRow(r: RoleCost): string[] {
     r.role,
     String(r.count),
     r.spot ? `${r.instanceType} (spot)` : r.instanceType,
-    usd(r.instanceHourlyEach, 4, r.instanceOrigin),
+    each(r.instanceHourlyEach, r.instanceOrigin),
     `${r.volume.type} ${r.volume.sizeGb} GB`,
-    usd(r.volume.hourlyEach, 4, r.volume.origin),
+    each(r.volume.hourlyEach, r.volume.origin),
     r.unknown.length > 0 ? `${r.hourly.toFixed(4)}+` : r.hourly.toFixed(4),
     r.unknown.length > 0 ? `${r.monthly.toFixed(2)}+` : r.monthly.toFixed(2),
   ];
@@ -44,7 +44,7 @@ export function renderCostPreview(e: CostEstimate): string {
   const rows = [
     HEADERS,
     ...e.roles.map(roleRow),
-    ['public IPv4', String(e.publicIpv4.count), '(one per instance)', usd(e.publicIpv4.hourlyEach, 4), '', '', e.publicIpv4.hourly.toFixed(4), e.publicIpv4.monthly.toFixed(2)],
+    ['public IPv4', String(e.publicIpv4.count), '(one per instance)', each(e.publicIpv4.hourlyEach, e.publicIpv4.origin), '', '', e.publicIpv4.hourly.toFixed(4), e.publicIpv4.monthly.toFixed(2)],
     ['total', '', '', '', '', '', `${e.total.hourly.toFixed(4)}${partial ? '+' : ''}`, `${e.total.monthly.toFixed(2)}${partial ? '+' : ''}`],
   ];
   const title = `Cost preview${e.cluster ? ` for cluster '${e.cluster}'` : ''} in ${e.region}: ` +
