@@ -25,28 +25,6 @@ export const PRICE_TABLE_DATE = '2026-12-01';
 /** Public IPv4 addresses, in use or idle: $0.005 per hour each in every commercial region since Feb 2024. */
 export const PUBLIC_IPV4_HOURLY_USD = 0.005;
 
-/** Region code -> the long name the Price List API's `location` attribute uses. */
-export const REGION_LOCATIONS: Readonly<Record<string, string>> = {
-  'us-east-1': 'US East (N. Virginia)',
-  'us-east-2': 'US East (Ohio)',
-  'us-west-1': 'US West (N. California)',
-  'us-west-2': 'US West (Oregon)',
-  'ca-central-1': 'Canada (Central)',
-  'eu-west-1': 'EU (Ireland)',
-  'eu-west-2': 'EU (London)',
-  'eu-west-3': 'EU (Paris)',
-  'eu-central-1': 'EU (Frankfurt)',
-  'eu-north-1': 'EU (Stockholm)',
-  'ap-south-1': 'Asia Pacific (Mumbai)',
-  'ap-southeast-1': 'Asia Pacific (Singapore)',
-  'ap-southeast-2': 'Asia Pacific (Sydney)',
-  'ap-northeast-1': 'Asia Pacific (Tokyo)',
-  'ap-northeast-2': 'Asia Pacific (Seoul)',
-  'sa-east-1': 'South America (Sao Paulo)',
-};
-
-export const TABLE_REGIONS = Object.keys(REGION_LOCATIONS);
-
 type PriceClass = 'burstable' | 'general' | 'compute' | 'memory';
 
 /** A size's price relative to the family's `large`. */
@@ -92,66 +70,48 @@ const FAMILIES: Readonly<Record<string, Family>> = {
   r7g: family('memory', 0.1071, GRAVITON_SIZES),
 };
 
-/** Each class's reference type and its published $/hour in every region of the table. */
-const REFERENCES: Readonly<Record<PriceClass, { type: string; byRegion: Readonly<Record<string, number>> }>> = {
-  burstable: {
-    type: 't3.medium',
-    byRegion: {
-      'us-east-1': 0.0416, 'us-east-2': 0.0416, 'us-west-1': 0.0496, 'us-west-2': 0.0416, 'ca-central-1': 0.0464,
-      'eu-west-1': 0.0456, 'eu-west-2': 0.0472, 'eu-west-3': 0.0472, 'eu-central-1': 0.048, 'eu-north-1': 0.0432,
-      'ap-south-1': 0.0448, 'ap-southeast-1': 0.0528, 'ap-southeast-2': 0.0528, 'ap-northeast-1': 0.0544,
-      'ap-northeast-2': 0.052, 'sa-east-1': 0.0672,
-    },
-  },
-  general: {
-    type: 'm5.large',
-    byRegion: {
-      'us-east-1': 0.096, 'us-east-2': 0.096, 'us-west-1': 0.112, 'us-west-2': 0.096, 'ca-central-1': 0.107,
-      'eu-west-1': 0.107, 'eu-west-2': 0.111, 'eu-west-3': 0.112, 'eu-central-1': 0.115, 'eu-north-1': 0.102,
-      'ap-south-1': 0.101, 'ap-southeast-1': 0.12, 'ap-southeast-2': 0.12, 'ap-northeast-1': 0.124,
-      'ap-northeast-2': 0.118, 'sa-east-1': 0.153,
-    },
-  },
-  compute: {
-    type: 'c5.large',
-    byRegion: {
-      'us-east-1': 0.085, 'us-east-2': 0.085, 'us-west-1': 0.106, 'us-west-2': 0.085, 'ca-central-1': 0.093,
-      'eu-west-1': 0.096, 'eu-west-2': 0.101, 'eu-west-3': 0.101, 'eu-central-1': 0.097, 'eu-north-1': 0.091,
-      'ap-south-1': 0.085, 'ap-southeast-1': 0.098, 'ap-southeast-2': 0.111, 'ap-northeast-1': 0.107,
-      'ap-northeast-2': 0.096, 'sa-east-1': 0.131,
-    },
-  },
-  memory: {
-    type: 'r5.large',
-    byRegion: {
-      'us-east-1': 0.126, 'us-east-2': 0.126, 'us-west-1': 0.14, 'us-west-2': 0.126, 'ca-central-1': 0.138,
-      'eu-west-1': 0.141, 'eu-west-2': 0.148, 'eu-west-3': 0.148, 'eu-central-1': 0.152, 'eu-north-1': 0.134,
-      'ap-south-1': 0.127, 'ap-southeast-1': 0.152, 'ap-southeast-2': 0.151, 'ap-northeast-1': 0.152,
-      'ap-northeast-2': 0.152, 'sa-east-1': 0.201,
-    },
-  },
-};
+/**
+ * Per region, the published prices the others are derived from: the long name the Price List
+ * API's `location` uses, then each class's reference type ($/hour) and gp3, gp2 ($/GB-month).
+ */
+const REGION_ROWS: ReadonlyArray<readonly [region: string, location: string, t3Medium: number, m5Large: number, c5Large: number, r5Large: number, gp3: number, gp2: number]> = [
+  ['us-east-1', 'US East (N. Virginia)', 0.0416, 0.096, 0.085, 0.126, 0.08, 0.1],
+  ['us-east-2', 'US East (Ohio)', 0.0416, 0.096, 0.085, 0.126, 0.08, 0.1],
+  ['us-west-1', 'US West (N. California)', 0.0496, 0.112, 0.106, 0.14, 0.096, 0.12],
+  ['us-west-2', 'US West (Oregon)', 0.0416, 0.096, 0.085, 0.126, 0.08, 0.1],
+  ['ca-central-1', 'Canada (Central)', 0.0464, 0.107, 0.093, 0.138, 0.088, 0.11],
+  ['eu-west-1', 'EU (Ireland)', 0.0456, 0.107, 0.096, 0.141, 0.088, 0.11],
+  ['eu-west-2', 'EU (London)', 0.0472, 0.111, 0.101, 0.148, 0.0928, 0.116],
+  ['eu-west-3', 'EU (Paris)', 0.0472, 0.112, 0.101, 0.148, 0.0928, 0.116],
+  ['eu-central-1', 'EU (Frankfurt)', 0.048, 0.115, 0.097, 0.152, 0.0952, 0.119],
+  ['eu-north-1', 'EU (Stockholm)', 0.0432, 0.102, 0.091, 0.134, 0.0836, 0.1045],
+  ['ap-south-1', 'Asia Pacific (Mumbai)', 0.0448, 0.101, 0.085, 0.127, 0.0912, 0.114],
+  ['ap-southeast-1', 'Asia Pacific (Singapore)', 0.0528, 0.12, 0.098, 0.152, 0.096, 0.12],
+  ['ap-southeast-2', 'Asia Pacific (Sydney)', 0.0528, 0.12, 0.111, 0.151, 0.096, 0.12],
+  ['ap-northeast-1', 'Asia Pacific (Tokyo)', 0.0544, 0.124, 0.107, 0.152, 0.096, 0.12],
+  ['ap-northeast-2', 'Asia Pacific (Seoul)', 0.052, 0.118, 0.096, 0.152, 0.0912, 0.114],
+  ['sa-east-1', 'South America (Sao Paulo)', 0.0672, 0.153, 0.131, 0.201, 0.152, 0.19],
+];
 
-/** EBS $/GB-month kept per region (gp3 and gp2). */
-const EBS_BY_REGION: Readonly<Record<'gp3' | 'gp2', Readonly<Record<string, number>>>> = {
-  gp3: {
-    'us-east-1': 0.08, 'us-east-2': 0.08, 'us-west-1': 0.096, 'us-west-2': 0.08, 'ca-central-1': 0.088,
-    'eu-west-1': 0.088, 'eu-west-2': 0.0928, 'eu-west-3': 0.0928, 'eu-central-1': 0.0952, 'eu-north-1': 0.0836,
-    'ap-south-1': 0.0912, 'ap-southeast-1': 0.096, 'ap-southeast-2': 0.096, 'ap-northeast-1': 0.096,
-    'ap-northeast-2': 0.0912, 'sa-east-1': 0.152,
-  },
-  gp2: {
-    'us-east-1': 0.1, 'us-east-2': 0.1, 'us-west-1': 0.12, 'us-west-2': 0.1, 'ca-central-1': 0.11,
-    'eu-west-1': 0.11, 'eu-west-2': 0.116, 'eu-west-3': 0.116, 'eu-central-1': 0.119, 'eu-north-1': 0.1045,
-    'ap-south-1': 0.114, 'ap-southeast-1': 0.12, 'ap-southeast-2': 0.12, 'ap-northeast-1': 0.12,
-    'ap-northeast-2': 0.114, 'sa-east-1': 0.19,
-  },
-};
+interface RegionPrices { reference: Record<PriceClass, number>; gp3: number; gp2: number }
+
+const REGIONS: ReadonlyMap<string, RegionPrices> = new Map(REGION_ROWS.map(([region, , t3, m5, c5, r5, gp3, gp2]) =>
+  [region, { reference: { burstable: t3, general: m5, compute: c5, memory: r5 }, gp3, gp2 }]));
+
+/** Each class's reference type: its regional prices are the published ones. */
+const REFERENCE_TYPES: Readonly<Record<PriceClass, string>> = { burstable: 't3.medium', general: 'm5.large', compute: 'c5.large', memory: 'r5.large' };
+
+/** Region code -> the long name the Price List API's `location` attribute uses. */
+export const REGION_LOCATIONS: Readonly<Record<string, string>> = Object.fromEntries(REGION_ROWS.map(([region, location]) => [region, location]));
+
+export const TABLE_REGIONS: readonly string[] = REGION_ROWS.map(([region]) => region);
 
 /** EBS $/GB-month in us-east-1 for the types kept only there (io1/io2: storage only, not provisioned IOPS). */
 const EBS_US_EAST_1: Readonly<Record<Exclude<VolumeType, 'gp3' | 'gp2'>, number>> = {
   io1: 0.125, io2: 0.125, st1: 0.045, sc1: 0.015, standard: 0.05,
 };
+
+const US_EAST_1 = REGIONS.get('us-east-1')!;
 
 /** A price from the table; `estimated` when derived through a regional factor rather than published as such. */
 export interface TablePrice { usd: number; estimated: boolean }
@@ -164,24 +124,20 @@ export const TABLE_INSTANCE_TYPES: readonly string[] = Object.entries(FAMILIES)
 export function tableInstanceHourly(region: string, instanceType: string): TablePrice | undefined {
   const [name, size] = instanceType.split('.', 2);
   const fam = FAMILIES[name];
-  if (!fam || size === undefined || !fam.sizes.includes(size)) return undefined;
-  const reference = REFERENCES[fam.cls];
-  const regional = reference.byRegion[region];
-  if (regional === undefined) return undefined;
+  const prices = REGIONS.get(region);
+  if (!fam || !prices || size === undefined || !fam.sizes.includes(size)) return undefined;
   const usEast1 = fam.largeUsEast1 * SIZE_FACTORS[size];
   if (region === 'us-east-1') return { usd: usEast1, estimated: false };
-  if (instanceType === reference.type) return { usd: regional, estimated: false };
-  return { usd: usEast1 * (regional / reference.byRegion['us-east-1']), estimated: true };
+  const regional = prices.reference[fam.cls];
+  if (instanceType === REFERENCE_TYPES[fam.cls]) return { usd: regional, estimated: false };
+  return { usd: usEast1 * (regional / US_EAST_1.reference[fam.cls]), estimated: true };
 }
 
 /** EBS $/GB-month of `volumeType` in `region`, or undefined for a region the table does not know. */
 export function tableVolumeGbMonth(region: string, volumeType: VolumeType): TablePrice | undefined {
-  if (volumeType === 'gp3' || volumeType === 'gp2') {
-    const usd = EBS_BY_REGION[volumeType][region];
-    return usd === undefined ? undefined : { usd, estimated: false };
-  }
-  const gp2 = EBS_BY_REGION.gp2[region];
-  if (gp2 === undefined) return undefined;
+  const prices = REGIONS.get(region);
+  if (!prices) return undefined;
+  if (volumeType === 'gp3' || volumeType === 'gp2') return { usd: prices[volumeType], estimated: false };
   const base = EBS_US_EAST_1[volumeType];
-  return region === 'us-east-1' ? { usd: base, estimated: false } : { usd: base * (gp2 / EBS_BY_REGION.gp2['us-east-1']), estimated: true };
+  return region === 'us-east-1' ? { usd: base, estimated: false } : { usd: base * (prices.gp2 / US_EAST_1.gp2), estimated: true };
 }
