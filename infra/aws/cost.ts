@@ -24,7 +24,7 @@ export interface PriceSource {
   label: string;
   /** The date of the table whose prices are used (every table price, and the IPv4 rate, comes from it). */
   tableDate: string;
-  /** Why the table was used rather than the Price List API ('no AWS credentials', ...). */
+  /** Why the table was used rather than the Price List API ('no AWS credentials', ...), for all prices or some. */
   reason?: string;
   /** Linux on-demand $/hour by instance type; a type missing here has no known price. */
   instanceHourly: Readonly<Record<string, Price>>;
@@ -124,7 +124,7 @@ function fromTable(price: { usd: number; estimated: boolean } | undefined): Pric
 
 /**
  * The table's prices for `region`, for the instance and volume types asked; `live` prices, when
- * given, take precedence (the rest comes from the table, and the label says how many).
+ * given, take precedence (the rest comes from the table, and the label names them).
  */
 export function priceSource(
   region: string,
@@ -149,7 +149,7 @@ export function priceSource(
   }
   const tableLabel = `mesoscloud price table of ${PRICE_TABLE_DATE}`;
   const label = how.live
-    ? `${how.live.label}${fromTableToo.length > 0 ? `; not listed there, from the ${tableLabel}: ${fromTableToo.join(', ')}` : ''}`
+    ? `${how.live.label}${fromTableToo.length > 0 ? `; from the ${tableLabel}: ${fromTableToo.join(', ')}` : ''}`
     : tableLabel;
   return {
     kind: how.live ? 'live' : 'table',

@@ -4,8 +4,9 @@
  * so the real @aws-sdk/client-pricing can be pointed at it. GetProducts answers as AWS does:
  * `PriceList` is an array of JSON documents *as strings*, each a product (productFamily,
  * attributes, sku) with its terms (OnDemand, and Reserved to be ignored), keeping the products
- * whose attributes match every TERM_MATCH filter. It can also refuse (AccessDeniedException) or
- * accept and never answer. Every request is recorded.
+ * whose attributes match every TERM_MATCH filter. It can also refuse (AccessDeniedException),
+ * fail the calls with a given filter (InternalErrorException), or accept and never answer. Every
+ * request is recorded.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -81,7 +82,12 @@ function send(res: http.ServerResponse, status: number, body: unknown, errorType
   res.end(JSON.stringify(body));
 }
 
-export async function startPriceListEndpoint(behaviour: PriceListBehaviour, catalogue: CatalogueProduct[] = []): Promise<PriceListEndpoint> {
+/** A filter that makes an answering endpoint fail the call with InternalErrorException (HTTP 500) instead. */
+export interface FailingFilter { Field: string; Value: string }
+
+export async function startPriceListEndpoint(
+  behaviour: PriceListBehaviour, catalogue: CatalogueProduct[] = [], failing?: FailingFilter,
+): Promise<PriceListEndpoint> {
   const requests: RecordedPriceRequest[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -109,6 +115,10 @@ export async function startPriceListEndpoint(behaviour: PriceListBehaviour, cata
       const call = body as { ServiceCode?: string; Filters?: Filter[] };
       if (call.ServiceCode !== 'AmazonEC2' || !Array.isArray(call.Filters)) {
         send(res, 400, { __type: 'InvalidParameterException', Message: 'ServiceCode AmazonEC2 and Filters expected' }, 'InvalidParameterException');
+        return;
+      }
+      if (failing && call.Filters.some((f) => f.Field === failing.Field && f.Value === failing.Value)) {
+        send(res, 500, { __type: 'InternalErrorException', Message: 'An internal error occurred' }, 'InternalErrorException');
         return;
       }
       const found = catalogue.filter((p) => matches(p, call.Filters!)).map(productDocument);

@@ -98,7 +98,7 @@ describe('prices from the Price List API', () => {
 
     expect(estimate.source.kind).toBe('live');
     expect(estimate.source.label).toMatch(new RegExp(
-      `^AWS Price List API, fetched \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC; not listed there, from the mesoscloud price table of ${PRICE_TABLE_DATE}: m6i\\.xlarge$`,
+      `^AWS Price List API, fetched \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC; from the mesoscloud price table of ${PRICE_TABLE_DATE}: m6i\\.xlarge$`,
     ));
     const [master, zookeeper, agent] = estimate.roles;
     expect([master.instanceHourlyEach, master.instanceOrigin]).toEqual([0.1111, 'live']);
@@ -136,6 +136,17 @@ describe('prices from the Price List API', () => {
       { Type: 'TERM_MATCH', Field: 'productFamily', Value: 'Storage' },
       { Type: 'TERM_MATCH', Field: 'location', Value: 'EU (Ireland)' },
     ]));
+  });
+
+  it('stay live when some look-ups fail, the rest from the table, with the reason', async () => {
+    const api = await endpoint('answer', [...CATALOGUE, compute('m6i.xlarge', 'EU (Ireland)', 0.2222)], { Field: 'instanceType', Value: 'm6i.xlarge' });
+    const { estimate } = await costPreview(CONN, CLUSTER, { endpoint: api.url });
+    expect(estimate.source.kind).toBe('live');
+    expect(estimate.source.label).toMatch(/: m6i\.xlarge$/);
+    expect(estimate.source.reason).toBe('some look-ups failed: Price List API error: InternalErrorException: An internal error occurred');
+    expect(estimate.roles.map((r) => r.instanceOrigin)).toEqual(['live', 'live', 'estimate']);
+    // The failed call was tried twice (the client's retry), the others once.
+    expect(api.requests).toHaveLength(5);
   });
 
   it('are asked by region code for a region the table has no long name for', async () => {

@@ -131,7 +131,7 @@ describe('estimateCost', () => {
     expect(prices.kind).toBe('live');
     expect(prices.instanceHourly).toEqual({ 'm6i.large': { usd: 0.107, origin: 'live' }, 't3.medium': { usd: 0.0456, origin: 'table' } });
     expect(prices.volumeGbMonth).toEqual({ gp3: { usd: 0.088, origin: 'live' } });
-    expect(prices.label).toBe(`AWS Price List API, fetched 2026-12-07 10:41 UTC; not listed there, from the mesoscloud price table of ${PRICE_TABLE_DATE}: t3.medium`);
+    expect(prices.label).toBe(`AWS Price List API, fetched 2026-12-07 10:41 UTC; from the mesoscloud price table of ${PRICE_TABLE_DATE}: t3.medium`);
   });
 });
 

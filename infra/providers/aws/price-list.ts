@@ -34,6 +34,8 @@ export interface PriceLookupOptions {
 export interface LivePrices {
   instanceHourly: Record<string, number>;
   volumeGbMonth: Partial<Record<VolumeType, number>>;
+  /** Why some look-ups gave nothing, when others did (their prices then come from the table). */
+  failure?: string;
 }
 
 /** Why the Price List API gave no prices; the message is the reason the preview shows. */
@@ -121,16 +123,17 @@ export async function livePrices(
 ): Promise<LivePrices> {
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), budgetMs);
-  const { PricingClient, GetProductsCommand } = await import('@aws-sdk/client-pricing');
-  const timing = { connectionTimeoutMs: Math.min(budgetMs, 3_000), requestTimeoutMs: budgetMs, maxAttempts: 2 };
-  const client = new PricingClient({
-    ...clientConfig({ region: PRICE_LIST_REGION, ...(conn.profile ? { profile: conn.profile } : {}) }, timing),
-    ...(endpoint ? { endpoint } : {}),
-  });
+  let client: import('@aws-sdk/client-pricing').PricingClient | undefined;
   try {
-    await beforeDeadline(client.config.credentials(), deadline.signal, budgetMs, 'no AWS credentials found');
+    const { PricingClient, GetProductsCommand } = await import('@aws-sdk/client-pricing');
+    const timing = { connectionTimeoutMs: Math.min(budgetMs, 3_000), requestTimeoutMs: budgetMs, maxAttempts: 2 };
+    const pricing = client = new PricingClient({
+      ...clientConfig({ region: PRICE_LIST_REGION, ...(conn.profile ? { profile: conn.profile } : {}) }, timing),
+      ...(endpoint ? { endpoint } : {}),
+    });
+    await beforeDeadline(pricing.config.credentials(), deadline.signal, budgetMs, 'no AWS credentials found');
     const ask = async (Filters: Filter[], unit: string) => {
-      const answer = await client.send(new GetProductsCommand({ ServiceCode: 'AmazonEC2', Filters, MaxResults: 10 }), { abortSignal: deadline.signal });
+      const answer = await pricing.send(new GetProductsCommand({ ServiceCode: 'AmazonEC2', Filters, MaxResults: 10 }), { abortSignal: deadline.signal });
       return onDemandPrice((answer.PriceList ?? []) as unknown[], unit);
     };
     const types = [...new Set(instanceTypes)];
@@ -142,7 +145,7 @@ export async function livePrices(
     const failed = answers.find((a): a is PromiseRejectedResult => a.status === 'rejected');
     if (failed && answers.every((a) => a.status === 'rejected')) throw failed.reason;
     const price = (i: number) => (answers[i].status === 'fulfilled' ? answers[i].value : undefined);
-    const live: LivePrices = { instanceHourly: {}, volumeGbMonth: {} };
+    const live: LivePrices = { instanceHourly: {}, volumeGbMonth: {}, ...(failed ? { failure: reasonFor(failed.reason, budgetMs) } : {}) };
     types.forEach((t, i) => { const p = price(i); if (p !== undefined) live.instanceHourly[t] = p; });
     volumes.forEach((v, i) => { const p = price(types.length + i); if (p !== undefined) live.volumeGbMonth[v] = p; });
     return live;
@@ -150,7 +153,7 @@ export async function livePrices(
     throw new PriceLookupError(reasonFor(error, budgetMs, conn.profile));
   } finally {
     clearTimeout(timer);
-    client.destroy();
+    client?.destroy();
   }
 }
 
@@ -178,9 +181,10 @@ export async function resolvePrices(conn: AwsConnection, input: CostInput, optio
   }
   try {
     const endpoint = options.endpoint ?? (process.env.MESOSCLOUD_PRICING_ENDPOINT || undefined);
-    const live = await livePrices(conn, input.region, instanceTypes, volumeTypes, { ...options, endpoint });
+    const { failure, ...live } = await livePrices(conn, input.region, instanceTypes, volumeTypes, { ...options, endpoint });
     return priceSource(input.region, instanceTypes, volumeTypes, {
       live: { label: `AWS Price List API, fetched ${utcMinute(new Date())}`, ...live },
+      ...(failure ? { reason: `some look-ups failed: ${failure}` } : {}),
     });
   } catch (error) {
     if (!(error instanceof PriceLookupError)) throw error;
