@@ -135,7 +135,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
     if (provider.abortable) process.on('SIGINT', onSigint);
     let outcome: LaunchOutcome;
     try {
-      const ctx = { catalog: this.catalog, progress, concurrency: flags.concurrency, signal: interrupt.signal };
+      const ctx = { catalog: this.catalog, progress, concurrency: flags.concurrency, signal: interrupt.signal, dryRun: flags['dry-run'] };
       const plan = await provider.plan(spec, ctx);
       if (flags['dry-run'] && provider.describePlan) {
         const { text, json } = provider.describePlan(plan);

@@ -31,6 +31,8 @@ export interface ProviderContext {
   signal?: AbortSignal;
   /** The daemon bundle to deploy; default: this package's build (infra/bootstrap/bundle). */
   bundle?: DaemonBundle;
+  /** `launch --dry-run`: the plan is for reading (a provider may add what only a reader needs, such as the cost). */
+  dryRun?: boolean;
 }
 
 /** Hosts an operation on a running cluster applies to: every host, those with a role, or the named ones. */

@@ -32,6 +32,9 @@ export function endpointFromEnv(env: NodeJS.ProcessEnv = process.env): string | 
 
 /** The config object every SDK client of the provider is built with. */
 export function clientConfig(conn: AwsConnection, timing: ClientTiming = LOOKUP_TIMING) {
+  // The SDK warns on Node 20 that releases after January 2027 will need Node 22; the versions this
+  // package locks run on Node 20, and the warning would end up in every command's output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return {
     region: conn.region,
     ...(conn.endpointUrl ? { endpoint: conn.endpointUrl } : {}),

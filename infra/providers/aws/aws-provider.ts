@@ -6,7 +6,7 @@ import { describeAwsPlan, planAws, type AwsPlan } from './aws-plan';
 import { launchAws, type AwsLaunchResult } from './aws-launch';
 import { destroyAws, type AwsDestroyResult } from './aws-destroy';
 import { scaleAws } from './aws-scale';
-import { costPreviewOf } from './aws-cost-preview';
+import { costPreview } from './price-list';
 
 export type AwsLaunched = { provider: 'aws'; plan: AwsPlan } & AwsLaunchResult;
 export type AwsDestroyed = { provider: 'aws'; name: string } & AwsDestroyResult;
@@ -16,7 +16,9 @@ export const awsProvider: Provider<AwsPlan, AwsLaunched, AwsDestroyed> = {
   abortable: false,
   async plan(spec, ctx) {
     const plan = planAws(ctx.catalog, spec);
-    return { ...plan, cost: await costPreviewOf(plan) };
+    if (!ctx.dryRun) return plan;
+    const { text, json } = await costPreview(plan.conn, { region: plan.conn.region, roles: plan.roles, cluster: spec.name });
+    return { ...plan, cost: { text, json } };
   },
   describePlan: describeAwsPlan,
   async launch(plan, ctx) {
