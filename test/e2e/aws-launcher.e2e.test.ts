@@ -1,0 +1,136 @@
+/**
+ * `launch --provider aws` end to end, with everything real but Pulumi's engine: the built CLI runs
+ * the project's Pulumi program through a stand-in engine (test/fixtures/stand-in-stack-engine.js:
+ * the program under Pulumi's mocks, each resource made through the EC2 API), against an EC2 Query
+ * API endpoint on loopback (test/helpers/ec2-endpoint.ts) whose instances are network-namespace
+ * hosts running sshd (test/helpers/ssh-hosts.ts), their host keys printed in their console output
+ * as cloud-init prints them. So discovery by tag, host-key pinning, the SSH bootstrap, `exec`,
+ * `clusters --provider aws`, `scale`, a launch killed midway and resumed, and `destroy` with its
+ * sweep all run for real.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createSshHosts, type SshTestFleet } from '../helpers/ssh-hosts';
+import { hostKeyBlock, startEc2Endpoint, type Ec2Endpoint } from '../helpers/ec2-endpoint';
+import { ensureBuilt, hasStackTrace, ROOT, runCli, type CliResult } from '../helpers/run-cli';
+
+const CLUSTER = 'awse2e';
+jest.setTimeout(300_000);
+
+let fleet: SshTestFleet;
+let endpoint: Ec2Endpoint;
+let dataHome: string;
+
+function env(): Record<string, string> {
+  return {
+    MESOSCLOUD_STACK_ENGINE: path.join(ROOT, 'test', 'fixtures', 'stand-in-stack-engine.js'),
+    MESOSCLOUD_AWS_ENDPOINT: endpoint.url,
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    SSH_AUTH_SOCK: '',
+  };
+}
+
+async function cli(args: string[], opts: { timeoutMs?: number; onStderr?: Parameters<typeof runCli>[1]['onStderr'] } = {}): Promise<CliResult> {
+  const r = await runCli(args, { dataHome, env: env(), timeoutMs: opts.timeoutMs ?? 240_000, onStderr: opts.onStderr });
+  expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
+  return r;
+}
+
+const LAUNCH = () => ['launch', '--provider', 'aws', '--cluster', CLUSTER, '--agents', '1', '--bootstrap', '--allow-cidr', `${fleet.bridgeIp}/32`,
+  '--key', fleet.keyPath, '--user', 'root', '--agent-resources', 'cpus:1;mem:256', '--json'];
+
+const live = (type: 'instances' | 'vpcs' | 'securityGroups' | 'keyPairs') => (endpoint.state as unknown as Record<string, { state?: { name: string } | string }[]>)[type];
+const running = () => endpoint.state.instances.filter((i) => i.state.name !== 'terminated' && i.state.name !== 'shutting-down');
+
+beforeAll(async () => {
+  ensureBuilt();
+  dataHome = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-aws-e2e-'));
+  // Four machines: master and agent, the orphan a killed launch leaves, and the agent scale adds.
+  fleet = await createSshHosts(4);
+  endpoint = await startEc2Endpoint();
+  endpoint.addMachines(fleet.hosts.map((h, i) => ({
+    publicIp: h.ip,
+    privateIp: h.ip,
+    consoleOutput: `[    9.1] cloud-init[512]: Generating public/private ed25519 key pair.\n${hostKeyBlock([fleet.hostKeys[i].split(' ').slice(1, 3).join(' ')])}\n`,
+  })));
+});
+
+afterAll(async () => {
+  // Whatever a failed test left running on the hosts goes with them.
+  fleet?.remove();
+  await endpoint?.close();
+  if (dataHome) fs.rmSync(dataHome, { recursive: true, force: true });
+});
+
+describe('launch --provider aws, end to end on loopback EC2 and SSH hosts', () => {
+  test('a launch killed while its instances are being made is completed by running it again', async () => {
+    // RunInstances answers late: the launch is killed after EC2 made the instance but before the stack recorded it.
+    endpoint.delayNext('RunInstances', 4_000);
+    const killed = await cli(LAUNCH(), {
+      onStderr: (soFar, child) => {
+        if (endpoint.state.instances.length > 0 && !child.killed) child.kill('SIGKILL');
+      },
+    });
+    expect(killed.code).not.toBe(0);
+    const orphan = endpoint.state.instances[0].instanceId;
+
+    const resumed = await cli(LAUNCH());
+    expect(resumed.code).toBe(0);
+    // The stand-in, like Pulumi, found the lock of the dead run and its pending operation, and cleared them.
+    expect(resumed.stderr).toMatch(/removed the lock left by process \d+/);
+    expect(resumed.stderr).toMatch(/cleared 1 pending operation/);
+    const summary = JSON.parse(resumed.stdout);
+    expect(summary).toMatchObject({ cluster: CLUSTER, provider: 'aws', region: 'us-east-1', bootstrapped: true });
+    expect(summary.instances.map((i: { name: string }) => i.name).sort()).toEqual(['agent-0', 'master-0']);
+    expect(summary.instances.map((i: { instance_id: string }) => i.instance_id)).not.toContain(orphan);
+  });
+
+  test('the host keys were pinned from the consoles before anything connected', () => {
+    const known = fs.readFileSync(path.join(dataHome, 'mesoscloud', 'clusters', CLUSTER, 'known_hosts'), 'utf8');
+    const record = JSON.parse(fs.readFileSync(path.join(dataHome, 'mesoscloud', 'clusters', CLUSTER, 'cluster.json'), 'utf8'));
+    for (const node of record.aws.nodes) {
+      const i = fleet.hosts.findIndex((h) => h.ip === node.publicIp);
+      expect(known).toContain(fleet.hostKeys[i].split(' ').slice(1, 3).join(' '));
+    }
+    expect(record.masterUrl).toMatch(/^https:\/\//);
+  });
+
+  test('exec runs a task on the EC2 cluster', async () => {
+    const r = await cli(['exec', '--cluster', CLUSTER, '--name', 'hello', '--command', 'echo hello world', '--resources', 'cpus:0.1;mem:32']);
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).toContain('TASK_FINISHED');
+  });
+
+  test('clusters --provider aws finds the cluster by its tags, with no local state', async () => {
+    const r = await runCli(['clusters', '--provider', 'aws', '--region', 'us-east-1', '--json'], { dataHome: fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-aws-other-')), env: env() });
+    expect(r.code).toBe(0);
+    const found = JSON.parse(r.stdout);
+    const ours = found.clusters.find((c: { name: string }) => c.name === CLUSTER);
+    expect(ours.recorded_here).toBe(false);
+    // The orphan of the killed launch is tagged too: it is one of the cluster's, still running.
+    expect(ours.instances.length).toBe(3);
+  });
+
+  test('scale grows the stack and bootstraps the new agent', async () => {
+    const r = await cli(['scale', '--cluster', CLUSTER, '--agents', '2', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ agents: 2 });
+    const status = await cli(['agents', '--cluster', CLUSTER, '--json']);
+    expect(JSON.parse(status.stdout).agents.length).toBe(2);
+  });
+
+  test('destroy drains, destroys the stack and sweeps: nothing tagged is left, the orphan included', async () => {
+    const r = await cli(['destroy', '--cluster', CLUSTER, '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ provider: 'aws', found: true, left: [] });
+    expect(out.terminated.length).toBe(1);
+    expect(running()).toEqual([]);
+    for (const kind of ['vpcs', 'securityGroups', 'keyPairs'] as const) expect(live(kind) ?? []).toEqual([]);
+    expect(fs.existsSync(path.join(dataHome, 'mesoscloud', 'clusters', CLUSTER))).toBe(false);
+  });
+});
