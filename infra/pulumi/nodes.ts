@@ -1,0 +1,93 @@
+/**
+ * The cluster's key pair (the operator's public key) and one instance per node of the layout.
+ * Instances keep their image and user data once made: a newer Ubuntu image or a changed first-boot
+ * script applies to instances made later (a scale-out), never by replacing or restarting running
+ * hosts, which would lose their tasks.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import * as aws from '@pulumi/aws';
+import type { ClusterLayout } from '../aws/cluster-layout';
+import type { NodePlan } from '../aws/node-layout';
+import type { ClusterStackConfig } from '../aws/types';
+
+export interface ClusterNodesArgs {
+  config: ClusterStackConfig;
+  layout: ClusterLayout;
+  subnetIds: pulumi.Input<string>[];
+  /** Set when the network made the subnets. */
+  associatePublicIp: boolean;
+  securityGroupId: pulumi.Input<string>;
+  provider: aws.Provider;
+}
+
+export interface NodeOutputs {
+  name: string;
+  role: string;
+  index: number;
+  instanceId: pulumi.Output<string>;
+  publicIp: pulumi.Output<string | undefined>;
+  privateIp: pulumi.Output<string>;
+  availabilityZone: pulumi.Output<string>;
+  spot: boolean;
+}
+
+/** Spot instances that end when AWS takes them back; a one-time request, so nothing restarts them behind our back. */
+export const SPOT_MARKET = {
+  marketType: 'spot',
+  spotOptions: { instanceInterruptionBehavior: 'terminate', spotInstanceType: 'one-time' },
+} as const;
+
+export class ClusterNodes extends pulumi.ComponentResource {
+  readonly keyName: pulumi.Output<string>;
+  readonly nodes: NodeOutputs[];
+
+  constructor(name: string, args: ClusterNodesArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('mesoscloud:aws:Nodes', name, {}, opts);
+    const { config, layout, provider } = args;
+    const child = { parent: this, provider };
+    const keyPair = new aws.ec2.KeyPair(layout.names.keyPair, {
+      keyName: layout.names.keyPair,
+      publicKey: config.publicKey.trim(),
+      tags: layout.named(layout.names.keyPair),
+    }, child);
+    this.keyName = keyPair.keyName;
+    this.nodes = layout.nodes.map((node) => {
+      const instance = new aws.ec2.Instance(node.resourceName, instanceArgs(args, node, keyPair.keyName), {
+        ...child,
+        ignoreChanges: ['ami', 'userData', 'userDataBase64'],
+      });
+      return {
+        name: node.name,
+        role: node.role,
+        index: node.index,
+        instanceId: instance.id,
+        publicIp: instance.publicIp.apply((ip) => ip || undefined),
+        privateIp: instance.privateIp,
+        availabilityZone: instance.availabilityZone,
+        spot: node.spot,
+      };
+    });
+    this.registerOutputs({ keyName: this.keyName, nodes: this.nodes });
+  }
+}
+
+function instanceArgs(args: ClusterNodesArgs, node: NodePlan, keyName: pulumi.Output<string>): aws.ec2.InstanceArgs {
+  const { config, layout } = args;
+  const tags = layout.nodeTags(node);
+  return {
+    ami: config.imageId,
+    instanceType: node.instanceType,
+    subnetId: args.subnetIds[node.zoneIndex],
+    vpcSecurityGroupIds: [args.securityGroupId],
+    keyName,
+    ...(args.associatePublicIp ? { associatePublicIpAddress: true } : {}),
+    rootBlockDevice: { volumeSize: node.volumeSizeGb, volumeType: node.volumeType, deleteOnTermination: true, encrypted: true },
+    ...(node.spot ? { instanceMarketOptions: SPOT_MARKET } : {}),
+    ...(config.iamInstanceProfile ? { iamInstanceProfile: config.iamInstanceProfile } : {}),
+    userData: layout.userData,
+    userDataReplaceOnChange: false,
+    metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required' },
+    tags,
+    volumeTags: tags,
+  };
+}
