@@ -19,8 +19,10 @@ export class MesosCluster extends pulumi.ComponentResource {
   readonly nodes: NodeOutputs[];
 
   constructor(name: string, config: ClusterStackConfig, opts: pulumi.ComponentResourceOptions = {}) {
-    super('mesoscloud:aws:Cluster', name, {}, opts);
+    // Checked before anything registers: a bad setting fails the program with its own message
+    // instead of leaving a half-registered component behind.
     const layout = clusterLayout(config);
+    super('mesoscloud:aws:Cluster', name, {}, opts);
     const provider = new aws.Provider(layout.names.provider, awsProviderArgs(config), { parent: this });
     const network = new ClusterNetwork(layout.names.network, { config, layout, provider }, { parent: this });
     const firewall = new ClusterFirewall(layout.names.firewall, { layout, vpcId: network.vpcId, provider }, { parent: this });
