@@ -29,6 +29,8 @@ export interface NodeInstallOptions {
   prefix?: string;
   /** Where the tarball comes from; default nodejs.org. A mirror must hold the same files. */
   distUrl?: string;
+  /** Another release and its sums (tests install a small stand-in this way); default NODE_RELEASE. */
+  release?: { version: string; sha256: { x64: string; arm64: string } };
 }
 
 /**
@@ -39,13 +41,14 @@ export interface NodeInstallOptions {
 export function nodeInstallScript(options: NodeInstallOptions = {}): string {
   const prefix = options.prefix ?? '/usr/local';
   const dist = options.distUrl ?? NODE_DIST_URL;
-  const v = NODE_RELEASE.version;
+  const release = options.release ?? NODE_RELEASE;
+  const v = release.version;
   return `#!/bin/bash
 # Installs Node.js ${v} into ${prefix} unless Node ${MIN_NODE_MAJOR} or later is already there.
 set -euo pipefail
 node_ok() {
   local n major
-  for n in "$(command -v node || true)" ${prefix}/bin/node /usr/bin/node; do
+  for n in "$(command -v node || true)" ${prefix}/bin/node; do
     [ -n "$n" ] && [ -x "$n" ] || continue
     major="$("$n" -v 2>/dev/null | sed -n 's/^v\\([0-9][0-9]*\\)\\..*/\\1/p')"
     if [ -n "$major" ] && [ "$major" -ge ${MIN_NODE_MAJOR} ]; then echo "Node.js $("$n" -v) is at $n"; return 0; fi
@@ -54,8 +57,8 @@ node_ok() {
 }
 if node_ok; then exit 0; fi
 case "$(uname -m)" in
-  x86_64|amd64) arch=x64; sum=${NODE_RELEASE.sha256.x64} ;;
-  aarch64|arm64) arch=arm64; sum=${NODE_RELEASE.sha256.arm64} ;;
+  x86_64|amd64) arch=x64; sum=${release.sha256.x64} ;;
+  aarch64|arm64) arch=arm64; sum=${release.sha256.arm64} ;;
   *) echo "no Node.js build for machine type $(uname -m); the daemons need x86_64 or aarch64" >&2; exit 1 ;;
 esac
 dir="node-v${v}-linux-$arch"
