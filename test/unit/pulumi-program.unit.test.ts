@@ -319,6 +319,19 @@ describe('the stack config', () => {
     expect(readWith('allowCidrs', '[1]')).toThrow('mesoscloud:allowCidrs[0]: must be text, got 1');
   });
 
+  it('is what the entry Pulumi.yaml names reads: the program runs from the stack\'s config alone', async () => {
+    const { stackConfigValues } = await import('../../infra/pulumi/config');
+    const config = stackConfig({ cluster: 'from-config', roles: { ...stackConfig().roles, agent: { ...stackConfig().roles.agent, count: 2 } } });
+    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(stackConfigValues(config)).map(([k, v]) => [k, v.value])));
+    recorded = [];
+    const outputs = (await pulumi.runtime.runInPulumiStack(async () => (await import('../../infra/pulumi/index')).default)) as Record<string, any>;
+    expect(ofType(recorded, T.instance).map((r) => r.name).sort()).toEqual([
+      'from-config-agent-0', 'from-config-agent-1', 'from-config-master-0', 'from-config-master-1', 'from-config-master-2',
+      'from-config-zookeeper-0', 'from-config-zookeeper-1', 'from-config-zookeeper-2',
+    ]);
+    expect(outputs.keyName).toBe('mesoscloud-from-config');
+  });
+
   it('is what Pulumi.yaml declares, and Pulumi.yaml runs the built program', async () => {
     const { CONFIG_KEYS } = await import('../../infra/pulumi/config');
     const project = parseYaml(fs.readFileSync(path.join(__dirname, '..', '..', 'Pulumi.yaml'), 'utf8'));
