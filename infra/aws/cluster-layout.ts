@@ -13,6 +13,7 @@ import { AwsLayoutError } from './layout-error';
 import type { ClusterStackConfig } from './types';
 
 export interface ClusterLayout {
+  cluster: string;
   names: ReturnType<typeof clusterNames>;
   /** The subnets to make, one per zone; undefined when the cluster uses an existing VPC. */
   subnets?: SubnetPlan[];
@@ -37,6 +38,7 @@ export function clusterLayout(config: ClusterStackConfig): ClusterLayout {
   const tags = clusterTags(config);
   checkSettings(config);
   return {
+    cluster: config.cluster,
     names,
     subnets,
     rules,

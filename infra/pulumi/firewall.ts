@@ -24,7 +24,7 @@ export class ClusterFirewall extends pulumi.ComponentResource {
     const groupName = layout.names.securityGroup;
     const group = new aws.ec2.SecurityGroup(groupName, {
       name: groupName,
-      description: `mesoscloud cluster ${layout.tags['mesoscloud:cluster']}`,
+      description: `mesoscloud cluster ${layout.cluster}`,
       vpcId: args.vpcId,
       tags: layout.named(groupName),
     }, child);

@@ -8,7 +8,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as aws from '@pulumi/aws';
 import type { ClusterLayout } from '../aws/cluster-layout';
 import type { NodePlan } from '../aws/node-layout';
-import type { ClusterStackConfig } from '../aws/types';
+import type { ClusterStackConfig, Role } from '../aws/types';
 
 export interface ClusterNodesArgs {
   config: ClusterStackConfig;
@@ -22,7 +22,7 @@ export interface ClusterNodesArgs {
 
 export interface NodeOutputs {
   name: string;
-  role: string;
+  role: Role;
   index: number;
   instanceId: pulumi.Output<string>;
   publicIp: pulumi.Output<string | undefined>;

@@ -230,6 +230,25 @@ describe('a new cluster in a new VPC', () => {
   });
 });
 
+describe('running instances', () => {
+  it('keep their image and first-boot script when either changes later', async () => {
+    const options = new Map<string, unknown>();
+    recorded = [];
+    const { clusterProgram } = await import('../../infra/pulumi/program');
+    await pulumi.runtime.runInPulumiStack(async () => {
+      pulumi.runtime.registerStackTransformation((args) => {
+        options.set(`${args.type} ${args.name}`, args.opts.ignoreChanges);
+        return undefined;
+      });
+      return clusterProgram(stackConfig());
+    });
+    const instances = [...options].filter(([key]) => key.startsWith(`${T.instance} `));
+    expect(instances).toHaveLength(11);
+    for (const [, ignored] of instances) expect(ignored).toEqual(['ami', 'userData', 'userDataBase64']);
+    expect(options.get(`${T.group} mesoscloud-prod`)).toBeUndefined();
+  });
+});
+
 describe('a cluster against an endpoint of its own (LocalStack)', () => {
   it('points EC2 and STS there and skips the checks such an endpoint cannot answer', async () => {
     const { resources } = await run(stackConfig({ endpointUrl: 'http://localhost:4566' }));
