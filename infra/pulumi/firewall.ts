@@ -27,7 +27,8 @@ export class ClusterFirewall extends pulumi.ComponentResource {
       description: `mesoscloud cluster ${layout.cluster}`,
       vpcId: args.vpcId,
       tags: layout.named(groupName),
-    }, child);
+      // A fixed name: a replacement must delete the old group before it makes the new one.
+    }, { ...child, deleteBeforeReplace: true });
     for (const rule of layout.rules) {
       const ruleName = layout.names.securityRule(rule.name);
       const ruleArgs = {

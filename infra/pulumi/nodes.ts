@@ -1,8 +1,9 @@
 /**
  * The cluster's key pair (the operator's public key) and one instance per node of the layout.
- * Instances keep their image and user data once made: a newer Ubuntu image or a changed first-boot
- * script applies to instances made later (a scale-out), never by replacing or restarting running
- * hosts, which would lose their tasks.
+ * Instances keep their image, user data and key pair once made: a newer Ubuntu image, a changed
+ * first-boot script or another operator key applies to instances made later (a scale-out), never by
+ * replacing or restarting running hosts, which would lose their tasks. (All three matter at first
+ * boot only.) The key pair has a fixed name, so a new key replaces it delete-first.
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as aws from '@pulumi/aws';
@@ -37,6 +38,9 @@ export const SPOT_MARKET = {
   spotOptions: { instanceInterruptionBehavior: 'terminate', spotInstanceType: 'one-time' },
 } as const;
 
+/** Instance inputs that matter at first boot only, and that later changes leave alone. */
+export const FIRST_BOOT_INPUTS = ['ami', 'userData', 'userDataBase64', 'keyName'] as const;
+
 export class ClusterNodes extends pulumi.ComponentResource {
   readonly keyName: pulumi.Output<string>;
   readonly nodes: NodeOutputs[];
@@ -49,12 +53,12 @@ export class ClusterNodes extends pulumi.ComponentResource {
       keyName: layout.names.keyPair,
       publicKey: config.publicKey.trim(),
       tags: layout.named(layout.names.keyPair),
-    }, child);
+    }, { ...child, deleteBeforeReplace: true });
     this.keyName = keyPair.keyName;
     this.nodes = layout.nodes.map((node) => {
       const instance = new aws.ec2.Instance(node.resourceName, instanceArgs(args, node, keyPair.keyName), {
         ...child,
-        ignoreChanges: ['ami', 'userData', 'userDataBase64'],
+        ignoreChanges: [...FIRST_BOOT_INPUTS],
       });
       return {
         name: node.name,

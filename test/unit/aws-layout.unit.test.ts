@@ -315,6 +315,8 @@ describe('the first-boot script', () => {
     expect(fresh.startsWith('#!/bin/bash\n')).toBe(true);
     expect(fresh).toContain(nodeInstallScript());
     expect(fresh.trimEnd().endsWith(USER_DATA_DONE)).toBe(true);
+    // EC2 takes at most 16 KB of user data.
+    expect(Buffer.byteLength(fresh)).toBeLessThan(16 * 1024);
     const baked = userData({ cluster: 'prod', imageHasDaemons: true });
     expect(baked).not.toContain('curl');
     expect(baked).toContain(USER_DATA_DONE);

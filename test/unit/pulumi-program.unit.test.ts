@@ -231,21 +231,23 @@ describe('a new cluster in a new VPC', () => {
 });
 
 describe('running instances', () => {
-  it('keep their image and first-boot script when either changes later', async () => {
+  it('keep their image, first-boot script and key when any changes later; named parts replace delete-first', async () => {
     const options = new Map<string, unknown>();
     recorded = [];
     const { clusterProgram } = await import('../../infra/pulumi/program');
     await pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args) => {
-        options.set(`${args.type} ${args.name}`, args.opts.ignoreChanges);
+        options.set(`${args.type} ${args.name}`, args.opts);
         return undefined;
       });
       return clusterProgram(stackConfig());
     });
     const instances = [...options].filter(([key]) => key.startsWith(`${T.instance} `));
     expect(instances).toHaveLength(11);
-    for (const [, ignored] of instances) expect(ignored).toEqual(['ami', 'userData', 'userDataBase64']);
-    expect(options.get(`${T.group} mesoscloud-prod`)).toBeUndefined();
+    for (const [, opts] of instances) expect((opts as any).ignoreChanges).toEqual(['ami', 'userData', 'userDataBase64', 'keyName']);
+    expect((options.get(`${T.group} mesoscloud-prod`) as any).ignoreChanges).toBeUndefined();
+    expect((options.get(`${T.group} mesoscloud-prod`) as any).deleteBeforeReplace).toBe(true);
+    expect((options.get(`${T.keyPair} mesoscloud-prod`) as any).deleteBeforeReplace).toBe(true);
   });
 });
 
