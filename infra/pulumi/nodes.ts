@@ -56,8 +56,11 @@ export class ClusterNodes extends pulumi.ComponentResource {
     }, { ...child, deleteBeforeReplace: true });
     this.keyName = keyPair.keyName;
     this.nodes = layout.nodes.map((node) => {
-      const instance = new aws.ec2.Instance(node.resourceName, instanceArgs(args, node, keyPair.keyName), {
+      // The key pair by its fixed name, not by its output: a replaced key pair then changes no
+      // input of a running instance, and dependsOn still orders the creation.
+      const instance = new aws.ec2.Instance(node.resourceName, instanceArgs(args, node, layout.names.keyPair), {
         ...child,
+        dependsOn: [keyPair],
         ignoreChanges: [...FIRST_BOOT_INPUTS],
       });
       return {
@@ -75,7 +78,7 @@ export class ClusterNodes extends pulumi.ComponentResource {
   }
 }
 
-function instanceArgs(args: ClusterNodesArgs, node: NodePlan, keyName: pulumi.Output<string>): aws.ec2.InstanceArgs {
+function instanceArgs(args: ClusterNodesArgs, node: NodePlan, keyName: string): aws.ec2.InstanceArgs {
   const { config, layout } = args;
   const tags = layout.nodeTags(node);
   return {

@@ -248,6 +248,7 @@ describe('running instances', () => {
     expect((options.get(`${T.group} mesoscloud-prod`) as any).ignoreChanges).toBeUndefined();
     expect((options.get(`${T.group} mesoscloud-prod`) as any).deleteBeforeReplace).toBe(true);
     expect((options.get(`${T.keyPair} mesoscloud-prod`) as any).deleteBeforeReplace).toBe(true);
+    for (const [, opts] of instances) expect((opts as any).dependsOn.map((r: any) => r.constructor.name)).toEqual(['KeyPair']);
   });
 });
 
