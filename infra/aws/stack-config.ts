@@ -52,6 +52,7 @@ export function stackConfig(spec: ClusterSpec, resolved: Resolved): ClusterStack
     ...(aws.subnets ? { subnetIds: aws.subnets } : {}),
     vpcCidr: aws.vpc_cidr,
     allowCidrs: resolved.allowCidrs,
+    ...(aws.allow_world ? { allowWorld: true } : {}),
     publicKey: resolved.publicKey,
     roles: roleMachines(spec),
     onDemandNodes: resolved.onDemandNodes ?? [],
@@ -67,11 +68,6 @@ export function stackConfig(spec: ClusterSpec, resolved: Resolved): ClusterStack
     },
     ...(resolved.endpointUrl ? { endpointUrl: resolved.endpointUrl } : {}),
   };
-}
-
-/** Node names ('agent-3') in start order: ZooKeeper, masters, agents. */
-export function nodeNames(roles: Record<Role, RoleMachines>): string[] {
-  return (['zookeeper', 'master', 'agent'] as Role[]).flatMap((role) => Array.from({ length: roles[role].count }, (_, i) => `${role}-${i}`));
 }
 
 /** The instance types the stack uses, each once (for the placement check and the prices). */

@@ -65,6 +65,8 @@ export const AwsSchema = z.strictObject({
   vpc_cidr: cidrText.default('10.42.0.0/16'),
   /** Who may reach SSH and the masters' API/UI; default: this machine's public address, found at launch. */
   allow_cidr: z.array(cidrText).min(1).optional(),
+  /** Lets allow_cidr open SSH and the masters' port wider than a /8 (0.0.0.0/0 included): never by default. */
+  allow_world: z.boolean().optional(),
   /** An image id; default: the newest Ubuntu LTS. */
   ami: textLike('an image id', /^ami-[0-9a-f]{8,17}$/, 'ami-0abc12345def67890').optional(),
   /** True for an image from `mesoscloud ami build` (found from its tags at launch when unset). */
@@ -87,7 +89,7 @@ export const AwsSchema = z.strictObject({
 export type AwsSpec = z.output<typeof AwsSchema>;
 
 export const AWS_KNOWN_KEYS = {
-  aws: ['region', 'profile', 'endpoint_url', 'zones', 'vpc', 'subnets', 'vpc_cidr', 'allow_cidr', 'ami', 'ami_has_daemons', 'arch', 'ssh_user', 'iam_instance_profile', 'tags', 'backend', 'bootstrap', 'machines'],
+  aws: ['region', 'profile', 'endpoint_url', 'zones', 'vpc', 'subnets', 'vpc_cidr', 'allow_cidr', 'allow_world', 'ami', 'ami_has_daemons', 'arch', 'ssh_user', 'iam_instance_profile', 'tags', 'backend', 'bootstrap', 'machines'],
   'aws.machines': Object.keys(AwsMachinesSchema.shape),
   'aws.machines.master': ['instance_type', 'spot', 'volume_size', 'volume_type'],
   'aws.machines.zookeeper': ['instance_type', 'spot', 'volume_size', 'volume_type'],

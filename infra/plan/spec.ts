@@ -55,6 +55,7 @@ export interface SpecFlags {
   vpc?: string;
   subnets?: string | string[];
   'allow-cidr'?: string | string[];
+  'allow-world'?: boolean;
   ami?: string;
   'instance-type'?: string;
   'master-instance-type'?: string;
@@ -95,6 +96,7 @@ export const FLAG_FIELDS: { readonly [F in keyof Required<SpecFlags>]: string } 
   vpc: 'aws.vpc',
   subnets: 'aws.subnets',
   'allow-cidr': 'aws.allow_cidr',
+  'allow-world': 'aws.allow_world',
   ami: 'aws.ami',
   'instance-type': 'aws.machines.agent.instance_type',
   'master-instance-type': 'aws.machines.master.instance_type',

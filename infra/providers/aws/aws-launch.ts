@@ -12,7 +12,9 @@ import { forEachBounded } from '../../bootstrap/pool';
 import type { HostProgress } from '../../bootstrap/progress';
 import type { SshConnection } from '../../bootstrap/ssh';
 import { planCluster, type ClusterPlan } from '../../plan/planner';
-import { awsOf, instanceTypes, nodeNames, stackConfig } from '../../aws/stack-config';
+import { awsOf, instanceTypes, stackConfig } from '../../aws/stack-config';
+import { nodeLayout } from '../../aws/node-layout';
+import { clusterLayout } from '../../aws/cluster-layout';
 import type { ClusterStackConfig, ClusterStackOutputs } from '../../aws/types';
 import { bringUp, hostRecords, knownHostsFileOf, previousRoles, secureSsh, type SshLaunchResult } from '../ssh';
 import { closeAll, connectAll, settingsOf } from '../ssh-connect';
@@ -116,7 +118,7 @@ export async function upWithFallback(engine: StackEngine, plan: AwsPlan, config:
     return { outputs: await engine.up(plan.stack, config, onEvent, signal), config };
   } catch (err) {
     if (!(err instanceof StackOperationError)) throw err;
-    const spotNodes = new Set(nodeNames(config.roles).filter((n) => config.roles[n.split('-')[0] as keyof typeof config.roles].spot && !config.onDemandNodes.includes(n)));
+    const spotNodes = new Set(nodeLayout(config).filter((n) => n.spot).map((n) => n.name));
     const fallback = spotCapacityFailures(err.failures).filter((n) => spotNodes.has(n));
     if (fallback.length === 0) throw err;
     progress.note(`Spot has no capacity for ${fallback.join(', ')}: launching ${fallback.length === 1 ? 'it' : 'them'} on-demand instead`);
@@ -168,6 +170,8 @@ export async function launchAws(catalog: ClusterCatalog, plan: AwsPlan, ctx: Pro
     ...(plan.conn.endpointUrl ? { endpointUrl: plan.conn.endpointUrl } : {}),
     onDemandNodes: record.aws!.onDemandNodes,
   });
+  // Every setting the program would refuse, refused before Pulumi starts.
+  clusterLayout(config);
   progress.note(`Bringing up stack '${plan.stack.cluster}' (${plan.stack.backendUrl})`);
   const events = stackProgress(progress);
   const up = await upWithFallback(engine, plan, config, events, progress, ctx.signal);
