@@ -60,7 +60,7 @@ export function ensurePassphraseFile(file: string): void {
  * PULUMI_HOME is left alone: plugins the operator installed (`pulumi plugin install`) and a
  * `pulumi login` live there.
  */
-export function pulumiEnv(backend: Backend, passphraseFile: string): Record<string, string> {
+export function pulumiEnv(backend: Backend, passphraseFile: string): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {
     PULUMI_SKIP_UPDATE_CHECK: 'true',
     PULUMI_SKIP_CONFIRMATIONS: 'true',
@@ -69,7 +69,7 @@ export function pulumiEnv(backend: Backend, passphraseFile: string): Record<stri
     env.PULUMI_CONFIG_PASSPHRASE_FILE = passphraseFile;
     env.PULUMI_CONFIG_PASSPHRASE = undefined;
   }
-  return env as Record<string, string>;
+  return env;
 }
 
 /** The secrets provider a new stack is made with ('passphrase' for file and DIY; the service's default otherwise). */

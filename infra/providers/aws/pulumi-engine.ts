@@ -18,6 +18,7 @@ import { cliProblem, commandReason, olderThanMinimum, pulumiTooOld, stderrOf } f
 import { EventTranslator, failureMessage } from './pulumi-events';
 import { sweepFileLocks, pulumiAlive } from './pulumi-locks';
 import { clusterOutputs } from './pulumi-outputs';
+import { exportState, importState, type PulumiRun } from './pulumi-state';
 import { clearedLine, describeLock, locksFromLockedError, lockState, pendingOperations, withoutPendingOperations } from './pulumi-recovery';
 
 type Auto = typeof Automation;
@@ -143,7 +144,8 @@ export class PulumiEngine implements StackEngine {
     const opts: Automation.LocalWorkspaceOptions = {
       workDir: ref.workDir,
       pulumiCommand,
-      envVars: pulumiEnv(backend, ref.passphraseFile),
+      // An undefined value removes the variable from the CLI's environment (see pulumiEnv).
+      envVars: pulumiEnv(backend, ref.passphraseFile) as Record<string, string>,
       secretsProvider: secretsProviderFor(backend),
       projectSettings: { name: ref.project, runtime: 'nodejs', backend: { url: backend.url } },
     };
@@ -173,10 +175,11 @@ export class PulumiEngine implements StackEngine {
         lines.push(`cancelled the ${last.kind} of stack ${ref.cluster} left in progress since ${new Date(last.startTime).toISOString()}`);
       }
     }
-    const exported = await stack.exportStack();
+    const run: PulumiRun = { command: (await this.cli()).command, cwd: ref.workDir, env: pulumiEnv(backend, ref.passphraseFile) };
+    const exported = await exportState(run, stack.name);
     const pending = pendingOperations(exported);
     if (pending.length > 0) {
-      await stack.importStack(withoutPendingOperations(exported));
+      await importState(run, stack.name, withoutPendingOperations(exported));
       lines.push(...pending.map(clearedLine));
     }
     if (explicit || pending.length > 0) {
