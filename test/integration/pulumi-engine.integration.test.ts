@@ -11,14 +11,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ProviderError } from '../../infra/errors';
-import type { StackRef } from '../../infra/providers/aws/engine';
+import { StackOperationError, type EngineEvent, type StackRef } from '../../infra/providers/aws/engine';
 import { awsPluginVersion } from '../../infra/providers/aws/pulumi-backend';
 import { PulumiEngine } from '../../infra/providers/aws/pulumi-engine';
+import { spotCapacityFailures } from '../../infra/providers/aws/pulumi-events';
 import { sweepFileLocks } from '../../infra/providers/aws/pulumi-locks';
 import type { ClusterStackConfig } from '../../infra/aws/types';
 
 let dir: string;
-const saved = { PATH: process.env.PATH, PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE, FAKE_PULUMI_LOG: process.env.FAKE_PULUMI_LOG };
+const saved = { FAKE_PULUMI_DIR: process.env.FAKE_PULUMI_DIR, PATH: process.env.PATH, PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE, FAKE_PULUMI_LOG: process.env.FAKE_PULUMI_LOG };
 
 beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pulumi-engine-')); });
 afterEach(() => {
@@ -167,6 +168,146 @@ describe('what the driver hands the CLI', () => {
     const e = await rejection(new PulumiEngine().outputs({ ...ref(), backendUrl: 'ftp://state.example.com/' }));
     expect(e.code).toBe('BAD_BACKEND');
     expect(fs.existsSync(log)).toBe(false);
+  });
+});
+
+describe('whole operations against a recording CLI', () => {
+  const FIXTURE = path.resolve(__dirname, '..', 'fixtures', 'recording-pulumi.js');
+  const INSTANCE = 'aws:ec2/instance:Instance';
+  const urn = (name: string) => `urn:pulumi:prod::mesoscloud::mesoscloud:aws:Cluster$mesoscloud:aws:Nodes$${INSTANCE}::${name}`;
+  const meta = (op: string, name: string) => ({ op, urn: urn(name), type: INSTANCE, provider: '' });
+  const CONFIG: ClusterStackConfig = {
+    cluster: 'prod', region: 'us-east-1', version: '0.1.0', imageId: 'ami-0123456789abcdef0', imageHasDaemons: false,
+    availabilityZones: ['us-east-1a', 'us-east-1b'], vpcCidr: '10.42.0.0/16', allowCidrs: ['203.0.113.7/32'],
+    publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG7 ops@laptop',
+    roles: {
+      master: { count: 1, instanceType: 't3.medium', spot: false, volumeSizeGb: 20, volumeType: 'gp3' },
+      zookeeper: { count: 1, instanceType: 't3.small', spot: false, volumeSizeGb: 20, volumeType: 'gp3' },
+      agent: { count: 2, instanceType: 'm5.large', spot: true, volumeSizeGb: 50, volumeType: 'gp3' },
+    },
+    onDemandNodes: [], tags: { team: 'ops' },
+    ports: { ssh: 22, master: 5050, agent: 5051, zkClient: 2181, zkPeer: 2888, zkElection: 3888 },
+  };
+  const NODE = { name: 'agent-0', role: 'agent', index: 0, instanceId: 'i-0a', privateIp: '10.42.1.10', publicIp: '3.90.0.1', availabilityZone: 'us-east-1a', spot: true };
+  const OUTPUTS = { vpcId: 'vpc-1', subnetIds: ['subnet-1'], securityGroupId: 'sg-1', keyName: 'prod-key', nodes: [NODE] };
+  const AWS_PLUGIN = [{ name: 'aws', kind: 'resource', version: awsPluginVersion(), path: '/p', size: 1, installTime: '2026-12-01T00:00:00Z', lastUsedTime: '2026-12-01T00:00:00Z', serverURL: '' }];
+
+  let state: string;
+  const put = (name: string, value: unknown) => fs.writeFileSync(path.join(state, name), typeof value === 'string' ? value : JSON.stringify(value));
+  const events = (op: string, list: object[]) => put(`${op}-events.jsonl`, list.map((e, i) => `${JSON.stringify({ sequence: i, timestamp: 1796640000 + i, ...e })}\n`).join(''));
+  const calls = (): Array<{ args: string[]; env: Record<string, string>; imported?: { deployment: Record<string, unknown> }; importedMode?: number }> =>
+    fs.readFileSync(path.join(state, 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const callOf = (...prefix: string[]) => calls().filter((c) => prefix.every((p, i) => c.args[i] === p));
+
+  beforeEach(() => {
+    state = path.join(dir, 'fake');
+    fs.mkdirSync(state);
+    process.env.PATH = `${fakePulumi(`exec "${process.execPath}" "${FIXTURE}" "$@"`)}:/usr/bin:/bin`;
+    process.env.FAKE_PULUMI_DIR = state;
+  });
+  afterEach(() => { delete process.env.FAKE_PULUMI_DIR; });
+
+  it('up makes the stack (passphrase secrets), sets its config with aws:region, runs up to the end past failures, and returns the outputs', async () => {
+    put('plugins.json', AWS_PLUGIN);
+    put('outputs.json', OUTPUTS);
+    events('up', [{ resourcePreEvent: { metadata: meta('create', 'prod-agent-0') } }, { resOutputsEvent: { metadata: meta('create', 'prod-agent-0') } }]);
+    const seen: EngineEvent[] = [];
+    const outputs = await new PulumiEngine().up(ref(), CONFIG, (e) => seen.push(e));
+
+    expect(outputs).toEqual(OUTPUTS);
+    expect(seen).toEqual([
+      { kind: 'resource', type: INSTANCE, name: 'prod-agent-0', op: 'create', status: 'started' },
+      { kind: 'resource', type: INSTANCE, name: 'prod-agent-0', op: 'create', status: 'done' },
+    ]);
+    expect(callOf('stack', 'init')[0].args).toEqual(expect.arrayContaining(['prod', '--secrets-provider', 'passphrase']));
+    const { stackConfigValues } = await import('../../infra/pulumi/config');
+    const setAll = callOf('config', 'set-all')[0].args;
+    expect(setAll).toEqual(expect.arrayContaining(['--plaintext', 'aws:region=us-east-1']));
+    for (const [key, v] of Object.entries(stackConfigValues(CONFIG))) expect(setAll).toContain(`${key}=${v.value}`);
+    const up = callOf('up')[0].args;
+    expect(up).toEqual(expect.arrayContaining(['--yes', '--skip-preview', '--continue-on-error', '--color', 'never', '--stack', 'prod', '--non-interactive']));
+    expect(callOf('plugin', 'install')).toEqual([]);
+  });
+
+  it('an up where EC2 had no spot capacity fails naming the node, and the provider can tell it is capacity', async () => {
+    put('plugins.json', AWS_PLUGIN);
+    events('up', [
+      { resourcePreEvent: { metadata: meta('create', 'prod-agent-1') } },
+      { diagnosticEvent: { urn: urn('prod-agent-1'), prefix: 'error: ', color: 'never', severity: 'error', message: '  sdk-v2/provider2.go:572: sdk.helper_schema: creating EC2 Instance: operation error EC2: RunInstances, api error InsufficientInstanceCapacity: There is no Spot capacity available that matches your request.: provider=aws@7.48.0\n' } },
+      { resOpFailedEvent: { metadata: meta('create', 'prod-agent-1'), status: 0, steps: 0 } },
+      { diagnosticEvent: { urn: 'urn:pulumi:prod::mesoscloud::pulumi:pulumi:Stack::mesoscloud-prod', prefix: 'error: ', color: 'never', severity: 'error', message: 'update failed\n' } },
+    ]);
+    put('up-fail', 'error: update failed\n');
+    const e = await rejection(new PulumiEngine().up(ref(), CONFIG, () => {})) as unknown as StackOperationError;
+    expect(e).toBeInstanceOf(StackOperationError);
+    expect(e.message).toMatch(/^pulumi up for cluster prod failed for 1 resource\(s\): prod-agent-1: creating EC2 Instance: .*InsufficientInstanceCapacity/);
+    expect(e.failures.map((f) => f.name)).toEqual(['prod-agent-1']);
+    expect(spotCapacityFailures(e.failures)).toEqual(['agent-1']);
+  });
+
+  it('a missing AWS plugin is installed at the version of our @pulumi/aws', async () => {
+    put('outputs.json', OUTPUTS);
+    const seen: EngineEvent[] = [];
+    await new PulumiEngine().up(ref(), CONFIG, (e) => seen.push(e));
+    expect(callOf('plugin', 'install')[0].args).toEqual(expect.arrayContaining(['resource', 'aws', `v${awsPluginVersion()}`]));
+    expect(seen).toContainEqual({ kind: 'diagnostic', severity: 'info', message: `installing the Pulumi AWS provider plugin ${awsPluginVersion()}` });
+  });
+
+  it('recover after a killed launch: the stale lock goes, pending creates are cleared (secrets untouched, file 0600), then a refresh', async () => {
+    put('stack-exists', '');
+    const exported = {
+      version: 3,
+      deployment: {
+        manifest: { time: '2026-12-07T10:41:30Z', magic: 'm', version: 'v3.200.0' },
+        secrets_providers: { type: 'passphrase', state: { salt: 'v1:AbC=:v1:De:Fg==' } },
+        resources: [{ urn: urn('prod-agent-0'), custom: true, id: 'i-0a', type: INSTANCE, outputs: { userData: { '4dabf18193072939515e22adb298388d': '1b47061264138c4ac30d75fd1eb44270', ciphertext: 'v1:xyz' } } }],
+        pending_operations: [{ resource: { urn: urn('prod-agent-1'), custom: true, type: INSTANCE }, type: 'creating' }],
+      },
+    };
+    put('export.json', exported);
+    const r = ref();
+    const locks = path.join(dir, 'data', 'pulumi', '.pulumi', 'locks', 'organization', 'mesoscloud', 'prod');
+    fs.mkdirSync(locks, { recursive: true });
+    const dead = Number(spawnSync('/bin/sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim());
+    fs.writeFileSync(path.join(locks, '5b7d1c2e.json'), JSON.stringify({ pid: dead, username: 'ops', hostname: os.hostname(), timestamp: '2026-12-07T10:41:07Z' }));
+
+    const lines = await new PulumiEngine().recover(r, () => {});
+
+    expect(lines).toEqual([
+      expect.stringMatching(/^removed the stale lock of ops@.* \(pid \d+, since 2026-12-07T10:41:07Z\): .*5b7d1c2e\.json$/),
+      `cleared a pending create of prod-agent-1 (${INSTANCE}): if it was made, the stack does not know it; destroy's sweep by tag finds it`,
+      'refreshed stack prod from the cloud',
+    ]);
+    expect(fs.readdirSync(locks)).toEqual([]);
+    expect(callOf('stack', 'export')[0].args).not.toContain('--show-secrets');
+    const [imported] = callOf('stack', 'import');
+    expect(imported.importedMode).toBe(0o600);
+    expect(imported.imported!.deployment).not.toHaveProperty('pending_operations');
+    expect(imported.imported!.deployment.resources).toEqual(exported.deployment.resources);
+    expect(callOf('refresh')).toHaveLength(1);
+    expect(fs.readdirSync(r.workDir).filter((f) => f.startsWith('state-'))).toEqual([]);
+  });
+
+  it('recover of a healthy stack only refreshes; destroy runs to the end past failures, then removes the stack', async () => {
+    put('stack-exists', '');
+    expect(await new PulumiEngine().recover(ref(), () => {})).toEqual(['refreshed stack prod from the cloud']);
+    expect(callOf('stack', 'import')).toEqual([]);
+    await new PulumiEngine().destroy(ref(), () => {});
+    expect(callOf('destroy')[0].args).toEqual(expect.arrayContaining(['--continue-on-error', '--stack', 'prod']));
+    expect(callOf('stack', 'rm')[0].args).toEqual(expect.arrayContaining(['--yes', 'prod']));
+    expect(fs.existsSync(path.join(state, 'stack-exists'))).toBe(false);
+  });
+
+  it('a failed destroy keeps the stack and names what could not be deleted', async () => {
+    put('stack-exists', '');
+    events('destroy', [
+      { diagnosticEvent: { urn: urn('prod-agent-0'), prefix: 'error: ', color: 'never', severity: 'error', message: 'deleting EC2 Instance (i-0a): UnauthorizedOperation\n' } },
+      { resOpFailedEvent: { metadata: meta('delete', 'prod-agent-0'), status: 0, steps: 0 } },
+    ]);
+    put('destroy-fail', 'error: destroy failed\n');
+    const e = await rejection(new PulumiEngine().destroy(ref(), () => {})) as unknown as StackOperationError;
+    expect(e.failures).toEqual([{ type: INSTANCE, name: 'prod-agent-0', message: 'deleting EC2 Instance (i-0a): UnauthorizedOperation' }]);
+    expect(callOf('stack', 'rm')).toEqual([]);
   });
 });
 
