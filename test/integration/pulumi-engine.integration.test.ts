@@ -253,6 +253,30 @@ describe('whole operations against a recording CLI', () => {
     expect(seen).toContainEqual({ kind: 'diagnostic', severity: 'info', message: `installing the Pulumi AWS provider plugin ${awsPluginVersion()}` });
   });
 
+  /** The DIY backend's refusal, as the CLI prints it, for one lock. */
+  const lockedBy = (hostname: string, pid: number) => 'error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n'
+    + `  s3://mesoscloud-state/.pulumi/locks/organization/mesoscloud/prod/5b7d1c2e.json: created by ops@${hostname} (pid ${pid}) at 2026-12-07T10:41:07Z\n`;
+
+  it('a bucket backend locked by a process of this host that is gone: the lock is cancelled and up runs again', async () => {
+    put('plugins.json', AWS_PLUGIN);
+    put('outputs.json', OUTPUTS);
+    const dead = Number(spawnSync('/bin/sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim());
+    put('up-fail-once', lockedBy(os.hostname(), dead));
+    await expect(new PulumiEngine().up({ ...ref(), backendUrl: 's3://mesoscloud-state' }, CONFIG, () => {})).resolves.toEqual(OUTPUTS);
+    expect(callOf('cancel')).toHaveLength(1);
+    expect(callOf('up')).toHaveLength(2);
+  });
+
+  it('a lock held from another host is left alone: STACK_LOCKED says who holds it', async () => {
+    put('plugins.json', AWS_PLUGIN);
+    put('up-fail', lockedBy('ci-runner-7', 4242));
+    const e = await rejection(new PulumiEngine().up({ ...ref(), backendUrl: 's3://mesoscloud-state' }, CONFIG, () => {}));
+    expect(e.code).toBe('STACK_LOCKED');
+    expect(e.message).toBe('the stack of cluster prod is in use by another Pulumi run: ops@ci-runner-7 (pid 4242, since 2026-12-07T10:41:07Z)');
+    expect(callOf('cancel')).toEqual([]);
+    expect(callOf('up')).toHaveLength(1);
+  });
+
   it('recover after a killed launch: the stale lock goes, pending creates are cleared (secrets untouched, file 0600), then a refresh', async () => {
     put('stack-exists', '');
     const exported = {
