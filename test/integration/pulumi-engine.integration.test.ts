@@ -89,23 +89,15 @@ describe('no Pulumi CLI on PATH', () => {
 });
 
 describe('a Pulumi CLI of the wrong version', () => {
-  it('older than we need: PULUMI_TOO_OLD naming the version found and the one needed', async () => {
-    process.env.PATH = fakePulumi('[ "$1" = version ] && echo v3.100.0');
+  it.each([
+    ['older than we need', 'v3.100.0', 'PULUMI_TOO_OLD', 'the Pulumi CLI on PATH is version 3.100.0; mesoscloud needs 3.114.0 or later'],
+    ['older than the Automation API accepts at all', 'v3.1.0', 'PULUMI_TOO_OLD', 'the Pulumi CLI on PATH is version 3.1.0; mesoscloud needs 3.114.0 or later'],
+    ['a major version the Automation API does not speak', 'v4.2.0', 'PULUMI_VERSION', 'the Pulumi CLI on PATH is version 4.2.0, a major version this mesoscloud does not speak; it needs a 3.x CLI, 3.114.0 or later'],
+  ])('%s (%s): %s', async (_what, version, code, message) => {
+    process.env.PATH = fakePulumi(`[ "$1" = version ] && echo ${version}`);
     const e = await rejection(new PulumiEngine().check());
-    expect(e.code).toBe('PULUMI_TOO_OLD');
-    expect(e.message).toBe('the Pulumi CLI on PATH is version 3.100.0; mesoscloud needs 3.114.0 or later');
-  });
-
-  it('older than the Automation API accepts at all: the same', async () => {
-    process.env.PATH = fakePulumi('echo v3.1.0');
-    expect((await rejection(new PulumiEngine().check())).code).toBe('PULUMI_TOO_OLD');
-  });
-
-  it('a major version the Automation API does not speak: PULUMI_VERSION', async () => {
-    process.env.PATH = fakePulumi('echo v4.2.0');
-    const e = await rejection(new PulumiEngine().check());
-    expect(e.code).toBe('PULUMI_VERSION');
-    expect(e.message).toContain('4.2.0');
+    expect(e.code).toBe(code);
+    expect(e.message).toBe(message);
   });
 
   it('a recent CLI passes', async () => {

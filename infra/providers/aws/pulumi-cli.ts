@@ -25,7 +25,7 @@ export function pulumiMissing(awsVersion: string): ProviderError {
 export function pulumiTooOld(found: string, awsVersion: string): ProviderError {
   return new ProviderError(
     'PULUMI_TOO_OLD',
-    `the Pulumi CLI on PATH is version ${found}; mesoscloud needs ${MIN_PULUMI_VERSION} or later`,
+    `the Pulumi CLI on PATH is version ${found.replace(/^v/, '')}; mesoscloud needs ${MIN_PULUMI_VERSION} or later`,
     [
       'update it: curl -fsSL https://get.pulumi.com | sh   (or: brew upgrade pulumi)',
       `then install the AWS provider plugin: pulumi plugin install resource aws ${awsVersion}`,
@@ -72,7 +72,7 @@ export function cliProblem(err: unknown, awsVersion: string): ProviderError | un
   if (major) {
     return new ProviderError(
       'PULUMI_VERSION',
-      `the Pulumi CLI on PATH is version ${major[1]}, a major version this mesoscloud does not speak; it needs a ${major[2]}.x CLI, ${MIN_PULUMI_VERSION} or later`,
+      `the Pulumi CLI on PATH is version ${major[1].replace(/^v/, '')}, a major version this mesoscloud does not speak; it needs a ${major[2]}.x CLI, ${MIN_PULUMI_VERSION} or later`,
       [`install a ${major[2]}.x CLI: curl -fsSL https://get.pulumi.com | sh -s -- --version <${major[2]}.x release>`],
     );
   }
