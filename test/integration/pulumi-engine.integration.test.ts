@@ -237,6 +237,17 @@ describe('whole operations against a recording CLI', () => {
     expect(spotCapacityFailures(e.failures)).toEqual(['agent-1']);
   });
 
+  it('a CLI step that fails is one line with the CLI\'s last words, not the whole command dump', async () => {
+    put('plugins.json', AWS_PLUGIN);
+    put('config-set-all-fail', 'warning: A new version of Pulumi is available.\nerror: failed to decrypt encrypted configuration value: incorrect passphrase\n');
+    const e = await rejection(new PulumiEngine().up(ref(), CONFIG, () => {})) as unknown as StackOperationError;
+    expect(e).toBeInstanceOf(StackOperationError);
+    expect(e.message).toBe('setting the config of stack prod failed: warning: A new version of Pulumi is available.; error: failed to decrypt encrypted configuration value: incorrect passphrase');
+    put('stack-exists', '');
+    put('refresh-fail', 'error: refreshing urn:...: no valid credential sources for the AWS provider\n');
+    expect((await rejection(new PulumiEngine().recover(ref(), () => {}))).message).toBe('recovering stack prod failed: error: refreshing urn:...: no valid credential sources for the AWS provider');
+  });
+
   it('a missing AWS plugin is installed at the version of our @pulumi/aws', async () => {
     put('outputs.json', OUTPUTS);
     const seen: EngineEvent[] = [];

@@ -251,6 +251,12 @@ describe('Pulumi CLI problems', () => {
     const err = Object.assign(new Error('code: 255 ...'), { commandResult: { stderr: 'warning: a\n\nerror: b\nerror: c\n' } });
     expect(commandReason(err)).toBe('warning: a; error: b; error: c');
     expect(commandReason(new Error('plain'))).toBe('plain');
+    // A non-zero exit as the Automation API wraps it: the command line first, then stderr.
+    const { createCommandError } = require('@pulumi/pulumi/automation/errors');
+    const { CommandResult } = require('@pulumi/pulumi/automation/cmd');
+    const exit = Object.assign(new Error('Command failed with exit code 255: pulumi up --yes --stack prod\nerror: update failed'), { stderr: 'error: update failed\n', exitCode: 255 });
+    expect(commandReason(createCommandError(new CommandResult('', exit.message, -2, exit)))).toBe('error: update failed');
+    expect(commandReason(createCommandError(new CommandResult('', exit.message, -2, undefined)))).toBe('error: update failed');
   });
 });
 

@@ -82,9 +82,16 @@ export function cliProblem(err: unknown, awsVersion: string): ProviderError | un
   return undefined;
 }
 
-/** What a failed CLI command wrote to stderr (the Automation API keeps it on CommandError.commandResult). */
+/**
+ * What a failed CLI command wrote to stderr. The Automation API keeps it on
+ * CommandError.commandResult: as `err.stderr` (the spawn library's error) when the CLI exited
+ * non-zero, and as `stderr` prefixed with "Command failed with exit code N: <argv>".
+ */
 export function stderrOf(err: unknown): string {
-  return String((err as { commandResult?: { stderr?: string } }).commandResult?.stderr ?? (err instanceof Error ? err.message : err));
+  const result = (err as { commandResult?: { stderr?: unknown; err?: { stderr?: unknown } } }).commandResult;
+  if (typeof result?.err?.stderr === 'string' && result.err.stderr.trim() !== '') return result.err.stderr;
+  if (typeof result?.stderr === 'string') return result.stderr.replace(/^Command failed with [^\n]*\n?/, '');
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** The last lines of what a failed CLI command wrote, which say why (CommandError.message holds all of it). */

@@ -36,6 +36,19 @@ async function inlineProgram(): Promise<Record<string, unknown>> {
   return clusterProgram(readStackConfig());
 }
 
+/**
+ * A CLI step whose failure the operator should read as one line: the CLI's own last words, not the
+ * Automation API's dump of argv, stdout and stderr. Our own errors pass through as they are.
+ */
+async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ProviderError || e instanceof StackOperationError) throw e;
+    throw new StackOperationError(`${what} failed: ${commandReason(e)}`);
+  }
+}
+
 function stackLocked(ref: StackRef, holders: string[]): ProviderError {
   return new ProviderError(
     'STACK_LOCKED',
@@ -73,7 +86,8 @@ export class PulumiEngine implements StackEngine {
     for (const line of await this.clearLeftovers(auto, ref, backend, stack, onEvent, false)) onEvent({ kind: 'diagnostic', severity: 'info', message: line });
     await this.ensureAwsPlugin(stack.workspace, onEvent);
     const { stackConfigValues } = await import('../../pulumi/config');
-    await stack.setAllConfig({ 'aws:region': { value: config.region }, ...stackConfigValues(config) });
+    const values = { 'aws:region': { value: config.region }, ...stackConfigValues(config) };
+    await step(`setting the config of stack ${ref.cluster}`, () => stack.setAllConfig(values));
     const tr = new EventTranslator();
     try {
       const result = await this.withLockRetry(auto, ref, backend, stack, false, () =>
@@ -102,13 +116,13 @@ export class PulumiEngine implements StackEngine {
       if (e instanceof ProviderError) throw e;
       throw new StackOperationError(failureMessage(`pulumi destroy for cluster ${ref.cluster}`, tr, commandReason(e)), tr.failures());
     }
-    await stack.workspace.removeStack(stack.name);
+    await step(`removing stack ${ref.cluster}`, () => stack.workspace.removeStack(stack.name));
   }
 
   async outputs(ref: StackRef): Promise<ClusterStackOutputs | undefined> {
     const auto = await automation();
     const stack = await this.open(auto, ref, parseBackend(ref.backendUrl), 'select');
-    return stack ? clusterOutputs(await stack.outputs()) : undefined;
+    return stack ? clusterOutputs(await step(`reading the outputs of stack ${ref.cluster}`, () => stack.outputs())) : undefined;
   }
 
   async recover(ref: StackRef, onEvent: Emit): Promise<string[]> {
@@ -149,45 +163,50 @@ export class PulumiEngine implements StackEngine {
       secretsProvider: secretsProviderFor(backend),
       projectSettings: { name: ref.project, runtime: 'nodejs', backend: { url: backend.url } },
     };
-    try {
-      return how === 'select' ? await auto.LocalWorkspace.selectStack(args, opts) : await auto.LocalWorkspace.createOrSelectStack(args, opts);
-    } catch (e) {
-      if (e instanceof auto.StackNotFoundError) return undefined;
-      throw e;
-    }
+    return step(`opening stack ${ref.cluster} at ${backend.url}`, async () => {
+      try {
+        return how === 'select' ? await auto.LocalWorkspace.selectStack(args, opts) : await auto.LocalWorkspace.createOrSelectStack(args, opts);
+      } catch (e) {
+        if (e instanceof auto.StackNotFoundError) return undefined;
+        throw e;
+      }
+    });
   }
 
   /**
    * Makes a stack a killed run left behind usable: stale locks go, pending operations are dropped
-   * (then a refresh reconciles the state with the cloud). `refreshAlways` for an explicit recover;
-   * before an `up` only when something was cleared. Says what it did.
+   * (then a refresh reconciles the state with the cloud). An explicit recover always refreshes
+   * (and may cancel a Pulumi Cloud update); before an up or destroy, only when something was
+   * cleared. Says what it did.
    */
-  private async clearLeftovers(auto: Auto, ref: StackRef, backend: Backend, stack: Stack, onEvent: Emit, explicit: boolean): Promise<string[]> {
-    const lines: string[] = [];
-    if (backend.dir) {
-      for (const lock of sweepFileLocks(backend.dir, ref.project, ref.cluster, this.hostname).removed) {
-        lines.push(`removed the stale lock of ${describeLock(lock)}: ${lock.where}`);
+  private clearLeftovers(auto: Auto, ref: StackRef, backend: Backend, stack: Stack, onEvent: Emit, explicit: boolean): Promise<string[]> {
+    return step(`recovering stack ${ref.cluster}`, async () => {
+      const lines: string[] = [];
+      if (backend.dir) {
+        for (const lock of sweepFileLocks(backend.dir, ref.project, ref.cluster, this.hostname).removed) {
+          lines.push(`removed the stale lock of ${describeLock(lock)}: ${lock.where}`);
+        }
+      } else if (explicit && backend.kind === 'cloud') {
+        const last = await stack.info();
+        if (last?.result === 'in-progress') {
+          await stack.cancel();
+          lines.push(`cancelled the ${last.kind} of stack ${ref.cluster} left in progress since ${new Date(last.startTime).toISOString()}`);
+        }
       }
-    } else if (explicit && backend.kind === 'cloud') {
-      const last = await stack.info();
-      if (last?.result === 'in-progress') {
-        await stack.cancel();
-        lines.push(`cancelled the ${last.kind} of stack ${ref.cluster} left in progress since ${new Date(last.startTime).toISOString()}`);
+      const run: PulumiRun = { command: (await this.cli()).command, cwd: ref.workDir, env: pulumiEnv(backend, ref.passphraseFile) };
+      const exported = await exportState(run, stack.name);
+      const pending = pendingOperations(exported);
+      if (pending.length > 0) {
+        await importState(run, stack.name, withoutPendingOperations(exported));
+        lines.push(...pending.map(clearedLine));
       }
-    }
-    const run: PulumiRun = { command: (await this.cli()).command, cwd: ref.workDir, env: pulumiEnv(backend, ref.passphraseFile) };
-    const exported = await exportState(run, stack.name);
-    const pending = pendingOperations(exported);
-    if (pending.length > 0) {
-      await importState(run, stack.name, withoutPendingOperations(exported));
-      lines.push(...pending.map(clearedLine));
-    }
-    if (explicit || pending.length > 0) {
-      const tr = new EventTranslator();
-      await this.withLockRetry(auto, ref, backend, stack, explicit, () => stack.refresh({ onEvent: (e) => tr.translate(e).forEach(onEvent), color: 'never' }));
-      lines.push(`refreshed stack ${ref.cluster} from the cloud`);
-    }
-    return lines;
+      if (explicit || pending.length > 0) {
+        const tr = new EventTranslator();
+        await this.withLockRetry(auto, ref, backend, stack, explicit, () => stack.refresh({ onEvent: (e) => tr.translate(e).forEach(onEvent), color: 'never' }));
+        lines.push(`refreshed stack ${ref.cluster} from the cloud`);
+      }
+      return lines;
+    });
   }
 
   /**
@@ -232,7 +251,7 @@ export class PulumiEngine implements StackEngine {
   /** The AWS provider plugin of the version @pulumi/aws needs, installed when missing. */
   private async ensureAwsPlugin(ws: Automation.Workspace, onEvent: Emit): Promise<void> {
     const version = awsPluginVersion();
-    const plugins = await ws.listPlugins();
+    const plugins = await step('listing the Pulumi plugins', () => ws.listPlugins());
     if (plugins.some((p) => p.name === 'aws' && p.kind === 'resource' && p.version === version)) return;
     onEvent({ kind: 'diagnostic', severity: 'info', message: `installing the Pulumi AWS provider plugin ${version}` });
     try {
