@@ -248,6 +248,16 @@ describe('whole operations against a recording CLI', () => {
     expect((await rejection(new PulumiEngine().recover(ref(), () => {}))).message).toBe('recovering stack prod failed: error: refreshing urn:...: no valid credential sources for the AWS provider');
   });
 
+  it('an up whose signal is aborted is cancelled (SIGINT to the CLI) and says so', async () => {
+    put('plugins.json', AWS_PLUGIN);
+    events('up', [{ resourcePreEvent: { metadata: meta('create', 'prod-agent-0') } }]);
+    put('up-hang', '');
+    const abort = new AbortController();
+    const e = await rejection(new PulumiEngine().up(ref(), CONFIG, (ev) => { if (ev.kind === 'resource') abort.abort(); }, abort.signal));
+    expect(e).toBeInstanceOf(StackOperationError);
+    expect(e.message).toBe('pulumi up for cluster prod was cancelled');
+  });
+
   it('a missing AWS plugin is installed at the version of our @pulumi/aws', async () => {
     put('outputs.json', OUTPUTS);
     const seen: EngineEvent[] = [];
