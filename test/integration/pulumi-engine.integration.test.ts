@@ -355,13 +355,14 @@ describe('lock files of a file backend', () => {
   });
 
   /** A live process named `pulumi` (a copy of sleep), as the CLI holding a lock would be. */
-  function livePulumi(): number {
+  async function livePulumi(): Promise<number> {
     const bin = path.join(dir, 'live');
     fs.mkdirSync(bin);
     fs.copyFileSync('/bin/sleep', path.join(bin, 'pulumi'));
     fs.chmodSync(path.join(bin, 'pulumi'), 0o755);
     const child = spawn(path.join(bin, 'pulumi'), ['300'], { stdio: 'ignore' });
     children.push(child);
+    await new Promise((resolve, reject) => child.once('spawn', resolve).once('error', reject)); // exec done: its name is `pulumi` now
     return child.pid!;
   }
 
@@ -370,14 +371,14 @@ describe('lock files of a file backend', () => {
     return Number(spawnSync('/bin/sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim());
   }
 
-  it('removes the lock of a process that is gone, keeps a live one and one from another host', () => {
+  it('removes the lock of a process that is gone, keeps a live one and one from another host', async () => {
     const backend = path.join(dir, 'pulumi');
     const locks = path.join(backend, '.pulumi', 'locks', 'organization', 'mesoscloud', 'prod');
     fs.mkdirSync(locks, { recursive: true });
     const lock = (pid: number, hostname: string) => JSON.stringify({ pid, username: 'ops', hostname, timestamp: '2026-12-07T10:41:07Z' });
     const host = os.hostname();
     fs.writeFileSync(path.join(locks, 'dead.json'), lock(deadPid(), host));
-    fs.writeFileSync(path.join(locks, 'live.json'), lock(livePulumi(), host));
+    fs.writeFileSync(path.join(locks, 'live.json'), lock(await livePulumi(), host));
     fs.writeFileSync(path.join(locks, 'reused.json'), lock(process.pid, host)); // alive, but not Pulumi: the pid was reused
     fs.writeFileSync(path.join(locks, 'elsewhere.json'), lock(1, 'some-other-host'));
 
