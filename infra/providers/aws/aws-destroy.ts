@@ -14,7 +14,7 @@ import { recordAccess } from '../record-access';
 import { locateMaster } from '../../../cluster/client/leader';
 import type { AwsConnection } from './aws-connection';
 import { stackEngine, stackRefOf } from './stack-engines';
-import { stackProgress } from './stack-progress';
+import { stackProgress } from './stack-events';
 import { awsError, ec2Client } from './ec2-client';
 import { sweepCluster } from './sweep';
 

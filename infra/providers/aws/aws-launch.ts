@@ -31,7 +31,7 @@ import { describeImage, newestUbuntuLts } from './images';
 import { waitForInstances, type ClusterInstance } from './instances';
 import { consoleHostKeys } from './console-host-keys';
 import { spotCapacityFailures } from './pulumi-events';
-import { stackProgress } from './stack-progress';
+import { stackProgress } from './stack-events';
 
 type Ec2 = Awaited<ReturnType<typeof ec2Client>>;
 

@@ -24,8 +24,8 @@ export async function stackEngine(env: NodeJS.ProcessEnv = process.env): Promise
     if (typeof loaded.createStackEngine !== 'function') throw new ProviderError('BAD_ENGINE', `${ENGINE_ENV}=${module} exports no createStackEngine()`);
     return loaded.createStackEngine();
   }
-  const { createPulumiEngine } = await import('./pulumi-engine');
-  return createPulumiEngine();
+  const { PulumiEngine } = await import('./pulumi-engine');
+  return new PulumiEngine();
 }
 
 /** Where a cluster's stack lives: the local file backend under the data dir unless the spec names one. */
