@@ -50,6 +50,8 @@ export interface ClusterStackConfig {
   vpcCidr: string;
   /** Who may reach SSH and the master's API/UI: the operator's address (found at launch) or --allow-cidr. */
   allowCidrs: string[];
+  /** Lets allowCidrs hold blocks wider than /8 (IPv4) or /32 (IPv6), 0.0.0.0/0 among them (--allow-world). */
+  allowWorld?: boolean;
   /** The operator's OpenSSH public key, imported as the cluster's key pair. */
   publicKey: string;
   roles: Record<Role, RoleMachines>;
