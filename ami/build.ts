@@ -11,14 +11,14 @@
  * All I/O comes in through AmiBuildDeps (the EC2 client, SSH, the bundle, the clock, progress), so the
  * tests run it against an EC2 endpoint on loopback and a real SSH host.
  */
-import { CreateImageCommand, CreateTagsCommand, DescribeImagesCommand, type EC2Client, type Image } from '@aws-sdk/client-ec2';
+import { CreateImageCommand, DescribeImagesCommand, type EC2Client, type Image } from '@aws-sdk/client-ec2';
 import { randomBytes } from 'node:crypto';
 import type { DaemonBundle } from '../infra/bootstrap/bundle';
 import { factsScript, nodeProblem, parseFacts, type HostFacts } from '../infra/bootstrap/host-facts';
 import { KnownHosts, SshConnection, type SshAuth, type SshConnectOptions } from '../infra/bootstrap/ssh';
 import { ProviderError } from '../infra/errors';
 import { ADOPT_SCRIPT, IMAGE_MANIFEST, imageBundlePath, type ImageManifest } from '../infra/plan/image-layout';
-import { awsError } from '../infra/providers/aws/ec2-client';
+import { awsError } from './ec2-interim';
 import { pinConsoleHostKeys } from './builder-host-key';
 import {
   BUILDER_TAG, builderTags, builderVpc, createSecurityGroup, importKeyPair, removeBuilderResources, runBuilder, snapshotsOf, waitRunning,
@@ -26,7 +26,9 @@ import {
 } from './builder-resources';
 import { resolveBaseImage, type BaseImage } from './base-image';
 import { BASE_IMAGE_TAG, BUNDLE_TAG, IMAGE_TAG, NODE_TAG } from './find';
-import { adoptScript, imagingCleanupScript, nodeInstallScript, packagesInstallScript } from './install-script';
+import { adoptScript, imagingCleanupScript, packagesInstallScript } from './install-script';
+import { nodeInstallScript, NODE_RELEASE } from '../infra/aws/user-data';
+import { TAG } from '../infra/aws/tags';
 import { pollUntil, throwIfAborted } from './poll';
 import { waitForSsh } from './ssh-port';
 
@@ -180,10 +182,20 @@ export async function buildImage(opts: AmiBuildOptions, deps: AmiBuildDeps): Pro
 
     const name = imageName(deps.version, opts.arch, startedAt);
     step(`creating image ${name}`);
+    // Tagged as it is made (image and snapshots alike, by EC2 itself), so even an image this build does not see finish is ours by its tags.
+    const imageTags = [
+      { Key: TAG.name, Value: name },
+      { Key: IMAGE_TAG, Value: deps.version },
+      { Key: BUNDLE_TAG, Value: bundle.sha256 },
+      { Key: NODE_TAG, Value: facts.nodeVersion ?? '' },
+      { Key: BASE_IMAGE_TAG, Value: base.imageId },
+      { Key: TAG.version, Value: deps.version },
+    ];
     const created = await ec2.send(new CreateImageCommand({
       InstanceId: instanceId,
       Name: name,
       Description: `mesoscloud ${deps.version}: Node ${facts.nodeVersion}, Java, ZooKeeper and daemon bundle ${bundle.sha12}, on ${base.imageId}`,
+      TagSpecifications: [{ ResourceType: 'image', Tags: imageTags }, { ResourceType: 'snapshot', Tags: imageTags }],
     })).catch((err) => {
       throw awsError(err, `creating image ${name} from ${instanceId}`);
     });
@@ -192,19 +204,6 @@ export async function buildImage(opts: AmiBuildOptions, deps: AmiBuildDeps): Pro
     res.unfinishedImageId = imageId;
     const image = await waitAvailable(ec2, imageId, { timeoutMs: timing.imageMs, pollMs: timing.pollMs, signal }, deps.progress);
     const snapshots = snapshotsOf(image.BlockDeviceMappings);
-    await ec2.send(new CreateTagsCommand({
-      Resources: [imageId, ...snapshots],
-      Tags: [
-        { Key: 'Name', Value: name },
-        { Key: IMAGE_TAG, Value: deps.version },
-        { Key: BUNDLE_TAG, Value: bundle.sha256 },
-        { Key: NODE_TAG, Value: facts.nodeVersion ?? '' },
-        { Key: BASE_IMAGE_TAG, Value: base.imageId },
-        { Key: 'mesoscloud:version', Value: deps.version },
-      ],
-    })).catch((err) => {
-      throw awsError(err, `tagging image ${imageId}`);
-    });
     res.unfinishedImageId = undefined;
     deps.progress(`image ${imageId} is available`);
     return {
@@ -224,7 +223,7 @@ export async function buildImage(opts: AmiBuildOptions, deps: AmiBuildDeps): Pro
     const installed: string[] = [];
     let facts = await inspect();
     if (nodeProblem(facts)) {
-      step('installing Node 20 (nodejs.org tarball)');
+      step(`installing Node.js ${NODE_RELEASE.version} (nodejs.org tarball, sha256 checked)`);
       await runStep(conn, 'installing Node 20', nodeInstallScript(), 10 * 60_000);
       installed.push('node');
       facts = await inspect();
@@ -259,8 +258,9 @@ export async function buildImage(opts: AmiBuildOptions, deps: AmiBuildDeps): Pro
   }
 }
 
+/** A script (bash: the Node install uses pipefail) fed through stdin, as root. */
 async function runStep(conn: SshConnection, what: string, script: string, timeoutMs: number): Promise<void> {
-  const result = await conn.exec(conn.asRoot(script), { timeoutMs });
+  const result = await conn.exec(conn.asRoot('bash -s'), { timeoutMs, stdin: script });
   if (result.code !== 0) {
     const tail = (result.stderr || result.stdout).trim().split('\n').slice(-5).join('\n');
     throw new ProviderError('AMI_INSTALL_FAILED', `${what} on the builder failed (exit ${result.code}):\n${tail}`, [

@@ -6,7 +6,7 @@
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { KnownHosts } from '../infra/bootstrap/known-hosts';
-import { consoleHostKeys } from '../infra/providers/aws/console-host-keys';
+import { consoleHostKeys } from './ec2-interim';
 
 export async function pinConsoleHostKeys(
   ec2: EC2Client, instanceId: string, knownHosts: KnownHosts, opts: { host: string; port: number; timeoutMs: number; pollMs: number },

@@ -22,8 +22,9 @@ import {
   type EC2Client,
   type Tag,
 } from '@aws-sdk/client-ec2';
+import { TAG } from '../infra/aws/tags';
 import { ProviderError } from '../infra/errors';
-import { awsError } from '../infra/providers/aws/ec2-client';
+import { awsError } from './ec2-interim';
 import { pollUntil } from './poll';
 
 export const BUILDER_TAG = 'mesoscloud:ami-builder';
@@ -45,9 +46,9 @@ export interface CleanupReport {
 }
 
 export const builderTags = (buildId: string, version: string, name: string): Tag[] => [
-  { Key: 'Name', Value: name },
+  { Key: TAG.name, Value: name },
   { Key: BUILDER_TAG, Value: buildId },
-  { Key: 'mesoscloud:version', Value: version },
+  { Key: TAG.version, Value: version },
 ];
 
 /** The VPC the security group goes in: the subnet's, or the region's default VPC. */
@@ -60,7 +61,7 @@ export async function builderVpc(ec2: EC2Client, subnetId: string | undefined, r
     if (!vpc) throw new ProviderError('BAD_FLAG', `--subnet: no subnet '${subnetId}' in ${region}`, ['list them with: aws ec2 describe-subnets --region ' + region]);
     return vpc;
   }
-  const out = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'isDefault', Values: ['true'] }] })).catch((err) => {
+  const out = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] })).catch((err) => {
     throw awsError(err, 'looking up the default VPC');
   });
   const vpc = out.Vpcs?.[0]?.VpcId;
@@ -108,16 +109,15 @@ export async function createSecurityGroup(ec2: EC2Client, res: BuilderResources,
 export async function runBuilder(ec2: EC2Client, res: BuilderResources, opts: {
   imageId: string; instanceType: string; keyName: string; securityGroupId: string; subnetId?: string; tags: Tag[];
 }): Promise<string> {
-  const network = opts.subnetId
-    ? { NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: opts.subnetId, Groups: [opts.securityGroupId], AssociatePublicIpAddress: true }] }
-    : { SecurityGroupIds: [opts.securityGroupId] };
   const out = await ec2.send(new RunInstancesCommand({
     ImageId: opts.imageId,
     InstanceType: opts.instanceType as never,
     MinCount: 1,
     MaxCount: 1,
     KeyName: opts.keyName,
-    ...network,
+    // In --subnet, the builder has a public address when the subnet gives one on launch; else its private one is used.
+    SecurityGroupIds: [opts.securityGroupId],
+    ...(opts.subnetId ? { SubnetId: opts.subnetId } : {}),
     // A builder that outlives us (say, the operator's machine died) stops billing when shut down.
     InstanceInitiatedShutdownBehavior: 'terminate',
     MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },

@@ -3,7 +3,7 @@
  * newest first: what `mesoscloud ami list` shows and what a launch takes for `--ami latest`.
  */
 import { DescribeImagesCommand, type EC2Client, type Image } from '@aws-sdk/client-ec2';
-import { awsError } from '../infra/providers/aws/ec2-client';
+import { awsError } from './ec2-interim';
 
 export const IMAGE_TAG = 'mesoscloud:image';
 export const BUNDLE_TAG = 'mesoscloud:bundle-sha256';
@@ -23,9 +23,13 @@ export interface FoundImage {
   baseImage?: string;
 }
 
-/** The account's own images tagged `mesoscloud:image` (of `version` when given), newest first. */
-export async function findImages(ec2: EC2Client, opts: { version?: string; arch?: string } = {}): Promise<FoundImage[]> {
+/**
+ * The account's own images tagged `mesoscloud:image` (of `version` and `arch` when given), newest
+ * first; only available ones unless `states` says otherwise (an image is tagged while still pending).
+ */
+export async function findImages(ec2: EC2Client, opts: { version?: string; arch?: string; states?: string[] } = {}): Promise<FoundImage[]> {
   const filters = [
+    { Name: 'state', Values: opts.states ?? ['available'] },
     opts.version ? { Name: `tag:${IMAGE_TAG}`, Values: [opts.version] } : { Name: 'tag-key', Values: [IMAGE_TAG] },
     ...(opts.arch ? [{ Name: 'architecture', Values: [opts.arch] }] : []),
   ];

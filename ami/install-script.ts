@@ -4,33 +4,11 @@
  * (infra/bootstrap/host-facts.ts), so an instance of the image passes them and the bootstrap skips
  * its own installs; and a host that already has Node, Java and ZooKeeper downloads nothing.
  */
-import { MIN_NODE_MAJOR, type HostFacts } from '../infra/bootstrap/host-facts';
+import type { HostFacts } from '../infra/bootstrap/host-facts';
 import { emptyState, record, STEP } from '../infra/bootstrap/host-state';
 import { shellQuote as q } from '../infra/bootstrap/ssh-quote';
 import { ADOPT_SCRIPT, type ImageManifest } from '../infra/plan/image-layout';
 import { remoteLayout, sha12 } from '../infra/plan/remote-layout';
-
-/**
- * Node 20 from the official tarball (checked against nodejs.org's SHASUMS256.txt) into /usr/local,
- * unless a Node of at least MIN_NODE_MAJOR is already on PATH. The cluster's user data installs Node
- * the same way; one of the two copies should go once both are merged.
- */
-export function nodeInstallScript(): string {
-  return [
-    'set -e',
-    `if command -v node >/dev/null 2>&1 && [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge ${MIN_NODE_MAJOR} ]; then echo "node $(node -v) is already installed at $(command -v node)"; exit 0; fi`,
-    'case "$(uname -m)" in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) echo "no Node.js build for machine $(uname -m)" >&2; exit 1 ;; esac',
-    'base=https://nodejs.org/dist/latest-v20.x',
-    'tmp=$(mktemp -d); trap \'rm -rf "$tmp"\' EXIT',
-    'curl -fsSL --retry 3 "$base/SHASUMS256.txt" -o "$tmp/SHASUMS256.txt"',
-    'file=$(grep -o "node-v20\\.[0-9.]*-linux-$arch\\.tar\\.gz" "$tmp/SHASUMS256.txt" | head -n 1)',
-    '[ -n "$file" ] || { echo "nodejs.org lists no linux-$arch tarball of Node 20" >&2; exit 1; }',
-    'curl -fsSL --retry 3 "$base/$file" -o "$tmp/$file"',
-    '(cd "$tmp" && grep " $file\\$" SHASUMS256.txt | sha256sum -c - >/dev/null)',
-    'tar -xzf "$tmp/$file" -C /usr/local --strip-components=1 --no-same-owner',
-    'echo "node $(/usr/local/bin/node -v) installed in /usr/local"',
-  ].join('\n');
-}
 
 /**
  * Java (OpenJDK 17's headless JRE) and Debian/Ubuntu's `zookeeper` package, whichever the host lacks

@@ -56,7 +56,7 @@ const publicLine = (key: ParsedKey) => `${key.type} ${key.getPublicSSH().toStrin
 
 function agentIdentities(socket: string): Promise<ParsedKey[]> {
   return new Promise((resolve, reject) => {
-    new OpenSSHAgent(socket).getIdentities((err, keys) => (err ? reject(new ProviderError('BAD_FLAG', `cannot ask ssh-agent (${socket}) for its keys: ${err.message}`, ['give a private key with --key'])) : resolve(keys ?? [])));
+    new OpenSSHAgent(socket).getIdentities((err, keys) => (err ? reject(new ProviderError('BAD_FLAG', `cannot ask ssh-agent (${socket}) for its keys: ${err.message}`, ['give a private key with --key'])) : resolve((keys ?? []).filter((k): k is ParsedKey => 'getPublicSSH' in k))));
   });
 }
 

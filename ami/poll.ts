@@ -22,6 +22,8 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 /** `check` until it returns a value other than undefined; its errors end the wait. */
 export async function pollUntil<T>(what: string, opts: PollOptions, check: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
+  // The first answers come quickly (an instance runs within seconds): ask soon, then every pollMs.
+  let delay = Math.min(opts.pollMs, 500);
   for (;;) {
     throwIfAborted(opts.signal);
     const value = await check();
@@ -30,9 +32,10 @@ export async function pollUntil<T>(what: string, opts: PollOptions, check: () =>
       throw new ProviderError('TIMEOUT', `gave up waiting for ${what} after ${Math.round(opts.timeoutMs / 1000)} s`);
     }
     try {
-      await sleep(Math.min(opts.pollMs, Math.max(0, deadline - Date.now())), undefined, { signal: opts.signal });
+      await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), undefined, { signal: opts.signal });
     } catch {
       throw interrupted();
     }
+    delay = Math.min(opts.pollMs, delay * 2);
   }
 }

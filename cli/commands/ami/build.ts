@@ -57,7 +57,7 @@ export default class AmiBuild extends ParsedCommand<typeof AmiBuild> {
     const { flags } = this;
     const conn = awsConnection(flags);
     const [{ buildImage }, { cidrValue, operatorCidr, operatorKey }, { ec2Client }, { findDaemonBundle }] = await Promise.all([
-      import('../../../ami/build'), import('../../../ami/operator'), import('../../../infra/providers/aws/ec2-client'), import('../../../infra/bootstrap/bundle'),
+      import('../../../ami/build'), import('../../../ami/operator'), import('../../../ami/ec2-interim'), import('../../../infra/bootstrap/bundle'),
     ]);
     const key = await operatorKey(flags.key);
     const allowCidr = flags['allow-cidr'] ? cidrValue('allow-cidr', flags['allow-cidr']) : await operatorCidr();

@@ -8,8 +8,8 @@ export default class AmiList extends ParsedCommand<typeof AmiList> {
   static summary = 'List the machine images `mesoscloud ami build` made in a region, newest first.';
 
   static description =
-    'Images of this account tagged mesoscloud:image (the package version they carry), with the daemon bundle and ' +
-    'Node version each holds.\n\n' + EXIT_CODES_HELP;
+    'Images of this account tagged mesoscloud:image (the package version they carry), with their state and the daemon ' +
+    'bundle and Node version each holds. Only available images can be launched.\n\n' + EXIT_CODES_HELP;
 
   static examples = ['<%= config.bin %> <%= command.id %> --region eu-west-1', '<%= config.bin %> <%= command.id %> --region eu-west-1 --image-version 0.1.0 --json'];
 
@@ -24,8 +24,8 @@ export default class AmiList extends ParsedCommand<typeof AmiList> {
   async run(): Promise<{ images: FoundImage[] }> {
     const { flags } = this;
     const conn = awsConnection(flags);
-    const [{ findImages }, { ec2Client }] = await Promise.all([import('../../../ami/find'), import('../../../infra/providers/aws/ec2-client')]);
-    const images = await findImages(ec2Client(conn), { version: flags['image-version'], arch: flags.arch });
+    const [{ findImages }, { ec2Client }] = await Promise.all([import('../../../ami/find'), import('../../../ami/ec2-interim')]);
+    const images = await findImages(ec2Client(conn), { version: flags['image-version'], arch: flags.arch, states: ['available', 'pending', 'failed'] });
     if (images.length === 0) {
       this.log(`No mesoscloud images in ${conn.region}. Build one with: mesoscloud ami build --region ${conn.region}`);
       return { images };
