@@ -169,6 +169,7 @@ export async function buildImage(opts: AmiBuildOptions, deps: AmiBuildDeps): Pro
     // Ctrl-C cuts a long install short: the command fails and cleanup runs.
     const onAbort = () => conn.close();
     signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
     let installed: string[];
     let facts: HostFacts;
     try {

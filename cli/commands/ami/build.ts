@@ -77,8 +77,8 @@ export default class AmiBuild extends ParsedCommand<typeof AmiBuild> {
         progress, warn: (line) => progress(`warning: ${line}`), signal: interrupt.signal,
       });
       this.log(result.imageId);
-      this.logToStderr(`Image ${result.imageId} (${result.name}) is available in ${result.region}. Launch a cluster from it:`);
-      this.logToStderr(`  mesoscloud launch --provider aws --region ${result.region} --ami ${result.imageId}`);
+      progress(`Image ${result.imageId} (${result.name}) is available in ${result.region}. Launch a cluster from it:`);
+      progress(`  mesoscloud launch --provider aws --region ${result.region} --ami ${result.imageId}`);
       return {
         image_id: result.imageId, name: result.name, region: result.region, arch: result.arch, version: result.version, base_image: result.baseImage,
         bundle_sha256: result.bundleSha256, node_version: result.nodeVersion, snapshots: result.snapshots, installed: result.installed,
