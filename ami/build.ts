@@ -13,6 +13,8 @@
  */
 import { CreateImageCommand, DescribeImagesCommand, type EC2Client, type Image } from '@aws-sdk/client-ec2';
 import { randomBytes } from 'node:crypto';
+import { TAG } from '../infra/aws/tags';
+import { nodeInstallScript, NODE_RELEASE } from '../infra/aws/user-data';
 import type { DaemonBundle } from '../infra/bootstrap/bundle';
 import { factsScript, nodeProblem, parseFacts, type HostFacts } from '../infra/bootstrap/host-facts';
 import { KnownHosts, SshConnection, type SshAuth, type SshConnectOptions } from '../infra/bootstrap/ssh';
@@ -27,15 +29,10 @@ import {
 import { resolveBaseImage, type BaseImage } from './base-image';
 import { BASE_IMAGE_TAG, BUNDLE_TAG, IMAGE_TAG, NODE_TAG } from './find';
 import { adoptScript, imagingCleanupScript, packagesInstallScript } from './install-script';
-import { nodeInstallScript, NODE_RELEASE } from '../infra/aws/user-data';
-import { TAG } from '../infra/aws/tags';
-import { pollUntil, throwIfAborted } from './poll';
+import { interrupted, pollUntil, throwIfAborted } from './poll';
 import { waitForSsh } from './ssh-port';
 
 export type Arch = 'x86_64' | 'arm64';
-export const ARCHES: readonly Arch[] = ['x86_64', 'arm64'];
-export const DEFAULT_INSTANCE_TYPE = 't3.small';
-export const DEFAULT_SSH_USER = 'ubuntu';
 
 export interface AmiBuildOptions {
   region: string;
@@ -125,7 +122,8 @@ export async function buildImage(opts: AmiBuildOptions, deps: AmiBuildDeps): Pro
   try {
     outcome = await build();
   } catch (err) {
-    failure = err;
+    // After Ctrl-C, whatever broke (a closed SSH connection, a cut sleep) broke because of it.
+    failure = deps.signal?.aborted ? interrupted() : err;
   }
   deps.progress(`removing the builder's temporary resources (tag ${BUILDER_TAG}=${buildId})`);
   const report = await removeBuilderResources(deps.ec2, res, { timeoutMs: timing.cleanupMs, pollMs: timing.pollMs, region: opts.region });

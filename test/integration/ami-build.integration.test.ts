@@ -264,6 +264,19 @@ describe('mesoscloud ami build', () => {
     expect(endpoint.calls.slice(callsBefore).map((c) => c.action)).not.toContain('CreateImage');
   });
 
+  test('a wrong base image or instance type is refused, naming the flag, before anything is created', async () => {
+    const callsBefore = endpoint.calls.length;
+    const refused = (o: Partial<AmiBuildOptions>) => buildImage(options(o), deps([])).then(() => undefined, (err: Error & { code?: string }) => `${err.code}: ${err.message}`);
+    expect(await refused({ instanceType: 't4g.small' })).toBe('BAD_FLAG: --instance-type: t4g.small runs arm64, not x86_64');
+    expect(await refused({ instanceType: 't3.galactic' })).toBe(`BAD_FLAG: --instance-type: 't3.galactic' is not an instance type in ${REGION}`);
+    expect(await refused({ baseAmi: 'ami-0123456789abcdef0' })).toBe(`BAD_FLAG: --base-ami: there is no image ami-0123456789abcdef0 in ${REGION} that this account can use`);
+    expect(await refused({ baseAmi: 'ubuntu' })).toBe("BAD_FLAG: --base-ami: expected an image id like ami-0123456789abcdef0, got 'ubuntu'");
+    const arm = [...endpoint.state.images.values()].find((i) => i.architecture === 'arm64' && i.region === REGION)!;
+    expect(await refused({ baseAmi: arm.id })).toBe(`BAD_FLAG: --base-ami: ${arm.id} is an arm64 image, but --arch is x86_64`);
+    const actions = new Set(endpoint.calls.slice(callsBefore).map((c) => c.action));
+    expect([...actions].sort()).toEqual(['DescribeImages', 'DescribeInstanceTypes']);
+  });
+
   test('the CLI builds an image, prints its id and how to launch it; bad flags name the flag', async () => {
     const env = { ...CREDENTIALS, SSH_AUTH_SOCK: '' };
     const dataHome = path.join(work, 'data');
@@ -277,6 +290,11 @@ describe('mesoscloud ami build', () => {
     expect(json.cleaned).toHaveLength(3);
     expect(r.stderr).toContain(`mesoscloud launch --provider aws --region ${REGION} --ami ${json.image_id}`);
     expect(builderLeftovers()).toEqual([]);
+
+    const list = await runCli(['ami', 'list', '--region', REGION, '--endpoint-url', front.url], { dataHome, env });
+    expect(list.code).toBe(0);
+    expect(list.stdout.split('\n')[0]).toMatch(/^IMAGE\s+VERSION\s+ARCH\s+STATE/);
+    expect(list.stdout.split('\n')[1]).toMatch(new RegExp(`^${json.image_id}\\s+${bundle.version.replace(/\./g, '\\.')}\\s+x86_64\\s+available\\s`));
 
     const badRegion = await runCli(['ami', 'build', '--region', 'moon-1', '--endpoint-url', endpoint.url], { dataHome, env });
     expect(badRegion.code).toBe(2);

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { ParsedCommand } from '../../base-command';
 import { EXIT_CODES_HELP } from '../../errors';
 import { awsConnection, awsFlags } from '../../aws-flags';
+import { renderTable } from '../../render/table';
 import type { FoundImage } from '../../../ami/find';
 
 export default class AmiList extends ParsedCommand<typeof AmiList> {
@@ -30,11 +31,8 @@ export default class AmiList extends ParsedCommand<typeof AmiList> {
       this.log(`No mesoscloud images in ${conn.region}. Build one with: mesoscloud ami build --region ${conn.region}`);
       return { images };
     }
-    const rows = [['IMAGE', 'VERSION', 'ARCH', 'STATE', 'CREATED', 'BUNDLE', 'NODE', 'NAME'], ...images.map((i) => [
-      i.imageId, i.version, i.arch, i.state, i.created, (i.bundleSha256 ?? '').slice(0, 12), i.nodeVersion ?? '', i.name,
-    ])];
-    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    for (const r of rows) this.log(r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
+    const rows = images.map((i) => [i.imageId, i.version, i.arch, i.state, i.created, (i.bundleSha256 ?? '').slice(0, 12), i.nodeVersion ?? '', i.name]);
+    for (const line of renderTable(['IMAGE', 'VERSION', 'ARCH', 'STATE', 'CREATED', 'BUNDLE', 'NODE', 'NAME'], rows)) this.log(line);
     return { images };
   }
 }
