@@ -20,7 +20,8 @@ import { factsScript, nodeProblem, parseFacts, type HostFacts } from '../infra/b
 import { KnownHosts, SshConnection, type SshAuth, type SshConnectOptions } from '../infra/bootstrap/ssh';
 import { ProviderError } from '../infra/errors';
 import { ADOPT_SCRIPT, IMAGE_MANIFEST, imageBundlePath, type ImageManifest } from '../infra/plan/image-layout';
-import { awsError } from './ec2-interim';
+import type { PlacementOptions } from '../infra/providers/aws/aws-checks';
+import { ec2Send } from '../infra/providers/aws/ec2-client';
 import { pinConsoleHostKeys } from './builder-host-key';
 import {
   BUILDER_TAG, builderTags, builderVpc, createSecurityGroup, importKeyPair, removeBuilderResources, runBuilder, snapshotsOf, waitRunning,
@@ -85,6 +86,8 @@ export interface AmiBuildDeps {
   now?: () => Date;
   signal?: AbortSignal;
   timing?: Partial<BuildTiming>;
+  /** How the region is checked (a client of a region known to exist, when talking to AWS itself). */
+  placement?: PlacementOptions;
 }
 
 export interface AmiBuildResult {
@@ -142,7 +145,7 @@ export async function buildImage(opts: AmiBuildOptions, deps: AmiBuildDeps): Pro
     };
 
     step(opts.baseAmi ? `checking base image ${opts.baseAmi}` : `finding the newest Ubuntu LTS image for ${opts.arch}`);
-    const base: BaseImage = await resolveBaseImage(ec2, { baseAmi: opts.baseAmi, arch: opts.arch, instanceType: opts.instanceType, region: opts.region });
+    const base: BaseImage = await resolveBaseImage(ec2, { baseAmi: opts.baseAmi, arch: opts.arch, instanceType: opts.instanceType, region: opts.region }, deps.placement);
     deps.progress(`base image ${base.imageId} (${base.name})`);
 
     step('creating a temporary key pair and security group');
@@ -158,7 +161,7 @@ export async function buildImage(opts: AmiBuildOptions, deps: AmiBuildDeps): Pro
     await waitForSsh(address, opts.sshPort, { timeoutMs: timing.sshMs, pollMs: timing.pollMs, signal });
 
     const knownHosts = new KnownHosts(deps.knownHostsFile);
-    const hostKey = await pinConsoleHostKeys(ec2, instanceId, knownHosts, { host: address, port: opts.sshPort, timeoutMs: timing.consoleMs, pollMs: timing.pollMs });
+    const hostKey = await pinConsoleHostKeys(ec2, instanceId, knownHosts, { host: address, port: opts.sshPort, timeoutMs: timing.consoleMs, pollMs: timing.pollMs, signal });
     if (hostKey === 'first-use') deps.warn(`the console output of ${instanceId} shows no SSH host keys; trusting the key ${address} offers now (first use)`);
 
     step(`connecting as ${opts.sshUser}@${address}`);
@@ -190,14 +193,12 @@ export async function buildImage(opts: AmiBuildOptions, deps: AmiBuildDeps): Pro
       { Key: BASE_IMAGE_TAG, Value: base.imageId },
       { Key: TAG.version, Value: deps.version },
     ];
-    const created = await ec2.send(new CreateImageCommand({
+    const created = await ec2Send(ec2, new CreateImageCommand({
       InstanceId: instanceId,
       Name: name,
       Description: `mesoscloud ${deps.version}: Node ${facts.nodeVersion}, Java, ZooKeeper and daemon bundle ${bundle.sha12}, on ${base.imageId}`,
       TagSpecifications: [{ ResourceType: 'image', Tags: imageTags }, { ResourceType: 'snapshot', Tags: imageTags }],
-    })).catch((err) => {
-      throw awsError(err, `creating image ${name} from ${instanceId}`);
-    });
+    }), `creating image ${name} from ${instanceId}`);
     const imageId = created.ImageId;
     if (!imageId) throw new ProviderError('AWS_ERROR', 'CreateImage answered without an ImageId');
     res.unfinishedImageId = imageId;
@@ -271,9 +272,7 @@ async function runStep(conn: SshConnection, what: string, script: string, timeou
 async function waitAvailable(ec2: EC2Client, imageId: string, opts: { timeoutMs: number; pollMs: number; signal?: AbortSignal }, progress: (line: string) => void): Promise<Image> {
   const started = Date.now();
   return pollUntil(`image ${imageId} to become available`, opts, async () => {
-    const out = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] })).catch((err) => {
-      throw awsError(err, `looking at image ${imageId}`);
-    });
+    const out = await ec2Send(ec2, new DescribeImagesCommand({ ImageIds: [imageId] }), `looking at image ${imageId}`);
     const image = out.Images?.[0];
     const state = image?.State ?? 'pending';
     if (state === 'available') return image;

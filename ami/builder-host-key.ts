@@ -6,23 +6,15 @@
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { KnownHosts } from '../infra/bootstrap/known-hosts';
-import { consoleHostKeys } from './ec2-interim';
+import { consoleHostKeys } from '../infra/providers/aws/console-host-keys';
 
 export async function pinConsoleHostKeys(
-  ec2: EC2Client, instanceId: string, knownHosts: KnownHosts, opts: { host: string; port: number; timeoutMs: number; pollMs: number },
+  ec2: EC2Client, instanceId: string, knownHosts: KnownHosts, opts: { host: string; port: number; timeoutMs: number; pollMs: number; signal?: AbortSignal },
 ): Promise<'console' | 'first-use'> {
-  let keys: string[] = [];
-  try {
-    ({ keys } = await consoleHostKeys(ec2, instanceId, { timeoutMs: opts.timeoutMs, pollMs: opts.pollMs }));
-  } catch {
-    // No console output in time: first use, reported by the caller.
-  }
-  let pinned = 0;
+  const { keys } = await consoleHostKeys(ec2, instanceId, { timeoutMs: opts.timeoutMs, pollMs: opts.pollMs, signal: opts.signal });
   for (const line of keys) {
     const [type, blob] = line.trim().split(/\s+/);
-    if (!type || !blob) continue;
     knownHosts.remember(opts.host, opts.port, type, Buffer.from(blob, 'base64'));
-    pinned++;
   }
-  return pinned > 0 ? 'console' : 'first-use';
+  return keys.length > 0 ? 'console' : 'first-use';
 }

@@ -24,7 +24,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { TAG } from '../infra/aws/tags';
 import { ProviderError } from '../infra/errors';
-import { awsError } from './ec2-interim';
+import { awsCode, ec2Send } from '../infra/providers/aws/ec2-client';
 import { pollUntil } from './poll';
 
 export const BUILDER_TAG = 'mesoscloud:ami-builder';
@@ -54,16 +54,12 @@ export const builderTags = (buildId: string, version: string, name: string): Tag
 /** The VPC the security group goes in: the subnet's, or the region's default VPC. */
 export async function builderVpc(ec2: EC2Client, subnetId: string | undefined, region: string): Promise<string> {
   if (subnetId) {
-    const out = await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [subnetId] })).catch((err) => {
-      throw awsError(err, `looking up subnet ${subnetId}`);
-    });
+    const out = await ec2Send(ec2, new DescribeSubnetsCommand({ SubnetIds: [subnetId] }), `looking up subnet ${subnetId}`);
     const vpc = out.Subnets?.[0]?.VpcId;
     if (!vpc) throw new ProviderError('BAD_FLAG', `--subnet: no subnet '${subnetId}' in ${region}`, ['list them with: aws ec2 describe-subnets --region ' + region]);
     return vpc;
   }
-  const out = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] })).catch((err) => {
-    throw awsError(err, 'looking up the default VPC');
-  });
+  const out = await ec2Send(ec2, new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }), 'looking up the default VPC');
   const vpc = out.Vpcs?.[0]?.VpcId;
   if (!vpc) {
     throw new ProviderError('NO_DEFAULT_VPC', `region ${region} has no default VPC to build the image in`, [
@@ -75,41 +71,35 @@ export async function builderVpc(ec2: EC2Client, subnetId: string | undefined, r
 }
 
 export async function importKeyPair(ec2: EC2Client, res: BuilderResources, keyName: string, publicKey: string, tags: Tag[]): Promise<void> {
-  await ec2.send(new ImportKeyPairCommand({
+  await ec2Send(ec2, new ImportKeyPairCommand({
     KeyName: keyName,
     PublicKeyMaterial: Buffer.from(publicKey.trim() + '\n'),
     TagSpecifications: [{ ResourceType: 'key-pair', Tags: tags }],
-  })).catch((err) => {
-    throw awsError(err, `importing the builder's key pair ${keyName}`);
-  });
+  }), `importing the builder's key pair ${keyName}`);
   res.keyName = keyName;
 }
 
 export async function createSecurityGroup(ec2: EC2Client, res: BuilderResources, opts: { name: string; vpcId: string; allowCidr: string; sshPort: number; tags: Tag[] }): Promise<string> {
-  const out = await ec2.send(new CreateSecurityGroupCommand({
+  const out = await ec2Send(ec2, new CreateSecurityGroupCommand({
     GroupName: opts.name,
     Description: `mesoscloud image builder: SSH from ${opts.allowCidr} only`,
     VpcId: opts.vpcId,
     TagSpecifications: [{ ResourceType: 'security-group', Tags: opts.tags }],
-  })).catch((err) => {
-    throw awsError(err, `creating the builder's security group in ${opts.vpcId}`);
-  });
+  }), `creating the builder's security group in ${opts.vpcId}`);
   const id = out.GroupId;
   if (!id) throw new ProviderError('AWS_ERROR', 'CreateSecurityGroup answered without a GroupId');
   res.securityGroupId = id;
-  await ec2.send(new AuthorizeSecurityGroupIngressCommand({
+  await ec2Send(ec2, new AuthorizeSecurityGroupIngressCommand({
     GroupId: id,
     IpPermissions: [{ IpProtocol: 'tcp', FromPort: opts.sshPort, ToPort: opts.sshPort, IpRanges: [{ CidrIp: opts.allowCidr, Description: 'SSH from the operator' }] }],
-  })).catch((err) => {
-    throw awsError(err, `opening SSH from ${opts.allowCidr} in ${id}`);
-  });
+  }), `opening SSH from ${opts.allowCidr} in ${id}`);
   return id;
 }
 
 export async function runBuilder(ec2: EC2Client, res: BuilderResources, opts: {
   imageId: string; instanceType: string; keyName: string; securityGroupId: string; subnetId?: string; tags: Tag[];
 }): Promise<string> {
-  const out = await ec2.send(new RunInstancesCommand({
+  const out = await ec2Send(ec2, new RunInstancesCommand({
     ImageId: opts.imageId,
     InstanceType: opts.instanceType as never,
     MinCount: 1,
@@ -122,9 +112,7 @@ export async function runBuilder(ec2: EC2Client, res: BuilderResources, opts: {
     InstanceInitiatedShutdownBehavior: 'terminate',
     MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
     TagSpecifications: [{ ResourceType: 'instance', Tags: opts.tags }, { ResourceType: 'volume', Tags: opts.tags }],
-  })).catch((err) => {
-    throw awsError(err, `starting the builder instance (${opts.instanceType}, ${opts.imageId})`);
-  });
+  }), `starting the builder instance (${opts.instanceType}, ${opts.imageId})`);
   const id = out.Instances?.[0]?.InstanceId;
   if (!id) throw new ProviderError('AWS_ERROR', 'RunInstances answered without an instance id');
   res.instanceId = id;
@@ -134,9 +122,7 @@ export async function runBuilder(ec2: EC2Client, res: BuilderResources, opts: {
 /** The builder's address once it runs: its public IP, or its private one in a subnet without public IPs. */
 export async function waitRunning(ec2: EC2Client, instanceId: string, opts: { timeoutMs: number; pollMs: number; signal?: AbortSignal }): Promise<string> {
   return pollUntil(`the builder instance ${instanceId} to run`, opts, async () => {
-    const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })).catch((err) => {
-      throw awsError(err, `looking at the builder instance ${instanceId}`);
-    });
+    const out = await ec2Send(ec2, new DescribeInstancesCommand({ InstanceIds: [instanceId] }), `looking at the builder instance ${instanceId}`);
     const instance = out.Reservations?.[0]?.Instances?.[0];
     const state = instance?.State?.Name;
     if (state === 'terminated' || state === 'shutting-down' || state === 'stopped') {
@@ -166,9 +152,9 @@ export async function removeBuilderResources(ec2: EC2Client, res: BuilderResourc
   if (res.instanceId) {
     const id = res.instanceId;
     await attempt(`instance ${id} terminated`, `aws ec2 terminate-instances ${region} --instance-ids ${id}`, async () => {
-      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+      await ec2Send(ec2, new TerminateInstancesCommand({ InstanceIds: [id] }), `terminating ${id}`);
       await pollUntil(`the builder instance ${id} to terminate`, opts, async () => {
-        const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+        const out = await ec2Send(ec2, new DescribeInstancesCommand({ InstanceIds: [id] }), `looking at ${id}`);
         const state = out.Reservations?.[0]?.Instances?.[0]?.State?.Name;
         return state === undefined || state === 'terminated' ? true : undefined;
       });
@@ -178,13 +164,13 @@ export async function removeBuilderResources(ec2: EC2Client, res: BuilderResourc
     const id = res.unfinishedImageId;
     let snapshots: string[] = [];
     await attempt(`unfinished image ${id} deregistered`, `aws ec2 deregister-image ${region} --image-id ${id}`, async () => {
-      const out = await ec2.send(new DescribeImagesCommand({ ImageIds: [id] }));
+      const out = await ec2Send(ec2, new DescribeImagesCommand({ ImageIds: [id] }), `looking at image ${id}`);
       snapshots = snapshotsOf(out.Images?.[0]?.BlockDeviceMappings);
-      await ec2.send(new DeregisterImageCommand({ ImageId: id }));
+      await ec2Send(ec2, new DeregisterImageCommand({ ImageId: id }), `deregistering image ${id}`);
     });
     for (const snapshot of snapshots) {
       await attempt(`snapshot ${snapshot} deleted`, `aws ec2 delete-snapshot ${region} --snapshot-id ${snapshot}`, async () => {
-        await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshot }));
+        await ec2Send(ec2, new DeleteSnapshotCommand({ SnapshotId: snapshot }), `deleting snapshot ${snapshot}`);
       });
     }
   }
@@ -194,10 +180,10 @@ export async function removeBuilderResources(ec2: EC2Client, res: BuilderResourc
       // The instance's network interface can hold on to the group a little after it terminated.
       await pollUntil(`security group ${id} to be free to delete`, opts, async () => {
         try {
-          await ec2.send(new DeleteSecurityGroupCommand({ GroupId: id }));
+          await ec2Send(ec2, new DeleteSecurityGroupCommand({ GroupId: id }), `deleting security group ${id}`);
           return true;
         } catch (err) {
-          if ((err as { name?: string }).name === 'DependencyViolation') return undefined;
+          if (awsCode(err) === 'DependencyViolation') return undefined;
           throw err;
         }
       });
@@ -206,7 +192,7 @@ export async function removeBuilderResources(ec2: EC2Client, res: BuilderResourc
   if (res.keyName) {
     const name = res.keyName;
     await attempt(`key pair ${name} deleted`, `aws ec2 delete-key-pair ${region} --key-name ${name}`, async () => {
-      await ec2.send(new DeleteKeyPairCommand({ KeyName: name }));
+      await ec2Send(ec2, new DeleteKeyPairCommand({ KeyName: name }), `deleting key pair ${name}`);
     });
   }
   return report;

@@ -3,7 +3,7 @@
  * newest first: what `mesoscloud ami list` shows and what a launch takes for `--ami latest`.
  */
 import { DescribeImagesCommand, type EC2Client, type Image } from '@aws-sdk/client-ec2';
-import { awsError } from './ec2-interim';
+import { ec2Send } from '../infra/providers/aws/ec2-client';
 
 export const IMAGE_TAG = 'mesoscloud:image';
 export const BUNDLE_TAG = 'mesoscloud:bundle-sha256';
@@ -36,9 +36,7 @@ export async function findImages(ec2: EC2Client, opts: { version?: string; arch?
   const images: Image[] = [];
   let token: string | undefined;
   do {
-    const out = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: filters, NextToken: token })).catch((err) => {
-      throw awsError(err, 'listing mesoscloud images');
-    });
+    const out = await ec2Send(ec2, new DescribeImagesCommand({ Owners: ['self'], Filters: filters, NextToken: token }), 'listing mesoscloud images');
     images.push(...(out.Images ?? []));
     token = out.NextToken;
   } while (token);

@@ -238,7 +238,8 @@ describe('mesoscloud ami build', () => {
     endpoint.failNext('CreateImage', { code: 'UnauthorizedOperation' });
     const lines: string[] = [];
     const failure = await buildImage(options({ subnetId }), deps(lines)).then(() => undefined, (err: unknown) => err as Error & { code?: string });
-    expect(failure?.message).toMatch(/creating image mesoscloud-\S+ from i-[0-9a-f]+ failed: UnauthorizedOperation/);
+    expect(failure?.code).toBe('AWS_PERMISSION_DENIED');
+    expect(failure?.message).toMatch(/creating image mesoscloud-\S+ from i-[0-9a-f]+: the AWS identity lacks the IAM permission ec2:CreateImage/);
     expect(endpoint.state.images.size).toBe(before);
     expect(builderLeftovers()).toEqual([]);
     const run = endpoint.calls.filter((c) => c.action === 'RunInstances').at(-1)!;
@@ -268,13 +269,13 @@ describe('mesoscloud ami build', () => {
     const callsBefore = endpoint.calls.length;
     const refused = (o: Partial<AmiBuildOptions>) => buildImage(options(o), deps([])).then(() => undefined, (err: Error & { code?: string }) => `${err.code}: ${err.message}`);
     expect(await refused({ instanceType: 't4g.small' })).toBe('BAD_FLAG: --instance-type: t4g.small runs arm64, not x86_64');
-    expect(await refused({ instanceType: 't3.galactic' })).toBe(`BAD_FLAG: --instance-type: 't3.galactic' is not an instance type in ${REGION}`);
+    expect(await refused({ instanceType: 't3.galactic' })).toMatch(new RegExp(`^AWS_INSTANCE_TYPE_UNAVAILABLE: instance type "t3.galactic" is not offered in ${REGION}`));
     expect(await refused({ baseAmi: 'ami-0123456789abcdef0' })).toBe(`BAD_FLAG: --base-ami: there is no image ami-0123456789abcdef0 in ${REGION} that this account can use`);
     expect(await refused({ baseAmi: 'ubuntu' })).toBe("BAD_FLAG: --base-ami: expected an image id like ami-0123456789abcdef0, got 'ubuntu'");
     const arm = [...endpoint.state.images.values()].find((i) => i.architecture === 'arm64' && i.region === REGION)!;
     expect(await refused({ baseAmi: arm.id })).toBe(`BAD_FLAG: --base-ami: ${arm.id} is an arm64 image, but --arch is x86_64`);
     const actions = new Set(endpoint.calls.slice(callsBefore).map((c) => c.action));
-    expect([...actions].sort()).toEqual(['DescribeImages', 'DescribeInstanceTypes']);
+    expect([...actions].filter((a) => !a.startsWith('Describe')).sort()).toEqual([]);
   });
 
   test('the CLI builds an image, prints its id and how to launch it; bad flags name the flag', async () => {

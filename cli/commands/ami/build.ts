@@ -57,7 +57,7 @@ export default class AmiBuild extends ParsedCommand<typeof AmiBuild> {
     const { flags } = this;
     const conn = awsConnection(flags);
     const [{ buildImage }, { cidrValue, operatorCidr, operatorKey }, { ec2Client }, { findDaemonBundle }] = await Promise.all([
-      import('../../../ami/build'), import('../../../ami/operator'), import('../../../ami/ec2-interim'), import('../../../infra/bootstrap/bundle'),
+      import('../../../ami/build'), import('../../../ami/operator'), import('../../../infra/providers/aws/ec2-client'), import('../../../infra/bootstrap/bundle'),
     ]);
     const key = await operatorKey(flags.key);
     const allowCidr = flags['allow-cidr'] ? cidrValue('allow-cidr', flags['allow-cidr']) : await operatorCidr();
@@ -73,8 +73,10 @@ export default class AmiBuild extends ParsedCommand<typeof AmiBuild> {
         region: conn.region, arch: flags.arch as 'x86_64' | 'arm64', instanceType: flags['instance-type'], baseAmi: flags['base-ami'], subnetId: flags.subnet,
         sshUser: flags['ssh-user'], sshPort: flags['ssh-port'], allowCidr, auth: key.auth, publicKey: key.publicKey,
       }, {
-        ec2: ec2Client(conn), bundle, version: this.config.version, knownHostsFile: path.join(work, 'known_hosts'),
+        ec2: await ec2Client(conn), bundle, version: this.config.version, knownHostsFile: path.join(work, 'known_hosts'),
         progress, warn: (line) => progress(`warning: ${line}`), signal: interrupt.signal,
+        // A misspelt region's endpoint does not exist: the list of regions comes from one that does.
+        placement: conn.endpointUrl ? {} : { regionsClient: await ec2Client({ ...conn, region: 'us-east-1' }) },
       });
       this.log(result.imageId);
       progress(`Image ${result.imageId} (${result.name}) is available in ${result.region}. Launch a cluster from it:`);

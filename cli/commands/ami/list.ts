@@ -25,8 +25,8 @@ export default class AmiList extends ParsedCommand<typeof AmiList> {
   async run(): Promise<{ images: FoundImage[] }> {
     const { flags } = this;
     const conn = awsConnection(flags);
-    const [{ findImages }, { ec2Client }] = await Promise.all([import('../../../ami/find'), import('../../../ami/ec2-interim')]);
-    const images = await findImages(ec2Client(conn), { version: flags['image-version'], arch: flags.arch, states: ['available', 'pending', 'failed'] });
+    const [{ findImages }, { ec2Client }] = await Promise.all([import('../../../ami/find'), import('../../../infra/providers/aws/ec2-client')]);
+    const images = await findImages(await ec2Client(conn), { version: flags['image-version'], arch: flags.arch, states: ['available', 'pending', 'failed'] });
     if (images.length === 0) {
       this.log(`No mesoscloud images in ${conn.region}. Build one with: mesoscloud ami build --region ${conn.region}`);
       return { images };
