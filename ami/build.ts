@@ -120,6 +120,11 @@ export async function buildImage(opts: AmiBuildOptions, deps: AmiBuildDeps): Pro
   const buildId = `${startedAt.toISOString().replace(/[-:.]/g, '').toLowerCase()}-${randomBytes(3).toString('hex')}`;
   const builderName = `mesoscloud-ami-builder-${buildId}`;
   const res: BuilderResources = {};
+  /** A progress line at each step, which is also where Ctrl-C stops the build. */
+  const step = (line: string) => {
+    throwIfAborted(deps.signal);
+    deps.progress(line);
+  };
   let outcome: AmiBuildResult | undefined;
   let failure: unknown;
   try {
@@ -139,10 +144,6 @@ export async function buildImage(opts: AmiBuildOptions, deps: AmiBuildDeps): Pro
 
   async function build(): Promise<AmiBuildResult> {
     const { ec2, bundle, signal } = deps;
-    const step = (line: string) => {
-      throwIfAborted(signal);
-      deps.progress(line);
-    };
 
     step(opts.baseAmi ? `checking base image ${opts.baseAmi}` : `finding the newest Ubuntu LTS image for ${opts.arch}`);
     const base: BaseImage = await resolveBaseImage(ec2, { baseAmi: opts.baseAmi, arch: opts.arch, instanceType: opts.instanceType, region: opts.region }, deps.placement);
@@ -214,11 +215,7 @@ export async function buildImage(opts: AmiBuildOptions, deps: AmiBuildDeps): Pro
 
   /** Node, then Java and ZooKeeper, then the bundle; checked again at the end with the bootstrap's own test. */
   async function install(conn: SshConnection, base: BaseImage): Promise<{ installed: string[]; facts: HostFacts }> {
-    const { bundle, signal } = deps;
-    const step = (line: string) => {
-      throwIfAborted(signal);
-      deps.progress(line);
-    };
+    const { bundle } = deps;
     const inspect = async () => parseFacts(await conn.run(conn.asRoot(factsScript('/dev/null', []))));
     const installed: string[] = [];
     let facts = await inspect();
@@ -247,7 +244,7 @@ export async function buildImage(opts: AmiBuildOptions, deps: AmiBuildDeps): Pro
       java: facts.java,
       zookeeper: facts.zookeeper,
       baseImage: base.imageId,
-      builtAt: (deps.now ?? (() => new Date()))().toISOString(),
+      builtAt: now().toISOString(),
     };
     await conn.upload(bundle.content, manifest.bundle.path, { mode: 0o644, asRoot: true, compress: true });
     await conn.upload(adoptScript(manifest), ADOPT_SCRIPT, { mode: 0o755, asRoot: true });
