@@ -265,6 +265,25 @@ describe('mesoscloud ami build', () => {
     expect(endpoint.calls.slice(callsBefore).map((c) => c.action)).not.toContain('CreateImage');
   });
 
+  test('without host keys in the console, the key is trusted on first use, with a warning', async () => {
+    const lines: string[] = [];
+    const knownHostsFile = path.join(work, 'tofu-known_hosts');
+    const result = await buildImage(options(), deps(lines, {
+      knownHostsFile,
+      timing: { pollMs: 100, cleanupMs: 20_000, consoleMs: 300 },
+      progress: (l) => {
+        lines.push(l);
+        // The builder's console shows the boot but no key block.
+        const id = /^builder (i-[0-9a-f]+) runs/.exec(l)?.[1];
+        if (id) endpoint.setConsoleOutput(id, bootConsole([]).replace(/-----BEGIN SSH HOST KEY KEYS-----[\s\S]*-----END SSH HOST KEY KEYS-----/, ''));
+      },
+    }));
+    expect(result.hostKey).toBe('first-use');
+    expect(lines).toContainEqual(expect.stringMatching(/^warning: the console output of i-[0-9a-f]+ shows no SSH host keys; trusting the key 10\.214\.\d+\.\d+ offers now \(first use\)$/));
+    expect(fs.readFileSync(knownHostsFile, 'utf8')).toContain(hostKeyLine.split(' ')[1]);
+    expect(builderLeftovers()).toEqual([]);
+  });
+
   test('a wrong base image or instance type is refused, naming the flag, before anything is created', async () => {
     const callsBefore = endpoint.calls.length;
     const refused = (o: Partial<AmiBuildOptions>) => buildImage(options(o), deps([])).then(() => undefined, (err: Error & { code?: string }) => `${err.code}: ${err.message}`);
