@@ -3,12 +3,15 @@
  * official nodejs.org tarball of a pinned release whose sha256 is checked, into /usr/local, when no
  * Node 20 or later is there already. Nothing else: ZooKeeper and Java are installed by the SSH
  * bootstrap, which would otherwise wait on (or fight over) the dpkg lock held by apt running here.
- * An image from `mesoscloud ami build` has Node already, and its user data only writes the marker.
+ * An image from `mesoscloud ami build` has Node already: its user data hands the image's daemon
+ * bundle to the cluster (infra/plan/image-layout.ts) and writes the marker.
  *
  * The script leaves cloud-init's own modules alone, so the SSH host keys still reach the console
  * output, where the launcher pins them from. It ends by writing USER_DATA_DONE, which the launcher
  * waits for (or `cloud-init status --wait`) before it bootstraps over SSH.
  */
+
+import { adoptImageCommand } from '../plan/image-layout';
 
 /** The Node.js release the hosts run, and the sha256 of its linux .tar.xz files (nodejs.org SHASUMS256.txt). */
 export const NODE_RELEASE = {
@@ -82,7 +85,7 @@ echo "installed Node.js $(${prefix}/bin/node -v) into ${prefix}"
 /** The user data of every instance of a cluster (the same for all: roles are set up over SSH). */
 export function userData(config: { cluster: string; imageHasDaemons: boolean }): string {
   const install = config.imageHasDaemons
-    ? '# The image was built by mesoscloud ami build: Node.js is installed already.'
+    ? `# The image was built by mesoscloud ami build: Node.js is installed, and its daemon bundle is handed to the cluster.\n${adoptImageCommand(config.cluster)}`
     : `# Node.js for the daemons.\n/bin/bash <<'MESOSCLOUD_NODE'\n${nodeInstallScript()}MESOSCLOUD_NODE`;
   return `#!/bin/bash
 # mesoscloud cluster ${config.cluster}: first-boot setup. Output goes to ${USER_DATA_LOG}.

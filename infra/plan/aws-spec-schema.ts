@@ -81,9 +81,6 @@ export const AwsSchema = z.strictObject({
   /** False: provision and discover only. Default: true, but false with an endpoint URL (LocalStack's instances have no machines behind them). */
   bootstrap: z.boolean().optional(),
   machines: AwsMachinesSchema.prefault({}),
-}).superRefine((aws, ctx) => {
-  if (aws.subnets && !aws.vpc) ctx.addIssue({ code: 'custom', path: ['vpc'], message: 'subnets need their VPC: give vpc too' });
-  if (aws.vpc && !aws.subnets) ctx.addIssue({ code: 'custom', path: ['subnets'], message: 'an existing VPC needs the subnets to use: give subnets (public ones, one per zone)' });
 });
 
 export type AwsSpec = z.output<typeof AwsSchema>;

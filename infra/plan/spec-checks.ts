@@ -79,6 +79,9 @@ function awsIssues(spec: ClusterSpec): Issue[] {
   if (spec.hosts.length > 0) issues.push({ path: 'hosts', message: 'the aws provider makes its own hosts; leave hosts out (or use provider ssh for hosts you have)' });
   for (const field of ['master_hosts', 'zk_hosts'] as const) if (spec[field]) issues.push({ path: field, message: 'the aws provider places the roles itself; leave it out' });
   if (spec.colocate) issues.push({ path: 'colocate', message: 'each EC2 instance holds one role; leave colocate out' });
+  const aws = spec.aws;
+  if (aws?.subnets && !aws.vpc) issues.push({ path: 'aws.vpc', message: 'subnets need their VPC: give vpc too' });
+  if (aws?.vpc && !aws.subnets) issues.push({ path: 'aws.subnets', message: 'an existing VPC needs the subnets to use: give subnets (public ones, one per zone)' });
   return issues;
 }
 

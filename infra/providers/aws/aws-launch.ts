@@ -35,6 +35,8 @@ import { stackProgress } from './stack-events';
 
 type Ec2 = Awaited<ReturnType<typeof ec2Client>>;
 
+const WAIT_WORDS = { missing: 'no instance yet', pending: 'instance starting', running: 'instance running, waiting for SSH', ssh: 'SSH answers' } as const;
+
 export interface AwsLaunchResult {
   record: SshClusterRecord;
   /** The SSH launch's outcome; undefined when the hosts were not bootstrapped. */
@@ -185,7 +187,8 @@ export async function launchAws(catalog: ClusterCatalog, plan: AwsPlan, ctx: Pro
     timeoutMs: ctx.timeoutMs ?? 600_000,
     sshPort: 22,
     waitForSsh: plan.bootstrap,
-    onProgress: (line: string) => progress.note(line),
+    instanceIds: Object.fromEntries(up.outputs.nodes.map((n) => [n.name, n.instanceId])),
+    onProgress: (p) => progress.step(p.name, WAIT_WORDS[p.stage] + (p.address ? ` (${p.instanceId}, ${p.address})` : p.instanceId ? ` (${p.instanceId})` : '')),
     signal: ctx.signal,
   }).catch((err) => { throw awsError(err, 'waiting for the instances') });
   record.aws.nodes = nodeRecords(instances);
