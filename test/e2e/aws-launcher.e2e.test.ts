@@ -66,6 +66,32 @@ afterAll(async () => {
   if (dataHome) fs.rmSync(dataHome, { recursive: true, force: true });
 });
 
+/** The environment of an operator with no AWS credentials, no Pulumi and no network. */
+function bare(): Record<string, string> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-aws-bare-'));
+  return { HOME: home, PATH: '/usr/bin:/bin', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', AWS_REGION: '', AWS_DEFAULT_REGION: '', MESOSCLOUD_AWS_ENDPOINT: '', AWS_ENDPOINT_URL: '', MESOSCLOUD_STACK_ENGINE: '', AWS_EC2_METADATA_DISABLED: 'true' };
+}
+
+describe('launch --provider aws, before anything is made', () => {
+  test('--dry-run needs no credentials, no Pulumi and no network: the plan and its cost from the shipped table', async () => {
+    const r = await runCli(['launch', '--provider', 'aws', '--region', 'eu-west-1', '--agents', '5', '--masters', '3', '--zk', '3', '--dry-run'], { dataHome, env: bare() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Plan for cluster 'local' on EC2 in eu-west-1: 11 instances");
+    expect(r.stdout).toContain('newest Ubuntu LTS (x86_64), resolved at launch');
+    expect(r.stdout).toMatch(/price table/i);
+    expect(r.stdout).toMatch(/\$[\d.]+/);
+    expect(r.stderr).not.toContain('NodeVersionSupportWarning');
+  });
+
+  test('without the Pulumi CLI, launch fails at once and says how to install it', async () => {
+    const r = await runCli(['launch', '--provider', 'aws', '--region', 'eu-west-1', '--allow-cidr', '203.0.113.7/32'], { dataHome, env: bare() });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('Pulumi CLI is not installed');
+    expect(r.stderr).toContain('get.pulumi.com');
+    expect(hasStackTrace(r.stderr)).toBe(false);
+  });
+});
+
 describe('launch --provider aws, end to end on loopback EC2 and SSH hosts', () => {
   test('a launch killed while its instances are being made is completed by running it again', async () => {
     // RunInstances answers late: the launch is killed after EC2 made the instance but before the stack recorded it.
