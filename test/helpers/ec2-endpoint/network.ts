@@ -6,7 +6,7 @@
  */
 import type { ActionContext, Handler } from './context';
 import { Ec2Fault, filtersOf, tagsFor } from './params';
-import { newId, passes, tagSet, type Ec2State, type InternetGateway, type Resource, type RouteTable, type SecurityGroup, type Subnet, type Vpc } from './state';
+import { newId, filterBy, tagSet, type Ec2State, type InternetGateway, type Resource, type RouteTable, type SecurityGroup, type Subnet, type Vpc } from './state';
 import { requireKnownIds } from './validation';
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
@@ -28,7 +28,7 @@ function describe<T extends Resource>(ctx: ActionContext, map: Map<string, T>, i
   const all = inRegion(ctx, map);
   if (ids.length > 0) requireKnownIds(ids, prefix, codePrefix, noun, (id) => all.some((r) => r.id === id));
   const filters = filtersOf(ctx.params);
-  return all.filter((r) => ids.length === 0 || ids.includes(r.id)).filter((r) => passes(r, filters, (x, n) => fields[n]?.(x)));
+  return all.filter((r) => ids.length === 0 || ids.includes(r.id)).filter(filterBy(filters, fields));
 }
 
 function existing<T extends Resource>(ctx: ActionContext, map: Map<string, T>, id: string, prefix: string, codePrefix: string, noun: string): T {

@@ -117,28 +117,30 @@ export function wildcardMatch(pattern: string, value: string): boolean {
   return new RegExp(`^${re}$`, 's').test(value);
 }
 
+export type FilterFields<T> = Record<string, (r: T) => (string | undefined)[]>;
+
 /**
- * Whether `resource` passes every filter (filters AND, values OR). `fields` gives the resource's
- * values for a filter name, or undefined for a name this resource type has no such filter for, which
- * EC2 refuses. `tag:<key>` and `tag-key` work on every taggable resource.
+ * A predicate for resources passing every filter (filters AND, values OR). `fields` gives a
+ * resource's values for each filter name this kind of resource has; any other name is refused, as
+ * EC2 refuses it, whether or not there is anything to filter. `tag:<key>`, `tag-key` and
+ * `tag-value` work on every taggable resource.
  */
-export function passes<T extends object>(resource: T, filters: Filter[], fields: (r: T, name: string) => (string | undefined)[] | undefined): boolean {
-  const tags = 'tags' in resource ? (resource.tags as Tags) : undefined;
-  return filters.every((f) => {
-    let values: (string | undefined)[] | undefined;
-    if (f.name.startsWith('tag:')) {
-      const key = f.name.slice(4);
-      values = tags && key in tags ? [tags[key]] : [];
-    } else if (f.name === 'tag-key') {
-      values = Object.keys(tags ?? {});
-    } else if (f.name === 'tag-value') {
-      values = Object.values(tags ?? {});
-    } else {
-      values = fields(resource, f.name);
-      if (values === undefined) throw new Ec2Fault('InvalidParameterValue', `The filter '${f.name}' is invalid`);
+export function filterBy<T extends object>(filters: Filter[], fields: FilterFields<T>): (resource: T) => boolean {
+  for (const f of filters) {
+    if (!f.name.startsWith('tag:') && f.name !== 'tag-key' && f.name !== 'tag-value' && !(f.name in fields)) {
+      throw new Ec2Fault('InvalidParameterValue', `The filter '${f.name}' is invalid`);
     }
-    return values.some((v) => v !== undefined && f.values.some((p) => wildcardMatch(p, v)));
-  });
+  }
+  return (resource) => {
+    const tags: Tags = 'tags' in resource ? (resource.tags as Tags) : {};
+    return filters.every((f) => {
+      const values = f.name.startsWith('tag:') ? (f.name.slice(4) in tags ? [tags[f.name.slice(4)]] : [])
+        : f.name === 'tag-key' ? Object.keys(tags)
+        : f.name === 'tag-value' ? Object.values(tags)
+        : fields[f.name](resource);
+      return values.some((v) => v !== undefined && f.values.some((p) => wildcardMatch(p, v)));
+    });
+  };
 }
 
 /** `tagSet` as EC2 writes it. */
