@@ -259,6 +259,24 @@ describe('waitForInstances', () => {
     expect(err.message).toBe(`instance agent-3 (${id}) of cluster w is terminated: Server.SpotInstanceTermination: Spot instance termination`);
   });
 
+  it('tells a node from an instance of an earlier launch with the same name', async () => {
+    const ssh = await bannerServer();
+    try {
+      const ec2 = await client();
+      const old = await launchNode(ec2, 'again', 'agent', 0);
+      await ec2.send(new sdk.TerminateInstancesCommand({ InstanceIds: [old] }));
+      ep.addMachines([{ publicIp: '127.0.0.1', privateIp: '10.1.0.5' }]);
+      const current = await launchNode(ec2, 'again', 'agent', 0);
+      const [ready] = await waitForInstances(ec2, 'again', ['agent-0'], { timeoutMs: 20_000, pollMs: 50, sshPort: ssh.port, instanceIds: { 'agent-0': current } });
+      expect(ready.instanceId).toBe(current);
+      // Told to wait for the old one, the wait reports it terminated.
+      const err = await rejection(waitForInstances(ec2, 'again', ['agent-0'], { timeoutMs: 20_000, pollMs: 50, sshPort: ssh.port, instanceIds: { 'agent-0': old } }));
+      expect(err.message).toMatch(new RegExp(`^instance agent-0 \\(${old}\\) of cluster again is (shutting-down|terminated): Client.UserInitiatedShutdown`));
+    } finally {
+      await ssh.close();
+    }
+  });
+
   it('gives up after its timeout, saying how far each node got', async () => {
     const notSsh = await bannerServer('HTTP/1.1 400 Bad Request\r\n\r\n');
     try {

@@ -125,6 +125,12 @@ export interface WaitOptions {
   pollMs?: number;
   /** For each SSH banner read (default 3000). */
   probeTimeoutMs?: number;
+  /**
+   * The instance each node must be (name -> instance id, from the stack's outputs). Without it a
+   * node is whichever live instance carries its tags; with it, an instance of an earlier launch
+   * (terminated ones stay listed for an hour) is never mistaken for the node.
+   */
+  instanceIds?: Record<string, string>;
   /** Called when a node reaches a new stage. */
   onProgress?: (p: WaitProgress) => void;
   signal?: AbortSignal;
@@ -181,7 +187,8 @@ export async function waitForInstances(ec2: EC2Client, cluster: string, names: s
     const probes: Promise<void>[] = [];
     for (const name of names) {
       if (ready.has(name)) continue;
-      const candidates = all.filter((i) => i.name === name);
+      const wanted = opts.instanceIds?.[name];
+      const candidates = all.filter((i) => i.name === name && (wanted === undefined || i.instanceId === wanted));
       // A node replaced by a newer instance is judged by the live one.
       const instance = candidates.find((i) => !FAILED_STATES.has(i.state)) ?? candidates.sort((a, b) => (b.launchTime?.getTime() ?? 0) - (a.launchTime?.getTime() ?? 0))[0];
       if (!instance) continue;
