@@ -78,12 +78,13 @@ export function awsCode(err: unknown): string | undefined {
 export function awsError(err: unknown, doing: string, context: AwsErrorContext = {}): ProviderError {
   if (err instanceof ProviderError) return err;
   const e = (err instanceof Error ? err : new Error(String(err))) as SdkError;
-  const made = describe(e, doing, context);
+  const made = explain(e, doing, context);
   made.cause = e;
   return made;
 }
 
-function describe(e: SdkError, doing: string, context: AwsErrorContext): ProviderError {
+/** The ProviderError for one SDK failure: which kind it is decides the code and the advice. */
+function explain(e: SdkError, doing: string, context: AwsErrorContext): ProviderError {
   const code = e.Code ?? e.code ?? e.name;
   const attempts = e.$metadata?.attempts;
   const where = context.endpoint ? ` at ${context.endpoint}` : '';
