@@ -125,6 +125,41 @@ describe('the loopback EC2 endpoint, as the SDK reads it', () => {
   });
 });
 
+describe('the loopback EC2 endpoint: a network made usable', () => {
+  it('takes security group rules, routes, route table associations and the public-address attribute, and refuses them twice', async () => {
+    const ec2 = await client();
+    const vpc = (await ec2.send(new sdk.CreateVpcCommand({ CidrBlock: '10.42.0.0/16' }))).Vpc!.VpcId!;
+    const subnet = (await ec2.send(new sdk.CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.42.1.0/24', AvailabilityZone: 'us-east-1b' }))).Subnet!.SubnetId!;
+    const group = (await ec2.send(new sdk.CreateSecurityGroupCommand({ VpcId: vpc, GroupName: 'nodes', Description: 'nodes' }))).GroupId!;
+    const ssh = { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '198.51.100.7/32', Description: 'operator' }] };
+    await ec2.send(new sdk.AuthorizeSecurityGroupIngressCommand({ GroupId: group, IpPermissions: [ssh, { IpProtocol: 'tcp', FromPort: 5050, ToPort: 5051, UserIdGroupPairs: [{ GroupId: group }] }] }));
+    await expect(ec2.send(new sdk.AuthorizeSecurityGroupIngressCommand({ GroupId: group, IpPermissions: [ssh] }))).rejects.toMatchObject({ name: 'InvalidPermission.Duplicate' });
+    const described = (await ec2.send(new sdk.DescribeSecurityGroupsCommand({ GroupIds: [group] }))).SecurityGroups![0];
+    expect(described.IpPermissions).toEqual([
+      { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, UserIdGroupPairs: [], IpRanges: [{ CidrIp: '198.51.100.7/32', Description: 'operator' }], Ipv6Ranges: [], PrefixListIds: [] },
+      { IpProtocol: 'tcp', FromPort: 5050, ToPort: 5051, UserIdGroupPairs: [{ GroupId: group, UserId: '123456789012' }], IpRanges: [], Ipv6Ranges: [], PrefixListIds: [] },
+    ]);
+    expect(described.IpPermissionsEgress).toEqual([expect.objectContaining({ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] })]);
+
+    const igw = (await ec2.send(new sdk.CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
+    const rtb = (await ec2.send(new sdk.CreateRouteTableCommand({ VpcId: vpc }))).RouteTable!.RouteTableId!;
+    await expect(ec2.send(new sdk.CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await ec2.send(new sdk.AttachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: vpc }));
+    await ec2.send(new sdk.CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw }));
+    const { AssociationId } = await ec2.send(new sdk.AssociateRouteTableCommand({ RouteTableId: rtb, SubnetId: subnet }));
+    const table = (await ec2.send(new sdk.DescribeRouteTablesCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnet] }] }))).RouteTables![0];
+    expect(table.RouteTableId).toBe(rtb);
+    expect(table.Routes!.map((r) => [r.DestinationCidrBlock, r.GatewayId])).toEqual([['10.42.0.0/16', 'local'], ['0.0.0.0/0', igw]]);
+    expect(table.Associations).toEqual([expect.objectContaining({ RouteTableAssociationId: AssociationId, SubnetId: subnet, Main: false })]);
+    await expect(ec2.send(new sdk.DeleteRouteTableCommand({ RouteTableId: rtb }))).rejects.toMatchObject({ name: 'DependencyViolation' });
+    await ec2.send(new sdk.DisassociateRouteTableCommand({ AssociationId }));
+    await ec2.send(new sdk.DeleteRouteTableCommand({ RouteTableId: rtb }));
+
+    await ec2.send(new sdk.ModifySubnetAttributeCommand({ SubnetId: subnet, MapPublicIpOnLaunch: { Value: true } }));
+    expect((await ec2.send(new sdk.DescribeSubnetsCommand({ SubnetIds: [subnet] }))).Subnets![0]).toMatchObject({ MapPublicIpOnLaunch: true, AvailabilityZone: 'us-east-1b', VpcId: vpc });
+  });
+});
+
 describe('newestUbuntuLts and describeImage', () => {
   it('picks the newest LTS release and its newest build, from Canonical only, for each architecture', async () => {
     const ec2 = await client();

@@ -67,7 +67,9 @@ export interface Image extends Resource {
 
 export interface Vpc extends Resource { cidrBlock: string; isDefault: boolean }
 export interface Subnet extends Resource { vpcId: string; cidrBlock: string; availabilityZone: string; mapPublicIpOnLaunch: boolean }
-export interface SecurityGroup extends Resource { groupName: string; description: string; vpcId: string }
+/** One security group rule: a protocol and port range, from (or to) address blocks and other groups. */
+export interface IpPermission { ipProtocol: string; fromPort?: number; toPort?: number; cidrs: { cidrIp: string; description?: string }[]; groupIds: string[] }
+export interface SecurityGroup extends Resource { groupName: string; description: string; vpcId: string; ingress: IpPermission[]; egress: IpPermission[] }
 export interface InternetGateway extends Resource { vpcId?: string }
 export interface RouteTable extends Resource { vpcId: string; main: boolean; subnetIds: string[]; routes: { destinationCidrBlock: string; gatewayId: string }[] }
 export interface KeyPair extends Resource { keyName: string; fingerprint: string; publicKey: string; keyType: 'rsa' | 'ed25519'; createTime: Date }
