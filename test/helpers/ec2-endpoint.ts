@@ -17,6 +17,7 @@ import * as images from './ec2-endpoint/images';
 import * as instances from './ec2-endpoint/instances';
 import * as keyPairs from './ec2-endpoint/key-pairs';
 import * as network from './ec2-endpoint/network';
+import * as rules from './ec2-endpoint/network-rules';
 import { Ec2Fault, Params } from './ec2-endpoint/params';
 import * as placement from './ec2-endpoint/placement';
 import { seedState } from './ec2-endpoint/seed';
@@ -61,6 +62,12 @@ const HANDLERS: Record<string, Handler> = {
   CreateRouteTable: network.createRouteTable,
   DescribeRouteTables: network.describeRouteTables,
   DeleteRouteTable: network.deleteRouteTable,
+  AuthorizeSecurityGroupIngress: rules.authorizeSecurityGroupIngress,
+  AuthorizeSecurityGroupEgress: rules.authorizeSecurityGroupEgress,
+  CreateRoute: rules.createRoute,
+  AssociateRouteTable: rules.associateRouteTable,
+  DisassociateRouteTable: rules.disassociateRouteTable,
+  ModifySubnetAttribute: rules.modifySubnetAttribute,
   ImportKeyPair: keyPairs.importKeyPair,
   DescribeKeyPairs: keyPairs.describeKeyPairs,
   DeleteKeyPair: keyPairs.deleteKeyPair,

@@ -14,7 +14,10 @@ const endpoints = new WeakMap<object, string>();
 
 export async function ec2Client(conn: AwsConnection, timing?: ClientTiming): Promise<EC2Client> {
   const { EC2Client } = await import('@aws-sdk/client-ec2');
-  const client = new EC2Client(clientConfig(conn, timing));
+  const config = clientConfig(conn, timing);
+  // Without throwOnRequestTimeout the SDK's HTTP handler only logs a warning when requestTimeout
+  // passes and keeps waiting: an endpoint that accepts and never answers would hang the command.
+  const client = new EC2Client({ ...config, requestHandler: { ...config.requestHandler, throwOnRequestTimeout: true } });
   endpoints.set(client, conn.endpointUrl ?? `https://ec2.${conn.region}.amazonaws.com`);
   return client;
 }
@@ -75,12 +78,13 @@ export function awsCode(err: unknown): string | undefined {
 export function awsError(err: unknown, doing: string, context: AwsErrorContext = {}): ProviderError {
   if (err instanceof ProviderError) return err;
   const e = (err instanceof Error ? err : new Error(String(err))) as SdkError;
-  const made = describe(e, doing, context);
+  const made = explain(e, doing, context);
   made.cause = e;
   return made;
 }
 
-function describe(e: SdkError, doing: string, context: AwsErrorContext): ProviderError {
+/** The ProviderError for one SDK failure: which kind it is decides the code and the advice. */
+function explain(e: SdkError, doing: string, context: AwsErrorContext): ProviderError {
   const code = e.Code ?? e.code ?? e.name;
   const attempts = e.$metadata?.attempts;
   const where = context.endpoint ? ` at ${context.endpoint}` : '';
@@ -111,8 +115,10 @@ function describe(e: SdkError, doing: string, context: AwsErrorContext): Provide
       'other tools using the same account and region share its request budget',
     ]);
   }
-  if (NETWORK_CODES.has(code) || e.name === 'TimeoutError' || NETWORK_CODES.has(String((e as { cause?: { code?: string } }).cause?.code))) {
-    return new ProviderError('AWS_UNREACHABLE', `could not reach the EC2 endpoint${where} while ${doing} (${e.name === 'TimeoutError' ? 'timed out' : code}: ${e.message})`, [
+  // The socket's code is on the error, or only in its text when something wrapped it on the way.
+  const networkCode = NETWORK_CODES.has(code) ? code : /\b(E[A-Z]+)\b/.exec(e.message)?.[1];
+  if (e.name === 'TimeoutError' || (networkCode && NETWORK_CODES.has(networkCode))) {
+    return new ProviderError('AWS_UNREACHABLE', `could not reach the EC2 endpoint${where} while ${doing} (${e.name === 'TimeoutError' ? 'timed out' : networkCode}: ${e.message})`, [
       'check --region and the network (a proxy or firewall may block it)',
       'for LocalStack or another EC2-compatible service set --endpoint-url (or MESOSCLOUD_AWS_ENDPOINT); unset it to talk to AWS',
     ]);

@@ -30,7 +30,8 @@ export interface ClusterInstance {
   privateIp?: string;
   availabilityZone: string;
   spot: boolean;
-  launchTime?: Date;
+  /** EC2 always says; epoch only if an EC2-compatible service does not. */
+  launchTime: Date;
   version?: string;
   /** Why EC2 stopped or terminated it, when it says. */
   stateReason?: string;
@@ -56,7 +57,7 @@ export function clusterInstance(i: Instance): ClusterInstance | undefined {
     privateIp: i.PrivateIpAddress || undefined,
     availabilityZone: i.Placement?.AvailabilityZone ?? '',
     spot: i.InstanceLifecycle === 'spot',
-    launchTime: i.LaunchTime,
+    launchTime: i.LaunchTime ?? new Date(0),
     version: tags[VERSION_TAG],
     stateReason: i.StateReason?.Message ?? i.StateTransitionReason ?? undefined,
   };
@@ -125,6 +126,12 @@ export interface WaitOptions {
   pollMs?: number;
   /** For each SSH banner read (default 3000). */
   probeTimeoutMs?: number;
+  /**
+   * The instance each node must be (name -> instance id, from the stack's outputs). Without it a
+   * node is whichever live instance carries its tags; with it, an instance of an earlier launch
+   * (terminated ones stay listed for an hour) is never mistaken for the node.
+   */
+  instanceIds?: Record<string, string>;
   /** Called when a node reaches a new stage. */
   onProgress?: (p: WaitProgress) => void;
   signal?: AbortSignal;
@@ -181,9 +188,10 @@ export async function waitForInstances(ec2: EC2Client, cluster: string, names: s
     const probes: Promise<void>[] = [];
     for (const name of names) {
       if (ready.has(name)) continue;
-      const candidates = all.filter((i) => i.name === name);
+      const wanted = opts.instanceIds?.[name];
+      const candidates = all.filter((i) => i.name === name && (wanted === undefined || i.instanceId === wanted));
       // A node replaced by a newer instance is judged by the live one.
-      const instance = candidates.find((i) => !FAILED_STATES.has(i.state)) ?? candidates.sort((a, b) => (b.launchTime?.getTime() ?? 0) - (a.launchTime?.getTime() ?? 0))[0];
+      const instance = candidates.find((i) => !FAILED_STATES.has(i.state)) ?? candidates.sort((a, b) => b.launchTime.getTime() - a.launchTime.getTime())[0];
       if (!instance) continue;
       if (FAILED_STATES.has(instance.state)) {
         throw new ProviderError('AWS_INSTANCE_FAILED', `instance ${name} (${instance.instanceId}) of cluster ${cluster} is ${instance.state}${instance.stateReason ? `: ${instance.stateReason}` : ''}`, [

@@ -5,7 +5,8 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 
-function sshString(data: Buffer | string): Buffer {
+/** An SSH wire string: a 4-byte length, then the bytes. */
+export function sshString(data: Buffer | string): Buffer {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   const len = Buffer.alloc(4);
   len.writeUInt32BE(bytes.length);

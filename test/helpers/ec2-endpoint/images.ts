@@ -4,7 +4,7 @@
  */
 import type { ActionContext, Handler } from './context';
 import { Ec2Fault, filtersOf, tagsFor, tagSpecificationsOf } from './params';
-import { newId, passes, tagSet, type Image } from './state';
+import { newId, filterBy, tagSet, type Image } from './state';
 import { requireKnownIds } from './validation';
 
 const IMAGE_FILTERS: Record<string, (i: Image) => (string | undefined)[]> = {
@@ -59,7 +59,7 @@ export const describeImages: Handler = (ctx) => {
     images = images.filter((i) => ids.includes(i.id));
   }
   if (owners.length > 0) images = images.filter((i) => owners.includes(i.ownerId));
-  return { imagesSet: images.filter((i) => passes(i, filters, (r, name) => IMAGE_FILTERS[name]?.(r))).map(imageXml) };
+  return { imagesSet: images.filter(filterBy(filters, IMAGE_FILTERS)).map(imageXml) };
 };
 
 const NAME_PATTERN = /^[a-zA-Z0-9()[\] ./\-'@_]{3,128}$/;

@@ -7,7 +7,7 @@
 import type { ActionContext, Handler } from './context';
 import { bootConsole, newHostKeyLine } from './console-text';
 import { Ec2Fault, filtersOf, tagsFor, tagSpecificationsOf, type Params } from './params';
-import { newId, page, passes, STATE_CODES, tagSet, type Ec2State, type Instance, type InstanceStateName } from './state';
+import { newId, page, filterBy, STATE_CODES, tagSet, type Ec2State, type Instance, type InstanceStateName } from './state';
 import { VOLUME_TYPES, requireKnownIds } from './validation';
 import type { XmlValue } from './xml';
 
@@ -133,7 +133,7 @@ function reservations(state: Ec2State, instances: Instance[]) {
 
 export const describeInstances: Handler = (ctx) => {
   const filters = filtersOf(ctx.params);
-  const matching = selectInstances(ctx, ctx.params.list('InstanceId')).filter((i) => passes(i, filters, (r, name) => INSTANCE_FILTERS[name]?.(r)));
+  const matching = selectInstances(ctx, ctx.params.list('InstanceId')).filter(filterBy(filters, INSTANCE_FILTERS));
   const { items, nextToken } = page(matching, ctx.params.int('MaxResults'), ctx.params.get('NextToken'));
   return { reservationSet: reservations(ctx.state, items), nextToken };
 };

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Handler } from './context';
 import { Ec2Fault, filtersOf, tagsFor } from './params';
-import { newId, passes, tagSet, type KeyPair } from './state';
+import { newId, filterBy, tagSet, type KeyPair } from './state';
 
 const KEY_LINE = /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp(?:256|384|521)) ([A-Za-z0-9+/]+={0,2})(?: .*)?$/;
 
@@ -37,7 +37,7 @@ export const describeKeyPairs: Handler = (ctx) => {
   const fields: Record<string, (k: KeyPair) => string[]> = { 'key-name': (k) => [k.keyName], 'key-pair-id': (k) => [k.id], fingerprint: (k) => [k.fingerprint] };
   const keys = all
     .filter((k) => (names.length === 0 || names.includes(k.keyName)) && (ids.length === 0 || ids.includes(k.id)))
-    .filter((k) => passes(k, filters, (x, n) => fields[n]?.(x)));
+    .filter(filterBy(filters, fields));
   return { keySet: keys.map((k) => keyXml(k, ctx.params.bool('IncludePublicKey'))) };
 };
 

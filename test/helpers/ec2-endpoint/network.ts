@@ -6,7 +6,7 @@
  */
 import type { ActionContext, Handler } from './context';
 import { Ec2Fault, filtersOf, tagsFor } from './params';
-import { newId, passes, tagSet, type Ec2State, type InternetGateway, type Resource, type RouteTable, type SecurityGroup, type Subnet, type Vpc } from './state';
+import { newId, filterBy, tagSet, type Ec2State, type IpPermission, type InternetGateway, type Resource, type RouteTable, type SecurityGroup, type Subnet, type Vpc } from './state';
 import { requireKnownIds } from './validation';
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
@@ -28,10 +28,10 @@ function describe<T extends Resource>(ctx: ActionContext, map: Map<string, T>, i
   const all = inRegion(ctx, map);
   if (ids.length > 0) requireKnownIds(ids, prefix, codePrefix, noun, (id) => all.some((r) => r.id === id));
   const filters = filtersOf(ctx.params);
-  return all.filter((r) => ids.length === 0 || ids.includes(r.id)).filter((r) => passes(r, filters, (x, n) => fields[n]?.(x)));
+  return all.filter((r) => ids.length === 0 || ids.includes(r.id)).filter(filterBy(filters, fields));
 }
 
-function existing<T extends Resource>(ctx: ActionContext, map: Map<string, T>, id: string, prefix: string, codePrefix: string, noun: string): T {
+export function existing<T extends Resource>(ctx: ActionContext, map: Map<string, T>, id: string, prefix: string, codePrefix: string, noun: string): T {
   requireKnownIds([id], prefix, codePrefix, noun, (i) => map.get(i)?.region === ctx.region);
   return map.get(id)!;
 }
@@ -51,7 +51,7 @@ export const createVpc: Handler = (ctx) => {
   requireCidr(cidrBlock, 16, 28);
   const vpc: Vpc = { id: newId('vpc'), region: ctx.region, tags: tagsFor(ctx.params, 'vpc'), cidrBlock, isDefault: false };
   ctx.state.vpcs.set(vpc.id, vpc);
-  const group: SecurityGroup = { id: newId('sg'), region: ctx.region, tags: {}, groupName: 'default', description: 'default VPC security group', vpcId: vpc.id };
+  const group: SecurityGroup = { id: newId('sg'), region: ctx.region, tags: {}, groupName: 'default', description: 'default VPC security group', vpcId: vpc.id, ingress: [], egress: [ALL_OUT] };
   ctx.state.securityGroups.set(group.id, group);
   const main: RouteTable = { id: newId('rtb'), region: ctx.region, tags: {}, vpcId: vpc.id, main: true, subnetIds: [], routes: [] };
   ctx.state.routeTables.set(main.id, main);
@@ -130,8 +130,20 @@ export const deleteSubnet: Handler = (ctx) => {
 
 // --- Security groups
 
+/** A new group's one rule, as on EC2: everything may go out. */
+const ALL_OUT: IpPermission = { ipProtocol: '-1', cidrs: [{ cidrIp: '0.0.0.0/0' }], groupIds: [] };
+
+function permissionXml(state: Ec2State, p: IpPermission) {
+  return {
+    ipProtocol: p.ipProtocol, fromPort: p.fromPort, toPort: p.toPort,
+    groups: p.groupIds.map((groupId) => ({ groupId, userId: state.accountId })),
+    ipRanges: p.cidrs.map((c) => ({ cidrIp: c.cidrIp, description: c.description })),
+    ipv6Ranges: [], prefixListIds: [],
+  };
+}
+
 function groupXml(state: Ec2State, g: SecurityGroup) {
-  return { ownerId: state.accountId, groupId: g.id, groupName: g.groupName, groupDescription: g.description, vpcId: g.vpcId, ipPermissions: [], ipPermissionsEgress: [{ ipProtocol: '-1', groups: [], ipRanges: [{ cidrIp: '0.0.0.0/0' }], ipv6Ranges: [], prefixListIds: [] }], tagSet: tagSet(g.tags) };
+  return { ownerId: state.accountId, groupId: g.id, groupName: g.groupName, groupDescription: g.description, vpcId: g.vpcId, ipPermissions: g.ingress.map((p) => permissionXml(state, p)), ipPermissionsEgress: g.egress.map((p) => permissionXml(state, p)), tagSet: tagSet(g.tags) };
 }
 
 export const createSecurityGroup: Handler = (ctx) => {
@@ -142,7 +154,7 @@ export const createSecurityGroup: Handler = (ctx) => {
   if ([...ctx.state.securityGroups.values()].some((g) => g.vpcId === vpc.id && g.groupName === groupName)) {
     throw new Ec2Fault('InvalidGroup.Duplicate', `The security group '${groupName}' already exists for VPC '${vpc.id}'`);
   }
-  const group: SecurityGroup = { id: newId('sg'), region: ctx.region, tags: tagsFor(ctx.params, 'security-group'), groupName, description, vpcId: vpc.id };
+  const group: SecurityGroup = { id: newId('sg'), region: ctx.region, tags: tagsFor(ctx.params, 'security-group'), groupName, description, vpcId: vpc.id, ingress: [], egress: [ALL_OUT] };
   ctx.state.securityGroups.set(group.id, group);
   return { groupId: group.id, tagSet: tagSet(group.tags), securityGroupArn: `arn:aws:ec2:${ctx.region}:${ctx.state.accountId}:security-group/${group.id}` };
 };
@@ -161,7 +173,8 @@ export const describeSecurityGroups: Handler = (ctx) => {
 export const deleteSecurityGroup: Handler = (ctx) => {
   const group = existing(ctx, ctx.state.securityGroups, ctx.params.require('GroupId'), 'sg', 'InvalidGroup', 'security group');
   if (group.groupName === 'default') throw new Ec2Fault('CannotDelete', `the specified group: "${group.id}" name: "default" cannot be deleted by a user`);
-  if (liveInstances(ctx.state).some((i) => i.securityGroupIds.includes(group.id))) throw new Ec2Fault('DependencyViolation', `resource ${group.id} has a dependent object`);
+  const referenced = [...ctx.state.securityGroups.values()].some((g) => g.id !== group.id && [...g.ingress, ...g.egress].some((p) => p.groupIds.includes(group.id)));
+  if (referenced || liveInstances(ctx.state).some((i) => i.securityGroupIds.includes(group.id))) throw new Ec2Fault('DependencyViolation', `resource ${group.id} has a dependent object`);
   ctx.state.securityGroups.delete(group.id);
   return { return: true, groupId: group.id };
 };
@@ -211,13 +224,18 @@ export const deleteInternetGateway: Handler = (ctx) => {
 
 // --- Route tables
 
+/** A subnet's association with its route table (a subnet has at most one). */
+export function associationId(subnetId: string): string {
+  return `rtbassoc-${subnetId.slice('subnet-'.length)}`;
+}
+
 function routeTableXml(ctx: ActionContext, t: RouteTable) {
   const cidr = ctx.state.vpcs.get(t.vpcId)?.cidrBlock;
   return {
     routeTableId: t.id, vpcId: t.vpcId, ownerId: ctx.state.accountId,
     routeSet: [{ destinationCidrBlock: cidr, gatewayId: 'local', state: 'active', origin: 'CreateRouteTable' }, ...t.routes.map((r) => ({ ...r, state: 'active', origin: 'CreateRoute' }))],
     associationSet: [...(t.main ? [{ routeTableAssociationId: `rtbassoc-${t.id.slice(4)}`, routeTableId: t.id, main: true, associationState: { state: 'associated' } }] : []),
-      ...t.subnetIds.map((subnetId) => ({ routeTableAssociationId: `rtbassoc-${subnetId.slice(7)}`, routeTableId: t.id, subnetId, main: false, associationState: { state: 'associated' } }))],
+      ...t.subnetIds.map((subnetId) => ({ routeTableAssociationId: associationId(subnetId), routeTableId: t.id, subnetId, main: false, associationState: { state: 'associated' } }))],
     propagatingVgwSet: [],
     tagSet: tagSet(t.tags),
   };

@@ -1,7 +1,7 @@
 /** DescribeRegions, DescribeAvailabilityZones, DescribeInstanceTypes and DescribeInstanceTypeOfferings. */
 import type { Handler } from './context';
 import { Ec2Fault, filtersOf } from './params';
-import { page, passes, type InstanceTypeInfo, type Offering, type RegionInfo, type ZoneInfo } from './state';
+import { page, filterBy, type InstanceTypeInfo, type Offering, type RegionInfo, type ZoneInfo } from './state';
 
 export const describeRegions: Handler = (ctx) => {
   const names = ctx.params.list('RegionName');
@@ -18,7 +18,7 @@ export const describeRegions: Handler = (ctx) => {
   const regions = ctx.state.regions
     .filter((r) => all || r.optInStatus !== 'not-opted-in')
     .filter((r) => names.length === 0 || names.includes(r.name))
-    .filter((r) => passes(r, filters, (x, n) => fields[n]?.(x)));
+    .filter(filterBy(filters, fields));
   return { regionInfo: regions.map((r) => ({ regionName: r.name, regionEndpoint: `ec2.${r.name}.amazonaws.com`, optInStatus: r.optInStatus })) };
 };
 
@@ -37,7 +37,7 @@ export const describeAvailabilityZones: Handler = (ctx) => {
   for (const name of names) {
     if (!inRegion.some((z) => z.name === name)) throw new Ec2Fault('InvalidParameterValue', `Invalid availability zone: [${name}]`);
   }
-  const zones = inRegion.filter((z) => names.length === 0 || names.includes(z.name)).filter((z) => passes(z, filters, (x, n) => fields[n]?.(x)));
+  const zones = inRegion.filter((z) => names.length === 0 || names.includes(z.name)).filter(filterBy(filters, fields));
   return {
     availabilityZoneInfo: zones.map((z) => ({
       zoneName: z.name,
@@ -85,7 +85,7 @@ export const describeInstanceTypes: Handler = (ctx) => {
   const types = ctx.state.instanceTypes
     .filter((t) => offeredHere.has(t.name) || names.includes(t.name))
     .filter((t) => names.length === 0 || names.includes(t.name))
-    .filter((t) => passes(t, filters, (x, n) => fields[n]?.(x)));
+    .filter(filterBy(filters, fields));
   const { items, nextToken } = page(types, ctx.params.int('MaxResults'), ctx.params.get('NextToken'));
   return { instanceTypeSet: items.map(typeXml), nextToken };
 };
@@ -102,7 +102,7 @@ export const describeInstanceTypeOfferings: Handler = (ctx) => {
     .map((o) => (locationType === 'availability-zone-id' ? { ...o, locationType: 'availability-zone-id' as const, location: zoneId(o.location) } : o));
   const filters = filtersOf(ctx.params);
   const fields: Record<string, (o: Offering) => string[]> = { 'instance-type': (o) => [o.instanceType], location: (o) => [o.location] };
-  const matching = here.filter((o) => passes(o, filters, (x, n) => fields[n]?.(x)));
+  const matching = here.filter(filterBy(filters, fields));
   const { items, nextToken } = page(matching, ctx.params.int('MaxResults'), ctx.params.get('NextToken'));
   return { instanceTypeOfferingSet: items.map((o) => ({ instanceType: o.instanceType, locationType: o.locationType, location: o.location })), nextToken };
 };

@@ -67,7 +67,9 @@ export interface Image extends Resource {
 
 export interface Vpc extends Resource { cidrBlock: string; isDefault: boolean }
 export interface Subnet extends Resource { vpcId: string; cidrBlock: string; availabilityZone: string; mapPublicIpOnLaunch: boolean }
-export interface SecurityGroup extends Resource { groupName: string; description: string; vpcId: string }
+/** One security group rule: a protocol and port range, from (or to) address blocks and other groups. */
+export interface IpPermission { ipProtocol: string; fromPort?: number; toPort?: number; cidrs: { cidrIp: string; description?: string }[]; groupIds: string[] }
+export interface SecurityGroup extends Resource { groupName: string; description: string; vpcId: string; ingress: IpPermission[]; egress: IpPermission[] }
 export interface InternetGateway extends Resource { vpcId?: string }
 export interface RouteTable extends Resource { vpcId: string; main: boolean; subnetIds: string[]; routes: { destinationCidrBlock: string; gatewayId: string }[] }
 export interface KeyPair extends Resource { keyName: string; fingerprint: string; publicKey: string; keyType: 'rsa' | 'ed25519'; createTime: Date }
@@ -117,28 +119,30 @@ export function wildcardMatch(pattern: string, value: string): boolean {
   return new RegExp(`^${re}$`, 's').test(value);
 }
 
+export type FilterFields<T> = Record<string, (r: T) => (string | undefined)[]>;
+
 /**
- * Whether `resource` passes every filter (filters AND, values OR). `fields` gives the resource's
- * values for a filter name, or undefined for a name this resource type has no such filter for, which
- * EC2 refuses. `tag:<key>` and `tag-key` work on every taggable resource.
+ * A predicate for resources passing every filter (filters AND, values OR). `fields` gives a
+ * resource's values for each filter name this kind of resource has; any other name is refused, as
+ * EC2 refuses it, whether or not there is anything to filter. `tag:<key>`, `tag-key` and
+ * `tag-value` work on every taggable resource.
  */
-export function passes<T extends object>(resource: T, filters: Filter[], fields: (r: T, name: string) => (string | undefined)[] | undefined): boolean {
-  const tags = 'tags' in resource ? (resource.tags as Tags) : undefined;
-  return filters.every((f) => {
-    let values: (string | undefined)[] | undefined;
-    if (f.name.startsWith('tag:')) {
-      const key = f.name.slice(4);
-      values = tags && key in tags ? [tags[key]] : [];
-    } else if (f.name === 'tag-key') {
-      values = Object.keys(tags ?? {});
-    } else if (f.name === 'tag-value') {
-      values = Object.values(tags ?? {});
-    } else {
-      values = fields(resource, f.name);
-      if (values === undefined) throw new Ec2Fault('InvalidParameterValue', `The filter '${f.name}' is invalid`);
+export function filterBy<T extends object>(filters: Filter[], fields: FilterFields<T>): (resource: T) => boolean {
+  for (const f of filters) {
+    if (!f.name.startsWith('tag:') && f.name !== 'tag-key' && f.name !== 'tag-value' && !(f.name in fields)) {
+      throw new Ec2Fault('InvalidParameterValue', `The filter '${f.name}' is invalid`);
     }
-    return values.some((v) => v !== undefined && f.values.some((p) => wildcardMatch(p, v)));
-  });
+  }
+  return (resource) => {
+    const tags: Tags = 'tags' in resource ? (resource.tags as Tags) : {};
+    return filters.every((f) => {
+      const values = f.name.startsWith('tag:') ? (f.name.slice(4) in tags ? [tags[f.name.slice(4)]] : [])
+        : f.name === 'tag-key' ? Object.keys(tags)
+        : f.name === 'tag-value' ? Object.values(tags)
+        : fields[f.name](resource);
+      return values.some((v) => v !== undefined && f.values.some((p) => wildcardMatch(p, v)));
+    });
+  };
 }
 
 /** `tagSet` as EC2 writes it. */

@@ -1,7 +1,7 @@
 /** CreateVolume, DescribeVolumes, DeleteVolume; instances' root volumes come and go with them. */
 import type { Handler } from './context';
 import { Ec2Fault, filtersOf, tagsFor } from './params';
-import { newId, page, passes, tagSet, type Volume } from './state';
+import { newId, page, filterBy, tagSet, type Volume } from './state';
 import { requireKnownIds, VOLUME_TYPES } from './validation';
 
 function volumeXml(v: Volume) {
@@ -33,7 +33,7 @@ export const describeVolumes: Handler = (ctx) => {
     'volume-id': (v) => [v.id], status: (v) => [v.state], 'availability-zone': (v) => [v.availabilityZone], 'volume-type': (v) => [v.volumeType],
     'attachment.instance-id': (v) => [v.instanceId], size: (v) => [String(v.size)],
   };
-  const matching = all.filter((v) => ids.length === 0 || ids.includes(v.id)).filter((v) => passes(v, filters, (x, n) => fields[n]?.(x)));
+  const matching = all.filter((v) => ids.length === 0 || ids.includes(v.id)).filter(filterBy(filters, fields));
   const { items, nextToken } = page(matching, ctx.params.int('MaxResults'), ctx.params.get('NextToken'));
   return { volumeSet: items.map(volumeXml), nextToken };
 };
