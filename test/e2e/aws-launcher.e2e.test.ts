@@ -43,8 +43,9 @@ async function cli(args: string[], opts: { timeoutMs?: number; onStderr?: Parame
 const LAUNCH = () => ['launch', '--provider', 'aws', '--cluster', CLUSTER, '--agents', '1', '--bootstrap', '--allow-cidr', `${fleet.bridgeIp}/32`,
   '--key', fleet.keyPath, '--user', 'root', '--agent-resources', 'cpus:1;mem:256', '--json'];
 
-const live = (type: 'instances' | 'vpcs' | 'securityGroups' | 'keyPairs') => (endpoint.state as unknown as Record<string, { state?: { name: string } | string }[]>)[type];
-const running = () => endpoint.state.instances.filter((i) => i.state.name !== 'terminated' && i.state.name !== 'shutting-down');
+const live = (type: 'vpcs' | 'securityGroups' | 'keyPairs' | 'subnets' | 'internetGateways' | 'routeTables') => [...endpoint.state[type].keys()];
+const instances = () => [...endpoint.state.instances.values()];
+const running = () => instances().filter((i) => i.state !== 'terminated' && i.state !== 'shutting-down').map((i) => i.id);
 
 beforeAll(async () => {
   ensureBuilt();
@@ -98,11 +99,11 @@ describe('launch --provider aws, end to end on loopback EC2 and SSH hosts', () =
     endpoint.delayNext('RunInstances', 4_000);
     const killed = await cli(LAUNCH(), {
       onStderr: (soFar, child) => {
-        if (endpoint.state.instances.length > 0 && !child.killed) child.kill('SIGKILL');
+        if (endpoint.state.instances.size > 0 && !child.killed) child.kill('SIGKILL');
       },
     });
     expect(killed.code).not.toBe(0);
-    const orphan = endpoint.state.instances[0].instanceId;
+    const orphan = instances()[0].id;
 
     const resumed = await cli(LAUNCH());
     expect(resumed.code).toBe(0);
@@ -156,7 +157,7 @@ describe('launch --provider aws, end to end on loopback EC2 and SSH hosts', () =
     expect(out).toMatchObject({ provider: 'aws', found: true, left: [] });
     expect(out.terminated.length).toBe(1);
     expect(running()).toEqual([]);
-    for (const kind of ['vpcs', 'securityGroups', 'keyPairs'] as const) expect(live(kind) ?? []).toEqual([]);
+    for (const kind of ['vpcs', 'subnets', 'securityGroups', 'internetGateways', 'routeTables', 'keyPairs'] as const) expect(live(kind)).toEqual([]);
     expect(fs.existsSync(path.join(dataHome, 'mesoscloud', 'clusters', CLUSTER))).toBe(false);
   });
 });

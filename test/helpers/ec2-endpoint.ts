@@ -126,6 +126,8 @@ export interface Ec2Endpoint {
   actions(): string[];
   /** Machines RunInstances hands out, one per instance, in order (freed when the instance terminates). */
   addMachines(machines: Machine[]): void;
+  /** The next `times` calls of `action` are carried out, but answered only `ms` later. */
+  delayNext(action: string, ms: number, times?: number): void;
   /** The next `times` calls of `action` ('*' for any) fail with this error. */
   failNext(action: string, fault: Ec2FaultSpec): void;
   /** Changes an instance's state as EC2 would by itself (a spot reclaim, a failed boot), with the reason it shows. */
@@ -170,6 +172,7 @@ export async function startEc2Endpoint(opts: Ec2EndpointOptions = {}): Promise<E
   const timing: Ec2Timing = { ...DEFAULT_TIMING, ...opts.timing };
   const calls: Ec2Call[] = [];
   const faults: { action: string; spec: Ec2FaultSpec; left: number }[] = [];
+  const delays: { action: string; ms: number; left: number }[] = [];
 
   const answer = (res: http.ServerResponse, status: number, body: string, requestId: string) => {
     res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(body) });
@@ -204,6 +207,12 @@ export async function startEc2Endpoint(opts: Ec2EndpointOptions = {}): Promise<E
         return fail(new Ec2Fault('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412));
       }
       const fields = handler({ state, params, region, now, timing });
+      // The action is done; its answer can be held back (a slow API, or a client killed while it waits).
+      const delay = delays.find((d) => d.left > 0 && d.action === action);
+      if (delay) {
+        delay.left--;
+        await new Promise((r) => setTimeout(r, delay.ms));
+      }
       answer(res, 200, actionResponse(action, requestId, fields), requestId);
     } catch (err) {
       if (err instanceof Ec2Fault) return fail(err);
@@ -235,6 +244,9 @@ export async function startEc2Endpoint(opts: Ec2EndpointOptions = {}): Promise<E
     actions: () => calls.map((c) => c.action),
     addMachines(machines) {
       state.machines.push(...machines.map((m) => ({ ...m })));
+    },
+    delayNext(action, ms, times = 1) {
+      delays.push({ action, ms, left: times });
     },
     failNext(action, spec) {
       faults.push({ action, spec, left: spec.times ?? 1 });

@@ -40,6 +40,8 @@ export function clientConfig(conn: AwsConnection, timing: ClientTiming = LOOKUP_
     ...(conn.endpointUrl ? { endpoint: conn.endpointUrl } : {}),
     ...(conn.profile ? { profile: conn.profile } : {}),
     maxAttempts: timing.maxAttempts,
-    requestHandler: { connectionTimeout: timing.connectionTimeoutMs, requestTimeout: timing.requestTimeoutMs },
+    // Without throwOnRequestTimeout the SDK's HTTP layer only logs a timed-out request and keeps
+    // waiting: an endpoint that accepts and never answers would hang the command.
+    requestHandler: { connectionTimeout: timing.connectionTimeoutMs, requestTimeout: timing.requestTimeoutMs, throwOnRequestTimeout: true },
   };
 }

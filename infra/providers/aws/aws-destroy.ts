@@ -16,7 +16,7 @@ import type { AwsConnection } from './aws-connection';
 import { stackEngine, stackRefOf } from './stack-engines';
 import { stackProgress } from './stack-events';
 import { awsError, ec2Client } from './ec2-client';
-import { sweepCluster } from './sweep';
+import { sweepCluster, type Leftover } from './sweep';
 
 export interface AwsDestroyResult {
   found: boolean;
@@ -24,7 +24,7 @@ export interface AwsDestroyResult {
   /** Warnings that did not stop the destroy (a drain that timed out). */
   notes: string[];
   /** Anything still tagged for the cluster after the stack was destroyed: empty means nothing left billed. */
-  left: { type: string; id: string; state?: string }[];
+  left: Leftover[];
   terminated: string[];
 }
 
@@ -73,10 +73,32 @@ export async function destroyAws(catalog: ClusterCatalog, name: string, ctx: Pro
 
   const conn: AwsConnection = { region: aws.region, ...(aws.endpointUrl ? { endpointUrl: aws.endpointUrl } : {}), ...(aws.profile ? { profile: aws.profile } : {}) };
   progress.note('Sweeping by tag for anything left');
-  const sweep = await sweepCluster(await ec2Client(conn), name, { terminate: true }).catch((err) => { throw awsError(err, `looking for resources tagged mesoscloud:cluster=${name}`) });
-  const result = { found: true, drained, notes, left: sweep.left, terminated: sweep.terminated };
-  if (sweep.left.length === 0) catalog.remove(name);
-  return result;
+  const ec2 = await ec2Client(conn);
+  const { left, terminated } = await sweepUntilGone(ec2, name, progress).catch((err) => { throw awsError(err, `looking for resources tagged mesoscloud:cluster=${name}`) });
+  if (left.length === 0) catalog.remove(name);
+  return { found: true, drained, notes, left, terminated };
+}
+
+const SWEEP_WAIT_MS = 180_000;
+const SWEEP_POLL_MS = 3_000;
+
+/**
+ * Instances the stack no longer knew (a launch killed between EC2 making one and the stack
+ * recording it) are terminated; then the sweep is repeated until they and their volumes are gone,
+ * so that "nothing left" is checked, not assumed. Anything else still there is reported as is.
+ */
+async function sweepUntilGone(ec2: Awaited<ReturnType<typeof ec2Client>>, name: string, progress: HostProgress): Promise<{ left: Leftover[]; terminated: string[] }> {
+  let left = await sweepCluster(ec2, name, { terminate: true });
+  const terminated = left.filter((l) => l.type === 'instance').map((l) => l.id);
+  if (terminated.length > 0) progress.note(`Terminating ${terminated.length} instance(s) the stack did not know: ${terminated.join(', ')}`);
+  const deadline = Date.now() + SWEEP_WAIT_MS;
+  // Only what terminating instances takes with it is waited for.
+  const going = (l: Leftover) => l.type === 'instance' || l.type === 'volume';
+  while (left.length > 0 && left.every(going) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, SWEEP_POLL_MS));
+    left = await sweepCluster(ec2, name);
+  }
+  return { left, terminated };
 }
 
 export function leftError(name: string, left: AwsDestroyResult['left']): ProviderError {

@@ -185,8 +185,7 @@ export async function launchAws(catalog: ClusterCatalog, plan: AwsPlan, ctx: Pro
   const names = up.outputs.nodes.map((n) => n.name);
   const instances = await waitForInstances(ec2, plan.spec.name, names, {
     timeoutMs: ctx.timeoutMs ?? 600_000,
-    sshPort: 22,
-    waitForSsh: plan.bootstrap,
+    ssh: plan.bootstrap,
     instanceIds: Object.fromEntries(up.outputs.nodes.map((n) => [n.name, n.instanceId])),
     onProgress: (p) => progress.step(p.name, WAIT_WORDS[p.stage] + (p.address ? ` (${p.instanceId}, ${p.address})` : p.instanceId ? ` (${p.instanceId})` : '')),
     signal: ctx.signal,

@@ -14,10 +14,7 @@ const endpoints = new WeakMap<object, string>();
 
 export async function ec2Client(conn: AwsConnection, timing?: ClientTiming): Promise<EC2Client> {
   const { EC2Client } = await import('@aws-sdk/client-ec2');
-  const config = clientConfig(conn, timing);
-  // Without throwOnRequestTimeout the SDK's HTTP handler only logs a warning when requestTimeout
-  // passes and keeps waiting: an endpoint that accepts and never answers would hang the command.
-  const client = new EC2Client({ ...config, requestHandler: { ...config.requestHandler, throwOnRequestTimeout: true } });
+  const client = new EC2Client(clientConfig(conn, timing));
   endpoints.set(client, conn.endpointUrl ?? `https://ec2.${conn.region}.amazonaws.com`);
   return client;
 }

@@ -132,6 +132,8 @@ export interface WaitOptions {
    * (terminated ones stay listed for an hour) is never mistaken for the node.
    */
   instanceIds?: Record<string, string>;
+  /** False: running is enough (instances with no machine behind them, as LocalStack's, answer no SSH). */
+  ssh?: boolean;
   /** Called when a node reaches a new stage. */
   onProgress?: (p: WaitProgress) => void;
   signal?: AbortSignal;
@@ -205,6 +207,10 @@ export async function waitForInstances(ec2: EC2Client, cluster: string, names: s
         continue;
       }
       report({ name, stage: 'running', instanceId: instance.instanceId, address });
+      if (opts.ssh === false) {
+        ready.set(name, instance);
+        continue;
+      }
       probes.push(sshBanner(address, sshPort, probeTimeoutMs).then((ok) => {
         if (!ok) return;
         ready.set(name, instance);
@@ -217,7 +223,7 @@ export async function waitForInstances(ec2: EC2Client, cluster: string, names: s
       const waiting = names.filter((n) => !ready.has(n)).map((n) => `${n} (${stageText(stages.get(n)!)})`);
       throw new ProviderError('AWS_INSTANCES_TIMEOUT', `instances of cluster ${cluster} not reachable over SSH after ${Math.round(opts.timeoutMs / 1000)} s: ${waiting.join(', ')}`, [
         'security groups must let this machine reach port ' + sshPort + ' (--allow-cidr)',
-        `\`mesoscloud destroy --name ${cluster}\` removes what was created`,
+        `\`mesoscloud destroy --cluster ${cluster}\` removes what was created`,
       ]);
     }
     await delay(pollMs, undefined, { signal: opts.signal }).catch(() => undefined); // an abort ends the wait early
