@@ -63,40 +63,46 @@ export async function destroyAws(catalog: ClusterCatalog, name: string, ctx: Pro
   record.updatedAt = new Date().toISOString();
   catalog.write(record);
 
+  const conn: AwsConnection = { region: aws.region, ...(aws.endpointUrl ? { endpointUrl: aws.endpointUrl } : {}), ...(aws.profile ? { profile: aws.profile } : {}) };
+  const ec2 = await ec2Client(conn);
   const engine = await stackEngine();
   await engine.check();
   const ref = stackRefOf(catalog, name, aws.backendUrl);
-  progress.note(`Destroying stack '${name}' (${aws.backendUrl})`);
   const events = stackProgress(progress);
   await engine.recover(ref, events);
+  // Instances the stack does not know (made by a launch killed before the stack recorded them) would
+  // keep its subnets and security group from being deleted: they go first.
+  const known = new Set([...aws.nodes.map((n) => n.instanceId), ...((await engine.outputs(ref))?.nodes ?? []).map((n) => n.instanceId)]);
+  const strays = await sweepUntilGone(ec2, name, progress, known, (l) => l.type !== 'instance' || known.has(l.id));
+  progress.note(`Destroying stack '${name}' (${aws.backendUrl})`);
   await engine.destroy(ref, events);
-
-  const conn: AwsConnection = { region: aws.region, ...(aws.endpointUrl ? { endpointUrl: aws.endpointUrl } : {}), ...(aws.profile ? { profile: aws.profile } : {}) };
   progress.note('Sweeping by tag for anything left');
-  const ec2 = await ec2Client(conn);
-  const { left, terminated } = await sweepUntilGone(ec2, name, progress).catch((err) => { throw awsError(err, `looking for resources tagged mesoscloud:cluster=${name}`) });
+  const { left, terminated } = await sweepUntilGone(ec2, name, progress, new Set(), () => false);
   if (left.length === 0) catalog.remove(name);
-  return { found: true, drained, notes, left, terminated };
+  return { found: true, drained, notes, left, terminated: [...strays.terminated, ...terminated] };
 }
 
 const SWEEP_WAIT_MS = 180_000;
 const SWEEP_POLL_MS = 3_000;
 
 /**
- * Instances the stack no longer knew (a launch killed between EC2 making one and the stack
- * recording it) are terminated; then the sweep is repeated until they and their volumes are gone,
- * so that "nothing left" is checked, not assumed. Anything else still there is reported as is.
+ * Terminates the cluster's instances but those in `keep`, then sweeps again until they and their
+ * volumes are gone, so that "nothing left" is checked, not assumed; `expected` says which leftovers
+ * are no concern now (the stack's own, before the stack is destroyed). What else is still there is
+ * returned as is.
  */
-async function sweepUntilGone(ec2: Awaited<ReturnType<typeof ec2Client>>, name: string, progress: HostProgress): Promise<{ left: Leftover[]; terminated: string[] }> {
-  let left = await sweepCluster(ec2, name, { terminate: true });
-  const terminated = left.filter((l) => l.type === 'instance').map((l) => l.id);
-  if (terminated.length > 0) progress.note(`Terminating ${terminated.length} instance(s) the stack did not know: ${terminated.join(', ')}`);
+async function sweepUntilGone(ec2: Awaited<ReturnType<typeof ec2Client>>, name: string, progress: HostProgress, keep: ReadonlySet<string>,
+  expected: (l: Leftover) => boolean): Promise<{ left: Leftover[]; terminated: string[] }> {
+  const first = await sweepCluster(ec2, name, { terminate: true, keep }).catch((err) => { throw awsError(err, `looking for resources tagged mesoscloud:cluster=${name}`) });
+  const terminated = first.filter((l) => l.type === 'instance' && !keep.has(l.id)).map((l) => l.id);
+  if (terminated.length > 0) progress.note(`Terminating ${terminated.length} instance(s) the stack does not know: ${terminated.join(', ')}`);
+  let left = first.filter((l) => !expected(l));
   const deadline = Date.now() + SWEEP_WAIT_MS;
   // Only what terminating instances takes with it is waited for.
   const going = (l: Leftover) => l.type === 'instance' || l.type === 'volume';
   while (left.length > 0 && left.every(going) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, SWEEP_POLL_MS));
-    left = await sweepCluster(ec2, name);
+    left = (await sweepCluster(ec2, name)).filter((l) => !expected(l));
   }
   return { left, terminated };
 }

@@ -71,7 +71,7 @@ export function planAws(catalog: ClusterCatalog, spec: ClusterSpec): AwsPlan {
 }
 
 const ROLE_ORDER: Role[] = ['zookeeper', 'master', 'agent'];
-const ROLE_WORDS: Record<Role, string> = { zookeeper: 'ZooKeeper', master: 'master', agent: 'agent' };
+const ROLE_WORDS: Record<Role, string> = { zookeeper: 'ZooKeeper server', master: 'master', agent: 'agent' };
 
 /** What `launch --dry-run` prints: what would be created, and for how much. */
 export function describeAwsPlan(plan: AwsPlan): { text: string; json: unknown } {
@@ -84,7 +84,7 @@ export function describeAwsPlan(plan: AwsPlan): { text: string; json: unknown } 
     '',
     ...ROLE_ORDER.filter((r) => roles[r].count > 0).map((r) => {
       const m = roles[r];
-      return `  ${plural(m.count, ROLE_WORDS[r]).padEnd(16)} ${m.instanceType.padEnd(12)} ${(m.spot ? 'spot' : 'on-demand').padEnd(9)}  root ${m.volumeSizeGb} GiB ${m.volumeType}`;
+      return `  ${plural(m.count, ROLE_WORDS[r]).padEnd(20)} ${m.instanceType.padEnd(12)} ${(m.spot ? 'spot' : 'on-demand').padEnd(9)}  root ${m.volumeSizeGb} GiB ${m.volumeType}`;
     }),
     '',
     `  network:  ${aws.vpc ? `existing VPC ${aws.vpc}, subnets ${aws.subnets!.join(', ')}` : `a new VPC ${aws.vpc_cidr} with a public subnet in each zone, an internet gateway and its route`}`,

@@ -29,9 +29,9 @@ const TERMINATE_BATCH = 1000;
 /**
  * Everything tagged `mesoscloud:cluster=<cluster>` that still exists (terminated instances and
  * deleted volumes aside): [] means nothing of the cluster is left. With `terminate`, live instances
- * are terminated and reported as shutting down.
+ * (but those in `keep`) are terminated and reported as shutting down.
  */
-export async function sweepCluster(ec2: EC2Client, cluster: string, opts: { terminate?: boolean } = {}): Promise<Leftover[]> {
+export async function sweepCluster(ec2: EC2Client, cluster: string, opts: { terminate?: boolean; keep?: ReadonlySet<string> } = {}): Promise<Leftover[]> {
   const sdk = await import('@aws-sdk/client-ec2');
   const byTag = [{ Name: `tag:${CLUSTER_TAG}`, Values: [cluster] }];
   const doing = `looking for what is left of cluster ${cluster}`;
@@ -65,7 +65,7 @@ export async function sweepCluster(ec2: EC2Client, cluster: string, opts: { term
   ]);
 
   const live = instances.filter((i) => i.InstanceId);
-  const toTerminate = opts.terminate ? live.filter((i) => i.State?.Name !== 'shutting-down').map((i) => i.InstanceId!) : [];
+  const toTerminate = opts.terminate ? live.filter((i) => i.State?.Name !== 'shutting-down' && !opts.keep?.has(i.InstanceId!)).map((i) => i.InstanceId!) : [];
   const newStates = new Map<string, string>();
   for (let at = 0; at < toTerminate.length; at += TERMINATE_BATCH) {
     const answer = await ec2Send(ec2, new sdk.TerminateInstancesCommand({ InstanceIds: toTerminate.slice(at, at + TERMINATE_BATCH) }), `terminating what is left of cluster ${cluster}`);
