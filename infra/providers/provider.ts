@@ -12,11 +12,9 @@ import type { ClusterCatalog } from '../cluster-catalog';
 import type { ClusterSpec } from '../plan/spec';
 import type { CopyResult, RunResult } from './ssh-run';
 
-export const PROVIDER_NAMES = ['local', 'ssh', 'aws'] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+import type { ProviderName } from './provider-names';
 
-/** Where each provider's clusters run, in the words of its messages. */
-export const WHERE: Record<ProviderName, string> = { local: 'on this machine', ssh: 'on SSH hosts', aws: 'on EC2' };
+export { PROVIDER_NAMES, WHERE, type ProviderName } from './provider-names';
 
 /** What every operation gets from the command that runs it. */
 export interface ProviderContext {

@@ -21,7 +21,7 @@ import { reachLeader, waitForAgents, type MasterAccess, type MasterEndpoint } fr
 import type { ClusterAccess } from '../../cluster/client/http';
 import { ensureSshSecrets, withSecrets } from './ssh-secrets';
 import { recordAccess } from './record-access';
-import { WHERE } from './provider';
+import { WHERE } from './provider-names';
 
 export interface SshRunOptions {
   progress: HostProgress;

@@ -46,7 +46,7 @@ describe('providers by name', () => {
     catalog.write(localRecord('dev'));
     await expect(providerWith(catalog, 'dev', 'run')).rejects.toMatchObject({
       code: 'WRONG_PROVIDER',
-      message: "cluster 'dev' runs on this machine (provider local), not on SSH hosts",
+      message: "cluster 'dev' runs on this machine (provider local), not on SSH hosts or on EC2",
     });
     expect((await providerWith(catalog, 'unrecorded', 'run')).name).toBe('ssh');
   });

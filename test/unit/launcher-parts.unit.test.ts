@@ -401,7 +401,7 @@ describe('SSH clusters in the catalog', () => {
     write({ ...rec, hosts: {} });
     expect(() => catalog.read('prod')).toThrow(/field 'hosts' must be an array/);
     write({ ...rec, provider: 'gcp' });
-    expect(() => catalog.read('prod')).toThrow(/field 'provider' must be 'local' or 'ssh', got "gcp"/);
+    expect(() => catalog.read('prod')).toThrow(/field 'provider' must be 'local', 'ssh' or 'aws', got "gcp"/);
   });
 
   it('readLocal on an SSH cluster says which provider it runs on', () => {
