@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command';
 import { EXIT_CODES_HELP } from '../errors';
+import { awsConnection, awsFlags } from '../aws-flags';
 
 export interface ClustersJson {
   clusters: { name: string; provider: string; master: string; zk?: string; hosts: number; agents: number; phase?: string; created: string; error?: string }[];
@@ -28,9 +29,7 @@ export default class Clusters extends BaseCommand<typeof Clusters> {
 
   static flags = {
     provider: Flags.string({ description: 'aws: ask EC2 for the clusters running in --region', options: ['aws'] }),
-    region: Flags.string({ description: 'AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)', helpGroup: 'AWS' }),
-    profile: Flags.string({ description: 'AWS shared-config profile (default: AWS_PROFILE, then the SDK\'s chain)', helpGroup: 'AWS' }),
-    'endpoint-url': Flags.string({ description: 'an EC2-compatible endpoint such as LocalStack\'s (default: MESOSCLOUD_AWS_ENDPOINT, then AWS_ENDPOINT_URL)', helpGroup: 'AWS' }),
+    ...awsFlags,
   };
 
   async run(): Promise<ClustersJson | AwsClustersJson> {
@@ -60,14 +59,11 @@ export default class Clusters extends BaseCommand<typeof Clusters> {
   }
 
   private async inRegion(): Promise<AwsClustersJson> {
-    const region = this.flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    if (!region) throw Object.assign(new Error('no AWS region given: --region, or AWS_REGION in the environment'), { code: 'MISSING_FLAG', suggestions: ['mesoscloud clusters --provider aws --region eu-west-1'] });
-    const { endpointFromEnv } = await import('../../infra/providers/aws/aws-connection');
+    const conn = awsConnection(this.flags);
+    const { region } = conn;
     const { ec2Client, awsError } = await import('../../infra/providers/aws/ec2-client');
     const { listClusters } = await import('../../infra/providers/aws/instances');
-    const endpointUrl = this.flags['endpoint-url'] ?? endpointFromEnv();
-    const profile = this.flags.profile ?? process.env.AWS_PROFILE;
-    const ec2 = await ec2Client({ region, ...(endpointUrl ? { endpointUrl } : {}), ...(profile ? { profile } : {}) });
+    const ec2 = await ec2Client(conn);
     const found = await listClusters(ec2).catch((err) => { throw awsError(err, `listing the clusters in ${region}`) });
     const recorded = new Set(this.catalog.list());
     const clusters = found.map((c) => ({

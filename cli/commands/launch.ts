@@ -6,6 +6,7 @@ import { resourcesValue } from '../flag-values';
 import type { SshLaunchJson } from '../launch-ssh';
 import type { AwsLaunchJson } from '../launch-aws';
 import { concurrencyFlag } from '../ssh-command';
+import { awsFlags } from '../aws-flags';
 import type { ClusterSpec, SpecFlags } from '../../infra/plan/spec';
 import type { DaemonRecord } from '../../infra/cluster-catalog';
 import type { LocalLaunchResult } from '../../infra/providers/local';
@@ -91,8 +92,8 @@ export default class Launch extends BaseCommand<typeof Launch> {
       description: 'a secure local cluster: authentication on every endpoint but /health with generated credentials, and TLS for all HTTP (a generated cluster CA and certificates, HTTPS-only daemons, agents over mutual TLS); the CLI records what every command needs. SSH clusters are always secure (the flag changes nothing there)',
     }),
     'dry-run': Flags.boolean({ description: 'print the plan (which host runs what; on EC2 also what would be created and its cost per hour and month) and change nothing' }),
-    region: Flags.string({ description: 'AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)', helpGroup: 'AWS' }),
-    profile: Flags.string({ description: 'AWS shared-config profile for credentials (default: AWS_PROFILE, then the SDK\'s chain: environment, profiles, SSO)', helpGroup: 'AWS' }),
+    region: awsFlags.region,
+    profile: awsFlags.profile,
     'endpoint-url': Flags.string({ description: 'an EC2-compatible endpoint such as LocalStack\'s (default: MESOSCLOUD_AWS_ENDPOINT, then AWS_ENDPOINT_URL); hosts are then not bootstrapped unless --bootstrap', helpGroup: 'AWS' }),
     zones: Flags.string({ description: 'availability zones to spread the instances over, comma-separated (default: the region\'s first three)', helpGroup: 'AWS' }),
     vpc: Flags.string({ description: 'an existing VPC to use (with --subnets) instead of a new one', helpGroup: 'AWS' }),

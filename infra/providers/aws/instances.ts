@@ -10,12 +10,13 @@ import * as net from 'node:net';
 import { ROLES, type Role } from '../../plan/roles';
 import { ProviderError } from '../../errors';
 import { ec2Send } from './ec2-client';
+import { TAG } from '../../aws/tags';
 
 /** The tags every mesoscloud resource carries (instances also role and index). */
-export const CLUSTER_TAG = 'mesoscloud:cluster';
-export const VERSION_TAG = 'mesoscloud:version';
-export const ROLE_TAG = 'mesoscloud:role';
-export const INDEX_TAG = 'mesoscloud:index';
+export const CLUSTER_TAG = TAG.cluster;
+export const VERSION_TAG = TAG.version;
+export const ROLE_TAG = TAG.role;
+export const INDEX_TAG = TAG.index;
 
 export const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
 
