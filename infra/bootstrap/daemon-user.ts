@@ -16,8 +16,15 @@ export function ensureUserCommand(user: string): string {
     `|| adduser -S -D -H -h /nonexistent -s /sbin/nologin -g ${comment} ${u}`;
 }
 
-/** Removes the daemons' user (and its group) when its comment says the bootstrap created it. */
+/**
+ * Removes the daemons' user (and its group) when its comment says the bootstrap created it. userdel
+ * refuses while a process of the user lives, and a stopped daemon can take a moment to exit on a
+ * busy host: it is tried again for up to 10 s.
+ */
 export function removeUserCommand(user = DAEMON_USER): string {
   const u = q(user);
-  return `if getent passwd ${u} | cut -d: -f5 | grep -qxF ${q(DAEMON_USER_COMMENT)}; then userdel ${u} 2>/dev/null || deluser ${u} 2>/dev/null; getent group ${u} >/dev/null && { groupdel ${u} 2>/dev/null || delgroup ${u} 2>/dev/null; }; fi; true`;
+  const remove = `userdel ${u} 2>/dev/null || deluser ${u} 2>/dev/null`;
+  return `if getent passwd ${u} | cut -d: -f5 | grep -qxF ${q(DAEMON_USER_COMMENT)}; then ` +
+    `n=0; until ${remove}; do n=$((n+1)); [ $n -ge 50 ] && break; sleep 0.2; done; ` +
+    `getent group ${u} >/dev/null && { groupdel ${u} 2>/dev/null || delgroup ${u} 2>/dev/null; }; fi; true`;
 }
