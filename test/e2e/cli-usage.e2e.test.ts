@@ -39,7 +39,7 @@ function expectUsageError(r: CliResult, code: string, ...fragments: (string | Re
 describe('unknown command', () => {
   it('lists the commands and suggests the nearest one for a typo', async () => {
     expectUsageError(await cli(['exce', '--name', 'x']), 'UNKNOWN_COMMAND',
-      "'exce' is not a mesoscloud command; the commands are: agent, agent deactivate, agent drain, agent gone, agent reactivate, agents, clusters, copy, destroy, exec,",
+      "'exce' is not a mesoscloud command; the commands are: agent, agent deactivate, agent drain, agent gone, agent reactivate, agents, ami build, ami list, clusters, copy, destroy, exec,",
       'did you mean `mesoscloud exec`?');
   });
 
