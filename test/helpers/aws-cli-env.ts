@@ -5,9 +5,9 @@
  * credentials; plus the endpoint's machine pool made of SSH test hosts. Not a test file.
  */
 import * as path from 'node:path';
+import { packageRoot } from '../../infra/package-root';
 import type { Ec2Endpoint } from './ec2-endpoint';
 import { bootConsole } from './ec2-endpoint';
-import { ROOT } from './run-cli';
 import type { SshTestFleet } from './ssh-hosts';
 
 /** Dummy credentials in AWS's documentation format: signed requests, nothing that could reach an account. */
@@ -24,10 +24,13 @@ export function bareAwsEnv(home: string): Record<string, string> {
   };
 }
 
-/** EC2 at `endpoint`, Pulumi's engine replaced by the stand-in (which needs `npm run build`), in us-east-1. */
+/**
+ * EC2 at `endpoint`, Pulumi's engine replaced by the stand-in (which needs `npm run build`), in
+ * us-east-1. The stand-in is found from the package root: this file also runs compiled, from dist/.
+ */
 export function loopbackAwsEnv(endpoint: Pick<Ec2Endpoint, 'url'>): Record<string, string> {
   return {
-    MESOSCLOUD_STACK_ENGINE: path.join(ROOT, 'test', 'fixtures', 'stand-in-stack-engine.js'),
+    MESOSCLOUD_STACK_ENGINE: path.join(packageRoot(), 'test', 'fixtures', 'stand-in-stack-engine.js'),
     MESOSCLOUD_AWS_ENDPOINT: endpoint.url,
     ...DUMMY_CREDENTIALS,
     AWS_REGION: 'us-east-1',
