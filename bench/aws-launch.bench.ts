@@ -178,6 +178,8 @@ interface RunFigures {
   launchCalls: number;
   destroyMs: number;
   destroyCalls: number;
+  /** What the endpoint held after destroy (the run fails when anything is). */
+  leftAfterDestroy: number;
 }
 
 const fleets = new Set<SshTestFleet>();
@@ -223,7 +225,7 @@ async function runOnce(hosts: number, run: number, work: string): Promise<RunFig
     if (left.length > 0) throw new Error(`destroy left on the EC2 endpoint: ${left.join(', ')}`);
     return {
       hosts, fleetMs, launchMs: launch.ms, phases: awsLaunchPhases(launch.lines, launch.ms), launchCalls,
-      destroyMs: destroy.ms, destroyCalls: endpoint.calls.length - callsBefore,
+      destroyMs: destroy.ms, destroyCalls: endpoint.calls.length - callsBefore, leftAfterDestroy: left.length,
     };
   } finally {
     fleet.remove();
@@ -273,7 +275,7 @@ async function main(): Promise<void> {
     'EC2 calls': median(runs.map((r) => r.launchCalls)),
     'destroy s': spread(runs.map((r) => r.destroyMs)),
     'destroy EC2 calls': median(runs.map((r) => r.destroyCalls)),
-    'left after destroy': 0,
+    'left after destroy': Math.max(...runs.map((r) => r.leftAfterDestroy)),
   }));
   rows.push({ hosts: FLINTROCK.hosts, agents: '', runs: '', 'launch s': `~${FLINTROCK.seconds} (flintrock, real EC2, boot included)`, 'EC2 calls': '', 'destroy s': '', 'destroy EC2 calls': '', 'left after destroy': '' });
   printTable('EC2 launch on loopback EC2 + namespace hosts: 1 ZooKeeper + 1 master + agents (median (min-max), seconds; no EC2 boot time, stack step by the stand-in engine, not Pulumi)', rows);
@@ -292,7 +294,7 @@ async function main(): Promise<void> {
     cost: { rows: costTable, source: dry.cost.source, total: dry.cost.total },
     launch: { rows, phases: phaseRows, anchor: { tool: 'flintrock', hosts: FLINTROCK.hosts, seconds: FLINTROCK.seconds, boot_included: true } },
     runs: Object.fromEntries([...byHosts].map(([hosts, runs]) => [hosts, runs.map((r) => ({
-      fleet_ms: Math.round(r.fleetMs), launch_ms: Math.round(r.launchMs), launch_ec2_calls: r.launchCalls, destroy_ms: Math.round(r.destroyMs), destroy_ec2_calls: r.destroyCalls,
+      fleet_ms: Math.round(r.fleetMs), launch_ms: Math.round(r.launchMs), launch_ec2_calls: r.launchCalls, destroy_ms: Math.round(r.destroyMs), destroy_ec2_calls: r.destroyCalls, left_after_destroy: r.leftAfterDestroy,
       phases_ms: Object.fromEntries(Object.entries(r.phases).map(([k, v]) => [k, Math.round(v)])),
     }))])),
     note: 'launch: spawn to exit 0 (every agent registered); no EC2 boot time (the instances are hosts already up); the stack step is the stand-in engine\'s (the Pulumi program under mocks, resources made through the EC2 API), not Pulumi\'s engine; destroy: until exit 0 with nothing left on the endpoint',
