@@ -18,11 +18,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { findDaemonBundle } from '../infra/bootstrap/bundle';
 import { round } from './lib/http';
+import { leftoverNamespaces, median, secs, spread } from './lib/launch-figures';
 import { launchPhases, longestSteps, PHASES, type Phase } from './lib/launch-phases';
 import { runMain } from './lib/main';
 import { printTable, writeResults, type Row } from './lib/report';
@@ -103,21 +103,6 @@ async function runOnce(hosts: number, run: number, work: string): Promise<RunFig
   }
 }
 
-const median = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const secs = (ms: number) => round(ms / 1000, 2);
-/** "median (min-max)" in seconds. */
-const spread = (values: number[]) => values.length === 1
-  ? `${secs(values[0])}`
-  : `${secs(median(values))} (${secs(Math.min(...values))}-${secs(Math.max(...values))})`;
-
-function leftoverNamespaces(): string[] {
-  const listed = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]);
-  return namespaces.filter((n) => listed.includes(n));
-}
-
 async function main(): Promise<void> {
   const bundle = findDaemonBundle();
   const gzipped = gzipSync(bundle.content).length;
@@ -167,7 +152,7 @@ async function main(): Promise<void> {
   process.stdout.write(`Daemon bundle: ${bundle.size} bytes (${round(bundle.size / 1024, 0)} KiB), gzipped ${gzipped} bytes (${round(gzipped / 1024, 0)} KiB)\n`);
   process.stdout.write(`Machine: ${os.cpus().length} cores (load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}); figures are noisy when it is shared\n`);
 
-  const left = leftoverNamespaces();
+  const left = leftoverNamespaces(namespaces);
   if (left.length > 0) throw new Error(`network namespaces left behind: ${left.join(', ')}`);
   writeResults('ssh-launch', {
     rows, phases: phaseRows, growth,

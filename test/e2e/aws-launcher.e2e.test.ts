@@ -13,8 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createSshHosts, type SshTestFleet } from '../helpers/ssh-hosts';
-import { hostKeyBlock, startEc2Endpoint, type Ec2Endpoint } from '../helpers/ec2-endpoint';
-import { ensureBuilt, hasStackTrace, ROOT, runCli, type CliResult } from '../helpers/run-cli';
+import { startEc2Endpoint, type Ec2Endpoint } from '../helpers/ec2-endpoint';
+import { addFleetMachines, bareAwsEnv, loopbackAwsEnv } from '../helpers/aws-cli-env';
+import { ensureBuilt, hasStackTrace, runCli, type CliResult } from '../helpers/run-cli';
 
 const CLUSTER = 'awse2e';
 jest.setTimeout(300_000);
@@ -24,15 +25,7 @@ let endpoint: Ec2Endpoint;
 let dataHome: string;
 
 function env(): Record<string, string> {
-  return {
-    MESOSCLOUD_STACK_ENGINE: path.join(ROOT, 'test', 'fixtures', 'stand-in-stack-engine.js'),
-    MESOSCLOUD_AWS_ENDPOINT: endpoint.url,
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    SSH_AUTH_SOCK: '',
-  };
+  return loopbackAwsEnv(endpoint);
 }
 
 async function cli(args: string[], opts: { timeoutMs?: number; onStderr?: Parameters<typeof runCli>[1]['onStderr'] } = {}): Promise<CliResult> {
@@ -54,11 +47,7 @@ beforeAll(async () => {
   // Four machines: master and agent, the orphan a killed launch leaves, and the agent scale adds.
   fleet = await createSshHosts(4);
   endpoint = await startEc2Endpoint();
-  endpoint.addMachines(fleet.hosts.map((h, i) => ({
-    publicIp: h.ip,
-    privateIp: h.ip,
-    consoleOutput: `[    9.1] cloud-init[512]: Generating public/private ed25519 key pair.\n${hostKeyBlock([fleet.hostKeys[i].split(' ').slice(1, 3).join(' ')])}\n`,
-  })));
+  addFleetMachines(endpoint, fleet);
 });
 
 afterAll(async () => {
@@ -70,8 +59,7 @@ afterAll(async () => {
 
 /** The environment of an operator with no AWS credentials, no Pulumi and no network. */
 function bare(): Record<string, string> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-aws-bare-'));
-  return { HOME: home, PATH: '/usr/bin:/bin', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', AWS_REGION: '', AWS_DEFAULT_REGION: '', MESOSCLOUD_AWS_ENDPOINT: '', AWS_ENDPOINT_URL: '', MESOSCLOUD_STACK_ENGINE: '', AWS_EC2_METADATA_DISABLED: 'true' };
+  return bareAwsEnv(fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-aws-bare-')));
 }
 
 describe('launch --provider aws, before anything is made', () => {

@@ -14,6 +14,17 @@ import type { AddressInfo } from 'node:net';
 /** One product of the catalogue: its attributes (productFamily among them), its unit and on-demand price. */
 export interface CatalogueProduct { attributes: Record<string, string>; unit: 'Hrs' | 'GB-Mo'; usd: number }
 
+/** The attributes of Linux, shared tenancy, no pre-installed software, no licence: the plain on-demand rate. */
+export const LINUX_ON_DEMAND = { operatingSystem: 'Linux', tenancy: 'Shared', preInstalledSw: 'NA', capacitystatus: 'Used', licenseModel: 'No License required' };
+
+/** An instance type's hourly price at `location` (the API's long region name), Linux unless `over` says otherwise. */
+export const computeProduct = (instanceType: string, location: string, usd: number, over: Record<string, string> = {}): CatalogueProduct =>
+  ({ attributes: { productFamily: 'Compute Instance', instanceType, location, ...LINUX_ON_DEMAND, ...over }, unit: 'Hrs', usd });
+
+/** An EBS volume type's $/GB-month at `location`. */
+export const storageProduct = (volumeApiName: string, location: string, usd: number): CatalogueProduct =>
+  ({ attributes: { productFamily: 'Storage', volumeApiName, location }, unit: 'GB-Mo', usd });
+
 export type PriceListBehaviour = 'answer' | 'deny' | 'never-answer';
 
 export interface RecordedPriceRequest { target?: string; contentType?: string; authorization?: string; body: unknown }

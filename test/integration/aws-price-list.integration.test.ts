@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { costPreview, livePrices } from '../../infra/providers/aws/price-list';
 import type { CostInput } from '../../infra/aws/cost';
 import { PRICE_TABLE_DATE } from '../../infra/aws/price-table';
-import { startPriceListEndpoint, type CatalogueProduct, type PriceListEndpoint } from '../helpers/price-list-endpoint';
+import { computeProduct, startPriceListEndpoint, storageProduct, type CatalogueProduct, type PriceListEndpoint } from '../helpers/price-list-endpoint';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -26,26 +26,20 @@ const CLUSTER: CostInput = {
   },
 };
 
-const LINUX = { operatingSystem: 'Linux', tenancy: 'Shared', preInstalledSw: 'NA', capacitystatus: 'Used', licenseModel: 'No License required' };
-const compute = (instanceType: string, location: string, usd: number, over: Record<string, string> = {}): CatalogueProduct =>
-  ({ attributes: { productFamily: 'Compute Instance', instanceType, location, ...LINUX, ...over }, unit: 'Hrs', usd });
-const storage = (volumeApiName: string, location: string, usd: number): CatalogueProduct =>
-  ({ attributes: { productFamily: 'Storage', volumeApiName, location }, unit: 'GB-Mo', usd });
-
 /**
  * Prices unlike the table's, so a figure shows where it came from. m6i.xlarge is not listed: it
  * comes from the table. Around the right products, the ones a loose filter would also catch.
  */
 const CATALOGUE: CatalogueProduct[] = [
-  compute('m6i.large', 'EU (Ireland)', 0.1111),
-  compute('m6i.large', 'EU (Ireland)', 0.2999, { operatingSystem: 'Windows', licenseModel: 'License included' }),
-  compute('m6i.large', 'EU (Ireland)', 0.3999, { tenancy: 'Dedicated' }),
-  compute('m6i.large', 'EU (Ireland)', 0.4999, { preInstalledSw: 'SQL Web' }),
-  compute('m6i.large', 'EU (Ireland)', 0.5999, { capacitystatus: 'UnusedCapacityReservation' }),
-  compute('m6i.large', 'US East (N. Virginia)', 0.6999),
-  compute('t3.medium', 'EU (Ireland)', 0.0457),
-  storage('gp3', 'EU (Ireland)', 0.0881),
-  storage('gp2', 'EU (Ireland)', 0.7777),
+  computeProduct('m6i.large', 'EU (Ireland)', 0.1111),
+  computeProduct('m6i.large', 'EU (Ireland)', 0.2999, { operatingSystem: 'Windows', licenseModel: 'License included' }),
+  computeProduct('m6i.large', 'EU (Ireland)', 0.3999, { tenancy: 'Dedicated' }),
+  computeProduct('m6i.large', 'EU (Ireland)', 0.4999, { preInstalledSw: 'SQL Web' }),
+  computeProduct('m6i.large', 'EU (Ireland)', 0.5999, { capacitystatus: 'UnusedCapacityReservation' }),
+  computeProduct('m6i.large', 'US East (N. Virginia)', 0.6999),
+  computeProduct('t3.medium', 'EU (Ireland)', 0.0457),
+  storageProduct('gp3', 'EU (Ireland)', 0.0881),
+  storageProduct('gp2', 'EU (Ireland)', 0.7777),
   { attributes: { productFamily: 'System Operation', volumeApiName: 'gp3', location: 'EU (Ireland)' }, unit: 'GB-Mo', usd: 0.8888 },
 ];
 
@@ -139,7 +133,7 @@ describe('prices from the Price List API', () => {
   });
 
   it('stay live when some look-ups fail, the rest from the table, with the reason', async () => {
-    const api = await endpoint('answer', [...CATALOGUE, compute('m6i.xlarge', 'EU (Ireland)', 0.2222)], { Field: 'instanceType', Value: 'm6i.xlarge' });
+    const api = await endpoint('answer', [...CATALOGUE, computeProduct('m6i.xlarge', 'EU (Ireland)', 0.2222)], { Field: 'instanceType', Value: 'm6i.xlarge' });
     const { estimate } = await costPreview(CONN, CLUSTER, { endpoint: api.url });
     expect(estimate.source.kind).toBe('live');
     expect(estimate.source.label).toMatch(/: m6i\.xlarge$/);
@@ -150,7 +144,7 @@ describe('prices from the Price List API', () => {
   });
 
   it('are asked by region code for a region the table has no long name for', async () => {
-    const api = await endpoint('answer', [compute('m7i.large', 'Mexico (Central)', 0.1234, { regionCode: 'mx-central-1' })]);
+    const api = await endpoint('answer', [computeProduct('m7i.large', 'Mexico (Central)', 0.1234, { regionCode: 'mx-central-1' })]);
     const live = await livePrices({ region: 'mx-central-1' }, 'mx-central-1', ['m7i.large'], [], { endpoint: api.url });
     expect(live).toEqual({ instanceHourly: { 'm7i.large': 0.1234 }, volumeGbMonth: {} });
     expect((api.requests[0].body as { Filters: unknown[] }).Filters).toContainEqual({ Type: 'TERM_MATCH', Field: 'regionCode', Value: 'mx-central-1' });
