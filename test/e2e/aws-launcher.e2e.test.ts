@@ -23,6 +23,8 @@ jest.setTimeout(300_000);
 let fleet: SshTestFleet;
 let endpoint: Ec2Endpoint;
 let dataHome: string;
+/** Instances the killed launch made that its stack never recorded. */
+let orphans: string[] = [];
 
 function env(): Record<string, string> {
   return loopbackAwsEnv(endpoint);
@@ -44,8 +46,8 @@ const running = () => instances().filter((i) => i.state !== 'terminated' && i.st
 beforeAll(async () => {
   ensureBuilt();
   dataHome = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-aws-e2e-'));
-  // Four machines: master and agent, the orphan a killed launch leaves, and the agent scale adds.
-  fleet = await createSshHosts(4);
+  // Five machines: master and agent, the one or two orphans a killed launch leaves, and the agent scale adds.
+  fleet = await createSshHosts(5);
   endpoint = await startEc2Endpoint();
   addFleetMachines(endpoint, fleet);
 });
@@ -92,19 +94,26 @@ describe('launch --provider aws, end to end on loopback EC2 and SSH hosts', () =
     process.kill(Number(fs.readFileSync(path.join(dataHome, 'mesoscloud', 'clusters', CLUSTER, 'pulumi', 'stand-in.lock'), 'utf8')), 'SIGKILL');
     const killed = await run;
     expect(killed.code).not.toBe(0);
-    const orphan = instances()[0].id;
+    const madeByKilled = instances().map((i) => i.id);
 
     // Without --json, to read its progress lines.
     const resumed = await cli(LAUNCH().filter((a) => a !== '--json'));
     if (resumed.code !== 0) throw new Error(`launch failed:\n${resumed.stdout}\n${resumed.stderr}`);
-    // The stand-in, like Pulumi, found the lock of the dead run and its pending operation, and cleared them.
+    // The stand-in, like Pulumi, found the lock of the dead run and its pending operations (one or both
+    // instances, as the kill fell), and cleared them.
     expect(resumed.stderr).toMatch(/removed the lock left by process \d+/);
-    expect(resumed.stderr).toMatch(/cleared 1 pending operation/);
+    const cleared = Number(/cleared (\d+) pending operation/.exec(resumed.stderr)?.[1]);
+    expect(cleared === 1 || cleared === 2).toBe(true);
     expect(resumed.stdout).toContain(`Cluster '${CLUSTER}' is up.`);
     const record = JSON.parse(fs.readFileSync(path.join(dataHome, 'mesoscloud', 'clusters', CLUSTER, 'cluster.json'), 'utf8'));
     expect(record).toMatchObject({ provider: 'aws', phase: 'up', aws: { region: 'us-east-1', bootstrapped: true, stack: 'up' } });
     expect(record.aws.nodes.map((n: { name: string }) => n.name)).toEqual(['master-0', 'agent-0']);
-    expect(record.aws.nodes.map((n: { instanceId: string }) => n.instanceId)).not.toContain(orphan);
+    const ids: string[] = record.aws.nodes.map((n: { instanceId: string }) => n.instanceId);
+    orphans = madeByKilled.filter((id) => !ids.includes(id));
+    expect(orphans.length).toBeLessThanOrEqual(cleared);
+    // What EC2 made for the dead run that its stack never recorded was removed before the stack came up.
+    if (orphans.length > 0) expect(resumed.stderr).toContain('a launch that broke off made but the stack never recorded');
+    expect(running().filter((id) => orphans.includes(id))).toEqual([]);
   });
 
   test('the host keys were pinned from the consoles before anything connected', () => {
@@ -129,11 +138,15 @@ describe('launch --provider aws, end to end on loopback EC2 and SSH hosts', () =
     const found = JSON.parse(r.stdout);
     const ours = found.clusters.find((c: { name: string }) => c.name === CLUSTER);
     expect(ours.recorded_here).toBe(false);
-    // The orphan of the killed launch is tagged too: it is one of the cluster's, still running.
-    expect(ours.instances.length).toBe(3);
+    expect(ours.instances.map((i: { instance_id: string }) => i.instance_id).sort()).toEqual(running().sort());
+    expect(ours.instances.map((i: { name: string }) => i.name).sort()).toEqual(['agent-0', 'master-0']);
   });
 
-  test('scale grows the stack and bootstraps the new agent', async () => {
+  test('scale grows the stack and bootstraps the new agent, also after EC2 had no capacity once', async () => {
+    endpoint.failNext('RunInstances', { code: 'InsufficientInstanceCapacity' });
+    const short = await cli(['scale', '--cluster', CLUSTER, '--agents', '2']);
+    if (short.code === 0) throw new Error(`scale did not fail:\n${short.stdout}\n${short.stderr}\n${endpoint.actions().slice(-30).join(' ')}`);
+    expect(short.stderr).toContain('InsufficientInstanceCapacity');
     const r = await cli(['scale', '--cluster', CLUSTER, '--agents', '2', '--json']);
     if (r.code !== 0) throw new Error(`scale failed:\n${r.stdout}\n${r.stderr}`);
     expect(JSON.parse(r.stdout)).toMatchObject({ agents: 2 });
@@ -141,12 +154,12 @@ describe('launch --provider aws, end to end on loopback EC2 and SSH hosts', () =
     expect(JSON.parse(status.stdout).agents.length).toBe(2);
   });
 
-  test('destroy drains, destroys the stack and sweeps: nothing tagged is left, the orphan included', async () => {
+  test('destroy drains, destroys the stack and sweeps: nothing tagged is left, the stack and its instances', async () => {
     const r = await cli(['destroy', '--cluster', CLUSTER, '--json']);
     if (r.code !== 0) throw new Error(`destroy failed:\n${r.stdout}\n${r.stderr}`);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ provider: 'aws', found: true, left: [] });
-    expect(out.terminated.length).toBe(1);
+    expect(out.terminated).toEqual([]);
     expect(running()).toEqual([]);
     for (const kind of ['vpcs', 'subnets', 'securityGroups', 'internetGateways', 'routeTables', 'keyPairs'] as const) expect(live(kind)).toEqual([]);
     expect(fs.existsSync(path.join(dataHome, 'mesoscloud', 'clusters', CLUSTER))).toBe(false);

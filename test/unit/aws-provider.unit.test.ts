@@ -175,6 +175,7 @@ describe('spot without capacity', () => {
       },
       destroy: async () => undefined,
       outputs: async () => undefined,
+      resources: async () => [],
       recover: async () => [],
     };
     return { engine, configs };

@@ -30,6 +30,8 @@ import { checkPlacement } from './aws-checks';
 import { describeImage, newestUbuntuLts } from './images';
 import { waitForInstances, type ClusterInstance } from './instances';
 import { consoleHostKeys } from './console-host-keys';
+import { sweepCluster } from './sweep';
+import { orphansOf, removeOrphans } from './orphans';
 import { spotCapacityFailures } from './pulumi-events';
 import { stackProgress } from './stack-events';
 
@@ -129,6 +131,30 @@ export async function upWithFallback(engine: StackEngine, plan: AwsPlan, config:
   }
 }
 
+/**
+ * Before `up`: a cluster name already in use in the region (tagged resources, but no record here)
+ * is refused; a launch that broke off has its stack recovered and what EC2 made that the stack never
+ * recorded removed, so that `up` does not trip over it (orphans.ts).
+ */
+async function clearLeftovers(engine: StackEngine, ec2: Ec2, plan: AwsPlan, recorded: boolean, events: (e: EngineEvent) => void, progress: HostProgress): Promise<void> {
+  const name = plan.spec.name;
+  const tagged = await sweepCluster(ec2, name).catch((err) => { throw awsError(err, `looking for resources tagged mesoscloud:cluster=${name}`) });
+  const orphans = orphansOf(tagged, new Set((recorded ? await engine.resources(plan.stack) : []).map((r) => r.id)));
+  if (orphans.length === 0) return;
+  if (!recorded) {
+    throw new ProviderError('CLUSTER_EXISTS', `${orphans.length} resource(s) in ${plan.conn.region} are already tagged mesoscloud:cluster=${name} (${orphans.slice(0, 3).map((o) => `${o.type} ${o.id}`).join(', ')}${orphans.length > 3 ? ', ...' : ''}), but this machine has no record of such a cluster`, [
+      'pick another name: --cluster <name>',
+      `see them: mesoscloud clusters --provider aws --region ${plan.conn.region}; destroy them from the machine that launched them`,
+    ]);
+  }
+  for (const line of await engine.recover(plan.stack, events)) progress.note(line);
+  // Recovery may have changed what the stack holds.
+  const left = orphansOf(await sweepCluster(ec2, name), new Set((await engine.resources(plan.stack)).map((r) => r.id)));
+  if (left.length === 0) return;
+  progress.note(`Removing ${left.length} resource(s) a launch that broke off made but the stack never recorded: ${left.map((o) => `${o.type} ${o.id}${o.name ? ` (${o.name})` : ''}`).join(', ')}`);
+  await removeOrphans(ec2, name, left).catch((err) => { throw awsError(err, `removing what a broken-off launch of ${name} left`) });
+}
+
 /** Instances as the record keeps them. */
 export function nodeRecords(instances: ClusterInstance[]): AwsNodeRecord[] {
   return ordered(instances.map((i) => ({
@@ -174,8 +200,9 @@ export async function launchAws(catalog: ClusterCatalog, plan: AwsPlan, ctx: Pro
   });
   // Every setting the program would refuse, refused before Pulumi starts.
   clusterLayout(config);
-  progress.note(`Bringing up stack '${plan.stack.cluster}' (${plan.stack.backendUrl})`);
   const events = stackProgress(progress);
+  await clearLeftovers(engine, ec2, plan, previous !== undefined, events, progress);
+  progress.note(`Bringing up stack '${plan.stack.cluster}' (${plan.stack.backendUrl})`);
   const up = await upWithFallback(engine, plan, config, events, progress, ctx.signal);
   if (up.config.onDemandNodes.length > record.aws!.onDemandNodes.length) notes.push(`on-demand instead of spot (no spot capacity): ${up.config.onDemandNodes.join(', ')}`);
   record.aws = { ...record.aws!, stack: 'up', imageId: resolved.image.imageId, zones: resolved.zones, onDemandNodes: up.config.onDemandNodes };

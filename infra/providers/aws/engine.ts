@@ -36,6 +36,9 @@ export class StackOperationError extends Error {
   }
 }
 
+/** A resource the stack's state holds: its type token, its name in the program and the cloud's id for it. */
+export interface StackResource { type: string; name: string; id: string }
+
 export interface StackEngine {
   readonly name: string;
   /** Throws ProviderError PULUMI_MISSING (with how to install it) when the engine cannot run here. */
@@ -44,6 +47,11 @@ export interface StackEngine {
   up(stack: StackRef, config: ClusterStackConfig, onEvent: (e: EngineEvent) => void, signal?: AbortSignal): Promise<ClusterStackOutputs>;
   /** Deletes every resource of the stack, then the stack itself; a stack that is not there is no error. */
   destroy(stack: StackRef, onEvent: (e: EngineEvent) => void): Promise<void>;
+  /**
+   * Every resource the stack's state holds ([] when there is no such stack): what the stack owns,
+   * so that anything else tagged for the cluster is known not to be its.
+   */
+  resources(stack: StackRef): Promise<StackResource[]>;
   /** The last outputs, or undefined when there is no such stack. */
   outputs(stack: StackRef): Promise<ClusterStackOutputs | undefined>;
   /**

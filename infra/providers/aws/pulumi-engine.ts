@@ -12,14 +12,14 @@ import * as os from 'node:os';
 import type * as Automation from '@pulumi/pulumi/automation';
 import type { ClusterStackConfig, ClusterStackOutputs } from '../../aws/types';
 import { ProviderError } from '../../errors';
-import { StackOperationError, type EngineEvent, type StackEngine, type StackRef } from './engine';
+import { StackOperationError, type EngineEvent, type StackEngine, type StackRef, type StackResource } from './engine';
 import { awsPluginVersion, ensurePassphraseFile, parseBackend, pulumiEnv, secretsProviderFor, type Backend } from './pulumi-backend';
 import { cliProblem, commandReason, olderThanMinimum, pulumiTooOld, stderrOf } from './pulumi-cli';
 import { EventTranslator, failureMessage } from './pulumi-events';
 import { sweepFileLocks, pulumiAlive } from './pulumi-locks';
 import { clusterOutputs } from './pulumi-outputs';
 import { exportState, importState, type PulumiRun } from './pulumi-state';
-import { clearedLine, describeLock, locksFromLockedError, lockState, pendingOperations, withoutPendingOperations } from './pulumi-recovery';
+import { clearedLine, describeLock, locksFromLockedError, lockState, pendingOperations, stateResources, withoutPendingOperations } from './pulumi-recovery';
 
 type Auto = typeof Automation;
 type Stack = Automation.Stack;
@@ -123,6 +123,17 @@ export class PulumiEngine implements StackEngine {
     const auto = await automation();
     const stack = await this.open(auto, ref, parseBackend(ref.backendUrl), 'select');
     return stack ? clusterOutputs(await step(`reading the outputs of stack ${ref.cluster}`, () => stack.outputs())) : undefined;
+  }
+
+  async resources(ref: StackRef): Promise<StackResource[]> {
+    const auto = await automation();
+    const backend = parseBackend(ref.backendUrl);
+    const stack = await this.open(auto, ref, backend, 'select');
+    if (!stack) return [];
+    return step(`reading the resources of stack ${ref.cluster}`, async () => {
+      const run: PulumiRun = { command: (await this.cli()).command, cwd: ref.workDir, env: pulumiEnv(backend, ref.passphraseFile) };
+      return stateResources(await exportState(run, stack.name));
+    });
   }
 
   async recover(ref: StackRef, onEvent: Emit): Promise<string[]> {

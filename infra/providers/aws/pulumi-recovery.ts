@@ -93,6 +93,12 @@ export function pendingOperations(exported: DeploymentLike): PendingOperation[] 
   });
 }
 
+/** The resources an exported stack's state holds that the cloud has an id for (components and the stack itself have none). */
+export function stateResources(exported: { deployment: Record<string, unknown> }): { type: string; name: string; id: string }[] {
+  const resources = (exported.deployment.resources ?? []) as Array<{ urn?: string; type?: string; id?: string }>;
+  return resources.filter((r) => typeof r.id === 'string' && r.id !== '').map((r) => ({ type: r.type ?? urnType(r.urn ?? ''), name: urnName(r.urn ?? ''), id: r.id! }));
+}
+
 /** The same export without pending operations; the rest of the checkpoint is left exactly as it was. */
 export function withoutPendingOperations<T extends DeploymentLike>(exported: T): T {
   const { pending_operations: _dropped, ...rest } = exported.deployment;
