@@ -50,7 +50,7 @@ export function awsLaunchSummary(outcome: AwsLaunched, clusterArg: string): { li
   let base: Partial<SshLaunchJson> = {};
   if (outcome.bootstrap) {
     const spec = outcome.record.spec as unknown as ClusterSpec;
-    const ssh = sshLaunchSummary(spec, outcome.bootstrap, clusterArg);
+    const ssh = sshLaunchSummary(spec, outcome.bootstrap, clusterArg, 'host');
     lines.push(...ssh.lines);
     base = ssh.json;
   } else {

@@ -53,12 +53,14 @@ export function tunnelCommand(spec: ClusterSpec, master: { host: string; sshPort
   return parts.join(' ');
 }
 
-export function sshLaunchSummary(spec: ClusterSpec, result: SshLaunchResult, clusterArg: string): { lines: string[]; json: SshLaunchJson } {
+/** `reachAt: 'host'`: the operator reaches the masters at the host SSH uses (an EC2 instance's public address), not the address they advertise. */
+export function sshLaunchSummary(spec: ClusterSpec, result: SshLaunchResult, clusterArg: string, reachAt: 'address' | 'host' = 'address'): { lines: string[]; json: SshLaunchJson } {
   const { plan, access } = result;
-  const leader = plan.hosts.find((h) => access.leader === `${h.address}:${h.services.find((s) => s.role === 'master')?.port}`) ?? plan.hosts.find((h) => h.roles.includes('master'))!;
+  const reached = (h: { host: string; address: string }) => (reachAt === 'host' ? h.host : h.address);
+  const leader = plan.hosts.find((h) => access.leader === `${reached(h)}:${h.services.find((s) => s.role === 'master')?.port}`) ?? plan.hosts.find((h) => h.roles.includes('master'))!;
   const port = leader.services.find((s) => s.role === 'master')!.port;
   const scheme = result.record.tls ? 'https' : 'http';
-  const leaderUrl = `${scheme}://${leader.address}:${port}`;
+  const leaderUrl = `${scheme}://${reached(leader)}:${port}`;
   const tunnel = access.via === 'tunnel' ? tunnelCommand(spec, leader, port) : undefined;
   const webUi = access.via === 'tunnel' ? `${scheme}://127.0.0.1:${port}/` : `${leaderUrl}/`;
   const count = (role: string) => plan.hosts.filter((h) => h.roles.includes(role as 'agent')).length;

@@ -123,7 +123,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
 
   async run(): Promise<LaunchJson | SshLaunchJson | AwsLaunchJson | Record<string, unknown>> {
     const { flags } = this;
-    const name = this.providerName();
+    const name = await this.providerName();
     if (name === 'local' && flags.agents > MAX_LOCAL_AGENTS) {
       throw Object.assign(new Error(`--agents ${flags.agents} is too many for one machine; the local provider runs 1-${MAX_LOCAL_AGENTS} agents`), { code: 'BAD_FLAG' });
     }
@@ -138,6 +138,9 @@ export default class Launch extends BaseCommand<typeof Launch> {
     let outcome: LaunchOutcome;
     try {
       const ctx = { catalog: this.catalog, progress, concurrency: flags.concurrency, signal: interrupt.signal, dryRun: flags['dry-run'] };
+      if (flags['dry-run'] && !provider.describePlan) {
+        throw Object.assign(new Error(`--dry-run shows the plan of clusters on SSH hosts or EC2; a cluster on this machine (provider ${provider.name}) has none to show`), { code: 'BAD_FLAG', suggestions: ['leave --dry-run out, or give --provider ssh/aws'] });
+      }
       const plan = await provider.plan(spec, ctx);
       if (flags['dry-run'] && provider.describePlan) {
         const { text, json } = provider.describePlan(plan);
@@ -154,14 +157,20 @@ export default class Launch extends BaseCommand<typeof Launch> {
     return outcome.provider === 'ssh' ? this.sshSummary(outcome) : this.awsSummary(outcome);
   }
 
-  /** --provider when given; else a recorded cluster's; else the cluster file's; else ssh when hosts are given; else local. */
-  private providerName(): string {
+  /**
+   * --provider when given; else the cluster file's (`provider:`, default ssh); else ssh when hosts
+   * are given; else the recorded cluster's (by --cluster, or the file's name); else local.
+   */
+  private async providerName(): Promise<string> {
     const { flags } = this;
     if (this.given.has('provider')) return flags.provider;
-    const recorded = this.recordedProvider();
-    if (recorded) return recorded;
-    if (flags.file) return 'ssh';
-    return flags.hosts ? 'ssh' : flags.provider;
+    if (flags.file) {
+      const { loadSpecFile } = await import('../../infra/plan');
+      const file = loadSpecFile(flags.file) as Record<string, unknown> | null;
+      return file?.provider === 'aws' ? 'aws' : 'ssh';
+    }
+    if (flags.hosts) return 'ssh';
+    return this.recordedProvider() ?? flags.provider;
   }
 
   private async localSpec(): Promise<ClusterSpec> {
@@ -263,6 +272,11 @@ export default class Launch extends BaseCommand<typeof Launch> {
         backend: flags.backend,
         bootstrap: given('bootstrap') ? flags.bootstrap : undefined,
         'aws-user': flags.user,
+        // Given here, they are refused by the spec's checks rather than ignored.
+        hosts: flags.hosts,
+        'master-hosts': flags['master-hosts'],
+        'zk-hosts': flags['zk-hosts'],
+        bastion: flags.bastion,
       };
       return awsSpec({ catalog: this.catalog, cluster, file: flags.file, flags: definedOnly(aws) });
     }

@@ -75,7 +75,12 @@ function listLocator(address: string, access: ClusterAccess): MasterLocator {
         const answers = await Promise.all(urls.map((url) => leads(url, access)));
         const leader = urls[answers.indexOf(true)];
         if (leader) return leader;
-        if (Date.now() >= deadline) throw new Error(`no master of ${urls.join(', ')} answered as leader within ${Math.round(timeoutMs / 1000)} s`);
+        if (Date.now() >= deadline) {
+          throw Object.assign(new Error(`no master of ${urls.join(', ')} answered as leader within ${Math.round(timeoutMs / 1000)} s`), {
+            code: 'NO_LEADER',
+            suggestions: ['this machine\'s address may have changed since launch: the masters let in only the addresses launch was given (--allow-cidr); launch again with the new one'],
+          });
+        }
         await new Promise((r) => setTimeout(r, 250));
       }
     },

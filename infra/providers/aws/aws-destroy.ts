@@ -108,8 +108,9 @@ async function sweepUntilGone(ec2: Awaited<ReturnType<typeof ec2Client>>, name: 
 }
 
 export function leftError(name: string, left: AwsDestroyResult['left']): ProviderError {
+  const onlyInstances = left.every((l) => l.type === 'instance' || l.type === 'volume');
   return new ProviderError('RESOURCES_LEFT', `after destroying the stack, ${left.length} resource(s) tagged mesoscloud:cluster=${name} are still there:\n${left.map((l) => `  ${l.type} ${l.id}${l.state ? ` (${l.state})` : ''}`).join('\n')}`, [
-    `run it again once they are gone (instances terminate in a minute or two): mesoscloud destroy --cluster ${name}`,
-    'or remove them in the EC2 console (they are tagged mesoscloud:cluster)',
+    ...(onlyInstances ? [`run it again once they are gone (instances terminate in a minute or two): mesoscloud destroy --cluster ${name}`] : []),
+    'remove them in the EC2 console or with the AWS CLI (they are tagged mesoscloud:cluster); the stack no longer holds them',
   ]);
 }

@@ -21,6 +21,7 @@ import { closeAll, connectAll, settingsOf } from '../ssh-connect';
 import type { ProviderContext } from '../provider';
 import type { AwsPlan } from './aws-plan';
 import { hostSpecOf, ordered, pinHostKeys, sshHostOf } from './aws-hosts';
+import { KnownHosts } from '../../bootstrap/known-hosts';
 import { ensureOperatorKey } from './operator-key';
 import { operatorCidr } from './operator-address';
 import { stackEngine } from './stack-engines';
@@ -101,7 +102,8 @@ function initialRecord(catalog: ClusterCatalog, plan: AwsPlan, previous: SshClus
       stack: previous?.aws?.stack === 'up' ? 'up' : 'creating',
       ...(previous?.aws?.imageId ? { imageId: previous.aws.imageId } : {}),
       ...(previous?.aws?.zones ? { zones: previous.aws.zones } : {}),
-      spec: plan.spec as unknown as Record<string, unknown>,
+      // What came from the environment is recorded too: a later resume or scale must not depend on the shell it runs in.
+      spec: { ...plan.spec, aws: { ...awsOf(plan.spec), region: plan.conn.region, ...(plan.conn.endpointUrl ? { endpoint_url: plan.conn.endpointUrl } : {}), ...(plan.conn.profile ? { profile: plan.conn.profile } : {}) } } as unknown as Record<string, unknown>,
       onDemandNodes: previous?.aws?.onDemandNodes ?? [],
       allowCidrs,
       privateKeyFile: keyFile,
@@ -131,25 +133,29 @@ export async function upWithFallback(engine: StackEngine, plan: AwsPlan, config:
   }
 }
 
-/**
- * Before `up`: a cluster name already in use in the region (tagged resources, but no record here)
- * is refused; a launch that broke off has its stack recovered and what EC2 made that the stack never
- * recorded removed, so that `up` does not trip over it (orphans.ts).
- */
-async function clearLeftovers(engine: StackEngine, ec2: Ec2, plan: AwsPlan, recorded: boolean, events: (e: EngineEvent) => void, progress: HostProgress): Promise<void> {
+/** Anything already tagged for the cluster in the region, with no record of it here, is another machine's (or a lost) cluster. */
+async function refuseTakenName(ec2: Ec2, plan: AwsPlan): Promise<void> {
   const name = plan.spec.name;
-  const tagged = await sweepCluster(ec2, name).catch((err) => { throw awsError(err, `looking for resources tagged mesoscloud:cluster=${name}`) });
-  const orphans = orphansOf(tagged, new Set((recorded ? await engine.resources(plan.stack) : []).map((r) => r.id)));
-  if (orphans.length === 0) return;
-  if (!recorded) {
-    throw new ProviderError('CLUSTER_EXISTS', `${orphans.length} resource(s) in ${plan.conn.region} are already tagged mesoscloud:cluster=${name} (${orphans.slice(0, 3).map((o) => `${o.type} ${o.id}`).join(', ')}${orphans.length > 3 ? ', ...' : ''}), but this machine has no record of such a cluster`, [
-      'pick another name: --cluster <name>',
-      `see them: mesoscloud clusters --provider aws --region ${plan.conn.region}; destroy them from the machine that launched them`,
-    ]);
-  }
+  const tagged = orphansOf(await sweepCluster(ec2, name).catch((err) => { throw awsError(err, `looking for resources tagged mesoscloud:cluster=${name}`) }), new Set());
+  if (tagged.length === 0) return;
+  throw new ProviderError('CLUSTER_EXISTS', `${tagged.length} resource(s) in ${plan.conn.region} are already tagged mesoscloud:cluster=${name} (${tagged.slice(0, 3).map((o) => `${o.type} ${o.id}`).join(', ')}${tagged.length > 3 ? ', ...' : ''}), but this machine has no record of such a cluster`, [
+    'pick another name: --cluster <name>',
+    `see them: mesoscloud clusters --provider aws --region ${plan.conn.region}; destroy them from the machine that launched them`,
+  ]);
+}
+
+/**
+ * Before `up` on a recorded cluster: a launch that broke off has its stack recovered, and what EC2
+ * made that the stack never recorded is removed, so that `up` does not trip over it (orphans.ts).
+ */
+async function clearLeftovers(engine: StackEngine, ec2: Ec2, plan: AwsPlan, events: (e: EngineEvent) => void, progress: HostProgress): Promise<void> {
+  const name = plan.spec.name;
+  const tagged = () => sweepCluster(ec2, name).catch((err) => { throw awsError(err, `looking for resources tagged mesoscloud:cluster=${name}`) });
+  const held = async () => new Set((await engine.resources(plan.stack)).map((r) => r.id));
+  if (orphansOf(await tagged(), await held()).length === 0) return;
   for (const line of await engine.recover(plan.stack, events)) progress.note(line);
   // Recovery may have changed what the stack holds.
-  const left = orphansOf(await sweepCluster(ec2, name), new Set((await engine.resources(plan.stack)).map((r) => r.id)));
+  const left = orphansOf(await tagged(), await held());
   if (left.length === 0) return;
   progress.note(`Removing ${left.length} resource(s) a launch that broke off made but the stack never recorded: ${left.map((o) => `${o.type} ${o.id}${o.name ? ` (${o.name})` : ''}`).join(', ')}`);
   await removeOrphans(ec2, name, left).catch((err) => { throw awsError(err, `removing what a broken-off launch of ${name} left`) });
@@ -172,13 +178,15 @@ export function nodeRecords(instances: ClusterInstance[]): AwsNodeRecord[] {
 export async function launchAws(catalog: ClusterCatalog, plan: AwsPlan, ctx: ProviderContext): Promise<AwsLaunchResult> {
   const { progress } = ctx;
   const bundle = ctx.bundle ?? findDaemonBundle();
-  const engine = await stackEngine();
-  await engine.check();
-  const ec2 = await ec2Client(plan.conn);
   const previous = catalog.read(plan.spec.name);
   if (previous && previous.provider !== 'aws') {
     throw new ProviderError('WRONG_PROVIDER', `cluster '${plan.spec.name}' already runs with provider ${previous.provider}`, [`pick another name with --cluster <name>, or destroy it first: mesoscloud destroy --cluster ${plan.spec.name}`]);
   }
+  const engine = await stackEngine();
+  await engine.check();
+  const ec2 = await ec2Client(plan.conn);
+  // Before anything is recorded: a name another cluster in the region carries is refused.
+  if (!previous) await refuseTakenName(ec2, plan);
   const resolved = await resolveSettings(ec2, plan, (previous as SshClusterRecord | undefined)?.aws, progress).catch((err) => { throw awsError(err, 'checking the region, zones, instance types and image') });
   const key = await ensureOperatorKey(plan.keyFile, plan.clusterKeyFile);
   if (key.source === 'made for the cluster' && !plan.keyFile) progress.note(`SSH key for the cluster: ${key.privateKeyFile}`);
@@ -201,7 +209,7 @@ export async function launchAws(catalog: ClusterCatalog, plan: AwsPlan, ctx: Pro
   // Every setting the program would refuse, refused before Pulumi starts.
   clusterLayout(config);
   const events = stackProgress(progress);
-  await clearLeftovers(engine, ec2, plan, previous !== undefined, events, progress);
+  if (previous) await clearLeftovers(engine, ec2, plan, events, progress);
   progress.note(`Bringing up stack '${plan.stack.cluster}' (${plan.stack.backendUrl})`);
   const up = await upWithFallback(engine, plan, config, events, progress, ctx.signal);
   if (up.config.onDemandNodes.length > record.aws!.onDemandNodes.length) notes.push(`on-demand instead of spot (no spot capacity): ${up.config.onDemandNodes.join(', ')}`);
@@ -239,10 +247,15 @@ export async function launchAws(catalog: ClusterCatalog, plan: AwsPlan, ctx: Pro
 export async function bootstrapHosts(catalog: ClusterCatalog, record: SshClusterRecord, plan: AwsPlan, ec2: Ec2, bundle: DaemonBundle, ctx: ProviderContext, notes: string[]): Promise<SshLaunchResult> {
   const { progress } = ctx;
   const nodes = record.aws!.nodes;
-  progress.note('Reading host keys from the instances\' consoles');
-  const keys = await forEachBounded(nodes, 8, async (n) => ({ host: sshHostOf(n), keys: (await consoleHostKeys(ec2, n.instanceId, { timeoutMs: 120_000, pollMs: 3_000 })).keys }));
-  const found = keys.flatMap((o) => (o.ok ? [o.value] : [{ host: sshHostOf(o.item), keys: [] }]));
-  const { unpinned } = pinHostKeys(record.knownHostsFile, found);
+  // A host pinned by an earlier run keeps its key: its console may no longer show it (printed once, at first boot).
+  const known = new KnownHosts(record.knownHostsFile);
+  const fresh = nodes.filter((n) => known.lookup(sshHostOf(n), 22).length === 0);
+  if (fresh.length > 0) progress.note(`Reading host keys from the consoles of ${fresh.length} instance(s)`);
+  const keys = await forEachBounded(fresh, 8, async (n) => ({ host: sshHostOf(n), keys: (await consoleHostKeys(ec2, n.instanceId, { timeoutMs: 120_000, pollMs: 3_000 })).keys }));
+  // Not being allowed to read a console is not "no key there": that would quietly trust whatever answers.
+  const refused = keys.find((o) => !o.ok);
+  if (refused && !refused.ok) throw awsError(refused.error, `reading the console output of ${refused.item.name} (${refused.item.instanceId}) for its host keys`);
+  const { unpinned } = pinHostKeys(record.knownHostsFile, keys.flatMap((o) => (o.ok ? [o.value] : [])));
   if (unpinned.length > 0) {
     const line = `no host key on the console of ${unpinned.join(', ')}: trusting the key offered at first connection (recorded in ${record.knownHostsFile})`;
     progress.note(`Warning: ${line}`);

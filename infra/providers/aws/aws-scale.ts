@@ -14,6 +14,7 @@ import { recordAccess } from '../record-access';
 import { locateMaster } from '../../../cluster/client/leader';
 import { planAws } from './aws-plan';
 import { launchAws } from './aws-launch';
+import { stackEngine } from './stack-engines';
 
 export async function scaleAws(catalog: ClusterCatalog, name: string, request: ScaleRequest, ctx: ProviderContext): Promise<ScaleOutcome> {
   const record = readSshRecord(catalog, name, true, 'aws');
@@ -25,6 +26,9 @@ export async function scaleAws(catalog: ClusterCatalog, name: string, request: S
   const spec = specFromSources({ ...launched, agents: request.agents }, {}, 'the cluster record and the scale flags');
   const agentsBefore = record.aws!.nodes.filter((n) => n.role === 'agent');
   const going = agentsBefore.filter((n) => n.index >= request.agents!);
+  // Everything that can refuse is asked before an agent is drained: draining cannot be undone.
+  const plan = planAws(catalog, spec);
+  await (await stackEngine()).check();
   if (going.length > 0) {
     const hosts = record.hosts.filter((h) => going.some((n) => (n.publicIp ?? n.privateIp) === h.host));
     const access = recordAccess(record);
@@ -35,14 +39,14 @@ export async function scaleAws(catalog: ClusterCatalog, name: string, request: S
       await locator.close();
     }
   }
-  const outcome = await launchAws(catalog, planAws(catalog, spec), ctx);
+  const outcome = await launchAws(catalog, plan, ctx);
   const after = outcome.nodes.filter((n) => n.role === 'agent');
   const host = (n: { publicIp?: string; privateIp?: string; name: string }) => n.publicIp ?? n.privateIp ?? n.name;
-  const plan = outcome.bootstrap?.plan;
-  if (!plan) throw new ProviderError('NOT_BOOTSTRAPPED', `cluster '${name}' was scaled to ${after.length} agent instance(s) but not bootstrapped`);
+  const planned = outcome.bootstrap?.plan;
+  if (!planned) throw new ProviderError('NOT_BOOTSTRAPPED', `cluster '${name}' was scaled to ${after.length} agent instance(s) but not bootstrapped`);
   return {
     added: after.filter((n) => !agentsBefore.some((b) => b.instanceId === n.instanceId)).map(host),
     removed: going.map(host),
-    plan,
+    plan: planned,
   };
 }

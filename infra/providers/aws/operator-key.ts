@@ -1,6 +1,6 @@
 /**
  * The key pair a cluster's instances take: the operator's own (--key, or the first of
- * ~/.ssh/id_ed25519, id_ecdsa, id_rsa), whose public half is imported into EC2; or, for an operator
+ * ~/.ssh/id_ed25519, id_rsa), whose public half is imported into EC2; or, for an operator
  * with none, an ed25519 key made for the cluster and kept with it (mode 0600). Nothing prompts.
  */
 import * as fs from 'node:fs';
@@ -17,7 +17,8 @@ export interface OperatorKey {
   source: 'given' | 'found' | 'made for the cluster';
 }
 
-const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+/** EC2 imports ed25519 and RSA keys only: an ECDSA key is never picked. */
+const DEFAULT_KEYS = ['id_ed25519', 'id_rsa'];
 
 /** The key to use, without making one: undefined when the cluster needs its own. */
 export function existingKey(given: string | undefined, clusterKeyFile: string, home = os.homedir()): Omit<OperatorKey, 'publicKey'> | undefined {

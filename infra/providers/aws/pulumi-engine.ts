@@ -91,7 +91,8 @@ export class PulumiEngine implements StackEngine {
     const tr = new EventTranslator();
     try {
       const result = await this.withLockRetry(auto, ref, backend, stack, false, () =>
-        stack.up({ onEvent: (e) => tr.translate(e).forEach(onEvent), signal, continueOnError: true, color: 'never' }));
+        // refresh: an instance EC2 took away (a reclaimed spot node) is made again, not waited for.
+        stack.up({ onEvent: (e) => tr.translate(e).forEach(onEvent), signal, continueOnError: true, refresh: true, color: 'never' }));
       const outputs = clusterOutputs(result.outputs);
       if (!outputs) throw new StackOperationError(`pulumi up for cluster ${ref.cluster} finished without the cluster's outputs`);
       return outputs;
