@@ -20,6 +20,7 @@ import { ClusterCatalog, type AwsNodeRecord } from '../../infra/cluster-catalog'
 import { planCluster } from '../../infra/plan/planner';
 import { KnownHosts } from '../../infra/bootstrap/known-hosts';
 import type { ClusterStackConfig } from '../../infra/aws/types';
+import { orphansOf } from '../../infra/providers/aws/orphans';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-aws-unit-'));
 const spec = (flags: Record<string, unknown> = {}, file: Record<string, unknown> = {}) => specFromSources(file, { cluster: 'prod', provider: 'aws', region: 'eu-west-1', ...flags });
@@ -199,5 +200,25 @@ describe('spot without capacity', () => {
     const master = engineFailing([{ name: 'prod-master-0', message: 'InsufficientInstanceCapacity: no capacity' }]);
     await expect(upWithFallback(master.engine, planAws(catalog(), onDemand), stackConfig(onDemand, resolved), () => undefined, silent)).rejects.toBeInstanceOf(StackOperationError);
     expect(master.configs.length).toBe(1);
+  });
+});
+
+describe('what a launch that broke off left', () => {
+  test('tagged resources the stack does not hold are orphans; volumes, images and instances on their way out are not', () => {
+    const tagged = [
+      { type: 'instance' as const, id: 'i-1', state: 'running' },
+      { type: 'instance' as const, id: 'i-2', state: 'running' },
+      { type: 'instance' as const, id: 'i-3', state: 'shutting-down' },
+      { type: 'subnet' as const, id: 'subnet-1' },
+      { type: 'subnet' as const, id: 'subnet-2' },
+      { type: 'volume' as const, id: 'vol-1', state: 'in-use' },
+      { type: 'image' as const, id: 'ami-1', state: 'available' },
+      { type: 'key-pair' as const, id: 'key-0abc', name: 'mesoscloud-prod' },
+      { type: 'key-pair' as const, id: 'key-0def', name: 'mesoscloud-other' },
+    ];
+    // Pulumi's id of a key pair is its name.
+    const held = new Set(['i-1', 'subnet-1', 'mesoscloud-prod']);
+    expect(orphansOf(tagged, held).map((o) => o.id)).toEqual(['i-2', 'subnet-2', 'key-0def']);
+    expect(orphansOf(tagged, new Set())).toHaveLength(6);
   });
 });
