@@ -54,6 +54,9 @@ export async function destroyAws(catalog: ClusterCatalog, name: string, ctx: Pro
   if (!record?.aws) return { found: false, drained: [], notes: [], left: [], terminated: [] };
   const aws = record.aws;
   const notes: string[] = [];
+  // Without the engine nothing can be destroyed: asked before the agents are drained.
+  const engine = await stackEngine();
+  await engine.check();
   const { drained, note } = await drain(record, progress);
   if (note) {
     notes.push(note);
@@ -65,8 +68,6 @@ export async function destroyAws(catalog: ClusterCatalog, name: string, ctx: Pro
 
   const conn: AwsConnection = { region: aws.region, ...(aws.endpointUrl ? { endpointUrl: aws.endpointUrl } : {}), ...(aws.profile ? { profile: aws.profile } : {}) };
   const ec2 = await ec2Client(conn);
-  const engine = await stackEngine();
-  await engine.check();
   const ref = stackRefOf(catalog, name, aws.backendUrl);
   const events = stackProgress(progress);
   await engine.recover(ref, events);
