@@ -28,7 +28,7 @@ import {
   type BuilderResources, type CleanupReport,
 } from './builder-resources';
 import { resolveBaseImage, type BaseImage } from './base-image';
-import { BASE_IMAGE_TAG, BUNDLE_TAG, IMAGE_TAG, NODE_TAG } from './find';
+import { BASE_IMAGE_TAG, BUNDLE_TAG, IMAGE_TAG, NODE_TAG } from '../infra/providers/aws/our-images';
 import { adoptScript, imagingCleanupScript, packagesInstallScript } from './install-script';
 import { interrupted, pollUntil, throwIfAborted } from './poll';
 import { waitForSsh } from './ssh-port';

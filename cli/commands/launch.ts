@@ -100,7 +100,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
     subnets: Flags.string({ description: 'public subnets of --vpc to use, comma-separated', helpGroup: 'AWS' }),
     'allow-cidr': Flags.string({ description: 'who may reach SSH and the masters\' API/UI, comma-separated CIDRs (default: this machine\'s public address, found at launch)', helpGroup: 'AWS' }),
     'allow-world': Flags.boolean({ description: 'let --allow-cidr open SSH and the masters\' API wider than a /8, 0.0.0.0/0 included (refused without it)', helpGroup: 'AWS' }),
-    ami: Flags.string({ description: 'the image to boot (default: the newest Ubuntu LTS; images from `mesoscloud ami build` skip the installs)', helpGroup: 'AWS' }),
+    ami: Flags.string({ description: 'the image to boot: an id, or latest (the newest image `mesoscloud ami build` made of this version); default: the newest Ubuntu LTS. Images from `ami build` skip the installs', helpGroup: 'AWS' }),
     'instance-type': Flags.string({ description: 'agents\' instance type (default m6i.xlarge)', helpGroup: 'AWS' }),
     'master-instance-type': Flags.string({ description: 'masters\' instance type (default m6i.large)', helpGroup: 'AWS' }),
     'zk-instance-type': Flags.string({ description: 'ZooKeeper nodes\' instance type (default t3.medium)', helpGroup: 'AWS' }),

@@ -67,8 +67,8 @@ export const AwsSchema = z.strictObject({
   allow_cidr: z.array(cidrText).min(1).optional(),
   /** Lets allow_cidr open SSH and the masters' port wider than a /8 (0.0.0.0/0 included): never by default. */
   allow_world: z.boolean().optional(),
-  /** An image id; default: the newest Ubuntu LTS. */
-  ami: textLike('an image id', /^ami-[0-9a-f]{8,17}$/, 'ami-0abc12345def67890').optional(),
+  /** An image id, or `latest`: the newest image `mesoscloud ami build` made of this version; default: the newest Ubuntu LTS. */
+  ami: z.string().regex(/^(ami-[0-9a-f]{8,17}|latest)$/, { error: (iss) => `must be an image id like ami-0abc12345def67890, or latest, got '${String(iss.input)}'` }).optional(),
   /** True for an image from `mesoscloud ami build` (found from its tags at launch when unset). */
   ami_has_daemons: z.boolean().optional(),
   arch: z.enum(['x86_64', 'arm64']).default('x86_64'),

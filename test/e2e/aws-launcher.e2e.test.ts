@@ -86,6 +86,15 @@ describe('launch --provider aws, before anything is made', () => {
     expect(unwrap(hosts.stderr)).toContain('the aws provider makes its own hosts');
   });
 
+  test('--ami latest with no image built here is refused before anything is made or recorded', async () => {
+    const r = await runCli(['launch', '--provider', 'aws', '--cluster', 'nolatest', '--ami', 'latest', '--allow-cidr', '203.0.113.7/32', '--key', fleet.keyPath], { dataHome, env: env() });
+    expect(r.code).not.toBe(0);
+    expect(unwrap(r.stderr)).toMatch(/no image of mesoscloud \S+ \(x86_64\) was built in us-east-1/);
+    expect(unwrap(r.stderr)).toContain('mesoscloud ami build --region us-east-1');
+    expect(endpoint.actions()).not.toContain('RunInstances');
+    expect(fs.existsSync(path.join(dataHome, 'mesoscloud', 'clusters', 'nolatest'))).toBe(false);
+  });
+
   test('without the Pulumi CLI, launch fails at once and says how to install it', async () => {
     const r = await runCli(['launch', '--provider', 'aws', '--region', 'eu-west-1', '--allow-cidr', '203.0.113.7/32'], { dataHome, env: bare() });
     expect(r.code).not.toBe(0);
@@ -185,5 +194,19 @@ describe('launch --provider aws, end to end on loopback EC2 and SSH hosts', () =
     expect(running()).toEqual([]);
     for (const kind of ['vpcs', 'subnets', 'securityGroups', 'internetGateways', 'routeTables', 'keyPairs'] as const) expect(live(kind)).toEqual([]);
     expect(fs.existsSync(path.join(dataHome, 'mesoscloud', 'clusters', CLUSTER))).toBe(false);
+  });
+
+  test('--no-bootstrap provisions and discovers only (as on LocalStack); scale and destroy work on such a cluster', async () => {
+    const base = ['--cluster', 'bare', '--allow-cidr', `${fleet.bridgeIp}/32`, '--key', fleet.keyPath, '--json'];
+    const launched = await cli(['launch', '--provider', 'aws', '--agents', '1', '--no-bootstrap', ...base]);
+    if (launched.code !== 0) throw new Error(`launch failed:\n${launched.stdout}\n${launched.stderr}`);
+    expect(JSON.parse(launched.stdout)).toMatchObject({ provider: 'aws', bootstrapped: false, skipped: 'not bootstrapped (--no-bootstrap)' });
+    const scaled = await cli(['scale', '--cluster', 'bare', '--agents', '2', '--json']);
+    if (scaled.code !== 0) throw new Error(`scale failed:\n${scaled.stdout}\n${scaled.stderr}`);
+    expect(JSON.parse(scaled.stdout)).toMatchObject({ agents: 2 });
+    const destroyed = await cli(['destroy', '--cluster', 'bare', '--json']);
+    if (destroyed.code !== 0) throw new Error(`destroy failed:\n${destroyed.stdout}\n${destroyed.stderr}`);
+    expect(JSON.parse(destroyed.stdout)).toMatchObject({ found: true, left: [] });
+    expect(running()).toEqual([]);
   });
 });

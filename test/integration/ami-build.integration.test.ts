@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { buildImage, type AmiBuildOptions, type AmiBuildDeps } from '../../ami/build';
 import { BUILDER_TAG } from '../../ami/builder-resources';
-import { findImages } from '../../ami/find';
+import { findImages } from '../../infra/providers/aws/our-images';
 import { findDaemonBundle, type DaemonBundle } from '../../infra/bootstrap/bundle';
 import { factsScript, nodeProblem, parseFacts } from '../../infra/bootstrap/host-facts';
 import { STEP } from '../../infra/bootstrap/host-state';

@@ -57,7 +57,7 @@ describe('the aws: part of a cluster spec', () => {
     expect(err).toBeInstanceOf(SpecError);
     expect(err!.message).toContain("aws.region (--region): must be an AWS region like eu-west-1, got 'Ireland'");
     expect(err!.message).toContain("'10.0.0.300/8' is not an IPv4 address or CIDR block");
-    expect(err!.message).toContain("aws.ami (--ami): must be an image id like ami-0abc12345def67890, got 'ubuntu'");
+    expect(err!.message).toContain("aws.ami (--ami): must be an image id like ami-0abc12345def67890, or latest, got 'ubuntu'");
     expect(() => spec({ vpc: 'vpc-0123456789abcdef0' })).toThrow("aws.subnets: an existing VPC needs the subnets to use");
   });
 

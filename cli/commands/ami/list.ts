@@ -3,7 +3,7 @@ import { ParsedCommand } from '../../base-command';
 import { EXIT_CODES_HELP } from '../../errors';
 import { awsConnection, awsFlags } from '../../aws-flags';
 import { renderTable } from '../../render/table';
-import type { FoundImage } from '../../../ami/find';
+import type { FoundImage } from '../../../infra/providers/aws/our-images';
 
 export default class AmiList extends ParsedCommand<typeof AmiList> {
   static summary = 'List the machine images `mesoscloud ami build` made in a region, newest first.';
@@ -25,7 +25,7 @@ export default class AmiList extends ParsedCommand<typeof AmiList> {
   async run(): Promise<{ images: FoundImage[] }> {
     const { flags } = this;
     const conn = awsConnection(flags);
-    const [{ findImages }, { ec2Client }] = await Promise.all([import('../../../ami/find'), import('../../../infra/providers/aws/ec2-client')]);
+    const [{ findImages }, { ec2Client }] = await Promise.all([import('../../../infra/providers/aws/our-images'), import('../../../infra/providers/aws/ec2-client')]);
     const images = await findImages(await ec2Client(conn), { version: flags['image-version'], arch: flags.arch, states: ['available', 'pending', 'failed'] });
     if (images.length === 0) {
       this.log(`No mesoscloud images in ${conn.region}. Build one with: mesoscloud ami build --region ${conn.region}`);

@@ -32,6 +32,7 @@ import { describeImage, newestUbuntuLts } from './images';
 import { waitForInstances, type ClusterInstance } from './instances';
 import { consoleHostKeys } from './console-host-keys';
 import { sweepCluster } from './sweep';
+import { findImages } from './our-images';
 import { orphansOf, removeOrphans } from './orphans';
 import { spotCapacityFailures } from './pulumi-events';
 import { stackProgress } from './stack-events';
@@ -63,9 +64,9 @@ function packageVersion(bundle: DaemonBundle | undefined): string {
  * cluster that exists keeps its image, zones and allowed addresses unless the spec names others:
  * a newer Ubuntu release must not replace running hosts behind the operator's back.
  */
-async function resolveSettings(ec2: Ec2, plan: AwsPlan, previous: AwsRecordInfo | undefined, progress: HostProgress) {
+async function resolveSettings(ec2: Ec2, plan: AwsPlan, previous: AwsRecordInfo | undefined, version: string, progress: HostProgress) {
   const aws = awsOf(plan.spec);
-  const imageId = aws.ami ?? previous?.imageId;
+  const imageId = aws.ami === 'latest' ? await latestOwnImage(ec2, plan, version) : aws.ami ?? previous?.imageId;
   progress.note(`Checking region ${plan.conn.region}, zones and instance types${imageId ? '' : ', finding the newest Ubuntu LTS image'}`);
   const [placement, image, allowCidrs] = await Promise.all([
     checkPlacement(ec2, { region: plan.conn.region, zones: aws.zones ?? previous?.zones, instanceTypes: instanceTypes(plan.roles) }),
@@ -78,6 +79,16 @@ async function resolveSettings(ec2: Ec2, plan: AwsPlan, previous: AwsRecordInfo 
   ]);
   progress.note(`Image ${image.imageId} (${image.name ?? 'unnamed'}); zones ${placement.zones.join(', ')}; SSH and the API open to ${allowCidrs.join(', ')}`);
   return { zones: placement.zones, image, allowCidrs };
+}
+
+/** `--ami latest`: the newest image `mesoscloud ami build` made of this package's version, for the cluster's architecture. */
+async function latestOwnImage(ec2: Ec2, plan: AwsPlan, version: string): Promise<string> {
+  const [newest] = await findImages(ec2, { version, arch: awsOf(plan.spec).arch });
+  if (newest) return newest.imageId;
+  throw new ProviderError('NO_IMAGE', `no image of mesoscloud ${version} (${awsOf(plan.spec).arch}) was built in ${plan.conn.region}`, [
+    `build one: mesoscloud ami build --region ${plan.conn.region}`,
+    'or leave --ami out for the newest Ubuntu LTS',
+  ]);
 }
 
 /** The record as it is before the stack exists: enough for destroy to find the stack. */
@@ -187,7 +198,7 @@ export async function launchAws(catalog: ClusterCatalog, plan: AwsPlan, ctx: Pro
   const ec2 = await ec2Client(plan.conn);
   // Before anything is recorded: a name another cluster in the region carries is refused.
   if (!previous) await refuseTakenName(ec2, plan);
-  const resolved = await resolveSettings(ec2, plan, (previous as SshClusterRecord | undefined)?.aws, progress).catch((err) => { throw awsError(err, 'checking the region, zones, instance types and image') });
+  const resolved = await resolveSettings(ec2, plan, (previous as SshClusterRecord | undefined)?.aws, packageVersion(bundle), progress).catch((err) => { throw awsError(err, 'checking the region, zones, instance types and image') });
   const key = await ensureOperatorKey(plan.keyFile, plan.clusterKeyFile);
   if (key.source === 'made for the cluster' && !plan.keyFile) progress.note(`SSH key for the cluster: ${key.privateKeyFile}`);
   const record = initialRecord(catalog, plan, previous as SshClusterRecord | undefined, key.privateKeyFile, resolved.allowCidrs, bundle);

@@ -90,7 +90,7 @@ export function describeAwsPlan(plan: AwsPlan): { text: string; json: unknown } 
     `  network:  ${aws.vpc ? `existing VPC ${aws.vpc}, subnets ${aws.subnets!.join(', ')}` : `a new VPC ${aws.vpc_cidr} with a public subnet in each zone, an internet gateway and its route`}`,
     `  zones:    ${zones}`,
     `  firewall: one security group; SSH and the master's port ${plan.spec.master.port} only from ${aws.allow_cidr ? aws.allow_cidr.join(', ') : 'this machine\'s public address (found at launch)'}; agent, master and ZooKeeper ports only within the cluster; all egress`,
-    `  image:    ${aws.ami ?? `newest Ubuntu LTS (${aws.arch}), resolved at launch`}`,
+    `  image:    ${aws.ami === 'latest' ? `the newest image \`mesoscloud ami build\` made of this version (${aws.arch}), resolved at launch` : aws.ami ?? `newest Ubuntu LTS (${aws.arch}), resolved at launch`}`,
     `  key pair: ${plan.keyFile ? `imported from ${plan.keyFile}.pub` : `a new ed25519 key made for the cluster (${plan.clusterKeyFile})`}`,
     `  security: TLS (a cluster CA), authentication on every endpoint but /health, ZooKeeper ACLs: generated at launch`,
     `  stack:    Pulumi stack '${plan.stack.cluster}' in ${plan.stack.backendUrl}`,

@@ -15,6 +15,9 @@ import { locateMaster } from '../../../cluster/client/leader';
 import { planAws } from './aws-plan';
 import { launchAws } from './aws-launch';
 import { stackEngine } from './stack-engines';
+import { hostSpecOf } from './aws-hosts';
+import { findDaemonBundle } from '../../bootstrap/bundle';
+import { planCluster } from '../../plan/planner';
 
 export async function scaleAws(catalog: ClusterCatalog, name: string, request: ScaleRequest, ctx: ProviderContext): Promise<ScaleOutcome> {
   const record = readSshRecord(catalog, name, true, 'aws');
@@ -42,8 +45,9 @@ export async function scaleAws(catalog: ClusterCatalog, name: string, request: S
   const outcome = await launchAws(catalog, plan, ctx);
   const after = outcome.nodes.filter((n) => n.role === 'agent');
   const host = (n: { publicIp?: string; privateIp?: string; name: string }) => n.publicIp ?? n.privateIp ?? n.name;
-  const planned = outcome.bootstrap?.plan;
-  if (!planned) throw new ProviderError('NOT_BOOTSTRAPPED', `cluster '${name}' was scaled to ${after.length} agent instance(s) but not bootstrapped`);
+  // A cluster that is not bootstrapped (LocalStack's) is still planned, to say what runs where.
+  const bundle = ctx.bundle ?? findDaemonBundle();
+  const planned = outcome.bootstrap?.plan ?? planCluster(hostSpecOf(spec, outcome.nodes, outcome.record.aws!.privateKeyFile), { bundle: { version: bundle.version, sha256: bundle.sha256 }, secure: true });
   return {
     added: after.filter((n) => !agentsBefore.some((b) => b.instanceId === n.instanceId)).map(host),
     removed: going.map(host),

@@ -3,7 +3,7 @@
  * newest first: what `mesoscloud ami list` shows and what a launch takes for `--ami latest`.
  */
 import { DescribeImagesCommand, type EC2Client, type Image } from '@aws-sdk/client-ec2';
-import { ec2Send } from '../infra/providers/aws/ec2-client';
+import { ec2Send } from './ec2-client';
 
 export const IMAGE_TAG = 'mesoscloud:image';
 export const BUNDLE_TAG = 'mesoscloud:bundle-sha256';
