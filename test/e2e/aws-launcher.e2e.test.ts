@@ -61,7 +61,7 @@ afterAll(async () => {
 
 /** The environment of an operator with no AWS credentials, no Pulumi and no network. */
 function bare(): Record<string, string> {
-  return bareAwsEnv(fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-aws-bare-')));
+  return bareAwsEnv(fs.mkdtempSync(path.join(dataHome, 'bare-home-')));
 }
 
 describe('launch --provider aws, before anything is made', () => {
@@ -153,7 +153,7 @@ describe('launch --provider aws, end to end on loopback EC2 and SSH hosts', () =
   });
 
   test('clusters --provider aws finds the cluster by its tags, with no local state', async () => {
-    const r = await runCli(['clusters', '--provider', 'aws', '--region', 'us-east-1', '--json'], { dataHome: fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-aws-other-')), env: env() });
+    const r = await runCli(['clusters', '--provider', 'aws', '--region', 'us-east-1', '--json'], { dataHome: fs.mkdtempSync(path.join(dataHome, 'other-machine-')), env: env() });
     expect(r.code).toBe(0);
     const found = JSON.parse(r.stdout);
     const ours = found.clusters.find((c: { name: string }) => c.name === CLUSTER);

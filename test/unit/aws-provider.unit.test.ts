@@ -22,7 +22,15 @@ import { KnownHosts } from '../../infra/bootstrap/known-hosts';
 import type { ClusterStackConfig } from '../../infra/aws/types';
 import { orphansOf } from '../../infra/providers/aws/orphans';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-aws-unit-'));
+const made: string[] = [];
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-aws-unit-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
 const spec = (flags: Record<string, unknown> = {}, file: Record<string, unknown> = {}) => specFromSources(file, { cluster: 'prod', provider: 'aws', region: 'eu-west-1', ...flags });
 const silent = { step() {}, done() {}, fail() {}, note() {}, close() {} };
 
