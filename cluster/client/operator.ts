@@ -12,7 +12,8 @@ import type {
 /** Calls that change the cluster or reach into sandboxes; most answer with an empty 200 (KILL_TASK: 202). */
 export type OperatorActionType =
   | 'UPDATE_WEIGHTS' | 'UPDATE_QUOTA' | 'TEARDOWN' | 'MARK_AGENT_GONE' | 'DEACTIVATE_AGENT'
-  | 'REACTIVATE_AGENT' | 'DRAIN_AGENT' | 'KILL_TASK';
+  | 'REACTIVATE_AGENT' | 'DRAIN_AGENT' | 'KILL_TASK'
+  | 'RESERVE_RESOURCES' | 'UNRESERVE_RESOURCES' | 'CREATE_VOLUMES' | 'DESTROY_VOLUMES';
 
 type ReadCallType = OperatorCallType | 'GET_WEIGHTS' | 'GET_QUOTA' | 'LIST_FILES' | 'READ_FILE';
 

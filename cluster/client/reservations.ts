@@ -1,0 +1,139 @@
+/**
+ * What the operator API's RESERVE_RESOURCES, UNRESERVE_RESOURCES, CREATE_VOLUMES and DESTROY_VOLUMES
+ * calls carry (master.proto), built from what an operator types, and the reservations and volumes an
+ * agent has, read from GET_AGENTS. Resources are written in Mesos's post-reservation-refinement format
+ * (the `reservations` stack), which every Mesos 1.x master reads; resources read from the master are
+ * sent back as the master gave them, minus what only describes an allocation, because UNRESERVE and
+ * DESTROY must name a reservation or a volume exactly (principal and labels included).
+ */
+import { Resources } from '../protocol/resources';
+import type { OperatorAgent } from '../protocol/operator';
+import type { Resource, ResourceReservation } from '../protocol/types';
+
+export type WireReservation = ResourceReservation & { labels?: { labels: { key: string; value?: string }[] } };
+
+/** A v1 Resource as the wire carries it, with the fields of reservations and volumes. */
+export interface WireResource extends Resource {
+  reservations?: WireReservation[];
+  reservation?: { principal?: string; labels?: unknown };
+  disk?: { persistence?: { id: string; principal?: string }; volume?: { container_path: string; mode?: 'RW' | 'RO' } };
+}
+
+export interface ReservationAsk {
+  role: string;
+  /** Who reserves; Mesos requires the authenticated principal here when there is one. */
+  principal?: string;
+  labels?: Record<string, string>;
+}
+
+export interface VolumeAsk extends ReservationAsk {
+  id: string;
+  sizeMb: number;
+  containerPath: string;
+  mode: 'RW' | 'RO';
+}
+
+export interface VolumeRow {
+  agent_id: string;
+  hostname: string;
+  role: string;
+  id: string;
+  size_mb: number;
+  container_path: string;
+  mode: 'RW' | 'RO';
+  principal?: string;
+}
+
+function dynamicReservation(ask: ReservationAsk): WireReservation {
+  const labels = Object.entries(ask.labels ?? {}).map(([key, value]) => ({ key, value }));
+  return {
+    type: 'DYNAMIC',
+    role: ask.role,
+    ...(ask.principal !== undefined ? { principal: ask.principal } : {}),
+    ...(labels.length > 0 ? { labels: { labels } } : {}),
+  };
+}
+
+/** Unreserved resources from the text syntax ("cpus:1;mem:256;disk:512"), reserved for `ask.role`. */
+export function reservedFromText(text: string, ask: ReservationAsk): WireResource[] {
+  const parsed = Resources.parse(text);
+  if (!parsed.unreserved().equals(parsed)) {
+    throw new RangeError(`'${text}' names a role; give unreserved amounts (e.g. cpus:1;mem:256) and the role apart`);
+  }
+  return parsed.toV1().map((r) => reservedAs(r, ask));
+}
+
+function reservedAs(r: Resource, ask: ReservationAsk): WireResource {
+  const { name, type, scalar, ranges, set } = r;
+  return { name, type, ...(scalar ? { scalar } : {}), ...(ranges ? { ranges } : {}), ...(set ? { set } : {}), reservations: [dynamicReservation(ask)] };
+}
+
+/** A persistent volume of `sizeMb` on disk reserved to the role (which must be reserved already). */
+export function volumeResource(ask: VolumeAsk): WireResource {
+  return {
+    name: 'disk',
+    type: 'SCALAR',
+    scalar: { value: ask.sizeMb },
+    reservations: [dynamicReservation(ask)],
+    disk: {
+      persistence: { id: ask.id, ...(ask.principal !== undefined ? { principal: ask.principal } : {}) },
+      volume: { container_path: ask.containerPath, mode: ask.mode },
+    },
+  };
+}
+
+/** The role a resource is reserved to (last of the stack, else the legacy field), or undefined. */
+export function reservationRole(r: WireResource): string | undefined {
+  const stack = r.reservations ?? [];
+  if (stack.length > 0) return stack[stack.length - 1].role;
+  return r.role !== undefined && r.role !== '*' ? r.role : undefined;
+}
+
+function isDynamic(r: WireResource): boolean {
+  const stack = r.reservations ?? [];
+  if (stack.length > 0) return stack[stack.length - 1].type === 'DYNAMIC';
+  return r.reservation !== undefined;
+}
+
+/** As the master gave it, ready to be named in a call: allocation details and legacy mirrors dropped. */
+export function asCallResource(r: WireResource): WireResource {
+  const { allocation_info: _allocation, ...rest } = r;
+  if ((rest.reservations?.length ?? 0) > 0) {
+    delete rest.role;
+    delete rest.reservation;
+  }
+  return rest;
+}
+
+/** The agent's persistent volumes. */
+export function volumesOf(agent: OperatorAgent): VolumeRow[] {
+  const rows: VolumeRow[] = [];
+  for (const r of (agent.total_resources ?? []) as WireResource[]) {
+    const id = r.disk?.persistence?.id;
+    if (id === undefined) continue;
+    rows.push({
+      agent_id: agent.agent_info.id?.value ?? '',
+      hostname: agent.agent_info.hostname,
+      role: reservationRole(r) ?? '*',
+      id,
+      size_mb: r.scalar?.value ?? 0,
+      container_path: r.disk?.volume?.container_path ?? '',
+      mode: r.disk?.volume?.mode ?? 'RW',
+      ...(r.disk?.persistence?.principal !== undefined ? { principal: r.disk.persistence.principal } : {}),
+    });
+  }
+  return rows;
+}
+
+/** The agent's resource that is volume `id`, ready for DESTROY_VOLUMES; undefined when there is none. */
+export function volumeResourceOf(agent: OperatorAgent, id: string): WireResource | undefined {
+  const found = ((agent.total_resources ?? []) as WireResource[]).find((r) => r.disk?.persistence?.id === id);
+  return found && asCallResource(found);
+}
+
+/** What is dynamically reserved to `role` on the agent, volumes aside, ready for UNRESERVE_RESOURCES. */
+export function dynamicReservationsOf(agent: OperatorAgent, role: string): WireResource[] {
+  return ((agent.total_resources ?? []) as WireResource[])
+    .filter((r) => reservationRole(r) === role && isDynamic(r) && r.disk?.persistence === undefined)
+    .map(asCallResource);
+}
