@@ -91,13 +91,23 @@ export function volumesIn(resources: readonly DiskResource[], field: string): { 
     if ('problem' in v) return v;
     volumes.push(v);
   }
-  // Two volumes at one place in a sandbox would hide one another.
-  const places = new Set<string>();
+  // One volume listed twice would be two owners of one directory.
+  const seen = new Set<string>();
   for (const v of volumes) {
-    if (places.has(v.containerPath)) return { problem: `${field}: two persistent volumes at container_path '${v.containerPath}'` };
-    places.add(v.containerPath);
+    if (seen.has(volumeKey(v))) return { problem: `${field}: persistent volume '${v.persistenceId}' (role '${v.role}') is listed twice` };
+    seen.add(volumeKey(v));
   }
   return { volumes };
+}
+
+/** The first place in a sandbox given to two volumes (they would hide one another). */
+export function sharedContainerPath(volumes: readonly VolumeSpec[]): string | undefined {
+  const places = new Set<string>();
+  for (const v of volumes) {
+    if (places.has(v.containerPath)) return v.containerPath;
+    places.add(v.containerPath);
+  }
+  return undefined;
 }
 
 /**

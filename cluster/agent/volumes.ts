@@ -18,7 +18,7 @@ import type { Logger } from '../util/log';
 import { CheckpointError, writeFileAtomic } from './checkpoint';
 import { metaDir } from './sandbox-paths';
 import type { DiskResource, VolumeSpec } from './volume-spec';
-import { volumeHostPath, volumeKey, volumesIn } from './volume-spec';
+import { sharedContainerPath, volumeHostPath, volumeKey, volumesIn } from './volume-spec';
 import type { Attachment } from './volume-mounts';
 import { attachVolume, detachVolume, isMountPoint } from './volume-mounts';
 
@@ -132,6 +132,8 @@ export class Volumes {
   launchProblem(resources: readonly Resource[], field: string): string | undefined {
     const checked = volumesIn(resources as DiskResource[], field);
     if ('problem' in checked) return checked.problem;
+    const shared = sharedContainerPath(checked.volumes);
+    if (shared !== undefined) return `${field}: two persistent volumes at container_path '${shared}'`;
     for (const v of checked.volumes) {
       if (!this.known.has(volumeKey(v))) {
         return `persistent volume '${v.persistenceId}' (role '${v.role}') is not on this agent: create it first (CREATE)`;

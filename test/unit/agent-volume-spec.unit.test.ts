@@ -1,6 +1,6 @@
 import { Resources } from '../../cluster/protocol/resources';
 import type { DiskResource } from '../../cluster/agent/volume-spec';
-import { containerPathProblem, volumeHostPath, volumeOf, volumesIn, withCheckpointed } from '../../cluster/agent/volume-spec';
+import { containerPathProblem, sharedContainerPath, volumeHostPath, volumeOf, volumesIn, withCheckpointed } from '../../cluster/agent/volume-spec';
 
 /** A persistent volume as Mesos's docs/persistent-volume.md writes one, post-refinement. */
 function volume(id: string, containerPath: string, extra: Partial<DiskResource> = {}): DiskResource {
@@ -49,8 +49,10 @@ describe('volumeOf', () => {
     expect(volumesIn([r], 'task.resources')).toEqual({ problem });
   });
 
-  it('refuses two volumes at one place', () => {
-    expect(volumesIn([volume('a', 'data'), volume('b', 'data/')], 'resources')).toEqual({ problem: "resources: two persistent volumes at container_path 'data'" });
+  it('refuses one volume listed twice, and finds two volumes at one place', () => {
+    expect(volumesIn([volume('a', 'data'), volume('a', 'other')], 'resources')).toEqual({ problem: "resources: persistent volume 'a' (role 'db') is listed twice" });
+    const both = volumesIn([volume('a', 'data'), volume('b', 'data/')], 'resources');
+    expect('volumes' in both && sharedContainerPath(both.volumes)).toBe('data');
   });
 });
 
