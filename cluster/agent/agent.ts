@@ -171,6 +171,7 @@ export class AgentDaemon implements Agent {
       watchDone: (entry) => this.taskControl.watchDone(entry),
       agentId,
       toScheduler: (frameworkId, executorId, data) => this.sendExecutorMessage(frameworkId, executorId, data),
+      volumes: this.volumes,
     });
     this.taskControl = new TaskControl({
       log: this.log,

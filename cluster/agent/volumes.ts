@@ -143,29 +143,36 @@ export class Volumes {
   }
 
   /**
-   * Attaches the volumes among `resources` in `sandbox` for the run `containerId`; throws (having
-   * undone what it did) when one cannot be attached. `owner`: the task's user, who gets the volume.
+   * Attaches the volumes among `resources` in `sandbox` for the run `containerId`, besides any it has
+   * there already (an executor given another task); throws, having undone what it did, when one cannot
+   * be attached. `owner`: the task's user, who gets the volume.
    */
   attach(containerId: string, sandbox: string, resources: readonly Resource[], owner?: { uid: number; gid: number }): AttachedVolume[] {
     const problem = this.launchProblem(resources, 'resources');
     if (problem) throw new Error(problem);
-    const attached: AttachedVolume[] = [];
-    const use: Use = { containerId, volumes: attached };
+    const use = this.uses.get(sandbox) ?? { containerId, volumes: [] };
     this.uses.set(sandbox, use);
+    const added: AttachedVolume[] = [];
     try {
       for (const v of this.specsIn(resources)) {
         const volume = this.attachment(v, sandbox);
+        const there = use.volumes.find((a) => a.container_path === volume.container_path);
+        if (there && there.host_path === volume.host_path) continue;
+        if (there) throw new Error(`container_path '${volume.container_path}' already holds persistent volume '${there.persistence_id}'`);
         // The task's user owns its volume, as Mesos gives it the sandbox's owner.
         if (owner) fs.chownSync(volume.host_path, owner.uid, owner.gid);
         attachVolume(volume.host_path, volume.path, v.mode, volume.attachment, owner);
-        attached.push(volume);
+        use.volumes.push(volume);
+        added.push(volume);
         this.logAttached(volume);
       }
     } catch (err) {
-      this.detach(sandbox);
+      for (const volume of added) detachVolume(volume.path, volume.attachment);
+      use.volumes = use.volumes.filter((v) => !added.includes(v));
+      if (use.volumes.length === 0) this.uses.delete(sandbox);
       throw err;
     }
-    return attached;
+    return added;
   }
 
   /**

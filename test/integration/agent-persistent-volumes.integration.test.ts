@@ -245,6 +245,33 @@ describe('the checkpointed list', () => {
   });
 });
 
+(IS_ROOT ? describe : describe.skip)('volumes of custom executors (needs root)', () => {
+  it('are in the executor\'s sandbox while it runs, and out of it once it has gone', async () => {
+    const agent = await startAgent();
+    checkpoint([volume('v1', 'state')]);
+    await eventually(() => fs.existsSync(hostPath('v1')), 'the volume directory');
+    const info = task('on-executor', 'unused', []);
+    delete info.command;
+    info.data = Buffer.from(JSON.stringify({ run: 'wait' })).toString('base64');
+    info.executor = {
+      type: 'CUSTOM', executor_id: { value: 'echo' },
+      command: { value: `'${process.execPath}' '${path.resolve(__dirname, '../fixtures/echo-executor.js')}'` },
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }, volume('v1', 'state')],
+    };
+    master.send({ type: 'RUN_TASK', run_task: { framework_id: FRAMEWORK, framework_info: FRAMEWORK_INFO, task: info } });
+    await master.waitFor(() => master.states('on-executor').includes('TASK_RUNNING'), 'the task running on its executor');
+    const executor = (await agentState(agent)).frameworks[0].executors[0];
+    expect(executor.volumes).toEqual([expect.objectContaining({ persistence_id: 'v1', container_path: 'state', attachment: 'bind mount' })]);
+    const inSandbox = path.join(executor.directory, 'state');
+    fs.writeFileSync(path.join(inSandbox, 'written'), 'written in the sandbox');
+
+    master.send({ type: 'SHUTDOWN_EXECUTOR', shutdown_executor: { framework_id: FRAMEWORK, executor_id: { value: 'echo' } } });
+    await ended('on-executor');
+    await eventually(() => !isMountPoint(inSandbox), 'the volume out of the executor\'s sandbox');
+    expect(fs.readFileSync(path.join(hostPath('v1'), 'written'), 'utf8')).toBe('written in the sandbox');
+  });
+});
+
 describe('removing a sandbox', () => {
   (IS_ROOT ? it : it.skip)('never deletes volume data through a mount left in it (needs root)', () => {
     const volumeDir = path.join(scratch, 'volume');
