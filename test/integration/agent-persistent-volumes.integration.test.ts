@@ -7,6 +7,7 @@
  * and an agent killed with SIGKILL. The agent runs as root here, so volumes are bind-mounted; the
  * symlink way (agents that cannot mount) is driven through the same Volumes class directly.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -162,6 +163,18 @@ describe('the checkpointed list', () => {
     run('reader', 'test "$(cat data/file)" = hello && echo more >> data/file', [volume('v1', 'data')]);
     expect((await ended('reader')).state).toBe('TASK_FINISHED');
     expect(fs.readFileSync(path.join(hostPath('v1'), 'file'), 'utf8')).toBe('hello\nmore\n');
+  });
+
+  it('gives the volume to the task\'s user when the task runs as another user', async () => {
+    await startAgent();
+    checkpoint([volume('v1', 'data')]);
+    await eventually(() => fs.existsSync(hostPath('v1')), 'the volume directory');
+    const info = task('as-nobody', 'echo mine > data/file', [volume('v1', 'data')]);
+    master.send({ type: 'RUN_TASK', run_task: { framework_id: FRAMEWORK, framework_info: { ...FRAMEWORK_INFO, user: 'nobody' }, task: info } });
+    expect((await ended('as-nobody')).state).toBe('TASK_FINISHED');
+    const nobody = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
+    expect(fs.statSync(hostPath('v1')).uid).toBe(nobody);
+    expect(fs.statSync(path.join(hostPath('v1'), 'file')).uid).toBe(nobody);
   });
 
   it('a RO volume can be read and not written, even by root', async () => {
