@@ -104,6 +104,18 @@ function gated(gate: string, before = 'true'): string {
 
 const open = (gate: string) => fs.writeFileSync(path.join(scratch, gate), '');
 
+/** Whether any process works in `dir` (a task's shell runs in its sandbox). */
+function processIn(dir: string): boolean {
+  for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/cwd`) === dir) return true;
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return false;
+}
+
 describe('the checkpointed list', () => {
   it('makes each volume\'s directory in Mesos\'s layout, checkpoints the list (0600) and shows it in /state', async () => {
     const agent = await startAgent();
@@ -120,6 +132,17 @@ describe('the checkpointed list', () => {
     expect(state.reserved_resources_full['eng/web']).toEqual([list[2]]);
     expect(state.reserved_resources.db).toMatchObject({ cpus: 1, disk: 32 });
     expect(state.unreserved_resources).toMatchObject({ cpus: 1, disk: 256 - 64 });
+  });
+
+  it('goes on from a damaged checkpoint of the list: logged as a recovery error, and the master\'s list replaces it', async () => {
+    fs.mkdirSync(path.dirname(checkpointedResourcesFile(workDir())), { recursive: true });
+    fs.writeFileSync(checkpointedResourcesFile(workDir()), '[{"name": "disk", ');
+    const agent = await startAgent();
+    expect(master.registrations[0].checkpointed_resources).toEqual([]);
+    expect((await getJson(`${agent.url}/metrics/snapshot`))['slave/recovery_errors']).toBe(1);
+    checkpoint([volume('v1', 'data')]);
+    await eventually(() => fs.existsSync(hostPath('v1')), 'the volume directory');
+    expect(JSON.parse(fs.readFileSync(checkpointedResourcesFile(workDir()), 'utf8'))).toEqual([volume('v1', 'data')]);
   });
 
   it('refuses a list with a volume it cannot place, and keeps the one it had', async () => {
@@ -339,26 +362,35 @@ describe('agents that cannot mount (symlinks)', () => {
 (IS_ROOT ? describe : describe.skip)('an agent killed with SIGKILL and started again on its work dir (needs root)', () => {
   beforeAll(() => ensureBuilt());
 
-  it('keeps the volumes, their data and the mount of a running task, and reports its list when it registers', async () => {
+  it('keeps the volumes, their data and a running task\'s mount, unmounts that of a task that ended meanwhile, and reports its list when it registers', async () => {
     daemons = new DaemonSet(scratch);
     const port = await freePort('127.0.0.1');
     const args = ['agent', '--master', master.url, '--ip', '127.0.0.1', '--port', String(port), '--work_dir', workDir(), '--isolation', 'none', '--allow_root_tasks', '--resources', 'cpus:2;mem:512;disk:256'];
     const first = daemons.start(args);
     await first.until(async () => master.registrations.length === 1, 'the agent registering');
     expect(master.registrations[0].checkpointed_resources).toEqual([]);
-    const list = [reserved('mem', 64), volume('v1', 'data')];
+    const list = [reserved('mem', 64), volume('v1', 'data'), volume('v2', 'data')];
     checkpoint(list);
     await first.until(async () => fs.existsSync(hostPath('v1')), 'the volume directory');
     run('long', gated('long-gate', 'echo before > data/file'), [volume('v1', 'data')]);
-    await master.waitFor(() => master.states('long').includes('TASK_RUNNING'), 'long running');
+    run('short', gated('short-gate'), [volume('v2', 'data')]);
+    await master.waitFor(() => master.states('long').includes('TASK_RUNNING') && master.states('short').includes('TASK_RUNNING'), 'both running');
     const url = `http://127.0.0.1:${port}`;
-    const sandbox = (await agentState({ url })).frameworks[0].executors[0].directory as string;
+    const executors = (await agentState({ url })).frameworks[0].executors as { id: string; directory: string }[];
+    const sandbox = executors.find((e) => e.id === 'long')!.directory;
+    const shortSandbox = executors.find((e) => e.id === 'short')!.directory;
     expect(isMountPoint(path.join(sandbox, 'data'))).toBe(true);
 
     expect((await first.stop('SIGKILL')).signal).toBe('SIGKILL');
+    // Ends while no agent runs: its mount stays until the next agent process learns of the end.
+    open('short-gate');
+    await eventually(() => !processIn(shortSandbox), 'short ending while the agent is down');
+    expect(isMountPoint(path.join(shortSandbox, 'data'))).toBe(true);
     const second = daemons.start(args);
     await second.until(async () => master.registrations.length === 2, 'the agent registering again', START_MS);
     expect(master.registrations[1].checkpointed_resources).toEqual(list);
+    await master.waitFor(() => master.states('short').includes('TASK_FINISHED'), 'short reported finished after the restart');
+    expect(isMountPoint(path.join(shortSandbox, 'data'))).toBe(false);
     expect(fs.readFileSync(path.join(hostPath('v1'), 'file'), 'utf8')).toBe('before\n');
     // The recovered task still has its volume, and writes through it.
     expect(isMountPoint(path.join(sandbox, 'data'))).toBe(true);
