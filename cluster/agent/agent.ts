@@ -251,6 +251,8 @@ export class AgentDaemon implements Agent {
       adoptIdentity: (id, info) => this.registration.adopt(id, info),
     });
     this.counters.recoveryErrors += recovered.errors;
+    // Volumes destroyed while a task used them go once the recovered runs show nobody does any more.
+    this.volumes.removeUnused();
     const onError = (err: unknown) => this.log.error('request failed', { error: (err as Error).message });
     const limits = httpLimitsOf(this.opts);
     this.server = this.tls

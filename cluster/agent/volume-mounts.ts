@@ -78,16 +78,19 @@ export function attachVolume(source: string, target: string, mode: 'RW' | 'RO', 
       run(['mount', '-o', 'remount,bind,ro', target]);
     } catch (err) {
       // A volume meant to be read-only is never left writable.
-      detachVolume(target, 'bind mount');
+      detachVolume(target);
       throw err;
     }
   }
 }
 
-/** Undoes attachVolume; idempotent. A busy mount is detached lazily: gone from the tree at once. */
-export function detachVolume(target: string, how: Attachment): void {
-  if (how === 'symlink') {
-    if (fs.lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) fs.unlinkSync(target);
+/**
+ * Undoes attachVolume, either way it was done (an agent restarted with other rights may find the
+ * other kind); idempotent. A busy mount is detached lazily: gone from the tree at once.
+ */
+export function detachVolume(target: string): void {
+  if (fs.lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    fs.unlinkSync(target);
     return;
   }
   while (isMountPoint(target)) {
@@ -134,7 +137,7 @@ export function mountsUnder(dir: string): string[] {
  * removal itself unlinks symlinks without following them. Volume data is never touched.
  */
 export function removeSandbox(dir: string): void {
-  for (const mount of mountsUnder(dir)) detachVolume(mount, 'bind mount');
+  for (const mount of mountsUnder(dir)) detachVolume(mount);
   const left = mountsUnder(dir);
   if (left.length > 0) throw new Error(`not removing ${dir}: still mounted at ${left.join(', ')}`);
   fs.rmSync(dir, { recursive: true, force: true });

@@ -98,6 +98,19 @@ export class Volumes {
       this.makeVolumeDir(dir);
     }
     if (checked.volumes.length > 0) this.deps.log.info('recovered checkpointed resources', { resources: list.length, volumes: checked.volumes.map((v) => v.persistenceId) });
+    // Volumes destroyed while a task used them, when the agent stopped before it ended: their
+    // removal is owed still. Only against a list read whole: a missing one proves nothing.
+    for (const [key, dir] of this.volumeDirs()) if (!this.known.has(key)) this.doomed.set(key, dir);
+  }
+
+  /** Every volume directory under the work dir, by volumeKey. */
+  private volumeDirs(): Map<string, string> {
+    const roles = path.join(path.resolve(this.deps.workDir), 'volumes', 'roles');
+    const dirs = new Map<string, string>();
+    for (const role of readDirs(roles)) {
+      for (const id of readDirs(path.join(roles, role))) dirs.set(volumeKey({ role: role.replace(/ /g, '/'), persistenceId: id }), path.join(roles, role, id));
+    }
+    return dirs;
   }
 
   /**
@@ -167,7 +180,7 @@ export class Volumes {
         this.logAttached(volume);
       }
     } catch (err) {
-      for (const volume of added) detachVolume(volume.path, volume.attachment);
+      for (const volume of added) detachVolume(volume.path);
       use.volumes = use.volumes.filter((v) => !added.includes(v));
       if (use.volumes.length === 0) this.uses.delete(sandbox);
       throw err;
@@ -180,9 +193,8 @@ export class Volumes {
    * have gone, e.g. unmounted by hand).
    */
   adopt(containerId: string, sandbox: string, resources: readonly Resource[]): void {
-    const checked = volumesIn(resources as DiskResource[], 'resources');
-    if ('problem' in checked) return;
-    const volumes = checked.volumes.filter((v) => this.known.has(volumeKey(v))).map((v) => this.attachment(v, sandbox));
+    // Destroyed ones too, while their data waits for the run to end.
+    const volumes = this.specsIn(resources).map((v) => this.attachment(v, sandbox)).filter((v) => fs.existsSync(v.host_path));
     this.uses.set(sandbox, { containerId, volumes });
     for (const volume of volumes) {
       const present = volume.attachment === 'symlink' ? fs.lstatSync(volume.path, { throwIfNoEntry: false })?.isSymbolicLink() : isMountPoint(volume.path);
@@ -206,11 +218,16 @@ export class Volumes {
     const volumes = use?.volumes ?? (resources ? this.specsIn(resources).map((v) => this.attachment(v, sandbox)) : []);
     for (const volume of volumes) {
       try {
-        detachVolume(volume.path, volume.attachment);
+        detachVolume(volume.path);
       } catch (err) {
         this.deps.log.error('could not detach a persistent volume from a sandbox', { persistence_id: volume.persistence_id, path: volume.path, error: (err as Error).message });
       }
     }
+    this.removeUnused();
+  }
+
+  /** Removes the data of destroyed volumes nobody uses any more (also once recovery has taken back its runs). */
+  removeUnused(): void {
     for (const [key, dir] of [...this.doomed]) {
       if (this.inUse(key)) continue;
       this.doomed.delete(key);
@@ -281,5 +298,13 @@ export class Volumes {
       fs.mkdirSync(d, { recursive: true, mode: 0o711 });
     }
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+}
+
+function readDirs(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return [];
   }
 }

@@ -236,6 +236,26 @@ describe('the checkpointed list', () => {
     await eventually(() => !fs.existsSync(hostPath('other')), 'an unused volume removed at once');
   });
 
+  it('a volume destroyed in use is still removed when its task ends after an agent restart', async () => {
+    const agent = await startAgent();
+    checkpoint([volume('v1', 'data'), volume('v2', 'other')]);
+    await eventually(() => fs.existsSync(hostPath('v2')), 'the volume directories');
+    run('user', gated('user-gate', 'echo precious > data/file'), [volume('v1', 'data')]);
+    await master.waitFor(() => master.states('user').includes('TASK_RUNNING'), 'user running');
+    checkpoint([volume('v2', 'other')]);
+    await eventually(() => JSON.parse(fs.readFileSync(checkpointedResourcesFile(workDir()), 'utf8')).length === 1, 'the destroy checkpointed');
+
+    // The task runs on without an agent; the next agent process takes it back.
+    await agent.close();
+    agents.splice(agents.indexOf(agent), 1);
+    await startAgent();
+    expect(fs.readFileSync(path.join(hostPath('v1'), 'file'), 'utf8')).toBe('precious\n');
+    open('user-gate');
+    await master.waitFor(() => master.states('user').includes('TASK_FINISHED'), 'user finished');
+    await eventually(() => !fs.existsSync(hostPath('v1')), 'the destroyed volume removed after its task');
+    expect(fs.existsSync(hostPath('v2'))).toBe(true);
+  });
+
   it('refuses a task naming a volume the agent does not have, or a container_path outside the sandbox, with TASK_ERROR', async () => {
     await startAgent();
     checkpoint([volume('v1', 'data')]);
