@@ -104,6 +104,11 @@ function gated(gate: string, before = 'true'): string {
 
 const open = (gate: string) => fs.writeFileSync(path.join(scratch, gate), '');
 
+/** Resolves once `file` holds `text`. */
+function written(file: string, text: string): Promise<unknown> {
+  return eventually(() => fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text, `${file} to hold ${JSON.stringify(text)}`);
+}
+
 /** Whether any process works in `dir` (a task's shell runs in its sandbox). */
 function processIn(dir: string): boolean {
   for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
@@ -175,7 +180,8 @@ describe('the checkpointed list', () => {
       persistence_id: 'v1', role: 'db', container_path: 'data', mode: 'RW', host_path: hostPath('v1'), path: inSandbox, attachment: 'bind mount', read_only_enforced: false,
     }]);
     expect(isMountPoint(inSandbox)).toBe(true);
-    expect(fs.readFileSync(path.join(hostPath('v1'), 'file'), 'utf8')).toBe('hello\n');
+    // TASK_RUNNING comes as the command starts: its write may come a moment later.
+    await written(path.join(hostPath('v1'), 'file'), 'hello\n');
 
     open('writer-gate');
     expect((await ended('writer')).state).toBe('TASK_FINISHED');
@@ -220,6 +226,7 @@ describe('the checkpointed list', () => {
     await eventually(() => fs.existsSync(hostPath('v1')), 'the volume directory');
     run('user', gated('user-gate', 'echo precious > data/file'), [volume('v1', 'data')]);
     await master.waitFor(() => master.states('user').includes('TASK_RUNNING'), 'user running');
+    await written(path.join(hostPath('v1'), 'file'), 'precious\n');
 
     checkpoint([]);
     // A later list proves the destroy was handled; the volume in use keeps its data.
@@ -242,6 +249,7 @@ describe('the checkpointed list', () => {
     await eventually(() => fs.existsSync(hostPath('v2')), 'the volume directories');
     run('user', gated('user-gate', 'echo precious > data/file'), [volume('v1', 'data')]);
     await master.waitFor(() => master.states('user').includes('TASK_RUNNING'), 'user running');
+    await written(path.join(hostPath('v1'), 'file'), 'precious\n');
     checkpoint([volume('v2', 'other')]);
     await eventually(() => JSON.parse(fs.readFileSync(checkpointedResourcesFile(workDir()), 'utf8')).length === 1, 'the destroy checkpointed');
 
@@ -395,6 +403,7 @@ describe('agents that cannot mount (symlinks)', () => {
     run('long', gated('long-gate', 'echo before > data/file'), [volume('v1', 'data')]);
     run('short', gated('short-gate'), [volume('v2', 'data')]);
     await master.waitFor(() => master.states('long').includes('TASK_RUNNING') && master.states('short').includes('TASK_RUNNING'), 'both running');
+    await written(path.join(hostPath('v1'), 'file'), 'before\n');
     const url = `http://127.0.0.1:${port}`;
     const executors = (await agentState({ url })).frameworks[0].executors as { id: string; directory: string }[];
     const sandbox = executors.find((e) => e.id === 'long')!.directory;
