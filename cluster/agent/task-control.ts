@@ -25,6 +25,7 @@ export type RunnerEntry = TaskEntry & { runner: TaskRunner };
 import { TaskRunner } from './task-runner';
 import type { TaskUpdates } from './task-updates';
 import type { Volumes } from './volumes';
+import { holdsVolume } from './volume-spec';
 
 export interface TaskLaunchDeps {
   log: Logger;
@@ -97,7 +98,7 @@ export class TaskControl {
     const tasks = run.task_group.tasks;
     const taskIds = tasks.map((t) => t.task_id.value);
     if (!this.acceptsLaunch(frameworkId, taskIds)) return;
-    const problem = taskGroupToRunProblem(executor, tasks) ?? this.volumesProblem(tasks);
+    const problem = taskGroupToRunProblem(executor, tasks) ?? this.volumesProblem(executor, tasks);
     if (problem) {
       // A group is launched whole or not at all.
       for (const taskId of taskIds) this.deps.taskUpdates.refuse(frameworkId, taskId, executorId || taskId, 'TASK_ERROR', problem, 'REASON_TASK_GROUP_INVALID');
@@ -221,10 +222,19 @@ export class TaskControl {
     return true;
   }
 
-  /** The first volume problem among a group's tasks (each gets its volumes in its own sandbox). */
-  private volumesProblem(tasks: TaskInfo[]): string | undefined {
+  /**
+   * The first volume problem of a group: each task gets the volumes of its own resources in its own
+   * sandbox; the default executor's sandbox takes none (not done yet), so a volume there is refused
+   * rather than silently left out.
+   */
+  private volumesProblem(executor: ExecutorInfo, tasks: TaskInfo[]): string | undefined {
+    const volumes = this.deps.volumes;
+    if (!volumes) return undefined;
+    if (holdsVolume(executor.resources ?? [])) {
+      return 'executor.resources: persistent volumes in the default executor\'s resources are not supported yet; name them in the resources of the tasks that use them';
+    }
     for (const [i, task] of tasks.entries()) {
-      const problem = this.deps.volumes?.launchProblem(task.resources, `task_group.tasks[${i}].resources`);
+      const problem = volumes.launchProblem(task.resources, `task_group.tasks[${i}].resources`);
       if (problem) return problem;
     }
     return undefined;

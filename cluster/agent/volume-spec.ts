@@ -82,6 +82,11 @@ export function volumeOf(r: DiskResource, field: string): VolumeSpec | { problem
   };
 }
 
+/** Whether any of `resources` is a persistent volume (well formed or not). */
+export function holdsVolume(resources: readonly DiskResource[]): boolean {
+  return resources.some((r) => r.name === 'disk' && r.disk?.persistence !== undefined);
+}
+
 /** Every volume among `resources`, or the first problem. */
 export function volumesIn(resources: readonly DiskResource[], field: string): { volumes: VolumeSpec[] } | { problem: string } {
   const volumes: VolumeSpec[] = [];

@@ -306,6 +306,19 @@ describe('the checkpointed list', () => {
     expect(fs.readdirSync(hostPath('v2'))).toEqual(['from-b']);
     expect(mountsUnder(path.join(workDir(), 'slaves'))).toEqual([]);
     void agent;
+
+    // The default executor's own sandbox takes no volume yet: refused whole, never silently left out.
+    master.send({
+      type: 'RUN_TASK_GROUP',
+      run_task_group: {
+        framework_id: FRAMEWORK, framework_info: FRAMEWORK_INFO,
+        executor: { executor_id: { value: 'pod2' }, type: 'DEFAULT', resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }, volume('v1', 'shared')] },
+        task_group: { tasks: [task('c', 'true', [])] },
+      },
+    });
+    const refused = await ended('c');
+    expect(refused).toMatchObject({ state: 'TASK_ERROR', reason: 'REASON_TASK_GROUP_INVALID' });
+    expect(refused.message).toContain("executor.resources: persistent volumes in the default executor's resources are not supported yet");
   });
 });
 
