@@ -42,12 +42,17 @@ export function canBindMount(probeDir: string): boolean {
   fs.mkdirSync(probeDir, { recursive: true, mode: 0o700 });
   try {
     run(['mount', '--bind', probeDir, probeDir]);
-    run(['umount', probeDir]);
     return true;
   } catch {
     return false;
   } finally {
-    fs.rmSync(probeDir, { recursive: true, force: true });
+    // Also what an agent killed mid-probe left mounted.
+    try {
+      detachVolume(probeDir);
+      fs.rmSync(probeDir, { recursive: true, force: true });
+    } catch {
+      // A probe directory left behind costs nothing; the next start tries again.
+    }
   }
 }
 

@@ -15,7 +15,7 @@ import type { Agent } from '../../cluster/agent';
 import { createAgent } from '../../cluster/agent';
 import { AGENT_DEFAULTS } from '../../cluster/agent/options';
 import { Volumes, checkpointedResourcesFile } from '../../cluster/agent/volumes';
-import { attachVolume, isMountPoint, mountsUnder, removeSandbox } from '../../cluster/agent/volume-mounts';
+import { attachVolume, canBindMount, isMountPoint, mountsUnder, removeSandbox } from '../../cluster/agent/volume-mounts';
 import type { DiskResource } from '../../cluster/agent/volume-spec';
 import type { Resource, TaskInfo } from '../../cluster/protocol/types';
 import { silentLogger } from '../../cluster/util/log';
@@ -377,6 +377,15 @@ describe('removing a sandbox', () => {
     expect(fs.existsSync(sandbox)).toBe(false);
     expect(fs.readFileSync(path.join(volumeDir, 'data'), 'utf8')).toBe('precious');
   });
+});
+
+(IS_ROOT ? it : it.skip)('the start-up mount probe clears what an agent killed mid-probe left mounted (needs root)', () => {
+  const probe = path.join(scratch, 'probe');
+  fs.mkdirSync(probe);
+  execFileSync('mount', ['--bind', probe, probe]);
+  expect(canBindMount(probe)).toBe(true);
+  expect(isMountPoint(probe)).toBe(false);
+  expect(fs.existsSync(probe)).toBe(false);
 });
 
 describe('agents that cannot mount (symlinks)', () => {
