@@ -251,8 +251,10 @@ export class AgentDaemon implements Agent {
       adoptIdentity: (id, info) => this.registration.adopt(id, info),
     });
     this.counters.recoveryErrors += recovered.errors;
-    // Volumes destroyed while a task used them go once the recovered runs show nobody does any more.
+    // Volumes destroyed while a task used them go once the recovered runs show nobody does any more,
+    // and mounts in the sandboxes of runs not taken back are undone.
     this.volumes.removeUnused();
+    this.volumes.clearStrayMounts(sandboxesRoot(workDir), this.tasks.activeTasks().map((e) => e.sandbox));
     const onError = (err: unknown) => this.log.error('request failed', { error: (err as Error).message });
     const limits = httpLimitsOf(this.opts);
     this.server = this.tls

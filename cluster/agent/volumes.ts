@@ -20,7 +20,7 @@ import { metaDir } from './sandbox-paths';
 import type { DiskResource, VolumeSpec } from './volume-spec';
 import { sharedContainerPath, volumeHostPath, volumeKey, volumesIn } from './volume-spec';
 import type { Attachment } from './volume-mounts';
-import { attachVolume, detachVolume, isMountPoint } from './volume-mounts';
+import { attachVolume, detachVolume, isMountPoint, mountsUnder } from './volume-mounts';
 
 export function checkpointedResourcesFile(workDir: string): string {
   return path.join(metaDir(workDir), 'resources', 'checkpointed.json');
@@ -232,6 +232,24 @@ export class Volumes {
       if (this.inUse(key)) continue;
       this.doomed.delete(key);
       this.removeVolumeDir(dir);
+    }
+  }
+
+  /**
+   * Unmounts what is mounted under the sandboxes `root` outside every sandbox in `live`: volumes of
+   * runs no recovery took back (a damaged checkpoint, a run discarded), which would otherwise stay
+   * mounted in the host's namespace and put their data within reach of whatever removes the sandbox.
+   */
+  clearStrayMounts(root: string, live: readonly string[]): void {
+    const inLive = (m: string) => live.some((dir) => m === dir || m.startsWith(dir + path.sep));
+    for (const mount of mountsUnder(root)) {
+      if (inLive(mount)) continue;
+      try {
+        detachVolume(mount);
+        this.deps.log.warn('unmounted a mount left in the sandbox of a run that is over', { path: mount });
+      } catch (err) {
+        this.deps.log.error('could not unmount a mount left in a sandbox', { path: mount, error: (err as Error).message });
+      }
     }
   }
 

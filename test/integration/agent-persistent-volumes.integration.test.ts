@@ -194,6 +194,18 @@ describe('the checkpointed list', () => {
     expect(fs.readFileSync(path.join(hostPath('v1'), 'file'), 'utf8')).toBe('hello\nmore\n');
   });
 
+  it('undoes at start-up a mount left in the sandbox of a run it does not take back', async () => {
+    const volumeDir = path.join(scratch, 'volume');
+    fs.mkdirSync(volumeDir);
+    fs.writeFileSync(path.join(volumeDir, 'file'), 'kept');
+    const stray = path.join(workDir(), 'slaves', 'S9', 'frameworks', 'f', 'executors', 'e', 'runs', 'c', 'data');
+    fs.mkdirSync(stray, { recursive: true });
+    execFileSync('mount', ['--bind', volumeDir, stray]);
+    await startAgent();
+    expect(isMountPoint(stray)).toBe(false);
+    expect(fs.readFileSync(path.join(volumeDir, 'file'), 'utf8')).toBe('kept');
+  });
+
   it('gives the volume to the task\'s user when the task runs as another user', async () => {
     await startAgent();
     checkpoint([volume('v1', 'data')]);
