@@ -50,6 +50,10 @@ import { TaskTable } from './task-table';
 import { TaskUpdates } from './task-updates';
 import { EXECUTOR_API_PATH, executorApiHandler, executorTokens } from './executor-api';
 import { Executors } from './executors';
+import { Volumes } from './volumes';
+import { withCheckpointed } from './volume-spec';
+import { canBindMount, type Attachment } from './volume-mounts';
+import { metaDir } from './sandbox-paths';
 
 export const AGENT_VERSION = '1.11.0-mesoscloud';
 
@@ -95,6 +99,10 @@ export class AgentDaemon implements Agent {
   private readonly credential?: Credential;
   /** Fetches CommandInfo.uris, with the agent-wide cache. */
   private readonly fetcher: ReturnType<typeof createAgentFetcher>;
+  /** Checkpointed resources and persistent volumes (volumes.ts). */
+  private readonly volumes: Volumes;
+  /** How volumes get into sandboxes, decided at start-up. */
+  private attachment: Attachment = 'symlink';
 
   constructor(options: AgentOptions) {
     this.opts = resolveAgentOptions(options);
@@ -123,8 +131,10 @@ export class AgentDaemon implements Agent {
       tasks: this.tasks,
       updates: this.updates,
       masterUrl: () => this.connection?.masterUrl,
+      checkpointedResources: () => this.volumes.checkpointed,
     });
     const agentId = () => this.registration.agentId;
+    this.volumes = new Volumes({ log: this.log.child('volumes'), workDir: this.opts.workDir, attachment: () => this.attachment });
     this.taskUpdates = new TaskUpdates({ log: this.log, tasks: this.tasks, updates: this.updates, agentId, closed: () => this.closed, counters: this.counters });
     this.fetcher = createAgentFetcher({
       cacheDir: this.opts.fetcherCacheDir ?? path.join(this.opts.workDir, 'fetch'),
@@ -161,6 +171,7 @@ export class AgentDaemon implements Agent {
       watchDone: (entry) => this.taskControl.watchDone(entry),
       agentId,
       toScheduler: (frameworkId, executorId, data) => this.sendExecutorMessage(frameworkId, executorId, data),
+      volumes: this.volumes,
     });
     this.taskControl = new TaskControl({
       log: this.log,
@@ -174,6 +185,7 @@ export class AgentDaemon implements Agent {
       isolator: () => this.isolator!,
       runAs,
       executors: this.executors,
+      volumes: this.volumes,
     });
     this.router.authenticator = authenticatorFromFlags(
       this.opts.httpCredentials, { readonly: this.opts.authenticateHttpReadonly === true, readwrite: this.opts.authenticateHttpReadwrite === true }, '--http_credentials',
@@ -216,6 +228,15 @@ export class AgentDaemon implements Agent {
     }
     this.resources = agentResources(this.givenResources, probeHost(workDir));
     this.isolator = await createIsolator(this.opts.cgroups, { logger: this.log, rootName: this.opts.cgroupsRoot });
+    this.attachment = canBindMount(path.join(metaDir(workDir), 'mount-probe')) ? 'bind mount' : 'symlink';
+    if (this.attachment === 'symlink') this.log.warn('cannot bind-mount here (not root, or no CAP_SYS_ADMIN): persistent volumes are symlinked into sandboxes, and mode RO is not enforced');
+    try {
+      // Before the tasks: a recovered task takes back the volumes it had.
+      this.volumes.recover();
+    } catch (err) {
+      this.counters.recoveryErrors++;
+      this.log.error('could not recover the checkpointed resources; the master\'s list will replace them', { error: (err as Error).message });
+    }
     const recovered = await recoverTasks({
       log: this.log,
       workDir,
@@ -230,6 +251,10 @@ export class AgentDaemon implements Agent {
       adoptIdentity: (id, info) => this.registration.adopt(id, info),
     });
     this.counters.recoveryErrors += recovered.errors;
+    // Volumes destroyed while a task used them go once the recovered runs show nobody does any more,
+    // and mounts in the sandboxes of runs not taken back are undone.
+    this.volumes.removeUnused();
+    this.volumes.clearStrayMounts(sandboxesRoot(workDir), this.tasks.activeTasks().map((e) => e.sandbox));
     const onError = (err: unknown) => this.log.error('request failed', { error: (err as Error).message });
     const limits = httpLimitsOf(this.opts);
     this.server = this.tls
@@ -274,6 +299,12 @@ export class AgentDaemon implements Agent {
           return this.taskControl.runTask(event.run_task);
         case 'RUN_TASK_GROUP':
           return this.taskControl.runTaskGroup(event.run_task_group);
+        case 'CHECKPOINT_RESOURCES': {
+          // The master's list wins; one it cannot have meant is refused whole, as applying half of it would be worse.
+          const problem = this.volumes.apply(event.checkpoint_resources.resources ?? []);
+          if (problem) this.log.error('refusing checkpointed resources from the master', { problem });
+          return;
+        }
         case 'KILL_TASK':
           return this.taskControl.kill(event.kill_task);
         case 'ACKNOWLEDGE':
@@ -339,6 +370,8 @@ export class AgentDaemon implements Agent {
   }
 
   private stateJson(authorizer: Authorizer, principal: string | undefined): Record<string, unknown> {
+    const checkpointed = this.volumes.checkpointed;
+    const { total, remainingBase } = withCheckpointed(this.resources, checkpointed);
     return agentStateJson({
       version: AGENT_VERSION,
       build: buildInfo(),
@@ -347,7 +380,9 @@ export class AgentDaemon implements Agent {
       agentId: this.registration.agentId,
       hostname: agentHostname(this.opts),
       pid: `slave(1)@${advertiseIp(this.opts)}:${this.listeningPort}`,
-      resources: this.resources,
+      resources: total,
+      checkpointed: { resources: checkpointed, staticResources: remainingBase },
+      volumes: (containerId) => this.volumes.attachedIn(containerId),
       attributes: this.attributes,
       masterHostname: this.registration.masterHostname,
       // Mesos shows the flags in /state only to principals that may view them.

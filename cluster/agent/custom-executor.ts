@@ -30,6 +30,7 @@ import type { LaunchedProcess, ProcessExit } from './task-process';
 import { adoptProcess, launchProcess, signalGroup, signalPids } from './task-process';
 import type { RunAsPolicy } from './task-user';
 import { requestedUser, taskRunAs } from './task-user';
+import type { Volumes } from './volumes';
 
 /** Where the executor's events go: its SUBSCRIBE response, whatever the encoding. */
 export interface EventSink {
@@ -67,6 +68,8 @@ export interface CustomExecutorDeps {
   toScheduler(data: string): void;
   /** The executor is gone; its tasks have all ended. */
   onTerminated(executor: CustomExecutor): void;
+  /** Puts the persistent volumes of the executor and its tasks into its sandbox (volumes.ts); absent: none. */
+  volumes?: Pick<Volumes, 'attach' | 'adopt' | 'detach'>;
 }
 
 export interface ExecutorPlace {
@@ -113,8 +116,20 @@ export class CustomExecutor implements ExecutorTaskHost {
   /** Takes a task (whose runner this executor hosts); it goes to the executor once it has subscribed. */
   adopt(entry: TaskEntry & { runner: ExecutorTask }): void {
     this.entries.set(entry.runner.taskId, entry);
+    if (this.proc && !this.attachTaskVolumes(entry)) return;
     if (this.phase === 'subscribed') this.launch(entry.runner);
     if (this.proc) this.checkpoint();
+  }
+
+  /** A task given to the running executor gets its volumes too; false (the task failed) when they cannot be attached. */
+  private attachTaskVolumes(entry: TaskEntry & { runner: ExecutorTask }): boolean {
+    try {
+      this.deps.volumes?.attach(this.place.containerId, this.place.sandbox, entry.task.resources);
+      return true;
+    } catch (err) {
+      this.endTask(entry, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to attach persistent volumes: ${(err as Error).message}` });
+      return false;
+    }
   }
 
   /** The container's resources: the executor's own and its tasks'. */
@@ -133,6 +148,7 @@ export class CustomExecutor implements ExecutorTaskHost {
     try {
       const argv = commandArgv(place.info.command);
       prepareSandbox(place.sandbox, runAs.user);
+      deps.volumes?.attach(place.containerId, place.sandbox, this.resources(), runAs.user);
       // The executor's artifacts, as its user, before it starts (as Mesos's containerizer fetches them).
       try {
         await fetchUris(place.info.command?.uris ?? [], place.sandbox, runAs.user, { ...(settings.fetcher ?? {}) }, deps.log);
@@ -199,6 +215,7 @@ export class CustomExecutor implements ExecutorTaskHost {
     const { place, deps } = this;
     // The same limits as at launch (the recovered tasks are adopted before this), so a memory limit still reads as one.
     this.cgroups = await deps.isolator.recover(place.containerId, limitsOf(this.resources())).catch(() => undefined);
+    deps.volumes?.adopt(place.containerId, place.sandbox, this.resources());
     this.proc = adoptProcess(identity, place.metaDir);
     this.adopted = true;
     this.phase = 'disconnected';
@@ -357,6 +374,8 @@ export class CustomExecutor implements ExecutorTaskHost {
     await this.cgroups?.destroy().catch((err) => this.deps.log.warn('cgroup cleanup failed', { executor_id: this.executorId, error: (err as Error).message }));
     this.sink?.end();
     this.sink = undefined;
+    // Before its tasks are reported over: a task launched on hearing of it finds the volumes free.
+    this.deps.volumes?.detach(this.place.sandbox, this.resources());
     const how = exit.signal ? `terminated with signal ${exit.signal}` : exit.code === null ? 'ended while the agent was away' : `exited with status ${exit.code}`;
     this.deps.log.info('executor terminated', { executor_id: this.executorId, exit: how });
     const termination = this.termination ?? { reason: 'REASON_EXECUTOR_TERMINATED', message: `Executor ${how}` };
@@ -378,6 +397,7 @@ export class CustomExecutor implements ExecutorTaskHost {
 
   private failLaunch(message: string, reason: TaskStatusReason, state: TaskTransition['state']): void {
     this.phase = 'terminated';
+    this.deps.volumes?.detach(this.place.sandbox, this.resources());
     for (const entry of this.entries.values()) this.endTask(entry, { state, source: 'SOURCE_AGENT', reason, message });
     this.settle();
     this.deps.onTerminated(this);

@@ -11,7 +11,7 @@ import { isTerminalState } from '../protocol/types';
 import type { Logger } from '../util/log';
 import type { Isolator } from './cgroups';
 import { checkpointedIdentity } from './checkpoint';
-import { CustomExecutor, type ExecutorSettings } from './custom-executor';
+import { CustomExecutor, type CustomExecutorDeps, type ExecutorSettings } from './custom-executor';
 import type { RecoveredExecutorRun } from './executor-checkpoint';
 
 import { ExecutorTask } from './executor-task';
@@ -37,6 +37,8 @@ export interface ExecutorsDeps {
   agentId(): string | undefined;
   /** An executor's MESSAGE, for the master to hand to the scheduler. */
   toScheduler(frameworkId: string, executorId: string, data: string): void;
+  /** The agent's persistent volumes, attached in executors' sandboxes (volumes.ts). */
+  volumes?: CustomExecutorDeps['volumes'];
 }
 
 const key = (frameworkId: string, executorId: string) => `${frameworkId}\u0000${executorId}`;
@@ -148,6 +150,7 @@ export class Executors {
         forward: (entry, status) => deps.taskUpdates.forward(entry, status),
         transition: (entry, t) => deps.taskUpdates.onTransition(entry, t),
         toScheduler: (data) => deps.toScheduler(framework.id, executorId, data),
+        ...(deps.volumes ? { volumes: deps.volumes } : {}),
         onTerminated: (gone) => {
           if (this.running.get(key(framework.id, executorId)) === gone) this.running.delete(key(framework.id, executorId));
         },

@@ -8,7 +8,7 @@
 import * as os from 'node:os';
 import type { AgentCall, AgentEvent } from '../protocol/agent-channel';
 import type { Resources } from '../protocol/resources';
-import type { AgentInfo, Attribute, FrameworkInfo, Task } from '../protocol/types';
+import type { AgentInfo, Attribute, FrameworkInfo, Resource, Task } from '../protocol/types';
 import type { Logger } from '../util/log';
 import { writeAgentCheckpoint } from './checkpoint';
 import type { AgentOptions } from './options';
@@ -46,6 +46,8 @@ export interface RegistrationDeps {
   updates: Pick<StatusUpdateManager, 'pending' | 'flush'>;
   /** The master registered with, for the log. */
   masterUrl(): string | undefined;
+  /** What the agent has checkpointed (reservations, volumes): the master falls back on it when it knows nothing. */
+  checkpointedResources(): Resource[];
 }
 
 export class Registration {
@@ -94,7 +96,9 @@ export class Registration {
     }
     return {
       type: 'REGISTER',
-      register: { agent_info: this.agentInfo(), tasks, frameworks, version: this.deps.version, pid: this.deps.pid() },
+      register: {
+        agent_info: this.agentInfo(), tasks, frameworks, checkpointed_resources: this.deps.checkpointedResources(), version: this.deps.version, pid: this.deps.pid(),
+      },
     };
   }
 

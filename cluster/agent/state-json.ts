@@ -45,6 +45,13 @@ export interface AgentSnapshot {
   flags?: Record<string, string>;
   frameworks: FrameworkSnapshot[];
   completedFrameworks: FrameworkSnapshot[];
+  /**
+   * The checkpointed resources (dynamic reservations, persistent volumes) as the master sent them,
+   * already applied to `resources`; `staticResources` is what is left of the agent's own resources.
+   */
+  checkpointed?: { resources: Resource[]; staticResources: Resources };
+  /** The persistent volumes attached in a run's sandboxes (volumes.ts), by container. */
+  volumes?: (containerId: string) => unknown[];
 }
 
 function legacyResources(list: Resource[]): Record<string, number | string> {
@@ -88,7 +95,7 @@ export function executorNaming(task: TaskInfo, executor: ExecutorInfo | undefine
  * executor is) or a task group under its default executor. `active` are the tasks still running or
  * with an unacknowledged terminal update; `completed` are over.
  */
-function executorJson(active: TaskSnapshot[], completed: TaskSnapshot[], agentId: string | undefined): Record<string, unknown> {
+function executorJson(active: TaskSnapshot[], completed: TaskSnapshot[], agentId: string | undefined, volumes?: AgentSnapshot['volumes']): Record<string, unknown> {
   const first = active[0] ?? completed[0];
   const all = [...active, ...completed];
   const executor = first.executor;
@@ -103,11 +110,13 @@ function executorJson(active: TaskSnapshot[], completed: TaskSnapshot[], agentId
     tasks: active.map((t) => taskJson(t, agentId)),
     queued_tasks: [],
     completed_tasks: completed.map((t) => taskJson(t, agentId)),
+    // Not in Mesos's /state: which persistent volumes the run has, and how (bind mount or symlink).
+    ...(volumes && volumes(first.containerId).length > 0 ? { volumes: volumes(first.containerId) } : {}),
   };
 }
 
 /** The framework's tasks as executors: runs with an active task, and runs that are over. */
-function executorsJson(f: FrameworkSnapshot, agentId: string | undefined): { executors: unknown[]; completed: unknown[] } {
+function executorsJson(f: FrameworkSnapshot, agentId: string | undefined, volumes?: AgentSnapshot['volumes']): { executors: unknown[]; completed: unknown[] } {
   const runs = new Map<string, { active: TaskSnapshot[]; completed: TaskSnapshot[] }>();
   const run = (t: TaskSnapshot) => {
     let r = runs.get(t.containerId);
@@ -118,12 +127,12 @@ function executorsJson(f: FrameworkSnapshot, agentId: string | undefined): { exe
   for (const t of f.completedTasks) run(t).completed.push(t);
   const executors: unknown[] = [];
   const completed: unknown[] = [];
-  for (const r of runs.values()) (r.active.length > 0 ? executors : completed).push(executorJson(r.active, r.completed, agentId));
+  for (const r of runs.values()) (r.active.length > 0 ? executors : completed).push(executorJson(r.active, r.completed, agentId, volumes));
   return { executors, completed };
 }
 
-function frameworkJson(f: FrameworkSnapshot, agentId: string | undefined): Record<string, unknown> {
-  const { executors, completed } = executorsJson(f, agentId);
+function frameworkJson(f: FrameworkSnapshot, agentId: string | undefined, volumes?: AgentSnapshot['volumes']): Record<string, unknown> {
+  const { executors, completed } = executorsJson(f, agentId, volumes);
   return {
     id: f.id,
     name: f.info.name,
@@ -149,6 +158,21 @@ function reservedByRole<T>(resources: Resources, render: (r: Resources) => T): R
 const legacy = (r: Resources) => r.toLegacyJson();
 
 /**
+ * reserved_resources_full: each role's reservations in full, the checkpointed ones as the master sent
+ * them (reservations stack, labels, disk.persistence and disk.volume), the static ones as the agent has them.
+ */
+function reservedFull(s: AgentSnapshot): Record<string, Resource[]> {
+  if (!s.checkpointed) return reservedByRole(s.resources, (r) => r.toV1());
+  const out = reservedByRole(s.checkpointed.staticResources, (r) => r.toV1());
+  for (const r of s.checkpointed.resources) {
+    const role = r.reservations?.[r.reservations.length - 1]?.role ?? r.role;
+    if (role === undefined || role === '*') continue;
+    (out[role] ??= []).push(r);
+  }
+  return out;
+}
+
+/**
  * Field by field as Mesos's agent writes /state (src/slave/http.cpp, docs/endpoints/slave/state.md).
  * Left out as Mesos leaves them out when unset: git_sha/git_branch/git_tag (not built from a Mesos
  * checkout), domain (no --domain), log_dir and external_log_file (logs go to stderr), drain_config.
@@ -168,7 +192,7 @@ export function agentStateJson(s: AgentSnapshot): Record<string, unknown> {
     resources: s.resources.toLegacyJson(),
     reserved_resources: reservedByRole(s.resources, legacy),
     unreserved_resources: s.resources.unreserved().toLegacyJson(),
-    reserved_resources_full: reservedByRole(s.resources, (r) => r.toV1()),
+    reserved_resources_full: reservedFull(s),
     unreserved_resources_full: withUnreservedRole(s.resources.unreserved().toV1()),
     reserved_resources_allocated: reservedByRole(s.allocated, legacy),
     unreserved_resources_allocated: s.allocated.unreserved().toLegacyJson(),
@@ -177,7 +201,7 @@ export function agentStateJson(s: AgentSnapshot): Record<string, unknown> {
     attributes: attributesToLegacy(s.attributes),
     master_hostname: s.masterHostname,
     flags: s.flags,
-    frameworks: s.frameworks.map((f) => frameworkJson(f, s.agentId)),
-    completed_frameworks: s.completedFrameworks.map((f) => frameworkJson(f, s.agentId)),
+    frameworks: s.frameworks.map((f) => frameworkJson(f, s.agentId, s.volumes)),
+    completed_frameworks: s.completedFrameworks.map((f) => frameworkJson(f, s.agentId, s.volumes)),
   };
 }

@@ -24,6 +24,8 @@ import type { FrameworkEntry, TaskEntry, TaskTable } from './task-table';
 export type RunnerEntry = TaskEntry & { runner: TaskRunner };
 import { TaskRunner } from './task-runner';
 import type { TaskUpdates } from './task-updates';
+import type { Volumes } from './volumes';
+import { holdsVolume } from './volume-spec';
 
 export interface TaskLaunchDeps {
   log: Logger;
@@ -43,6 +45,8 @@ export interface TaskLaunchDeps {
   fetcher?: AgentFetcher;
   /** The custom executors, which run the tasks that bring one. */
   executors: Pick<Executors, 'launch'>;
+  /** The agent's persistent volumes, which tasks' resources may name (volumes.ts). */
+  volumes?: Pick<Volumes, 'launchProblem' | 'attach' | 'adopt' | 'detach'>;
 }
 
 /** Where a run lives and under which isolator it runs. */
@@ -66,7 +70,7 @@ export class TaskControl {
     // Command tasks run under an executor named after the task, as with Mesos's command executor;
     // a task with an executor of its own goes to that executor (executors.ts).
     const executorId = task.executor?.executor_id?.value || taskId;
-    const problem = taskToRunProblem(task);
+    const problem = taskToRunProblem(task) ?? this.deps.volumes?.launchProblem([...task.resources, ...(task.executor?.resources ?? [])], 'task.resources');
     if (problem) {
       this.deps.taskUpdates.refuse(frameworkId, taskId, executorId, 'TASK_ERROR', problem, 'REASON_TASK_INVALID');
       return;
@@ -94,7 +98,7 @@ export class TaskControl {
     const tasks = run.task_group.tasks;
     const taskIds = tasks.map((t) => t.task_id.value);
     if (!this.acceptsLaunch(frameworkId, taskIds)) return;
-    const problem = taskGroupToRunProblem(executor, tasks);
+    const problem = taskGroupToRunProblem(executor, tasks) ?? this.volumesProblem(executor, tasks);
     if (problem) {
       // A group is launched whole or not at all.
       for (const taskId of taskIds) this.deps.taskUpdates.refuse(frameworkId, taskId, executorId || taskId, 'TASK_ERROR', problem, 'REASON_TASK_GROUP_INVALID');
@@ -187,7 +191,7 @@ export class TaskControl {
         defaultGracePeriodMs: this.deps.killGracePeriodMs,
         ...(run.launchedAt !== undefined ? { launchedAt: run.launchedAt } : {}),
       },
-      { isolator: run.isolator, runAs: this.deps.runAs, ...(this.deps.fetcher ? { fetcher: this.deps.fetcher } : {}), logger: this.deps.log.child('task', { task_id: taskId }), onTransition: (t) => this.deps.taskUpdates.onTransition(entry, t) },
+      { isolator: run.isolator, runAs: this.deps.runAs, ...(this.deps.fetcher ? { fetcher: this.deps.fetcher } : {}), ...(this.deps.volumes ? { volumes: this.deps.volumes } : {}), logger: this.deps.log.child('task', { task_id: taskId }), onTransition: (t) => this.deps.taskUpdates.onTransition(entry, t) },
     );
     this.deps.tasks.add(entry);
     return entry;
@@ -216,6 +220,24 @@ export class TaskControl {
       return false;
     }
     return true;
+  }
+
+  /**
+   * The first volume problem of a group: each task gets the volumes of its own resources in its own
+   * sandbox; the default executor's sandbox takes none (not done yet), so a volume there is refused
+   * rather than silently left out.
+   */
+  private volumesProblem(executor: ExecutorInfo, tasks: TaskInfo[]): string | undefined {
+    const volumes = this.deps.volumes;
+    if (!volumes) return undefined;
+    if (holdsVolume(executor.resources ?? [])) {
+      return 'executor.resources: persistent volumes in the default executor\'s resources are not supported yet; name them in the resources of the tasks that use them';
+    }
+    for (const [i, task] of tasks.entries()) {
+      const problem = volumes.launchProblem(task.resources, `task_group.tasks[${i}].resources`);
+      if (problem) return problem;
+    }
+    return undefined;
   }
 
   private newRunKey(frameworkId: string, executorId: string): RunKey {

@@ -25,6 +25,7 @@ import type { AgentFetcher } from './fetcher/fetcher';
 import { fetchFailure, fetchUris } from './fetcher/fetcher';
 import type { RunAsPolicy, UserIdentity } from './task-user';
 import { requestedUser, taskRunAs } from './task-user';
+import type { Volumes } from './volumes';
 
 export interface TaskRunSpec {
   task: TaskInfo;
@@ -73,6 +74,8 @@ export interface TaskRunnerDeps {
   logger: Logger;
   /** How CommandInfo.uris are fetched (the agent's cache and settings); absent: without a cache. */
   fetcher?: AgentFetcher;
+  /** Puts the task's persistent volumes into its sandbox and takes them out (volumes.ts); absent: none. */
+  volumes?: Pick<Volumes, 'attach' | 'adopt' | 'detach'>;
   /** Every state change, in order; the last one is terminal. */
   onTransition(transition: TaskTransition, runner: TaskRunner): void;
 }
@@ -153,6 +156,7 @@ export class TaskRunner {
     try {
       const argv = commandArgv(spec.task.command);
       prepareSandbox(spec.sandbox, runAs.user);
+      deps.volumes?.attach(spec.containerId, spec.sandbox, spec.task.resources, runAs.user);
       this.cgroups = await deps.isolator.prepare(spec.containerId, limitsOf(spec.task.resources));
       if (this.killCause) {
         await this.cgroups.destroy();
@@ -231,6 +235,7 @@ export class TaskRunner {
   async recover(r: RecoverSpec): Promise<void> {
     const { spec, deps } = this;
     this.currentState = r.state;
+    deps.volumes?.adopt(spec.containerId, spec.sandbox, spec.task.resources);
     try {
       this.cgroups = await deps.isolator.recover(spec.containerId, limitsOf(spec.task.resources));
     } catch (err) {
@@ -271,6 +276,8 @@ export class TaskRunner {
 
   /** A recovered task that had ended before the restart: nothing to watch, nothing to report again. */
   restoreEnded(state: TaskState): void {
+    // A mount the previous agent process left behind goes now.
+    this.deps.volumes?.detach(this.spec.sandbox, this.spec.task.resources);
     this.currentState = state;
     this.exited = true;
     this.settle();
@@ -407,6 +414,8 @@ export class TaskRunner {
 
   private finish(t: TaskTransition): void {
     if (this.isTerminal) return;
+    // Before the end is reported: a task launched on hearing of it finds the volume free.
+    this.deps.volumes?.detach(this.spec.sandbox, this.spec.task.resources);
     this.transition(t);
     this.checkpoint();
     this.settle();

@@ -12,7 +12,7 @@
  * that long drops the stream and re-registers (with backoff) using its agent id.
  */
 import type {
-  AgentID, AgentInfo, ExecutorID, FrameworkID, FrameworkInfo, KillPolicy, MasterInfo, Task, TaskID,
+  AgentID, AgentInfo, ExecutorID, FrameworkID, FrameworkInfo, KillPolicy, MasterInfo, Resource, Task, TaskID,
   TaskInfo, TaskStatus, ExecutorInfo, TaskGroupInfo,
 } from './types';
 
@@ -33,6 +33,12 @@ export type AgentCall =
         tasks?: Task[];
         /** Framework infos for the frameworks of `tasks`. */
         frameworks?: FrameworkInfo[];
+        /**
+         * What the agent has checkpointed (dynamic reservations, persistent volumes), in the format of
+         * CHECKPOINT_RESOURCES. The master uses it only when it has nothing stored for that agent (e.g.
+         * a registry that was lost); otherwise its own list wins.
+         */
+        checkpointed_resources?: Resource[];
         version: string;
         /** Where the agent serves /files and /state, as host:port (advertised address). */
         pid: string;
@@ -60,4 +66,12 @@ export type AgentEvent =
   /** A scheduler's SHUTDOWN call: a custom executor gets SHUTDOWN (Mesos's ShutdownExecutorMessage). */
   | { type: 'SHUTDOWN_EXECUTOR'; shutdown_executor: { framework_id: FrameworkID; executor_id: ExecutorID } }
   | { type: 'FRAMEWORK_MESSAGE'; framework_message: { framework_id: FrameworkID; executor_id: ExecutorID; data: string } }
+  /**
+   * The agent's WHOLE list of checkpointed resources (dynamic reservations, persistent volumes), in v1
+   * JSON post-refinement format (`reservations` stack, no `role`/`reservation`; volumes as disk
+   * resources with `disk.persistence.id`(+principal) and `disk.volume.{container_path, mode}`). Sent
+   * after every RESERVE/UNRESERVE/CREATE/DESTROY that touches the agent and after every
+   * (re)registration of the agent (the master's list wins).
+   */
+  | { type: 'CHECKPOINT_RESOURCES'; checkpoint_resources: { resources: Resource[] } }
   | { type: 'PING' };

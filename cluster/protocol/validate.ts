@@ -105,6 +105,7 @@ export const agentCallSchema = z.looseObject({
     agent_info: agentInfo,
     tasks: z.array(task).optional(),
     frameworks: z.array(frameworkInfo).optional(),
+    checkpointed_resources: z.array(z.looseObject({})).optional(),
     version: z.string(),
     pid: nonEmptyString,
   }).optional(),
@@ -121,7 +122,7 @@ export const agentCallSchema = z.looseObject({
 });
 
 const AGENT_EVENT_TYPES = [
-  'REGISTERED', 'RUN_TASK', 'RUN_TASK_GROUP', 'KILL_TASK', 'ACKNOWLEDGE', 'SHUTDOWN_FRAMEWORK', 'SHUTDOWN_EXECUTOR', 'FRAMEWORK_MESSAGE', 'PING',
+  'REGISTERED', 'RUN_TASK', 'RUN_TASK_GROUP', 'KILL_TASK', 'ACKNOWLEDGE', 'SHUTDOWN_FRAMEWORK', 'SHUTDOWN_EXECUTOR', 'FRAMEWORK_MESSAGE', 'CHECKPOINT_RESOURCES', 'PING',
 ] as const satisfies readonly AgentEvent['type'][];
 
 /**
@@ -147,6 +148,8 @@ export const agentEventSchema = z.looseObject({
   shutdown_framework: z.looseObject({ framework_id: id }).optional(),
   shutdown_executor: z.looseObject({ framework_id: id, executor_id: id }).optional(),
   framework_message: z.looseObject({ framework_id: id, executor_id: id, data: bytes }).optional(),
+  // An empty list may come without its field, as protobuf's JSON leaves empty repeated fields out.
+  checkpoint_resources: z.looseObject({ resources: z.array(z.looseObject({})).optional() }).optional(),
 }).superRefine((event, ctx) => {
   const field = event.type.toLowerCase() as Lowercase<AgentEvent['type']>;
   if (field !== 'ping' && event[field] === undefined) addMissing(ctx, [field]);

@@ -215,6 +215,10 @@ describe('validateAgentEvent', () => {
     SHUTDOWN_FRAMEWORK: { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: FID } },
     SHUTDOWN_EXECUTOR: { type: 'SHUTDOWN_EXECUTOR', shutdown_executor: { framework_id: FID, executor_id: { value: 'e' } } },
     FRAMEWORK_MESSAGE: { type: 'FRAMEWORK_MESSAGE', framework_message: { framework_id: FID, executor_id: { value: 'e' }, data: 'aGk=' } },
+    CHECKPOINT_RESOURCES: {
+      type: 'CHECKPOINT_RESOURCES',
+      checkpoint_resources: { resources: [{ name: 'disk', type: 'SCALAR', scalar: { value: 64 }, reservations: [{ type: 'DYNAMIC', role: 'db', principal: 'ops' }], disk: { persistence: { id: 'v1' }, volume: { container_path: 'data', mode: 'RW' } } }] },
+    },
     PING: { type: 'PING' },
   };
 
@@ -244,8 +248,8 @@ describe('validateAgentEvent', () => {
 
   it.each<[string, unknown, string]>([
     ['no object', 'PING', "Expecting a JSON object, got 'PING'"],
-    ['no type', {}, "'type': required, must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, SHUTDOWN_EXECUTOR, FRAMEWORK_MESSAGE, PING, got undefined"],
-    ['an unknown type', { type: 'LAUNCH' }, "'type': must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, SHUTDOWN_EXECUTOR, FRAMEWORK_MESSAGE, PING, got 'LAUNCH'"],
+    ['no type', {}, "'type': required, must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, SHUTDOWN_EXECUTOR, FRAMEWORK_MESSAGE, CHECKPOINT_RESOURCES, PING, got undefined"],
+    ['an unknown type', { type: 'LAUNCH' }, "'type': must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, SHUTDOWN_EXECUTOR, FRAMEWORK_MESSAGE, CHECKPOINT_RESOURCES, PING, got 'LAUNCH'"],
     ['REGISTERED without its message', { type: 'REGISTERED' }, "Expecting 'registered' to be present"],
     ['REGISTERED without agent id', without('REGISTERED', ['registered', 'agent_id']), "'registered.agent_id': required object, got undefined"],
     ['REGISTERED with an empty agent id', { type: 'REGISTERED', registered: { agent_id: { value: '' } } }, "'registered.agent_id.value': must be a non-empty string"],
@@ -275,6 +279,8 @@ describe('validateAgentEvent', () => {
     ['SHUTDOWN_FRAMEWORK without framework id', without('SHUTDOWN_FRAMEWORK', ['shutdown_framework', 'framework_id']), "'shutdown_framework.framework_id': required object, got undefined"],
     ['FRAMEWORK_MESSAGE without executor id', without('FRAMEWORK_MESSAGE', ['framework_message', 'executor_id']), "'framework_message.executor_id': required object, got undefined"],
     ['FRAMEWORK_MESSAGE with data that is not base64', { type: 'FRAMEWORK_MESSAGE', framework_message: { framework_id: FID, executor_id: { value: 'e' }, data: '!' } }, "'framework_message.data': must be base64-encoded bytes"],
+    ['CHECKPOINT_RESOURCES without its message', { type: 'CHECKPOINT_RESOURCES' }, "Expecting 'checkpoint_resources' to be present"],
+    ['CHECKPOINT_RESOURCES with resources that are no list', { type: 'CHECKPOINT_RESOURCES', checkpoint_resources: { resources: 'disk:1' } }, "'checkpoint_resources.resources': must be an array, got 'disk:1'"],
   ])('rejects %s, naming the field', (_what, event, message) => {
     expect(rejected(validateAgentEvent(event))).toBe(message);
   });

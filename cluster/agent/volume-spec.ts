@@ -1,0 +1,152 @@
+/**
+ * Persistent volumes as resources say them (mesos.proto Resource.DiskInfo): a disk resource reserved
+ * to a role, with `disk.persistence.id` (unique on the agent within the role) and
+ * `disk.volume.container_path` (where a task sees it, relative to its sandbox) and `mode` (RW or RO).
+ * Pure: reading and checking those fields, and where a volume's data lives under the work dir.
+ */
+import * as path from 'node:path';
+import { Resources, roleProblem } from '../protocol/resources';
+import type { Resource } from '../protocol/types';
+
+/** mesos.proto Resource.DiskInfo, the parts persistent volumes use. */
+export interface DiskInfo {
+  persistence?: { id?: string; principal?: string };
+  volume?: { container_path?: string; mode?: string };
+}
+
+export type DiskResource = Resource & { disk?: DiskInfo };
+
+export type VolumeMode = 'RW' | 'RO';
+
+export interface VolumeSpec {
+  persistenceId: string;
+  principal?: string;
+  /** The role the disk is reserved to: the last of its `reservations`, else its legacy `role`. */
+  role: string;
+  containerPath: string;
+  mode: VolumeMode;
+}
+
+/** The role a resource is reserved to (the last reservation refines the others); undefined when unreserved. */
+export function reservationRole(r: Resource): string | undefined {
+  const last = r.reservations?.[r.reservations.length - 1]?.role ?? r.role;
+  return last === undefined || last === '*' ? undefined : last;
+}
+
+/**
+ * Why `p` cannot be a volume's place in a sandbox, or undefined: it must be relative and stay inside
+ * the sandbox (no '..' segment), since the agent mounts the volume there as root.
+ */
+export function containerPathProblem(p: unknown): string | undefined {
+  if (typeof p !== 'string' || p === '') return 'must be a non-empty relative path';
+  if (p.includes('\0')) return 'must not contain NUL characters';
+  if (path.isAbsolute(p)) return `must be relative to the sandbox, got absolute '${p}'`;
+  const segments = p.split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.includes('..')) return `must not leave the sandbox ('..' in '${p}')`;
+  if (segments.length === 0) return `must name a directory inside the sandbox, got '${p}'`;
+  return undefined;
+}
+
+/** A persistence id names a directory: one path segment, as Mesos's ids are validated. */
+export function persistenceIdProblem(id: unknown): string | undefined {
+  if (typeof id !== 'string' || id === '') return 'must be a non-empty string';
+  if (id === '.' || id === '..' || /[/\\\0]/.test(id) || /\s/.test(id)) return `'${id}' must not be '.', '..' or contain '/', '\\', whitespace or NUL`;
+  return undefined;
+}
+
+/**
+ * The volume a resource carries, a problem naming the field when it carries a broken one, or
+ * undefined for any other resource. `field` prefixes the problem (e.g. "task.resources[2]").
+ */
+export function volumeOf(r: DiskResource, field: string): VolumeSpec | { problem: string } | undefined {
+  const persistence = r.disk?.persistence;
+  if (r.name !== 'disk' || persistence === undefined) return undefined;
+  const idProblem = persistenceIdProblem(persistence.id);
+  if (idProblem) return { problem: `${field}.disk.persistence.id: ${idProblem}` };
+  const role = reservationRole(r);
+  if (role === undefined) return { problem: `${field}: persistent volume '${persistence.id}' must be on reserved disk (reservations)` };
+  // The role names a directory too: no '..' may climb out of volumes/roles.
+  const badRole = roleProblem(role);
+  if (badRole) return { problem: `${field}.reservations: ${badRole}` };
+  const volume = r.disk?.volume;
+  const pathProblem = containerPathProblem(volume?.container_path);
+  if (pathProblem) return { problem: `${field}.disk.volume.container_path: ${pathProblem}` };
+  const mode = volume?.mode ?? 'RW';
+  if (mode !== 'RW' && mode !== 'RO') return { problem: `${field}.disk.volume.mode: must be RW or RO, got '${String(mode)}'` };
+  return {
+    persistenceId: persistence.id as string,
+    ...(persistence.principal ? { principal: persistence.principal } : {}),
+    role,
+    containerPath: path.normalize(volume!.container_path as string).replace(/\/+$/, ''),
+    mode,
+  };
+}
+
+/** Whether any of `resources` is a persistent volume (well formed or not). */
+export function holdsVolume(resources: readonly DiskResource[]): boolean {
+  return resources.some((r) => r.name === 'disk' && r.disk?.persistence !== undefined);
+}
+
+/** Every volume among `resources`, or the first problem. */
+export function volumesIn(resources: readonly DiskResource[], field: string): { volumes: VolumeSpec[] } | { problem: string } {
+  const volumes: VolumeSpec[] = [];
+  for (const [i, r] of resources.entries()) {
+    const v = volumeOf(r, `${field}[${i}]`);
+    if (v === undefined) continue;
+    if ('problem' in v) return v;
+    volumes.push(v);
+  }
+  // One volume listed twice would be two owners of one directory.
+  const seen = new Set<string>();
+  for (const v of volumes) {
+    if (seen.has(volumeKey(v))) return { problem: `${field}: persistent volume '${v.persistenceId}' (role '${v.role}') is listed twice` };
+    seen.add(volumeKey(v));
+  }
+  return { volumes };
+}
+
+/** The first place in a sandbox given to two volumes (they would hide one another). */
+export function sharedContainerPath(volumes: readonly VolumeSpec[]): string | undefined {
+  const places = new Set<string>();
+  for (const v of volumes) {
+    if (places.has(v.containerPath)) return v.containerPath;
+    places.add(v.containerPath);
+  }
+  return undefined;
+}
+
+/**
+ * Where a volume's data lives, in Mesos's layout (src/slave/paths.cpp getPersistentVolumePath):
+ * <work_dir>/volumes/roles/<role>/<persistence id>. A hierarchical role's '/' becomes ' ', as Mesos
+ * encodes it (a space is not allowed in role names, so the encoding is unambiguous).
+ */
+export function volumeHostPath(workDir: string, role: string, persistenceId: string): string {
+  return path.join(path.resolve(workDir), 'volumes', 'roles', role.replace(/\//g, ' '), persistenceId);
+}
+
+/** One key per volume on an agent: persistence ids are unique within a role. */
+export function volumeKey(v: Pick<VolumeSpec, 'role' | 'persistenceId'>): string {
+  return `${v.role}\n${v.persistenceId}`;
+}
+
+/** What a checkpointed resource was carved from: itself without its dynamic reservations and disk info. */
+function carvedFrom(r: DiskResource): Resource {
+  const kept = (r.reservations ?? []).filter((x) => x.type !== 'DYNAMIC');
+  const { disk: _disk, reservations: _reservations, role: _role, ...rest } = r;
+  const last = kept[kept.length - 1]?.role;
+  return { ...rest, ...(kept.length > 0 ? { reservations: kept, role: last } : {}) };
+}
+
+/**
+ * The agent's total with its checkpointed list applied: reserved parts carved out of what they were
+ * reserved from (volumes sit on reserved disk, so they carve nothing more). What cannot be parsed
+ * leaves the base as it is.
+ */
+export function withCheckpointed(base: Resources, list: readonly Resource[]): { total: Resources; remainingBase: Resources } {
+  try {
+    const remainingBase = base.subtractClamped(Resources.fromV1(list.map(carvedFrom)));
+    return { total: remainingBase.plus(Resources.fromV1([...list])), remainingBase };
+  } catch {
+    return { total: base, remainingBase: base };
+  }
+}
