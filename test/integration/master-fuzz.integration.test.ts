@@ -266,6 +266,8 @@ describe('fuzzed calls against a master', () => {
     const state = await getJson(`${master.url}/state`);
     expect(state.slaves.map((s: any) => s.id)).toContain(agent.agentId);
 
+    // The fuzzed framework steps aside (an UPDATE_FRAMEWORK of the fuzz may have unsuppressed it), so the new agent goes to the new framework.
+    expect((await scheduler.call({ type: 'SUPPRESS' })).status).toBe(202);
     const events = new RecordStream(`${master.url}/api/v1`, { type: 'SUBSCRIBE' });
     try {
       await events.waitFor((e: any) => e.type === 'SUBSCRIBED', 'SUBSCRIBED');
