@@ -1,9 +1,7 @@
 /** `mesoscloud roles`, `weights` and `quota`: what each role gets, may get and has reserved. */
 import type { GetRoles } from '../../cluster/client/operator';
 import type { OperatorAgent, QuotaConfig, WeightInfo } from '../../cluster/protocol/operator';
-import {
-  reservationAmounts, summarizeReservations, volumeText, type ReservedResourceJson,
-} from '../../cluster/protocol/reservation-summary';
+import { reservationAmounts, reservationsOnAgents, reservedTotals, volumeText } from '../../cluster/protocol/reservation-summary';
 import { renderTable } from '../render/table';
 import { scalars, scalarText } from '../role-args';
 import { amount, legacy, type ResourceJson } from '../status-view';
@@ -66,24 +64,20 @@ export function buildRoleRows(roles: GetRoles, quotas: readonly QuotaConfig[], a
 }
 
 function reservationRows(agents: readonly OperatorAgent[]): Map<string, Required<Pick<RoleRow, 'reserved' | 'reservations'>>> {
+  const onAgents = reservationsOnAgents(agents);
   const out = new Map<string, Required<Pick<RoleRow, 'reserved' | 'reservations'>>>();
-  for (const agent of agents) {
-    const agentId = agent.agent_info.id?.value ?? '';
-    for (const role of summarizeReservations((agent.total_resources ?? []) as ReservedResourceJson[])) {
-      let entry = out.get(role.role);
-      if (!entry) out.set(role.role, (entry = { reserved: {}, reservations: [] }));
-      for (const [name, value] of Object.entries(role.scalars)) entry.reserved[name] = Math.round(((entry.reserved[name] ?? 0) + value) * 1000) / 1000;
-      role.reservations.forEach((reservation, i) => entry!.reservations.push({
-        agent_id: agentId,
-        hostname: agent.agent_info.hostname,
-        type: reservation.type,
-        ...(reservation.principal !== undefined ? { principal: reservation.principal } : {}),
-        ...(reservation.labels.length > 0 ? { labels: Object.fromEntries(reservation.labels.map((l) => [l.key, l.value ?? ''])) } : {}),
-        resources: reservationAmounts(reservation),
-        // Volumes are listed once per agent and role, with its first reservation line.
-        volumes: i === 0 ? role.volumes.map(volumeText) : [],
-      }));
-    }
+  for (const [role, reserved] of reservedTotals(onAgents)) out.set(role, { reserved, reservations: [] });
+  for (const entry of onAgents) {
+    entry.reservations.forEach((reservation, i) => out.get(entry.role)!.reservations.push({
+      agent_id: entry.agentId,
+      hostname: entry.hostname,
+      type: reservation.type,
+      ...(reservation.principal !== undefined ? { principal: reservation.principal } : {}),
+      ...(reservation.labels.length > 0 ? { labels: Object.fromEntries(reservation.labels.map((l) => [l.key, l.value ?? ''])) } : {}),
+      resources: reservationAmounts(reservation),
+      // Volumes are listed once per agent and role, with its first reservation line.
+      volumes: i === 0 ? entry.volumes.map(volumeText) : [],
+    }));
   }
   return out;
 }

@@ -86,6 +86,33 @@ export function summarizeReservations(resources: readonly ReservedResourceJson[]
   return [...roles.values()].sort((a, b) => (a.role < b.role ? -1 : a.role > b.role ? 1 : 0));
 }
 
+/** A role's reservations on one agent. */
+export interface AgentRoleReservations extends RoleReservations { agentId: string; hostname: string }
+
+/** The reservations of every agent, as GET_AGENTS lists them (`total_resources`), role by role. */
+export function reservationsOnAgents(
+  agents: Iterable<{ agent_info: { id?: { value: string }; hostname: string }; total_resources?: readonly unknown[] }>,
+): AgentRoleReservations[] {
+  const out: AgentRoleReservations[] = [];
+  for (const agent of agents) {
+    for (const role of summarizeReservations((agent.total_resources ?? []) as ReservedResourceJson[])) {
+      out.push({ ...role, agentId: agent.agent_info.id?.value ?? '', hostname: agent.agent_info.hostname });
+    }
+  }
+  return out;
+}
+
+/** What each role has reserved in all, summed over agents. */
+export function reservedTotals(list: readonly RoleReservations[]): Map<string, Record<string, number>> {
+  const out = new Map<string, Record<string, number>>();
+  for (const entry of list) {
+    const totals = out.get(entry.role) ?? {};
+    for (const [name, value] of Object.entries(entry.scalars)) totals[name] = round((totals[name] ?? 0) + value);
+    out.set(entry.role, totals);
+  }
+  return out;
+}
+
 /** "volume <id> at <container_path> (RW)", as the roles command and the UI write a persistent volume. */
 export function volumeText(volume: PersistentVolume): string {
   return `volume ${volume.id} at ${volume.containerPath} (${volume.mode})`;

@@ -4,7 +4,7 @@ import { DataTable, errorBox, pageHeader, section } from '../components';
 import { h, replace } from '../dom';
 import { cpus, megabytes, scalars } from '../format';
 import type { Agent, OperatorRole, QuotaConfig, ScalarMap } from '../model';
-import { summarizeReservations, volumeText, type ReservedResourceJson } from '../../protocol/reservation-summary';
+import { reservationsOnAgents, reservedTotals, volumeText } from '../../protocol/reservation-summary';
 import { refreshEvery } from '../poll';
 import type { AppContext, View } from '../view';
 
@@ -15,16 +15,11 @@ const REFRESH_MS = 10_000;
 /** What each role has reserved on all agents: summed scalars and its persistent volumes. */
 interface Reserved { scalars: Record<string, number>; volumes: string[] }
 
-export function reservedByRole(agents: Iterable<Agent>): Map<string, Reserved> {
+function reservedByRole(agents: Iterable<Agent>): Map<string, Reserved> {
+  const onAgents = reservationsOnAgents(agents);
   const out = new Map<string, Reserved>();
-  for (const agent of agents) {
-    for (const role of summarizeReservations((agent.total_resources ?? []) as ReservedResourceJson[])) {
-      let entry = out.get(role.role);
-      if (!entry) out.set(role.role, (entry = { scalars: {}, volumes: [] }));
-      for (const [name, value] of Object.entries(role.scalars)) entry.scalars[name] = (entry.scalars[name] ?? 0) + value;
-      entry.volumes.push(...role.volumes.map((v) => `${volumeText(v)} on ${agent.agent_info.hostname}`));
-    }
-  }
+  for (const [role, scalars] of reservedTotals(onAgents)) out.set(role, { scalars, volumes: [] });
+  for (const entry of onAgents) out.get(entry.role)!.volumes.push(...entry.volumes.map((v) => `${volumeText(v)} on ${entry.hostname}`));
   return out;
 }
 
