@@ -13,7 +13,7 @@ import { ClientConnectionError, ClientHttpError, HttpClient, type Credential } f
 import { locateMaster, type MasterLocator } from './leader';
 import { RecordIODecoder } from '../protocol/recordio';
 import type {
-  AgentID, ExecutorID, Filters, FrameworkInfo, KillPolicy, MasterInfo, Offer, OfferID, OfferOperation,
+  AgentID, ExecutorID, Filters, FrameworkInfo, KillPolicy, MasterInfo, Offer, OfferConstraints, OfferID, OfferOperation,
   SchedulerCall, SchedulerEvent, TaskID, TaskInfo, TaskState, TaskStatus,
 } from '../protocol/types';
 
@@ -78,7 +78,7 @@ export interface SchedulerTimings {
 export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
   readonly timings: SchedulerTimings = { launchedAt: new Map(), runningAt: new Map(), stateAt: new Map() };
   private readonly http: HttpClient;
-  private readonly frameworkInfo: FrameworkInfo;
+  private frameworkInfo: FrameworkInfo;
   private readonly missedHeartbeats: number;
   private frameworkIdValue?: string;
   private streamIdValue?: string;
@@ -254,7 +254,7 @@ export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
 
   // ---- calls ----
 
-  /** Sends one call on its own POST; resolves when the master accepted it (202). */
+  /** Sends one call on its own POST; resolves when the master accepted it (202, or 200 for UPDATE_FRAMEWORK). */
   async send(call: Omit<SchedulerCall, 'framework_id'>): Promise<void> {
     if (!this.frameworkIdValue) throw new Error(`cannot send ${call.type} before SUBSCRIBED`);
     const headers: Record<string, string> = {};
@@ -286,6 +286,23 @@ export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
 
   suppress(roles?: string[]): Promise<void> {
     return this.send({ type: 'SUPPRESS', ...(roles ? { suppress: { roles } } : {}) });
+  }
+
+  /**
+   * UPDATE_FRAMEWORK: a new FrameworkInfo (its id and principal are this client's), suppressed roles
+   * and offer constraints, without subscribing again. A later re-subscription sends the new info.
+   */
+  async updateFramework(info: FrameworkInfo, opts: { suppressedRoles?: string[]; offerConstraints?: OfferConstraints } = {}): Promise<void> {
+    const next: FrameworkInfo = { ...info, principal: this.frameworkInfo.principal };
+    await this.send({
+      type: 'UPDATE_FRAMEWORK',
+      update_framework: {
+        framework_info: { ...next, id: { value: this.frameworkIdValue ?? '' } },
+        ...(opts.suppressedRoles ? { suppressed_roles: opts.suppressedRoles } : {}),
+        ...(opts.offerConstraints ? { offer_constraints: opts.offerConstraints } : {}),
+      },
+    });
+    this.frameworkInfo = next;
   }
 
   kill(taskId: TaskID, agentId?: AgentID, killPolicy?: KillPolicy): Promise<void> {

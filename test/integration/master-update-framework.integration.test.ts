@@ -8,6 +8,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ClientHttpError } from '../../cluster/client/http';
+import { SchedulerClient } from '../../cluster/client/scheduler';
 import { createMaster, type Master } from '../../cluster/master';
 import type { OperatorEvent } from '../../cluster/protocol/operator';
 import type { AttributeConstraint, FrameworkInfo, OfferConstraints } from '../../cluster/protocol/types';
@@ -155,6 +157,21 @@ describe.each(['json', 'protobuf'] as const)('UPDATE_FRAMEWORK in %s', (encoding
     expect(state.roles).toEqual(['batch']);
     expect(state.tasks.map((t: any) => [t.id, t.role])).toEqual([['stays', 'web']]);
   });
+});
+
+test('the scheduler client updates its framework, and hears a refusal as the master words it', async () => {
+  const client = new SchedulerClient({ master: master.url, frameworkInfo: multiRole('client', ['web']) });
+  try {
+    await client.subscribe();
+    await client.updateFramework(multiRole('client v2', ['web', 'batch']), { offerConstraints: constraints('batch', rackIs('r2')) });
+    expect(await frameworkInState(client.frameworkId!)).toMatchObject({ name: 'client v2', roles: ['web', 'batch'], offer_constraints: constraints('batch', rackIs('r2')) });
+    const refused = await client.updateFramework(multiRole('client v3', ['web']), { suppressedRoles: ['batch'] }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(ClientHttpError);
+    expect((refused as ClientHttpError).message).toContain("'update_framework.suppressed_roles'");
+    expect((await frameworkInState(client.frameworkId!)).name).toBe('client v2');
+  } finally {
+    client.close();
+  }
 });
 
 describe('what UPDATE_FRAMEWORK and SUBSCRIBE refuse (400 naming the field)', () => {
