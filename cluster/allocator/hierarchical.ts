@@ -14,6 +14,10 @@
  * resources, its filters or the role's set of willing frameworks change, so a cluster where most
  * frameworks decline for long does not cost agents x frameworks per cycle.
  *
+ * Offer constraints (updateFramework, addFramework): a framework whose constraints exclude an agent
+ * for a role is passed over there as if a filter covered the offer; the next framework of the role
+ * may take it.
+ *
  * Quota (setQuota): a role's limits cap what it holds, offered plus used; an offer to a role near its
  * limit is cut down to fit (resources without a limit stay whole) and a role at its limit is passed
  * over. Roles below a guarantee are served first on every agent, lowest share first; nothing is held
@@ -22,6 +26,7 @@
 import { Resources } from '../protocol/resources';
 import { DRFSorter } from './drf-sorter';
 import { ScalarPool, quantitiesOf } from './quantities';
+import type { ConstrainedAgent, OfferConstraintsFilter } from './offer-constraints';
 import { belowGuarantee, quotaProblem, shrinkToLimits, type RoleQuota } from './quota';
 import { RefuseFilters } from './refuse-filters';
 import { seededRandom } from './seeded-random';
@@ -29,7 +34,8 @@ import type { Allocation, Allocator, AllocatorAgent, AllocatorFramework } from '
 
 interface AgentState {
   readonly id: string;
-  readonly hostname: string;
+  /** What offer constraints look at. */
+  info: ConstrainedAgent;
   total: Resources;
   available: Resources;
   hasAvailable: boolean;
@@ -50,9 +56,13 @@ interface AgentState {
 
 interface FrameworkState {
   readonly id: string;
-  readonly roles: readonly string[];
+  /** The roles it is subscribed to: offered in these. */
+  roles: readonly string[];
+  /** The roles whose sorters hold it: its roles, plus roles it left but still holds resources in. */
+  readonly tracked: Set<string>;
   active: boolean;
-  readonly suppressed: Set<string>;
+  suppressed: Set<string>;
+  constraints?: OfferConstraintsFilter;
   /** Agents on which it holds resources. */
   readonly agents: Set<string>;
 }
@@ -60,6 +70,8 @@ interface FrameworkState {
 interface RoleState {
   readonly name: string;
   readonly frameworks: DRFSorter;
+  /** Frameworks with offer constraints for this role: while none, picking a framework skips the check. */
+  readonly constrained: Set<string>;
   /** Bumped whenever a framework may have become willing to take resources in this role. */
   epoch: number;
 }
@@ -104,7 +116,7 @@ export class HierarchicalAllocator implements Allocator {
     if (this.agents.has(agent.id)) throw new Error(`agent ${agent.id} is already added`);
     const state: AgentState = {
       id: agent.id,
-      hostname: agent.hostname,
+      info: { hostname: agent.hostname, attributes: agent.attributes, domain: agent.domain },
       total: agent.total,
       available: agent.total,
       hasAvailable: !agent.total.isEmpty(),
@@ -153,6 +165,14 @@ export class HierarchicalAllocator implements Allocator {
     this.setAvailable(agent, total.subtractClamped(held));
   }
 
+  updateAgentInfo(agentId: string, info: ConstrainedAgent): void {
+    const agent = this.agents.get(agentId);
+    if (!agent) return;
+    agent.info = { hostname: info.hostname, attributes: info.attributes, domain: info.domain };
+    // Roles remembered as fully filtered here may take the agent now.
+    agent.epoch++;
+  }
+
   activateAgent(agentId: string): void {
     const agent = this.agents.get(agentId);
     if (agent) agent.active = true;
@@ -171,13 +191,15 @@ export class HierarchicalAllocator implements Allocator {
     const state: FrameworkState = {
       id: framework.id,
       roles,
+      tracked: new Set(),
       active: true,
       suppressed: new Set((framework.suppressedRoles ?? []).filter((r) => roles.includes(r))),
+      constraints: framework.offerConstraints,
       agents: new Set(),
     };
     this.frameworks.set(framework.id, state);
     for (const role of roles) {
-      this.roleState(role).frameworks.add(framework.id, { active: false });
+      this.track(state, role);
       this.updateWillingness(state, role);
     }
     for (const [agentId, used] of framework.used ?? []) {
@@ -205,17 +227,27 @@ export class HierarchicalAllocator implements Allocator {
       agent.allocations.delete(frameworkId);
     }
     this.filters.clearFramework(frameworkId);
-    for (const role of framework.roles) {
-      const state = this.roles.get(role)!;
-      state.frameworks.remove(frameworkId);
-      if (state.frameworks.size === 0) {
-        this.roleSorter.remove(role);
-        this.roles.delete(role);
-      } else {
-        this.updateRoleActivity(state);
-      }
-    }
+    for (const role of [...framework.tracked]) this.untrack(framework, role);
     this.frameworks.delete(frameworkId);
+  }
+
+  updateFramework(update: AllocatorFramework): void {
+    const framework = this.frameworks.get(update.id);
+    if (!framework) return;
+    const roles = update.roles.length > 0 ? [...new Set(update.roles)] : ['*'];
+    framework.roles = roles;
+    framework.suppressed = new Set((update.suppressedRoles ?? []).filter((r) => roles.includes(r)));
+    framework.constraints = update.offerConstraints;
+    for (const role of roles) this.track(framework, role);
+    for (const role of [...framework.tracked]) {
+      const state = this.roles.get(role)!;
+      if (roles.includes(role) && framework.constraints?.roles.includes(role)) state.constrained.add(framework.id);
+      else state.constrained.delete(framework.id);
+      // Constraints may now take agents remembered as fully filtered for this role.
+      state.epoch = ++this.epochs;
+      this.updateWillingness(framework, role);
+      if (!roles.includes(role) && !this.holdsIn(framework, role)) this.untrack(framework, role);
+    }
   }
 
   activateFramework(frameworkId: string): void {
@@ -410,8 +442,11 @@ export class HierarchicalAllocator implements Allocator {
     if (offered.isEmpty()) return undefined;
     const remembered = agent.fullyFiltered.get(roleName);
     if (remembered && remembered.agentEpoch === agent.epoch && remembered.roleEpoch === role.epoch) return undefined;
-    const frameworkId = this.filters.hasFiltersOn(agent.id)
-      ? role.frameworks.firstMatching((id) => !this.filters.blocks(id, agent.id, roleName, offered, now))
+    const filtered = this.filters.hasFiltersOn(agent.id);
+    const constrained = role.constrained.size > 0;
+    const frameworkId = filtered || constrained
+      ? role.frameworks.firstMatching((id) => !(filtered && this.filters.blocks(id, agent.id, roleName, offered, now))
+        && !(constrained && role.constrained.has(id) && this.frameworks.get(id)!.constraints!.excludes(roleName, agent.info)))
       : role.frameworks.first();
     if (frameworkId === undefined) {
       agent.fullyFiltered.set(roleName, { agentEpoch: agent.epoch, roleEpoch: role.epoch });
@@ -442,18 +477,47 @@ export class HierarchicalAllocator implements Allocator {
   /** Gives `taken` (part of `held`, the framework's allocation in `role` on the agent) back to the agent. */
   private release(agent: AgentState, frameworkId: string, role: string, held: Resources, taken: Resources): void {
     const byRole = agent.allocations.get(frameworkId)!;
+    const framework = this.frameworks.get(frameworkId);
     const left = held.minus(taken);
     if (left.isEmpty()) {
       byRole.delete(role);
       if (byRole.size === 0) {
         agent.allocations.delete(frameworkId);
-        this.frameworks.get(frameworkId)?.agents.delete(agent.id);
+        framework?.agents.delete(agent.id);
       }
     } else {
       byRole.set(role, left);
     }
     this.setAvailable(agent, agent.available.plus(taken));
     this.unshare(frameworkId, role, taken);
+    // The last of what it held in a role it left: the role's sorter lets go of it.
+    if (framework && left.isEmpty() && !framework.roles.includes(role) && !this.holdsIn(framework, role)) this.untrack(framework, role);
+  }
+
+  private holdsIn(framework: FrameworkState, role: string): boolean {
+    for (const agentId of framework.agents) if (this.agents.get(agentId)!.allocations.get(framework.id)?.has(role)) return true;
+    return false;
+  }
+
+  private track(framework: FrameworkState, role: string): void {
+    if (framework.tracked.has(role)) return;
+    const state = this.roleState(role);
+    state.frameworks.add(framework.id, { active: false });
+    if (framework.constraints?.roles.includes(role)) state.constrained.add(framework.id);
+    framework.tracked.add(role);
+  }
+
+  private untrack(framework: FrameworkState, role: string): void {
+    const state = this.roles.get(role)!;
+    state.frameworks.remove(framework.id);
+    state.constrained.delete(framework.id);
+    framework.tracked.delete(role);
+    if (state.frameworks.size === 0) {
+      this.roleSorter.remove(role);
+      this.roles.delete(role);
+    } else {
+      this.updateRoleActivity(state);
+    }
   }
 
   private recoverParked(agent: AgentState, frameworkId: string, resources: Resources): void {
@@ -489,7 +553,7 @@ export class HierarchicalAllocator implements Allocator {
   private roleState(name: string): RoleState {
     let role = this.roles.get(name);
     if (!role) {
-      role = { name, frameworks: new DRFSorter(this.pool), epoch: ++this.epochs };
+      role = { name, frameworks: new DRFSorter(this.pool), constrained: new Set(), epoch: ++this.epochs };
       this.roles.set(name, role);
       this.roleSorter.add(name, { weight: this.weights.get(name) ?? 1, active: false });
       if (this.quotas.has(name)) this.refreshGuarantee(name);
@@ -500,7 +564,7 @@ export class HierarchicalAllocator implements Allocator {
   /** A framework takes offers in a role when it is active and not suppressed there. */
   private updateWillingness(framework: FrameworkState, roleName: string): void {
     const role = this.roles.get(roleName)!;
-    const willing = framework.active && !framework.suppressed.has(roleName);
+    const willing = framework.active && framework.roles.includes(roleName) && !framework.suppressed.has(roleName);
     if (willing === role.frameworks.isActive(framework.id)) return;
     if (willing) {
       role.frameworks.activate(framework.id);

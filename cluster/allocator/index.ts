@@ -6,6 +6,7 @@ import { HierarchicalAllocator } from './hierarchical';
 import type { Allocator } from './types';
 
 export type { Allocation, Allocator, AllocatorAgent, AllocatorFramework, RoleQuota } from './types';
+export { compileOfferConstraints, OfferConstraintsFilter, type ConstrainedAgent } from './offer-constraints';
 export { headroom, quotaProblem, shrinkToLimits } from './quota';
 export { DRFSorter } from './drf-sorter';
 export { HierarchicalAllocator } from './hierarchical';

@@ -6,17 +6,17 @@
  * `allocate`; they come back through `recoverResources` (decline, offer timeout/rescind, task end).
  */
 import type { Resources } from '../protocol/resources';
+import type { ConstrainedAgent, OfferConstraintsFilter } from './offer-constraints';
 import type { RoleQuota } from './quota';
 
 export type { RoleQuota } from './quota';
 
-export interface AllocatorAgent {
+/** `hostname`, `attributes` and `domain` are what offer constraints look at. */
+export interface AllocatorAgent extends ConstrainedAgent {
   id: string;
-  hostname: string;
   total: Resources;
   /** Resources already in use when the agent is added (re-registration with running tasks), per framework. */
   used?: Map<string, Resources>;
-  attributes?: Record<string, string | number>;
 }
 
 export interface AllocatorFramework {
@@ -26,6 +26,8 @@ export interface AllocatorFramework {
   used?: Map<string, Resources>;
   /** Roles the framework subscribed with as suppressed. */
   suppressedRoles?: string[];
+  /** Compiled offer constraints: agents they exclude for a role are not offered to it in that role. */
+  offerConstraints?: OfferConstraintsFilter;
 }
 
 export interface Allocation {
@@ -40,12 +42,20 @@ export interface Allocator {
   removeAgent(agentId: string): void;
   /** New total (agent restarted with other resources). Used resources stay allocated. */
   updateAgentTotal(agentId: string, total: Resources): void;
+  /** New hostname, attributes or domain (an agent restarted with other ones): offer constraints see them. */
+  updateAgentInfo(agentId: string, info: ConstrainedAgent): void;
   /** Deactivated agents (unreachable, draining) are not offered. */
   activateAgent(agentId: string): void;
   deactivateAgent(agentId: string): void;
 
   addFramework(framework: AllocatorFramework): void;
   removeFramework(frameworkId: string): void;
+  /**
+   * UPDATE_FRAMEWORK (or a re-subscription): new roles, suppressed roles and offer constraints. A role
+   * left keeps counting what the framework still holds in it (its tasks run on) but gets no offers.
+   * The master recovers offers that no longer fit; the allocator does not take anything back itself.
+   */
+  updateFramework(framework: AllocatorFramework): void;
   /** A disconnected framework keeps its allocations but receives no offers. */
   activateFramework(frameworkId: string): void;
   deactivateFramework(frameworkId: string): void;

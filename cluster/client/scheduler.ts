@@ -13,7 +13,7 @@ import { ClientConnectionError, ClientHttpError, HttpClient, type Credential } f
 import { locateMaster, type MasterLocator } from './leader';
 import { RecordIODecoder } from '../protocol/recordio';
 import type {
-  AgentID, ExecutorID, Filters, FrameworkInfo, KillPolicy, MasterInfo, Offer, OfferID, OfferOperation,
+  AgentID, ExecutorID, Filters, FrameworkInfo, KillPolicy, MasterInfo, Offer, OfferConstraints, OfferID, OfferOperation,
   SchedulerCall, SchedulerEvent, TaskID, TaskInfo, TaskState, TaskStatus,
 } from '../protocol/types';
 
@@ -78,7 +78,9 @@ export interface SchedulerTimings {
 export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
   readonly timings: SchedulerTimings = { launchedAt: new Map(), runningAt: new Map(), stateAt: new Map() };
   private readonly http: HttpClient;
-  private readonly frameworkInfo: FrameworkInfo;
+  private frameworkInfo: FrameworkInfo;
+  /** From the last UPDATE_FRAMEWORK: sent again with every SUBSCRIBE, as Mesos's driver does. */
+  private subscription: { suppressed_roles?: string[]; offer_constraints?: OfferConstraints } = {};
   private readonly missedHeartbeats: number;
   private frameworkIdValue?: string;
   private streamIdValue?: string;
@@ -118,7 +120,7 @@ export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
     if (this.closed) throw new Error('scheduler client is closed');
     this.timings.subscribeStartedAt = performance.now();
     const frameworkInfo = this.frameworkIdValue ? { ...this.frameworkInfo, id: { value: this.frameworkIdValue } } : this.frameworkInfo;
-    const call: SchedulerCall = { type: 'SUBSCRIBE', subscribe: { framework_info: frameworkInfo } };
+    const call: SchedulerCall = { type: 'SUBSCRIBE', subscribe: { framework_info: frameworkInfo, ...this.subscription } };
     if (this.frameworkIdValue) call.framework_id = { value: this.frameworkIdValue };
     if (this.locator.follows) this.http.rebase(await this.locator.leaderUrl());
 
@@ -254,7 +256,7 @@ export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
 
   // ---- calls ----
 
-  /** Sends one call on its own POST; resolves when the master accepted it (202). */
+  /** Sends one call on its own POST; resolves when the master accepted it (202, or 200 for UPDATE_FRAMEWORK). */
   async send(call: Omit<SchedulerCall, 'framework_id'>): Promise<void> {
     if (!this.frameworkIdValue) throw new Error(`cannot send ${call.type} before SUBSCRIBED`);
     const headers: Record<string, string> = {};
@@ -286,6 +288,21 @@ export class SchedulerClient extends TypedEmitter<SchedulerClientEvents> {
 
   suppress(roles?: string[]): Promise<void> {
     return this.send({ type: 'SUPPRESS', ...(roles ? { suppress: { roles } } : {}) });
+  }
+
+  /**
+   * UPDATE_FRAMEWORK: a new FrameworkInfo (its id and principal are this client's), suppressed roles
+   * and offer constraints, without subscribing again. A later re-subscription sends all three again.
+   */
+  async updateFramework(info: FrameworkInfo, opts: { suppressedRoles?: string[]; offerConstraints?: OfferConstraints } = {}): Promise<void> {
+    const next: FrameworkInfo = { ...info, principal: this.frameworkInfo.principal };
+    const subscription = {
+      ...(opts.suppressedRoles ? { suppressed_roles: opts.suppressedRoles } : {}),
+      ...(opts.offerConstraints ? { offer_constraints: opts.offerConstraints } : {}),
+    };
+    await this.send({ type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { ...next, id: { value: this.frameworkIdValue ?? '' } }, ...subscription } });
+    this.frameworkInfo = next;
+    this.subscription = subscription;
   }
 
   kill(taskId: TaskID, agentId?: AgentID, killPolicy?: KillPolicy): Promise<void> {

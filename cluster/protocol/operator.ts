@@ -3,7 +3,7 @@
  * the one definition the master writes and the clients read. Fields this master always sends are
  * required; optional ones are those Mesos may leave out.
  */
-import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, Resource, Task, TaskState, TaskStatus, TimeInfo } from './types';
+import type { AgentInfo, ExecutorInfo, FrameworkInfo, Offer, OfferConstraints, Resource, Task, TaskState, TaskStatus, TimeInfo } from './types';
 
 export type OperatorCallType =
   | 'GET_HEALTH' | 'GET_FLAGS' | 'GET_VERSION' | 'GET_METRICS' | 'GET_STATE' | 'GET_AGENTS'
@@ -40,6 +40,8 @@ export interface OperatorFramework {
   inverse_offers?: never[];
   allocated_resources?: Resource[];
   offered_resources?: Resource[];
+  /** GET_FRAMEWORKS only (never in events), as master.proto says. */
+  offer_constraints?: OfferConstraints;
 }
 
 export interface GetFrameworks { frameworks?: OperatorFramework[]; completed_frameworks?: OperatorFramework[] }

@@ -225,8 +225,27 @@ export interface Offer {
 export const SCHEDULER_CALL_TYPES = [
   'SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'REVIVE', 'KILL', 'SHUTDOWN', 'ACKNOWLEDGE',
   'RECONCILE', 'MESSAGE', 'REQUEST', 'SUPPRESS', 'ACCEPT_INVERSE_OFFERS', 'DECLINE_INVERSE_OFFERS',
+  'UPDATE_FRAMEWORK',
 ] as const;
 export type SchedulerCallType = typeof SCHEDULER_CALL_TYPES[number];
+
+/** scheduler.proto AttributeConstraint (Mesos 1.11): one selector, one predicate (each a oneof). */
+export interface AttributeConstraint {
+  selector: { pseudoattribute_type?: string; attribute_name?: string };
+  predicate: {
+    exists?: object;
+    not_exists?: object;
+    text_equals?: { value: string };
+    text_not_equals?: { value: string };
+    text_matches?: { regex: string };
+    text_not_matches?: { regex: string };
+  };
+}
+
+/** scheduler.proto OfferConstraints: per role, groups OR-ed, the constraints of a group AND-ed. */
+export interface OfferConstraints {
+  role_constraints?: Record<string, { groups: { attribute_constraints: AttributeConstraint[] }[] }>;
+}
 
 export interface OfferOperation {
   type: 'LAUNCH' | 'LAUNCH_GROUP' | string;
@@ -237,7 +256,8 @@ export interface OfferOperation {
 export interface SchedulerCall {
   framework_id?: FrameworkID;
   type: SchedulerCallType;
-  subscribe?: { framework_info: FrameworkInfo; suppressed_roles?: string[] };
+  subscribe?: { framework_info: FrameworkInfo; suppressed_roles?: string[]; offer_constraints?: OfferConstraints };
+  update_framework?: { framework_info: FrameworkInfo; suppressed_roles?: string[]; offer_constraints?: OfferConstraints };
   accept?: { offer_ids: OfferID[]; operations?: OfferOperation[]; filters?: Filters };
   decline?: { offer_ids: OfferID[]; filters?: Filters };
   revive?: { roles?: string[] };

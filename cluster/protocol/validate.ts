@@ -46,6 +46,31 @@ export const offerOperationSchema = z.looseObject({
 const offerIds = z.array(id).default([]);
 const rolesList = z.array(z.string()).optional();
 
+/**
+ * OfferConstraints' shape. What makes constraints meaningful (a group list per role that is not
+ * empty, exactly one selector and one predicate, a regex that compiles) is checked where they are
+ * compiled (allocator/offer-constraints.ts), with the same kind of message.
+ */
+const offerConstraints = z.looseObject({
+  role_constraints: z.record(z.string(), z.looseObject({
+    groups: z.array(z.looseObject({
+      attribute_constraints: z.array(z.looseObject({
+        selector: z.looseObject({ pseudoattribute_type: z.string().optional(), attribute_name: z.string().optional() }),
+        predicate: z.looseObject({
+          exists: z.looseObject({}).optional(),
+          not_exists: z.looseObject({}).optional(),
+          text_equals: z.looseObject({ value: z.string() }).optional(),
+          text_not_equals: z.looseObject({ value: z.string() }).optional(),
+          text_matches: z.looseObject({ regex: z.string() }).optional(),
+          text_not_matches: z.looseObject({ regex: z.string() }).optional(),
+        }),
+      })).default([]),
+    })).default([]),
+  })).optional(),
+});
+
+const frameworkSettings = { framework_info: frameworkInfo, suppressed_roles: rolesList, offer_constraints: offerConstraints.optional() };
+
 /** The sub-message each call type carries (Mesos rejects the call if it is missing). */
 const SUB_MESSAGE: Record<SchedulerCallType, keyof SchedulerCall | undefined> = {
   SUBSCRIBE: 'subscribe',
@@ -62,12 +87,14 @@ const SUB_MESSAGE: Record<SchedulerCallType, keyof SchedulerCall | undefined> = 
   REQUEST: 'request',
   ACCEPT_INVERSE_OFFERS: 'accept_inverse_offers',
   DECLINE_INVERSE_OFFERS: 'decline_inverse_offers',
+  UPDATE_FRAMEWORK: 'update_framework',
 };
 
 export const schedulerCallSchema = z.looseObject({
   type: z.enum(SCHEDULER_CALL_TYPES),
   framework_id: id.optional(),
-  subscribe: z.looseObject({ framework_info: frameworkInfo, suppressed_roles: rolesList }).optional(),
+  subscribe: z.looseObject(frameworkSettings).optional(),
+  update_framework: z.looseObject(frameworkSettings).optional(),
   accept: z.looseObject({ offer_ids: offerIds, operations: z.array(offerOperationSchema).optional(), filters: filters.optional() }).optional(),
   decline: z.looseObject({ offer_ids: offerIds, filters: filters.optional() }).optional(),
   revive: z.looseObject({ roles: rolesList }).optional(),
@@ -91,7 +118,10 @@ export const schedulerCallSchema = z.looseObject({
   }
   if (call.framework_id === undefined) return addMissing(ctx, ['framework_id']);
   const field = SUB_MESSAGE[call.type];
-  if (field !== undefined && call[field] === undefined) addMissing(ctx, [field]);
+  if (field !== undefined && call[field] === undefined) return addMissing(ctx, [field]);
+  if (call.type === 'UPDATE_FRAMEWORK' && call.framework_id.value !== call.update_framework!.framework_info.id?.value) {
+    ctx.addIssue({ code: 'custom', path: [], message: "'framework_id' differs from 'update_framework.framework_info.id'" });
+  }
 });
 
 // ---- internal agent channel ----

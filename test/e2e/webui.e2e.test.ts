@@ -41,7 +41,7 @@ beforeAll(async () => {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'webui', 'index.html'))) throw new Error('the web UI is not built: run `npm run build`');
   dataHome = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-webui-e2e-'));
   const masterPort = await freePort();
-  const launched = await cli(['launch', '--agents', '2', '--master-port', String(masterPort), '--agent-resources', 'cpus:2;mem:1024;disk:1024'], 90_000);
+  const launched = await cli(['launch', '--agents', '2', '--master-port', String(masterPort), '--agent-resources', 'cpus:2;mem:1024;disk:1024;cpus(eng):0.5;mem(eng):64'], 90_000);
   if (launched.code !== 0) throw new Error(`launch failed:\n${launched.stdout}\n${launched.stderr}`);
   url = `http://127.0.0.1:${masterPort}`;
   const record = JSON.parse(fs.readFileSync(path.join(dataHome, 'mesoscloud', 'clusters', CLUSTER, 'cluster.json'), 'utf8'));
@@ -163,7 +163,14 @@ describe('the web UI, in Chromium, against a local cluster', () => {
     await screenshot('frameworks');
     await page.locator('.nav a[data-page=roles]').click();
     await page.locator('[data-testid=roles]').waitFor();
+    // Each agent reserves cpus(eng):0.5;mem(eng):64 statically: role eng is listed with what it has reserved.
+    await expectText(page.locator('[data-testid=roles] tr', { hasText: 'eng' }), 'cpus 1');
     await screenshot('roles');
+    await page.locator('.nav a[data-page=agents]').click();
+    await page.locator('[data-testid=agents] a').first().click();
+    const reservations = page.locator('[data-testid=reservations] tr', { hasText: 'eng' });
+    await expectText(reservations, 'STATIC');
+    await expectText(reservations, 'cpus:0.5;mem:64');
     await page.locator('.nav a[data-page=offers]').click();
     await expectText(page.locator('.page-header'), 'outstanding');
     await screenshot('offers');

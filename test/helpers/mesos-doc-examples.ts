@@ -214,8 +214,8 @@ export const STATE_FRAMEWORK = {
 
 /**
  * The request bodies of docs/scheduler-http-api.md, one per call type, with the document's values
- * (REVIVE with its `role`, ACCEPT with `limits`, SUBSCRIBE with `offer_constraints`: fields this
- * master ignores, as Mesos ignores fields it does not know).
+ * (REVIVE with its `role`, ACCEPT with `limits`: fields this master ignores, as Mesos ignores fields
+ * it does not know; SUBSCRIBE's `offer_constraints` it honours: role test1 only on agents with `foo`).
  */
 export const DOCUMENTED_SCHEDULER_CALLS: Record<string, Record<string, unknown>> = {
   SUBSCRIBE: {

@@ -5,6 +5,7 @@
  */
 import type { AgentEvent } from '../../cluster/protocol/agent-channel';
 import { AGENT_CHANNEL_PATH } from '../../cluster/protocol/agent-channel';
+import { parseAttributes } from '../../cluster/protocol/attributes';
 import { newStatusUuid } from '../../cluster/protocol/ids';
 import { Resources } from '../../cluster/protocol/resources';
 import type { FrameworkInfo, Task, TaskState, TaskStatus } from '../../cluster/protocol/types';
@@ -19,6 +20,8 @@ export interface RawAgentOptions {
   frameworks?: FrameworkInfo[];
   /** Answer PINGs with PONGs (default true). */
   answerPings?: boolean;
+  /** Agent attributes in the --attributes syntax (default "rack:r1"). */
+  attributes?: string;
 }
 
 export class RawAgent {
@@ -43,7 +46,7 @@ export class RawAgent {
           hostname,
           port: 5051,
           resources: Resources.parse(opts.resources ?? 'cpus:4;mem:4096;disk:10000;ports:[31000-32000]').toV1(),
-          attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r1' } }],
+          attributes: parseAttributes(opts.attributes ?? 'rack:r1'),
           ...(opts.agentId ? { id: { value: opts.agentId } } : {}),
         },
         tasks: opts.tasks ?? [],

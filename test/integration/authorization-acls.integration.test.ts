@@ -160,6 +160,23 @@ describe('authorization with --acls on master and agent', () => {
       const frameworks = (await json(OPS, { type: 'GET_FRAMEWORKS' })).get_frameworks.frameworks;
       expect(frameworks.map((f: any) => f.framework_info.name).sort()).toEqual(['fw-a', 'fw-b']);
     });
+
+    it('answers 403 to an UPDATE_FRAMEWORK into a role the principal is not granted, and takes one it is', async () => {
+      const web = await subscribe(FW_A, { user: 'alice', role: 'web', name: 'fw-a-moving' });
+      try {
+        const update = (role: string) => web.call({
+          type: 'UPDATE_FRAMEWORK',
+          update_framework: { framework_info: frameworkInfo({ id: { value: web.frameworkId }, principal: FW_A.principal, user: 'alice', role, name: 'fw-a-moving' }) },
+        });
+        const refused = await update('prod');
+        expect({ status: refused.status, text: refused.text }).toEqual({ status: 403, text: expect.stringContaining("Not authorized to use roles 'prod'") });
+        expect((await update('*')).status).toBe(200);
+        const moved = (await json(OPS, { type: 'GET_FRAMEWORKS' })).get_frameworks.frameworks.find((f: any) => f.framework_info.id.value === web.frameworkId);
+        expect(moved.framework_info.role).toBe('*');
+      } finally {
+        web.close();
+      }
+    });
   });
 
   describe('run_tasks (LAUNCH, LAUNCH_GROUP)', () => {

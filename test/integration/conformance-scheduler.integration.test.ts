@@ -21,7 +21,7 @@ import { frameworkInfo, SCHEDULER_PATH } from '../helpers/scheduler';
 import { decodeProtobuf, encodeProtobuf, V1_MESSAGES } from '../../cluster/protocol/wire-codec';
 import { wirePeers } from '../helpers/wire-peers';
 
-/** The documented SUBSCRIBE body, as written (offer constraints included; this master ignores them). */
+/** The documented SUBSCRIBE body, as written: its offer constraints want agents with an attribute `foo` for role test1. */
 const DOCUMENTED_SUBSCRIBE = `{
    "type"		: "SUBSCRIBE",
    "subscribe"	: {
@@ -97,7 +97,7 @@ describe('conformance with docs/scheduler-http-api.md', () => {
   beforeAll(async () => {
     master = createMaster({ ip: '127.0.0.1', port: 0, logger: silentLogger, allocationIntervalMs: 50 });
     await master.listen();
-    agent = await RawAgent.register(master.url, { resources: 'cpus:4;mem:4096;disk:10000;ports:[31000-32000]' });
+    agent = await RawAgent.register(master.url, { resources: 'cpus:4;mem:4096;disk:10000;ports:[31000-32000]', attributes: 'rack:r1;foo:bar' });
   });
 
   afterAll(async () => {
@@ -469,7 +469,7 @@ describe('conformance in protobuf: the documented calls as mesos.v1.scheduler.Ca
   beforeAll(async () => {
     master = createMaster({ ip: '127.0.0.1', port: 0, logger: silentLogger, allocationIntervalMs: 50 });
     await master.listen();
-    agent = await RawAgent.register(master.url, { resources: 'cpus:4;mem:4096;disk:10000;ports:[31000-32000]' });
+    agent = await RawAgent.register(master.url, { resources: 'cpus:4;mem:4096;disk:10000;ports:[31000-32000]', attributes: 'rack:r1;foo:bar' });
   });
 
   afterAll(async () => {

@@ -179,6 +179,14 @@ describe('fuzzed calls against a master', () => {
       REQUEST: { type: 'REQUEST', framework_id, request: { requests: [{ agent_id, resources: [] }] } },
       ACCEPT_INVERSE_OFFERS: { type: 'ACCEPT_INVERSE_OFFERS', framework_id, accept_inverse_offers: { inverse_offer_ids: [{ value: 'no-such-inverse-offer' }] } },
       DECLINE_INVERSE_OFFERS: { type: 'DECLINE_INVERSE_OFFERS', framework_id, decline_inverse_offers: { inverse_offer_ids: [{ value: 'no-such-inverse-offer' }], filters: { refuse_seconds: 1 } } },
+      UPDATE_FRAMEWORK: {
+        type: 'UPDATE_FRAMEWORK',
+        framework_id,
+        update_framework: {
+          framework_info: { ...frameworkInfo({ name: 'fuzzed', failover_timeout: 3600 }), id: framework_id },
+          offer_constraints: { role_constraints: { '*': { groups: [{ attribute_constraints: [{ selector: { pseudoattribute_type: 'HOSTNAME' }, predicate: { text_matches: { regex: '.*' } } }] }] } } },
+        },
+      },
     };
     return calls[type] as Json;
   }
@@ -258,6 +266,8 @@ describe('fuzzed calls against a master', () => {
     const state = await getJson(`${master.url}/state`);
     expect(state.slaves.map((s: any) => s.id)).toContain(agent.agentId);
 
+    // The fuzzed framework steps aside (an UPDATE_FRAMEWORK of the fuzz may have unsuppressed it), so the new agent goes to the new framework.
+    expect((await scheduler.call({ type: 'SUPPRESS' })).status).toBe(202);
     const events = new RecordStream(`${master.url}/api/v1`, { type: 'SUBSCRIBE' });
     try {
       await events.waitFor((e: any) => e.type === 'SUBSCRIBED', 'SUBSCRIBED');

@@ -1,12 +1,15 @@
 /**
  * Property tests of the allocator's invariants over arbitrary sequences of operations, checked
  * against a ledger of what the test (playing the master) holds: every offer made and not yet
- * recovered, and every resource marked used.
+ * recovered, and every resource marked used. Then offer constraints: random agents, attributes and
+ * constraints, checked against an oracle written from scheduler.proto's comments.
  */
 import fc from 'fast-check';
-import { createAllocator } from '../../cluster/allocator';
+import { compileOfferConstraints, createAllocator } from '../../cluster/allocator';
 import type { Allocator } from '../../cluster/allocator';
+import { parseAttributes } from '../../cluster/protocol/attributes';
 import { Resources } from '../../cluster/protocol/resources';
+import type { AttributeConstraint, OfferConstraints } from '../../cluster/protocol/types';
 
 const r = (text: string) => Resources.parse(text);
 
@@ -317,6 +320,122 @@ describe('allocator invariants', () => {
               holding.delete(agentId);
             }
             cycle();
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('allocator invariants with offer constraints', () => {
+  type Predicate = AttributeConstraint['predicate'];
+  const RACKS = ['r1', 'r2', 'r3'];
+  const ROLES = ['web', 'batch'];
+
+  /** Attribute text for an agent: a TEXT rack, maybe a SCALAR level, maybe nothing. */
+  const attributesArb = fc.record({ rack: fc.option(fc.constantFrom(...RACKS), { nil: undefined }), level: fc.option(fc.nat(3), { nil: undefined }) });
+  const predicateArb: fc.Arbitrary<Predicate> = fc.oneof(
+    fc.constant({ exists: {} }),
+    fc.constant({ not_exists: {} }),
+    fc.constantFrom(...RACKS, '1', '2').map((value) => ({ text_equals: { value } })),
+    fc.constantFrom(...RACKS, '1').map((value) => ({ text_not_equals: { value } })),
+    fc.constantFrom('r[12]', 'r.*', 'h[0-9]', '[a-z]+1').map((regex) => ({ text_matches: { regex } })),
+    fc.constantFrom('r1', 'h.*').map((regex) => ({ text_not_matches: { regex } })),
+  );
+  const constraintArb: fc.Arbitrary<AttributeConstraint> = fc.record({
+    selector: fc.oneof(fc.constantFrom('rack', 'level', 'none').map((attribute_name) => ({ attribute_name })), fc.constant({ pseudoattribute_type: 'HOSTNAME' })),
+    predicate: predicateArb,
+  });
+  const constraintsArb: fc.Arbitrary<OfferConstraints> = fc.dictionary(
+    fc.constantFrom(...ROLES),
+    fc.array(fc.array(constraintArb, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 })
+      .map((groups) => ({ groups: groups.map((attribute_constraints) => ({ attribute_constraints })) })),
+    { maxKeys: 2 },
+  ).map((role_constraints) => ({ role_constraints }));
+  const frameworkArb = fc.record({
+    roles: fc.subarray(ROLES, { minLength: 1 }),
+    constraints: constraintsArb,
+  });
+
+  /** An oracle written from scheduler.proto's comments, apart from the module under test. */
+  function admits(constraints: OfferConstraints, role: string, agent: { hostname: string; rack?: string; level?: number }): boolean {
+    const groups = constraints.role_constraints?.[role]?.groups;
+    if (!groups) return true;
+    const holds = ({ selector, predicate }: AttributeConstraint): boolean => {
+      let value: { text: string } | { scalar: number } | undefined;
+      if (selector.pseudoattribute_type === 'HOSTNAME') value = { text: agent.hostname };
+      else if (selector.attribute_name === 'rack' && agent.rack !== undefined) value = { text: agent.rack };
+      else if (selector.attribute_name === 'level' && agent.level !== undefined) value = { scalar: agent.level };
+      if (predicate.exists) return value !== undefined;
+      if (predicate.not_exists) return value === undefined;
+      const negated = Boolean(predicate.text_not_equals || predicate.text_not_matches);
+      if (value === undefined) return negated;
+      if (!('text' in value)) return true;
+      const text = value.text;
+      if (predicate.text_equals) return text === predicate.text_equals.value;
+      if (predicate.text_not_equals) return text !== predicate.text_not_equals.value;
+      const regex = (predicate.text_matches ?? predicate.text_not_matches)!.regex;
+      const whole = new RegExp(`^(?:${regex})$`).test(text);
+      return predicate.text_matches ? whole : !whole;
+    };
+    return groups.some((g) => g.attribute_constraints.every(holds));
+  }
+
+  const compiled = (constraints: OfferConstraints) => {
+    const result = compileOfferConstraints(constraints);
+    if (!result.ok) throw new Error(result.message);
+    return result.filter;
+  };
+
+  test('no offer ever goes to a framework whose constraints exclude the agent in that role, and nothing an admitted framework could take is left', () => {
+    fc.assert(
+      fc.property(
+        fc.integer(),
+        fc.array(attributesArb, { minLength: 1, maxLength: 6 }),
+        fc.array(frameworkArb, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.oneof(
+          fc.record({ kind: fc.constant('cycle' as const) }),
+          fc.record({ kind: fc.constant('update' as const), framework: fc.nat(3), to: frameworkArb }),
+          fc.record({ kind: fc.constant('relabel' as const), agent: fc.nat(5), to: attributesArb }),
+        ), { minLength: 1, maxLength: 12 }),
+        (seed, agentSpecs, frameworkSpecs, steps) => {
+          const allocator = createAllocator({ seed });
+          const agents = agentSpecs.map((spec, i) => ({ id: `a${i}`, hostname: `h${i}`, ...spec }));
+          const attributesOf = (a: { rack?: string; level?: number }) =>
+            parseAttributes([a.rack !== undefined ? `rack:${a.rack}` : '', a.level !== undefined ? `level:${a.level}` : ''].filter(Boolean).join(';'));
+          for (const a of agents) allocator.addAgent({ id: a.id, hostname: a.hostname, total: r('cpus:1;mem:64'), attributes: attributesOf(a) });
+          const frameworks = frameworkSpecs.map((spec, i) => ({ id: `f${i}`, ...spec }));
+          for (const f of frameworks) allocator.addFramework({ id: f.id, roles: f.roles, offerConstraints: compiled(f.constraints) });
+          let now = 0;
+          for (const step of steps) {
+            if (step.kind === 'update') {
+              const f = frameworks[step.framework % frameworks.length];
+              Object.assign(f, step.to);
+              allocator.updateFramework({ id: f.id, roles: f.roles, offerConstraints: compiled(f.constraints) });
+              continue;
+            }
+            if (step.kind === 'relabel') {
+              const a = agents[step.agent % agents.length];
+              a.rack = step.to.rack;
+              a.level = step.to.level;
+              allocator.updateAgentInfo(a.id, { hostname: a.hostname, attributes: attributesOf(a) });
+              continue;
+            }
+            const offers = allocator.allocate(now++);
+            for (const o of offers) {
+              const f = frameworks.find((x) => x.id === o.frameworkId)!;
+              const a = agents.find((x) => x.id === o.agentId)!;
+              expect(f.roles).toContain(o.role);
+              expect(admits(f.constraints, o.role, a)).toBe(true);
+            }
+            for (const a of agents) {
+              if (allocator.available(a.id).isEmpty()) continue;
+              // Left over: no framework's role admits this agent.
+              expect(frameworks.some((f) => f.roles.some((role) => admits(f.constraints, role, a)))).toBe(false);
+            }
+            // Every scheduler declines everything (no filter), so the next cycle starts from the whole cluster.
+            for (const o of offers) allocator.recoverResources(o.frameworkId, o.agentId, o.resources, now, 0, o.role);
           }
         },
       ),

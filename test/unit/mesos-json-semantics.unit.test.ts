@@ -19,10 +19,13 @@ const OPTIONAL_NAMES = ['role', 'labels', 'executor', 'filters', 'hostname', 'pr
 
 type Json = unknown;
 
-/** Every object and array inside `value`, as paths. */
+/** Map fields: their keys are entries (a role's offer constraints), not fields, so none is added to them. */
+const MAP_FIELDS = ['role_constraints'];
+
+/** Every object and array inside `value`, as paths (maps only looked into). */
 function containers(value: Json, path: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   if (typeof value !== 'object' || value === null) return out;
-  out.push(path);
+  if (!MAP_FIELDS.includes(String(path[path.length - 1]))) out.push(path);
   for (const [k, v] of Object.entries(value)) containers(v, [...path, Array.isArray(value) ? Number(k) : k], out);
   return out;
 }

@@ -45,6 +45,15 @@ const VALID_CALLS: Record<(typeof SCHEDULER_CALL_TYPES)[number], Record<string, 
   REQUEST: { type: 'REQUEST', framework_id: FID, request: { requests: [] } },
   ACCEPT_INVERSE_OFFERS: { type: 'ACCEPT_INVERSE_OFFERS', framework_id: FID, accept_inverse_offers: { inverse_offer_ids: [{ value: 'master-O2' }] } },
   DECLINE_INVERSE_OFFERS: { type: 'DECLINE_INVERSE_OFFERS', framework_id: FID, decline_inverse_offers: { inverse_offer_ids: [{ value: 'master-O3' }], filters: { refuse_seconds: 60 } } },
+  UPDATE_FRAMEWORK: {
+    type: 'UPDATE_FRAMEWORK',
+    framework_id: FID,
+    update_framework: {
+      framework_info: { id: FID, user: 'root', name: 'demo', roles: ['web'], capabilities: [{ type: 'MULTI_ROLE' }] },
+      suppressed_roles: [],
+      offer_constraints: { role_constraints: { web: { groups: [{ attribute_constraints: [{ selector: { attribute_name: 'rack' }, predicate: { text_equals: { value: 'r1' } } }] }] } } },
+    },
+  },
 };
 
 describe('validateSchedulerCall', () => {

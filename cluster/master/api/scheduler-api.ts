@@ -1,7 +1,8 @@
 /**
  * POST /api/v1/scheduler, the Mesos v1 scheduler HTTP API in JSON or protobuf. SUBSCRIBE answers with a
  * RecordIO stream (of JSON or protobuf records, as Accept asks) carrying a fresh Mesos-Stream-Id; every other call must name a subscribed framework and
- * carry that stream id, and is answered 202 once the master has acted on it.
+ * carry that stream id, and is answered 202 once the master has acted on it (UPDATE_FRAMEWORK: 200,
+ * once the update is applied whole, as Mesos answers it).
  */
 import { randomUUID } from 'node:crypto';
 import { RecordIOStream, type Handler } from '../../http/server';
@@ -14,6 +15,7 @@ import { headerValue, v1Stream } from '../../http/v1-media';
 import { V1_MESSAGES } from '../../protocol/wire-codec';
 import { frameworkRoles } from '../state/records';
 import { dispatchSchedulerCall } from './scheduler-calls';
+import { checkFrameworkSettings, checkUnchangeable } from './framework-settings';
 
 export const SCHEDULER_API_PATH = '/api/v1/scheduler';
 
@@ -27,13 +29,15 @@ export function schedulerApiHandler(core: MasterCore): Handler {
     if (call.type === 'SUBSCRIBE') {
       if (streamId !== undefined) throw apiError('SUBSCRIBE_WITH_STREAM_ID', `got ${quote(streamId)}`);
       const subscribe = call.subscribe!;
+      const settings = checkFrameworkSettings('subscribe', subscribe);
       checkSubscriber(core, subscribe.framework_info, req.principal);
       authorizeRoles(core, subscribe.framework_info);
       const newStreamId = randomUUID();
       const format = v1Stream(req.headers, V1_MESSAGES.schedulerEvent);
       openCorked(req.res, () => core.frameworks.subscribe(
-        subscribe.framework_info, subscribe.suppressed_roles ?? [],
+        settings.info, settings.suppressedRoles,
         new RecordIOStream(req.res, { ...format.headers, 'Mesos-Stream-Id': newStreamId }, core.opts.maxStreamBacklogBytes, format.record), newStreamId,
+        settings.constraints,
       ));
       return undefined;
     }
@@ -47,6 +51,13 @@ export function schedulerApiHandler(core: MasterCore): Handler {
     }
     if (framework.info.principal !== undefined && req.principal !== undefined && framework.info.principal !== req.principal) {
       throw apiError('FORBIDDEN_PRINCIPAL', `framework '${frameworkId}' belongs to another principal than '${req.principal}'`);
+    }
+    if (call.type === 'UPDATE_FRAMEWORK') {
+      const settings = checkFrameworkSettings('update_framework', call.update_framework!);
+      checkUnchangeable(framework.info, settings.info);
+      authorizeRoles(core, settings.info);
+      core.frameworks.update(framework, settings.info, settings.suppressedRoles, settings.constraints);
+      return { status: 200 };
     }
     dispatchSchedulerCall(core, framework, call);
     return { status: 202 };

@@ -62,6 +62,8 @@ export function dispatchSchedulerCall(core: MasterCore, framework: FrameworkReco
       core.machines.answerInverseOffers(framework, call.decline_inverse_offers!.inverse_offer_ids.map((id) => id.value), 'DECLINE');
       return;
     case 'SUBSCRIBE':
+    case 'UPDATE_FRAMEWORK':
+      // Both answered by the scheduler API itself (a stream, a 200).
       return;
   }
 }

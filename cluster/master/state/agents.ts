@@ -9,7 +9,6 @@
  */
 import type { RecordIOStream } from '../../http/server';
 import type { AgentCall } from '../../protocol/agent-channel';
-import { attributesToLegacy } from '../../protocol/attributes';
 import { Resources } from '../../protocol/resources';
 import type { AgentInfo, FrameworkID, FrameworkInfo } from '../../protocol/types';
 import { sendToAgent, sendToFramework } from './channels';
@@ -56,6 +55,7 @@ export class AgentManager {
       const totalChanged = !agent.total.equals(total);
       Object.assign(agent, describe(info, call), { total, reregisteredTime: now, unreachableTime: undefined });
       if (agent.inAllocator && totalChanged) allocator.updateAgentTotal(id, total);
+      if (agent.inAllocator) allocator.updateAgentInfo(id, { hostname: agent.hostname, attributes: info.attributes });
     } else {
       agent = newAgentRecord({ id, ...describe(info, call), total, registeredTime: now, reregisteredTime: requestedId ? now : undefined });
       records.agents.set(id, agent);
@@ -78,7 +78,7 @@ export class AgentManager {
         hostname: record.hostname,
         total,
         used: this.books.tasks.usedOnAgent(record),
-        attributes: attributesToLegacy(info.attributes ?? []),
+        attributes: info.attributes,
       });
       record.inAllocator = true;
     }

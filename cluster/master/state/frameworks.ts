@@ -1,14 +1,15 @@
 /**
- * Framework lifecycle: subscription (new, failover, re-subscription after a disconnect), heartbeats,
- * disconnection with its failover timeout, and removal (teardown or failover timeout) which kills the
- * framework's tasks and moves it to the completed frameworks.
+ * Framework lifecycle: subscription (new, failover, re-subscription after a disconnect), updates
+ * (UPDATE_FRAMEWORK, and what a re-subscription changes), heartbeats, disconnection with its failover
+ * timeout, and removal (teardown or failover timeout) which kills the framework's tasks and moves it
+ * to the completed frameworks.
  */
 import type { RecordIOStream } from '../../http/server';
 import type { FrameworkInfo } from '../../protocol/types';
 import { sendToAgent, sendToFramework } from './channels';
 import type { MasterContext } from '../context';
 import type { OfferManager } from './offers';
-import { frameworkRoles, hasCapability, type FrameworkRecord } from './records';
+import { frameworkRoles, hasCapability, type FrameworkConstraints, type FrameworkRecord } from './records';
 import type { TaskManager } from './tasks';
 
 /** setTimeout's ceiling; longer failover timeouts (Mesos allows weeks) are clamped to it. */
@@ -21,7 +22,7 @@ export class FrameworkManager {
    * Binds a SUBSCRIBE stream to a framework, new or known, and sends SUBSCRIBED. A framework id the
    * master does not know is adopted (the scheduler may have subscribed to a previous leader).
    */
-  subscribe(info: FrameworkInfo, suppressedRoles: string[], stream: RecordIOStream, streamId: string): void {
+  subscribe(info: FrameworkInfo, suppressedRoles: string[], stream: RecordIOStream, streamId: string, constraints?: FrameworkConstraints): void {
     const { records, allocator, log } = this.ctx;
     const requestedId = info.id?.value;
     if (requestedId && records.isCompletedFramework(requestedId)) {
@@ -35,18 +36,19 @@ export class FrameworkManager {
       const id = requestedId ?? this.ctx.ids.nextFrameworkId();
       framework = records.newFramework({ ...info, id: { value: id } }, now, false);
       framework.suppressedRoles = new Set(suppressedRoles);
-      allocator.addFramework({ id, roles: framework.roles, suppressedRoles });
+      framework.offerConstraints = constraints;
+      allocator.addFramework({ id, roles: framework.roles, suppressedRoles, offerConstraints: constraints?.filter });
       log.info('framework subscribed', { framework_id: id, framework_name: info.name, roles: framework.roles });
       this.attach(framework, stream, streamId);
       this.ctx.events.emit({ type: 'FRAMEWORK_ADDED', framework });
     } else {
-      this.resubscribe(framework, info, suppressedRoles, now);
+      this.resubscribe(framework, info, suppressedRoles, constraints, now);
       this.attach(framework, stream, streamId);
       this.ctx.events.emit({ type: 'FRAMEWORK_UPDATED', framework });
     }
   }
 
-  private resubscribe(framework: FrameworkRecord, info: FrameworkInfo, suppressedRoles: string[], now: number): void {
+  private resubscribe(framework: FrameworkRecord, info: FrameworkInfo, suppressedRoles: string[], constraints: FrameworkConstraints | undefined, now: number): void {
     const { allocator, log } = this.ctx;
     if (framework.stream) {
       const old = framework.stream;
@@ -57,22 +59,42 @@ export class FrameworkManager {
     this.stopTimers(framework);
     // Offers made to the previous connection are void; the new one gets fresh ones.
     this.books.offers.recoverAllOfFramework(framework);
-    const roles = frameworkRoles(info);
-    if (roles.join('\u0000') !== framework.roles.join('\u0000')) {
-      log.warn('changing roles on re-subscription is not supported; keeping the previous roles', {
-        framework_id: framework.id, roles: framework.roles, requested: roles,
-      });
-    }
-    framework.info = { ...info, id: { value: framework.id } };
-    framework.partitionAware = hasCapability(info, 'PARTITION_AWARE');
-    framework.killingAware = hasCapability(info, 'TASK_KILLING_STATE');
     framework.recovered = false;
     framework.reregisteredTime = now;
     framework.unregisteredTime = undefined;
+    // A new connection starts without refuse filters, as in Mesos; suppression is what it asks now.
     allocator.revive(framework.id);
-    if (suppressedRoles.length > 0) allocator.suppress(framework.id, suppressedRoles);
+    this.apply(framework, info, suppressedRoles, constraints);
+    log.info('framework re-subscribed', { framework_id: framework.id, framework_name: info.name, roles: framework.roles });
+  }
+
+  /**
+   * UPDATE_FRAMEWORK, once checked: the new FrameworkInfo (roles, capabilities, name, failover
+   * timeout...), suppressed roles and offer constraints take effect without a new subscription.
+   * Offers that no longer fit (a role left, an agent the constraints now exclude) are rescinded;
+   * tasks keep running, counted in the role they were launched in.
+   */
+  update(framework: FrameworkRecord, info: FrameworkInfo, suppressedRoles: string[], constraints: FrameworkConstraints | undefined): void {
+    this.apply(framework, info, suppressedRoles, constraints);
+    for (const record of this.books.offers.forFramework(framework)) {
+      const agent = this.ctx.records.agents.get(record.agentId);
+      const excluded = agent !== undefined && constraints?.filter?.excludes(record.role, { hostname: agent.hostname, attributes: agent.info.attributes });
+      if (!framework.roles.includes(record.role) || excluded) this.books.offers.rescind(record.id, { recover: true, notify: true });
+    }
+    this.ctx.log.info('framework updated', { framework_id: framework.id, framework_name: info.name, roles: framework.roles });
+    this.ctx.records.touch();
+    this.ctx.requestAllocation();
+    this.ctx.events.emit({ type: 'FRAMEWORK_UPDATED', framework });
+  }
+
+  private apply(framework: FrameworkRecord, info: FrameworkInfo, suppressedRoles: string[], constraints: FrameworkConstraints | undefined): void {
+    framework.info = { ...info, id: { value: framework.id } };
+    framework.roles = frameworkRoles(info);
+    framework.partitionAware = hasCapability(info, 'PARTITION_AWARE');
+    framework.killingAware = hasCapability(info, 'TASK_KILLING_STATE');
     framework.suppressedRoles = new Set(suppressedRoles);
-    log.info('framework re-subscribed', { framework_id: framework.id, framework_name: info.name });
+    framework.offerConstraints = constraints;
+    this.ctx.allocator.updateFramework({ id: framework.id, roles: framework.roles, suppressedRoles, offerConstraints: constraints?.filter });
   }
 
   private attach(framework: FrameworkRecord, stream: RecordIOStream, streamId: string): void {

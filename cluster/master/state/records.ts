@@ -3,10 +3,11 @@
  * so every event touches only what it names ("registry" means only the replicated registry, ha/). Records are plain data; the managers change them and call
  * `touch()` so cached views (/state) know they are stale.
  */
+import type { OfferConstraintsFilter } from '../../allocator';
 import type { RecordIOStream } from '../../http/server';
 import type { Resources } from '../../protocol/resources';
 import type {
-  AgentInfo, ExecutorInfo, FrameworkInfo, TaskInfo, TaskState, TaskStatus, Unavailability,
+  AgentInfo, ExecutorInfo, FrameworkInfo, OfferConstraints, TaskInfo, TaskState, TaskStatus, Unavailability,
 } from '../../protocol/types';
 import type { TimerHandle } from '../../util/clock';
 import { BoundedList } from './bounded-list';
@@ -117,7 +118,11 @@ export interface FrameworkRecord {
   completedById: Map<string, TaskRecord>;
   offerIds: Set<string>;
   suppressedRoles: Set<string>;
+  /** From SUBSCRIBE or UPDATE_FRAMEWORK: as sent (for the views) and compiled (no filter: none apply). */
+  offerConstraints?: FrameworkConstraints;
 }
+
+export interface FrameworkConstraints { sent: OfferConstraints; filter?: OfferConstraintsFilter }
 
 export function taskKey(frameworkId: string, taskId: string): string {
   return `${frameworkId}\u0000${taskId}`;

@@ -93,10 +93,15 @@ export function getAgents(core: MasterCore, usage = computeUsage(core)) {
   return { agents, recovered_agents: recovered };
 }
 
+/** GET_FRAMEWORKS carries a framework's offer constraints; master.proto keeps them out of the events. */
+function withOfferConstraints(out: OperatorFramework, framework: FrameworkRecord): OperatorFramework {
+  return { ...out, offer_constraints: framework.offerConstraints?.sent ?? {} };
+}
+
 export function getFrameworks(core: MasterCore, usage = computeUsage(core)) {
   return {
-    frameworks: [...core.records.frameworks.values()].map((f) => frameworkToV1(core, f, usage)),
-    completed_frameworks: core.records.completedFrameworks.toArray().map((f) => frameworkToV1(core, f, usage)),
+    frameworks: [...core.records.frameworks.values()].map((f) => withOfferConstraints(frameworkToV1(core, f, usage), f)),
+    completed_frameworks: core.records.completedFrameworks.toArray().map((f) => withOfferConstraints(frameworkToV1(core, f, usage), f)),
     recovered_frameworks: [] as FrameworkInfo[],
   };
 }

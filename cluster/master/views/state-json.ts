@@ -156,7 +156,7 @@ export function legacyFrameworkParts(framework: FrameworkRecord, used: Resources
     used_resources: used.toLegacyJson(),
     offered_resources: offered.toLegacyJson(),
   };
-  const tail: Json = { offer_constraints: {} };
+  const tail: Json = { offer_constraints: framework.offerConstraints?.sent ?? {} };
   if (info.principal !== undefined) tail.principal = info.principal;
   if (framework.reregisteredTime !== undefined) tail.reregistered_time = framework.reregisteredTime / 1000;
   // As Mesos mirrors FrameworkInfo: multi-role frameworks have `roles` and no `role`, the others the reverse.

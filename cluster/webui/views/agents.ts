@@ -8,6 +8,7 @@ import { agentHost, agentStatus, usageByAgent, type Usage } from '../stats';
 import { newestFirst, taskTable } from '../task-table';
 import type { AppContext, View } from '../view';
 import { meter } from './overview';
+import { reservationAmounts, summarizeReservations, volumeText, type ReservedResourceJson } from '../../protocol/reservation-summary';
 
 const NO_USAGE: Usage = { allocated: NO_SCALARS, tasks: 0 };
 
@@ -61,6 +62,20 @@ export function attributeValue(attr: NonNullable<Agent['agent_info']['attributes
   return '';
 }
 
+/** Per role: each reservation with its type and principal, and the persistent volumes made on it. */
+function reservationTable(agent: Agent): HTMLElement {
+  const roles = summarizeReservations((agent.total_resources ?? []) as ReservedResourceJson[]);
+  if (roles.length === 0) return h('p', { class: 'dim' }, 'Nothing reserved on this agent.');
+  return h('table', { class: 'data', 'data-testid': 'reservations' },
+    h('thead', null, h('tr', null, ['Role', 'Type', 'Principal', 'Reserved', 'Volumes'].map((t) => h('th', null, t)))),
+    h('tbody', null, roles.flatMap((role) => role.reservations.map((r, i) => h('tr', null,
+      h('td', null, h('b', null, role.role)),
+      h('td', null, badge(r.type, r.type === 'STATIC' ? 'muted' : 'info')),
+      h('td', null, r.principal ?? '—'),
+      h('td', null, mono(reservationAmounts(r))),
+      h('td', null, i === 0 ? role.volumes.map((v) => h('div', null, volumeText(v))) : ''))))));
+}
+
 export function agentView(ctx: AppContext, route: Route): View {
   const { store } = ctx;
   const id = route.parts[1];
@@ -68,11 +83,13 @@ export function agentView(ctx: AppContext, route: Route): View {
   const summary = h('div');
   const res = h('div');
   const attrs = h('div');
+  const reservations = h('div');
   const active = taskTable(store, ['name', 'id', 'state', 'framework', 'cpus', 'mem', 'started'], { empty: 'No active tasks on this agent.', sortBy: 'started', descending: true });
   const completed = taskTable(store, ['name', 'id', 'state', 'framework', 'started', 'ended'], { empty: 'No completed tasks on this agent.', limit: 100 });
   const body = h('div', null,
     h('div', { class: 'grid-2' }, section('Agent', summary), section('Resources', res)),
     section('Attributes', attrs),
+    section('Reservations', reservations),
     section('Active tasks', active.el),
     section('Completed tasks', completed.el));
   const el = h('div', { class: 'page' }, header, body);
@@ -109,6 +126,7 @@ export function agentView(ctx: AppContext, route: Route): View {
         h('tr', null, h('th', { scope: 'row' }, 'Ports'), h('td', { class: 'num', colspan: 3 }, ports(agent.total_resources) || '—')))));
     const attributes = agent.agent_info.attributes ?? [];
     replace(attrs, attributes.length ? keyValues(attributes.map((a) => [a.name, attributeValue(a)])) : h('p', { class: 'dim' }, 'No attributes.'));
+    replace(reservations, reservationTable(agent));
     active.update(mine);
     completed.update(newestFirst([...store.completedTasks.values()].filter((t) => t.agent_id.value === id), 100));
   };

@@ -1,9 +1,10 @@
-/** Roles with their weights, quota (guarantees and limits) and what they hold now. */
+/** Roles with their weights, quota (guarantees and limits), what they hold now and what is reserved to them. */
 import { operatorCall } from '../api';
 import { DataTable, errorBox, pageHeader, section } from '../components';
 import { h, replace } from '../dom';
 import { cpus, megabytes, scalars } from '../format';
-import type { OperatorRole, QuotaConfig, ScalarMap } from '../model';
+import type { Agent, OperatorRole, QuotaConfig, ScalarMap } from '../model';
+import { reservationsOnAgents, reservedTotals, volumeText } from '../../protocol/reservation-summary';
 import { refreshEvery } from '../poll';
 import type { AppContext, View } from '../view';
 
@@ -11,9 +12,21 @@ type Role = Pick<OperatorRole, 'name'> & Partial<OperatorRole>;
 
 const REFRESH_MS = 10_000;
 
-export function rolesView(_ctx: AppContext): View {
+/** What each role has reserved on all agents: summed scalars and its persistent volumes. */
+interface Reserved { scalars: Record<string, number>; volumes: string[] }
+
+function reservedByRole(agents: Iterable<Agent>): Map<string, Reserved> {
+  const onAgents = reservationsOnAgents(agents);
+  const out = new Map<string, Reserved>();
+  for (const [role, scalars] of reservedTotals(onAgents)) out.set(role, { scalars, volumes: [] });
+  for (const entry of onAgents) out.get(entry.role)!.volumes.push(...entry.volumes.map((v) => `${volumeText(v)} on ${entry.hostname}`));
+  return out;
+}
+
+export function rolesView(ctx: AppContext): View {
   let roles: Role[] = [];
   let quotas = new Map<string, QuotaConfig>();
+  let reserved = new Map<string, Reserved>();
   const quotaOf = (r: Role): QuotaConfig => quotas.get(r.name) ?? { role: r.name, guarantees: r.quota?.guarantee, limits: r.quota?.limit };
   const table = new DataTable<Role>([
     { title: 'Role', cell: (r) => h('b', null, r.name), sort: (r) => r.name },
@@ -24,6 +37,7 @@ export function rolesView(_ctx: AppContext): View {
     { title: 'CPUs offered', cell: (r) => cpus(scalars(r.offered).cpus), sort: (r) => scalars(r.offered).cpus, className: 'num' },
     { title: 'Guarantees', cell: (r) => quotaText(quotaOf(r).guarantees) },
     { title: 'Limits', cell: (r) => quotaText(quotaOf(r).limits) },
+    { title: 'Reserved', cell: (r) => reservedCell(reserved.get(r.name)), sort: (r) => reserved.get(r.name)?.scalars.cpus ?? 0 },
   ], { empty: 'No roles yet: a role appears once a framework uses it or it has a weight or quota.', testId: 'roles', sortBy: 0 });
   const status = h('div');
   const el = h('div', { class: 'page' }, pageHeader('Roles', 'Weights steer the fair share; quota guarantees and limits bound it.'), status, section('Roles', table.el));
@@ -35,13 +49,21 @@ export function rolesView(_ctx: AppContext): View {
     if (signal.aborted) return;
     if (rolesRes.status === 'fulfilled') roles = rolesRes.value.get_roles?.roles ?? [];
     if (quotaRes.status === 'fulfilled') quotas = new Map((quotaRes.value.get_quota?.status?.configs ?? []).map((c) => [c.role, c]));
-    // Roles with quota but nothing else still belong in the list.
+    reserved = reservedByRole(ctx.store.agents.values());
+    // Roles with quota or reservations but nothing else still belong in the list.
     const named = new Set(roles.map((r) => r.name));
-    const rows = [...roles, ...[...quotas.keys()].filter((name) => !named.has(name)).map((name) => ({ name }))];
+    const others = new Set([...quotas.keys(), ...reserved.keys()].filter((name) => !named.has(name)));
+    const rows = [...roles, ...[...others].map((name) => ({ name }))];
     replace(status, rolesRes.status === 'rejected' ? errorBox(`Could not read roles: ${(rolesRes.reason as Error).message}`) : '');
     table.update(rows);
   });
   return { el, update: () => undefined, dispose: stop };
+}
+
+function reservedCell(entry: Reserved | undefined): HTMLElement | string {
+  if (!entry) return h('span', { class: 'dim' }, '—');
+  const amounts = Object.entries(entry.scalars).map(([name, v]) => `${name} ${name === 'mem' || name === 'disk' ? megabytes(v) : cpus(v)}`).join(' · ');
+  return h('span', null, amounts, ...entry.volumes.map((v) => h('div', { class: 'dim' }, v)));
 }
 
 function quotaText(map: ScalarMap | undefined): HTMLElement | string {
