@@ -71,10 +71,7 @@ function intersect(a: Resources, b: Resources): Resources {
 
 function reservedRolesOf(total: Resources): string[] {
   const roles = new Set<string>();
-  for (const r of total.toV1()) {
-    const role = r.reservations?.length ? r.reservations[r.reservations.length - 1].role : r.role;
-    if (role && role !== '*') roles.add(role);
-  }
+  for (const part of total.parts()) if (part.role !== '*') roles.add(part.role);
   return [...roles];
 }
 
@@ -151,6 +148,20 @@ export class HierarchicalAllocator implements Allocator {
     for (const r of agent.parked.values()) held = held.plus(r);
     // Allocations beyond a shrunk total stay allocated until the master recovers them.
     this.setAvailable(agent, total.subtractClamped(held));
+  }
+
+  updateAllocation(frameworkId: string, agentId: string, role: string, consumed: Resources, converted: Resources): void {
+    const agent = this.agents.get(agentId);
+    const byRole = agent?.allocations.get(frameworkId);
+    const held = byRole?.get(role);
+    if (!agent || !byRole || !held || !held.contains(consumed)) {
+      throw new Error(`framework ${frameworkId} does not hold '${consumed.toString()}' in role ${role} on agent ${agentId}`);
+    }
+    byRole.set(role, held.minus(consumed).plus(converted));
+    agent.total = agent.total.minus(consumed).plus(converted);
+    agent.reservedRoles = reservedRolesOf(agent.total);
+    // What is available did not change, but what it may be offered to may have: forget the filtered marks.
+    agent.epoch++;
   }
 
   activateAgent(agentId: string): void {

@@ -12,7 +12,7 @@
  * that long drops the stream and re-registers (with backoff) using its agent id.
  */
 import type {
-  AgentID, AgentInfo, ExecutorID, FrameworkID, FrameworkInfo, KillPolicy, MasterInfo, Task, TaskID,
+  AgentID, AgentInfo, ExecutorID, FrameworkID, FrameworkInfo, KillPolicy, MasterInfo, Resource, Task, TaskID,
   TaskInfo, TaskStatus, ExecutorInfo, TaskGroupInfo,
 } from './types';
 
@@ -36,6 +36,11 @@ export type AgentCall =
         version: string;
         /** Where the agent serves /files and /state, as host:port (advertised address). */
         pid: string;
+        /**
+         * What the agent has checkpointed (dynamic reservations, persistent volumes), v1 post-refinement
+         * format. The master uses it only when it has nothing stored for the agent; otherwise its own wins.
+         */
+        checkpointed_resources?: Resource[];
       };
     }
   | { type: 'UPDATE'; agent_id: AgentID; update: { framework_id: FrameworkID; status: TaskStatus } }
@@ -60,4 +65,10 @@ export type AgentEvent =
   /** A scheduler's SHUTDOWN call: a custom executor gets SHUTDOWN (Mesos's ShutdownExecutorMessage). */
   | { type: 'SHUTDOWN_EXECUTOR'; shutdown_executor: { framework_id: FrameworkID; executor_id: ExecutorID } }
   | { type: 'FRAMEWORK_MESSAGE'; framework_message: { framework_id: FrameworkID; executor_id: ExecutorID; data: string } }
+  /**
+   * The agent's WHOLE list of checkpointed resources (dynamic reservations, persistent volumes), v1
+   * post-refinement format; sent after every RESERVE/UNRESERVE/CREATE/DESTROY touching the agent and
+   * after every (re-)registration. The agent stores it and keeps a directory per volume.
+   */
+  | { type: 'CHECKPOINT_RESOURCES'; checkpoint_resources: { resources: Resource[] } }
   | { type: 'PING' };

@@ -53,10 +53,11 @@ export function isResourceOperationType(type: string): type is ResourceOperation
   return type in FIELDS;
 }
 
-/** An ACCEPT operation (or an operator call's list) as a ResourceOperation; the resources must parse. */
-export function parseOperation(type: ResourceOperationType, list: unknown, prefix = ''): Outcome<ResourceOperation> {
-  const { message, list: listName } = FIELDS[type];
-  const field = `${prefix}${message}.${listName}`;
+/**
+ * An ACCEPT operation (or an operator call's list) as a ResourceOperation; the resources must parse.
+ * `field` names the list in messages (default: the offer operation's, e.g. 'reserve.resources').
+ */
+export function parseOperation(type: ResourceOperationType, list: unknown, field = `${FIELDS[type].message}.${FIELDS[type].list}`): Outcome<ResourceOperation> {
   try {
     const resources = resourcesFromV1Checked(list ?? [], field);
     if (resources.isEmpty()) return { ok: false, message: `${field}: must list at least one resource` };
@@ -120,6 +121,36 @@ export function volumesWithId(resources: Resources, role: string, id: string): R
     if (part.role === role && part.disk?.persistence?.id === id) out = out.plus(part.resources);
   }
   return out;
+}
+
+/**
+ * An agent's total: its base resources (what it declares: unreserved and statically reserved) with its
+ * checkpointed resources applied (Mesos's applyCheckpointedResources): each dynamic reservation and
+ * volume is carved out of what it was made from. What does not fit any more (the agent now declares
+ * less) is left out and returned in `dropped`.
+ */
+export function applyCheckpointed(base: Resources, checkpointed: Resources): { total: Resources; kept: Resources; dropped: Resources } {
+  let total = base;
+  let kept = Resources.empty();
+  let dropped = Resources.empty();
+  for (const part of checkpointed.parts()) {
+    const origin = part.resources.reshape((e) => ({
+      reservations: e.reservations.length > 0 && e.reservations[0].type === 'STATIC' ? e.reservations.slice(0, 1) : [],
+      disk: withoutVolume(e.disk),
+    }));
+    if (total.contains(origin)) {
+      total = total.minus(origin).plus(part.resources);
+      kept = kept.plus(part.resources);
+    } else {
+      dropped = dropped.plus(part.resources);
+    }
+  }
+  return { total, kept, dropped };
+}
+
+/** The checkpointed list after a conversion: what was consumed leaves it, what was converted joins it. */
+export function checkpointedAfter(checkpointed: Resources, conversion: Conversion): Resources {
+  return checkpointed.minus(conversion.consumed.checkpointable()).plus(conversion.converted.checkpointable());
 }
 
 function lastLevel(part: ResourcePart): Reservation | undefined {

@@ -215,6 +215,10 @@ describe('validateAgentEvent', () => {
     SHUTDOWN_FRAMEWORK: { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: FID } },
     SHUTDOWN_EXECUTOR: { type: 'SHUTDOWN_EXECUTOR', shutdown_executor: { framework_id: FID, executor_id: { value: 'e' } } },
     FRAMEWORK_MESSAGE: { type: 'FRAMEWORK_MESSAGE', framework_message: { framework_id: FID, executor_id: { value: 'e' }, data: 'aGk=' } },
+    CHECKPOINT_RESOURCES: {
+      type: 'CHECKPOINT_RESOURCES',
+      checkpoint_resources: { resources: [{ name: 'disk', type: 'SCALAR', scalar: { value: 64 }, reservations: [{ type: 'DYNAMIC', role: 'web', principal: 'ops' }], disk: { persistence: { id: 'v1', principal: 'ops' }, volume: { container_path: 'data', mode: 'RW' } } }] },
+    },
     PING: { type: 'PING' },
   };
 

@@ -5,6 +5,7 @@
  */
 import type { CommandInfo, TaskStatus } from '../../protocol/types';
 import type { Resources } from '../../protocol/resources';
+import { v1Resources } from '../../protocol/v1-resources';
 import type { AgentSettings } from '../state/cluster-settings';
 import type { MasterCore } from '../core';
 import { agentViews } from './agent-views';
@@ -101,6 +102,10 @@ export function legacyAgentWith(agent: AgentRecord, used: Resources, offered: Re
     offered_resources: offered.toLegacyJson(),
     reserved_resources: views.legacyReserved,
     unreserved_resources: views.legacyUnreserved,
+    reserved_resources_full: views.reservedFull,
+    unreserved_resources_full: views.unreservedFull,
+    used_resources_full: v1Resources(used),
+    offered_resources_full: v1Resources(offered),
     attributes: views.legacyAttributes,
     active: agent.connection === 'connected',
     // Operator deactivation (DEACTIVATE_AGENT, DRAIN_AGENT); a disconnected agent is only inactive.
