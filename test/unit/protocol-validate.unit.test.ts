@@ -130,9 +130,15 @@ describe('validateSchedulerCall', () => {
       expect(rejected(validateSchedulerCall(body))).toBe("'accept.operations[0].launch_group.executor.resources[0].scalar': required for type SCALAR, got undefined");
     });
 
-    it('rejects operations other than LAUNCH and LAUNCH_GROUP', () => {
-      expect(rejected(validateSchedulerCall(accept([{ type: 'RESERVE', reserve: {} }]))))
-        .toBe("'accept.operations[0].type': operation 'RESERVE' is not supported; supported operations: LAUNCH, LAUNCH_GROUP");
+    it('rejects operations this master does not support', () => {
+      expect(rejected(validateSchedulerCall(accept([{ type: 'GROW_VOLUME', grow_volume: {} }]))))
+        .toBe("'accept.operations[0].type': operation 'GROW_VOLUME' is not supported; supported operations: LAUNCH, LAUNCH_GROUP, RESERVE, UNRESERVE, CREATE, DESTROY");
+    });
+
+    it('requires the sub-message of a resource operation and checks its resources', () => {
+      expect(rejected(validateSchedulerCall(accept([{ type: 'CREATE' }])))).toBe("Expecting 'accept.operations[0].create' to be present");
+      expect(rejected(validateSchedulerCall(accept([{ type: 'RESERVE', reserve: { resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: [{ type: 'DYNAMIC' }] }] } }]))))
+        .toBe("'accept.operations[0].reserve.resources[0].reservations[0].role': required string, got undefined");
     });
 
     it('requires the sub-message of the operation', () => {
@@ -248,8 +254,8 @@ describe('validateAgentEvent', () => {
 
   it.each<[string, unknown, string]>([
     ['no object', 'PING', "Expecting a JSON object, got 'PING'"],
-    ['no type', {}, "'type': required, must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, SHUTDOWN_EXECUTOR, FRAMEWORK_MESSAGE, PING, got undefined"],
-    ['an unknown type', { type: 'LAUNCH' }, "'type': must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, SHUTDOWN_EXECUTOR, FRAMEWORK_MESSAGE, PING, got 'LAUNCH'"],
+    ['no type', {}, "'type': required, must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, SHUTDOWN_EXECUTOR, FRAMEWORK_MESSAGE, CHECKPOINT_RESOURCES, PING, got undefined"],
+    ['an unknown type', { type: 'LAUNCH' }, "'type': must be one of REGISTERED, RUN_TASK, RUN_TASK_GROUP, KILL_TASK, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, SHUTDOWN_EXECUTOR, FRAMEWORK_MESSAGE, CHECKPOINT_RESOURCES, PING, got 'LAUNCH'"],
     ['REGISTERED without its message', { type: 'REGISTERED' }, "Expecting 'registered' to be present"],
     ['REGISTERED without agent id', without('REGISTERED', ['registered', 'agent_id']), "'registered.agent_id': required object, got undefined"],
     ['REGISTERED with an empty agent id', { type: 'REGISTERED', registered: { agent_id: { value: '' } } }, "'registered.agent_id.value': must be a non-empty string"],
