@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { createAllocator } from '../../cluster/allocator';
 import type { Allocator } from '../../cluster/allocator';
 import { Resources } from '../../cluster/protocol/resources';
+import { applyOperation, type ResourceOperation } from '../../cluster/protocol/resource-operations';
 
 const r = (text: string) => Resources.parse(text);
 
@@ -321,6 +322,120 @@ describe('allocator invariants', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+// ---- dynamic reservations and persistent volumes ----
+
+/** Conversions a framework (on what it was offered) or an operator (on free resources) applies between cycles. */
+type ResvOp =
+  | { kind: 'base'; op: Op }
+  | { kind: 'frameworkReserve'; item: number; piece: number }
+  | { kind: 'operatorReserve' | 'operatorUnreserve'; agent: string; piece: number; role: string }
+  | { kind: 'operatorCreate' | 'operatorDestroy'; agent: string; role: string; id: string };
+
+const RESV_PIECES = ['cpus:1', 'mem:128', 'disk:40'];
+const RESV_ROLES = ['r1', 'r2'];
+
+const resvArb: fc.Arbitrary<ResvOp> = fc.oneof(
+  { weight: 6, arbitrary: opArb.map((op) => ({ kind: 'base' as const, op })) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('frameworkReserve' as const), item: fc.nat(20), piece: fc.nat(RESV_PIECES.length - 1) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('operatorReserve' as const, 'operatorUnreserve' as const),
+      agent: fc.constantFrom(...AGENTS), piece: fc.nat(RESV_PIECES.length - 1), role: fc.constantFrom(...RESV_ROLES),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('operatorCreate' as const, 'operatorDestroy' as const),
+      agent: fc.constantFrom(...AGENTS), role: fc.constantFrom(...RESV_ROLES), id: fc.constantFrom('v1', 'v2'),
+    }),
+  },
+);
+
+const reservedPiece = (piece: string, role: string) => Resources.fromV1(r(piece).toV1().map((x) => ({ ...x, reservations: [{ type: 'DYNAMIC' as const, role }] })));
+const volumeOf = (role: string, id: string) => Resources.fromV1([{
+  name: 'disk', type: 'SCALAR', scalar: { value: 20 }, reservations: [{ type: 'DYNAMIC', role }],
+  disk: { persistence: { id }, volume: { container_path: 'data', mode: 'RW' } },
+}]);
+
+/** Applies a conversion to free resources as the master's operator API does: the agent's total changes. */
+function operatorConvert(master: Master, agent: string, op: ResourceOperation): void {
+  const total = master.totals.get(agent);
+  if (!total) return;
+  const out = applyOperation(total, op, {});
+  if (!out.ok || !master.allocator.available(agent).contains(out.value.consumed)) return;
+  master.totals.set(agent, out.value.result);
+  master.allocator.updateAgentTotal(agent, out.value.result);
+}
+
+function applyResv(master: Master, step: ResvOp): void {
+  switch (step.kind) {
+    case 'base':
+      return master.apply(step.op);
+    case 'frameworkReserve': {
+      // ACCEPT with RESERVE on an outstanding offer: converted in place in the allocation.
+      const offered = master.held.filter((h) => h.offered);
+      const item = offered[step.item % Math.max(1, offered.length)];
+      if (!item) return;
+      const op: ResourceOperation = { type: 'RESERVE', resources: reservedPiece(RESV_PIECES[step.piece], item.role), field: 'reserve.resources' };
+      const out = applyOperation(item.resources, op, { allocationRole: item.role });
+      if (!out.ok) return;
+      master.allocator.updateAllocation(item.framework, item.agent, item.role, out.value.consumed, out.value.converted);
+      item.resources = out.value.result;
+      master.totals.set(item.agent, master.totals.get(item.agent)!.minus(out.value.consumed).plus(out.value.converted));
+      break;
+    }
+    case 'operatorReserve':
+    case 'operatorUnreserve':
+      operatorConvert(master, step.agent, { type: step.kind === 'operatorReserve' ? 'RESERVE' : 'UNRESERVE', resources: reservedPiece(RESV_PIECES[step.piece], step.role), field: 'resources' });
+      break;
+    case 'operatorCreate':
+    case 'operatorDestroy':
+      operatorConvert(master, step.agent, { type: step.kind === 'operatorCreate' ? 'CREATE' : 'DESTROY', resources: volumeOf(step.role, step.id), field: 'volumes' });
+      break;
+  }
+  // A cycle right after: its checks (ledger, offers only to the reservation's role, filters) see the conversion.
+  master.apply({ kind: 'allocate', advance: 0 });
+}
+
+describe('allocator invariants with dynamic reservations and persistent volumes', () => {
+  test('nothing offered twice or beyond capacity, reserved resources and volumes only to their role, totals kept by every conversion', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.array(resvArb, { minLength: 20, maxLength: 80 }), (seed, steps) => {
+        const master = new Master(seed);
+        const quantities = () => [...master.totals.values()].map((t) => [t.scalar('cpus'), t.scalar('mem'), t.scalar('disk')]);
+        for (const step of steps) {
+          const before = step.kind === 'base' ? undefined : quantities();
+          applyResv(master, step);
+          if (before) expect(quantities()).toEqual(before);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('a volume is offered whole, to its role, and never split across offers', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.array(opArb, { maxLength: 30 }), (seed, ops) => {
+        const master = new Master(seed);
+        operatorConvert(master, 'a2', { type: 'RESERVE', resources: reservedPiece('disk:40', 'r2'), field: 'resources' });
+        operatorConvert(master, 'a2', { type: 'CREATE', resources: volumeOf('r2', 'v1'), field: 'volumes' });
+        const vol = volumeOf('r2', 'v1');
+        expect(master.totals.get('a2')!.contains(vol)).toBe(true);
+        for (const op of ops) {
+          master.apply(op);
+          for (const h of master.held.filter((x) => x.agent === 'a2' && !x.resources.persistentVolumes().isEmpty())) {
+            expect(h.resources.persistentVolumes().equals(vol)).toBe(true);
+            expect(h.role).toBe('r2');
+          }
+        }
+      }),
+      { numRuns: 100 },
     );
   });
 });
