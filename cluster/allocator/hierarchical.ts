@@ -70,9 +70,7 @@ function intersect(a: Resources, b: Resources): Resources {
 }
 
 function reservedRolesOf(total: Resources): string[] {
-  const roles = new Set<string>();
-  for (const part of total.parts()) if (part.role !== '*') roles.add(part.role);
-  return [...roles];
+  return total.reservedRoles();
 }
 
 export class HierarchicalAllocator implements Allocator {

@@ -406,6 +406,13 @@ export class Resources {
     return collector.build();
   }
 
+  /** The roles resources are reserved to (effective roles, '*' excluded), without building anything else. */
+  reservedRoles(): string[] {
+    const roles: string[] = [];
+    for (const e of this.entries) if (e.role !== UNRESERVED && !roles.includes(e.role)) roles.push(e.role);
+    return roles;
+  }
+
   /** Dynamically reserved resources and persistent volumes: what an agent checkpoints (Mesos's needCheckpointing). */
   checkpointable(): Resources {
     return this.filter((e) => isVolume(e) || (e.reservations.length > 0 && e.reservations[e.reservations.length - 1].type === 'DYNAMIC'));
