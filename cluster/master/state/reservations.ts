@@ -65,7 +65,12 @@ export class ReservationManager {
     if (!applied.ok) return applied;
     const refused = this.refusal(agent, op, principal);
     if (refused) return { ok: false, message: refused.message };
-    this.ctx.allocator.updateAllocation(framework.id, agent.id, role, applied.value.consumed, applied.value.converted);
+    try {
+      this.ctx.allocator.updateAllocation(framework.id, agent.id, role, applied.value.consumed, applied.value.converted);
+    } catch (err) {
+      // The offer's resources are the framework's in `role`; if the allocator disagrees, nothing was changed.
+      return { ok: false, message: (err as Error).message };
+    }
     this.commit(agent, applied.value, `framework ${framework.id}`);
     return { ok: true, value: applied.value.result };
   }
