@@ -150,7 +150,8 @@ export function applyCheckpointed(base: Resources, checkpointed: Resources): { t
 
 /** The checkpointed list after a conversion: what was consumed leaves it, what was converted joins it. */
 export function checkpointedAfter(checkpointed: Resources, conversion: Conversion): Resources {
-  return checkpointed.minus(conversion.consumed.checkpointable()).plus(conversion.converted.checkpointable());
+  // Clamped: a dynamic reservation an agent declared itself (not through the master) is not in the list.
+  return checkpointed.subtractClamped(conversion.consumed.checkpointable()).plus(conversion.converted.checkpointable());
 }
 
 function lastLevel(part: ResourcePart): Reservation | undefined {

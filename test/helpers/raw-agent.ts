@@ -7,7 +7,7 @@ import type { AgentEvent } from '../../cluster/protocol/agent-channel';
 import { AGENT_CHANNEL_PATH } from '../../cluster/protocol/agent-channel';
 import { newStatusUuid } from '../../cluster/protocol/ids';
 import { Resources } from '../../cluster/protocol/resources';
-import type { FrameworkInfo, Task, TaskState, TaskStatus } from '../../cluster/protocol/types';
+import type { FrameworkInfo, Resource, Task, TaskState, TaskStatus } from '../../cluster/protocol/types';
 import { RecordStream, request, type HttpResult } from './http';
 
 export interface RawAgentOptions {
@@ -19,6 +19,8 @@ export interface RawAgentOptions {
   frameworks?: FrameworkInfo[];
   /** Answer PINGs with PONGs (default true). */
   answerPings?: boolean;
+  /** What it says it has checkpointed (REGISTER.checkpointed_resources). */
+  checkpointed?: Resource[];
 }
 
 export class RawAgent {
@@ -50,6 +52,7 @@ export class RawAgent {
         frameworks: opts.frameworks ?? [],
         version: 'raw-agent',
         pid: `${hostname}:5051`,
+        ...(opts.checkpointed ? { checkpointed_resources: opts.checkpointed } : {}),
       },
     };
     const stream = await new RecordStream<AgentEvent>(`${masterUrl}${AGENT_CHANNEL_PATH}`, body).response();

@@ -34,8 +34,8 @@ describe('dynamic reservations and persistent volumes on the master', () => {
   let workDir: string;
   const peers = wirePeers(() => master.url);
 
-  const start = async () => {
-    master = createMaster({ ip: '127.0.0.1', port: 0, workDir, logger: silentLogger });
+  const start = async (acls?: unknown) => {
+    master = createMaster({ ip: '127.0.0.1', port: 0, workDir, logger: silentLogger, ...(acls ? { acls: JSON.stringify(acls) } : {}) });
     await master.listen();
   };
   const operator = (body: unknown, headers: Record<string, string> = {}) => request(`${master.url}/api/v1`, { body, headers });
@@ -221,5 +221,50 @@ describe('dynamic reservations and persistent volumes on the master', () => {
     const back = await peers.registerAgent({ resources: 'cpus:2;mem:256;disk:500', agentId });
     expect(lastCheckpoint(back)).toEqual(expect.arrayContaining([vol, { ...reserved, scalar: { value: 200 } }]));
     expect((await agentState(agentId)).reserved_resources_full).toEqual(before);
+  });
+
+  test('an agent that re-registers is sent the master\'s list (it wins); an agent the master does not know brings its own', async () => {
+    await start();
+    const agent = await peers.registerAgent({ resources: 'cpus:2;mem:256' });
+    const reserved = scalar('mem', 100, { reservations: [{ type: 'DYNAMIC', role: 'web' }] });
+    const stale = scalar('cpus', 1, { reservations: [{ type: 'DYNAMIC', role: 'old' }] });
+    expect((await operator({ type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: agent.agentId }, resources: [reserved] } })).status).toBe(202);
+    agent.disconnect();
+    const back = await peers.registerAgent({ resources: 'cpus:2;mem:256', agentId: agent.agentId, checkpointed: [stale] });
+    expect(lastCheckpoint(back)).toEqual([reserved]);
+    expect((await agentState(agent.agentId)).reserved_resources).toEqual({ web: expect.objectContaining({ mem: 100 }) });
+
+    // A master without a registry (no work dir) meets the agent for the first time: the agent's list is adopted.
+    back.disconnect();
+    await master.close();
+    master = createMaster({ ip: '127.0.0.1', port: 0, logger: silentLogger });
+    await master.listen();
+    const adopted = await peers.registerAgent({ resources: 'cpus:2;mem:256', agentId: agent.agentId, checkpointed: [reserved] });
+    expect(lastCheckpoint(adopted)).toEqual([reserved]);
+    expect((await agentState(agent.agentId)).reserved_resources).toEqual({ web: expect.objectContaining({ mem: 100 }) });
+  });
+
+  test('--acls decide: refused operator calls are 403, a framework\'s refused RESERVE is dropped', async () => {
+    await start({
+      reserve_resources: [{ principals: { values: ['ops'] }, roles: { values: ['web'] } }, { principals: { type: 'ANY' }, roles: { type: 'NONE' } }],
+    });
+    const agent = await peers.registerAgent({ resources: 'cpus:2;mem:256' });
+    const refused = await operator({ type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: agent.agentId }, resources: [scalar('cpus', 1, { reservations: [{ type: 'DYNAMIC', role: 'web' }] })] } });
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain('not authorized to reserve resources');
+
+    const reserveOn = async (principal: string) => {
+      const scheduler = await peers.subscribe(frameworkInfo({ role: 'web', principal, name: principal }));
+      const offer = await offerOn(scheduler, agent);
+      await scheduler.expectAccepted({
+        type: 'ACCEPT',
+        accept: { offer_ids: [offer.id], operations: [{ type: 'RESERVE', reserve: { resources: [scalar('cpus', 1, { role: 'web', reservation: { principal } })] } }] },
+      });
+    };
+    await reserveOn('eve');
+    await reserveOn('ops');
+    await eventually(() => lastCheckpoint(agent).length > 0, 'the allowed reservation checkpointed');
+    // Only the allowed one made it: eve's was dropped, not applied and not checkpointed.
+    expect(checkpoints(agent).map((c) => c.checkpoint_resources.resources)).toEqual([[], [scalar('cpus', 1, { reservations: dynamic('web', 'ops') })]]);
   });
 });
