@@ -267,4 +267,24 @@ describe('dynamic reservations and persistent volumes on the master', () => {
     // Only the allowed one made it: eve's was dropped, not applied and not checkpointed.
     expect(checkpoints(agent).map((c) => c.checkpoint_resources.resources)).toEqual([[], [scalar('cpus', 1, { reservations: dynamic('web', 'ops') })]]);
   });
+
+  test('ACCEPT in protobuf: RESERVE and CREATE decoded from mesos.v1.scheduler.Call', async () => {
+    await start();
+    const agent = await peers.registerAgent({ resources: 'cpus:2;mem:256;disk:300' });
+    const scheduler = await peers.subscribe(frameworkInfo({ roles: ['db'], principal: 'db', capabilities: REFINEMENT }));
+    const offer = await offerOn(scheduler, agent);
+    const disk = scalar('disk', 200, { reservations: dynamic('db', 'db') });
+    const vol = { ...disk, disk: { persistence: { id: 'pg', principal: 'db' }, volume: { container_path: 'pgdata', mode: 'RO' as const } } };
+    const call = {
+      type: 'ACCEPT', framework_id: { value: scheduler.frameworkId },
+      accept: { offer_ids: [offer.id], operations: [{ type: 'RESERVE', reserve: { resources: [disk] } }, { type: 'CREATE', create: { volumes: [vol] } }] },
+    };
+    const res = await request(`${master.url}/api/v1/scheduler`, {
+      body: encodeProtobuf(V1_MESSAGES.schedulerCall, call),
+      headers: { 'Content-Type': 'application/x-protobuf', 'Mesos-Stream-Id': scheduler.streamId },
+    });
+    expect({ status: res.status, text: res.text }).toEqual({ status: 202, text: '' });
+    await eventually(() => lastCheckpoint(agent).length > 0, 'the volume checkpointed');
+    expect(lastCheckpoint(agent)).toEqual([vol]);
+  });
 });
