@@ -12,7 +12,7 @@ import type { MasterContext } from '../context';
 import type { OfferManager } from './offers';
 import { hasCapability, type AgentRecord, type FrameworkRecord } from './records';
 import {
-  applyCheckpointed, applyOperation, checkpointedAfter, type Conversion, type Outcome, type ResourceOperation,
+  applyCheckpointed, applyOperation, checkpointedAfter, conversionOf, type Conversion, type Outcome, type ResourceOperation,
 } from '../../protocol/resource-operations';
 import type { Resources } from '../../protocol/resources';
 import type { AclAction } from '../../authz/acls';
@@ -81,19 +81,21 @@ export class ReservationManager {
    */
   applyOperator(agent: AgentRecord, op: ResourceOperation, principal: string | undefined): Refusal | undefined {
     const { allocator } = this.ctx;
-    const check = applyOperation(agent.total, op, { principal });
-    if (!check.ok) return { status: check.message.includes('is not available') ? 409 : 400, message: check.message };
-    const authz = this.refusal(agent, op, principal);
-    if (authz) return authz;
-    if (!allocator.available(agent.id).contains(check.value.consumed) && agent.offerIds.size > 0) {
+    const conversion = conversionOf(op, { principal }, agent.total);
+    if (!conversion.ok) return { status: 400, message: conversion.message };
+    const refused = this.refusal(agent, op, principal);
+    if (refused) return refused;
+    const { consumed, converted } = conversion.value;
+    if (!allocator.available(agent.id).contains(consumed) && agent.offerIds.size > 0) {
       this.books.offers.rescindAllOnAgent(agent, true);
     }
     const free = allocator.available(agent.id);
-    if (!free.contains(check.value.consumed)) {
-      return { status: 409, message: `${op.field}: '${check.value.consumed.toString()}' is not free on agent ${agent.id} (free: '${free.toString()}')` };
+    if (!free.contains(consumed)) {
+      return { status: 409, message: `${op.field}: '${consumed.toString()}' is not free on agent ${agent.id} (free: '${free.toString()}')` };
     }
-    allocator.updateAgentTotal(agent.id, check.value.result);
-    this.commit(agent, check.value, principal === undefined ? 'the operator' : `operator ${principal}`);
+    const result = agent.total.minus(consumed).plus(converted);
+    allocator.updateAgentTotal(agent.id, result);
+    this.commit(agent, { consumed, converted, result }, principal === undefined ? 'the operator' : `operator ${principal}`);
     this.ctx.requestAllocation();
     return undefined;
   }
