@@ -50,7 +50,7 @@ const FIELDS: Record<ResourceOperationType, { message: 'reserve' | 'unreserve' |
 };
 
 export function isResourceOperationType(type: string): type is ResourceOperationType {
-  return type in FIELDS;
+  return Object.hasOwn(FIELDS, type);
 }
 
 /**
@@ -77,8 +77,9 @@ export function operationOf(op: OfferOperation): Outcome<ResourceOperation> {
 
 /**
  * Validates the operation against what it acts on (`total`: the offered resources in an ACCEPT, the
- * agent's free resources for the operator API) and gives its conversion. `total` is also where
- * CREATE looks for persistence ids already in use.
+ * agent's total for the operator API, which then checks that `consumed` is free) and gives its
+ * conversion. `total` is also where CREATE looks for persistence ids already in use and DESTROY for
+ * the volume.
  */
 export function conversionOf(op: ResourceOperation, actor: OperationActor, total: Resources): Outcome<Conversion> {
   let consumed = Resources.empty();
@@ -134,10 +135,7 @@ export function applyCheckpointed(base: Resources, checkpointed: Resources): { t
   let kept = Resources.empty();
   let dropped = Resources.empty();
   for (const part of checkpointed.parts()) {
-    const origin = part.resources.reshape((e) => ({
-      reservations: e.reservations.length > 0 && e.reservations[0].type === 'STATIC' ? e.reservations.slice(0, 1) : [],
-      disk: withoutVolume(e.disk),
-    }));
+    const origin = originOf(part.resources);
     if (total.contains(origin)) {
       total = total.minus(origin).plus(part.resources);
       kept = kept.plus(part.resources);
@@ -146,6 +144,26 @@ export function applyCheckpointed(base: Resources, checkpointed: Resources): { t
     }
   }
   return { total, kept, dropped };
+}
+
+/**
+ * The base resources of what an agent declares: any dynamic reservation or volume in it turned back
+ * into what it was made from, so that the checkpointed list, applied to it, is not applied twice.
+ */
+export function baseOf(declared: Resources): Resources {
+  const checkpointable = declared.checkpointable();
+  if (checkpointable.isEmpty()) return declared;
+  let base = declared;
+  for (const part of checkpointable.parts()) base = base.minus(part.resources).plus(originOf(part.resources));
+  return base;
+}
+
+/** What a checkpointed resource was made from: no dynamic reservation (a static bottom level kept), no volume. */
+function originOf(resources: Resources): Resources {
+  return resources.reshape((e) => ({
+    reservations: e.reservations.length > 0 && e.reservations[0].type === 'STATIC' ? e.reservations.slice(0, 1) : [],
+    disk: withoutVolume(e.disk),
+  }));
 }
 
 /** The checkpointed list after a conversion: what was consumed leaves it, what was converted joins it. */

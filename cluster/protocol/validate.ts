@@ -40,7 +40,7 @@ export const offerOperationSchema = z.looseObject({
     if (op.launch === undefined) addMissing(ctx, ['launch']);
   } else if (op.type === 'LAUNCH_GROUP') {
     if (op.launch_group === undefined) addMissing(ctx, ['launch_group']);
-  } else if (op.type in RESOURCE_OPERATIONS) {
+  } else if (Object.hasOwn(RESOURCE_OPERATIONS, op.type)) {
     const [message] = RESOURCE_OPERATIONS[op.type as keyof typeof RESOURCE_OPERATIONS];
     if (op[message] === undefined) addMissing(ctx, [message]);
   } else {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  applyOperation, inverseOf, parseOperation, type OperationActor, type ResourceOperation, type ResourceOperationType,
+  applyCheckpointed, applyOperation, baseOf, checkpointedAfter, inverseOf, parseOperation, type OperationActor, type ResourceOperation, type ResourceOperationType,
 } from '../../cluster/protocol/resource-operations';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Resource } from '../../cluster/protocol/types';
@@ -121,6 +121,35 @@ describe('applyOperation', () => {
     expect(out.ok).toBe(false);
     if (!out.ok) expect(out.message).toContain(message);
     if (!out.ok) expect(out.message).toMatch(/^(reserve|unreserve|create|destroy)\.(resources|volumes): /);
+  });
+});
+
+describe('checkpointed resources on an agent', () => {
+  const checkpointed = Resources.fromV1([scalar('disk', 36, { reservations: dynamic('web', 'ops') }), volume('v1', 64), scalar('cpus', 1, { reservations: dynamic('web', 'ops') })]);
+
+  it('carves reservations and volumes out of the base, and baseOf undoes it', () => {
+    const { total, kept, dropped } = applyCheckpointed(AGENT, checkpointed);
+    expect(kept.equals(checkpointed)).toBe(true);
+    expect(dropped.isEmpty()).toBe(true);
+    expect(total.unreserved().toString()).toBe('cpus:3;mem:1024;disk:900');
+    expect(total.persistentVolumes().scalar('disk')).toBe(64);
+    expect(total.scalar('disk')).toBe(1000);
+    expect(baseOf(total).equals(AGENT)).toBe(true);
+  });
+
+  it('drops what no longer fits an agent that now declares less', () => {
+    const { total, dropped } = applyCheckpointed(Resources.parse('cpus:4;mem:1024;disk:50'), checkpointed);
+    expect(dropped.persistentVolumes().scalar('disk')).toBe(64);
+    expect(total.scalar('disk')).toBe(50);
+  });
+
+  it('follows every conversion: what is consumed leaves the list, what is converted joins it', () => {
+    const created = apply(applyCheckpointed(AGENT, checkpointed).total, 'DESTROY', [volume('v1', 64)]);
+    if (!created.ok) throw new Error(created.message);
+    const after = checkpointedAfter(checkpointed, created.value);
+    expect(after.persistentVolumes().isEmpty()).toBe(true);
+    expect(after.scalar('disk')).toBe(100);
+    expect(after.equals(created.value.result.checkpointable())).toBe(true);
   });
 });
 

@@ -10,7 +10,7 @@
 import type { RecordIOStream } from '../../http/server';
 import type { AgentCall } from '../../protocol/agent-channel';
 import { attributesToLegacy } from '../../protocol/attributes';
-import { applyCheckpointed } from '../../protocol/resource-operations';
+import { applyCheckpointed, baseOf } from '../../protocol/resource-operations';
 import { Resources } from '../../protocol/resources';
 import type { AgentInfo, FrameworkID, FrameworkInfo } from '../../protocol/types';
 import { sendToAgent, sendToFramework } from './channels';
@@ -37,7 +37,8 @@ export interface ParsedRegistration {
 export function parseRegistration(call: RegisterCall): { ok: true; value: ParsedRegistration } | { ok: false; message: string } {
   let total: Resources;
   try {
-    total = Resources.fromV1(call.agent_info.resources ?? []);
+    // The contract: AgentInfo.resources is the base; an agent that reports reservations there too is not counted twice.
+    total = baseOf(Resources.fromV1(call.agent_info.resources ?? []));
   } catch (err) {
     return { ok: false, message: `Invalid 'register.agent_info.resources': ${(err as Error).message}` };
   }
@@ -130,7 +131,7 @@ export class AgentManager {
     if (records.agents.has(id)) return undefined;
     let base: Resources;
     try {
-      base = Resources.fromV1(info.resources ?? []);
+      base = baseOf(Resources.fromV1(info.resources ?? []));
     } catch {
       base = Resources.empty();
     }

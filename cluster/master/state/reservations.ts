@@ -93,9 +93,8 @@ export class ReservationManager {
     if (!free.contains(consumed)) {
       return { status: 409, message: `${op.field}: '${consumed.toString()}' is not free on agent ${agent.id} (free: '${free.toString()}')` };
     }
-    const result = agent.total.minus(consumed).plus(converted);
-    allocator.updateAgentTotal(agent.id, result);
-    this.commit(agent, { consumed, converted, result }, principal === undefined ? 'the operator' : `operator ${principal}`);
+    this.commit(agent, { consumed, converted }, principal === undefined ? 'the operator' : `operator ${principal}`);
+    allocator.updateAgentTotal(agent.id, agent.total);
     this.ctx.requestAllocation();
     return undefined;
   }
@@ -129,7 +128,7 @@ export class ReservationManager {
     return false;
   }
 
-  private commit(agent: AgentRecord, conversion: Conversion & { result: Resources }, by: string): void {
+  private commit(agent: AgentRecord, conversion: Conversion, by: string): void {
     agent.total = agent.total.minus(conversion.consumed).plus(conversion.converted);
     agent.checkpointed = checkpointedAfter(agent.checkpointed, conversion);
     this.ctx.log.info('agent resources converted', {
