@@ -13,8 +13,9 @@ import type { Offer, Resource } from '../../cluster/protocol/types';
 import { encodeProtobuf, V1_MESSAGES } from '../../cluster/protocol/wire-codec';
 import { silentLogger } from '../../cluster/util/log';
 import { eventually, getJson, request } from '../helpers/http';
+import { startCluster, type TestCluster } from '../helpers/cluster';
 import type { RawAgent } from '../helpers/raw-agent';
-import { frameworkInfo, type RawScheduler } from '../helpers/scheduler';
+import { frameworkInfo, RawScheduler } from '../helpers/scheduler';
 import { wirePeers } from '../helpers/wire-peers';
 
 const REFINEMENT = [{ type: 'MULTI_ROLE' }, { type: 'RESERVATION_REFINEMENT' }];
@@ -286,5 +287,37 @@ describe('dynamic reservations and persistent volumes on the master', () => {
     expect({ status: res.status, text: res.text }).toEqual({ status: 202, text: '' });
     await eventually(() => lastCheckpoint(agent).length > 0, 'the volume checkpointed');
     expect(lastCheckpoint(agent)).toEqual([vol]);
+  });
+});
+
+describe('with a real agent', () => {
+  let cluster: TestCluster;
+
+  afterEach(async () => {
+    await cluster?.close();
+  });
+
+  test('a task launched on a dynamic reservation runs to TASK_FINISHED; UNRESERVE afterwards gives the resources back', async () => {
+    cluster = await startCluster({ agentResources: 'cpus:2;mem:512;disk:100' });
+    const agentId = { value: (await getJson(`${cluster.url}/state`)).slaves[0].id as string };
+    const reserved = [scalar('cpus', 1, { reservations: [{ type: 'DYNAMIC', role: 'web' }] }), scalar('mem', 64, { reservations: [{ type: 'DYNAMIC', role: 'web' }] })];
+    const reserve = await request(`${cluster.url}/api/v1`, { body: { type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: agentId, resources: reserved } } });
+    expect(reserve.status).toBe(202);
+
+    const scheduler = await RawScheduler.subscribe(cluster.url, frameworkInfo({ roles: ['web'], capabilities: REFINEMENT }));
+    try {
+      scheduler.autoAcknowledge();
+      const offer = (await scheduler.nextOffers())[0];
+      expect(offer.resources).toEqual(expect.arrayContaining(reserved.map((r) => ({ ...r, allocation_info: { role: 'web' } }))));
+      await scheduler.launch([offer], [{ name: 'on-reservation', task_id: { value: 'r1' }, agent_id: offer.agent_id, command: { value: 'echo reserved' }, resources: reserved }]);
+      await scheduler.update('r1', 'TASK_FINISHED');
+    } finally {
+      scheduler.close();
+    }
+    const unreserve = await request(`${cluster.url}/api/v1`, { body: { type: 'UNRESERVE_RESOURCES', unreserve_resources: { agent_id: agentId, resources: reserved } } });
+    expect(unreserve.status).toBe(202);
+    const slave = (await getJson(`${cluster.url}/state`)).slaves[0];
+    expect(slave.reserved_resources).toEqual({});
+    expect(slave.unreserved_resources).toEqual(expect.objectContaining({ cpus: 2, mem: 512 }));
   });
 });
