@@ -406,6 +406,14 @@ export class Resources {
     return collector.build();
   }
 
+  /** A one-entry scalar value with another amount and the same identity (reservations, disk info). */
+  withAmount(value: number): Resources {
+    const [e] = this.entries;
+    if (this.entries.length !== 1 || e.type !== 'SCALAR') throw new Error(`withAmount needs one scalar entry, got '${this.toString()}'`);
+    const milli = toMilli(value);
+    return milli <= 0 ? Resources.EMPTY : fromSortedEntries([withMilli(e, milli)]);
+  }
+
   /** The roles resources are reserved to (effective roles, '*' excluded), without building anything else. */
   reservedRoles(): string[] {
     const roles: string[] = [];

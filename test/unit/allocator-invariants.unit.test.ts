@@ -438,4 +438,70 @@ describe('allocator invariants with dynamic reservations and persistent volumes'
       { numRuns: 100 },
     );
   });
+
+  test('a role with a quota limit is never offered beyond it, whatever is reserved to it along the way', () => {
+    const LIMIT = 3;
+    const stepArb = fc.oneof(
+      fc.record({ kind: fc.constant('reserve' as const), agent: fc.nat(2), cpus: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ kind: fc.constant('allocate' as const) }),
+      fc.record({ kind: fc.constant('decline' as const), pick: fc.nat(10) }),
+    );
+    fc.assert(
+      fc.property(fc.integer(), fc.array(stepArb, { minLength: 5, maxLength: 40 }), (seed, steps) => {
+        const allocator = createAllocator({ seed });
+        const totals = [0, 1, 2].map(() => r('cpus:4;mem:512'));
+        totals.forEach((total, i) => allocator.addAgent({ id: `a${i}`, hostname: `a${i}`, total }));
+        allocator.setQuota('r1', { guarantees: {}, limits: { cpus: LIMIT } });
+        allocator.addFramework({ id: 'f1', roles: ['r1'] });
+        allocator.addFramework({ id: 'f2', roles: ['r2'] });
+        let offers: ReturnType<Allocator['allocate']> = [];
+        let now = 0;
+        for (const step of steps) {
+          if (step.kind === 'reserve') {
+            const id = `a${step.agent}`;
+            const out = applyOperation(totals[step.agent], { type: 'RESERVE', resources: reservedPiece(`cpus:${step.cpus}`, 'r1'), field: 'resources' }, {});
+            if (!out.ok || !allocator.available(id).contains(out.value.consumed)) continue;
+            totals[step.agent] = out.value.result;
+            allocator.updateAgentTotal(id, out.value.result);
+          } else if (step.kind === 'allocate') {
+            offers = offers.concat(allocator.allocate((now += 1000)));
+          } else if (offers.length > 0) {
+            const [offer] = offers.splice(step.pick % offers.length, 1);
+            allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources, now, 0);
+          }
+          const heldByR1 = offers.filter((o) => o.role === 'r1').reduce((sum, o) => sum + o.resources.scalar('cpus'), 0);
+          expect(heldByR1).toBeLessThanOrEqual(LIMIT + 1e-9);
+          for (const o of offers) expect(o.resources.allocatableTo(o.role).equals(o.resources)).toBe(true);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('DRF: a role\'s dynamic reservations count in its share, so an equal-weight role without any is served first', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.integer({ min: 1, max: 3 }), (seed, reservedCpus) => {
+        const allocator = createAllocator({ seed });
+        const total = r('cpus:8;mem:1024');
+        allocator.addAgent({ id: 'a', hostname: 'a', total });
+        // r1 already holds a dynamic reservation in use (an earlier ACCEPT made and used it).
+        allocator.addFramework({ id: 'f1', roles: ['r1'] });
+        const reserved = reservedPiece(`cpus:${reservedCpus}`, 'r1');
+        const [offer] = allocator.allocate(0);
+        const out = applyOperation(offer.resources, { type: 'RESERVE', resources: reserved, field: 'reserve.resources' }, { allocationRole: 'r1' });
+        if (!out.ok) throw new Error(out.message);
+        allocator.updateAllocation('f1', 'a', 'r1', out.value.consumed, out.value.converted);
+        // f1 keeps only the reservation; agent a is out of the picture from here on.
+        allocator.recoverResources('f1', 'a', out.value.result.minus(reserved), 0);
+        allocator.deactivateAgent('a');
+        allocator.addFramework({ id: 'f2', roles: ['r2'] });
+        allocator.addAgent({ id: 'b', hostname: 'b', total });
+        // The next agent goes to r2: r1's share (its reservation) is above r2's zero.
+        const next = allocator.allocate(1).filter((o) => o.agentId === 'b');
+        expect(next.map((o) => o.role)).toEqual(['r2']);
+      }),
+      { numRuns: 50 },
+    );
+  });
 });
+
