@@ -78,15 +78,15 @@ export function operationOf(op: OfferOperation): Outcome<ResourceOperation> {
 /**
  * Validates the operation against what it acts on (`total`: the offered resources in an ACCEPT, the
  * agent's total for the operator API, which then checks that `consumed` is free) and gives its
- * conversion. `total` is also where CREATE looks for persistence ids already in use and DESTROY for
- * the volume.
+ * conversion. DESTROY looks for the volume in `total`; CREATE looks for persistence ids already in use
+ * in `agentTotal` (the whole agent: a volume in use by a task is in no offer).
  */
-export function conversionOf(op: ResourceOperation, actor: OperationActor, total: Resources): Outcome<Conversion> {
+export function conversionOf(op: ResourceOperation, actor: OperationActor, total: Resources, agentTotal: Resources = total): Outcome<Conversion> {
   let consumed = Resources.empty();
   let converted = Resources.empty();
   const newIds = new Set<string>();
   for (const part of op.resources.parts()) {
-    const problem = partProblem(op, part, actor, total, newIds);
+    const problem = partProblem(op, part, actor, total, agentTotal, newIds);
     if (problem) return { ok: false, message: `${op.field}: '${part.resources.toString()}': ${problem}` };
     const change = partConversion(op.type, part);
     consumed = consumed.plus(change.consumed);
@@ -96,8 +96,8 @@ export function conversionOf(op: ResourceOperation, actor: OperationActor, total
 }
 
 /** Validates and applies: the new value, and the conversion. Fails when `consumed` is not all in `total`. */
-export function applyOperation(total: Resources, op: ResourceOperation, actor: OperationActor): Outcome<Conversion & { result: Resources }> {
-  const conversion = conversionOf(op, actor, total);
+export function applyOperation(total: Resources, op: ResourceOperation, actor: OperationActor, agentTotal: Resources = total): Outcome<Conversion & { result: Resources }> {
+  const conversion = conversionOf(op, actor, total, agentTotal);
   if (!conversion.ok) return conversion;
   const { consumed, converted } = conversion.value;
   if (!total.contains(consumed)) {
@@ -180,7 +180,9 @@ function isVolume(disk: DiskInfo | undefined): boolean {
   return disk?.persistence !== undefined;
 }
 
-function partProblem(op: ResourceOperation, part: ResourcePart, actor: OperationActor, total: Resources, newIds: Set<string>): string | undefined {
+function partProblem(
+  op: ResourceOperation, part: ResourcePart, actor: OperationActor, total: Resources, agentTotal: Resources, newIds: Set<string>,
+): string | undefined {
   const last = lastLevel(part);
   switch (op.type) {
     case 'RESERVE': {
@@ -209,7 +211,7 @@ function partProblem(op: ResourceOperation, part: ResourcePart, actor: Operation
       if (principal) return principal;
       const id = disk.persistence.id;
       const key = `${part.role}\u0000${id}`;
-      if (newIds.has(key) || !volumesWithId(total, part.role, id).isEmpty()) {
+      if (newIds.has(key) || !volumesWithId(agentTotal, part.role, id).isEmpty()) {
         return `disk.persistence.id: persistence ID '${id}' is already in use by a volume of role '${part.role}'`;
       }
       newIds.add(key);

@@ -106,6 +106,14 @@ describe('applyOperation', () => {
     expect(destroyed.ok && destroyed.value.result.equals(reserved.value.result)).toBe(true);
   });
 
+  it('CREATE on offered disk refuses a persistence id a volume elsewhere on the agent (in use, not offered) has', () => {
+    const agent = Resources.fromV1([volume('v1', 64), scalar('disk', 100, { reservations: dynamic('web', 'ops') })]);
+    const offered = Resources.fromV1([scalar('disk', 100, { reservations: dynamic('web', 'ops') })]);
+    const out = applyOperation(offered, op('CREATE', [volume('v1', 50)]), { principal: 'ops' }, agent);
+    expect(out).toEqual({ ok: false, message: expect.stringContaining("persistence ID 'v1' is already in use") });
+    expect(applyOperation(offered, op('CREATE', [volume('v2', 50)]), { principal: 'ops' }, agent).ok).toBe(true);
+  });
+
   it.each<[string, ResourceOperationType, Resource[], OperationActor, string]>([
     ['a static reservation', 'RESERVE', [scalar('cpus', 1, { role: 'web' })], { principal: 'ops' }, 'must be dynamically reserved'],
     ['more than there is', 'RESERVE', [scalar('cpus', 5, { reservations: dynamic('web', 'ops') })], { principal: 'ops' }, 'is not available'],

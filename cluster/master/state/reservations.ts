@@ -61,7 +61,8 @@ export class ReservationManager {
    */
   applyOffered(framework: FrameworkRecord, agent: AgentRecord, role: string, op: ResourceOperation, offered: Resources): Outcome<Resources> {
     const principal = framework.info.principal;
-    const applied = applyOperation(offered, op, { principal, allocationRole: role, refinement: hasCapability(framework.info, 'RESERVATION_REFINEMENT') });
+    const actor = { principal, allocationRole: role, refinement: hasCapability(framework.info, 'RESERVATION_REFINEMENT') };
+    const applied = applyOperation(offered, op, actor, agent.total);
     if (!applied.ok) return applied;
     const refused = this.refusal(agent, op, principal);
     if (refused) return { ok: false, message: refused.message };
