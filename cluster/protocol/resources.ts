@@ -426,6 +426,13 @@ export class Resources {
     return this.filter((e) => isVolume(e) || (e.reservations.length > 0 && e.reservations[e.reservations.length - 1].type === 'DYNAMIC'));
   }
 
+  /** Resources whose reservation is refined (more than one level); empty, without allocating, when none. */
+  refinedReservations(): Resources {
+    let any = false;
+    for (const e of this.entries) if (e.reservations.length > 1) any = true;
+    return any ? this.filter((e) => e.reservations.length > 1) : Resources.EMPTY;
+  }
+
   /** Persistent volumes only. */
   persistentVolumes(): Resources {
     return this.filter(isVolume);

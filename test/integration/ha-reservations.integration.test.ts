@@ -77,6 +77,7 @@ it('a new leader restores the reservations and volumes and sends them back to th
   expect(before.reserved_resources_full.db).toEqual(expect.arrayContaining([{ ...volume, role: 'db', reservation: {} }]));
   const back = await RawAgent.register(second.url, { resources: 'cpus:2;mem:256;disk:500', agentId: agent.agentId });
   agents.push(back);
+  await eventually(() => lastCheckpoint(back).length > 0, 'CHECKPOINT_RESOURCES after REGISTERED');
   expect(lastCheckpoint(back)).toEqual(expected);
   const slave = (await getJson(`${second.url}/state`)).slaves.find((s: any) => s.id === agent.agentId);
   expect(slave.reserved_resources_full.db).toEqual(expect.arrayContaining([

@@ -29,6 +29,11 @@ const volume = (id: string, value: number, role = 'web', principal = 'ops'): Res
 type Checkpoint = Extract<AgentEvent, { type: 'CHECKPOINT_RESOURCES' }>;
 const checkpoints = (agent: RawAgent) => agent.events.filter((e): e is Checkpoint => e.type === 'CHECKPOINT_RESOURCES');
 const lastCheckpoint = (agent: RawAgent) => checkpoints(agent).at(-1)?.checkpoint_resources.resources ?? [];
+/** The list sent right after REGISTERED (the stream may not have delivered it yet when REGISTERED is seen). */
+const firstCheckpoint = async (agent: RawAgent) => {
+  await eventually(() => checkpoints(agent).length > 0, 'CHECKPOINT_RESOURCES after REGISTERED');
+  return checkpoints(agent)[0].checkpoint_resources.resources;
+};
 
 describe('dynamic reservations and persistent volumes on the master', () => {
   let master: Master;
@@ -63,7 +68,7 @@ describe('dynamic reservations and persistent volumes on the master', () => {
   test('ACCEPT with RESERVE then LAUNCH: the task runs on the reservation, the agent checkpoints it, offers carry it', async () => {
     await start();
     const agent = await peers.registerAgent({ resources: 'cpus:4;mem:1024;disk:1000' });
-    expect(checkpoints(agent)).toEqual([{ type: 'CHECKPOINT_RESOURCES', checkpoint_resources: { resources: [] } }]);
+    expect(await firstCheckpoint(agent)).toEqual([]);
     const scheduler = await peers.subscribe(frameworkInfo({ roles: ['web'], principal: 'ops', capabilities: REFINEMENT }));
     const offer = await offerOn(scheduler, agent);
     const reserved = [scalar('cpus', 1, { reservations: dynamic('web', 'ops') }), scalar('mem', 128, { reservations: dynamic('web', 'ops') })];
@@ -150,7 +155,31 @@ describe('dynamic reservations and persistent volumes on the master', () => {
     });
     const error = await scheduler.update('needs-it', 'TASK_ERROR', { from: later });
     expect(error.reason).toBe('REASON_TASK_INVALID');
+    await eventually(() => checkpoints(agent).length >= 2, 'the first reservation checkpointed');
     expect(lastCheckpoint(agent)).toEqual([scalar('cpus', 1, { reservations: dynamic('web', 'ops') })]);
+  });
+
+  test('a refined reservation is offered only to frameworks with RESERVATION_REFINEMENT', async () => {
+    await start();
+    const agent = await peers.registerAgent({ resources: 'cpus:2;mem:256' });
+    const agentId = { value: agent.agentId };
+    const eng = { type: 'DYNAMIC' as const, role: 'eng' };
+    const ci = { type: 'DYNAMIC' as const, role: 'eng/ci' };
+    for (const reservations of [[eng], [eng, ci]]) {
+      const res = await operator({ type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: agentId, resources: [scalar('cpus', 1, { reservations })] } });
+      expect({ status: res.status, text: res.text }).toEqual({ status: 202, text: '' });
+    }
+    await eventually(() => lastCheckpoint(agent)[0]?.reservations?.length === 2, 'the refined reservation checkpointed');
+    expect(lastCheckpoint(agent)).toEqual([scalar('cpus', 1, { reservations: [eng, ci] })]);
+
+    const plain = await peers.subscribe(frameworkInfo({ role: 'eng/ci', name: 'plain' }));
+    const plainOffer = await offerOn(plain, agent);
+    expect(plainOffer.resources.some((r) => (r.reservations?.length ?? 0) > 1)).toBe(false);
+    expect(plainOffer.resources).toEqual(expect.arrayContaining([scalar('cpus', 1, { role: '*', allocation_info: { role: 'eng/ci' } })]));
+
+    const refining = await peers.subscribe(frameworkInfo({ roles: ['eng/ci'], name: 'refining', capabilities: REFINEMENT }));
+    const refinedOffer = await offerOn(refining, agent);
+    expect(refinedOffer.resources).toEqual([scalar('cpus', 1, { reservations: [eng, ci], allocation_info: { role: 'eng/ci' } })]);
   });
 
   test('operator RESERVE_RESOURCES and CREATE_VOLUMES (JSON and protobuf), DESTROY refused while in use; bad calls name the field', async () => {
@@ -220,7 +249,7 @@ describe('dynamic reservations and persistent volumes on the master', () => {
     await start();
     // The agent comes back under its id and says it has checkpointed nothing: the master's list wins.
     const back = await peers.registerAgent({ resources: 'cpus:2;mem:256;disk:500', agentId });
-    expect(lastCheckpoint(back)).toEqual(expect.arrayContaining([vol, { ...reserved, scalar: { value: 200 } }]));
+    expect(await firstCheckpoint(back)).toEqual(expect.arrayContaining([vol, { ...reserved, scalar: { value: 200 } }]));
     expect((await agentState(agentId)).reserved_resources_full).toEqual(before);
   });
 
@@ -232,7 +261,7 @@ describe('dynamic reservations and persistent volumes on the master', () => {
     expect((await operator({ type: 'RESERVE_RESOURCES', reserve_resources: { agent_id: { value: agent.agentId }, resources: [reserved] } })).status).toBe(202);
     agent.disconnect();
     const back = await peers.registerAgent({ resources: 'cpus:2;mem:256', agentId: agent.agentId, checkpointed: [stale] });
-    expect(lastCheckpoint(back)).toEqual([reserved]);
+    expect(await firstCheckpoint(back)).toEqual([reserved]);
     expect((await agentState(agent.agentId)).reserved_resources).toEqual({ web: expect.objectContaining({ mem: 100 }) });
 
     // A master without a registry (no work dir) meets the agent for the first time: the agent's list is adopted.
@@ -241,7 +270,7 @@ describe('dynamic reservations and persistent volumes on the master', () => {
     master = createMaster({ ip: '127.0.0.1', port: 0, logger: silentLogger });
     await master.listen();
     const adopted = await peers.registerAgent({ resources: 'cpus:2;mem:256', agentId: agent.agentId, checkpointed: [reserved] });
-    expect(lastCheckpoint(adopted)).toEqual([reserved]);
+    expect(await firstCheckpoint(adopted)).toEqual([reserved]);
     expect((await agentState(agent.agentId)).reserved_resources).toEqual({ web: expect.objectContaining({ mem: 100 }) });
   });
 
