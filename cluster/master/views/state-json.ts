@@ -5,7 +5,6 @@
  */
 import type { CommandInfo, TaskStatus } from '../../protocol/types';
 import type { Resources } from '../../protocol/resources';
-import { v1Resources } from '../../protocol/v1-resources';
 import type { AgentSettings } from '../state/cluster-settings';
 import type { MasterCore } from '../core';
 import { agentViews } from './agent-views';
@@ -104,8 +103,6 @@ export function legacyAgentWith(agent: AgentRecord, used: Resources, offered: Re
     unreserved_resources: views.legacyUnreserved,
     reserved_resources_full: views.reservedFull,
     unreserved_resources_full: views.unreservedFull,
-    used_resources_full: v1Resources(used),
-    offered_resources_full: v1Resources(offered),
     attributes: views.legacyAttributes,
     active: agent.connection === 'connected',
     // Operator deactivation (DEACTIVATE_AGENT, DRAIN_AGENT); a disconnected agent is only inactive.

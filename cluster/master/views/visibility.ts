@@ -69,14 +69,7 @@ export class Visibility {
     return asList(list).map((agent) => {
       const viewable = (byRole: unknown) => Object.fromEntries(Object.entries((byRole ?? {}) as Json).filter(([role]) => this.may('view_roles', role)));
       const out = { ...agent, reserved_resources: viewable(agent.reserved_resources) };
-      if ('reserved_resources_full' in agent) {
-        Object.assign(out, {
-          reserved_resources_full: viewable(agent.reserved_resources_full),
-          used_resources_full: this.viewableResources(agent.used_resources_full),
-          offered_resources_full: this.viewableResources(agent.offered_resources_full),
-        });
-      }
-      return out;
+      return 'reserved_resources_full' in agent ? { ...out, reserved_resources_full: viewable(agent.reserved_resources_full) } : out;
     });
   }
 
