@@ -123,6 +123,46 @@ describe('dynamic reservations and persistent volumes on the master', () => {
     ]));
   });
 
+  test('ACCEPT: RESERVE, CREATE and a LAUNCH on the volume in one call; DESTROY refused while it runs; then DESTROY and UNRESERVE', async () => {
+    await start();
+    const agent = await peers.registerAgent({ resources: 'cpus:2;mem:256;disk:500' });
+    const scheduler = await peers.subscribe(frameworkInfo({ roles: ['db'], principal: 'db', capabilities: REFINEMENT }));
+    const disk = scalar('disk', 200, { reservations: dynamic('db', 'db') });
+    const vol = { ...disk, disk: { persistence: { id: 'pg', principal: 'db' }, volume: { container_path: 'pgdata', mode: 'RW' as const } } };
+    const accept = async (offer: Offer, operations: unknown[]) => scheduler.expectAccepted({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations, filters: { refuse_seconds: 0 } } });
+
+    let mark = scheduler.events.length;
+    await accept(await offerOn(scheduler, agent), [
+      { type: 'RESERVE', reserve: { resources: [disk] } },
+      { type: 'CREATE', create: { volumes: [vol] } },
+      { type: 'LAUNCH', launch: { task_infos: [{ name: 'pg', task_id: { value: 'pg' }, agent_id: { value: agent.agentId }, command: { value: 'sleep 100' }, resources: [vol, scalar('cpus', 0.5)] }] } },
+    ]);
+    const run = await agent.waitFor((e) => e.type === 'RUN_TASK', 'RUN_TASK');
+    expect(run.type === 'RUN_TASK' && run.run_task.task.resources).toEqual(expect.arrayContaining([vol]));
+    expect(lastCheckpoint(agent)).toEqual([vol]);
+
+    // The volume is the task's: a DESTROY of it in an ACCEPT is dropped (it is in no offer either).
+    const next = await offerOn(scheduler, agent, mark);
+    expect(next.resources.some((r) => r.disk)).toBe(false);
+    mark = scheduler.events.length;
+    await accept(next, [{ type: 'DESTROY', destroy: { volumes: [vol] } }]);
+    await agent.sendUpdate(scheduler.frameworkId, 'pg', 'TASK_FINISHED');
+    await scheduler.acknowledge(await scheduler.update('pg', 'TASK_FINISHED', { from: mark }));
+    expect(lastCheckpoint(agent)).toEqual([vol]);
+
+    // Once the task has ended the volume is offered again; DESTROY then UNRESERVE in one call.
+    let withVolume: Offer | undefined;
+    while (!withVolume) {
+      const offer = await offerOn(scheduler, agent, mark);
+      mark = scheduler.events.length;
+      if (offer.resources.some((r) => r.disk)) withVolume = offer;
+      else await scheduler.expectAccepted({ type: 'DECLINE', decline: { offer_ids: [offer.id], filters: { refuse_seconds: 0 } } });
+    }
+    await accept(withVolume, [{ type: 'DESTROY', destroy: { volumes: [vol] } }, { type: 'UNRESERVE', unreserve: { resources: [disk] } }]);
+    await eventually(() => checkpoints(agent).length >= 4 && lastCheckpoint(agent).length === 0, 'the empty list checkpointed');
+    expect(checkpoints(agent).map((c) => c.checkpoint_resources.resources)).toEqual([[], [disk], [vol], [disk], []]);
+  });
+
   test('a framework without RESERVATION_REFINEMENT is offered role + reservation, and may reserve in that format', async () => {
     await start();
     const agent = await peers.registerAgent({ resources: 'cpus:2;mem:256' });
