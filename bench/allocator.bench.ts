@@ -15,11 +15,17 @@
  * offers for all N agents), the median over the steady cycles; "median decline" is the time to hand
  * all of that cycle's offers back through `recoverResources` with a filter, measured apart.
  *
+ * Reservations and volumes (second table): on N agents, each agent's disk goes through RESERVE,
+ * CREATE (a volume), DESTROY and UNRESERVE, validated and applied by the resource-operation code and
+ * given to the allocator: as an operator does it (free resources: updateAgentTotal) and as a framework
+ * does it in an ACCEPT (offered resources: updateAllocation). Reported as operations per second.
+ *
  * Run: tsc -p tsconfig.build.json && node dist/bench/allocator.bench.js [--quick]
  */
 import { performance } from 'node:perf_hooks';
 import { createAllocator } from '../cluster/allocator';
 import type { Allocation, Allocator } from '../cluster/allocator';
+import { applyOperation, type ResourceOperation, type ResourceOperationType } from '../cluster/protocol/resource-operations';
 import { Resources } from '../cluster/protocol/resources';
 import { round } from './lib/http';
 import { printTable, writeResults, type Row } from './lib/report';
@@ -96,6 +102,46 @@ function run(agentCount: number, frameworkCount: number): Row {
   };
 }
 
+const RESERVED_DISK = Resources.fromV1([{ name: 'disk', type: 'SCALAR', scalar: { value: 1024 }, reservations: [{ type: 'DYNAMIC', role: 'role-0', principal: 'ops' }] }]);
+const VOLUME = Resources.fromV1([{
+  name: 'disk', type: 'SCALAR', scalar: { value: 512 }, reservations: [{ type: 'DYNAMIC', role: 'role-0', principal: 'ops' }],
+  disk: { persistence: { id: 'data', principal: 'ops' }, volume: { container_path: 'data', mode: 'RW' } },
+}]);
+const CYCLE: [ResourceOperationType, Resources][] = [['RESERVE', RESERVED_DISK], ['CREATE', VOLUME], ['DESTROY', VOLUME], ['UNRESERVE', RESERVED_DISK]];
+
+/** RESERVE, CREATE, DESTROY, UNRESERVE on every agent; `offered`: through an offer (updateAllocation), else free resources. */
+function runReservations(agentCount: number, offered: boolean): Row {
+  const allocator = createAllocator({ seed: 1 });
+  allocator.addFramework({ id: 'framework-0', roles: ['role-0'] });
+  for (let i = 0; i < agentCount; i++) allocator.addAgent({ id: `agent-${i}`, hostname: `host-${i}`, total: AGENT });
+  // Through offers: the framework holds each agent whole, as after the first cycle.
+  const held = new Map<string, Resources>();
+  if (offered) for (const offer of allocator.allocate(0)) held.set(offer.agentId, offer.resources);
+  const totals = new Map<string, Resources>();
+  for (let i = 0; i < agentCount; i++) totals.set(`agent-${i}`, AGENT);
+  let operations = 0;
+  const [, ms] = timed(() => {
+    for (const [type, resources] of CYCLE) {
+      const op: ResourceOperation = { type, resources, field: 'bench' };
+      for (const [agentId, total] of totals) {
+        const on = offered ? held.get(agentId)! : total;
+        const out = applyOperation(on, op, { principal: 'ops', ...(offered ? { allocationRole: 'role-0' } : {}) });
+        if (!out.ok) throw new Error(out.message);
+        const next = total.minus(out.value.consumed).plus(out.value.converted);
+        if (offered) {
+          allocator.updateAllocation('framework-0', agentId, 'role-0', out.value.consumed, out.value.converted);
+          held.set(agentId, out.value.result);
+        } else {
+          allocator.updateAgentTotal(agentId, next);
+        }
+        totals.set(agentId, next);
+        operations++;
+      }
+    }
+  });
+  return { agents: agentCount, via: offered ? 'ACCEPT (updateAllocation)' : 'operator (updateAgentTotal)', operations, 'ms': round(ms), 'ops/s': Math.round(operations / (ms / 1000)) };
+}
+
 function main(): void {
   const quick = process.argv.includes('--quick');
   const agentCounts = quick ? [1_000, 5_000] : [1_000, 5_000, 10_000, 20_000];
@@ -104,7 +150,11 @@ function main(): void {
   const rows: Row[] = [];
   for (const agents of agentCounts) for (const frameworks of frameworkCounts) rows.push(run(agents, frameworks));
   printTable(`Allocator: ${STEADY_CYCLES} steady cycles, every offer declined with refuse_seconds ${REFUSE_SECONDS}`, rows);
-  const file = writeResults('allocator', { node: process.version, quick, steadyCycles: STEADY_CYCLES, rows });
+  runReservations(1_000, false); // warm-up
+  const reservations: Row[] = [];
+  for (const agents of agentCounts) for (const offered of [false, true]) reservations.push(runReservations(agents, offered));
+  printTable('Reservations and volumes: RESERVE, CREATE, DESTROY, UNRESERVE on every agent', reservations);
+  const file = writeResults('allocator', { node: process.version, quick, steadyCycles: STEADY_CYCLES, rows, reservations });
   process.stdout.write(`results written to ${file}\n`);
 }
 

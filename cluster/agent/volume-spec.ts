@@ -5,6 +5,7 @@
  * Pure: reading and checking those fields, and where a volume's data lives under the work dir.
  */
 import * as path from 'node:path';
+import { applyCheckpointed } from '../protocol/resource-operations';
 import { Resources, roleProblem } from '../protocol/resources';
 import type { Resource } from '../protocol/types';
 
@@ -14,7 +15,8 @@ export interface DiskInfo {
   volume?: { container_path?: string; mode?: string };
 }
 
-export type DiskResource = Resource & { disk?: DiskInfo };
+/** As read from the wire, before it is checked: every field may be missing or wrong. */
+export type DiskResource = Omit<Resource, 'disk'> & { disk?: DiskInfo };
 
 export type VolumeMode = 'RW' | 'RO';
 
@@ -28,7 +30,7 @@ export interface VolumeSpec {
 }
 
 /** The role a resource is reserved to (the last reservation refines the others); undefined when unreserved. */
-export function reservationRole(r: Resource): string | undefined {
+export function reservationRole(r: Pick<Resource, 'role' | 'reservations'>): string | undefined {
   const last = r.reservations?.[r.reservations.length - 1]?.role ?? r.role;
   return last === undefined || last === '*' ? undefined : last;
 }
@@ -129,23 +131,15 @@ export function volumeKey(v: Pick<VolumeSpec, 'role' | 'persistenceId'>): string
   return `${v.role}\n${v.persistenceId}`;
 }
 
-/** What a checkpointed resource was carved from: itself without its dynamic reservations and disk info. */
-function carvedFrom(r: DiskResource): Resource {
-  const kept = (r.reservations ?? []).filter((x) => x.type !== 'DYNAMIC');
-  const { disk: _disk, reservations: _reservations, role: _role, ...rest } = r;
-  const last = kept[kept.length - 1]?.role;
-  return { ...rest, ...(kept.length > 0 ? { reservations: kept, role: last } : {}) };
-}
-
 /**
- * The agent's total with its checkpointed list applied: reserved parts carved out of what they were
- * reserved from (volumes sit on reserved disk, so they carve nothing more). What cannot be parsed
- * leaves the base as it is.
+ * The agent's total with its checkpointed list applied (the master's rule, resource-operations.ts):
+ * reserved parts carved out of what they were reserved from. What cannot be parsed leaves the base
+ * as it is.
  */
 export function withCheckpointed(base: Resources, list: readonly Resource[]): { total: Resources; remainingBase: Resources } {
   try {
-    const remainingBase = base.subtractClamped(Resources.fromV1(list.map(carvedFrom)));
-    return { total: remainingBase.plus(Resources.fromV1([...list])), remainingBase };
+    const { total, kept } = applyCheckpointed(base, Resources.fromV1([...list]).checkpointable());
+    return { total, remainingBase: total.subtractClamped(kept) };
   } catch {
     return { total: base, remainingBase: base };
   }

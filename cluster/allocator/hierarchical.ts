@@ -82,12 +82,7 @@ function intersect(a: Resources, b: Resources): Resources {
 }
 
 function reservedRolesOf(total: Resources): string[] {
-  const roles = new Set<string>();
-  for (const r of total.toV1()) {
-    const role = r.reservations?.length ? r.reservations[r.reservations.length - 1].role : r.role;
-    if (role && role !== '*') roles.add(role);
-  }
-  return [...roles];
+  return total.reservedRoles();
 }
 
 export class HierarchicalAllocator implements Allocator {
@@ -170,6 +165,20 @@ export class HierarchicalAllocator implements Allocator {
     if (!agent) return;
     agent.info = { hostname: info.hostname, attributes: info.attributes, domain: info.domain };
     // Roles remembered as fully filtered here may take the agent now.
+    agent.epoch++;
+  }
+
+  updateAllocation(frameworkId: string, agentId: string, role: string, consumed: Resources, converted: Resources): void {
+    const agent = this.agents.get(agentId);
+    const byRole = agent?.allocations.get(frameworkId);
+    const held = byRole?.get(role);
+    if (!agent || !byRole || !held || !held.contains(consumed)) {
+      throw new Error(`framework ${frameworkId} does not hold '${consumed.toString()}' in role ${role} on agent ${agentId}`);
+    }
+    byRole.set(role, held.minus(consumed).plus(converted));
+    agent.total = agent.total.minus(consumed).plus(converted);
+    agent.reservedRoles = reservedRolesOf(agent.total);
+    // What is available did not change, but what it may be offered to may have: forget the filtered marks.
     agent.epoch++;
   }
 

@@ -35,20 +35,17 @@ export function shrinkToLimits(offered: Resources, limits: Quantities, consumed:
     const milliExcess = Math.round(out.scalar(name) * 1000) - Math.floor(room[name] * 1000 + 1e-6);
     if (milliExcess <= 0) continue;
     out = out.subtractClamped(Resources.parse(`${name}:${milliExcess / 1000}`));
-    // What is left over the limit is reserved: take it from each reservation in turn.
-    for (const role of reservedRolesOf(out, name)) {
+    // What is left over the limit is reserved: take it from each reservation in turn (a volume whole).
+    for (const part of out.parts()) {
+      if (part.name !== name || part.role === '*' || part.type !== 'SCALAR') continue;
       const left = Math.round(out.scalar(name) * 1000) - Math.floor(room[name] * 1000 + 1e-6);
       if (left <= 0) break;
-      out = out.subtractClamped(Resources.parse(`${name}(${role}):${left / 1000}`));
+      const have = Math.round(part.resources.scalar(name) * 1000);
+      const cut = part.disk?.persistence !== undefined || left >= have ? part.resources : part.resources.withAmount(left / 1000);
+      out = out.subtractClamped(cut);
     }
   }
   return out;
-}
-
-function reservedRolesOf(resources: Resources, name: string): string[] {
-  const roles: string[] = [];
-  for (const r of resources.toV1()) if (r.name === name && r.role !== undefined && r.role !== '*') roles.push(r.role);
-  return roles;
 }
 
 /** Checks a quota before the allocator takes it: amounts finite and >= 0, guarantees within limits. */

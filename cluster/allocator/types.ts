@@ -44,6 +44,13 @@ export interface Allocator {
   updateAgentTotal(agentId: string, total: Resources): void;
   /** New hostname, attributes or domain (an agent restarted with other ones): offer constraints see them. */
   updateAgentInfo(agentId: string, info: ConstrainedAgent): void;
+  /**
+   * Converts resources a framework holds on an agent in place (RESERVE, UNRESERVE, CREATE, DESTROY
+   * accepted on an offer; Mesos's updateAllocation): `consumed` (held by the framework in `role`)
+   * becomes `converted`, in the allocation and in the agent's total. Quantities do not change, so
+   * shares do not either. Throws if the framework does not hold `consumed` there.
+   */
+  updateAllocation(frameworkId: string, agentId: string, role: string, consumed: Resources, converted: Resources): void;
   /** Deactivated agents (unreachable, draining) are not offered. */
   activateAgent(agentId: string): void;
   deactivateAgent(agentId: string): void;

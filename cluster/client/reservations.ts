@@ -10,14 +10,7 @@ import { Resources } from '../protocol/resources';
 import type { OperatorAgent } from '../protocol/operator';
 import type { Resource, ResourceReservation } from '../protocol/types';
 
-export type WireReservation = ResourceReservation & { labels?: { labels: { key: string; value?: string }[] } };
-
-/** A v1 Resource as the wire carries it, with the fields of reservations and volumes. */
-export interface WireResource extends Resource {
-  reservations?: WireReservation[];
-  reservation?: { principal?: string; labels?: unknown };
-  disk?: { persistence?: { id: string; principal?: string }; volume?: { container_path: string; mode?: 'RW' | 'RO' } };
-}
+type WireResource = Resource;
 
 export interface ReservationAsk {
   role: string;
@@ -44,7 +37,7 @@ export interface VolumeRow {
   principal?: string;
 }
 
-function dynamicReservation(ask: ReservationAsk): WireReservation {
+function dynamicReservation(ask: ReservationAsk): ResourceReservation {
   const labels = Object.entries(ask.labels ?? {}).map(([key, value]) => ({ key, value }));
   return {
     type: 'DYNAMIC',

@@ -26,6 +26,7 @@ import { MachineMaintenance } from './state/machine-maintenance';
 import { AgentMaintenance } from './state/maintenance';
 import { OfferManager } from './state/offers';
 import { MasterRecords } from './state/records';
+import { ReservationManager } from './state/reservations';
 import { TaskManager } from './state/tasks';
 
 export class MasterCore implements MasterContext {
@@ -35,6 +36,8 @@ export class MasterCore implements MasterContext {
   readonly tasks: TaskManager;
   readonly frameworks: FrameworkManager;
   readonly agents: AgentManager;
+  /** Dynamic reservations and persistent volumes (ACCEPT and operator operations, checkpointed lists). */
+  readonly reservations: ReservationManager;
   /** Weights, quotas and agent maintenance: what operators set, persisted by a replicated registry. */
   readonly settings: ClusterSettings;
   readonly maintenance: AgentMaintenance;
@@ -71,7 +74,8 @@ export class MasterCore implements MasterContext {
     this.offers = new OfferManager(ctx);
     this.tasks = new TaskManager(ctx);
     this.frameworks = new FrameworkManager(ctx, { offers: this.offers, tasks: this.tasks });
-    this.agents = new AgentManager(ctx, { offers: this.offers, tasks: this.tasks, frameworks: this.frameworks });
+    this.reservations = new ReservationManager(ctx, { offers: this.offers });
+    this.agents = new AgentManager(ctx, { offers: this.offers, tasks: this.tasks, frameworks: this.frameworks, reservations: this.reservations });
     this.settings = new ClusterSettings(allocator);
     this.maintenance = new AgentMaintenance(ctx, {
       events: this.events, settings: this.settings, offers: this.offers, tasks: this.tasks, agents: this.agents,

@@ -99,6 +99,8 @@ export interface OperatorRole {
   resources: Resource[];
   allocated: Resource[];
   offered: Resource[];
+  /** Reserved to the role on the agents (static and dynamic reservations, volumes), ENDPOINT format. */
+  reserved?: Resource[];
   quota?: { role: string; guarantee: ScalarMap; limit: ScalarMap; consumed: ScalarMap };
 }
 

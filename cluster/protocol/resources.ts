@@ -10,15 +10,22 @@
  * as Mesos does not, so prefer `;`). Whitespace around tokens is ignored. A JSON array of v1 Resource
  * objects is accepted too (Mesos accepts JSON for --resources).
  *
- * A `Resources` value is immutable and normalised: one entry per (name, type, role), scalars summed
+ * A `Resources` value is immutable and normalised: one entry per identity (name, type, role, the whole
+ * reservation stack and the disk info, as a canonical key string), scalars summed
  * (rounded to 3 decimal places as Mesos does), ranges sorted and merged, sets de-duplicated.
  * Entries whose quantity is zero or empty are dropped.
  *
  * Representation: a sorted array of entries, so plus/minus/contains are one linear merge over two
  * short arrays (an agent has ~5 entries) with no hashing, parsing or JSON on the allocator's hot path.
  * Scalars are held as integer thousandths, which is Mesos's fixed-point and keeps (a+b)-b === a exact.
+ *
+ * Reservations and volumes (Mesos's dynamic reservations and persistent volumes): an entry carries its
+ * reservation stack (static/dynamic, role, principal, labels; refinements stacked) and its disk info.
+ * Unreserved and singly statically reserved entries, the common case, have the short key of old, so
+ * the hot path pays nothing for them. A persistent volume is non-splittable, as in Mesos: it is
+ * contained in, or taken from, a value only as a whole.
  */
-import type { Resource } from './types';
+import type { DiskInfo, Labels, Resource } from './types';
 import {
   FlatRanges, ValueSyntaxError, describeValue, normaliseRanges, normaliseSet, parseRangesText,
   parseScalarText, parseSetText, rangesContain, rangesDifference, rangesEqual, rangesToText,
@@ -43,10 +50,22 @@ export const UNRESERVED = '*';
 
 type ResourceType = 'SCALAR' | 'RANGES' | 'SET';
 
+/** One level of a reservation stack (mesos.proto Resource.ReservationInfo). */
+export interface Reservation {
+  readonly type: 'STATIC' | 'DYNAMIC';
+  readonly role: string;
+  readonly principal?: string;
+  readonly labels?: Labels;
+}
+
+/** The three v1 shapes Mesos writes resources in (src/common/resources_utils.cpp convertResourceFormat). */
+export type ResourceFormat = 'pre-refinement' | 'post-refinement' | 'endpoint';
+
 interface Entry {
-  /** Sort and identity key: display rank, name, role, type. */
+  /** Sort and identity key: display rank, name, role, type, then reservations and disk when not plain. */
   readonly key: string;
   readonly name: string;
+  /** The effective role: the last reservation's, '*' when unreserved. */
   readonly role: string;
   readonly type: ResourceType;
   /** SCALAR: quantity in thousandths (always > 0). */
@@ -55,34 +74,79 @@ interface Entry {
   readonly ranges: FlatRanges;
   /** SET: sorted, unique, non-empty. */
   readonly items: readonly string[];
+  /** Bottom first; empty when unreserved. */
+  readonly reservations: readonly Reservation[];
+  readonly disk: DiskInfo | undefined;
 }
 
 const NO_RANGES: FlatRanges = [];
 const NO_ITEMS: readonly string[] = [];
+const NO_RESERVATIONS: readonly Reservation[] = [];
 // Largest scalar whose thousandths still fit a double exactly.
 const MAX_SCALAR = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 
 // Well-known names first, in the order Mesos users are used to reading them.
 const DISPLAY_RANK: Record<string, string> = { cpus: '0', gpus: '1', mem: '2', disk: '3', ports: '4' };
 
-function entryKey(name: string, role: string, type: ResourceType): string {
-  return (DISPLAY_RANK[name] ?? '5') + name + '\u0000' + role + '\u0000' + type;
+/** The reservation stack of a role given in text or legacy JSON: one STATIC level, or none for '*'. */
+const staticStacks = new Map<string, readonly Reservation[]>();
+function staticStack(role: string): readonly Reservation[] {
+  if (role === UNRESERVED) return NO_RESERVATIONS;
+  let stack = staticStacks.get(role);
+  if (!stack) {
+    stack = [{ type: 'STATIC', role }];
+    if (staticStacks.size < 1024) staticStacks.set(role, stack);
+  }
+  return stack;
 }
 
-function makeEntry(name: string, role: string, type: ResourceType, milli: number, ranges: FlatRanges, items: readonly string[], key?: string): Entry {
-  return { key: key ?? entryKey(name, role, type), name, role, type, milli, ranges, items };
+/** True when the stack says no more than the role does (unreserved, or one plain static level). */
+function plainStack(stack: readonly Reservation[]): boolean {
+  return stack.length === 0 || (stack.length === 1 && stack[0].type === 'STATIC' && stack[0].principal === undefined && stack[0].labels === undefined);
+}
+
+/** Canonical text of what, beyond name/role/type, makes an entry distinct ('' in the common case). */
+function identitySuffix(stack: readonly Reservation[], disk: DiskInfo | undefined): string {
+  if (disk === undefined && plainStack(stack)) return '';
+  const levels = plainStack(stack) ? '' : JSON.stringify(stack.map((r) => [r.type, r.role, r.principal ?? null, r.labels?.labels ?? null]));
+  const diskText = disk === undefined ? '' : JSON.stringify([
+    disk.persistence?.id ?? null, disk.persistence?.principal ?? null, disk.volume?.container_path ?? null,
+    disk.volume?.mode ?? null, disk.source ?? null,
+  ]);
+  return '\u0000' + levels + '\u0000' + diskText;
+}
+
+function entryKey(name: string, role: string, type: ResourceType, suffix = ''): string {
+  return (DISPLAY_RANK[name] ?? '5') + name + '\u0000' + role + '\u0000' + type + suffix;
+}
+
+function isVolume(e: Entry): boolean {
+  return e.disk?.persistence !== undefined;
+}
+
+function makeEntry(
+  name: string, role: string, type: ResourceType, milli: number, ranges: FlatRanges, items: readonly string[],
+  key?: string, reservations: readonly Reservation[] = staticStack(role), disk?: DiskInfo,
+): Entry {
+  return { key: key ?? entryKey(name, role, type, identitySuffix(reservations, disk)), name, role, type, milli, ranges, items, reservations, disk };
+}
+
+/** The same resource with another reservation stack or disk info (a new identity). */
+function reshaped(e: Entry, reservations: readonly Reservation[], disk: DiskInfo | undefined): Entry {
+  const role = reservations.length === 0 ? UNRESERVED : reservations[reservations.length - 1].role;
+  return makeEntry(e.name, role, e.type, e.milli, e.ranges, e.items, undefined, reservations, disk);
 }
 
 function withMilli(e: Entry, milli: number): Entry {
-  return makeEntry(e.name, e.role, e.type, milli, NO_RANGES, NO_ITEMS, e.key);
+  return makeEntry(e.name, e.role, e.type, milli, NO_RANGES, NO_ITEMS, e.key, e.reservations, e.disk);
 }
 
 function withRanges(e: Entry, ranges: FlatRanges): Entry {
-  return makeEntry(e.name, e.role, e.type, 0, ranges, NO_ITEMS, e.key);
+  return makeEntry(e.name, e.role, e.type, 0, ranges, NO_ITEMS, e.key, e.reservations, e.disk);
 }
 
 function withItems(e: Entry, items: readonly string[]): Entry {
-  return makeEntry(e.name, e.role, e.type, 0, NO_RANGES, items, e.key);
+  return makeEntry(e.name, e.role, e.type, 0, NO_RANGES, items, e.key, e.reservations, e.disk);
 }
 
 function isEmptyEntry(e: Entry): boolean {
@@ -99,7 +163,8 @@ function entriesEqual(a: Entry, b: Entry): boolean {
 
 function entryContains(sup: Entry, sub: Entry): boolean {
   switch (sup.type) {
-    case 'SCALAR': return sup.milli >= sub.milli;
+    // A persistent volume is contained only as a whole (Mesos: volumes are not splittable).
+    case 'SCALAR': return sup.disk !== undefined && isVolume(sup) ? sup.milli === sub.milli : sup.milli >= sub.milli;
     case 'RANGES': return rangesContain(sup.ranges, sub.ranges);
     default: return setContains(sup.items, sub.items);
   }
@@ -119,6 +184,8 @@ function entryMinus(a: Entry, b: Entry): Entry | undefined {
   switch (a.type) {
     case 'SCALAR':
       if (a.milli <= b.milli) return undefined;
+      // Part of a volume cannot be taken: what is not the whole volume leaves it as it is.
+      if (a.disk !== undefined && isVolume(a)) return a;
       out = withMilli(a, a.milli - b.milli);
       break;
     case 'RANGES':
@@ -138,8 +205,16 @@ function valueText(e: Entry, separator: string): string {
   }
 }
 
+/** Mesos's stringify for what the text syntax cannot say: `disk(reservations: [(DYNAMIC,web,ops)])[id:path]:64`. */
 function entryText(e: Entry): string {
-  return e.role === UNRESERVED ? `${e.name}:${valueText(e, ',')}` : `${e.name}(${e.role}):${valueText(e, ',')}`;
+  let head = e.name;
+  if (plainStack(e.reservations)) {
+    if (e.role !== UNRESERVED) head += `(${e.role})`;
+  } else {
+    head += `(reservations: [${e.reservations.map((r) => `(${r.type},${r.role}${r.principal !== undefined ? ',' + r.principal : ''})`).join(',')}])`;
+  }
+  if (e.disk?.persistence) head += `[${e.disk.persistence.id}${e.disk.volume ? ':' + e.disk.volume.container_path : ''}]`;
+  return `${head}:${valueText(e, ',')}`;
 }
 
 // Characters that would make the text form ambiguous, plus whitespace and control characters.
@@ -210,6 +285,51 @@ class EntryCollector {
   }
 }
 
+/** One entry of a Resources value, for code that checks operations entry by entry. */
+export interface ResourcePart {
+  readonly name: string;
+  readonly type: ResourceType;
+  readonly role: string;
+  readonly reservations: readonly Reservation[];
+  readonly disk: DiskInfo | undefined;
+  /** The entry alone, as a value. */
+  readonly resources: Resources;
+}
+
+function entryToV1(e: Entry, allocationRole: string | undefined, format: ResourceFormat | undefined): Resource {
+  const r: Resource = { name: e.name, type: e.type };
+  if (e.type === 'SCALAR') r.scalar = { value: e.milli / 1000 };
+  else if (e.type === 'RANGES') {
+    const range: { begin: number; end: number }[] = [];
+    for (let i = 0; i < e.ranges.length; i += 2) range.push({ begin: e.ranges[i], end: e.ranges[i + 1] });
+    r.ranges = { range };
+  } else r.set = { item: [...e.items] };
+  const stack = e.reservations;
+  if (stack.length === 0) {
+    if (format === 'pre-refinement' || format === 'endpoint') r.role = UNRESERVED;
+  } else if (stack.length === 1 && format !== 'post-refinement') {
+    r.role = e.role;
+    const only = stack[0];
+    if (only.type === 'DYNAMIC') {
+      r.reservation = {};
+      if (only.principal !== undefined) r.reservation.principal = only.principal;
+      if (only.labels !== undefined) r.reservation.labels = only.labels;
+    }
+  }
+  // A refined stack has no pre-refinement form; such readers get the stack (Mesos does not offer it to them).
+  if (stack.length > 0 && (format !== 'pre-refinement' || stack.length > 1)) r.reservations = stack.map(reservationToV1);
+  if (e.disk !== undefined) r.disk = e.disk;
+  if (allocationRole !== undefined) r.allocation_info = { role: allocationRole };
+  return r;
+}
+
+function reservationToV1(level: Reservation): NonNullable<Resource['reservations']>[number] {
+  const out: NonNullable<Resource['reservations']>[number] = { type: level.type, role: level.role };
+  if (level.principal !== undefined) out.principal = level.principal;
+  if (level.labels !== undefined) out.labels = level.labels;
+  return out;
+}
+
 /** Entries must be sorted by key, non-empty and unique per key. Assigned inside the class, which owns the constructor. */
 let fromSortedEntries: (entries: readonly Entry[]) => Resources;
 
@@ -255,25 +375,67 @@ export class Resources {
     return resourcesFromV1Checked(list, 'resources');
   }
 
-  /** v1 JSON, with `role` set only for reserved resources ('*' is omitted) and `reservations` mirrored. */
-  toV1(allocationRole?: string): Resource[] {
+  /**
+   * v1 JSON. `format` is one of Mesos's three (convertResourceFormat): 'post-refinement' writes only the
+   * `reservations` stack; 'pre-refinement' only `role` ('*' when unreserved) and, for a dynamic
+   * reservation, `reservation` {principal, labels}; 'endpoint' both (a refined stack only as
+   * `reservations`). Without a format: as 'endpoint' but without `role: "*"` on unreserved resources,
+   * which every reader takes.
+   */
+  toV1(allocationRole?: string, format?: ResourceFormat): Resource[] {
     const out: Resource[] = [];
-    for (const e of this.entries) {
-      const r: Resource = { name: e.name, type: e.type };
-      if (e.type === 'SCALAR') r.scalar = { value: e.milli / 1000 };
-      else if (e.type === 'RANGES') {
-        const range: { begin: number; end: number }[] = [];
-        for (let i = 0; i < e.ranges.length; i += 2) range.push({ begin: e.ranges[i], end: e.ranges[i + 1] });
-        r.ranges = { range };
-      } else r.set = { item: [...e.items] };
-      if (e.role !== UNRESERVED) {
-        r.role = e.role;
-        r.reservations = [{ type: 'STATIC', role: e.role }];
-      }
-      if (allocationRole !== undefined) r.allocation_info = { role: allocationRole };
-      out.push(r);
-    }
+    for (const e of this.entries) out.push(entryToV1(e, allocationRole, format));
     return out;
+  }
+
+  /** Every entry as its own value, with what identifies it: for validating operations entry by entry. */
+  parts(): ResourcePart[] {
+    return this.entries.map((e) => ({
+      name: e.name, type: e.type, role: e.role, reservations: e.reservations, disk: e.disk, resources: fromSortedEntries([e]),
+    }));
+  }
+
+  /** The same resources with `stack` as reservation stack and `disk` as disk info (applied to every entry). */
+  reshape(change: (part: { reservations: readonly Reservation[]; disk: DiskInfo | undefined }) => { reservations: readonly Reservation[]; disk: DiskInfo | undefined }): Resources {
+    const collector = new EntryCollector();
+    for (const e of this.entries) {
+      const next = change({ reservations: e.reservations, disk: e.disk });
+      const problem = collector.add(reshaped(e, next.reservations, next.disk));
+      if (problem) throw new Error(problem);
+    }
+    return collector.build();
+  }
+
+  /** A one-entry scalar value with another amount and the same identity (reservations, disk info). */
+  withAmount(value: number): Resources {
+    const [e] = this.entries;
+    if (this.entries.length !== 1 || e.type !== 'SCALAR') throw new Error(`withAmount needs one scalar entry, got '${this.toString()}'`);
+    const milli = toMilli(value);
+    return milli <= 0 ? Resources.EMPTY : fromSortedEntries([withMilli(e, milli)]);
+  }
+
+  /** The roles resources are reserved to (effective roles, '*' excluded), without building anything else. */
+  reservedRoles(): string[] {
+    const roles: string[] = [];
+    for (const e of this.entries) if (e.role !== UNRESERVED && !roles.includes(e.role)) roles.push(e.role);
+    return roles;
+  }
+
+  /** Dynamically reserved resources and persistent volumes: what an agent checkpoints (Mesos's needCheckpointing). */
+  checkpointable(): Resources {
+    return this.filter((e) => isVolume(e) || (e.reservations.length > 0 && e.reservations[e.reservations.length - 1].type === 'DYNAMIC'));
+  }
+
+  /** Resources whose reservation is refined (more than one level); empty, without allocating, when none. */
+  refinedReservations(): Resources {
+    let any = false;
+    for (const e of this.entries) if (e.reservations.length > 1) any = true;
+    return any ? this.filter((e) => e.reservations.length > 1) : Resources.EMPTY;
+  }
+
+  /** Persistent volumes only. */
+  persistentVolumes(): Resources {
+    return this.filter(isVolume);
   }
 
   plus(other: Resources): Resources {
@@ -537,7 +699,8 @@ function entryFromV1(item: unknown, i: number, fail: (path: (string | number)[],
   if (typeof name !== 'string') fail([i, 'name'], `required string, got ${describeValue(name)}`);
   const nameIssue = nameProblem(name as string);
   if (nameIssue) fail([i, 'name'], nameIssue);
-  const role = roleFromV1(item, i, fail);
+  const { role, reservations } = stackFromV1(item, i, fail);
+  const disk = diskFromV1(item, i, name as string, fail);
   switch (type) {
     case 'SCALAR': {
       const scalar = item.scalar;
@@ -547,7 +710,7 @@ function entryFromV1(item: unknown, i: number, fail: (path: (string | number)[],
         return fail([i, 'scalar', 'value'], `must be a non-negative number, got ${describeValue(v)}`);
       }
       if (v > MAX_SCALAR) return fail([i, 'scalar', 'value'], `${v} is too large`);
-      return makeEntry(name as string, role, 'SCALAR', toMilli(v), NO_RANGES, NO_ITEMS);
+      return makeEntry(name as string, role, 'SCALAR', toMilli(v), NO_RANGES, NO_ITEMS, undefined, reservations, disk);
     }
     case 'RANGES': {
       const ranges = item.ranges;
@@ -567,7 +730,7 @@ function entryFromV1(item: unknown, i: number, fail: (path: (string | number)[],
         pairs.push(begin as number, end as number);
       });
       try {
-        return makeEntry(name as string, role, 'RANGES', 0, normaliseRanges(pairs), NO_ITEMS);
+        return makeEntry(name as string, role, 'RANGES', 0, normaliseRanges(pairs), NO_ITEMS, undefined, reservations, disk);
       } catch (err) {
         return fail([i, 'ranges'], (err as Error).message);
       }
@@ -580,33 +743,108 @@ function entryFromV1(item: unknown, i: number, fail: (path: (string | number)[],
       items.forEach((s: unknown, k) => {
         if (typeof s !== 'string' || s === '') fail([i, 'set', 'item', k], `must be a non-empty string, got ${describeValue(s)}`);
       });
-      return makeEntry(name as string, role, 'SET', 0, NO_RANGES, normaliseSet(items as string[]));
+      return makeEntry(name as string, role, 'SET', 0, NO_RANGES, normaliseSet(items as string[]), undefined, reservations, disk);
     }
     default:
       return fail([i, 'type'], `must be one of SCALAR, RANGES, SET, got ${describeValue(type)}`);
   }
 }
 
-/** The reservation role: the last of `reservations` (Mesos's refined reservations), else `role`, else '*'. */
-function roleFromV1(item: Record<string, unknown>, i: number, fail: (path: (string | number)[], reason: string) => never): string {
-  const { role, reservations } = item;
+type Fail = (path: (string | number)[], reason: string) => never;
+
+/**
+ * The reservation stack, from any format Mesos accepts: post-refinement `reservations` (which wins
+ * when both are given, as in the endpoint format, and must then agree with `role`), or pre-refinement
+ * `role` plus `reservation` {principal, labels}, which makes it DYNAMIC.
+ */
+function stackFromV1(item: Record<string, unknown>, i: number, fail: Fail): { role: string; reservations: readonly Reservation[] } {
+  const { role, reservation, reservations } = item;
   if (role !== undefined && typeof role !== 'string') fail([i, 'role'], `must be a string, got ${describeValue(role)}`);
-  let resolved = (role as string | undefined) ?? UNRESERVED;
-  if (reservations !== undefined) {
-    if (!Array.isArray(reservations)) return fail([i, 'reservations'], `must be an array, got ${describeValue(reservations)}`);
-    if (reservations.length > 0) {
-      const k = reservations.length - 1;
-      const last: unknown = reservations[k];
-      if (!isObject(last) || typeof last.role !== 'string') {
-        return fail([i, 'reservations', k, 'role'], `required string, got ${describeValue(isObject(last) ? last.role : last)}`);
-      }
-      if (role !== undefined && role !== UNRESERVED && role !== last.role) {
-        fail([i, 'role'], `'${role}' differs from the reservation role '${last.role}'`);
-      }
-      resolved = last.role;
-    }
+  if (reservation !== undefined && !isObject(reservation)) fail([i, 'reservation'], `must be an object, got ${describeValue(reservation)}`);
+  if (reservations !== undefined && !Array.isArray(reservations)) fail([i, 'reservations'], `must be an array, got ${describeValue(reservations)}`);
+  const levels = (reservations ?? []) as unknown[];
+  if (levels.length === 0) {
+    const legacyRole = (role as string | undefined) ?? UNRESERVED;
+    const problem = roleProblem(legacyRole);
+    if (problem) fail([i, 'role'], problem);
+    if (reservation === undefined) return { role: legacyRole, reservations: staticStack(legacyRole) };
+    if (legacyRole === UNRESERVED) fail([i, 'reservation'], 'role "*" cannot be dynamically reserved');
+    const { principal, labels } = reservation as Record<string, unknown>;
+    return { role: legacyRole, reservations: [levelOf({ type: 'DYNAMIC', role: legacyRole, principal, labels }, [i, 'reservation'], fail)] };
   }
-  const problem = roleProblem(resolved);
-  if (problem) fail([i, 'role'], problem);
-  return resolved;
+  const last = levels[levels.length - 1];
+  if (isObject(last) && typeof last.role === 'string' && role !== undefined && role !== UNRESERVED && role !== last.role) {
+    fail([i, 'role'], `'${role}' differs from the reservation role '${last.role}'`);
+  }
+  const stack: Reservation[] = [];
+  levels.forEach((level, k) => {
+    const path = [i, 'reservations', k];
+    if (!isObject(level)) return fail(path, `must be a reservation object, got ${describeValue(level)}`);
+    if (typeof level.role !== 'string') return fail([...path, 'role'], `required string, got ${describeValue(level.role)}`);
+    const problem = roleProblem(level.role);
+    if (problem || level.role === UNRESERVED) fail([...path, 'role'], problem ?? 'role "*" cannot be reserved');
+    if (level.type !== 'STATIC' && level.type !== 'DYNAMIC') fail([...path, 'type'], `must be STATIC or DYNAMIC, got ${describeValue(level.type)}`);
+    const below = stack[k - 1];
+    if (below && !(level.role.startsWith(below.role + '/'))) {
+      fail([...path, 'role'], `'${level.role}' is not a refinement of '${below.role}' (a role below it)`);
+    }
+    if (below?.type === 'DYNAMIC' && level.type === 'STATIC') fail([...path, 'type'], 'a STATIC reservation cannot refine a DYNAMIC one');
+    stack.push(levelOf(level, path, fail));
+  });
+  if (reservation !== undefined && stack.length === 1 && stack[0].type !== 'DYNAMIC') {
+    fail([i, 'reservation'], 'is set but the reservation is STATIC');
+  }
+  return { role: stack[stack.length - 1].role, reservations: stack };
+}
+
+function levelOf(level: Record<string, unknown>, path: (string | number)[], fail: Fail): Reservation {
+  const { principal, labels } = level;
+  if (principal !== undefined && typeof principal !== 'string') fail([...path, 'principal'], `must be a string, got ${describeValue(principal)}`);
+  if (labels !== undefined && !(isObject(labels) && (labels.labels === undefined || Array.isArray(labels.labels)))) {
+    fail([...path, 'labels'], `must be {labels: [{key, value}]}, got ${describeValue(labels)}`);
+  }
+  if (level.type === 'STATIC' && (principal !== undefined || labels !== undefined)) {
+    fail([...path, 'principal'], 'a STATIC reservation has no principal or labels');
+  }
+  const out: { -readonly [K in keyof Reservation]: Reservation[K] } = { type: level.type as Reservation['type'], role: level.role as string };
+  if (principal !== undefined) out.principal = principal as string;
+  if (labels !== undefined) out.labels = { labels: (((labels as { labels?: unknown[] }).labels ?? [])).map((l, k) => labelOf(l, [...path, 'labels', 'labels', k], fail)) };
+  return out;
+}
+
+function labelOf(label: unknown, path: (string | number)[], fail: Fail): Labels['labels'][number] {
+  if (!isObject(label) || typeof label.key !== 'string') return fail(path, `must be {key, value}, got ${describeValue(label)}`);
+  if (label.value !== undefined && typeof label.value !== 'string') return fail([...path, 'value'], `must be a string, got ${describeValue(label.value)}`);
+  return label.value === undefined ? { key: label.key } : { key: label.key, value: label.value };
+}
+
+/** Resource.DiskInfo: persistence {id, principal}, volume {container_path, mode}; `source` kept as given. */
+function diskFromV1(item: Record<string, unknown>, i: number, name: string, fail: Fail): DiskInfo | undefined {
+  const { disk } = item;
+  if (disk === undefined) return undefined;
+  if (!isObject(disk)) return fail([i, 'disk'], `must be an object, got ${describeValue(disk)}`);
+  if (name !== 'disk') fail([i, 'disk'], `DiskInfo should not be set for ${name} resource`);
+  const out: DiskInfo = {};
+  const { persistence, volume, source } = disk;
+  if (persistence !== undefined) {
+    if (!isObject(persistence) || typeof persistence.id !== 'string' || persistence.id === '') {
+      fail([i, 'disk', 'persistence', 'id'], `required non-empty string, got ${describeValue(isObject(persistence) ? persistence.id : persistence)}`);
+    }
+    const p = persistence as Record<string, unknown>;
+    if (p.principal !== undefined && typeof p.principal !== 'string') fail([i, 'disk', 'persistence', 'principal'], `must be a string, got ${describeValue(p.principal)}`);
+    out.persistence = p.principal === undefined ? { id: p.id as string } : { id: p.id as string, principal: p.principal as string };
+  }
+  if (volume !== undefined) {
+    if (!isObject(volume)) return fail([i, 'disk', 'volume'], `must be an object, got ${describeValue(volume)}`);
+    if (typeof volume.container_path !== 'string' || volume.container_path === '') {
+      fail([i, 'disk', 'volume', 'container_path'], `required non-empty string, got ${describeValue(volume.container_path)}`);
+    }
+    if (volume.mode !== 'RW' && volume.mode !== 'RO') fail([i, 'disk', 'volume', 'mode'], `must be RW or RO, got ${describeValue(volume.mode)}`);
+    out.volume = { mode: volume.mode as 'RW' | 'RO', container_path: volume.container_path as string };
+  }
+  if (source !== undefined) {
+    if (!isObject(source)) return fail([i, 'disk', 'source'], `must be an object, got ${describeValue(source)}`);
+    out.source = source;
+  }
+  return out.persistence || out.volume || out.source ? out : undefined;
 }

@@ -24,7 +24,13 @@ export interface Value_Set { item: string[] }
 export interface Value_Text { value: string }
 export type ValueType = 'SCALAR' | 'RANGES' | 'SET' | 'TEXT';
 
-export interface ResourceReservation { type?: 'STATIC' | 'DYNAMIC'; role: string; principal?: string }
+export interface ResourceReservation { type?: 'STATIC' | 'DYNAMIC'; role: string; principal?: string; labels?: Labels }
+/** Resource.DiskInfo: a persistent volume has `persistence` and `volume`; `source` is kept as given. */
+export interface DiskInfo {
+  persistence?: { id: string; principal?: string };
+  volume?: { mode: 'RW' | 'RO'; container_path: string };
+  source?: Record<string, unknown>;
+}
 
 export interface Resource {
   name: string;
@@ -34,7 +40,10 @@ export interface Resource {
   set?: Value_Set;
   /** Legacy static reservation role; '*' (or absent) means unreserved. */
   role?: string;
+  /** Pre-refinement dynamic reservation (with `role`): present means DYNAMIC. */
+  reservation?: { principal?: string; labels?: Labels };
   reservations?: ResourceReservation[];
+  disk?: DiskInfo;
   allocation_info?: { role: string };
 }
 
@@ -248,9 +257,13 @@ export interface OfferConstraints {
 }
 
 export interface OfferOperation {
-  type: 'LAUNCH' | 'LAUNCH_GROUP' | string;
+  type: 'LAUNCH' | 'LAUNCH_GROUP' | 'RESERVE' | 'UNRESERVE' | 'CREATE' | 'DESTROY' | string;
   launch?: { task_infos: TaskInfo[] };
   launch_group?: { executor: ExecutorInfo; task_group: TaskGroupInfo };
+  reserve?: { resources: Resource[] };
+  unreserve?: { resources: Resource[] };
+  create?: { volumes: Resource[] };
+  destroy?: { volumes: Resource[] };
 }
 
 export interface SchedulerCall {

@@ -2,9 +2,10 @@
  * Resources (and the messages holding them) as master and agent write them in v1 JSON. Mesos writes unreserved resources with
  * `role: "*"` in offers to frameworks without RESERVATION_REFINEMENT and on its endpoints (its
  * "pre-reservation-refinement" and "endpoint" formats, which Mesos 1.x clients read), so a client
- * that checks `role == "*"` finds it here too.
+ * that checks `role == "*"` finds it here too; a dynamic reservation is `role` + `reservation` there,
+ * and the `reservations` stack for readers of the post-refinement format.
  */
-import type { Resources } from './resources';
+import type { ResourceFormat, Resources } from './resources';
 import type { ExecutorInfo, FrameworkInfo, Resource } from './types';
 
 const UNRESERVED = '*';
@@ -13,12 +14,13 @@ export function withUnreservedRole(list: readonly Resource[]): Resource[] {
   return list.map((r) => (r.role !== undefined || (r.reservations?.length ?? 0) > 0 ? r : { ...r, role: UNRESERVED }));
 }
 
-/** `refinement`: the reader declared RESERVATION_REFINEMENT and gets the newer format, without `role: "*"`. */
-export function v1Resources(resources: Resources, opts: { allocationRole?: string; refinement?: boolean } = {}): Resource[] {
-  const list = resources.toV1(opts.allocationRole);
-  // toV1 builds fresh objects, so they can take the role in place (this runs for every offer).
-  if (!opts.refinement) for (const r of list) if (r.role === undefined && !(r.reservations?.length)) r.role = UNRESERVED;
-  return list;
+/**
+ * Endpoints (/state, the operator API) write Mesos's ENDPOINT format; offers write what the framework
+ * reads: post-refinement with RESERVATION_REFINEMENT, pre-refinement (role + reservation) without.
+ */
+export function v1Resources(resources: Resources, opts: { allocationRole?: string; refinement?: boolean; format?: ResourceFormat } = {}): Resource[] {
+  const format = opts.format ?? (opts.refinement === undefined ? 'endpoint' : opts.refinement ? 'post-refinement' : 'pre-refinement');
+  return resources.toV1(opts.allocationRole, format);
 }
 
 /**

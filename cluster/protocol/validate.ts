@@ -12,7 +12,7 @@ import type { SchedulerCall, SchedulerCallType } from './types';
 import { SCHEDULER_CALL_TYPES } from './types';
 import {
   MISSING, addMissing, agentInfo, bytes, executorInfo, filters, frameworkInfo, id, killPolicy, nonEmptyString,
-  statusUuid, task, taskInfo, taskStatus,
+  resources, statusUuid, task, taskInfo, taskStatus,
 } from './schemas';
 import { describeValue } from './values';
 
@@ -20,7 +20,9 @@ export type Validated<T> = { ok: true; call: T } | { ok: false; message: string 
 
 // ---- scheduler calls ----
 
-const SUPPORTED_OPERATIONS = ['LAUNCH', 'LAUNCH_GROUP'] as const;
+const SUPPORTED_OPERATIONS = ['LAUNCH', 'LAUNCH_GROUP', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY'] as const;
+/** The sub-message of each resource operation and its list (mesos.proto Offer.Operation). */
+const RESOURCE_OPERATIONS = { RESERVE: ['reserve', 'resources'], UNRESERVE: ['unreserve', 'resources'], CREATE: ['create', 'volumes'], DESTROY: ['destroy', 'volumes'] } as const;
 
 export const offerOperationSchema = z.looseObject({
   type: z.string(),
@@ -29,11 +31,18 @@ export const offerOperationSchema = z.looseObject({
     executor: executorInfo,
     task_group: z.looseObject({ tasks: z.array(taskInfo).default([]) }),
   }).optional(),
+  reserve: z.looseObject({ resources: resources.default([]) }).optional(),
+  unreserve: z.looseObject({ resources: resources.default([]) }).optional(),
+  create: z.looseObject({ volumes: resources.default([]) }).optional(),
+  destroy: z.looseObject({ volumes: resources.default([]) }).optional(),
 }).superRefine((op, ctx) => {
   if (op.type === 'LAUNCH') {
     if (op.launch === undefined) addMissing(ctx, ['launch']);
   } else if (op.type === 'LAUNCH_GROUP') {
     if (op.launch_group === undefined) addMissing(ctx, ['launch_group']);
+  } else if (Object.hasOwn(RESOURCE_OPERATIONS, op.type)) {
+    const [message] = RESOURCE_OPERATIONS[op.type as keyof typeof RESOURCE_OPERATIONS];
+    if (op[message] === undefined) addMissing(ctx, [message]);
   } else {
     ctx.addIssue({
       code: 'custom',
@@ -135,9 +144,9 @@ export const agentCallSchema = z.looseObject({
     agent_info: agentInfo,
     tasks: z.array(task).optional(),
     frameworks: z.array(frameworkInfo).optional(),
-    checkpointed_resources: z.array(z.looseObject({})).optional(),
     version: z.string(),
     pid: nonEmptyString,
+    checkpointed_resources: resources.optional(),
   }).optional(),
   update: z.looseObject({ framework_id: id, status: taskStatus }).optional(),
   message: z.looseObject({ framework_id: id, executor_id: id, data: bytes }).optional(),
@@ -178,8 +187,7 @@ export const agentEventSchema = z.looseObject({
   shutdown_framework: z.looseObject({ framework_id: id }).optional(),
   shutdown_executor: z.looseObject({ framework_id: id, executor_id: id }).optional(),
   framework_message: z.looseObject({ framework_id: id, executor_id: id, data: bytes }).optional(),
-  // An empty list may come without its field, as protobuf's JSON leaves empty repeated fields out.
-  checkpoint_resources: z.looseObject({ resources: z.array(z.looseObject({})).optional() }).optional(),
+  checkpoint_resources: z.looseObject({ resources: resources.default([]) }).optional(),
 }).superRefine((event, ctx) => {
   const field = event.type.toLowerCase() as Lowercase<AgentEvent['type']>;
   if (field !== 'ping' && event[field] === undefined) addMissing(ctx, [field]);

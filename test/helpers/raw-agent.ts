@@ -8,7 +8,7 @@ import { AGENT_CHANNEL_PATH } from '../../cluster/protocol/agent-channel';
 import { parseAttributes } from '../../cluster/protocol/attributes';
 import { newStatusUuid } from '../../cluster/protocol/ids';
 import { Resources } from '../../cluster/protocol/resources';
-import type { FrameworkInfo, Task, TaskState, TaskStatus } from '../../cluster/protocol/types';
+import type { FrameworkInfo, Resource, Task, TaskState, TaskStatus } from '../../cluster/protocol/types';
 import { RecordStream, request, type HttpResult } from './http';
 
 export interface RawAgentOptions {
@@ -22,6 +22,8 @@ export interface RawAgentOptions {
   answerPings?: boolean;
   /** Agent attributes in the --attributes syntax (default "rack:r1"). */
   attributes?: string;
+  /** What it says it has checkpointed (REGISTER.checkpointed_resources). */
+  checkpointed?: Resource[];
 }
 
 export class RawAgent {
@@ -53,6 +55,7 @@ export class RawAgent {
         frameworks: opts.frameworks ?? [],
         version: 'raw-agent',
         pid: `${hostname}:5051`,
+        ...(opts.checkpointed ? { checkpointed_resources: opts.checkpointed } : {}),
       },
     };
     const stream = await new RecordStream<AgentEvent>(`${masterUrl}${AGENT_CHANNEL_PATH}`, body).response();

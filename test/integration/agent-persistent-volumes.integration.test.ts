@@ -16,7 +16,6 @@ import { createAgent } from '../../cluster/agent';
 import { AGENT_DEFAULTS } from '../../cluster/agent/options';
 import { Volumes, checkpointedResourcesFile } from '../../cluster/agent/volumes';
 import { attachVolume, canBindMount, isMountPoint, mountsUnder, removeSandbox } from '../../cluster/agent/volume-mounts';
-import type { DiskResource } from '../../cluster/agent/volume-spec';
 import type { Resource, TaskInfo } from '../../cluster/protocol/types';
 import { silentLogger } from '../../cluster/util/log';
 import { freePort } from '../../infra/machine/ports';
@@ -52,7 +51,7 @@ const workDir = () => path.join(scratch, 'work');
 const hostPath = (id: string, role = 'db') => path.join(workDir(), 'volumes', 'roles', role, id);
 
 /** A persistent volume on disk dynamically reserved to `role`, in the contract's post-refinement format. */
-function volume(id: string, containerPath: string, mode: 'RW' | 'RO' = 'RW', role = 'db'): DiskResource {
+function volume(id: string, containerPath: string, mode: 'RW' | 'RO' = 'RW', role = 'db'): Resource {
   return {
     name: 'disk', type: 'SCALAR', scalar: { value: 32 },
     reservations: [{ type: 'DYNAMIC', role, principal: 'ops' }],

@@ -379,6 +379,8 @@ describe('authorization with --acls on master and agent', () => {
         const slave = async (as: Credential) => JSON.parse((await get(as, `${cluster.url}${p}`)).text).slaves.find((g: any) => g.id === agentId);
         expect({ p, roles: Object.keys((await slave(OPS)).reserved_resources) }).toEqual({ p, roles: ['prod'] });
         expect({ p, roles: Object.keys((await slave(VIEWER)).reserved_resources) }).toEqual({ p, roles: [] });
+        expect({ p, roles: Object.keys((await slave(OPS)).reserved_resources_full) }).toEqual({ p, roles: ['prod'] });
+        expect({ p, roles: Object.keys((await slave(VIEWER)).reserved_resources_full) }).toEqual({ p, roles: [] });
       }
       expect((await json(OPS, { type: 'GET_QUOTA' })).get_quota.status.configs).toHaveLength(1);
       expect((await json(VIEWER, { type: 'GET_QUOTA' })).get_quota.status.configs).toEqual([]);

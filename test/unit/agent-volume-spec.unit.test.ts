@@ -1,4 +1,5 @@
 import { Resources } from '../../cluster/protocol/resources';
+import type { Resource } from '../../cluster/protocol/types';
 import type { DiskResource } from '../../cluster/agent/volume-spec';
 import { containerPathProblem, sharedContainerPath, volumeHostPath, volumeOf, volumesIn, withCheckpointed } from '../../cluster/agent/volume-spec';
 
@@ -67,7 +68,7 @@ describe('withCheckpointed', () => {
   it('carves dynamic reservations and the volumes on them out of the unreserved resources', () => {
     const base = Resources.parse('cpus:4;mem:1024;disk:1000');
     const reservedCpus = { name: 'cpus', type: 'SCALAR' as const, scalar: { value: 1 }, reservations: [{ type: 'DYNAMIC' as const, role: 'db' }] };
-    const { total, remainingBase } = withCheckpointed(base, [reservedCpus, volume('v1', 'data')]);
+    const { total, remainingBase } = withCheckpointed(base, [reservedCpus, volume('v1', 'data') as Resource]);
     expect(remainingBase.equals(Resources.parse('cpus:3;mem:1024;disk:936'))).toBe(true);
     expect(total.equals(Resources.parse('cpus:3;cpus(db):1;mem:1024;disk:936;disk(db):64'))).toBe(true);
   });

@@ -10,6 +10,7 @@ import type { Allocator } from '../../cluster/allocator';
 import { parseAttributes } from '../../cluster/protocol/attributes';
 import { Resources } from '../../cluster/protocol/resources';
 import type { AttributeConstraint, OfferConstraints } from '../../cluster/protocol/types';
+import { applyOperation, type ResourceOperation } from '../../cluster/protocol/resource-operations';
 
 const r = (text: string) => Resources.parse(text);
 
@@ -443,3 +444,183 @@ describe('allocator invariants with offer constraints', () => {
     );
   });
 });
+
+// ---- dynamic reservations and persistent volumes ----
+
+/** Conversions a framework (on what it was offered) or an operator (on free resources) applies between cycles. */
+type ResvOp =
+  | { kind: 'base'; op: Op }
+  | { kind: 'frameworkReserve'; item: number; piece: number }
+  | { kind: 'operatorReserve' | 'operatorUnreserve'; agent: string; piece: number; role: string }
+  | { kind: 'operatorCreate' | 'operatorDestroy'; agent: string; role: string; id: string };
+
+const RESV_PIECES = ['cpus:1', 'mem:128', 'disk:40'];
+const RESV_ROLES = ['r1', 'r2'];
+
+const resvArb: fc.Arbitrary<ResvOp> = fc.oneof(
+  { weight: 6, arbitrary: opArb.map((op) => ({ kind: 'base' as const, op })) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('frameworkReserve' as const), item: fc.nat(20), piece: fc.nat(RESV_PIECES.length - 1) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('operatorReserve' as const, 'operatorUnreserve' as const),
+      agent: fc.constantFrom(...AGENTS), piece: fc.nat(RESV_PIECES.length - 1), role: fc.constantFrom(...RESV_ROLES),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('operatorCreate' as const, 'operatorDestroy' as const),
+      agent: fc.constantFrom(...AGENTS), role: fc.constantFrom(...RESV_ROLES), id: fc.constantFrom('v1', 'v2'),
+    }),
+  },
+);
+
+const reservedPiece = (piece: string, role: string) => Resources.fromV1(r(piece).toV1().map((x) => ({ ...x, reservations: [{ type: 'DYNAMIC' as const, role }] })));
+const volumeOf = (role: string, id: string) => Resources.fromV1([{
+  name: 'disk', type: 'SCALAR', scalar: { value: 20 }, reservations: [{ type: 'DYNAMIC', role }],
+  disk: { persistence: { id }, volume: { container_path: 'data', mode: 'RW' } },
+}]);
+
+/** Applies a conversion to free resources as the master's operator API does: the agent's total changes. */
+function operatorConvert(master: Master, agent: string, op: ResourceOperation): void {
+  const total = master.totals.get(agent);
+  if (!total) return;
+  const out = applyOperation(total, op, {});
+  if (!out.ok || !master.allocator.available(agent).contains(out.value.consumed)) return;
+  master.totals.set(agent, out.value.result);
+  master.allocator.updateAgentTotal(agent, out.value.result);
+}
+
+function applyResv(master: Master, step: ResvOp): void {
+  switch (step.kind) {
+    case 'base':
+      return master.apply(step.op);
+    case 'frameworkReserve': {
+      // ACCEPT with RESERVE on an outstanding offer: converted in place in the allocation.
+      const offered = master.held.filter((h) => h.offered);
+      const item = offered[step.item % Math.max(1, offered.length)];
+      if (!item) return;
+      const op: ResourceOperation = { type: 'RESERVE', resources: reservedPiece(RESV_PIECES[step.piece], item.role), field: 'reserve.resources' };
+      const out = applyOperation(item.resources, op, { allocationRole: item.role });
+      if (!out.ok) return;
+      master.allocator.updateAllocation(item.framework, item.agent, item.role, out.value.consumed, out.value.converted);
+      item.resources = out.value.result;
+      master.totals.set(item.agent, master.totals.get(item.agent)!.minus(out.value.consumed).plus(out.value.converted));
+      break;
+    }
+    case 'operatorReserve':
+    case 'operatorUnreserve':
+      operatorConvert(master, step.agent, { type: step.kind === 'operatorReserve' ? 'RESERVE' : 'UNRESERVE', resources: reservedPiece(RESV_PIECES[step.piece], step.role), field: 'resources' });
+      break;
+    case 'operatorCreate':
+    case 'operatorDestroy':
+      operatorConvert(master, step.agent, { type: step.kind === 'operatorCreate' ? 'CREATE' : 'DESTROY', resources: volumeOf(step.role, step.id), field: 'volumes' });
+      break;
+  }
+  // A cycle right after: its checks (ledger, offers only to the reservation's role, filters) see the conversion.
+  master.apply({ kind: 'allocate', advance: 0 });
+}
+
+describe('allocator invariants with dynamic reservations and persistent volumes', () => {
+  test('nothing offered twice or beyond capacity, reserved resources and volumes only to their role, totals kept by every conversion', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.array(resvArb, { minLength: 20, maxLength: 80 }), (seed, steps) => {
+        const master = new Master(seed);
+        const quantities = () => [...master.totals.values()].map((t) => [t.scalar('cpus'), t.scalar('mem'), t.scalar('disk')]);
+        for (const step of steps) {
+          const before = step.kind === 'base' ? undefined : quantities();
+          applyResv(master, step);
+          if (before) expect(quantities()).toEqual(before);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('a volume is offered whole, to its role, and never split across offers', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.array(opArb, { maxLength: 30 }), (seed, ops) => {
+        const master = new Master(seed);
+        operatorConvert(master, 'a2', { type: 'RESERVE', resources: reservedPiece('disk:40', 'r2'), field: 'resources' });
+        operatorConvert(master, 'a2', { type: 'CREATE', resources: volumeOf('r2', 'v1'), field: 'volumes' });
+        const vol = volumeOf('r2', 'v1');
+        expect(master.totals.get('a2')!.contains(vol)).toBe(true);
+        for (const op of ops) {
+          master.apply(op);
+          for (const h of master.held.filter((x) => x.agent === 'a2' && !x.resources.persistentVolumes().isEmpty())) {
+            expect(h.resources.persistentVolumes().equals(vol)).toBe(true);
+            expect(h.role).toBe('r2');
+          }
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  test('a role with a quota limit is never offered beyond it, whatever is reserved to it along the way', () => {
+    const LIMIT = 3;
+    const stepArb = fc.oneof(
+      fc.record({ kind: fc.constant('reserve' as const), agent: fc.nat(2), cpus: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ kind: fc.constant('allocate' as const) }),
+      fc.record({ kind: fc.constant('decline' as const), pick: fc.nat(10) }),
+    );
+    fc.assert(
+      fc.property(fc.integer(), fc.array(stepArb, { minLength: 5, maxLength: 40 }), (seed, steps) => {
+        const allocator = createAllocator({ seed });
+        const totals = [0, 1, 2].map(() => r('cpus:4;mem:512'));
+        totals.forEach((total, i) => allocator.addAgent({ id: `a${i}`, hostname: `a${i}`, total }));
+        allocator.setQuota('r1', { guarantees: {}, limits: { cpus: LIMIT } });
+        allocator.addFramework({ id: 'f1', roles: ['r1'] });
+        allocator.addFramework({ id: 'f2', roles: ['r2'] });
+        let offers: ReturnType<Allocator['allocate']> = [];
+        let now = 0;
+        for (const step of steps) {
+          if (step.kind === 'reserve') {
+            const id = `a${step.agent}`;
+            const out = applyOperation(totals[step.agent], { type: 'RESERVE', resources: reservedPiece(`cpus:${step.cpus}`, 'r1'), field: 'resources' }, {});
+            if (!out.ok || !allocator.available(id).contains(out.value.consumed)) continue;
+            totals[step.agent] = out.value.result;
+            allocator.updateAgentTotal(id, out.value.result);
+          } else if (step.kind === 'allocate') {
+            offers = offers.concat(allocator.allocate((now += 1000)));
+          } else if (offers.length > 0) {
+            const [offer] = offers.splice(step.pick % offers.length, 1);
+            allocator.recoverResources(offer.frameworkId, offer.agentId, offer.resources, now, 0);
+          }
+          const heldByR1 = offers.filter((o) => o.role === 'r1').reduce((sum, o) => sum + o.resources.scalar('cpus'), 0);
+          expect(heldByR1).toBeLessThanOrEqual(LIMIT + 1e-9);
+          for (const o of offers) expect(o.resources.allocatableTo(o.role).equals(o.resources)).toBe(true);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('DRF: a role\'s dynamic reservations count in its share, so an equal-weight role without any is served first', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.integer({ min: 1, max: 3 }), (seed, reservedCpus) => {
+        const allocator = createAllocator({ seed });
+        const total = r('cpus:8;mem:1024');
+        allocator.addAgent({ id: 'a', hostname: 'a', total });
+        // r1 already holds a dynamic reservation in use (an earlier ACCEPT made and used it).
+        allocator.addFramework({ id: 'f1', roles: ['r1'] });
+        const reserved = reservedPiece(`cpus:${reservedCpus}`, 'r1');
+        const [offer] = allocator.allocate(0);
+        const out = applyOperation(offer.resources, { type: 'RESERVE', resources: reserved, field: 'reserve.resources' }, { allocationRole: 'r1' });
+        if (!out.ok) throw new Error(out.message);
+        allocator.updateAllocation('f1', 'a', 'r1', out.value.consumed, out.value.converted);
+        // f1 keeps only the reservation; agent a is out of the picture from here on.
+        allocator.recoverResources('f1', 'a', out.value.result.minus(reserved), 0);
+        allocator.deactivateAgent('a');
+        allocator.addFramework({ id: 'f2', roles: ['r2'] });
+        allocator.addAgent({ id: 'b', hostname: 'b', total });
+        // The next agent goes to r2: r1's share (its reservation) is above r2's zero.
+        const next = allocator.allocate(1).filter((o) => o.agentId === 'b');
+        expect(next.map((o) => o.role)).toEqual(['r2']);
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
+

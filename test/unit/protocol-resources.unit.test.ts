@@ -167,7 +167,9 @@ describe('Resources.fromV1', () => {
       { name: 'cpus', type: 'SCALAR', scalar: { value: 4 }, role: '*' },
       { name: 'ports', type: 'RANGES', ranges: { range: [] } },
     ]);
-    expect(r.toString()).toBe('cpus:4;cpus(a):1;cpus(p/c):2');
+    // A refined stack is its own identity (Mesos's stringify shows it whole).
+    expect(r.toString()).toBe('cpus:4;cpus(a):1;cpus(reservations: [(STATIC,p),(STATIC,p/c)]):2');
+    expect(r.allocatableTo('p/c').scalar('cpus')).toBe(6);
   });
 
   it.each<[unknown, string]>([

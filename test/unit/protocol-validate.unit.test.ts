@@ -139,9 +139,15 @@ describe('validateSchedulerCall', () => {
       expect(rejected(validateSchedulerCall(body))).toBe("'accept.operations[0].launch_group.executor.resources[0].scalar': required for type SCALAR, got undefined");
     });
 
-    it('rejects operations other than LAUNCH and LAUNCH_GROUP', () => {
-      expect(rejected(validateSchedulerCall(accept([{ type: 'RESERVE', reserve: {} }]))))
-        .toBe("'accept.operations[0].type': operation 'RESERVE' is not supported; supported operations: LAUNCH, LAUNCH_GROUP");
+    it('rejects operations this master does not support', () => {
+      expect(rejected(validateSchedulerCall(accept([{ type: 'GROW_VOLUME', grow_volume: {} }]))))
+        .toBe("'accept.operations[0].type': operation 'GROW_VOLUME' is not supported; supported operations: LAUNCH, LAUNCH_GROUP, RESERVE, UNRESERVE, CREATE, DESTROY");
+    });
+
+    it('requires the sub-message of a resource operation and checks its resources', () => {
+      expect(rejected(validateSchedulerCall(accept([{ type: 'CREATE' }])))).toBe("Expecting 'accept.operations[0].create' to be present");
+      expect(rejected(validateSchedulerCall(accept([{ type: 'RESERVE', reserve: { resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: [{ type: 'DYNAMIC' }] }] } }]))))
+        .toBe("'accept.operations[0].reserve.resources[0].reservations[0].role': required string, got undefined");
     });
 
     it('requires the sub-message of the operation', () => {
@@ -226,7 +232,7 @@ describe('validateAgentEvent', () => {
     FRAMEWORK_MESSAGE: { type: 'FRAMEWORK_MESSAGE', framework_message: { framework_id: FID, executor_id: { value: 'e' }, data: 'aGk=' } },
     CHECKPOINT_RESOURCES: {
       type: 'CHECKPOINT_RESOURCES',
-      checkpoint_resources: { resources: [{ name: 'disk', type: 'SCALAR', scalar: { value: 64 }, reservations: [{ type: 'DYNAMIC', role: 'db', principal: 'ops' }], disk: { persistence: { id: 'v1' }, volume: { container_path: 'data', mode: 'RW' } } }] },
+      checkpoint_resources: { resources: [{ name: 'disk', type: 'SCALAR', scalar: { value: 64 }, reservations: [{ type: 'DYNAMIC', role: 'web', principal: 'ops' }], disk: { persistence: { id: 'v1', principal: 'ops' }, volume: { container_path: 'data', mode: 'RW' } } }] },
     },
     PING: { type: 'PING' },
   };

@@ -18,6 +18,7 @@ import { authorizeOperatorCall, filterOperatorResponse } from './authorize';
 import type { OperatorCallHandler } from './operator-call';
 import { EVENT_CALLS } from './operator-events';
 import { MAINTENANCE_CALLS } from './operator-maintenance';
+import { RESERVATION_CALLS } from './operator-reservations';
 import type { MasterHttp } from './master-http';
 import { getAgents, getExecutors, getFrameworks, getState, getTasks, getVersion } from '../views/operator-views';
 
@@ -50,6 +51,7 @@ const CALLS = new Map<string, OperatorCallHandler>([
   ...Object.entries(ADMIN_CALLS),
   ...Object.entries(EVENT_CALLS),
   ...Object.entries(MAINTENANCE_CALLS),
+  ...Object.entries(RESERVATION_CALLS),
 ]);
 
 export const SUPPORTED_OPERATOR_CALLS = [...CALLS.keys()];

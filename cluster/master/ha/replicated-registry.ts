@@ -9,10 +9,12 @@
  * a master that dies in between loses nothing a re-registering agent or re-subscribing framework
  * does not bring back, since both are adopted under the ids they give.
  */
-import type { AgentInfo, FrameworkInfo } from '../../protocol/types';
+import { Resources } from '../../protocol/resources';
+import type { AgentInfo, FrameworkInfo, Resource } from '../../protocol/types';
 import type { TimerHandle } from '../../util/clock';
 import type { MasterCore } from '../core';
 import type { MasterEvent } from '../state/events';
+import type { AgentRecord } from '../state/records';
 
 /** Collections of JSON documents, each keyed by id. */
 export interface RegistryStore {
@@ -25,8 +27,11 @@ export const AGENTS = 'agents';
 export const FRAMEWORKS = 'frameworks';
 export const SETTINGS = 'settings';
 
-/** `principal`: who registered it (--authenticate_agents); only that principal may register as it again. */
-export interface AdmittedAgent { info: AgentInfo; pid: string; principal?: string }
+/**
+ * `principal`: who registered it (--authenticate_agents); only that principal may register as it again.
+ * `checkpointed_resources`: its dynamic reservations and persistent volumes (v1 post-refinement format).
+ */
+export interface AdmittedAgent { info: AgentInfo; pid: string; principal?: string; checkpointed_resources?: Resource[] }
 export interface KnownFramework { info: FrameworkInfo }
 
 export interface RecoveredCounts { agents: number; frameworks: number; settings: boolean }
@@ -67,7 +72,7 @@ export class ReplicatedRegistry {
         continue;
       }
       this.savedAgents.set(id, JSON.stringify(admitted));
-      const recovered = this.core.agents.addRecovered(id, admitted.info, admitted.pid);
+      const recovered = this.core.agents.addRecovered(id, admitted.info, admitted.pid, checkpointedOf(admitted));
       if (!recovered) continue;
       recovered.principal = admitted.principal;
       this.awaited.set(id, this.core.clock.setTimeout(() => this.giveUpOn(id), timeoutMs));
@@ -79,9 +84,13 @@ export class ReplicatedRegistry {
   attach(): void {
     const stopEvents = this.core.events.listen({ onEvent: (event) => this.onEvent(event) });
     const stopSettings = this.core.onSettingsChange((json) => this.write(SETTINGS, 'cluster', json));
+    const stopCheckpoints = this.core.reservations.onChange((agent) => {
+      if (this.savedAgents.has(agent.id)) this.saveAgent(agent);
+    });
     this.detach = () => {
       stopEvents();
       stopSettings();
+      stopCheckpoints();
     };
   }
 
@@ -125,11 +134,7 @@ export class ReplicatedRegistry {
           timer.cancel();
           this.awaited.delete(agent.id);
         }
-        const doc: AdmittedAgent = { info: agent.info, pid: agent.pid, ...(agent.principal === undefined ? {} : { principal: agent.principal }) };
-        const text = JSON.stringify(doc);
-        if (this.savedAgents.get(agent.id) === text) return;
-        this.savedAgents.set(agent.id, text);
-        this.write(AGENTS, agent.id, doc);
+        this.saveAgent(agent);
         return;
       }
       case 'AGENT_REMOVED':
@@ -153,10 +158,29 @@ export class ReplicatedRegistry {
     }
   }
 
+  /** Written only when it differs from what was last written. */
+  private saveAgent(agent: AgentRecord): void {
+    const doc: AdmittedAgent = { info: agent.info, pid: agent.pid, ...(agent.principal === undefined ? {} : { principal: agent.principal }) };
+    if (!agent.checkpointed.isEmpty()) doc.checkpointed_resources = agent.checkpointed.toV1(undefined, 'post-refinement');
+    const text = JSON.stringify(doc);
+    if (this.savedAgents.get(agent.id) === text) return;
+    this.savedAgents.set(agent.id, text);
+    this.write(AGENTS, agent.id, doc);
+  }
+
   private write(collection: string, id: string, value: unknown): void {
     this.store.save(collection, id, value).catch((err: Error) => {
       this.failed++;
       this.core.log.error('could not write the registry', { collection, id, error: err.message });
     });
+  }
+}
+
+/** A stored list that no longer parses counts as empty (the agent is still admitted). */
+function checkpointedOf(admitted: AdmittedAgent): Resources {
+  try {
+    return Resources.fromV1(admitted.checkpointed_resources ?? []).checkpointable();
+  } catch {
+    return Resources.empty();
   }
 }

@@ -1,5 +1,8 @@
 /**
- * ACCEPT: launch tasks and task groups on offered resources. Invalid offers drop every task of the call
+ * ACCEPT: reserve, unreserve, create and destroy volumes, and launch tasks and task groups on offered
+ * resources, operation by operation in the order given: a launch may use what an earlier RESERVE or
+ * CREATE of the same call made (as in Mesos). An invalid or unauthorized resource operation is dropped
+ * with a log line, as Mesos does; launches that needed it then fail for want of resources (TASK_ERROR). Invalid offers drop every task of the call
  * (REASON_INVALID_OFFERS); an invalid task fails alone (TASK_ERROR, REASON_TASK_INVALID), an invalid task
  * group fails as a whole (TASK_ERROR, REASON_TASK_GROUP_INVALID, as in Mesos). What the launches leave unused goes back to the allocator under the call's
  * refuse filter (5 s by default, as in Mesos).
@@ -13,6 +16,8 @@ import { checkGroupExecutor, checkTask, resourcesExceeded, validateOffers, type 
 import type { OfferManager, OfferRecord } from './offers';
 import { taskKey, type AgentRecord, type FrameworkRecord } from './records';
 import type { TaskManager } from './tasks';
+import type { ReservationManager } from './reservations';
+import { isResourceOperationType, operationOf } from '../../protocol/resource-operations';
 
 export const DEFAULT_REFUSE_SECONDS = 5;
 
@@ -22,6 +27,7 @@ type AcceptCall = NonNullable<SchedulerCall['accept']>;
 export interface AcceptContext extends MasterContext {
   readonly offers: OfferManager;
   readonly tasks: TaskManager;
+  readonly reservations: ReservationManager;
 }
 
 export function refuseSeconds(filters: Filters | undefined): number {
@@ -83,7 +89,10 @@ function tasksOf(operations: OfferOperation[]): TaskInfo[] {
   return tasks;
 }
 
-/** Applies one ACCEPT's operations (LAUNCH, LAUNCH_GROUP) to one offer's agent, taking what each launch uses from `remaining`. */
+/**
+ * Applies one ACCEPT's operations to one offer's agent: resource operations convert `remaining` (and
+ * the allocation) in place, launches take what they use from it.
+ */
 class OperationApplier {
   private readonly launched = new Set<string>();
   private readonly check: TaskCheckContext;
@@ -107,9 +116,21 @@ class OperationApplier {
       for (const task of operation.launch?.task_infos ?? []) this.launchTask(task);
     } else if (operation.type === 'LAUNCH_GROUP') {
       this.launchGroup(operation);
+    } else if (isResourceOperationType(operation.type)) {
+      this.convert(operation);
     } else {
       this.ctx.log.warn('offer operation not supported; ignored', { framework_id: this.framework.id, type: operation.type });
     }
+  }
+
+  private convert(operation: OfferOperation): void {
+    const parsed = operationOf(operation);
+    const applied = parsed.ok ? this.ctx.reservations.applyOffered(this.framework, this.agent, this.role, parsed.value, this.remaining) : parsed;
+    if (!applied.ok) {
+      this.ctx.log.warn('dropping invalid offer operation', { framework_id: this.framework.id, agent_id: this.agent.id, type: operation.type, error: applied.message });
+      return;
+    }
+    this.remaining = applied.value;
   }
 
   private launchTask(task: TaskInfo): void {

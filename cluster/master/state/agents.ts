@@ -9,6 +9,7 @@
  */
 import type { RecordIOStream } from '../../http/server';
 import type { AgentCall } from '../../protocol/agent-channel';
+import { applyCheckpointed, baseOf } from '../../protocol/resource-operations';
 import { Resources } from '../../protocol/resources';
 import type { AgentInfo, FrameworkID, FrameworkInfo } from '../../protocol/types';
 import { sendToAgent, sendToFramework } from './channels';
@@ -16,35 +17,47 @@ import type { MasterContext } from '../context';
 import type { FrameworkManager } from './frameworks';
 import type { OfferManager } from './offers';
 import type { AgentRecord, FrameworkRecord } from './records';
+import type { ReservationManager } from './reservations';
 import type { TaskManager } from './tasks';
 
 export type RegisterCall = Extract<AgentCall, { type: 'REGISTER' }>['register'];
 
 export interface ParsedRegistration {
   call: RegisterCall;
+  /** What the agent declares (AgentInfo.resources), before its checkpointed resources are applied. */
   total: Resources;
+  /** What the agent says it has checkpointed (dynamic reservations, volumes). */
+  checkpointed?: Resources;
   /** Who registered it, when the channel authenticated the agent. */
   principal?: string;
 }
 
 /** Checks what cannot be checked by the schema: the agent's resources must parse. */
 export function parseRegistration(call: RegisterCall): { ok: true; value: ParsedRegistration } | { ok: false; message: string } {
+  let total: Resources;
   try {
-    return { ok: true, value: { call, total: Resources.fromV1(call.agent_info.resources ?? []) } };
+    // The contract: AgentInfo.resources is the base; an agent that reports reservations there too is not counted twice.
+    total = baseOf(Resources.fromV1(call.agent_info.resources ?? []));
   } catch (err) {
     return { ok: false, message: `Invalid 'register.agent_info.resources': ${(err as Error).message}` };
+  }
+  if (call.checkpointed_resources === undefined) return { ok: true, value: { call, total } };
+  try {
+    return { ok: true, value: { call, total, checkpointed: Resources.fromV1(call.checkpointed_resources).checkpointable() } };
+  } catch (err) {
+    return { ok: false, message: `Invalid 'register.checkpointed_resources': ${(err as Error).message}` };
   }
 }
 
 export class AgentManager {
   constructor(
     private readonly ctx: MasterContext,
-    private readonly books: { offers: OfferManager; tasks: TaskManager; frameworks: FrameworkManager },
+    private readonly books: { offers: OfferManager; tasks: TaskManager; frameworks: FrameworkManager; reservations: ReservationManager },
   ) {}
 
   register(registration: ParsedRegistration, stream: RecordIOStream, streamId: string): AgentRecord {
     const { records, allocator, log } = this.ctx;
-    const { call, total } = registration;
+    const { call } = registration;
     const now = this.ctx.clock.now();
     const requestedId = call.agent_info.id?.value;
     let agent = requestedId ? records.agents.get(requestedId) : undefined;
@@ -52,14 +65,17 @@ export class AgentManager {
     const info: AgentInfo = { ...call.agent_info, id: { value: id } };
     if (agent) {
       this.detachStream(agent);
+      const total = this.books.reservations.settle(agent, registration.total, undefined);
       const totalChanged = !agent.total.equals(total);
       Object.assign(agent, describe(info, call), { total, reregisteredTime: now, unreachableTime: undefined });
       if (agent.inAllocator && totalChanged) allocator.updateAgentTotal(id, total);
       if (agent.inAllocator) allocator.updateAgentInfo(id, { hostname: agent.hostname, attributes: info.attributes });
     } else {
-      agent = newAgentRecord({ id, ...describe(info, call), total, registeredTime: now, reregisteredTime: requestedId ? now : undefined });
+      agent = newAgentRecord({ id, ...describe(info, call), total: registration.total, registeredTime: now, reregisteredTime: requestedId ? now : undefined });
+      agent.total = this.books.reservations.settle(agent, registration.total, registration.checkpointed);
       records.agents.set(id, agent);
     }
+    const total = agent.total;
     const record = agent;
     record.connection = 'connected';
     record.principal = registration.principal;
@@ -89,6 +105,8 @@ export class AgentManager {
       type: 'REGISTERED',
       registered: { agent_id: { value: id }, master_info: this.ctx.masterInfo, ping_interval_seconds: this.ctx.opts.agentPingTimeoutSeconds },
     });
+    // The master's list wins: the agent keeps exactly what it is sent, volumes included.
+    this.books.reservations.sendCheckpoint(record);
     for (const frameworkId of shutdown) {
       sendToAgent(record, { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: { value: frameworkId } } });
     }
@@ -108,20 +126,21 @@ export class AgentManager {
    * An agent a previous leader admitted (from the replicated registry): known but disconnected until
    * it re-registers, with no tasks until it reports them. Not offered; reconciliation waits for it.
    */
-  addRecovered(id: string, info: AgentInfo, pid: string): AgentRecord | undefined {
+  addRecovered(id: string, info: AgentInfo, pid: string, checkpointed = Resources.empty()): AgentRecord | undefined {
     const { records } = this.ctx;
     if (records.agents.has(id)) return undefined;
-    let total: Resources;
+    let base: Resources;
     try {
-      total = Resources.fromV1(info.resources ?? []);
+      base = baseOf(Resources.fromV1(info.resources ?? []));
     } catch {
-      total = Resources.empty();
+      base = Resources.empty();
     }
     const port = info.port ?? portOf(pid) ?? 5051;
     const agent = newAgentRecord({
       id, info: { ...info, id: { value: id } }, hostname: info.hostname, port, pid: pid || `${info.hostname}:${port}`,
-      version: '', total, registeredTime: this.ctx.clock.now(), recovered: true,
+      version: '', total: base, checkpointed, registeredTime: this.ctx.clock.now(), recovered: true,
     });
+    agent.total = applyCheckpointed(base, checkpointed).total;
     records.agents.set(id, agent);
     records.touch();
     return agent;
@@ -273,6 +292,7 @@ function newAgentRecord(fields: Pick<AgentRecord, 'id' | 'info' | 'hostname' | '
     tasks: new Map(),
     executors: new Map(),
     offerIds: new Set(),
+    checkpointed: Resources.empty(),
     ...fields,
   };
 }

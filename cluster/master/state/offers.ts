@@ -12,6 +12,9 @@ import type { MasterContext } from '../context';
 import { hasCapability, type AgentRecord, type FrameworkRecord } from './records';
 import { v1Resources } from '../../protocol/v1-resources';
 
+/** How long refined reservations are kept from a framework that cannot read them (Mesos's default refusal). */
+const REFINED_REFUSE_SECONDS = 5;
+
 export interface OfferRecord {
   id: string;
   frameworkId: string;
@@ -44,7 +47,9 @@ export class OfferManager {
         allocator.recoverResources(allocation.frameworkId, allocation.agentId, allocation.resources, now, undefined, allocation.role);
         continue;
       }
-      const record = this.add(framework, agent, allocation);
+      const offerable = this.withoutRefinedFor(framework, allocation, now);
+      if (!offerable) continue;
+      const record = this.add(framework, agent, offerable);
       const batch = batches.get(framework);
       if (batch) batch.push(record.offer);
       else batches.set(framework, [record.offer]);
@@ -53,6 +58,19 @@ export class OfferManager {
       sendToFramework(framework, { type: 'OFFERS', offers: { offers } });
       this.ctx.log.debug('sent offers', { framework_id: framework.id, count: offers.length });
     }
+  }
+
+  /**
+   * As Mesos: a framework without RESERVATION_REFINEMENT is not offered refined reservations (it could
+   * not read them). They go back at once, filtered for this framework for a while, so that frameworks
+   * that can read them get them. Undefined when nothing is left to offer.
+   */
+  private withoutRefinedFor(framework: FrameworkRecord, allocation: Allocation, now: number): Allocation | undefined {
+    const refined = allocation.resources.refinedReservations();
+    if (refined.isEmpty() || hasCapability(framework.info, 'RESERVATION_REFINEMENT')) return allocation;
+    this.ctx.allocator.recoverResources(allocation.frameworkId, allocation.agentId, refined, now, REFINED_REFUSE_SECONDS, allocation.role);
+    const rest = allocation.resources.minus(refined);
+    return rest.isEmpty() ? undefined : { ...allocation, resources: rest };
   }
 
   private add(framework: FrameworkRecord, agent: AgentRecord, allocation: Allocation): OfferRecord {

@@ -70,7 +70,13 @@ export interface AgentRecord {
   /** Who registered it (--authenticate_agents); only that principal may register again under its id. */
   principal?: string;
   version: string;
+  /** Its base resources (AgentInfo.resources) with `checkpointed` applied: what the allocator has. */
   total: Resources;
+  /**
+   * Dynamic reservations and persistent volumes on the agent (the master's list wins over the agent's;
+   * kept in the replicated registry, sent to the agent as CHECKPOINT_RESOURCES).
+   */
+  checkpointed: Resources;
   registeredTime: number;
   reregisteredTime?: number;
   unreachableTime?: number;

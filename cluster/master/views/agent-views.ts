@@ -19,6 +19,9 @@ export interface AgentViews {
   legacyTotal: LegacyResources;
   legacyUnreserved: LegacyResources;
   legacyReserved: Record<string, LegacyResources>;
+  /** /state's `reserved_resources_full` (role -> v1 resources) and `unreserved_resources_full`, ENDPOINT format. */
+  reservedFull: Record<string, Resource[]>;
+  unreservedFull: Resource[];
   legacyAttributes: Record<string, number | string>;
 }
 
@@ -34,21 +37,20 @@ export function agentViews(agent: AgentRecord): AgentViews {
     totalV1: v1Resources(agent.total),
     legacyTotal: agent.total.toLegacyJson(),
     legacyUnreserved: agent.total.unreserved().toLegacyJson(),
-    legacyReserved: reservedByRole(agent.total),
+    legacyReserved: reservedByRole(agent.total, (r) => r.toLegacyJson()),
+    reservedFull: reservedByRole(agent.total, (r) => v1Resources(r)),
+    unreservedFull: v1Resources(agent.total.unreserved()),
     legacyAttributes: attributesToLegacy(agent.info.attributes ?? []),
   };
   cache.set(agent, { info: agent.info, total: agent.total, views });
   return views;
 }
 
-/** { role: legacy resources } for every role the agent has resources reserved to. */
-function reservedByRole(total: Resources): Record<string, LegacyResources> {
+/** { role: resources, rendered } for every role the agent has resources reserved to. */
+function reservedByRole<T>(total: Resources, render: (reserved: Resources) => T): Record<string, T> {
   const roles = new Set<string>();
-  for (const resource of total.toV1()) {
-    const role = resource.reservations?.[resource.reservations.length - 1]?.role ?? resource.role;
-    if (role !== undefined && role !== '*') roles.add(role);
-  }
-  const out: Record<string, LegacyResources> = {};
-  for (const role of roles) out[role] = total.reservedTo(role).toLegacyJson();
+  for (const part of total.parts()) if (part.role !== '*') roles.add(part.role);
+  const out: Record<string, T> = {};
+  for (const role of roles) out[role] = render(total.reservedTo(role));
   return out;
 }

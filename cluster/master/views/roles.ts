@@ -1,7 +1,8 @@
 /**
  * Roles as operators see them (GET_ROLES, and the legacy /roles endpoint): every role that has a
  * framework, a weight, a quota or resources, with its weight, frameworks, what it holds (allocated)
- * and is offered, and its quota with what counts against it. One pass over agents and frameworks.
+ * and is offered, what is reserved to it on the agents (static and dynamic reservations, volumes), and
+ * its quota with what counts against it. One pass over agents and frameworks.
  */
 import { Resources } from '../../protocol/resources';
 import type { OperatorRole, QuotaConfig, ScalarMap } from '../../protocol/operator';
@@ -12,6 +13,7 @@ interface RoleUsage {
   frameworks: Set<string>;
   allocated: Resources;
   offered: Resources;
+  reserved: Resources;
 }
 
 export interface RoleSummary {
@@ -20,6 +22,7 @@ export interface RoleSummary {
   frameworks: string[];
   allocated: Resources;
   offered: Resources;
+  reserved: Resources;
   quota?: QuotaConfig;
 }
 
@@ -27,12 +30,17 @@ export function roleSummaries(core: MasterCore): RoleSummary[] {
   const usage = new Map<string, RoleUsage>();
   const of = (role: string): RoleUsage => {
     let entry = usage.get(role);
-    if (!entry) usage.set(role, (entry = { frameworks: new Set(), allocated: Resources.empty(), offered: Resources.empty() }));
+    if (!entry) usage.set(role, (entry = { frameworks: new Set(), allocated: Resources.empty(), offered: Resources.empty(), reserved: Resources.empty() }));
     return entry;
   };
   for (const framework of core.records.frameworks.values()) for (const role of framework.roles) of(role).frameworks.add(framework.id);
   for (const agent of core.records.agents.values()) {
     if (!agent.inAllocator) continue;
+    for (const part of agent.total.parts()) {
+      if (part.role === '*') continue;
+      const entry = of(part.role);
+      entry.reserved = entry.reserved.plus(part.resources);
+    }
     for (const task of agent.tasks.values()) {
       if (task.resourcesRecovered) continue;
       const entry = of(task.role);
@@ -57,6 +65,7 @@ export function roleSummaries(core: MasterCore): RoleSummary[] {
     frameworks: [...entry.frameworks],
     allocated: entry.allocated,
     offered: entry.offered,
+    reserved: entry.reserved,
     quota: core.settings.quota(name),
   }));
 }
@@ -72,6 +81,7 @@ export function getRoles(core: MasterCore): { roles: OperatorRole[] } {
         resources: v1Resources(role.allocated.plus(role.offered)),
         allocated: v1Resources(role.allocated),
         offered: v1Resources(role.offered),
+        reserved: v1Resources(role.reserved),
       };
       if (role.quota) out.quota = quotaView(role);
       return out;
@@ -90,6 +100,7 @@ export function roleViews(core: MasterCore): { roles: Record<string, unknown>[] 
         resources: role.allocated.plus(role.offered).toLegacyJson(),
         allocated: role.allocated.toLegacyJson(),
         offered: role.offered.toLegacyJson(),
+        reserved: role.reserved.toLegacyJson(),
       };
       if (role.quota) {
         const view = quotaView(role);

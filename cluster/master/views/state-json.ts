@@ -101,6 +101,8 @@ export function legacyAgentWith(agent: AgentRecord, used: Resources, offered: Re
     offered_resources: offered.toLegacyJson(),
     reserved_resources: views.legacyReserved,
     unreserved_resources: views.legacyUnreserved,
+    reserved_resources_full: views.reservedFull,
+    unreserved_resources_full: views.unreservedFull,
     attributes: views.legacyAttributes,
     active: agent.connection === 'connected',
     // Operator deactivation (DEACTIVATE_AGENT, DRAIN_AGENT); a disconnected agent is only inactive.

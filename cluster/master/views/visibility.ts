@@ -67,8 +67,9 @@ export class Visibility {
   /** The legacy agents of /state and /slaves: `reserved_resources` only of roles it may view. */
   legacySlaves(list: unknown): Json[] {
     return asList(list).map((agent) => {
-      const reserved = (agent.reserved_resources ?? {}) as Json;
-      return { ...agent, reserved_resources: Object.fromEntries(Object.entries(reserved).filter(([role]) => this.may('view_roles', role))) };
+      const viewable = (byRole: unknown) => Object.fromEntries(Object.entries((byRole ?? {}) as Json).filter(([role]) => this.may('view_roles', role)));
+      const out = { ...agent, reserved_resources: viewable(agent.reserved_resources) };
+      return 'reserved_resources_full' in agent ? { ...out, reserved_resources_full: viewable(agent.reserved_resources_full) } : out;
     });
   }
 
