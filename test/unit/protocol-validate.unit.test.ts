@@ -295,7 +295,7 @@ describe('validateAgentEvent', () => {
     ['FRAMEWORK_MESSAGE without executor id', without('FRAMEWORK_MESSAGE', ['framework_message', 'executor_id']), "'framework_message.executor_id': required object, got undefined"],
     ['FRAMEWORK_MESSAGE with data that is not base64', { type: 'FRAMEWORK_MESSAGE', framework_message: { framework_id: FID, executor_id: { value: 'e' }, data: '!' } }, "'framework_message.data': must be base64-encoded bytes"],
     ['CHECKPOINT_RESOURCES without its message', { type: 'CHECKPOINT_RESOURCES' }, "Expecting 'checkpoint_resources' to be present"],
-    ['CHECKPOINT_RESOURCES with resources that are no list', { type: 'CHECKPOINT_RESOURCES', checkpoint_resources: { resources: 'disk:1' } }, "'checkpoint_resources.resources': must be an array, got 'disk:1'"],
+    ['CHECKPOINT_RESOURCES with resources that are no list', { type: 'CHECKPOINT_RESOURCES', checkpoint_resources: { resources: 'disk:1' } }, "'checkpoint_resources.resources': must be an array of resources, got 'disk:1'"],
   ])('rejects %s, naming the field', (_what, event, message) => {
     expect(rejected(validateAgentEvent(event))).toBe(message);
   });
