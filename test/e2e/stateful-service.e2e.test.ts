@@ -129,11 +129,24 @@ describe.each(CASES)('a stateful service in $encoding (RESERVATION_REFINEMENT: $
     await framework.statusOf('writer', ['TASK_KILLED']);
 
     // 3. Relaunched on the same volume, the next task finds the data (it exits 0 only if it does).
-    const reader = (taskId: string) => async () => {
-      const offer = await framework.offerFrom(agent.id, withVolume, `an offer with the volume for ${taskId}`);
-      await framework.accept(offer, [{ type: 'LAUNCH', launch: { task_infos: [framework.task(offer, taskId, `test "$(cat data/payload)" = ${payload}`, onVolume(offer))] } }]);
-      await framework.statusOf(taskId, ['TASK_FINISHED']);
+    /**
+     * A task on the volume from the next offer that has it; launched again if the offer was rescinded
+     * meanwhile (the agent or the master went away), as a framework does on REASON_INVALID_OFFERS.
+     */
+    const runOnVolume = async (taskId: string, command: string): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        const id = `${taskId}-${attempt}`;
+        const offer = await framework.offerFrom(agent.id, withVolume, `an offer with the volume for ${id}`);
+        await framework.accept(offer, [{ type: 'LAUNCH', launch: { task_infos: [framework.task(offer, id, command, onVolume(offer))] } }]);
+        try {
+          await framework.statusOf(id, ['TASK_FINISHED']);
+          return;
+        } catch (err) {
+          if (attempt >= 3 || !/REASON_INVALID_OFFERS/.test((err as Error).message)) throw err;
+        }
+      }
     };
+    const reader = (taskId: string) => () => runOnVolume(taskId, `test "$(cat data/payload)" = ${payload}`);
     await reader('reader-1')();
 
     // 4. The agent dies (kill -9) and starts again on its work dir: reservation and data are still there.
@@ -152,9 +165,7 @@ describe.each(CASES)('a stateful service in $encoding (RESERVATION_REFINEMENT: $
     const kept = await reservedOnMaster(leader, agent.id, role);
     expect(kept.map((r) => r.name).sort()).toEqual(['cpus', 'disk', 'mem']);
     expect(kept.find((r) => r.name === 'disk')?.disk?.persistence?.id).toBe(volumeId);
-    const afterFailover = await framework.offerFrom(agent.id, withVolume, 'the volume offered by the new leader');
-    await framework.accept(afterFailover, [{ type: 'LAUNCH', launch: { task_infos: [framework.task(afterFailover, 'reader-3', `test "$(cat data/payload)" = ${payload}`, onVolume(afterFailover))] } }]);
-    await framework.statusOf('reader-3', ['TASK_FINISHED']);
+    await reader('reader-3')();
 
     // 6. DESTROY removes the volume and its data; UNRESERVE gives the resources back to everyone.
     const last = await framework.offerFrom(agent.id, withVolume, 'the volume offered for DESTROY');

@@ -38,6 +38,8 @@ export class StatefulFramework {
   readonly events: SchedulerEvent[] = [];
   private seen = 0;
   private closed = false;
+  /** Offers received and neither used, declined nor rescinded yet, by id. */
+  private readonly pending = new Map<string, Offer>();
 
   constructor(readonly opts: StatefulFrameworkOptions) {}
 
@@ -106,6 +108,8 @@ export class StatefulFramework {
       }
       this.leader = base;
       this.stream = stream;
+      // Offers of a master that is gone are gone with it.
+      this.pending.clear();
       this.streamId = String(stream.headers['mesos-stream-id']);
       const subscribed = await stream.waitFor((e) => e.type === 'SUBSCRIBED', 'SUBSCRIBED');
       if (subscribed.type === 'SUBSCRIBED') this.frameworkId = subscribed.subscribed.framework_id.value;
@@ -115,13 +119,18 @@ export class StatefulFramework {
     throw new Error(`no master took SUBSCRIBE within ${timeoutMs} ms; last answer: ${last}`);
   }
 
-  /** Moves the stream's new events into `events`, acknowledging updates as a scheduler must. */
+  /**
+   * Moves the stream's new events into `events`, keeping the book of outstanding offers and
+   * acknowledging updates, as a scheduler must.
+   */
   private async drain(): Promise<void> {
     const records = this.stream?.records ?? [];
     while (this.seen < records.length) {
       const event = records[this.seen++];
       this.events.push(event);
-      if (event.type === 'UPDATE' && event.update.status.uuid) await this.acknowledge(event.update.status);
+      if (event.type === 'OFFERS') for (const offer of event.offers.offers) this.pending.set(offer.id.value, offer);
+      else if (event.type === 'RESCIND') this.pending.delete(event.rescind.offer_id.value);
+      else if (event.type === 'UPDATE' && event.update.status.uuid) await this.acknowledge(event.update.status);
     }
   }
 
@@ -152,9 +161,8 @@ export class StatefulFramework {
    * Waits for an event matching `match` among those not looked at yet by an earlier wait; the
    * stream ending (the leader died) is an error for the caller to handle by subscribing again.
    */
-  async waitFor<T>(match: (e: SchedulerEvent) => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
+  async waitFor<T>(match: (e: SchedulerEvent) => T | undefined, what: string, timeoutMs = 60_000, from = this.events.length): Promise<T> {
     const deadline = Date.now() + timeoutMs;
-    let from = this.events.length;
     for (;;) {
       await this.drain();
       for (; from < this.events.length; from++) {
@@ -168,21 +176,23 @@ export class StatefulFramework {
     }
   }
 
-  /** The next offer from `agentId` that `match` likes; every other offer is declined at once (refuse 0 s). */
+  /**
+   * An outstanding offer from `agentId` that `match` likes, waiting for one if need be; every other
+   * outstanding offer is declined (refuse 0 s), so that its resources come back, merged with
+   * whatever was freed meanwhile.
+   */
   async offerFrom(agentId: string, match: (offer: Offer) => boolean, what: string, timeoutMs = 60_000): Promise<Offer> {
-    const declined: string[] = [];
-    try {
-      return await this.waitFor((e) => {
-        if (e.type !== 'OFFERS') return undefined;
-        let chosen: Offer | undefined;
-        for (const offer of e.offers.offers) {
-          if (!chosen && offer.agent_id.value === agentId && match(offer)) chosen = offer;
-          else declined.push(offer.id.value);
-        }
-        return chosen;
-      }, what, timeoutMs);
-    } finally {
-      if (declined.length) await this.decline(declined);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.drain();
+      const chosen = [...this.pending.values()].find((o) => o.agent_id.value === agentId && match(o));
+      if (chosen) this.pending.delete(chosen.id.value);
+      const others = [...this.pending.keys()];
+      this.pending.clear();
+      if (others.length > 0) await this.decline(others);
+      if (chosen) return chosen;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await this.waitFor((e) => (e.type === 'OFFERS' ? true : undefined), what, Math.max(1, deadline - Date.now()));
     }
   }
 
@@ -197,7 +207,7 @@ export class StatefulFramework {
     });
   }
 
-  /** The next status of `taskId` in one of `states` (earlier states of the task pass by). */
+  /** The first status of `taskId` in one of `states` (earlier states of the task pass by); task ids are used once. */
   async statusOf(taskId: string, states: string[], timeoutMs = 60_000): Promise<TaskStatus> {
     return this.waitFor((e) => {
       if (e.type !== 'UPDATE' || e.update.status.task_id.value !== taskId) return undefined;
@@ -207,7 +217,7 @@ export class StatefulFramework {
         throw new Error(`task ${taskId} ended ${status.state} (${status.reason ?? ''}): ${status.message ?? ''}`);
       }
       return undefined;
-    }, `task ${taskId} in ${states.join('/')}`, timeoutMs);
+    }, `task ${taskId} in ${states.join('/')}`, timeoutMs, 0);
   }
 
   close(): void {
