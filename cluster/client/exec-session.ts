@@ -10,6 +10,7 @@ import { buildCommandInfo } from './command-line';
 import { ExecError } from './exec-error';
 import { commandPlan, DEFAULT_TASK_RESOURCES, launchOperation, taskGroupPlan, taskPlan, type LaunchPlan } from './exec-work';
 import { chooseOfferForParts, describeUnsatisfiable, judgeCapacity, wholeAsk } from './offer-fit';
+import { volumesOf } from './reservations';
 import type { Credential } from './http';
 import { OperatorClient } from './operator';
 import { SchedulerClient, type SchedulerTimings } from './scheduler';
@@ -28,6 +29,8 @@ export interface ExecOptions {
   shell?: boolean;
   /** Resource text, e.g. "cpus:1;mem:128". */
   resources?: string;
+  /** Persistence id of a volume of `role` the task runs on (mounted at the volume's container path). */
+  volume?: string;
   env?: Record<string, string>;
   /** mesos-execute's --task or --task_group: what to launch, given whole (then name, command and resources stay unset). */
   given?: { task: TaskInfo } | { taskGroup: TaskGroupInfo };
@@ -188,7 +191,7 @@ export class ExecSession {
       this.decline(offers, REFUSE_AFTER_LAUNCH_SECONDS);
       return;
     }
-    const { chosen, rest } = chooseOfferForParts(offers, this.plan.variants, this.opts.role);
+    const { chosen, rest } = chooseOfferForParts(offers, this.plan.variants, this.opts.role, this.plan.volume);
     if (chosen) this.launch(chosen.offer, chosen.partResources);
     this.decline(rest, this.launched ? REFUSE_AFTER_LAUNCH_SECONDS : REFUSE_WHILE_WAITING_SECONDS);
     if (!chosen) void this.checkCapacity();
@@ -264,9 +267,14 @@ export class ExecSession {
     try {
       const { agents } = await operator.getAgents();
       if (this.launched || this.finished) return;
-      const verdict = judgeCapacity(agents, this.ask, this.opts.role);
+      const verdict = judgeCapacity(agents, this.ask, this.opts.role, this.plan.volume);
       if (verdict.agentCount === 0) {
         this.opts.note(`Waiting for an agent to register with ${this.client.masterUrl}`);
+      } else if (this.plan.volume !== undefined && !verdict.canEverFit && !agents.some((a) => volumesOf(a).some((v) => v.id === this.plan.volume && v.role === this.opts.role))) {
+        this.fail(new ExecError('RESOURCES_UNSATISFIABLE', `no agent has a volume '${this.plan.volume}' of role '${this.opts.role}'`, [
+          'list the volumes with `mesoscloud volumes`',
+          'create one with `mesoscloud volume create AGENT --role ROLE --id ID --size MB --path PATH`',
+        ]));
       } else if (!verdict.canEverFit) {
         this.fail(new ExecError('RESOURCES_UNSATISFIABLE', describeUnsatisfiable(this.askText, this.ask[0], verdict), [
           'ask for less with --resources',
@@ -333,7 +341,7 @@ export class ExecSession {
  */
 function planOf(opts: ExecOptions): LaunchPlan {
   if (opts.given) {
-    const set = (['name', 'command', 'resources', 'env'] as const).filter((key) => opts[key] !== undefined);
+    const set = (['name', 'command', 'resources', 'env', 'volume'] as const).filter((key) => opts[key] !== undefined);
     if (set.length > 0) throw new ExecError('BAD_TASK', `a task given whole cannot be combined with ${set.join(', ')}`);
     return 'task' in opts.given ? taskPlan(opts.given.task, opts.role) : taskGroupPlan(opts.given.taskGroup, opts.role);
   }
@@ -344,5 +352,6 @@ function planOf(opts: ExecOptions): LaunchPlan {
   } catch (err) {
     throw new ExecError('BAD_COMMAND', `cannot run command '${opts.command}': ${(err as Error).message}`);
   }
-  return commandPlan(opts.name, command, opts.resources ?? DEFAULT_TASK_RESOURCES, opts.role);
+  if (opts.volume !== undefined && opts.role === '*') throw new ExecError('BAD_TASK', `a volume belongs to a role: give the role of volume '${opts.volume}' with --role`);
+  return commandPlan(opts.name, command, opts.resources ?? DEFAULT_TASK_RESOURCES, opts.role, opts.volume);
 }

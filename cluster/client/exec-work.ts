@@ -23,12 +23,15 @@ export interface LaunchPlan {
   executor?: ExecutorInfo;
   /** The ask read each way it may be taken; per reading, one Resources per part: each task, then the executor. */
   variants: Resources[][];
+  /** The persistence id of a volume the (one) task runs on: only an offer holding it fits. */
+  volume?: string;
 }
 
-export function commandPlan(name: string, command: CommandInfo, resources: string, role: string): LaunchPlan {
+export function commandPlan(name: string, command: CommandInfo, resources: string, role: string, volume?: string): LaunchPlan {
   return {
     tasks: [{ name, task_id: { value: name }, agent_id: { value: '' }, resources: [], command }],
     variants: askVariants(resources, role).map((variant) => [variant]),
+    ...(volume !== undefined ? { volume } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
  * Pure decisions of a one-task scheduler: which offer to take, and whether the cluster could ever
  * hold the task at all (so `exec` fails fast instead of waiting forever for an impossible ask).
  */
-import { Resources } from '../protocol/resources';
+import { Resources, UNRESERVED } from '../protocol/resources';
 import type { Offer, Resource } from '../protocol/types';
 import type { OperatorAgent } from '../protocol/operator';
 
@@ -13,18 +13,17 @@ export interface OfferChoice {
 }
 
 /**
- * The ask, read two ways: from unreserved resources, or (for a role other than '*') from the
- * role's reservations. Mixing both within one resource is not attempted.
+ * The ask as resources. Plain amounts ("cpus:1;mem:128") are taken, for a role other than '*', from
+ * the role's reservations first, static or dynamic, then from unreserved resources (takeForRole); an
+ * ask that names a role ("cpus(dev):1") is taken exactly as written.
  */
-export function askVariants(text: string, role: string): Resources[] {
-  const variants = [Resources.parse(text)];
-  if (role !== '*') variants.push(Resources.parse(text, role));
-  return variants;
+export function askVariants(text: string, _role: string): Resources[] {
+  return [Resources.parse(text)];
 }
 
 /** The first offer that holds the ask takes it; the rest are returned for declining. */
-export function chooseOffer(offers: Offer[], ask: Resources[], role: string): OfferChoice {
-  const { chosen, rest } = chooseOfferForParts(offers, ask.map((variant) => [variant]), role);
+export function chooseOffer(offers: Offer[], ask: Resources[], role: string, volumeId?: string): OfferChoice {
+  const { chosen, rest } = chooseOfferForParts(offers, ask.map((variant) => [variant]), role, volumeId);
   return { chosen: chosen && { offer: chosen.offer, taskResources: chosen.partResources[0] }, rest };
 }
 
@@ -33,12 +32,12 @@ export function chooseOffer(offers: Offer[], ask: Resources[], role: string): Of
  * their executor): `variants` are the readings of the ask, each one Resources per part; the first
  * reading whose sum an offer holds gives each part its resources.
  */
-export function chooseOfferForParts(offers: Offer[], variants: Resources[][], role: string): PartsChoice {
+export function chooseOfferForParts(offers: Offer[], variants: Resources[][], role: string, volumeId?: string): PartsChoice {
   const rest: Offer[] = [];
   let chosen: PartsChoice['chosen'];
   for (const offer of offers) {
     if (!chosen) {
-      const fit = fitOffer(offer, variants, role);
+      const fit = fitOffer(offer, variants, role, volumeId);
       if (fit) {
         chosen = { offer, partResources: fit };
         continue;
@@ -59,20 +58,57 @@ export function wholeAsk(variants: Resources[][]): Resources[] {
   return variants.map((parts) => parts.reduce((sum, part) => sum.plus(part), Resources.empty()));
 }
 
-/**
- * A resource list given whole (a TaskInfo's) read as askVariants reads text: as written, and for a
- * role other than '*' also with its unreserved resources reserved to the role.
- */
-export function listVariants(list: Resource[], role: string): Resources[] {
-  const variants = [Resources.fromV1(list)];
-  if (role !== '*') {
-    const reserved = list.map((r) => (r.reservations?.length || (r.role && r.role !== '*') ? r : { ...r, reservations: [{ type: 'STATIC' as const, role }] }));
-    variants.push(Resources.fromV1(reserved));
-  }
-  return variants;
+/** A resource list given whole (a TaskInfo's), read as askVariants reads text. */
+export function listVariants(list: Resource[], _role: string): Resources[] {
+  return [Resources.fromV1(list)];
 }
 
-function fitOffer(offer: Offer, variants: Resources[][], role: string): Resource[][] | undefined {
+/**
+ * What plain amounts take from `offered` for a framework in `role`, as a framework in a role does:
+ * the role's reservations first (its own or an ancestor's, static or dynamic), then unreserved
+ * resources; never a persistent volume (one is asked for by its id). Scalars may come from several
+ * reservations; a range or set comes whole from one of them. undefined when `offered` falls short.
+ */
+export function takeForRole(offered: Resources, ask: Resources, role: string): Resources | undefined {
+  const usable = offered.allocatableTo(role).subtractClamped(offered.persistentVolumes()).parts();
+  // Reserved before unreserved; a stable sort keeps the offer's order otherwise.
+  const places = [...usable.filter((p) => p.role !== UNRESERVED), ...usable.filter((p) => p.role === UNRESERVED)];
+  let taken = Resources.empty();
+  for (const want of ask.parts()) {
+    if (want.type === 'SCALAR') {
+      let need = Math.round(want.resources.scalar(want.name) * 1000);
+      for (const place of places) {
+        if (need <= 0) break;
+        if (place.name !== want.name || place.type !== 'SCALAR') continue;
+        const have = Math.round(place.resources.subtractClamped(taken).scalar(want.name) * 1000);
+        const amount = Math.min(have, need);
+        if (amount <= 0) continue;
+        taken = taken.plus(place.resources.withAmount(amount / 1000));
+        need -= amount;
+      }
+      if (need > 0) return undefined;
+      continue;
+    }
+    const place = places.find((p) => p.name === want.name && p.type === want.type
+      && p.resources.subtractClamped(taken).contains(want.resources.reshape(() => ({ reservations: p.reservations, disk: p.disk }))));
+    if (!place) return undefined;
+    taken = taken.plus(want.resources.reshape(() => ({ reservations: place.reservations, disk: place.disk })));
+  }
+  return taken;
+}
+
+/** Plain amounts go through takeForRole for a role other than '*'; anything else is taken as written. */
+function take(offered: Resources, ask: Resources, role: string): Resources | undefined {
+  if (role !== UNRESERVED && ask.unreserved().equals(ask)) return takeForRole(offered, ask, role);
+  return offered.contains(ask) ? ask : undefined;
+}
+
+/** The persistent volume `id` among `offered` (to `role`), or undefined. */
+export function volumeIn(offered: Resources, id: string): Resources | undefined {
+  return offered.persistentVolumes().parts().find((p) => p.disk?.persistence?.id === id)?.resources;
+}
+
+function fitOffer(offer: Offer, variants: Resources[][], role: string, volumeId?: string): Resource[][] | undefined {
   let offered: Resources;
   try {
     offered = Resources.fromV1(offer.resources);
@@ -80,9 +116,21 @@ function fitOffer(offer: Offer, variants: Resources[][], role: string): Resource
     return undefined;
   }
   const allocationRole = offer.allocation_info?.role ?? role;
-  const totals = wholeAsk(variants);
-  for (const [i, parts] of variants.entries()) {
-    if (offered.contains(totals[i])) return parts.map((part) => part.toV1(allocationRole));
+  const volume = volumeId === undefined ? undefined : volumeIn(offered, volumeId);
+  if (volumeId !== undefined && !volume) return undefined;
+  for (const parts of variants) {
+    let left = offered;
+    const out: Resources[] = [];
+    for (const part of parts) {
+      const taken = take(left, part, role);
+      if (!taken) break;
+      out.push(taken);
+      left = left.minus(taken);
+    }
+    if (out.length < parts.length) continue;
+    // The volume goes with the first part: the task (exec --volume runs one task).
+    if (volume) out[0] = out[0].plus(volume);
+    return out.map((part) => part.toV1(allocationRole));
   }
   return undefined;
 }
@@ -95,7 +143,7 @@ export interface CapacityVerdict {
   largest?: { agentId: string; hostname: string; total: Resources };
 }
 
-export function judgeCapacity(agents: OperatorAgent[], ask: Resources[], role: string): CapacityVerdict {
+export function judgeCapacity(agents: OperatorAgent[], ask: Resources[], role: string, volumeId?: string): CapacityVerdict {
   let largest: CapacityVerdict['largest'];
   let canEverFit = false;
   for (const agent of agents) {
@@ -105,7 +153,8 @@ export function judgeCapacity(agents: OperatorAgent[], ask: Resources[], role: s
     } catch {
       continue;
     }
-    if (ask.some((variant) => total.contains(variant))) canEverFit = true;
+    const holdsVolume = volumeId === undefined || volumeIn(total, volumeId) !== undefined;
+    if (holdsVolume && ask.some((variant) => take(total, variant, role) !== undefined)) canEverFit = true;
     if (!largest || isLarger(total, largest.total)) {
       largest = { agentId: agent.agent_info.id?.value ?? '?', hostname: agent.agent_info.hostname, total };
     }
