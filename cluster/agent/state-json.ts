@@ -59,6 +59,7 @@ function statusJson(status: TaskStatus): Record<string, unknown> {
   const out: Record<string, unknown> = { state: status.state, timestamp: status.timestamp };
   if (status.container_status) out.container_status = status.container_status;
   if (status.healthy !== undefined) out.healthy = status.healthy;
+  if (status.check_status !== undefined) out.check_status = status.check_status;
   return out;
 }
 
