@@ -12,7 +12,7 @@ import type { CheckInfo, HealthCheck, Offer, SchedulerEvent, TaskInfo, TaskStatu
 import { decodeProtobuf, encodeProtobuf, V1_MESSAGES } from '../../cluster/protocol/wire-codec';
 import { startCluster, type TestCluster } from '../helpers/cluster';
 import { eventually, getJson, RecordStream, request } from '../helpers/http';
-import { commandTask, frameworkInfo, launchGroup, RawScheduler, SCHEDULER_PATH } from '../helpers/scheduler';
+import { commandTask, frameworkInfo, launchGroup, RawScheduler, scalarOf, SCHEDULER_PATH } from '../helpers/scheduler';
 
 /** A port nothing listens on right now, for a task to listen on. */
 async function freePort(): Promise<number> {
@@ -60,17 +60,27 @@ describe('cluster: health checks and general checks', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const offer = async (): Promise<Offer> => {
-    const mark = scheduler.events.length;
-    await scheduler.expectAccepted({ type: 'REVIVE' });
-    const [o] = await scheduler.nextOffers({ from: mark, timeoutMs: 30_000 });
-    return o;
+  /** Offers this suite used in an ACCEPT. */
+  const used = new Set<string>();
+  /** Every offer held now (offered, not rescinded, not used), all on the one agent: launches use them together. */
+  const held = (): Offer[] => {
+    const offers = new Map<string, Offer>();
+    for (const e of scheduler.events) {
+      if (e.type === 'OFFERS') for (const o of e.offers.offers) offers.set(o.id.value, o);
+      if (e.type === 'RESCIND') offers.delete(e.rescind.offer_id.value);
+    }
+    return [...offers.values()].filter((o) => !used.has(o.id.value));
+  };
+  const takeOffers = async (): Promise<Offer[]> => {
+    const offers = await eventually(() => held().length > 0 && held(), 'an offer', 30_000);
+    for (const o of offers) used.add(o.id.value);
+    return offers;
   };
 
   const launch = async (task: (o: Offer) => TaskInfo): Promise<TaskInfo> => {
-    const o = await offer();
-    const info = task(o);
-    await scheduler.launch([o], [info], { refuse_seconds: 0 });
+    const offers = await takeOffers();
+    const info = task(offers[0]);
+    await scheduler.launch(offers, [info], { refuse_seconds: 0 });
     return info;
   };
 
@@ -179,13 +189,17 @@ describe('cluster: health checks and general checks', () => {
 
   test('tasks of a group (default executor) are health checked too; the unhealthy one is killed and takes the group along', async () => {
     const port = await freePort();
-    const o = await offer();
+    // A group launches from one offer: the biggest, the others go back.
+    const [o, ...more] = (await takeOffers()).sort((a, b) => scalarOf(b, 'cpus') - scalarOf(a, 'cpus'));
+    for (const other of more) await scheduler.expectAccepted({ type: 'DECLINE', decline: { offer_ids: [other.id], filters: { refuse_seconds: 0 } } });
     const sick: TaskInfo = {
       ...commandTask(o, 'group-sick', serverCommand(dir, port, 1), 'cpus:0.2;mem:32'),
       health_check: { type: 'HTTP', http: { port }, ...fast, grace_period_seconds: 30, consecutive_failures: 1 },
     };
     await launchGroup(scheduler, o, 'group-executor', [sick, ['group-sleeper', 'exec sleep 100']]);
-    const killed = await scheduler.update('group-sick', 'TASK_KILLED', { timeoutMs: 60_000 });
+    const killed = await scheduler.update('group-sick', 'TASK_KILLED', { timeoutMs: 30_000 }).catch(() => {
+      throw new Error(JSON.stringify(scheduler.updates().filter((s) => s.task_id.value.startsWith('group-'))));
+    });
     expect(killed).toMatchObject({ healthy: false, message: expect.stringMatching(/^Task killed after health check failed/) });
     expect(healthUpdates(scheduler.updates('group-sick')).map((s) => s.healthy)).toEqual([true, false]);
     await scheduler.update('group-sleeper', 'TASK_KILLED', { timeoutMs: 30_000 });
@@ -206,10 +220,11 @@ describe('cluster: health checks and general checks', () => {
       });
       expect({ id, message: error.message, reason: error.reason }).toEqual({ id, message, reason: 'REASON_TASK_INVALID' });
     }
-    const o = await offer();
+    const offers = await takeOffers();
+    const o = offers[0];
     const res = await scheduler.call({
       type: 'ACCEPT',
-      accept: { offer_ids: [o.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [{ ...commandTask(o, 'no-port', 'true'), health_check: { type: 'HTTP', http: { path: '/' } } }] } }] },
+      accept: { offer_ids: offers.map((x) => x.id), operations: [{ type: 'LAUNCH', launch: { task_infos: [{ ...commandTask(o, 'no-port', 'true'), health_check: { type: 'HTTP', http: { path: '/' } } }] } }] },
     });
     expect(res.status).toBe(400);
     expect(res.text).toContain('health_check.http.port');
