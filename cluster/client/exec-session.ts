@@ -15,7 +15,7 @@ import { OperatorClient } from './operator';
 import { SchedulerClient, type SchedulerTimings } from './scheduler';
 import type { ClientTls } from './tls';
 import { exitCodeFor, killRequestedLine, statusUpdateLines, submittedGroupLine, submittedLine, subscribedLine } from './status-lines';
-import { isTerminalState, type Offer, type Resource, type TaskGroupInfo, type TaskInfo, type TaskState, type TaskStatus } from '../protocol/types';
+import { isTerminalState, type HealthCheck, type Offer, type Resource, type TaskGroupInfo, type TaskInfo, type TaskState, type TaskStatus } from '../protocol/types';
 import type { Resources } from '../protocol/resources';
 
 export interface ExecOptions {
@@ -29,6 +29,8 @@ export interface ExecOptions {
   /** Resource text, e.g. "cpus:1;mem:128". */
   resources?: string;
   env?: Record<string, string>;
+  /** The built task's health check. */
+  healthCheck?: HealthCheck;
   /** mesos-execute's --task or --task_group: what to launch, given whole (then name, command and resources stay unset). */
   given?: { task: TaskInfo } | { taskGroup: TaskGroupInfo };
   role: string;
@@ -333,7 +335,7 @@ export class ExecSession {
  */
 function planOf(opts: ExecOptions): LaunchPlan {
   if (opts.given) {
-    const set = (['name', 'command', 'resources', 'env'] as const).filter((key) => opts[key] !== undefined);
+    const set = (['name', 'command', 'resources', 'env', 'healthCheck'] as const).filter((key) => opts[key] !== undefined);
     if (set.length > 0) throw new ExecError('BAD_TASK', `a task given whole cannot be combined with ${set.join(', ')}`);
     return 'task' in opts.given ? taskPlan(opts.given.task, opts.role) : taskGroupPlan(opts.given.taskGroup, opts.role);
   }
@@ -344,5 +346,5 @@ function planOf(opts: ExecOptions): LaunchPlan {
   } catch (err) {
     throw new ExecError('BAD_COMMAND', `cannot run command '${opts.command}': ${(err as Error).message}`);
   }
-  return commandPlan(opts.name, command, opts.resources ?? DEFAULT_TASK_RESOURCES, opts.role);
+  return commandPlan(opts.name, command, opts.resources ?? DEFAULT_TASK_RESOURCES, opts.role, opts.healthCheck);
 }
