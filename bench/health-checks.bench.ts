@@ -34,6 +34,9 @@ const QUICK = process.argv.includes('--quick');
 const TASKS = QUICK ? 10 : 100;
 const WINDOW_MS = QUICK ? 5_000 : 20_000;
 const LATENCY_SAMPLES = QUICK ? 20 : 200;
+const TASK_CPUS = 0.5;
+
+const scalar = (offer: Offer, name: string) => offer.resources.filter((r) => r.name === name).reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0);
 
 type Mode = 'none' | 'HTTP' | 'TCP' | 'COMMAND';
 
@@ -92,6 +95,7 @@ async function main(): Promise<void> {
     const seen = new Map<string, TaskStatus[]>();
     let probesReported = 0;
     client.on('offers', (o) => offers.push(...o));
+    client.on('rescind', (id: string) => offers.splice(0, offers.length, ...offers.filter((o) => o.id.value !== id)));
     client.on('update', (status: TaskStatus) => {
       const list = seen.get(status.task_id.value) ?? [];
       list.push(status);
@@ -107,16 +111,17 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     let baseline = 0;
     for (const mode of ['none', 'HTTP', 'TCP', 'COMMAND'] as Mode[]) {
-      await until(() => offers.length > 0);
-      const offer = offers.shift()!;
-      for (const other of offers.splice(0)) await client.decline([other.id], { refuse_seconds: 0 });
+      // The previous round's resources come back task by task: wait until the offers hold them all.
+      await until(() => offers.reduce((sum, o) => sum + scalar(o, 'cpus'), 0) >= TASKS * TASK_CPUS);
+      const held = offers.splice(0);
+      const offer = held[0];
       const ids = Array.from({ length: TASKS }, (_, i) => `${mode.toLowerCase()}-${i}`);
       const hc = healthCheck(mode, server.port);
       const tasks: TaskInfo[] = ids.map((id) => ({
         name: id, task_id: { value: id }, agent_id: offer.agent_id, command: { value: 'exec sleep 3600' },
-        resources: Resources.parse('cpus:0.5;mem:8').toV1(), ...(hc ? { health_check: hc } : {}),
+        resources: Resources.parse(`cpus:${TASK_CPUS};mem:8`).toV1(), ...(hc ? { health_check: hc } : {}),
       }));
-      await client.launch([offer.id], tasks, { refuse_seconds: 0 });
+      await client.launch(held.map((o) => o.id), tasks, { refuse_seconds: 0 });
       // Running, and for a checked task healthy once: its probes run from here on.
       const ready = (id: string) => (seen.get(id) ?? []).some((s) => (hc ? s.healthy === true : s.state === 'TASK_RUNNING'));
       await until(() => ids.every(ready));
