@@ -16,17 +16,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createAgent } from '../cluster/agent';
 import { probeCommand, probeHttp, probeTcp } from '../cluster/agent/checks/probes';
-import { SchedulerClient } from '../cluster/client/scheduler';
-import { createMaster } from '../cluster/master';
 import { Resources } from '../cluster/protocol/resources';
 import type { HealthCheck, Offer, TaskInfo, TaskStatus } from '../cluster/protocol/types';
 import { isTerminalState } from '../cluster/protocol/types';
-import { silentLogger } from '../cluster/util/log';
 import { percentile } from './lib/http';
+import { inProcessCluster } from './lib/in-process-cluster';
 import { runMain } from './lib/main';
 import { printTable, writeResults, type Row } from './lib/report';
 
@@ -79,18 +75,12 @@ function summary(metric: string, values: number[]): Row {
 }
 
 async function main(): Promise<void> {
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-bench-health-'));
   const server = await startServer();
-  const master = createMaster({ ip: '127.0.0.1', port: 0, logger: silentLogger });
-  await master.listen();
-  const agent = createAgent({
-    ip: '127.0.0.1', port: 0, master: master.url, workDir, resources: `cpus:${TASKS};mem:${TASKS * 16};disk:1024`, cgroups: 'none',
-    switchUser: false, allowRootTasks: true, killGracePeriodSeconds: 1, statusUpdateRetrySeconds: 1, masterPingTimeoutSeconds: 10, logger: silentLogger,
+  const { client, workDir, close } = await inProcessCluster('health', `cpus:${TASKS};mem:${TASKS * 16};disk:1024`).catch((err) => {
+    server.child.kill();
+    throw err;
   });
-  const client = new SchedulerClient({ master: master.url, frameworkInfo: { user: os.userInfo().username, name: 'bench-health' } });
   try {
-    await agent.start();
-    await agent.whenRegistered();
     const offers: Offer[] = [];
     const seen = new Map<string, TaskStatus[]>();
     let probesReported = 0;
@@ -163,13 +153,9 @@ async function main(): Promise<void> {
     printTable('probe latency (one probe at a time)', latencyRows);
     const file = writeResults('health-checks', { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, quick: QUICK, tasks: TASKS, windowMs: WINDOW_MS, rows, latency: latencyRows });
     process.stdout.write(`results: ${file}\n`);
-    await client.teardown().catch(() => undefined);
   } finally {
-    client.close();
-    await agent.close({ killTasks: true });
-    await master.close();
+    await close();
     server.child.kill();
-    fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
 
