@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { OperatorEvent } from '../../cluster/protocol/operator';
 import type { CheckInfo, HealthCheck, Offer, SchedulerEvent, TaskInfo, TaskStatus } from '../../cluster/protocol/types';
 import { decodeProtobuf, encodeProtobuf, V1_MESSAGES } from '../../cluster/protocol/wire-codec';
 import { startCluster, type TestCluster } from '../helpers/cluster';
@@ -119,6 +120,7 @@ describe('cluster: health checks and general checks', () => {
 
   test('a TCP health check and an HTTP general check on a task that serves: healthy, status code 200, nothing killed', async () => {
     const port = await freePort();
+    const events = await new RecordStream<OperatorEvent>(`${cluster.url}/api/v1`, { type: 'SUBSCRIBE' }).response();
     await launch((o) => withChecks(o, 'tcp-fine', serverCommand(dir, port), {
       health_check: { type: 'TCP', tcp: { port }, ...fast, grace_period_seconds: 30 },
       check: { type: 'HTTP', http: { port, path: '/' }, ...fast },
@@ -138,6 +140,15 @@ describe('cluster: health checks and general checks', () => {
     const known = tasks.find((t) => t.task_id.value === 'tcp-fine')!;
     expect(known.statuses.some((s) => s.check_status?.http?.status_code === 200)).toBe(true);
     expect(known.statuses.some((s) => s.healthy === true)).toBe(true);
+
+    // Operator subscribers hear of health and check changes too, not only of state changes.
+    try {
+      const updated = (e: OperatorEvent) => (e.type === 'TASK_UPDATED' && e.task_updated.status.task_id.value === 'tcp-fine' ? e.task_updated.status : undefined);
+      await events.waitFor((e) => updated(e)?.healthy === true, 'TASK_UPDATED with healthy', { timeoutMs: 30_000 });
+      await events.waitFor((e) => updated(e)?.check_status?.http?.status_code === 200, 'TASK_UPDATED with a check status', { timeoutMs: 30_000 });
+    } finally {
+      events.close();
+    }
 
     await scheduler.expectAccepted({ type: 'KILL', kill: { task_id: { value: 'tcp-fine' } } });
     const killed = await scheduler.update('tcp-fine', 'TASK_KILLED', { timeoutMs: 30_000 });
@@ -273,6 +284,39 @@ describe('cluster: health checks and general checks', () => {
       }, 'TASK_KILLED', 30_000);
     } finally {
       stream.close();
+    }
+  });
+});
+
+describe('cluster: checks across an agent restart', () => {
+  let cluster: TestCluster | undefined;
+  let workDir: string;
+
+  afterAll(async () => {
+    await cluster?.close();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test('a restarted agent that takes a running task back checks it again, from a fresh start', async () => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-checks-restart-'));
+    cluster = await startCluster({ agents: 0 });
+    const agent = await cluster.addAgent({ workDir });
+    const scheduler = (await RawScheduler.subscribe(cluster.url, frameworkInfo({ name: 'restart', checkpoint: true }))).autoAcknowledge();
+    try {
+      const [o] = await scheduler.nextOffers({ timeoutMs: 30_000 });
+      await scheduler.launch([o], [{ ...commandTask(o, 'kept', 'exec sleep 100'), health_check: { type: 'COMMAND', command: { value: 'true' }, ...fast } }]);
+      await eventually(() => healthUpdates(scheduler.updates('kept')).length === 1, 'the first health update', 30_000);
+
+      await cluster.stopAgent(agent, false);
+      await cluster.addAgent({ workDir });
+      // The new agent process reports the first success again: its checker started afresh.
+      await eventually(() => healthUpdates(scheduler.updates('kept')).length === 2, 'a health update from the restarted agent', 30_000);
+      expect(healthUpdates(scheduler.updates('kept')).map((s) => s.healthy)).toEqual([true, true]);
+
+      await scheduler.expectAccepted({ type: 'KILL', kill: { task_id: { value: 'kept' } } });
+      await scheduler.update('kept', 'TASK_KILLED', { timeoutMs: 30_000 });
+    } finally {
+      scheduler.close();
     }
   });
 });
