@@ -183,18 +183,19 @@ describe('cluster: health checks and general checks', () => {
     expect(killed.check_status).toEqual({ type: 'COMMAND', command: {} });
   });
 
-  test('a check stops with its task: nothing runs it once the task has ended', async () => {
+  test('a check stops with its task: nothing runs it once the task has ended, and a probe in flight is killed', async () => {
     const probes = path.join(dir, 'probes');
     const stop = path.join(dir, 'stop');
     await launch((o) => withChecks(o, 'ends', `while [ ! -f '${stop}' ]; do sleep 0.1; done`, {
-      check: { type: 'COMMAND', command: { command: { value: `echo x >> '${probes}'` } }, delay_seconds: 0, interval_seconds: 0.2 },
+      // Each probe spends most of its time sleeping: one is almost always in flight when the task ends.
+      check: { type: 'COMMAND', command: { command: { value: `echo x >> '${probes}'; sleep 2; echo late >> '${probes}'` } }, delay_seconds: 0, interval_seconds: 0.2 },
     }));
     await eventually(() => fs.existsSync(probes) && fs.readFileSync(probes, 'utf8').length > 0, 'the check to run', 30_000);
     fs.writeFileSync(stop, '');
     await scheduler.update('ends', 'TASK_FINISHED', { timeoutMs: 30_000 });
     const after = fs.readFileSync(probes, 'utf8');
-    // Several intervals later nothing more was probed.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Longer than a probe takes: nothing more was probed, and the probe in flight wrote no 'late'.
+    await new Promise((r) => setTimeout(r, 3000));
     expect(fs.readFileSync(probes, 'utf8')).toBe(after);
   });
 

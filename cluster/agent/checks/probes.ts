@@ -22,6 +22,8 @@ export interface CommandProbe {
   user?: UserIdentity;
   /** 0: no timeout. */
   timeoutMs: number;
+  /** Aborted when the task's checks stop: the command's process group is killed at once. */
+  signal?: AbortSignal;
 }
 
 /** exitCode undefined: it did not end by itself (timed out, could not start). */
@@ -32,6 +34,10 @@ export function probeCommand(p: CommandProbe): Promise<CommandResult> {
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
+    if (p.signal?.aborted) {
+      resolve({ error: 'checking stopped' });
+      return;
+    }
     let argv: string[];
     try {
       argv = p.user ? asUser(p.user, p.argv) : p.argv;
@@ -40,10 +46,19 @@ export function probeCommand(p: CommandProbe): Promise<CommandResult> {
       return;
     }
     const child = spawn(argv[0], argv.slice(1), { cwd: p.cwd, env: { PATH: DEFAULT_PATH, ...p.env }, detached: true, stdio: 'ignore' });
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
     const done = (r: CommandResult) => {
       clearTimeout(timer);
+      p.signal?.removeEventListener('abort', killGroup);
       resolve(r);
     };
+    p.signal?.addEventListener('abort', killGroup, { once: true });
     child.once('error', (err) => done({ error: `could not start the command: ${err.message}` }));
     child.once('exit', (code, signal) => {
       if (timedOut) done({ error: `command has not returned after ${p.timeoutMs / 1000}s; aborted` });
@@ -53,11 +68,7 @@ export function probeCommand(p: CommandProbe): Promise<CommandResult> {
     if (p.timeoutMs > 0) {
       timer = setTimeout(() => {
         timedOut = true;
-        try {
-          if (child.pid) process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
+        killGroup();
       }, p.timeoutMs);
     }
   });
@@ -68,6 +79,7 @@ export interface HttpProbe {
   path?: string;
   scheme?: string;
   timeoutMs: number;
+  signal?: AbortSignal;
 }
 
 /** statusCode undefined: no response (refused, timed out). */
@@ -90,6 +102,7 @@ export function probeHttp(p: HttpProbe): Promise<HttpResult> {
       agent: false,
       rejectUnauthorized: false,
       headers: { 'user-agent': 'mesoscloud-health-check', connection: 'close' },
+      ...(p.signal ? { signal: p.signal } : {}),
     }, (res) => {
       done({ statusCode: res.statusCode });
       res.resume();
@@ -108,9 +121,9 @@ export function probeHttp(p: HttpProbe): Promise<HttpResult> {
 export interface TcpResult { connected: boolean; error?: string }
 
 /** Whether a connection to 127.0.0.1:port can be established. */
-export function probeTcp(p: { port: number; timeoutMs: number }): Promise<TcpResult> {
+export function probeTcp(p: { port: number; timeoutMs: number; signal?: AbortSignal }): Promise<TcpResult> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: PROBE_HOST, port: p.port });
+    const socket = net.connect({ host: PROBE_HOST, port: p.port, ...(p.signal ? { signal: p.signal } : {}) });
     let settled = false;
     const done = (r: TcpResult) => {
       if (settled) return;

@@ -55,6 +55,8 @@ export class TaskChecker {
   private readonly probes: Probe[] = [];
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  /** Ends the probes in flight when checking stops (a COMMAND probe's processes are killed). */
+  private readonly abort = new AbortController();
 
   constructor(
     private readonly checks: { health_check?: HealthCheck; check?: CheckInfo },
@@ -97,6 +99,7 @@ export class TaskChecker {
 
   stop(): void {
     this.stopped = true;
+    this.abort.abort();
     clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -139,20 +142,20 @@ export class TaskChecker {
       case 'COMMAND': {
         const command = spec.command ?? {};
         const env = withCommandEnvironment({ ...this.context.env }, command);
-        const r = await probeCommand({ argv: commandArgv(command), env, cwd: this.context.cwd, ...(this.context.user ? { user: this.context.user } : {}), timeoutMs });
+        const r = await probeCommand({ argv: commandArgv(command), env, cwd: this.context.cwd, ...(this.context.user ? { user: this.context.user } : {}), timeoutMs, signal: this.abort.signal });
         const status: CheckStatusInfo = { type: 'COMMAND', command: r.exitCode !== undefined ? { exit_code: r.exitCode } : {} };
         return { ok: r.exitCode === 0, status, why: r.error ?? (r.exitCode !== 0 ? `command exited with status ${r.exitCode}` : undefined) };
       }
       case 'HTTP': {
         const h = spec.http!;
-        const r = await probeHttp({ port: h.port, ...(h.path !== undefined ? { path: h.path } : {}), ...(h.scheme !== undefined ? { scheme: h.scheme } : {}), timeoutMs });
+        const r = await probeHttp({ port: h.port, ...(h.path !== undefined ? { path: h.path } : {}), ...(h.scheme !== undefined ? { scheme: h.scheme } : {}), timeoutMs, signal: this.abort.signal });
         const code = r.statusCode;
         const ok = code !== undefined && code >= 200 && code < 400;
         const status: CheckStatusInfo = { type: 'HTTP', http: code !== undefined ? { status_code: code } : {} };
         return { ok, status, why: r.error ?? (ok ? undefined : `unexpected HTTP response code ${code}`) };
       }
       case 'TCP': {
-        const r = await probeTcp({ port: spec.tcp!.port, timeoutMs });
+        const r = await probeTcp({ port: spec.tcp!.port, timeoutMs, signal: this.abort.signal });
         return { ok: r.connected, status: { type: 'TCP', tcp: { succeeded: r.connected } }, ...(r.error ? { why: r.error } : {}) };
       }
       default:
