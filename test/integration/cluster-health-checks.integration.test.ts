@@ -155,6 +155,22 @@ describe('cluster: health checks and general checks', () => {
     expect(killed.healthy).toBeUndefined();
   });
 
+  test('a task whose health flaps keeps its first status in /state, with the latest ones', async () => {
+    // Healthy, unhealthy, healthy...: every probe is an update.
+    const flap = 'n=$(cat n 2>/dev/null || echo 0); echo $((n+1)) > n; [ $((n % 2)) = 0 ]';
+    await launch((o) => withChecks(o, 'flaps', 'exec sleep 100', {
+      health_check: { type: 'COMMAND', command: { value: flap }, delay_seconds: 0, interval_seconds: 0.1, consecutive_failures: 1000 },
+    }));
+    await eventually(() => healthUpdates(scheduler.updates('flaps')).length >= 20, '20 health updates', 30_000);
+    const state = await getJson<{ frameworks: { tasks: { id: string; statuses: { state: string; healthy?: boolean }[] }[] }[] }>(`${cluster.url}/state`);
+    const statuses = state.frameworks.flatMap((f) => f.tasks).find((t) => t.id === 'flaps')!.statuses;
+    expect(statuses).toHaveLength(16);
+    expect(statuses[0].state).toBe('TASK_STARTING');
+    expect(statuses.slice(-4).every((s) => s.state === 'TASK_RUNNING' && s.healthy !== undefined)).toBe(true);
+    await scheduler.expectAccepted({ type: 'KILL', kill: { task_id: { value: 'flaps' } } });
+    await scheduler.update('flaps', 'TASK_KILLED', { timeoutMs: 30_000 });
+  });
+
   test('a COMMAND health check runs in the sandbox with the task environment and its own variables', async () => {
     await launch((o) => withChecks(o, 'cmd-env', 'echo ready > marker && exec sleep 100', {
       health_check: {

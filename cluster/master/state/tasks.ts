@@ -327,7 +327,9 @@ export class TaskManager {
     const duplicate = status.uuid !== undefined && task.statuses.some((s) => s.uuid === status.uuid);
     if (!duplicate) {
       task.statuses.push(statusToKeep(status));
-      if (task.statuses.length > MAX_STATUSES_PER_TASK) task.statuses.splice(0, task.statuses.length - MAX_STATUSES_PER_TASK);
+      // The first status stays (when the task started, for /state and the UI); health and check
+      // reports of a long-lived task would otherwise push it out.
+      if (task.statuses.length > MAX_STATUSES_PER_TASK) task.statuses.splice(1, task.statuses.length - MAX_STATUSES_PER_TASK);
     }
     // A task the master already ended keeps that end; late agent updates are still forwarded.
     const previous = task.state;
