@@ -4,29 +4,12 @@
  * (mesos-execute's "healthy?" lines, `healthy` in --json); a healthy one prints its health; misuse
  * of the flags is refused before anything is launched.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { startCluster, type TestCluster } from '../helpers/cluster';
-import { ensureBuilt, hasStackTrace, runCli, type CliResult } from '../helpers/run-cli';
+import { execSuite } from '../helpers/exec-suite';
+import { hasStackTrace, unwrap, type CliResult } from '../helpers/run-cli';
 
-let cluster: TestCluster;
-let scratch: string;
-
-beforeAll(async () => {
-  ensureBuilt();
-  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'exec-health-'));
-  cluster = await startCluster({ agents: 1 });
-}, 180_000);
-
-afterAll(async () => {
-  await cluster?.close();
-  if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
-});
-
-const cli = (args: string[]): Promise<CliResult> => runCli(['exec', '--master', cluster.url, ...args], { dataHome: scratch, timeoutMs: 60_000 });
-/** stderr as one line: oclif wraps its error messages and marks each line with '›'. */
-const said = (r: CliResult) => r.stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ');
+const suite = execSuite('exec-health');
+const cli = suite.exec;
+const said = (r: CliResult) => unwrap(r.stderr);
 const fast = ['--resources', 'cpus:0.1;mem:32', '--health-check-delay', '0', '--health-check-interval', '1secs'];
 
 test('a failing --health-check-cmd kills the task after --health-check-failures; --json gives each status\'s health', async () => {
@@ -42,7 +25,7 @@ test('a failing --health-check-cmd kills the task after --health-check-failures;
 });
 
 test('a passing --health-check-tcp prints healthy?: 1 as mesos-execute does', async () => {
-  const r = await cli(['--name', 'fine', '--command', 'exec sleep 100', '--health-check-tcp', String(cluster.agents[0].port), ...fast, '--kill-after', '3secs']);
+  const r = await cli(['--name', 'fine', '--command', 'exec sleep 100', '--health-check-tcp', String(suite.cluster().agents[0].port), ...fast, '--kill-after', '3secs']);
 
   expect(hasStackTrace(r.stderr)).toBe(false);
   expect(r.stdout).toContain("Received status update TASK_RUNNING for task 'fine'\n  source: SOURCE_EXECUTOR\n  reason: REASON_TASK_HEALTH_CHECK_STATUS_UPDATED\n  healthy?: 1");
