@@ -75,6 +75,7 @@ function taskJson(t: TaskSnapshot, agentId: string | undefined): Record<string, 
     statuses: t.statuses.map(statusJson),
   };
   if (t.task.labels) out.labels = t.task.labels.labels;
+  if (t.task.health_check) out.health_check = t.task.health_check;
   return out;
 }
 

@@ -141,6 +141,12 @@ describe('cluster: health checks and general checks', () => {
     expect(known.statuses.some((s) => s.check_status?.http?.status_code === 200)).toBe(true);
     expect(known.statuses.some((s) => s.healthy === true)).toBe(true);
 
+    // The agent's /state shows them too.
+    const agentState = await getJson<{ frameworks: { executors: { tasks: { id: string; health_check?: unknown; statuses: TaskStatus[] }[] }[] }[] }>(`http://127.0.0.1:${cluster.agents[0].port}/state`);
+    const onAgent = agentState.frameworks.flatMap((f) => f.executors.flatMap((e) => e.tasks)).find((t) => t.id === 'tcp-fine')!;
+    expect(onAgent.health_check).toMatchObject({ type: 'TCP', tcp: { port } });
+    expect(onAgent.statuses.some((s) => s.check_status?.http?.status_code === 200)).toBe(true);
+
     // Operator subscribers hear of health and check changes too, not only of state changes.
     try {
       const updated = (e: OperatorEvent) => (e.type === 'TASK_UPDATED' && e.task_updated.status.task_id.value === 'tcp-fine' ? e.task_updated.status : undefined);
