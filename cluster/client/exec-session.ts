@@ -83,6 +83,8 @@ export class ExecSession {
   private readonly result: ExecResult;
   /** Tasks that have ended, with their last state. */
   private readonly ended = new Map<string, TaskState>();
+  /** Each task's health as last reported, to say when it changes. */
+  private readonly health = new Map<string, boolean>();
   private launched = false;
   private finished = false;
   private capacityChecked = false;
@@ -230,6 +232,10 @@ export class ExecSession {
     this.result.statuses.push(status);
     this.result.state = status.state;
     if (status.agent_id) this.result.agentId = status.agent_id.value;
+    if (status.healthy !== undefined && this.health.get(status.task_id.value) !== status.healthy) {
+      this.health.set(status.task_id.value, status.healthy);
+      this.opts.note(`Task '${status.task_id.value}' is ${status.healthy ? 'healthy' : 'unhealthy'}`);
+    }
     if (status.state === 'TASK_UNREACHABLE') {
       // Not an end under PARTITION_AWARE: the agent may come back, so mesos-execute keeps waiting too.
       this.opts.note('The task\'s agent is unreachable; waiting for it to come back or be marked gone (Ctrl-C kills the task)');

@@ -30,6 +30,8 @@ test('a passing --health-check-tcp prints healthy?: 1 as mesos-execute does', as
   expect(hasStackTrace(r.stderr)).toBe(false);
   expect(r.stdout).toContain("Received status update TASK_RUNNING for task 'fine'\n  source: SOURCE_EXECUTOR\n  reason: REASON_TASK_HEALTH_CHECK_STATUS_UPDATED\n  healthy?: 1");
   expect(r.stdout).toContain("Received status update TASK_KILLED for task 'fine'");
+  // The transition is said once on stderr (not with --json, whose output is one document).
+  expect(r.stderr.match(/Task 'fine' is healthy/g)).toHaveLength(1);
 });
 
 test('misused health check flags are refused before anything runs, saying what to do', async () => {
