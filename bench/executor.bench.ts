@@ -10,18 +10,14 @@
  *
  * Run: npm run build && node dist/bench/executor.bench.js [--quick]
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createAgent } from '../cluster/agent';
-import { SchedulerClient } from '../cluster/client/scheduler';
-import { createMaster } from '../cluster/master';
 import { Resources } from '../cluster/protocol/resources';
 import type { Offer, TaskInfo, TaskStatus } from '../cluster/protocol/types';
-import { silentLogger } from '../cluster/util/log';
 import { packageRoot } from '../infra/package-root';
 import { percentile } from './lib/http';
+import { inProcessCluster } from './lib/in-process-cluster';
 import { runMain } from './lib/main';
 import { printTable, writeResults, type Row } from './lib/report';
 
@@ -47,17 +43,8 @@ function task(offer: Offer, id: string, executorId: string): TaskInfo {
 }
 
 async function main(): Promise<void> {
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-bench-executor-'));
-  const master = createMaster({ ip: '127.0.0.1', port: 0, logger: silentLogger });
-  await master.listen();
-  const agent = createAgent({
-    ip: '127.0.0.1', port: 0, master: master.url, workDir, resources: 'cpus:8;mem:8192;disk:1024', cgroups: 'none',
-    switchUser: false, allowRootTasks: true, killGracePeriodSeconds: 1, statusUpdateRetrySeconds: 1, masterPingTimeoutSeconds: 10, logger: silentLogger,
-  });
-  const client = new SchedulerClient({ master: master.url, frameworkInfo: { user: os.userInfo().username, name: 'bench-executor', checkpoint: true } });
+  const { client, close } = await inProcessCluster('executor', 'cpus:8;mem:8192;disk:1024', { checkpoint: true });
   try {
-    await agent.start();
-    await agent.whenRegistered();
     const offers: Offer[] = [];
     const running = new Map<string, () => void>();
     client.on('offers', (o) => offers.push(...o));
@@ -86,12 +73,8 @@ async function main(): Promise<void> {
     printTable(`custom executor latency (in-process master + agent, ${os.cpus().length} cpus, node ${process.version})`, rows);
     const file = writeResults('executor', { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, quick: QUICK, rows, samples: { fresh, reused } });
     process.stdout.write(`results: ${file}\n`);
-    await client.teardown().catch(() => undefined);
   } finally {
-    client.close();
-    await agent.close({ killTasks: true });
-    await master.close();
-    fs.rmSync(workDir, { recursive: true, force: true });
+    await close();
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { GetState, OperatorAgent } from '../cluster/protocol/operator';
 import { Resources } from '../cluster/protocol/resources';
+import { latestHealth, type TaskHealth } from '../cluster/protocol/task-health';
 import { isTerminalState, type Resource, type Task } from '../cluster/protocol/types';
 import { renderTable } from './render/table';
 
@@ -28,6 +29,8 @@ export interface TaskView {
   resources: string;
   /** ISO 8601 time of the latest status update, when known. */
   updated?: string;
+  /** What the task's health check last said; absent without one (or before its first result). */
+  health?: TaskHealth;
 }
 
 export interface StatusJson {
@@ -89,6 +92,7 @@ export function legacy(list: Resource[] | undefined): ResourceJson {
 }
 
 export function taskView(task: Task): TaskView {
+  const health = latestHealth(task.statuses);
   const latest = (task.statuses ?? []).reduce<number | undefined>((t, s) => (s.timestamp !== undefined && (t === undefined || s.timestamp > t) ? s.timestamp : t), undefined);
   let resources = '';
   try {
@@ -104,6 +108,7 @@ export function taskView(task: Task): TaskView {
     agent_id: task.agent_id.value,
     resources,
     ...(latest !== undefined ? { updated: new Date(latest * 1000).toISOString() } : {}),
+    ...(health ? { health } : {}),
   };
 }
 

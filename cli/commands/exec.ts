@@ -6,6 +6,7 @@ import { EXIT, EXIT_CODES_HELP, FlagError } from '../errors';
 import { PRINCIPAL_ENV, SECRET_ENV } from '../credentials';
 import { capabilitiesValue, commandValue, durationValue, envValue, jsonMessageValue, readFileFlag, resourcesValue, taskNameValue } from '../flag-values';
 import type { TaskGroupInfo, TaskInfo } from '../../cluster/protocol/types';
+import { healthCheckFlags, healthCheckOf, type HealthCheckFlagValues } from '../health-check-flags';
 
 export interface ExecJson {
   framework_id?: string;
@@ -15,7 +16,7 @@ export interface ExecJson {
   agent_id?: string;
   state?: string;
   exit_code: number;
-  statuses: { state: string; message?: string; source?: string; reason?: string; timestamp?: number }[];
+  statuses: { state: string; message?: string; source?: string; reason?: string; timestamp?: number; healthy?: boolean }[];
 }
 
 /** Who a task runs as when root runs exec without --user: agents refuse root unless told otherwise. */
@@ -41,6 +42,9 @@ export default class Exec extends BaseCommand<typeof Exec> {
     'requested resources, prints every status update as mesos-execute does, acknowledges it, and tears ' +
     'the framework down when the task ends. Ctrl-C kills the task and waits for its last update; a second ' +
     'Ctrl-C exits at once.\n\n' +
+    'A --health-check-cmd, --health-check-http or --health-check-tcp gives the task a Mesos health check ' +
+    '(tuned by the other --health-check-* flags): its updates print healthy?: 1 or 0, and the agent kills ' +
+    'the task after --health-check-failures consecutive failures (docs/health-checks.md).\n\n' +
     'As with mesos-execute, --task takes a whole TaskInfo and --task-group a TaskGroupInfo (JSON, or ' +
     'file:///path to a file holding it) instead of --name, --command, --resources and --env; agent_id ' +
     'is filled in from the chosen offer, and a group runs under the default executor (executor id ' +
@@ -58,6 +62,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
     '<%= config.bin %> <%= command.id %> --name probe --command "uptime" --master 10.0.0.5:5050 --json',
     `<%= config.bin %> <%= command.id %> --task '{"name":"t","task_id":{"value":"t"},"resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":0.5}}],"command":{"value":"date"}}'`,
     '<%= config.bin %> <%= command.id %> --task-group file:///path/to/task-group.json',
+    `<%= config.bin %> <%= command.id %> --name web --command 'python3 -m http.server 8080' --health-check-http 8080/ --health-check-grace 30secs`,
   ];
 
   static flags = {
@@ -118,6 +123,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
     principal: Flags.string({ description: `principal the framework subscribes and authenticates with (also ${PRINCIPAL_ENV})`, env: PRINCIPAL_ENV }),
     secret: Flags.string({ description: `secret of --principal; prefer ${SECRET_ENV} or --secret-file (the command line is visible in ps)`, env: SECRET_ENV }),
     'secret-file': Flags.string({ description: 'file holding the secret of --principal' }),
+    ...healthCheckFlags,
     user: Flags.string({
       description: `user the task runs as on the agent (FrameworkInfo.user); default: yours, or ${ROOT_STAND_IN} when you are root (agents run no task as root unless started with --allow_root_tasks) or the cluster runs on SSH hosts (where your account may not exist)`,
     }),
@@ -130,6 +136,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
     }
     const given = givenTask(flags);
     if (!given) commandValue('command', flags.command!, flags.shell);
+    const healthCheck = healthCheckOf(flags);
     // A zk:// master stays as it is: the session follows the leader through ZooKeeper.
     const master = await this.resolveMasterAddress(flags.master);
     const credential = await this.credential();
@@ -141,7 +148,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
     const session = new ExecSession({
       master,
       tls: this.clusterTls,
-      ...(given ? { given } : { name: flags.name, command: flags.command, shell: flags.shell, resources: flags.resources, env: flags.env }),
+      ...(given ? { given } : { name: flags.name, command: flags.command, shell: flags.shell, resources: flags.resources, env: flags.env, healthCheck }),
       role: flags.role,
       killAfterMs: flags['kill-after'],
       checkpoint: flags.checkpoint,
@@ -177,7 +184,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
         agent_id: result.agentId,
         state: result.state,
         exit_code: result.exitCode,
-        statuses: result.statuses.map((s) => ({ state: s.state, message: s.message, source: s.source, reason: s.reason, timestamp: s.timestamp })),
+        statuses: result.statuses.map((s) => ({ state: s.state, message: s.message, source: s.source, reason: s.reason, timestamp: s.timestamp, ...(s.healthy !== undefined ? { healthy: s.healthy } : {}) })),
       };
     } finally {
       process.off('SIGINT', onSigint);
@@ -186,7 +193,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
   }
 }
 
-interface WorkFlags {
+interface WorkFlags extends HealthCheckFlagValues {
   name?: string;
   command?: string;
   resources?: string;
@@ -212,7 +219,7 @@ export function givenTask(flags: WorkFlags): { task: TaskInfo } | { taskGroup: T
     }
     return undefined;
   }
-  for (const flag of ['name', 'command', 'resources', 'env'] as const) {
+  for (const flag of ['name', 'command', 'resources', 'env', 'health-check-cmd', 'health-check-http', 'health-check-tcp'] as const) {
     const value = flags[flag];
     if (value !== undefined) {
       throw new FlagError(`--${flag} cannot be combined with --${given}, whose JSON already says what to run (got --${flag} ${JSON.stringify(value)}); put it in the ${given === 'task' ? 'TaskInfo' : 'TaskGroupInfo'} instead`);

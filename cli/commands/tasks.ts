@@ -8,7 +8,8 @@ export default class Tasks extends OperatorCommand<typeof Tasks> {
   static summary = 'List tasks: the live ones, or all the master remembers with --all.';
 
   static description =
-    'One row per task: id, name, state, framework, agent, resources and the time of its latest status ' +
+    'One row per task: id, name, state, health (healthy or unhealthy, as its health check last reported; ' +
+    '— without one), framework, agent, resources and the time of its latest status ' +
     'update. Without --all only tasks that have not ended are listed. --state keeps the given states ' +
     '(and looks at ended tasks when one of them is a terminal state); --framework keeps one framework\'s ' +
     'tasks (its id, a unique prefix, or the part after the last \'-\').\n\n' + EXIT_CODES_HELP;

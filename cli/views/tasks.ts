@@ -46,7 +46,7 @@ export function renderTasks(rows: TaskView[], filter: Pick<TaskFilter, 'all' | '
     return [filter.all || filter.states ? 'No tasks match.' : 'No live tasks. See ended ones with --all.'];
   }
   return renderTable(
-    ['ID', 'NAME', 'STATE', 'FRAMEWORK', 'AGENT', 'RESOURCES', 'UPDATED'],
-    rows.map((t) => [t.id, t.name, t.state, t.framework_id, t.agent_id, t.resources, t.updated ?? '']),
+    ['ID', 'NAME', 'STATE', 'HEALTH', 'FRAMEWORK', 'AGENT', 'RESOURCES', 'UPDATED'],
+    rows.map((t) => [t.id, t.name, t.state, t.health ?? '—', t.framework_id, t.agent_id, t.resources, t.updated ?? '']),
   );
 }

@@ -66,6 +66,7 @@ function statusJson(status: TaskStatus): Record<string, unknown> {
   const out: Record<string, unknown> = { state: status.state, timestamp: status.timestamp };
   if (status.container_status) out.container_status = status.container_status;
   if (status.healthy !== undefined) out.healthy = status.healthy;
+  if (status.check_status !== undefined) out.check_status = status.check_status;
   return out;
 }
 
@@ -81,6 +82,7 @@ function taskJson(t: TaskSnapshot, agentId: string | undefined): Record<string, 
     statuses: t.statuses.map(statusJson),
   };
   if (t.task.labels) out.labels = t.task.labels.labels;
+  if (t.task.health_check) out.health_check = t.task.health_check;
   return out;
 }
 

@@ -70,7 +70,7 @@ export function taskEnvironment(input: TaskEnvironmentInput): Record<string, str
 }
 
 /** The command's own variables over the agent's (they win, as in Mesos); secret-typed ones carry no value here. */
-function withCommandEnvironment(env: Record<string, string>, command: CommandInfo | undefined): Record<string, string> {
+export function withCommandEnvironment(env: Record<string, string>, command: CommandInfo | undefined): Record<string, string> {
   for (const v of command?.environment?.variables ?? []) {
     if (typeof v.name === 'string' && v.name !== '' && typeof v.value === 'string') env[v.name] = v.value;
   }

@@ -9,7 +9,7 @@
  * by watching its pid and reading the exit status the task's wrapper recorded (task-process.ts).
  */
 import * as os from 'node:os';
-import type { ExecutorInfo, FrameworkInfo, Resource, TaskInfo, TaskState, TaskStatusReason, TaskStatusSource } from '../protocol/types';
+import type { CheckStatusInfo, ExecutorInfo, FrameworkInfo, Resource, TaskInfo, TaskState, TaskStatusReason, TaskStatusSource } from '../protocol/types';
 import { isTerminalState } from '../protocol/types';
 import type { Logger } from '../util/log';
 import type { ContainerCgroups, ContainerLimits, Isolator } from './cgroups';
@@ -26,6 +26,9 @@ import { fetchFailure, fetchUris } from './fetcher/fetcher';
 import type { RunAsPolicy, UserIdentity } from './task-user';
 import { requestedUser, taskRunAs } from './task-user';
 import type { Volumes } from './volumes';
+import { TaskChecker } from './checks/task-checker';
+import type { HealthVerdict } from './checks/verdicts';
+import { emptyCheckStatus } from './checks/verdicts';
 
 export interface TaskRunSpec {
   task: TaskInfo;
@@ -65,6 +68,10 @@ export interface TaskTransition {
   source: TaskStatusSource;
   message?: string;
   reason?: TaskStatusReason;
+  /** Set on health updates, and on the end of a task its health check killed. */
+  healthy?: boolean;
+  /** Set on every update of a task with a general check (empty until the first result). */
+  check_status?: CheckStatusInfo;
 }
 
 export interface TaskRunnerDeps {
@@ -113,8 +120,8 @@ async function gone(identity: ProcessIdentity, limitMs = 10_000): Promise<void> 
   for (const deadline = Date.now() + limitMs; isRunning(identity) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
-/** A kill the framework asked for, the task's max_completion_time, or --recover=cleanup. */
-type KillCause = 'request' | 'max-completion-time' | 'agent-restart';
+/** A kill the framework asked for, the task's max_completion_time, --recover=cleanup, or a failing health check. */
+type KillCause = 'request' | 'max-completion-time' | 'agent-restart' | 'health-check';
 
 export class TaskRunner {
   private currentState: TaskState = 'TASK_STAGING';
@@ -129,6 +136,13 @@ export class TaskRunner {
   /** When SIGKILL follows the SIGTERM already sent (ms since the epoch). */
   private killDeadline?: number;
   private completionTimer?: NodeJS.Timeout;
+  /** The task's health check and general check, while it runs and is not being killed. */
+  private checker?: TaskChecker;
+  /** What the last health and check updates said: each update repeats the other's, as Mesos's executors do. */
+  private lastHealthy?: boolean;
+  private lastCheckStatus?: CheckStatusInfo;
+  /** Consecutive failures of the health check that had the task killed. */
+  private healthFailures = 0;
   /** Aborts the fetch of the task's URIs when it is killed meanwhile. */
   private fetching?: AbortController;
   private settle!: () => void;
@@ -176,17 +190,7 @@ export class TaskRunner {
       this.checkpoint({ required: true });
       this.proc = await launchProcess({
         argv,
-        env: taskEnvironment({
-          command: spec.task.command,
-          resources: spec.task.resources,
-          taskId: this.taskId,
-          frameworkId: spec.frameworkId,
-          agentId: spec.agentId,
-          executorId: spec.executorId,
-          containerId: spec.containerId,
-          sandbox: spec.sandbox,
-          path: process.env.PATH,
-        }),
+        env: this.environment(),
         sandbox: spec.sandbox,
         metaDir: spec.metaDir,
         procsFiles: this.cgroups.procsFiles,
@@ -205,6 +209,73 @@ export class TaskRunner {
     this.armCompletionTimer();
     // A kill that arrived while the process was being started.
     if (this.killCause) this.beginKill(this.killCause, this.pendingKillGraceMs ?? this.gracePeriodMs());
+    else this.startChecks(runAs.user);
+  }
+
+  /** The environment of the task's command, and of its COMMAND checks. */
+  private environment(): Record<string, string> {
+    const { spec } = this;
+    return taskEnvironment({
+      command: spec.task.command,
+      resources: spec.task.resources,
+      taskId: this.taskId,
+      frameworkId: spec.frameworkId,
+      agentId: spec.agentId,
+      executorId: spec.executorId,
+      containerId: spec.containerId,
+      sandbox: spec.sandbox,
+      path: process.env.PATH,
+    });
+  }
+
+  /**
+   * Health and general checks from now until the task is killed or ends (checks/task-checker.ts).
+   * For a task taken over after an agent restart they start afresh: delay, grace period and all.
+   */
+  private startChecks(user: UserIdentity | undefined): void {
+    const { task } = this.spec;
+    if (!TaskChecker.wanted(task) || this.exited || this.isTerminal) return;
+    this.checker = new TaskChecker(task, { cwd: this.spec.sandbox, env: this.environment(), ...(user ? { user } : {}) }, {
+      logger: this.deps.logger,
+      onHealth: (verdict) => this.onHealth(verdict),
+      onCheck: (status) => this.onCheck(status),
+    });
+    this.checker.start();
+  }
+
+  private stopChecks(): void {
+    this.checker?.stop();
+    this.checker = undefined;
+  }
+
+  /** A health update, then, after `consecutive_failures` failures, the kill (with the kill policy's grace period). */
+  private onHealth(verdict: HealthVerdict & { why?: string }): void {
+    if (this.killCause || this.exited || this.isTerminal || verdict.healthy === undefined) return;
+    this.deps.logger.info('task health', { task_id: this.taskId, healthy: verdict.healthy, consecutive_failures: verdict.failures, why: verdict.why });
+    this.lastHealthy = verdict.healthy;
+    this.transition({
+      state: this.currentState,
+      source: 'SOURCE_EXECUTOR',
+      reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED',
+      healthy: verdict.healthy,
+      ...(this.lastCheckStatus ? { check_status: this.lastCheckStatus } : {}),
+    });
+    if (!verdict.kill) return;
+    this.healthFailures = verdict.failures;
+    this.beginKill('health-check', this.gracePeriodMs());
+  }
+
+  /** A general check's new result: reported, never acted upon. */
+  private onCheck(status: CheckStatusInfo): void {
+    if (this.killCause || this.exited || this.isTerminal) return;
+    this.lastCheckStatus = status;
+    this.transition({
+      state: this.currentState,
+      source: 'SOURCE_EXECUTOR',
+      reason: 'REASON_TASK_CHECK_STATUS_UPDATED',
+      check_status: status,
+      ...(this.lastHealthy !== undefined ? { healthy: this.lastHealthy } : {}),
+    });
   }
 
   /**
@@ -263,6 +334,7 @@ export class TaskRunner {
     this.checkpoint();
     this.watchExit();
     this.armCompletionTimer();
+    if (r.state === 'TASK_RUNNING' && !r.killOnRecovery) await this.resumeChecks();
     if (r.state === 'TASK_KILLING') {
       // The kill goes on where the previous agent process left it.
       this.killCause = 'request';
@@ -272,6 +344,13 @@ export class TaskRunner {
     if (r.killOnRecovery) this.beginKill('agent-restart', this.gracePeriodMs());
     // A kill that arrived while the process was being recovered (e.g. from its task group).
     else if (this.killCause) this.beginKill(this.killCause, this.pendingKillGraceMs ?? this.gracePeriodMs());
+  }
+
+  /** Checks of a task taken over from a previous agent process, run as the task's user again. */
+  private async resumeChecks(): Promise<void> {
+    if (!TaskChecker.wanted(this.spec.task)) return;
+    const runAs = await taskRunAs(this.deps.runAs, requestedUser(this.spec.task, this.spec.frameworkInfo, this.spec.executor)).catch(() => undefined);
+    if (runAs?.ok && !this.killCause) this.startChecks(runAs.user);
   }
 
   /** A recovered task that had ended before the restart: nothing to watch, nothing to report again. */
@@ -332,6 +411,8 @@ export class TaskRunner {
     }
     const first = this.killDeadline === undefined;
     this.killDeadline = deadline;
+    // As Mesos's executors: no check reports on a task being killed.
+    this.stopChecks();
     if (first) {
       if (cause !== 'max-completion-time') this.transition({ state: 'TASK_KILLING', source: 'SOURCE_EXECUTOR' });
       this.signalAll(proc.pid, 'SIGTERM');
@@ -373,6 +454,7 @@ export class TaskRunner {
 
   private async onExit(exit: ProcessExit): Promise<void> {
     this.exited = true;
+    this.stopChecks();
     clearTimeout(this.escalation);
     clearTimeout(this.completionTimer);
     const pid = this.proc!.pid;
@@ -391,6 +473,12 @@ export class TaskRunner {
   private terminalFor(exit: ProcessExit, memoryMessage: string | undefined): TaskTransition {
     const message = describeExit(exit);
     if (this.killCause === 'request') return { state: 'TASK_KILLED', source: 'SOURCE_EXECUTOR', message };
+    if (this.killCause === 'health-check') {
+      // Mesos's command executor: TASK_KILLED with `healthy` false and no reason (a reason of
+      // REASON_TASK_HEALTH_CHECK_STATUS_UPDATED would tell schedulers it is a mere health report).
+      const checks = this.healthFailures === 1 ? 'health check' : `${this.healthFailures} consecutive health checks`;
+      return { state: 'TASK_KILLED', source: 'SOURCE_EXECUTOR', healthy: false, message: `Task killed after ${checks} failed: ${message}` };
+    }
     if (this.killCause === 'agent-restart') {
       return { state: 'TASK_KILLED', source: 'SOURCE_AGENT', reason: 'REASON_AGENT_RESTARTED', message: `Killed by an agent restarted with --recover=cleanup: ${message}` };
     }
@@ -408,12 +496,16 @@ export class TaskRunner {
   }
 
   private transition(t: TaskTransition): void {
+    // Mesos's executors set `check_status` on every update of a task with a check, empty before a result.
+    const check = this.spec.task.check;
+    if (check?.type && t.check_status === undefined) t = { ...t, check_status: emptyCheckStatus(check.type) };
     this.currentState = t.state;
     this.deps.onTransition(t, this);
   }
 
   private finish(t: TaskTransition): void {
     if (this.isTerminal) return;
+    this.stopChecks();
     // Before the end is reported: a task launched on hearing of it finds the volume free.
     this.deps.volumes?.detach(this.spec.sandbox, this.spec.task.resources);
     this.transition(t);

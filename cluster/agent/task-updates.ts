@@ -38,6 +38,8 @@ export class TaskUpdates {
     const status = this.status(taskId, t.state, t.message, t.reason, t.source);
     status.executor_id = { value: entry.executorId };
     status.container_status = { container_id: { value: entry.containerId }, ...(entry.runner.pid ? { executor_pid: entry.runner.pid } : {}) };
+    if (t.healthy !== undefined) status.healthy = t.healthy;
+    if (t.check_status !== undefined) status.check_status = t.check_status;
     entry.statuses.push(status);
     this.count(entry, t);
     // A framework being shut down is gone from the master: nobody would acknowledge its updates.

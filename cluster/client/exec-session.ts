@@ -16,7 +16,7 @@ import { OperatorClient } from './operator';
 import { SchedulerClient, type SchedulerTimings } from './scheduler';
 import type { ClientTls } from './tls';
 import { exitCodeFor, killRequestedLine, statusUpdateLines, submittedGroupLine, submittedLine, subscribedLine } from './status-lines';
-import { isTerminalState, type Offer, type Resource, type TaskGroupInfo, type TaskInfo, type TaskState, type TaskStatus } from '../protocol/types';
+import { isTerminalState, type HealthCheck, type Offer, type Resource, type TaskGroupInfo, type TaskInfo, type TaskState, type TaskStatus } from '../protocol/types';
 import type { Resources } from '../protocol/resources';
 
 export interface ExecOptions {
@@ -32,6 +32,8 @@ export interface ExecOptions {
   /** Persistence id of a volume of `role` the task runs on (mounted at the volume's container path). */
   volume?: string;
   env?: Record<string, string>;
+  /** The built task's health check. */
+  healthCheck?: HealthCheck;
   /** mesos-execute's --task or --task_group: what to launch, given whole (then name, command and resources stay unset). */
   given?: { task: TaskInfo } | { taskGroup: TaskGroupInfo };
   role: string;
@@ -84,6 +86,8 @@ export class ExecSession {
   private readonly result: ExecResult;
   /** Tasks that have ended, with their last state. */
   private readonly ended = new Map<string, TaskState>();
+  /** Each task's health as last reported, to say when it changes. */
+  private readonly health = new Map<string, boolean>();
   private launched = false;
   private finished = false;
   private capacityChecked = false;
@@ -231,6 +235,10 @@ export class ExecSession {
     this.result.statuses.push(status);
     this.result.state = status.state;
     if (status.agent_id) this.result.agentId = status.agent_id.value;
+    if (status.healthy !== undefined && this.health.get(status.task_id.value) !== status.healthy) {
+      this.health.set(status.task_id.value, status.healthy);
+      this.opts.note(`Task '${status.task_id.value}' is ${status.healthy ? 'healthy' : 'unhealthy'}`);
+    }
     if (status.state === 'TASK_UNREACHABLE') {
       // Not an end under PARTITION_AWARE: the agent may come back, so mesos-execute keeps waiting too.
       this.opts.note('The task\'s agent is unreachable; waiting for it to come back or be marked gone (Ctrl-C kills the task)');
@@ -341,7 +349,7 @@ export class ExecSession {
  */
 function planOf(opts: ExecOptions): LaunchPlan {
   if (opts.given) {
-    const set = (['name', 'command', 'resources', 'env', 'volume'] as const).filter((key) => opts[key] !== undefined);
+    const set = (['name', 'command', 'resources', 'env', 'volume', 'healthCheck'] as const).filter((key) => opts[key] !== undefined);
     if (set.length > 0) throw new ExecError('BAD_TASK', `a task given whole cannot be combined with ${set.join(', ')}`);
     return 'task' in opts.given ? taskPlan(opts.given.task, opts.role) : taskGroupPlan(opts.given.taskGroup, opts.role);
   }
@@ -353,5 +361,5 @@ function planOf(opts: ExecOptions): LaunchPlan {
     throw new ExecError('BAD_COMMAND', `cannot run command '${opts.command}': ${(err as Error).message}`);
   }
   if (opts.volume !== undefined && opts.role === '*') throw new ExecError('BAD_TASK', `a volume belongs to a role: give the role of volume '${opts.volume}' with --role`);
-  return commandPlan(opts.name, command, opts.resources ?? DEFAULT_TASK_RESOURCES, opts.role, opts.volume);
+  return commandPlan(opts.name, command, opts.resources ?? DEFAULT_TASK_RESOURCES, opts.role, { healthCheck: opts.healthCheck, volume: opts.volume });
 }

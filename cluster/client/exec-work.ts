@@ -6,7 +6,7 @@
  * role (and, for a role other than '*', the role's reservations when those are what the offer has).
  */
 import { Resources } from '../protocol/resources';
-import type { CommandInfo, ExecutorInfo, OfferOperation, Resource, TaskGroupInfo, TaskInfo } from '../protocol/types';
+import type { CommandInfo, ExecutorInfo, HealthCheck, OfferOperation, Resource, TaskGroupInfo, TaskInfo } from '../protocol/types';
 import { askVariants, listVariants } from './offer-fit';
 
 /** What a task built from --command asks for unless --resources says otherwise (mesos-execute's default). */
@@ -27,9 +27,10 @@ export interface LaunchPlan {
   volume?: string;
 }
 
-export function commandPlan(name: string, command: CommandInfo, resources: string, role: string, volume?: string): LaunchPlan {
+export function commandPlan(name: string, command: CommandInfo, resources: string, role: string, extra: { healthCheck?: HealthCheck; volume?: string } = {}): LaunchPlan {
+  const { healthCheck, volume } = extra;
   return {
-    tasks: [{ name, task_id: { value: name }, agent_id: { value: '' }, resources: [], command }],
+    tasks: [{ name, task_id: { value: name }, agent_id: { value: '' }, resources: [], command, ...(healthCheck ? { health_check: healthCheck } : {}) }],
     variants: askVariants(resources, role).map((variant) => [variant]),
     ...(volume !== undefined ? { volume } : {}),
   };

@@ -20,7 +20,7 @@ export function killRequestedLine(taskId: string, agentId: string): string {
 }
 
 /** Fields a Mesos master may send that this implementation's agents do not (yet). */
-type MesosStatus = TaskStatus & { check_status?: unknown; limitation?: { resources?: Resource[] } };
+type MesosStatus = TaskStatus & { limitation?: { resources?: Resource[] } };
 
 export function statusUpdateLines(status: MesosStatus): string[] {
   const lines = [`Received status update ${status.state} for task '${status.task_id.value}'`];

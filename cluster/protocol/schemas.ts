@@ -105,6 +105,43 @@ export const executorInfo = z.looseObject({
   name: z.string().optional(),
 });
 
+const port = z.number().int().min(0).max(65535);
+const checkType = z.enum(['UNKNOWN', 'COMMAND', 'HTTP', 'TCP']);
+
+/**
+ * HealthCheck and CheckInfo (mesos.proto): structure only, as for every message here; what Mesos's
+ * validation::healthCheck/checkInfo refuse (a missing type, negative intervals) ends the task in
+ * TASK_ERROR instead (protocol/check-validation.ts).
+ */
+export const healthCheck = z.looseObject({
+  type: checkType.optional(),
+  command: commandInfo.optional(),
+  http: z.looseObject({ port, path: z.string().optional(), scheme: z.string().optional(), statuses: z.array(z.number().int()).optional() }).optional(),
+  tcp: z.looseObject({ port }).optional(),
+  delay_seconds: z.number().optional(),
+  interval_seconds: z.number().optional(),
+  timeout_seconds: z.number().optional(),
+  consecutive_failures: z.number().int().min(0).optional(),
+  grace_period_seconds: z.number().optional(),
+});
+
+export const checkInfo = z.looseObject({
+  type: checkType.optional(),
+  command: z.looseObject({ command: commandInfo }).optional(),
+  http: z.looseObject({ port, path: z.string().optional() }).optional(),
+  tcp: z.looseObject({ port }).optional(),
+  delay_seconds: z.number().optional(),
+  interval_seconds: z.number().optional(),
+  timeout_seconds: z.number().optional(),
+});
+
+export const checkStatusInfo = z.looseObject({
+  type: checkType.optional(),
+  command: z.looseObject({ exit_code: z.number().int().optional() }).optional(),
+  http: z.looseObject({ status_code: z.number().int().optional() }).optional(),
+  tcp: z.looseObject({ succeeded: z.boolean().optional() }).optional(),
+});
+
 export const taskInfo = z.looseObject({
   name: z.string(),
   task_id: id,
@@ -116,6 +153,8 @@ export const taskInfo = z.looseObject({
   kill_policy: killPolicy.optional(),
   labels: labels.optional(),
   max_completion_time: durationInfo.optional(),
+  health_check: healthCheck.optional(),
+  check: checkInfo.optional(),
 });
 
 export const frameworkInfo = z.looseObject({
@@ -157,6 +196,7 @@ export const taskStatus = z.looseObject({
   timestamp: z.number().optional(),
   uuid: statusUuid.optional(),
   healthy: z.boolean().optional(),
+  check_status: checkStatusInfo.optional(),
   container_status: z.looseObject({ container_id: id.optional(), executor_pid: z.number().int().optional() }).optional(),
 });
 

@@ -6,6 +6,7 @@
  * the agent's is what its TASK_ERROR updates have always said), and where a rule differs the
  * difference is spelled out as a parameter or as a check only one side makes.
  */
+import { checkInfoProblem, healthCheckProblem } from './check-validation';
 import { idProblem } from './ids';
 import { Resources } from './resources';
 import type { ExecutorInfo, TaskGroupInfo, TaskInfo } from './types';
@@ -150,6 +151,15 @@ export function checkTaskInfo(taskInfo: TaskInfo, groupExecutor?: ExecutorInfo):
   const valueProblem = commandValueProblem(taskInfo, MASTER_WORDING, false);
   if (valueProblem) return valueProblem;
   if (taskInfo.resources.length === 0) return 'Task uses no resources';
+  return checksProblem(taskInfo);
+}
+
+/** Mesos's master wording (validation.cpp): both sides refuse a check the agent could not run. */
+function checksProblem(task: TaskInfo): string | undefined {
+  const health = task.health_check ? healthCheckProblem(task.health_check) : undefined;
+  if (health) return `Task uses invalid health check: ${health}`;
+  const check = task.check ? checkInfoProblem(task.check) : undefined;
+  if (check) return `Task uses invalid check: ${check}`;
   return undefined;
 }
 
@@ -174,6 +184,8 @@ export function taskToRunProblem(task: TaskInfo): string | undefined {
   if (!task.command) return NO_COMMAND;
   const valueProblem = commandValueProblem(task, AGENT_WORDING, true);
   if (valueProblem) return valueProblem;
+  const checkProblem = checksProblem(task);
+  if (checkProblem) return `Invalid task: ${checkProblem}`;
   return resourcesListProblem(task);
 }
 

@@ -114,6 +114,39 @@ export interface CommandInfo {
 
 export interface KillPolicy { grace_period?: DurationInfo }
 
+/** mesos.proto HealthCheck and CheckInfo: the kinds of probe both share. */
+export type CheckType = 'UNKNOWN' | 'COMMAND' | 'HTTP' | 'TCP';
+
+export interface HealthCheck {
+  type?: CheckType;
+  command?: CommandInfo;
+  http?: { port: number; path?: string; scheme?: string; statuses?: number[]; protocol?: string };
+  tcp?: { port: number; protocol?: string };
+  delay_seconds?: number;
+  interval_seconds?: number;
+  timeout_seconds?: number;
+  consecutive_failures?: number;
+  grace_period_seconds?: number;
+}
+
+export interface CheckInfo {
+  type?: CheckType;
+  command?: { command: CommandInfo };
+  http?: { port: number; path?: string };
+  tcp?: { port: number };
+  delay_seconds?: number;
+  interval_seconds?: number;
+  timeout_seconds?: number;
+}
+
+/** A general check's latest result; the member of `type` is present but empty until a result exists. */
+export interface CheckStatusInfo {
+  type?: CheckType;
+  command?: { exit_code?: number };
+  http?: { status_code?: number };
+  tcp?: { succeeded?: boolean };
+}
+
 export interface ExecutorInfo {
   type?: 'UNKNOWN' | 'DEFAULT' | 'CUSTOM';
   executor_id: ExecutorID;
@@ -134,6 +167,8 @@ export interface TaskInfo {
   kill_policy?: KillPolicy;
   labels?: Labels;
   max_completion_time?: DurationInfo;
+  health_check?: HealthCheck;
+  check?: CheckInfo;
 }
 
 export interface TaskGroupInfo { tasks: TaskInfo[] }
@@ -179,7 +214,9 @@ export type TaskStatusReason =
   | 'REASON_INVALID_OFFERS'
   | 'REASON_RESOURCES_UNKNOWN'
   | 'REASON_AGENT_REMOVED_BY_OPERATOR'
-  | 'REASON_AGENT_DRAINING';
+  | 'REASON_AGENT_DRAINING'
+  | 'REASON_TASK_CHECK_STATUS_UPDATED'
+  | 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED';
 
 export interface TaskStatus {
   task_id: TaskID;
@@ -193,6 +230,7 @@ export interface TaskStatus {
   timestamp?: number; // seconds since the epoch, as a double
   uuid?: string; // base64; absent on updates that need no acknowledgement
   healthy?: boolean;
+  check_status?: CheckStatusInfo;
   container_status?: { container_id?: ContainerID; executor_pid?: number };
 }
 
@@ -210,6 +248,7 @@ export interface Task {
   labels?: Labels;
   command?: CommandInfo;
   kill_policy?: KillPolicy;
+  health_check?: HealthCheck;
   role?: string;
 }
 

@@ -22,6 +22,11 @@ export function badge(text: string, tone: 'ok' | 'info' | 'warn' | 'bad' | 'done
   return h('span', { class: `badge tone-${tone}` }, text);
 }
 
+/** A task's health from its latest status (protocol/task-health.ts): healthy, unhealthy, or a dash. */
+export function healthBadge(health: 'healthy' | 'unhealthy' | undefined): HTMLElement {
+  return health ? h('span', { class: `badge tone-${health === 'healthy' ? 'ok' : 'bad'}`, 'data-health': health }, health) : h('span', { class: 'badge tone-muted', 'data-health': 'none' }, '—');
+}
+
 export function link(href: string, ...children: Child[]): HTMLAnchorElement {
   return h('a', { href }, ...children);
 }

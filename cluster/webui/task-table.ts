@@ -1,18 +1,20 @@
 /** The tasks table shared by the overview, the tasks page and the agent and framework pages. */
-import { DataTable, link, mono, stateBadge, type Column } from './components';
+import { DataTable, healthBadge, link, mono, stateBadge, type Column } from './components';
+import { latestHealth } from '../protocol/task-health';
 import { cpus, dateTime, megabytes, scalars, taskTimes } from './format';
 import type { Task } from './model';
 import { routes } from './router';
 import { agentName } from './stats';
 import type { Store } from './store';
 
-export type TaskColumn = 'name' | 'id' | 'state' | 'framework' | 'agent' | 'cpus' | 'mem' | 'started' | 'ended';
+export type TaskColumn = 'name' | 'id' | 'state' | 'health' | 'framework' | 'agent' | 'cpus' | 'mem' | 'started' | 'ended';
 
 export function taskTable(store: Store, which: TaskColumn[], opts: { empty: string; testId?: string; limit?: number; sortBy?: TaskColumn; descending?: boolean }): DataTable<Task> {
   const all: Record<TaskColumn, Column<Task>> = {
     name: { title: 'Name', cell: (t) => link(routes.task(t.framework_id.value, t.task_id.value), t.name || t.task_id.value), sort: (t) => t.name },
     id: { title: 'ID', cell: (t) => mono(t.task_id.value, routes.task(t.framework_id.value, t.task_id.value)), sort: (t) => t.task_id.value, className: 'col-id' },
     state: { title: 'State', cell: (t) => stateBadge(t.state), sort: (t) => t.state },
+    health: { title: 'Health', cell: (t) => healthBadge(latestHealth(t.statuses)), sort: (t) => latestHealth(t.statuses) ?? '' },
     framework: {
       title: 'Framework',
       cell: (t) => link(routes.framework(t.framework_id.value), store.findFramework(t.framework_id.value)?.framework_info.name ?? t.framework_id.value),

@@ -115,6 +115,17 @@ describe('the web UI, in Chromium, against a local cluster', () => {
     expect(fetched.text).toContain('hello-ui');
   });
 
+  it("shows a task's health as its health check reports it, without a reload", async () => {
+    await page.goto(`${url}/#/`);
+    const exec = cli(['exec', '--name', 'ui-health', '--command', 'sleep 30', '--health-check-cmd', 'true', '--health-check-delay', '0', '--health-check-interval', '1', '--kill-after', '8secs']);
+    const row = page.locator('[data-testid=active-tasks] tr', { hasText: 'ui-health' });
+    await row.locator('[data-health=healthy]').waitFor({ timeout: 30_000 });
+    await row.getByRole('link', { name: 'ui-health' }).first().click();
+    await page.locator('[data-health=healthy]').first().waitFor({ timeout: 10_000 });
+    await screenshot('task-health');
+    expect((await exec).code).toBe(1);
+  });
+
   it("follows a running task's stdout as it grows, without a reload", async () => {
     await page.goto(`${url}/#/`);
     const exec = cli(['exec', '--name', 'ui-tail', '--command', 'for i in $(seq 1 40); do echo tick-$i; sleep 0.25; done']);

@@ -5,27 +5,13 @@
  * all its tasks have, and the exit code telling whether every task finished.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { startCluster, type TestCluster } from '../helpers/cluster';
+import { execSuite } from '../helpers/exec-suite';
 import { request } from '../helpers/http';
-import { ensureBuilt, hasStackTrace, runCli, type CliResult } from '../helpers/run-cli';
+import { hasStackTrace } from '../helpers/run-cli';
 
-let cluster: TestCluster;
-let scratch: string;
-
-beforeAll(async () => {
-  ensureBuilt();
-  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'exec-task-'));
-  cluster = await startCluster({ agents: 1 });
-}, 180_000);
-
-afterAll(async () => {
-  await cluster?.close();
-  if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
-});
-
-const cli = (args: string[]): Promise<CliResult> => runCli(['exec', '--master', cluster.url, ...args], { dataHome: scratch, timeoutMs: 60_000 });
+const suite = execSuite('exec-task');
+const cli = suite.exec;
 
 const cpusMem = (cpus: number, mem: number) => [
   { name: 'cpus', type: 'SCALAR', scalar: { value: cpus } },
@@ -33,7 +19,7 @@ const cpusMem = (cpus: number, mem: number) => [
 ];
 
 async function completedTasks(): Promise<{ task_id: { value: string }; state: string; agent_id: { value: string }; executor_id?: { value: string } }[]> {
-  const res = await request(`${cluster.url}/api/v1`, { body: { type: 'GET_TASKS' } });
+  const res = await request(`${suite.cluster().url}/api/v1`, { body: { type: 'GET_TASKS' } });
   return JSON.parse(res.text).get_tasks.completed_tasks ?? [];
 }
 
@@ -43,10 +29,10 @@ test('--task launches the TaskInfo as given, on the offer\'s agent whatever agen
   const r = await cli(['--task', JSON.stringify(task)]);
 
   expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-  expect(r.stdout).toContain(`Submitted task 'given-task' to agent '${cluster.agents[0].agentId}'`);
+  expect(r.stdout).toContain(`Submitted task 'given-task' to agent '${suite.cluster().agents[0].agentId}'`);
   expect(r.stdout).toContain("Received status update TASK_FINISHED for task 'given-task'");
   const done = (await completedTasks()).find((t) => t.task_id.value === 'given-task');
-  expect(done).toMatchObject({ state: 'TASK_FINISHED', agent_id: { value: cluster.agents[0].agentId } });
+  expect(done).toMatchObject({ state: 'TASK_FINISHED', agent_id: { value: suite.cluster().agents[0].agentId } });
 });
 
 test('--task_group from file:// runs every task under the default executor and ends when all have; --json lists them', async () => {
@@ -56,14 +42,14 @@ test('--task_group from file:// runs every task under the default executor and e
       { name: 'two', task_id: { value: 'group-two' }, resources: cpusMem(0.1, 32), command: { value: 'echo two' } },
     ],
   };
-  const file = path.join(scratch, 'group.json');
+  const file = path.join(suite.scratch(), 'group.json');
   fs.writeFileSync(file, JSON.stringify(group));
 
   const r = await cli(['--task_group', `file://${file}`, '--json']);
 
   expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
   const result = JSON.parse(r.stdout);
-  expect(result).toMatchObject({ task_id: 'group-one', task_ids: ['group-one', 'group-two'], agent_id: cluster.agents[0].agentId, exit_code: 0 });
+  expect(result).toMatchObject({ task_id: 'group-one', task_ids: ['group-one', 'group-two'], agent_id: suite.cluster().agents[0].agentId, exit_code: 0 });
   const finished = result.statuses.filter((s: { state: string }) => s.state === 'TASK_FINISHED');
   expect(finished).toHaveLength(2);
   const tasks = await completedTasks();

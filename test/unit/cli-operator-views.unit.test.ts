@@ -72,9 +72,22 @@ describe('tasks', () => {
 
   it('renders a table, and says how to see ended tasks when none is live', () => {
     const text = renderTasks(filterTasks(tasks, { all: false }), { all: false }).join('\n');
-    expect(text).toMatch(/^ID\s+NAME\s+STATE\s+FRAMEWORK\s+AGENT\s+RESOURCES\s+UPDATED/);
-    expect(text).toMatch(/run-1\s+name-run-1\s+TASK_RUNNING\s+f1\s+a1\s+cpus:1;mem:128\s+1970-01-01T00:16:40\.000Z/);
+    expect(text).toMatch(/^ID\s+NAME\s+STATE\s+HEALTH\s+FRAMEWORK\s+AGENT\s+RESOURCES\s+UPDATED/);
+    expect(text).toMatch(/run-1\s+name-run-1\s+TASK_RUNNING\s+—\s+f1\s+a1\s+cpus:1;mem:128\s+1970-01-01T00:16:40\.000Z/);
     expect(renderTasks([], { all: false })).toEqual(['No live tasks. See ended ones with --all.']);
+  });
+
+  it("shows each task's health as its latest status tells it: healthy, unhealthy, or none", () => {
+    const withHealth = (id: string, ...healthy: (boolean | undefined)[]): Task => ({
+      ...task(id, 'TASK_RUNNING'),
+      statuses: healthy.map((h, i) => ({ task_id: { value: id }, state: 'TASK_RUNNING' as const, timestamp: 1000 + i, ...(h === undefined ? {} : { healthy: h }) })),
+    });
+    const rows = filterTasks({ tasks: [withHealth('up', undefined, true), withHealth('down', true, false), withHealth('none', true, undefined)] }, { all: false });
+    expect(rows.map((t) => [t.id, t.health])).toEqual([['up', 'healthy'], ['down', 'unhealthy'], ['none', undefined]]);
+    const text = renderTasks(rows, { all: false }).join('\n');
+    expect(text).toMatch(/up\s+name-up\s+TASK_RUNNING\s+healthy\s/);
+    expect(text).toMatch(/down\s+name-down\s+TASK_RUNNING\s+unhealthy\s/);
+    expect(text).toMatch(/none\s+name-none\s+TASK_RUNNING\s+—\s/);
   });
 });
 

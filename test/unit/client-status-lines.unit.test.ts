@@ -28,7 +28,7 @@ describe('mesos-execute lines', () => {
   it("prints a Mesos master's check status and resource limitation as mesos-execute does", () => {
     const status = {
       task_id: { value: 't' }, state: 'TASK_FAILED' as const, healthy: false,
-      check_status: { type: 'COMMAND', command: { exit_code: 1 } },
+      check_status: { type: 'COMMAND' as const, command: { exit_code: 1 } },
       limitation: { resources: [{ name: 'mem', type: 'SCALAR' as const, scalar: { value: 32 } }] },
     };
     expect(statusUpdateLines(status)).toEqual([

@@ -12,7 +12,7 @@ import type {
 import type { TimerHandle } from '../../util/clock';
 import { BoundedList } from './bounded-list';
 
-/** Statuses kept per task (Mesos keeps them all; a short tail is what /state and UIs show). */
+/** Statuses kept per task (Mesos keeps them all; the first and a short tail are what /state and UIs show). */
 export const MAX_STATUSES_PER_TASK = 16;
 
 export interface TaskRecord {

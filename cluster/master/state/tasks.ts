@@ -16,6 +16,9 @@ import {
 } from './records';
 import { masterStatus, statusForFramework, statusToKeep } from './task-status';
 
+/** Updates that report a new health or check result, with the task's state unchanged. */
+const CHECK_REASONS: ReadonlySet<string | undefined> = new Set(['REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', 'REASON_TASK_CHECK_STATUS_UPDATED']);
+
 export interface LaunchSpec {
   framework: FrameworkRecord;
   agent: AgentRecord;
@@ -324,15 +327,18 @@ export class TaskManager {
     const duplicate = status.uuid !== undefined && task.statuses.some((s) => s.uuid === status.uuid);
     if (!duplicate) {
       task.statuses.push(statusToKeep(status));
-      if (task.statuses.length > MAX_STATUSES_PER_TASK) task.statuses.splice(0, task.statuses.length - MAX_STATUSES_PER_TASK);
+      // The first status stays (when the task started, for /state and the UI); health and check
+      // reports of a long-lived task would otherwise push it out.
+      if (task.statuses.length > MAX_STATUSES_PER_TASK) task.statuses.splice(1, task.statuses.length - MAX_STATUSES_PER_TASK);
     }
     // A task the master already ended keeps that end; late agent updates are still forwarded.
     const previous = task.state;
     if (!isTerminalState(task.state) || task.state === status.state) task.state = status.state;
     if (isTerminalState(task.state)) this.releaseResources(task);
     this.ctx.records.touch();
-    // As Mesos, operators hear of state changes only, not of every retry or health report.
-    if (task.state !== previous) this.ctx.events.emit({ type: 'TASK_UPDATED', task, status });
+    // Operators hear of state changes, not of retries; and, unlike Mesos's master (whose web UI
+    // polls), of a change of health or check result, which a subscriber could not learn otherwise.
+    if (task.state !== previous || (!duplicate && CHECK_REASONS.has(status.reason))) this.ctx.events.emit({ type: 'TASK_UPDATED', task, status });
   }
 
   private releaseResources(task: TaskRecord): void {

@@ -32,6 +32,7 @@ export function taskToV1(task: TaskRecord): Task {
   if (task.info.labels) out.labels = task.info.labels;
   if (task.info.command) out.command = task.info.command;
   if (task.info.kill_policy) out.kill_policy = task.info.kill_policy;
+  if (task.info.health_check) out.health_check = task.info.health_check;
   return out;
 }
 

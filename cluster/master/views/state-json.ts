@@ -181,12 +181,14 @@ export function legacyTask(task: TaskRecord): Json {
     statuses: task.statuses.map(legacyStatus),
   };
   if (task.info.labels) json.labels = task.info.labels.labels;
+  if (task.info.health_check) json.health_check = task.info.health_check;
   return json;
 }
 
 function legacyStatus(status: TaskStatus): Json {
   const json: Json = { state: status.state, timestamp: status.timestamp ?? 0 };
   if (status.healthy !== undefined) json.healthy = status.healthy;
+  if (status.check_status !== undefined) json.check_status = status.check_status;
   if (status.container_status) json.container_status = status.container_status;
   return json;
 }

@@ -22,7 +22,7 @@ export function overviewView(ctx: AppContext): View {
   const resources = h('div');
   const chart = h('div');
   const states = h('div', { class: 'state-counts' });
-  const active = taskTable(store, ['name', 'id', 'state', 'framework', 'agent', 'cpus', 'mem', 'started'], { empty: 'No active tasks.', testId: 'active-tasks', limit: 100, sortBy: 'started', descending: true });
+  const active = taskTable(store, ['name', 'id', 'state', 'health', 'framework', 'agent', 'cpus', 'mem', 'started'], { empty: 'No active tasks.', testId: 'active-tasks', limit: 100, sortBy: 'started', descending: true });
   const completed = taskTable(store, ['name', 'id', 'state', 'framework', 'agent', 'started', 'ended'], { empty: 'No completed tasks yet.', testId: 'completed-tasks', limit: 50 });
 
   const el = h('div', { class: 'page' }, header, tiles,

@@ -1,6 +1,7 @@
 /** One task: what it is, its status history, and its sandbox (files, live stdout/stderr, downloads). */
 import { operatorCall } from '../api';
-import { DataTable, errorBox, keyValues, link, mono, pageHeader, section, stateBadge } from '../components';
+import { DataTable, errorBox, healthBadge, keyValues, link, mono, pageHeader, section, stateBadge } from '../components';
+import { latestHealth } from '../../protocol/task-health';
 import { h, replace } from '../dom';
 import { bytes, cpus, dateTime, megabytes, nanosToMs, ports, scalars, taskTimes, duration } from '../format';
 import { isTerminal, type TaskStatus } from '../model';
@@ -22,6 +23,8 @@ export function taskView(ctx: AppContext, route: Route): View {
     { title: 'State', cell: (s) => stateBadge(s.state) },
     { title: 'Time', cell: (s) => dateTime(s.timestamp === undefined ? undefined : s.timestamp * 1000), className: 'time' },
     { title: 'Source', cell: (s) => (s.source ?? '').replace('SOURCE_', '').toLowerCase() },
+    { title: 'Health', cell: (s) => (s.healthy === undefined ? '' : healthBadge(s.healthy ? 'healthy' : 'unhealthy')) },
+    { title: 'Check', cell: (s) => checkText(s), className: 'mono' },
     { title: 'Reason', cell: (s) => s.reason ?? '' },
     { title: 'Message', cell: (s) => s.message ?? '', className: 'wrap' },
   ], { empty: 'No status updates yet.' });
@@ -60,6 +63,7 @@ export function taskView(ctx: AppContext, route: Route): View {
       ['Agent', link(routes.agent(task.agent_id.value), agentName(store, task.agent_id.value))],
       ['Executor', task.executor_id ? mono(task.executor_id.value) : 'command executor'],
       ['Role', task.role ?? ''],
+      ['Health', healthBadge(latestHealth(task.statuses))],
       ['Resources', `cpus ${cpus(res.cpus)} · mem ${megabytes(res.mem)}${res.disk ? ` · disk ${megabytes(res.disk)}` : ''}${ports(task.resources) ? ` · ports ${ports(task.resources)}` : ''}`],
       ['Command', task.command?.value ? h('code', null, task.command.value) : ''],
       ['Started', dateTime(times.started)],
@@ -70,6 +74,15 @@ export function taskView(ctx: AppContext, route: Route): View {
   };
   update();
   return { el, update, dispose: sandbox.dispose };
+}
+
+/** A general check's result as a few words: "exit 0", "HTTP 200", "TCP ok"; empty before the first. */
+function checkText(s: TaskStatus): string {
+  const c = s.check_status;
+  if (c?.command?.exit_code !== undefined) return `exit ${c.command.exit_code}`;
+  if (c?.http?.status_code !== undefined) return `HTTP ${c.http.status_code}`;
+  if (c?.tcp?.succeeded !== undefined) return `TCP ${c.tcp.succeeded ? 'ok' : 'failed'}`;
+  return '';
 }
 
 interface SandboxPart { el: HTMLElement; taskState(state: string): void; dispose(): void }

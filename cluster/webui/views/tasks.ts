@@ -14,7 +14,7 @@ export function tasksView(ctx: AppContext, route: Route): View {
   const state = h('select', { class: 'state-filter', 'aria-label': 'Task state' },
     h('option', { value: '' }, 'Any state'), TASK_STATES.map((s) => h('option', { value: s }, s)));
   state.value = route.query.get('state') ?? '';
-  const active = taskTable(store, ['name', 'id', 'state', 'framework', 'agent', 'cpus', 'mem', 'started'], { empty: 'No active tasks match.', testId: 'active-tasks', sortBy: 'started', descending: true });
+  const active = taskTable(store, ['name', 'id', 'state', 'health', 'framework', 'agent', 'cpus', 'mem', 'started'], { empty: 'No active tasks match.', testId: 'active-tasks', sortBy: 'started', descending: true });
   const completed = taskTable(store, ['name', 'id', 'state', 'framework', 'agent', 'started', 'ended'], { empty: 'No completed tasks match.', testId: 'completed-tasks' });
   const activeTitle = h('span');
   const completedTitle = h('span');
