@@ -95,7 +95,8 @@ export default class Exec extends BaseCommand<typeof Exec> {
       description: 'environment variables, as a JSON object of strings, or file:///path to a file holding one',
       parse: async (input) => envValue('env', readFileFlag('env', input, (file) => fs.readFileSync(file, 'utf8'))),
     })(),
-    role: Flags.string({ description: 'role the framework subscribes with', default: '*' }),
+    role: Flags.string({ description: "role the framework subscribes with; plain --resources then come from the role's reservations first", default: '*' }),
+    volume: Flags.string({ description: 'persistent volume (its id) of --role to run the task on, mounted at the volume\'s path in the sandbox (see `volumes`)' }),
     'kill-after': Flags.custom<number>({
       description: 'kill the task this long after it started running (e.g. 10secs, 2mins)',
       aliases: ['kill_after'],
@@ -149,6 +150,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
       master,
       tls: this.clusterTls,
       ...(given ? { given } : { name: flags.name, command: flags.command, shell: flags.shell, resources: flags.resources, env: flags.env, healthCheck }),
+      ...(flags.volume !== undefined ? { volume: flags.volume } : {}),
       role: flags.role,
       killAfterMs: flags['kill-after'],
       checkpoint: flags.checkpoint,

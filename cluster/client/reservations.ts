@@ -19,7 +19,11 @@ export interface ReservationAsk {
   labels?: Record<string, string>;
 }
 
-export interface VolumeAsk extends ReservationAsk {
+export interface VolumeAsk {
+  /** The reservation stack of the disk the volume is made on, exactly as the agent has it. */
+  reservations: ResourceReservation[];
+  /** The volume's persistence principal (the operator's, when authenticated). */
+  principal?: string;
   id: string;
   sizeMb: number;
   containerPath: string;
@@ -61,13 +65,16 @@ function reservedAs(r: Resource, ask: ReservationAsk): WireResource {
   return { name, type, ...(scalar ? { scalar } : {}), ...(ranges ? { ranges } : {}), ...(set ? { set } : {}), reservations: [dynamicReservation(ask)] };
 }
 
-/** A persistent volume of `sizeMb` on disk reserved to the role (which must be reserved already). */
+/**
+ * A persistent volume of `sizeMb` on reserved disk: Mesos makes it only from disk with the very same
+ * reservation (principal and labels included), so the stack is taken from the disk found on the agent.
+ */
 export function volumeResource(ask: VolumeAsk): WireResource {
   return {
     name: 'disk',
     type: 'SCALAR',
     scalar: { value: ask.sizeMb },
-    reservations: [dynamicReservation(ask)],
+    reservations: ask.reservations,
     disk: {
       persistence: { id: ask.id, ...(ask.principal !== undefined ? { principal: ask.principal } : {}) },
       volume: { container_path: ask.containerPath, mode: ask.mode },
@@ -122,6 +129,13 @@ export function volumesOf(agent: OperatorAgent): VolumeRow[] {
 export function volumeResourceOf(agent: OperatorAgent, id: string): WireResource | undefined {
   const found = ((agent.total_resources ?? []) as WireResource[]).find((r) => r.disk?.persistence?.id === id);
   return found && asCallResource(found);
+}
+
+/** The agent's disk reserved to `role` (static or dynamic) that is not a volume yet: where volumes are made. */
+export function reservedDiskOf(agent: OperatorAgent, role: string): WireResource[] {
+  return ((agent.total_resources ?? []) as WireResource[])
+    .filter((r) => r.name === 'disk' && reservationRole(r) === role && r.disk?.persistence === undefined)
+    .map(asCallResource);
 }
 
 /** What is dynamically reserved to `role` on the agent, volumes aside, ready for UNRESERVE_RESOURCES. */

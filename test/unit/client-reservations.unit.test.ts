@@ -6,7 +6,7 @@
  * deprecated `role`/`reservation` mirrors).
  */
 import {
-  dynamicReservationsOf, reservedFromText, volumeResource, volumeResourceOf, volumesOf,
+  dynamicReservationsOf, reservedDiskOf, reservedFromText, volumeResource, volumeResourceOf, volumesOf,
 } from '../../cluster/client/reservations';
 import type { OperatorAgent } from '../../cluster/protocol/operator';
 
@@ -46,8 +46,8 @@ describe('what reserve and volume create send', () => {
     expect(() => reservedFromText('cpus(db):1', { role: 'db' })).toThrow(/names a role; give unreserved amounts/);
   });
 
-  test('a volume is reserved disk with DiskInfo persistence and volume', () => {
-    expect(volumeResource({ role: 'db', principal: 'ops', id: 'pgdata', sizeMb: 1024, containerPath: 'data', mode: 'RO' })).toEqual({
+  test('a volume is made on reserved disk with that disk\'s reservation, plus DiskInfo persistence and volume', () => {
+    expect(volumeResource({ reservations: [DB] as never, principal: 'ops', id: 'pgdata', sizeMb: 1024, containerPath: 'data', mode: 'RO' })).toEqual({
       name: 'disk', type: 'SCALAR', scalar: { value: 1024 }, reservations: [DB],
       disk: { persistence: { id: 'pgdata', principal: 'ops' }, volume: { container_path: 'data', mode: 'RO' } },
     });
@@ -75,6 +75,11 @@ describe('what is read back from GET_AGENTS', () => {
       { name: 'disk', type: 'SCALAR', scalar: { value: 976 }, reservations: [DB] },
     ]);
     expect(dynamicReservationsOf(AGENT, 'ops')).toEqual([]);
+  });
+
+  test('volumes are made on the role\'s reserved disk that is no volume yet, its reservation as the agent has it', () => {
+    expect(reservedDiskOf(AGENT, 'db')).toEqual([{ name: 'disk', type: 'SCALAR', scalar: { value: 976 }, reservations: [DB] }]);
+    expect(reservedDiskOf(AGENT, 'ops')).toEqual([]);
   });
 
   test('a pre-refinement dynamic reservation (role + reservation only) is recognised too', () => {

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { OperatorCommand } from '../../operator-command';
 import { EXIT_CODES_HELP, FlagError } from '../../errors';
 import { agentArg } from '../../agent-action';
-import { labelFlag, labelsOf, roleFlag, type ReservationJson } from '../../reservation-flags';
+import { roleFlag, type ReservationJson } from '../../reservation-flags';
 
 /** Mesos's rule for ids that become directory names: no '/', not '.' or '..'; kept to a portable set. */
 const VOLUME_ID = /^[A-Za-z0-9._-]+$/;
@@ -30,7 +30,6 @@ export default class VolumeCreate extends OperatorCommand<typeof VolumeCreate> {
     size: Flags.integer({ description: 'size in MB, taken from the reserved disk', required: true, min: 1 }),
     path: Flags.string({ description: 'where tasks see it: a relative path in their sandbox', required: true }),
     mode: Flags.option({ options: ['rw', 'ro'] as const, description: 'read-write, or read-only for the tasks', default: 'rw' })(),
-    label: labelFlag(),
   };
 
   async run(): Promise<ReservationJson> {
@@ -42,12 +41,16 @@ export default class VolumeCreate extends OperatorCommand<typeof VolumeCreate> {
     if (flags.path.startsWith('/') || segments.some((s) => s === '..' || s === '')) {
       throw new FlagError(`--path '${flags.path}' must be a relative path inside the sandbox, without '..' or empty parts (e.g. data)`);
     }
-    const [{ findAgent }, { volumeResource }] = await Promise.all([import('../../lookup'), import('../../../cluster/client/reservations')]);
+    const [{ findAgent }, { reservedDiskOf, volumeResource }] = await Promise.all([import('../../lookup'), import('../../../cluster/client/reservations')]);
     return this.withOperator(async (operator) => {
       const agent = await findAgent(operator, this.args.agent, this.lookup);
       const id = agent.agent_info.id?.value ?? '';
+      const disk = reservedDiskOf(agent, flags.role).find((r) => (r.scalar?.value ?? 0) >= flags.size) ?? reservedDiskOf(agent, flags.role)[0];
+      if (!disk) {
+        throw new FlagError(`agent ${id} has no disk reserved for role '${flags.role}'; reserve some first: ${this.config.bin} reserve ${this.args.agent} --role ${flags.role} --resources disk:${flags.size}`);
+      }
       const volume = volumeResource({
-        role: flags.role, principal: (await this.credential())?.principal, labels: labelsOf(flags.label),
+        reservations: disk.reservations ?? [], principal: (await this.credential())?.principal,
         id: flags.id, sizeMb: flags.size, containerPath: flags.path, mode: flags.mode === 'ro' ? 'RO' : 'RW',
       });
       await operator.act('CREATE_VOLUMES', { create_volumes: { agent_id: { value: id }, volumes: [volume] } });
