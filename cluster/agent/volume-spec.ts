@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { applyCheckpointed } from '../protocol/resource-operations';
+import { reservationRole } from '../protocol/reservation-summary';
 import { Resources, roleProblem } from '../protocol/resources';
 import type { Resource } from '../protocol/types';
 
@@ -29,11 +30,6 @@ export interface VolumeSpec {
   mode: VolumeMode;
 }
 
-/** The role a resource is reserved to (the last reservation refines the others); undefined when unreserved. */
-export function reservationRole(r: Pick<Resource, 'role' | 'reservations'>): string | undefined {
-  const last = r.reservations?.[r.reservations.length - 1]?.role ?? r.role;
-  return last === undefined || last === '*' ? undefined : last;
-}
 
 /**
  * Why `p` cannot be a volume's place in a sandbox, or undefined: it must be relative and stay inside

@@ -6,6 +6,7 @@
  * sent back as the master gave them, minus what only describes an allocation, because UNRESERVE and
  * DESTROY must name a reservation or a volume exactly (principal and labels included).
  */
+import { reservationRole, reservationsOnAgents } from '../protocol/reservation-summary';
 import { Resources } from '../protocol/resources';
 import type { OperatorAgent } from '../protocol/operator';
 import type { Resource, ResourceReservation } from '../protocol/types';
@@ -82,12 +83,6 @@ export function volumeResource(ask: VolumeAsk): WireResource {
   };
 }
 
-/** The role a resource is reserved to (last of the stack, else the legacy field), or undefined. */
-export function reservationRole(r: WireResource): string | undefined {
-  const stack = r.reservations ?? [];
-  if (stack.length > 0) return stack[stack.length - 1].role;
-  return r.role !== undefined && r.role !== '*' ? r.role : undefined;
-}
 
 function isDynamic(r: WireResource): boolean {
   const stack = r.reservations ?? [];
@@ -105,24 +100,18 @@ export function asCallResource(r: WireResource): WireResource {
   return rest;
 }
 
-/** The agent's persistent volumes. */
+/** The agent's persistent volumes, as `mesoscloud roles` reads them. */
 export function volumesOf(agent: OperatorAgent): VolumeRow[] {
-  const rows: VolumeRow[] = [];
-  for (const r of (agent.total_resources ?? []) as WireResource[]) {
-    const id = r.disk?.persistence?.id;
-    if (id === undefined) continue;
-    rows.push({
-      agent_id: agent.agent_info.id?.value ?? '',
-      hostname: agent.agent_info.hostname,
-      role: reservationRole(r) ?? '*',
-      id,
-      size_mb: r.scalar?.value ?? 0,
-      container_path: r.disk?.volume?.container_path ?? '',
-      mode: r.disk?.volume?.mode ?? 'RW',
-      ...(r.disk?.persistence?.principal !== undefined ? { principal: r.disk.persistence.principal } : {}),
-    });
-  }
-  return rows;
+  return reservationsOnAgents([agent]).flatMap((role) => role.volumes.map((v) => ({
+    agent_id: role.agentId,
+    hostname: role.hostname,
+    role: v.role,
+    id: v.id,
+    size_mb: v.size,
+    container_path: v.containerPath,
+    mode: v.mode,
+    ...(v.principal !== undefined ? { principal: v.principal } : {}),
+  })));
 }
 
 /** The agent's resource that is volume `id`, ready for DESTROY_VOLUMES; undefined when there is none. */

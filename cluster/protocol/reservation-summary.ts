@@ -52,6 +52,13 @@ export interface RoleReservations {
 
 const UNRESERVED = '*';
 
+/** The role a resource is reserved to now: the last of its stack, else its legacy `role`; undefined when unreserved. */
+export function reservationRole(r: { role?: string; reservations?: readonly { role?: string }[] }): string | undefined {
+  const stack = r.reservations ?? [];
+  const role = stack.length > 0 ? stack[stack.length - 1].role : r.role;
+  return role === undefined || role === UNRESERVED ? undefined : role;
+}
+
 /** Reserved resources grouped by role (sorted), each role's reservations split by type, principal and labels. */
 export function summarizeReservations(resources: readonly ReservedResourceJson[]): RoleReservations[] {
   const roles = new Map<string, RoleReservations>();

@@ -24,7 +24,9 @@ export default class VolumeDestroy extends OperatorCommand<typeof VolumeDestroy>
   };
 
   async run(): Promise<ReservationJson> {
-    const [{ findAgent }, { volumeResourceOf, volumesOf, reservationRole }] = await Promise.all([import('../../lookup'), import('../../../cluster/client/reservations')]);
+    const [{ findAgent }, { volumeResourceOf, volumesOf }, { reservationRole }] = await Promise.all([
+      import('../../lookup'), import('../../../cluster/client/reservations'), import('../../../cluster/protocol/reservation-summary'),
+    ]);
     const { flags } = this;
     return this.withOperator(async (operator) => {
       const agent = await findAgent(operator, this.args.agent, this.lookup);
