@@ -81,8 +81,8 @@ describe('listing what the cluster holds', () => {
     expect(live.code).toBe(0);
     expect(live.stdout).not.toContain('echoer');
     const all = await cli(['tasks', '--all']);
-    expect(all.stdout).toMatch(/^ID\s+NAME\s+STATE\s+FRAMEWORK\s+AGENT\s+RESOURCES\s+UPDATED/);
-    expect(all.stdout).toMatch(/\nechoer\s+echoer\s+TASK_FINISHED\s/);
+    expect(all.stdout).toMatch(/^ID\s+NAME\s+STATE\s+HEALTH\s+FRAMEWORK\s+AGENT\s+RESOURCES\s+UPDATED/);
+    expect(all.stdout).toMatch(/\nechoer\s+echoer\s+TASK_FINISHED\s+—\s/);
     const finished = await json<{ tasks: TaskJson[] }>(['tasks', '--state', 'finished']);
     const echoer = finished.tasks.find((t) => t.id === 'echoer')!;
     expect(echoer).toMatchObject({ state: 'TASK_FINISHED' });
