@@ -68,6 +68,10 @@ function containerAt(root: Json, path: Path): { parent: any; key: string | numbe
   return parent !== null && typeof parent === 'object' ? { parent, key: path[path.length - 1] } : undefined;
 }
 
+function copyOf(value: Json): Json {
+  return JSON.parse(JSON.stringify(value)) as Json;
+}
+
 /** The body text after the mutations (applied in order to a copy of `template`). */
 function mutate(template: Json, mutations: Mutation[]): string {
   const body = JSON.parse(JSON.stringify(template)) as Json;
@@ -78,7 +82,8 @@ function mutate(template: Json, mutations: Mutation[]): string {
     const slot = 'pick' in m ? containerAt(body, all[m.pick % all.length]) : undefined;
     switch (m.kind) {
       case 'replace':
-        if (slot) slot.parent[slot.key] = m.value;
+        // A copy: hostile values include shared constants, which a later mutation must not change.
+        if (slot) slot.parent[slot.key] = copyOf(m.value);
         break;
       case 'remove':
         if (slot) {
@@ -90,7 +95,7 @@ function mutate(template: Json, mutations: Mutation[]): string {
         const objects = all.map((p) => (p.length === 0 ? body : containerAt(body, p)?.parent?.[p[p.length - 1]]))
           .filter((v) => v !== null && typeof v === 'object' && !Array.isArray(v));
         const target = objects[m.pick % Math.max(objects.length, 1)];
-        if (target) Object.defineProperty(target, m.key, { value: m.value, enumerable: true, configurable: true, writable: true });
+        if (target) Object.defineProperty(target, m.key, { value: copyOf(m.value), enumerable: true, configurable: true, writable: true });
         break;
       }
       case 'deep':
