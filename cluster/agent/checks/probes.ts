@@ -120,17 +120,28 @@ export function probeHttp(p: HttpProbe): Promise<HttpResult> {
 
 export interface TcpResult { connected: boolean; error?: string }
 
-/** Whether a connection to 127.0.0.1:port can be established. */
+/**
+ * Whether a connection to 127.0.0.1:port can be established. The abort listener is added and removed
+ * here: net.connect's own `signal` option leaves one listener on the signal per connection, which a
+ * task probed every second for weeks would pile up.
+ */
 export function probeTcp(p: { port: number; timeoutMs: number; signal?: AbortSignal }): Promise<TcpResult> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: PROBE_HOST, port: p.port, ...(p.signal ? { signal: p.signal } : {}) });
+    if (p.signal?.aborted) {
+      resolve({ connected: false, error: 'aborted' });
+      return;
+    }
+    const socket = net.connect({ host: PROBE_HOST, port: p.port });
     let settled = false;
+    const onAbort = () => done({ connected: false, error: 'aborted' });
     const done = (r: TcpResult) => {
       if (settled) return;
       settled = true;
+      p.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       resolve(r);
     };
+    p.signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => done({ connected: true }));
     socket.once('error', (err) => done({ connected: false, error: err.message }));
     if (p.timeoutMs > 0) socket.setTimeout(p.timeoutMs, () => done({ connected: false, error: `no connection after ${p.timeoutMs / 1000}s` }));
