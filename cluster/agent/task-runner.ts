@@ -474,10 +474,14 @@ export class TaskRunner {
     const message = describeExit(exit);
     if (this.killCause === 'request') return { state: 'TASK_KILLED', source: 'SOURCE_EXECUTOR', message };
     if (this.killCause === 'health-check') {
-      // Mesos's command executor: TASK_KILLED with `healthy` false and no reason (a reason of
-      // REASON_TASK_HEALTH_CHECK_STATUS_UPDATED would tell schedulers it is a mere health report).
+      // Mesos's command executor sends TASK_KILLED with `healthy` false and leaves a TODO to say why in
+      // a reason; this does, with the one reason about health Mesos has. The state is terminal, so no
+      // scheduler takes it for a mere health report.
       const checks = this.healthFailures === 1 ? 'health check' : `${this.healthFailures} consecutive health checks`;
-      return { state: 'TASK_KILLED', source: 'SOURCE_EXECUTOR', healthy: false, message: `Task killed after ${checks} failed: ${message}` };
+      return {
+        state: 'TASK_KILLED', source: 'SOURCE_EXECUTOR', reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', healthy: false,
+        message: `Task killed after ${checks} failed: ${message}`,
+      };
     }
     if (this.killCause === 'agent-restart') {
       return { state: 'TASK_KILLED', source: 'SOURCE_AGENT', reason: 'REASON_AGENT_RESTARTED', message: `Killed by an agent restarted with --recover=cleanup: ${message}` };

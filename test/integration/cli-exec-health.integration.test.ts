@@ -19,8 +19,8 @@ test('a failing --health-check-cmd kills the task after --health-check-failures;
   expect(hasStackTrace(r.stderr)).toBe(false);
   const out = JSON.parse(r.stdout) as { state: string; statuses: { state: string; reason?: string; healthy?: boolean; message?: string }[] };
   expect(out.state).toBe('TASK_KILLED');
-  const health = out.statuses.filter((s) => s.reason === 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED').map((s) => s.healthy);
-  expect(health).toEqual([false, false]);
+  const health = out.statuses.filter((s) => s.reason === 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED').map((s) => [s.state, s.healthy]);
+  expect(health).toEqual([['TASK_RUNNING', false], ['TASK_RUNNING', false], ['TASK_KILLED', false]]);
   expect(out.statuses[out.statuses.length - 1]).toMatchObject({ state: 'TASK_KILLED', healthy: false, message: expect.stringContaining('2 consecutive health checks failed') });
 });
 

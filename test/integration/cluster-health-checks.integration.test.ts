@@ -41,7 +41,8 @@ function serverCommand(dir: string, port: number, healthyAnswers?: number): stri
 
 const fast = { delay_seconds: 0, interval_seconds: 1, timeout_seconds: 5 };
 
-const healthUpdates = (statuses: TaskStatus[]) => statuses.filter((s) => s.reason === 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED');
+/** Health reports of a running task (the kill that failing checks cause carries the same reason, and is terminal). */
+const healthUpdates = (statuses: TaskStatus[]) => statuses.filter((s) => s.reason === 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' && s.state === 'TASK_RUNNING');
 const checkUpdates = (statuses: TaskStatus[]) => statuses.filter((s) => s.reason === 'REASON_TASK_CHECK_STATUS_UPDATED');
 
 describe('cluster: health checks and general checks', () => {
@@ -105,9 +106,9 @@ describe('cluster: health checks and general checks', () => {
       ['TASK_RUNNING', false, 'SOURCE_EXECUTOR'],
     ]);
     expect(statuses.map((s) => s.state).slice(-2)).toEqual(['TASK_KILLING', 'TASK_KILLED']);
-    // Mesos's command executor: TASK_KILLED, healthy false, no reason.
+    // TASK_KILLED, healthy false, and a reason that says health killed it.
     expect(killed.healthy).toBe(false);
-    expect(killed.reason).toBeUndefined();
+    expect(killed.reason).toBe('REASON_TASK_HEALTH_CHECK_STATUS_UPDATED');
     expect(killed.message).toMatch(/^Task killed after 3 consecutive health checks failed: Command terminated with signal SIGTERM/);
 
     // The master keeps them: /state and GET_TASKS show the statuses with `healthy`.
@@ -234,7 +235,7 @@ describe('cluster: health checks and general checks', () => {
     const killed = await scheduler.update('group-sick', 'TASK_KILLED', { timeoutMs: 30_000 }).catch(() => {
       throw new Error(JSON.stringify(scheduler.updates().filter((s) => s.task_id.value.startsWith('group-'))));
     });
-    expect(killed).toMatchObject({ healthy: false, message: expect.stringMatching(/^Task killed after health check failed/) });
+    expect(killed).toMatchObject({ healthy: false, reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', message: expect.stringMatching(/^Task killed after health check failed/) });
     expect(healthUpdates(scheduler.updates('group-sick')).map((s) => s.healthy)).toEqual([true, false]);
     await scheduler.update('group-sleeper', 'TASK_KILLED', { timeoutMs: 30_000 });
   });
