@@ -57,14 +57,24 @@ export function canBindMount(probeDir: string): boolean {
 }
 
 /**
- * Makes `target` (inside a sandbox) the volume at `source`. The directories above `target` are made
- * as the sandbox's (`owner`); a file or link already at `target` is refused rather than replaced.
+ * Makes `target` (inside `sandbox`) the volume at `source`. The directories between the sandbox and
+ * `target` are made one by one as the sandbox's (`owner`), and none may be a symbolic link: the task
+ * owns its sandbox, and a link planted there must not make the root agent mount a volume elsewhere
+ * on the host. A file or link already at `target` is refused rather than replaced.
  */
-export function attachVolume(source: string, target: string, mode: 'RW' | 'RO', how: Attachment, owner?: { uid: number; gid: number }): void {
-  const parent = path.dirname(target);
-  if (!fs.existsSync(parent)) {
-    fs.mkdirSync(parent, { recursive: true, mode: 0o750 });
-    if (owner) fs.chownSync(parent, owner.uid, owner.gid);
+export function attachVolume(source: string, sandbox: string, target: string, mode: 'RW' | 'RO', how: Attachment, owner?: { uid: number; gid: number }): void {
+  const relative = path.relative(sandbox, target);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) throw new Error(`${target} is not inside the sandbox ${sandbox}`);
+  let dir = sandbox;
+  for (const part of path.dirname(relative).split(path.sep).filter((p) => p !== '.' && p !== '')) {
+    dir = path.join(dir, part);
+    const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
+    if (stat?.isSymbolicLink()) throw new Error(`${dir} in the sandbox is a symbolic link; a volume is not mounted through one`);
+    if (stat && !stat.isDirectory()) throw new Error(`${dir} in the sandbox is not a directory`);
+    if (!stat) {
+      fs.mkdirSync(dir, { mode: 0o750 });
+      if (owner) fs.chownSync(dir, owner.uid, owner.gid);
+    }
   }
   const existing = fs.lstatSync(target, { throwIfNoEntry: false });
   if (how === 'symlink') {
@@ -123,14 +133,22 @@ export function mountPoints(): string[] {
   return text.split('\n').filter((l) => l !== '').map((line) => unescapeMountPath(line.split(' ')[4]));
 }
 
+/** The path as mountinfo writes it: with every symbolic link above it resolved. */
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
 export function isMountPoint(dir: string): boolean {
-  const resolved = path.resolve(dir);
-  return mountPoints().includes(resolved);
+  return mountPoints().includes(realPath(dir));
 }
 
 /** Mount points at or under `dir`, deepest first (the order they must be undone in). */
 export function mountsUnder(dir: string): string[] {
-  const root = path.resolve(dir);
+  const root = realPath(dir);
   return mountPoints()
     .filter((m) => m === root || m.startsWith(root + path.sep))
     .sort((a, b) => b.length - a.length);

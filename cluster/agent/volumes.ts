@@ -174,7 +174,7 @@ export class Volumes {
         if (there) throw new Error(`container_path '${volume.container_path}' already holds persistent volume '${there.persistence_id}'`);
         // The task's user owns its volume, as Mesos gives it the sandbox's owner.
         if (owner) fs.chownSync(volume.host_path, owner.uid, owner.gid);
-        attachVolume(volume.host_path, volume.path, v.mode, volume.attachment, owner);
+        attachVolume(volume.host_path, sandbox, volume.path, v.mode, volume.attachment, owner);
         use.volumes.push(volume);
         added.push(volume);
         this.logAttached(volume);
@@ -200,7 +200,7 @@ export class Volumes {
       const present = volume.attachment === 'symlink' ? fs.lstatSync(volume.path, { throwIfNoEntry: false })?.isSymbolicLink() : isMountPoint(volume.path);
       if (present) continue;
       try {
-        attachVolume(volume.host_path, volume.path, volume.mode, volume.attachment);
+        attachVolume(volume.host_path, sandbox, volume.path, volume.mode, volume.attachment);
         this.logAttached(volume);
       } catch (err) {
         this.deps.log.warn('could not attach a recovered task\'s volume again', { persistence_id: volume.persistence_id, path: volume.path, error: (err as Error).message });

@@ -10,7 +10,6 @@ import { buildCommandInfo } from './command-line';
 import { ExecError } from './exec-error';
 import { commandPlan, DEFAULT_TASK_RESOURCES, launchOperation, taskGroupPlan, taskPlan, type LaunchPlan } from './exec-work';
 import { chooseOfferForParts, describeUnsatisfiable, judgeCapacity, wholeAsk } from './offer-fit';
-import { volumesOf } from './reservations';
 import type { Credential } from './http';
 import { OperatorClient } from './operator';
 import { SchedulerClient, type SchedulerTimings } from './scheduler';
@@ -278,7 +277,7 @@ export class ExecSession {
       const verdict = judgeCapacity(agents, this.ask, this.opts.role, this.plan.volume);
       if (verdict.agentCount === 0) {
         this.opts.note(`Waiting for an agent to register with ${this.client.masterUrl}`);
-      } else if (this.plan.volume !== undefined && !verdict.canEverFit && !agents.some((a) => volumesOf(a).some((v) => v.id === this.plan.volume && v.role === this.opts.role))) {
+      } else if (!verdict.volumeFound) {
         this.fail(new ExecError('RESOURCES_UNSATISFIABLE', `no agent has a volume '${this.plan.volume}' of role '${this.opts.role}'`, [
           'list the volumes with `mesoscloud volumes`',
           'create one with `mesoscloud volume create AGENT --role ROLE --id ID --size MB --path PATH`',

@@ -139,6 +139,8 @@ export interface CapacityVerdict {
   /** Some registered agent's total (what it could offer when idle) holds the ask. */
   canEverFit: boolean;
   agentCount: number;
+  /** Some agent has the volume asked for (to the role), or none was asked for. */
+  volumeFound: boolean;
   /** The agent with the most cpus (then mem): what to quote when nothing fits. */
   largest?: { agentId: string; hostname: string; total: Resources };
 }
@@ -146,6 +148,7 @@ export interface CapacityVerdict {
 export function judgeCapacity(agents: OperatorAgent[], ask: Resources[], role: string, volumeId?: string): CapacityVerdict {
   let largest: CapacityVerdict['largest'];
   let canEverFit = false;
+  let volumeFound = volumeId === undefined;
   for (const agent of agents) {
     let total: Resources;
     try {
@@ -154,12 +157,13 @@ export function judgeCapacity(agents: OperatorAgent[], ask: Resources[], role: s
       continue;
     }
     const holdsVolume = volumeId === undefined || volumeIn(total, volumeId) !== undefined;
+    volumeFound ||= holdsVolume;
     if (holdsVolume && ask.some((variant) => take(total, variant, role) !== undefined)) canEverFit = true;
     if (!largest || isLarger(total, largest.total)) {
       largest = { agentId: agent.agent_info.id?.value ?? '?', hostname: agent.agent_info.hostname, total };
     }
   }
-  return { canEverFit, agentCount: agents.length, largest };
+  return { canEverFit, agentCount: agents.length, volumeFound, largest };
 }
 
 function isLarger(a: Resources, b: Resources): boolean {

@@ -365,6 +365,20 @@ describe('volumes of custom executors (needs root)', () => {
   });
 });
 
+describe('a symbolic link planted in the sandbox', () => {
+  it('is never followed to mount a volume outside the sandbox (needs root)', () => {
+    needsRoot();
+    const volumeDir = path.join(scratch, 'volume');
+    const sandbox = path.join(scratch, 'sandbox');
+    const outside = path.join(scratch, 'outside');
+    for (const dir of [volumeDir, sandbox, outside]) fs.mkdirSync(dir);
+    fs.symlinkSync(outside, path.join(sandbox, 'a'));
+    expect(() => attachVolume(volumeDir, sandbox, path.join(sandbox, 'a', 'vol'), 'RW', 'bind mount')).toThrow(/symbolic link/);
+    expect(fs.existsSync(path.join(outside, 'vol'))).toBe(false);
+    expect(mountsUnder(scratch)).toEqual([]);
+  });
+});
+
 describe('removing a sandbox', () => {
   it('never deletes volume data through a mount left in it (needs root)', () => {
     needsRoot();
@@ -373,7 +387,7 @@ describe('removing a sandbox', () => {
     fs.mkdirSync(volumeDir);
     fs.writeFileSync(path.join(volumeDir, 'data'), 'precious');
     fs.mkdirSync(sandbox);
-    attachVolume(volumeDir, path.join(sandbox, 'nested', 'vol'), 'RW', 'bind mount');
+    attachVolume(volumeDir, sandbox, path.join(sandbox, 'nested', 'vol'), 'RW', 'bind mount');
     expect(fs.readFileSync(path.join(sandbox, 'nested', 'vol', 'data'), 'utf8')).toBe('precious');
 
     removeSandbox(sandbox);
@@ -387,7 +401,7 @@ describe('removing a sandbox', () => {
     fs.mkdirSync(volumeDir);
     fs.writeFileSync(path.join(volumeDir, 'data'), 'precious');
     fs.mkdirSync(sandbox);
-    attachVolume(volumeDir, path.join(sandbox, 'vol'), 'RW', 'symlink');
+    attachVolume(volumeDir, sandbox, path.join(sandbox, 'vol'), 'RW', 'symlink');
     expect(fs.readFileSync(path.join(sandbox, 'vol', 'data'), 'utf8')).toBe('precious');
 
     removeSandbox(sandbox);
