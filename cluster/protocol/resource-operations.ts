@@ -15,6 +15,7 @@
  */
 import { UNRESERVED, resourcesFromV1Checked, type Reservation, type ResourcePart, Resources } from './resources';
 import type { DiskInfo, OfferOperation } from './types';
+import { containerPathProblem, persistenceIdProblem } from './volume-names';
 
 export type ResourceOperationType = 'RESERVE' | 'UNRESERVE' | 'CREATE' | 'DESTROY';
 
@@ -205,6 +206,8 @@ function partProblem(
       if (part.name !== 'disk' || !disk?.persistence || !disk.volume) return 'must be a persistent volume: disk with disk.persistence and disk.volume';
       if (disk.source !== undefined) return 'volumes on disk sources (disk.source) are not supported';
       if (part.role === UNRESERVED) return 'persistent volumes cannot be created from unreserved resources';
+      const idProblem = persistenceIdProblem(disk.persistence.id);
+      if (idProblem) return `disk.persistence.id: ${idProblem}`;
       const pathProblem = containerPathProblem(disk.volume.container_path);
       if (pathProblem) return `disk.volume.container_path: ${pathProblem}`;
       const principal = principalProblem('create', actor.principal, disk.persistence.principal, 'a persistence principal');
@@ -232,13 +235,6 @@ function principalProblem(action: 'reserve' | 'create', principal: string | unde
   } else if (recorded !== undefined) {
     return `a ${action} operation was attempted by an unauthenticated principal, which does not match ${what} '${recorded}'`;
   }
-  return undefined;
-}
-
-/** A volume's path inside the sandbox: relative, without '..', so it stays in the sandbox. */
-function containerPathProblem(path: string): string | undefined {
-  if (path.startsWith('/')) return `'${path}' must be relative to the sandbox`;
-  if (path.split('/').some((c) => c === '..')) return `'${path}' must not contain '..'`;
   return undefined;
 }
 

@@ -1,7 +1,8 @@
 import { Resources } from '../../cluster/protocol/resources';
 import type { Resource } from '../../cluster/protocol/types';
 import type { DiskResource } from '../../cluster/agent/volume-spec';
-import { containerPathProblem, sharedContainerPath, volumeHostPath, volumeOf, volumesIn, withCheckpointed } from '../../cluster/agent/volume-spec';
+import { containerPathProblem } from '../../cluster/protocol/volume-names';
+import { sharedContainerPath, volumeHostPath, volumeOf, volumesIn, withCheckpointed } from '../../cluster/agent/volume-spec';
 
 /** A persistent volume as Mesos's docs/persistent-volume.md writes one, post-refinement. */
 function volume(id: string, containerPath: string, extra: Partial<DiskResource> = {}): DiskResource {

@@ -122,7 +122,9 @@ describe('applyOperation', () => {
     ['another role than the offer\'s', 'RESERVE', [scalar('cpus', 1, { reservations: dynamic('db', 'ops') })], { principal: 'ops', allocationRole: 'web' }, "the reservation role 'db' is not the role 'web'"],
     ['unreserved resources', 'UNRESERVE', [scalar('cpus', 1)], { principal: 'ops' }, 'is not dynamically reserved'],
     ['a volume on unreserved disk', 'CREATE', [scalar('disk', 1, { disk: { persistence: { id: 'x', principal: 'ops' }, volume: { container_path: 'd', mode: 'RW' } } })], { principal: 'ops' }, 'cannot be created from unreserved resources'],
-    ['an absolute container path', 'CREATE', [scalar('disk', 1, { reservations: dynamic('web', 'ops'), disk: { persistence: { id: 'x', principal: 'ops' }, volume: { container_path: '/etc', mode: 'RW' } } })], { principal: 'ops' }, "disk.volume.container_path: '/etc' must be relative"],
+    ['an absolute container path', 'CREATE', [scalar('disk', 1, { reservations: dynamic('web', 'ops'), disk: { persistence: { id: 'x', principal: 'ops' }, volume: { container_path: '/etc', mode: 'RW' } } })], { principal: 'ops' }, "disk.volume.container_path: must be relative to the sandbox, got absolute '/etc'"],
+    // The agent's rules: what the master accepts, the agent can place.
+    ['a persistence id that is no directory name', 'CREATE', [scalar('disk', 1, { reservations: dynamic('web', 'ops'), disk: { persistence: { id: 'a/b', principal: 'ops' }, volume: { container_path: 'd', mode: 'RW' } } })], { principal: 'ops' }, "disk.persistence.id: 'a/b' must not be '.', '..' or contain '/'"],
     ['a volume that does not exist', 'DESTROY', [volume('nope', 1)], { principal: 'ops' }, 'persistent volume does not exist'],
   ])('refuses %s', (_what, type, list, actor, message) => {
     const out = apply(AGENT, type, list, actor);
