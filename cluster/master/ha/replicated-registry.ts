@@ -72,12 +72,22 @@ export class ReplicatedRegistry {
         continue;
       }
       this.savedAgents.set(id, JSON.stringify(admitted));
-      const recovered = this.core.agents.addRecovered(id, admitted.info, admitted.pid, checkpointedOf(admitted));
+      const recovered = this.core.agents.addRecovered(id, admitted.info, admitted.pid, this.checkpointedOf(id, admitted));
       if (!recovered) continue;
       recovered.principal = admitted.principal;
       this.awaited.set(id, this.core.clock.setTimeout(() => this.giveUpOn(id), timeoutMs));
     }
     return { agents: agents.size, frameworks: frameworks.size, settings: settings !== undefined };
+  }
+
+  /** An admitted agent's stored reservations and volumes; a record that cannot be read is said, not dropped quietly. */
+  private checkpointedOf(id: string, admitted: AdmittedAgent): Resources {
+    try {
+      return Resources.fromV1(admitted.checkpointed_resources ?? []).checkpointable();
+    } catch (err) {
+      this.core.log.warn('the registry\'s checkpointed resources of an agent cannot be read; its reservations and volumes are forgotten', { agent_id: id, error: (err as Error).message });
+      return Resources.empty();
+    }
   }
 
   /** From now on every change of what is stored is written. */
@@ -177,10 +187,3 @@ export class ReplicatedRegistry {
 }
 
 /** A stored list that no longer parses counts as empty (the agent is still admitted). */
-function checkpointedOf(admitted: AdmittedAgent): Resources {
-  try {
-    return Resources.fromV1(admitted.checkpointed_resources ?? []).checkpointable();
-  } catch {
-    return Resources.empty();
-  }
-}
