@@ -39,6 +39,17 @@ test('an abort ends a TCP probe still waiting for its connection', async () => {
   controller = new AbortController();
   const pending = probeTcp({ port, timeoutMs: 60_000, signal: controller.signal });
   controller.abort();
-  expect(await pending).toEqual({ connected: false, error: 'aborted' });
+  expect(await pending).toEqual({ connected: false, error: 'aborted', gaveUp: true });
   expect(getEventListeners(controller.signal, 'abort').length).toBe(0);
+});
+
+test('a refused TCP connection is an answer (a check result of succeeded: false); only no answer gives up', async () => {
+  const closed = net.createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const closedPort = (closed.address() as net.AddressInfo).port;
+  await new Promise((resolve) => closed.close(resolve));
+  const refused = await probeTcp({ port: closedPort, timeoutMs: 5000 });
+  expect(refused.connected).toBe(false);
+  expect(refused.error).toMatch(/ECONNREFUSED/);
+  expect(refused.gaveUp).toBeUndefined();
 });

@@ -118,7 +118,8 @@ export function probeHttp(p: HttpProbe): Promise<HttpResult> {
   });
 }
 
-export interface TcpResult { connected: boolean; error?: string }
+/** `gaveUp`: no answer either way (timed out or aborted), as opposed to a refused connection. */
+export interface TcpResult { connected: boolean; error?: string; gaveUp?: true }
 
 /**
  * Whether a connection to 127.0.0.1:port can be established. The abort listener is added and removed
@@ -128,12 +129,12 @@ export interface TcpResult { connected: boolean; error?: string }
 export function probeTcp(p: { port: number; timeoutMs: number; signal?: AbortSignal }): Promise<TcpResult> {
   return new Promise((resolve) => {
     if (p.signal?.aborted) {
-      resolve({ connected: false, error: 'aborted' });
+      resolve({ connected: false, error: 'aborted', gaveUp: true });
       return;
     }
     const socket = net.connect({ host: PROBE_HOST, port: p.port });
     let settled = false;
-    const onAbort = () => done({ connected: false, error: 'aborted' });
+    const onAbort = () => done({ connected: false, error: 'aborted', gaveUp: true });
     const done = (r: TcpResult) => {
       if (settled) return;
       settled = true;
@@ -144,6 +145,6 @@ export function probeTcp(p: { port: number; timeoutMs: number; signal?: AbortSig
     p.signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => done({ connected: true }));
     socket.once('error', (err) => done({ connected: false, error: err.message }));
-    if (p.timeoutMs > 0) socket.setTimeout(p.timeoutMs, () => done({ connected: false, error: `no connection after ${p.timeoutMs / 1000}s` }));
+    if (p.timeoutMs > 0) socket.setTimeout(p.timeoutMs, () => done({ connected: false, error: `no connection after ${p.timeoutMs / 1000}s`, gaveUp: true }));
   });
 }

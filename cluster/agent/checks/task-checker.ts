@@ -156,7 +156,9 @@ export class TaskChecker {
       }
       case 'TCP': {
         const r = await probeTcp({ port: spec.tcp!.port, timeoutMs, signal: this.abort.signal });
-        return { ok: r.connected, status: { type: 'TCP', tcp: { succeeded: r.connected } }, ...(r.error ? { why: r.error } : {}) };
+        // As the COMMAND and HTTP results: a check that got no answer has no result (an empty `tcp`).
+        const status: CheckStatusInfo = { type: 'TCP', tcp: r.gaveUp ? {} : { succeeded: r.connected } };
+        return { ok: r.connected, status, ...(r.error ? { why: r.error } : {}) };
       }
       default:
         return { ok: false, status: { type: spec.type }, why: `unsupported check type ${spec.type}` };
