@@ -8,7 +8,8 @@ import { createMaster, type Master } from '../../cluster/master';
 import { newStatusUuid } from '../../cluster/protocol/ids';
 import type { Task, TaskState, TaskStatus } from '../../cluster/protocol/types';
 import { silentLogger } from '../../cluster/util/log';
-import { getJson, request } from '../helpers/http';
+import { getJson, RecordStream, request } from '../helpers/http';
+import type { OperatorEvent } from '../../cluster/protocol/operator';
 import { RawAgent } from '../helpers/raw-agent';
 import { commandTask, frameworkInfo, RawScheduler } from '../helpers/scheduler';
 import { wirePeers } from '../helpers/wire-peers';
@@ -252,5 +253,26 @@ describe('master: relaying status updates', () => {
     await scheduler.acknowledge(await scheduler.update('ended', 'TASK_FINISHED'));
     await ackFromMaster(agent, finished.uuid!, 0);
     expect((await frameworkState(frameworkId)).completed_tasks).toEqual([expect.objectContaining({ id: 'ended', state: 'TASK_FINISHED' })]);
+  });
+  test('operators hear of a change of health, not of every unhealthy report an executor repeats', async () => {
+    await startMaster();
+    const agent = await registerAgent();
+    const scheduler = (await subscribe(frameworkInfo({ name: 'health' }))).autoAcknowledge();
+    await launch(scheduler, agent, 'web');
+    const events = await new RecordStream<OperatorEvent>(`${master.url}/api/v1`, { type: 'SUBSCRIBE' }).response();
+    try {
+      await events.waitFor((e) => e.type === 'SUBSCRIBED', 'SUBSCRIBED');
+      const health = { reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' as const };
+      await agent.sendUpdate(scheduler.frameworkId, 'web', 'TASK_RUNNING');
+      for (const healthy of [true, false, false, false, true]) await agent.sendUpdate(scheduler.frameworkId, 'web', 'TASK_RUNNING', { ...health, healthy });
+      await agent.sendUpdate(scheduler.frameworkId, 'web', 'TASK_FINISHED');
+      await events.waitFor((e) => e.type === 'TASK_UPDATED' && e.task_updated.state === 'TASK_FINISHED', 'TASK_UPDATED TASK_FINISHED');
+      const seen = events.records.flatMap((e) => (e.type === 'TASK_UPDATED' ? [[e.task_updated.state, e.task_updated.status.healthy]] : []));
+      expect(seen).toEqual([['TASK_RUNNING', undefined], ['TASK_RUNNING', true], ['TASK_RUNNING', false], ['TASK_RUNNING', true], ['TASK_FINISHED', undefined]]);
+      // The scheduler is told every one, as Mesos tells it.
+      expect(scheduler.updates('web').filter((u) => u.reason === health.reason).map((u) => u.healthy)).toEqual([true, false, false, false, true]);
+    } finally {
+      events.close();
+    }
   });
 });

@@ -325,6 +325,7 @@ export class TaskManager {
 
   private record(task: TaskRecord, status: TaskStatus): void {
     const duplicate = status.uuid !== undefined && task.statuses.some((s) => s.uuid === status.uuid);
+    const last = task.statuses[task.statuses.length - 1];
     if (!duplicate) {
       task.statuses.push(statusToKeep(status));
       // The first status stays (when the task started, for /state and the UI); health and check
@@ -338,7 +339,9 @@ export class TaskManager {
     this.ctx.records.touch();
     // Operators hear of state changes, not of retries; and, unlike Mesos's master (whose web UI
     // polls), of a change of health or check result, which a subscriber could not learn otherwise.
-    if (task.state !== previous || (!duplicate && CHECK_REASONS.has(status.reason))) this.ctx.events.emit({ type: 'TASK_UPDATED', task, status });
+    // Executors repeat unhealthy reports at every failed probe, as Mesos's do: only a change is news.
+    const news = !duplicate && CHECK_REASONS.has(status.reason) && (last?.healthy !== status.healthy || !sameCheckStatus(last?.check_status, status.check_status));
+    if (task.state !== previous || news) this.ctx.events.emit({ type: 'TASK_UPDATED', task, status });
   }
 
   private releaseResources(task: TaskRecord): void {
@@ -380,4 +383,8 @@ function acknowledgeToAgent(agent: AgentRecord, frameworkId: string, taskId: str
     type: 'ACKNOWLEDGE',
     acknowledge: { framework_id: { value: frameworkId }, task_id: { value: taskId }, uuid },
   });
+}
+
+function sameCheckStatus(a: TaskStatus['check_status'], b: TaskStatus['check_status']): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
