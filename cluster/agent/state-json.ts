@@ -3,6 +3,7 @@
  * attributes as a name -> value map, frameworks with their executors and tasks, ids as plain
  * strings. Pure: it renders a snapshot the agent hands it.
  */
+import { reservationRole } from '../protocol/reservation-summary';
 import { attributesToLegacy } from '../protocol/attributes';
 import { Resources } from '../protocol/resources';
 import { withUnreservedRole } from '../protocol/v1-resources';
@@ -148,14 +149,6 @@ function frameworkJson(f: FrameworkSnapshot, agentId: string | undefined, volume
   };
 }
 
-/** Role -> what `resources` reserve to it, in the shape `render` gives (legacy objects or v1 lists). */
-function reservedByRole<T>(resources: Resources, render: (r: Resources) => T): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const r of resources.toV1()) {
-    if (r.role && r.role !== '*' && !(r.role in out)) out[r.role] = render(resources.reservedTo(r.role));
-  }
-  return out;
-}
 
 const legacy = (r: Resources) => r.toLegacyJson();
 
@@ -164,11 +157,11 @@ const legacy = (r: Resources) => r.toLegacyJson();
  * them (reservations stack, labels, disk.persistence and disk.volume), the static ones as the agent has them.
  */
 function reservedFull(s: AgentSnapshot): Record<string, Resource[]> {
-  if (!s.checkpointed) return reservedByRole(s.resources, (r) => r.toV1());
-  const out = reservedByRole(s.checkpointed.staticResources, (r) => r.toV1());
+  if (!s.checkpointed) return s.resources.byReservedRole((r) => r.toV1());
+  const out = s.checkpointed.staticResources.byReservedRole((r) => r.toV1());
   for (const r of s.checkpointed.resources) {
-    const role = r.reservations?.[r.reservations.length - 1]?.role ?? r.role;
-    if (role === undefined || role === '*') continue;
+    const role = reservationRole(r);
+    if (role === undefined) continue;
     (out[role] ??= []).push(r);
   }
   return out;
@@ -192,11 +185,11 @@ export function agentStateJson(s: AgentSnapshot): Record<string, unknown> {
     // The agent declares no capabilities when it registers, so it claims none here.
     capabilities: [],
     resources: s.resources.toLegacyJson(),
-    reserved_resources: reservedByRole(s.resources, legacy),
+    reserved_resources: s.resources.byReservedRole(legacy),
     unreserved_resources: s.resources.unreserved().toLegacyJson(),
     reserved_resources_full: reservedFull(s),
     unreserved_resources_full: withUnreservedRole(s.resources.unreserved().toV1()),
-    reserved_resources_allocated: reservedByRole(s.allocated, legacy),
+    reserved_resources_allocated: s.allocated.byReservedRole(legacy),
     unreserved_resources_allocated: s.allocated.unreserved().toLegacyJson(),
     // No resource providers (CSI storage) here.
     resource_providers: [],

@@ -81,10 +81,6 @@ function intersect(a: Resources, b: Resources): Resources {
   return a.minus(a.subtractClamped(b));
 }
 
-function reservedRolesOf(total: Resources): string[] {
-  return total.reservedRoles();
-}
-
 export class HierarchicalAllocator implements Allocator {
   private readonly agents = new Map<string, AgentState>();
   private readonly agentOrder: AgentState[] = [];
@@ -116,7 +112,7 @@ export class HierarchicalAllocator implements Allocator {
       available: agent.total,
       hasAvailable: !agent.total.isEmpty(),
       active: true,
-      reservedRoles: reservedRolesOf(agent.total),
+      reservedRoles: agent.total.reservedRoles(),
       allocations: new Map(),
       parked: new Map(),
       orderIndex: this.agentOrder.length,
@@ -152,7 +148,7 @@ export class HierarchicalAllocator implements Allocator {
     this.pool.remove(quantitiesOf(agent.total));
     this.pool.add(quantitiesOf(total));
     agent.total = total;
-    agent.reservedRoles = reservedRolesOf(total);
+    agent.reservedRoles = total.reservedRoles();
     let held = Resources.empty();
     for (const byRole of agent.allocations.values()) for (const r of byRole.values()) held = held.plus(r);
     for (const r of agent.parked.values()) held = held.plus(r);
@@ -177,7 +173,7 @@ export class HierarchicalAllocator implements Allocator {
     }
     byRole.set(role, held.minus(consumed).plus(converted));
     agent.total = agent.total.minus(consumed).plus(converted);
-    agent.reservedRoles = reservedRolesOf(agent.total);
+    agent.reservedRoles = agent.total.reservedRoles();
     // What is available did not change, but what it may be offered to may have: forget the filtered marks.
     agent.epoch++;
   }

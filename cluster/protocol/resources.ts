@@ -421,6 +421,13 @@ export class Resources {
     return roles;
   }
 
+  /** Role -> `render` of what is reserved to it, for every role something is reserved to (/state's `reserved_resources*`). */
+  byReservedRole<T>(render: (reserved: Resources) => T): Record<string, T> {
+    const out: Record<string, T> = {};
+    for (const role of this.reservedRoles()) out[role] = render(this.reservedTo(role));
+    return out;
+  }
+
   /** Dynamically reserved resources and persistent volumes: what an agent checkpoints (Mesos's needCheckpointing). */
   checkpointable(): Resources {
     return this.filter((e) => isVolume(e) || (e.reservations.length > 0 && e.reservations[e.reservations.length - 1].type === 'DYNAMIC'));

@@ -64,6 +64,6 @@ describe('judgeCapacity', () => {
   });
 
   it('reports zero agents without deciding that nothing fits', () => {
-    expect(judgeCapacity([], ask, '*')).toEqual({ canEverFit: false, agentCount: 0, largest: undefined });
+    expect(judgeCapacity([], ask, '*')).toEqual({ canEverFit: false, agentCount: 0, volumeFound: true, largest: undefined });
   });
 });

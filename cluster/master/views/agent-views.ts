@@ -37,8 +37,8 @@ export function agentViews(agent: AgentRecord): AgentViews {
     totalV1: v1Resources(agent.total),
     legacyTotal: agent.total.toLegacyJson(),
     legacyUnreserved: agent.total.unreserved().toLegacyJson(),
-    legacyReserved: reservedByRole(agent.total, (r) => r.toLegacyJson()),
-    reservedFull: reservedByRole(agent.total, (r) => v1Resources(r)),
+    legacyReserved: agent.total.byReservedRole((r) => r.toLegacyJson()),
+    reservedFull: agent.total.byReservedRole((r) => v1Resources(r)),
     unreservedFull: v1Resources(agent.total.unreserved()),
     legacyAttributes: attributesToLegacy(agent.info.attributes ?? []),
   };
@@ -46,11 +46,3 @@ export function agentViews(agent: AgentRecord): AgentViews {
   return views;
 }
 
-/** { role: resources, rendered } for every role the agent has resources reserved to. */
-function reservedByRole<T>(total: Resources, render: (reserved: Resources) => T): Record<string, T> {
-  const roles = new Set<string>();
-  for (const part of total.parts()) if (part.role !== '*') roles.add(part.role);
-  const out: Record<string, T> = {};
-  for (const role of roles) out[role] = render(total.reservedTo(role));
-  return out;
-}
