@@ -205,20 +205,6 @@ describe('what UPDATE_FRAMEWORK and SUBSCRIBE refuse (400 naming the field)', ()
     expect(missing.text).toContain("'update_framework'");
   });
 
-  test('a re-subscription may not change what UPDATE_FRAMEWORK may not: user or checkpoint', async () => {
-    const info = multiRole('steady', ['web']);
-    const scheduler = await subscribe(info);
-    const again = (changes: Partial<FrameworkInfo>) => request(`${master.url}${SCHEDULER_PATH}`, {
-      body: { type: 'SUBSCRIBE', framework_id: { value: scheduler.frameworkId }, subscribe: { framework_info: { ...info, ...changes, id: { value: scheduler.frameworkId } } } },
-    });
-    const user = await again({ user: 'someone-else' });
-    expect(user.status).toBe(400);
-    expect(user.text).toContain("'subscribe.framework_info.user': updating 'FrameworkInfo.user' is unsupported");
-    const checkpoint = await again({ checkpoint: !(info.checkpoint ?? false) });
-    expect(checkpoint.status).toBe(400);
-    expect(checkpoint.text).toContain("'subscribe.framework_info.checkpoint'");
-  });
-
   test('SUBSCRIBE with constraints that do not compile is refused before any stream opens', async () => {
     const body = {
       type: 'SUBSCRIBE',

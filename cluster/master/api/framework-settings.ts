@@ -40,20 +40,20 @@ export function checkFrameworkSettings(
   return { info: sent.framework_info, suppressedRoles, constraints };
 }
 
-/** validateUpdate: what neither UPDATE_FRAMEWORK nor a re-subscription may change (`call` names the field's call). */
-export function checkUnchangeable(before: FrameworkInfo, after: FrameworkInfo, call: 'update_framework' | 'subscribe'): void {
+/** validateUpdate: what UPDATE_FRAMEWORK may not change. */
+export function checkUnchangeable(before: FrameworkInfo, after: FrameworkInfo): void {
   if (before.principal !== after.principal) {
     // As Mesos, the old principal is not told to whoever tries to take the framework over.
-    throw apiError('INVALID_SCHEDULER_CALL', `'${call}.framework_info.principal': changing framework's principal is not allowed`);
+    throw apiError('INVALID_SCHEDULER_CALL', "'update_framework.framework_info.principal': changing framework's principal is not allowed");
   }
   if (before.user !== after.user) {
     throw apiError('INVALID_SCHEDULER_CALL',
-      `'${call}.framework_info.user': updating 'FrameworkInfo.user' is unsupported; attempted to update from '${before.user}' to '${after.user}'`);
+      `'update_framework.framework_info.user': updating 'FrameworkInfo.user' is unsupported; attempted to update from '${before.user}' to '${after.user}'`);
   }
   const [was, is] = [before.checkpoint ?? false, after.checkpoint ?? false];
   if (was !== is) {
     throw apiError('INVALID_SCHEDULER_CALL',
-      `'${call}.framework_info.checkpoint': updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from '${was}' to '${is}'`);
+      `'update_framework.framework_info.checkpoint': updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from '${was}' to '${is}'`);
   }
 }
 

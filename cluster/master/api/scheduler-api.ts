@@ -31,9 +31,6 @@ export function schedulerApiHandler(core: MasterCore): Handler {
       const subscribe = call.subscribe!;
       const settings = checkFrameworkSettings('subscribe', subscribe);
       checkSubscriber(core, subscribe.framework_info, req.principal);
-      // A re-subscription applies the FrameworkInfo it brings, under the same rules as UPDATE_FRAMEWORK.
-      const known = subscribe.framework_info.id ? core.records.frameworks.get(subscribe.framework_info.id.value) : undefined;
-      if (known) checkUnchangeable(known.info, settings.info, 'subscribe');
       authorizeRoles(core, subscribe.framework_info);
       const newStreamId = randomUUID();
       const format = v1Stream(req.headers, V1_MESSAGES.schedulerEvent);
@@ -57,7 +54,7 @@ export function schedulerApiHandler(core: MasterCore): Handler {
     }
     if (call.type === 'UPDATE_FRAMEWORK') {
       const settings = checkFrameworkSettings('update_framework', call.update_framework!);
-      checkUnchangeable(framework.info, settings.info, 'update_framework');
+      checkUnchangeable(framework.info, settings.info);
       authorizeRoles(core, settings.info);
       core.frameworks.update(framework, settings.info, settings.suppressedRoles, settings.constraints);
       return { status: 200 };
