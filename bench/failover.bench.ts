@@ -13,7 +13,9 @@
  * --secure: the same with TLS and authentication on masters, agents and every call (lib/secure.ts).
  *
  * Run: npm run bench -- failover [--quick] [--secure]  (--quick: 10 real and 1,000 emulated agents only);
- * --large: the 10,000-agent case only. BENCH_KEEP=1 keeps the masters' logs.
+ * --large: the 10,000-agent case only; --cases=TEXT: the cases whose name and session contain TEXT (e.g.
+ * --cases='1k emulated agents 1secs'). BENCH_KEEP=1 keeps the masters' logs; BENCH_PROFILE=dir writes
+ * their CPU profiles there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -31,6 +33,8 @@ import { printTable, writeResults, type Row } from './lib/report';
 import { SECURE, secureSetup, type SecureSetup } from './lib/secure';
 
 const TASKS_PER_AGENT = 10;
+/** BENCH_PROFILE=dir: the masters write CPU profiles there (the survivor is stopped with SIGTERM so it writes one). */
+const PROFILE_DIR = process.env.BENCH_PROFILE;
 const SESSION_TIMEOUTS = ['1secs', '2secs'];
 
 interface Masters { processes: ChildProcess[]; urls: string[]; zk: string }
@@ -48,6 +52,7 @@ async function startMasters(dir: string, connectString: string, run: string, ses
     const workDir = fs.mkdtempSync(path.join(dir, 'master-'));
     const log = fs.openSync(path.join(workDir, 'master.log'), 'a');
     const child = spawn(process.execPath, [
+      ...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []),
       entry, 'master', '--ip', '127.0.0.1', '--port', String(port), '--work_dir', workDir, '--zk', zk, '--quorum', '1',
       '--zk_session_timeout', sessionTimeout, '--agent_reregister_timeout', '10mins',
       // Pings are not what is measured; keep them out of the way at 10k agents.
@@ -97,6 +102,15 @@ async function until(check: () => Promise<boolean>, from: number, what: string, 
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(5);
   }
+}
+
+/** SIGTERM, and wait (a while) for the process to exit, so it can write its profile. */
+function stopGently(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 10_000);
+    child.once('exit', () => { clearTimeout(timer); resolve() });
+    child.kill('SIGTERM');
+  });
 }
 
 async function startRealAgents(dir: string, zk: string, count: number): Promise<ChildProcess[]> {
@@ -149,6 +163,7 @@ async function runCase(dir: string, connectString: string, c: Case, run: number)
   // The emulated agents' own view may be ahead of the master's: take the later of the two.
   const masterSeesMs = await until(async () => (await activeAgents(standby)) === c.agents, killedAt, 'agents active on the new leader');
   agents.stop();
+  if (PROFILE_DIR) await stopGently(masters.processes.find((p) => p !== victim)!);
   for (const p of masters.processes) p.kill('SIGKILL');
   return {
     case: c.name,
@@ -178,6 +193,8 @@ async function main(): Promise<void> {
   // registering at once starve ZooKeeper and the master: with 1-2 s sessions the leader steps down
   // (as it must) before they are all in. 10k runs with a 5 s session (Mesos's default is 10 s).
   if (!quick) cases.push({ name: '10k emulated agents', agents: 10_000, real: false, sessionTimeout: '5secs' });
+  const only = process.argv.find((a) => a.startsWith('--cases='))?.slice('--cases='.length);
+  if (only) cases.splice(0, cases.length, ...cases.filter((c) => `${c.name} ${c.sessionTimeout}`.includes(only)));
   const rows: Row[] = [];
   try {
     for (const [i, c] of cases.entries()) {

@@ -5,10 +5,15 @@
  * not all of them. Leadership ends for good when the session is lost (expired, or unconfirmed for a
  * whole session timeout: see zk-session.ts) or our znode disappears; the master must then stop
  * acting at once. A lost contender closes its session so its znode (if any survives) goes too.
+ *
+ * A standby also watches the process of the member just ahead of it (process-liveness.ts): when that
+ * process is proven gone, it removes the dead member's znode itself instead of waiting for ZooKeeper
+ * to expire the session, so a crashed leader is replaced in well under a second.
  */
 import type { MasterInfo } from '../protocol/types';
 import { silentLogger, type Logger } from '../util/log';
-import { ELECTION_PREFIX, electionOrder, encodeMasterInfo, predecessorOf } from './election-znodes';
+import { decodeMasterInfo, ELECTION_PREFIX, electionOrder, encodeMasterInfo, predecessorOf } from './election-znodes';
+import { watchProcess, type ProcessWatch } from './process-liveness';
 import type { MasterContender, ZooKeeperUrl } from './types';
 import { CreateMode, isZkError, ZkSession, type ZkSessionOptions } from './zk-session';
 
@@ -28,6 +33,7 @@ export class ZooKeeperMasterContender implements MasterContender {
   private checking = false;
   private recheck = false;
   private readonly log: Logger;
+  private predecessorWatch: { member: string; watch?: ProcessWatch } | undefined;
 
   constructor(readonly url: ZooKeeperUrl, private readonly opts: ZooKeeperContenderOptions = {}) {
     this.log = (opts.logger ?? silentLogger).child('contender', { zk: url.connectString, path: url.path });
@@ -90,6 +96,7 @@ export class ZooKeeperMasterContender implements MasterContender {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopWatchingPredecessor();
     this.electionResult?.reject(new Error('contender was closed before it led'));
     this.electionResult = undefined;
     // Closing the session deletes our ephemeral znode with it.
@@ -150,6 +157,7 @@ export class ZooKeeperMasterContender implements MasterContender {
         }
         const stat = await session.exists(`${this.url.path}/${predecessor}`, this.onPredecessorEvent);
         if (!stat) this.recheck = true;
+        else this.watchPredecessor(session, predecessor);
       } while (this.recheck);
     } catch (err) {
       if (this.done()) return;
@@ -163,6 +171,38 @@ export class ZooKeeperMasterContender implements MasterContender {
     }
   }
 
+  /** Watches the process of `member` (the one ahead of us) through the address in its MasterInfo. */
+  private watchPredecessor(session: ZkSession, member: string): void {
+    if (this.predecessorWatch?.member === member) return;
+    this.stopWatchingPredecessor();
+    const entry: { member: string; watch?: ProcessWatch } = { member };
+    this.predecessorWatch = entry;
+    const path = `${this.url.path}/${member}`;
+    session.getData(path).then(({ data, stat }) => {
+      if (this.predecessorWatch !== entry || this.done()) return;
+      const info = decodeMasterInfo(data);
+      const host = info.address?.ip ?? info.hostname;
+      const port = info.address?.port ?? info.port;
+      if (!host) return;
+      entry.watch = watchProcess(host, port, () => void this.removeDeadMember(session, path, stat.version, `${host}:${port}`));
+    }).catch(() => undefined); // gone already, or data we cannot read: the session timeout decides
+  }
+
+  private async removeDeadMember(session: ZkSession, path: string, version: number, address: string): Promise<void> {
+    if (this.done()) return;
+    this.log.warn('the master ahead of us is gone (its port refuses connections): removing its election znode instead of waiting for its session to expire', { znode: path, address });
+    try {
+      await session.delete(path, version);
+    } catch (err) {
+      if (!isZkError(err, 'NO_NODE')) this.log.warn('could not remove the gone master\'s znode; its session timeout decides', { znode: path, error: (err as Error).message });
+    }
+  }
+
+  private stopWatchingPredecessor(): void {
+    this.predecessorWatch?.watch?.stop();
+    this.predecessorWatch = undefined;
+  }
+
   private readonly onPredecessorEvent = (): void => {
     void this.check();
   };
@@ -174,6 +214,7 @@ export class ZooKeeperMasterContender implements MasterContender {
   private lead(): void {
     if (this.leading) return;
     this.leading = true;
+    this.stopWatchingPredecessor();
     this.log.info('leading', { member: this.member });
     this.electionResult?.resolve();
     this.electionResult = undefined;
@@ -186,6 +227,7 @@ export class ZooKeeperMasterContender implements MasterContender {
   private lose(reason: string): void {
     if (this.done()) return;
     this.lostReason = reason;
+    this.stopWatchingPredecessor();
     this.log.warn(this.leading ? 'leadership lost' : 'left the election', { reason, member: this.member });
     this.electionResult?.reject(new Error(`lost the election: ${reason}`));
     this.electionResult = undefined;

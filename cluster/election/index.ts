@@ -13,7 +13,7 @@ export { leaderBaseUrl } from './types';
 export { ZooKeeperMasterContender, type ZooKeeperContenderOptions } from './contender';
 export { ZooKeeperMasterDetector, type ZooKeeperDetectorOptions } from './detector';
 export { StandaloneMasterContender, StandaloneMasterDetector, masterInfoFromAddress } from './standalone';
-export { ZkRegistryStore, DEFAULT_SHARDS, type RegistrySnapshot, type ZkRegistryStoreOptions } from './zk-store';
+export { ZkRegistryStore, ShardCache, DEFAULT_SHARDS, type RegistrySnapshot, type ZkRegistryStoreOptions } from './zk-store';
 export { RegistryError } from './registry-shards';
 export { ZkSession, ZkError, isZkError, DEFAULT_SESSION_TIMEOUT_MS, type ZkSessionOptions } from './zk-session';
 export { isZooKeeperUrl, parseZooKeeperUrl, formatZooKeeperUrl, ZooKeeperUrlError } from './zookeeper-url';

@@ -29,6 +29,9 @@ import { rehearseRegistrations } from './ha/warm-up';
 import { UsageCache } from './views/usage-cache';
 import { MASTER_VERSION } from './version';
 
+/** How often a standby refreshes its copy of the registry (only the shards written since are read). */
+const REGISTRY_PREFETCH_EVERY_MS = 5000;
+
 export { MASTER_DEFAULTS, type MasterOptions } from './options';
 
 /** The principal the master's own requests to agents (the sandbox proxy) carry, in a token it signs. */
@@ -86,6 +89,7 @@ class MasterDaemon implements Master {
   private fileStore?: FileRegistryStore;
   private rehearsal?: Promise<void>;
   private takingOver = false;
+  private prefetchTimer: NodeJS.Timeout | undefined;
   private readonly leadership: Promise<void>;
   private settleLeadership!: { resolve: () => void; reject: (err: Error) => void };
 
@@ -157,6 +161,30 @@ class MasterDaemon implements Master {
       this.core.log.warn('registration rehearsal failed', { error: err.message });
     });
     this.contend(this.coordination.contender, info);
+    this.prefetchWhileStandingBy(this.coordination);
+  }
+
+  /**
+   * While standing by, keep a recent copy of the registry, so that a takeover reads only what changed
+   * (at 10,000 agents, reading it all is most of the time from elected to leading).
+   */
+  private prefetchWhileStandingBy(coordination: Coordination): void {
+    const run = async () => {
+      this.prefetchTimer = undefined;
+      if (this.state !== 'listening' || this.isLeading || this.takingOver || this.deposed) return;
+      let read = false;
+      try {
+        read = await coordination.prefetchRegistry();
+      } catch (err) {
+        this.core.log.debug('could not read the registry ahead of an election', { error: (err as Error).message });
+      }
+      if (this.state !== 'listening' || this.isLeading || this.takingOver) return;
+      // Until the session is up, try again soon; then every few seconds, reading only the changed shards.
+      this.prefetchTimer = setTimeout(() => void run(), read ? REGISTRY_PREFETCH_EVERY_MS : 200);
+      this.prefetchTimer.unref();
+    };
+    this.prefetchTimer = setTimeout(() => void run(), 0);
+    this.prefetchTimer.unref();
   }
 
   private async recoverFromWorkDir(workDir: string): Promise<ReplicatedRegistry> {
@@ -251,6 +279,7 @@ class MasterDaemon implements Master {
     if (this.state === 'closed') return;
     const wasListening = this.state === 'listening';
     this.state = 'closed';
+    clearTimeout(this.prefetchTimer);
     this.isLeading = false;
     this.replicated?.close();
     this.core.stop();

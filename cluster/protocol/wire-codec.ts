@@ -50,6 +50,11 @@ function messageType(name: V1MessageName): Type {
   return root.lookupType(name);
 }
 
+/** Loads protobufjs and the definitions now rather than on the first call that needs them (about 85 ms). */
+export function preloadDefinitions(): void {
+  messageType(V1_MESSAGES.schedulerCall);
+}
+
 type Namespace = INamespace & { fields?: Record<string, { rule?: string }> };
 
 /** Removes every `required` rule, noting the field in `required`: presence is the validators' business. */

@@ -3,7 +3,7 @@
  * Every test uses its own election path, so sequences start at 0000000000 in each.
  */
 import {
-  createContender, createDetector, isZkError, ZkRegistryStore, ZkSession, ZooKeeperMasterContender, ZooKeeperMasterDetector,
+  createContender, createDetector, isZkError, ShardCache, ZkRegistryStore, ZkSession, ZooKeeperMasterContender, ZooKeeperMasterDetector,
   type MasterDetector,
 } from '../../cluster/election';
 import type { MasterInfo } from '../../cluster/protocol/types';
@@ -314,3 +314,34 @@ test('registry store: 10,000 agents round-trip, and a deposed leader cannot writ
   expect(again.get('agents')!.get('agent-10000')).toEqual(agent(10_000));
   expect(again.get('settings')!.get('weights')).toEqual({ analytics: 2 });
 }, 60_000);
+
+test('registry store: a shard cache filled ahead of time is read again only where a shard changed', async () => {
+  const path = freshPath();
+  await withSession(async (writer) => {
+    const store = new ZkRegistryStore(writer, path, { shards: { agents: 16 } });
+    await store.load();
+    await Promise.all(Array.from({ length: 200 }, (_, i) => store.save('agents', `agent-${i}`, { n: i })));
+
+    const cache = new ShardCache();
+    const reader = await ZkSession.connect(zk.connectString, { sessionTimeoutMs: SESSION_MS });
+    cleanup.push(() => reader.close());
+    const first = await new ZkRegistryStore(reader, path, { cache }).load();
+    expect(first.get('agents')?.size).toBe(200);
+    expect(cache.byPath.size).toBe(16);
+
+    await store.save('agents', 'agent-7', { n: 'changed' });
+    await store.save('agents', 'agent-new', { n: 'new' });
+    const reads = jest.spyOn(reader, 'getData');
+    const second = await new ZkRegistryStore(reader, path, { cache }).load();
+    const shardReads = reads.mock.calls.map(([p]) => p).filter((p) => /shard-\d+$/.test(p));
+    reads.mockRestore();
+    // At most the two shards written since; every other shard came from the cache.
+    expect(shardReads.length).toBeGreaterThan(0);
+    expect(shardReads.length).toBeLessThanOrEqual(2);
+    const agents = second.get('agents')!;
+    expect(agents.size).toBe(201);
+    expect(agents.get('agent-7')).toEqual({ n: 'changed' });
+    expect(agents.get('agent-new')).toEqual({ n: 'new' });
+    expect(agents.get('agent-100')).toEqual({ n: 100 });
+  });
+});

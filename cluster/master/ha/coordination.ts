@@ -2,7 +2,7 @@
 import { ZooKeeperMasterContender } from '../../election/contender';
 import { ZooKeeperMasterDetector } from '../../election/detector';
 import type { MasterContender, MasterDetector } from '../../election/types';
-import { ZkRegistryStore } from '../../election/zk-store';
+import { ShardCache, ZkRegistryStore } from '../../election/zk-store';
 import { parseZooKeeperUrl } from '../../election/zookeeper-url';
 import type { Logger } from '../../util/log';
 import type { RegistryStore } from './replicated-registry';
@@ -21,6 +21,11 @@ export interface Coordination {
    * after we were deposed fails instead of overwriting the new leader's).
    */
   registryStore(): RegistryStore;
+  /**
+   * A standby reads the registry ahead of its election, so that once elected it reads again only
+   * the shards written since (see ShardCache). Resolves false when there is no session to read with.
+   */
+  prefetchRegistry(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -29,6 +34,8 @@ export function createCoordination(zk: string, sessionTimeoutSeconds: number, lo
   const sessionTimeoutMs = sessionTimeoutSeconds * 1000;
   let contender = new ZooKeeperMasterContender(url, { sessionTimeoutMs, logger: log });
   const detector = new ZooKeeperMasterDetector(url, { sessionTimeoutMs, logger: log });
+  const cache = new ShardCache();
+  const shards = { agents: 256 };
   return {
     get contender() { return contender },
     renewContender() {
@@ -40,7 +47,14 @@ export function createCoordination(zk: string, sessionTimeoutSeconds: number, lo
     registryStore() {
       const session = contender.zkSession;
       if (!session || !contender.memberPath) throw new Error('the registry is only available to an elected master');
-      return new ZkRegistryStore(session, url.path, { fence: contender.memberPath, logger: log, shards: { agents: 256 } });
+      return new ZkRegistryStore(session, url.path, { fence: contender.memberPath, logger: log, shards, cache });
+    },
+    async prefetchRegistry() {
+      const session = contender.zkSession;
+      if (!session || session.isLost) return false;
+      // Read only: this store never writes, so it needs no fence.
+      await new ZkRegistryStore(session, url.path, { logger: log, shards, cache }).load();
+      return true;
     },
     async close() {
       await Promise.allSettled([contender.close(), detector.close()]);

@@ -4,12 +4,15 @@
  * ~1 s against ~0.4 s). So while it waits, a standby rehearses: it registers synthetic agents with
  * running tasks on a throwaway core (own records, allocator and event bus, silent log, streams that
  * write nowhere), in small slices so its own ZooKeeper session keeps its heartbeats, then drops it.
+ * It also loads the protobuf definitions, which the first operator or scheduler call would otherwise
+ * load right after the takeover.
  */
 import type * as http from 'node:http';
 import { createAllocator } from '../../allocator';
 import { RecordIOStream } from '../../http/server';
 import { Resources } from '../../protocol/resources';
 import { validateAgentCall } from '../../protocol/validate';
+import { preloadDefinitions } from '../../protocol/wire-codec';
 import { silentLogger } from '../../util/log';
 import { parseRegistration } from '../state/agents';
 import { MasterCore } from '../core';
@@ -51,6 +54,7 @@ export async function rehearseRegistrations(opts: MasterOptions, agents = 400, t
   const core = new MasterCore({ ...opts, logger: silentLogger }, createAllocator(), silentLogger, 'rehearsal');
   const slices = new SlicedQueue(5);
   try {
+    await slices.run(preloadDefinitions);
     const runs: Promise<void>[] = [];
     for (let i = 0; i < agents; i++) {
       runs.push(slices.run(() => {
