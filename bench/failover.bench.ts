@@ -172,7 +172,9 @@ async function runCase(dir: string, connectString: string, c: Case, run: number)
     tasks: c.real ? 0 : c.agents * TASKS_PER_AGENT,
     'kill -> elected (ms)': round(electedMs, 0),
     'kill -> all agents back (ms)': round(Math.max(backMs, masterSeesMs), 0),
-    'target (ms)': c.agents >= 10_000 ? 3000 : 2000,
+    'elected -> all back (ms)': round(Math.max(backMs, masterSeesMs) - electedMs, 0),
+    'target (ms)': c.agents >= 10_000 ? 3000 : c.agents >= 1000 ? 1500 : 2000,
+    anchor: c.agents >= 10_000 ? 'Mesos ~4.5 s' : c.agents >= 1000 ? 'Mesos paper MTTR 4-8 s' : '',
   };
 }
 
@@ -189,10 +191,8 @@ async function main(): Promise<void> {
     cases.push({ name: '10 real agents', agents: 10, real: true, sessionTimeout });
     cases.push({ name: '1k emulated agents', agents: 1000, real: false, sessionTimeout });
   }
-  // On 2 cores shared with three ZooKeeper JVMs and the emulators, 10k agents (100k tasks)
-  // registering at once starve ZooKeeper and the master: with 1-2 s sessions the leader steps down
-  // (as it must) before they are all in. 10k runs with a 5 s session (Mesos's default is 10 s).
-  if (!quick) cases.push({ name: '10k emulated agents', agents: 10_000, real: false, sessionTimeout: '5secs' });
+  // The issue's target: 10k agents back within 3 s with the 2 s sessions a local launch uses.
+  if (!quick) cases.push({ name: '10k emulated agents', agents: 10_000, real: false, sessionTimeout: '2secs' });
   const only = process.argv.find((a) => a.startsWith('--cases='))?.slice('--cases='.length);
   if (only) cases.splice(0, cases.length, ...cases.filter((c) => `${c.name} ${c.sessionTimeout}`.includes(only)));
   const rows: Row[] = [];
