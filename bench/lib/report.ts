@@ -2,7 +2,7 @@
  * Shared output of the benchmarks: an aligned table on stdout for people, and a JSON file under
  * bench/results/ for comparing runs.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export type Row = Record<string, string | number>;
@@ -36,4 +36,28 @@ function projectRoot(): string {
     dir = parent;
   }
   return dir;
+}
+
+/** One of the project's stated performance targets, as a benchmark measured it. */
+export interface TargetRow {
+  benchmark: string;
+  measured: string;
+  anchor: string;
+  target: string;
+  /** Whether the target is met; undefined when the row has no pass/fail threshold. */
+  met?: boolean;
+}
+
+/** Set by bench/run.ts: where each benchmark adds its target rows, for the summary at the end. */
+export const TARGETS_FILE_ENV = 'MESOSCLOUD_BENCH_TARGETS';
+
+/** Prints `rows` and hands them to bench/run.ts's closing summary (when run from there). */
+export function reportTargets(rows: TargetRow[]): void {
+  printTable('Targets', rows.map(targetCells));
+  const file = process.env[TARGETS_FILE_ENV];
+  if (file) appendFileSync(file, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+}
+
+export function targetCells(row: TargetRow): Row {
+  return { benchmark: row.benchmark, measured: row.measured, anchor: row.anchor, target: row.target, met: row.met === undefined ? '' : row.met ? 'yes' : 'NO' };
 }
