@@ -90,6 +90,7 @@ class MasterDaemon implements Master {
   private rehearsal?: Promise<void>;
   private takingOver = false;
   private prefetchTimer: NodeJS.Timeout | undefined;
+  private prefetched = false;
   private readonly leadership: Promise<void>;
   private settleLeadership!: { resolve: () => void; reject: (err: Error) => void };
 
@@ -173,8 +174,11 @@ class MasterDaemon implements Master {
       this.prefetchTimer = undefined;
       if (this.state !== 'listening' || this.isLeading || this.takingOver || this.deposed) return;
       let read = false;
+      const started = Date.now();
       try {
         read = await coordination.prefetchRegistry();
+        if (read && !this.prefetched) this.core.log.info('read the registry ahead of an election', { ms: Date.now() - started });
+        this.prefetched ||= read;
       } catch (err) {
         this.core.log.debug('could not read the registry ahead of an election', { error: (err as Error).message });
       }
