@@ -10,8 +10,8 @@
  *  - /health while a client polls /state, or GET_STATE in JSON, back to back, from another process,
  *    for a few seconds: 'steady' with nothing changing (every poll after the first is served from the
  *    cache), and 'churn' with an agent and its 10 tasks registering every 250 ms, so most polls rebuild;
- *  - the master's RSS and heap (this process: the emulated agents live in child processes) once
- *    everything is rendered, and after the load.
+ *  - the master's RSS and heap (this process: the emulated agents live in child processes) after a
+ *    full collection: with the agents registered, once everything is rendered, and after each load.
  *
  * Target: /state under 0.5 s and GET_STATE under 0.2 s at 10,000 agents / 100,000 tasks; /health p99
  * under 20 ms while polled; master RSS under 1 GB.
@@ -27,6 +27,7 @@ import { registerAgent, registerEmulatedAgents } from './lib/emulated-agents';
 import { getText, percentile, round, sleep } from './lib/http';
 import { JSON_TYPE, PROTOBUF_TYPE } from '../cluster/http/v1-media';
 import { runMain, scaleAgentCounts } from './lib/main';
+import { settledMemory } from './lib/memory';
 import { printTable, writeResults, type Row } from './lib/report';
 
 const TASKS_PER_AGENT = 10;
@@ -116,10 +117,10 @@ async function run(agentCount: number): Promise<Row[]> {
       throw new Error(`expected ${agentCount} agents and ${agentCount * TASKS_PER_AGENT} running tasks, got ${metrics['master/slaves_connected']} and ${tasks}`);
     }
 
-    const registered = process.memoryUsage();
+    const registered = settledMemory();
     const cold = await getText(`${master.url}/state`);
-    const state = JSON.parse(cold.text);
-    if (state.slaves.length !== agentCount) throw new Error(`/state has ${state.slaves.length} agents`);
+    const listed = (JSON.parse(cold.text) as { slaves: unknown[] }).slaves.length;
+    if (listed !== agentCount) throw new Error(`/state has ${listed} agents`);
     const getState = (accept: string) => poll(master.url, 'GET_STATE', accept);
     const jsonCold = await getState(JSON_TYPE);
     const protobufCold = await getState(PROTOBUF_TYPE);
@@ -129,7 +130,8 @@ async function run(agentCount: number): Promise<Row[]> {
     const json = { rebuilt: await getState(JSON_TYPE), cached: await getState(JSON_TYPE) };
     const protobuf = { rebuilt: await getState(PROTOBUF_TYPE), cached: await getState(PROTOBUF_TYPE) };
     const summary = await getText(`${master.url}/state-summary`, { keepText: false });
-    const rendered = process.memoryUsage();
+    // Every rendering is kept now: /state's and both GET_STATE encodings'.
+    const rendered = settledMemory();
 
     const base: Row = {
       agents: agentCount,
@@ -148,11 +150,11 @@ async function run(agentCount: number): Promise<Row[]> {
       'GET_STATE protobuf ms cold': round(protobufCold.ms),
       'GET_STATE protobuf ms': round(protobuf.rebuilt.ms),
       'GET_STATE protobuf cached ms': round(protobuf.cached.ms),
-      'RSS MB registered': mb(registered.rss),
-      'heap MB registered': mb(registered.heapUsed),
-      'RSS MB rendered': mb(rendered.rss),
-      'heap MB rendered': mb(rendered.heapUsed),
-      'external MB rendered': mb(rendered.external),
+      'RSS MB registered': registered.rssMB,
+      'heap MB registered': registered.heapMB,
+      'RSS MB rendered': rendered.rssMB,
+      'heap MB rendered': rendered.heapMB,
+      'external MB rendered': rendered.externalMB,
     };
     const rows: Row[] = [];
     for (const polled of ['/state', 'GET_STATE'] as const) {
@@ -166,11 +168,8 @@ async function run(agentCount: number): Promise<Row[]> {
   }
 }
 
-function mb(bytes: number): number {
-  return Math.round(bytes / 1e6);
-}
-
 function underLoad(base: Row, polled: Polled, name: string, result: LoadResult): Row {
+  const memory = settledMemory();
   return {
     ...base,
     polled,
@@ -182,8 +181,8 @@ function underLoad(base: Row, polled: Polled, name: string, result: LoadResult):
     '/health ms p50': round(percentile(result.healthMs, 0.5), 2),
     '/health ms p99': round(percentile(result.healthMs, 0.99), 2),
     '/health ms max': round(Math.max(...result.healthMs), 2),
-    'master RSS MB': mb(process.memoryUsage().rss),
-    'master heap MB': mb(process.memoryUsage().heapUsed),
+    'master RSS MB': memory.rssMB,
+    'master heap MB': memory.heapMB,
   };
 }
 
