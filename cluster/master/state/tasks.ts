@@ -14,7 +14,7 @@ import type { MasterContext } from '../context';
 import {
   MAX_STATUSES_PER_TASK, findTask, retireTask, taskKey, type AgentRecord, type FrameworkRecord, type TaskRecord,
 } from './records';
-import { masterStatus, statusForFramework, statusToKeep } from './task-status';
+import { knownName, masterStatus, statusForFramework, statusToKeep } from './task-status';
 
 /** Updates that report a new health or check result, with the task's state unchanged. */
 const CHECK_REASONS: ReadonlySet<string | undefined> = new Set(['REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', 'REASON_TASK_CHECK_STATUS_UPDATED']);
@@ -303,7 +303,7 @@ export class TaskManager {
       ...(reported.kill_policy ? { kill_policy: reported.kill_policy } : {}),
     };
     this.add({ framework, agent, role: reported.role ?? framework.roles[0], task: info, resources, executorId: reported.executor_id?.value }, {
-      state: reported.state,
+      state: knownName(reported.state),
       // An ended task is kept only until its terminal update is acknowledged; it holds nothing meanwhile.
       resourcesRecovered: isTerminalState(reported.state),
       statuses: (reported.statuses ?? []).slice(-MAX_STATUSES_PER_TASK).map(statusToKeep),
