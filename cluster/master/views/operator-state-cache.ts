@@ -194,11 +194,11 @@ class GetStateBuild {
     const sums: FrameworkSums = { used: new Map(), offered: new Map() };
     for (const { summary } of agents.blocks) addFrameworkSums(sums, summary);
     const listed = (f: FrameworkRecord) => listedFramework(core, f, amount(sums.used, f.id), amount(sums.offered, f.id));
-    const all = [...core.records.frameworks.values(), ...core.records.completedFrameworks.toArray()];
     parts.frameworks = this.renderList(MESSAGE.getFrameworks, 'frameworks', [...core.records.frameworks.values()].map(listed));
     parts.completedFrameworks = this.renderList(MESSAGE.getFrameworks, 'completed_frameworks', core.records.completedFrameworks.toArray().map(listed));
 
     // As getTasks: framework by framework, live tasks split by state, then the completed ones.
+    const all = [...core.records.frameworks.values(), ...core.records.completedFrameworks.toArray()];
     const tasks = lists.tasks.begin();
     const unreachable = lists.unreachable_tasks.begin();
     const completed = lists.completed_tasks.begin();
