@@ -5,13 +5,16 @@
  *
  * For N = 1,000 and 10,000 (only 1,000 with --quick), an in-process master and N emulated agents
  * (bench/lib/emulated-agents.ts) that report 10 RUNNING tasks each in their REGISTER:
- *  - /state: the first build, a rebuild after a change (one more agent with its tasks), and from
- *    the cache; its size; GET_STATE and /state-summary for comparison;
- *  - /health while a client polls /state back to back, from another process, for a few seconds:
- *    'steady' with nothing changing (every poll after the first is served from the cache), and
- *    'churn' with an agent and its 10 tasks registering every 250 ms, so most polls rebuild.
+ *  - /state and the operator API's GET_STATE (JSON and protobuf): the first build, a rebuild after a
+ *    change (one more agent with its tasks), and from the cache; their sizes; /state-summary;
+ *  - /health while a client polls /state, or GET_STATE in JSON, back to back, from another process,
+ *    for a few seconds: 'steady' with nothing changing (every poll after the first is served from the
+ *    cache), and 'churn' with an agent and its 10 tasks registering every 250 ms, so most polls rebuild;
+ *  - the master's RSS and heap (this process: the emulated agents live in child processes) after a
+ *    full collection: with the agents registered, once everything is rendered, and after each load.
  *
- * Target: /state under 0.5 s at 10,000 agents / 100,000 tasks; /health p99 under 20 ms while polled.
+ * Target: /state under 0.5 s and GET_STATE under 0.2 s at 10,000 agents / 100,000 tasks; /health p99
+ * under 20 ms while polled; master RSS under 1 GB.
  *
  * Run: tsc -p tsconfig.build.json && node dist/bench/operator-state.bench.js [--quick]
  */
@@ -22,7 +25,9 @@ import { silentLogger } from '../cluster/util/log';
 import { Child, runChild, sendToParent, untilParentSays } from './lib/child';
 import { registerAgent, registerEmulatedAgents } from './lib/emulated-agents';
 import { getText, percentile, round, sleep } from './lib/http';
+import { JSON_TYPE, PROTOBUF_TYPE } from '../cluster/http/v1-media';
 import { runMain, scaleAgentCounts } from './lib/main';
+import { settledMemory } from './lib/memory';
 import { printTable, writeResults, type Row } from './lib/report';
 
 const TASKS_PER_AGENT = 10;
@@ -34,8 +39,17 @@ interface LoadResult { stateMs: number[]; healthMs: number[]; churned: number }
 
 // ---------------------------------------------------------------- load generator (child process)
 
-/** Polls /state back to back and probes /health every 10 ms; with churn, registers an agent every 250 ms. */
-async function runLoad(masterUrl: string, seconds: number, churnFrom: number): Promise<void> {
+/** What a load polls: /state, or GET_STATE in JSON. */
+type Polled = '/state' | 'GET_STATE';
+
+function poll(masterUrl: string, polled: Polled, accept?: string) {
+  return polled === '/state'
+    ? getText(`${masterUrl}/state`, { keepText: false })
+    : getText(`${masterUrl}/api/v1`, { method: 'POST', body: JSON.stringify({ type: 'GET_STATE' }), keepText: false, accept });
+}
+
+/** Polls back to back and probes /health every 10 ms; with churn, registers an agent every 250 ms. */
+async function runLoad(masterUrl: string, seconds: number, churnFrom: number, polled: Polled): Promise<void> {
   await untilParentSays('go');
   const deadline = performance.now() + seconds * 1000;
   const result: LoadResult = { stateMs: [], healthMs: [], churned: 0 };
@@ -54,7 +68,7 @@ async function runLoad(masterUrl: string, seconds: number, churnFrom: number): P
   });
 
   const pollState = async () => {
-    while (performance.now() < deadline) result.stateMs.push((await getText(`${masterUrl}/state`, { keepText: false })).ms);
+    while (performance.now() < deadline) result.stateMs.push((await poll(masterUrl, polled)).ms);
   };
   const probeHealth = async () => {
     while (performance.now() < deadline) {
@@ -76,8 +90,8 @@ async function runLoad(masterUrl: string, seconds: number, churnFrom: number): P
 
 // ---------------------------------------------------------------- the run (parent process)
 
-async function load(masterUrl: string, churnFrom: number): Promise<LoadResult> {
-  const child = new Child(__filename, ['load', masterUrl, String(LOAD_SECONDS), String(churnFrom)]);
+async function load(masterUrl: string, churnFrom: number, polled: Polled): Promise<LoadResult> {
+  const child = new Child(__filename, ['load', masterUrl, String(LOAD_SECONDS), String(churnFrom), polled]);
   try {
     await child.ready;
     const done = child.next((m) => m.type === 'load');
@@ -90,7 +104,8 @@ async function load(masterUrl: string, churnFrom: number): Promise<LoadResult> {
 }
 
 async function run(agentCount: number): Promise<Row[]> {
-  const master = createMaster({ ip: '127.0.0.1', port: 0, logger: silentLogger });
+  // Every emulated agent holds a connection from 127.0.0.1: no per-client cap.
+  const master = createMaster({ ip: '127.0.0.1', port: 0, logger: silentLogger, maxConnectionsPerClient: 0 });
   await master.listen();
   const children: Child[] = [];
   try {
@@ -102,17 +117,22 @@ async function run(agentCount: number): Promise<Row[]> {
       throw new Error(`expected ${agentCount} agents and ${agentCount * TASKS_PER_AGENT} running tasks, got ${metrics['master/slaves_connected']} and ${tasks}`);
     }
 
+    const registered = settledMemory();
     const cold = await getText(`${master.url}/state`);
-    const state = JSON.parse(cold.text);
-    if (state.slaves.length !== agentCount) throw new Error(`/state has ${state.slaves.length} agents`);
+    const listed = (JSON.parse(cold.text) as { slaves: unknown[] }).slaves.length;
+    if (listed !== agentCount) throw new Error(`/state has ${listed} agents`);
+    const getState = (accept: string) => poll(master.url, 'GET_STATE', accept);
+    const jsonCold = await getState(JSON_TYPE);
+    const protobufCold = await getState(PROTOBUF_TYPE);
     children.push(...(await registerEmulatedAgents(master.url, 1, agentCount, { tasksPerAgent: TASKS_PER_AGENT })).children);
     const rebuilt = await getText(`${master.url}/state`, { keepText: false });
     const cached = await getText(`${master.url}/state`, { keepText: false });
-    const operatorState = await getText(`${master.url}/api/v1`, { method: 'POST', body: JSON.stringify({ type: 'GET_STATE' }), keepText: false });
+    const json = { rebuilt: await getState(JSON_TYPE), cached: await getState(JSON_TYPE) };
+    const protobuf = { rebuilt: await getState(PROTOBUF_TYPE), cached: await getState(PROTOBUF_TYPE) };
     const summary = await getText(`${master.url}/state-summary`, { keepText: false });
+    // Every rendering is kept now: /state's and both GET_STATE encodings'.
+    const rendered = settledMemory();
 
-    const steady = await load(master.url, -1);
-    const churn = await load(master.url, agentCount + 1);
     const base: Row = {
       agents: agentCount,
       tasks: tasks + TASKS_PER_AGENT,
@@ -121,43 +141,78 @@ async function run(agentCount: number): Promise<Row[]> {
       '/state ms cold': round(cold.ms),
       '/state ms': round(rebuilt.ms),
       '/state cached ms': round(cached.ms),
-      'GET_STATE ms': round(operatorState.ms),
-      'GET_STATE MB': round(operatorState.bytes / 1e6, 1),
       '/state-summary ms': round(summary.ms),
+      'GET_STATE JSON MB': round(json.rebuilt.bytes / 1e6, 1),
+      'GET_STATE JSON ms cold': round(jsonCold.ms),
+      'GET_STATE JSON ms': round(json.rebuilt.ms),
+      'GET_STATE JSON cached ms': round(json.cached.ms),
+      'GET_STATE protobuf MB': round(protobuf.rebuilt.bytes / 1e6, 1),
+      'GET_STATE protobuf ms cold': round(protobufCold.ms),
+      'GET_STATE protobuf ms': round(protobuf.rebuilt.ms),
+      'GET_STATE protobuf cached ms': round(protobuf.cached.ms),
+      'RSS MB registered': registered.rssMB,
+      'heap MB registered': registered.heapMB,
+      'RSS MB rendered': rendered.rssMB,
+      'heap MB rendered': rendered.heapMB,
+      'external MB rendered': rendered.externalMB,
     };
-    const underLoad = (name: string, result: LoadResult): Row => ({
-      ...base,
-      load: name,
-      '/state polls': result.stateMs.length,
-      'poll ms p50': round(percentile(result.stateMs, 0.5)),
-      'poll ms max': round(Math.max(...result.stateMs)),
-      '/health n': result.healthMs.length,
-      '/health ms p50': round(percentile(result.healthMs, 0.5), 2),
-      '/health ms p99': round(percentile(result.healthMs, 0.99), 2),
-      '/health ms max': round(Math.max(...result.healthMs), 2),
-      'master heap MB': Math.round(process.memoryUsage().heapUsed / 1e6),
-    });
-    return [underLoad('steady', steady), underLoad(`churn ${CHURN_EVERY_MS}ms`, churn)];
+    const rows: Row[] = [];
+    for (const polled of ['/state', 'GET_STATE'] as const) {
+      rows.push(underLoad(base, polled, 'steady', await load(master.url, -1, polled)));
+      rows.push(underLoad(base, polled, `churn ${CHURN_EVERY_MS}ms`, await load(master.url, agentCount + 1 + rows.length * 100, polled)));
+    }
+    return rows;
   } finally {
     for (const child of children) child.stop();
     await master.close();
   }
 }
 
+function underLoad(base: Row, polled: Polled, name: string, result: LoadResult): Row {
+  const memory = settledMemory();
+  return {
+    ...base,
+    polled,
+    load: name,
+    '/state polls': result.stateMs.length,
+    'poll ms p50': round(percentile(result.stateMs, 0.5)),
+    'poll ms max': round(Math.max(...result.stateMs)),
+    '/health n': result.healthMs.length,
+    '/health ms p50': round(percentile(result.healthMs, 0.5), 2),
+    '/health ms p99': round(percentile(result.healthMs, 0.99), 2),
+    '/health ms max': round(Math.max(...result.healthMs), 2),
+    'master RSS MB': memory.rssMB,
+    'master heap MB': memory.heapMB,
+  };
+}
+
 async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const agents of scaleAgentCounts()) rows.push(...await run(agents));
   const keys = (row: Row, names: string[]) => Object.fromEntries(names.map((n) => [n, row[n]]));
-  printTable(`GET /state with ${TASKS_PER_AGENT} running tasks per agent`, rows.filter((_, i) => i % 2 === 0).map((row) => keys(row, [
-    'agents', 'tasks', 'register s', '/state MB', '/state ms cold', '/state ms', '/state cached ms', 'GET_STATE ms', 'GET_STATE MB', '/state-summary ms',
+  const firsts = rows.filter((row) => row.polled === '/state' && row.load === 'steady');
+  printTable(`GET /state with ${TASKS_PER_AGENT} running tasks per agent (Mesos: ~3 s at 20,000 agents / 400,000 tasks)`, firsts.map((row) => keys(row, [
+    'agents', 'tasks', 'register s', '/state MB', '/state ms cold', '/state ms', '/state cached ms', '/state-summary ms',
   ])));
-  printTable(`/health while /state is polled back to back for ${LOAD_SECONDS} s (probe every ${HEALTH_EVERY_MS} ms)`, rows.map((row) => keys(row, [
-    'agents', 'load', '/state polls', 'poll ms p50', 'poll ms max', '/health n', '/health ms p50', '/health ms p99', '/health ms max', 'master heap MB',
+  printTable('Operator API GET_STATE: first build, rebuilt after one agent joined, cached (target <= 200 ms at 10,000 / 100,000)', firsts.flatMap((row) => (['JSON', 'protobuf'] as const).map((encoding) => ({
+    agents: row.agents,
+    tasks: row.tasks,
+    encoding,
+    MB: row[`GET_STATE ${encoding} MB`],
+    'ms cold': row[`GET_STATE ${encoding} ms cold`],
+    'ms rebuilt': row[`GET_STATE ${encoding} ms`],
+    'ms cached': row[`GET_STATE ${encoding} cached ms`],
+  }))));
+  printTable('Master memory (target: RSS <= 1 GB at 10,000 agents / 100,000 tasks)', firsts.map((row) => keys(row, [
+    'agents', 'tasks', 'RSS MB registered', 'heap MB registered', 'RSS MB rendered', 'heap MB rendered', 'external MB rendered',
+  ])));
+  printTable(`/health while /state or GET_STATE (JSON) is polled back to back for ${LOAD_SECONDS} s (probe every ${HEALTH_EVERY_MS} ms)`, rows.map((row) => keys(row, [
+    'agents', 'polled', 'load', '/state polls', 'poll ms p50', 'poll ms max', '/health n', '/health ms p50', '/health ms p99', '/health ms max', 'master RSS MB', 'master heap MB',
   ])));
   const file = writeResults('operator-state', { tasksPerAgent: TASKS_PER_AGENT, loadSeconds: LOAD_SECONDS, churnEveryMs: CHURN_EVERY_MS, rows });
   process.stdout.write(`results: ${file}\n`);
 }
 
-const [role, masterUrl, seconds, churnFrom] = process.argv.slice(2);
-if (role === 'load') runChild(runLoad(masterUrl, Number(seconds), Number(churnFrom)));
+const [role, masterUrl, seconds, churnFrom, polled] = process.argv.slice(2);
+if (role === 'load') runChild(runLoad(masterUrl, Number(seconds), Number(churnFrom), polled as Polled));
 else runMain(main);

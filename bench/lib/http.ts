@@ -5,12 +5,12 @@ import { performance } from 'node:perf_hooks';
 export interface Fetched { ms: number; bytes: number; text: string }
 
 /** A plain HTTP request; the time is until the last byte is in (no decoding counted). */
-export function getText(url: string, init: { method?: string; body?: string; keepText?: boolean } = {}): Promise<Fetched> {
+export function getText(url: string, init: { method?: string; body?: string; keepText?: boolean; accept?: string } = {}): Promise<Fetched> {
   const start = performance.now();
+  const headers: Record<string, string> = init.body ? { 'Content-Type': 'application/json' } : {};
+  if (init.accept) headers.Accept = init.accept;
   return new Promise((resolve, reject) => {
-    const req = benchRequest(url, {
-      method: init.method ?? 'GET', agent: false, headers: init.body ? { 'Content-Type': 'application/json' } : {},
-    }, (res) => {
+    const req = benchRequest(url, { method: init.method ?? 'GET', agent: false, headers }, (res) => {
       const chunks: Buffer[] = [];
       let bytes = 0;
       const keep = init.keepText ?? true;

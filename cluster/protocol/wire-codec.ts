@@ -41,7 +41,8 @@ let root: Root | undefined;
 /** Full names (`.mesos.v1.TaskStatus.state`) of the fields Mesos declares required. */
 const required = new Set<string>();
 
-function messageType(name: V1MessageName): Type {
+/** A v1 message type by full name: one the APIs carry, or one nested in them (mesos.v1.Task). */
+function messageType(name: string): Type {
   if (!root) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const protobuf = require('protobufjs/light') as typeof import('protobufjs');
@@ -88,6 +89,37 @@ export function decodeProtobuf(name: V1MessageName, bytes: Uint8Array): Decoded 
 export function encodeProtobuf(name: V1MessageName, value: unknown): Buffer {
   const type = messageType(name);
   return Buffer.from(type.encode(type.fromObject(value as Record<string, unknown>)).finish());
+}
+
+/**
+ * One item of a repeated message field `field` of `parent` (a full type name), encoded with its tag
+ * and length: a repeated field's encoding is its items' so encoded one after another, which lets a
+ * large message be assembled from items encoded once and kept.
+ */
+export function encodeRepeatedItem(parent: string, field: string, value: unknown): Buffer {
+  const spec = messageType(parent).fields[field];
+  if (!spec?.repeated) throw new Error(`${parent} has no repeated field ${field}`);
+  const item = messageType(spec.resolve().resolvedType!.fullName.slice(1));
+  const payload = item.encode(item.fromObject(value as Record<string, unknown>)).finish();
+  return Buffer.concat([fieldHeader(parent, field, payload.length), payload]);
+}
+
+/** The tag and length that open the encoding (`length` bytes) of message field `field` of `parent`. */
+export function fieldHeader(parent: string, field: string, length: number): Buffer {
+  const spec = messageType(parent).fields[field];
+  if (!spec) throw new Error(`${parent} has no field ${field}`);
+  return Buffer.from([...varint(spec.id * 8 + 2), ...varint(length)]);
+}
+
+function varint(value: number): number[] {
+  const bytes: number[] = [];
+  let rest = value;
+  while (rest >= 0x80) {
+    bytes.push((rest % 0x80) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  bytes.push(rest);
+  return bytes;
 }
 
 /**

@@ -1,5 +1,7 @@
 /** The operator API (POST /api/v1) and the plain GET endpoints (/health, /version, /state). */
+import { isDeepStrictEqual } from 'node:util';
 import { createMaster, MASTER_VERSION, type Master } from '../../cluster/master';
+import { decodeProtobuf, V1_MESSAGES } from '../../cluster/protocol/wire-codec';
 import { silentLogger } from '../../cluster/util/log';
 import { getJson, request } from '../helpers/http';
 import { RawAgent } from '../helpers/raw-agent';
@@ -192,5 +194,40 @@ describe('master operator API', () => {
     const after = await getJson(`${master.url}/state`);
     expect(after.frameworks[0].tasks[0].state).toBe('TASK_FAILED');
     expect(after.slaves[0].used_resources.cpus).toBe(0);
+  });
+
+  // Last: the health report below adds a status that the tests above do not expect.
+  test('GET_STATE in JSON and protobuf says what GET_TASKS, GET_EXECUTORS, GET_FRAMEWORKS and GET_AGENTS say, also after a task changes', async () => {
+    const protobuf = { Accept: 'application/x-protobuf' };
+    const single = ['get_tasks', 'get_executors', 'get_frameworks', 'get_agents'];
+    const answer = async (type: string, headers?: Record<string, string>) => {
+      const res = await request(`${master.url}/api/v1`, { body: { type }, headers });
+      expect(res.status).toBe(200);
+      if (!headers) return JSON.parse(res.text);
+      expect(res.headers['content-type']).toBe('application/x-protobuf');
+      const decoded = decodeProtobuf(V1_MESSAGES.masterResponse, res.bytes);
+      if (!decoded.ok) throw new Error(decoded.message);
+      return decoded.value;
+    };
+    // Offers come and go between calls: compare views taken while GET_STATE stayed the same around them.
+    const expectAgrees = async () => {
+      for (const headers of [undefined, protobuf]) {
+        for (let attempt = 1; ; attempt++) {
+          const before = (await answer('GET_STATE', headers)).get_state;
+          const views = Object.fromEntries(await Promise.all(single.map(async (field) => [field, (await answer(field.toUpperCase(), headers))[field]])));
+          const after = (await answer('GET_STATE', headers)).get_state;
+          if (!isDeepStrictEqual(before, after) && attempt < 20) continue;
+          for (const field of single) expect({ [field]: after[field] }).toEqual({ [field]: views[field] });
+          break;
+        }
+      }
+    };
+    await expectAgrees();
+    // A health report changes the task's statuses: a kept rendering of the task must not be served.
+    await agent.sendUpdate(scheduler.frameworkId, 'long', 'TASK_RUNNING', { healthy: true });
+    await scheduler.acknowledge(await scheduler.update('long', 'TASK_RUNNING'));
+    const statuses = (await answer('GET_STATE')).get_state.get_tasks.tasks[0].statuses;
+    expect(statuses[statuses.length - 1]).toMatchObject({ state: 'TASK_RUNNING', healthy: true });
+    await expectAgrees();
   });
 });

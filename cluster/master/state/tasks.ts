@@ -14,7 +14,7 @@ import type { MasterContext } from '../context';
 import {
   MAX_STATUSES_PER_TASK, findTask, retireTask, taskKey, type AgentRecord, type FrameworkRecord, type TaskRecord,
 } from './records';
-import { masterStatus, statusForFramework, statusToKeep } from './task-status';
+import { knownName, masterStatus, statusForFramework, statusToKeep } from './task-status';
 
 /** Updates that report a new health or check result, with the task's state unchanged. */
 const CHECK_REASONS: ReadonlySet<string | undefined> = new Set(['REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', 'REASON_TASK_CHECK_STATUS_UPDATED']);
@@ -45,8 +45,6 @@ export class TaskManager {
       info: task,
       state: 'TASK_STAGING',
       statuses: [],
-      pendingAcks: new Map(),
-      acknowledged: new Set(),
       masterSpokeLast: false,
       resourcesRecovered: false,
       killRequested: false,
@@ -105,15 +103,14 @@ export class TaskManager {
       return;
     }
     const task = findTask(framework, status.task_id.value);
-    if (uuid && task?.acknowledged.has(uuid)) {
+    if (uuid && task?.acknowledged?.has(uuid)) {
       acknowledgeToAgent(agent, frameworkId, task.taskId, uuid);
       return;
     }
-    if (uuid && task?.pendingAcks.has(uuid)) {
+    if (uuid && task?.pendingAcks?.has(uuid)) {
       if (task.latestUpdate?.uuid !== uuid) return;
       if (task.masterSpokeLast && !isTerminalState(status.state)) {
-        task.pendingAcks.delete(uuid);
-        task.acknowledged.add(uuid);
+        markAcknowledged(task, uuid);
         acknowledgeToAgent(agent, frameworkId, task.taskId, uuid);
       } else {
         this.forward(framework, withAgent);
@@ -128,12 +125,12 @@ export class TaskManager {
     }
     if (status.state === 'TASK_KILLING' && !framework.killingAware) {
       if (uuid) {
-        task?.acknowledged.add(uuid);
+        if (task) markAcknowledged(task, uuid);
         acknowledgeToAgent(agent, frameworkId, status.task_id.value, uuid);
       }
       return;
     }
-    if (uuid) task?.pendingAcks.set(uuid, status.state);
+    if (uuid && task) (task.pendingAcks ??= new Map()).set(uuid, status.state);
     else if (live && isTerminalState(task.state)) this.complete(task);
     this.forward(framework, withAgent);
   }
@@ -141,10 +138,9 @@ export class TaskManager {
   /** The scheduler acknowledged an update: tell the agent, and retire the task once its terminal update is acknowledged. */
   acknowledge(framework: FrameworkRecord, agentId: string, taskId: string, uuid: string): void {
     const task = findTask(framework, taskId);
-    const acked = task?.pendingAcks.get(uuid);
+    const acked = task?.pendingAcks?.get(uuid);
     if (task && acked !== undefined) {
-      task.pendingAcks.delete(uuid);
-      task.acknowledged.add(uuid);
+      markAcknowledged(task, uuid);
       const live = framework.tasks.get(taskId) === task;
       if (live && isTerminalState(acked) && isTerminalState(task.state)) this.complete(task);
       this.ctx.records.touch();
@@ -307,7 +303,7 @@ export class TaskManager {
       ...(reported.kill_policy ? { kill_policy: reported.kill_policy } : {}),
     };
     this.add({ framework, agent, role: reported.role ?? framework.roles[0], task: info, resources, executorId: reported.executor_id?.value }, {
-      state: reported.state,
+      state: knownName(reported.state),
       // An ended task is kept only until its terminal update is acknowledged; it holds nothing meanwhile.
       resourcesRecovered: isTerminalState(reported.state),
       statuses: (reported.statuses ?? []).slice(-MAX_STATUSES_PER_TASK).map(statusToKeep),
@@ -387,4 +383,10 @@ function acknowledgeToAgent(agent: AgentRecord, frameworkId: string, taskId: str
 
 function sameCheckStatus(a: TaskStatus['check_status'], b: TaskStatus['check_status']): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/** The update is acknowledged: no longer waited for, and remembered so that the agent's retry of it is answered, not forwarded. */
+function markAcknowledged(task: TaskRecord, uuid: string): void {
+  task.pendingAcks?.delete(uuid);
+  (task.acknowledged ??= new Set()).add(uuid);
 }

@@ -1,7 +1,9 @@
 /** v1 operator API shapes (include/mesos/v1/master/master.proto Response.*) built from the master's records. */
 import type { ExecutorInfo, FrameworkInfo, Task, TimeInfo } from '../../protocol/types';
 import type { MasterCore } from '../core';
-import type { AgentRecord, FrameworkRecord, TaskRecord } from '../state/records';
+import type { Resources } from '../../protocol/resources';
+import type { AgentSettings } from '../state/cluster-settings';
+import type { AgentRecord, ExecutorRecord, FrameworkRecord, TaskRecord } from '../state/records';
 import { agentViews } from './agent-views';
 import { amount, computeUsage, type Usage } from './usage';
 import { executorInfoToV1, frameworkInfoToV1, v1Resources } from '../../protocol/v1-resources';
@@ -41,6 +43,10 @@ export function taskToV1(task: TaskRecord): Task {
  * deactivation (DEACTIVATE_AGENT, DRAIN_AGENT), with `drain_info` while draining or drained.
  */
 export function agentToV1(agent: AgentRecord, usage: Usage): OperatorAgent {
+  return agentToV1With(agent, amount(usage.usedByAgent, agent.id), amount(usage.offeredByAgent, agent.id), usage.maintenance?.(agent.id));
+}
+
+export function agentToV1With(agent: AgentRecord, used: Resources, offered: Resources, maintenance: AgentSettings | undefined): OperatorAgent {
   const views = agentViews(agent);
   const out: OperatorAgent = {
     agent_info: views.agentInfoV1,
@@ -50,12 +56,11 @@ export function agentToV1(agent: AgentRecord, usage: Usage): OperatorAgent {
     pid: agentPid(agent),
     registered_time: timeInfo(agent.registeredTime),
     total_resources: views.totalV1,
-    allocated_resources: v1Resources(amount(usage.usedByAgent, agent.id)),
-    offered_resources: v1Resources(amount(usage.offeredByAgent, agent.id)),
+    allocated_resources: v1Resources(used),
+    offered_resources: v1Resources(offered),
     capabilities: [],
   };
   if (agent.reregisteredTime !== undefined) out.reregistered_time = timeInfo(agent.reregisteredTime);
-  const maintenance = usage.maintenance?.(agent.id);
   if (maintenance?.deactivated) out.deactivated = true;
   if (maintenance?.drain) out.drain_info = { state: maintenance.drain.state, config: maintenance.drain.config };
   return out;
@@ -67,6 +72,10 @@ export function agentPid(agent: AgentRecord): string {
 }
 
 export function frameworkToV1(core: MasterCore, framework: FrameworkRecord, usage: Usage): OperatorFramework {
+  return frameworkToV1With(core, framework, amount(usage.usedByFramework, framework.id), amount(usage.offeredByFramework, framework.id));
+}
+
+export function frameworkToV1With(core: MasterCore, framework: FrameworkRecord, used: Resources, offered: Resources): OperatorFramework {
   const out: OperatorFramework = {
     framework_info: frameworkInfoToV1(framework.info),
     active: framework.active,
@@ -77,8 +86,8 @@ export function frameworkToV1(core: MasterCore, framework: FrameworkRecord, usag
     reregistered_time: timeInfo(framework.reregisteredTime ?? framework.registeredTime),
     offers: core.offers.forFramework(framework).map((o) => o.offer),
     inverse_offers: [],
-    allocated_resources: v1Resources(amount(usage.usedByFramework, framework.id)),
-    offered_resources: v1Resources(amount(usage.offeredByFramework, framework.id)),
+    allocated_resources: v1Resources(used),
+    offered_resources: v1Resources(offered),
   };
   if (framework.unregisteredTime !== undefined) out.unregistered_time = timeInfo(framework.unregisteredTime);
   return out;
@@ -94,15 +103,16 @@ export function getAgents(core: MasterCore, usage = computeUsage(core)) {
   return { agents, recovered_agents: recovered };
 }
 
-/** GET_FRAMEWORKS carries a framework's offer constraints; master.proto keeps them out of the events. */
-function withOfferConstraints(out: OperatorFramework, framework: FrameworkRecord): OperatorFramework {
-  return { ...out, offer_constraints: framework.offerConstraints?.sent ?? {} };
+/** A framework as GET_FRAMEWORKS lists it: with its offer constraints, which master.proto keeps out of the events. */
+export function listedFramework(core: MasterCore, framework: FrameworkRecord, used: Resources, offered: Resources): OperatorFramework {
+  return { ...frameworkToV1With(core, framework, used, offered), offer_constraints: framework.offerConstraints?.sent ?? {} };
 }
 
 export function getFrameworks(core: MasterCore, usage = computeUsage(core)) {
+  const listed = (f: FrameworkRecord) => listedFramework(core, f, amount(usage.usedByFramework, f.id), amount(usage.offeredByFramework, f.id));
   return {
-    frameworks: [...core.records.frameworks.values()].map((f) => withOfferConstraints(frameworkToV1(core, f, usage), f)),
-    completed_frameworks: core.records.completedFrameworks.toArray().map((f) => withOfferConstraints(frameworkToV1(core, f, usage), f)),
+    frameworks: [...core.records.frameworks.values()].map(listed),
+    completed_frameworks: core.records.completedFrameworks.toArray().map(listed),
     recovered_frameworks: [] as FrameworkInfo[],
   };
 }
@@ -133,9 +143,14 @@ export function getState(core: MasterCore) {
 export function getExecutors(core: MasterCore) {
   const executors: { executor_info: ExecutorInfo; agent_id: { value: string } }[] = [];
   for (const agent of core.records.agents.values()) {
-    for (const executor of agent.executors.values()) executors.push({ executor_info: executorInfoToV1(executor.info), agent_id: { value: agent.id } });
+    for (const executor of agent.executors.values()) executors.push(listedExecutor(executor));
   }
   return { executors, orphan_executors: [] as never[] };
+}
+
+/** An executor as GET_EXECUTORS lists it. */
+export function listedExecutor(executor: ExecutorRecord): { executor_info: ExecutorInfo; agent_id: { value: string } } {
+  return { executor_info: executorInfoToV1(executor.info), agent_id: { value: executor.agentId } };
 }
 
 export function getVersion() {

@@ -9,28 +9,22 @@
  *   around what changed, and the document is served as the list of those buffers, never concatenated.
  * - Resource sums per framework are kept per block of agents, so a build adds up a few hundred block
  *   sums instead of every agent's.
- * - A build walks the records in slices of a few milliseconds that yield to the event loop, so
- *   /health and every other request keep being answered. The document is used only if the records
- *   did not change during the walk (a snapshot of one instant); else the walk is tried again, and the
- *   last try does not yield, so records that never rest cannot starve /state. That walk finds
- *   everything rendered and every block in place: at 100,000 tasks it holds the loop for about 30 ms.
- *
- * Freshness: a request is answered from the cache only while the records' version is unchanged;
- * otherwise it waits for a build that takes its snapshot after the request arrived (requests that come
- * during a build share it). So /state is never older than the request.
+ * - A build walks the records in slices that yield to the event loop and is kept until the records
+ *   change (sliced-build.ts). The walk that does not yield finds everything rendered and every block
+ *   in place: at 100,000 tasks it holds the loop for about 30 ms.
  */
-import { performance } from 'node:perf_hooks';
-import { Resources } from '../../protocol/resources';
-import type { AgentInfo, TaskStatus } from '../../protocol/types';
+import type { TaskStatus } from '../../protocol/types';
 import type { AgentSettings } from '../state/cluster-settings';
 import type { MasterCore } from '../core';
+import { addAgentUsage, addFrameworkSums, agentKey, agentUsage, isCurrent, type AgentKey, type AgentUsage, type FrameworkSums } from './agent-entry';
 import { COMMA, cutAfter, JsonBlockList, type JsonBlockBuilder, type JsonEntry } from './json-blocks';
 import type { OfferRecord } from '../state/offers';
-import type { AgentConnection, AgentRecord, FrameworkRecord, TaskRecord } from '../state/records';
+import type { AgentRecord, FrameworkRecord, TaskRecord } from '../state/records';
+import { SlicedBuild } from './sliced-build';
 import {
   legacyAgentWith, legacyExecutor, legacyFrameworkParts, legacyOffer, legacyStateParts, legacyTask, type AgentCounts,
 } from './state-json';
-import { addTo, amount } from './usage';
+import { amount } from './usage';
 import type { AgentSums, UsageCache } from './usage-cache';
 
 /** A document ready to send. */
@@ -47,33 +41,16 @@ interface TaskEntry extends JsonEntry {
   last: TaskStatus | undefined;
 }
 
+/** What the entry was rendered from (key), and what it adds to its frameworks (usage). */
 interface AgentEntry extends JsonEntry {
-  // What the entry was rendered from.
-  agent: AgentRecord;
-  info: AgentInfo;
-  total: Resources;
-  hostname: string;
-  port: number;
-  pid: string;
-  version: string;
-  registeredTime: number;
-  reregisteredTime: number | undefined;
-  connection: AgentConnection;
-  inAllocator: boolean;
-  sums: AgentSums;
-  offerIds: string[];
-  settings: AgentSettings | undefined;
-  // What it adds to its frameworks.
-  usedByFramework?: Map<string, Resources>;
-  offeredByFramework?: Map<string, Resources>;
+  key: AgentKey;
+  usage: AgentUsage;
   /** Its executors' JSON, comma-separated, by framework (unreachable agents list none). */
   executorsByFramework?: Map<string, Buffer>;
 }
 
 /** What a block of agents adds to each framework. */
-interface AgentBlockSums {
-  used: Map<string, Resources>;
-  offered: Map<string, Resources>;
+interface AgentBlockSums extends FrameworkSums {
   executors: Map<string, Buffer[]>;
 }
 
@@ -87,10 +64,6 @@ interface FrameworkLists {
 /** Blocks of about 64 agents (~100 KB) and 128 tasks or offers (~30 KB). */
 const AGENT_CUT_BITS = 6;
 const TASK_CUT_BITS = 7;
-/** How long a slice of a build may hold the event loop. */
-const SLICE_MS = 4;
-/** Sliced walks tried before one that does not yield. */
-const SLICED_ATTEMPTS = 3;
 /** Records walked between looks at the clock. */
 const AGENTS_PER_CHECK = 32;
 const TASKS_PER_CHECK = 256;
@@ -98,8 +71,7 @@ const TASKS_PER_CHECK = 256;
 const EMPTY = Buffer.alloc(0);
 
 export class StateJsonCache {
-  private document?: StateDocument;
-  private building?: Promise<StateDocument>;
+  private readonly document: SlicedBuild<StateDocument>;
   private readonly agentEntries = new WeakMap<AgentRecord, AgentEntry>();
   private readonly taskEntries = new WeakMap<TaskRecord, TaskEntry>();
   private readonly offerEntries = new WeakMap<OfferRecord, JsonEntry>();
@@ -107,36 +79,19 @@ export class StateJsonCache {
   private readonly frameworkLists = new WeakMap<FrameworkRecord, FrameworkLists>();
 
   /** `sliceMs`: how long a slice of a build may hold the event loop (tests make it 0 to interleave). */
-  constructor(private readonly core: MasterCore, private readonly usage: UsageCache, private readonly sliceMs = SLICE_MS) {}
+  constructor(private readonly core: MasterCore, private readonly usage: UsageCache, sliceMs?: number) {
+    this.document = new SlicedBuild(() => core.records.version, () => this.walk(), sliceMs);
+  }
 
   /** The current document: from the cache if nothing changed, else from a build (shared by concurrent callers). */
   body(): Promise<StateDocument> {
-    if (this.document?.version === this.core.records.version) return Promise.resolve(this.document);
-    this.building ??= this.build();
-    return this.building;
+    return this.document.get();
   }
 
   /** The answer to a GET: the document's buffers as they are, never joined. */
   async answer(): Promise<{ chunks: readonly Buffer[]; contentType: string }> {
     const { chunks } = await this.body();
     return { chunks, contentType: 'application/json' };
-  }
-
-  private async build(): Promise<StateDocument> {
-    try {
-      let document: StateDocument | undefined;
-      for (let attempt = 1; !document; attempt++) {
-        const walked = await runSliced(this.walk(), this.sliceMs);
-        // Unchanged since the walk began: a snapshot of one instant. Else walk again; the records
-        // changing all the time must not starve /state, so the last attempt does not yield.
-        if (walked.version === this.core.records.version) document = walked;
-        else if (attempt === SLICED_ATTEMPTS) document = runToEnd(this.walk());
-      }
-      this.document = document;
-      return document;
-    } finally {
-      this.building = undefined;
-    }
   }
 
   /** One walk over the records that renders what changed and yields now and then; returns the document. */
@@ -258,11 +213,9 @@ export class StateJsonCache {
   private agentEntry(agent: AgentRecord, expected: AgentEntry | undefined): AgentEntry {
     const sums = this.usage.sumsOf(agent);
     const settings = this.core.settings.agent(agent.id);
-    const current = (entry: AgentEntry | undefined): entry is AgentEntry => entry !== undefined
-      && entry.sums === sums && entry.settings === settings && sameAgent(entry, agent) && sameIds(entry.offerIds, agent.offerIds);
-    if (expected?.agent === agent && current(expected)) return expected;
+    if (expected && isCurrent(expected.key, agent, sums, settings)) return expected;
     const kept = this.agentEntries.get(agent);
-    if (current(kept)) return kept;
+    if (kept && isCurrent(kept.key, agent, sums, settings)) return kept;
     const entry = this.renderAgent(agent, sums, settings);
     this.agentEntries.set(agent, entry);
     return entry;
@@ -270,19 +223,7 @@ export class StateJsonCache {
 
   private renderAgent(agent: AgentRecord, sums: AgentSums, settings: AgentSettings | undefined): AgentEntry {
     const listed = agent.connection !== 'unreachable';
-    // As computeUsage: only agents the allocator knows hold or are offered anything.
-    const counted = agent.inAllocator;
-    let offered = Resources.empty();
-    let offeredByFramework: Map<string, Resources> | undefined;
-    if (counted) {
-      for (const id of agent.offerIds) {
-        const offer = this.core.offers.get(id);
-        if (!offer) continue;
-        offered = offered.plus(offer.resources);
-        offeredByFramework ??= new Map();
-        addTo(offeredByFramework, offer.frameworkId, offer.resources);
-      }
-    }
+    const usage = agentUsage(this.core, agent, sums);
     let executorsByFramework: Map<string, Buffer> | undefined;
     if (listed && agent.executors.size > 0) {
       const texts = new Map<string, string[]>();
@@ -295,24 +236,10 @@ export class StateJsonCache {
       executorsByFramework = new Map([...texts].map(([id, list]) => [id, Buffer.from(list.join(','))]));
     }
     return {
-      bytes: listed ? Buffer.from(JSON.stringify(legacyAgentWith(agent, counted ? sums.used : Resources.empty(), offered, settings))) : EMPTY,
+      bytes: listed ? Buffer.from(JSON.stringify(legacyAgentWith(agent, usage.used, usage.offered, settings))) : EMPTY,
       cut: cutAfter(agent.id, AGENT_CUT_BITS),
-      agent,
-      info: agent.info,
-      total: agent.total,
-      hostname: agent.hostname,
-      port: agent.port,
-      pid: agent.pid,
-      version: agent.version,
-      registeredTime: agent.registeredTime,
-      reregisteredTime: agent.reregisteredTime,
-      connection: agent.connection,
-      inAllocator: agent.inAllocator,
-      sums,
-      offerIds: [...agent.offerIds],
-      settings,
-      usedByFramework: counted && sums.usedByFramework.size > 0 ? sums.usedByFramework : undefined,
-      offeredByFramework,
+      key: agentKey(agent, sums, settings),
+      usage,
       executorsByFramework,
     };
   }
@@ -324,27 +251,11 @@ function currentTask(entry: TaskEntry, task: TaskRecord): boolean {
   return entry.state === task.state && entry.statuses === statuses.length && entry.last === statuses[statuses.length - 1];
 }
 
-/** Everything legacyAgentWith reads from the record itself (sums, offers and settings are compared apart). */
-function sameAgent(entry: AgentEntry, agent: AgentRecord): boolean {
-  return entry.info === agent.info && entry.total === agent.total && entry.connection === agent.connection
-    && entry.inAllocator === agent.inAllocator && entry.reregisteredTime === agent.reregisteredTime
-    && entry.registeredTime === agent.registeredTime && entry.hostname === agent.hostname && entry.port === agent.port
-    && entry.pid === agent.pid && entry.version === agent.version;
-}
-
-function sameIds(kept: string[], ids: Set<string>): boolean {
-  if (kept.length !== ids.size) return false;
-  let i = 0;
-  for (const id of ids) if (kept[i++] !== id) return false;
-  return true;
-}
-
 function sumBlock(entries: AgentEntry[]): AgentBlockSums {
   const sums: AgentBlockSums = { used: new Map(), offered: new Map(), executors: new Map() };
+  addAgentUsage(sums, entries.map((entry) => entry.usage));
   const pieces = new Map<string, Buffer[]>();
   for (const entry of entries) {
-    if (entry.usedByFramework) for (const [id, resources] of entry.usedByFramework) addTo(sums.used, id, resources);
-    if (entry.offeredByFramework) for (const [id, resources] of entry.offeredByFramework) addTo(sums.offered, id, resources);
     if (entry.executorsByFramework) {
       for (const [id, bytes] of entry.executorsByFramework) {
         const list = pieces.get(id);
@@ -361,8 +272,7 @@ function sumBlock(entries: AgentEntry[]): AgentBlockSums {
 function frameworkSums(slaves: JsonBlockBuilder<AgentEntry, AgentBlockSums>): AgentBlockSums {
   const total: AgentBlockSums = { used: new Map(), offered: new Map(), executors: new Map() };
   for (const { summary } of slaves.blocks) {
-    for (const [id, resources] of summary.used) addTo(total.used, id, resources);
-    for (const [id, resources] of summary.offered) addTo(total.offered, id, resources);
+    addFrameworkSums(total, summary);
     for (const [id, pieces] of summary.executors) {
       const list = total.executors.get(id);
       if (list) list.push(...pieces);
@@ -381,24 +291,4 @@ function openObject(json: Record<string, unknown>): string {
 function restOfObject(json: Record<string, unknown>): string {
   const text = JSON.stringify(json);
   return text === '{}' ? '}' : `,${text.slice(1)}`;
-}
-
-function runToEnd<T>(walk: Generator<void, T>): T {
-  for (;;) {
-    const step = walk.next();
-    if (step.done) return step.value;
-  }
-}
-
-/** Runs a walk, letting the event loop in whenever a slice has taken `sliceMs`. */
-async function runSliced<T>(walk: Generator<void, T>, sliceMs: number): Promise<T> {
-  let sliceStart = performance.now();
-  for (;;) {
-    const step = walk.next();
-    if (step.done) return step.value;
-    if (performance.now() - sliceStart >= sliceMs) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
-  }
 }
