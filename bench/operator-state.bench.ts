@@ -28,7 +28,7 @@ import { getText, percentile, round, sleep } from './lib/http';
 import { JSON_TYPE, PROTOBUF_TYPE } from '../cluster/http/v1-media';
 import { runMain, scaleAgentCounts } from './lib/main';
 import { settledMemory } from './lib/memory';
-import { printTable, writeResults, type Row } from './lib/report';
+import { printTable, reportTargets, writeResults, type Row, type TargetRow } from './lib/report';
 
 const TASKS_PER_AGENT = 10;
 const LOAD_SECONDS = 8;
@@ -186,6 +186,33 @@ function underLoad(base: Row, polled: Polled, name: string, result: LoadResult):
   };
 }
 
+/** The issue's rows, from the largest size run; pass/fail only at the size the targets name (10,000 / 100,000). */
+function targetRows(rows: Row[]): TargetRow[] {
+  const agents = Math.max(...rows.map((row) => Number(row.agents)));
+  const at = rows.filter((row) => row.agents === agents);
+  const first = at.find((row) => row.polled === '/state' && row.load === 'steady')!;
+  const full = agents >= 10_000;
+  const size = `${agents.toLocaleString('en-US')} agents / ${Number(first.tasks).toLocaleString('en-US')} tasks`;
+  const rebuiltMs = Number(first['GET_STATE JSON ms']);
+  const healthP99 = Math.max(...at.filter((row) => row.polled === 'GET_STATE').map((row) => Number(row['/health ms p99'])));
+  const rssMB = Math.max(Number(first['RSS MB rendered']), ...at.map((row) => Number(row['master RSS MB'])));
+  return [
+    {
+      benchmark: `operator GET_STATE (JSON) rebuilt after a change, ${size}`,
+      measured: `${rebuiltMs} ms (${first['GET_STATE JSON MB']} MB; protobuf ${first['GET_STATE protobuf ms']} ms)`,
+      anchor: 'Mesos /state ~3 s at 20k / 400k', target: '<= 200 ms at 10k / 100k', met: full ? rebuiltMs <= 200 : undefined,
+    },
+    {
+      benchmark: `/health p99 while GET_STATE is polled back to back, ${size}`,
+      measured: `${healthP99} ms`, anchor: '', target: '<= 20 ms', met: full ? healthP99 <= 20 : undefined,
+    },
+    {
+      benchmark: `master RSS with the tasks and every document built, ${size}`,
+      measured: `${rssMB} MB`, anchor: '', target: '<= 1 GB at 10k / 100k', met: full ? rssMB <= 1024 : undefined,
+    },
+  ];
+}
+
 async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const agents of scaleAgentCounts()) rows.push(...await run(agents));
@@ -209,6 +236,7 @@ async function main(): Promise<void> {
   printTable(`/health while /state or GET_STATE (JSON) is polled back to back for ${LOAD_SECONDS} s (probe every ${HEALTH_EVERY_MS} ms)`, rows.map((row) => keys(row, [
     'agents', 'polled', 'load', '/state polls', 'poll ms p50', 'poll ms max', '/health n', '/health ms p50', '/health ms p99', '/health ms max', 'master RSS MB', 'master heap MB',
   ])));
+  reportTargets(targetRows(rows));
   const file = writeResults('operator-state', { tasksPerAgent: TASKS_PER_AGENT, loadSeconds: LOAD_SECONDS, churnEveryMs: CHURN_EVERY_MS, rows });
   process.stdout.write(`results: ${file}\n`);
 }
