@@ -183,8 +183,8 @@ async function main(): Promise<void> {
   let client: SchedulerClient | undefined;
   try {
     const master: MasterProcess = await daemons.startMaster();
-    // `env` execs node with the profiler on, keeping the pid the bench reads the CPU time of.
-    const prefix = PROFILE_DIR ? ['env', `NODE_OPTIONS=--cpu-prof --cpu-prof-dir=${path.resolve(PROFILE_DIR)}`] : undefined;
+    // The shell execs node ($0) with the profiler on (NODE_OPTIONS may not carry it), keeping the pid whose CPU time is read.
+    const prefix = PROFILE_DIR ? ['/bin/sh', '-c', `exec "$0" --cpu-prof --cpu-prof-dir='${path.resolve(PROFILE_DIR)}' "$@"`] : undefined;
     const agent: AgentProcess = await daemons.startAgent(master, ['--resources', 'cpus:1000;mem:1000000;disk:1000000'], prefix ? { prefix } : {});
     client = new SchedulerClient({ master: master.url, frameworkInfo: { user: os.userInfo().username, name: 'bench-process-launch', checkpoint: true } });
     const framework = new LaunchingFramework(client);
