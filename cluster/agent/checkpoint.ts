@@ -57,10 +57,9 @@ export function checkpointedIdentity(checkpoint: Pick<RunCheckpoint, 'pid' | 'pi
 }
 
 export function writeFileAtomic(file: string, text: string, opts: { durable: boolean }): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   try {
-    const fd = fs.openSync(tmp, 'w', 0o600);
+    const fd = openCreating(tmp);
     try {
       fs.writeSync(fd, text);
       if (opts.durable) fs.fsyncSync(fd);
@@ -72,6 +71,21 @@ export function writeFileAtomic(file: string, text: string, opts: { durable: boo
     // A full disk leaves the old file as it was, and no half-written one beside it.
     fs.rmSync(tmp, { force: true });
     throw err;
+  }
+}
+
+/**
+ * Opens a new file for writing, making its directory only when it is missing: a run's checkpoint is
+ * written several times in the life of a task, and a recursive mkdir of a deep directory that exists
+ * costs a lookup of every component each time.
+ */
+function openCreating(file: string): number {
+  try {
+    return fs.openSync(file, 'w', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    return fs.openSync(file, 'w', 0o600);
   }
 }
 

@@ -15,7 +15,13 @@
  * already unprivileged, reads the task's environment from an inherited file descriptor and execs
  * the command. So the cgroups are joined before the command's first instruction, the wrapper can
  * still record the exit status in the agent's private meta directory, and the environment (which
- * may hold secrets) never appears on a command line.
+ * may hold secrets) never appears on a command line. A task that runs as the agent's own user
+ * needs no second shell: a subshell of the wrapper reads the environment and execs the command.
+ *
+ * Every process a launch starts costs a fork and an exec, as much as the task's own, so the
+ * wrapper uses shell builtins only: the environment is read with `read`, not `cat`, and the exit
+ * status written in place, not renamed by `mv` (it is read only once the wrapper is gone; a wrapper
+ * killed while writing it leaves an empty file, which reads as no status, as a missing one does).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -34,8 +40,23 @@ const WRAPPER_NAME = 'mesoscloud-executor';
 /** Exit code of the wrapper when it could not join a cgroup (the command never ran). */
 export const JOIN_FAILED_EXIT = 125;
 
+/** The file descriptor the task's environment arrives on, as `export NAME='value'` lines. */
+const ENV_FD = 3;
+/**
+ * Takes the environment from ENV_FD (builtins only: every line, newlines inside quoted values
+ * included), closes the descriptor and execs "$@", the command.
+ */
+const LOAD_ENV = [
+  `_env=; while IFS= read -r _line; do _env="$_env$_line`,
+  `"; done <&${ENV_FD}; exec ${ENV_FD}<&- && eval "$_env" && exec "$@"`,
+].join('\n');
+const LOAD_ENV_NAME = 'mesoscloud-env';
+/** In the wrapper's argv instead of a command shell: its own subshell loads the environment (no user switch). */
+const LOAD_ENV_HERE = '--load-env';
+
 /*
- * $1 = meta dir, then cgroup.procs files, then "--", then the argv of the command.
+ * $1 = meta dir, then cgroup.procs files, then "--", then the argv of the command (after
+ * LOAD_ENV_HERE when the wrapper's subshell is to load the environment itself).
  * The TERM/INT/HUP trap keeps the wrapper alive while the command handles the signal, so the exit
  * status is still recorded; a trap with a handler (not '') is reset in the child, which therefore
  * sees the signals normally.
@@ -52,17 +73,13 @@ const WRAPPER = [
   'done',
   'shift',
   "trap ':' TERM INT HUP",
-  '"$@"',
+  `if [ "$1" = ${LOAD_ENV_HERE} ]; then shift; (`,
+  LOAD_ENV,
+  '); else "$@"; fi',
   'status=$?',
-  'echo "$status" > "$meta/' + EXIT_STATUS_FILE + '.tmp" && mv -f "$meta/' + EXIT_STATUS_FILE + '.tmp" "$meta/' + EXIT_STATUS_FILE + '"',
+  'echo "$status" > "$meta/' + EXIT_STATUS_FILE + '"',
   'exit "$status"',
 ].join('\n');
-
-/** The file descriptor the task's environment arrives on, as `export NAME='value'` lines. */
-const ENV_FD = 3;
-/** Run by the command's shell, as the task's user: takes the environment, closes its descriptor, execs the command. */
-const LOAD_ENV = `eval "$(cat <&${ENV_FD})" && exec ${ENV_FD}<&- && exec "$@"`;
-const LOAD_ENV_NAME = 'mesoscloud-env';
 
 /** Names a shell can export; others cannot reach the command this way and are left out. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -121,8 +138,8 @@ export interface LaunchedProcess {
 export async function launchProcess(req: LaunchRequest): Promise<LaunchedProcess> {
   if (req.argv.length === 0) throw new Error('empty command');
   fs.mkdirSync(req.metaDir, { recursive: true, mode: 0o700 });
-  const commandArgv = ['/bin/sh', '-c', LOAD_ENV, LOAD_ENV_NAME, ...req.argv];
-  const argv = req.user ? asUser(req.user, commandArgv) : commandArgv;
+  // Run by a shell as the task's user, or by the wrapper's subshell when the user is the agent's.
+  const argv = req.user ? asUser(req.user, ['/bin/sh', '-c', LOAD_ENV, LOAD_ENV_NAME, ...req.argv]) : [LOAD_ENV_HERE, ...req.argv];
   const envFile = path.join(req.metaDir, `env-${process.pid}`);
   const fds: number[] = [];
   try {

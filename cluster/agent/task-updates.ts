@@ -29,6 +29,9 @@ export interface TaskUpdatesDeps {
 }
 
 export class TaskUpdates {
+  /** Per task, the sending of its last update, which waits for its flush and for the task's earlier updates. */
+  private readonly sending = new Map<TaskEntry, Promise<void>>();
+
   constructor(private readonly deps: TaskUpdatesDeps) {}
 
   /** A runner's transition: recorded on the task, logged to its update log and queued for the master. */
@@ -45,8 +48,15 @@ export class TaskUpdates {
     // A framework being shut down is gone from the master: nobody would acknowledge its updates.
     if (this.deps.closed() || this.deps.tasks.activeFramework(entry.frameworkId)?.shuttingDown) return;
     const update: StatusUpdate = { framework_id: { value: entry.frameworkId }, status };
-    this.appendLog(entry.updatesFile, { type: 'UPDATE', update });
-    this.deps.updates.enqueue(update);
+    const flushed = this.appendLog(entry.updatesFile, { type: 'UPDATE', update });
+    // Sent once on disk, and after the task's earlier updates: a later flush may finish first.
+    const previous = this.sending.get(entry) ?? Promise.resolve();
+    const sent = previous.then(() => flushed).then(() => {
+      if (this.sending.get(entry) === sent) this.sending.delete(entry);
+      if (this.deps.closed() || this.deps.tasks.activeFramework(entry.frameworkId)?.shuttingDown) return;
+      this.deps.updates.enqueue(update);
+    });
+    this.sending.set(entry, sent);
   }
 
   /**
@@ -69,7 +79,7 @@ export class TaskUpdates {
     const update: StatusUpdate = { framework_id: { value: entry.frameworkId }, status };
     if (!this.deps.updates.enqueue(update)) return false;
     entry.statuses.push(status);
-    this.appendLog(entry.updatesFile, { type: 'UPDATE', update });
+    void this.appendLog(entry.updatesFile, { type: 'UPDATE', update });
     return true;
   }
 
@@ -96,7 +106,7 @@ export class TaskUpdates {
       this.deps.log.debug('ignoring an acknowledgement', { framework_id: frameworkId, task_id: taskId, uuid, result });
       return;
     }
-    if (entry) this.appendLog(entry.updatesFile, { type: 'ACK', uuid });
+    if (entry) void this.appendLog(entry.updatesFile, { type: 'ACK', uuid });
   }
 
   /** A run (executor) ends with the last of its tasks; a container that failed to launch counts as an error too. */
@@ -124,12 +134,15 @@ export class TaskUpdates {
     return status;
   }
 
-  private appendLog(file: string, record: Parameters<typeof appendUpdateLog>[1]): void {
+  /** Resolves once the record is on disk, or could not be put there (said in the log): it never rejects. */
+  private appendLog(file: string, record: Parameters<typeof appendUpdateLog>[1]): Promise<void> {
+    // A disk error must not hold updates back: delivering one unpersisted beats never delivering it.
+    const failed = (err: Error) => this.deps.log.error('could not write the status update log', { file, error: err.message });
     try {
-      appendUpdateLog(file, record);
+      return appendUpdateLog(file, record).catch(failed);
     } catch (err) {
-      // A disk error must not hold updates back: delivering one unpersisted beats never delivering it.
-      this.deps.log.error('could not write the status update log', { file, error: (err as Error).message });
+      failed(err as Error);
+      return Promise.resolve();
     }
   }
 }

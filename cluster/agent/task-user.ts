@@ -103,8 +103,33 @@ export function lookupUser(name: string): Promise<UserIdentity | undefined> {
   });
 }
 
+/**
+ * How long the host's answer about a user serves later launches. Starting `id` for every task cost
+ * a process start per launch, as much as the task's own (fork of the whole agent); Mesos asks NSS
+ * in-process. A user whose uid or groups change is seen within this time. "No such user" is never
+ * kept beyond the lookup in flight, so a user created just now is found at once.
+ */
+export const USER_LOOKUP_TTL_MS = 10_000;
+const MAX_CACHED_USERS = 1000;
+const userLookups = new Map<string, { expires: number; identity: Promise<UserIdentity | undefined> }>();
+
+/** lookupUser, shared by the launches that ask for the same user while an answer is fresh or in flight. */
+export function lookupUserCached(name: string, now = Date.now(), lookup: (name: string) => Promise<UserIdentity | undefined> = lookupUser): Promise<UserIdentity | undefined> {
+  const hit = userLookups.get(name);
+  if (hit && hit.expires > now) return hit.identity;
+  const identity = lookup(name);
+  const entry = { expires: now + USER_LOOKUP_TTL_MS, identity };
+  userLookups.delete(name);
+  userLookups.set(name, entry);
+  if (userLookups.size > MAX_CACHED_USERS) userLookups.delete(userLookups.keys().next().value as string);
+  void identity.then((found) => {
+    if (!found && userLookups.get(name) === entry) userLookups.delete(name);
+  });
+  return identity;
+}
+
 /** Resolves the task's user (only when a switch may be made) and decides. */
 export async function taskRunAs(policy: RunAsPolicy, requested: string | undefined): Promise<RunAs> {
-  const identity = policy.switchUser && requested !== undefined ? await lookupUser(requested) : undefined;
+  const identity = policy.switchUser && requested !== undefined ? await lookupUserCached(requested) : undefined;
   return decideRunAs(policy, requested, identity);
 }

@@ -5,9 +5,11 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { packageRoot } from '../../infra/package-root';
 import { timedCli, type TimedCliOptions } from './timed-cli';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+/** The package's root, from the sources (tests) and from dist/ (benchmarks that start the daemons) alike. */
+export const ROOT = packageRoot(__dirname);
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 

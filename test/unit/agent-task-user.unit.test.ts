@@ -1,4 +1,4 @@
-import { decideRunAs, parseIdOutput, requestedUser, type RunAsPolicy, type UserIdentity } from '../../cluster/agent/task-user';
+import { decideRunAs, lookupUserCached, parseIdOutput, requestedUser, USER_LOOKUP_TTL_MS, type RunAsPolicy, type UserIdentity } from '../../cluster/agent/task-user';
 import { environmentScript } from '../../cluster/agent/task-process';
 import { defaultTaskUser } from '../../cli/commands/exec';
 
@@ -50,6 +50,24 @@ describe('reading the host user database and handing over the environment', () =
   it('parses id output, groups without names included', () => {
     expect(parseIdOutput('u', 'uid=1001(u) gid=100(users) groups=100(users),27(sudo),4242\n')).toEqual({ name: 'u', uid: 1001, gid: 100, groups: [100, 27, 4242] });
     expect(parseIdOutput('u', 'id: nothing')).toBeUndefined();
+  });
+
+  it('asks the host once for the launches of a burst, again once the answer is stale, and keeps no "no such user"', async () => {
+    const asked: string[] = [];
+    const host = async (name: string) => {
+      asked.push(name);
+      return name === 'cache-nobody' ? { ...nobody, name } : undefined;
+    };
+    const t0 = 1_000_000;
+    const burst = await Promise.all([1, 2, 3].map(() => lookupUserCached('cache-nobody', t0, host)));
+    expect(burst).toEqual([1, 2, 3].map(() => ({ ...nobody, name: 'cache-nobody' })));
+    expect(await lookupUserCached('cache-nobody', t0 + USER_LOOKUP_TTL_MS - 1, host)).toEqual({ ...nobody, name: 'cache-nobody' });
+    expect(asked).toEqual(['cache-nobody']);
+    await lookupUserCached('cache-nobody', t0 + USER_LOOKUP_TTL_MS, host);
+    expect(asked).toEqual(['cache-nobody', 'cache-nobody']);
+    expect(await lookupUserCached('cache-ghost', t0, host)).toBeUndefined();
+    expect(await lookupUserCached('cache-ghost', t0 + 1, host)).toBeUndefined();
+    expect(asked.filter((n) => n === 'cache-ghost')).toHaveLength(2);
   });
 
   it('quotes every value so that nothing in it is interpreted, and leaves out names a shell cannot export', () => {
