@@ -9,6 +9,7 @@
  * ZooKeeper servers are plain java processes (infra/zookeeper/local-ensemble.ts).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OperatorClient } from '../../cluster/client/operator';
@@ -23,7 +24,8 @@ import { ClusterCatalog, type AgentRecord, type ClusterRecord, type DaemonRecord
 import { removeCgroupRoot } from './cgroup-roots';
 import { clusterTlsMaterial, writeTlsFiles } from '../tls/cluster-ca';
 import { findZooKeeper, readLocalEnsemble, serverPid, startLocalEnsemble, stopLocalEnsemble, ZooKeeperNotInstalledError } from '../zookeeper';
-import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, TASK_PORTS, zkUrlOf, type LocalLayout, type PortRange } from './local-layout';
+import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, namesResource, TASK_PORTS, zkUrlOf, type LocalLayout, type PortRange } from './local-layout';
+import { cpuFloorNote, shareMachine, shareResources, type AgentShare, type MachineCapacity } from './local-share';
 import { chooseFreePorts, isPortFree } from '../machine/ports';
 import { waitForAgents } from './master-access';
 import { secureLocalCredentials } from './local-credentials';
@@ -247,6 +249,7 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
     if (record.zk) record.masterUrl = await waitForLeader(record, wait);
 
     const agentMaster = record.zk ?? `${scheme}://${LOCAL_HOST}:${masterPort}`;
+    const share = splitMachine(layout.agentsDir, agentCount, agentResourcesText, progress);
     for (let i = 0; i < agentCount; i++) {
       const agent: AgentRecord = {
         index: i,
@@ -254,7 +257,7 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
         port: agentPorts[i],
         workDir: layout.agentWorkDir(i),
         logPath: layout.agentLog(i),
-        resources: agentResources(agentResourcesText, i, agentCount, taskPorts),
+        resources: agentResources(agentResourcesText, i, agentCount, taskPorts, share),
       };
       fs.mkdirSync(agent.workDir, { recursive: true });
       progress(`Starting agent ${i + 1}/${agentCount} on ${LOCAL_HOST}:${agent.port} (log: ${agent.logPath})`);
@@ -292,6 +295,31 @@ function launchFailure(err: unknown, name: string, logsDir: string, undone: Dest
     `read the logs in ${logsDir}`,
     `remove them with: mesoscloud destroy --cluster ${name}`,
   ]);
+}
+
+/** This machine, as the agents would each detect it: cpus, physical memory, free space where their work dirs are. */
+function measureMachine(dir: string): MachineCapacity {
+  fs.mkdirSync(dir, { recursive: true });
+  const stats = fs.statfsSync(dir);
+  return {
+    cpus: os.availableParallelism(),
+    memMb: Math.floor(os.totalmem() / (1024 * 1024)),
+    diskFreeMb: Math.floor((Number(stats.bavail) * Number(stats.bsize)) / (1024 * 1024)),
+  };
+}
+
+/** Each agent's share of the machine (local-share.ts), said in one line, and why there are more cpus than the machine has when so. */
+function splitMachine(agentsDir: string, agentCount: number, requested: string | undefined, progress: (line: string) => void): AgentShare {
+  const machine = measureMachine(agentsDir);
+  const share = shareMachine(machine, agentCount);
+  const shared = requested?.trim().startsWith('[') ? [] : shareResources(share, (name) => requested !== undefined && namesResource(requested, name));
+  if (shared.length > 0) {
+    const who = agentCount === 1 ? 'The agent gets' : `Each of the ${agentCount} agents gets`;
+    progress(`${who} ${shared.join(';')} of this machine (${machine.cpus} CPUs, ${machine.memMb} MB memory, ${machine.diskFreeMb} MB free disk)`);
+  }
+  const note = shared.some((part) => part.startsWith('cpus:')) ? cpuFloorNote(agentCount, machine.cpus, share) : undefined;
+  if (note) progress(note);
+  return share;
 }
 
 /** A task port range no other registered cluster on this machine uses. */
