@@ -19,10 +19,9 @@ import type { Resource } from '../../cluster/protocol/types';
 import { findDaemonBundle, type DaemonBundle } from '../bootstrap/bundle';
 import { ProviderError } from '../errors';
 import type { ClusterSpec } from '../plan/spec';
-import { AgentSchema, DEFAULT_SSH_PORT, DEFAULT_SSH_USER, MasterSchema, ZooKeeperSchema } from '../plan/spec-schema';
+import { DEFAULT_SSH_PORT, DEFAULT_SSH_USER, ZOOKEEPER_DEFAULTS } from '../plan/spec-defaults';
 import { ClusterCatalog, type AgentRecord, type ClusterRecord, type DaemonRecord } from '../cluster-catalog';
 import { removeCgroupRoot } from './cgroup-roots';
-import { clusterTlsMaterial, writeTlsFiles } from '../tls/cluster-ca';
 import { findZooKeeper, readLocalEnsemble, serverPid, startLocalEnsemble, stopLocalEnsemble, ZooKeeperNotInstalledError } from '../zookeeper';
 import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, namesResource, TASK_PORTS, zkUrlOf, type LocalLayout, type PortRange } from './local-layout';
 import { cpuFloorNote, shareMachine, shareResources, type AgentShare, type MachineCapacity } from './local-share';
@@ -72,9 +71,10 @@ export function localSpec(input: LocalSpecInput): LocalClusterSpec {
     agents: input.agents,
     colocate: false,
     ssh: { user: DEFAULT_SSH_USER, port: DEFAULT_SSH_PORT },
-    master: MasterSchema.parse({ port: input.masterPort }),
-    agent: { ...AgentSchema.parse({ port: input.masterPort + 1 }), ...(input.agentResources !== undefined ? { resources: input.agentResources } : {}) },
-    zookeeper: ZooKeeperSchema.parse({}),
+    // The schema's defaults, filled in here: a local launch need not load the schema library.
+    master: { port: input.masterPort, flags: {} },
+    agent: { port: input.masterPort + 1, flags: {}, ...(input.agentResources !== undefined ? { resources: input.agentResources } : {}) },
+    zookeeper: { ...ZOOKEEPER_DEFAULTS },
     ...(input.secure ? { secure: true } : {}),
   };
 }
@@ -203,7 +203,7 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
   const taskPorts = agentResourcesText !== undefined && namesPorts(agentResourcesText) ? undefined : pickTaskPorts(catalog, name, progress);
   const layout = localLayout(catalog.clusterDir(name));
   fs.mkdirSync(path.dirname(layout.masterLog), { recursive: true });
-  const tls = spec.secure ? generateLocalTls(layout.tlsDir, name, progress) : undefined;
+  const tls = spec.secure ? await generateLocalTls(layout.tlsDir, name, progress) : undefined;
   const scheme = tls ? 'https' : 'http';
   const record: ClusterRecord = {
     name: name,
@@ -360,9 +360,11 @@ function reminder(progress: (line: string) => void, everyMs = 5000): (what: () =
 
 /**
  * A new cluster CA and one certificate for this machine (127.0.0.1 and localhost), which every local
- * daemon uses, plus the operator's client certificate; keys 0600 under the cluster dir.
+ * daemon uses, plus the operator's client certificate; keys 0600 under the cluster dir. node-forge
+ * (865 KiB of JavaScript) is loaded only here, not by every launch.
  */
-function generateLocalTls(dir: string, cluster: string, progress: (line: string) => void) {
+async function generateLocalTls(dir: string, cluster: string, progress: (line: string) => void) {
+  const { clusterTlsMaterial, writeTlsFiles } = await import('../tls/cluster-ca');
   const material = clusterTlsMaterial(cluster, [{ name: 'local', addresses: [LOCAL_HOST, 'localhost'] }]);
   const files = writeTlsFiles(dir, material);
   progress(`Generated a cluster CA and certificates for TLS in ${dir}`);
