@@ -34,14 +34,18 @@ function option(name: string): string | undefined {
 const AGENTS = Number(option('agents') ?? 5);
 const RUNS = Number(option('runs') ?? (QUICK ? 2 : 5));
 
-export const LOCAL_PHASES = ['cli start', 'master', 'agents start', 'registration'] as const;
+/**
+ * The launcher starts the master and the agents together, then waits for the master to answer, then
+ * for the agents to be registered: 'daemons start' runs from the first daemon started until the
+ * master answers, 'registration' from then until the launcher exits.
+ */
+export const LOCAL_PHASES = ['cli start', 'daemons start', 'registration'] as const;
 type LocalPhase = (typeof LOCAL_PHASES)[number];
 
 /** The line that opens each phase after 'cli start'; the last one ends at the process's exit. */
 const MARKS: [Exclude<LocalPhase, 'cli start'>, RegExp][] = [
-  ['master', /^Starting master /],
-  ['agents start', /^Starting agent 1\//],
-  ['registration', /^Agents registered: \d+\/\d+$/],
+  ['daemons start', /^Starting master /],
+  ['registration', /^(Master answering at |\d+ masters answering)/],
 ];
 
 function localPhases(lines: TimedLine[], exitMs: number): Record<LocalPhase, number> {

@@ -245,8 +245,6 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
       startSupervised(bundle, master, layout.service(i === 0 ? 'master' : `master-${i}`), args, layout.clusterDir, name);
       catalog.write(record);
     }
-    for (const master of masters) await waitForMaster(record, master, wait);
-    if (record.zk) record.masterUrl = await waitForLeader(record, wait);
 
     const agentMaster = record.zk ?? `${scheme}://${LOCAL_HOST}:${masterPort}`;
     const share = splitMachine(layout.agentsDir, agentCount, agentResourcesText, progress);
@@ -267,6 +265,11 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
       catalog.write(record);
       stopIfAborted(opts.signal);
     }
+    // The agents start while the masters do (they know where to register: the fixed URL or zk://),
+    // rather than after them: both spend their first half second loading, which now overlaps.
+    for (const master of masters) await waitForMaster(record, master, wait);
+    progress(masterCount > 1 ? `${masterCount} masters answering` : `Master answering at ${record.masterUrl}`);
+    if (record.zk) record.masterUrl = await waitForLeader(record, wait);
     await waitForLocalAgents(record, wait);
     // A Ctrl-C that came while the last agent registered still means "stop".
     stopIfAborted(opts.signal);
