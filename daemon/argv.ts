@@ -5,16 +5,8 @@
  */
 import { helpDefault, type FlagSpec, type FlagTable, type FlagValues } from '../cluster/flags/table';
 
-/** What was wrong with a command line; the CLI shows the same codes for the same mistakes. */
-export type UsageCode = 'USAGE' | 'BAD_FLAG' | 'UNKNOWN_FLAG' | 'MISSING_FLAG' | 'UNEXPECTED_ARGUMENT';
-
-/** The command line was wrong; nothing was started. */
-export class UsageError extends Error {
-  /** `unknown`: the flag that was not known, as typed (UNKNOWN_FLAG only). */
-  constructor(message: string, readonly code: UsageCode = 'USAGE', readonly unknown?: string) {
-    super(message);
-  }
-}
+export { UsageError, type UsageCode } from './usage-error';
+import { UsageError } from './usage-error';
 
 const TRUE = new Set(['true', '1', 'yes']);
 const FALSE = new Set(['false', '0', 'no']);

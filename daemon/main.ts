@@ -7,17 +7,11 @@
  *   probe --http|--zk|--tcp ...       waits until a service is healthy
  *   version                           {"version":...,"node":...}
  * A wrong command line prints one line naming what was wrong and what is allowed, and exits 2.
+ * Each subcommand loads what it uses when it runs: a supervisor (one per local daemon) then loads
+ * neither the flag tables nor the daemons, which halves its start-up CPU and memory.
  */
-import { parseFlags, usageText, UsageError } from './argv';
 import type { FlagTable, FlagValues } from '../cluster/flags/table';
-import { AGENT_FLAGS, AGENT_OPTIONS, resolveAgentOptions } from '../cluster/agent/options';
-import { MASTER_FLAGS, MASTER_OPTIONS } from '../cluster/master/options';
-import { optionsFromFlags } from '../cluster/flags/table';
-import { describeTarget, probe, PROBE_FLAGS, probeTarget } from './probe';
-import { startService } from './service';
-import { Supervisor } from './supervisor';
-import { versionJson } from './version';
-import { ZOOKEEPER_FLAGS } from './zookeeper';
+import { UsageError } from './usage-error';
 
 export const PROGRAM = 'mesoscloud-daemon';
 
@@ -32,30 +26,37 @@ interface Subcommand {
 const SUBCOMMANDS: Record<string, Subcommand> = {
   master: {
     summary: 'run a master daemon in the foreground (flags of `mesoscloud master`)',
-    run: (args, command) => withFlags(command, 'Run a master daemon in the foreground.', MASTER_FLAGS, args, async (f) => {
-      const { runMasterDaemon } = await import('../cluster/master/index');
-      await runMasterDaemon(optionsFromFlags(MASTER_OPTIONS, f));
-    }),
+    run: async (args, command) => {
+      const [{ MASTER_FLAGS, MASTER_OPTIONS }, { optionsFromFlags }] = await Promise.all([import('../cluster/master/options'), import('../cluster/flags/table')]);
+      return withFlags(command, 'Run a master daemon in the foreground.', MASTER_FLAGS, args, async (f) => {
+        const { runMasterDaemon } = await import('../cluster/master/index');
+        await runMasterDaemon(optionsFromFlags(MASTER_OPTIONS, f));
+      });
+    },
   },
   agent: {
     summary: 'run an agent daemon in the foreground (flags of `mesoscloud agent`)',
-    run: (args, command) => withFlags(command, 'Run an agent daemon in the foreground.', AGENT_FLAGS, args, async (f) => {
-      const { runAgentDaemon } = await import('../cluster/agent/index');
-      await runAgentDaemon(resolveAgentOptions(optionsFromFlags(AGENT_OPTIONS, f)));
-    }),
+    run: async (args, command) => {
+      const [{ AGENT_FLAGS, AGENT_OPTIONS, resolveAgentOptions }, { optionsFromFlags }] = await Promise.all([import('../cluster/agent/options'), import('../cluster/flags/table')]);
+      return withFlags(command, 'Run an agent daemon in the foreground.', AGENT_FLAGS, args, async (f) => {
+        const { runAgentDaemon } = await import('../cluster/agent/index');
+        await runAgentDaemon(resolveAgentOptions(optionsFromFlags(AGENT_OPTIONS, f)));
+      });
+    },
   },
   zookeeper: {
     summary: 'run a ZooKeeper server from a zoo.cfg in the foreground',
-    run: (args, command) => withFlags(command, 'Run a ZooKeeper server in the foreground.', ZOOKEEPER_FLAGS, args, async (f) => {
-      const { runZooKeeper } = await import('./zookeeper');
-      runZooKeeper(f.config);
-    }),
+    run: async (args, command) => {
+      const { runZooKeeper, ZOOKEEPER_FLAGS } = await import('./zookeeper');
+      return withFlags(command, 'Run a ZooKeeper server in the foreground.', ZOOKEEPER_FLAGS, args, async (f) => runZooKeeper(f.config));
+    },
   },
   service: {
     summary: 'run the daemon a service definition file describes, writing its pid file',
     run: async (args, command) => {
       const file = onePath(command, args);
       if (file === undefined) return 0;
+      const { startService } = await import('./service');
       await startService(file, (daemonArgs) => runDaemon(daemonArgs));
       return undefined;
     },
@@ -65,6 +66,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     run: async (args, command) => {
       const file = onePath(command, args);
       if (file === undefined) return 0;
+      const { Supervisor } = await import('./supervisor');
       new Supervisor(file).run();
       return undefined;
     },
@@ -72,6 +74,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   probe: {
     summary: 'wait until a service is healthy (--http URL | --zk host:port | --tcp host:port) [--timeout 30secs]',
     run: async (args, command) => {
+      const [{ describeTarget, probe, PROBE_FLAGS, probeTarget }, { parseFlags }] = await Promise.all([import('./probe'), import('./argv')]);
       if (wantsHelp(args)) return help(command, 'Wait until a service is healthy; exit 0 when it is, 1 when it was not within --timeout.', PROBE_FLAGS);
       const flags = parseFlags(command, PROBE_FLAGS, args);
       const target = probeTarget(flags);
@@ -88,6 +91,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'print the bundle\'s version and Node\'s as JSON',
     run: async (args, command) => {
       if (args.length > 0) throw new UsageError(`${command} takes no arguments, got ${args.map((a) => `'${a}'`).join(', ')}`);
+      const { versionJson } = await import('./version');
       process.stdout.write(versionJson() + '\n');
       return 0;
     },
@@ -131,6 +135,7 @@ async function withFlags<T extends FlagTable>(
   command: string, summary: string, table: T, args: string[], run: (flags: FlagValues<T>) => Promise<void>,
 ): Promise<Outcome> {
   if (wantsHelp(args)) return help(command, summary, table);
+  const { parseFlags } = await import('./argv');
   await run(parseFlags(command, table, args));
   return undefined;
 }
@@ -139,7 +144,8 @@ function wantsHelp(args: string[]): boolean {
   return args.includes('--help') || args.includes('-h');
 }
 
-function help(command: string, summary: string, table: FlagTable): number {
+async function help(command: string, summary: string, table: FlagTable): Promise<number> {
+  const { usageText } = await import('./argv');
   process.stdout.write(usageText(command, summary, table));
   return 0;
 }

@@ -7,7 +7,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fourLetterWord } from '../cluster/zookeeper/four-letter';
-import { UsageError } from './argv';
+import { UsageError } from './usage-error';
 import { durationFlag, parsedFlag, textFlag, type FlagValues } from '../cluster/flags/table';
 import { httpsOptions, readClientTls, type ClientTls } from '../cluster/client/tls';
 import { hostPortValue, httpUrlValue, type HostPort } from '../cluster/flags/values';

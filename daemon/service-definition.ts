@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from './argv';
+import { UsageError } from './usage-error';
 import { ROLES, supervisorPidFile, type Role, type ServiceDefinition } from '../cluster/protocol/service-definition';
 
 export { supervisorPidFile, type ServiceDefinition };

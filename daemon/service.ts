@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { readServiceDefinition, removePidFile, writePidFile, type ServiceDefinition } from './service-definition';
-import { UsageError } from './argv';
+import { UsageError } from './usage-error';
 
 export function startService(file: string, run: (args: string[]) => Promise<void>): Promise<void> {
   const def: ServiceDefinition = readServiceDefinition(file);

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { findZooKeeper } from '../cluster/zookeeper/install';
 import { textFlag } from '../cluster/flags/table';
-import { UsageError } from './argv';
+import { UsageError } from './usage-error';
 
 export const ZOOKEEPER_FLAGS = {
   config: textFlag({ description: 'the zoo.cfg to run (dataDir and myid must be in place)', required: true }),

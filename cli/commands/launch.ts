@@ -47,7 +47,10 @@ export default class Launch extends BaseCommand<typeof Launch> {
     'agents as background processes on this machine. They keep running after this command returns; stop ' +
     'them with `mesoscloud destroy`. Launching a cluster that is already running changes nothing. Progress ' +
     'goes to stderr as plain lines, the summary to stdout. If a daemon fails to start, everything started ' +
-    'so far is stopped and the logs are kept; so is it on Ctrl-C.\n\n' +
+    'so far is stopped and the logs are kept; so is it on Ctrl-C. The agents split the machine: each offers an ' +
+    'equal share of its memory (after room for the master and the system) and free disk, and of its cpus but at ' +
+    'least one each, so a one-CPU task fits (launch says when the agents then offer more cpus than the machine ' +
+    'has); --agent-resources sets what it names.\n\n' +
     'High availability: --masters 3 --zk 3 starts a 3-server ZooKeeper ensemble (Debian\'s zookeeper package, ' +
     'run as plain processes) and 3 masters that elect their leader through it; agents and every later ' +
     'command follow the leader through zk://, so killing the leading master loses no task.\n\n' +
@@ -116,7 +119,7 @@ export default class Launch extends BaseCommand<typeof Launch> {
     zk: integerFlag({ description: 'ZooKeeper servers to start (0-7; 0 = a standalone master; 3 is the usual ensemble)', default: 0, min: 0, max: 7 }),
     'master-port': integerFlag({ description: "master's port on 127.0.0.1", default: 5050, min: 1, max: 65535 }),
     'agent-resources': Flags.custom<string>({
-      description: "each agent's resources (default: detected from this machine)",
+      description: "each agent's resources; local: what it does not name is this machine split evenly between the agents (memory after 1 GiB or a tenth for the master and the system, free disk less a margin, cpus divided but at least 1 each), and ports split too",
       parse: async (input) => resourcesValue('agent-resources', input),
     })(),
   };

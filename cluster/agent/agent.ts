@@ -8,6 +8,7 @@
  */
 import { v1Route } from '../http/v1-media';
 import { V1_MESSAGES } from '../protocol/wire-codec';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as http from 'node:http';
@@ -101,8 +102,8 @@ export class AgentDaemon implements Agent {
   private readonly fetcher: ReturnType<typeof createAgentFetcher>;
   /** Checkpointed resources and persistent volumes (volumes.ts). */
   private readonly volumes: Volumes;
-  /** How volumes get into sandboxes, decided at start-up. */
-  private attachment: Attachment = 'symlink';
+  /** How volumes get into sandboxes: probed with the first volume (attachment()), not at every start. */
+  private probedAttachment?: Attachment;
 
   constructor(options: AgentOptions) {
     this.opts = resolveAgentOptions(options);
@@ -134,7 +135,7 @@ export class AgentDaemon implements Agent {
       checkpointedResources: () => this.volumes.checkpointed,
     });
     const agentId = () => this.registration.agentId;
-    this.volumes = new Volumes({ log: this.log.child('volumes'), workDir: this.opts.workDir, attachment: () => this.attachment });
+    this.volumes = new Volumes({ log: this.log.child('volumes'), workDir: this.opts.workDir, attachment: () => this.attachment() });
     this.taskUpdates = new TaskUpdates({ log: this.log, tasks: this.tasks, updates: this.updates, agentId, closed: () => this.closed, counters: this.counters });
     this.fetcher = createAgentFetcher({
       cacheDir: this.opts.fetcherCacheDir ?? path.join(this.opts.workDir, 'fetch'),
@@ -228,8 +229,8 @@ export class AgentDaemon implements Agent {
     }
     this.resources = agentResources(this.givenResources, probeHost(workDir));
     this.isolator = await createIsolator(this.opts.cgroups, { logger: this.log, rootName: this.opts.cgroupsRoot });
-    this.attachment = canBindMount(path.join(metaDir(workDir), 'mount-probe')) ? 'bind mount' : 'symlink';
-    if (this.attachment === 'symlink') this.log.warn('cannot bind-mount here (not root, or no CAP_SYS_ADMIN): persistent volumes are symlinked into sandboxes, and mode RO is not enforced');
+    // A probe directory left means an agent was killed mid-probe: probe now, which clears its mount.
+    if (fs.existsSync(this.mountProbeDir)) this.attachment();
     try {
       // Before the tasks: a recovered task takes back the volumes it had.
       this.volumes.recover();
@@ -277,6 +278,22 @@ export class AgentDaemon implements Agent {
       onEvent: (event) => this.onEvent(event),
     });
     this.connection.start();
+  }
+
+  private get mountProbeDir(): string {
+    return path.join(metaDir(this.opts.workDir), 'mount-probe');
+  }
+
+  /**
+   * Whether volumes can be bind-mounted here, found out when the first volume needs it: the probe
+   * runs mount and umount, about 100 ms that an agent with no volumes (most) would spend at every start.
+   */
+  private attachment(): Attachment {
+    if (this.probedAttachment === undefined) {
+      this.probedAttachment = canBindMount(this.mountProbeDir) ? 'bind mount' : 'symlink';
+      if (this.probedAttachment === 'symlink') this.log.warn('cannot bind-mount here (not root, or no CAP_SYS_ADMIN): persistent volumes are symlinked into sandboxes, and mode RO is not enforced');
+    }
+    return this.probedAttachment;
   }
 
   async close(opts: { killTasks?: boolean } = {}): Promise<void> {

@@ -9,13 +9,13 @@ import { Resources } from '../../cluster/protocol/resources';
 import { validateClusterName } from '../cluster-catalog';
 import { hostOf, isUserName, parseEndpoint, type Endpoint } from './host-address';
 import { AWS_KNOWN_KEYS, AwsSchema } from './aws-spec-schema';
+import { DEFAULT_AGENT_PORT, DEFAULT_MASTER_PORT, DEFAULT_SSH_PORT, DEFAULT_SSH_USER, ZOOKEEPER_DEFAULTS } from './spec-defaults';
 
 export const PROVIDERS = ['ssh', 'aws'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
 /** Operators running the launcher as root against root-run test hosts need nothing more. */
-export const DEFAULT_SSH_USER = 'root';
-export const DEFAULT_SSH_PORT = 22;
+export { DEFAULT_SSH_PORT, DEFAULT_SSH_USER } from './spec-defaults';
 export const MAX_AGENTS = 10_000;
 
 /** How a value looks in a message: YAML's words for lists and mappings. */
@@ -182,22 +182,22 @@ export const SshSchema = z.strictObject({
 });
 
 export const MasterSchema = z.strictObject({
-  port: port.default(5050),
+  port: port.default(DEFAULT_MASTER_PORT),
   flags: extraFlags(LAUNCHER_FLAGS.master).default({}),
 });
 
 export const AgentSchema = z.strictObject({
-  port: port.default(5051),
+  port: port.default(DEFAULT_AGENT_PORT),
   resources: resourcesText.optional(),
   attributes: attributesText.optional(),
   flags: extraFlags(LAUNCHER_FLAGS.agent).default({}),
 });
 
 export const ZooKeeperSchema = z.strictObject({
-  client_port: port.default(2181),
-  peer_port: port.default(2888),
-  election_port: port.default(3888),
-  tick_ms: wholeNumber(10, 60_000).default(2000),
+  client_port: port.default(ZOOKEEPER_DEFAULTS.client_port),
+  peer_port: port.default(ZOOKEEPER_DEFAULTS.peer_port),
+  election_port: port.default(ZOOKEEPER_DEFAULTS.election_port),
+  tick_ms: wholeNumber(10, 60_000).default(ZOOKEEPER_DEFAULTS.tick_ms),
 });
 
 const hostList = z.array(hostText('host name or address'));

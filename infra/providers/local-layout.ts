@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import { cgroupsRoot, quorumOf } from '../plan/cluster-names';
 import { tlsArgs, type DaemonTlsFiles } from '../plan/security-args';
+import { shareResources, type AgentShare } from './local-share';
 
 export { cgroupsRoot, quorumOf, zkUrlOf } from '../plan/cluster-names';
 export type { DaemonTlsFiles } from '../plan/security-args';
@@ -75,17 +76,30 @@ export function agentPortRange(index: number, agentCount: number, range: PortRan
   return `ports:[${begin}-${end}]`;
 }
 
-/** Whether resource text names ports itself, in which case it is left alone. */
-export function namesPorts(text: string): boolean {
-  return /(^|;)\s*ports\s*[(:]/.test(text.trim());
+/** Whether resource text names the resource `name` (in any role), in which case the operator's value stands. */
+export function namesResource(text: string, name: string): boolean {
+  return new RegExp(`(^|;)\\s*${name}\\s*[(:]`).test(text.trim());
 }
 
-/** The agent's --resources: what the operator asked for, plus a port share unless ports were given. */
-export function agentResources(requested: string | undefined, index: number, agentCount: number, range: PortRange = TASK_PORTS): string {
+/** Whether resource text names ports itself, in which case it is left alone. */
+export function namesPorts(text: string): boolean {
+  return namesResource(text, 'ports');
+}
+
+/**
+ * The agent's --resources: what the operator asked for, plus this agent's `share` of the machine
+ * for cpus, mem and disk it does not name (local-share.ts), plus a port share unless ports were
+ * given. A JSON resource list is taken as it is.
+ */
+export function agentResources(requested: string | undefined, index: number, agentCount: number, range: PortRange = TASK_PORTS, share?: AgentShare): string {
   const text = requested?.trim() ?? '';
-  if (namesPorts(text) || text.startsWith('[')) return text;
-  const ports = agentPortRange(index, agentCount, range);
-  return text === '' ? ports : `${text.replace(/;\s*$/, '')};${ports}`;
+  if (text.startsWith('[')) return text;
+  const parts = [
+    ...(text === '' ? [] : [text.replace(/;\s*$/, '')]),
+    ...(share ? shareResources(share, (name) => namesResource(text, name)) : []),
+    ...(namesPorts(text) ? [] : [agentPortRange(index, agentCount, range)]),
+  ];
+  return parts.join(';');
 }
 
 /**

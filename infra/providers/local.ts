@@ -9,6 +9,7 @@
  * ZooKeeper servers are plain java processes (infra/zookeeper/local-ensemble.ts).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OperatorClient } from '../../cluster/client/operator';
@@ -18,12 +19,12 @@ import type { Resource } from '../../cluster/protocol/types';
 import { findDaemonBundle, type DaemonBundle } from '../bootstrap/bundle';
 import { ProviderError } from '../errors';
 import type { ClusterSpec } from '../plan/spec';
-import { AgentSchema, DEFAULT_SSH_PORT, DEFAULT_SSH_USER, MasterSchema, ZooKeeperSchema } from '../plan/spec-schema';
+import { DEFAULT_SSH_PORT, DEFAULT_SSH_USER, ZOOKEEPER_DEFAULTS } from '../plan/spec-defaults';
 import { ClusterCatalog, type AgentRecord, type ClusterRecord, type DaemonRecord } from '../cluster-catalog';
 import { removeCgroupRoot } from './cgroup-roots';
-import { clusterTlsMaterial, writeTlsFiles } from '../tls/cluster-ca';
 import { findZooKeeper, readLocalEnsemble, serverPid, startLocalEnsemble, stopLocalEnsemble, ZooKeeperNotInstalledError } from '../zookeeper';
-import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, TASK_PORTS, zkUrlOf, type LocalLayout, type PortRange } from './local-layout';
+import { agentArgs, agentResources, cgroupsRoot, chooseTaskPorts, localLayout, LOCAL_HOST, masterArgs, namesPorts, namesResource, TASK_PORTS, zkUrlOf, type LocalLayout, type PortRange } from './local-layout';
+import { cpuFloorNote, shareMachine, shareResources, type AgentShare, type MachineCapacity } from './local-share';
 import { chooseFreePorts, isPortFree } from '../machine/ports';
 import { waitForAgents } from './master-access';
 import { secureLocalCredentials } from './local-credentials';
@@ -70,9 +71,10 @@ export function localSpec(input: LocalSpecInput): LocalClusterSpec {
     agents: input.agents,
     colocate: false,
     ssh: { user: DEFAULT_SSH_USER, port: DEFAULT_SSH_PORT },
-    master: MasterSchema.parse({ port: input.masterPort }),
-    agent: { ...AgentSchema.parse({ port: input.masterPort + 1 }), ...(input.agentResources !== undefined ? { resources: input.agentResources } : {}) },
-    zookeeper: ZooKeeperSchema.parse({}),
+    // The schema's defaults, filled in here: a local launch need not load the schema library.
+    master: { port: input.masterPort, flags: {} },
+    agent: { port: input.masterPort + 1, flags: {}, ...(input.agentResources !== undefined ? { resources: input.agentResources } : {}) },
+    zookeeper: { ...ZOOKEEPER_DEFAULTS },
     ...(input.secure ? { secure: true } : {}),
   };
 }
@@ -201,7 +203,7 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
   const taskPorts = agentResourcesText !== undefined && namesPorts(agentResourcesText) ? undefined : pickTaskPorts(catalog, name, progress);
   const layout = localLayout(catalog.clusterDir(name));
   fs.mkdirSync(path.dirname(layout.masterLog), { recursive: true });
-  const tls = spec.secure ? generateLocalTls(layout.tlsDir, name, progress) : undefined;
+  const tls = spec.secure ? await generateLocalTls(layout.tlsDir, name, progress) : undefined;
   const scheme = tls ? 'https' : 'http';
   const record: ClusterRecord = {
     name: name,
@@ -243,10 +245,9 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
       startSupervised(bundle, master, layout.service(i === 0 ? 'master' : `master-${i}`), args, layout.clusterDir, name);
       catalog.write(record);
     }
-    for (const master of masters) await waitForMaster(record, master, wait);
-    if (record.zk) record.masterUrl = await waitForLeader(record, wait);
 
     const agentMaster = record.zk ?? `${scheme}://${LOCAL_HOST}:${masterPort}`;
+    const share = splitMachine(layout.agentsDir, agentCount, agentResourcesText, progress);
     for (let i = 0; i < agentCount; i++) {
       const agent: AgentRecord = {
         index: i,
@@ -254,7 +255,7 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
         port: agentPorts[i],
         workDir: layout.agentWorkDir(i),
         logPath: layout.agentLog(i),
-        resources: agentResources(agentResourcesText, i, agentCount, taskPorts),
+        resources: agentResources(agentResourcesText, i, agentCount, taskPorts, share),
       };
       fs.mkdirSync(agent.workDir, { recursive: true });
       progress(`Starting agent ${i + 1}/${agentCount} on ${LOCAL_HOST}:${agent.port} (log: ${agent.logPath})`);
@@ -264,6 +265,11 @@ async function launchPlanned(catalog: ClusterCatalog, plan: LocalPlan, opts: Lau
       catalog.write(record);
       stopIfAborted(opts.signal);
     }
+    // The agents start while the masters do (they know where to register: the fixed URL or zk://),
+    // rather than after them: both spend their first half second loading, which now overlaps.
+    for (const master of masters) await waitForMaster(record, master, wait);
+    progress(masterCount > 1 ? `${masterCount} masters answering` : `Master answering at ${record.masterUrl}`);
+    if (record.zk) record.masterUrl = await waitForLeader(record, wait);
     await waitForLocalAgents(record, wait);
     // A Ctrl-C that came while the last agent registered still means "stop".
     stopIfAborted(opts.signal);
@@ -292,6 +298,31 @@ function launchFailure(err: unknown, name: string, logsDir: string, undone: Dest
     `read the logs in ${logsDir}`,
     `remove them with: mesoscloud destroy --cluster ${name}`,
   ]);
+}
+
+/** This machine, as the agents would each detect it: cpus, physical memory, free space where their work dirs are. */
+function measureMachine(dir: string): MachineCapacity {
+  fs.mkdirSync(dir, { recursive: true });
+  const stats = fs.statfsSync(dir);
+  return {
+    cpus: os.availableParallelism(),
+    memMb: Math.floor(os.totalmem() / (1024 * 1024)),
+    diskFreeMb: Math.floor((Number(stats.bavail) * Number(stats.bsize)) / (1024 * 1024)),
+  };
+}
+
+/** Each agent's share of the machine (local-share.ts), said in one line, and why there are more cpus than the machine has when so. */
+function splitMachine(agentsDir: string, agentCount: number, requested: string | undefined, progress: (line: string) => void): AgentShare {
+  const machine = measureMachine(agentsDir);
+  const share = shareMachine(machine, agentCount);
+  const shared = requested?.trim().startsWith('[') ? [] : shareResources(share, (name) => requested !== undefined && namesResource(requested, name));
+  if (shared.length > 0) {
+    const who = agentCount === 1 ? 'The agent gets' : `Each of the ${agentCount} agents gets`;
+    progress(`${who} ${shared.join(';')} of this machine (${machine.cpus} CPUs, ${machine.memMb} MB memory, ${machine.diskFreeMb} MB free disk)`);
+  }
+  const note = shared.some((part) => part.startsWith('cpus:')) ? cpuFloorNote(agentCount, machine.cpus, share) : undefined;
+  if (note) progress(note);
+  return share;
 }
 
 /** A task port range no other registered cluster on this machine uses. */
@@ -332,9 +363,11 @@ function reminder(progress: (line: string) => void, everyMs = 5000): (what: () =
 
 /**
  * A new cluster CA and one certificate for this machine (127.0.0.1 and localhost), which every local
- * daemon uses, plus the operator's client certificate; keys 0600 under the cluster dir.
+ * daemon uses, plus the operator's client certificate; keys 0600 under the cluster dir. node-forge
+ * (865 KiB of JavaScript) is loaded only here, not by every launch.
  */
-function generateLocalTls(dir: string, cluster: string, progress: (line: string) => void) {
+async function generateLocalTls(dir: string, cluster: string, progress: (line: string) => void) {
+  const { clusterTlsMaterial, writeTlsFiles } = await import('../tls/cluster-ca');
   const material = clusterTlsMaterial(cluster, [{ name: 'local', addresses: [LOCAL_HOST, 'localhost'] }]);
   const files = writeTlsFiles(dir, material);
   progress(`Generated a cluster CA and certificates for TLS in ${dir}`);

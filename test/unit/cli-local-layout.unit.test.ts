@@ -1,5 +1,7 @@
 import { agentArgs, agentPortRange, agentResources, chooseTaskPorts, localLayout, masterArgs, namesPorts, quorumOf, TASK_PORTS } from '../../infra/providers/local-layout';
 import { Resources } from '../../cluster/protocol/resources';
+import { localSpec } from '../../infra/providers/local';
+import { AgentSchema, MasterSchema, ZooKeeperSchema } from '../../infra/plan/spec-schema';
 
 describe('local cluster layout', () => {
   it('gives each agent a disjoint share of ports 31000-32000 that together cover it', () => {
@@ -63,5 +65,12 @@ describe('local cluster layout', () => {
     expect(namesPorts('cpus:1;ports:[1-2]')).toBe(true);
     expect(namesPorts('ports(dev):[1-2]')).toBe(true);
     expect(namesPorts('cpus:1;mem:64')).toBe(false);
+  });
+
+  it('fills in the spec as the schema would, without loading it', () => {
+    const spec = localSpec({ name: 'dev', agents: 2, masterPort: 6050, agentResources: 'cpus:1' });
+    expect(spec.master).toEqual(MasterSchema.parse({ port: 6050 }));
+    expect(spec.agent).toEqual(AgentSchema.parse({ port: 6051, resources: 'cpus:1' }));
+    expect(spec.zookeeper).toEqual(ZooKeeperSchema.parse({}));
   });
 });

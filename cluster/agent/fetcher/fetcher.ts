@@ -15,7 +15,6 @@ import type { CommandInfo_URI, TaskState, TaskStatusReason, TaskStatusSource } f
 import type { Logger } from '../../util/log';
 import type { UserIdentity } from '../task-user';
 import { copyLocal, downloadHttp, trustedCas, type DownloadOptions } from './download';
-import { extractArchive } from './extract';
 import { FetcherCache, NotCachedError } from './fetcher-cache';
 import { copyInside, FetchError, openInside } from './sandbox-files';
 import { cacheKey, fetchAction, isNetUri, sandboxFileName, unsupportedScheme, uriBasename, uriToLocalPath } from './uri-rules';
@@ -187,4 +186,13 @@ async function fetchTo(uri: string, root: string, rel: string | undefined, user:
     out.destroy();
   }
   return target.file;
+}
+
+/**
+ * tar, yauzl and zlib are loaded with the first archive to extract, not with every agent: an idle
+ * agent never needs them (about 30 ms of its start-up and a few MB).
+ */
+async function extractArchive(...args: Parameters<typeof import('./extract').extractArchive>): Promise<void> {
+  const { extractArchive: extract } = await import('./extract');
+  return extract(...args);
 }
