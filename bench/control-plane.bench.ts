@@ -16,16 +16,13 @@
  *
  * Run: npm run bench -- control-plane [--quick] [--profile]
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Offer, TaskInfo, TaskStatus } from '../cluster/protocol/types';
-import { BenchFramework, resourcesV1, tasksThatFit } from './lib/bench-framework';
+import { BenchFramework, forkFrameworks, goAndAwait, resourcesV1, tasksThatFit } from './lib/bench-framework';
 import { Child, runChild, sendToParent, untilParentSays } from './lib/child';
 import { percentile, round } from './lib/http';
 import { runMain } from './lib/main';
-import { startMasterProcess, type MasterProcess } from './lib/master-process';
+import { withMasterProcess, type MasterProcess } from './lib/master-process';
 import { printTable, writeResults, type Row } from './lib/report';
 import { benchAgent } from './lib/secure';
 import { startWorkingAgents } from './lib/working-agents';
@@ -100,16 +97,9 @@ async function run(master: MasterProcess): Promise<Row> {
   try {
     const agents = await startWorkingAgents(master.url, AGENTS);
     children.push(...agents.children);
-    const perProcess = FRAMEWORKS / FRAMEWORK_PROCESSES;
-    const quota = TASKS / FRAMEWORKS;
-    const frameworks = Array.from({ length: FRAMEWORK_PROCESSES }, (_, p) =>
-      new Child(__filename, ['frameworks', master.url, String(perProcess), String(p * perProcess), String(quota)]));
-    children.push(...frameworks);
-    await Promise.all(frameworks.map((c) => c.ready));
-    const done = Promise.all(frameworks.map((c) => c.next((m) => m.type === 'done')));
+    const frameworks = await forkFrameworks(__filename, 'frameworks', master.url, FRAMEWORKS, FRAMEWORK_PROCESSES, String(TASKS / FRAMEWORKS), children);
     const cpuBefore = master.cpuMs();
-    for (const child of frameworks) child.go();
-    const results = (await done).flatMap((m) => m.data as FrameworkResult[]);
+    const results = (await goAndAwait(frameworks, 'done')).flatMap((m) => m.data as FrameworkResult[]);
     const cpuMs = master.cpuMs() - cpuBefore;
     const first = Math.min(...results.map((r) => r.firstOfferAt));
     const last = Math.max(...results.map((r) => r.lastRunningAt));
@@ -133,15 +123,7 @@ async function run(master: MasterProcess): Promise<Row> {
 }
 
 async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-bench-cp-'));
-  const profileDir = process.argv.includes('--profile') ? path.join(dir, 'profile') : undefined;
-  const master = await startMasterProcess(dir, { profileDir });
-  let row: Row;
-  try {
-    row = await run(master);
-  } finally {
-    await master.stop();
-  }
+  const row = await withMasterProcess('cp', run);
   const anchors: Row[] = [
     { system: 'target', 'tasks/s': '>= 5,000 on 2 cores' },
     { system: 'Nomad C1M (5 servers)', tasks: '1,000,000', 'tasks/s': '~3,750' },
@@ -150,8 +132,6 @@ async function main(): Promise<void> {
   printTable(`control plane: ${AGENTS} working emulated agents, ${FRAMEWORKS} frameworks on the v1 scheduler API (JSON), ${TASKS} tasks of cpus:${TASK_CPUS};mem:${TASK_MEM}`, [row, ...anchors]);
   const file = writeResults('control-plane', { quick: QUICK, agents: AGENTS, frameworks: FRAMEWORKS, tasks: TASKS, row });
   process.stdout.write(`results: ${file}\n`);
-  if (profileDir) process.stdout.write(`master profile: ${fs.readdirSync(profileDir).map((f) => path.join(profileDir, f)).join(' ')}\n`);
-  else fs.rmSync(dir, { recursive: true, force: true });
 }
 
 const [role, masterUrl, count, first, quota] = process.argv.slice(2);

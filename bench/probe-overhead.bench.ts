@@ -27,17 +27,14 @@
  *
  * Run: npm run bench -- probe-overhead [--quick]
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Offer, TaskStatus } from '../cluster/protocol/types';
 import { isTerminalState } from '../cluster/protocol/types';
-import { BenchFramework, resourcesV1, tasksThatFit } from './lib/bench-framework';
+import { BenchFramework, forkFrameworks, goAndAwait, resourcesV1, tasksThatFit } from './lib/bench-framework';
 import { Child, runChild, sendToParent, untilParentSays } from './lib/child';
 import { percentile, round, sleep } from './lib/http';
 import { runMain } from './lib/main';
-import { startMasterProcess, type MasterProcess } from './lib/master-process';
+import { withMasterProcess, type MasterProcess } from './lib/master-process';
 import { printTable, writeResults, type Row } from './lib/report';
 import { benchAgent } from './lib/secure';
 import { startWorkingAgents } from './lib/working-agents';
@@ -217,16 +214,10 @@ async function run(master: MasterProcess): Promise<Row[]> {
     await probe.ready;
     const idle = await probePhase(probe, 'idle', master);
 
-    const perProcess = LOAD_FRAMEWORKS / LOAD_PROCESSES;
     const target = Math.floor((BUSY_SHARE * (AGENTS - PROBE_AGENTS)) / LOAD_FRAMEWORKS);
-    const load = Array.from({ length: LOAD_PROCESSES }, (_, p) =>
-      new Child(__filename, ['load', master.url, String(perProcess), String(p * perProcess), String(target)]));
-    children.push(...load);
-    await Promise.all(load.map((c) => c.ready));
-    const busy = Promise.all(load.map((c) => c.next((m) => m.type === 'busy')));
+    const load = await forkFrameworks(__filename, 'load', master.url, LOAD_FRAMEWORKS, LOAD_PROCESSES, String(target), children);
     const loadStart = performance.now();
-    for (const child of load) child.go();
-    await busy;
+    await goAndAwait(load, 'busy');
     const rampS = (performance.now() - loadStart) / 1000;
     // Let the first tasks end and the relaunching begin: the steady state, not the ramp.
     await sleep(LOAD_SECONDS[0] * 1000);
@@ -239,15 +230,7 @@ async function run(master: MasterProcess): Promise<Row[]> {
 }
 
 async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesoscloud-bench-probe-'));
-  const profileDir = process.argv.includes('--profile') ? path.join(dir, 'profile') : undefined;
-  const master = await startMasterProcess(dir, { profileDir });
-  let rows: Row[];
-  try {
-    rows = await run(master);
-  } finally {
-    await master.stop();
-  }
+  const rows = await withMasterProcess('probe', run);
   const anchors: Row[] = [
     { cluster: 'target', agents: 10_000, 'offer -> RUNNING p50 ms': '< 50' },
     { cluster: 'Mesos paper (busy)', agents: 50_000, 'load frameworks': 200, 'offer -> RUNNING p50 ms': '< 1,000' },
@@ -255,8 +238,6 @@ async function main(): Promise<void> {
   printTable(`probe framework overhead: ${AGENTS} working emulated agents, ${LOAD_FRAMEWORKS} load frameworks, one-task launches`, [...rows, ...anchors]);
   const file = writeResults('probe-overhead', { quick: QUICK, agents: AGENTS, loadFrameworks: LOAD_FRAMEWORKS, probeAgents: PROBE_AGENTS, rows });
   process.stdout.write(`results: ${file}\n`);
-  if (profileDir) process.stdout.write(`master profile: ${fs.readdirSync(profileDir).map((f) => path.join(profileDir, f)).join(' ')}\n`);
-  else fs.rmSync(dir, { recursive: true, force: true });
 }
 
 const [role, masterUrl, count, first, target] = process.argv.slice(2);

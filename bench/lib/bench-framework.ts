@@ -10,6 +10,7 @@ import { SCHEDULER_API_PATH } from '../../cluster/master/api/scheduler-api';
 import { RecordIODecoder } from '../../cluster/protocol/recordio';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Offer, Resource, TaskInfo, TaskStatus } from '../../cluster/protocol/types';
+import { Child, type ChildMessage } from './child';
 import { benchRequest, PRINCIPAL } from './secure';
 
 export interface FrameworkHandlers {
@@ -104,4 +105,23 @@ export class BenchFramework {
     });
     req.end(JSON.stringify({ framework_id: { value: this.id }, ...body }));
   }
+}
+
+/**
+ * Forks `processes` children of `modulePath` that share `frameworks` frameworks between them, with
+ * argv [role, masterUrl, frameworks in this child, index of its first, arg]; resolves once all are ready.
+ */
+export async function forkFrameworks(modulePath: string, role: string, masterUrl: string, frameworks: number, processes: number, arg: string, into: Child[]): Promise<Child[]> {
+  const perProcess = frameworks / processes;
+  const children = Array.from({ length: processes }, (_, p) => new Child(modulePath, [role, masterUrl, String(perProcess), String(p * perProcess), arg]));
+  into.push(...children);
+  await Promise.all(children.map((c) => c.ready));
+  return children;
+}
+
+/** Tells every child to go; resolves with each one's first message of `type`. */
+export function goAndAwait(children: Child[], type: string): Promise<ChildMessage[]> {
+  const messages = Promise.all(children.map((c) => c.next((m) => m.type === type)));
+  for (const child of children) child.go();
+  return messages;
 }

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { cliEntryPoint } from '../../infra/package-root';
 import { freePort } from '../../infra/machine/ports';
@@ -73,4 +74,22 @@ export async function startMasterProcess(dir: string, opts: MasterProcessOptions
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Runs `work` against a master process in a fresh temporary directory, stops the master and removes
+ * the directory after it; with --profile on the command line the master runs under `--cpu-prof` and
+ * the directory (with the profile) is kept and named.
+ */
+export async function withMasterProcess<T>(name: string, work: (master: MasterProcess) => Promise<T>): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mesoscloud-bench-${name}-`));
+  const profileDir = process.argv.includes('--profile') ? path.join(dir, 'profile') : undefined;
+  const master = await startMasterProcess(dir, { profileDir });
+  try {
+    return await work(master);
+  } finally {
+    await master.stop();
+    if (profileDir) process.stdout.write(`master profile: ${fs.readdirSync(profileDir).map((f) => path.join(profileDir, f)).join(' ')}\n`);
+    else fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
