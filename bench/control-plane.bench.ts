@@ -38,7 +38,7 @@ const TASK_RESOURCES = resourcesV1(`cpus:${TASK_CPUS};mem:${TASK_MEM}`);
 
 // ---------------------------------------------------------------- frameworks (child process)
 
-interface FrameworkResult { firstOfferAt: number; lastRunningAt: number; latencies: number[] }
+interface FrameworkResult { firstOfferAt: number; lastRunningAt: number; latencies: number[]; offers: number }
 
 /** Epoch ms with sub-ms precision, comparable across processes. */
 const epoch = (at: number) => performance.timeOrigin + at;
@@ -50,9 +50,11 @@ function launchingFramework(masterUrl: string, index: number, quota: number, cal
     const latencies: number[] = [];
     let launched = 0;
     let firstOfferAt = 0;
+    let offered = 0;
     const framework: BenchFramework = new BenchFramework(masterUrl, `control-plane-${index}`, calls, {
       onOffers(offers: Offer[], at: number) {
         if (!firstOfferAt) firstOfferAt = epoch(at);
+        offered += offers.length;
         const unused: Offer[] = [];
         for (const offer of offers) {
           const n = Math.min(quota - launched, tasksThatFit(offer.resources, TASK_CPUS, TASK_MEM));
@@ -76,7 +78,7 @@ function launchingFramework(masterUrl: string, index: number, quota: number, cal
         if (offered === undefined) return;
         offeredAt.delete(status.task_id.value);
         latencies.push(at - offered);
-        if (latencies.length === quota) resolve({ firstOfferAt, lastRunningAt: epoch(at), latencies });
+        if (latencies.length === quota) resolve({ firstOfferAt, lastRunningAt: epoch(at), latencies, offers: offered });
       },
     });
     void framework.subscribe();
@@ -114,6 +116,8 @@ async function run(master: MasterProcess): Promise<Row> {
       'tasks/s': Math.round(latencies.length / seconds),
       'offer -> RUNNING p50 ms': round(percentile(latencies, 0.5)),
       'offer -> RUNNING p99 ms': round(percentile(latencies, 0.99)),
+      // Offers the frameworks were sent (most declined): each costs the master too, so read CPU per task with it.
+      'offers/task': round(results.reduce((n, r) => n + r.offers, 0) / latencies.length, 2),
       'master cpu ms/task': round(cpuMs / latencies.length, 3),
       'master RSS MB': master.rssMb(),
     };
