@@ -5,7 +5,7 @@
  * RUN_TASK with TASK_RUNNING and wait for the acknowledgement, as an agent does, without spawning) of
  * `cpus:24;mem:4096` each, and 10 frameworks in child processes, each launching its share of the
  * tasks (`cpus:0.1;mem:32`, as many as fit in each offer, one ACCEPT per offer) and acknowledging
- * every update.
+ * every update. Two rows: the frameworks on JSON, then on protobuf (each with a fresh master).
  *
  * Measured: from the first offer any framework received to the last TASK_RUNNING any framework saw,
  * tasks/s over that time, per task offer received -> TASK_RUNNING received (p50, p99), the master's
@@ -18,7 +18,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Offer, TaskInfo, TaskStatus } from '../cluster/protocol/types';
-import { BenchFramework, forkFrameworks, goAndAwait, resourcesV1, tasksThatFit } from './lib/bench-framework';
+import { BenchFramework, forkFrameworks, type Encoding, goAndAwait, resourcesV1, tasksThatFit } from './lib/bench-framework';
 import { Child, runChild, sendToParent, untilParentSays } from './lib/child';
 import { percentile, round } from './lib/http';
 import { runMain } from './lib/main';
@@ -44,7 +44,7 @@ interface FrameworkResult { firstOfferAt: number; lastRunningAt: number; latenci
 const epoch = (at: number) => performance.timeOrigin + at;
 
 /** One framework: launches `quota` tasks into whatever it is offered, then declines everything. */
-function launchingFramework(masterUrl: string, index: number, quota: number, calls: ReturnType<typeof benchAgent>): Promise<FrameworkResult> {
+function launchingFramework(masterUrl: string, index: number, quota: number, calls: ReturnType<typeof benchAgent>, encoding: Encoding): Promise<FrameworkResult> {
   return new Promise((resolve) => {
     const offeredAt = new Map<string, number>();
     const latencies: number[] = [];
@@ -80,26 +80,26 @@ function launchingFramework(masterUrl: string, index: number, quota: number, cal
         latencies.push(at - offered);
         if (latencies.length === quota) resolve({ firstOfferAt, lastRunningAt: epoch(at), latencies, offers: offered });
       },
-    });
+    }, encoding);
     void framework.subscribe();
   });
 }
 
-async function runFrameworks(masterUrl: string, count: number, first: number, quota: number): Promise<void> {
+async function runFrameworks(masterUrl: string, count: number, first: number, quota: number, encoding: Encoding): Promise<void> {
   const calls = benchAgent({ keepAlive: true, maxSockets: 16 });
   await untilParentSays('go');
-  const results = await Promise.all(Array.from({ length: count }, (_, i) => launchingFramework(masterUrl, first + i, quota, calls)));
+  const results = await Promise.all(Array.from({ length: count }, (_, i) => launchingFramework(masterUrl, first + i, quota, calls, encoding)));
   sendToParent({ type: 'done', data: results });
 }
 
 // ---------------------------------------------------------------- the run (parent process)
 
-async function run(master: MasterProcess): Promise<Row> {
+async function run(master: MasterProcess, encoding: Encoding): Promise<Row> {
   const children: Child[] = [];
   try {
     const agents = await startWorkingAgents(master.url, AGENTS);
     children.push(...agents.children);
-    const frameworks = await forkFrameworks(__filename, 'frameworks', master.url, FRAMEWORKS, FRAMEWORK_PROCESSES, String(TASKS / FRAMEWORKS), children);
+    const frameworks = await forkFrameworks(__filename, 'frameworks', master.url, FRAMEWORKS, FRAMEWORK_PROCESSES, [String(TASKS / FRAMEWORKS), encoding], children);
     const cpuBefore = master.cpuMs();
     const results = (await goAndAwait(frameworks, 'done')).flatMap((m) => m.data as FrameworkResult[]);
     const cpuMs = master.cpuMs() - cpuBefore;
@@ -108,7 +108,7 @@ async function run(master: MasterProcess): Promise<Row> {
     const latencies = results.flatMap((r) => r.latencies);
     const seconds = (last - first) / 1000;
     return {
-      system: 'mesoscloud (1 master process, 2 cores shared with agents and frameworks)',
+      system: `mesoscloud, ${encoding === 'json' ? 'JSON' : 'protobuf'} (1 master process, 2 cores shared with agents and frameworks)`,
       agents: AGENTS,
       frameworks: FRAMEWORKS,
       tasks: latencies.length,
@@ -127,21 +127,23 @@ async function run(master: MasterProcess): Promise<Row> {
 }
 
 async function main(): Promise<void> {
-  const row = await withMasterProcess('cp', run);
+  const rows: Row[] = [];
+  // A fresh master for each encoding: the second row must not inherit the first one's tasks.
+  for (const encoding of ['json', 'protobuf'] as const) rows.push(await withMasterProcess('cp', (master) => run(master, encoding)));
   const anchors: Row[] = [
     { system: 'target', 'tasks/s': '>= 5,000 on 2 cores' },
     { system: 'Nomad C1M (5 servers)', tasks: '1,000,000', 'tasks/s': '~3,750' },
     { system: 'Kubernetes scheduler', 'tasks/s': '680-1,100 pods/s' },
   ];
-  printTable(`control plane: ${AGENTS} working emulated agents, ${FRAMEWORKS} frameworks on the v1 scheduler API (JSON), ${TASKS} tasks of cpus:${TASK_CPUS};mem:${TASK_MEM}`, [row, ...anchors]);
-  const file = writeResults('control-plane', { quick: QUICK, agents: AGENTS, frameworks: FRAMEWORKS, tasks: TASKS, row });
+  printTable(`control plane: ${AGENTS} working emulated agents, ${FRAMEWORKS} frameworks on the v1 scheduler API, ${TASKS} tasks of cpus:${TASK_CPUS};mem:${TASK_MEM}`, [...rows, ...anchors]);
+  const file = writeResults('control-plane', { quick: QUICK, agents: AGENTS, frameworks: FRAMEWORKS, tasks: TASKS, rows });
   process.stdout.write(`results: ${file}\n`);
 }
 
-const [role, masterUrl, count, first, quota] = process.argv.slice(2);
+const [role, masterUrl, count, first, quota, encoding] = process.argv.slice(2);
 if (role === 'frameworks') {
   process.on('disconnect', () => process.exit(0));
-  runChild(runFrameworks(masterUrl, Number(count), Number(first), Number(quota)));
+  runChild(runFrameworks(masterUrl, Number(count), Number(first), Number(quota), encoding as Encoding));
 } else {
   runMain(main);
 }

@@ -215,7 +215,7 @@ async function run(master: MasterProcess): Promise<Row[]> {
     const idle = await probePhase(probe, 'idle', master);
 
     const target = Math.floor((BUSY_SHARE * (AGENTS - PROBE_AGENTS)) / LOAD_FRAMEWORKS);
-    const load = await forkFrameworks(__filename, 'load', master.url, LOAD_FRAMEWORKS, LOAD_PROCESSES, String(target), children);
+    const load = await forkFrameworks(__filename, 'load', master.url, LOAD_FRAMEWORKS, LOAD_PROCESSES, [String(target)], children);
     const loadStart = performance.now();
     await goAndAwait(load, 'busy');
     const rampS = (performance.now() - loadStart) / 1000;

@@ -1,5 +1,5 @@
 /**
- * A minimal framework on the real v1 scheduler API (HTTP, JSON), for benchmarks that run many of
+ * A minimal framework on the real v1 scheduler API (HTTP, JSON or protobuf), for benchmarks that run many of
  * them in child processes: SUBSCRIBE, then calls with the stream id on a shared keep-alive pool. It
  * acknowledges every update that carries a uuid, as a framework must, before handing it on. Times
  * are taken when an event is decoded, in ms on this process's performance clock.
@@ -7,7 +7,8 @@
 import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { SCHEDULER_API_PATH } from '../../cluster/master/api/scheduler-api';
-import { RecordIODecoder } from '../../cluster/protocol/recordio';
+import { MAX_RECORD_BYTES, RecordIODecoder } from '../../cluster/protocol/recordio';
+import { decodeProtobuf, encodeProtobuf, V1_MESSAGES } from '../../cluster/protocol/wire-codec';
 import { Resources } from '../../cluster/protocol/resources';
 import type { Offer, Resource, TaskInfo, TaskStatus } from '../../cluster/protocol/types';
 import { Child, type ChildMessage } from './child';
@@ -34,6 +35,24 @@ export function tasksThatFit(resources: Resource[], cpus: number, mem: number): 
   return Math.max(0, Math.min(Math.floor(scalar(resources, 'cpus') / cpus + 1e-6), Math.floor(scalar(resources, 'mem') / mem + 1e-6)));
 }
 
+export type Encoding = 'json' | 'protobuf';
+const CONTENT_TYPE: Record<Encoding, string> = { json: 'application/json', protobuf: 'application/x-protobuf' };
+
+/** A call's body in `encoding`. */
+function encodeCall(encoding: Encoding, call: Record<string, unknown>): Buffer {
+  return encoding === 'json' ? Buffer.from(JSON.stringify(call)) : encodeProtobuf(V1_MESSAGES.schedulerCall, call);
+}
+
+/** An event's record, read into the object form either way. */
+function eventDecoder(encoding: Encoding): RecordIODecoder {
+  if (encoding === 'json') return new RecordIODecoder();
+  return new RecordIODecoder(MAX_RECORD_BYTES, (body) => {
+    const decoded = decodeProtobuf(V1_MESSAGES.schedulerEvent, body);
+    if (!decoded.ok) throw new Error(decoded.message);
+    return decoded.value;
+  });
+}
+
 export const resourcesV1 = (text: string): Resource[] => Resources.parse(text).toV1();
 
 export class BenchFramework {
@@ -41,22 +60,24 @@ export class BenchFramework {
   private streamId = '';
   private readonly url: string;
 
-  constructor(masterUrl: string, private readonly name: string, private readonly calls: http.Agent, private readonly handlers: FrameworkHandlers) {
+  constructor(
+    masterUrl: string, private readonly name: string, private readonly calls: http.Agent, private readonly handlers: FrameworkHandlers,
+    private readonly encoding: Encoding = 'json',
+  ) {
     this.url = `${masterUrl}${SCHEDULER_API_PATH}`;
   }
 
   /** Resolves at SUBSCRIBED; the stream stays open for the process's life. */
   subscribe(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const req = benchRequest(this.url, {
-        method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      }, (res) => {
+      const type = CONTENT_TYPE[this.encoding];
+      const req = benchRequest(this.url, { method: 'POST', agent: false, headers: { 'Content-Type': type, Accept: type } }, (res) => {
         if (res.statusCode !== 200) {
           reject(new Error(`SUBSCRIBE answered ${res.statusCode}`));
           return;
         }
         this.streamId = String(res.headers['mesos-stream-id']);
-        const decoder = new RecordIODecoder();
+        const decoder = eventDecoder(this.encoding);
         res.on('data', (chunk: Buffer) => {
           for (const event of decoder.push(chunk) as SchedulerEvent[]) {
             const at = performance.now();
@@ -75,7 +96,7 @@ export class BenchFramework {
         res.on('error', reject);
       });
       req.on('error', reject);
-      req.end(JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'bench', name: this.name, principal: PRINCIPAL } } }));
+      req.end(encodeCall(this.encoding, { type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'bench', name: this.name, principal: PRINCIPAL } } }));
     });
   }
 
@@ -93,7 +114,7 @@ export class BenchFramework {
   /** A call on the framework's stream; a failure is the benchmark's end, not something to retry. */
   call(body: Record<string, unknown>): void {
     const req = benchRequest(this.url, {
-      method: 'POST', agent: this.calls, headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': this.streamId },
+      method: 'POST', agent: this.calls, headers: { 'Content-Type': CONTENT_TYPE[this.encoding], 'Mesos-Stream-Id': this.streamId },
     }, (res) => {
       if (res.statusCode !== 202) {
         const chunks: Buffer[] = [];
@@ -103,17 +124,17 @@ export class BenchFramework {
         res.resume();
       }
     });
-    req.end(JSON.stringify({ framework_id: { value: this.id }, ...body }));
+    req.end(encodeCall(this.encoding, { framework_id: { value: this.id }, ...body }));
   }
 }
 
 /**
  * Forks `processes` children of `modulePath` that share `frameworks` frameworks between them, with
- * argv [role, masterUrl, frameworks in this child, index of its first, arg]; resolves once all are ready.
+ * argv [role, masterUrl, frameworks in this child, index of its first, ...args]; resolves once all are ready.
  */
-export async function forkFrameworks(modulePath: string, role: string, masterUrl: string, frameworks: number, processes: number, arg: string, into: Child[]): Promise<Child[]> {
+export async function forkFrameworks(modulePath: string, role: string, masterUrl: string, frameworks: number, processes: number, args: string[], into: Child[]): Promise<Child[]> {
   const perProcess = frameworks / processes;
-  const children = Array.from({ length: processes }, (_, p) => new Child(modulePath, [role, masterUrl, String(perProcess), String(p * perProcess), arg]));
+  const children = Array.from({ length: processes }, (_, p) => new Child(modulePath, [role, masterUrl, String(perProcess), String(p * perProcess), ...args]));
   into.push(...children);
   await Promise.all(children.map((c) => c.ready));
   return children;
