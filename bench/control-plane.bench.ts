@@ -101,8 +101,10 @@ async function run(master: MasterProcess, encoding: Encoding): Promise<Row> {
     children.push(...agents.children);
     const frameworks = await forkFrameworks(__filename, 'frameworks', master.url, FRAMEWORKS, FRAMEWORK_PROCESSES, [String(TASKS / FRAMEWORKS), encoding], children);
     const cpuBefore = master.cpuMs();
+    const writesBefore = master.writeSyscalls();
     const results = (await goAndAwait(frameworks, 'done')).flatMap((m) => m.data as FrameworkResult[]);
     const cpuMs = master.cpuMs() - cpuBefore;
+    const writes = master.writeSyscalls() - writesBefore;
     const first = Math.min(...results.map((r) => r.firstOfferAt));
     const last = Math.max(...results.map((r) => r.lastRunningAt));
     const latencies = results.flatMap((r) => r.latencies);
@@ -119,6 +121,7 @@ async function run(master: MasterProcess, encoding: Encoding): Promise<Row> {
       // Offers the frameworks were sent (most declined): each costs the master too, so read CPU per task with it.
       'offers/task': round(results.reduce((n, r) => n + r.offers, 0) / latencies.length, 2),
       'master cpu ms/task': round(cpuMs / latencies.length, 3),
+      'master writes/task': round(writes / latencies.length, 2),
       'master RSS MB': master.rssMb(),
     };
   } finally {

@@ -20,6 +20,8 @@ export interface MasterProcess {
   /** User + system CPU time the master has used so far. */
   cpuMs(): number;
   rssMb(): number;
+  /** System calls that wrote (sockets, files) so far: a figure that the machine's load does not blur. */
+  writeSyscalls(): number;
   stop(): Promise<void>;
 }
 
@@ -66,6 +68,10 @@ export async function startMasterProcess(dir: string, opts: MasterProcessOptions
     rssMb: () => {
       const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
       return Math.round(Number(line?.split(/\s+/)[1] ?? 0) / 1024);
+    },
+    writeSyscalls: () => {
+      const line = fs.readFileSync(`/proc/${pid}/io`, 'utf8').split('\n').find((l) => l.startsWith('syscw:'));
+      return Number(line?.split(/\s+/)[1] ?? 0);
     },
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
