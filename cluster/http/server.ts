@@ -4,8 +4,6 @@
  * matters more than a framework's conveniences.
  */
 import * as http from 'node:http';
-// Not the global one: a test's fake timers must not hold back a stream's records.
-import { setImmediate } from 'node:timers';
 import type { AddressInfo } from 'node:net';
 import { HttpError } from '../protocol/errors';
 import { boundedText, parseJsonBounded } from '../protocol/json-limits';
@@ -277,8 +275,6 @@ export class RecordIOStream {
   private cut = false;
   private closeHandlers: (() => void)[] = [];
   private limit: number;
-  /** The socket is corked until the end of this turn of the event loop (see writeEncoded). */
-  private batching = false;
 
   /** `headers` may replace the Content-Type; `encode` frames one event (JSON by default, see v1-media.ts for protobuf). */
   constructor(
@@ -313,26 +309,8 @@ export class RecordIOStream {
       this.res.destroy();
       return false;
     }
-    this.batch();
     this.res.write(record);
     return true;
-  }
-
-  /**
-   * Records written in one turn of the event loop leave in one system call: the socket stays corked
-   * until setImmediate, after the poll phase has handled every call that was ready. A framework's
-   * updates from many agents' UPDATE calls, or an agent's acknowledgements from many ACKNOWLEDGE calls,
-   * used to cost one write each (Node uncorks after every tick); the bytes are the same.
-   */
-  private batch(): void {
-    const socket = this.res.socket;
-    if (this.batching || !socket || socket.destroyed) return;
-    this.batching = true;
-    socket.cork();
-    setImmediate(() => {
-      this.batching = false;
-      socket.uncork();
-    });
   }
 
   /** The first records of a stream (a snapshot of any size), allowed on top of the backlog bound. */
