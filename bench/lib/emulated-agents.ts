@@ -10,7 +10,7 @@
  */
 import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { AGENT_CHANNEL_PATH } from '../../cluster/protocol/agent-channel';
+import { AGENT_CHANNEL_PATH, type AgentEvent } from '../../cluster/protocol/agent-channel';
 import { RecordIODecoder } from '../../cluster/protocol/recordio';
 import { Resources } from '../../cluster/protocol/resources';
 import { Child, runChild, sendToParent, untilParentSays } from './child';
@@ -67,9 +67,13 @@ type ChannelEvent = { type: string; registered?: { agent_id: { value: string } }
 /**
  * Opens an agent's REGISTER stream with a JSON `body`; `onEnd` fires once when the attempt is over
  * for any reason (refused, failed, or a registered stream that closed). Resolves at REGISTERED,
- * rejects if the master refuses or the connection fails first.
+ * rejects if the master refuses or the connection fails first. `onEvent` sees every other event
+ * (RUN_TASK, ACKNOWLEDGE, ...) with the stream's id, for emulators that do more than keep alive.
  */
-export function openAgentStream(masterUrl: string, body: string, calls: http.Agent, onEnd: () => void): Promise<void> {
+export function openAgentStream(
+  masterUrl: string, body: string, calls: http.Agent, onEnd: () => void,
+  onEvent?: (event: AgentEvent, streamId: string) => void,
+): Promise<void> {
   const url = `${masterUrl}${AGENT_CHANNEL_PATH}`;
   return new Promise<void>((resolve, reject) => {
     let ended = false;
@@ -98,6 +102,8 @@ export function openAgentStream(masterUrl: string, body: string, calls: http.Age
             const pong = benchRequest(url, { method: 'POST', agent: calls, headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': streamId } }, (r) => r.resume());
             pong.on('error', () => undefined);
             pong.end(JSON.stringify({ type: 'PONG', agent_id: { value: agentId } }));
+          } else {
+            onEvent?.(event as AgentEvent, streamId);
           }
         }
       });

@@ -107,7 +107,8 @@ export function createServer(router: Router, onError?: (err: unknown) => void, l
 async function handle(router: Router, raw: http.IncomingMessage, res: http.ServerResponse, maxBodyBytes: number): Promise<void> {
   const url = new URL(raw.url ?? '/', 'http://localhost');
   const method = raw.method ?? 'GET';
-  const guarded = await router.guard?.(method, url.pathname, url.searchParams);
+  // No await without a guard: a promise tick per request is not free at thousands of calls a second.
+  const guarded = router.guard ? await router.guard(method, url.pathname, url.searchParams) : undefined;
   if (guarded !== undefined) {
     drain(raw);
     send(res, guarded);
@@ -159,17 +160,52 @@ function drain(raw: http.IncomingMessage): void {
   raw.resume();
 }
 
-/** The body, or undefined when there is none. */
-async function readBody(raw: http.IncomingMessage, maxBodyBytes: number): Promise<Buffer | undefined> {
-  if (Number(raw.headers['content-length']) > maxBodyBytes) throw new HttpError(413, bodyTooLargeMessage(maxBodyBytes));
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of raw) {
-    size += (chunk as Buffer).length;
-    if (size > maxBodyBytes) throw new HttpError(413, bodyTooLargeMessage(maxBodyBytes));
-    chunks.push(chunk as Buffer);
-  }
-  return size === 0 ? undefined : Buffer.concat(chunks);
+/**
+ * The body, or undefined when there is none. Read with 'data' and 'end' listeners rather than an
+ * async iterator: the iterator's promise per chunk and its stream set-up were a measurable share of
+ * a small call's cost (an agent's UPDATE, a scheduler's ACKNOWLEDGE) in the master's profile.
+ */
+function readBody(raw: http.IncomingMessage, maxBodyBytes: number): Promise<Buffer | undefined> {
+  if (Number(raw.headers['content-length']) > maxBodyBytes) return Promise.reject(new HttpError(413, bodyTooLargeMessage(maxBodyBytes)));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      raw.off('data', onData);
+      raw.off('end', onEnd);
+      raw.off('error', onError);
+      raw.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        done();
+        // The rest of the body is not read: the connection closes after the answer (handle()).
+        raw.pause();
+        reject(new HttpError(413, bodyTooLargeMessage(maxBodyBytes)));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      if (size === 0) resolve(undefined);
+      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    // A peer that went away before the end of its body.
+    const onClose = () => {
+      done();
+      reject(new Error('Premature close'));
+    };
+    raw.on('data', onData);
+    raw.on('end', onEnd);
+    raw.on('error', onError);
+    raw.on('close', onClose);
+  });
 }
 
 /** A body as JSON, depth-bounded; 400 if it is not JSON. */
