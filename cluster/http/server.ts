@@ -4,7 +4,7 @@
  * matters more than a framework's conveniences.
  */
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { HttpError } from '../protocol/errors';
 import { boundedText, parseJsonBounded } from '../protocol/json-limits';
 import type { Access, Authenticator, AuthResult } from './auth';
@@ -265,6 +265,30 @@ function sendChunks(res: http.ServerResponse, status: number, chunks: readonly B
 }
 
 /**
+ * Stream writes made in one turn of the event loop leave in one system call per socket: the socket is
+ * corked at its first write and uncorked once the turn's I/O callbacks have run (setImmediate). A
+ * master handling a burst of status updates writes several events to the same framework or agent in
+ * one turn; one writev instead of several is most of what an event costs it on loopback.
+ */
+const corked = new Set<Socket>();
+let uncorkScheduled = false;
+
+function corkUntilTurnEnds(socket: Socket | null): void {
+  if (!socket || corked.has(socket)) return;
+  socket.cork();
+  corked.add(socket);
+  if (uncorkScheduled) return;
+  uncorkScheduled = true;
+  setImmediate(uncorkAll);
+}
+
+function uncorkAll(): void {
+  uncorkScheduled = false;
+  for (const socket of corked) socket.uncork();
+  corked.clear();
+}
+
+/**
  * A long-lived RecordIO response (chunked transfer encoding). `write` returns false once the
  * peer has gone; `onClose` fires exactly once when it does. A reader that falls more than
  * `maxBacklogBytes` behind (bytes written but not yet taken by the peer) is cut off: its connection is
@@ -309,6 +333,7 @@ export class RecordIOStream {
       this.res.destroy();
       return false;
     }
+    corkUntilTurnEnds(this.res.socket);
     this.res.write(record);
     return true;
   }
