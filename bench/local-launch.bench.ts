@@ -19,7 +19,7 @@ import { freePort } from '../infra/machine/ports';
 import { timedCli, type TimedLine, type TimedRun } from '../test/helpers/timed-cli';
 import { median, secs, spread } from './lib/launch-figures';
 import { runMain } from './lib/main';
-import { printTable, writeResults, type Row } from './lib/report';
+import { printTable, reportTargets, writeResults, type Row } from './lib/report';
 
 const QUICK = process.argv.includes('--quick');
 const TARGET_LAUNCH_MS = 1500;
@@ -166,6 +166,19 @@ async function main(): Promise<void> {
     };
   });
   printTable(`Idle memory ${SETTLE_MS / 1000} s after launch (median over processes and runs)`, memoryRows);
+  const launchMs = median(runs.map((r) => r.launchMs));
+  const agentRss = Number(memoryRows[1]['idle RSS MB']);
+  reportTargets([
+    {
+      benchmark: `launch --agents ${AGENTS}, local, to all registered (median of ${runs.length})`,
+      measured: `${secs(launchMs)} s`, anchor: 'nomad agent -dev ~1-2 s', target: `<= ${TARGET_LAUNCH_MS / 1000} s`, met: launchMs <= TARGET_LAUNCH_MS,
+    },
+    {
+      benchmark: 'agent idle RSS',
+      measured: `${agentRss} MB (own anonymous memory ${memoryRows[1]['of it own (RssAnon) MB']} MB)`, anchor: '',
+      target: `<= ${TARGET_AGENT_RSS_MB} MB`, met: agentRss <= TARGET_AGENT_RSS_MB,
+    },
+  ]);
   const file = writeResults('local-launch', {
     agents: AGENTS, runCount: runs.length, settleMs: SETTLE_MS, targets: { launchMs: TARGET_LAUNCH_MS, agentRssMb: TARGET_AGENT_RSS_MB },
     launchMs: median(runs.map((r) => r.launchMs)), destroyMs: median(runs.map((r) => r.destroyMs)), memory: memoryRows, runs,

@@ -194,13 +194,16 @@ function targetRows(rows: Row[]): TargetRow[] {
   const full = agents >= 10_000;
   const size = `${agents.toLocaleString('en-US')} agents / ${Number(first.tasks).toLocaleString('en-US')} tasks`;
   const rebuiltMs = Number(first['GET_STATE JSON ms']);
+  // From another process, as operators' tools ask: polled back to back while an agent joins every 250 ms, so most polls rebuild.
+  const churn = at.find((row) => row.polled === 'GET_STATE' && String(row.load).startsWith('churn'))!;
+  const polledMs = Number(churn['poll ms p50']);
   const healthP99 = Math.max(...at.filter((row) => row.polled === 'GET_STATE').map((row) => Number(row['/health ms p99'])));
   const rssMB = Math.max(Number(first['RSS MB rendered']), ...at.map((row) => Number(row['master RSS MB'])));
   return [
     {
-      benchmark: `operator GET_STATE (JSON) rebuilt after a change, ${size}`,
-      measured: `${rebuiltMs} ms (${first['GET_STATE JSON MB']} MB; protobuf ${first['GET_STATE protobuf ms']} ms)`,
-      anchor: 'Mesos /state ~3 s at 20k / 400k', target: '<= 200 ms at 10k / 100k', met: full ? rebuiltMs <= 200 : undefined,
+      benchmark: `operator GET_STATE (JSON, ${first['GET_STATE JSON MB']} MB) from another process, an agent joining every 250 ms, ${size}`,
+      measured: `p50 ${polledMs} ms, max ${churn['poll ms max']} ms (in process, after one change: JSON ${rebuiltMs} ms, protobuf ${first['GET_STATE protobuf ms']} ms)`,
+      anchor: 'Mesos /state ~3 s at 20k / 400k', target: '<= 200 ms at 10k / 100k', met: full ? polledMs <= 200 : undefined,
     },
     {
       benchmark: `/health p99 while GET_STATE is polled back to back, ${size}`,

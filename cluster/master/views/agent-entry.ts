@@ -10,7 +10,7 @@ import type { AgentSettings } from '../state/cluster-settings';
 import type { MasterCore } from '../core';
 import type { AgentConnection, AgentRecord } from '../state/records';
 import { addTo } from './usage';
-import type { AgentSums } from './usage-cache';
+import type { AgentSums, UsageCache } from './usage-cache';
 
 export interface AgentKey {
   agent: AgentRecord;
@@ -113,4 +113,22 @@ export function addAgentUsage(sums: FrameworkSums, agents: Iterable<AgentUsage>)
 export function addFrameworkSums(total: FrameworkSums, block: FrameworkSums): void {
   for (const [id, resources] of block.used) addTo(total.used, id, resources);
   for (const [id, resources] of block.offered) addTo(total.offered, id, resources);
+}
+
+/**
+ * An agent's kept rendering if it is still current (the one the previous build used, then the one kept
+ * for the agent), else a new one from `render`, kept from then on.
+ */
+export function currentAgentEntry<E extends { key: AgentKey }>(
+  core: MasterCore, usage: UsageCache, kept: WeakMap<AgentRecord, E>, agent: AgentRecord, expected: E | undefined,
+  render: (agent: AgentRecord, sums: AgentSums, settings: AgentSettings | undefined) => E,
+): E {
+  const sums = usage.sumsOf(agent);
+  const settings = core.settings.agent(agent.id);
+  if (expected && isCurrent(expected.key, agent, sums, settings)) return expected;
+  const previous = kept.get(agent);
+  if (previous && isCurrent(previous.key, agent, sums, settings)) return previous;
+  const entry = render(agent, sums, settings);
+  kept.set(agent, entry);
+  return entry;
 }

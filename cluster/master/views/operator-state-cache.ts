@@ -18,7 +18,7 @@ import { encodeProtobuf, encodeRepeatedItem, fieldHeader, V1_MESSAGES } from '..
 import type { MasterCore } from '../core';
 import type { AgentSettings } from '../state/cluster-settings';
 import type { AgentRecord, ExecutorRecord, FrameworkRecord, TaskRecord } from '../state/records';
-import { addAgentUsage, addFrameworkSums, agentKey, agentUsage, isCurrent, type AgentKey, type AgentUsage, type FrameworkSums } from './agent-entry';
+import { addAgentUsage, addFrameworkSums, agentKey, agentUsage, currentAgentEntry, type AgentKey, type AgentUsage, type FrameworkSums } from './agent-entry';
 import { cutAfter, JSON_ARRAY, JsonBlockList, PROTOBUF_FIELD, type Framing, type JsonBlockBuilder, type JsonEntry } from './json-blocks';
 import { agentToV1With, listedExecutor, listedFramework, taskToV1 } from './operator-views';
 import { SlicedBuild } from './sliced-build';
@@ -256,14 +256,7 @@ class GetStateBuild {
   }
 
   private agentEntry(agent: AgentRecord, expected: AgentEntry | undefined): AgentEntry {
-    const sums = this.usage.sumsOf(agent);
-    const settings = this.core.settings.agent(agent.id);
-    if (expected && isCurrent(expected.key, agent, sums, settings)) return expected;
-    const kept = this.agentEntries.get(agent);
-    if (kept && isCurrent(kept.key, agent, sums, settings)) return kept;
-    const entry = this.renderAgent(agent, sums, settings);
-    this.agentEntries.set(agent, entry);
-    return entry;
+    return currentAgentEntry(this.core, this.usage, this.agentEntries, agent, expected, (a, sums, settings) => this.renderAgent(a, sums, settings));
   }
 
   /** Agents GET_AGENTS lists (reachable, not recovered) have bytes; the others count only towards usage. */

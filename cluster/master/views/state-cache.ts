@@ -16,7 +16,7 @@
 import type { TaskStatus } from '../../protocol/types';
 import type { AgentSettings } from '../state/cluster-settings';
 import type { MasterCore } from '../core';
-import { addAgentUsage, addFrameworkSums, agentKey, agentUsage, isCurrent, type AgentKey, type AgentUsage, type FrameworkSums } from './agent-entry';
+import { addAgentUsage, addFrameworkSums, agentKey, agentUsage, currentAgentEntry, type AgentKey, type AgentUsage, type FrameworkSums } from './agent-entry';
 import { COMMA, cutAfter, JsonBlockList, type JsonBlockBuilder, type JsonEntry } from './json-blocks';
 import type { OfferRecord } from '../state/offers';
 import type { AgentRecord, FrameworkRecord, TaskRecord } from '../state/records';
@@ -211,14 +211,7 @@ export class StateJsonCache {
   }
 
   private agentEntry(agent: AgentRecord, expected: AgentEntry | undefined): AgentEntry {
-    const sums = this.usage.sumsOf(agent);
-    const settings = this.core.settings.agent(agent.id);
-    if (expected && isCurrent(expected.key, agent, sums, settings)) return expected;
-    const kept = this.agentEntries.get(agent);
-    if (kept && isCurrent(kept.key, agent, sums, settings)) return kept;
-    const entry = this.renderAgent(agent, sums, settings);
-    this.agentEntries.set(agent, entry);
-    return entry;
+    return currentAgentEntry(this.core, this.usage, this.agentEntries, agent, expected, (a, sums, settings) => this.renderAgent(a, sums, settings));
   }
 
   private renderAgent(agent: AgentRecord, sums: AgentSums, settings: AgentSettings | undefined): AgentEntry {
