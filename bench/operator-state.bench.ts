@@ -194,7 +194,7 @@ function targetRows(rows: Row[]): TargetRow[] {
   const full = agents >= 10_000;
   const size = `${agents.toLocaleString('en-US')} agents / ${Number(first.tasks).toLocaleString('en-US')} tasks`;
   const rebuiltMs = Number(first['GET_STATE JSON ms']);
-  // From another process, as operators' tools ask: polled back to back while an agent joins every 250 ms, so most polls rebuild.
+  // From another process, as operators' tools ask: polled back to back while an agent joins every 250 ms (each change makes the next poll rebuild).
   const churn = at.find((row) => row.polled === 'GET_STATE' && String(row.load).startsWith('churn'))!;
   const polledMs = Number(churn['poll ms p50']);
   const healthP99 = Math.max(...at.filter((row) => row.polled === 'GET_STATE').map((row) => Number(row['/health ms p99'])));
