@@ -74,10 +74,10 @@ function launchingFramework(masterUrl: string, index: number, quota: number, cal
       },
       onUpdate(status: TaskStatus, at: number) {
         if (status.state !== 'TASK_RUNNING') throw new Error(`task ${status.task_id.value}: ${status.state} ${status.message ?? ''}`);
-        const offered = offeredAt.get(status.task_id.value);
-        if (offered === undefined) return;
+        const offerAt = offeredAt.get(status.task_id.value);
+        if (offerAt === undefined) return;
         offeredAt.delete(status.task_id.value);
-        latencies.push(at - offered);
+        latencies.push(at - offerAt);
         if (latencies.length === quota) resolve({ firstOfferAt, lastRunningAt: epoch(at), latencies, offers: offered });
       },
     }, encoding);

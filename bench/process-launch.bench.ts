@@ -25,7 +25,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SchedulerClient } from '../cluster/client/scheduler';
 import { Resources } from '../cluster/protocol/resources';
-import type { Offer, TaskInfo, TaskState, TaskStatus } from '../cluster/protocol/types';
+import { isTerminalState, type Offer, type TaskInfo, type TaskState, type TaskStatus } from '../cluster/protocol/types';
 import { DaemonSet, type AgentProcess, type MasterProcess } from '../test/helpers/daemon-processes';
 import { percentile, round } from './lib/http';
 import { runMain } from './lib/main';
@@ -111,7 +111,7 @@ class LaunchingFramework {
         terminal.push(new Promise<void>((resolve, reject) => {
           this.waiters.set(id, ({ state, message }) => {
             if (state === 'TASK_RUNNING') acceptToRunning.push(performance.now() - acceptedAt.get(id)!);
-            if (!counted && (state === until || isEnd(state))) {
+            if (!counted && (state === until || isTerminalState(state))) {
               counted = true;
               inFlight--;
               lastDone = performance.now();
@@ -120,7 +120,7 @@ class LaunchingFramework {
             if (state === 'TASK_FINISHED') {
               this.waiters.delete(id);
               resolve();
-            } else if (isEnd(state)) {
+            } else if (isTerminalState(state)) {
               reject(new Error(`task ${id} ended ${state}: ${message}`));
             }
           });
@@ -147,7 +147,6 @@ function tasksFitting(offer: Offer): [number, number] {
   return [Math.floor(r.scalar('cpus') / TASK_CPUS + 1e-6), Math.floor(r.scalar('mem') / TASK_MEM + 1e-6)];
 }
 
-const isEnd = (state: TaskState): boolean => ['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_ERROR', 'TASK_DROPPED', 'TASK_GONE'].includes(state);
 
 async function phase(framework: LaunchingFramework, pids: { agent: number; master: number }, prefix: string, command: string, until: TaskState): Promise<PhaseResult> {
   const agentBefore = cpuMsOf(pids.agent);

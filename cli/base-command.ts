@@ -9,7 +9,7 @@ import { Command, Flags, type Interfaces } from '@oclif/core';
 import { ClusterCatalog } from '../infra/cluster-catalog';
 import type { Credential } from '../cluster/client/credential';
 import { normalizeSwitches, type SwitchSpec } from './argv';
-import { UsageError } from '../daemon/argv';
+import { UsageError } from '../daemon/usage-error';
 import { errorJson, toCliError, type ErrorContext } from './errors';
 import { parseHints, type ParseErrorContext } from './parse-errors';
 import { clusterNameValue, integerValue, masterValue } from './flag-values';

@@ -5,7 +5,6 @@
  */
 import { helpDefault, type FlagSpec, type FlagTable, type FlagValues } from '../cluster/flags/table';
 
-export { UsageError, type UsageCode } from './usage-error';
 import { UsageError } from './usage-error';
 
 const TRUE = new Set(['true', '1', 'yes']);

@@ -22,17 +22,11 @@ export interface FrameworkHandlers {
 
 type SchedulerEvent = { type: string; subscribed?: { framework_id: { value: string } }; offers?: { offers: Offer[] }; update?: { status: TaskStatus } };
 
-/** The scalar `name` of an offer's resources, summed. */
-export function scalar(resources: Resource[], name: string): number {
-  let total = 0;
-  for (const r of resources) if (r.name === name && r.scalar) total += r.scalar.value;
-  return total;
-}
-
 /** How many tasks of `cpus` and `mem` fit in `resources`. */
 export function tasksThatFit(resources: Resource[], cpus: number, mem: number): number {
   // A little slack: 0.1 added up many times is not exactly a tenth of the sum.
-  return Math.max(0, Math.min(Math.floor(scalar(resources, 'cpus') / cpus + 1e-6), Math.floor(scalar(resources, 'mem') / mem + 1e-6)));
+  const offered = Resources.fromV1(resources);
+  return Math.max(0, Math.min(Math.floor(offered.scalar('cpus') / cpus + 1e-6), Math.floor(offered.scalar('mem') / mem + 1e-6)));
 }
 
 export type Encoding = 'json' | 'protobuf';

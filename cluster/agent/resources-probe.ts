@@ -6,29 +6,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Resources } from '../protocol/resources';
+import { defaultDiskMb, defaultMemMb, type HostCapacity } from '../protocol/host-defaults';
 import type { Resource } from '../protocol/types';
 
-export interface HostCapacity {
-  cpus: number;
-  /** Physical memory, MB. */
-  memTotalMb: number;
-  /** Free space on the file system of the work directory, MB. */
-  diskFreeMb: number;
-}
-
 export const DEFAULT_PORTS = { begin: 31000, end: 32000 };
-const MIN_MEM_MB = 256;
-
-/** Leave 1 GB to the system when there is more than that; never offer less than 256 MB (or the total, if smaller). */
-export function defaultMemMb(totalMb: number): number {
-  const usable = totalMb > 1024 ? totalMb - 1024 : totalMb;
-  return Math.floor(Math.max(usable, Math.min(MIN_MEM_MB, totalMb)));
-}
-
-/** Leave 5 GB free when the disk has more than 10 GB, as Mesos does. */
-export function defaultDiskMb(freeMb: number): number {
-  return Math.floor(freeMb > 10 * 1024 ? freeMb - 5 * 1024 : freeMb);
-}
 
 /**
  * Resources from the flag text and the host. Throws an Error whose message starts with

@@ -14,7 +14,7 @@ import type { MasterInfo } from '../protocol/types';
 import { silentLogger, type Logger } from '../util/log';
 import { decodeMasterInfo, ELECTION_PREFIX, electionOrder, encodeMasterInfo, predecessorOf } from './election-znodes';
 import { watchProcess, type ProcessWatch } from './process-liveness';
-import type { MasterContender, ZooKeeperUrl } from './types';
+import { masterEndpoint, type MasterContender, type ZooKeeperUrl } from './types';
 import { CreateMode, isZkError, ZkSession, type ZkSessionOptions } from './zk-session';
 
 export interface ZooKeeperContenderOptions extends ZkSessionOptions {
@@ -180,10 +180,7 @@ export class ZooKeeperMasterContender implements MasterContender {
     const path = `${this.url.path}/${member}`;
     session.getData(path).then(({ data, stat }) => {
       if (this.predecessorWatch !== entry || this.done()) return;
-      const info = decodeMasterInfo(data);
-      const host = info.address?.ip ?? info.hostname;
-      const port = info.address?.port ?? info.port;
-      if (!host) return;
+      const { host, port } = masterEndpoint(decodeMasterInfo(data));
       entry.watch = watchProcess(host, port, () => void this.removeDeadMember(session, path, stat.version, `${host}:${port}`));
     }).catch(() => undefined); // gone already, or data we cannot read: the session timeout decides
   }

@@ -46,7 +46,11 @@ export interface ZooKeeperUrl {
  * in Mesos): the caller knows from its configuration whether the cluster uses TLS.
  */
 export function leaderBaseUrl(info: MasterInfo, scheme: 'http' | 'https' = 'http'): string {
-  const ip = info.address?.ip ?? info.hostname ?? '127.0.0.1';
-  const port = info.address?.port ?? info.port;
-  return `${scheme}://${ip}:${port}`;
+  const { host, port } = masterEndpoint(info);
+  return `${scheme}://${host}:${port}`;
+}
+
+/** Where a master listens, from its MasterInfo: the address Mesos fills in, else the older fields. */
+export function masterEndpoint(info: MasterInfo): { host: string; port: number } {
+  return { host: info.address?.ip ?? info.hostname ?? '127.0.0.1', port: info.address?.port ?? info.port };
 }

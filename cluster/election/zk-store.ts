@@ -43,8 +43,13 @@ export interface ZkRegistryStoreOptions {
   /** Byte budget of one multi() request. */
   batchBytes?: number;
   logger?: Logger;
-  /** Shards read earlier (by a standby, ahead of its election): only those changed since are read again. */
+  /**
+   * Shards read earlier (by a standby, ahead of its election): only those changed since are read again.
+   * A store that writes (the leader's) empties it after its load: its own writes would leave it stale.
+   */
   cache?: ShardCache;
+  /** Reads only: no registry root is created and no ACL changed (a standby reading ahead). */
+  readOnly?: boolean;
 }
 
 /**
@@ -162,9 +167,10 @@ export class ZkRegistryStore {
   }
 
   private async readAll(): Promise<RegistrySnapshot> {
-    await this.session.mkdirp(this.root, 'private');
+    if (!this.opts.readOnly) await this.session.mkdirp(this.root, 'private');
+    else if (!(await this.session.exists(this.root))) return new Map();
     const names = (await this.session.getChildren(this.root)).filter((name) => !name.startsWith('.'));
-    const lock = await this.session.needsLocking(this.root, 'private');
+    const lock = !this.opts.readOnly && await this.session.needsLocking(this.root, 'private');
     const listed = await Promise.all(
       names.map(async (name) => {
         const dir = `${this.root}/${name}`;
@@ -188,6 +194,7 @@ export class ZkRegistryStore {
         shards.push({ name, index, entries: await this.readShard(where) });
       }
     }));
+    if (!this.opts.readOnly) this.opts.cache?.byPath.clear();
     this.collections.clear();
     const snapshot: RegistrySnapshot = new Map();
     for (const { name, meta } of listed) {

@@ -167,6 +167,8 @@ function drain(raw: http.IncomingMessage): void {
  */
 function readBody(raw: http.IncomingMessage, maxBodyBytes: number): Promise<Buffer | undefined> {
   if (Number(raw.headers['content-length']) > maxBodyBytes) return Promise.reject(new HttpError(413, bodyTooLargeMessage(maxBodyBytes)));
+  // Gone while an asynchronous guard held the request (a takeover, say): its 'close' has fired already.
+  if (raw.destroyed) return Promise.reject(new Error('Premature close'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -24,7 +24,7 @@ export const RECORDIO_TYPE = 'application/recordio';
 
 export type Encoding = 'json' | 'protobuf';
 
-const MEDIA_TYPE: Record<Encoding, string> = { json: JSON_TYPE, protobuf: PROTOBUF_TYPE };
+export const MEDIA_TYPE: Record<Encoding, string> = { json: JSON_TYPE, protobuf: PROTOBUF_TYPE };
 
 export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name.toLowerCase()];

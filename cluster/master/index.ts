@@ -91,6 +91,8 @@ class MasterDaemon implements Master {
   private takingOver = false;
   private prefetchTimer: NodeJS.Timeout | undefined;
   private prefetched = false;
+  /** The standby's read of the registry under way, which a takeover waits for rather than reads beside. */
+  private prefetching: Promise<boolean> | undefined;
   private readonly leadership: Promise<void>;
   private settleLeadership!: { resolve: () => void; reject: (err: Error) => void };
 
@@ -176,7 +178,8 @@ class MasterDaemon implements Master {
       let read = false;
       const started = Date.now();
       try {
-        read = await coordination.prefetchRegistry();
+        this.prefetching = coordination.prefetchRegistry();
+        read = await this.prefetching;
         if (read && !this.prefetched) this.core.log.info('read the registry ahead of an election', { ms: Date.now() - started });
         this.prefetched ||= read;
       } catch (err) {
@@ -231,6 +234,7 @@ class MasterDaemon implements Master {
     if (!this.coordination) return;
     // A master elected at once (the first one up) finishes its rehearsal first: it costs well under a second.
     await this.rehearsal;
+    await this.prefetching?.catch(() => undefined);
     let replicated: ReplicatedRegistry;
     try {
       replicated = new ReplicatedRegistry(this.core, this.coordination.registryStore());

@@ -5,21 +5,17 @@
  *   - memory: what is left after room for the master, ZooKeeper and the system (a tenth of the
  *     machine, at least 1 GiB: an idle master and a ZooKeeper JVM take a few hundred MB, the OS and
  *     the page cache the rest), divided by the agents, in whole MB;
- *   - disk: the work dir's free space less a margin (a tenth, at most the 5 GiB a Mesos agent
- *     leaves), divided by the agents;
+ *   - disk: the work dir's free space less what a lone agent leaves (5 GiB above 10 GiB free, as
+ *     Mesos's agent: host-defaults.ts defaultDiskMb), divided by the agents;
  *   - cpus: the machine's cpus divided by the agents, but at least one each, so that a one-CPU task
  *     (the README's first example) fits on any agent; the cluster then offers more cpus than the
  *     machine has, which the launcher says.
  * Pure: the machine is measured by the caller.
  */
+import { defaultDiskMb, type HostCapacity } from '../../cluster/protocol/host-defaults';
 
-export interface MachineCapacity {
-  cpus: number;
-  /** Physical memory, MB. */
-  memMb: number;
-  /** Free space on the file system of the agents' work dirs, MB. */
-  diskFreeMb: number;
-}
+/** The machine as an agent measures it (cluster/agent/resources-probe.ts probeHost): cpus, physical memory, free disk. */
+export type MachineCapacity = HostCapacity;
 
 export interface AgentShare {
   cpus: number;
@@ -31,8 +27,6 @@ export interface AgentShare {
 
 export const MIN_RESERVED_MEM_MB = 1024;
 export const RESERVED_MEM_FRACTION = 0.1;
-export const MAX_DISK_MARGIN_MB = 5 * 1024;
-export const DISK_MARGIN_FRACTION = 0.1;
 
 /** Memory kept back for the master, ZooKeeper and the system. */
 export function reservedMemMb(totalMb: number): number {
@@ -43,8 +37,9 @@ export function reservedMemMb(totalMb: number): number {
 export function shareMachine(machine: MachineCapacity, agents: number): AgentShare {
   if (!Number.isInteger(agents) || agents < 1) throw new Error(`agent count must be a whole number of at least 1, got ${agents}`);
   // A machine smaller than the reserve (a tiny VM) still gets half of its memory spread over the agents.
-  const memUsable = Math.max(machine.memMb - reservedMemMb(machine.memMb), Math.floor(machine.memMb / 2));
-  const diskUsable = machine.diskFreeMb - Math.min(MAX_DISK_MARGIN_MB, Math.ceil(machine.diskFreeMb * DISK_MARGIN_FRACTION));
+  const memUsable = Math.max(machine.memTotalMb - reservedMemMb(machine.memTotalMb), Math.floor(machine.memTotalMb / 2));
+  // The room a lone agent leaves on its disk, left once for all of them.
+  const diskUsable = defaultDiskMb(machine.diskFreeMb);
   // Mesos keeps scalars to three decimals: round down there, so the shares never add up to more than the machine.
   const cpus = Math.floor((machine.cpus * 1000) / agents) / 1000;
   return {

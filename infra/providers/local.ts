@@ -300,13 +300,16 @@ function launchFailure(err: unknown, name: string, logsDir: string, undone: Dest
   ]);
 }
 
-/** This machine, as the agents would each detect it: cpus, physical memory, free space where their work dirs are. */
+/**
+ * This machine, as each agent would measure it (cluster/agent/resources-probe.ts probeHost, which the
+ * launcher may not import: it reaches the cluster only through the client and the protocol).
+ */
 function measureMachine(dir: string): MachineCapacity {
   fs.mkdirSync(dir, { recursive: true });
   const stats = fs.statfsSync(dir);
   return {
     cpus: os.availableParallelism(),
-    memMb: Math.floor(os.totalmem() / (1024 * 1024)),
+    memTotalMb: Math.floor(os.totalmem() / (1024 * 1024)),
     diskFreeMb: Math.floor((Number(stats.bavail) * Number(stats.bsize)) / (1024 * 1024)),
   };
 }
@@ -318,7 +321,7 @@ function splitMachine(agentsDir: string, agentCount: number, requested: string |
   const shared = requested?.trim().startsWith('[') ? [] : shareResources(share, (name) => requested !== undefined && namesResource(requested, name));
   if (shared.length > 0) {
     const who = agentCount === 1 ? 'The agent gets' : `Each of the ${agentCount} agents gets`;
-    progress(`${who} ${shared.join(';')} of this machine (${machine.cpus} CPUs, ${machine.memMb} MB memory, ${machine.diskFreeMb} MB free disk)`);
+    progress(`${who} ${shared.join(';')} of this machine (${machine.cpus} CPUs, ${machine.memTotalMb} MB memory, ${machine.diskFreeMb} MB free disk)`);
   }
   const note = shared.some((part) => part.startsWith('cpus:')) ? cpuFloorNote(agentCount, machine.cpus, share) : undefined;
   if (note) progress(note);

@@ -325,14 +325,17 @@ test('registry store: a shard cache filled ahead of time is read again only wher
     const cache = new ShardCache();
     const reader = await ZkSession.connect(zk.connectString, { sessionTimeoutMs: SESSION_MS });
     cleanup.push(() => reader.close());
-    const first = await new ZkRegistryStore(reader, path, { cache }).load();
+    // A standby reads ahead without writing.
+    const first = await new ZkRegistryStore(reader, path, { cache, readOnly: true }).load();
     expect(first.get('agents')?.size).toBe(200);
     expect(cache.byPath.size).toBe(16);
 
     await store.save('agents', 'agent-7', { n: 'changed' });
     await store.save('agents', 'agent-new', { n: 'new' });
     const reads = jest.spyOn(reader, 'getData');
+    // The elected master's store (it writes) uses the cache for its one load, then empties it.
     const second = await new ZkRegistryStore(reader, path, { cache }).load();
+    expect(cache.byPath.size).toBe(0);
     const shardReads = reads.mock.calls.map(([p]) => p).filter((p) => /shard-\d+$/.test(p));
     reads.mockRestore();
     // At most the two shards written since; every other shard came from the cache.

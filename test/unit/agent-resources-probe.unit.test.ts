@@ -1,4 +1,5 @@
-import { agentResources, defaultDiskMb, defaultMemMb } from '../../cluster/agent/resources-probe';
+import { agentResources } from '../../cluster/agent/resources-probe';
+import { defaultDiskMb, defaultMemMb } from '../../cluster/protocol/host-defaults';
 
 const host = { cpus: 8, memTotalMb: 16 * 1024, diskFreeMb: 100 * 1024 };
 

@@ -2,7 +2,8 @@
  * The daemon bundle's command line: the master's and agent's flag tables (shared with
  * `mesoscloud master|agent`) parsed without oclif, with errors that name the flag and the value.
  */
-import { parseFlags, usageText, UsageError } from '../../daemon/argv';
+import { parseFlags, usageText } from '../../daemon/argv';
+import { UsageError } from '../../daemon/usage-error';
 import { AGENT_FLAGS, AGENT_OPTIONS, resolveAgentOptions } from '../../cluster/agent/options';
 import { MASTER_FLAGS, MASTER_OPTIONS } from '../../cluster/master/options';
 import { DEFAULT_HTTP_LIMITS } from '../../cluster/http/limits';

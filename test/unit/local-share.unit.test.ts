@@ -5,7 +5,7 @@ import { cpuFloorNote, reservedMemMb, shareMachine, type MachineCapacity } from 
 
 const machines = fc.record({
   cpus: fc.integer({ min: 1, max: 256 }),
-  memMb: fc.integer({ min: 64, max: 4 * 1024 * 1024 }),
+  memTotalMb: fc.integer({ min: 64, max: 4 * 1024 * 1024 }),
   diskFreeMb: fc.integer({ min: 0, max: 64 * 1024 * 1024 }),
 });
 const agentCounts = fc.integer({ min: 1, max: 64 });
@@ -14,9 +14,9 @@ describe('splitting the machine between local agents', () => {
   it('never hands out more memory or disk than the machine has, and keeps room for the master and the system', () => {
     fc.assert(fc.property(machines, agentCounts, (machine, n) => {
       const share = shareMachine(machine, n);
-      expect(share.memMb * n).toBeLessThanOrEqual(machine.memMb);
+      expect(share.memMb * n).toBeLessThanOrEqual(machine.memTotalMb);
       expect(share.diskMb * n).toBeLessThanOrEqual(machine.diskFreeMb);
-      if (machine.memMb > 2 * reservedMemMb(machine.memMb)) expect(share.memMb * n).toBeLessThanOrEqual(machine.memMb - reservedMemMb(machine.memMb));
+      if (machine.memTotalMb > 2 * reservedMemMb(machine.memTotalMb)) expect(share.memMb * n).toBeLessThanOrEqual(machine.memTotalMb - reservedMemMb(machine.memTotalMb));
       expect(Number.isInteger(share.memMb) && Number.isInteger(share.diskMb)).toBe(true);
     }));
   });
@@ -42,7 +42,7 @@ describe('splitting the machine between local agents', () => {
   });
 
   it('lets --agent-resources set what it names, and splits the rest', () => {
-    const machine: MachineCapacity = { cpus: 2, memMb: 24_105, diskFreeMb: 80_000 };
+    const machine: MachineCapacity = { cpus: 2, memTotalMb: 24_105, diskFreeMb: 80_000 };
     const share = shareMachine(machine, 5);
     // 24,105 MB less a tenth (2,411 MB, more than 1 GiB) over 5 agents; 80,000 MB less 5 GiB over 5.
     expect(share).toEqual({ cpus: 1, memMb: 4338, diskMb: 14_976, cpuFloor: true });
@@ -54,13 +54,13 @@ describe('splitting the machine between local agents', () => {
   });
 
   it('says why five agents on two cores offer five cpus, and says nothing when each gets its part', () => {
-    const machine: MachineCapacity = { cpus: 2, memMb: 8192, diskFreeMb: 1000 };
+    const machine: MachineCapacity = { cpus: 2, memTotalMb: 8192, diskFreeMb: 1000 };
     expect(cpuFloorNote(5, 2, shareMachine(machine, 5))).toBe('5 agents share 2 CPUs: each advertises 1 (at least one CPU each so a one-CPU task fits)');
     expect(cpuFloorNote(2, 2, shareMachine(machine, 2))).toBeUndefined();
     expect(shareMachine({ ...machine, cpus: 8 }, 3).cpus).toBe(2.666);
   });
 
   it('refuses an agent count that is not a whole number of at least 1', () => {
-    expect(() => shareMachine({ cpus: 2, memMb: 1024, diskFreeMb: 0 }, 0)).toThrow('agent count must be a whole number of at least 1, got 0');
+    expect(() => shareMachine({ cpus: 2, memTotalMb: 1024, diskFreeMb: 0 }, 0)).toThrow('agent count must be a whole number of at least 1, got 0');
   });
 });

@@ -6,7 +6,7 @@
  */
 import { unauthorized } from '../../http/auth';
 import { HttpError, type Handler, type HandlerResult, type Request } from '../../http/server';
-import { answerEncoding, JSON_TYPE, PROTOBUF_TYPE, v1Answer } from '../../http/v1-media';
+import { answerEncoding, MEDIA_TYPE, v1Answer } from '../../http/v1-media';
 import { apiError, quote } from '../../protocol/errors';
 import { flagsResponse } from '../../protocol/operator-admin-calls';
 import { validateOperatorCall } from '../../protocol/validate';
@@ -75,12 +75,11 @@ export function operatorApiHandler(master: MasterHttp): Handler {
     if (!isReadOnlyCall(validated.call.type)) requireWriter(master, req);
     authorizeOperatorCall(master.core, validated.call, req.principal);
     // As Mesos: application/recordio is for the one streaming call; refused before anything is done.
-    if (validated.call.type !== 'SUBSCRIBE') answerEncoding(req.headers);
+    const encoding = validated.call.type === 'SUBSCRIBE' ? undefined : answerEncoding(req.headers);
     // GET_STATE for a principal that may see everything (always so without --acls): from kept bytes.
-    if (validated.call.type === 'GET_STATE' && new Visibility(master.core, master.core.authorizer, req.principal).everything) {
-      const encoding = answerEncoding(req.headers);
+    if (encoding && validated.call.type === 'GET_STATE' && new Visibility(master.core, master.core.authorizer, req.principal).everything) {
       const { chunks } = await state.body(encoding);
-      return { chunks, contentType: encoding === 'json' ? JSON_TYPE : PROTOBUF_TYPE };
+      return { chunks, contentType: MEDIA_TYPE[encoding] };
     }
     const result = await call(master, validated.call, req);
     return encoded(req, validated.call.type.startsWith('GET_') ? filtered(master, result, req.principal) : result);

@@ -52,8 +52,7 @@ export function createCoordination(zk: string, sessionTimeoutSeconds: number, lo
     async prefetchRegistry() {
       const session = contender.zkSession;
       if (!session || session.isLost) return false;
-      // Read only: this store never writes, so it needs no fence.
-      await new ZkRegistryStore(session, url.path, { logger: log, shards, cache }).load();
+      await new ZkRegistryStore(session, url.path, { logger: log, shards, cache, readOnly: true }).load();
       return true;
     },
     async close() {

@@ -388,5 +388,7 @@ function sameCheckStatus(a: TaskStatus['check_status'], b: TaskStatus['check_sta
 /** The update is acknowledged: no longer waited for, and remembered so that the agent's retry of it is answered, not forwarded. */
 function markAcknowledged(task: TaskRecord, uuid: string): void {
   task.pendingAcks?.delete(uuid);
+  // Most running tasks wait for nothing most of the time: no empty Map kept for each.
+  if (task.pendingAcks?.size === 0) task.pendingAcks = undefined;
   (task.acknowledged ??= new Set()).add(uuid);
 }

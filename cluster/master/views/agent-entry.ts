@@ -51,7 +51,7 @@ export function agentKey(agent: AgentRecord, sums: AgentSums, settings: AgentSet
 }
 
 /** True if a rendering made from `key` is still the agent's. */
-export function isCurrent(key: AgentKey | undefined, agent: AgentRecord, sums: AgentSums, settings: AgentSettings | undefined): key is AgentKey {
+function isCurrent(key: AgentKey | undefined, agent: AgentRecord, sums: AgentSums, settings: AgentSettings | undefined): key is AgentKey {
   return key !== undefined && key.agent === agent && key.sums === sums && key.settings === settings
     && key.info === agent.info && key.total === agent.total && key.connection === agent.connection
     && key.inAllocator === agent.inAllocator && key.reregisteredTime === agent.reregisteredTime

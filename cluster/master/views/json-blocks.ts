@@ -55,8 +55,8 @@ export function cutAfter(id: string, bits: number): boolean {
 }
 
 const MAX_BLOCK = 1024;
-export const OPEN = Buffer.from('[');
-export const CLOSE = Buffer.from(']');
+const OPEN = Buffer.from('[');
+const CLOSE = Buffer.from(']');
 export const COMMA = Buffer.from(',');
 const EMPTY = Buffer.alloc(0);
 

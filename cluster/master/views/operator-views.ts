@@ -75,7 +75,7 @@ export function frameworkToV1(core: MasterCore, framework: FrameworkRecord, usag
   return frameworkToV1With(core, framework, amount(usage.usedByFramework, framework.id), amount(usage.offeredByFramework, framework.id));
 }
 
-export function frameworkToV1With(core: MasterCore, framework: FrameworkRecord, used: Resources, offered: Resources): OperatorFramework {
+function frameworkToV1With(core: MasterCore, framework: FrameworkRecord, used: Resources, offered: Resources): OperatorFramework {
   const out: OperatorFramework = {
     framework_info: frameworkInfoToV1(framework.info),
     active: framework.active,

@@ -14,7 +14,7 @@
 import { performance } from 'node:perf_hooks';
 
 /** How long a slice of a build may hold the event loop. */
-export const SLICE_MS = 4;
+const SLICE_MS = 4;
 /** Sliced walks tried before one that does not yield. */
 const SLICED_ATTEMPTS = 3;
 
